@@ -1,0 +1,155 @@
+import { type NencClients, createClients } from "./client.js";
+import { triggerToProto } from "./convert.js";
+import { rpc } from "./errors.js";
+import { FunctionRegistry } from "./functions.js";
+import { Invocation } from "./invocation.js";
+import type { JsonObject } from "./json.js";
+import { type RetryOptions, Task, type TaskFunction } from "./task.js";
+import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
+import { TriggerClient } from "./trigger-client.js";
+import { Worker, type WorkerOptions } from "./worker.js";
+
+export interface NencOptions {
+  /** Default: NENC_URL, else http://127.0.0.1:7070. */
+  url?: string;
+  /** Default: NENC_APP_ID, else "default". */
+  appId?: string;
+}
+
+export interface TaskOptions {
+  /** Triggers that run this task; each builder is one independent trigger. */
+  triggers?: TriggerBuilder | readonly TriggerBuilder[];
+  retry?: RetryOptions;
+}
+
+/** A running worker; stop() drains it. */
+export interface WorkerHandle {
+  readonly id: string;
+  readonly state: Worker["state"];
+  stop(): Promise<void>;
+}
+
+/**
+ * An app: its tasks, the triggers declared on them, and the functions those
+ * triggers use. Start a worker to register it and run its tasks.
+ *
+ * @example
+ * const app = new Nenc({ appId: "shop" });
+ * const processOrder = app.task("process_order", async ({ orderId }: { orderId: string }) => ({ orderId }));
+ * const worker = await app.startWorker({ concurrency: 16 });
+ * console.log(await (await processOrder.invoke({ orderId: "o1" })).result());
+ * await worker.stop();
+ */
+export class Nenc {
+  readonly url: string;
+  readonly appId: string;
+  readonly trigger: TriggerClient;
+  readonly functions = new FunctionRegistry();
+  private readonly tasks = new Map<string, Task<never, unknown>>();
+  private lazyClients?: NencClients;
+  private readonly workers = new Set<Worker>();
+
+  constructor(options: NencOptions = {}) {
+    this.url = options.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
+    this.appId = options.appId ?? process.env.NENC_APP_ID ?? "default";
+    this.trigger = new TriggerClient(this);
+  }
+
+  /** @internal The typed RPC clients (one HTTP/2 connection, opened on first use). */
+  get clients(): NencClients {
+    this.lazyClients ??= createClients(this.url);
+    return this.lazyClients;
+  }
+
+  /**
+   * Declares a task. Its triggers are checked now (a bad cron or an anonymous
+   * function throws here) and registered when a worker starts.
+   */
+  task<A extends object = JsonObject, R = unknown>(name: string, fn: TaskFunction<A, R>, options: TaskOptions = {}): Task<A, R> {
+    if (typeof name !== "string" || name.trim() === "") throw new TypeError("task: the name must be a non-empty string");
+    if (typeof fn !== "function") throw new TypeError(`task ${name}: expects a function`);
+    if (this.tasks.has(name)) throw new TypeError(`task ${name} is declared twice in app "${this.appId}"`);
+    const builders = options.triggers === undefined ? [] : Array.isArray(options.triggers) ? options.triggers : [options.triggers];
+    const specs = (builders as TriggerBuilder[]).map((builder) => builder.build());
+    for (const spec of specs) this.registerFunctions(spec, `task ${name}`);
+    const task = new Task<A, R>(name, fn, options.retry, specs, this);
+    this.tasks.set(name, task as unknown as Task<never, unknown>);
+    return task;
+  }
+
+  /** Queues an invocation of a task of any app, by name. */
+  async invoke<R = unknown>(taskId: string, args: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<Invocation<R>> {
+    const response = await rpc(() =>
+      this.clients.invocations.invoke({ taskId, arguments: args, idempotencyKey: options.idempotencyKey ?? "" }),
+    );
+    return new Invocation<R>(response.invocation!.id, taskId, this.clients);
+  }
+
+  /** Registers the app's tasks and declared triggers (replacing those it declared before). */
+  async register(): Promise<string[]> {
+    const tasks = [...this.tasks.values()];
+    const response = await rpc(() =>
+      this.clients.apps.registerApp({
+        appId: this.appId,
+        tasks: tasks.map((task) => ({
+          id: task.name,
+          ...(task.retry ? { retry: retryToProto(task.retry) } : {}),
+        })),
+        triggers: tasks.flatMap((task) => task.triggers.map((spec) => triggerToProto(spec, task.name, this.appId))),
+      }),
+    );
+    return response.triggerIds;
+  }
+
+  /** Registers the app, then connects a worker that runs its tasks. */
+  async startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
+    const concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError("startWorker: concurrency must be an integer ≥ 1");
+    await this.register();
+    const worker = new Worker(this, this.tasks, { concurrency, drainTimeoutMs: options.drainTimeoutMs ?? 30_000 });
+    await worker.start();
+    this.workers.add(worker);
+    return {
+      id: worker.id,
+      get state() {
+        return worker.state;
+      },
+      stop: async () => {
+        await worker.stop();
+        this.workers.delete(worker);
+      },
+    };
+  }
+
+  /** Stops this app's workers and closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    this.workers.clear();
+    this.lazyClients?.close();
+    this.lazyClients = undefined;
+  }
+
+  /** @internal Adds a trigger's functions to the app (workers announce new ones). */
+  registerFunctions(spec: TriggerSpec, where: string): void {
+    for (const condition of spec.conditions) {
+      for (const filter of [
+        "callArguments" in condition ? condition.callArguments : undefined,
+        "filterResult" in condition ? condition.filterResult : undefined,
+        "payloadFilter" in condition ? condition.payloadFilter : undefined,
+      ]) {
+        if (filter?.kind === "function") this.functions.register(filter.fn, where);
+      }
+    }
+    for (const provider of spec.providers) if (provider.kind === "function") this.functions.register(provider.fn, where);
+  }
+}
+
+function retryToProto(retry: RetryOptions) {
+  return {
+    maxRetries: retry.maxRetries,
+    initialBackoffMs: BigInt(retry.initialBackoffMs ?? 0),
+    backoffMultiplier: retry.backoffMultiplier ?? 0,
+    maxBackoffMs: BigInt(retry.maxBackoffMs ?? 0),
+    retryOn: (retry.retryOn ?? []).map((type) => (typeof type === "string" ? type : type.name)),
+  };
+}

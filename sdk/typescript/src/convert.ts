@@ -1,0 +1,221 @@
+import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { type Timestamp, timestampDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { TriggerContext } from "./contexts.js";
+import type { TriggerContext as TriggerContextMessage } from "./gen/nenc/v1/context_pb.js";
+import { InvocationStatus as StatusEnum, type Invocation as InvocationMessage } from "./gen/nenc/v1/invocation_pb.js";
+import {
+  type Condition,
+  ConditionSchema,
+  ContextKind,
+  type Filter,
+  FilterSchema,
+  MisfirePolicy,
+  type Trigger,
+  TriggerLogic,
+  TriggerSchema,
+} from "./gen/nenc/v1/trigger_pb.js";
+import type { JsonObject, JsonValue } from "./json.js";
+import type { InvocationStatus } from "./status.js";
+import type { ConditionSpec, FilterSpec, TriggerSpec } from "./trigger-builder.js";
+
+export function valueToJson(value: Value | undefined): JsonValue {
+  return value ? (toJson(ValueSchema, value) as JsonValue) : null;
+}
+
+export function jsonToValue(json: JsonValue): Value {
+  return fromJson(ValueSchema, json);
+}
+
+export function statusName(status: StatusEnum): InvocationStatus {
+  return StatusEnum[status] as InvocationStatus;
+}
+
+/** What the SDK shows of an invocation. */
+export interface InvocationInfo {
+  id: string;
+  taskId: string;
+  status: InvocationStatus;
+  arguments: JsonObject;
+  result?: JsonValue;
+  error?: { type: string; message: string; chain: string[]; stack: string };
+  attempt: number;
+  triggerId?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function invocationInfo(message: InvocationMessage): InvocationInfo {
+  return {
+    id: message.id,
+    taskId: message.taskId,
+    status: statusName(message.status),
+    arguments: message.arguments ?? {},
+    ...(message.result ? { result: valueToJson(message.result) } : {}),
+    ...(message.error ? { error: { type: message.error.type, message: message.error.message, chain: [...message.error.chain], stack: message.error.stack } } : {}),
+    attempt: message.attempt,
+    ...(message.provenance ? { triggerId: message.provenance.triggerId } : {}),
+    createdAt: date(message.createdAt),
+    updatedAt: date(message.updatedAt),
+  };
+}
+
+const MISFIRE = { skip: MisfirePolicy.SKIP, once: MisfirePolicy.ONCE, all: MisfirePolicy.ALL };
+const CONTEXT_KIND = {
+  status: ContextKind.STATUS,
+  result: ContextKind.RESULT,
+  exception: ContextKind.EXCEPTION,
+  event: ContextKind.EVENT,
+  cron: ContextKind.CRON,
+};
+
+/** The wire form of a checked builder. */
+export function triggerToProto(spec: TriggerSpec, targetTaskId: string, appId: string): Trigger {
+  return create(TriggerSchema, {
+    targetTaskId,
+    appId,
+    logic: spec.logic === "or" ? TriggerLogic.OR : TriggerLogic.AND,
+    conditions: spec.conditions.map(conditionToProto),
+    argumentProviders: spec.providers.map((provider) => {
+      switch (provider.kind) {
+        case "static":
+          return { kind: { case: "static" as const, value: provider.value } };
+        case "cel":
+          return { kind: { case: "cel" as const, value: provider.expression } };
+        case "function":
+          return {
+            kind: {
+              case: "function" as const,
+              value: { function: provider.id, context: provider.context ? CONTEXT_KIND[provider.context] : ContextKind.UNSPECIFIED },
+            },
+          };
+      }
+    }),
+    join: {
+      withinMs: BigInt(spec.join.withinMs),
+      correlationKey: spec.join.correlationKey,
+      maxPending: spec.join.maxPending,
+    },
+  });
+}
+
+function conditionToProto(condition: ConditionSpec): Condition {
+  switch (condition.kind) {
+    case "cron":
+      return create(ConditionSchema, {
+        kind: {
+          case: "cron",
+          value: {
+            expression: condition.expression,
+            timezone: condition.timezone,
+            misfire: MISFIRE[condition.misfire],
+            catchUpWindowMs: BigInt(condition.catchUpWindowMs),
+          },
+        },
+      });
+    case "status":
+      return create(ConditionSchema, {
+        kind: {
+          case: "status",
+          value: {
+            taskId: condition.taskId,
+            statuses: condition.statuses.map((status) => StatusEnum[status]),
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "result":
+      return create(ConditionSchema, {
+        kind: {
+          case: "result",
+          value: {
+            taskId: condition.taskId,
+            ...filterField("filterResult", condition.filterResult),
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "exception":
+      return create(ConditionSchema, {
+        kind: {
+          case: "exception",
+          value: {
+            taskId: condition.taskId,
+            exceptionTypes: condition.exceptionTypes,
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "event":
+      return create(ConditionSchema, {
+        kind: { case: "event", value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) } },
+      });
+  }
+}
+
+function filterField<K extends string>(key: K, spec: FilterSpec | undefined): { [P in K]?: Filter } {
+  if (!spec) return {};
+  const kind =
+    spec.kind === "value"
+      ? { case: "value" as const, value: jsonToValue(spec.value) }
+      : spec.kind === "cel"
+        ? { case: "cel" as const, value: spec.expression }
+        : { case: "function" as const, value: spec.id };
+  return { [key]: create(FilterSchema, { kind }) } as { [P in K]?: Filter };
+}
+
+/** A context from the wire, as provider functions receive it. */
+export function contextFromProto(message: TriggerContextMessage): TriggerContext {
+  const kind = message.kind;
+  switch (kind.case) {
+    case "status":
+      return { kind: "status", ...taskFields(kind.value) };
+    case "result":
+      return { kind: "result", ...taskFields(kind.value), result: valueToJson(kind.value.result) };
+    case "exception":
+      return {
+        kind: "exception",
+        ...taskFields(kind.value),
+        exceptionType: kind.value.exceptionType,
+        exceptionMessage: kind.value.exceptionMessage,
+        exceptionChain: [...kind.value.exceptionChain],
+        stack: kind.value.stack,
+      };
+    case "event":
+      return {
+        kind: "event",
+        eventId: kind.value.eventId,
+        eventCode: kind.value.eventCode,
+        payload: kind.value.payload ?? {},
+        timestamp: date(kind.value.timestamp),
+      };
+    case "cron":
+      return {
+        kind: "cron",
+        scheduledTime: date(kind.value.scheduledTime),
+        firedAt: date(kind.value.firedAt),
+        ...(kind.value.lastScheduledTime ? { lastScheduledTime: date(kind.value.lastScheduledTime) } : {}),
+      };
+    default:
+      throw new TypeError("the orchestrator sent an empty context");
+  }
+}
+
+function taskFields(value: {
+  invocationId: string;
+  taskId: string;
+  arguments?: JsonObject;
+  status: StatusEnum;
+  timestamp?: Timestamp;
+}) {
+  return {
+    invocationId: value.invocationId,
+    taskId: value.taskId,
+    arguments: value.arguments ?? {},
+    status: statusName(value.status),
+    timestamp: date(value.timestamp),
+  };
+}
+
+function date(timestamp: Timestamp | undefined): Date {
+  return timestamp ? timestampDate(timestamp) : new Date(0);
+}

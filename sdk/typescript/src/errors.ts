@@ -1,0 +1,66 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** An error answered by the orchestrator; `code` is the gRPC code name. */
+export class NencError extends Error {
+  override name = "NencError";
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request was malformed; the message names the field and the fix. */
+export class InvalidArgumentError extends NencError {
+  override name = "InvalidArgumentError";
+}
+
+/** A task, invocation, trigger or event does not exist. */
+export class NotFoundError extends NencError {
+  override name = "NotFoundError";
+}
+
+/** The orchestrator cannot be reached or is shutting down. */
+export class UnavailableError extends NencError {
+  override name = "UnavailableError";
+}
+
+/** The task function threw; `remoteType` and `chain` are the error's class names. */
+export class TaskFailedError extends Error {
+  override name = "TaskFailedError";
+  constructor(
+    readonly invocationId: string,
+    readonly remoteType: string,
+    readonly remoteMessage: string,
+    readonly chain: readonly string[],
+    readonly remoteStack: string,
+  ) {
+    super(`${remoteType}: ${remoteMessage}`);
+  }
+}
+
+/** Maps a transport error to the typed errors above. */
+export function fromRpcError(error: unknown): Error {
+  if (!(error instanceof ConnectError)) return error instanceof Error ? error : new Error(String(error));
+  const message = error.rawMessage;
+  switch (error.code) {
+    case Code.InvalidArgument:
+      return new InvalidArgumentError(message, "INVALID_ARGUMENT");
+    case Code.NotFound:
+      return new NotFoundError(message, "NOT_FOUND");
+    case Code.Unavailable:
+      return new UnavailableError(message, "UNAVAILABLE");
+    default:
+      return new NencError(message, Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase());
+  }
+}
+
+/** Runs an RPC and rethrows its failure as a typed error. */
+export async function rpc<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw fromRpcError(error);
+  }
+}

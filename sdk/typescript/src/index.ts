@@ -1,0 +1,26 @@
+/**
+ * @nenc/sdk — declare tasks and triggers, run workers, emit events.
+ *
+ * @example
+ * import { Nenc, TriggerBuilder, InvocationStatus, cel } from "@nenc/sdk";
+ */
+export { Nenc, type NencOptions, type TaskOptions, type WorkerHandle } from "./app.js";
+export { type CelExpression, cel } from "./cel.js";
+export type {
+  CronContext,
+  EventContext,
+  ExceptionContext,
+  ProviderFunction,
+  ResultContext,
+  StatusContext,
+  TriggerContext,
+} from "./contexts.js";
+export type { InvocationInfo } from "./convert.js";
+export { InvalidArgumentError, NencError, NotFoundError, TaskFailedError, UnavailableError } from "./errors.js";
+export { Invocation } from "./invocation.js";
+export type { JsonObject, JsonValue } from "./json.js";
+export { InvocationStatus } from "./status.js";
+export { type RetryOptions, Task, type TaskFunction } from "./task.js";
+export { RuntimeTriggerBuilder, TriggerClient, type TriggerSummary } from "./trigger-client.js";
+export { type MisfirePolicy, type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+export { describeError, type WorkerOptions, type WorkerState } from "./worker.js";

@@ -1,0 +1,50 @@
+import type { NencClients } from "./client.js";
+import { type InvocationInfo, invocationInfo } from "./convert.js";
+import { rpc, TaskFailedError } from "./errors.js";
+import type { JsonValue } from "./json.js";
+import type { InvocationStatus } from "./status.js";
+
+/**
+ * A handle on one invocation: its id, its status, and its result once it is final.
+ *
+ * @example
+ * const inv = await processOrder.invoke({ orderId: "o1", amount: 10 });
+ * const result = await inv.result(); // throws TaskFailedError if the task failed
+ */
+export class Invocation<R = JsonValue> {
+  constructor(
+    readonly id: string,
+    readonly taskId: string,
+    private readonly clients: NencClients,
+  ) {}
+
+  async get(): Promise<InvocationInfo> {
+    const response = await rpc(() => this.clients.invocations.getInvocation({ id: this.id }));
+    return invocationInfo(response.invocation!);
+  }
+
+  async status(): Promise<InvocationStatus> {
+    return (await this.get()).status;
+  }
+
+  /**
+   * Waits (without polling: the orchestrator answers when the invocation is final)
+   * and resolves with the result, or rejects with the task's error as a TaskFailedError.
+   */
+  async result(options: { timeoutMs?: number } = {}): Promise<R> {
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    while (true) {
+      const wait = Math.max(0, Math.min(60_000, deadline - Date.now()));
+      const response = await rpc(() => this.clients.invocations.awaitInvocation({ id: this.id, timeoutMs: BigInt(Math.ceil(wait)) }));
+      const info = invocationInfo(response.invocation!);
+      if (response.done) {
+        if (info.status === "SUCCESS") return (info.result ?? null) as R;
+        const error = info.error ?? { type: "Error", message: "failed", chain: ["Error"], stack: "" };
+        throw new TaskFailedError(this.id, error.type, error.message, error.chain, error.stack);
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`invocation ${this.id} of ${this.taskId} is still ${info.status} after ${options.timeoutMs} ms`);
+      }
+    }
+  }
+}

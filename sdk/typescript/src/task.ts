@@ -1,0 +1,45 @@
+import type { Nenc } from "./app.js";
+import type { Invocation } from "./invocation.js";
+import type { JsonObject, JsonValue } from "./json.js";
+import type { TriggerSpec } from "./trigger-builder.js";
+
+/** How failed attempts are retried (exponential backoff). */
+export interface RetryOptions {
+  maxRetries: number;
+  /** Default 1000. */
+  initialBackoffMs?: number;
+  /** Default 2. */
+  backoffMultiplier?: number;
+  /** Default 60000. */
+  maxBackoffMs?: number;
+  /** Retry only these error class names (or classes); default any error. */
+  retryOn?: ReadonlyArray<string | { name: string }>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: task arguments are whatever object the function destructures.
+export type TaskFunction<A = any, R = unknown> = (args: A) => R | Promise<R>;
+
+/**
+ * A task: a name (its id across languages) and a function of one named-arguments
+ * object. Calling invoke() queues an invocation for a worker of the app.
+ */
+export class Task<A = JsonObject, R = JsonValue> {
+  constructor(
+    readonly name: string,
+    readonly fn: TaskFunction<A, R>,
+    readonly retry: RetryOptions | undefined,
+    /** The triggers declared on this task (it is their target). */
+    readonly triggers: readonly TriggerSpec[],
+    private readonly app: Nenc,
+  ) {}
+
+  /** The task's id: its name. */
+  get id(): string {
+    return this.name;
+  }
+
+  /** Queues an invocation; resolves once it is stored. */
+  invoke(args: A = {} as A, options: { idempotencyKey?: string } = {}): Promise<Invocation<Awaited<R>>> {
+    return this.app.invoke<Awaited<R>>(this.name, args as JsonObject, options);
+  }
+}

@@ -1,0 +1,134 @@
+import type { Nenc } from "./app.js";
+import { invocationInfo, triggerToProto } from "./convert.js";
+import { rpc } from "./errors.js";
+import { TriggerOrigin } from "./gen/nenc/v1/trigger_pb.js";
+import { EvaluationOutcome } from "./gen/nenc/v1/trigger_service_pb.js";
+import type { JsonObject } from "./json.js";
+import { type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+
+/** A trigger built at run time; register() stores it and resolves to its id. */
+export class RuntimeTriggerBuilder extends TriggerBuilder {
+  constructor(private readonly app: Nenc) {
+    super();
+  }
+
+  /** Stores the trigger to run `target`; the same definition gives the same id. */
+  async register(target: TaskRef): Promise<string> {
+    const spec = this.build();
+    const targetTaskId = typeof target === "string" ? target : target.name;
+    this.app.registerFunctions(spec, "register");
+    const response = await rpc(() =>
+      this.app.clients.triggers.createTrigger({ trigger: triggerToProto(spec, targetTaskId, this.app.appId) }),
+    );
+    return response.trigger!.id;
+  }
+}
+
+/** A trigger as `list()` shows it. */
+export interface TriggerSummary {
+  id: string;
+  targetTaskId: string;
+  appId: string;
+  origin: "declared" | "runtime";
+  paused: boolean;
+}
+
+/**
+ * `app.trigger`: emit events, and create, pause, resume, delete, list and explain
+ * triggers at run time. Every condition method starts a RuntimeTriggerBuilder.
+ *
+ * @example
+ * const id = await app.trigger.onSuccess(dataProcessor).withArgsFromResult(buildArgs).register(notificationTask);
+ * await app.trigger.pause(id);
+ */
+export class TriggerClient {
+  constructor(private readonly app: Nenc) {}
+
+  /** Stores the event, then resolves to its id (with an idempotency key, a repeat returns the first id). */
+  async emitEvent(code: string, payload: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<string> {
+    const response = await rpc(() =>
+      this.app.clients.events.emitEvent({ code, payload, idempotencyKey: options.idempotencyKey ?? "" }),
+    );
+    return response.eventId;
+  }
+
+  onCron(...args: Parameters<TriggerBuilder["onCron"]>) {
+    return this.builder().onCron(...args);
+  }
+  onStatus(...args: Parameters<TriggerBuilder["onStatus"]>) {
+    return this.builder().onStatus(...args);
+  }
+  onSuccess(...args: Parameters<TriggerBuilder["onSuccess"]>) {
+    return this.builder().onSuccess(...args);
+  }
+  onFailure(...args: Parameters<TriggerBuilder["onFailure"]>) {
+    return this.builder().onFailure(...args);
+  }
+  onResult(...args: Parameters<TriggerBuilder["onResult"]>) {
+    return this.builder().onResult(...args);
+  }
+  onAnyResult(...args: Parameters<TriggerBuilder["onAnyResult"]>) {
+    return this.builder().onAnyResult(...args);
+  }
+  onException(...args: Parameters<TriggerBuilder["onException"]>) {
+    return this.builder().onException(...args);
+  }
+  onEvent(...args: Parameters<TriggerBuilder["onEvent"]>) {
+    return this.builder().onEvent(...args);
+  }
+
+  async pause(triggerId: string): Promise<void> {
+    await rpc(() => this.app.clients.triggers.pauseTrigger({ id: triggerId }));
+  }
+
+  async resume(triggerId: string): Promise<void> {
+    await rpc(() => this.app.clients.triggers.resumeTrigger({ id: triggerId }));
+  }
+
+  async delete(triggerId: string): Promise<void> {
+    await rpc(() => this.app.clients.triggers.deleteTrigger({ id: triggerId }));
+  }
+
+  async list(filter: { targetTaskId?: string; appId?: string } = {}): Promise<TriggerSummary[]> {
+    const response = await rpc(() =>
+      this.app.clients.triggers.listTriggers({ targetTaskId: filter.targetTaskId ?? "", appId: filter.appId ?? "" }),
+    );
+    return response.triggers.map((trigger) => ({
+      id: trigger.id,
+      targetTaskId: trigger.targetTaskId,
+      appId: trigger.appId,
+      origin: trigger.origin === TriggerOrigin.DECLARED ? "declared" : "runtime",
+      paused: trigger.paused,
+    }));
+  }
+
+  /** Why did (or didn't) the trigger fire: its recent evaluations, newest first. */
+  async explain(triggerId: string, limit = 50) {
+    const response = await rpc(() => this.app.clients.triggers.explainTrigger({ id: triggerId, limit }));
+    return {
+      evaluations: response.evaluations.map((evaluation) => ({
+        occurrenceId: evaluation.occurrenceId,
+        outcome: EvaluationOutcome[evaluation.outcome].toLowerCase(),
+        invocationId: evaluation.invocationId || undefined,
+        missingConditions: [...evaluation.missingConditions],
+        conditionIndex: evaluation.conditionIndex,
+        detail: evaluation.detail,
+      })),
+      pending: response.pending.map((match) => ({
+        correlationKey: match.correlationKey,
+        satisfiedConditions: [...match.satisfiedConditions],
+        occurrenceIds: [...match.occurrenceIds],
+      })),
+    };
+  }
+
+  /** The invocations a trigger created, newest first. */
+  async invocationsOf(triggerId: string) {
+    const response = await rpc(() => this.app.clients.invocations.listInvocations({ triggerId, pageSize: 1000 }));
+    return response.invocations.map(invocationInfo);
+  }
+
+  private builder(): RuntimeTriggerBuilder {
+    return new RuntimeTriggerBuilder(this.app);
+  }
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { AsyncQueue } from "./async-queue.js";
+import type { NencClients } from "./client.js";
+import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
+import { fromRpcError, NotFoundError } from "./errors.js";
+import type { FunctionRegistry } from "./functions.js";
+import {
+  type Assignment,
+  type ConnectRequest,
+  ConnectRequestSchema,
+  type EvaluateFunction,
+  FunctionPurpose,
+} from "./gen/nenc/v1/worker_service_pb.js";
+import { toJson } from "./json.js";
+import type { Task } from "./task.js";
+
+export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";
+
+/** What the worker needs of its app. */
+export interface WorkerHost {
+  readonly appId: string;
+  readonly clients: NencClients;
+  readonly functions: FunctionRegistry;
+  /** Registers the app's tasks and triggers again (after an orchestrator lost them). */
+  register(): Promise<unknown>;
+}
+
+export interface WorkerOptions {
+  /** Assignments run at the same time, at most. Default 10. */
+  concurrency?: number;
+  /** How long stop() waits for running tasks. Default 30000. */
+  drainTimeoutMs?: number;
+}
+
+/** The error of a task or function as the orchestrator records it. */
+export function describeError(error: unknown): { type: string; message: string; chain: string[]; stack: string } {
+  if (!(error instanceof Error)) return { type: "Error", message: String(error), chain: ["Error"], stack: "" };
+  const chain: string[] = [];
+  if (error.name) chain.push(error.name);
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name && !chain.includes(name)) chain.push(name);
+  }
+  return { type: chain[0] ?? "Error", message: error.message, chain, stack: error.stack ?? "" };
+}
+
+/**
+ * Runs an app's tasks and trigger functions over one WorkerService/Connect stream.
+ * It reconnects with backoff when the stream breaks; tasks running at that moment
+ * finish and are reported as held (the orchestrator has given them to another
+ * worker meanwhile, so their results are ignored: at-least-once execution).
+ */
+export class Worker {
+  readonly id = `wrk_${randomUUID()}`;
+  private currentState: WorkerState = "STARTING";
+  private readonly running = new Map<string, Promise<void>>();
+  private outbox?: AsyncQueue<ConnectRequest>;
+  private heartbeat?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+  private unsubscribeFunctions: () => void = () => {};
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly tasks: ReadonlyMap<string, Task<never, unknown>>,
+    private readonly options: Required<WorkerOptions>,
+  ) {}
+
+  get state(): WorkerState {
+    return this.currentState;
+  }
+
+  /** Tasks running now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Connects; resolves once the orchestrator welcomed the worker. */
+  async start(): Promise<void> {
+    let welcomed!: () => void;
+    let failed!: (error: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      welcomed = resolve;
+      failed = reject;
+    });
+    this.unsubscribeFunctions = this.host.functions.onRegister((ids) =>
+      this.send({ case: "functionsAnnounced", value: { functions: ids } }),
+    );
+    this.loop = this.connectLoop(welcomed, failed);
+    await ready;
+    this.currentState = "RUNNING";
+  }
+
+  /** Takes no new work, waits for running tasks (up to drainTimeoutMs), then closes the stream. */
+  async stop(): Promise<void> {
+    if (this.currentState === "STOPPED" || this.currentState === "DRAINING") return this.loop;
+    this.currentState = "DRAINING";
+    this.send({ case: "drain", value: {} });
+    const drained = Promise.allSettled([...this.running.values()]);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.options.drainTimeoutMs).unref())]);
+    this.currentState = "STOPPED";
+    this.unsubscribeFunctions();
+    clearInterval(this.heartbeat);
+    this.outbox?.end();
+    await this.loop;
+  }
+
+  private async connectLoop(welcomed: () => void, failed: (error: unknown) => void): Promise<void> {
+    let backoff = 100;
+    let started = false;
+    while (!this.isStopped()) {
+      try {
+        await this.runStream(() => {
+          started = true;
+          backoff = 100;
+          welcomed();
+        });
+      } catch (raw) {
+        const error = fromRpcError(raw);
+        if (this.isStopped()) break;
+        if (error instanceof NotFoundError) {
+          // The orchestrator lost the app's registration (a memory store restarted): register again.
+          await this.host.register().catch(() => {});
+        } else if (!started) {
+          failed(error);
+          this.currentState = "STOPPED";
+          return;
+        }
+      }
+      if (this.isStopped()) break;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+    }
+  }
+
+  private async runStream(onWelcome: () => void): Promise<void> {
+    const outbox = new AsyncQueue<ConnectRequest>();
+    this.outbox = outbox;
+    outbox.push(
+      create(ConnectRequestSchema, {
+        message: {
+          case: "hello",
+          value: {
+            appId: this.host.appId,
+            workerId: this.id,
+            concurrency: this.options.concurrency,
+            taskIds: [...this.tasks.keys()],
+            functions: this.host.functions.ids(),
+            sdk: "typescript/0.1.0",
+            heldAssignmentIds: [...this.running.keys()],
+          },
+        },
+      }),
+    );
+    try {
+      for await (const response of this.host.clients.workers.connect(outbox)) {
+        const message = response.message;
+        switch (message.case) {
+          case "welcome":
+            clearInterval(this.heartbeat);
+            this.heartbeat = setInterval(() => this.send({ case: "heartbeat", value: {} }), Number(message.value.heartbeatIntervalMs));
+            this.heartbeat.unref();
+            onWelcome();
+            break;
+          case "assignment":
+            this.run(message.value);
+            break;
+          case "evaluate":
+            void this.evaluate(message.value);
+            break;
+        }
+      }
+    } finally {
+      clearInterval(this.heartbeat);
+      outbox.end();
+    }
+  }
+
+  /** Read through a method: the state changes while the loop awaits. */
+  private isStopped(): boolean {
+    return this.currentState === "STOPPED";
+  }
+
+  private send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void {
+    this.outbox?.push(create(ConnectRequestSchema, { message }));
+  }
+
+  private run(assignment: Assignment): void {
+    const task = this.tasks.get(assignment.taskId);
+    const id = assignment.assignmentId;
+    const execution = (async () => {
+      this.send({ case: "started", value: { assignmentId: id } });
+      try {
+        if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
+        const result = await (task.fn as (args: unknown) => unknown)(assignment.arguments ?? {});
+        this.send({ case: "completed", value: { assignmentId: id, result: jsonToValue(toJson(result, "the task's result")) } });
+      } catch (error) {
+        this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
+      }
+    })().finally(() => this.running.delete(id));
+    this.running.set(id, execution);
+  }
+
+  private async evaluate(request: EvaluateFunction): Promise<void> {
+    try {
+      const fn = this.host.functions.get(request.function);
+      if (!fn) throw new Error(`function ${request.function} is not declared in this process of app "${this.host.appId}"`);
+      const output =
+        request.purpose === FunctionPurpose.FILTER
+          ? await fn(valueToJson(request.value))
+          : await fn(request.context ? contextFromProto(request.context) : undefined, request.contexts.map(contextFromProto));
+      this.send({ case: "evaluated", value: { requestId: request.requestId, value: jsonToValue(toJson(output, "the function's return value")) } });
+    } catch (error) {
+      this.send({ case: "evaluated", value: { requestId: request.requestId, error: describeError(error) } });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { JsonObject, JsonValue } from "./json.js";
+
+/** Every status of an invocation, in lifecycle order. */
+export const INVOCATION_STATUSES = ["REGISTERED", "PENDING", "RUNNING", "SUCCESS", "FAILED", "RETRY"] as const;
+
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+
+/** Statuses after which nothing happens to the invocation any more. */
+export const FINAL_STATUSES: ReadonlySet<InvocationStatus> = new Set(["SUCCESS", "FAILED"]);
+
+export function isFinalStatus(status: InvocationStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** Parses a status name case-insensitively; undefined when it is not a status. */
+export function parseStatus(name: string): InvocationStatus | undefined {
+  const upper = name.trim().toUpperCase();
+  return (INVOCATION_STATUSES as readonly string[]).includes(upper) ? (upper as InvocationStatus) : undefined;
+}
+
+/**
+ * The transitions the state machine allows. Anything else is a bug or a stale
+ * message, and the store refuses it.
+ */
+const TRANSITIONS: Record<InvocationStatus, readonly InvocationStatus[]> = {
+  REGISTERED: ["PENDING"],
+  PENDING: ["RUNNING", "SUCCESS", "FAILED", "RETRY", "REGISTERED"],
+  RUNNING: ["SUCCESS", "FAILED", "RETRY", "REGISTERED"],
+  RETRY: ["PENDING"],
+  SUCCESS: [],
+  FAILED: [],
+};
+
+export function canTransition(from: InvocationStatus, to: InvocationStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** An error raised by a task function, as its worker reported it. */
+export interface TaskError {
+  type: string;
+  message: string;
+  /** Type names, most specific first (JS prototype chain, Python MRO). */
+  chain: string[];
+  stack: string;
+}
+
+/** Why a trigger created an invocation. */
+export interface Provenance {
+  triggerId: string;
+  occurrenceIds: string[];
+}
+
+/** The worker and assignment currently holding an invocation. */
+export interface AssignmentRef {
+  assignmentId: string;
+  workerId: string;
+}
+
+export interface Invocation {
+  id: string;
+  taskId: string;
+  appId: string;
+  status: InvocationStatus;
+  arguments: JsonObject;
+  result?: JsonValue;
+  error?: TaskError;
+  /** 1 for the first attempt. */
+  attempt: number;
+  provenance?: Provenance;
+  assignment?: AssignmentRef;
+  /** When a RETRY invocation becomes due again (epoch ms). */
+  retryAt?: number;
+  /** Incremented by every change; names the status occurrence of each transition. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the store needs to create an invocation. */
+export interface NewInvocation {
+  id: string;
+  taskId: string;
+  appId: string;
+  arguments: JsonObject;
+  provenance?: Provenance;
+  createdAt: number;
+}
+
+/** Work handed to a worker. */
+export interface Assignment {
+  assignmentId: string;
+  invocationId: string;
+  taskId: string;
+  arguments: JsonObject;
+  attempt: number;
+}

@@ -1,0 +1,50 @@
+import type { InvocationStatus, TaskError } from "./invocation.js";
+import type { JsonObject, JsonValue } from "./json.js";
+
+/**
+ * Something that happened and that triggers react to. Its id is the occurrence half
+ * of a firing's identity (trigger id, occurrence id).
+ */
+export type Occurrence = StatusOccurrence | EventOccurrence | CronOccurrence;
+
+/** An invocation reached a status. id = `${invocationId}@${version}`. */
+export interface StatusOccurrence {
+  kind: "status";
+  id: string;
+  at: number;
+  invocationId: string;
+  taskId: string;
+  status: InvocationStatus;
+  arguments: JsonObject;
+  result?: JsonValue;
+  error?: TaskError;
+  attempt: number;
+}
+
+/** A custom event was emitted. id = the event id. */
+export interface EventOccurrence {
+  kind: "event";
+  id: string;
+  at: number;
+  code: string;
+  payload: JsonObject;
+}
+
+/** A cron slot of one trigger came due. id = `cron:${triggerId}:${conditionIndex}:${scheduledTime}`. */
+export interface CronOccurrence {
+  kind: "cron";
+  id: string;
+  at: number;
+  triggerId: string;
+  conditionIndex: number;
+  scheduledTime: number;
+  lastScheduledTime?: number;
+}
+
+export function statusOccurrenceId(invocationId: string, version: number): string {
+  return `${invocationId}@${version}`;
+}
+
+export function cronOccurrenceId(triggerId: string, conditionIndex: number, scheduledTime: number): string {
+  return `cron:${triggerId}:${conditionIndex}:${scheduledTime}`;
+}

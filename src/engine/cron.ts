@@ -1,0 +1,66 @@
+import { CronExpressionParser } from "cron-parser";
+import { errorMessage, NencError } from "../domain/errors.js";
+
+const ALIASES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+
+/** A validated cron schedule in one time zone. */
+export interface CronSchedule {
+  readonly expression: string;
+  readonly timezone: string;
+  /** The first slot strictly after `time`. */
+  next(time: number): number;
+  /** The last slot at or before `time`. */
+  latestAtOrBefore(time: number): number;
+  /** Slots in (after, until], oldest first, at most `max` (the newest ones are kept). */
+  slotsBetween(after: number, until: number, max: number): number[];
+}
+
+/** True when `timezone` is an IANA zone this runtime knows. */
+export function isValidTimezone(timezone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses a 5-field or 6-field (seconds first) cron expression, or an alias such as
+ * `@hourly`. Throws INVALID_ARGUMENT naming `field` and saying what is wrong.
+ */
+export function parseCron(expression: string, timezone: string, field: string): CronSchedule {
+  const trimmed = expression.trim();
+  const fields = trimmed.split(/\s+/);
+  if (!ALIASES.has(trimmed) && fields.length !== 5 && fields.length !== 6) {
+    throw NencError.invalid(
+      `${field}.expression`,
+      `cron expression "${expression}" has ${fields.length} fields; use 5 (minute hour day month weekday) or 6 (seconds first)`,
+    );
+  }
+  const tz = timezone || "UTC";
+  if (!isValidTimezone(tz)) {
+    throw NencError.invalid(`${field}.timezone`, `unknown time zone "${timezone}"; use an IANA name such as "Europe/Paris"`);
+  }
+  try {
+    CronExpressionParser.parse(trimmed, { tz, currentDate: new Date(0) }).next();
+  } catch (error) {
+    throw NencError.invalid(`${field}.expression`, `invalid cron expression "${expression}": ${errorMessage(error)}`);
+  }
+  const iterate = (from: number) => CronExpressionParser.parse(trimmed, { tz, currentDate: new Date(from) });
+  return {
+    expression: trimmed,
+    timezone: tz,
+    next: (time) => iterate(time).next().getTime(),
+    latestAtOrBefore: (time) => iterate(time + 1).prev().getTime(),
+    slotsBetween(after, until, max) {
+      const slots: number[] = [];
+      const iterator = iterate(after);
+      for (let slot = iterator.next().getTime(); slot <= until; slot = iterator.next().getTime()) {
+        slots.push(slot);
+        if (slots.length > max) slots.shift();
+      }
+      return slots;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { Logger } from "../domain/logger.js";
+import type { StatusWatch, Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import type { WorkerSession } from "./worker-session.js";
+
+/**
+ * Hands queued invocations to connected workers within their credit. It claims work
+ * when work is announced for a task a worker runs, when a worker frees capacity, and
+ * on a periodic sweep (a safety net for notices lost between replicas).
+ */
+export class Dispatcher {
+  private readonly sessions = new Map<string, WorkerSession>();
+  private readonly byTask = new Map<string, Set<WorkerSession>>();
+  private readonly pumping = new Set<WorkerSession>();
+  private readonly pumpAgain = new Set<WorkerSession>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly watch: StatusWatch,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Adds a session; returns the session it replaced (same worker id), if any. */
+  add(session: WorkerSession): WorkerSession | undefined {
+    const previous = this.sessions.get(session.workerId);
+    if (previous) this.remove(previous);
+    this.sessions.set(session.workerId, session);
+    for (const taskId of session.taskIds) {
+      let set = this.byTask.get(taskId);
+      if (!set) this.byTask.set(taskId, (set = new Set()));
+      set.add(session);
+    }
+    this.pump(session);
+    return previous;
+  }
+
+  /** Removes a session; false when it was already replaced or removed. */
+  remove(session: WorkerSession): boolean {
+    session.closed = true;
+    for (const taskId of session.taskIds) this.byTask.get(taskId)?.delete(session);
+    if (this.sessions.get(session.workerId) !== session) return false;
+    this.sessions.delete(session.workerId);
+    return true;
+  }
+
+  all(): IterableIterator<WorkerSession> {
+    return this.sessions.values();
+  }
+
+  /** Work became claimable for `taskId`. */
+  onWork(taskId: string): void {
+    for (const session of this.byTask.get(taskId) ?? []) if (session.free > 0) this.pump(session);
+  }
+
+  /** Claims for every session with free credit. */
+  pumpAll(): void {
+    for (const session of this.sessions.values()) if (session.free > 0) this.pump(session);
+  }
+
+  /** No more claims; in-flight work finishes. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  pump(session: WorkerSession): void {
+    if (this.stopped || session.closed) return;
+    if (this.pumping.has(session)) {
+      this.pumpAgain.add(session);
+      return;
+    }
+    this.pumping.add(session);
+    this.claimFor(session)
+      .catch((error: unknown) => this.logger.error("claiming work failed", { workerId: session.workerId, error: String(error) }))
+      .finally(() => this.pumping.delete(session));
+  }
+
+  private async claimFor(session: WorkerSession): Promise<void> {
+    do {
+      this.pumpAgain.delete(session);
+      while (!this.stopped && session.free > 0) {
+        const max = session.free;
+        const claimed = await this.store.claimWork(session.workerId, session.taskIds, max, this.clock.now(), this.watch);
+        if (session.closed) {
+          // The stream ended while we claimed: give the work straight back.
+          const ids = claimed.map((assignment) => assignment.assignmentId);
+          if (ids.length > 0) await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
+          return;
+        }
+        for (const assignment of claimed) {
+          session.assignments.set(assignment.assignmentId, assignment);
+          session.channel.assign(assignment);
+        }
+        if (claimed.length < max) break;
+      }
+    } while (this.pumpAgain.has(session) && !session.closed);
+  }
+}

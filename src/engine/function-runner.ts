@@ -1,0 +1,128 @@
+import type { JsonValue } from "../domain/json.js";
+import type { Clock } from "./clock.js";
+import { newId } from "./ids.js";
+import type { EvaluationRequest, WorkerSession } from "./worker-session.js";
+
+export interface FunctionRunnerOptions {
+  /** How long a worker may take to answer one evaluation. */
+  evaluationTimeoutMs: number;
+  /** How long an evaluation waits for a worker of its app that knows the function. */
+  waitForWorkerMs: number;
+}
+
+interface Call {
+  appId: string;
+  request: EvaluationRequest;
+  resolve: (value: JsonValue) => void;
+  reject: (error: Error) => void;
+  session?: WorkerSession;
+  cancelTimer: () => void;
+}
+
+/**
+ * Runs filter and provider functions on workers of the app that declared them (the
+ * orchestrator never runs user code). A call goes to a connected worker that
+ * announced the function; it waits for one to connect, and moves to another worker
+ * when its worker disconnects before answering.
+ */
+export class FunctionRunner {
+  private readonly inFlight = new Map<string, Call>();
+  private parked: Call[] = [];
+  private rotation = 0;
+
+  constructor(
+    private readonly sessions: () => Iterable<WorkerSession>,
+    private readonly clock: Clock,
+    private readonly options: FunctionRunnerOptions,
+  ) {}
+
+  /** Runs `functionId` of `appId`; rejects with the function's error, a timeout, or no worker. */
+  call(appId: string, request: Omit<EvaluationRequest, "requestId">): Promise<JsonValue> {
+    return new Promise((resolve, reject) => {
+      const call: Call = {
+        appId,
+        request: { ...request, requestId: newId("eval") },
+        resolve,
+        reject,
+        cancelTimer: () => {},
+      };
+      this.dispatch(call);
+    });
+  }
+
+  /** A worker answered. Answers from another stream than the one asked are ignored. */
+  answer(session: WorkerSession, requestId: string, outcome: { value: JsonValue } | { error: string }): boolean {
+    const call = this.inFlight.get(requestId);
+    if (!call || call.session !== session) return false;
+    this.inFlight.delete(requestId);
+    call.cancelTimer();
+    if ("error" in outcome) call.reject(new Error(outcome.error));
+    else call.resolve(outcome.value);
+    return true;
+  }
+
+  /** A worker stream ended: its unanswered calls go to another worker. */
+  sessionClosed(session: WorkerSession): void {
+    for (const call of [...this.inFlight.values()]) {
+      if (call.session !== session) continue;
+      this.inFlight.delete(call.request.requestId);
+      call.cancelTimer();
+      delete call.session;
+      this.dispatch(call);
+    }
+  }
+
+  /** Workers connected or announced functions: parked calls may go now. */
+  sessionsChanged(): void {
+    const parked = this.parked;
+    this.parked = [];
+    for (const call of parked) {
+      call.cancelTimer();
+      this.dispatch(call);
+    }
+  }
+
+  /** Rejects every pending call (shutdown). */
+  stop(): void {
+    const error = new Error("orchestrator is stopping");
+    for (const call of [...this.inFlight.values(), ...this.parked]) {
+      call.cancelTimer();
+      call.reject(error);
+    }
+    this.inFlight.clear();
+    this.parked = [];
+  }
+
+  private dispatch(call: Call): void {
+    const session = this.pick(call.appId, call.request.functionId);
+    if (!session) {
+      this.parked.push(call);
+      call.cancelTimer = this.clock.schedule(this.options.waitForWorkerMs, () => {
+        this.parked = this.parked.filter((other) => other !== call);
+        call.reject(
+          new Error(
+            `no worker of app "${call.appId}" that knows function ${call.request.functionId} connected within ${this.options.waitForWorkerMs} ms`,
+          ),
+        );
+      });
+      return;
+    }
+    call.session = session;
+    this.inFlight.set(call.request.requestId, call);
+    call.cancelTimer = this.clock.schedule(this.options.evaluationTimeoutMs, () => {
+      if (this.inFlight.delete(call.request.requestId)) {
+        call.reject(new Error(`worker ${session.workerId} did not answer within ${this.options.evaluationTimeoutMs} ms`));
+      }
+    });
+    session.channel.evaluate(call.request);
+  }
+
+  private pick(appId: string, functionId: string): WorkerSession | undefined {
+    const capable = [...this.sessions()].filter(
+      (session) => !session.closed && session.appId === appId && session.functions.has(functionId),
+    );
+    if (capable.length === 0) return undefined;
+    this.rotation = (this.rotation + 1) % capable.length;
+    return capable[this.rotation];
+  }
+}

@@ -1,0 +1,122 @@
+import { NencError } from "../domain/errors.js";
+import { type Invocation, type InvocationStatus, isFinalStatus } from "../domain/invocation.js";
+import type { InvocationQuery, Page, StatusWatch, Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import { newId } from "./ids.js";
+import type { TaskRegistry } from "./task-registry.js";
+import { requireJsonObject, requireName } from "./validate.js";
+
+/**
+ * Invoking tasks and following invocations. Waiting is driven by the store's
+ * invocation notices, never by polling.
+ */
+export class Invocations {
+  private readonly waiters = new Map<string, Set<(status: InvocationStatus) => void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly tasks: TaskRegistry,
+    private readonly clock: Clock,
+    private readonly watch: StatusWatch,
+    private readonly maxPayloadBytes: number,
+  ) {}
+
+  /** Feeds status notices to the waiters. */
+  onStatus(invocationId: string, status: InvocationStatus): void {
+    for (const wake of this.waiters.get(invocationId) ?? []) wake(status);
+  }
+
+  async invoke(taskId: string, args: unknown, idempotencyKey?: string): Promise<{ invocation: Invocation; duplicate: boolean }> {
+    requireName(taskId, "taskId", "task to invoke");
+    const task = await this.tasks.get(taskId);
+    if (!task) throw NencError.notFound("task", taskId, "start a worker of the app that declares it, or check the name");
+    const argumentsObject = requireJsonObject(args ?? {}, "arguments", this.maxPayloadBytes);
+    if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
+      throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
+    }
+    const { invocation, created } = await this.store.createInvocation(
+      { id: newId("inv"), taskId, appId: task.appId, arguments: argumentsObject, createdAt: this.clock.now() },
+      { ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}), watch: this.watch },
+    );
+    return { invocation, duplicate: !created };
+  }
+
+  async get(invocationId: string): Promise<Invocation> {
+    if (!invocationId) throw NencError.invalid("id", "is required: the invocation id");
+    const invocation = await this.store.getInvocation(invocationId);
+    if (!invocation) throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
+    return invocation;
+  }
+
+  list(query: InvocationQuery): Promise<Page<Invocation>> {
+    if (query.limit < 0 || query.limit > 1000) throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
+    if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
+      throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
+    }
+    return this.store.listInvocations({ ...query, limit: query.limit || 100 });
+  }
+
+  /** Resolves with the invocation once final, or as it is when `timeoutMs` passed or `signal` aborted. */
+  async awaitFinal(invocationId: string, timeoutMs: number, signal?: AbortSignal): Promise<Invocation> {
+    const current = await this.get(invocationId);
+    if (isFinalStatus(current.status)) return current;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        cancel();
+        this.removeWaiter(invocationId, onStatus);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const onStatus = (status: InvocationStatus) => {
+        if (isFinalStatus(status)) done();
+      };
+      const cancel = this.clock.schedule(timeoutMs, done);
+      this.addWaiter(invocationId, onStatus);
+      signal?.addEventListener("abort", done, { once: true });
+      // The invocation may have finished between the read and the subscription.
+      void this.store.getInvocation(invocationId).then((latest) => {
+        if (latest && isFinalStatus(latest.status)) done();
+      });
+    });
+    return this.get(invocationId);
+  }
+
+  /** Yields the invocation now and after each change, until it is final or `signal` aborts. */
+  async *watchChanges(invocationId: string, signal: AbortSignal): AsyncGenerator<Invocation> {
+    const changes: InvocationStatus[] = [];
+    let wake: (() => void) | undefined;
+    const onStatus = (status: InvocationStatus) => {
+      changes.push(status);
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    this.addWaiter(invocationId, onStatus);
+    signal.addEventListener("abort", onAbort);
+    try {
+      let last = await this.get(invocationId);
+      yield last;
+      while (!isFinalStatus(last.status) && !signal.aborted) {
+        if (changes.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        changes.length = 0;
+        const next = await this.get(invocationId);
+        if (next.version !== last.version) yield next;
+        last = next;
+      }
+    } finally {
+      this.removeWaiter(invocationId, onStatus);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private addWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {
+    let set = this.waiters.get(invocationId);
+    if (!set) this.waiters.set(invocationId, (set = new Set()));
+    set.add(waiter);
+  }
+
+  private removeWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {
+    const set = this.waiters.get(invocationId);
+    set?.delete(waiter);
+    if (set?.size === 0) this.waiters.delete(invocationId);
+  }
+}

@@ -1,0 +1,187 @@
+import { type Logger, silentLogger } from "../domain/logger.js";
+import type { Store, StoreNotice } from "../store/store.js";
+import { type Clock, systemClock } from "./clock.js";
+import { CronScheduler } from "./cron-scheduler.js";
+import { Dispatcher } from "./dispatcher.js";
+import { Events } from "./events.js";
+import { FunctionRunner } from "./function-runner.js";
+import { newId } from "./ids.js";
+import { Invocations } from "./invocations.js";
+import { Maintenance } from "./maintenance.js";
+import { OccurrenceProcessor } from "./occurrence-processor.js";
+import { TaskRegistry } from "./task-registry.js";
+import { TriggerEvaluator } from "./trigger-evaluator.js";
+import { TriggerIndex } from "./trigger-index.js";
+import { TriggerRegistry } from "./trigger-registry.js";
+import { WorkerGateway } from "./worker-gateway.js";
+
+export interface OrchestratorOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Names this replica in the occurrence log's consumer group. */
+  replicaId: string;
+  /** A worker silent this long loses its assignments. */
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  maxConcurrency: number;
+  /** Largest arguments, payload or result accepted, in bytes of JSON. */
+  maxPayloadBytes: number;
+  evaluationTimeoutMs: number;
+  waitForWorkerMs: number;
+  cronGraceMs: number;
+  maxCatchUpSlots: number;
+  maxInFlightOccurrences: number;
+  sweepIntervalMs: number;
+  /** How long stop() waits for in-flight work and occurrences. */
+  drainTimeoutMs: number;
+}
+
+export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
+  clock: systemClock,
+  logger: silentLogger,
+  replicaId: "",
+  leaseMs: 15_000,
+  heartbeatIntervalMs: 5_000,
+  maxConcurrency: 10_000,
+  maxPayloadBytes: 1024 * 1024,
+  evaluationTimeoutMs: 30_000,
+  waitForWorkerMs: 300_000,
+  cronGraceMs: 5_000,
+  maxCatchUpSlots: 1_000,
+  maxInFlightOccurrences: 512,
+  sweepIntervalMs: 250,
+  drainTimeoutMs: 30_000,
+};
+
+/**
+ * The engine, wired: everything the transport calls, on whichever store it is given.
+ *
+ * @example
+ * const orchestrator = await Orchestrator.start(new MemoryStore());
+ * await orchestrator.triggers.registerApp("shop", [{ id: "process_order" }], []);
+ * await orchestrator.invocations.invoke("process_order", { orderId: "o1" });
+ */
+export class Orchestrator {
+  readonly invocations: Invocations;
+  readonly triggers: TriggerRegistry;
+  readonly events: Events;
+  readonly workers: WorkerGateway;
+  readonly tasks: TaskRegistry;
+  readonly index = new TriggerIndex();
+  readonly options: OrchestratorOptions;
+  private readonly dispatcher: Dispatcher;
+  private readonly functions: FunctionRunner;
+  private readonly processor: OccurrenceProcessor;
+  private readonly cron: CronScheduler;
+  private readonly maintenance: Maintenance;
+  private unsubscribe: () => void = () => {};
+  private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
+
+  private constructor(
+    readonly store: Store,
+    options: Partial<OrchestratorOptions>,
+  ) {
+    const o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+    if (!o.replicaId) o.replicaId = newId("replica");
+    this.options = o;
+    const { clock, logger } = o;
+    this.tasks = new TaskRegistry(store);
+    this.dispatcher = new Dispatcher(store, clock, this.index, logger);
+    this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
+    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o.sweepIntervalMs);
+    this.invocations = new Invocations(store, this.tasks, clock, this.index, o.maxPayloadBytes);
+    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger);
+    this.events = new Events(store, clock, o.maxPayloadBytes);
+    this.workers = new WorkerGateway(
+      {
+        store,
+        dispatcher: this.dispatcher,
+        functions: this.functions,
+        tasks: this.tasks,
+        clock,
+        watch: this.index,
+        logger,
+        onRetryScheduled: (time) => this.maintenance.wakeAt(time),
+      },
+      o,
+    );
+    const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index);
+    this.processor = new OccurrenceProcessor(store, this.index, evaluator, logger, {
+      consumerId: o.replicaId,
+      maxInFlight: o.maxInFlightOccurrences,
+    });
+    this.cron = new CronScheduler(store, this.index, clock, logger, { graceMs: o.cronGraceMs, maxCatchUpSlots: o.maxCatchUpSlots });
+  }
+
+  /** Loads triggers and tasks from the store and starts every loop. */
+  static async start(store: Store, options: Partial<OrchestratorOptions> = {}): Promise<Orchestrator> {
+    const orchestrator = new Orchestrator(store, options);
+    orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
+    await orchestrator.tasks.load();
+    await orchestrator.triggers.load();
+    orchestrator.processor.start();
+    orchestrator.cron.start();
+    orchestrator.maintenance.start();
+    orchestrator.state = "RUNNING";
+    return orchestrator;
+  }
+
+  get serving(): boolean {
+    return this.state === "RUNNING";
+  }
+
+  /**
+   * Graceful stop: no new assignments, in-flight work and queued occurrences finish
+   * (up to drainTimeoutMs), then loops stop. Work still held afterwards goes back
+   * to the queue, for another replica or the next start.
+   */
+  async stop(): Promise<void> {
+    if (this.state === "STOPPED" || this.state === "DRAINING") return;
+    this.state = "DRAINING";
+    const { clock, drainTimeoutMs, logger } = this.options;
+    this.cron.stop();
+    this.dispatcher.stop();
+    const deadline = clock.now() + drainTimeoutMs;
+    while (clock.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
+    this.maintenance.stop();
+    await this.processor.stop();
+    this.functions.stop();
+    for (const session of [...this.dispatcher.all()]) {
+      this.dispatcher.remove(session);
+      session.channel.close();
+      await this.store.releaseWorker(session.workerId, clock.now(), this.index);
+    }
+    this.unsubscribe();
+    this.state = "STOPPED";
+    logger.info("orchestrator stopped");
+  }
+
+  private inFlightAssignments(): number {
+    let count = 0;
+    for (const session of this.dispatcher.all()) count += session.inFlight;
+    return count;
+  }
+
+  private onNotice(notice: StoreNotice): void {
+    switch (notice.type) {
+      case "work":
+        this.dispatcher.onWork(notice.taskId);
+        return;
+      case "invocation":
+        this.invocations.onStatus(notice.invocationId, notice.status);
+        return;
+      case "trigger":
+        void this.triggers.refresh(notice.triggerId).catch((error: unknown) => {
+          this.options.logger.error("refreshing a trigger failed", { triggerId: notice.triggerId, error: String(error) });
+        });
+        return;
+      case "app":
+        void this.tasks.load();
+        return;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,175 @@
+import { NencError } from "../domain/errors.js";
+import type { Evaluation } from "../domain/evaluation.js";
+import type { JoinState } from "../domain/join.js";
+import type { Logger } from "../domain/logger.js";
+import { NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
+import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain/trigger.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import { compileTrigger } from "./compiled-trigger.js";
+import type { TaskRegistry } from "./task-registry.js";
+import type { TriggerIndex } from "./trigger-index.js";
+import { requireName } from "./validate.js";
+
+/** A task as an app declares it; absent retry fields take the defaults of NO_RETRY. */
+export interface TaskDeclaration {
+  id: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface Explanation {
+  trigger: Trigger;
+  evaluations: Evaluation[];
+  pending: Array<{ partition: string; state: JoinState }>;
+}
+
+/**
+ * Apps, their tasks and every trigger: registration (a deploy replaces an app's
+ * declared triggers), runtime triggers, pause/resume/delete, and explanations.
+ * Keeps the trigger index in step with the store, here and on other replicas.
+ */
+export class TriggerRegistry {
+  private readonly refreshes = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly index: TriggerIndex,
+    private readonly tasks: TaskRegistry,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads every stored trigger into the index (start-up). */
+  async load(): Promise<void> {
+    for (const trigger of await this.store.listTriggers()) this.indexTrigger(trigger);
+  }
+
+  /** Re-reads one trigger after a change notice; the latest notice wins. */
+  async refresh(triggerId: string): Promise<void> {
+    const ticket = (this.refreshes.get(triggerId) ?? 0) + 1;
+    this.refreshes.set(triggerId, ticket);
+    const trigger = await this.store.getTrigger(triggerId);
+    if (this.refreshes.get(triggerId) !== ticket) return;
+    this.refreshes.delete(triggerId);
+    if (trigger) this.indexTrigger(trigger);
+    else this.index.remove(triggerId);
+  }
+
+  async registerApp(
+    appId: string,
+    declarations: readonly TaskDeclaration[],
+    definitions: ReadonlyArray<Omit<TriggerDefinition, "appId">>,
+  ): Promise<{ triggerIds: string[]; removedTriggerIds: string[] }> {
+    requireName(appId, "appId", "app's id");
+    const tasks: Task[] = [];
+    for (const [i, declaration] of declarations.entries()) {
+      requireName(declaration.id, `tasks[${i}].id`, "task's name");
+      if (tasks.some((task) => task.id === declaration.id)) {
+        throw NencError.invalid(`tasks[${i}].id`, `task "${declaration.id}" is declared twice`);
+      }
+      const owner = (await this.tasks.get(declaration.id))?.appId;
+      if (owner && owner !== appId) {
+        throw new NencError("ALREADY_EXISTS", `task "${declaration.id}" belongs to app "${owner}"; task ids are global, pick another name`, `tasks[${i}].id`);
+      }
+      tasks.push({ id: declaration.id, appId, retry: validRetry(declaration.retry, `tasks[${i}].retry`) });
+    }
+    const now = this.clock.now();
+    const triggers = definitions.map((definition, i) => {
+      const field = `triggers[${i}]`;
+      if (!tasks.some((task) => task.id === definition.targetTaskId)) {
+        throw NencError.invalid(`${field}.targetTaskId`, `"${definition.targetTaskId}" is not one of the app's tasks`);
+      }
+      const full: TriggerDefinition = { ...definition, appId };
+      const trigger: Trigger = { ...full, id: deriveTriggerId(full, "declared"), origin: "declared", paused: false, createdAt: now };
+      compileTrigger(trigger, field);
+      return trigger;
+    });
+    const unique = [...new Map(triggers.map((trigger) => [trigger.id, trigger])).values()];
+    const { removedTriggerIds } = await this.store.registerApp({ appId, tasks, triggers: unique });
+    for (const task of tasks) this.tasks.put(task);
+    for (const id of removedTriggerIds) this.index.remove(id);
+    for (const trigger of unique) if (!this.index.get(trigger.id)) this.indexTrigger((await this.store.getTrigger(trigger.id)) ?? trigger);
+    this.logger.info("app registered", { appId, tasks: tasks.length, triggers: unique.length, removed: removedTriggerIds.length });
+    return { triggerIds: triggers.map((trigger) => trigger.id), removedTriggerIds };
+  }
+
+  /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */
+  async create(definition: TriggerDefinition): Promise<{ trigger: Trigger; created: boolean }> {
+    requireName(definition.targetTaskId, "trigger.targetTaskId", "task the trigger runs");
+    const target = await this.tasks.get(definition.targetTaskId);
+    if (!target) {
+      throw NencError.notFound("task", definition.targetTaskId, "trigger.targetTaskId must name a registered task");
+    }
+    const full: TriggerDefinition = { ...definition, appId: definition.appId || target.appId };
+    const candidate: Trigger = {
+      ...full,
+      id: deriveTriggerId(full, "runtime"),
+      origin: "runtime",
+      paused: false,
+      createdAt: this.clock.now(),
+    };
+    compileTrigger(candidate);
+    const result = await this.store.createTrigger(candidate);
+    this.indexTrigger(result.trigger);
+    return result;
+  }
+
+  async get(triggerId: string): Promise<Trigger> {
+    if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
+    const trigger = await this.store.getTrigger(triggerId);
+    if (!trigger) throw NencError.notFound("trigger", triggerId, "list triggers to see the ids");
+    return trigger;
+  }
+
+  async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
+    const triggers = await this.store.listTriggers();
+    return triggers
+      .filter((t) => (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) && (!filter.appId || t.appId === filter.appId))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
+    await this.get(triggerId);
+    const trigger = await this.store.setTriggerPaused(triggerId, paused);
+    if (!trigger) throw NencError.notFound("trigger", triggerId);
+    this.indexTrigger(trigger);
+    return trigger;
+  }
+
+  async delete(triggerId: string): Promise<void> {
+    if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
+    if (!(await this.store.deleteTrigger(triggerId))) throw NencError.notFound("trigger", triggerId);
+    this.index.remove(triggerId);
+  }
+
+  async explain(triggerId: string, limit: number): Promise<Explanation> {
+    if (limit < 0 || limit > 1000) throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
+    const trigger = await this.get(triggerId);
+    const [evaluations, pending] = await Promise.all([
+      this.store.listEvaluations(triggerId, limit || 50),
+      this.store.listJoinStates(triggerId),
+    ]);
+    return { trigger, evaluations, pending };
+  }
+
+  private indexTrigger(trigger: Trigger): void {
+    try {
+      this.index.put(compileTrigger(trigger));
+    } catch (error) {
+      this.logger.error("stored trigger no longer compiles; it stays inactive", { triggerId: trigger.id, error: String(error) });
+      this.index.remove(trigger.id);
+    }
+  }
+}
+
+function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): RetryPolicy {
+  const policy = { ...NO_RETRY, ...retry };
+  const check = (ok: boolean, name: string, rule: string) => {
+    if (!ok) throw NencError.invalid(`${field}.${name}`, rule);
+  };
+  check(Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 1000, "maxRetries", "must be an integer from 0 to 1000");
+  check(policy.initialBackoffMs >= 0, "initialBackoffMs", "must be 0 or more");
+  check(policy.backoffMultiplier >= 1 && policy.backoffMultiplier <= 100, "backoffMultiplier", "must be from 1 to 100");
+  check(policy.maxBackoffMs >= policy.initialBackoffMs, "maxBackoffMs", "must be at least initialBackoffMs");
+  return policy;
+}

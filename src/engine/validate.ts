@@ -1,0 +1,39 @@
+import { NencError } from "../domain/errors.js";
+import { findNonJson, isJsonObject, type JsonObject } from "../domain/json.js";
+
+const NAME = /^[A-Za-z0-9_.:\-/@]+$/;
+
+/** Checks an id-like name (task id, event code, app id); throws INVALID_ARGUMENT naming `field`. */
+export function requireName(value: string, field: string, what: string): string {
+  if (!value) throw NencError.invalid(field, `is required: the ${what}`);
+  if (value.length > 200) throw NencError.invalid(field, `is ${value.length} characters long; at most 200`);
+  if (!NAME.test(value)) {
+    throw NencError.invalid(field, `"${value}" may use letters, digits and _ . : - / @ only`);
+  }
+  return value;
+}
+
+/** Checks that `value` is a JSON object of at most `maxBytes` once serialised. */
+export function requireJsonObject(value: unknown, field: string, maxBytes: number): JsonObject {
+  if (!isJsonObject(value)) {
+    throw NencError.invalid(field, `must be a JSON object of named arguments, got ${describe(value)}`);
+  }
+  const bad = findNonJson(value);
+  if (bad) throw NencError.invalid(field, `is not JSON-serialisable at ${bad}`);
+  requireSize(value, field, maxBytes);
+  return value;
+}
+
+/** Refuses values larger than `maxBytes` of JSON. */
+export function requireSize(value: unknown, field: string, maxBytes: number): void {
+  const size = Buffer.byteLength(JSON.stringify(value) ?? "");
+  if (size > maxBytes) {
+    throw new NencError("INVALID_ARGUMENT", `is ${size} bytes of JSON; the limit is ${maxBytes} (raise --max-payload-bytes or send a reference instead)`, field);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}

@@ -1,0 +1,144 @@
+import { NencError } from "../domain/errors.js";
+import type { TaskError } from "../domain/invocation.js";
+import type { JsonValue } from "../domain/json.js";
+import type { Logger } from "../domain/logger.js";
+import { decideRetry } from "../domain/task.js";
+import type { AttemptOutcome, StatusWatch, Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { FunctionRunner } from "./function-runner.js";
+import type { TaskRegistry } from "./task-registry.js";
+import { requireName, requireSize } from "./validate.js";
+import { type WorkerChannel, type WorkerHello, WorkerSession } from "./worker-session.js";
+
+export interface WorkerGatewayOptions {
+  /** Assignments of a worker silent for this long go to other workers. */
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  maxConcurrency: number;
+  maxPayloadBytes: number;
+}
+
+export interface WorkerGatewayDeps {
+  store: Store;
+  dispatcher: Dispatcher;
+  functions: FunctionRunner;
+  tasks: TaskRegistry;
+  clock: Clock;
+  watch: StatusWatch;
+  logger: Logger;
+  /** A retry was scheduled for `time`: wake the queue then. */
+  onRetryScheduled(time: number): void;
+}
+
+/** What a connected worker can tell the orchestrator, one method per message. */
+export interface WorkerConnection {
+  readonly session: WorkerSession;
+  started(assignmentId: string): Promise<void>;
+  completed(assignmentId: string, result: JsonValue): Promise<void>;
+  failed(assignmentId: string, error: TaskError): Promise<void>;
+  heartbeat(): Promise<void>;
+  evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void;
+  announce(functions: readonly string[]): void;
+  drain(): void;
+  /** The stream ended: its unfinished assignments go back to the queue. */
+  disconnected(): Promise<void>;
+}
+
+/**
+ * Admits workers (validating their hello) and turns their messages into state
+ * changes: started, completed, failed (with the retry decision), heartbeats and
+ * function answers. A message about an assignment the worker no longer holds is
+ * ignored: another worker has it now.
+ */
+export class WorkerGateway {
+  constructor(
+    private readonly deps: WorkerGatewayDeps,
+    private readonly options: WorkerGatewayOptions,
+  ) {}
+
+  async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
+    const { store, dispatcher, functions, tasks, clock, watch, logger } = this.deps;
+    await this.validate(hello);
+    const session = new WorkerSession(hello, channel);
+    await store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs);
+    const replaced = dispatcher.add(session);
+    if (replaced) {
+      replaced.channel.close(new NencError("ALREADY_EXISTS", `worker ${hello.workerId} connected again on another stream`));
+      functions.sessionClosed(replaced);
+    }
+    functions.sessionsChanged();
+    logger.info("worker connected", { workerId: session.workerId, appId: session.appId, tasks: session.taskIds, concurrency: session.concurrency });
+
+    const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
+      const freed = session.finish(assignmentId);
+      const invocation = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
+      if (!invocation) logger.warn("ignored a result for an assignment the worker no longer holds", { workerId: session.workerId, assignmentId });
+      if (freed) dispatcher.pump(session);
+    };
+
+    return {
+      session,
+      started: async (assignmentId) => {
+        await store.markStarted(assignmentId, clock.now(), watch);
+      },
+      completed: async (assignmentId, result) => {
+        try {
+          requireSize(result, "result", this.options.maxPayloadBytes);
+        } catch (error) {
+          const message = (error as Error).message;
+          return finish(assignmentId, { status: "FAILED", error: { type: "ResultTooLarge", message, chain: ["ResultTooLarge"], stack: "" } });
+        }
+        return finish(assignmentId, { status: "SUCCESS", result });
+      },
+      failed: async (assignmentId, error) => {
+        const assignment = session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId));
+        const task = assignment && (await tasks.get(assignment.taskId));
+        const decision = task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
+        if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
+        const retryAt = clock.now() + decision.delayMs;
+        await finish(assignmentId, { status: "RETRY", error, retryAt });
+        this.deps.onRetryScheduled(retryAt);
+      },
+      heartbeat: () => store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs),
+      evaluated: (requestId, outcome) => {
+        const answer = "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };
+        if (!functions.answer(session, requestId, answer)) {
+          logger.warn("ignored an answer to an unknown evaluation", { workerId: session.workerId, requestId });
+        }
+      },
+      announce: (names) => {
+        for (const name of names) session.functions.add(name);
+        functions.sessionsChanged();
+      },
+      drain: () => {
+        session.draining = true;
+      },
+      disconnected: async () => {
+        const current = dispatcher.remove(session);
+        functions.sessionClosed(session);
+        // A replaced stream gives back only what it was given; the current one, everything the worker held.
+        const only = current ? undefined : [...session.assignments.keys()];
+        const released = await store.releaseWorker(session.workerId, clock.now(), watch, only);
+        logger.info("worker disconnected", { workerId: session.workerId, requeued: released.length });
+      },
+    };
+  }
+
+  private async validate(hello: WorkerHello): Promise<void> {
+    requireName(hello.appId, "hello.appId", "app the worker belongs to");
+    requireName(hello.workerId, "hello.workerId", "worker's stable id");
+    if (!Number.isInteger(hello.concurrency) || hello.concurrency < 1 || hello.concurrency > this.options.maxConcurrency) {
+      throw NencError.invalid("hello.concurrency", `must be an integer from 1 to ${this.options.maxConcurrency}`);
+    }
+    for (const [index, taskId] of hello.taskIds.entries()) {
+      const task = await this.deps.tasks.get(taskId);
+      if (!task) {
+        throw NencError.notFound("task", taskId, `hello.taskIds[${index}]: register the app's tasks (RegisterApp) before connecting`);
+      }
+      if (task.appId !== hello.appId) {
+        throw NencError.invalid(`hello.taskIds[${index}]`, `task "${taskId}" belongs to app "${task.appId}", not "${hello.appId}"`);
+      }
+    }
+  }
+}

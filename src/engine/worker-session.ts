@@ -1,0 +1,79 @@
+import type { TriggerContext } from "../domain/context.js";
+import type { NencError } from "../domain/errors.js";
+import type { Assignment } from "../domain/invocation.js";
+import type { JsonValue } from "../domain/json.js";
+
+/** What a worker announces when it connects. */
+export interface WorkerHello {
+  appId: string;
+  workerId: string;
+  concurrency: number;
+  taskIds: string[];
+  functions: string[];
+  sdk: string;
+  /** Assignments the worker still runs from before a reconnect (they use credit). */
+  heldAssignmentIds: string[];
+}
+
+/** A request to run a filter or provider function on a worker. */
+export interface EvaluationRequest {
+  requestId: string;
+  functionId: string;
+  purpose: "filter" | "provider";
+  triggerId: string;
+  /** Filters: the value to test. */
+  value?: JsonValue;
+  /** Providers: the context the function asked for, and every context that took part. */
+  context?: TriggerContext;
+  contexts?: TriggerContext[];
+}
+
+/** The engine's way to talk to one connected worker; the transport implements it. */
+export interface WorkerChannel {
+  assign(assignment: Assignment): void;
+  evaluate(request: EvaluationRequest): void;
+  /** Ends the stream; with an error, the worker sees it as the stream's status. */
+  close(error?: NencError): void;
+}
+
+/** One connected worker stream and its credit (free capacity). */
+export class WorkerSession {
+  readonly workerId: string;
+  readonly appId: string;
+  readonly taskIds: readonly string[];
+  readonly functions: Set<string>;
+  readonly concurrency: number;
+  /** In-flight assignments given on this stream. */
+  readonly assignments = new Map<string, Assignment>();
+  /** In-flight assignments from a previous stream of the same worker. */
+  readonly held: Set<string>;
+  draining = false;
+  closed = false;
+
+  constructor(
+    hello: WorkerHello,
+    readonly channel: WorkerChannel,
+  ) {
+    this.workerId = hello.workerId;
+    this.appId = hello.appId;
+    this.taskIds = [...new Set(hello.taskIds)];
+    this.functions = new Set(hello.functions);
+    this.concurrency = hello.concurrency;
+    this.held = new Set(hello.heldAssignmentIds);
+  }
+
+  /** How many more assignments this worker may receive now. */
+  get free(): number {
+    if (this.closed || this.draining) return 0;
+    return Math.max(0, this.concurrency - this.assignments.size - this.held.size);
+  }
+
+  get inFlight(): number {
+    return this.assignments.size + this.held.size;
+  }
+
+  /** Frees the credit of a finished assignment; false when this stream never held it. */
+  finish(assignmentId: string): boolean {
+    return this.assignments.delete(assignmentId) || this.held.delete(assignmentId);
+  }
+}

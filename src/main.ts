@@ -1,0 +1,67 @@
+import type { Logger } from "./domain/logger.js";
+import { type OrchestratorOptions, Orchestrator } from "./engine/orchestrator.js";
+import { createJsonLogger } from "./logging.js";
+import { MemoryStore } from "./store/memory/memory-store.js";
+import type { RetentionOptions } from "./store/retention.js";
+import type { Store } from "./store/store.js";
+import { type RunningServer, startServer } from "./transport/server.js";
+
+export interface NencServerOptions {
+  /** 0 = an ephemeral port. Default 7070. */
+  port?: number;
+  host?: string;
+  /** A store to run on; default: a new memory store. */
+  store?: Store;
+  retention?: Partial<RetentionOptions>;
+  logger?: Logger;
+  orchestrator?: Partial<Omit<OrchestratorOptions, "logger">>;
+}
+
+export interface NencServer {
+  readonly url: string;
+  readonly port: number;
+  readonly orchestrator: Orchestrator;
+  /** Drains (see Orchestrator.stop), then closes the port and the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an orchestrator and serves it: what `nenc serve` runs, and what examples
+ * and tests embed.
+ *
+ * @example
+ * const nenc = await startNencServer({ port: 0 });
+ * process.env.NENC_URL = nenc.url;
+ */
+export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
+  const logger = options.logger ?? createJsonLogger();
+  const store = options.store ?? new MemoryStore(options.retention);
+  const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(orchestrator, {
+      port: options.port ?? 7070,
+      host: options.host ?? "127.0.0.1",
+      logger,
+      readMaxBytes: orchestrator.options.maxPayloadBytes * 4 + 64 * 1024,
+    });
+  } catch (error) {
+    await orchestrator.stop();
+    await store.close();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    orchestrator,
+    stop() {
+      stopping ??= (async () => {
+        await orchestrator.stop();
+        await server.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import type { Evaluation } from "../domain/evaluation.js";
+import type { StoredEvent } from "../domain/event.js";
+import type {
+  Assignment,
+  Invocation,
+  InvocationStatus,
+  NewInvocation,
+  TaskError,
+} from "../domain/invocation.js";
+import type { JoinState, JoinStep } from "../domain/join.js";
+import type { JsonValue } from "../domain/json.js";
+import type { CronOccurrence, Occurrence } from "../domain/occurrence.js";
+import type { Task } from "../domain/task.js";
+import type { Trigger } from "../domain/trigger.js";
+
+/**
+ * Which status transitions are worth an occurrence (some trigger listens to them).
+ * The engine owns the answer; the store asks it inside each transition.
+ */
+export interface StatusWatch {
+  watches(taskId: string, status: InvocationStatus): boolean;
+}
+
+/** Notifications a store sends to every engine on it (across replicas for shared stores). */
+export type StoreNotice =
+  /** Invocations of this task became claimable. */
+  | { type: "work"; taskId: string }
+  /** An invocation changed status. */
+  | { type: "invocation"; invocationId: string; status: InvocationStatus }
+  /** A trigger was created, changed or deleted. */
+  | { type: "trigger"; triggerId: string }
+  /** An app registered (tasks and declared triggers changed). */
+  | { type: "app"; appId: string };
+
+export interface AppRegistration {
+  appId: string;
+  tasks: Task[];
+  /** The app's declared triggers; they replace the ones it declared before. */
+  triggers: Trigger[];
+}
+
+/** A trigger firing: the invocation it creates and the identity that makes it once-only. */
+export interface Firing {
+  invocation: NewInvocation;
+  /** `${triggerId}|${occurrenceId}`: a second creation with this key returns the first invocation. */
+  firingKey: string;
+  /** Events whose record lists the invocation (provenance). */
+  eventIds: string[];
+}
+
+export interface InvocationQuery {
+  taskId?: string;
+  status?: InvocationStatus;
+  triggerId?: string;
+  limit: number;
+  /** Opaque, from a previous page. */
+  pageToken?: string;
+}
+
+export interface EventQuery {
+  code?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+  pageToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+/** How an attempt ended, as the engine decided it (retry or final). */
+export type AttemptOutcome =
+  | { status: "SUCCESS"; result: JsonValue }
+  | { status: "FAILED"; error: TaskError }
+  | { status: "RETRY"; error: TaskError; retryAt: number };
+
+/** A cron slot claim: move a condition's last slot from `expected` to `next`, logging `occurrences`. */
+export interface CronAdvance {
+  triggerId: string;
+  conditionIndex: number;
+  /** The stored last slot this replica saw; the claim fails if it moved. */
+  expected: number | undefined;
+  next: number;
+  occurrences: CronOccurrence[];
+}
+
+/** An occurrence read from the log; ack it once every trigger handled it. */
+export interface LoggedOccurrence {
+  occurrence: Occurrence;
+  /** Log position, for ack. */
+  ref: string;
+}
+
+/**
+ * Everything nenc persists, in the engine's language. Every method that changes
+ * more than one thing does it atomically (the Redis store: one Lua script), so a
+ * crash at any point leaves a state that the engine can resume from.
+ *
+ * Two implementations pass the same contract suite: memory (embedded default) and Redis.
+ */
+export interface Store {
+  readonly kind: "memory" | "redis";
+
+  /** Subscribes to notices; returns the unsubscribe function. */
+  subscribe(listener: (notice: StoreNotice) => void): () => void;
+  close(): Promise<void>;
+
+  // ---- apps, tasks, triggers --------------------------------------------------------
+
+  /** Upserts the tasks and replaces the app's declared triggers; returns removed trigger ids. */
+  registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }>;
+  getTask(taskId: string): Promise<Task | undefined>;
+  listTasks(): Promise<Task[]>;
+  /** Stores a runtime trigger unless one with its id exists (then returns that one). */
+  createTrigger(trigger: Trigger): Promise<{ trigger: Trigger; created: boolean }>;
+  getTrigger(triggerId: string): Promise<Trigger | undefined>;
+  listTriggers(): Promise<Trigger[]>;
+  setTriggerPaused(triggerId: string, paused: boolean): Promise<Trigger | undefined>;
+  /** Deletes the trigger with its join state, cron state and history. */
+  deleteTrigger(triggerId: string): Promise<boolean>;
+
+  // ---- invocations and work ---------------------------------------------------------
+
+  /** Creates and queues an invocation (REGISTERED) and logs its occurrence if watched. */
+  createInvocation(
+    invocation: NewInvocation,
+    options: { idempotencyKey?: string; watch: StatusWatch },
+  ): Promise<{ invocation: Invocation; created: boolean }>;
+  /** Creates a triggered invocation unless its firing key exists (then returns the first one). */
+  fire(firing: Firing, watch: StatusWatch): Promise<{ invocation: Invocation; created: boolean }>;
+  getInvocation(invocationId: string): Promise<Invocation | undefined>;
+  /** Newest first. */
+  listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;
+  /**
+   * Takes up to `max` queued invocations of `taskIds` (oldest first, due retries
+   * included) and assigns them to the worker: they become PENDING.
+   */
+  claimWork(
+    workerId: string,
+    taskIds: readonly string[],
+    max: number,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Assignment[]>;
+  /** The assignment if it is still current (the invocation is still held under it). */
+  getAssignment(assignmentId: string): Promise<Assignment | undefined>;
+  /** PENDING → RUNNING, if the assignment is still current. */
+  markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined>;
+  /** Ends an attempt, if the assignment is still current; undefined when it is not (a stale result). */
+  finishAttempt(
+    assignmentId: string,
+    outcome: AttemptOutcome,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Invocation | undefined>;
+  /**
+   * Puts the worker's assignments back in their queues (REGISTERED) and forgets its
+   * lease; with `only`, just those assignments (and the lease stays). Returns them.
+   */
+  releaseWorker(
+    workerId: string,
+    now: number,
+    watch: StatusWatch,
+    only?: readonly string[],
+  ): Promise<Invocation[]>;
+  /** Marks the worker alive until `until`. */
+  renewWorkerLease(workerId: string, until: number): Promise<void>;
+  /** Releases the assignments of every worker whose lease ended before `now`. */
+  releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]>;
+  /** The earliest retryAt among RETRY invocations, to schedule the next wake-up. */
+  nextRetryAt(): Promise<number | undefined>;
+  /** Announces work for retries that came due (claimWork takes them). */
+  announceDueRetries(now: number): Promise<void>;
+
+  // ---- occurrences ------------------------------------------------------------------
+
+  /**
+   * Reads occurrences not yet handed to any consumer (and those a dead consumer held
+   * longer than `reclaimAfterMs`). Waits up to `waitMs` when there are none.
+   */
+  readOccurrences(
+    consumerId: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<LoggedOccurrence[]>;
+  ackOccurrences(refs: readonly string[]): Promise<void>;
+  /** Logs occurrences again (event replay). */
+  appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
+
+  // ---- events -----------------------------------------------------------------------
+
+  /** Stores the event and logs its occurrence; with a known idempotency key, returns the first event. */
+  appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }>;
+  getEvent(eventId: string): Promise<StoredEvent | undefined>;
+  /** Oldest first. */
+  listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
+
+  // ---- AND joins --------------------------------------------------------------------
+
+  /**
+   * Applies `step` to the join state of (trigger, partition) atomically, once per
+   * occurrence: when `occurrenceId` was applied before, returns that first step's
+   * outcome (replayed) without calling `step`.
+   */
+  updateJoin(
+    triggerId: string,
+    partition: string,
+    occurrenceId: string,
+    step: (state: JoinState) => JoinStep,
+  ): Promise<{ step: JoinStep; replayed: boolean }>;
+  /** Every partition's waiting state of a trigger. */
+  listJoinStates(triggerId: string): Promise<Array<{ partition: string; state: JoinState }>>;
+
+  // ---- cron -------------------------------------------------------------------------
+
+  /** The last scheduled slot of each cron condition, keyed `${triggerId}:${conditionIndex}`. */
+  getCronSlots(triggerIds: readonly string[]): Promise<Map<string, number>>;
+  /** Applies each claim atomically; true where this caller won the slot. */
+  advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
+
+  // ---- explainability ---------------------------------------------------------------
+
+  recordEvaluations(evaluations: readonly Evaluation[]): Promise<void>;
+  /** Newest first. */
+  listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]>;
+}

@@ -1,0 +1,263 @@
+import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { timestampFromMs, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { NencError } from "../domain/errors.js";
+import type { InvocationStatus as DomainStatus } from "../domain/invocation.js";
+import type { JsonValue } from "../domain/json.js";
+import type {
+  ArgumentProvider,
+  Condition,
+  ContextKind as DomainContextKind,
+  Filter,
+  MisfirePolicy as DomainMisfire,
+  Trigger,
+  TriggerDefinition,
+} from "../domain/trigger.js";
+import { InvocationStatus } from "../gen/nenc/v1/invocation_pb.js";
+import {
+  type ArgumentProvider as ArgumentProviderMessage,
+  ArgumentProviderSchema,
+  type Condition as ConditionMessage,
+  ConditionSchema,
+  ContextKind,
+  type Filter as FilterMessage,
+  FilterSchema,
+  FunctionProviderSchema,
+  MisfirePolicy,
+  type Trigger as TriggerMessage,
+  TriggerLogic,
+  TriggerOrigin,
+  TriggerSchema,
+} from "../gen/nenc/v1/trigger_pb.js";
+
+/** JSON of a google.protobuf.Value (absent = null). */
+export function valueToJson(value: Value | undefined): JsonValue {
+  return value ? (toJson(ValueSchema, value) as JsonValue) : null;
+}
+
+export function jsonToValue(json: JsonValue): Value {
+  return fromJson(ValueSchema, json);
+}
+
+export function statusToProto(status: DomainStatus): InvocationStatus {
+  return InvocationStatus[status];
+}
+
+export function statusFromProto(status: InvocationStatus, field: string): DomainStatus {
+  const name = InvocationStatus[status] as DomainStatus | "INVOCATION_STATUS_UNSPECIFIED" | undefined;
+  if (!name || name === "INVOCATION_STATUS_UNSPECIFIED") {
+    throw NencError.invalid(field, `status ${status} is not a status; use REGISTERED, PENDING, RUNNING, SUCCESS, FAILED or RETRY`);
+  }
+  return name;
+}
+
+const MISFIRE: Record<DomainMisfire, MisfirePolicy> = {
+  skip: MisfirePolicy.SKIP,
+  once: MisfirePolicy.ONCE,
+  all: MisfirePolicy.ALL,
+};
+
+const CONTEXT_KINDS: Record<DomainContextKind, ContextKind> = {
+  status: ContextKind.STATUS,
+  result: ContextKind.RESULT,
+  exception: ContextKind.EXCEPTION,
+  event: ContextKind.EVENT,
+  cron: ContextKind.CRON,
+};
+
+/** Reads a Trigger message as a definition; throws INVALID_ARGUMENT naming the field. */
+export function triggerDefinitionFromProto(message: TriggerMessage, field = "trigger"): TriggerDefinition {
+  const logic = message.logic === TriggerLogic.OR ? "or" : "and";
+  return {
+    targetTaskId: message.targetTaskId,
+    appId: message.appId,
+    logic,
+    conditions: message.conditions.map((condition, i) => conditionFromProto(condition, `${field}.conditions[${i}]`)),
+    providers: message.argumentProviders.map((provider, i) => providerFromProto(provider, `${field}.argumentProviders[${i}]`)),
+    join: {
+      withinMs: Number(message.join?.withinMs ?? 0),
+      correlationKey: message.join?.correlationKey ?? "",
+      maxPending: message.join?.maxPending ?? 0,
+    },
+  };
+}
+
+function conditionFromProto(message: ConditionMessage, field: string): Condition {
+  const kind = message.kind;
+  switch (kind.case) {
+    case "cron": {
+      const misfire = (Object.keys(MISFIRE) as DomainMisfire[]).find((key) => MISFIRE[key] === kind.value.misfire) ?? "skip";
+      return {
+        kind: "cron",
+        expression: kind.value.expression,
+        timezone: kind.value.timezone || "UTC",
+        misfire,
+        catchUpWindowMs: Number(kind.value.catchUpWindowMs),
+      };
+    }
+    case "status": {
+      const statuses = kind.value.statuses.map((status, i) => statusFromProto(status, `${field}.status.statuses[${i}]`));
+      return {
+        kind: "status",
+        taskId: kind.value.taskId,
+        statuses: statuses.length > 0 ? statuses : ["SUCCESS"],
+        ...optionalFilter("callArguments", kind.value.callArguments, `${field}.status.callArguments`),
+      };
+    }
+    case "result":
+      return {
+        kind: "result",
+        taskId: kind.value.taskId,
+        ...optionalFilter("filterResult", kind.value.filterResult, `${field}.result.filterResult`),
+        ...optionalFilter("callArguments", kind.value.callArguments, `${field}.result.callArguments`),
+      };
+    case "exception":
+      return {
+        kind: "exception",
+        taskId: kind.value.taskId,
+        exceptionTypes: [...kind.value.exceptionTypes],
+        ...optionalFilter("callArguments", kind.value.callArguments, `${field}.exception.callArguments`),
+      };
+    case "event":
+      return {
+        kind: "event",
+        code: kind.value.code,
+        ...optionalFilter("payloadFilter", kind.value.payloadFilter, `${field}.event.payloadFilter`),
+      };
+    default:
+      throw NencError.invalid(field, "sets no condition; set one of cron, status, result, exception, event");
+  }
+}
+
+function optionalFilter<K extends string>(key: K, message: FilterMessage | undefined, field: string): { [P in K]?: Filter } {
+  if (!message) return {};
+  const kind = message.kind;
+  switch (kind.case) {
+    case "value":
+      return { [key]: { kind: "value", value: valueToJson(kind.value) } } as { [P in K]?: Filter };
+    case "cel":
+      return { [key]: { kind: "cel", expression: kind.value } } as { [P in K]?: Filter };
+    case "function":
+      return { [key]: { kind: "function", functionId: kind.value } } as { [P in K]?: Filter };
+    default:
+      throw NencError.invalid(field, "is set but empty; set one of value, cel, function");
+  }
+}
+
+function providerFromProto(message: ArgumentProviderMessage, field: string): ArgumentProvider {
+  const kind = message.kind;
+  switch (kind.case) {
+    case "static":
+      return { kind: "static", value: kind.value };
+    case "cel":
+      return { kind: "cel", expression: kind.value };
+    case "function": {
+      const context = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).find((key) => CONTEXT_KINDS[key] === kind.value.context);
+      return { kind: "function", functionId: kind.value.function, ...(context ? { context } : {}) };
+    }
+    default:
+      throw NencError.invalid(field, "is empty; set one of static, cel, function");
+  }
+}
+
+export function triggerToProto(trigger: Trigger): TriggerMessage {
+  return create(TriggerSchema, {
+    id: trigger.id,
+    targetTaskId: trigger.targetTaskId,
+    appId: trigger.appId,
+    logic: trigger.logic === "or" ? TriggerLogic.OR : TriggerLogic.AND,
+    conditions: trigger.conditions.map(conditionToProto),
+    argumentProviders: trigger.providers.map(providerToProto),
+    join: {
+      withinMs: BigInt(trigger.join.withinMs),
+      correlationKey: trigger.join.correlationKey,
+      maxPending: trigger.join.maxPending,
+    },
+    origin: trigger.origin === "declared" ? TriggerOrigin.DECLARED : TriggerOrigin.RUNTIME,
+    paused: trigger.paused,
+    createdAt: timestampFromMs(trigger.createdAt),
+  });
+}
+
+function conditionToProto(condition: Condition): ConditionMessage {
+  switch (condition.kind) {
+    case "cron":
+      return create(ConditionSchema, {
+        kind: {
+          case: "cron",
+          value: {
+            expression: condition.expression,
+            timezone: condition.timezone,
+            misfire: MISFIRE[condition.misfire],
+            catchUpWindowMs: BigInt(condition.catchUpWindowMs),
+          },
+        },
+      });
+    case "status":
+      return create(ConditionSchema, {
+        kind: {
+          case: "status",
+          value: {
+            taskId: condition.taskId,
+            statuses: condition.statuses.map(statusToProto),
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "result":
+      return create(ConditionSchema, {
+        kind: {
+          case: "result",
+          value: {
+            taskId: condition.taskId,
+            ...filterField("filterResult", condition.filterResult),
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "exception":
+      return create(ConditionSchema, {
+        kind: {
+          case: "exception",
+          value: {
+            taskId: condition.taskId,
+            exceptionTypes: condition.exceptionTypes,
+            ...filterField("callArguments", condition.callArguments),
+          },
+        },
+      });
+    case "event":
+      return create(ConditionSchema, {
+        kind: { case: "event", value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) } },
+      });
+  }
+}
+
+function filterField<K extends string>(key: K, filter: Filter | undefined): { [P in K]?: FilterMessage } {
+  if (!filter) return {};
+  const message =
+    filter.kind === "value"
+      ? create(FilterSchema, { kind: { case: "value", value: jsonToValue(filter.value) } })
+      : filter.kind === "cel"
+        ? create(FilterSchema, { kind: { case: "cel", value: filter.expression } })
+        : create(FilterSchema, { kind: { case: "function", value: filter.functionId } });
+  return { [key]: message } as { [P in K]?: FilterMessage };
+}
+
+function providerToProto(provider: ArgumentProvider): ArgumentProviderMessage {
+  switch (provider.kind) {
+    case "static":
+      return create(ArgumentProviderSchema, { kind: { case: "static", value: provider.value } });
+    case "cel":
+      return create(ArgumentProviderSchema, { kind: { case: "cel", value: provider.expression } });
+    case "function":
+      return create(ArgumentProviderSchema, {
+        kind: {
+          case: "function",
+          value: create(FunctionProviderSchema, {
+            function: provider.functionId,
+            context: provider.context ? CONTEXT_KINDS[provider.context] : ContextKind.UNSPECIFIED,
+          }),
+        },
+      });
+  }
+}

@@ -1,0 +1,196 @@
+import { create } from "@bufbuild/protobuf";
+import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import type { TriggerContext } from "../domain/context.js";
+import type { Evaluation as DomainEvaluation, EvaluationOutcome as DomainOutcome } from "../domain/evaluation.js";
+import type { StoredEvent } from "../domain/event.js";
+import type { Assignment, Invocation, TaskError } from "../domain/invocation.js";
+import type { JoinState } from "../domain/join.js";
+import type { RetryPolicy, Task } from "../domain/task.js";
+import type { TaskDeclaration } from "../engine/trigger-registry.js";
+import type { EvaluationRequest } from "../engine/worker-session.js";
+import { type TriggerContext as TriggerContextMessage, TriggerContextSchema } from "../gen/nenc/v1/context_pb.js";
+import { type Event, EventSchema } from "../gen/nenc/v1/event_pb.js";
+import { type Invocation as InvocationMessage, InvocationSchema, type TaskError as TaskErrorMessage } from "../gen/nenc/v1/invocation_pb.js";
+import { type Task as TaskMessage, type TaskDefinition, TaskSchema } from "../gen/nenc/v1/task_pb.js";
+import { type Evaluation, EvaluationOutcome, EvaluationSchema, type PendingMatch, PendingMatchSchema } from "../gen/nenc/v1/trigger_service_pb.js";
+import {
+  type Assignment as AssignmentMessage,
+  AssignmentSchema,
+  type EvaluateFunction,
+  EvaluateFunctionSchema,
+  FunctionPurpose,
+} from "../gen/nenc/v1/worker_service_pb.js";
+import { jsonToValue, statusToProto } from "./convert-trigger.js";
+
+export function invocationToProto(invocation: Invocation): InvocationMessage {
+  return create(InvocationSchema, {
+    id: invocation.id,
+    taskId: invocation.taskId,
+    appId: invocation.appId,
+    status: statusToProto(invocation.status),
+    arguments: invocation.arguments,
+    ...(invocation.result === undefined ? {} : { result: jsonToValue(invocation.result) }),
+    ...(invocation.error ? { error: invocation.error } : {}),
+    attempt: invocation.attempt,
+    ...(invocation.provenance ? { provenance: invocation.provenance } : {}),
+    createdAt: timestampFromMs(invocation.createdAt),
+    updatedAt: timestampFromMs(invocation.updatedAt),
+    workerId: invocation.assignment?.workerId ?? "",
+  });
+}
+
+export function taskErrorFromProto(error: TaskErrorMessage | undefined): TaskError {
+  const type = error?.type || "Error";
+  return {
+    type,
+    message: error?.message ?? "",
+    chain: error && error.chain.length > 0 ? [...error.chain] : [type],
+    stack: error?.stack ?? "",
+  };
+}
+
+export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclaration {
+  const retry = definition.retry;
+  if (!retry) return { id: definition.id };
+  const policy: Partial<RetryPolicy> = { maxRetries: retry.maxRetries, retryOn: [...retry.retryOn] };
+  if (retry.initialBackoffMs > 0n) policy.initialBackoffMs = Number(retry.initialBackoffMs);
+  if (retry.backoffMultiplier > 0) policy.backoffMultiplier = retry.backoffMultiplier;
+  if (retry.maxBackoffMs > 0n) policy.maxBackoffMs = Number(retry.maxBackoffMs);
+  return { id: definition.id, retry: policy };
+}
+
+export function taskToProto(task: Task): TaskMessage {
+  return create(TaskSchema, {
+    id: task.id,
+    appId: task.appId,
+    retry: {
+      maxRetries: task.retry.maxRetries,
+      initialBackoffMs: BigInt(task.retry.initialBackoffMs),
+      backoffMultiplier: task.retry.backoffMultiplier,
+      maxBackoffMs: BigInt(task.retry.maxBackoffMs),
+      retryOn: task.retry.retryOn,
+    },
+  });
+}
+
+export function eventToProto(event: StoredEvent): Event {
+  return create(EventSchema, {
+    id: event.id,
+    code: event.code,
+    payload: event.payload,
+    emittedAt: timestampFromMs(event.emittedAt),
+    idempotencyKey: event.idempotencyKey ?? "",
+    invocationIds: event.invocationIds,
+  });
+}
+
+const OUTCOMES: Record<DomainOutcome, EvaluationOutcome> = {
+  fired: EvaluationOutcome.FIRED,
+  waiting: EvaluationOutcome.WAITING,
+  filtered_out: EvaluationOutcome.FILTERED_OUT,
+  deduplicated: EvaluationOutcome.DEDUPLICATED,
+  expired: EvaluationOutcome.EXPIRED,
+  errored: EvaluationOutcome.ERRORED,
+  skipped: EvaluationOutcome.SKIPPED,
+};
+
+export function evaluationToProto(evaluation: DomainEvaluation): Evaluation {
+  return create(EvaluationSchema, {
+    at: timestampFromMs(evaluation.at),
+    occurrenceId: evaluation.occurrenceId,
+    outcome: OUTCOMES[evaluation.outcome],
+    invocationId: evaluation.invocationId ?? "",
+    missingConditions: evaluation.missingConditions ?? [],
+    conditionIndex: evaluation.conditionIndex ?? 0,
+    detail: evaluation.detail,
+  });
+}
+
+export function pendingToProto(partition: string, state: JoinState): PendingMatch[] {
+  return state.entries.map((entry) =>
+    create(PendingMatchSchema, {
+      correlationKey: partition,
+      satisfiedConditions: Object.keys(entry.satisfied).map(Number),
+      occurrenceIds: Object.values(entry.satisfied).map((occurrence) => occurrence.id),
+      since: timestampFromMs(entry.firstAt),
+    }),
+  );
+}
+
+export function assignmentToProto(assignment: Assignment): AssignmentMessage {
+  return create(AssignmentSchema, assignment);
+}
+
+export function evaluationRequestToProto(request: EvaluationRequest): EvaluateFunction {
+  return create(EvaluateFunctionSchema, {
+    requestId: request.requestId,
+    function: request.functionId,
+    purpose: request.purpose === "filter" ? FunctionPurpose.FILTER : FunctionPurpose.PROVIDER,
+    triggerId: request.triggerId,
+    ...(request.value === undefined ? {} : { value: jsonToValue(request.value) }),
+    ...(request.context ? { context: contextToProto(request.context) } : {}),
+    contexts: (request.contexts ?? []).map(contextToProto),
+  });
+}
+
+export function contextToProto(context: TriggerContext): TriggerContextMessage {
+  switch (context.kind) {
+    case "status":
+      return create(TriggerContextSchema, { kind: { case: "status", value: { ...taskFields(context) } } });
+    case "result":
+      return create(TriggerContextSchema, {
+        kind: { case: "result", value: { ...taskFields(context), result: jsonToValue(context.result) } },
+      });
+    case "exception":
+      return create(TriggerContextSchema, {
+        kind: {
+          case: "exception",
+          value: {
+            ...taskFields(context),
+            exceptionType: context.exceptionType,
+            exceptionMessage: context.exceptionMessage,
+            exceptionChain: context.exceptionChain,
+            stack: context.stack,
+          },
+        },
+      });
+    case "event":
+      return create(TriggerContextSchema, {
+        kind: {
+          case: "event",
+          value: {
+            eventId: context.eventId,
+            eventCode: context.eventCode,
+            payload: context.payload,
+            timestamp: timestampFromMs(context.timestamp),
+          },
+        },
+      });
+    case "cron":
+      return create(TriggerContextSchema, {
+        kind: {
+          case: "cron",
+          value: {
+            scheduledTime: timestampFromMs(context.scheduledTime),
+            firedAt: timestampFromMs(context.firedAt),
+            ...(context.lastScheduledTime === undefined ? {} : { lastScheduledTime: timestampFromMs(context.lastScheduledTime) }),
+          },
+        },
+      });
+  }
+}
+
+function taskFields(context: Extract<TriggerContext, { invocationId: string }>) {
+  return {
+    invocationId: context.invocationId,
+    taskId: context.taskId,
+    arguments: context.arguments,
+    status: statusToProto(context.status),
+    timestamp: timestampFromMs(context.timestamp),
+  };
+}
+
+/** Reads an optional Timestamp field as epoch ms. */
+export function optionalMs(timestamp: Timestamp | undefined): number | undefined {
+  return timestamp ? timestampMs(timestamp) : undefined;
+}

@@ -1,0 +1,57 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ErrorCode, NencError } from "../domain/errors.js";
+import type { Logger } from "../domain/logger.js";
+
+const CODES: Record<ErrorCode, Code> = {
+  INVALID_ARGUMENT: Code.InvalidArgument,
+  NOT_FOUND: Code.NotFound,
+  ALREADY_EXISTS: Code.AlreadyExists,
+  FAILED_PRECONDITION: Code.FailedPrecondition,
+  RESOURCE_EXHAUSTED: Code.ResourceExhausted,
+  UNAVAILABLE: Code.Unavailable,
+  INTERNAL: Code.Internal,
+};
+
+/**
+ * The one place where errors become wire errors: NencError keeps its code and
+ * message; ConnectError passes through; anything else is logged and answered as
+ * INTERNAL without leaking its details.
+ */
+export function toConnectError(error: unknown, logger: Logger): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof NencError) return new ConnectError(error.message, CODES[error.code]);
+  logger.error("unexpected error in a request", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  return new ConnectError("internal error; the orchestrator logged the details", Code.Internal);
+}
+
+type AnyHandler = (...args: never[]) => unknown;
+
+/**
+ * Wraps every method of a service implementation so that thrown errors (and errors
+ * raised while streaming) go through toConnectError.
+ */
+export function guard<T extends Record<string, AnyHandler>>(service: DescService, implementation: T, logger: Logger): T {
+  const guarded: Record<string, AnyHandler> = {};
+  for (const method of service.methods) {
+    const handler = implementation[method.localName];
+    if (!handler) continue;
+    const streamsOut = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
+    guarded[method.localName] = streamsOut
+      ? (async function* (...args: never[]) {
+          try {
+            yield* handler(...args) as AsyncIterable<unknown>;
+          } catch (error) {
+            throw toConnectError(error, logger);
+          }
+        } as AnyHandler)
+      : (async (...args: never[]) => {
+          try {
+            return await handler(...args);
+          } catch (error) {
+            throw toConnectError(error, logger);
+          }
+        });
+  }
+  return guarded as T;
+}

@@ -1,0 +1,102 @@
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "../domain/logger.js";
+import type { Orchestrator } from "../engine/orchestrator.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { AppService } from "../gen/nenc/v1/app_service_pb.js";
+import { EventService } from "../gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "../gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "../gen/nenc/v1/trigger_service_pb.js";
+import { WorkerService } from "../gen/nenc/v1/worker_service_pb.js";
+import { guard } from "./errors.js";
+import { createAppService } from "./services/app-service.js";
+import { createEventService } from "./services/event-service.js";
+import { createHealthService } from "./services/health-service.js";
+import { createInvocationService } from "./services/invocation-service.js";
+import { createReflectionService } from "./services/reflection-service.js";
+import { createTriggerService } from "./services/trigger-service.js";
+import { createWorkerService } from "./services/worker-service.js";
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Largest request message accepted by the transport, in bytes. */
+  readMaxBytes: number;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  /** `http://host:port`, for NENC_URL. */
+  readonly url: string;
+  /** Stops accepting, ends open streams and sessions. */
+  close(): Promise<void>;
+}
+
+const NENC_SERVICES: readonly DescService[] = [AppService, InvocationService, TriggerService, EventService, WorkerService];
+
+/** Every service this server answers, as Connect routes (also usable in-process). */
+export function createRoutes(orchestrator: Orchestrator, logger: Logger): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(AppService, guard(AppService, createAppService(orchestrator), logger));
+    router.service(InvocationService, guard(InvocationService, createInvocationService(orchestrator), logger));
+    router.service(TriggerService, guard(TriggerService, createTriggerService(orchestrator), logger));
+    router.service(EventService, guard(EventService, createEventService(orchestrator), logger));
+    router.service(WorkerService, guard(WorkerService, createWorkerService(orchestrator, logger), logger));
+    router.service(
+      Health,
+      createHealthService(
+        NENC_SERVICES.map((service) => service.typeName),
+        () => orchestrator.serving,
+      ),
+    );
+    const reflection = createReflectionService([...NENC_SERVICES, Health]);
+    router.service(ReflectionV1, reflection);
+    router.service(ReflectionV1Alpha, reflection);
+  };
+}
+
+/**
+ * Serves gRPC, gRPC-Web and Connect over HTTP/2 cleartext on one port. Resolves once
+ * the port accepts connections.
+ */
+export async function startServer(orchestrator: Orchestrator, options: ServerOptions): Promise<RunningServer> {
+  const handler = connectNodeAdapter({
+    routes: createRoutes(orchestrator, options.logger),
+    readMaxBytes: options.readMaxBytes,
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    port,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // http2's close() waits for open sessions: end them too.
+      for (const session of sessions) session.close();
+      const force = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+      }, 2000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

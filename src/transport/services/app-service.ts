@@ -1,0 +1,21 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { AppService } from "../../gen/nenc/v1/app_service_pb.js";
+import { taskDeclarationFromProto, taskToProto } from "../convert.js";
+import { triggerDefinitionFromProto } from "../convert-trigger.js";
+
+export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof AppService> {
+  return {
+    async registerApp(request) {
+      const definitions = request.triggers.map((trigger, i) => {
+        const { appId: _ignored, ...definition } = triggerDefinitionFromProto(trigger, `triggers[${i}]`);
+        return definition;
+      });
+      return orchestrator.triggers.registerApp(request.appId, request.tasks.map(taskDeclarationFromProto), definitions);
+    },
+    async listTasks(request) {
+      await orchestrator.tasks.load();
+      return { tasks: orchestrator.tasks.list(request.appId || undefined).map(taskToProto) };
+    },
+  };
+}

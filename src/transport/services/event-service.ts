@@ -1,0 +1,39 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { EventService } from "../../gen/nenc/v1/event_service_pb.js";
+import { eventToProto, optionalMs } from "../convert.js";
+
+export function createEventService(orchestrator: Orchestrator): ServiceImpl<typeof EventService> {
+  const events = orchestrator.events;
+  return {
+    async emitEvent(request) {
+      const { event, duplicate } = await events.emit(request.code, request.payload ?? {}, request.idempotencyKey || undefined);
+      return { eventId: event.id, duplicate };
+    },
+    async getEvent(request) {
+      return { event: eventToProto(await events.get(request.id)) };
+    },
+    async listEvents(request) {
+      const since = optionalMs(request.since);
+      const until = optionalMs(request.until);
+      const page = await events.list({
+        ...(request.code ? { code: request.code } : {}),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+        limit: request.pageSize,
+        ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+      });
+      return { events: page.items.map(eventToProto), nextPageToken: page.nextPageToken ?? "" };
+    },
+    async replayEvents(request) {
+      const since = optionalMs(request.since);
+      const until = optionalMs(request.until);
+      const replayedCount = await events.replay({
+        ...(request.code ? { code: request.code } : {}),
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+      });
+      return { replayedCount };
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { NencError } from "../../domain/errors.js";
+import type { Logger } from "../../domain/logger.js";
+import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { WorkerConnection } from "../../engine/worker-gateway.js";
+import type { WorkerChannel } from "../../engine/worker-session.js";
+import {
+  type ConnectRequest,
+  type ConnectResponse,
+  ConnectResponseSchema,
+  type WorkerService,
+} from "../../gen/nenc/v1/worker_service_pb.js";
+import { AsyncQueue } from "../async-queue.js";
+import { assignmentToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
+import { valueToJson } from "../convert-trigger.js";
+import { toConnectError } from "../errors.js";
+
+/**
+ * The worker stream. The first message must be hello; after that each message is
+ * applied in order. Bad messages are logged and skipped, never fatal to anything
+ * but (for a protocol violation) the stream that sent them.
+ */
+export function createWorkerService(orchestrator: Orchestrator, logger: Logger): ServiceImpl<typeof WorkerService> {
+  return {
+    async *connect(requests, context) {
+      const iterator = requests[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) return;
+      const opening = first.value.message;
+      if (opening.case !== "hello") {
+        throw new ConnectError(
+          `the first message on the worker stream must be hello, got ${opening.case ?? "an empty message"}`,
+          Code.FailedPrecondition,
+        );
+      }
+      const hello = opening.value;
+      const outbox = new AsyncQueue<ConnectResponse>();
+      const channel: WorkerChannel = {
+        assign: (assignment) =>
+          outbox.push(create(ConnectResponseSchema, { message: { case: "assignment", value: assignmentToProto(assignment) } })),
+        evaluate: (request) =>
+          outbox.push(create(ConnectResponseSchema, { message: { case: "evaluate", value: evaluationRequestToProto(request) } })),
+        close: (error) => outbox.end(error ? toConnectError(error, logger) : undefined),
+      };
+      const connection = await orchestrator.workers.connect(
+        {
+          appId: hello.appId,
+          workerId: hello.workerId,
+          concurrency: hello.concurrency,
+          taskIds: [...hello.taskIds],
+          functions: [...hello.functions],
+          sdk: hello.sdk,
+          heldAssignmentIds: [...hello.heldAssignmentIds],
+        },
+        channel,
+      );
+      outbox.push(
+        create(ConnectResponseSchema, {
+          message: {
+            case: "welcome",
+            value: {
+              workerId: hello.workerId,
+              heartbeatIntervalMs: BigInt(orchestrator.options.heartbeatIntervalMs),
+              leaseMs: BigInt(orchestrator.options.leaseMs),
+            },
+          },
+        }),
+      );
+
+      let disconnected: Promise<void> | undefined;
+      const disconnect = () => {
+        disconnected ??= connection.disconnected().catch((error: unknown) => {
+          logger.error("releasing a worker's assignments failed", { workerId: hello.workerId, error: String(error) });
+        });
+        return disconnected;
+      };
+      const onAbort = () => outbox.end();
+      context.signal.addEventListener("abort", onAbort);
+      const reading = (async () => {
+        try {
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+            await apply(connection, next.value, logger);
+          }
+          outbox.end();
+        } catch (error) {
+          outbox.end(context.signal.aborted ? undefined : toConnectError(error, logger));
+        }
+      })();
+      try {
+        yield* outbox;
+      } finally {
+        context.signal.removeEventListener("abort", onAbort);
+        await disconnect();
+        void reading;
+      }
+    },
+  };
+}
+
+async function apply(connection: WorkerConnection, request: ConnectRequest, logger: Logger): Promise<void> {
+  const message = request.message;
+  const workerId = connection.session.workerId;
+  try {
+    switch (message.case) {
+      case "started":
+        return await connection.started(message.value.assignmentId);
+      case "completed":
+        return await connection.completed(message.value.assignmentId, valueToJson(message.value.result));
+      case "failed":
+        return await connection.failed(message.value.assignmentId, taskErrorFromProto(message.value.error));
+      case "heartbeat":
+        return await connection.heartbeat();
+      case "evaluated":
+        return connection.evaluated(
+          message.value.requestId,
+          message.value.error ? { error: taskErrorFromProto(message.value.error) } : { value: valueToJson(message.value.value) },
+        );
+      case "functionsAnnounced":
+        return connection.announce(message.value.functions);
+      case "drain":
+        return connection.drain();
+      case "hello":
+        logger.warn("ignored a second hello on a worker stream", { workerId });
+        return;
+      default:
+        logger.warn("ignored an empty worker message", { workerId });
+        return;
+    }
+  } catch (error) {
+    // Bad input (a result too large, a malformed value) is the sender's problem, not the stream's.
+    if (error instanceof NencError) {
+      logger.warn("ignored a worker message", { workerId, case: message.case, error: error.message });
+      return;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { parseArgs } from "node:util";
+import { createJsonLogger } from "../logging.js";
+import { startNencServer } from "../main.js";
+
+/** `nenc serve`: runs until SIGTERM or SIGINT, then drains and exits. */
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
+      host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${values.port}" is not a port number`);
+  const logger = createJsonLogger();
+  const server = await startNencServer({ port, host: values.host, logger });
+  // The line tools wait for (SPEC §10).
+  console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.kind})`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error("shutdown failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { type DescMessage, type MessageShape, toJsonString } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type DescMessage, fromJson, type MessageShape, toJsonString } from "@bufbuild/protobuf";
+import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AppService, ListTasksResponseSchema } from "../gen/nenc/v1/app_service_pb.js";
@@ -81,7 +81,7 @@ export async function runClientCommand(command: string, argv: string[]): Promise
       case "invoke": {
         const invoked = await invocations.invoke({
           taskId: first(),
-          arguments: parseJson(values.args ?? "{}", "--args"),
+          arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args")),
           idempotencyKey: values.key ?? "",
         });
         if (!values.wait) return print(InvokeResponseSchema, invoked);
@@ -104,7 +104,7 @@ export async function runClientCommand(command: string, argv: string[]): Promise
       case "emit":
         return print(
           EmitEventResponseSchema,
-          await events.emitEvent({ code: first(), payload: parseJson(values.payload ?? "{}", "--payload"), idempotencyKey: values.key ?? "" }),
+          await events.emitEvent({ code: first(), payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload")), idempotencyKey: values.key ?? "" }),
         );
       case "events":
         return print(ListEventsResponseSchema, await events.listEvents({ code: values.code ?? "", pageSize: limit }));

@@ -16,7 +16,7 @@ export function requireName(value: string, field: string, what: string): string 
 /** Checks that `value` is a JSON object of at most `maxBytes` once serialised. */
 export function requireJsonObject(value: unknown, field: string, maxBytes: number): JsonObject {
   if (!isJsonObject(value)) {
-    throw NencError.invalid(field, `must be a JSON object of named arguments, got ${describe(value)}`);
+    throw NencError.invalid(field, `must be a JSON object such as {"key": "value"}, got ${describe(value)}`);
   }
   const bad = findNonJson(value);
   if (bad) throw NencError.invalid(field, `is not JSON-serialisable at ${bad}`);

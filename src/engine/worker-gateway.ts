@@ -62,6 +62,7 @@ export class WorkerGateway {
     await this.validate(hello);
     const session = new WorkerSession(hello, channel);
     await store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs);
+    channel.welcome({ heartbeatIntervalMs: this.options.heartbeatIntervalMs, leaseMs: this.options.leaseMs });
     const replaced = dispatcher.add(session);
     if (replaced) {
       replaced.channel.close(new NencError("ALREADY_EXISTS", `worker ${hello.workerId} connected again on another stream`));

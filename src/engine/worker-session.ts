@@ -30,6 +30,8 @@ export interface EvaluationRequest {
 
 /** The engine's way to talk to one connected worker; the transport implements it. */
 export interface WorkerChannel {
+  /** The worker was admitted: sent before any assignment. */
+  welcome(terms: { heartbeatIntervalMs: number; leaseMs: number }): void;
   assign(assignment: Assignment): void;
   evaluate(request: EvaluationRequest): void;
   /** Ends the stream; with an error, the worker sees it as the stream's status. */

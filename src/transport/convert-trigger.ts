@@ -2,7 +2,7 @@ import { create, fromJson, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { NencError } from "../domain/errors.js";
 import type { InvocationStatus as DomainStatus } from "../domain/invocation.js";
-import type { JsonValue } from "../domain/json.js";
+import { isJsonObject, type JsonValue } from "../domain/json.js";
 import type {
   ArgumentProvider,
   Condition,
@@ -146,8 +146,11 @@ function optionalFilter<K extends string>(key: K, message: FilterMessage | undef
 function providerFromProto(message: ArgumentProviderMessage, field: string): ArgumentProvider {
   const kind = message.kind;
   switch (kind.case) {
-    case "static":
-      return { kind: "static", value: kind.value };
+    case "static": {
+      const value = valueToJson(kind.value);
+      if (!isJsonObject(value)) throw NencError.invalid(`${field}.static`, "must be a JSON object of named arguments");
+      return { kind: "static", value };
+    }
     case "cel":
       return { kind: "cel", expression: kind.value };
     case "function": {
@@ -246,7 +249,7 @@ function filterField<K extends string>(key: K, filter: Filter | undefined): { [P
 function providerToProto(provider: ArgumentProvider): ArgumentProviderMessage {
   switch (provider.kind) {
     case "static":
-      return create(ArgumentProviderSchema, { kind: { case: "static", value: provider.value } });
+      return create(ArgumentProviderSchema, { kind: { case: "static", value: jsonToValue(provider.value) } });
     case "cel":
       return create(ArgumentProviderSchema, { kind: { case: "cel", value: provider.expression } });
     case "function":

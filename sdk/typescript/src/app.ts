@@ -1,9 +1,9 @@
 import { type NencClients, createClients } from "./client.js";
-import { triggerToProto } from "./convert.js";
+import { jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
 import { Invocation } from "./invocation.js";
-import type { JsonObject } from "./json.js";
+import { type JsonObject, toJson } from "./json.js";
 import { type RetryOptions, Task, type TaskFunction } from "./task.js";
 import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
@@ -80,7 +80,11 @@ export class Nenc {
   /** Queues an invocation of a task of any app, by name. */
   async invoke<R = unknown>(taskId: string, args: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<Invocation<R>> {
     const response = await rpc(() =>
-      this.clients.invocations.invoke({ taskId, arguments: args, idempotencyKey: options.idempotencyKey ?? "" }),
+      this.clients.invocations.invoke({
+        taskId,
+        arguments: jsonToValue(toJson(args, "the arguments")),
+        idempotencyKey: options.idempotencyKey ?? "",
+      }),
     );
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
   }

@@ -78,7 +78,7 @@ export function triggerToProto(spec: TriggerSpec, targetTaskId: string, appId: s
     argumentProviders: spec.providers.map((provider) => {
       switch (provider.kind) {
         case "static":
-          return { kind: { case: "static" as const, value: provider.value } };
+          return { kind: { case: "static" as const, value: jsonToValue(provider.value) } };
         case "cel":
           return { kind: { case: "cel" as const, value: provider.expression } };
         case "function":

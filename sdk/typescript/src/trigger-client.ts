@@ -1,9 +1,9 @@
 import type { Nenc } from "./app.js";
-import { invocationInfo, triggerToProto } from "./convert.js";
+import { invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { TriggerOrigin } from "./gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "./gen/nenc/v1/trigger_service_pb.js";
-import type { JsonObject } from "./json.js";
+import { type JsonObject, toJson } from "./json.js";
 import { type TaskRef, TriggerBuilder } from "./trigger-builder.js";
 
 /** A trigger built at run time; register() stores it and resolves to its id. */
@@ -47,7 +47,11 @@ export class TriggerClient {
   /** Stores the event, then resolves to its id (with an idempotency key, a repeat returns the first id). */
   async emitEvent(code: string, payload: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<string> {
     const response = await rpc(() =>
-      this.app.clients.events.emitEvent({ code, payload, idempotencyKey: options.idempotencyKey ?? "" }),
+      this.app.clients.events.emitEvent({
+        code,
+        payload: jsonToValue(toJson(payload, "the event payload")),
+        idempotencyKey: options.idempotencyKey ?? "",
+      }),
     );
     return response.eventId;
   }

@@ -2,12 +2,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { EventService } from "../../gen/nenc/v1/event_service_pb.js";
 import { eventToProto, optionalMs } from "../convert.js";
+import { valueToJson } from "../convert-trigger.js";
 
 export function createEventService(orchestrator: Orchestrator): ServiceImpl<typeof EventService> {
   const events = orchestrator.events;
   return {
     async emitEvent(request) {
-      const { event, duplicate } = await events.emit(request.code, request.payload ?? {}, request.idempotencyKey || undefined);
+      const { event, duplicate } = await events.emit(request.code, request.payload ? valueToJson(request.payload) : {}, request.idempotencyKey || undefined);
       return { eventId: event.id, duplicate };
     },
     async getEvent(request) {

@@ -5,7 +5,7 @@ import type { Orchestrator } from "../../engine/orchestrator.js";
 import { InvocationStatus } from "../../gen/nenc/v1/invocation_pb.js";
 import type { InvocationService } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { invocationToProto } from "../convert.js";
-import { statusFromProto } from "../convert-trigger.js";
+import { statusFromProto, valueToJson } from "../convert-trigger.js";
 
 const MAX_AWAIT_MS = 300_000;
 
@@ -15,7 +15,7 @@ export function createInvocationService(orchestrator: Orchestrator): ServiceImpl
     async invoke(request) {
       const { invocation, duplicate } = await invocations.invoke(
         request.taskId,
-        request.arguments ?? {},
+        request.arguments ? valueToJson(request.arguments) : {},
         request.idempotencyKey || undefined,
       );
       return { invocation: invocationToProto(invocation), duplicate };

@@ -37,6 +37,19 @@ export function createWorkerService(orchestrator: Orchestrator, logger: Logger):
       const hello = opening.value;
       const outbox = new AsyncQueue<ConnectResponse>();
       const channel: WorkerChannel = {
+        welcome: (terms) =>
+          outbox.push(
+            create(ConnectResponseSchema, {
+              message: {
+                case: "welcome",
+                value: {
+                  workerId: hello.workerId,
+                  heartbeatIntervalMs: BigInt(terms.heartbeatIntervalMs),
+                  leaseMs: BigInt(terms.leaseMs),
+                },
+              },
+            }),
+          ),
         assign: (assignment) =>
           outbox.push(create(ConnectResponseSchema, { message: { case: "assignment", value: assignmentToProto(assignment) } })),
         evaluate: (request) =>
@@ -54,18 +67,6 @@ export function createWorkerService(orchestrator: Orchestrator, logger: Logger):
           heldAssignmentIds: [...hello.heldAssignmentIds],
         },
         channel,
-      );
-      outbox.push(
-        create(ConnectResponseSchema, {
-          message: {
-            case: "welcome",
-            value: {
-              workerId: hello.workerId,
-              heartbeatIntervalMs: BigInt(orchestrator.options.heartbeatIntervalMs),
-              leaseMs: BigInt(orchestrator.options.leaseMs),
-            },
-          },
-        }),
       );
 
       let disconnected: Promise<void> | undefined;

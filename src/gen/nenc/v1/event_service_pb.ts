@@ -4,17 +4,17 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Event } from "./event_pb.js";
 import { file_nenc_v1_event } from "./event_pb.js";
-import type { JsonObject, Message } from "@bufbuild/protobuf";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file nenc/v1/event_service.proto.
  */
 export const file_nenc_v1_event_service: GenFile = /*@__PURE__*/
-  fileDesc("ChtuZW5jL3YxL2V2ZW50X3NlcnZpY2UucHJvdG8SB25lbmMudjEiYwoQRW1pdEV2ZW50UmVxdWVzdBIMCgRjb2RlGAEgASgJEigKB3BheWxvYWQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSI4ChFFbWl0RXZlbnRSZXNwb25zZRIQCghldmVudF9pZBgBIAEoCRIRCglkdXBsaWNhdGUYAiABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjEKEEdldEV2ZW50UmVzcG9uc2USHQoFZXZlbnQYASABKAsyDi5uZW5jLnYxLkV2ZW50Ip4BChFMaXN0RXZlbnRzUmVxdWVzdBIMCgRjb2RlGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiTQoSTGlzdEV2ZW50c1Jlc3BvbnNlEh4KBmV2ZW50cxgBIAMoCzIOLm5lbmMudjEuRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInkKE1JlcGxheUV2ZW50c1JlcXVlc3QSDAoEY29kZRgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi4KFFJlcGxheUV2ZW50c1Jlc3BvbnNlEhYKDnJlcGxheWVkX2NvdW50GAEgASgFMqcCCgxFdmVudFNlcnZpY2USQgoJRW1pdEV2ZW50EhkubmVuYy52MS5FbWl0RXZlbnRSZXF1ZXN0GhoubmVuYy52MS5FbWl0RXZlbnRSZXNwb25zZRI/CghHZXRFdmVudBIYLm5lbmMudjEuR2V0RXZlbnRSZXF1ZXN0GhkubmVuYy52MS5HZXRFdmVudFJlc3BvbnNlEkUKCkxpc3RFdmVudHMSGi5uZW5jLnYxLkxpc3RFdmVudHNSZXF1ZXN0GhsubmVuYy52MS5MaXN0RXZlbnRzUmVzcG9uc2USSwoMUmVwbGF5RXZlbnRzEhwubmVuYy52MS5SZXBsYXlFdmVudHNSZXF1ZXN0Gh0ubmVuYy52MS5SZXBsYXlFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_event]);
+  fileDesc("ChtuZW5jL3YxL2V2ZW50X3NlcnZpY2UucHJvdG8SB25lbmMudjEiYgoQRW1pdEV2ZW50UmVxdWVzdBIMCgRjb2RlGAEgASgJEicKB3BheWxvYWQYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJIjgKEUVtaXRFdmVudFJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhEKCWR1cGxpY2F0ZRgCIAEoCCIdCg9HZXRFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiMQoQR2V0RXZlbnRSZXNwb25zZRIdCgVldmVudBgBIAEoCzIOLm5lbmMudjEuRXZlbnQingEKEUxpc3RFdmVudHNSZXF1ZXN0EgwKBGNvZGUYASABKAkSKQoFc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJNChJMaXN0RXZlbnRzUmVzcG9uc2USHgoGZXZlbnRzGAEgAygLMg4ubmVuYy52MS5FdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoTUmVwbGF5RXZlbnRzUmVxdWVzdBIMCgRjb2RlGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLgoUUmVwbGF5RXZlbnRzUmVzcG9uc2USFgoOcmVwbGF5ZWRfY291bnQYASABKAUypwIKDEV2ZW50U2VydmljZRJCCglFbWl0RXZlbnQSGS5uZW5jLnYxLkVtaXRFdmVudFJlcXVlc3QaGi5uZW5jLnYxLkVtaXRFdmVudFJlc3BvbnNlEj8KCEdldEV2ZW50EhgubmVuYy52MS5HZXRFdmVudFJlcXVlc3QaGS5uZW5jLnYxLkdldEV2ZW50UmVzcG9uc2USRQoKTGlzdEV2ZW50cxIaLm5lbmMudjEuTGlzdEV2ZW50c1JlcXVlc3QaGy5uZW5jLnYxLkxpc3RFdmVudHNSZXNwb25zZRJLCgxSZXBsYXlFdmVudHMSHC5uZW5jLnYxLlJlcGxheUV2ZW50c1JlcXVlc3QaHS5uZW5jLnYxLlJlcGxheUV2ZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_event]);
 
 /**
  * @generated from message nenc.v1.EmitEventRequest
@@ -26,11 +26,12 @@ export type EmitEventRequest = Message<"nenc.v1.EmitEventRequest"> & {
   code: string;
 
   /**
-   * A JSON object; absent = {}.
+   * A JSON object; absent = {}. Typed as Value so that a non-object is answered
+   * with a clear INVALID_ARGUMENT, not a decoding error.
    *
-   * @generated from field: google.protobuf.Struct payload = 2;
+   * @generated from field: google.protobuf.Value payload = 2;
    */
-  payload?: JsonObject | undefined;
+  payload?: Value | undefined;
 
   /**
    * A repeated emit with the same key is a no-op that returns the first id.

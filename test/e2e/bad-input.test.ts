@@ -1,0 +1,172 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Nenc } from "@nenc/sdk";
+import type { NencServer } from "nenc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
+import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
+import { jsonToValue } from "../../src/transport/convert-trigger.js";
+import { openRawWorker } from "../support/raw-worker.js";
+import { postConnectJson } from "../support/raw-http2.js";
+import { startTestServer } from "../support/server.js";
+
+let server: NencServer;
+let sessions: Http2SessionManager;
+let app: Nenc;
+let invocations: ReturnType<typeof createClient<typeof InvocationService>>;
+let events: ReturnType<typeof createClient<typeof EventService>>;
+let health: ReturnType<typeof createClient<typeof Health>>;
+
+beforeAll(async () => {
+  server = await startTestServer({ orchestrator: { maxPayloadBytes: 2048 } });
+  sessions = new Http2SessionManager(server.url);
+  const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
+  invocations = createClient(InvocationService, transport);
+  events = createClient(EventService, transport);
+  health = createClient(Health, transport);
+  app = new Nenc({ url: server.url, appId: "inputs" });
+  app.task("echo", async (args: Record<string, unknown>) => args);
+  await app.startWorker();
+});
+
+afterAll(async () => {
+  await app.close();
+  sessions.abort();
+  await server.stop();
+});
+
+async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConnectError);
+  return error as ConnectError;
+}
+
+async function stillServing(): Promise<void> {
+  expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+  expect(await (await app.invoke("echo", { ok: true })).result()).toEqual({ ok: true });
+}
+
+describe("bad input is answered, never fatal", () => {
+  it("unknown task: NOT_FOUND naming the task", async () => {
+    const error = await rpcError(invocations.invoke({ taskId: "no_such_task" }));
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toBe('task "no_such_task" not found; start a worker of the app that declares it, or check the name');
+    await stillServing();
+  });
+
+  it("arguments that are not a JSON object: INVALID_ARGUMENT naming arguments", async () => {
+    const { status, json } = await postConnectJson(server.url, "/nenc.v1.InvocationService/Invoke", '{"taskId":"echo","arguments":[1,2]}');
+    expect(status).toBe(400);
+    expect(json.code).toBe("invalid_argument");
+    expect(json.message).toBe('arguments: must be a JSON object such as {"key": "value"}, got an array');
+    await stillServing();
+  });
+
+  it("an empty task id: INVALID_ARGUMENT naming taskId", async () => {
+    const error = await rpcError(invocations.invoke({ taskId: "" }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe("taskId: is required: the task to invoke");
+  });
+
+  it("oversized arguments: INVALID_ARGUMENT with the size and the limit", async () => {
+    const error = await rpcError(invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(5000) }) }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toMatch(/^arguments: is 5011 bytes of JSON; the limit is 2048/);
+    await stillServing();
+  });
+
+  it("a message larger than the transport accepts: RESOURCE_EXHAUSTED, nothing stored", async () => {
+    const before = await invocations.listInvocations({ taskId: "echo", pageSize: 1000 });
+    const error = await rpcError(invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(200_000) }) }));
+    expect(error.code).toBe(Code.ResourceExhausted);
+    const after = await invocations.listInvocations({ taskId: "echo", pageSize: 1000 });
+    expect(after.invocations.length).toBe(before.invocations.length);
+    await stillServing();
+  });
+
+  it("events: a missing code, a non-object payload, an oversized payload", async () => {
+    const missing = await rpcError(events.emitEvent({ code: "" }));
+    expect(missing.code).toBe(Code.InvalidArgument);
+    expect(missing.rawMessage).toBe("code: is required: the event code, e.g. user.login");
+    const { json } = await postConnectJson(server.url, "/nenc.v1.EventService/EmitEvent", '{"code":"x","payload":"text"}');
+    expect(json.code).toBe("invalid_argument");
+    expect(json.message).toBe('payload: must be a JSON object such as {"key": "value"}, got string');
+    const big = await rpcError(events.emitEvent({ code: "big", payload: jsonToValue({ blob: "y".repeat(3000) }) }));
+    expect(big.code).toBe(Code.InvalidArgument);
+    expect(big.rawMessage).toMatch(/^payload: is \d+ bytes of JSON; the limit is 2048/);
+    await stillServing();
+  });
+
+  it("unknown ids and foreign page tokens", async () => {
+    const unknown = await rpcError(invocations.getInvocation({ id: "inv_nope" }));
+    expect(unknown.code).toBe(Code.NotFound);
+    expect(unknown.rawMessage).toContain('invocation "inv_nope" not found');
+    const token = await rpcError(invocations.listInvocations({ pageToken: "not-a-token" }));
+    expect(token.code).toBe(Code.InvalidArgument);
+    expect(token.rawMessage).toBe("pageToken: is not a token this server issued; pass nextPageToken unchanged");
+  });
+});
+
+describe("malformed worker streams", () => {
+  it("a result before hello ends that stream with FAILED_PRECONDITION", async () => {
+    const worker = openRawWorker(server.url);
+    worker.send({ case: "completed", value: { assignmentId: "nope" } });
+    const error = await worker.ended;
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((error as ConnectError).rawMessage).toBe("the first message on the worker stream must be hello, got completed");
+    worker.close();
+    await stillServing();
+  });
+
+  it("a hello naming an unknown task or a zero concurrency is refused with the field", async () => {
+    const unknownTask = openRawWorker(server.url);
+    unknownTask.send({ case: "hello", value: { appId: "inputs", workerId: "w-bad-1", concurrency: 1, taskIds: ["ghost"] } });
+    const notFound = (await unknownTask.ended) as ConnectError;
+    expect(notFound.code).toBe(Code.NotFound);
+    expect(notFound.rawMessage).toContain('task "ghost" not found; hello.taskIds[0]');
+    unknownTask.close();
+
+    const zero = openRawWorker(server.url);
+    zero.send({ case: "hello", value: { appId: "inputs", workerId: "w-bad-2", concurrency: 0, taskIds: ["echo"] } });
+    const invalid = (await zero.ended) as ConnectError;
+    expect(invalid.code).toBe(Code.InvalidArgument);
+    expect(invalid.rawMessage).toBe("hello.concurrency: must be an integer from 1 to 10000");
+    zero.close();
+    await stillServing();
+  });
+
+  it("results for unknown assignments, empty messages and a second hello are ignored", async () => {
+    const worker = openRawWorker(server.url);
+    worker.send({ case: "hello", value: { appId: "inputs", workerId: "w-odd", concurrency: 1, taskIds: ["echo"] } });
+    expect((await worker.next()).message.case).toBe("welcome");
+    worker.send({ case: "completed", value: { assignmentId: "inv_unknown/3" } });
+    worker.send({ case: "failed", value: { assignmentId: "inv_unknown/4" } });
+    worker.send({ case: "started", value: { assignmentId: "inv_unknown/5" } });
+    worker.send({ case: "evaluated", value: { requestId: "eval_unknown" } });
+    worker.send({ case: "hello", value: { appId: "other", workerId: "w-odd", concurrency: 9 } });
+    worker.send(undefined as never);
+    // The stream still works: it gets the next invocation and its result counts.
+    await app.close();
+    const client = new Nenc({ url: server.url, appId: "inputs" });
+    const invocation = await client.invoke("echo", { n: 1 });
+    const assignment = await worker.next();
+    expect(assignment.message.case).toBe("assignment");
+    if (assignment.message.case !== "assignment") return;
+    worker.send({
+      case: "completed",
+      value: { assignmentId: assignment.message.value.assignmentId, result: { kind: { case: "stringValue", value: "raw" } } },
+    });
+    expect(await invocation.result()).toBe("raw");
+    worker.close();
+    await client.close();
+    app = new Nenc({ url: server.url, appId: "inputs" });
+    app.task("echo", async (args: Record<string, unknown>) => args);
+    await app.startWorker();
+    await stillServing();
+  });
+});

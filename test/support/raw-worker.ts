@@ -1,0 +1,54 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  type ConnectResponse,
+  ConnectRequestSchema,
+  type ConnectRequest,
+  WorkerService,
+} from "../../src/gen/nenc/v1/worker_service_pb.js";
+import { AsyncQueue } from "../../src/transport/async-queue.js";
+
+/**
+ * A worker stream driven by hand, message by message: for protocol tests that
+ * need to misbehave (skip hello, never heartbeat, answer late).
+ */
+export interface RawWorker {
+  send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void;
+  /** The next message from the orchestrator; rejects with the stream's error. */
+  next(): Promise<ConnectResponse>;
+  /** Resolves with the stream's end: undefined, or its error. */
+  ended: Promise<unknown>;
+  close(): void;
+}
+
+export function openRawWorker(url: string): RawWorker {
+  const sessions = new Http2SessionManager(url);
+  const client = createClient(WorkerService, createGrpcTransport({ baseUrl: url, sessionManager: sessions }));
+  const outbox = new AsyncQueue<ConnectRequest>();
+  const inbox = new AsyncQueue<ConnectResponse>();
+  const ended = (async () => {
+    try {
+      for await (const response of client.connect(outbox)) inbox.push(response);
+      inbox.end();
+      return undefined;
+    } catch (error) {
+      inbox.end(error);
+      return error;
+    }
+  })();
+  const iterator = inbox[Symbol.asyncIterator]();
+  return {
+    send: (message) => outbox.push(create(ConnectRequestSchema, { message })),
+    async next() {
+      const item = await iterator.next();
+      if (item.done) throw new Error("the worker stream ended");
+      return item.value;
+    },
+    ended,
+    close() {
+      outbox.end();
+      sessions.abort();
+    },
+  };
+}

@@ -2,7 +2,7 @@
  * The `nenc` command line: `nenc serve` runs an orchestrator; the other commands
  * talk to one at NENC_URL (or --url). Wiring only; see src/cli/.
  */
-import { runClientCommand, CLIENT_COMMANDS } from "./cli/client-commands.js";
+import { CLIENT_COMMANDS, runClientCommand } from "./cli/client-commands.js";
 import { serve } from "./cli/serve.js";
 
 const USAGE = `nenc — declarative trigger orchestrator

@@ -9,10 +9,13 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  * The level comes from NENC_LOG_LEVEL (default info).
  */
 export function createJsonLogger(level: LogLevel = parseLevel(process.env.NENC_LOG_LEVEL)): Logger {
-  const write = (entryLevel: Exclude<LogLevel, "silent">) => (msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[entryLevel] < RANK[level]) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, msg, ...fields })}\n`);
-  };
+  const write =
+    (entryLevel: Exclude<LogLevel, "silent">) => (msg: string, fields?: Record<string, unknown>) => {
+      if (RANK[entryLevel] < RANK[level]) return;
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: entryLevel, msg, ...fields })}\n`,
+      );
+    };
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 

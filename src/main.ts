@@ -1,5 +1,5 @@
 import type { Logger } from "./domain/logger.js";
-import { type OrchestratorOptions, Orchestrator } from "./engine/orchestrator.js";
+import { Orchestrator, type OrchestratorOptions } from "./engine/orchestrator.js";
 import { createJsonLogger } from "./logging.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
 import type { RetentionOptions } from "./store/retention.js";

@@ -86,7 +86,8 @@ export async function runClientCommand(command: string, argv: string[]): Promise
         });
         if (!values.wait) return print(InvokeResponseSchema, invoked);
         let answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
-        while (!answer.done) answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
+        while (!answer.done)
+          answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
         return print(AwaitInvocationResponseSchema, answer);
       }
       case "get":
@@ -96,7 +97,9 @@ export async function runClientCommand(command: string, argv: string[]): Promise
           ListInvocationsResponseSchema,
           await invocations.listInvocations({
             taskId: values.task ?? "",
-            status: values.status ? parseStatus(values.status) : InvocationStatus.INVOCATION_STATUS_UNSPECIFIED,
+            status: values.status
+              ? parseStatus(values.status)
+              : InvocationStatus.INVOCATION_STATUS_UNSPECIFIED,
             triggerId: values.trigger ?? "",
             pageSize: limit,
           }),
@@ -104,10 +107,17 @@ export async function runClientCommand(command: string, argv: string[]): Promise
       case "emit":
         return print(
           EmitEventResponseSchema,
-          await events.emitEvent({ code: first(), payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload")), idempotencyKey: values.key ?? "" }),
+          await events.emitEvent({
+            code: first(),
+            payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload")),
+            idempotencyKey: values.key ?? "",
+          }),
         );
       case "events":
-        return print(ListEventsResponseSchema, await events.listEvents({ code: values.code ?? "", pageSize: limit }));
+        return print(
+          ListEventsResponseSchema,
+          await events.listEvents({ code: values.code ?? "", pageSize: limit }),
+        );
       case "replay":
         return print(
           ReplayEventsResponseSchema,
@@ -118,7 +128,10 @@ export async function runClientCommand(command: string, argv: string[]): Promise
           }),
         );
       case "triggers":
-        return print(ListTriggersResponseSchema, await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }));
+        return print(
+          ListTriggersResponseSchema,
+          await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
+        );
       case "explain":
         return print(ExplainTriggerResponseSchema, await triggers.explainTrigger({ id: first(), limit }));
       case "pause":

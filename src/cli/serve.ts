@@ -12,7 +12,8 @@ export async function serve(argv: string[]): Promise<void> {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${values.port}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: "${values.port}" is not a port number`);
   const logger = createJsonLogger();
   const server = await startNencServer({ port, host: values.host, logger });
   // The line tools wait for (SPEC §10).

@@ -1,7 +1,14 @@
 import type { JsonObject, JsonValue } from "./json.js";
 
 /** Every status of an invocation, in lifecycle order. */
-export const INVOCATION_STATUSES = ["REGISTERED", "PENDING", "RUNNING", "SUCCESS", "FAILED", "RETRY"] as const;
+export const INVOCATION_STATUSES = [
+  "REGISTERED",
+  "PENDING",
+  "RUNNING",
+  "SUCCESS",
+  "FAILED",
+  "RETRY",
+] as const;
 
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 

@@ -131,7 +131,8 @@ export function normalizeDefinition(definition: TriggerDefinition): TriggerDefin
     logic,
     join: logic === "and" && !single ? definition.join : NO_JOIN_OPTIONS,
     conditions: definition.conditions.map((condition) => {
-      if (condition.kind === "status") return { ...condition, statuses: [...new Set(condition.statuses)].sort() };
+      if (condition.kind === "status")
+        return { ...condition, statuses: [...new Set(condition.statuses)].sort() };
       if (condition.kind === "exception") {
         return { ...condition, exceptionTypes: [...new Set(condition.exceptionTypes)].sort() };
       }

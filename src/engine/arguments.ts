@@ -12,7 +12,9 @@ export interface UsedOccurrence {
   occurrence: Occurrence;
 }
 
-export type CallProvider = (request: Omit<EvaluationRequest, "requestId" | "triggerId" | "purpose">) => Promise<JsonValue>;
+export type CallProvider = (
+  request: Omit<EvaluationRequest, "requestId" | "triggerId" | "purpose">,
+) => Promise<JsonValue>;
 
 /**
  * Builds the triggered invocation's arguments: each provider in order yields an
@@ -60,7 +62,9 @@ export async function buildArguments(
       }
     }
     if (!isJsonObject(produced)) {
-      throw new Error(`${label} returned ${describe(produced)}; an argument provider must return an object of named arguments`);
+      throw new Error(
+        `${label} returned ${describe(produced)}; an argument provider must return an object of named arguments`,
+      );
     }
     const bad = findNonJson(produced);
     if (bad) throw new Error(`${label} returned a value that is not JSON at ${bad}`);
@@ -76,7 +80,11 @@ function pickContext(
   kind: ContextKind | undefined,
   compiled: CompiledTrigger,
 ): TriggerContext {
-  if (!kind) return naturalContext(completing.occurrence, compiled.conditions[completing.conditionIndex]?.condition as never);
+  if (!kind)
+    return naturalContext(
+      completing.occurrence,
+      compiled.conditions[completing.conditionIndex]?.condition as never,
+    );
   for (const candidate of [completing, ...used]) {
     const context = contextAs(candidate.occurrence, kind);
     if (context) return context;
@@ -88,7 +96,9 @@ function pickContext(
     event: "an event",
     cron: "a cron slot",
   };
-  throw new Error(`withArgsFrom${kind[0]?.toUpperCase()}${kind.slice(1)} needs ${needs[kind]} among the occurrences that fired the trigger`);
+  throw new Error(
+    `withArgsFrom${kind[0]?.toUpperCase()}${kind.slice(1)} needs ${needs[kind]} among the occurrences that fired the trigger`,
+  );
 }
 
 function describe(value: JsonValue): string {

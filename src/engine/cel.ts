@@ -75,7 +75,8 @@ function freeIdentifiers(expr: Expr | undefined, bound: ReadonlySet<string> = ne
         if (!scope.has(kind.value.name)) found.add(kind.value.name);
         return;
       case "selectExpr":
-        return visit(kind.value.operand, scope);
+        visit(kind.value.operand, scope);
+        return;
       case "callExpr":
         visit(kind.value.target, scope);
         for (const arg of kind.value.args) visit(arg, scope);

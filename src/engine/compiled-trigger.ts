@@ -68,16 +68,26 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `trigger.conditions[1].cron.timezone`.
  */
 export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTrigger {
-  if (!trigger.targetTaskId) throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
+  if (!trigger.targetTaskId)
+    throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
   const count = trigger.conditions.length;
-  if (count === 0) throw NencError.invalid(`${field}.conditions`, "needs at least one condition (onStatus, onEvent, onCron...)");
-  if (count > MAX_CONDITIONS) throw NencError.invalid(`${field}.conditions`, `has ${count} conditions; at most ${MAX_CONDITIONS}`);
+  if (count === 0)
+    throw NencError.invalid(
+      `${field}.conditions`,
+      "needs at least one condition (onStatus, onEvent, onCron...)",
+    );
+  if (count > MAX_CONDITIONS)
+    throw NencError.invalid(`${field}.conditions`, `has ${count} conditions; at most ${MAX_CONDITIONS}`);
   const isJoin = trigger.logic === "and" && count > 1;
   const join = trigger.join;
   if (!isJoin && (join.withinMs !== 0 || join.correlationKey !== "" || join.maxPending !== 0)) {
-    throw NencError.invalid(`${field}.join`, "within / correlateBy apply to AND triggers with several conditions only");
+    throw NencError.invalid(
+      `${field}.join`,
+      "within / correlateBy apply to AND triggers with several conditions only",
+    );
   }
-  if (join.withinMs < 0) throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
+  if (join.withinMs < 0)
+    throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
   if (join.maxPending < 0 || join.maxPending > 1_000_000) {
     throw NencError.invalid(`${field}.join.maxPending`, "must be between 0 (default) and 1000000");
   }
@@ -92,7 +102,9 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
   });
   const groups = groupKeys.map((_, group) => conditions.filter((c) => c.group === group).map((c) => c.index));
 
-  const providerVariables = [...new Set([...conditions.flatMap((c) => variablesOf(c.condition)), "contexts"])];
+  const providerVariables = [
+    ...new Set([...conditions.flatMap((c) => variablesOf(c.condition)), "contexts"]),
+  ];
   const providers = trigger.providers.map((provider, index) =>
     compileProvider(provider, `${field}.argumentProviders[${index}]`, providerVariables, trigger.appId),
   );
@@ -101,9 +113,10 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
   const key = join.correlationKey.trim();
   if (key) {
     const variables = [...new Set(conditions.flatMap((c) => variablesOf(c.condition)))];
-    compiled.correlation = IDENTIFIER.test(key) && !variables.includes(key)
-      ? { kind: "field", name: key }
-      : { kind: "cel", program: compileCel(key, variables, `${field}.join.correlationKey`) };
+    compiled.correlation =
+      IDENTIFIER.test(key) && !variables.includes(key)
+        ? { kind: "field", name: key }
+        : { kind: "cel", program: compileCel(key, variables, `${field}.join.correlationKey`) };
   }
   return compiled;
 }
@@ -131,13 +144,21 @@ function compileCondition(
   const variables = variablesOf(condition);
   switch (condition.kind) {
     case "cron":
-      if (condition.catchUpWindowMs < 0) throw NencError.invalid(`${path}.cron.catchUpWindowMs`, "must be 0 or positive");
+      if (condition.catchUpWindowMs < 0)
+        throw NencError.invalid(`${path}.cron.catchUpWindowMs`, "must be 0 or positive");
       compiled.cron = parseCron(condition.expression, condition.timezone, `${path}.cron`);
       return compiled;
     case "event":
-      if (!condition.code.trim()) throw NencError.invalid(`${path}.event.code`, "is required: the event code to react to");
+      if (!condition.code.trim())
+        throw NencError.invalid(`${path}.event.code`, "is required: the event code to react to");
       if (condition.payloadFilter) {
-        compiled.valueFilter = compileFilter(condition.payloadFilter, `${path}.event.payloadFilter`, variables, appId, true);
+        compiled.valueFilter = compileFilter(
+          condition.payloadFilter,
+          `${path}.event.payloadFilter`,
+          variables,
+          appId,
+          true,
+        );
       }
       return compiled;
     default: {
@@ -148,14 +169,27 @@ function compileCondition(
       }
       if (condition.kind === "exception") {
         condition.exceptionTypes.forEach((type, i) => {
-          if (!type.trim()) throw NencError.invalid(`${kindPath}.exceptionTypes[${i}]`, "is empty; give an error class name");
+          if (!type.trim())
+            throw NencError.invalid(`${kindPath}.exceptionTypes[${i}]`, "is empty; give an error class name");
         });
       }
       if (condition.callArguments) {
-        compiled.callArguments = compileFilter(condition.callArguments, `${kindPath}.callArguments`, variables, appId, true);
+        compiled.callArguments = compileFilter(
+          condition.callArguments,
+          `${kindPath}.callArguments`,
+          variables,
+          appId,
+          true,
+        );
       }
       if (condition.kind === "result" && condition.filterResult) {
-        compiled.valueFilter = compileFilter(condition.filterResult, `${kindPath}.filterResult`, variables, appId, false);
+        compiled.valueFilter = compileFilter(
+          condition.filterResult,
+          `${kindPath}.filterResult`,
+          variables,
+          appId,
+          false,
+        );
       }
       return compiled;
     }
@@ -212,6 +246,9 @@ function compileProvider(
 function requireFunction(functionId: string, appId: string, path: string): void {
   if (!functionId) throw NencError.invalid(`${path}.function`, "is empty; name the function");
   if (!appId) {
-    throw NencError.invalid(path, "uses a function, so the trigger needs an appId whose workers can evaluate it");
+    throw NencError.invalid(
+      path,
+      "uses a function, so the trigger needs an appId whose workers can evaluate it",
+    );
   }
 }

@@ -37,14 +37,16 @@ export async function matchCondition(
   const checks: Array<[label: string, filter: CompiledCondition["callArguments"], value: unknown]> = [];
   if (occurrence.kind === "status") {
     checks.push(["callArguments", compiled.callArguments, occurrence.arguments]);
-    if (condition.kind === "result") checks.push(["filterResult", compiled.valueFilter, occurrence.result ?? null]);
+    if (condition.kind === "result")
+      checks.push(["filterResult", compiled.valueFilter, occurrence.result ?? null]);
   } else if (occurrence.kind === "event") {
     checks.push(["payloadFilter", compiled.valueFilter, occurrence.payload]);
   }
   for (const [label, filter, value] of checks) {
     if (!filter) continue;
     const verdict = await evaluateFilter(filter, value as never, variables, callFunction);
-    if ("error" in verdict) return { kind: "error", detail: `${describeFilter(label, filter)} failed: ${verdict.error}` };
+    if ("error" in verdict)
+      return { kind: "error", detail: `${describeFilter(label, filter)} failed: ${verdict.error}` };
     if (!verdict.pass) return { kind: "filtered", detail: `rejected by ${describeFilter(label, filter)}` };
   }
   return { kind: "match" };
@@ -55,14 +57,30 @@ function isAbout(compiled: CompiledCondition, occurrence: Occurrence, triggerId:
   const { condition } = compiled;
   switch (condition.kind) {
     case "cron":
-      return occurrence.kind === "cron" && occurrence.triggerId === triggerId && occurrence.conditionIndex === compiled.index;
+      return (
+        occurrence.kind === "cron" &&
+        occurrence.triggerId === triggerId &&
+        occurrence.conditionIndex === compiled.index
+      );
     case "event":
       return occurrence.kind === "event" && occurrence.code === condition.code;
     case "status":
-      return occurrence.kind === "status" && occurrence.taskId === condition.taskId && condition.statuses.includes(occurrence.status);
+      return (
+        occurrence.kind === "status" &&
+        occurrence.taskId === condition.taskId &&
+        condition.statuses.includes(occurrence.status)
+      );
     case "result":
-      return occurrence.kind === "status" && occurrence.taskId === condition.taskId && occurrence.status === "SUCCESS";
+      return (
+        occurrence.kind === "status" &&
+        occurrence.taskId === condition.taskId &&
+        occurrence.status === "SUCCESS"
+      );
     case "exception":
-      return occurrence.kind === "status" && occurrence.taskId === condition.taskId && occurrence.status === "FAILED";
+      return (
+        occurrence.kind === "status" &&
+        occurrence.taskId === condition.taskId &&
+        occurrence.status === "FAILED"
+      );
   }
 }

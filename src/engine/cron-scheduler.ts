@@ -73,7 +73,8 @@ export class CronScheduler {
   }
 
   private sync(triggerId: string, rearm: boolean): void {
-    for (const member of [...this.members.values()]) if (member.triggerId === triggerId) this.removeMember(member);
+    for (const member of [...this.members.values()])
+      if (member.triggerId === triggerId) this.removeMember(member);
     const compiled = this.index.get(triggerId);
     for (const condition of compiled?.conditions ?? []) {
       if (condition.condition.kind !== "cron" || !condition.cron || !compiled) continue;
@@ -153,17 +154,29 @@ export class CronScheduler {
       const expected = this.known.get(member.key);
       const plan = this.plan(member, expected, now);
       if (!plan) continue;
-      advances.push({ triggerId: member.triggerId, conditionIndex: member.conditionIndex, expected, next: plan.next, occurrences: plan.occurrences });
+      advances.push({
+        triggerId: member.triggerId,
+        conditionIndex: member.conditionIndex,
+        expected,
+        next: plan.next,
+        occurrences: plan.occurrences,
+      });
       planned.push(member);
       skipped.push(
-        plan.dropped.length === 0 ? undefined : {
-          triggerId: member.triggerId,
-          at: now,
-          occurrenceId: cronOccurrenceId(member.triggerId, member.conditionIndex, plan.dropped.at(-1) as number),
-          outcome: "skipped",
-          conditionIndex: member.conditionIndex,
-          detail: `${plan.dropped.length} missed slot(s) from ${new Date(plan.dropped[0] as number).toISOString()} dropped by misfire policy "${member.condition.misfire}"`,
-        },
+        plan.dropped.length === 0
+          ? undefined
+          : {
+              triggerId: member.triggerId,
+              at: now,
+              occurrenceId: cronOccurrenceId(
+                member.triggerId,
+                member.conditionIndex,
+                plan.dropped.at(-1) as number,
+              ),
+              outcome: "skipped",
+              conditionIndex: member.conditionIndex,
+              detail: `${plan.dropped.length} missed slot(s) from ${new Date(plan.dropped[0] as number).toISOString()} dropped by misfire policy "${member.condition.misfire}"`,
+            },
       );
     }
     if (advances.length === 0) return;
@@ -173,7 +186,9 @@ export class CronScheduler {
       else this.known.delete(member.key); // Another replica claimed it: re-read next time.
     });
     // Only the replica that claimed a slot reports what it dropped.
-    const ownSkips = skipped.filter((evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true);
+    const ownSkips = skipped.filter(
+      (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
+    );
     if (ownSkips.length > 0) await this.store.recordEvaluations(ownSkips);
   }
 
@@ -188,7 +203,8 @@ export class CronScheduler {
     const missed = slots.filter((slot) => !isDue(slot));
     let runMissed: number[] = [];
     if (condition.misfire === "once") runMissed = missed.slice(-1);
-    else if (condition.misfire === "all") runMissed = missed.filter((slot) => slot >= now - window).slice(-this.options.maxCatchUpSlots);
+    else if (condition.misfire === "all")
+      runMissed = missed.filter((slot) => slot >= now - window).slice(-this.options.maxCatchUpSlots);
     const run = new Set([...runMissed, ...slots.filter(isDue)]);
     const occurrences: CronOccurrence[] = [];
     let previous = last;

@@ -40,19 +40,28 @@ export function parseCron(expression: string, timezone: string, field: string): 
   }
   const tz = timezone || "UTC";
   if (!isValidTimezone(tz)) {
-    throw NencError.invalid(`${field}.timezone`, `unknown time zone "${timezone}"; use an IANA name such as "Europe/Paris"`);
+    throw NencError.invalid(
+      `${field}.timezone`,
+      `unknown time zone "${timezone}"; use an IANA name such as "Europe/Paris"`,
+    );
   }
   try {
     CronExpressionParser.parse(trimmed, { tz, currentDate: new Date(0) }).next();
   } catch (error) {
-    throw NencError.invalid(`${field}.expression`, `invalid cron expression "${expression}": ${errorMessage(error)}`);
+    throw NencError.invalid(
+      `${field}.expression`,
+      `invalid cron expression "${expression}": ${errorMessage(error)}`,
+    );
   }
   const iterate = (from: number) => CronExpressionParser.parse(trimmed, { tz, currentDate: new Date(from) });
   return {
     expression: trimmed,
     timezone: tz,
     next: (time) => iterate(time).next().getTime(),
-    latestAtOrBefore: (time) => iterate(time + 1).prev().getTime(),
+    latestAtOrBefore: (time) =>
+      iterate(time + 1)
+        .prev()
+        .getTime(),
     slotsBetween(after, until, max) {
       const slots: number[] = [];
       const iterator = iterate(after);

@@ -1,4 +1,5 @@
 import type { Logger } from "../domain/logger.js";
+import { getOrCreate } from "../domain/maps.js";
 import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { WorkerSession } from "./worker-session.js";
@@ -28,9 +29,7 @@ export class Dispatcher {
     if (previous) this.remove(previous);
     this.sessions.set(session.workerId, session);
     for (const taskId of session.taskIds) {
-      let set = this.byTask.get(taskId);
-      if (!set) this.byTask.set(taskId, (set = new Set()));
-      set.add(session);
+      getOrCreate(this.byTask, taskId, () => new Set<WorkerSession>()).add(session);
     }
     this.pump(session);
     return previous;
@@ -72,7 +71,9 @@ export class Dispatcher {
     }
     this.pumping.add(session);
     this.claimFor(session)
-      .catch((error: unknown) => this.logger.error("claiming work failed", { workerId: session.workerId, error: String(error) }))
+      .catch((error: unknown) =>
+        this.logger.error("claiming work failed", { workerId: session.workerId, error: String(error) }),
+      )
       .finally(() => this.pumping.delete(session));
   }
 
@@ -81,11 +82,18 @@ export class Dispatcher {
       this.pumpAgain.delete(session);
       while (!this.stopped && session.free > 0) {
         const max = session.free;
-        const claimed = await this.store.claimWork(session.workerId, session.taskIds, max, this.clock.now(), this.watch);
+        const claimed = await this.store.claimWork(
+          session.workerId,
+          session.taskIds,
+          max,
+          this.clock.now(),
+          this.watch,
+        );
         if (session.closed) {
           // The stream ended while we claimed: give the work straight back.
           const ids = claimed.map((assignment) => assignment.assignmentId);
-          if (ids.length > 0) await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
+          if (ids.length > 0)
+            await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
           return;
         }
         for (const assignment of claimed) {

@@ -14,7 +14,11 @@ export class Events {
     private readonly maxPayloadBytes: number,
   ) {}
 
-  async emit(code: string, payload: unknown, idempotencyKey?: string): Promise<{ event: StoredEvent; duplicate: boolean }> {
+  async emit(
+    code: string,
+    payload: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ event: StoredEvent; duplicate: boolean }> {
     requireName(code, "code", "event code, e.g. user.login");
     const body = requireJsonObject(payload ?? {}, "payload", this.maxPayloadBytes);
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
@@ -38,7 +42,8 @@ export class Events {
   }
 
   list(query: EventQuery): Promise<Page<StoredEvent>> {
-    if (query.limit < 0 || query.limit > 1000) throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
+    if (query.limit < 0 || query.limit > 1000)
+      throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
     if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
       throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
     }

@@ -15,7 +15,9 @@ export type CallFilterFunction = (functionId: string, value: JsonValue) => Promi
 export function matchesStatic(filter: JsonValue, value: JsonValue): boolean {
   if (!isJsonObject(filter)) return jsonEqual(filter, value);
   if (!isJsonObject(value)) return false;
-  return Object.entries(filter).every(([key, expected]) => key in value && jsonEqual(expected, value[key] as JsonValue));
+  return Object.entries(filter).every(
+    ([key, expected]) => key in value && jsonEqual(expected, value[key] as JsonValue),
+  );
 }
 
 /** Applies one filter to `value`; CEL sees `variables`. Never throws. */
@@ -32,12 +34,15 @@ export async function evaluateFilter(
         return { pass: matchesStatic(filter.value, value) };
       case "cel":
         verdict = filter.program.evaluate(variables);
-        if (typeof verdict !== "boolean") return { error: `CEL "${filter.program.source}" gave ${JSON.stringify(verdict)}, not a bool` };
+        if (typeof verdict !== "boolean")
+          return { error: `CEL "${filter.program.source}" gave ${JSON.stringify(verdict)}, not a bool` };
         return { pass: verdict };
       case "function":
         verdict = await callFunction(filter.functionId, value);
         if (typeof verdict !== "boolean") {
-          return { error: `filter function ${filter.functionId} returned ${JSON.stringify(verdict)}; it must return a boolean` };
+          return {
+            error: `filter function ${filter.functionId} returned ${JSON.stringify(verdict)}; it must return a boolean`,
+          };
         }
         return { pass: verdict };
     }

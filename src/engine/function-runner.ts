@@ -51,7 +51,11 @@ export class FunctionRunner {
   }
 
   /** A worker answered. Answers from another stream than the one asked are ignored. */
-  answer(session: WorkerSession, requestId: string, outcome: { value: JsonValue } | { error: string }): boolean {
+  answer(
+    session: WorkerSession,
+    requestId: string,
+    outcome: { value: JsonValue } | { error: string },
+  ): boolean {
     const call = this.inFlight.get(requestId);
     if (!call || call.session !== session) return false;
     this.inFlight.delete(requestId);
@@ -111,7 +115,11 @@ export class FunctionRunner {
     this.inFlight.set(call.request.requestId, call);
     call.cancelTimer = this.clock.schedule(this.options.evaluationTimeoutMs, () => {
       if (this.inFlight.delete(call.request.requestId)) {
-        call.reject(new Error(`worker ${session.workerId} did not answer within ${this.options.evaluationTimeoutMs} ms`));
+        call.reject(
+          new Error(
+            `worker ${session.workerId} did not answer within ${this.options.evaluationTimeoutMs} ms`,
+          ),
+        );
       }
     });
     session.channel.evaluate(call.request);

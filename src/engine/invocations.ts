@@ -1,5 +1,6 @@
 import { NencError } from "../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../domain/invocation.js";
+import { getOrCreate } from "../domain/maps.js";
 import type { InvocationQuery, Page, StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { newId } from "./ids.js";
@@ -26,16 +27,31 @@ export class Invocations {
     for (const wake of this.waiters.get(invocationId) ?? []) wake(status);
   }
 
-  async invoke(taskId: string, args: unknown, idempotencyKey?: string): Promise<{ invocation: Invocation; duplicate: boolean }> {
+  async invoke(
+    taskId: string,
+    args: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ invocation: Invocation; duplicate: boolean }> {
     requireName(taskId, "taskId", "task to invoke");
     const task = await this.tasks.get(taskId);
-    if (!task) throw NencError.notFound("task", taskId, "start a worker of the app that declares it, or check the name");
+    if (!task)
+      throw NencError.notFound(
+        "task",
+        taskId,
+        "start a worker of the app that declares it, or check the name",
+      );
     const argumentsObject = requireJsonObject(args ?? {}, "arguments", this.maxPayloadBytes);
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
     const { invocation, created } = await this.store.createInvocation(
-      { id: newId("inv"), taskId, appId: task.appId, arguments: argumentsObject, createdAt: this.clock.now() },
+      {
+        id: newId("inv"),
+        taskId,
+        appId: task.appId,
+        arguments: argumentsObject,
+        createdAt: this.clock.now(),
+      },
       { ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}), watch: this.watch },
     );
     return { invocation, duplicate: !created };
@@ -44,12 +60,14 @@ export class Invocations {
   async get(invocationId: string): Promise<Invocation> {
     if (!invocationId) throw NencError.invalid("id", "is required: the invocation id");
     const invocation = await this.store.getInvocation(invocationId);
-    if (!invocation) throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
+    if (!invocation)
+      throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
     return invocation;
   }
 
   list(query: InvocationQuery): Promise<Page<Invocation>> {
-    if (query.limit < 0 || query.limit > 1000) throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
+    if (query.limit < 0 || query.limit > 1000)
+      throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
     if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
       throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
     }
@@ -96,7 +114,11 @@ export class Invocations {
       let last = await this.get(invocationId);
       yield last;
       while (!isFinalStatus(last.status) && !signal.aborted) {
-        if (changes.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        if (changes.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
         changes.length = 0;
         const next = await this.get(invocationId);
         if (next.version !== last.version) yield next;
@@ -109,9 +131,7 @@ export class Invocations {
   }
 
   private addWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {
-    let set = this.waiters.get(invocationId);
-    if (!set) this.waiters.set(invocationId, (set = new Set()));
-    set.add(waiter);
+    getOrCreate(this.waiters, invocationId, () => new Set<(status: InvocationStatus) => void>()).add(waiter);
   }
 
   private removeWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {

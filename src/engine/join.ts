@@ -31,7 +31,8 @@ export function applyToJoin(
   let entries = state.entries.map((entry) => ({ ...entry, satisfied: { ...entry.satisfied } }));
   if (withinMs > 0) {
     const cutoff = now - withinMs;
-    entries = entries.filter((entry) => entry.firstAt >= cutoff || (expired.push(entry), false));
+    expired.push(...entries.filter((entry) => entry.firstAt < cutoff));
+    entries = entries.filter((entry) => entry.firstAt >= cutoff);
   }
 
   const group = (compiled.conditions[matched[0] as number] as { group: number }).group;
@@ -61,7 +62,11 @@ export function applyToJoin(
 
   const cap = maxPending > 0 ? maxPending : DEFAULT_MAX_PENDING;
   while (entries.length > cap) expired.push(entries.shift() as JoinEntry);
-  return { state: { entries }, outcome: { kind: "waiting", missing: missingConditions(compiled, entries, ready) }, expired };
+  return {
+    state: { entries },
+    outcome: { kind: "waiting", missing: missingConditions(compiled, entries, ready) },
+    expired,
+  };
 }
 
 /** Conditions of the groups that are not ready, as far as their most advanced entry goes. */
@@ -76,7 +81,8 @@ function missingConditions(
     let best: JoinEntry | undefined;
     for (const candidate of entries) {
       if (candidate.group !== group) continue;
-      if (!best || Object.keys(candidate.satisfied).length > Object.keys(best.satisfied).length) best = candidate;
+      if (!best || Object.keys(candidate.satisfied).length > Object.keys(best.satisfied).length)
+        best = candidate;
     }
     missing.push(...conditions.filter((index) => !best || !(index in best.satisfied)));
   });

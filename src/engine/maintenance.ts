@@ -49,7 +49,8 @@ export class Maintenance {
   async sweep(): Promise<void> {
     const now = this.clock.now();
     const released = await this.store.releaseExpiredWorkers(now, this.watch);
-    if (released.length > 0) this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
+    if (released.length > 0)
+      this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
     this.dispatcher.pumpAll();
   }

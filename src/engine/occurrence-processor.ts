@@ -66,12 +66,17 @@ export class OccurrenceProcessor {
     this.inFlight++;
     try {
       const triggers = this.index.forOccurrence(item.occurrence);
-      const records = (await Promise.all(triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)))).flat();
+      const records = (
+        await Promise.all(triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)))
+      ).flat();
       if (records.length > 0) await this.store.recordEvaluations(records);
       await this.store.ackOccurrences([item.ref]);
     } catch (error) {
       // Left unacknowledged: a shared store hands it out again after a while.
-      this.logger.error("evaluating an occurrence failed", { occurrenceId: item.occurrence.id, error: String(error) });
+      this.logger.error("evaluating an occurrence failed", {
+        occurrenceId: item.occurrence.id,
+        error: String(error),
+      });
     } finally {
       this.inFlight--;
       this.slotWaiters.shift()?.();

@@ -22,7 +22,12 @@ export function occurrenceVariables(occurrence: Occurrence): Record<string, Json
         exceptionChain: occurrence.error?.chain ?? [],
       };
     case "event":
-      return { eventId: occurrence.id, eventCode: occurrence.code, payload: occurrence.payload, timestamp: occurrence.at };
+      return {
+        eventId: occurrence.id,
+        eventCode: occurrence.code,
+        payload: occurrence.payload,
+        timestamp: occurrence.at,
+      };
     case "cron":
       return {
         scheduledTime: occurrence.scheduledTime,

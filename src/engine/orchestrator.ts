@@ -110,7 +110,10 @@ export class Orchestrator {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,
     });
-    this.cron = new CronScheduler(store, this.index, clock, logger, { graceMs: o.cronGraceMs, maxCatchUpSlots: o.maxCatchUpSlots });
+    this.cron = new CronScheduler(store, this.index, clock, logger, {
+      graceMs: o.cronGraceMs,
+      maxCatchUpSlots: o.maxCatchUpSlots,
+    });
   }
 
   /** Loads triggers and tasks from the store and starts every loop. */
@@ -172,7 +175,10 @@ export class Orchestrator {
         return;
       case "trigger":
         void this.triggers.refresh(notice.triggerId).catch((error: unknown) => {
-          this.options.logger.error("refreshing a trigger failed", { triggerId: notice.triggerId, error: String(error) });
+          this.options.logger.error("refreshing a trigger failed", {
+            triggerId: notice.triggerId,
+            error: String(error),
+          });
         });
         return;
       case "app":

@@ -44,10 +44,18 @@ export class TriggerEvaluator {
       );
       const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
       if (matched.length === 0) {
-        const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
+        const index = verdicts.findIndex(
+          (verdict) => verdict.kind === "error" || verdict.kind === "filtered",
+        );
         const verdict = verdicts[index];
         if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
-        return [record({ outcome: verdict.kind === "error" ? "errored" : "filtered_out", conditionIndex: index, detail: verdict.detail })];
+        return [
+          record({
+            outcome: verdict.kind === "error" ? "errored" : "filtered_out",
+            conditionIndex: index,
+            detail: verdict.detail,
+          }),
+        ];
       }
 
       const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
@@ -56,7 +64,12 @@ export class TriggerEvaluator {
 
       const partition = this.partitionOf(compiled, occurrence);
       if (partition === undefined) {
-        return [record({ outcome: "filtered_out", detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence` })];
+        return [
+          record({
+            outcome: "filtered_out",
+            detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence`,
+          }),
+        ];
       }
       const now = this.clock.now();
       const { step } = await this.store.updateJoin(trigger.id, partition, occurrence.id, (state) =>
@@ -65,7 +78,13 @@ export class TriggerEvaluator {
       const records = step.expired.map((entry) => record(expiredRecord(entry)));
       if (step.outcome.kind === "waiting") {
         const missing = step.outcome.missing;
-        records.push(record({ outcome: "waiting", missingConditions: missing, detail: `waiting for condition(s) ${missing.join(", ")}` }));
+        records.push(
+          record({
+            outcome: "waiting",
+            missingConditions: missing,
+            detail: `waiting for condition(s) ${missing.join(", ")}`,
+          }),
+        );
         return records;
       }
       records.push(await this.fire(compiled, occurrence, step.outcome.used, completing, record));
@@ -103,13 +122,21 @@ export class TriggerEvaluator {
           createdAt: this.clock.now(),
         },
         firingKey: `${trigger.id}|${occurrence.id}`,
-        eventIds: [...new Set(used.filter((item) => item.occurrence.kind === "event").map((item) => item.occurrence.id))],
+        eventIds: [
+          ...new Set(
+            used.filter((item) => item.occurrence.kind === "event").map((item) => item.occurrence.id),
+          ),
+        ],
       },
       this.watch,
     );
     return created
       ? record({ outcome: "fired", invocationId: invocation.id, detail: `invoked ${trigger.targetTaskId}` })
-      : record({ outcome: "deduplicated", invocationId: invocation.id, detail: "this occurrence fired the trigger already" });
+      : record({
+          outcome: "deduplicated",
+          invocationId: invocation.id,
+          detail: "this occurrence fired the trigger already",
+        });
   }
 
   /** The AND partition of an occurrence: "" without a correlation key; undefined when the key is missing. */
@@ -129,5 +156,8 @@ export class TriggerEvaluator {
 
 function expiredRecord(entry: JoinEntry): Omit<Evaluation, "triggerId" | "at" | "occurrenceId"> {
   const used = Object.values(entry.satisfied).map((occurrence) => occurrence.id);
-  return { outcome: "expired", detail: `partial match of ${entry.key} (occurrences ${used.join(", ")}) expired` };
+  return {
+    outcome: "expired",
+    detail: `partial match of ${entry.key} (occurrences ${used.join(", ")}) expired`,
+  };
 }

@@ -1,4 +1,5 @@
 import type { InvocationStatus } from "../domain/invocation.js";
+import { getOrCreate } from "../domain/maps.js";
 import type { Occurrence } from "../domain/occurrence.js";
 import { statusesOf } from "../domain/trigger.js";
 import type { StatusWatch } from "../store/store.js";
@@ -48,7 +49,9 @@ export class TriggerIndex implements StatusWatch {
     for (const { condition } of compiled.conditions) {
       if (condition.kind === "cron") this.cronIds.add(id);
       else if (condition.kind === "event") addTo(this.byEventCode, condition.code, id);
-      else for (const status of statusesOf(condition)) addTo(this.byTaskStatus, taskStatusKey(condition.taskId, status), id);
+      else
+        for (const status of statusesOf(condition))
+          addTo(this.byTaskStatus, taskStatusKey(condition.taskId, status), id);
     }
     this.changed(id);
   }
@@ -60,7 +63,8 @@ export class TriggerIndex implements StatusWatch {
   /** The triggers an occurrence may concern. */
   forOccurrence(occurrence: Occurrence): CompiledTrigger[] {
     let ids: Iterable<string> | undefined;
-    if (occurrence.kind === "status") ids = this.byTaskStatus.get(taskStatusKey(occurrence.taskId, occurrence.status));
+    if (occurrence.kind === "status")
+      ids = this.byTaskStatus.get(taskStatusKey(occurrence.taskId, occurrence.status));
     else if (occurrence.kind === "event") ids = this.byEventCode.get(occurrence.code);
     else ids = [occurrence.triggerId];
     const found: CompiledTrigger[] = [];
@@ -101,9 +105,7 @@ function taskStatusKey(taskId: string, status: InvocationStatus): string {
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(id);
+  getOrCreate(map, key, () => new Set<string>()).add(id);
 }
 
 function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {

@@ -69,7 +69,11 @@ export class TriggerRegistry {
       }
       const owner = (await this.tasks.get(declaration.id))?.appId;
       if (owner && owner !== appId) {
-        throw new NencError("ALREADY_EXISTS", `task "${declaration.id}" belongs to app "${owner}"; task ids are global, pick another name`, `tasks[${i}].id`);
+        throw new NencError(
+          "ALREADY_EXISTS",
+          `task "${declaration.id}" belongs to app "${owner}"; task ids are global, pick another name`,
+          `tasks[${i}].id`,
+        );
       }
       tasks.push({ id: declaration.id, appId, retry: validRetry(declaration.retry, `tasks[${i}].retry`) });
     }
@@ -77,10 +81,19 @@ export class TriggerRegistry {
     const triggers = definitions.map((definition, i) => {
       const field = `triggers[${i}]`;
       if (!tasks.some((task) => task.id === definition.targetTaskId)) {
-        throw NencError.invalid(`${field}.targetTaskId`, `"${definition.targetTaskId}" is not one of the app's tasks`);
+        throw NencError.invalid(
+          `${field}.targetTaskId`,
+          `"${definition.targetTaskId}" is not one of the app's tasks`,
+        );
       }
       const full: TriggerDefinition = { ...definition, appId };
-      const trigger: Trigger = { ...full, id: deriveTriggerId(full, "declared"), origin: "declared", paused: false, createdAt: now };
+      const trigger: Trigger = {
+        ...full,
+        id: deriveTriggerId(full, "declared"),
+        origin: "declared",
+        paused: false,
+        createdAt: now,
+      };
       compileTrigger(trigger, field);
       return trigger;
     });
@@ -88,8 +101,15 @@ export class TriggerRegistry {
     const { removedTriggerIds } = await this.store.registerApp({ appId, tasks, triggers: unique });
     for (const task of tasks) this.tasks.put(task);
     for (const id of removedTriggerIds) this.index.remove(id);
-    for (const trigger of unique) if (!this.index.get(trigger.id)) this.indexTrigger((await this.store.getTrigger(trigger.id)) ?? trigger);
-    this.logger.info("app registered", { appId, tasks: tasks.length, triggers: unique.length, removed: removedTriggerIds.length });
+    for (const trigger of unique)
+      if (!this.index.get(trigger.id))
+        this.indexTrigger((await this.store.getTrigger(trigger.id)) ?? trigger);
+    this.logger.info("app registered", {
+      appId,
+      tasks: tasks.length,
+      triggers: unique.length,
+      removed: removedTriggerIds.length,
+    });
     return { triggerIds: triggers.map((trigger) => trigger.id), removedTriggerIds };
   }
 
@@ -98,7 +118,11 @@ export class TriggerRegistry {
     requireName(definition.targetTaskId, "trigger.targetTaskId", "task the trigger runs");
     const target = await this.tasks.get(definition.targetTaskId);
     if (!target) {
-      throw NencError.notFound("task", definition.targetTaskId, "trigger.targetTaskId must name a registered task");
+      throw NencError.notFound(
+        "task",
+        definition.targetTaskId,
+        "trigger.targetTaskId must name a registered task",
+      );
     }
     const full: TriggerDefinition = { ...definition, appId: definition.appId || target.appId };
     const candidate: Trigger = {
@@ -124,7 +148,11 @@ export class TriggerRegistry {
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
     const triggers = await this.store.listTriggers();
     return triggers
-      .filter((t) => (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) && (!filter.appId || t.appId === filter.appId))
+      .filter(
+        (t) =>
+          (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
+          (!filter.appId || t.appId === filter.appId),
+      )
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   }
 
@@ -143,7 +171,8 @@ export class TriggerRegistry {
   }
 
   async explain(triggerId: string, limit: number): Promise<Explanation> {
-    if (limit < 0 || limit > 1000) throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
+    if (limit < 0 || limit > 1000)
+      throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
     const trigger = await this.get(triggerId);
     const [evaluations, pending] = await Promise.all([
       this.store.listEvaluations(triggerId, limit || 50),
@@ -156,7 +185,10 @@ export class TriggerRegistry {
     try {
       this.index.put(compileTrigger(trigger));
     } catch (error) {
-      this.logger.error("stored trigger no longer compiles; it stays inactive", { triggerId: trigger.id, error: String(error) });
+      this.logger.error("stored trigger no longer compiles; it stays inactive", {
+        triggerId: trigger.id,
+        error: String(error),
+      });
       this.index.remove(trigger.id);
     }
   }
@@ -167,9 +199,17 @@ function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): Ret
   const check = (ok: boolean, name: string, rule: string) => {
     if (!ok) throw NencError.invalid(`${field}.${name}`, rule);
   };
-  check(Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 1000, "maxRetries", "must be an integer from 0 to 1000");
+  check(
+    Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 1000,
+    "maxRetries",
+    "must be an integer from 0 to 1000",
+  );
   check(policy.initialBackoffMs >= 0, "initialBackoffMs", "must be 0 or more");
-  check(policy.backoffMultiplier >= 1 && policy.backoffMultiplier <= 100, "backoffMultiplier", "must be from 1 to 100");
+  check(
+    policy.backoffMultiplier >= 1 && policy.backoffMultiplier <= 100,
+    "backoffMultiplier",
+    "must be from 1 to 100",
+  );
   check(policy.maxBackoffMs >= policy.initialBackoffMs, "maxBackoffMs", "must be at least initialBackoffMs");
   return policy;
 }

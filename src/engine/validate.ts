@@ -28,7 +28,11 @@ export function requireJsonObject(value: unknown, field: string, maxBytes: numbe
 export function requireSize(value: unknown, field: string, maxBytes: number): void {
   const size = Buffer.byteLength(JSON.stringify(value) ?? "");
   if (size > maxBytes) {
-    throw new NencError("INVALID_ARGUMENT", `is ${size} bytes of JSON; the limit is ${maxBytes} (raise --max-payload-bytes or send a reference instead)`, field);
+    throw new NencError(
+      "INVALID_ARGUMENT",
+      `is ${size} bytes of JSON; the limit is ${maxBytes} (raise --max-payload-bytes or send a reference instead)`,
+      field,
+    );
   }
 }
 

@@ -65,16 +65,27 @@ export class WorkerGateway {
     channel.welcome({ heartbeatIntervalMs: this.options.heartbeatIntervalMs, leaseMs: this.options.leaseMs });
     const replaced = dispatcher.add(session);
     if (replaced) {
-      replaced.channel.close(new NencError("ALREADY_EXISTS", `worker ${hello.workerId} connected again on another stream`));
+      replaced.channel.close(
+        new NencError("ALREADY_EXISTS", `worker ${hello.workerId} connected again on another stream`),
+      );
       functions.sessionClosed(replaced);
     }
     functions.sessionsChanged();
-    logger.info("worker connected", { workerId: session.workerId, appId: session.appId, tasks: session.taskIds, concurrency: session.concurrency });
+    logger.info("worker connected", {
+      workerId: session.workerId,
+      appId: session.appId,
+      tasks: session.taskIds,
+      concurrency: session.concurrency,
+    });
 
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
       const freed = session.finish(assignmentId);
       const invocation = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
-      if (!invocation) logger.warn("ignored a result for an assignment the worker no longer holds", { workerId: session.workerId, assignmentId });
+      if (!invocation)
+        logger.warn("ignored a result for an assignment the worker no longer holds", {
+          workerId: session.workerId,
+          assignmentId,
+        });
       if (freed) dispatcher.pump(session);
     };
 
@@ -88,14 +99,18 @@ export class WorkerGateway {
           requireSize(result, "result", this.options.maxPayloadBytes);
         } catch (error) {
           const message = (error as Error).message;
-          return finish(assignmentId, { status: "FAILED", error: { type: "ResultTooLarge", message, chain: ["ResultTooLarge"], stack: "" } });
+          return finish(assignmentId, {
+            status: "FAILED",
+            error: { type: "ResultTooLarge", message, chain: ["ResultTooLarge"], stack: "" },
+          });
         }
         return finish(assignmentId, { status: "SUCCESS", result });
       },
       failed: async (assignmentId, error) => {
         const assignment = session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId));
         const task = assignment && (await tasks.get(assignment.taskId));
-        const decision = task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
+        const decision =
+          task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
         if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
         const retryAt = clock.now() + decision.delayMs;
         await finish(assignmentId, { status: "RETRY", error, retryAt });
@@ -103,9 +118,13 @@ export class WorkerGateway {
       },
       heartbeat: () => store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs),
       evaluated: (requestId, outcome) => {
-        const answer = "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };
+        const answer =
+          "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };
         if (!functions.answer(session, requestId, answer)) {
-          logger.warn("ignored an answer to an unknown evaluation", { workerId: session.workerId, requestId });
+          logger.warn("ignored an answer to an unknown evaluation", {
+            workerId: session.workerId,
+            requestId,
+          });
         }
       },
       announce: (names) => {
@@ -129,16 +148,30 @@ export class WorkerGateway {
   private async validate(hello: WorkerHello): Promise<void> {
     requireName(hello.appId, "hello.appId", "app the worker belongs to");
     requireName(hello.workerId, "hello.workerId", "worker's stable id");
-    if (!Number.isInteger(hello.concurrency) || hello.concurrency < 1 || hello.concurrency > this.options.maxConcurrency) {
-      throw NencError.invalid("hello.concurrency", `must be an integer from 1 to ${this.options.maxConcurrency}`);
+    if (
+      !Number.isInteger(hello.concurrency) ||
+      hello.concurrency < 1 ||
+      hello.concurrency > this.options.maxConcurrency
+    ) {
+      throw NencError.invalid(
+        "hello.concurrency",
+        `must be an integer from 1 to ${this.options.maxConcurrency}`,
+      );
     }
     for (const [index, taskId] of hello.taskIds.entries()) {
       const task = await this.deps.tasks.get(taskId);
       if (!task) {
-        throw NencError.notFound("task", taskId, `hello.taskIds[${index}]: register the app's tasks (RegisterApp) before connecting`);
+        throw NencError.notFound(
+          "task",
+          taskId,
+          `hello.taskIds[${index}]: register the app's tasks (RegisterApp) before connecting`,
+        );
       }
       if (task.appId !== hello.appId) {
-        throw NencError.invalid(`hello.taskIds[${index}]`, `task "${taskId}" belongs to app "${task.appId}", not "${hello.appId}"`);
+        throw NencError.invalid(
+          `hello.taskIds[${index}]`,
+          `task "${taskId}" belongs to app "${task.appId}", not "${hello.appId}"`,
+        );
       }
     }
   }

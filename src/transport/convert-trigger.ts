@@ -7,8 +7,8 @@ import type {
   ArgumentProvider,
   Condition,
   ContextKind as DomainContextKind,
-  Filter,
   MisfirePolicy as DomainMisfire,
+  Filter,
   Trigger,
   TriggerDefinition,
 } from "../domain/trigger.js";
@@ -23,8 +23,8 @@ import {
   FilterSchema,
   FunctionProviderSchema,
   MisfirePolicy,
-  type Trigger as TriggerMessage,
   TriggerLogic,
+  type Trigger as TriggerMessage,
   TriggerOrigin,
   TriggerSchema,
 } from "../gen/nenc/v1/trigger_pb.js";
@@ -45,7 +45,10 @@ export function statusToProto(status: DomainStatus): InvocationStatus {
 export function statusFromProto(status: InvocationStatus, field: string): DomainStatus {
   const name = InvocationStatus[status] as DomainStatus | "INVOCATION_STATUS_UNSPECIFIED" | undefined;
   if (!name || name === "INVOCATION_STATUS_UNSPECIFIED") {
-    throw NencError.invalid(field, `status ${status} is not a status; use REGISTERED, PENDING, RUNNING, SUCCESS, FAILED or RETRY`);
+    throw NencError.invalid(
+      field,
+      `status ${status} is not a status; use REGISTERED, PENDING, RUNNING, SUCCESS, FAILED or RETRY`,
+    );
   }
   return name;
 }
@@ -71,8 +74,12 @@ export function triggerDefinitionFromProto(message: TriggerMessage, field = "tri
     targetTaskId: message.targetTaskId,
     appId: message.appId,
     logic,
-    conditions: message.conditions.map((condition, i) => conditionFromProto(condition, `${field}.conditions[${i}]`)),
-    providers: message.argumentProviders.map((provider, i) => providerFromProto(provider, `${field}.argumentProviders[${i}]`)),
+    conditions: message.conditions.map((condition, i) =>
+      conditionFromProto(condition, `${field}.conditions[${i}]`),
+    ),
+    providers: message.argumentProviders.map((provider, i) =>
+      providerFromProto(provider, `${field}.argumentProviders[${i}]`),
+    ),
     join: {
       withinMs: Number(message.join?.withinMs ?? 0),
       correlationKey: message.join?.correlationKey ?? "",
@@ -85,7 +92,9 @@ function conditionFromProto(message: ConditionMessage, field: string): Condition
   const kind = message.kind;
   switch (kind.case) {
     case "cron": {
-      const misfire = (Object.keys(MISFIRE) as DomainMisfire[]).find((key) => MISFIRE[key] === kind.value.misfire) ?? "skip";
+      const misfire =
+        (Object.keys(MISFIRE) as DomainMisfire[]).find((key) => MISFIRE[key] === kind.value.misfire) ??
+        "skip";
       return {
         kind: "cron",
         expression: kind.value.expression,
@@ -95,7 +104,9 @@ function conditionFromProto(message: ConditionMessage, field: string): Condition
       };
     }
     case "status": {
-      const statuses = kind.value.statuses.map((status, i) => statusFromProto(status, `${field}.status.statuses[${i}]`));
+      const statuses = kind.value.statuses.map((status, i) =>
+        statusFromProto(status, `${field}.status.statuses[${i}]`),
+      );
       return {
         kind: "status",
         taskId: kind.value.taskId,
@@ -128,7 +139,11 @@ function conditionFromProto(message: ConditionMessage, field: string): Condition
   }
 }
 
-function optionalFilter<K extends string>(key: K, message: FilterMessage | undefined, field: string): { [P in K]?: Filter } {
+function optionalFilter<K extends string>(
+  key: K,
+  message: FilterMessage | undefined,
+  field: string,
+): { [P in K]?: Filter } {
   if (!message) return {};
   const kind = message.kind;
   switch (kind.case) {
@@ -148,13 +163,16 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
   switch (kind.case) {
     case "static": {
       const value = valueToJson(kind.value);
-      if (!isJsonObject(value)) throw NencError.invalid(`${field}.static`, "must be a JSON object of named arguments");
+      if (!isJsonObject(value))
+        throw NencError.invalid(`${field}.static`, "must be a JSON object of named arguments");
       return { kind: "static", value };
     }
     case "cel":
       return { kind: "cel", expression: kind.value };
     case "function": {
-      const context = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).find((key) => CONTEXT_KINDS[key] === kind.value.context);
+      const context = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).find(
+        (key) => CONTEXT_KINDS[key] === kind.value.context,
+      );
       return { kind: "function", functionId: kind.value.function, ...(context ? { context } : {}) };
     }
     default:
@@ -230,7 +248,10 @@ function conditionToProto(condition: Condition): ConditionMessage {
       });
     case "event":
       return create(ConditionSchema, {
-        kind: { case: "event", value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) } },
+        kind: {
+          case: "event",
+          value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) },
+        },
       });
   }
 }

@@ -1,18 +1,34 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { TriggerContext } from "../domain/context.js";
-import type { Evaluation as DomainEvaluation, EvaluationOutcome as DomainOutcome } from "../domain/evaluation.js";
+import type {
+  Evaluation as DomainEvaluation,
+  EvaluationOutcome as DomainOutcome,
+} from "../domain/evaluation.js";
 import type { StoredEvent } from "../domain/event.js";
 import type { Assignment, Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
 import type { TaskDeclaration } from "../engine/trigger-registry.js";
 import type { EvaluationRequest } from "../engine/worker-session.js";
-import { type TriggerContext as TriggerContextMessage, TriggerContextSchema } from "../gen/nenc/v1/context_pb.js";
+import {
+  type TriggerContext as TriggerContextMessage,
+  TriggerContextSchema,
+} from "../gen/nenc/v1/context_pb.js";
 import { type Event, EventSchema } from "../gen/nenc/v1/event_pb.js";
-import { type Invocation as InvocationMessage, InvocationSchema, type TaskError as TaskErrorMessage } from "../gen/nenc/v1/invocation_pb.js";
-import { type Task as TaskMessage, type TaskDefinition, TaskSchema } from "../gen/nenc/v1/task_pb.js";
-import { type Evaluation, EvaluationOutcome, EvaluationSchema, type PendingMatch, PendingMatchSchema } from "../gen/nenc/v1/trigger_service_pb.js";
+import {
+  type Invocation as InvocationMessage,
+  InvocationSchema,
+  type TaskError as TaskErrorMessage,
+} from "../gen/nenc/v1/invocation_pb.js";
+import { type TaskDefinition, type Task as TaskMessage, TaskSchema } from "../gen/nenc/v1/task_pb.js";
+import {
+  type Evaluation,
+  EvaluationOutcome,
+  EvaluationSchema,
+  type PendingMatch,
+  PendingMatchSchema,
+} from "../gen/nenc/v1/trigger_service_pb.js";
 import {
   type Assignment as AssignmentMessage,
   AssignmentSchema,
@@ -173,7 +189,9 @@ export function contextToProto(context: TriggerContext): TriggerContextMessage {
           value: {
             scheduledTime: timestampFromMs(context.scheduledTime),
             firedAt: timestampFromMs(context.firedAt),
-            ...(context.lastScheduledTime === undefined ? {} : { lastScheduledTime: timestampFromMs(context.lastScheduledTime) }),
+            ...(context.lastScheduledTime === undefined
+              ? {}
+              : { lastScheduledTime: timestampFromMs(context.lastScheduledTime) }),
           },
         },
       });

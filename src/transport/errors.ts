@@ -21,7 +21,9 @@ const CODES: Record<ErrorCode, Code> = {
 export function toConnectError(error: unknown, logger: Logger): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof NencError) return new ConnectError(error.message, CODES[error.code]);
-  logger.error("unexpected error in a request", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  logger.error("unexpected error in a request", {
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
   return new ConnectError("internal error; the orchestrator logged the details", Code.Internal);
 }
 
@@ -31,7 +33,11 @@ type AnyHandler = (...args: never[]) => unknown;
  * Wraps every method of a service implementation so that thrown errors (and errors
  * raised while streaming) go through toConnectError.
  */
-export function guard<T extends Record<string, AnyHandler>>(service: DescService, implementation: T, logger: Logger): T {
+export function guard<T extends Record<string, AnyHandler>>(
+  service: DescService,
+  implementation: T,
+  logger: Logger,
+): T {
   const guarded: Record<string, AnyHandler> = {};
   for (const method of service.methods) {
     const handler = implementation[method.localName];
@@ -45,13 +51,13 @@ export function guard<T extends Record<string, AnyHandler>>(service: DescService
             throw toConnectError(error, logger);
           }
         } as AnyHandler)
-      : (async (...args: never[]) => {
+      : async (...args: never[]) => {
           try {
             return await handler(...args);
           } catch (error) {
             throw toConnectError(error, logger);
           }
-        });
+        };
   }
   return guarded as T;
 }

@@ -38,13 +38,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const NENC_SERVICES: readonly DescService[] = [AppService, InvocationService, TriggerService, EventService, WorkerService];
+const NENC_SERVICES: readonly DescService[] = [
+  AppService,
+  InvocationService,
+  TriggerService,
+  EventService,
+  WorkerService,
+];
 
 /** Every service this server answers, as Connect routes (also usable in-process). */
 export function createRoutes(orchestrator: Orchestrator, logger: Logger): (router: ConnectRouter) => void {
   return (router) => {
     router.service(AppService, guard(AppService, createAppService(orchestrator), logger));
-    router.service(InvocationService, guard(InvocationService, createInvocationService(orchestrator), logger));
+    router.service(
+      InvocationService,
+      guard(InvocationService, createInvocationService(orchestrator), logger),
+    );
     router.service(TriggerService, guard(TriggerService, createTriggerService(orchestrator), logger));
     router.service(EventService, guard(EventService, createEventService(orchestrator), logger));
     router.service(WorkerService, guard(WorkerService, createWorkerService(orchestrator, logger), logger));
@@ -65,7 +74,10 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
  * Serves gRPC, gRPC-Web and Connect over HTTP/2 cleartext on one port. Resolves once
  * the port accepts connections.
  */
-export async function startServer(orchestrator: Orchestrator, options: ServerOptions): Promise<RunningServer> {
+export async function startServer(
+  orchestrator: Orchestrator,
+  options: ServerOptions,
+): Promise<RunningServer> {
   const handler = connectNodeAdapter({
     routes: createRoutes(orchestrator, options.logger),
     readMaxBytes: options.readMaxBytes,

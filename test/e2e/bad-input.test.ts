@@ -7,8 +7,8 @@ import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/he
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { jsonToValue } from "../../src/transport/convert-trigger.js";
-import { openRawWorker } from "../support/raw-worker.js";
 import { postConnectJson } from "../support/raw-http2.js";
+import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 
 let server: NencServer;
@@ -54,12 +54,18 @@ describe("bad input is answered, never fatal", () => {
   it("unknown task: NOT_FOUND naming the task", async () => {
     const error = await rpcError(invocations.invoke({ taskId: "no_such_task" }));
     expect(error.code).toBe(Code.NotFound);
-    expect(error.rawMessage).toBe('task "no_such_task" not found; start a worker of the app that declares it, or check the name');
+    expect(error.rawMessage).toBe(
+      'task "no_such_task" not found; start a worker of the app that declares it, or check the name',
+    );
     await stillServing();
   });
 
   it("arguments that are not a JSON object: INVALID_ARGUMENT naming arguments", async () => {
-    const { status, json } = await postConnectJson(server.url, "/nenc.v1.InvocationService/Invoke", '{"taskId":"echo","arguments":[1,2]}');
+    const { status, json } = await postConnectJson(
+      server.url,
+      "/nenc.v1.InvocationService/Invoke",
+      '{"taskId":"echo","arguments":[1,2]}',
+    );
     expect(status).toBe(400);
     expect(json.code).toBe("invalid_argument");
     expect(json.message).toBe('arguments: must be a JSON object such as {"key": "value"}, got an array');
@@ -73,7 +79,9 @@ describe("bad input is answered, never fatal", () => {
   });
 
   it("oversized arguments: INVALID_ARGUMENT with the size and the limit", async () => {
-    const error = await rpcError(invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(5000) }) }));
+    const error = await rpcError(
+      invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(5000) }) }),
+    );
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toMatch(/^arguments: is 5011 bytes of JSON; the limit is 2048/);
     await stillServing();
@@ -81,7 +89,9 @@ describe("bad input is answered, never fatal", () => {
 
   it("a message larger than the transport accepts: RESOURCE_EXHAUSTED, nothing stored", async () => {
     const before = await invocations.listInvocations({ taskId: "echo", pageSize: 1000 });
-    const error = await rpcError(invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(200_000) }) }));
+    const error = await rpcError(
+      invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(200_000) }) }),
+    );
     expect(error.code).toBe(Code.ResourceExhausted);
     const after = await invocations.listInvocations({ taskId: "echo", pageSize: 1000 });
     expect(after.invocations.length).toBe(before.invocations.length);
@@ -92,10 +102,16 @@ describe("bad input is answered, never fatal", () => {
     const missing = await rpcError(events.emitEvent({ code: "" }));
     expect(missing.code).toBe(Code.InvalidArgument);
     expect(missing.rawMessage).toBe("code: is required: the event code, e.g. user.login");
-    const { json } = await postConnectJson(server.url, "/nenc.v1.EventService/EmitEvent", '{"code":"x","payload":"text"}');
+    const { json } = await postConnectJson(
+      server.url,
+      "/nenc.v1.EventService/EmitEvent",
+      '{"code":"x","payload":"text"}',
+    );
     expect(json.code).toBe("invalid_argument");
     expect(json.message).toBe('payload: must be a JSON object such as {"key": "value"}, got string');
-    const big = await rpcError(events.emitEvent({ code: "big", payload: jsonToValue({ blob: "y".repeat(3000) }) }));
+    const big = await rpcError(
+      events.emitEvent({ code: "big", payload: jsonToValue({ blob: "y".repeat(3000) }) }),
+    );
     expect(big.code).toBe(Code.InvalidArgument);
     expect(big.rawMessage).toMatch(/^payload: is \d+ bytes of JSON; the limit is 2048/);
     await stillServing();
@@ -107,7 +123,9 @@ describe("bad input is answered, never fatal", () => {
     expect(unknown.rawMessage).toContain('invocation "inv_nope" not found');
     const token = await rpcError(invocations.listInvocations({ pageToken: "not-a-token" }));
     expect(token.code).toBe(Code.InvalidArgument);
-    expect(token.rawMessage).toBe("pageToken: is not a token this server issued; pass nextPageToken unchanged");
+    expect(token.rawMessage).toBe(
+      "pageToken: is not a token this server issued; pass nextPageToken unchanged",
+    );
   });
 });
 
@@ -118,21 +136,29 @@ describe("malformed worker streams", () => {
     const error = await worker.ended;
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
-    expect((error as ConnectError).rawMessage).toBe("the first message on the worker stream must be hello, got completed");
+    expect((error as ConnectError).rawMessage).toBe(
+      "the first message on the worker stream must be hello, got completed",
+    );
     worker.close();
     await stillServing();
   });
 
   it("a hello naming an unknown task or a zero concurrency is refused with the field", async () => {
     const unknownTask = openRawWorker(server.url);
-    unknownTask.send({ case: "hello", value: { appId: "inputs", workerId: "w-bad-1", concurrency: 1, taskIds: ["ghost"] } });
+    unknownTask.send({
+      case: "hello",
+      value: { appId: "inputs", workerId: "w-bad-1", concurrency: 1, taskIds: ["ghost"] },
+    });
     const notFound = (await unknownTask.ended) as ConnectError;
     expect(notFound.code).toBe(Code.NotFound);
     expect(notFound.rawMessage).toContain('task "ghost" not found; hello.taskIds[0]');
     unknownTask.close();
 
     const zero = openRawWorker(server.url);
-    zero.send({ case: "hello", value: { appId: "inputs", workerId: "w-bad-2", concurrency: 0, taskIds: ["echo"] } });
+    zero.send({
+      case: "hello",
+      value: { appId: "inputs", workerId: "w-bad-2", concurrency: 0, taskIds: ["echo"] },
+    });
     const invalid = (await zero.ended) as ConnectError;
     expect(invalid.code).toBe(Code.InvalidArgument);
     expect(invalid.rawMessage).toBe("hello.concurrency: must be an integer from 1 to 10000");
@@ -142,7 +168,10 @@ describe("malformed worker streams", () => {
 
   it("results for unknown assignments, empty messages and a second hello are ignored", async () => {
     const worker = openRawWorker(server.url);
-    worker.send({ case: "hello", value: { appId: "inputs", workerId: "w-odd", concurrency: 1, taskIds: ["echo"] } });
+    worker.send({
+      case: "hello",
+      value: { appId: "inputs", workerId: "w-odd", concurrency: 1, taskIds: ["echo"] },
+    });
     expect((await worker.next()).message.case).toBe("welcome");
     worker.send({ case: "completed", value: { assignmentId: "inv_unknown/3" } });
     worker.send({ case: "failed", value: { assignmentId: "inv_unknown/4" } });
@@ -159,7 +188,10 @@ describe("malformed worker streams", () => {
     if (assignment.message.case !== "assignment") return;
     worker.send({
       case: "completed",
-      value: { assignmentId: assignment.message.value.assignmentId, result: { kind: { case: "stringValue", value: "raw" } } },
+      value: {
+        assignmentId: assignment.message.value.assignmentId,
+        result: { kind: { case: "stringValue", value: "raw" } },
+      },
     });
     expect(await invocation.result()).toBe("raw");
     worker.close();

@@ -28,15 +28,31 @@ class CardDeclinedError extends PaymentError {}
 describe("invocations over the worker stream", () => {
   it("runs a task and returns its result", async () => {
     const app = newApp("shop");
-    const processOrder = app.task("process_order", async ({ orderId, amount, priority = "normal" }: { orderId: string; amount: number; priority?: string }) => ({
-      orderId,
-      status: "completed",
-      amount,
-      priority,
-    }));
+    const processOrder = app.task(
+      "process_order",
+      async ({
+        orderId,
+        amount,
+        priority = "normal",
+      }: {
+        orderId: string;
+        amount: number;
+        priority?: string;
+      }) => ({
+        orderId,
+        status: "completed",
+        amount,
+        priority,
+      }),
+    );
     await app.startWorker({ concurrency: 2 });
     const invocation = await processOrder.invoke({ orderId: "o1", amount: 10 });
-    expect(await invocation.result()).toEqual({ orderId: "o1", status: "completed", amount: 10, priority: "normal" });
+    expect(await invocation.result()).toEqual({
+      orderId: "o1",
+      status: "completed",
+      amount: 10,
+      priority: "normal",
+    });
     const info = await invocation.get();
     expect(info.status).toBe("SUCCESS");
     expect(info.attempt).toBe(1);
@@ -80,14 +96,22 @@ describe("invocations over the worker stream", () => {
     const app = newApp("exhaust");
     let always = 0;
     let other = 0;
-    const alwaysFails = app.task("always_fails", async () => {
-      always++;
-      throw new TypeError("nope");
-    }, { retry: { maxRetries: 2, initialBackoffMs: 1 } });
-    const notRetried = app.task("not_retried", async () => {
-      other++;
-      throw new RangeError("out of range");
-    }, { retry: { maxRetries: 5, initialBackoffMs: 1, retryOn: [TypeError] } });
+    const alwaysFails = app.task(
+      "always_fails",
+      async () => {
+        always++;
+        throw new TypeError("nope");
+      },
+      { retry: { maxRetries: 2, initialBackoffMs: 1 } },
+    );
+    const notRetried = app.task(
+      "not_retried",
+      async () => {
+        other++;
+        throw new RangeError("out of range");
+      },
+      { retry: { maxRetries: 5, initialBackoffMs: 1, retryOn: [TypeError] } },
+    );
     await app.startWorker();
     const [a, b] = await Promise.all([alwaysFails.invoke({}), notRetried.invoke({})]);
     await expect(a.result()).rejects.toThrow("TypeError: nope");
@@ -115,7 +139,9 @@ describe("invocations over the worker stream", () => {
     const statuses = await Promise.all(invocations.map((invocation) => invocation.status()));
     expect(statuses.filter((status) => status === "REGISTERED")).toHaveLength(9);
     gate.resolve();
-    expect(await Promise.all(invocations.map((invocation) => invocation.result()))).toEqual(Array(12).fill("done"));
+    expect(await Promise.all(invocations.map((invocation) => invocation.result()))).toEqual(
+      Array(12).fill("done"),
+    );
     expect(peak).toBe(3);
   });
 
@@ -134,7 +160,9 @@ describe("invocations over the worker stream", () => {
     });
     for (const app of workerApps) await app.startWorker({ concurrency: 32 });
     const client = newApp("bulk-client");
-    const invocations = await Promise.all(Array.from({ length: 2000 }, (_, n) => client.invoke<number>("square", { n })));
+    const invocations = await Promise.all(
+      Array.from({ length: 2000 }, (_, n) => client.invoke<number>("square", { n })),
+    );
     const results = await Promise.all(invocations.map((invocation) => invocation.result()));
     expect(results).toEqual(Array.from({ length: 2000 }, (_, n) => n * n));
     expect(runs.size).toBe(2000);

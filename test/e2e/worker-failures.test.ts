@@ -65,14 +65,19 @@ describe("worker failures", () => {
   });
 
   it("takes the work back from a worker that stops heartbeating, and ignores its late result", async () => {
-    server = await startTestServer({ orchestrator: { leaseMs: 300, heartbeatIntervalMs: 100, sweepIntervalMs: 50 } });
+    server = await startTestServer({
+      orchestrator: { leaseMs: 300, heartbeatIntervalMs: 100, sweepIntervalMs: 50 },
+    });
     const owner = newApp("silent");
     owner.task("job", async () => "from the healthy worker");
     await owner.register();
 
     // A worker that takes an assignment and then goes silent (no heartbeats, no result).
     const silent = openRawWorker(server.url);
-    silent.send({ case: "hello", value: { appId: "silent", workerId: "silent-1", concurrency: 1, taskIds: ["job"] } });
+    silent.send({
+      case: "hello",
+      value: { appId: "silent", workerId: "silent-1", concurrency: 1, taskIds: ["job"] },
+    });
     expect((await silent.next()).message.case).toBe("welcome");
     const invocation = await owner.invoke<string>("job", {});
     const assigned = await silent.next();
@@ -90,7 +95,10 @@ describe("worker failures", () => {
     expect(runs).toBe(1);
 
     // The silent worker wakes up and reports: ignored.
-    silent.send({ case: "completed", value: { assignmentId, result: { kind: { case: "stringValue", value: "late" } } } });
+    silent.send({
+      case: "completed",
+      value: { assignmentId, result: { kind: { case: "stringValue", value: "late" } } },
+    });
     silent.send({ case: "heartbeat", value: {} });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const info = await invocation.get();
@@ -105,16 +113,25 @@ describe("worker failures", () => {
     owner.task("job", async () => "done");
     await owner.register();
     const first = openRawWorker(server.url);
-    first.send({ case: "hello", value: { appId: "closer", workerId: "closer-1", concurrency: 2, taskIds: ["job"] } });
+    first.send({
+      case: "hello",
+      value: { appId: "closer", workerId: "closer-1", concurrency: 2, taskIds: ["job"] },
+    });
     await first.next();
     const invocation = await owner.invoke<string>("job", {});
     const assignment = await first.next();
     expect(assignment.message.case).toBe("assignment");
     first.close();
-    await waitFor(async () => (await invocation.status()) === "REGISTERED", "the invocation back in the queue");
+    await waitFor(
+      async () => (await invocation.status()) === "REGISTERED",
+      "the invocation back in the queue",
+    );
 
     const second = openRawWorker(server.url);
-    second.send({ case: "hello", value: { appId: "closer", workerId: "closer-2", concurrency: 1, taskIds: ["job"] } });
+    second.send({
+      case: "hello",
+      value: { appId: "closer", workerId: "closer-2", concurrency: 1, taskIds: ["job"] },
+    });
     await second.next();
     const again = await second.next();
     expect(again.message.case).toBe("assignment");
@@ -122,7 +139,10 @@ describe("worker failures", () => {
     expect(again.message.value.invocationId).toBe(invocation.id);
     second.send({
       case: "completed",
-      value: { assignmentId: again.message.value.assignmentId, result: { kind: { case: "numberValue", value: 7 } } },
+      value: {
+        assignmentId: again.message.value.assignmentId,
+        result: { kind: { case: "numberValue", value: 7 } },
+      },
     });
     expect(await invocation.result()).toBe(7);
     second.close();

@@ -12,7 +12,11 @@ export async function postConnectJson(
   const session = http2.connect(url);
   try {
     return await new Promise((resolve, reject) => {
-      const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/json" });
+      const stream = session.request({
+        ":method": "POST",
+        ":path": path,
+        "content-type": "application/json",
+      });
       let status = 0;
       let text = "";
       stream.on("response", (headers) => (status = Number(headers[":status"])));

@@ -2,9 +2,9 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
-  type ConnectResponse,
-  ConnectRequestSchema,
   type ConnectRequest,
+  ConnectRequestSchema,
+  type ConnectResponse,
   WorkerService,
 } from "../../src/gen/nenc/v1/worker_service_pb.js";
 import { AsyncQueue } from "../../src/transport/async-queue.js";

@@ -1,4 +1,4 @@
-import { type NencClients, createClients } from "./client.js";
+import { createClients, type NencClients } from "./client.js";
 import { jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
@@ -65,11 +65,21 @@ export class Nenc {
    * Declares a task. Its triggers are checked now (a bad cron or an anonymous
    * function throws here) and registered when a worker starts.
    */
-  task<A extends object = JsonObject, R = unknown>(name: string, fn: TaskFunction<A, R>, options: TaskOptions = {}): Task<A, R> {
-    if (typeof name !== "string" || name.trim() === "") throw new TypeError("task: the name must be a non-empty string");
+  task<A extends object = JsonObject, R = unknown>(
+    name: string,
+    fn: TaskFunction<A, R>,
+    options: TaskOptions = {},
+  ): Task<A, R> {
+    if (typeof name !== "string" || name.trim() === "")
+      throw new TypeError("task: the name must be a non-empty string");
     if (typeof fn !== "function") throw new TypeError(`task ${name}: expects a function`);
     if (this.tasks.has(name)) throw new TypeError(`task ${name} is declared twice in app "${this.appId}"`);
-    const builders = options.triggers === undefined ? [] : Array.isArray(options.triggers) ? options.triggers : [options.triggers];
+    const builders =
+      options.triggers === undefined
+        ? []
+        : Array.isArray(options.triggers)
+          ? options.triggers
+          : [options.triggers];
     const specs = (builders as TriggerBuilder[]).map((builder) => builder.build());
     for (const spec of specs) this.registerFunctions(spec, `task ${name}`);
     const task = new Task<A, R>(name, fn, options.retry, specs, this);
@@ -78,7 +88,11 @@ export class Nenc {
   }
 
   /** Queues an invocation of a task of any app, by name. */
-  async invoke<R = unknown>(taskId: string, args: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<Invocation<R>> {
+  async invoke<R = unknown>(
+    taskId: string,
+    args: JsonObject = {},
+    options: { idempotencyKey?: string } = {},
+  ): Promise<Invocation<R>> {
     const response = await rpc(() =>
       this.clients.invocations.invoke({
         taskId,
@@ -99,7 +113,9 @@ export class Nenc {
           id: task.name,
           ...(task.retry ? { retry: retryToProto(task.retry) } : {}),
         })),
-        triggers: tasks.flatMap((task) => task.triggers.map((spec) => triggerToProto(spec, task.name, this.appId))),
+        triggers: tasks.flatMap((task) =>
+          task.triggers.map((spec) => triggerToProto(spec, task.name, this.appId)),
+        ),
       }),
     );
     return response.triggerIds;
@@ -108,9 +124,13 @@ export class Nenc {
   /** Registers the app, then connects a worker that runs its tasks. */
   async startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     const concurrency = options.concurrency ?? 10;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError("startWorker: concurrency must be an integer ≥ 1");
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new TypeError("startWorker: concurrency must be an integer ≥ 1");
     await this.register();
-    const worker = new Worker(this, this.tasks, { concurrency, drainTimeoutMs: options.drainTimeoutMs ?? 30_000 });
+    const worker = new Worker(this, this.tasks, {
+      concurrency,
+      drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
+    });
     await worker.start();
     this.workers.add(worker);
     return {
@@ -144,7 +164,8 @@ export class Nenc {
         if (filter?.kind === "function") this.functions.register(filter.fn, where);
       }
     }
-    for (const provider of spec.providers) if (provider.kind === "function") this.functions.register(provider.fn, where);
+    for (const provider of spec.providers)
+      if (provider.kind === "function") this.functions.register(provider.fn, where);
   }
 }
 

@@ -18,7 +18,10 @@ export interface NencClients {
 }
 
 export function createClients(url: string): NencClients {
-  const sessionManager = new Http2SessionManager(url, { pingIntervalMs: 10_000, idleConnectionTimeoutMs: 60_000 });
+  const sessionManager = new Http2SessionManager(url, {
+    pingIntervalMs: 10_000,
+    idleConnectionTimeoutMs: 60_000,
+  });
   const transport = createGrpcTransport({ baseUrl: url, sessionManager });
   return {
     apps: createClient(AppService, transport),

@@ -2,8 +2,13 @@ import { create, fromJson, toJson } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { TriggerContext } from "./contexts.js";
 import type { TriggerContext as TriggerContextMessage } from "./gen/nenc/v1/context_pb.js";
-import { InvocationStatus as StatusEnum, type Invocation as InvocationMessage } from "./gen/nenc/v1/invocation_pb.js";
 import {
+  type Invocation as InvocationMessage,
+  InvocationStatus as StatusEnum,
+} from "./gen/nenc/v1/invocation_pb.js";
+import {
+  type ArgumentProvider,
+  ArgumentProviderSchema,
   type Condition,
   ConditionSchema,
   ContextKind,
@@ -16,7 +21,7 @@ import {
 } from "./gen/nenc/v1/trigger_pb.js";
 import type { JsonObject, JsonValue } from "./json.js";
 import type { InvocationStatus } from "./status.js";
-import type { ConditionSpec, FilterSpec, TriggerSpec } from "./trigger-builder.js";
+import type { ConditionSpec, FilterSpec, ProviderSpec, TriggerSpec } from "./trigger-builder.js";
 
 export function valueToJson(value: Value | undefined): JsonValue {
   return value ? (toJson(ValueSchema, value) as JsonValue) : null;
@@ -51,7 +56,16 @@ export function invocationInfo(message: InvocationMessage): InvocationInfo {
     status: statusName(message.status),
     arguments: message.arguments ?? {},
     ...(message.result ? { result: valueToJson(message.result) } : {}),
-    ...(message.error ? { error: { type: message.error.type, message: message.error.message, chain: [...message.error.chain], stack: message.error.stack } } : {}),
+    ...(message.error
+      ? {
+          error: {
+            type: message.error.type,
+            message: message.error.message,
+            chain: [...message.error.chain],
+            stack: message.error.stack,
+          },
+        }
+      : {}),
     attempt: message.attempt,
     ...(message.provenance ? { triggerId: message.provenance.triggerId } : {}),
     createdAt: date(message.createdAt),
@@ -75,27 +89,32 @@ export function triggerToProto(spec: TriggerSpec, targetTaskId: string, appId: s
     appId,
     logic: spec.logic === "or" ? TriggerLogic.OR : TriggerLogic.AND,
     conditions: spec.conditions.map(conditionToProto),
-    argumentProviders: spec.providers.map((provider) => {
-      switch (provider.kind) {
-        case "static":
-          return { kind: { case: "static" as const, value: jsonToValue(provider.value) } };
-        case "cel":
-          return { kind: { case: "cel" as const, value: provider.expression } };
-        case "function":
-          return {
-            kind: {
-              case: "function" as const,
-              value: { function: provider.id, context: provider.context ? CONTEXT_KIND[provider.context] : ContextKind.UNSPECIFIED },
-            },
-          };
-      }
-    }),
+    argumentProviders: spec.providers.map(providerToProto),
     join: {
       withinMs: BigInt(spec.join.withinMs),
       correlationKey: spec.join.correlationKey,
       maxPending: spec.join.maxPending,
     },
   });
+}
+
+function providerToProto(provider: ProviderSpec): ArgumentProvider {
+  switch (provider.kind) {
+    case "static":
+      return create(ArgumentProviderSchema, { kind: { case: "static", value: jsonToValue(provider.value) } });
+    case "cel":
+      return create(ArgumentProviderSchema, { kind: { case: "cel", value: provider.expression } });
+    case "function":
+      return create(ArgumentProviderSchema, {
+        kind: {
+          case: "function",
+          value: {
+            function: provider.id,
+            context: provider.context ? CONTEXT_KIND[provider.context] : ContextKind.UNSPECIFIED,
+          },
+        },
+      });
+  }
 }
 
 function conditionToProto(condition: ConditionSpec): Condition {
@@ -147,7 +166,10 @@ function conditionToProto(condition: ConditionSpec): Condition {
       });
     case "event":
       return create(ConditionSchema, {
-        kind: { case: "event", value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) } },
+        kind: {
+          case: "event",
+          value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) },
+        },
       });
   }
 }

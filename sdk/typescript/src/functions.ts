@@ -18,11 +18,15 @@ export function functionIdentity(fn: AnyFunction, where: string): string {
     );
   }
   if (name.startsWith("bound ")) {
-    throw new TypeError(`${where}: bound function "${name}" has no source to identify it by; pass a named function instead`);
+    throw new TypeError(
+      `${where}: bound function "${name}" has no source to identify it by; pass a named function instead`,
+    );
   }
   const source = fn.toString();
   if (source.includes("[native code]")) {
-    throw new TypeError(`${where}: built-in function "${name}" cannot run as a filter or provider; wrap it in a named function`);
+    throw new TypeError(
+      `${where}: built-in function "${name}" cannot run as a filter or provider; wrap it in a named function`,
+    );
   }
   return `${name}#${createHash("sha256").update(source).digest("hex").slice(0, 12)}`;
 }

@@ -16,11 +16,17 @@ export type {
   TriggerContext,
 } from "./contexts.js";
 export type { InvocationInfo } from "./convert.js";
-export { InvalidArgumentError, NencError, NotFoundError, TaskFailedError, UnavailableError } from "./errors.js";
+export {
+  InvalidArgumentError,
+  NencError,
+  NotFoundError,
+  TaskFailedError,
+  UnavailableError,
+} from "./errors.js";
 export { Invocation } from "./invocation.js";
 export type { JsonObject, JsonValue } from "./json.js";
 export { InvocationStatus } from "./status.js";
 export { type RetryOptions, Task, type TaskFunction } from "./task.js";
-export { RuntimeTriggerBuilder, TriggerClient, type TriggerSummary } from "./trigger-client.js";
 export { type MisfirePolicy, type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+export { RuntimeTriggerBuilder, TriggerClient, type TriggerSummary } from "./trigger-client.js";
 export { describeError, type WorkerOptions, type WorkerState } from "./worker.js";

@@ -32,10 +32,13 @@ export class Invocation<R = JsonValue> {
    * and resolves with the result, or rejects with the task's error as a TaskFailedError.
    */
   async result(options: { timeoutMs?: number } = {}): Promise<R> {
-    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    const deadline =
+      options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
     while (true) {
       const wait = Math.max(0, Math.min(60_000, deadline - Date.now()));
-      const response = await rpc(() => this.clients.invocations.awaitInvocation({ id: this.id, timeoutMs: BigInt(Math.ceil(wait)) }));
+      const response = await rpc(() =>
+        this.clients.invocations.awaitInvocation({ id: this.id, timeoutMs: BigInt(Math.ceil(wait)) }),
+      );
       const info = invocationInfo(response.invocation!);
       if (response.done) {
         if (info.status === "SUCCESS") return (info.result ?? null) as R;
@@ -43,7 +46,9 @@ export class Invocation<R = JsonValue> {
         throw new TaskFailedError(this.id, error.type, error.message, error.chain, error.stack);
       }
       if (Date.now() >= deadline) {
-        throw new Error(`invocation ${this.id} of ${this.taskId} is still ${info.status} after ${options.timeoutMs} ms`);
+        throw new Error(
+          `invocation ${this.id} of ${this.taskId} is still ${info.status} after ${options.timeoutMs} ms`,
+        );
       }
     }
   }

@@ -1,4 +1,3 @@
-import type { Nenc } from "./app.js";
 import type { Invocation } from "./invocation.js";
 import type { JsonObject, JsonValue } from "./json.js";
 import type { TriggerSpec } from "./trigger-builder.js";
@@ -19,6 +18,11 @@ export interface RetryOptions {
 // biome-ignore lint/suspicious/noExplicitAny: task arguments are whatever object the function destructures.
 export type TaskFunction<A = any, R = unknown> = (args: A) => R | Promise<R>;
 
+/** Whatever can queue an invocation by task name (the app). */
+export interface Invoker {
+  invoke<R>(taskId: string, args: JsonObject, options: { idempotencyKey?: string }): Promise<Invocation<R>>;
+}
+
 /**
  * A task: a name (its id across languages) and a function of one named-arguments
  * object. Calling invoke() queues an invocation for a worker of the app.
@@ -30,7 +34,7 @@ export class Task<A = JsonObject, R = JsonValue> {
     readonly retry: RetryOptions | undefined,
     /** The triggers declared on this task (it is their target). */
     readonly triggers: readonly TriggerSpec[],
-    private readonly app: Nenc,
+    private readonly app: Invoker,
   ) {}
 
   /** The task's id: its name. */

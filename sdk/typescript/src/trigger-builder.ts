@@ -74,7 +74,9 @@ export class TriggerBuilder {
   ): this {
     const fields = String(expression).trim().split(/\s+/);
     if (!String(expression).trim().startsWith("@") && fields.length !== 5 && fields.length !== 6) {
-      throw new TypeError(`onCron: "${expression}" has ${fields.length} fields; use 5, or 6 with seconds first`);
+      throw new TypeError(
+        `onCron: "${expression}" has ${fields.length} fields; use 5, or 6 with seconds first`,
+      );
     }
     const misfire = options.misfire ?? "skip";
     if (!["skip", "once", "all"].includes(misfire)) {
@@ -91,7 +93,10 @@ export class TriggerBuilder {
   }
 
   /** An invocation of `task` reaching one of `statuses` (default SUCCESS, case-insensitive). */
-  onStatus(task: TaskRef, options: { statuses?: readonly string[]; callArguments?: ArgumentsFilter } = {}): this {
+  onStatus(
+    task: TaskRef,
+    options: { statuses?: readonly string[]; callArguments?: ArgumentsFilter } = {},
+  ): this {
     const statuses = (options.statuses ?? ["SUCCESS"]).map((status) => parseStatus(status, "onStatus"));
     if (statuses.length === 0) throw new TypeError("onStatus: statuses is empty; omit it for SUCCESS");
     this.conditions.push({
@@ -143,7 +148,10 @@ export class TriggerBuilder {
    */
   onException(
     task: TaskRef,
-    options: { exceptionTypes?: string | { name: string } | ReadonlyArray<string | { name: string }>; callArguments?: ArgumentsFilter } = {},
+    options: {
+      exceptionTypes?: string | { name: string } | ReadonlyArray<string | { name: string }>;
+      callArguments?: ArgumentsFilter;
+    } = {},
   ): this {
     const raw = options.exceptionTypes;
     const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -163,8 +171,13 @@ export class TriggerBuilder {
 
   /** A custom event with this code whose payload matches `payloadFilter`. */
   onEvent(code: string, options: { payloadFilter?: PayloadFilter } = {}): this {
-    if (typeof code !== "string" || code.trim() === "") throw new TypeError("onEvent: the event code must be a non-empty string");
-    this.conditions.push({ kind: "event", code, ...filter("payloadFilter", options.payloadFilter, "onEvent", true) });
+    if (typeof code !== "string" || code.trim() === "")
+      throw new TypeError("onEvent: the event code must be a non-empty string");
+    this.conditions.push({
+      kind: "event",
+      code,
+      ...filter("payloadFilter", options.payloadFilter, "onEvent", true),
+    });
     return this;
   }
 
@@ -189,7 +202,8 @@ export class TriggerBuilder {
   correlateBy(key: string | CelExpression, options: { maxPending?: number } = {}): this {
     this.correlationKey = isCel(key) ? key.expression : String(key);
     if (!this.correlationKey.trim()) throw new TypeError("correlateBy: the key is empty");
-    if (options.maxPending !== undefined) this.maxPending = nonNegative(options.maxPending, "correlateBy: maxPending");
+    if (options.maxPending !== undefined)
+      this.maxPending = nonNegative(options.maxPending, "correlateBy: maxPending");
     return this;
   }
 
@@ -236,11 +250,15 @@ export class TriggerBuilder {
   /** The checked declaration; throws when it cannot make a valid trigger. */
   build(): TriggerSpec {
     if (this.conditions.length === 0) {
-      throw new TypeError("TriggerBuilder: add a condition (onCron, onStatus, onResult, onException, onEvent, ...)");
+      throw new TypeError(
+        "TriggerBuilder: add a condition (onCron, onStatus, onResult, onException, onEvent, ...)",
+      );
     }
     const isJoin = this.logic === "and" && this.conditions.length > 1;
     if (!isJoin && (this.withinMs || this.correlationKey || this.maxPending)) {
-      throw new TypeError("TriggerBuilder: within() and correlateBy() apply to AND triggers with several conditions");
+      throw new TypeError(
+        "TriggerBuilder: within() and correlateBy() apply to AND triggers with several conditions",
+      );
     }
     return {
       conditions: [...this.conditions],
@@ -250,7 +268,11 @@ export class TriggerBuilder {
     };
   }
 
-  private provider<C extends TriggerContext>(fn: ProviderFunction<C>, context: ContextKind | undefined, where: string): this {
+  private provider<C extends TriggerContext>(
+    fn: ProviderFunction<C>,
+    context: ContextKind | undefined,
+    where: string,
+  ): this {
     if (typeof fn !== "function") throw new TypeError(`${where}: expects a function`);
     const id = functionIdentity(fn as AnyFunction, where);
     this.providers.push({ kind: "function", id, fn: fn as AnyFunction, ...(context ? { context } : {}) });
@@ -260,12 +282,14 @@ export class TriggerBuilder {
 
 function taskIdOf(task: TaskRef, where: string): string {
   const id = typeof task === "string" ? task : task?.name;
-  if (typeof id !== "string" || id.trim() === "") throw new TypeError(`${where}: expects a task or a task name`);
+  if (typeof id !== "string" || id.trim() === "")
+    throw new TypeError(`${where}: expects a task or a task name`);
   return id;
 }
 
 function nonNegative(value: number, where: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${where}: expects a number of milliseconds ≥ 0`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new TypeError(`${where}: expects a number of milliseconds ≥ 0`);
   return Math.round(value);
 }
 
@@ -278,12 +302,19 @@ function filter<K extends string>(
   if (input === undefined) return {};
   let spec: FilterSpec;
   if (isCel(input)) spec = { kind: "cel", expression: input.expression };
-  else if (typeof input === "function") spec = { kind: "function", id: functionIdentity(input as AnyFunction, `${where} ${key}`), fn: input as AnyFunction };
+  else if (typeof input === "function")
+    spec = {
+      kind: "function",
+      id: functionIdentity(input as AnyFunction, `${where} ${key}`),
+      fn: input as AnyFunction,
+    };
   else {
     const bad = findNonJson(input);
     if (bad) throw new TypeError(`${where}: ${key} is not JSON-serialisable at ${bad}`);
     if (objectsOnly && !isJsonObject(input)) {
-      throw new TypeError(`${where}: ${key} must be an object of keys to match, cel(...), or a named function`);
+      throw new TypeError(
+        `${where}: ${key} must be an object of keys to match, cel(...), or a named function`,
+      );
     }
     spec = { kind: "value", value: input as JsonValue };
   }

@@ -1,14 +1,22 @@
-import type { Nenc } from "./app.js";
+import type { NencClients } from "./client.js";
 import { invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { TriggerOrigin } from "./gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "./gen/nenc/v1/trigger_service_pb.js";
 import { type JsonObject, toJson } from "./json.js";
-import { type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+import { type TaskRef, TriggerBuilder, type TriggerSpec } from "./trigger-builder.js";
+
+/** What runtime triggers need of their app. */
+export interface TriggerHost {
+  readonly appId: string;
+  readonly clients: NencClients;
+  /** Adds a trigger's functions to the app, so its workers can evaluate them. */
+  registerFunctions(spec: TriggerSpec, where: string): void;
+}
 
 /** A trigger built at run time; register() stores it and resolves to its id. */
 export class RuntimeTriggerBuilder extends TriggerBuilder {
-  constructor(private readonly app: Nenc) {
+  constructor(private readonly app: TriggerHost) {
     super();
   }
 
@@ -18,7 +26,9 @@ export class RuntimeTriggerBuilder extends TriggerBuilder {
     const targetTaskId = typeof target === "string" ? target : target.name;
     this.app.registerFunctions(spec, "register");
     const response = await rpc(() =>
-      this.app.clients.triggers.createTrigger({ trigger: triggerToProto(spec, targetTaskId, this.app.appId) }),
+      this.app.clients.triggers.createTrigger({
+        trigger: triggerToProto(spec, targetTaskId, this.app.appId),
+      }),
     );
     return response.trigger!.id;
   }
@@ -42,10 +52,14 @@ export interface TriggerSummary {
  * await app.trigger.pause(id);
  */
 export class TriggerClient {
-  constructor(private readonly app: Nenc) {}
+  constructor(private readonly app: TriggerHost) {}
 
   /** Stores the event, then resolves to its id (with an idempotency key, a repeat returns the first id). */
-  async emitEvent(code: string, payload: JsonObject = {}, options: { idempotencyKey?: string } = {}): Promise<string> {
+  async emitEvent(
+    code: string,
+    payload: JsonObject = {},
+    options: { idempotencyKey?: string } = {},
+  ): Promise<string> {
     const response = await rpc(() =>
       this.app.clients.events.emitEvent({
         code,
@@ -95,7 +109,10 @@ export class TriggerClient {
 
   async list(filter: { targetTaskId?: string; appId?: string } = {}): Promise<TriggerSummary[]> {
     const response = await rpc(() =>
-      this.app.clients.triggers.listTriggers({ targetTaskId: filter.targetTaskId ?? "", appId: filter.appId ?? "" }),
+      this.app.clients.triggers.listTriggers({
+        targetTaskId: filter.targetTaskId ?? "",
+        appId: filter.appId ?? "",
+      }),
     );
     return response.triggers.map((trigger) => ({
       id: trigger.id,
@@ -128,7 +145,9 @@ export class TriggerClient {
 
   /** The invocations a trigger created, newest first. */
   async invocationsOf(triggerId: string) {
-    const response = await rpc(() => this.app.clients.invocations.listInvocations({ triggerId, pageSize: 1000 }));
+    const response = await rpc(() =>
+      this.app.clients.invocations.listInvocations({ triggerId, pageSize: 1000 }),
+    );
     return response.invocations.map(invocationInfo);
   }
 

@@ -34,11 +34,21 @@ export interface WorkerOptions {
 }
 
 /** The error of a task or function as the orchestrator records it. */
-export function describeError(error: unknown): { type: string; message: string; chain: string[]; stack: string } {
-  if (!(error instanceof Error)) return { type: "Error", message: String(error), chain: ["Error"], stack: "" };
+export function describeError(error: unknown): {
+  type: string;
+  message: string;
+  chain: string[];
+  stack: string;
+} {
+  if (!(error instanceof Error))
+    return { type: "Error", message: String(error), chain: ["Error"], stack: "" };
   const chain: string[] = [];
   if (error.name) chain.push(error.name);
-  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(error);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     const name = (proto as { constructor?: { name?: string } }).constructor?.name;
     if (name && !chain.includes(name)) chain.push(name);
   }
@@ -97,7 +107,10 @@ export class Worker {
     this.currentState = "DRAINING";
     this.send({ case: "drain", value: {} });
     const drained = Promise.allSettled([...this.running.values()]);
-    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, this.options.drainTimeoutMs).unref())]);
+    await Promise.race([
+      drained,
+      new Promise((resolve) => setTimeout(resolve, this.options.drainTimeoutMs).unref()),
+    ]);
     this.currentState = "STOPPED";
     this.unsubscribeFunctions();
     clearInterval(this.heartbeat);
@@ -158,7 +171,10 @@ export class Worker {
         switch (message.case) {
           case "welcome":
             clearInterval(this.heartbeat);
-            this.heartbeat = setInterval(() => this.send({ case: "heartbeat", value: {} }), Number(message.value.heartbeatIntervalMs));
+            this.heartbeat = setInterval(
+              () => this.send({ case: "heartbeat", value: {} }),
+              Number(message.value.heartbeatIntervalMs),
+            );
             this.heartbeat.unref();
             onWelcome();
             break;
@@ -193,7 +209,10 @@ export class Worker {
       try {
         if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
         const result = await (task.fn as (args: unknown) => unknown)(assignment.arguments ?? {});
-        this.send({ case: "completed", value: { assignmentId: id, result: jsonToValue(toJson(result, "the task's result")) } });
+        this.send({
+          case: "completed",
+          value: { assignmentId: id, result: jsonToValue(toJson(result, "the task's result")) },
+        });
       } catch (error) {
         this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
       }
@@ -204,12 +223,24 @@ export class Worker {
   private async evaluate(request: EvaluateFunction): Promise<void> {
     try {
       const fn = this.host.functions.get(request.function);
-      if (!fn) throw new Error(`function ${request.function} is not declared in this process of app "${this.host.appId}"`);
+      if (!fn)
+        throw new Error(
+          `function ${request.function} is not declared in this process of app "${this.host.appId}"`,
+        );
       const output =
         request.purpose === FunctionPurpose.FILTER
           ? await fn(valueToJson(request.value))
-          : await fn(request.context ? contextFromProto(request.context) : undefined, request.contexts.map(contextFromProto));
-      this.send({ case: "evaluated", value: { requestId: request.requestId, value: jsonToValue(toJson(output, "the function's return value")) } });
+          : await fn(
+              request.context ? contextFromProto(request.context) : undefined,
+              request.contexts.map(contextFromProto),
+            );
+      this.send({
+        case: "evaluated",
+        value: {
+          requestId: request.requestId,
+          value: jsonToValue(toJson(output, "the function's return value")),
+        },
+      });
     } catch (error) {
       this.send({ case: "evaluated", value: { requestId: request.requestId, error: describeError(error) } });
     }

@@ -9,6 +9,7 @@ import {
   type NewInvocation,
 } from "../../domain/invocation.js";
 import type { JoinState, JoinStep } from "../../domain/join.js";
+import { getOrCreate } from "../../domain/maps.js";
 import { type Occurrence, statusOccurrenceId } from "../../domain/occurrence.js";
 import type { Task } from "../../domain/task.js";
 import type { Trigger } from "../../domain/trigger.js";
@@ -161,24 +162,24 @@ export class MemoryStore implements Store {
     const key = options.idempotencyKey;
     const existingId = key ? this.invocationKeys.get(key) : undefined;
     const existing = existingId ? this.invocations.get(existingId) : undefined;
-    if (existing) return { invocation: existing, created: false };
+    if (existing) return { invocation: copy(existing), created: false };
     const invocation = this.insertInvocation(input, options.watch);
     if (key) {
       this.invocationKeys.set(key, invocation.id);
       this.invocationKeyOf.set(invocation.id, key);
     }
-    return { invocation, created: true };
+    return { invocation: copy(invocation), created: true };
   }
 
   async fire(firing: Firing, watch: StatusWatch): Promise<{ invocation: Invocation; created: boolean }> {
     const previous = this.firings.get(firing.firingKey);
     const existing = previous ? this.invocations.get(previous.invocationId) : undefined;
-    if (existing) return { invocation: existing, created: false };
+    if (existing) return { invocation: copy(existing), created: false };
     const invocation = this.insertInvocation(firing.invocation, watch);
     this.firings.set(firing.firingKey, { invocationId: invocation.id, at: invocation.createdAt });
     this.pruneMarkers(this.firings, invocation.createdAt);
     for (const eventId of firing.eventIds) this.events.get(eventId)?.invocationIds.push(invocation.id);
-    return { invocation, created: true };
+    return { invocation: copy(invocation), created: true };
   }
 
   private insertInvocation(input: NewInvocation, watch: StatusWatch): Invocation {
@@ -191,9 +192,7 @@ export class MemoryStore implements Store {
     };
     this.invocations.set(invocation.id, invocation);
     this.allInvocations.add(invocation.id);
-    let byTask = this.invocationsByTask.get(invocation.taskId);
-    if (!byTask) this.invocationsByTask.set(invocation.taskId, (byTask = new SequencedList()));
-    byTask.add(invocation.id);
+    getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
     this.enqueue(invocation.taskId, invocation.id);
     this.logTransition(invocation, watch);
     this.notify({ type: "invocation", invocationId: invocation.id, status: invocation.status });
@@ -201,7 +200,8 @@ export class MemoryStore implements Store {
   }
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {
-    return this.invocations.get(invocationId);
+    const invocation = this.invocations.get(invocationId);
+    return invocation && copy(invocation);
   }
 
   async listInvocations(query: InvocationQuery): Promise<Page<Invocation>> {
@@ -213,7 +213,7 @@ export class MemoryStore implements Store {
       if (query.status && invocation.status !== query.status) return false;
       return !query.triggerId || invocation.provenance?.triggerId === query.triggerId;
     });
-    const items = ids.map((id) => this.invocations.get(id) as Invocation);
+    const items = ids.map((id) => copy(this.invocations.get(id) as Invocation));
     return nextPageToken ? { items, nextPageToken } : { items };
   }
 
@@ -237,9 +237,7 @@ export class MemoryStore implements Store {
         delete inv.retryAt;
       });
       this.assignments.set(assignmentId, invocation.id);
-      let held = this.workerAssignments.get(workerId);
-      if (!held) this.workerAssignments.set(workerId, (held = new Set()));
-      held.add(assignmentId);
+      getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
       claimed.push(toAssignment(invocation, assignmentId));
     }
     return claimed;
@@ -268,9 +266,9 @@ export class MemoryStore implements Store {
 
   async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined> {
     const invocation = this.currentAssignment(assignmentId);
-    if (!invocation || invocation.status !== "PENDING") return undefined;
+    if (invocation?.status !== "PENDING") return undefined;
     this.transition(invocation, "RUNNING", now, watch, () => {});
-    return invocation;
+    return copy(invocation);
   }
 
   async finishAttempt(
@@ -289,7 +287,7 @@ export class MemoryStore implements Store {
     });
     if (outcome.status === "RETRY") this.delay(invocation.id, outcome.retryAt);
     if (isFinalStatus(outcome.status)) this.countFinished();
-    return invocation;
+    return copy(invocation);
   }
 
   async releaseWorker(
@@ -307,7 +305,7 @@ export class MemoryStore implements Store {
       this.unassign(invocation);
       this.transition(invocation, "REGISTERED", now, watch, () => {});
       this.enqueue(invocation.taskId, invocation.id, true);
-      released.push(invocation);
+      released.push(copy(invocation));
     }
     if (!only) this.workerAssignments.delete(workerId);
     return released;
@@ -352,8 +350,7 @@ export class MemoryStore implements Store {
   }
 
   private enqueue(taskId: string, invocationId: string, front = false): void {
-    let queue = this.ready.get(taskId);
-    if (!queue) this.ready.set(taskId, (queue = new Fifo()));
+    const queue = getOrCreate(this.ready, taskId, () => new Fifo<string>());
     if (front) queue.unshift(invocationId);
     else queue.push(invocationId);
     this.notify({ type: "work", taskId });
@@ -458,13 +455,15 @@ export class MemoryStore implements Store {
     const key = event.idempotencyKey;
     const firstId = key ? this.eventKeys.get(key) : undefined;
     const first = firstId ? this.events.get(firstId) : undefined;
-    if (first) return { event: first, duplicate: true };
-    this.events.set(event.id, event);
+    if (first) return { event: copyEvent(first), duplicate: true };
+    this.events.set(event.id, copyEvent(event));
     this.eventOrder.add(event.id);
     if (key) this.eventKeys.set(key, event.id);
-    this.log.append([{ kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload }]);
+    this.log.append([
+      { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload },
+    ]);
     this.pruneEvents(event.emittedAt);
-    return { event, duplicate: false };
+    return { event: copyEvent(event), duplicate: false };
   }
 
   private pruneEvents(now: number): void {
@@ -487,7 +486,8 @@ export class MemoryStore implements Store {
   }
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {
-    return this.events.get(eventId);
+    const event = this.events.get(eventId);
+    return event && copyEvent(event);
   }
 
   async listEvents(query: EventQuery): Promise<Page<StoredEvent>> {
@@ -498,7 +498,7 @@ export class MemoryStore implements Store {
       if (query.since !== undefined && event.emittedAt < query.since) return false;
       return query.until === undefined || event.emittedAt < query.until;
     });
-    const items = ids.map((id) => this.events.get(id) as StoredEvent);
+    const items = ids.map((id) => copyEvent(this.events.get(id) as StoredEvent));
     return nextPageToken ? { items, nextPageToken } : { items };
   }
 
@@ -564,8 +564,7 @@ export class MemoryStore implements Store {
   async recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
     for (const evaluation of evaluations) {
       if (!this.triggers.has(evaluation.triggerId)) continue;
-      let list = this.evaluations.get(evaluation.triggerId);
-      if (!list) this.evaluations.set(evaluation.triggerId, (list = []));
+      const list = getOrCreate(this.evaluations, evaluation.triggerId, (): Evaluation[] => []);
       list.push(evaluation);
       if (list.length > this.retention.evaluationsPerTrigger) list.shift();
     }
@@ -591,4 +590,15 @@ function toAssignment(invocation: Invocation, assignmentId: string): Assignment 
     arguments: invocation.arguments,
     attempt: invocation.attempt,
   };
+}
+
+/** Callers get snapshots: the store's own records change in place. */
+function copy(invocation: Invocation): Invocation {
+  return invocation.assignment
+    ? { ...invocation, assignment: { ...invocation.assignment } }
+    : { ...invocation };
+}
+
+function copyEvent(event: StoredEvent): StoredEvent {
+  return { ...event, invocationIds: [...event.invocationIds] };
 }

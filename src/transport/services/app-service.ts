@@ -11,7 +11,11 @@ export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof
         const { appId: _ignored, ...definition } = triggerDefinitionFromProto(trigger, `triggers[${i}]`);
         return definition;
       });
-      return orchestrator.triggers.registerApp(request.appId, request.tasks.map(taskDeclarationFromProto), definitions);
+      return orchestrator.triggers.registerApp(
+        request.appId,
+        request.tasks.map(taskDeclarationFromProto),
+        definitions,
+      );
     },
     async listTasks(request) {
       await orchestrator.tasks.load();

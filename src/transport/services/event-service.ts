@@ -8,7 +8,11 @@ export function createEventService(orchestrator: Orchestrator): ServiceImpl<type
   const events = orchestrator.events;
   return {
     async emitEvent(request) {
-      const { event, duplicate } = await events.emit(request.code, request.payload ? valueToJson(request.payload) : {}, request.idempotencyKey || undefined);
+      const { event, duplicate } = await events.emit(
+        request.code,
+        request.payload ? valueToJson(request.payload) : {},
+        request.idempotencyKey || undefined,
+      );
       return { eventId: event.id, duplicate };
     },
     async getEvent(request) {

@@ -8,12 +8,17 @@ export type ServingState = () => boolean;
  * grpc.health.v1.Health: SERVING while the orchestrator runs, NOT_SERVING while it
  * drains; unknown service names are NOT_FOUND as the protocol says.
  */
-export function createHealthService(services: readonly string[], serving: ServingState): ServiceImpl<typeof Health> {
+export function createHealthService(
+  services: readonly string[],
+  serving: ServingState,
+): ServiceImpl<typeof Health> {
   const known = new Set(["", ...services]);
-  const status = () => (serving() ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING);
+  const status = () =>
+    serving() ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
   return {
     check(request) {
-      if (!known.has(request.service)) throw new ConnectError(`unknown service "${request.service}"`, Code.NotFound);
+      if (!known.has(request.service))
+        throw new ConnectError(`unknown service "${request.service}"`, Code.NotFound);
       return { status: status() };
     },
     list() {

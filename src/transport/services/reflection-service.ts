@@ -1,6 +1,12 @@
-import { type DescFile, type DescService, type FileRegistry, createFileRegistry, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  createFileRegistry,
+  type DescFile,
+  type DescService,
+  type FileRegistry,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import type { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -18,7 +24,9 @@ export function createReflectionService(services: readonly DescService[]): Imple
   const registry: FileRegistry = createFileRegistry(
     create(FileDescriptorSetSchema, { file: files.map((file) => file.proto) }),
   );
-  const serialized = new Map(files.map((file) => [file.proto.name, toBinary(FileDescriptorProtoSchema, file.proto)]));
+  const serialized = new Map(
+    files.map((file) => [file.proto.name, toBinary(FileDescriptorProtoSchema, file.proto)]),
+  );
   const withDependencies = (name: string): Uint8Array[] => {
     const file = files.find((candidate) => candidate.proto.name === name);
     return file ? collectFiles([file]).map((f) => serialized.get(f.proto.name) as Uint8Array) : [];
@@ -29,11 +37,17 @@ export function createReflectionService(services: readonly DescService[]): Imple
     const value = request.messageRequest.value;
     const notFound = (what: string) => ({
       ...base,
-      messageResponse: { case: "errorResponse" as const, value: { errorCode: 5, errorMessage: `${what} not found` } },
+      messageResponse: {
+        case: "errorResponse" as const,
+        value: { errorCode: 5, errorMessage: `${what} not found` },
+      },
     });
     const filesResponse = (names: string[]) => ({
       ...base,
-      messageResponse: { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: names.flatMap(withDependencies) } },
+      messageResponse: {
+        case: "fileDescriptorResponse" as const,
+        value: { fileDescriptorProto: names.flatMap(withDependencies) },
+      },
     });
     switch (request.messageRequest.case) {
       case "listServices":

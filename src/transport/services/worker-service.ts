@@ -21,7 +21,10 @@ import { toConnectError } from "../errors.js";
  * applied in order. Bad messages are logged and skipped, never fatal to anything
  * but (for a protocol violation) the stream that sent them.
  */
-export function createWorkerService(orchestrator: Orchestrator, logger: Logger): ServiceImpl<typeof WorkerService> {
+export function createWorkerService(
+  orchestrator: Orchestrator,
+  logger: Logger,
+): ServiceImpl<typeof WorkerService> {
   return {
     async *connect(requests, context) {
       const iterator = requests[Symbol.asyncIterator]();
@@ -51,9 +54,17 @@ export function createWorkerService(orchestrator: Orchestrator, logger: Logger):
             }),
           ),
         assign: (assignment) =>
-          outbox.push(create(ConnectResponseSchema, { message: { case: "assignment", value: assignmentToProto(assignment) } })),
+          outbox.push(
+            create(ConnectResponseSchema, {
+              message: { case: "assignment", value: assignmentToProto(assignment) },
+            }),
+          ),
         evaluate: (request) =>
-          outbox.push(create(ConnectResponseSchema, { message: { case: "evaluate", value: evaluationRequestToProto(request) } })),
+          outbox.push(
+            create(ConnectResponseSchema, {
+              message: { case: "evaluate", value: evaluationRequestToProto(request) },
+            }),
+          ),
         close: (error) => outbox.end(error ? toConnectError(error, logger) : undefined),
       };
       const connection = await orchestrator.workers.connect(
@@ -72,7 +83,10 @@ export function createWorkerService(orchestrator: Orchestrator, logger: Logger):
       let disconnected: Promise<void> | undefined;
       const disconnect = () => {
         disconnected ??= connection.disconnected().catch((error: unknown) => {
-          logger.error("releasing a worker's assignments failed", { workerId: hello.workerId, error: String(error) });
+          logger.error("releasing a worker's assignments failed", {
+            workerId: hello.workerId,
+            error: String(error),
+          });
         });
         return disconnected;
       };
@@ -115,7 +129,9 @@ async function apply(connection: WorkerConnection, request: ConnectRequest, logg
       case "evaluated":
         return connection.evaluated(
           message.value.requestId,
-          message.value.error ? { error: taskErrorFromProto(message.value.error) } : { value: valueToJson(message.value.value) },
+          message.value.error
+            ? { error: taskErrorFromProto(message.value.error) }
+            : { value: valueToJson(message.value.value) },
         );
       case "functionsAnnounced":
         return connection.announce(message.value.functions);

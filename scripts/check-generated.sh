@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Fails when the generated code differs from what `npm run generate` produces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/generate.sh
+if ! git diff --quiet --exit-code -- src/gen sdk/typescript/src/gen || [ -n "$(git status --porcelain -- src/gen sdk/typescript/src/gen)" ]; then
+  echo "Generated code is stale: run 'npm run generate' and commit the result." >&2
+  git status --short -- src/gen sdk/typescript/src/gen >&2
+  exit 1
+fi
+echo "generated code is fresh"

@@ -1,0 +1,73 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../support/wait.js";
+
+const run = promisify(execFile);
+let serveProcess: ChildProcess | undefined;
+
+afterEach(() => {
+  serveProcess?.kill("SIGKILL");
+  serveProcess = undefined;
+});
+
+/** Starts `nenc serve --port 0` and resolves with its URL once it prints "listening". */
+async function serve(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["bin/nenc.js", "serve", "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  serveProcess = child;
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
+  const line = await waitFor(
+    () => lines.find((l) => l.includes("listening")),
+    "nenc serve to print listening",
+    30_000,
+  );
+  return { url: (line.match(/http:\/\/\S+/) as RegExpMatchArray)[0], child };
+}
+
+const nenc = (...args: string[]) => run(process.execPath, ["bin/nenc.js", ...args], { encoding: "utf8" });
+
+describe("the nenc command", () => {
+  it("serves; buf curl checks health through reflection; client commands work; SIGTERM exits cleanly", async () => {
+    const { url, child } = await serve();
+    const health = await run(
+      "node_modules/.bin/buf",
+      ["curl", "--protocol", "grpc", "--http2-prior-knowledge", `${url}/grpc.health.v1.Health/Check`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+
+    const emitted = JSON.parse(
+      (await nenc("emit", "user.login", "--payload", '{"userId":"u1"}', "--url", url)).stdout,
+    );
+    expect(emitted.eventId).toMatch(/^evt_/);
+    const listed = JSON.parse((await nenc("events", "--url", url)).stdout);
+    expect(listed.events).toHaveLength(1);
+    expect(listed.events[0]).toMatchObject({
+      id: emitted.eventId,
+      code: "user.login",
+      payload: { userId: "u1" },
+    });
+
+    const failure = await nenc("invoke", "missing_task", "--url", url).catch(
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toContain('task "missing_task" not found');
+
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("prints usage for help and exits 2 for an unknown command", async () => {
+    expect((await nenc("help")).stdout).toContain("nenc serve");
+    const unknown = await nenc("frobnicate").catch((error: { code: number }) => error);
+    expect(unknown).toMatchObject({ code: 2 });
+  });
+});

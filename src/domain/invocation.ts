@@ -55,6 +55,10 @@ export interface TaskError {
 export interface Provenance {
   triggerId: string;
   occurrenceIds: string[];
+  /** Invocations whose status changes took part. */
+  sourceInvocationIds: string[];
+  /** Events that took part. */
+  eventIds: string[];
 }
 
 /** The worker and assignment currently holding an invocation. */

@@ -159,6 +159,26 @@ export class Orchestrator {
     logger.info("orchestrator stopped");
   }
 
+  /**
+   * Resolves once nothing is moving: no occurrence waits for evaluation and no
+   * invocation is unfinished (seen twice in a row). For tests and examples that
+   * assert exact counts; rejects after `timeoutMs`.
+   */
+  async settled(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let quietChecks = 0;
+    while (quietChecks < 2) {
+      const stats = await this.store.stats();
+      quietChecks = stats.activeInvocations === 0 && stats.occurrenceBacklog === 0 ? quietChecks + 1 : 0;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `not settled after ${timeoutMs} ms: ${stats.activeInvocations} unfinished invocations, ${stats.occurrenceBacklog} occurrences`,
+        );
+      }
+      await sleep(quietChecks > 0 ? 5 : 10);
+    }
+  }
+
   private inFlightAssignments(): number {
     let count = 0;
     for (const session of this.dispatcher.all()) count += session.inFlight;

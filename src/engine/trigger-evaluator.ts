@@ -110,7 +110,9 @@ export class TriggerEvaluator {
     } catch (error) {
       return record({ outcome: "errored", detail: errorMessage(error) });
     }
-    const occurrenceIds = used.map((item) => item.occurrence.id);
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const occurrences = used.map((item) => item.occurrence);
+    const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
     const { invocation, created } = await this.store.fire(
       {
         invocation: {
@@ -118,15 +120,18 @@ export class TriggerEvaluator {
           taskId: trigger.targetTaskId,
           appId: trigger.appId,
           arguments: args,
-          provenance: { triggerId: trigger.id, occurrenceIds: [...new Set(occurrenceIds)] },
+          provenance: {
+            triggerId: trigger.id,
+            occurrenceIds: unique(occurrences.map((o) => o.id)),
+            sourceInvocationIds: unique(
+              occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
+            ),
+            eventIds,
+          },
           createdAt: this.clock.now(),
         },
         firingKey: `${trigger.id}|${occurrence.id}`,
-        eventIds: [
-          ...new Set(
-            used.filter((item) => item.occurrence.kind === "event").map((item) => item.occurrence.id),
-          ),
-        ],
+        eventIds,
       },
       this.watch,
     );

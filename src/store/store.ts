@@ -86,6 +86,11 @@ export interface CronAdvance {
   occurrences: CronOccurrence[];
 }
 
+export interface StoreStats {
+  activeInvocations: number;
+  occurrenceBacklog: number;
+}
+
 /** An occurrence read from the log; ack it once every trigger handled it. */
 export interface LoggedOccurrence {
   occurrence: Occurrence;
@@ -220,6 +225,11 @@ export interface Store {
   getCronSlots(triggerIds: readonly string[]): Promise<Map<string, number>>;
   /** Applies each claim atomically; true where this caller won the slot. */
   advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
+
+  // ---- introspection ----------------------------------------------------------------
+
+  /** Invocations not yet final, and occurrences logged but not yet acknowledged. */
+  stats(): Promise<StoreStats>;
 
   // ---- explainability ---------------------------------------------------------------
 

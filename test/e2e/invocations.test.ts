@@ -68,8 +68,8 @@ describe("invocations over the worker stream", () => {
     const invocation = await charge.invoke({});
     const error = await invocation.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskFailedError);
-    expect(error).toMatchObject({ remoteType: "Error", remoteMessage: "card declined" });
-    expect((error as TaskFailedError).chain).toEqual(["Error", "CardDeclinedError", "PaymentError"]);
+    expect(error).toMatchObject({ remoteType: "CardDeclinedError", remoteMessage: "card declined" });
+    expect((error as TaskFailedError).chain).toEqual(["CardDeclinedError", "PaymentError", "Error"]);
     expect(await invocation.status()).toBe("FAILED");
   });
 

@@ -1,9 +1,11 @@
 import { createClients, type NencClients } from "./client.js";
-import { jsonToValue, triggerToProto } from "./convert.js";
+import { type InvocationInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
+import { InvocationStatus as StatusEnum } from "./gen/nenc/v1/invocation_pb.js";
 import { Invocation } from "./invocation.js";
 import { type JsonObject, toJson } from "./json.js";
+import type { InvocationStatus } from "./status.js";
 import { type RetryOptions, Task, type TaskFunction } from "./task.js";
 import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
@@ -101,6 +103,21 @@ export class Nenc {
       }),
     );
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
+  }
+
+  /** Invocations, newest first (one page of at most `limit`, default 100, max 1000). */
+  async listInvocations(
+    filter: { taskId?: string; status?: InvocationStatus; triggerId?: string; limit?: number } = {},
+  ): Promise<InvocationInfo[]> {
+    const response = await rpc(() =>
+      this.clients.invocations.listInvocations({
+        taskId: filter.taskId ?? "",
+        status: filter.status ? StatusEnum[filter.status] : StatusEnum.INVOCATION_STATUS_UNSPECIFIED,
+        triggerId: filter.triggerId ?? "",
+        pageSize: filter.limit ?? 100,
+      }),
+    );
+    return response.invocations.map(invocationInfo);
   }
 
   /** Registers the app's tasks and declared triggers (replacing those it declared before). */

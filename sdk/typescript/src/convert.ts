@@ -44,7 +44,14 @@ export interface InvocationInfo {
   result?: JsonValue;
   error?: { type: string; message: string; chain: string[]; stack: string };
   attempt: number;
+  /** Set when a trigger created the invocation. */
   triggerId?: string;
+  provenance?: {
+    triggerId: string;
+    occurrenceIds: string[];
+    sourceInvocationIds: string[];
+    eventIds: string[];
+  };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,7 +74,17 @@ export function invocationInfo(message: InvocationMessage): InvocationInfo {
         }
       : {}),
     attempt: message.attempt,
-    ...(message.provenance ? { triggerId: message.provenance.triggerId } : {}),
+    ...(message.provenance
+      ? {
+          triggerId: message.provenance.triggerId,
+          provenance: {
+            triggerId: message.provenance.triggerId,
+            occurrenceIds: [...message.provenance.occurrenceIds],
+            sourceInvocationIds: [...message.provenance.sourceInvocationIds],
+            eventIds: [...message.provenance.eventIds],
+          },
+        }
+      : {}),
     createdAt: date(message.createdAt),
     updatedAt: date(message.updatedAt),
   };

@@ -42,16 +42,16 @@ export function describeError(error: unknown): {
 } {
   if (!(error instanceof Error))
     return { type: "Error", message: String(error), chain: ["Error"], stack: "" };
+  // Class names along the prototype chain, most specific first; a custom `name`
+  // (set without a subclass) goes in front.
   const chain: string[] = [];
-  if (error.name) chain.push(error.name);
-  for (
-    let proto = Object.getPrototypeOf(error);
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
+  let proto: unknown = Object.getPrototypeOf(error);
+  while (proto && proto !== Object.prototype) {
     const name = (proto as { constructor?: { name?: string } }).constructor?.name;
     if (name && !chain.includes(name)) chain.push(name);
+    proto = Object.getPrototypeOf(proto);
   }
+  if (error.name && !chain.includes(error.name)) chain.unshift(error.name);
   return { type: chain[0] ?? "Error", message: error.message, chain, stack: error.stack ?? "" };
 }
 

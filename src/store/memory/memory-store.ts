@@ -26,6 +26,7 @@ import type {
   StatusWatch,
   Store,
   StoreNotice,
+  StoreStats,
 } from "../store.js";
 import { Fifo } from "./fifo.js";
 import { OccurrenceLog } from "./occurrence-log.js";
@@ -50,6 +51,7 @@ export class MemoryStore implements Store {
   private readonly invocationKeyOf = new Map<string, string>();
   private readonly firings = new Map<string, { invocationId: string; at: number }>();
   private finishedCount = 0;
+  private activeCount = 0;
 
   private readonly ready = new Map<string, Fifo<string>>();
   private delayed: Array<{ at: number; invocationId: string }> = [];
@@ -191,6 +193,7 @@ export class MemoryStore implements Store {
       updatedAt: input.createdAt,
     };
     this.invocations.set(invocation.id, invocation);
+    this.activeCount++;
     this.allInvocations.add(invocation.id);
     getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
     this.enqueue(invocation.taskId, invocation.id);
@@ -286,7 +289,10 @@ export class MemoryStore implements Store {
       if (outcome.status === "RETRY") inv.retryAt = outcome.retryAt;
     });
     if (outcome.status === "RETRY") this.delay(invocation.id, outcome.retryAt);
-    if (isFinalStatus(outcome.status)) this.countFinished();
+    if (isFinalStatus(outcome.status)) {
+      this.activeCount--;
+      this.countFinished();
+    }
     return copy(invocation);
   }
 
@@ -444,9 +450,8 @@ export class MemoryStore implements Store {
     this.log.append(occurrences);
   }
 
-  /** Occurrences not yet fully handled; lets tests wait for quiescence. */
-  get occurrenceBacklog(): number {
-    return this.log.backlog;
+  async stats(): Promise<StoreStats> {
+    return { activeInvocations: this.activeCount, occurrenceBacklog: this.log.backlog };
   }
 
   // ---- events -----------------------------------------------------------------------

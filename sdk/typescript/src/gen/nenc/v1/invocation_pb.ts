@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/invocation.proto.
  */
 export const file_nenc_v1_invocation: GenFile = /*@__PURE__*/
-  fileDesc("ChhuZW5jL3YxL2ludm9jYXRpb24ucHJvdG8SB25lbmMudjEiSAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRINCgVjaGFpbhgDIAMoCRINCgVzdGFjaxgEIAEoCSI4CgpQcm92ZW5hbmNlEhIKCnRyaWdnZXJfaWQYASABKAkSFgoOb2NjdXJyZW5jZV9pZHMYAiADKAkiiAMKCkludm9jYXRpb24SCgoCaWQYASABKAkSDwoHdGFza19pZBgCIAEoCRIpCgZzdGF0dXMYAyABKA4yGS5uZW5jLnYxLkludm9jYXRpb25TdGF0dXMSKgoJYXJndW1lbnRzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBImCgZyZXN1bHQYBSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSIQoFZXJyb3IYBiABKAsyEi5uZW5jLnYxLlRhc2tFcnJvchIPCgdhdHRlbXB0GAcgASgFEg4KBmFwcF9pZBgIIAEoCRInCgpwcm92ZW5hbmNlGAkgASgLMhMubmVuYy52MS5Qcm92ZW5hbmNlEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXdvcmtlcl9pZBgMIAEoCSqDAQoQSW52b2NhdGlvblN0YXR1cxIhCh1JTlZPQ0FUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEg4KClJFR0lTVEVSRUQQARILCgdQRU5ESU5HEAISCwoHUlVOTklORxADEgsKB1NVQ0NFU1MQBBIKCgZGQUlMRUQQBRIJCgVSRVRSWRAGYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhuZW5jL3YxL2ludm9jYXRpb24ucHJvdG8SB25lbmMudjEiSAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRINCgVjaGFpbhgDIAMoCRINCgVzdGFjaxgEIAEoCSJqCgpQcm92ZW5hbmNlEhIKCnRyaWdnZXJfaWQYASABKAkSFgoOb2NjdXJyZW5jZV9pZHMYAiADKAkSHQoVc291cmNlX2ludm9jYXRpb25faWRzGAMgAygJEhEKCWV2ZW50X2lkcxgEIAMoCSKIAwoKSW52b2NhdGlvbhIKCgJpZBgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEikKBnN0YXR1cxgDIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxIqCglhcmd1bWVudHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKBnJlc3VsdBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgGIAEoCzISLm5lbmMudjEuVGFza0Vycm9yEg8KB2F0dGVtcHQYByABKAUSDgoGYXBwX2lkGAggASgJEicKCnByb3ZlbmFuY2UYCSABKAsyEy5uZW5jLnYxLlByb3ZlbmFuY2USLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd29ya2VyX2lkGAwgASgJKoMBChBJbnZvY2F0aW9uU3RhdHVzEiEKHUlOVk9DQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASDgoKUkVHSVNURVJFRBABEgsKB1BFTkRJTkcQAhILCgdSVU5OSU5HEAMSCwoHU1VDQ0VTUxAEEgoKBkZBSUxFRBAFEgkKBVJFVFJZEAZiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An error raised by a task function, as the worker reported it.
@@ -71,6 +71,20 @@ export type Provenance = Message<"nenc.v1.Provenance"> & {
    * @generated from field: repeated string occurrence_ids = 2;
    */
   occurrenceIds: string[];
+
+  /**
+   * The invocations whose status changes were among those occurrences.
+   *
+   * @generated from field: repeated string source_invocation_ids = 3;
+   */
+  sourceInvocationIds: string[];
+
+  /**
+   * The events among those occurrences.
+   *
+   * @generated from field: repeated string event_ids = 4;
+   */
+  eventIds: string[];
 };
 
 /**

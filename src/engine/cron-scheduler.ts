@@ -82,7 +82,8 @@ export class CronScheduler {
       const groupKey = `${schedule.expression}\u0000${schedule.timezone}`;
       let group = this.groups.get(groupKey);
       if (!group) {
-        group = { schedule, next: schedule.next(this.clock.now()), members: new Set() };
+        // A new schedule is checked at once: slots missed while nothing ran meet the misfire policy now.
+        group = { schedule, next: this.clock.now(), members: new Set() };
         this.groups.set(groupKey, group);
       }
       const member: Member = {

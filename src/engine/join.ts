@@ -2,7 +2,10 @@ import type { JoinEntry, JoinState, JoinStep } from "../domain/join.js";
 import type { Occurrence } from "../domain/occurrence.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 
-/** Waiting partial matches an AND trigger keeps when it sets no cap of its own. */
+/**
+ * Waiting partial matches an AND trigger keeps per correlation key, and correlation
+ * keys it keeps, when it sets no cap of its own.
+ */
 export const DEFAULT_MAX_PENDING = 10_000;
 
 /** The source item an occurrence belongs to: its invocation, its event, its slot. */

@@ -10,7 +10,7 @@ import type { CompiledTrigger } from "./compiled-trigger.js";
 import { matchCondition } from "./condition-match.js";
 import type { FunctionRunner } from "./function-runner.js";
 import { newId } from "./ids.js";
-import { applyToJoin } from "./join.js";
+import { applyToJoin, DEFAULT_MAX_PENDING } from "./join.js";
 import { occurrenceVariables } from "./occurrence-variables.js";
 
 /**
@@ -72,10 +72,15 @@ export class TriggerEvaluator {
         ];
       }
       const now = this.clock.now();
-      const { step } = await this.store.updateJoin(trigger.id, partition, occurrence.id, (state) =>
-        applyToJoin(state, compiled, occurrence, matched, now),
+      const { step, evicted } = await this.store.updateJoin(
+        trigger.id,
+        partition,
+        occurrence.id,
+        (state) => applyToJoin(state, compiled, occurrence, matched, now),
+        trigger.join.maxPending || DEFAULT_MAX_PENDING,
       );
-      const records = step.expired.map((entry) => record(expiredRecord(entry)));
+      const expired = [...step.expired, ...evicted.flatMap((state) => state.entries)];
+      const records = expired.map((entry) => record(expiredRecord(entry)));
       if (step.outcome.kind === "waiting") {
         const missing = step.outcome.missing;
         records.push(

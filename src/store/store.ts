@@ -208,14 +208,17 @@ export interface Store {
   /**
    * Applies `step` to the join state of (trigger, partition) atomically, once per
    * occurrence: when `occurrenceId` was applied before, returns that first step's
-   * outcome (replayed) without calling `step`.
+   * outcome (replayed) without calling `step`. A trigger keeps at most
+   * `maxPartitions` partitions: the least recently updated ones beyond it are
+   * dropped and returned as `evicted`.
    */
   updateJoin(
     triggerId: string,
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-  ): Promise<{ step: JoinStep; replayed: boolean }>;
+    maxPartitions: number,
+  ): Promise<{ step: JoinStep; replayed: boolean; evicted: JoinState[] }>;
   /** Every partition's waiting state of a trigger. */
   listJoinStates(triggerId: string): Promise<Array<{ partition: string; state: JoinState }>>;
 

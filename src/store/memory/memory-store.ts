@@ -64,7 +64,8 @@ export class MemoryStore implements Store {
   private readonly eventOrder = new SequencedList();
   private readonly eventKeys = new Map<string, string>();
 
-  private readonly joins = new Map<string, JoinState>();
+  /** Per trigger, its partitions from least to most recently updated. */
+  private readonly joins = new Map<string, Map<string, JoinState>>();
   private readonly joinMarkers = new Map<string, { step: JoinStep; at: number }>();
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
@@ -149,8 +150,7 @@ export class MemoryStore implements Store {
   private dropTrigger(triggerId: string): void {
     this.triggers.delete(triggerId);
     this.evaluations.delete(triggerId);
-    const prefix = `${triggerId}\u0000`;
-    for (const key of this.joins.keys()) if (key.startsWith(prefix)) this.joins.delete(key);
+    this.joins.delete(triggerId);
     const cronPrefix = `${triggerId}:`;
     for (const key of this.cronSlots.keys()) if (key.startsWith(cronPrefix)) this.cronSlots.delete(key);
   }
@@ -514,25 +514,30 @@ export class MemoryStore implements Store {
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-  ): Promise<{ step: JoinStep; replayed: boolean }> {
+    maxPartitions: number,
+  ): Promise<{ step: JoinStep; replayed: boolean; evicted: JoinState[] }> {
     const markerKey = `${triggerId}|${occurrenceId}`;
     const marker = this.joinMarkers.get(markerKey);
-    if (marker) return { step: marker.step, replayed: true };
-    const key = `${triggerId}\u0000${partition}`;
-    const result = step(this.joins.get(key) ?? { entries: [] });
-    if (result.state.entries.length > 0) this.joins.set(key, result.state);
-    else this.joins.delete(key);
+    if (marker) return { step: marker.step, replayed: true, evicted: [] };
+    const partitions = getOrCreate(this.joins, triggerId, () => new Map<string, JoinState>());
+    const result = step(partitions.get(partition) ?? { entries: [] });
+    partitions.delete(partition);
+    if (result.state.entries.length > 0) partitions.set(partition, result.state);
+    const evicted: JoinState[] = [];
+    for (const [oldest, state] of partitions) {
+      if (partitions.size <= maxPartitions) break;
+      partitions.delete(oldest);
+      evicted.push(state);
+    }
+    if (partitions.size === 0) this.joins.delete(triggerId);
     const now = Date.now();
     this.joinMarkers.set(markerKey, { step: result, at: now });
     this.pruneMarkers(this.joinMarkers, now);
-    return { step: result, replayed: false };
+    return { step: result, replayed: false, evicted };
   }
 
   async listJoinStates(triggerId: string): Promise<Array<{ partition: string; state: JoinState }>> {
-    const prefix = `${triggerId}\u0000`;
-    return [...this.joins]
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, state]) => ({ partition: key.slice(prefix.length), state }));
+    return [...(this.joins.get(triggerId) ?? [])].map(([partition, state]) => ({ partition, state }));
   }
 
   private pruneMarkers(markers: Map<string, { at: number }>, now: number): void {

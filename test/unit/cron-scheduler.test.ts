@@ -1,0 +1,153 @@
+/**
+ * Cron semantics (SPEC §3.6) on the engine with a fake clock: once per slot, never
+ * at start-up unless a slot is due, the stored state is the last scheduled slot,
+ * and each misfire policy after downtime.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { CronCondition } from "../../src/domain/trigger.js";
+import { Orchestrator } from "../../src/engine/orchestrator.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { FakeClock } from "../support/fake-clock.js";
+
+const T0 = Date.parse("2026-03-01T10:00:00.500Z");
+let running: Orchestrator[] = [];
+
+afterEach(async () => {
+  for (const orchestrator of running) await orchestrator.stop();
+  running = [];
+});
+
+async function start(store: MemoryStore, clock: FakeClock): Promise<Orchestrator> {
+  const orchestrator = await Orchestrator.start(store, { clock, cronGraceMs: 5_000, drainTimeoutMs: 0 });
+  running.push(orchestrator);
+  return orchestrator;
+}
+
+async function declare(orchestrator: Orchestrator, cron: Partial<CronCondition> & { expression: string }) {
+  const condition: CronCondition = {
+    kind: "cron",
+    timezone: "UTC",
+    misfire: "skip",
+    catchUpWindowMs: 0,
+    ...cron,
+  };
+  await orchestrator.triggers.registerApp(
+    "cron-app",
+    [{ id: "tick" }],
+    [
+      {
+        targetTaskId: "tick",
+        conditions: [condition],
+        logic: "and",
+        providers: [{ kind: "cel", expression: "{'slot': scheduledTime, 'previous': lastScheduledTime}" }],
+        join: { withinMs: 0, correlationKey: "", maxPending: 0 },
+      },
+    ],
+  );
+}
+
+async function slots(store: MemoryStore): Promise<string[]> {
+  const page = await store.listInvocations({ taskId: "tick", limit: 1000 });
+  return page.items
+    .map((invocation) => new Date(invocation.arguments.slot as number).toISOString())
+    .reverse();
+}
+
+describe("cron scheduling", () => {
+  it("a 6-field cron fires once per slot, not at start-up, with the scheduled time in its context", async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const orchestrator = await start(store, clock);
+    await declare(orchestrator, { expression: "* * * * * *" });
+    expect(await slots(store)).toEqual([]);
+    for (let i = 0; i < 5; i++) await clock.advance(1000);
+    expect(await slots(store)).toEqual([
+      "2026-03-01T10:00:01.000Z",
+      "2026-03-01T10:00:02.000Z",
+      "2026-03-01T10:00:03.000Z",
+      "2026-03-01T10:00:04.000Z",
+      "2026-03-01T10:00:05.000Z",
+    ]);
+    const first = (await store.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-1);
+    expect(first?.arguments).toEqual({ slot: Date.parse("2026-03-01T10:00:01.000Z"), previous: null });
+    const second = (await store.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-2);
+    expect(second?.arguments.previous).toBe(Date.parse("2026-03-01T10:00:01.000Z"));
+  });
+
+  it("a restart fires nothing when no slot is due, then resumes at the next slot", async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const first = await start(store, clock);
+    await declare(first, { expression: "* * * * *" });
+    await clock.advance(60_000); // 10:01:00.5 — the 10:01 slot fires
+    await first.stop();
+    await clock.advance(20_000); // 10:01:20.5, nothing due
+    await start(store, clock);
+    await clock.advance(1000);
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z"]);
+    await clock.advance(40_000); // 10:02:01.5
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z", "2026-03-01T10:02:00.000Z"]);
+  });
+
+  async function downtime(misfire: CronCondition["misfire"], catchUpWindowMs = 0) {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const first = await start(store, clock);
+    await declare(first, { expression: "* * * * *", misfire, catchUpWindowMs });
+    await clock.advance(60_000); // the 10:01 slot
+    await first.stop();
+    await clock.advance(10 * 60_000 + 29_500); // down until 10:11:30 — ten slots missed (10:02 … 10:11)
+    const second = await start(store, clock);
+    await clock.advance(0);
+    return { store, clock, second };
+  }
+
+  it('misfire "skip" drops the missed slots and records that it did', async () => {
+    const { store, clock, second } = await downtime("skip");
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z"]);
+    await clock.advance(30_000);
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z", "2026-03-01T10:12:00.000Z"]);
+    const [trigger] = await second.triggers.list({});
+    const { evaluations } = await second.triggers.explain(trigger!.id, 10);
+    expect(evaluations.find((evaluation) => evaluation.outcome === "skipped")?.detail).toBe(
+      '10 missed slot(s) from 2026-03-01T10:02:00.000Z dropped by misfire policy "skip"',
+    );
+  });
+
+  it('misfire "once" runs the latest missed slot once', async () => {
+    const { store } = await downtime("once");
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z", "2026-03-01T10:11:00.000Z"]);
+  });
+
+  it('misfire "all" runs every missed slot within the catch-up window', async () => {
+    const { store } = await downtime("all", 5 * 60_000);
+    expect(await slots(store)).toEqual([
+      "2026-03-01T10:01:00.000Z",
+      "2026-03-01T10:07:00.000Z",
+      "2026-03-01T10:08:00.000Z",
+      "2026-03-01T10:09:00.000Z",
+      "2026-03-01T10:10:00.000Z",
+      "2026-03-01T10:11:00.000Z",
+    ]);
+  });
+
+  it("honours the time zone (09:00 in Paris is 08:00 UTC in winter)", async () => {
+    const clock = new FakeClock(Date.parse("2026-01-15T07:59:00.000Z"));
+    const store = new MemoryStore();
+    const orchestrator = await start(store, clock);
+    await declare(orchestrator, { expression: "0 9 * * *", timezone: "Europe/Paris" });
+    await clock.advance(2 * 60_000);
+    expect(await slots(store)).toEqual(["2026-01-15T08:00:00.000Z"]);
+  });
+
+  it("two replicas on one store fire each slot once", async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const a = await start(store, clock);
+    await start(store, clock);
+    await declare(a, { expression: "*/10 * * * * *" });
+    for (let i = 0; i < 6; i++) await clock.advance(10_000);
+    expect(await slots(store)).toHaveLength(6);
+    expect(new Set(await slots(store)).size).toBe(6);
+  });
+});

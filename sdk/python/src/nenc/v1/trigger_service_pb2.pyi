@@ -1,0 +1,153 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from nenc.v1 import trigger_pb2 as _trigger_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EvaluationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EVALUATION_OUTCOME_UNSPECIFIED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_FIRED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_WAITING: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_FILTERED_OUT: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_DEDUPLICATED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_EXPIRED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_ERRORED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_SKIPPED: _ClassVar[EvaluationOutcome]
+EVALUATION_OUTCOME_UNSPECIFIED: EvaluationOutcome
+EVALUATION_OUTCOME_FIRED: EvaluationOutcome
+EVALUATION_OUTCOME_WAITING: EvaluationOutcome
+EVALUATION_OUTCOME_FILTERED_OUT: EvaluationOutcome
+EVALUATION_OUTCOME_DEDUPLICATED: EvaluationOutcome
+EVALUATION_OUTCOME_EXPIRED: EvaluationOutcome
+EVALUATION_OUTCOME_ERRORED: EvaluationOutcome
+EVALUATION_OUTCOME_SKIPPED: EvaluationOutcome
+
+class CreateTriggerRequest(_message.Message):
+    __slots__ = ("trigger",)
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ...) -> None: ...
+
+class CreateTriggerResponse(_message.Message):
+    __slots__ = ("trigger", "created")
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    created: bool
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetTriggerRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetTriggerResponse(_message.Message):
+    __slots__ = ("trigger",)
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ...) -> None: ...
+
+class ListTriggersRequest(_message.Message):
+    __slots__ = ("target_task_id", "app_id")
+    TARGET_TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    target_task_id: str
+    app_id: str
+    def __init__(self, target_task_id: _Optional[str] = ..., app_id: _Optional[str] = ...) -> None: ...
+
+class ListTriggersResponse(_message.Message):
+    __slots__ = ("triggers",)
+    TRIGGERS_FIELD_NUMBER: _ClassVar[int]
+    triggers: _containers.RepeatedCompositeFieldContainer[_trigger_pb2.Trigger]
+    def __init__(self, triggers: _Optional[_Iterable[_Union[_trigger_pb2.Trigger, _Mapping]]] = ...) -> None: ...
+
+class PauseTriggerRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class PauseTriggerResponse(_message.Message):
+    __slots__ = ("trigger",)
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ...) -> None: ...
+
+class ResumeTriggerRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class ResumeTriggerResponse(_message.Message):
+    __slots__ = ("trigger",)
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ...) -> None: ...
+
+class DeleteTriggerRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class DeleteTriggerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExplainTriggerRequest(_message.Message):
+    __slots__ = ("id", "limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    limit: int
+    def __init__(self, id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ExplainTriggerResponse(_message.Message):
+    __slots__ = ("trigger", "evaluations", "pending")
+    TRIGGER_FIELD_NUMBER: _ClassVar[int]
+    EVALUATIONS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    trigger: _trigger_pb2.Trigger
+    evaluations: _containers.RepeatedCompositeFieldContainer[Evaluation]
+    pending: _containers.RepeatedCompositeFieldContainer[PendingMatch]
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., evaluations: _Optional[_Iterable[_Union[Evaluation, _Mapping]]] = ..., pending: _Optional[_Iterable[_Union[PendingMatch, _Mapping]]] = ...) -> None: ...
+
+class Evaluation(_message.Message):
+    __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    OCCURRENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    INVOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MISSING_CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    occurrence_id: str
+    outcome: EvaluationOutcome
+    invocation_id: str
+    missing_conditions: _containers.RepeatedScalarFieldContainer[int]
+    condition_index: int
+    detail: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., occurrence_id: _Optional[str] = ..., outcome: _Optional[_Union[EvaluationOutcome, str]] = ..., invocation_id: _Optional[str] = ..., missing_conditions: _Optional[_Iterable[int]] = ..., condition_index: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class PendingMatch(_message.Message):
+    __slots__ = ("correlation_key", "satisfied_conditions", "occurrence_ids", "since")
+    CORRELATION_KEY_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    OCCURRENCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    correlation_key: str
+    satisfied_conditions: _containers.RepeatedScalarFieldContainer[int]
+    occurrence_ids: _containers.RepeatedScalarFieldContainer[str]
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, correlation_key: _Optional[str] = ..., satisfied_conditions: _Optional[_Iterable[int]] = ..., occurrence_ids: _Optional[_Iterable[str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -6,7 +6,8 @@ export type EvaluationOutcome =
   | "deduplicated"
   | "expired"
   | "errored"
-  | "skipped";
+  | "skipped"
+  | "deferred";
 
 export interface Evaluation {
   triggerId: string;

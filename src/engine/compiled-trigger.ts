@@ -55,6 +55,8 @@ export interface CompiledTrigger {
   /** Condition indexes per join group. */
   groups: number[][];
   providers: CompiledProvider[];
+  /** Some filter or provider is a function: evaluating needs a worker of the trigger's app. */
+  usesFunctions: boolean;
   /** AND correlation key: a CEL program, or a field looked up in arguments / payload. */
   correlation?: { kind: "cel"; program: CelProgram } | { kind: "field"; name: string };
 }
@@ -109,7 +111,10 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
     compileProvider(provider, `${field}.argumentProviders[${index}]`, providerVariables, trigger.appId),
   );
 
-  const compiled: CompiledTrigger = { trigger, conditions, groups, providers };
+  const usesFunctions =
+    providers.some((provider) => provider.kind === "function") ||
+    conditions.some((c) => c.callArguments?.kind === "function" || c.valueFilter?.kind === "function");
+  const compiled: CompiledTrigger = { trigger, conditions, groups, providers, usesFunctions };
   const key = join.correlationKey.trim();
   if (key) {
     const variables = [...new Set(conditions.flatMap((c) => variablesOf(c.condition)))];

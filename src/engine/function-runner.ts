@@ -50,6 +50,12 @@ export class FunctionRunner {
     });
   }
 
+  /** True when a worker of `appId` is connected to this replica. */
+  hasWorkerOf(appId: string): boolean {
+    for (const session of this.sessions()) if (!session.closed && session.appId === appId) return true;
+    return false;
+  }
+
   /** A worker answered. Answers from another stream than the one asked are ignored. */
   answer(
     session: WorkerSession,

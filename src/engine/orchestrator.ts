@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from "../domain/logger.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
+import { DeferredEvaluator } from "./deferred-evaluator.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Events } from "./events.js";
 import { FunctionRunner } from "./function-runner.js";
@@ -72,6 +73,7 @@ export class Orchestrator {
   private readonly dispatcher: Dispatcher;
   private readonly functions: FunctionRunner;
   private readonly processor: OccurrenceProcessor;
+  private readonly deferred: DeferredEvaluator;
   private readonly cron: CronScheduler;
   private readonly maintenance: Maintenance;
   private unsubscribe: () => void = () => {};
@@ -110,6 +112,14 @@ export class Orchestrator {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,
     });
+    this.deferred = new DeferredEvaluator(
+      store,
+      this.index,
+      evaluator,
+      () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
+      logger,
+      o.replicaId,
+    );
     this.cron = new CronScheduler(store, this.index, clock, logger, {
       graceMs: o.cronGraceMs,
       maxCatchUpSlots: o.maxCatchUpSlots,
@@ -123,6 +133,7 @@ export class Orchestrator {
     await orchestrator.tasks.load();
     await orchestrator.triggers.load();
     orchestrator.processor.start();
+    orchestrator.deferred.start();
     orchestrator.cron.start();
     orchestrator.maintenance.start();
     orchestrator.state = "RUNNING";
@@ -148,6 +159,7 @@ export class Orchestrator {
     while (clock.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
     this.maintenance.stop();
     await this.processor.stop();
+    await this.deferred.stop();
     this.functions.stop();
     for (const session of [...this.dispatcher.all()]) {
       this.dispatcher.remove(session);

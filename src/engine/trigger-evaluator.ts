@@ -35,6 +35,16 @@ export class TriggerEvaluator {
       ...fields,
     });
     if (trigger.paused) return [record({ outcome: "skipped", detail: "trigger is paused" })];
+    if (compiled.usesFunctions && !this.functions.hasWorkerOf(trigger.appId)) {
+      // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
+      await this.store.deferEvaluation(trigger.appId, trigger.id, occurrence);
+      return [
+        record({
+          outcome: "deferred",
+          detail: `waiting for a worker of app "${trigger.appId}" to evaluate its functions`,
+        }),
+      ];
+    }
 
     try {
       const callFilter = (functionId: string, value: JsonValue) =>

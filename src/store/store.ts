@@ -91,6 +91,14 @@ export interface StoreStats {
   occurrenceBacklog: number;
 }
 
+/** A trigger evaluation waiting for a worker of the trigger's app (its functions run there). */
+export interface DeferredEvaluation {
+  ref: string;
+  appId: string;
+  triggerId: string;
+  occurrence: Occurrence;
+}
+
 /** An occurrence read from the log; ack it once every trigger handled it. */
 export interface LoggedOccurrence {
   occurrence: Occurrence;
@@ -194,6 +202,18 @@ export interface Store {
   ackOccurrences(refs: readonly string[]): Promise<void>;
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
+
+  /** Keeps an evaluation for a replica that hosts workers of `appId`. */
+  deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
+  /** Deferred evaluations of these apps not yet handed out; waits up to `waitMs` for one. */
+  readDeferred(
+    appIds: readonly string[],
+    consumerId: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<DeferredEvaluation[]>;
+  ackDeferred(items: readonly DeferredEvaluation[]): Promise<void>;
 
   // ---- events -----------------------------------------------------------------------
 

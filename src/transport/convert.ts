@@ -108,6 +108,7 @@ const OUTCOMES: Record<DomainOutcome, EvaluationOutcome> = {
   expired: EvaluationOutcome.EXPIRED,
   errored: EvaluationOutcome.ERRORED,
   skipped: EvaluationOutcome.SKIPPED,
+  deferred: EvaluationOutcome.DEFERRED,
 };
 
 export function evaluationToProto(evaluation: DomainEvaluation): Evaluation {

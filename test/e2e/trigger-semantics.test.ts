@@ -6,6 +6,7 @@ import { type ExceptionContext, type JsonObject, Nenc, type ResultContext, Trigg
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
+import { waitFor } from "../support/wait.js";
 
 let server: NencServer;
 let app: Nenc;
@@ -266,6 +267,38 @@ describe("failures of user code are contained (SPEC §3.7)", () => {
         "argument provider 0 returned an array; an argument provider must return an object of named arguments",
       ],
     ]);
+  });
+});
+
+function isVipLogin(payload: JsonObject): boolean {
+  return payload.vip === true;
+}
+
+describe("functions need a worker of their app", () => {
+  it("an evaluation waits (durably, and says so) until a worker of the app connects, then fires once", async () => {
+    app.task("greet_vip", async ({ user }: { user: string }) => `hello ${user}`, {
+      triggers: new TriggerBuilder()
+        .onEvent("login", { payloadFilter: isVipLogin })
+        .withArgsFromCel("{'user': payload.user}"),
+    });
+    await app.register(); // no worker yet
+    await app.trigger.emitEvent("login", { user: "ada", vip: true });
+    await app.trigger.emitEvent("login", { user: "bob", vip: false });
+    const triggerId = (await app.trigger.list({ targetTaskId: "greet_vip" }))[0]!.id;
+    const deferred = async () =>
+      (await app.trigger.explain(triggerId)).evaluations.filter(
+        (evaluation) => evaluation.outcome === "deferred",
+      ).length;
+    await waitFor(async () => (await deferred()) === 2, "two deferred evaluations");
+    expect(await runs("greet_vip")).toHaveLength(0);
+
+    await app.startWorker();
+    await settle();
+    expect((await successes("greet_vip")).map((run) => run.result)).toEqual(["hello ada"]);
+    const outcomes = (await app.trigger.explain(triggerId)).evaluations
+      .map((evaluation) => evaluation.outcome)
+      .sort();
+    expect(outcomes).toEqual(["deferred", "deferred", "filtered_out", "fired"]);
   });
 });
 

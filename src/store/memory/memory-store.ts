@@ -18,6 +18,7 @@ import type {
   AppRegistration,
   AttemptOutcome,
   CronAdvance,
+  DeferredEvaluation,
   EventQuery,
   Firing,
   InvocationQuery,
@@ -28,6 +29,7 @@ import type {
   StoreNotice,
   StoreStats,
 } from "../store.js";
+import { DeferredQueue } from "./deferred-queue.js";
 import { Fifo } from "./fifo.js";
 import { OccurrenceLog } from "./occurrence-log.js";
 import { SequencedList } from "./sequenced-list.js";
@@ -60,6 +62,7 @@ export class MemoryStore implements Store {
   private readonly workerLeases = new Map<string, number>();
 
   private readonly log = new OccurrenceLog();
+  private readonly deferred = new DeferredQueue();
   private readonly events = new Map<string, StoredEvent>();
   private readonly eventOrder = new SequencedList();
   private readonly eventKeys = new Map<string, string>();
@@ -451,7 +454,28 @@ export class MemoryStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    return { activeInvocations: this.activeCount, occurrenceBacklog: this.log.backlog };
+    return {
+      activeInvocations: this.activeCount,
+      occurrenceBacklog: this.log.backlog + this.deferred.backlog,
+    };
+  }
+
+  async deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void> {
+    this.deferred.append(appId, triggerId, occurrence);
+  }
+
+  async readDeferred(
+    appIds: readonly string[],
+    _consumerId: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<DeferredEvaluation[]> {
+    return this.deferred.read(appIds, max, waitMs, signal);
+  }
+
+  async ackDeferred(items: readonly DeferredEvaluation[]): Promise<void> {
+    this.deferred.ack(items);
   }
 
   // ---- events -----------------------------------------------------------------------

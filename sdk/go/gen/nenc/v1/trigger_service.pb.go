@@ -40,6 +40,9 @@ const (
 	EvaluationOutcome_EVALUATION_OUTCOME_ERRORED EvaluationOutcome = 6
 	// Paused trigger, or a missed cron slot dropped by the misfire policy.
 	EvaluationOutcome_EVALUATION_OUTCOME_SKIPPED EvaluationOutcome = 7
+	// The trigger's functions need a worker of its app and none is connected: the
+	// evaluation waits, durably, and runs when one connects.
+	EvaluationOutcome_EVALUATION_OUTCOME_DEFERRED EvaluationOutcome = 8
 )
 
 // Enum value maps for EvaluationOutcome.
@@ -53,6 +56,7 @@ var (
 		5: "EVALUATION_OUTCOME_EXPIRED",
 		6: "EVALUATION_OUTCOME_ERRORED",
 		7: "EVALUATION_OUTCOME_SKIPPED",
+		8: "EVALUATION_OUTCOME_DEFERRED",
 	}
 	EvaluationOutcome_value = map[string]int32{
 		"EVALUATION_OUTCOME_UNSPECIFIED":  0,
@@ -63,6 +67,7 @@ var (
 		"EVALUATION_OUTCOME_EXPIRED":      5,
 		"EVALUATION_OUTCOME_ERRORED":      6,
 		"EVALUATION_OUTCOME_SKIPPED":      7,
+		"EVALUATION_OUTCOME_DEFERRED":     8,
 	}
 )
 
@@ -960,7 +965,7 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x0fcorrelation_key\x18\x01 \x01(\tR\x0ecorrelationKey\x121\n" +
 	"\x14satisfied_conditions\x18\x02 \x03(\x05R\x13satisfiedConditions\x12%\n" +
 	"\x0eoccurrence_ids\x18\x03 \x03(\tR\roccurrenceIds\x120\n" +
-	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since*\x9f\x02\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since*\xc0\x02\n" +
 	"\x11EvaluationOutcome\x12\"\n" +
 	"\x1eEVALUATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVALUATION_OUTCOME_FIRED\x10\x01\x12\x1e\n" +
@@ -969,7 +974,8 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x1fEVALUATION_OUTCOME_DEDUPLICATED\x10\x04\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n" +
-	"\x1aEVALUATION_OUTCOME_SKIPPED\x10\a2\xb4\x04\n" +
+	"\x1aEVALUATION_OUTCOME_SKIPPED\x10\a\x12\x1f\n" +
+	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\xb4\x04\n" +
 	"\x0eTriggerService\x12N\n" +
 	"\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12E\n" +
 	"\n" +

@@ -21,6 +21,7 @@ class EvaluationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVALUATION_OUTCOME_EXPIRED: _ClassVar[EvaluationOutcome]
     EVALUATION_OUTCOME_ERRORED: _ClassVar[EvaluationOutcome]
     EVALUATION_OUTCOME_SKIPPED: _ClassVar[EvaluationOutcome]
+    EVALUATION_OUTCOME_DEFERRED: _ClassVar[EvaluationOutcome]
 EVALUATION_OUTCOME_UNSPECIFIED: EvaluationOutcome
 EVALUATION_OUTCOME_FIRED: EvaluationOutcome
 EVALUATION_OUTCOME_WAITING: EvaluationOutcome
@@ -29,6 +30,7 @@ EVALUATION_OUTCOME_DEDUPLICATED: EvaluationOutcome
 EVALUATION_OUTCOME_EXPIRED: EvaluationOutcome
 EVALUATION_OUTCOME_ERRORED: EvaluationOutcome
 EVALUATION_OUTCOME_SKIPPED: EvaluationOutcome
+EVALUATION_OUTCOME_DEFERRED: EvaluationOutcome
 
 class CreateTriggerRequest(_message.Message):
     __slots__ = ("trigger",)

@@ -8,7 +8,8 @@ import { serve } from "./cli/serve.js";
 const USAGE = `nenc — declarative trigger orchestrator
 
 Usage:
-  nenc serve [--port 7070] [--host 127.0.0.1]           run an orchestrator on the memory store
+  nenc serve [--port 7070] [--host 127.0.0.1] [--redis redis://host:6379] [--redis-prefix nenc]
+                                                         run an orchestrator (memory store unless --redis)
   nenc invoke <task> [--args '{"k":1}'] [--key K] [--wait]
   nenc get <invocation-id>
   nenc list [--task T] [--status SUCCESS] [--trigger ID] [--limit N]

@@ -2,6 +2,7 @@ import type { Logger } from "./domain/logger.js";
 import { Orchestrator, type OrchestratorOptions } from "./engine/orchestrator.js";
 import { createJsonLogger } from "./logging.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
+import { RedisStore } from "./store/redis/redis-store.js";
 import type { RetentionOptions } from "./store/retention.js";
 import type { Store } from "./store/store.js";
 import { type RunningServer, startServer } from "./transport/server.js";
@@ -10,8 +11,12 @@ export interface NencServerOptions {
   /** 0 = an ephemeral port. Default 7070. */
   port?: number;
   host?: string;
-  /** A store to run on; default: a new memory store. */
+  /** A store to run on; default: Redis when `redisUrl` is set, else a new memory store. */
   store?: Store;
+  /** redis://host:port — run on Redis (several replicas may share it). */
+  redisUrl?: string;
+  /** Key prefix in Redis (default "nenc"). */
+  redisPrefix?: string;
   retention?: Partial<RetentionOptions>;
   logger?: Logger;
   orchestrator?: Partial<Omit<OrchestratorOptions, "logger">>;
@@ -35,7 +40,15 @@ export interface NencServer {
  */
 export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
   const logger = options.logger ?? createJsonLogger();
-  const store = options.store ?? new MemoryStore(options.retention);
+  const store =
+    options.store ??
+    (options.redisUrl
+      ? await RedisStore.connect({
+          url: options.redisUrl,
+          ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
+          ...(options.retention ? { retention: options.retention } : {}),
+        })
+      : new MemoryStore(options.retention));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
   let server: RunningServer;
   try {

@@ -9,13 +9,21 @@ export async function serve(argv: string[]): Promise<void> {
     options: {
       port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
       host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
+      redis: { type: "string", default: process.env.NENC_REDIS_URL },
+      "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: "${values.port}" is not a port number`);
   const logger = createJsonLogger();
-  const server = await startNencServer({ port, host: values.host, logger });
+  const server = await startNencServer({
+    port,
+    host: values.host,
+    logger,
+    ...(values.redis ? { redisUrl: values.redis } : {}),
+    ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
+  });
   // The line tools wait for (SPEC §10).
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.kind})`);
   let stopping = false;

@@ -142,7 +142,7 @@ export class CronScheduler {
   private async fireDue(due: Member[], now: number): Promise<void> {
     const unknown = due.filter((member) => !this.known.has(member.key));
     if (unknown.length > 0) {
-      const stored = await this.store.getCronSlots([...new Set(unknown.map((member) => member.triggerId))]);
+      const stored = await this.store.getCronSlots(unknown.map((member) => member.key));
       for (const member of unknown) {
         const slot = stored.get(member.key);
         if (slot !== undefined) this.known.set(member.key, slot);

@@ -244,8 +244,8 @@ export interface Store {
 
   // ---- cron -------------------------------------------------------------------------
 
-  /** The last scheduled slot of each cron condition, keyed `${triggerId}:${conditionIndex}`. */
-  getCronSlots(triggerIds: readonly string[]): Promise<Map<string, number>>;
+  /** The stored last slot of cron conditions, by key `${triggerId}:${conditionIndex}`. */
+  getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>>;
   /** Applies each claim atomically; true where this caller won the slot. */
   advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
 

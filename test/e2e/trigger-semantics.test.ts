@@ -6,396 +6,400 @@ import { type ExceptionContext, type JsonObject, Nenc, type ResultContext, Trigg
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
+import { STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
-let server: NencServer;
-let app: Nenc;
+describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
+  let server: NencServer;
+  let app: Nenc;
 
-beforeEach(async () => {
-  server = await startTestServer();
-  app = new Nenc({ url: server.url, appId: "rules" });
-});
-
-afterEach(async () => {
-  await app.close();
-  await server.stop();
-});
-
-const settle = () => server.orchestrator.settled(20_000);
-const runs = async (taskId: string) => (await app.listInvocations({ taskId, limit: 1000 })).reverse();
-const successes = async (taskId: string) => (await runs(taskId)).filter((run) => run.status === "SUCCESS");
-
-class PaymentError extends Error {}
-class CardDeclinedError extends PaymentError {}
-
-// Module-level functions, as SPEC §2 asks of filters and providers.
-function explodingFilter(_args: JsonObject): boolean {
-  throw new Error("filter exploded");
-}
-function explodingProvider(_ctx: ResultContext): JsonObject {
-  throw new RangeError("provider exploded");
-}
-function arrayProvider(_ctx: ResultContext): JsonObject {
-  return [1, 2] as unknown as JsonObject;
-}
-function describeFailure(ctx: ExceptionContext) {
-  return {
-    type: ctx.exceptionType,
-    chain: ctx.exceptionChain,
-    message: ctx.exceptionMessage,
-    x: ctx.arguments.x ?? null,
-  };
-}
-
-describe("once per occurrence (SPEC §3.2)", () => {
-  it("a burst of 100 events gives 100 runs, never a coalesced one", async () => {
-    app.task("on_ping", async ({ n }: { n: number }) => n, {
-      triggers: new TriggerBuilder().onEvent("ping").withArgsFromCel("{'n': payload.n}"),
-    });
-    await app.startWorker({ concurrency: 20 });
-    await Promise.all(Array.from({ length: 100 }, (_, n) => app.trigger.emitEvent("ping", { n })));
-    await settle();
-    const done = await successes("on_ping");
-    expect(done).toHaveLength(100);
-    expect(done.map((run) => run.result).sort((a, b) => Number(a) - Number(b))).toEqual(
-      Array.from({ length: 100 }, (_, n) => n),
-    );
+  beforeEach(async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    server = await startTestServer({ kind });
+    app = new Nenc({ url: server.url, appId: "rules" });
   });
 
-  it("SUCCESS AND any result of one task fires once per invocation; so does OR of the same two", async () => {
-    const source = app.task("source", async ({ i }: { i: number }) => i);
-    app.task("and_target", async () => "and", {
-      triggers: new TriggerBuilder()
-        .onStatus(source, { statuses: ["SUCCESS"] })
-        .onAnyResult(source)
-        .withLogic("and"),
-    });
-    app.task("or_target", async () => "or", {
-      triggers: new TriggerBuilder()
-        .onStatus(source, { statuses: ["SUCCESS"] })
-        .onAnyResult(source)
-        .withLogic("or"),
-    });
-    await app.startWorker();
-    for (const i of [1, 2, 3]) await (await source.invoke({ i })).result();
-    await settle();
-    expect(await successes("and_target")).toHaveLength(3);
-    expect(await successes("or_target")).toHaveLength(3);
+  afterEach(async () => {
+    await app?.close();
+    await server?.stop();
   });
 
-  it("OR over two tasks fires once per completion of either", async () => {
-    const a = app.task("task_a", async () => "a");
-    const b = app.task("task_b", async () => "b");
-    app.task("either", async () => "either", {
-      triggers: new TriggerBuilder().onSuccess(a).onSuccess(b).withLogic("or"),
-    });
-    await app.startWorker();
-    for (const task of [a, b, a, a, b]) await (await task.invoke({})).result();
-    await settle();
-    const done = await successes("either");
-    expect(done).toHaveLength(5);
-    expect(new Set(done.flatMap((run) => run.provenance?.sourceInvocationIds ?? [])).size).toBe(5);
-  });
-});
+  const settle = () => server.orchestrator.settled(20_000);
+  const runs = async (taskId: string) => (await app.listInvocations({ taskId, limit: 1000 })).reverse();
+  const successes = async (taskId: string) => (await runs(taskId)).filter((run) => run.status === "SUCCESS");
 
-describe("AND joins (SPEC §3.4)", () => {
-  it("across two tasks: fires once per pair and never re-fires with a stale partner", async () => {
-    const a = app.task("join_a", async ({ n }: { n: number }) => n);
-    const b = app.task("join_b", async ({ n }: { n: number }) => n);
-    app.task("pair", async () => "pair", { triggers: new TriggerBuilder().onSuccess(a).onSuccess(b) });
-    await app.startWorker();
-    const step = async (task: typeof a, n: number) => {
-      await (await task.invoke({ n })).result();
+  class PaymentError extends Error {}
+  class CardDeclinedError extends PaymentError {}
+
+  // Module-level functions, as SPEC §2 asks of filters and providers.
+  function explodingFilter(_args: JsonObject): boolean {
+    throw new Error("filter exploded");
+  }
+  function explodingProvider(_ctx: ResultContext): JsonObject {
+    throw new RangeError("provider exploded");
+  }
+  function arrayProvider(_ctx: ResultContext): JsonObject {
+    return [1, 2] as unknown as JsonObject;
+  }
+  function describeFailure(ctx: ExceptionContext) {
+    return {
+      type: ctx.exceptionType,
+      chain: ctx.exceptionChain,
+      message: ctx.exceptionMessage,
+      x: ctx.arguments.x ?? null,
+    };
+  }
+
+  describe("once per occurrence (SPEC §3.2)", () => {
+    it("a burst of 100 events gives 100 runs, never a coalesced one", async () => {
+      app.task("on_ping", async ({ n }: { n: number }) => n, {
+        triggers: new TriggerBuilder().onEvent("ping").withArgsFromCel("{'n': payload.n}"),
+      });
+      await app.startWorker({ concurrency: 20 });
+      await Promise.all(Array.from({ length: 100 }, (_, n) => app.trigger.emitEvent("ping", { n })));
       await settle();
-      return (await successes("pair")).length;
-    };
-    expect(await step(a, 1)).toBe(0);
-    expect(await step(b, 1)).toBe(1);
-    expect(await step(b, 2)).toBe(1);
-    expect(await step(a, 2)).toBe(2);
-    const pairs = (await successes("pair")).map((run) => run.provenance?.sourceInvocationIds.length);
-    expect(pairs).toEqual([2, 2]);
+      const done = await successes("on_ping");
+      expect(done).toHaveLength(100);
+      expect(done.map((run) => run.result).sort((a, b) => Number(a) - Number(b))).toEqual(
+        Array.from({ length: 100 }, (_, n) => n),
+      );
+    });
+
+    it("SUCCESS AND any result of one task fires once per invocation; so does OR of the same two", async () => {
+      const source = app.task("source", async ({ i }: { i: number }) => i);
+      app.task("and_target", async () => "and", {
+        triggers: new TriggerBuilder()
+          .onStatus(source, { statuses: ["SUCCESS"] })
+          .onAnyResult(source)
+          .withLogic("and"),
+      });
+      app.task("or_target", async () => "or", {
+        triggers: new TriggerBuilder()
+          .onStatus(source, { statuses: ["SUCCESS"] })
+          .onAnyResult(source)
+          .withLogic("or"),
+      });
+      await app.startWorker();
+      for (const i of [1, 2, 3]) await (await source.invoke({ i })).result();
+      await settle();
+      expect(await successes("and_target")).toHaveLength(3);
+      expect(await successes("or_target")).toHaveLength(3);
+    });
+
+    it("OR over two tasks fires once per completion of either", async () => {
+      const a = app.task("task_a", async () => "a");
+      const b = app.task("task_b", async () => "b");
+      app.task("either", async () => "either", {
+        triggers: new TriggerBuilder().onSuccess(a).onSuccess(b).withLogic("or"),
+      });
+      await app.startWorker();
+      for (const task of [a, b, a, a, b]) await (await task.invoke({})).result();
+      await settle();
+      const done = await successes("either");
+      expect(done).toHaveLength(5);
+      expect(new Set(done.flatMap((run) => run.provenance?.sourceInvocationIds ?? [])).size).toBe(5);
+    });
   });
 
-  it("each AND trigger keeps its own state: two triggers on the same pair both fire", async () => {
-    const a = app.task("shared_a", async () => 1);
-    const b = app.task("shared_b", async () => 2);
-    app.task("first_join", async () => 1, { triggers: new TriggerBuilder().onSuccess(a).onSuccess(b) });
-    app.task("second_join", async () => 2, { triggers: new TriggerBuilder().onSuccess(b).onSuccess(a) });
-    await app.startWorker();
-    await (await a.invoke({})).result();
-    await (await b.invoke({})).result();
-    await settle();
-    expect(await successes("first_join")).toHaveLength(1);
-    expect(await successes("second_join")).toHaveLength(1);
-  });
+  describe("AND joins (SPEC §3.4)", () => {
+    it("across two tasks: fires once per pair and never re-fires with a stale partner", async () => {
+      const a = app.task("join_a", async ({ n }: { n: number }) => n);
+      const b = app.task("join_b", async ({ n }: { n: number }) => n);
+      app.task("pair", async () => "pair", { triggers: new TriggerBuilder().onSuccess(a).onSuccess(b) });
+      await app.startWorker();
+      const step = async (task: typeof a, n: number) => {
+        await (await task.invoke({ n })).result();
+        await settle();
+        return (await successes("pair")).length;
+      };
+      expect(await step(a, 1)).toBe(0);
+      expect(await step(b, 1)).toBe(1);
+      expect(await step(b, 2)).toBe(1);
+      expect(await step(a, 2)).toBe(2);
+      const pairs = (await successes("pair")).map((run) => run.provenance?.sourceInvocationIds.length);
+      expect(pairs).toEqual([2, 2]);
+    });
 
-  it("correlateBy joins an order's payment event with that order's shipping task only", async () => {
-    const ship = app.task("ship", async ({ orderId }: { orderId: string }) => orderId);
-    app.task("close_order", async ({ orderId }: { orderId: string }) => orderId, {
-      triggers: new TriggerBuilder()
-        .onSuccess(ship)
-        .onEvent("payment.settled")
-        .correlateBy("orderId")
-        .withArgsFromCel("{'orderId': contexts[0].arguments.orderId}"),
+    it("each AND trigger keeps its own state: two triggers on the same pair both fire", async () => {
+      const a = app.task("shared_a", async () => 1);
+      const b = app.task("shared_b", async () => 2);
+      app.task("first_join", async () => 1, { triggers: new TriggerBuilder().onSuccess(a).onSuccess(b) });
+      app.task("second_join", async () => 2, { triggers: new TriggerBuilder().onSuccess(b).onSuccess(a) });
+      await app.startWorker();
+      await (await a.invoke({})).result();
+      await (await b.invoke({})).result();
+      await settle();
+      expect(await successes("first_join")).toHaveLength(1);
+      expect(await successes("second_join")).toHaveLength(1);
     });
-    await app.startWorker();
-    await (await ship.invoke({ orderId: "o1" })).result();
-    await (await ship.invoke({ orderId: "o2" })).result();
-    await app.trigger.emitEvent("payment.settled", { orderId: "o2" });
-    await settle();
-    expect((await successes("close_order")).map((run) => run.result)).toEqual(["o2"]);
-    await app.trigger.emitEvent("payment.settled", { orderId: "o3" });
-    await app.trigger.emitEvent("payment.settled", { orderId: "o1" });
-    await settle();
-    expect((await successes("close_order")).map((run) => run.result)).toEqual(["o2", "o1"]);
-    const triggerId = (await app.trigger.list({ targetTaskId: "close_order" }))[0]!.id;
-    const { pending } = await app.trigger.explain(triggerId);
-    expect(pending).toEqual([
-      { correlationKey: '"o3"', satisfiedConditions: [1], occurrenceIds: [expect.stringMatching(/^evt_/)] },
-    ]);
-  });
 
-  it("within(ms) expires partial matches and says so", async () => {
-    const a = app.task("windowed_a", async () => 1);
-    app.task("windowed", async () => "joined", {
-      triggers: new TriggerBuilder().onSuccess(a).onEvent("window.close").within(150),
-    });
-    await app.startWorker();
-    await (await a.invoke({})).result();
-    await settle();
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the partial match age past the window
-    await app.trigger.emitEvent("window.close", {});
-    await settle();
-    expect(await successes("windowed")).toHaveLength(0);
-    const triggerId = (await app.trigger.list({ targetTaskId: "windowed" }))[0]!.id;
-    const outcomes = (await app.trigger.explain(triggerId)).evaluations.map(
-      (evaluation) => evaluation.outcome,
-    );
-    expect(outcomes).toEqual(["waiting", "expired", "waiting"]);
-  });
-});
-
-describe("exceptions (SPEC §3.5)", () => {
-  it("two failures with the same type are two runs; chains match parents; final failures only", async () => {
-    const charge = app.task(
-      "charge",
-      async ({ x }: { x: number }) => {
-        throw new CardDeclinedError(`declined ${x}`);
-      },
-      { retry: { maxRetries: 1, initialBackoffMs: 1 } },
-    );
-    app.task("on_payment_error", async (args: JsonObject) => args, {
-      triggers: new TriggerBuilder()
-        .onException(charge, { exceptionTypes: PaymentError })
-        .withArgsFromException(describeFailure),
-    });
-    app.task("on_any_error", async () => "any", {
-      triggers: new TriggerBuilder().onException(charge, { exceptionTypes: "Error" }),
-    });
-    app.task("on_type_error", async () => "never", {
-      triggers: new TriggerBuilder().onException(charge, { exceptionTypes: TypeError }),
-    });
-    await app.startWorker();
-    for (const x of [1, 2]) await (await charge.invoke({ x })).result().catch(() => undefined);
-    await settle();
-    const payment = await successes("on_payment_error");
-    expect(payment.map((run) => run.result)).toEqual([
-      {
-        type: "CardDeclinedError",
-        chain: ["CardDeclinedError", "PaymentError", "Error"],
-        message: "declined 1",
-        x: 1,
-      },
-      {
-        type: "CardDeclinedError",
-        chain: ["CardDeclinedError", "PaymentError", "Error"],
-        message: "declined 2",
-        x: 2,
-      },
-    ]);
-    expect(await successes("on_any_error")).toHaveLength(2);
-    expect(await runs("on_type_error")).toHaveLength(0);
-  });
-});
-
-describe("failures of user code are contained (SPEC §3.7)", () => {
-  it("a throwing filter, a throwing provider and a non-object provider are recorded; other triggers still fire", async () => {
-    const source = app.task("contained_source", async () => ({ ok: true }));
-    app.task("bad_filter", async () => 1, {
-      triggers: new TriggerBuilder().onSuccess(source, { callArguments: explodingFilter }),
-    });
-    app.task("bad_provider", async () => 2, {
-      triggers: new TriggerBuilder().onSuccess(source).withArgsFromResult(explodingProvider),
-    });
-    app.task("array_provider", async () => 3, {
-      triggers: new TriggerBuilder().onSuccess(source).withArgsFromResult(arrayProvider),
-    });
-    app.task("healthy", async () => 4, { triggers: new TriggerBuilder().onSuccess(source) });
-    await app.startWorker();
-    await (await source.invoke({})).result();
-    await settle();
-    expect(await successes("healthy")).toHaveLength(1);
-    for (const task of ["bad_filter", "bad_provider", "array_provider"])
-      expect(await runs(task)).toHaveLength(0);
-    const detail = async (task: string) => {
-      const id = (await app.trigger.list({ targetTaskId: task }))[0]!.id;
-      return (await app.trigger.explain(id)).evaluations.map((evaluation) => [
-        evaluation.outcome,
-        evaluation.detail,
+    it("correlateBy joins an order's payment event with that order's shipping task only", async () => {
+      const ship = app.task("ship", async ({ orderId }: { orderId: string }) => orderId);
+      app.task("close_order", async ({ orderId }: { orderId: string }) => orderId, {
+        triggers: new TriggerBuilder()
+          .onSuccess(ship)
+          .onEvent("payment.settled")
+          .correlateBy("orderId")
+          .withArgsFromCel("{'orderId': contexts[0].arguments.orderId}"),
+      });
+      await app.startWorker();
+      await (await ship.invoke({ orderId: "o1" })).result();
+      await (await ship.invoke({ orderId: "o2" })).result();
+      await app.trigger.emitEvent("payment.settled", { orderId: "o2" });
+      await settle();
+      expect((await successes("close_order")).map((run) => run.result)).toEqual(["o2"]);
+      await app.trigger.emitEvent("payment.settled", { orderId: "o3" });
+      await app.trigger.emitEvent("payment.settled", { orderId: "o1" });
+      await settle();
+      expect((await successes("close_order")).map((run) => run.result)).toEqual(["o2", "o1"]);
+      const triggerId = (await app.trigger.list({ targetTaskId: "close_order" }))[0]!.id;
+      const { pending } = await app.trigger.explain(triggerId);
+      expect(pending).toEqual([
+        { correlationKey: '"o3"', satisfiedConditions: [1], occurrenceIds: [expect.stringMatching(/^evt_/)] },
       ]);
-    };
-    expect(await detail("bad_filter")).toEqual([
-      [
-        "errored",
-        expect.stringMatching(
-          /^callArguments \(function explodingFilter#[0-9a-f]{12}\) failed: Error: filter exploded$/,
-        ),
-      ],
-    ]);
-    expect(await detail("bad_provider")).toEqual([
-      [
-        "errored",
-        expect.stringMatching(
-          /^argument provider 0 \(function explodingProvider#[0-9a-f]{12}\) failed: RangeError: provider exploded$/,
-        ),
-      ],
-    ]);
-    expect(await detail("array_provider")).toEqual([
-      [
-        "errored",
-        "argument provider 0 returned an array; an argument provider must return an object of named arguments",
-      ],
-    ]);
-  });
-});
-
-function isVipLogin(payload: JsonObject): boolean {
-  return payload.vip === true;
-}
-
-describe("functions need a worker of their app", () => {
-  it("an evaluation waits (durably, and says so) until a worker of the app connects, then fires once", async () => {
-    app.task("greet_vip", async ({ user }: { user: string }) => `hello ${user}`, {
-      triggers: new TriggerBuilder()
-        .onEvent("login", { payloadFilter: isVipLogin })
-        .withArgsFromCel("{'user': payload.user}"),
     });
-    await app.register(); // no worker yet
-    await app.trigger.emitEvent("login", { user: "ada", vip: true });
-    await app.trigger.emitEvent("login", { user: "bob", vip: false });
-    const triggerId = (await app.trigger.list({ targetTaskId: "greet_vip" }))[0]!.id;
-    const deferred = async () =>
-      (await app.trigger.explain(triggerId)).evaluations.filter(
-        (evaluation) => evaluation.outcome === "deferred",
-      ).length;
-    await waitFor(async () => (await deferred()) === 2, "two deferred evaluations");
-    expect(await runs("greet_vip")).toHaveLength(0);
 
-    await app.startWorker();
-    await settle();
-    expect((await successes("greet_vip")).map((run) => run.result)).toEqual(["hello ada"]);
-    const outcomes = (await app.trigger.explain(triggerId)).evaluations
-      .map((evaluation) => evaluation.outcome)
-      .sort();
-    expect(outcomes).toEqual(["deferred", "deferred", "filtered_out", "fired"]);
-  });
-});
-
-describe("exactly-once firing (SPEC §3.3)", () => {
-  it("re-processing an occurrence never creates a second run", async () => {
-    app.task("once", async () => "once", { triggers: new TriggerBuilder().onEvent("replayed") });
-    await app.startWorker();
-    const eventId = await app.trigger.emitEvent("replayed", { v: 1 });
-    await settle();
-    const occurrence = {
-      kind: "event" as const,
-      id: eventId,
-      at: Date.now(),
-      code: "replayed",
-      payload: { v: 1 },
-    };
-    await server.orchestrator.store.appendOccurrences([occurrence, occurrence]);
-    await settle();
-    expect(await runs("once")).toHaveLength(1);
-    const id = (await app.trigger.list({ targetTaskId: "once" }))[0]!.id;
-    expect((await app.trigger.explain(id)).evaluations.map((evaluation) => evaluation.outcome)).toEqual([
-      "deduplicated",
-      "deduplicated",
-      "fired",
-    ]);
-  });
-});
-
-describe("events (SPEC §3.8)", () => {
-  it("an idempotency key makes a repeated emit a no-op returning the first id", async () => {
-    app.task("on_order", async () => 1, { triggers: new TriggerBuilder().onEvent("order.created") });
-    await app.startWorker();
-    const first = await app.trigger.emitEvent("order.created", { id: 1 }, { idempotencyKey: "order-1" });
-    const again = await app.trigger.emitEvent("order.created", { id: 1 }, { idempotencyKey: "order-1" });
-    const other = await app.trigger.emitEvent("order.created", { id: 2 }, { idempotencyKey: "order-2" });
-    expect(again).toBe(first);
-    expect(other).not.toBe(first);
-    await settle();
-    expect(await runs("on_order")).toHaveLength(2);
-  });
-
-  it("replay evaluates stored events against triggers created since, without re-firing the others", async () => {
-    app.task("early", async () => 1, { triggers: new TriggerBuilder().onEvent("audit") });
-    const late = app.task("late", async ({ n }: { n: number }) => n);
-    await app.startWorker();
-    for (const n of [1, 2, 3]) await app.trigger.emitEvent("audit", { n });
-    await settle();
-    const triggerId = await app.trigger.onEvent("audit").withArgsFromCel("{'n': payload.n}").register(late);
-    const response = await app.clients.events.replayEvents({ code: "audit" });
-    expect(response.replayedCount).toBe(3);
-    await settle();
-    expect(await runs("early")).toHaveLength(3);
-    expect((await successes("late")).map((run) => run.result)).toEqual([1, 2, 3]);
-    const events = await app.clients.events.listEvents({ code: "audit" });
-    expect(events.events.map((event) => event.invocationIds.length)).toEqual([2, 2, 2]);
-    expect((await app.trigger.invocationsOf(triggerId)).length).toBe(3);
-  });
-});
-
-describe("explainability (SPEC §5)", () => {
-  it("records fired, waiting, filtered out (by which filter) and skipped (paused)", async () => {
-    const order = app.task("explained_order", async ({ amount }: { amount: number }) => amount);
-    app.task("big_orders", async () => 1, {
-      triggers: new TriggerBuilder().onSuccess(order, { callArguments: { tier: "gold" } }),
+    it("within(ms) expires partial matches and says so", async () => {
+      const a = app.task("windowed_a", async () => 1);
+      app.task("windowed", async () => "joined", {
+        triggers: new TriggerBuilder().onSuccess(a).onEvent("window.close").within(150),
+      });
+      await app.startWorker();
+      await (await a.invoke({})).result();
+      await settle();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let the partial match age past the window
+      await app.trigger.emitEvent("window.close", {});
+      await settle();
+      expect(await successes("windowed")).toHaveLength(0);
+      const triggerId = (await app.trigger.list({ targetTaskId: "windowed" }))[0]!.id;
+      const outcomes = (await app.trigger.explain(triggerId)).evaluations.map(
+        (evaluation) => evaluation.outcome,
+      );
+      expect(outcomes).toEqual(["waiting", "expired", "waiting"]);
     });
-    app.task("order_and_event", async () => 2, {
-      triggers: new TriggerBuilder().onSuccess(order).onEvent("approved"),
+  });
+
+  describe("exceptions (SPEC §3.5)", () => {
+    it("two failures with the same type are two runs; chains match parents; final failures only", async () => {
+      const charge = app.task(
+        "charge",
+        async ({ x }: { x: number }) => {
+          throw new CardDeclinedError(`declined ${x}`);
+        },
+        { retry: { maxRetries: 1, initialBackoffMs: 1 } },
+      );
+      app.task("on_payment_error", async (args: JsonObject) => args, {
+        triggers: new TriggerBuilder()
+          .onException(charge, { exceptionTypes: PaymentError })
+          .withArgsFromException(describeFailure),
+      });
+      app.task("on_any_error", async () => "any", {
+        triggers: new TriggerBuilder().onException(charge, { exceptionTypes: "Error" }),
+      });
+      app.task("on_type_error", async () => "never", {
+        triggers: new TriggerBuilder().onException(charge, { exceptionTypes: TypeError }),
+      });
+      await app.startWorker();
+      for (const x of [1, 2]) await (await charge.invoke({ x })).result().catch(() => undefined);
+      await settle();
+      const payment = await successes("on_payment_error");
+      expect(payment.map((run) => run.result)).toEqual([
+        {
+          type: "CardDeclinedError",
+          chain: ["CardDeclinedError", "PaymentError", "Error"],
+          message: "declined 1",
+          x: 1,
+        },
+        {
+          type: "CardDeclinedError",
+          chain: ["CardDeclinedError", "PaymentError", "Error"],
+          message: "declined 2",
+          x: 2,
+        },
+      ]);
+      expect(await successes("on_any_error")).toHaveLength(2);
+      expect(await runs("on_type_error")).toHaveLength(0);
     });
-    await app.startWorker();
-    await (await order.invoke({ amount: 5, tier: "gold" } as never)).result();
-    await (await order.invoke({ amount: 6, tier: "silver" } as never)).result();
-    await settle();
-    const ids = Object.fromEntries(
-      (await app.trigger.list()).map((trigger) => [trigger.targetTaskId, trigger.id]),
-    );
-    const big = await app.trigger.explain(ids.big_orders!);
-    expect(big.evaluations.map((evaluation) => [evaluation.outcome, evaluation.detail])).toEqual([
-      ["filtered_out", 'rejected by callArguments {"tier":"gold"}'],
-      ["fired", "invoked big_orders"],
-    ]);
-    const joined = await app.trigger.explain(ids.order_and_event!);
-    expect(
-      joined.evaluations.map((evaluation) => [evaluation.outcome, evaluation.missingConditions]),
-    ).toEqual([
-      ["waiting", [1]],
-      ["waiting", [1]],
-    ]);
-    await app.trigger.pause(ids.big_orders!);
-    await (await order.invoke({ amount: 7, tier: "gold" } as never)).result();
-    await settle();
-    expect((await app.trigger.explain(ids.big_orders!)).evaluations[0]).toMatchObject({
-      outcome: "skipped",
-      detail: "trigger is paused",
+  });
+
+  describe("failures of user code are contained (SPEC §3.7)", () => {
+    it("a throwing filter, a throwing provider and a non-object provider are recorded; other triggers still fire", async () => {
+      const source = app.task("contained_source", async () => ({ ok: true }));
+      app.task("bad_filter", async () => 1, {
+        triggers: new TriggerBuilder().onSuccess(source, { callArguments: explodingFilter }),
+      });
+      app.task("bad_provider", async () => 2, {
+        triggers: new TriggerBuilder().onSuccess(source).withArgsFromResult(explodingProvider),
+      });
+      app.task("array_provider", async () => 3, {
+        triggers: new TriggerBuilder().onSuccess(source).withArgsFromResult(arrayProvider),
+      });
+      app.task("healthy", async () => 4, { triggers: new TriggerBuilder().onSuccess(source) });
+      await app.startWorker();
+      await (await source.invoke({})).result();
+      await settle();
+      expect(await successes("healthy")).toHaveLength(1);
+      for (const task of ["bad_filter", "bad_provider", "array_provider"])
+        expect(await runs(task)).toHaveLength(0);
+      const detail = async (task: string) => {
+        const id = (await app.trigger.list({ targetTaskId: task }))[0]!.id;
+        return (await app.trigger.explain(id)).evaluations.map((evaluation) => [
+          evaluation.outcome,
+          evaluation.detail,
+        ]);
+      };
+      expect(await detail("bad_filter")).toEqual([
+        [
+          "errored",
+          expect.stringMatching(
+            /^callArguments \(function explodingFilter#[0-9a-f]{12}\) failed: Error: filter exploded$/,
+          ),
+        ],
+      ]);
+      expect(await detail("bad_provider")).toEqual([
+        [
+          "errored",
+          expect.stringMatching(
+            /^argument provider 0 \(function explodingProvider#[0-9a-f]{12}\) failed: RangeError: provider exploded$/,
+          ),
+        ],
+      ]);
+      expect(await detail("array_provider")).toEqual([
+        [
+          "errored",
+          "argument provider 0 returned an array; an argument provider must return an object of named arguments",
+        ],
+      ]);
     });
-    await app.trigger.resume(ids.big_orders!);
-    await (await order.invoke({ amount: 8, tier: "gold" } as never)).result();
-    await settle();
-    expect(await successes("big_orders")).toHaveLength(2);
+  });
+
+  function isVipLogin(payload: JsonObject): boolean {
+    return payload.vip === true;
+  }
+
+  describe("functions need a worker of their app", () => {
+    it("an evaluation waits (durably, and says so) until a worker of the app connects, then fires once", async () => {
+      app.task("greet_vip", async ({ user }: { user: string }) => `hello ${user}`, {
+        triggers: new TriggerBuilder()
+          .onEvent("login", { payloadFilter: isVipLogin })
+          .withArgsFromCel("{'user': payload.user}"),
+      });
+      await app.register(); // no worker yet
+      await app.trigger.emitEvent("login", { user: "ada", vip: true });
+      await app.trigger.emitEvent("login", { user: "bob", vip: false });
+      const triggerId = (await app.trigger.list({ targetTaskId: "greet_vip" }))[0]!.id;
+      const deferred = async () =>
+        (await app.trigger.explain(triggerId)).evaluations.filter(
+          (evaluation) => evaluation.outcome === "deferred",
+        ).length;
+      await waitFor(async () => (await deferred()) === 2, "two deferred evaluations");
+      expect(await runs("greet_vip")).toHaveLength(0);
+
+      await app.startWorker();
+      await settle();
+      expect((await successes("greet_vip")).map((run) => run.result)).toEqual(["hello ada"]);
+      const outcomes = (await app.trigger.explain(triggerId)).evaluations
+        .map((evaluation) => evaluation.outcome)
+        .sort();
+      expect(outcomes).toEqual(["deferred", "deferred", "filtered_out", "fired"]);
+    });
+  });
+
+  describe("exactly-once firing (SPEC §3.3)", () => {
+    it("re-processing an occurrence never creates a second run", async () => {
+      app.task("once", async () => "once", { triggers: new TriggerBuilder().onEvent("replayed") });
+      await app.startWorker();
+      const eventId = await app.trigger.emitEvent("replayed", { v: 1 });
+      await settle();
+      const occurrence = {
+        kind: "event" as const,
+        id: eventId,
+        at: Date.now(),
+        code: "replayed",
+        payload: { v: 1 },
+      };
+      await server.orchestrator.store.appendOccurrences([occurrence, occurrence]);
+      await settle();
+      expect(await runs("once")).toHaveLength(1);
+      const id = (await app.trigger.list({ targetTaskId: "once" }))[0]!.id;
+      expect((await app.trigger.explain(id)).evaluations.map((evaluation) => evaluation.outcome)).toEqual([
+        "deduplicated",
+        "deduplicated",
+        "fired",
+      ]);
+    });
+  });
+
+  describe("events (SPEC §3.8)", () => {
+    it("an idempotency key makes a repeated emit a no-op returning the first id", async () => {
+      app.task("on_order", async () => 1, { triggers: new TriggerBuilder().onEvent("order.created") });
+      await app.startWorker();
+      const first = await app.trigger.emitEvent("order.created", { id: 1 }, { idempotencyKey: "order-1" });
+      const again = await app.trigger.emitEvent("order.created", { id: 1 }, { idempotencyKey: "order-1" });
+      const other = await app.trigger.emitEvent("order.created", { id: 2 }, { idempotencyKey: "order-2" });
+      expect(again).toBe(first);
+      expect(other).not.toBe(first);
+      await settle();
+      expect(await runs("on_order")).toHaveLength(2);
+    });
+
+    it("replay evaluates stored events against triggers created since, without re-firing the others", async () => {
+      app.task("early", async () => 1, { triggers: new TriggerBuilder().onEvent("audit") });
+      const late = app.task("late", async ({ n }: { n: number }) => n);
+      await app.startWorker();
+      for (const n of [1, 2, 3]) await app.trigger.emitEvent("audit", { n });
+      await settle();
+      const triggerId = await app.trigger.onEvent("audit").withArgsFromCel("{'n': payload.n}").register(late);
+      const response = await app.clients.events.replayEvents({ code: "audit" });
+      expect(response.replayedCount).toBe(3);
+      await settle();
+      expect(await runs("early")).toHaveLength(3);
+      expect((await successes("late")).map((run) => run.result)).toEqual([1, 2, 3]);
+      const events = await app.clients.events.listEvents({ code: "audit" });
+      expect(events.events.map((event) => event.invocationIds.length)).toEqual([2, 2, 2]);
+      expect((await app.trigger.invocationsOf(triggerId)).length).toBe(3);
+    });
+  });
+
+  describe("explainability (SPEC §5)", () => {
+    it("records fired, waiting, filtered out (by which filter) and skipped (paused)", async () => {
+      const order = app.task("explained_order", async ({ amount }: { amount: number }) => amount);
+      app.task("big_orders", async () => 1, {
+        triggers: new TriggerBuilder().onSuccess(order, { callArguments: { tier: "gold" } }),
+      });
+      app.task("order_and_event", async () => 2, {
+        triggers: new TriggerBuilder().onSuccess(order).onEvent("approved"),
+      });
+      await app.startWorker();
+      await (await order.invoke({ amount: 5, tier: "gold" } as never)).result();
+      await (await order.invoke({ amount: 6, tier: "silver" } as never)).result();
+      await settle();
+      const ids = Object.fromEntries(
+        (await app.trigger.list()).map((trigger) => [trigger.targetTaskId, trigger.id]),
+      );
+      const big = await app.trigger.explain(ids.big_orders!);
+      expect(big.evaluations.map((evaluation) => [evaluation.outcome, evaluation.detail])).toEqual([
+        ["filtered_out", 'rejected by callArguments {"tier":"gold"}'],
+        ["fired", "invoked big_orders"],
+      ]);
+      const joined = await app.trigger.explain(ids.order_and_event!);
+      expect(
+        joined.evaluations.map((evaluation) => [evaluation.outcome, evaluation.missingConditions]),
+      ).toEqual([
+        ["waiting", [1]],
+        ["waiting", [1]],
+      ]);
+      await app.trigger.pause(ids.big_orders!);
+      await (await order.invoke({ amount: 7, tier: "gold" } as never)).result();
+      await settle();
+      expect((await app.trigger.explain(ids.big_orders!)).evaluations[0]).toMatchObject({
+        outcome: "skipped",
+        detail: "trigger is paused",
+      });
+      await app.trigger.resume(ids.big_orders!);
+      await (await order.invoke({ amount: 8, tier: "gold" } as never)).result();
+      await settle();
+      expect(await successes("big_orders")).toHaveLength(2);
+    });
   });
 });

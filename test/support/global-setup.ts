@@ -1,4 +1,35 @@
-/** Runs once before the suite: nothing to start globally (each file starts what it needs). */
-export default function setup(): void {
+import type { TestProject } from "vitest/node";
+import { hasRedisServer, type RedisServer, startRedisServer } from "./redis-server.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A Redis for the suites that need one ("" when none: they skip). */
+    redisUrl: string;
+  }
+}
+
+let redis: RedisServer | undefined;
+
+/**
+ * Starts one redis-server for the whole run (tests use unique key prefixes). With
+ * NENC_REQUIRE_REDIS=1 (CI) a missing redis-server fails the run; otherwise the
+ * Redis suites skip, loudly.
+ */
+export async function setup(project: TestProject): Promise<void> {
   process.env.NENC_LOG_LEVEL ??= "silent";
+  if (!hasRedisServer()) {
+    if (process.env.NENC_REQUIRE_REDIS === "1")
+      throw new Error("NENC_REQUIRE_REDIS=1 but redis-server is not on PATH");
+    console.warn(
+      "\n\x1b[33m*** redis-server is not on PATH: the Redis suites are SKIPPED. Install it (apt-get install redis-server) to run them. ***\x1b[0m\n",
+    );
+    project.provide("redisUrl", "");
+    return;
+  }
+  redis = await startRedisServer();
+  project.provide("redisUrl", redis.url);
+}
+
+export async function teardown(): Promise<void> {
+  await redis?.stop();
 }

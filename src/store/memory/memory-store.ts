@@ -574,11 +574,11 @@ export class MemoryStore implements Store {
 
   // ---- cron -------------------------------------------------------------------------
 
-  async getCronSlots(triggerIds: readonly string[]): Promise<Map<string, number>> {
-    const wanted = new Set(triggerIds);
+  async getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>> {
     const slots = new Map<string, number>();
-    for (const [key, slot] of this.cronSlots) {
-      if (wanted.has(key.slice(0, key.lastIndexOf(":")))) slots.set(key, slot);
+    for (const key of conditionKeys) {
+      const slot = this.cronSlots.get(key);
+      if (slot !== undefined) slots.set(key, slot);
     }
     return slots;
   }

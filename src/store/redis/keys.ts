@@ -1,0 +1,126 @@
+/**
+ * The Redis key layout. Every key of one deployment starts with `{prefix}:`: the
+ * braces make the prefix a hash tag, so on Redis Cluster all of a deployment's
+ * keys live in one slot and every multi-key Lua script stays atomic (scripts derive
+ * per-entity keys from the prefix, which is valid because they share the tag).
+ * Several deployments (or test runs) share one Redis with different prefixes.
+ *
+ * | key                          | type   | holds |
+ * |------------------------------|--------|-------|
+ * | tasks                        | hash   | task id → Task JSON |
+ * | triggers                     | hash   | trigger id → Trigger JSON |
+ * | app:<appId>:declared         | set    | the app's declared trigger ids |
+ * | seq                          | string | sequence for ordering invocations and events |
+ * | inv:<id>                     | hash   | one invocation (see codec.ts for fields) |
+ * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
+ * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |
+ * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL) |
+ * | finished                     | zset   | finished invocation ids by sequence (retention) |
+ * | active                       | string | number of unfinished invocations |
+ * | queues                       | set    | task ids whose queue stream exists |
+ * | q:<taskId>                   | stream | work queue of a task (consumer group "dispatch") |
+ * | delayed                      | zset   | RETRY invocation ids by due time |
+ * | worker:<workerId>            | set    | assignment ids the worker holds |
+ * | workers                      | zset   | worker ids by lease deadline |
+ * | occ                          | stream | occurrence log (consumer group "engine"; entries deleted on ack) |
+ * | defer:<appId>                | stream | trigger evaluations waiting for a worker of the app |
+ * | deferred                     | set    | the defer:<appId> streams that exist |
+ * | evt:<id>                     | hash   | event JSON, code, idempotency key |
+ * | evt:<id>:invs                | list   | invocations the event started |
+ * | evts, evts:code:<c>          | zset   | event ids by emission time |
+ * | evtkey:<key>                 | string | idempotency key → event id (TTL) |
+ * | join:<trigger>               | hash   | AND partition → "version|state JSON" |
+ * | joinlru:<trigger>            | zset   | partitions by last update |
+ * | jmark:<trigger>|<occurrence> | string | the join step an occurrence made (TTL) |
+ * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
+ * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
+ * | notices                      | pubsub | change notices for every replica |
+ */
+export class RedisKeys {
+  /** The part every key starts with, e.g. `{nenc}:`. */
+  readonly base: string;
+
+  constructor(prefix: string) {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(prefix)) {
+      throw new Error(`redis key prefix "${prefix}" may use letters, digits and _ . : - only`);
+    }
+    this.base = `{${prefix}}:`;
+  }
+
+  key(...parts: string[]): string {
+    return this.base + parts.join(":");
+  }
+
+  get tasks(): string {
+    return this.key("tasks");
+  }
+  get triggers(): string {
+    return this.key("triggers");
+  }
+  get seq(): string {
+    return this.key("seq");
+  }
+  get invocations(): string {
+    return this.key("invs");
+  }
+  get finished(): string {
+    return this.key("finished");
+  }
+  get active(): string {
+    return this.key("active");
+  }
+  get delayed(): string {
+    return this.key("delayed");
+  }
+  get workers(): string {
+    return this.key("workers");
+  }
+  get occurrences(): string {
+    return this.key("occ");
+  }
+  get events(): string {
+    return this.key("evts");
+  }
+  get cron(): string {
+    return this.key("cron");
+  }
+  get notices(): string {
+    return this.key("notices");
+  }
+  invocation(id: string): string {
+    return this.key("inv", id);
+  }
+  invocationsOfTask(taskId: string): string {
+    return this.key("invs", "task", taskId);
+  }
+  invocationsOfTrigger(triggerId: string): string {
+    return this.key("invs", "trigger", triggerId);
+  }
+  worker(workerId: string): string {
+    return this.key("worker", workerId);
+  }
+  deferred(appId: string): string {
+    return this.key("defer", appId);
+  }
+  event(id: string): string {
+    return this.key("evt", id);
+  }
+  eventsOfCode(code: string): string {
+    return this.key("evts", "code", code);
+  }
+  join(triggerId: string): string {
+    return this.key("join", triggerId);
+  }
+  joinLru(triggerId: string): string {
+    return this.key("joinlru", triggerId);
+  }
+  joinMarker(triggerId: string, occurrenceId: string): string {
+    return this.key("jmark", `${triggerId}|${occurrenceId}`);
+  }
+  evaluations(triggerId: string): string {
+    return this.key("evals", triggerId);
+  }
+  declared(appId: string): string {
+    return this.key("app", appId, "declared");
+  }
+}

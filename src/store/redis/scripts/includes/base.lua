@@ -1,0 +1,85 @@
+-- Helpers shared by every script. Convention: ARGV[1] is the key base of the
+-- deployment (e.g. "{nenc}:"); per-entity keys are derived from it, which is safe
+-- on Redis Cluster because the base is a hash tag (see keys.ts).
+
+-- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>",
+-- "t|<trigger>" trigger changed, "a|<app>" app registered.
+local function notify(P, message)
+  redis.call('PUBLISH', P .. 'notices', message)
+end
+
+-- Appends the occurrence of an invocation's current status to the log.
+local function logStatus(P, invKey, now)
+  local f = redis.call('HMGET', invKey, 'id', 'task', 'status', 'version', 'args', 'attempt', 'result', 'error')
+  local entry = {'k', 's', 'id', f[1] .. '@' .. f[4], 'at', now, 'inv', f[1], 'task', f[2], 'status', f[3],
+    'args', f[5], 'attempt', f[6]}
+  if f[7] then entry[#entry + 1] = 'result'; entry[#entry + 1] = f[7] end
+  if f[8] then entry[#entry + 1] = 'error'; entry[#entry + 1] = f[8] end
+  redis.call('XADD', P .. 'occ', '*', unpack(entry))
+end
+
+-- Moves an invocation to `status`: version + 1, occurrence if watched ("1"), notice.
+local function transition(P, invKey, invId, status, now, watched)
+  redis.call('HINCRBY', invKey, 'version', 1)
+  redis.call('HSET', invKey, 'status', status, 'updated', now)
+  if watched == '1' then logStatus(P, invKey, now) end
+  notify(P, 'i|' .. invId .. '|' .. status)
+end
+
+-- Queues an invocation on its task's stream, creating the stream and its group once.
+local function enqueue(P, taskId, invId)
+  local queue = P .. 'q:' .. taskId
+  if redis.call('SADD', P .. 'queues', taskId) == 1 then
+    pcall(redis.call, 'XGROUP', 'CREATE', queue, 'dispatch', '0', 'MKSTREAM')
+  end
+  redis.call('XADD', queue, '*', 'inv', invId)
+  notify(P, 'w|' .. taskId)
+end
+
+-- Puts one assignment back in its queue if it is still current; returns the invocation id.
+local function releaseAssignment(P, asg, now)
+  local invId = string.match(asg, '^([^/]+)/')
+  if not invId then return false end
+  local invKey = P .. 'inv:' .. invId
+  local cur = redis.call('HMGET', invKey, 'asg', 'task', 'worker')
+  if cur[1] ~= asg then return false end
+  redis.call('SREM', P .. 'worker:' .. cur[3], asg)
+  redis.call('HDEL', invKey, 'asg', 'worker')
+  transition(P, invKey, invId, 'REGISTERED', now, '1')
+  enqueue(P, cur[2], invId)
+  return invId
+end
+
+-- Deletes an invocation and its index entries (retention).
+local function dropInvocation(P, invId)
+  local invKey = P .. 'inv:' .. invId
+  local f = redis.call('HMGET', invKey, 'task', 'trg', 'ikey')
+  redis.call('DEL', invKey)
+  redis.call('ZREM', P .. 'invs', invId)
+  if f[1] then redis.call('ZREM', P .. 'invs:task:' .. f[1], invId) end
+  if f[2] and f[2] ~= '' then redis.call('ZREM', P .. 'invs:trigger:' .. f[2], invId) end
+  if f[3] and f[3] ~= '' and redis.call('GET', P .. 'invkey:' .. f[3]) == invId then
+    redis.call('DEL', P .. 'invkey:' .. f[3])
+  end
+end
+
+-- Deletes an event and its index entries (retention).
+local function dropEvent(P, eventId)
+  local eventKey = P .. 'evt:' .. eventId
+  local f = redis.call('HMGET', eventKey, 'code', 'key')
+  redis.call('DEL', eventKey, eventKey .. ':invs')
+  redis.call('ZREM', P .. 'evts', eventId)
+  if f[1] then redis.call('ZREM', P .. 'evts:code:' .. f[1], eventId) end
+  if f[2] and f[2] ~= '' and redis.call('GET', P .. 'evtkey:' .. f[2]) == eventId then
+    redis.call('DEL', P .. 'evtkey:' .. f[2])
+  end
+end
+
+-- Deletes a trigger's definition and everything kept for it.
+local function dropTrigger(P, triggerId)
+  redis.call('HDEL', P .. 'triggers', triggerId)
+  redis.call('HDEL', P .. 'paused', triggerId)
+  redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
+  for i = 0, 31 do redis.call('HDEL', P .. 'cron', triggerId .. ':' .. i) end
+  notify(P, 't|' .. triggerId)
+end

@@ -1,0 +1,393 @@
+/**
+ * The Store contract: one suite, run on every implementation (memory and Redis).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Evaluation } from "../../src/domain/evaluation.js";
+import type { InvocationStatus, NewInvocation } from "../../src/domain/invocation.js";
+import type { JoinState, JoinStep } from "../../src/domain/join.js";
+import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
+import { NO_RETRY } from "../../src/domain/task.js";
+import type { Trigger } from "../../src/domain/trigger.js";
+import type { StatusWatch, Store, StoreNotice } from "../../src/store/store.js";
+import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { waitFor } from "../support/wait.js";
+
+const watchNone: StatusWatch = { watches: () => false };
+const never = new AbortController().signal;
+
+function newInvocation(id: string, taskId = "task", at = 1000): NewInvocation {
+  return { id, taskId, appId: "app", arguments: { n: id }, createdAt: at };
+}
+
+function trigger(id: string, overrides: Partial<Trigger> = {}): Trigger {
+  return {
+    id,
+    targetTaskId: "task",
+    appId: "app",
+    conditions: [{ kind: "event", code: "e" }],
+    logic: "and",
+    providers: [],
+    join: { withinMs: 0, correlationKey: "", maxPending: 0 },
+    origin: "runtime",
+    paused: false,
+    createdAt: 1,
+    ...overrides,
+  };
+}
+
+async function drainOccurrences(store: Store): Promise<Occurrence[]> {
+  const read = await store.readOccurrences("c1", 1000, 50, never);
+  await store.ackOccurrences(read.map((item) => item.ref));
+  return read.map((item) => item.occurrence);
+}
+
+describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
+  let store: Store;
+
+  beforeEach(async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    store = await createStore(kind, {
+      retention: { maxFinishedInvocations: 5, maxEvents: 4, evaluationsPerTrigger: 3 },
+    });
+    await store.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+  });
+
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it("creates, dedupes by idempotency key, lists newest first with stable pages", async () => {
+    for (const id of ["i1", "i2", "i3"])
+      await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const first = await store.createInvocation(newInvocation("i4"), {
+      idempotencyKey: "k",
+      watch: watchNone,
+    });
+    const again = await store.createInvocation(newInvocation("i5"), {
+      idempotencyKey: "k",
+      watch: watchNone,
+    });
+    expect([first.created, again.created, again.invocation.id]).toEqual([true, false, "i4"]);
+    expect(await store.getInvocation("i4")).toMatchObject({
+      id: "i4",
+      status: "REGISTERED",
+      attempt: 1,
+      arguments: { n: "i4" },
+    });
+    const page1 = await store.listInvocations({ taskId: "task", limit: 3 });
+    expect(page1.items.map((i) => i.id)).toEqual(["i4", "i3", "i2"]);
+    await store.createInvocation(newInvocation("i6"), { watch: watchNone });
+    const page2 = await store.listInvocations({
+      taskId: "task",
+      limit: 3,
+      pageToken: page1.nextPageToken as string,
+    });
+    expect(page2).toEqual({ items: [expect.objectContaining({ id: "i1" })] });
+    expect((await store.listInvocations({ limit: 10, status: "REGISTERED" })).items).toHaveLength(5);
+    expect(await store.getInvocation("nope")).toBeUndefined();
+  });
+
+  it("fires once per firing key and records the event provenance", async () => {
+    await store.appendEvent({ id: "ev1", code: "e", payload: {}, emittedAt: 1000, invocationIds: [] });
+    const provenance = {
+      triggerId: "trg_a",
+      occurrenceIds: ["ev1"],
+      sourceInvocationIds: [],
+      eventIds: ["ev1"],
+    };
+    const firing = {
+      invocation: { ...newInvocation("f1"), provenance },
+      firingKey: "trg_a|ev1",
+      eventIds: ["ev1"],
+    };
+    const once = await store.fire(firing, watchNone);
+    const twice = await store.fire({ ...firing, invocation: { ...firing.invocation, id: "f2" } }, watchNone);
+    expect([once.created, twice.created, twice.invocation.id]).toEqual([true, false, "f1"]);
+    expect((await store.getEvent("ev1"))?.invocationIds).toEqual(["f1"]);
+    expect((await store.listInvocations({ triggerId: "trg_a", limit: 10 })).items.map((i) => i.id)).toEqual([
+      "f1",
+    ]);
+    expect((await store.getInvocation("f1"))?.provenance).toEqual(provenance);
+  });
+
+  it("assigns work oldest first, runs the lifecycle, and refuses stale assignments", async () => {
+    for (const id of ["a", "b", "c"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const claimed = await store.claimWork("w1", ["task"], 2, 2000, watchNone);
+    expect(claimed.map((a) => [a.invocationId, a.taskId, a.attempt, a.arguments])).toEqual([
+      ["a", "task", 1, { n: "a" }],
+      ["b", "task", 1, { n: "b" }],
+    ]);
+    const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
+    expect(await store.getAssignment(a.assignmentId)).toEqual(a);
+    expect((await store.markStarted(a.assignmentId, 2001, watchNone))?.status).toBe("RUNNING");
+    const done = await store.finishAttempt(
+      a.assignmentId,
+      { status: "SUCCESS", result: { ok: 1 } },
+      2002,
+      watchNone,
+    );
+    expect(done).toMatchObject({ id: "a", status: "SUCCESS", result: { ok: 1 } });
+    expect(done?.assignment).toBeUndefined();
+    expect(
+      await store.finishAttempt(a.assignmentId, { status: "SUCCESS", result: 2 }, 2003, watchNone),
+    ).toBeUndefined();
+    expect(await store.markStarted(a.assignmentId, 2003, watchNone)).toBeUndefined();
+
+    const released = await store.releaseWorker("w1", 2004, watchNone);
+    expect(released.map((i) => [i.id, i.status])).toEqual([["b", "REGISTERED"]]);
+    expect(
+      await store.finishAttempt(b.assignmentId, { status: "SUCCESS", result: 1 }, 2005, watchNone),
+    ).toBeUndefined();
+    const next = await store.claimWork("w2", ["task"], 5, 2006, watchNone);
+    expect(next.map((x) => x.invocationId).sort()).toEqual(["b", "c"]);
+    expect((await store.stats()).activeInvocations).toBe(2);
+  });
+
+  it("releases the work of workers whose lease ended, and only theirs", async () => {
+    await store.createInvocation(newInvocation("x"), { watch: watchNone });
+    await store.createInvocation(newInvocation("y"), { watch: watchNone });
+    await store.renewWorkerLease("dead", 1000);
+    await store.renewWorkerLease("alive", 9000);
+    await store.claimWork("dead", ["task"], 1, 500, watchNone);
+    await store.claimWork("alive", ["task"], 1, 500, watchNone);
+    const released = await store.releaseExpiredWorkers(5000, watchNone);
+    expect(released.map((i) => i.id)).toEqual(["x"]);
+    expect((await store.getInvocation("y"))?.status).toBe("PENDING");
+  });
+
+  it("retries after the backoff with the next attempt number", async () => {
+    await store.createInvocation(newInvocation("r"), { watch: watchNone });
+    const [first] = await store.claimWork("w", ["task"], 1, 100, watchNone);
+    const error = { type: "E", message: "m", chain: ["E"], stack: "" };
+    expect(
+      (
+        await store.finishAttempt(
+          first!.assignmentId,
+          { status: "RETRY", error, retryAt: 600 },
+          200,
+          watchNone,
+        )
+      )?.status,
+    ).toBe("RETRY");
+    expect(await store.nextRetryAt()).toBe(600);
+    await store.announceDueRetries(500);
+    expect(await store.claimWork("w", ["task"], 1, 500, watchNone)).toEqual([]);
+    await store.announceDueRetries(600);
+    const [second] = await store.claimWork("w", ["task"], 1, 600, watchNone);
+    expect(second?.attempt).toBe(2);
+    expect(await store.nextRetryAt()).toBeUndefined();
+  });
+
+  it("logs watched transitions once, with their data, and hands each occurrence out once", async () => {
+    const watch: StatusWatch = {
+      watches: (_task, status) => status === "SUCCESS" || status === "REGISTERED",
+    };
+    await store.createInvocation(newInvocation("o"), { watch });
+    const [assignment] = await store.claimWork("w", ["task"], 1, 1, watch);
+    await store.markStarted(assignment!.assignmentId, 2, watch);
+    await store.finishAttempt(assignment!.assignmentId, { status: "SUCCESS", result: [1, "two"] }, 3, watch);
+    const read = await store.readOccurrences("c1", 100, 50, never);
+    expect(read.map((item) => item.occurrence)).toEqual([
+      {
+        kind: "status",
+        id: "o@1",
+        at: 1000,
+        invocationId: "o",
+        taskId: "task",
+        status: "REGISTERED",
+        arguments: { n: "o" },
+        attempt: 1,
+      },
+      {
+        kind: "status",
+        id: "o@4",
+        at: 3,
+        invocationId: "o",
+        taskId: "task",
+        status: "SUCCESS",
+        arguments: { n: "o" },
+        attempt: 1,
+        result: [1, "two"],
+      },
+    ]);
+    expect(await store.readOccurrences("c2", 100, 20, never)).toEqual([]);
+    await store.ackOccurrences(read.map((item) => item.ref));
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
+  });
+
+  it("stores events durably, dedupes by key, lists by code and time, and keeps only the newest", async () => {
+    const emit = (id: string, code: string, at: number, key?: string) =>
+      store.appendEvent({
+        id,
+        code,
+        payload: { id },
+        emittedAt: at,
+        ...(key ? { idempotencyKey: key } : {}),
+        invocationIds: [],
+      });
+    expect((await emit("e1", "a", 1000, "k1")).duplicate).toBe(false);
+    expect(await emit("e2", "a", 1000, "k1")).toMatchObject({ duplicate: true, event: { id: "e1" } });
+    await emit("e3", "b", 1001);
+    await emit("e4", "a", 1002);
+    await emit("e5", "a", 1003);
+    expect((await drainOccurrences(store)).map((o) => o.id)).toEqual(["e1", "e3", "e4", "e5"]);
+    const page = await store.listEvents({ code: "a", limit: 2 });
+    expect(page.items.map((e) => e.id)).toEqual(["e1", "e4"]);
+    const rest = await store.listEvents({ code: "a", limit: 2, pageToken: page.nextPageToken as string });
+    expect(rest).toEqual({ items: [expect.objectContaining({ id: "e5", payload: { id: "e5" } })] });
+    expect((await store.listEvents({ since: 1001, until: 1003, limit: 10 })).items.map((e) => e.id)).toEqual([
+      "e3",
+      "e4",
+    ]);
+    await emit("e6", "a", 1004);
+    expect((await store.listEvents({ limit: 10 })).items.map((e) => e.id)).toEqual(["e3", "e4", "e5", "e6"]);
+    expect(await store.getEvent("e1")).toBeUndefined();
+  });
+
+  it("joins: applies each occurrence once, evicts the least recent partitions, deletes with the trigger", async () => {
+    await store.createTrigger(trigger("trg_j"));
+    const stepTo =
+      (entries: number): ((state: JoinState) => JoinStep) =>
+      (state) => ({
+        state: {
+          entries: [
+            ...state.entries,
+            ...Array.from({ length: entries }, (_, i) => ({
+              group: 0,
+              key: `k${i}`,
+              firstAt: i,
+              satisfied: {},
+            })),
+          ],
+        },
+        outcome: { kind: "waiting", missing: [1] },
+        expired: [],
+      });
+    const first = await store.updateJoin("trg_j", "p1", "occ1", stepTo(1), 2);
+    expect([first.replayed, first.evicted]).toEqual([false, []]);
+    const replay = await store.updateJoin(
+      "trg_j",
+      "p1",
+      "occ1",
+      () => {
+        throw new Error("must not run twice");
+      },
+      2,
+    );
+    expect(replay.replayed).toBe(true);
+    expect(replay.step.outcome).toEqual({ kind: "waiting", missing: [1] });
+    await store.updateJoin("trg_j", "p2", "occ2", stepTo(1), 2);
+    await store.updateJoin("trg_j", "p1", "occ3", stepTo(1), 2);
+    const evicting = await store.updateJoin("trg_j", "p3", "occ4", stepTo(1), 2);
+    expect(evicting.evicted.map((state) => state.entries.length)).toEqual([1]);
+    const states = await store.listJoinStates("trg_j");
+    expect(states.map((s) => [s.partition, s.state.entries.length]).sort()).toEqual([
+      ["p1", 2],
+      ["p3", 1],
+    ]);
+    await store.deleteTrigger("trg_j");
+    expect(await store.listJoinStates("trg_j")).toEqual([]);
+  });
+
+  it("cron: a slot claim succeeds once and logs its occurrences; a stale claim fails", async () => {
+    await store.createTrigger(trigger("trg_c"));
+    const occurrence: CronOccurrence = {
+      kind: "cron",
+      id: "cron:trg_c:0:60000",
+      at: 60001,
+      triggerId: "trg_c",
+      conditionIndex: 0,
+      scheduledTime: 60000,
+    };
+    const claim = {
+      triggerId: "trg_c",
+      conditionIndex: 0,
+      expected: undefined,
+      next: 60000,
+      occurrences: [occurrence],
+    };
+    expect(await store.advanceCron([claim, claim])).toEqual([true, false]);
+    expect(await store.getCronSlots(["trg_c:0", "trg_c:1"])).toEqual(new Map([["trg_c:0", 60000]]));
+    expect(await store.advanceCron([{ ...claim, expected: 60000, next: 120000, occurrences: [] }])).toEqual([
+      true,
+    ]);
+    expect(await store.advanceCron([{ ...claim, triggerId: "trg_gone" }])).toEqual([false]);
+    expect(await drainOccurrences(store)).toEqual([occurrence]);
+  });
+
+  it("registration replaces declared triggers and keeps runtime ones; pause; bounded history", async () => {
+    const declared = trigger("trg_d1", { origin: "declared" });
+    await store.registerApp({
+      appId: "app",
+      tasks: [],
+      triggers: [declared, trigger("trg_d2", { origin: "declared" })],
+    });
+    await store.createTrigger(trigger("trg_rt"));
+    expect((await store.createTrigger(trigger("trg_rt", { createdAt: 99 }))).created).toBe(false);
+    const { removedTriggerIds } = await store.registerApp({ appId: "app", tasks: [], triggers: [declared] });
+    expect(removedTriggerIds).toEqual(["trg_d2"]);
+    expect((await store.listTriggers()).map((t) => t.id).sort()).toEqual(["trg_d1", "trg_rt"]);
+    expect((await store.setTriggerPaused("trg_rt", true))?.paused).toBe(true);
+    expect((await store.getTrigger("trg_rt"))?.paused).toBe(true);
+    expect(await store.setTriggerPaused("nope", true)).toBeUndefined();
+    const evaluation = (n: number): Evaluation => ({
+      triggerId: "trg_rt",
+      at: n,
+      occurrenceId: `o${n}`,
+      outcome: "fired",
+      detail: "",
+    });
+    await store.recordEvaluations([1, 2, 3, 4].map(evaluation));
+    expect((await store.listEvaluations("trg_rt", 10)).map((e) => e.at)).toEqual([4, 3, 2]);
+    expect(await store.deleteTrigger("trg_rt")).toBe(true);
+    expect(await store.deleteTrigger("trg_rt")).toBe(false);
+    await store.recordEvaluations([evaluation(5)]);
+    expect(await store.listEvaluations("trg_rt", 10)).toEqual([]);
+  });
+
+  it("keeps a bounded number of finished invocations", async () => {
+    for (let i = 0; i < 9; i++) {
+      await store.createInvocation(newInvocation(`z${i}`), { watch: watchNone });
+      const [assignment] = await store.claimWork("w", ["task"], 1, i, watchNone);
+      await store.finishAttempt(assignment!.assignmentId, { status: "SUCCESS", result: i }, i, watchNone);
+    }
+    const kept = (await store.listInvocations({ taskId: "task", limit: 100 })).items.map((i) => i.id);
+    expect(kept.length).toBeLessThanOrEqual(6);
+    expect(kept.length).toBeGreaterThanOrEqual(5);
+    expect(kept[0]).toBe("z8");
+    expect(await store.getInvocation("z0")).toBeUndefined();
+  });
+
+  it("defers evaluations per app and hands each out once", async () => {
+    const occurrence: Occurrence = { kind: "event", id: "ev", at: 1, code: "c", payload: {} };
+    await store.deferEvaluation("app-a", "trg_1", occurrence);
+    await store.deferEvaluation("app-b", "trg_2", occurrence);
+    expect(await store.readDeferred(["app-c"], "c1", 10, 20, never)).toEqual([]);
+    const items = await store.readDeferred(["app-a"], "c1", 10, 50, never);
+    expect(items.map((item) => [item.appId, item.triggerId, item.occurrence])).toEqual([
+      ["app-a", "trg_1", occurrence],
+    ]);
+    await store.ackDeferred(items);
+    expect(await store.readDeferred(["app-a"], "c2", 10, 20, never)).toEqual([]);
+  });
+
+  it("notifies subscribers of work, invocation and trigger changes", async () => {
+    const notices: StoreNotice[] = [];
+    const unsubscribe = store.subscribe((notice) => notices.push(notice));
+    await store.createInvocation(newInvocation("n1"), { watch: watchNone });
+    await store.createTrigger(trigger("trg_n"));
+    await waitFor(() => notices.length >= 3, "three notices");
+    expect(notices).toEqual(
+      expect.arrayContaining([
+        { type: "work", taskId: "task" },
+        { type: "invocation", invocationId: "n1", status: "REGISTERED" as InvocationStatus },
+        { type: "trigger", triggerId: "trg_n" },
+      ]),
+    );
+    unsubscribe();
+  });
+});

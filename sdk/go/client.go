@@ -2,6 +2,7 @@ package nenc
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -101,10 +102,12 @@ func parseURL(raw string) (target string, secure bool, err error) {
 func checkHealth(ctx context.Context, conn *grpc.ClientConn, url string) error {
 	res, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil {
-		if e, ok := fromRPC(err).(*Error); ok {
-			return &Error{Code: e.Code, Message: "no orchestrator answers at " + url + ": " + e.Message}
+		if ended := contextEnded(ctx, err); ended != nil {
+			return fmt.Errorf("nenc: no orchestrator answered at %s: %w", url, ended)
 		}
-		return err
+		e := rpcError(err)
+		e.Message = "no orchestrator answers at " + url + ": " + e.Message
+		return e
 	}
 	if res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		return &Error{Code: codes.Unavailable, Message: "the orchestrator at " + url + " is " + res.GetStatus().String()}
@@ -153,7 +156,7 @@ func (c *Client) EmitEvent(ctx context.Context, code string, payload map[string]
 		IdempotencyKey: collect(opts).idempotencyKey,
 	})
 	if err != nil {
-		return "", fromRPC(err)
+		return "", fromRPC(ctx, err)
 	}
 	return res.GetEventId(), nil
 }
@@ -172,7 +175,7 @@ func (c *Client) Invoke(ctx context.Context, taskID string, args map[string]any,
 		IdempotencyKey: collect(opts).idempotencyKey,
 	})
 	if err != nil {
-		return nil, fromRPC(err)
+		return nil, fromRPC(ctx, err)
 	}
 	return c.Invocation(res.GetInvocation().GetId()), nil
 }
@@ -225,7 +228,7 @@ func (c *Client) ListInvocations(ctx context.Context, filter InvocationFilter) (
 			PageToken: token,
 		})
 		if err != nil {
-			return nil, fromRPC(err)
+			return nil, fromRPC(ctx, err)
 		}
 		for _, p := range res.GetInvocations() {
 			if len(out) < limit {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -64,13 +65,13 @@ func TestFromRPCMapsCodes(t *testing.T) {
 		{codes.InvalidArgument, ErrInvalidArgument, "INVALID_ARGUMENT"},
 		{codes.NotFound, ErrNotFound, "NOT_FOUND"},
 		{codes.Unavailable, ErrUnavailable, "UNAVAILABLE"},
-		{codes.Canceled, context.Canceled, "CANCELED"},
-		{codes.DeadlineExceeded, context.DeadlineExceeded, "DEADLINE_EXCEEDED"},
+		{codes.Canceled, nil, "CANCELED"},
+		{codes.DeadlineExceeded, nil, "DEADLINE_EXCEEDED"},
 		{codes.ResourceExhausted, nil, "RESOURCE_EXHAUSTED"},
 		{codes.Internal, nil, "INTERNAL"},
 	}
 	for _, c := range cases {
-		err := fromRPC(status.Error(c.code, "the message"))
+		err := fromRPC(t.Context(), status.Error(c.code, "the message"))
 		var rpcErr *Error
 		if !errors.As(err, &rpcErr) || rpcErr.Code != c.code || rpcErr.Message != "the message" {
 			t.Errorf("fromRPC(%v) = %#v", c.code, err)
@@ -86,8 +87,21 @@ func TestFromRPCMapsCodes(t *testing.T) {
 			t.Errorf("status.Code(fromRPC(%v)) = %v", c.code, status.Code(err))
 		}
 	}
-	if err := fromRPC(io.EOF); err != io.EOF {
-		t.Errorf("fromRPC(io.EOF) = %v, want io.EOF unchanged", err)
+	if err := fromRPC(t.Context(), io.EOF); err.Error() != "nenc: UNKNOWN: EOF" {
+		t.Errorf("fromRPC(io.EOF) = %v, want an UNKNOWN *Error", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := fromRPC(ctx, status.Error(codes.Canceled, "context canceled"))
+	if !errors.Is(err, context.Canceled) || err.Error() != "nenc: context canceled" {
+		t.Errorf("fromRPC after cancel = %v, want it to wrap context.Canceled", err)
+	}
+	// The server's DEADLINE_EXCEEDED may come a moment before ctx expires.
+	ctx, cancel = context.WithTimeout(t.Context(), time.Hour)
+	defer cancel()
+	err = fromRPC(ctx, status.Error(codes.DeadlineExceeded, "deadline exceeded"))
+	if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "nenc: context deadline exceeded" {
+		t.Errorf("fromRPC(DEADLINE_EXCEEDED) with a deadline = %v, want it to wrap context.DeadlineExceeded", err)
 	}
 }
 

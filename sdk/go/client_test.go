@@ -358,3 +358,18 @@ func TestEventTriggersTypeScriptTask(t *testing.T) {
 		t.Errorf("ListInvocations(trigger %s, SUCCESS) misses %s", info.Provenance.TriggerID, info.ID)
 	}
 }
+
+func TestClosedClientIsNotAContextError(t *testing.T) {
+	client, err := nenc.Dial(t.Context(), orchestratorURL)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if err := client.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err = client.EmitEvent(t.Context(), "go.test.closed", nil)
+	var rpcErr *nenc.Error
+	if !errors.As(err, &rpcErr) || rpcErr.Code != codes.Canceled || errors.Is(err, context.Canceled) {
+		t.Errorf("EmitEvent after Close = %#v, want a CANCELED *nenc.Error that is not context.Canceled", err)
+	}
+}

@@ -30,8 +30,8 @@ var (
 // the server's message, which names the offending field and the fix.
 //
 // Error unwraps to [ErrInvalidArgument], [ErrNotFound] or [ErrUnavailable] for
-// those codes, and to [context.Canceled] or [context.DeadlineExceeded] when the
-// caller's context ended the request.
+// those codes. When the caller's context ends a request, the error returned is
+// not an Error but wraps ctx.Err(), so errors.Is(err, context.Canceled) works.
 type Error struct {
 	Code    codes.Code
 	Message string
@@ -51,10 +51,6 @@ func (e *Error) Unwrap() error {
 		return ErrNotFound
 	case codes.Unavailable:
 		return ErrUnavailable
-	case codes.Canceled:
-		return context.Canceled
-	case codes.DeadlineExceeded:
-		return context.DeadlineExceeded
 	default:
 		return nil
 	}
@@ -101,12 +97,30 @@ func (e *TaskFailedError) Error() string {
 		e.TaskID, e.InvocationID, e.Type, e.Message)
 }
 
-// fromRPC turns an error of a generated stub into an [*Error].
-func fromRPC(err error) error {
-	s, ok := status.FromError(err)
-	if !ok {
-		return err
+// fromRPC turns an error of a generated stub into an [*Error], or into an
+// error wrapping ctx.Err() when the caller's context ended the request.
+func fromRPC(ctx context.Context, err error) error {
+	if ended := contextEnded(ctx, err); ended != nil {
+		return fmt.Errorf("nenc: %w", ended)
 	}
+	return rpcError(err)
+}
+
+// contextEnded returns the context error that ended a failed request, or nil.
+// The server gives up at the deadline grpc-go sent it, so its DEADLINE_EXCEEDED
+// can arrive a moment before ctx itself expires.
+func contextEnded(ctx context.Context, err error) error {
+	if ended := ctx.Err(); ended != nil {
+		return ended
+	}
+	if _, ok := ctx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func rpcError(err error) *Error {
+	s := status.Convert(err)
 	return &Error{Code: s.Code(), Message: s.Message()}
 }
 

@@ -126,7 +126,7 @@ type Invocation struct {
 func (inv *Invocation) Get(ctx context.Context) (*InvocationInfo, error) {
 	res, err := inv.client.invocations.GetInvocation(ctx, &nencv1.GetInvocationRequest{Id: inv.ID})
 	if err != nil {
-		return nil, fromRPC(err)
+		return nil, fromRPC(ctx, err)
 	}
 	return invocationInfo(res.GetInvocation()), nil
 }
@@ -176,10 +176,10 @@ func (inv *Invocation) wait(ctx context.Context) (*nencv1.Invocation, error) {
 		res, err := inv.client.invocations.AwaitInvocation(ctx,
 			&nencv1.AwaitInvocationRequest{Id: inv.ID, TimeoutMs: awaitSliceMs})
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("nenc: waiting for invocation %s: %w", inv.ID, ctx.Err())
+			if ended := contextEnded(ctx, err); ended != nil {
+				return nil, fmt.Errorf("nenc: waiting for invocation %s: %w", inv.ID, ended)
 			}
-			return nil, fromRPC(err)
+			return nil, rpcError(err)
 		}
 		if !res.GetDone() {
 			continue

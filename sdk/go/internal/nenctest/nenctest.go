@@ -42,7 +42,8 @@ func Start(workerScript string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	server, match, err := start("orchestrator", root, []string{"NENC_LOG_LEVEL=warn"}, listening,
+	// An empty NENC_REDIS_URL keeps a developer's Redis out of the tests.
+	server, match, err := start("orchestrator", root, []string{"NENC_LOG_LEVEL=warn", "NENC_REDIS_URL="}, listening,
 		"node", "bin/nenc.js", "serve", "--port", "0")
 	if err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	}
 	conn, err := grpc.NewClient(target, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, o.grpc...)...)
 	if err != nil {
-		return nil, invalid("url", err.Error())
+		return nil, fmt.Errorf("nenc: dial %s: %w", url, err)
 	}
 	if err := checkHealth(ctx, conn, url); err != nil {
 		_ = conn.Close()

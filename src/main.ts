@@ -17,6 +17,8 @@ export interface NencServerOptions {
   redisUrl?: string;
   /** Key prefix in Redis (default "nenc"). */
   redisPrefix?: string;
+  /** Occurrences a crashed replica held are taken over after this long (default 30 s). */
+  redisReclaimAfterMs?: number;
   retention?: Partial<RetentionOptions>;
   logger?: Logger;
   orchestrator?: Partial<Omit<OrchestratorOptions, "logger">>;
@@ -46,6 +48,9 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
       ? await RedisStore.connect({
           url: options.redisUrl,
           ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
+          ...(options.redisReclaimAfterMs === undefined
+            ? {}
+            : { reclaimAfterMs: options.redisReclaimAfterMs }),
           ...(options.retention ? { retention: options.retention } : {}),
         })
       : new MemoryStore(options.retention));

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { createJsonLogger } from "../logging.js";
 import { startNencServer } from "../main.js";
+import { readEnvironment } from "./config.js";
 
 /** `nenc serve`: runs until SIGTERM or SIGINT, then drains and exits. */
 export async function serve(argv: string[]): Promise<void> {
@@ -17,10 +18,14 @@ export async function serve(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: "${values.port}" is not a port number`);
   const logger = createJsonLogger();
+  const config = readEnvironment();
   const server = await startNencServer({
     port,
     host: values.host,
     logger,
+    orchestrator: config.orchestrator,
+    retention: config.retention,
+    ...(config.reclaimAfterMs === undefined ? {} : { redisReclaimAfterMs: config.reclaimAfterMs }),
     ...(values.redis ? { redisUrl: values.redis } : {}),
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   });

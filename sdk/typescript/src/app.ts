@@ -105,6 +105,11 @@ export class Nenc {
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
   }
 
+  /** A handle on an existing invocation, by id (e.g. one created by another process). */
+  invocation<R = unknown>(invocationId: string, taskId = ""): Invocation<R> {
+    return new Invocation<R>(invocationId, taskId, this.clients);
+  }
+
   /** Invocations, newest first (one page of at most `limit`, default 100, max 1000). */
   async listInvocations(
     filter: { taskId?: string; status?: InvocationStatus; triggerId?: string; limit?: number } = {},

@@ -1,0 +1,52 @@
+import type { OrchestratorOptions } from "../engine/orchestrator.js";
+import type { RetentionOptions } from "../store/retention.js";
+
+/**
+ * Tuning knobs read from the environment (all optional; defaults in the README):
+ * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
+ * NENC_CRON_GRACE_MS, NENC_RECLAIM_AFTER_MS, NENC_RETENTION_INVOCATIONS,
+ * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS.
+ */
+export interface EnvironmentConfig {
+  orchestrator: Partial<OrchestratorOptions>;
+  retention: Partial<RetentionOptions>;
+  reclaimAfterMs?: number;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+  const number = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${name}: "${raw}" is not a non-negative number`);
+    return value;
+  };
+  const pick = <K extends string>(entries: Array<[K, string]>) => {
+    const out: Partial<Record<K, number>> = {};
+    for (const [key, name] of entries) {
+      const value = number(name);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+  const reclaimAfterMs = number("NENC_RECLAIM_AFTER_MS");
+  return {
+    orchestrator: pick<
+      "leaseMs" | "heartbeatIntervalMs" | "drainTimeoutMs" | "maxPayloadBytes" | "cronGraceMs"
+    >([
+      ["leaseMs", "NENC_LEASE_MS"],
+      ["heartbeatIntervalMs", "NENC_HEARTBEAT_MS"],
+      ["drainTimeoutMs", "NENC_DRAIN_TIMEOUT_MS"],
+      ["maxPayloadBytes", "NENC_MAX_PAYLOAD_BYTES"],
+      ["cronGraceMs", "NENC_CRON_GRACE_MS"],
+    ]),
+    retention: pick<keyof RetentionOptions>([
+      ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],
+      ["maxEvents", "NENC_RETENTION_EVENTS"],
+      ["eventRetentionMs", "NENC_RETENTION_EVENT_MS"],
+      ["evaluationsPerTrigger", "NENC_RETENTION_EVALUATIONS"],
+    ]),
+    ...(reclaimAfterMs === undefined ? {} : { reclaimAfterMs }),
+  };
+}

@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { waitFor } from "./wait.js";
+
+/** An orchestrator process (`nenc serve --redis`) for multi-replica and crash tests. */
+export interface Replica {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** SIGKILL, no goodbye. */
+  kill(): Promise<void>;
+  /** SIGTERM: drains, then exits. */
+  stop(): Promise<void>;
+}
+
+/** Starts `nenc serve --port 0 --redis <url>`; env tunes it (NENC_LEASE_MS, NENC_RECLAIM_AFTER_MS, ...). */
+export async function startReplica(
+  redisUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<Replica> {
+  const child = spawn(
+    process.execPath,
+    ["bin/nenc.js", "serve", "--port", "0", "--redis", redisUrl, "--redis-prefix", prefix],
+    {
+      env: { ...process.env, NENC_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
+  const line = await waitFor(() => lines.find((l) => l.includes("listening")), "a replica to listen", 30_000);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: (line.match(/http:\/\/\S+/) as RegExpMatchArray)[0],
+    child,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -28,7 +28,8 @@ type InvokeRequest struct {
 	// The task's named arguments: a JSON object; absent = {}. Typed as Value so that
 	// a non-object is answered with a clear INVALID_ARGUMENT, not a decoding error.
 	Arguments *structpb.Value `protobuf:"bytes,2,opt,name=arguments,proto3" json:"arguments,omitempty"`
-	// A repeated Invoke with the same key returns the first invocation.
+	// A repeated Invoke of the same task with the same key returns the first
+	// invocation (while it is retained). Keys are scoped to the task.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

@@ -34,7 +34,8 @@ export type InvokeRequest = Message<"nenc.v1.InvokeRequest"> & {
   arguments?: Value | undefined;
 
   /**
-   * A repeated Invoke with the same key returns the first invocation.
+   * A repeated Invoke of the same task with the same key returns the first
+   * invocation (while it is retained). Keys are scoped to the task.
    *
    * @generated from field: string idempotency_key = 3;
    */

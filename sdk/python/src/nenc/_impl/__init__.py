@@ -1,0 +1,1 @@
+"""Private: the gRPC channel, request building, proto <-> Python conversion, error mapping."""

@@ -1,0 +1,165 @@
+"""One gRPC channel to the orchestrator and typed calls over the generated stubs.
+
+The generated ``*_pb2_grpc`` modules are untyped; every call goes through
+:func:`_unary`, which checks the response type and turns ``grpc.RpcError`` into
+the SDK's typed errors, so nothing above this module sees gRPC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar, cast
+from urllib.parse import urlsplit
+
+import grpc
+from google.protobuf.message import Message
+
+from nenc._impl.errors import error_from_rpc
+from nenc.v1 import app_service_pb2 as app_pb
+from nenc.v1 import (
+    app_service_pb2_grpc,
+    event_service_pb2_grpc,
+    invocation_service_pb2_grpc,
+    trigger_service_pb2_grpc,
+    worker_service_pb2_grpc,
+)
+from nenc.v1 import event_service_pb2 as event_pb
+from nenc.v1 import invocation_service_pb2 as invocation_pb
+from nenc.v1 import trigger_service_pb2 as trigger_pb
+from nenc.v1 import worker_service_pb2 as worker_pb
+
+_Response = TypeVar("_Response", bound=Message)
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class _CallIterator(Protocol):
+    """What grpc returns for a bidirectional call."""
+
+    def __iter__(self) -> Iterator[worker_pb.ConnectResponse]: ...
+
+    def cancel(self) -> bool: ...
+
+
+class WorkerStream:
+    """The response side of WorkerService/Connect; errors surface as NencError."""
+
+    def __init__(self, call: _CallIterator, target: str) -> None:
+        self._call = call
+        self._target = target
+
+    def __iter__(self) -> Iterator[worker_pb.ConnectResponse]:
+        try:
+            yield from self._call
+        except grpc.RpcError as error:
+            raise error_from_rpc(error, self._target) from None
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+
+def parse_url(url: str) -> tuple[str, bool]:
+    """``http://host:port`` (or ``host:port``) as a gRPC target and whether it uses TLS."""
+    raw = url.strip()
+    parts = urlsplit(raw if "://" in raw else f"http://{raw}")
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f'url: "{url}" must start with http:// or https://')
+    if not parts.hostname:
+        raise ValueError(f'url: "{url}" has no host; expected e.g. http://127.0.0.1:7070')
+    if parts.path not in ("", "/") or parts.query:
+        raise ValueError(f'url: "{url}" has a path; the orchestrator serves at the root, e.g. http://host:7070')
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port}", secure
+
+
+class Clients:
+    """Typed calls of every nenc service over one channel."""
+
+    def __init__(self, url: str) -> None:
+        self.target, secure = parse_url(url)
+        self._channel = (
+            grpc.secure_channel(self.target, grpc.ssl_channel_credentials())
+            if secure
+            else grpc.insecure_channel(self.target)
+        )
+        self._apps = app_service_pb2_grpc.AppServiceStub(self._channel)
+        self._invocations = invocation_service_pb2_grpc.InvocationServiceStub(self._channel)
+        self._events = event_service_pb2_grpc.EventServiceStub(self._channel)
+        self._triggers = trigger_service_pb2_grpc.TriggerServiceStub(self._channel)
+        self._workers = worker_service_pb2_grpc.WorkerServiceStub(self._channel)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def _unary(
+        self,
+        method: Callable[..., object],
+        request: Message,
+        response_type: type[_Response],
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> _Response:
+        try:
+            response = method(request, timeout=timeout)
+        except grpc.RpcError as error:
+            raise error_from_rpc(error, self.target) from None
+        if not isinstance(response, response_type):
+            raise TypeError(f"expected {response_type.__name__}, got {type(response).__name__}")
+        return response
+
+    # AppService
+    def register_app(self, request: app_pb.RegisterAppRequest) -> app_pb.RegisterAppResponse:
+        return self._unary(self._apps.RegisterApp, request, app_pb.RegisterAppResponse)
+
+    # InvocationService
+    def invoke(self, request: invocation_pb.InvokeRequest) -> invocation_pb.InvokeResponse:
+        return self._unary(self._invocations.Invoke, request, invocation_pb.InvokeResponse)
+
+    def get_invocation(self, request: invocation_pb.GetInvocationRequest) -> invocation_pb.GetInvocationResponse:
+        return self._unary(self._invocations.GetInvocation, request, invocation_pb.GetInvocationResponse)
+
+    def list_invocations(
+        self, request: invocation_pb.ListInvocationsRequest
+    ) -> invocation_pb.ListInvocationsResponse:
+        return self._unary(self._invocations.ListInvocations, request, invocation_pb.ListInvocationsResponse)
+
+    def await_invocation(
+        self, request: invocation_pb.AwaitInvocationRequest
+    ) -> invocation_pb.AwaitInvocationResponse:
+        # The orchestrator answers by timeout_ms at the latest; the deadline leaves it room.
+        timeout = request.timeout_ms / 1000 + 10
+        return self._unary(
+            self._invocations.AwaitInvocation, request, invocation_pb.AwaitInvocationResponse, timeout
+        )
+
+    # EventService
+    def emit_event(self, request: event_pb.EmitEventRequest) -> event_pb.EmitEventResponse:
+        return self._unary(self._events.EmitEvent, request, event_pb.EmitEventResponse)
+
+    # TriggerService
+    def create_trigger(self, request: trigger_pb.CreateTriggerRequest) -> trigger_pb.CreateTriggerResponse:
+        return self._unary(self._triggers.CreateTrigger, request, trigger_pb.CreateTriggerResponse)
+
+    def get_trigger(self, request: trigger_pb.GetTriggerRequest) -> trigger_pb.GetTriggerResponse:
+        return self._unary(self._triggers.GetTrigger, request, trigger_pb.GetTriggerResponse)
+
+    def list_triggers(self, request: trigger_pb.ListTriggersRequest) -> trigger_pb.ListTriggersResponse:
+        return self._unary(self._triggers.ListTriggers, request, trigger_pb.ListTriggersResponse)
+
+    def pause_trigger(self, request: trigger_pb.PauseTriggerRequest) -> trigger_pb.PauseTriggerResponse:
+        return self._unary(self._triggers.PauseTrigger, request, trigger_pb.PauseTriggerResponse)
+
+    def resume_trigger(self, request: trigger_pb.ResumeTriggerRequest) -> trigger_pb.ResumeTriggerResponse:
+        return self._unary(self._triggers.ResumeTrigger, request, trigger_pb.ResumeTriggerResponse)
+
+    def delete_trigger(self, request: trigger_pb.DeleteTriggerRequest) -> trigger_pb.DeleteTriggerResponse:
+        return self._unary(self._triggers.DeleteTrigger, request, trigger_pb.DeleteTriggerResponse)
+
+    def explain_trigger(self, request: trigger_pb.ExplainTriggerRequest) -> trigger_pb.ExplainTriggerResponse:
+        return self._unary(self._triggers.ExplainTrigger, request, trigger_pb.ExplainTriggerResponse)
+
+    # WorkerService
+    def connect(self, requests: Iterator[worker_pb.ConnectRequest]) -> WorkerStream:
+        """Opens the worker stream; its errors surface while iterating its responses."""
+        return WorkerStream(cast(_CallIterator, self._workers.Connect(requests)), self.target)

@@ -1,0 +1,105 @@
+"""The errors of the SDK.
+
+Everything the orchestrator answers with a gRPC error becomes a :class:`NencError`
+subclass named after the code; a task that failed surfaces as
+:class:`TaskFailedError` carrying the remote exception's type, message and chain.
+
+Mistakes in a declaration (a lambda as a filter, an unknown status, a value JSON
+cannot carry) are raised where they are made, as ``TypeError`` or ``ValueError``
+whose message names the argument and the fix.
+"""
+
+from __future__ import annotations
+
+
+class NencError(Exception):
+    """An error answered by the orchestrator; ``code`` is the gRPC status name."""
+
+    code: str = "UNKNOWN"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidArgumentError(NencError):
+    """The request was malformed; the message names the field and the fix."""
+
+    code = "INVALID_ARGUMENT"
+
+
+class NotFoundError(NencError):
+    """A task, invocation, trigger or event does not exist."""
+
+    code = "NOT_FOUND"
+
+
+class AlreadyExistsError(NencError):
+    """A name is taken, e.g. a task id that belongs to another app."""
+
+    code = "ALREADY_EXISTS"
+
+
+class FailedPreconditionError(NencError):
+    """The request is valid but not in this state (e.g. a worker stream without hello)."""
+
+    code = "FAILED_PRECONDITION"
+
+
+class UnavailableError(NencError):
+    """The orchestrator cannot be reached or is shutting down."""
+
+    code = "UNAVAILABLE"
+
+
+class DeadlineExceededError(NencError):
+    """The call took longer than its deadline."""
+
+    code = "DEADLINE_EXCEEDED"
+
+
+class TaskFailedError(Exception):
+    """A task function raised; ``remote_type`` and ``chain`` are its class names.
+
+    ``chain`` runs from the most specific class to the most general (the MRO of a
+    Python exception, the prototype chain of a JavaScript error).
+    """
+
+    def __init__(
+        self,
+        invocation_id: str,
+        remote_type: str,
+        remote_message: str,
+        chain: list[str],
+        remote_stack: str = "",
+    ) -> None:
+        super().__init__(f"{remote_type}: {remote_message}")
+        self.invocation_id = invocation_id
+        self.remote_type = remote_type
+        self.remote_message = remote_message
+        self.chain = chain
+        self.remote_stack = remote_stack
+
+
+class InvocationTimeoutError(TimeoutError):
+    """Waiting for an invocation's result took longer than the timeout; it goes on."""
+
+    def __init__(self, invocation_id: str, status: str, timeout: float) -> None:
+        super().__init__(f"invocation {invocation_id} is still {status} after {timeout:g} s")
+        self.invocation_id = invocation_id
+        self.status = status
+
+
+__all__ = [
+    "AlreadyExistsError",
+    "DeadlineExceededError",
+    "FailedPreconditionError",
+    "InvalidArgumentError",
+    "InvocationTimeoutError",
+    "NencError",
+    "NotFoundError",
+    "TaskFailedError",
+    "UnavailableError",
+]

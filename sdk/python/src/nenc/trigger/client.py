@@ -1,0 +1,151 @@
+"""``app.trigger``: emit events, and create, pause, resume, delete, list and explain triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from nenc._impl.clients import Clients
+from nenc._impl.convert import explanation, trigger_info, trigger_to_proto
+from nenc._impl.values import to_object_value
+from nenc.invocation.status import InvocationStatus
+from nenc.trigger.info import Explanation, TriggerInfo
+from nenc.trigger.spec import MisfirePolicy, TriggerSpec
+from nenc.trigger.trigger_builder import (
+    ExceptionTypes,
+    FilterInput,
+    Milliseconds,
+    TaskRef,
+    TriggerBuilder,
+    task_id_of,
+)
+from nenc.v1 import event_service_pb2 as event_pb
+from nenc.v1 import trigger_service_pb2 as trigger_pb
+
+
+class TriggerHost(Protocol):
+    """What runtime triggers need of their app."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def clients(self) -> Clients: ...
+
+    def prepare_runtime_trigger(self, spec: TriggerSpec, target_task_id: str) -> None:
+        """Adds the trigger's functions to the app and makes sure its target task is registered."""
+        ...
+
+
+class RuntimeTriggerBuilder(TriggerBuilder):
+    """A trigger built at run time; :meth:`register` stores it and returns its id."""
+
+    def __init__(self, client: TriggerClient) -> None:
+        super().__init__()
+        self._client = client
+
+    def register(self, target: TaskRef) -> str:
+        """Stores the trigger to run ``target`` (a task or a task name); the same definition gives the same id."""
+        return self._client.create(self, target)
+
+
+class TriggerClient:
+    """Events and runtime triggers of an app (``app.trigger``).
+
+    Example::
+
+        trigger_id = (
+            app.trigger.on_success(data_processor)
+            .with_args_from_result(generate_notification_args)
+            .register(notification_task)
+        )
+        app.trigger.pause(trigger_id)
+    """
+
+    def __init__(self, host: TriggerHost) -> None:
+        self._host = host
+
+    def emit_event(
+        self, code: str, payload: Mapping[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> str:
+        """Stores the event, then returns its id (a repeated idempotency key returns the first id)."""
+        request = event_pb.EmitEventRequest(
+            code=code,
+            payload=to_object_value(payload or {}, "payload"),
+            idempotency_key=idempotency_key or "",
+        )
+        return self._host.clients.emit_event(request).event_id
+
+    # Builders: each starts a runtime trigger.
+
+    def on_cron(
+        self, expression: str, timezone: str = "UTC", misfire: MisfirePolicy = "skip", catch_up_window: Milliseconds = 0
+    ) -> RuntimeTriggerBuilder:
+        return self._builder().on_cron(expression, timezone, misfire, catch_up_window)
+
+    def on_status(
+        self,
+        task: TaskRef,
+        statuses: list[str | InvocationStatus] | str | None = None,
+        call_arguments: FilterInput = None,
+    ) -> RuntimeTriggerBuilder:
+        return self._builder().on_status(task, statuses, call_arguments)
+
+    def on_success(self, task: TaskRef, call_arguments: FilterInput = None) -> RuntimeTriggerBuilder:
+        return self._builder().on_success(task, call_arguments)
+
+    def on_failure(self, task: TaskRef, call_arguments: FilterInput = None) -> RuntimeTriggerBuilder:
+        return self._builder().on_failure(task, call_arguments)
+
+    def on_result(
+        self, task: TaskRef, filter_result: FilterInput, call_arguments: FilterInput = None
+    ) -> RuntimeTriggerBuilder:
+        return self._builder().on_result(task, filter_result, call_arguments)
+
+    def on_any_result(self, task: TaskRef, call_arguments: FilterInput = None) -> RuntimeTriggerBuilder:
+        return self._builder().on_any_result(task, call_arguments)
+
+    def on_exception(
+        self, task: TaskRef, exception_types: ExceptionTypes | None = None, call_arguments: FilterInput = None
+    ) -> RuntimeTriggerBuilder:
+        return self._builder().on_exception(task, exception_types, call_arguments)
+
+    def on_event(self, code: str, payload_filter: FilterInput = None) -> RuntimeTriggerBuilder:
+        return self._builder().on_event(code, payload_filter)
+
+    # Stored triggers
+
+    def create(self, builder: TriggerBuilder, target: TaskRef) -> str:
+        """Stores a runtime trigger built by any builder to run ``target``; returns its id."""
+        spec = builder.build()
+        target_task_id = task_id_of(target, "register")
+        self._host.prepare_runtime_trigger(spec, target_task_id)
+        request = trigger_pb.CreateTriggerRequest(trigger=trigger_to_proto(spec, target_task_id, self._host.app_id))
+        return self._host.clients.create_trigger(request).trigger.id
+
+    def get(self, trigger_id: str) -> TriggerInfo:
+        return trigger_info(self._host.clients.get_trigger(trigger_pb.GetTriggerRequest(id=trigger_id)).trigger)
+
+    def list(self, target_task_id: str | None = None, app_id: str | None = None) -> list[TriggerInfo]:
+        """Stored triggers, oldest first; optionally only those running a task or of an app."""
+        request = trigger_pb.ListTriggersRequest(target_task_id=target_task_id or "", app_id=app_id or "")
+        return [trigger_info(trigger) for trigger in self._host.clients.list_triggers(request).triggers]
+
+    def pause(self, trigger_id: str) -> None:
+        """A paused trigger records the occurrences it skips and never fires for them."""
+        self._host.clients.pause_trigger(trigger_pb.PauseTriggerRequest(id=trigger_id))
+
+    def resume(self, trigger_id: str) -> None:
+        self._host.clients.resume_trigger(trigger_pb.ResumeTriggerRequest(id=trigger_id))
+
+    def delete(self, trigger_id: str) -> None:
+        """Deletes the trigger with its partial AND state and its history."""
+        self._host.clients.delete_trigger(trigger_pb.DeleteTriggerRequest(id=trigger_id))
+
+    def explain(self, trigger_id: str, limit: int = 50) -> Explanation:
+        """Why did (or didn't) the trigger fire: its recent evaluations, newest first."""
+        response = self._host.clients.explain_trigger(trigger_pb.ExplainTriggerRequest(id=trigger_id, limit=limit))
+        return explanation(response)
+
+    def _builder(self) -> RuntimeTriggerBuilder:
+        return RuntimeTriggerBuilder(self)

@@ -1,0 +1,296 @@
+"""The worker: runs an app's tasks and trigger functions over one bidirectional stream.
+
+Protocol (``nenc.v1.WorkerService/Connect``): hello → welcome; then assignments
+(answered with started, then completed or failed), evaluation requests for filter
+and provider functions (answered with evaluated), heartbeats at the interval the
+welcome gave, and ``functions_announced`` when a runtime trigger adds functions.
+A broken stream is reopened with backoff; tasks still running are reported as
+held, and their late results are ignored by the orchestrator if it gave their
+assignment to another worker meanwhile (at-least-once execution).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from typing import Any, Literal, Protocol, TypeVar
+
+from nenc._impl.clients import Clients
+from nenc._impl.convert import context_from_proto, describe_error
+from nenc._impl.values import from_struct, from_value, to_value
+from nenc.errors import NencError, NotFoundError
+from nenc.functions import FunctionRegistry
+from nenc.task import Task
+from nenc.v1 import worker_service_pb2 as worker_pb
+
+WorkerState = Literal["STARTING", "RUNNING", "DRAINING", "STOPPED"]
+
+SDK_NAME = "python/0.1.0"
+_log = logging.getLogger("nenc.worker")
+_T = TypeVar("_T")
+_Outbox = queue.Queue[worker_pb.ConnectRequest | None]
+
+
+class WorkerHost(Protocol):
+    """What the worker needs of its app."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def clients(self) -> Clients: ...
+
+    @property
+    def functions(self) -> FunctionRegistry: ...
+
+    def register(self) -> list[str]:
+        """Registers the app's tasks and triggers again (after the orchestrator lost them)."""
+        ...
+
+
+class Worker:
+    """A worker of one app; :meth:`start` connects, :meth:`stop` drains and closes."""
+
+    def __init__(
+        self,
+        host: WorkerHost,
+        tasks: Mapping[str, Task[Any, Any]],
+        concurrency: int,
+        drain_timeout: float,
+    ) -> None:
+        self.id = f"wrk_{uuid.uuid4().hex}"
+        self._host = host
+        self._tasks = dict(tasks)
+        self._concurrency = concurrency
+        self._drain_timeout = drain_timeout
+        self._state: WorkerState = "STARTING"
+        self._running: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._outbox: _Outbox | None = None
+        self._stream_cancel: Callable[[], None] | None = None
+        self._heartbeat_s = 5.0
+        self._backoff_s = 0.1
+        self._stopped = threading.Event()
+        self._welcomed = threading.Event()
+        self._start_error: BaseException | None = None
+        self._task_pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"nenc-task-{host.app_id}")
+        self._eval_pool = ThreadPoolExecutor(4, thread_name_prefix=f"nenc-eval-{host.app_id}")
+        self._threads: list[threading.Thread] = []
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    @property
+    def state(self) -> WorkerState:
+        return self._state
+
+    @property
+    def in_flight(self) -> int:
+        """Tasks running now."""
+        with self._lock:
+            return len(self._running)
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Connects; returns once the orchestrator welcomed the worker, raises if it refused."""
+        self._unsubscribe = self._host.functions.subscribe(
+            lambda ids: self._send(functions_announced=worker_pb.FunctionsAnnounced(functions=ids))
+        )
+        for target, name in ((self._connect_loop, "stream"), (self._heartbeat_loop, "heartbeat")):
+            thread = threading.Thread(target=target, name=f"nenc-{name}-{self.id}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if not self._welcomed.wait(timeout) or self._start_error is not None:
+            self.stop(drain=False)
+            if self._start_error is not None:
+                raise self._start_error
+            raise TimeoutError(f"the orchestrator did not welcome worker {self.id} within {timeout:g} s")
+        self._state = "RUNNING"
+
+    def stop(self, drain: bool = True) -> None:
+        """Takes no new work, waits for running tasks (up to the drain timeout), then closes."""
+        with self._lock:
+            if self._state in ("DRAINING", "STOPPED"):
+                return
+            self._state = "DRAINING"
+            running = list(self._running.values())
+        if drain:
+            self._send(drain=worker_pb.Drain())
+            wait_futures(running, timeout=self._drain_timeout)
+        self._state = "STOPPED"
+        self._stopped.set()
+        self._unsubscribe()
+        outbox = self._outbox
+        if outbox is not None:
+            outbox.put(None)  # half-closes the stream: the orchestrator ends it
+        for thread in self._threads:
+            thread.join(timeout=5)
+            cancel = self._stream_cancel
+            if thread.is_alive() and cancel is not None:
+                cancel()
+                thread.join(timeout=5)
+        self._task_pool.shutdown(wait=False, cancel_futures=True)
+        self._eval_pool.shutdown(wait=False, cancel_futures=True)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Blocks until the worker stopped; False on timeout."""
+        return self._stopped.wait(timeout)
+
+    # The stream
+
+    def _connect_loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._run_stream()
+            except NencError as error:
+                if self._stopped.is_set():
+                    break
+                if isinstance(error, NotFoundError):
+                    # The orchestrator lost the app's registration (a memory store restarted): register again.
+                    _log.warning("worker %s: %s; registering the app again", self.id, error)
+                    try:
+                        self._host.register()
+                    except NencError as again:
+                        _log.warning("worker %s: registering again failed: %s", self.id, again)
+                elif not self._welcomed.is_set():
+                    self._start_error = error
+                    self._welcomed.set()
+                    return
+                else:
+                    _log.warning("worker %s: stream broke (%s); reconnecting", self.id, error)
+            if self._stopped.wait(self._backoff_s):
+                break
+            self._backoff_s = min(self._backoff_s * 2, 5.0)
+
+    def _run_stream(self) -> None:
+        outbox: _Outbox = queue.Queue()
+        with self._lock:
+            held = list(self._running)
+        outbox.put(
+            worker_pb.ConnectRequest(
+                hello=worker_pb.WorkerHello(
+                    app_id=self._host.app_id,
+                    worker_id=self.id,
+                    concurrency=self._concurrency,
+                    task_ids=list(self._tasks),
+                    functions=self._host.functions.ids(),
+                    sdk=SDK_NAME,
+                    held_assignment_ids=held,
+                )
+            )
+        )
+        self._outbox = outbox
+        stream = self._host.clients.connect(_drain_queue(outbox))
+        self._stream_cancel = stream.cancel
+        try:
+            for response in stream:
+                kind = response.WhichOneof("message")
+                if kind == "welcome":
+                    self._heartbeat_s = max(0.05, response.welcome.heartbeat_interval_ms / 1000)
+                    self._backoff_s = 0.1
+                    self._welcomed.set()
+                elif kind == "assignment":
+                    self._run(response.assignment)
+                elif kind == "evaluate":
+                    self._eval_pool.submit(self._evaluate, response.evaluate)
+        finally:
+            self._stream_cancel = None
+            outbox.put(None)  # ends the request iterator grpc consumes in its own thread
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stopped.wait(self._heartbeat_s):
+            if self._welcomed.is_set():
+                self._send(heartbeat=worker_pb.Heartbeat())
+
+    def _send(self, **message: Any) -> None:
+        outbox = self._outbox
+        if outbox is not None:
+            outbox.put(worker_pb.ConnectRequest(**message))
+
+    # Assignments and evaluations
+
+    def _run(self, assignment: worker_pb.Assignment) -> None:
+        with self._lock:
+            future = self._task_pool.submit(self._execute, assignment)
+            self._running[assignment.assignment_id] = future
+        future.add_done_callback(lambda _: self._forget(assignment.assignment_id))
+
+    def _forget(self, assignment_id: str) -> None:
+        with self._lock:
+            self._running.pop(assignment_id, None)
+
+    def _execute(self, assignment: worker_pb.Assignment) -> None:
+        assignment_id = assignment.assignment_id
+        self._send(started=worker_pb.TaskStarted(assignment_id=assignment_id))
+        try:
+            task = self._tasks.get(assignment.task_id)
+            if task is None:
+                raise LookupError(f'this worker has no task "{assignment.task_id}"')
+            result = _call(task.fn, **from_struct(assignment.arguments))
+            value = to_value(result, f"the result of task {task.name}")
+        except Exception as error:  # noqa: BLE001 - every task error is reported, none kills the worker
+            self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=describe_error(error)))
+            return
+        self._send(completed=worker_pb.TaskCompleted(assignment_id=assignment_id, result=value))
+
+    def _evaluate(self, request: worker_pb.EvaluateFunction) -> None:
+        try:
+            fn = self._host.functions.get(request.function)
+            if fn is None:
+                raise LookupError(
+                    f'function {request.function} is not declared in this process of app "{self._host.app_id}"'
+                )
+            if request.purpose == worker_pb.FUNCTION_PURPOSE_FILTER:
+                verdict = _call(fn, from_value(request.value))
+                if not isinstance(verdict, bool):
+                    raise TypeError(f"filter {request.function} returned {type(verdict).__name__}; return a bool")
+                value = to_value(verdict, "filter")
+            else:
+                context = context_from_proto(request.context) if request.HasField("context") else None
+                args: list[Any] = [context]
+                if _accepts_second_argument(fn):
+                    args.append([context_from_proto(item) for item in request.contexts])
+                provided = _call(fn, *args)
+                if not isinstance(provided, Mapping):
+                    raise TypeError(
+                        f"provider {request.function} returned {type(provided).__name__}; "
+                        "return a dict of named arguments"
+                    )
+                value = to_value(provided, f"the arguments from provider {request.function}")
+        except Exception as error:  # noqa: BLE001 - reported to the orchestrator, which records it
+            self._send(evaluated=worker_pb.FunctionEvaluated(request_id=request.request_id, error=describe_error(error)))
+            return
+        self._send(evaluated=worker_pb.FunctionEvaluated(request_id=request.request_id, value=value))
+
+
+def _drain_queue(outbox: _Outbox) -> Iterator[worker_pb.ConnectRequest]:
+    while (item := outbox.get()) is not None:
+        yield item
+
+
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Calls a task or trigger function; an ``async def`` runs to completion on its own loop."""
+    result = fn(*args, **kwargs)
+    if inspect.isawaitable(result):
+        return asyncio.run(_awaited(result))
+    return result
+
+
+async def _awaited(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def _accepts_second_argument(fn: Callable[..., Any]) -> bool:
+    """Whether a provider takes the list of every context as a second positional argument."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)

@@ -85,9 +85,9 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_orchestrator(log: Path) -> tuple[Process, str]:
-    """``node bin/nenc.js serve --port 0`` on the memory store; returns the process and its URL."""
-    process = Process(["node", "bin/nenc.js", "serve", "--port", "0"], REPO_ROOT, child_env(), log)
+def start_orchestrator(log: Path, port: int = 0, **env: str) -> tuple[Process, str]:
+    """``node bin/nenc.js serve --port N`` on the memory store; returns the process and its URL."""
+    process = Process(["node", "bin/nenc.js", "serve", "--port", str(port)], REPO_ROOT, child_env(**env), log)
     match = process.wait_for_line(r"listening on (http://\S+)", timeout=30)
     return process, match.group(1)
 

@@ -75,7 +75,7 @@ class Worker:
         self._lock = threading.Lock()
         self._outbox: _Outbox | None = None
         self._stream_cancel: Callable[[], None] | None = None
-        self._heartbeat_s = 5.0
+        self._heartbeat_s = 1.0
         self._backoff_s = 0.1
         self._stopped = threading.Event()
         self._welcomed = threading.Event()
@@ -154,6 +154,7 @@ class Worker:
                     _log.warning("worker %s: %s; registering the app again", self.id, error)
                     try:
                         self._host.register()
+                        self._backoff_s = 0.05  # progress: say hello again at once
                     except NencError as again:
                         _log.warning("worker %s: registering again failed: %s", self.id, again)
                 elif not self._welcomed.is_set():
@@ -202,9 +203,12 @@ class Worker:
             outbox.put(None)  # ends the request iterator grpc consumes in its own thread
 
     def _heartbeat_loop(self) -> None:
+        # The interval comes with the welcome; each stream's welcome may change it.
+        while not self._welcomed.wait(0.05):
+            if self._stopped.is_set():
+                return
         while not self._stopped.wait(self._heartbeat_s):
-            if self._welcomed.is_set():
-                self._send(heartbeat=worker_pb.Heartbeat())
+            self._send(heartbeat=worker_pb.Heartbeat())
 
     def _send(self, **message: Any) -> None:
         outbox = self._outbox

@@ -32,6 +32,13 @@ _Response = TypeVar("_Response", bound=Message)
 
 DEFAULT_TIMEOUT_S = 30.0
 
+# Reconnect within seconds after the orchestrator comes back (gRPC's default backoff grows to 2 minutes).
+_CHANNEL_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 5000),
+]
+
 
 class _CallIterator(Protocol):
     """What grpc returns for a bidirectional call."""
@@ -80,9 +87,9 @@ class Clients:
     def __init__(self, url: str) -> None:
         self.target, secure = parse_url(url)
         self._channel = (
-            grpc.secure_channel(self.target, grpc.ssl_channel_credentials())
+            grpc.secure_channel(self.target, grpc.ssl_channel_credentials(), _CHANNEL_OPTIONS)
             if secure
-            else grpc.insecure_channel(self.target)
+            else grpc.insecure_channel(self.target, _CHANNEL_OPTIONS)
         )
         self._apps = app_service_pb2_grpc.AppServiceStub(self._channel)
         self._invocations = invocation_service_pb2_grpc.InvocationServiceStub(self._channel)

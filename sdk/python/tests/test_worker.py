@@ -1,0 +1,312 @@
+"""The worker and the client calls against a real orchestrator."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from support import runs, settle, start_orchestrator, successful_runs, wait_until
+
+from nenc import (
+    CronContext,
+    EventContext,
+    InvalidArgumentError,
+    InvocationStatus,
+    InvocationTimeoutError,
+    Nenc,
+    NotFoundError,
+    RetryPolicy,
+    TaskFailedError,
+    TriggerBuilder,
+    TriggerContext,
+    UnavailableError,
+    cel,
+)
+
+# Module-level tasks, filters and providers (trigger functions must be module-level).
+
+
+class PaymentError(Exception):
+    pass
+
+
+class CardDeclined(PaymentError):
+    pass
+
+
+async def add(a: int, b: int) -> int:
+    await asyncio.sleep(0)
+    return a + b
+
+
+def charge(card: str) -> None:
+    raise CardDeclined(f"card {card} declined")
+
+
+def not_json() -> object:
+    return object()
+
+
+ATTEMPTS: dict[str, int] = {}
+
+
+def flaky(key: str) -> str:
+    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+    if ATTEMPTS[key] == 1:
+        raise ConnectionError("first attempt fails")
+    return f"attempt {ATTEMPTS[key]}"
+
+
+def echo(**arguments: Any) -> dict[str, Any]:
+    return arguments
+
+
+def nap(seconds: float) -> str:
+    time.sleep(seconds)
+    return "rested"
+
+
+def broken_filter(payload: dict[str, Any]) -> bool:
+    raise KeyError("vip")
+
+
+def not_a_dict_provider(ctx: EventContext) -> Any:
+    return ["not", "named", "arguments"]
+
+
+def only_vip(payload: dict[str, Any]) -> bool:
+    return payload.get("tier") == "vip"
+
+
+def codes_of_every_context(ctx: EventContext, contexts: Sequence[TriggerContext]) -> dict[str, Any]:
+    return {
+        "completed_by": ctx.event_code,
+        "codes": [c.event_code for c in contexts if isinstance(c, EventContext)],
+        "order": ctx.payload["orderId"],
+    }
+
+
+def cron_args(ctx: CronContext) -> dict[str, Any]:
+    assert isinstance(ctx, CronContext)
+    return {
+        "scheduled": ctx.scheduled_time.isoformat(),
+        "fired_at": ctx.fired_at.isoformat(),
+        "last": ctx.last_scheduled_time.isoformat() if ctx.last_scheduled_time else None,
+    }
+
+
+def test_sync_and_async_tasks_return_json_results(app: Nenc) -> None:
+    adder = app.task(add)
+    app.task(not_json)
+    with app.start_worker(concurrency=2) as worker:
+        assert worker.state == "RUNNING"
+        assert adder(2, b=3).result == 5
+        with pytest.raises(TaskFailedError) as failure:
+            app.invoke("not_json").wait(timeout=15)
+    assert failure.value.remote_type == "TypeError"
+    assert "the result of task not_json: object is not JSON-serialisable" in failure.value.remote_message
+    assert worker.state == "STOPPED"
+
+
+def test_task_errors_carry_type_message_and_mro_chain(app: Nenc) -> None:
+    charger = app.task(charge)
+    with app.start_worker():
+        invocation = charger("4242")
+        with pytest.raises(TaskFailedError) as failure:
+            invocation.wait(timeout=15)
+    error = failure.value
+    assert (error.invocation_id, error.remote_type, error.remote_message) == (
+        invocation.id,
+        "CardDeclined",
+        "card 4242 declined",
+    )
+    assert error.chain == ["CardDeclined", "PaymentError", "Exception", "BaseException"]
+    assert "raise CardDeclined" in error.remote_stack
+    assert str(error) == "CardDeclined: card 4242 declined"
+    assert invocation.status is InvocationStatus.FAILED
+
+
+def test_retries_follow_the_task_policy(app: Nenc) -> None:
+    task = app.task(retry=RetryPolicy(max_retries=2, initial_backoff_ms=20, retry_on=(ConnectionError,)))(flaky)
+    with app.start_worker():
+        invocation = task("retry-test")
+        assert invocation.wait(timeout=15) == "attempt 2"
+    assert invocation.get().attempt == 2
+    assert ATTEMPTS["retry-test"] == 2
+
+
+def test_failing_filters_and_providers_are_recorded_and_never_run_the_task(app: Nenc) -> None:
+    app.task(name="filtered", triggers=TriggerBuilder().on_event("signup", payload_filter=broken_filter))(echo)
+    app.task(name="provided", triggers=TriggerBuilder().on_event("signup").with_args_from_event(not_a_dict_provider))(echo)
+    with app.start_worker():
+        event_id = app.trigger.emit_event("signup", {"user": "u1"})
+        settle(app, ["filtered", "provided"], [event_id])
+        details = {
+            task: [
+                (e.outcome, e.detail)
+                for trigger in app.trigger.list(target_task_id=task)
+                for e in app.trigger.explain(trigger.id).evaluations
+            ]
+            for task in ("filtered", "provided")
+        }
+    [(outcome, detail)] = details["filtered"]
+    assert outcome == "errored" and "KeyError: 'vip'" in detail
+    [(outcome, detail)] = details["provided"]
+    assert outcome == "errored" and "returned list; return a dict of named arguments" in detail
+    assert runs(app, "filtered") == [] and runs(app, "provided") == []
+
+
+def test_providers_with_a_second_parameter_see_every_context(app: Nenc) -> None:
+    app.task(
+        name="ship_report",
+        triggers=TriggerBuilder()
+        .on_event("order.paid")
+        .on_event("order.shipped")
+        .correlate_by("orderId")
+        .within(timedelta(minutes=1))
+        .with_args_from_event(codes_of_every_context),
+    )(echo)
+    with app.start_worker():
+        paid = app.trigger.emit_event("order.paid", {"orderId": "o1"})
+        other = app.trigger.emit_event("order.shipped", {"orderId": "o2"})
+        shipped = app.trigger.emit_event("order.shipped", {"orderId": "o1"})
+        settle(app, ["ship_report"], [paid, other, shipped])
+        [report] = successful_runs(app, "ship_report", 1)
+    assert report.arguments == {"completed_by": "order.shipped", "codes": ["order.paid", "order.shipped"], "order": "o1"}
+    assert report.provenance is not None and sorted(report.provenance.event_ids) == sorted([paid, shipped])
+    assert len(runs(app, "ship_report")) == 1
+
+
+def test_runtime_triggers_announce_their_functions_to_running_workers(app: Nenc) -> None:
+    greet = app.task(name="greet_vip")(echo)
+    with app.start_worker():
+        trigger_id = app.trigger.on_event("login", payload_filter=only_vip).with_args_static({"hello": "vip"}).register(greet)
+        assert app.functions.ids() == [f"{__name__}:only_vip"]
+        vip = app.trigger.emit_event("login", {"tier": "vip"})
+        regular = app.trigger.emit_event("login", {"tier": "basic"})
+        settle(app, ["greet_vip"], [vip, regular])
+        [run] = successful_runs(app, "greet_vip", 1)
+        assert (run.arguments, run.trigger_id) == ({"hello": "vip"}, trigger_id)
+        assert [e.outcome for e in app.trigger.explain(trigger_id).evaluations] == ["filtered_out", "fired"]
+        assert app.trigger.on_event("login", payload_filter=only_vip).with_args_static({"hello": "vip"}).register(
+            "greet_vip"
+        ) == trigger_id, "the same definition gives the same id"
+
+
+def test_cron_contexts_carry_the_scheduled_slot(app: Nenc) -> None:
+    app.task(name="tick", triggers=TriggerBuilder().on_cron("* * * * * *").with_args_from_cron(cron_args))(echo)
+    with app.start_worker():
+        ticks = successful_runs(app, "tick", 2, timeout=10)
+    scheduled = [datetime.fromisoformat(tick.arguments["scheduled"]) for tick in ticks]
+    assert len(set(scheduled)) == len(scheduled) and all(s.microsecond == 0 for s in scheduled)
+    for tick, slot in zip(ticks, scheduled, strict=True):
+        assert datetime.fromisoformat(tick.arguments["fired_at"]) >= slot
+        last = tick.arguments["last"]
+        assert last is None or datetime.fromisoformat(last) == slot - timedelta(seconds=1)
+
+
+def test_emit_event_is_idempotent_with_a_key(app: Nenc) -> None:
+    first = app.trigger.emit_event("payment.received", {"amount": 5}, idempotency_key="pay-1")
+    assert app.trigger.emit_event("payment.received", {"amount": 5}, idempotency_key="pay-1") == first
+    assert app.trigger.emit_event("payment.received", {"amount": 5}) != first
+
+
+def test_bad_requests_are_typed_errors_naming_the_field(app: Nenc) -> None:
+    with pytest.raises(NotFoundError, match="no_such_task"):
+        app.invoke("no_such_task", {})
+    with pytest.raises(InvalidArgumentError, match="code"):
+        app.trigger.emit_event("", {})
+    with pytest.raises(TypeError, match=r"payload\.when: datetime is not JSON-serialisable"):
+        app.trigger.emit_event("user.login", {"when": datetime.now()})
+    with pytest.raises(NotFoundError):
+        app.trigger.pause("trg_missing")
+    app.task(name="bad_cel", triggers=TriggerBuilder().on_event("x", payload_filter=cel("payload.amount >")))(echo)
+    with pytest.raises(InvalidArgumentError, match="payloadFilter"):
+        app.start_worker()
+    with pytest.raises(UnavailableError, match="no orchestrator answers at 127.0.0.1:9"):
+        Nenc(url="http://127.0.0.1:9").trigger.emit_event("x")
+
+
+def test_waiting_for_a_result_can_time_out(app: Nenc) -> None:
+    app.task(name="never_run")(echo)
+    app.register()  # registered, but no worker runs it
+    invocation = app.invoke("never_run", {"a": 1})
+    with pytest.raises(InvocationTimeoutError, match=f"invocation {invocation.id} is still REGISTERED after 0.3 s"):
+        invocation.wait(timeout=0.3)
+
+
+def test_stop_drains_running_tasks(app: Nenc) -> None:
+    napper = app.task(nap)
+    worker = app.start_worker(concurrency=2)
+    invocation = napper(0.5)
+    wait_until(lambda: invocation.status is InvocationStatus.RUNNING, "the task to run")
+    stopping = threading.Thread(target=worker.stop)
+    stopping.start()
+    stopping.join(timeout=20)
+    assert not stopping.is_alive() and worker.state == "STOPPED" and worker.in_flight == 0
+    assert invocation.get().status is InvocationStatus.SUCCESS
+    assert invocation.wait(timeout=1) == "rested"
+
+
+def test_the_worker_reconnects_and_registers_again_after_an_orchestrator_restart(tmp_path: Path) -> None:
+    first, url = start_orchestrator(tmp_path / "first.log")
+    port = urlsplit(url).port
+    assert port is not None
+    with Nenc(url=url, app_id="restart") as app:
+        task = app.task(echo)
+        worker = app.start_worker()
+        try:
+            assert task(step=1).wait(timeout=15) == {"step": 1}
+            first.stop()
+            second, second_url = start_orchestrator(tmp_path / "second.log", port=port)
+            try:
+                assert second_url == url
+                # The memory store forgot the app: the worker's hello gets NOT_FOUND and it registers again.
+                wait_until(lambda: _invokes(app), "echo to run on the new orchestrator")
+                assert app.list_invocations(task_id="echo")[0].arguments == {"step": 2}
+                assert app.list_invocations(task_id="echo")[0].status is InvocationStatus.SUCCESS
+                assert worker.state == "RUNNING"
+            finally:
+                worker.stop()
+                second.stop()
+        finally:
+            first.stop()
+
+
+def _invokes(app: Nenc) -> bool:
+    try:
+        result = app.invoke("echo", {"step": 2}).wait(timeout=10)
+    except (NotFoundError, UnavailableError):  # not registered again yet; not reconnected yet
+        return False
+    return bool(result == {"step": 2})
+
+
+NAPS: list[float] = []
+
+
+def counted_nap(seconds: float) -> str:
+    NAPS.append(seconds)
+    time.sleep(seconds)
+    return "rested"
+
+
+def test_heartbeats_keep_a_long_task_leased(tmp_path: Path) -> None:
+    """With a 600 ms lease, a 2 s task runs once only if the worker heartbeats as the welcome says."""
+    orchestrator, url = start_orchestrator(tmp_path / "lease.log", NENC_LEASE_MS="600", NENC_HEARTBEAT_MS="150")
+    try:
+        with Nenc(url=url, app_id="lease") as app:
+            task = app.task(counted_nap)
+            with app.start_worker(concurrency=2):
+                invocation = task(2.0)
+                assert invocation.wait(timeout=15) == "rested"
+                info = invocation.get()
+        assert (info.status, info.attempt, NAPS) == (InvocationStatus.SUCCESS, 1, [2.0])
+    finally:
+        orchestrator.stop()

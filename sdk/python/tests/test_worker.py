@@ -255,6 +255,29 @@ def test_stop_drains_running_tasks(app: Nenc) -> None:
     assert invocation.wait(timeout=1) == "rested"
 
 
+PROVIDER_CALLED = threading.Event()
+
+
+def slow_provider(ctx: EventContext) -> dict[str, Any]:
+    PROVIDER_CALLED.set()
+    time.sleep(0.5)
+    return {"event": ctx.event_id}
+
+
+def test_stop_drains_function_evaluations_too(app: Nenc) -> None:
+    app.task(name="slowly_provided", triggers=TriggerBuilder().on_event("slow").with_args_from_event(slow_provider))(echo)
+    worker = app.start_worker()
+    event_id = app.trigger.emit_event("slow")
+    assert PROVIDER_CALLED.wait(timeout=10)
+    worker.stop()  # while the provider runs: its answer still goes out before the stream closes
+    [trigger] = app.trigger.list(target_task_id="slowly_provided")
+    fired = wait_until(
+        lambda: [e for e in app.trigger.explain(trigger.id).evaluations if e.outcome == "fired"], "the trigger to fire"
+    )
+    assert [e.occurrence_id for e in fired] == [event_id]
+    assert [run.arguments for run in runs(app, "slowly_provided")] == [{"event": event_id}]
+
+
 def test_the_worker_reconnects_and_registers_again_after_an_orchestrator_restart(tmp_path: Path) -> None:
     first, url = start_orchestrator(tmp_path / "first.log")
     port = urlsplit(url).port

@@ -16,6 +16,7 @@ import inspect
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,6 +73,7 @@ class Worker:
         self._drain_timeout = drain_timeout
         self._state: WorkerState = "STARTING"
         self._running: dict[str, Future[None]] = {}
+        self._evaluating: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._outbox: _Outbox | None = None
         self._stream_cancel: Callable[[], None] | None = None
@@ -117,10 +119,9 @@ class Worker:
             if self._state in ("DRAINING", "STOPPED"):
                 return
             self._state = "DRAINING"
-            running = list(self._running.values())
         if drain:
             self._send(drain=worker_pb.Drain())
-            wait_futures(running, timeout=self._drain_timeout)
+            self._wait_idle(time.monotonic() + self._drain_timeout)
         self._state = "STOPPED"
         self._stopped.set()
         self._unsubscribe()
@@ -135,6 +136,15 @@ class Worker:
                 thread.join(timeout=5)
         self._task_pool.shutdown(wait=False, cancel_futures=True)
         self._eval_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _wait_idle(self, deadline: float) -> None:
+        """Waits for running tasks and evaluations, including any that arrive meanwhile."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            with self._lock:
+                busy = [*self._running.values(), *self._evaluating]
+            if not busy:
+                return
+            wait_futures(busy, timeout=remaining)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Blocks until the worker stopped; False on timeout."""
@@ -197,7 +207,7 @@ class Worker:
                 elif kind == "assignment":
                     self._run(response.assignment)
                 elif kind == "evaluate":
-                    self._eval_pool.submit(self._evaluate, response.evaluate)
+                    self._start_evaluation(response.evaluate)
         finally:
             self._stream_cancel = None
             outbox.put(None)  # ends the request iterator grpc consumes in its own thread
@@ -222,6 +232,17 @@ class Worker:
             future = self._task_pool.submit(self._execute, assignment)
             self._running[assignment.assignment_id] = future
         future.add_done_callback(lambda _: self._forget(assignment.assignment_id))
+
+    def _start_evaluation(self, request: worker_pb.EvaluateFunction) -> None:
+        # Tracked before it can run, so that a drain that starts meanwhile waits for it.
+        with self._lock:
+            future = self._eval_pool.submit(self._evaluate, request)
+            self._evaluating.add(future)
+        future.add_done_callback(self._evaluated)
+
+    def _evaluated(self, future: Future[None]) -> None:
+        with self._lock:
+            self._evaluating.discard(future)
 
     def _forget(self, assignment_id: str) -> None:
         with self._lock:

@@ -32,10 +32,10 @@ _Response = TypeVar("_Response", bound=Message)
 
 DEFAULT_TIMEOUT_S = 30.0
 
-# Reconnect within seconds after the orchestrator comes back (gRPC's default backoff grows to 2 minutes).
+# Reconnect within seconds after the orchestrator comes back (gRPC's default backoff grows to
+# 2 minutes). Not grpc.min_reconnect_backoff_ms: it is also the connect timeout (20 s by default).
 _CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 5000),
 ]
 

@@ -79,7 +79,11 @@ class Process:
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in ("NENC_REDIS_URL", "NENC_URL", "NENC_APP_ID")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("NENC_REDIS_URL", "NENC_URL", "NENC_APP_ID")
+    }
     env.setdefault("NENC_LOG_LEVEL", "warn")
     env.update(extra)
     return env
@@ -150,7 +154,9 @@ def settle(app: Nenc, targets: Iterable[str], sources: Iterable[str], timeout: f
                     for evaluation in app.trigger.explain(trigger_id, limit=1000).evaluations
                     if evaluation.outcome != "deferred"
                 ]
-                return all(any(_is_of(occurrence, source) for occurrence in occurrences) for source in sources)
+                return all(
+                    any(_is_of(occurrence, source) for occurrence in occurrences) for source in sources
+                )
 
             wait_until(decided, f"trigger {trigger.id} (runs {target}) to evaluate {sources}", timeout)
 

@@ -33,7 +33,9 @@ def build_args(ctx: Any) -> dict[str, Any]:
 
 
 def wire(spec: TriggerSpec) -> dict[str, Any]:
-    return json_format.MessageToDict(trigger_to_proto(spec, "target", "app"), preserving_proto_field_name=True)
+    return json_format.MessageToDict(
+        trigger_to_proto(spec, "target", "app"), preserving_proto_field_name=True
+    )
 
 
 def test_status_defaults_to_success_and_parses_names_case_insensitively() -> None:
@@ -47,15 +49,21 @@ def test_status_defaults_to_success_and_parses_names_case_insensitively() -> Non
     )
     assert spec.conditions == (
         StatusCondition("source", (InvocationStatus.SUCCESS,)),
-        StatusCondition("source", (InvocationStatus.SUCCESS, InvocationStatus.FAILED, InvocationStatus.RETRY)),
+        StatusCondition(
+            "source", (InvocationStatus.SUCCESS, InvocationStatus.FAILED, InvocationStatus.RETRY)
+        ),
         StatusCondition("source", (InvocationStatus.RUNNING,)),
     )
     assert spec.logic == "or"
-    assert wire(spec)["conditions"][1] == {"status": {"task_id": "source", "statuses": ["SUCCESS", "FAILED", "RETRY"]}}
+    assert wire(spec)["conditions"][1] == {
+        "status": {"task_id": "source", "statuses": ["SUCCESS", "FAILED", "RETRY"]}
+    }
 
 
 def test_unknown_status_is_refused_at_build_time_naming_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"on_status: statuses: unknown status 'DONE'; use one of REGISTERED, .*RETRY"):
+    with pytest.raises(
+        ValueError, match=r"on_status: statuses: unknown status 'DONE'; use one of REGISTERED, .*RETRY"
+    ):
         TriggerBuilder().on_status("source", statuses=["DONE"])
     with pytest.raises(ValueError, match="statuses is empty"):
         TriggerBuilder().on_status("source", statuses=[])
@@ -173,7 +181,12 @@ def test_joins_take_a_window_and_a_correlation_key() -> None:
         .correlate_by("orderId", max_pending=100)
         .build()
     )
-    assert (spec.logic, spec.within_ms, spec.correlation_key, spec.max_pending) == ("and", 300_000, "orderId", 100)
+    assert (spec.logic, spec.within_ms, spec.correlation_key, spec.max_pending) == (
+        "and",
+        300_000,
+        "orderId",
+        100,
+    )
     assert wire(spec)["join"] == {"within_ms": "300000", "correlation_key": "orderId", "max_pending": 100}
     with pytest.raises(ValueError, match="within\\(\\) and correlate_by\\(\\) apply to AND triggers"):
         TriggerBuilder().on_event("a").on_event("b").with_logic("or").within(10).build()
@@ -195,7 +208,9 @@ def test_filters_must_be_json_dicts_cel_or_functions() -> None:
         from datetime import datetime
 
         TriggerBuilder().on_event("a", payload_filter={"when": datetime.now()})
-    with pytest.raises(TypeError, match=r"with_args_static: arguments\.ids\[1\]: set is not JSON-serialisable"):
+    with pytest.raises(
+        TypeError, match=r"with_args_static: arguments\.ids\[1\]: set is not JSON-serialisable"
+    ):
         TriggerBuilder().with_args_static({"ids": [1, {2}]})
     with pytest.raises(TypeError, match="with_args_static: arguments: must be a dict"):
         TriggerBuilder().with_args_static([1])  # type: ignore[arg-type]
@@ -205,9 +220,11 @@ def test_task_references_are_tasks_or_names() -> None:
     def plain(x: int) -> int:
         return x
 
-    with pytest.raises(TypeError, match="plain is a plain function, not a task; decorate it with @app.task"):
+    with pytest.raises(
+        TypeError, match=r"plain is a plain function, not a task; decorate it with @app\.task"
+    ):
         TriggerBuilder().on_success(plain)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="expects a task .* got int"):
+    with pytest.raises(TypeError, match=r"expects a task .* got int"):
         TriggerBuilder().on_success(3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="the task name is empty"):
         TriggerBuilder().on_success("")

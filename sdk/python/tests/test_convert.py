@@ -43,9 +43,23 @@ def struct(value: dict[str, Any]) -> Struct:
 
 
 def test_json_values_round_trip_and_integral_numbers_come_back_as_int() -> None:
-    value = {"x": 10, "ratio": 2.5, "ok": True, "none": None, "items": (1, "a", [2.0]), "nested": {"b": 1, "a": 2}}
+    value = {
+        "x": 10,
+        "ratio": 2.5,
+        "ok": True,
+        "none": None,
+        "items": (1, "a", [2.0]),
+        "nested": {"b": 1, "a": 2},
+    }
     back = from_value(to_value(value, "v"))
-    assert back == {"x": 10, "ratio": 2.5, "ok": True, "none": None, "items": [1, "a", [2]], "nested": {"a": 2, "b": 1}}
+    assert back == {
+        "x": 10,
+        "ratio": 2.5,
+        "ok": True,
+        "none": None,
+        "items": [1, "a", [2]],
+        "nested": {"a": 2, "b": 1},
+    }
     assert type(back["x"]) is int and type(back["items"][2][0]) is int and type(back["ratio"]) is float
     assert list(back["nested"]) == ["a", "b"], "keys come back sorted (protobuf maps keep no order)"
     assert from_value(Value()) is None and from_struct(None) == {}
@@ -107,14 +121,22 @@ def test_exception_context_has_the_seed_fields() -> None:
 def test_status_result_event_and_cron_contexts() -> None:
     status = context_from_proto(
         context_pb2.TriggerContext(
-            status=context_pb2.StatusContext(invocation_id="i", task_id="t", status=invocation_pb2.SUCCESS, timestamp=stamp())
+            status=context_pb2.StatusContext(
+                invocation_id="i", task_id="t", status=invocation_pb2.SUCCESS, timestamp=stamp()
+            )
         )
     )
-    assert isinstance(status, StatusContext) and status.arguments.kwargs == {} and status.status is InvocationStatus.SUCCESS
+    assert (
+        isinstance(status, StatusContext)
+        and status.arguments.kwargs == {}
+        and status.status is InvocationStatus.SUCCESS
+    )
 
     result = context_from_proto(
         context_pb2.TriggerContext(
-            result=context_pb2.ResultContext(task_id="t", status=invocation_pb2.SUCCESS, result=to_value({"total": 3}, "r"))
+            result=context_pb2.ResultContext(
+                task_id="t", status=invocation_pb2.SUCCESS, result=to_value({"total": 3}, "r")
+            )
         )
     )
     assert isinstance(result, ResultContext) and result.result == {"total": 3}
@@ -122,10 +144,14 @@ def test_status_result_event_and_cron_contexts() -> None:
 
     event = context_from_proto(
         context_pb2.TriggerContext(
-            event=context_pb2.EventContext(event_id="evt_1", event_code="user.login", payload=struct({"role": "admin"}))
+            event=context_pb2.EventContext(
+                event_id="evt_1", event_code="user.login", payload=struct({"role": "admin"})
+            )
         )
     )
-    assert event == EventContext(event_id="evt_1", event_code="user.login", payload={"role": "admin"}, timestamp=None)
+    assert event == EventContext(
+        event_id="evt_1", event_code="user.login", payload={"role": "admin"}, timestamp=None
+    )
 
     cron = context_from_proto(
         context_pb2.TriggerContext(cron=context_pb2.CronContext(scheduled_time=stamp(), fired_at=stamp()))
@@ -142,7 +168,9 @@ def test_invocation_info() -> None:
         app_id="app",
         status=invocation_pb2.FAILED,
         arguments=struct({"x": 1, "y": 0}),
-        error=invocation_pb2.TaskError(type="ZeroDivisionError", message="division by zero", chain=["ZeroDivisionError"]),
+        error=invocation_pb2.TaskError(
+            type="ZeroDivisionError", message="division by zero", chain=["ZeroDivisionError"]
+        ),
         attempt=1,
         provenance=invocation_pb2.Provenance(trigger_id="trg", occurrence_ids=["evt_1"], event_ids=["evt_1"]),
         created_at=stamp(),
@@ -157,7 +185,9 @@ def test_invocation_info() -> None:
     assert info.error is not None and info.error.chain == ["ZeroDivisionError"]
     assert info.provenance is not None and info.provenance.event_ids == ["evt_1"]
     assert (info.created_at, info.updated_at) == (WHEN, None)
-    assert invocation_info(invocation_pb2.Invocation(id="i", status=invocation_pb2.SUCCESS)).provenance is None
+    assert (
+        invocation_info(invocation_pb2.Invocation(id="i", status=invocation_pb2.SUCCESS)).provenance is None
+    )
 
 
 def test_exceptions_are_described_with_their_mro() -> None:
@@ -190,9 +220,15 @@ class FakeRpcError(grpc.RpcError):
 
 def test_rpc_errors_become_typed_errors() -> None:
     invalid = error_from_rpc(FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT, "code: is required"))
-    assert isinstance(invalid, InvalidArgumentError) and (invalid.code, str(invalid)) == ("INVALID_ARGUMENT", "code: is required")
+    assert isinstance(invalid, InvalidArgumentError) and (invalid.code, str(invalid)) == (
+        "INVALID_ARGUMENT",
+        "code: is required",
+    )
     assert isinstance(error_from_rpc(FakeRpcError(grpc.StatusCode.NOT_FOUND, "no task")), NotFoundError)
     down = error_from_rpc(FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused"), "127.0.0.1:1")
-    assert isinstance(down, UnavailableError) and str(down) == "no orchestrator answers at 127.0.0.1:1: connection refused"
+    assert (
+        isinstance(down, UnavailableError)
+        and str(down) == "no orchestrator answers at 127.0.0.1:1: connection refused"
+    )
     other = error_from_rpc(FakeRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, "too big"))
     assert type(other) is NencError and other.code == "RESOURCE_EXHAUSTED"

@@ -31,7 +31,12 @@ def is_big_square(result: dict[str, Any]) -> bool:
 
 
 def args_from_square(ctx: ResultContext) -> dict[str, Any]:
-    return {"n": ctx.result["n"], "square": ctx.result["square"], "from_task": ctx.task_id, "language": ctx.result["language"]}
+    return {
+        "n": ctx.result["n"],
+        "square": ctx.result["square"],
+        "from_task": ctx.task_id,
+        "language": ctx.result["language"],
+    }
 
 
 def record_square(n: int, square: int, from_task: str, language: str) -> str:
@@ -129,10 +134,15 @@ def test_event_from_go_triggers_typescript_and_python_tasks(languages: Languages
     app = languages.app
     emitted = subprocess.run(
         [
-            "go", "run", "./cmd/nenc-emit",
-            "-url", languages.url,
-            "-code", "order.created",
-            "-payload", json.dumps({"orderId": "o-42", "amount": 99.5}),
+            "go",
+            "run",
+            "./cmd/nenc-emit",
+            "-url",
+            languages.url,
+            "-code",
+            "order.created",
+            "-payload",
+            json.dumps({"orderId": "o-42", "amount": 99.5}),
         ],
         cwd=REPO_ROOT / "sdk" / "go",
         env=child_env(),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 
 import pytest
-from support import arguments_of, runs, settle, successful_runs, wait_until
+from support import arguments_of, runs, settle, successful_runs
 
 from nenc import InvocationStatus, TaskFailedError
 
@@ -30,9 +30,9 @@ def test_basic_usage(example: Load) -> None:
         notified = successful_runs(ex.app, "notification_task", 2)
         assert len(runs(ex.app, "notification_task")) == 2
         assert [run.result for run in notified] == ["Source task completed successfully"] * 2
-        assert sorted(run.provenance.source_invocation_ids[0] for run in notified if run.provenance) == sorted(
-            [first.id, second.id]
-        )
+        assert sorted(
+            run.provenance.source_invocation_ids[0] for run in notified if run.provenance
+        ) == sorted([first.id, second.id])
         assert arguments_of(notified) == [{}, {}]
 
 
@@ -69,8 +69,14 @@ def test_statuses_and_results(example: Load) -> None:
             "combined_and_trigger": 2,
             "combined_or_trigger": 2,
         }
-        assert [run.result for run in runs(ex.app, "specific_result_handler")] == ["Division produced exactly 2.5"]
-        sources = {run.provenance.source_invocation_ids[0] for run in runs(ex.app, "combined_or_trigger") if run.provenance}
+        assert [run.result for run in runs(ex.app, "specific_result_handler")] == [
+            "Division produced exactly 2.5"
+        ]
+        sources = {
+            run.provenance.source_invocation_ids[0]
+            for run in runs(ex.app, "combined_or_trigger")
+            if run.provenance
+        }
         assert sources == {five_halves.id, two.id}
         assert by_zero.status is InvocationStatus.FAILED
 
@@ -140,7 +146,12 @@ def test_argument_providers(example: Load) -> None:
 
 def test_filters(example: Load) -> None:
     ex = example("filters")
-    targets = ["notify_high_priority", "notify_large_order", "log_completed_order", "request_manager_approval"]
+    targets = [
+        "notify_high_priority",
+        "notify_large_order",
+        "log_completed_order",
+        "request_manager_approval",
+    ]
     with ex.app.start_worker(concurrency=4):
         high = ex.process_order("o1", 50.0, "high")
         large = ex.process_order("o2", 2000.0)
@@ -151,7 +162,9 @@ def test_filters(example: Load) -> None:
         settle(ex.app, targets, [high.id, large.id, huge.id])
 
         def sources(task: str) -> list[str]:
-            return sorted(run.provenance.source_invocation_ids[0] for run in runs(ex.app, task) if run.provenance)
+            return sorted(
+                run.provenance.source_invocation_ids[0] for run in runs(ex.app, task) if run.provenance
+            )
 
         assert sources("notify_high_priority") == [high.id]
         assert sources("notify_large_order") == sorted([large.id, huge.id])
@@ -178,7 +191,9 @@ def test_events(example: Load) -> None:
         ]
         assert len(successful_runs(ex.app, "log_user_login", 2)) == 2
         recorded = {
-            run.provenance.event_ids[0]: run for run in successful_runs(ex.app, "record_login_attempt", 2) if run.provenance
+            run.provenance.event_ids[0]: run
+            for run in successful_runs(ex.app, "record_login_attempt", 2)
+            if run.provenance
         }
         assert set(recorded) == {user_event, admin_event}
         for event_id, user, ip in ((user_event, "u1", "10.0.0.1"), (admin_event, "a1", "10.0.0.2")):
@@ -204,9 +219,15 @@ def test_programmatic_trigger(example: Load) -> None:
             for run in successful_runs(ex.app, "notification_task", 2)
             if run.provenance and run.provenance.trigger_id == trigger.id
         }
-        assert notified[first.id].arguments == {"result": {"processed": True, "input": {"id": 1}}, "level": "success"}
+        assert notified[first.id].arguments == {
+            "result": {"processed": True, "input": {"id": 1}},
+            "level": "success",
+        }
         # Objects travel as protobuf Structs, which do not keep key order: the SDK sorts keys.
-        assert notified[first.id].result == "SUCCESS: Data processed with result {'input': {'id': 1}, 'processed': True}"
+        assert (
+            notified[first.id].result
+            == "SUCCESS: Data processed with result {'input': {'id': 1}, 'processed': True}"
+        )
         assert notified[second.id].arguments["result"] == {"processed": True, "input": {"id": 2}}
         assert len(runs(ex.app, "notification_task")) == 2
 
@@ -214,7 +235,9 @@ def test_programmatic_trigger(example: Load) -> None:
         third = ex.data_processor({"id": 3})
         third.wait(timeout=15)
         settle(ex.app, ["notification_task"], [third.id])
-        skipped = [e for e in ex.app.trigger.explain(trigger.id).evaluations if e.occurrence_id.startswith(third.id)]
+        skipped = [
+            e for e in ex.app.trigger.explain(trigger.id).evaluations if e.occurrence_id.startswith(third.id)
+        ]
         assert [e.outcome for e in skipped] == ["skipped"]
         assert len(runs(ex.app, "notification_task")) == 2
 
@@ -229,10 +252,24 @@ def test_cron_scheduling(example: Load) -> None:
     # Declared triggers are registered when a worker starts, not at import.
     assert ex.app.trigger.list(app_id=ex.app.app_id) == []
     with ex.app.start_worker(concurrency=2):
-        triggers = {task: ex.app.trigger.list(target_task_id=task) for task in ("scheduled_task", "half_hour_task")}
+        triggers = {
+            task: ex.app.trigger.list(target_task_id=task) for task in ("scheduled_task", "half_hour_task")
+        }
         assert {task: [info.conditions for info in found] for task, found in triggers.items()} == {
-            "scheduled_task": [[{"cron": {"expression": "* * * * *", "timezone": "UTC", "misfire": "MISFIRE_POLICY_SKIP"}}]],
-            "half_hour_task": [[{"cron": {"expression": "*/30 * * * *", "timezone": "UTC", "misfire": "MISFIRE_POLICY_SKIP"}}]],
+            "scheduled_task": [
+                [{"cron": {"expression": "* * * * *", "timezone": "UTC", "misfire": "MISFIRE_POLICY_SKIP"}}]
+            ],
+            "half_hour_task": [
+                [
+                    {
+                        "cron": {
+                            "expression": "*/30 * * * *",
+                            "timezone": "UTC",
+                            "misfire": "MISFIRE_POLICY_SKIP",
+                        }
+                    }
+                ]
+            ],
         }
         # The every-minute task runs at its next slot (at most a minute away).
         [first] = successful_runs(ex.app, "scheduled_task", 1, timeout=75)
@@ -246,13 +283,17 @@ def test_cron_scheduling(example: Load) -> None:
             slots = [_cron_slot(run) for run in runs(ex.app, task)]
             assert len(slots) == len(set(slots))
             assert all(s.minute in minutes and s.second == 0 for s in slots)
-        fired = [e for e in ex.app.trigger.explain(triggers["scheduled_task"][0].id).evaluations if e.outcome == "fired"]
+        fired = [
+            e
+            for e in ex.app.trigger.explain(triggers["scheduled_task"][0].id).evaluations
+            if e.outcome == "fired"
+        ]
         assert len(fired) == len(runs(ex.app, "scheduled_task"))
 
 
 def _cron_slot(run: object) -> datetime:
     """The scheduled slot of a cron-triggered run, from its occurrence id `cron:<trigger>:<i>:<ms>`."""
-    provenance = getattr(run, "provenance")
+    provenance = run.provenance
     assert provenance is not None
     [occurrence] = provenance.occurrence_ids
     assert occurrence.startswith("cron:")

@@ -48,8 +48,8 @@ def test_nested_functions_are_refused_saying_why() -> None:
         TriggerBuilder().on_event("order").with_args_from_event(is_big)  # type: ignore[arg-type]
     message = str(refused.value)
     assert message.startswith(
-        "with_args_from_event: test_nested_functions_are_refused_saying_why.<locals>.is_big is defined inside "
-        "another function"
+        "with_args_from_event: test_nested_functions_are_refused_saying_why.<locals>.is_big "
+        "is defined inside another function"
     )
     assert "close over values that differ" in message and "declare it at module level" in message
 
@@ -71,7 +71,9 @@ def test_other_callables_are_refused(candidate: object, complaint: str) -> None:
 def test_two_function_objects_with_one_identity_are_refused() -> None:
     registry = FunctionRegistry()
     assert registry.register(is_large_order, "first") == f"{__name__}:is_large_order"
-    assert registry.register(is_large_order, "again") == f"{__name__}:is_large_order"  # the same object is fine
+    assert (
+        registry.register(is_large_order, "again") == f"{__name__}:is_large_order"
+    )  # the same object is fine
     # What a reloaded module or a redefined name produces: another object, same module and qualname.
     twin = types.FunctionType(is_large_order.__code__, is_large_order.__globals__, "is_large_order")
     twin.__qualname__ = is_large_order.__qualname__

@@ -167,10 +167,14 @@ class Nenc:
         task_id = name if name is not None else getattr(fn, "__name__", "")
         if not isinstance(task_id, str) or not task_id.strip() or task_id == "<lambda>":
             raise ValueError("app.task: a task needs a name; pass name=... for a lambda or a callable object")
-        builders = [] if triggers is None else [triggers] if isinstance(triggers, TriggerBuilder) else list(triggers)
+        builders = (
+            [] if triggers is None else [triggers] if isinstance(triggers, TriggerBuilder) else list(triggers)
+        )
         for builder in builders:
             if not isinstance(builder, TriggerBuilder):
-                raise TypeError(f"task {task_id}: triggers holds {type(builder).__name__}; pass TriggerBuilder()s")
+                raise TypeError(
+                    f"task {task_id}: triggers holds {type(builder).__name__}; pass TriggerBuilder()s"
+                )
         specs = tuple(builder.build() for builder in builders)
         policy = RetryPolicy(max_retries=retry) if isinstance(retry, int) else retry
         with self._lock:
@@ -234,8 +238,12 @@ class Nenc:
             tasks = list(self._tasks.values())
         request = app_pb.RegisterAppRequest(
             app_id=self.app_id,
-            tasks=[task_pb2.TaskDefinition(id=task.name, retry=_retry_to_proto(task.retry)) for task in tasks],
-            triggers=[trigger_to_proto(spec, task.name, self.app_id) for task in tasks for spec in task.triggers],
+            tasks=[
+                task_pb2.TaskDefinition(id=task.name, retry=_retry_to_proto(task.retry)) for task in tasks
+            ],
+            triggers=[
+                trigger_to_proto(spec, task.name, self.app_id) for task in tasks for spec in task.triggers
+            ],
         )
         trigger_ids = list(self.clients.register_app(request).trigger_ids)
         self._registered = True

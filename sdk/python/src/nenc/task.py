@@ -110,7 +110,11 @@ def _named_signature(fn: Callable[..., Any], name: str) -> inspect.Signature:
     signature = inspect.signature(fn)
     for parameter in signature.parameters.values():
         if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITIONAL):
-            shown = f"*{parameter.name}" if parameter.kind is inspect.Parameter.VAR_POSITIONAL else f"{parameter.name}, /"
+            shown = (
+                f"*{parameter.name}"
+                if parameter.kind is inspect.Parameter.VAR_POSITIONAL
+                else f"{parameter.name}, /"
+            )
             raise TypeError(
                 f"task {name}: parameter {shown} cannot be named; task arguments travel as named "
                 "arguments (kwargs), so use regular or keyword-only parameters"

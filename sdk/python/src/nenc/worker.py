@@ -156,7 +156,7 @@ class Worker:
         while not self._stopped.is_set():
             try:
                 self._run_stream()
-            except NencError as error:
+            except Exception as error:  # noqa: BLE001 - the loop must outlive any one stream
                 if self._stopped.is_set():
                     break
                 if isinstance(error, NotFoundError):
@@ -267,12 +267,15 @@ class Worker:
             fn = self._host.functions.get(request.function)
             if fn is None:
                 raise LookupError(
-                    f'function {request.function} is not declared in this process of app "{self._host.app_id}"'
+                    f"function {request.function} is not declared in this process "
+                    f'of app "{self._host.app_id}"'
                 )
             if request.purpose == worker_pb.FUNCTION_PURPOSE_FILTER:
                 verdict = _call(fn, from_value(request.value))
                 if not isinstance(verdict, bool):
-                    raise TypeError(f"filter {request.function} returned {type(verdict).__name__}; return a bool")
+                    raise TypeError(
+                        f"filter {request.function} returned {type(verdict).__name__}; return a bool"
+                    )
                 value = to_value(verdict, "filter")
             else:
                 context = context_from_proto(request.context) if request.HasField("context") else None
@@ -287,7 +290,11 @@ class Worker:
                     )
                 value = to_value(provided, f"the arguments from provider {request.function}")
         except Exception as error:  # noqa: BLE001 - reported to the orchestrator, which records it
-            self._send(evaluated=worker_pb.FunctionEvaluated(request_id=request.request_id, error=describe_error(error)))
+            self._send(
+                evaluated=worker_pb.FunctionEvaluated(
+                    request_id=request.request_id, error=describe_error(error)
+                )
+            )
             return
         self._send(evaluated=worker_pb.FunctionEvaluated(request_id=request.request_id, value=value))
 
@@ -316,6 +323,8 @@ def _accepts_second_argument(fn: Callable[..., Any]) -> bool:
     except (TypeError, ValueError):
         return False
     positional = [
-        p for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     ]
     return len(positional) >= 2 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)

@@ -74,7 +74,9 @@ def parse_url(url: str) -> tuple[str, bool]:
     if not parts.hostname:
         raise ValueError(f'url: "{url}" has no host; expected e.g. http://127.0.0.1:7070')
     if parts.path not in ("", "/") or parts.query:
-        raise ValueError(f'url: "{url}" has a path; the orchestrator serves at the root, e.g. http://host:7070')
+        raise ValueError(
+            f'url: "{url}" has a path; the orchestrator serves at the root, e.g. http://host:7070'
+        )
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
@@ -123,7 +125,9 @@ class Clients:
     def invoke(self, request: invocation_pb.InvokeRequest) -> invocation_pb.InvokeResponse:
         return self._unary(self._invocations.Invoke, request, invocation_pb.InvokeResponse)
 
-    def get_invocation(self, request: invocation_pb.GetInvocationRequest) -> invocation_pb.GetInvocationResponse:
+    def get_invocation(
+        self, request: invocation_pb.GetInvocationRequest
+    ) -> invocation_pb.GetInvocationResponse:
         return self._unary(self._invocations.GetInvocation, request, invocation_pb.GetInvocationResponse)
 
     def list_invocations(

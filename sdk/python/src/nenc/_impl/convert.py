@@ -27,7 +27,6 @@ from nenc.trigger.info import Evaluation, Explanation, Origin, PendingMatch, Tri
 from nenc.trigger.spec import (
     Condition,
     CronCondition,
-    EventCondition,
     ExceptionCondition,
     Filter,
     FunctionProvider,
@@ -37,7 +36,6 @@ from nenc.trigger.spec import (
     StaticArgs,
     StatusCondition,
     TriggerSpec,
-    ValueFilter,
 )
 from nenc.v1 import context_pb2, invocation_pb2, trigger_pb2, trigger_service_pb2
 

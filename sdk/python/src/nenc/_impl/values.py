@@ -60,7 +60,8 @@ def _to_json(value: object, path: str, seen: set[int]) -> JsonValue:
         finally:
             seen.discard(id(value))
     raise TypeError(
-        f"{path}: {type(value).__name__} is not JSON-serialisable; use None, bool, int, float, str, list or dict"
+        f"{path}: {type(value).__name__} is not JSON-serialisable; "
+        "use None, bool, int, float, str, list or dict"
     )
 
 

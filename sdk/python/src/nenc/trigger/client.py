@@ -45,7 +45,10 @@ class RuntimeTriggerBuilder(TriggerBuilder):
         self._client = client
 
     def register(self, target: TaskRef) -> str:
-        """Stores the trigger to run ``target`` (a task or a task name); the same definition gives the same id."""
+        """Stores the trigger to run ``target`` (a task or a task name); returns its id.
+
+        The same definition gives the same id.
+        """
         return self._client.create(self, target)
 
 
@@ -79,7 +82,11 @@ class TriggerClient:
     # Builders: each starts a runtime trigger.
 
     def on_cron(
-        self, expression: str, timezone: str = "UTC", misfire: MisfirePolicy = "skip", catch_up_window: Milliseconds = 0
+        self,
+        expression: str,
+        timezone: str = "UTC",
+        misfire: MisfirePolicy = "skip",
+        catch_up_window: Milliseconds = 0,
     ) -> RuntimeTriggerBuilder:
         return self._builder().on_cron(expression, timezone, misfire, catch_up_window)
 
@@ -120,11 +127,15 @@ class TriggerClient:
         spec = builder.build()
         target_task_id = task_id_of(target, "register")
         self._host.prepare_runtime_trigger(spec, target_task_id)
-        request = trigger_pb.CreateTriggerRequest(trigger=trigger_to_proto(spec, target_task_id, self._host.app_id))
+        request = trigger_pb.CreateTriggerRequest(
+            trigger=trigger_to_proto(spec, target_task_id, self._host.app_id)
+        )
         return self._host.clients.create_trigger(request).trigger.id
 
     def get(self, trigger_id: str) -> TriggerInfo:
-        return trigger_info(self._host.clients.get_trigger(trigger_pb.GetTriggerRequest(id=trigger_id)).trigger)
+        return trigger_info(
+            self._host.clients.get_trigger(trigger_pb.GetTriggerRequest(id=trigger_id)).trigger
+        )
 
     def list(self, target_task_id: str | None = None, app_id: str | None = None) -> list[TriggerInfo]:
         """Stored triggers, oldest first; optionally only those running a task or of an app."""
@@ -144,7 +155,9 @@ class TriggerClient:
 
     def explain(self, trigger_id: str, limit: int = 50) -> Explanation:
         """Why did (or didn't) the trigger fire: its recent evaluations, newest first."""
-        response = self._host.clients.explain_trigger(trigger_pb.ExplainTriggerRequest(id=trigger_id, limit=limit))
+        response = self._host.clients.explain_trigger(
+            trigger_pb.ExplainTriggerRequest(id=trigger_id, limit=limit)
+        )
         return explanation(response)
 
     def _builder(self) -> RuntimeTriggerBuilder:

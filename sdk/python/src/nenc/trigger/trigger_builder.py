@@ -125,7 +125,13 @@ class TriggerBuilder:
         call_arguments: FilterInput = None,
     ) -> Self:
         """An invocation of ``task`` reaching one of ``statuses`` (default SUCCESS, case-insensitive)."""
-        raw = [InvocationStatus.SUCCESS] if statuses is None else [statuses] if isinstance(statuses, str) else list(statuses)
+        raw = (
+            [InvocationStatus.SUCCESS]
+            if statuses is None
+            else [statuses]
+            if isinstance(statuses, str)
+            else list(statuses)
+        )
         if not raw:
             raise ValueError("on_status: statuses is empty; leave it out for SUCCESS")
         parsed = tuple(InvocationStatus.parse(status, "on_status: statuses") for status in raw)
@@ -146,12 +152,16 @@ class TriggerBuilder:
         """Shorthand for ``on_status(task, statuses=["FAILED"])`` (final failures)."""
         return self.on_status(task, [InvocationStatus.FAILED], call_arguments)
 
-    def on_result(self, task: TaskRef, filter_result: FilterInput, call_arguments: FilterInput = None) -> Self:
+    def on_result(
+        self, task: TaskRef, filter_result: FilterInput, call_arguments: FilterInput = None
+    ) -> Self:
         """A SUCCESS of ``task`` whose result matches ``filter_result`` (use on_any_result for any)."""
         self._conditions.append(
             ResultCondition(
                 task_id=task_id_of(task, "on_result"),
-                filter_result=_filter(filter_result, "on_result: filter_result", objects_only=False, required=True),
+                filter_result=_filter(
+                    filter_result, "on_result: filter_result", objects_only=False, required=True
+                ),
                 call_arguments=_filter(call_arguments, "on_result: call_arguments", objects_only=True),
             )
         )
@@ -189,7 +199,10 @@ class TriggerBuilder:
         if not isinstance(code, str) or not code.strip():
             raise ValueError("on_event: the event code must be a non-empty string such as 'user.login'")
         self._conditions.append(
-            EventCondition(code=code, payload_filter=_filter(payload_filter, "on_event: payload_filter", objects_only=True))
+            EventCondition(
+                code=code,
+                payload_filter=_filter(payload_filter, "on_event: payload_filter", objects_only=True),
+            )
         )
         return self
 
@@ -272,7 +285,9 @@ class TriggerBuilder:
             )
         is_join = self._logic == "and" and len(self._conditions) > 1
         if not is_join and (self._within_ms or self._correlation_key or self._max_pending):
-            raise ValueError("TriggerBuilder: within() and correlate_by() apply to AND triggers with several conditions")
+            raise ValueError(
+                "TriggerBuilder: within() and correlate_by() apply to AND triggers with several conditions"
+            )
         return TriggerSpec(
             conditions=tuple(self._conditions),
             logic=self._logic if len(self._conditions) > 1 else "and",
@@ -330,7 +345,9 @@ def _exception_names(types: ExceptionTypes | None) -> tuple[str, ...]:
         elif isinstance(item, type) and issubclass(item, BaseException):
             names.append(item.__name__)
         else:
-            raise TypeError(f"on_exception: exception_types holds {item!r}; use class names or exception classes")
+            raise TypeError(
+                f"on_exception: exception_types holds {item!r}; use class names or exception classes"
+            )
     return tuple(names)
 
 

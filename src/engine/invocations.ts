@@ -3,6 +3,7 @@ import { type Invocation, type InvocationStatus, isFinalStatus } from "../domain
 import { getOrCreate } from "../domain/maps.js";
 import type { InvocationQuery, Page, StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
+import type { Dispatcher } from "./dispatcher.js";
 import { newId } from "./ids.js";
 import type { TaskRegistry } from "./task-registry.js";
 import { requireJsonObject, requireName } from "./validate.js";
@@ -19,6 +20,7 @@ export class Invocations {
     private readonly tasks: TaskRegistry,
     private readonly clock: Clock,
     private readonly watch: StatusWatch,
+    private readonly dispatcher: Dispatcher,
     private readonly maxPayloadBytes: number,
   ) {}
 
@@ -44,15 +46,21 @@ export class Invocations {
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
-    const { invocation, created } = await this.store.createInvocation(
-      {
-        id: newId("inv"),
-        taskId,
-        appId: task.appId,
-        arguments: argumentsObject,
-        createdAt: this.clock.now(),
-      },
-      { ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}), watch: this.watch },
+    const { invocation, created } = await this.dispatcher.createAssigned(taskId, (assignTo) =>
+      this.store.createInvocation(
+        {
+          id: newId("inv"),
+          taskId,
+          appId: task.appId,
+          arguments: argumentsObject,
+          createdAt: this.clock.now(),
+        },
+        {
+          ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}),
+          ...(assignTo ? { assignTo } : {}),
+          watch: this.watch,
+        },
+      ),
     );
     return { invocation, duplicate: !created };
   }

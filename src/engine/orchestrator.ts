@@ -91,7 +91,14 @@ export class Orchestrator {
     this.dispatcher = new Dispatcher(store, clock, this.index, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
     this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o.sweepIntervalMs);
-    this.invocations = new Invocations(store, this.tasks, clock, this.index, o.maxPayloadBytes);
+    this.invocations = new Invocations(
+      store,
+      this.tasks,
+      clock,
+      this.index,
+      this.dispatcher,
+      o.maxPayloadBytes,
+    );
     this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger);
     this.events = new Events(store, clock, o.maxPayloadBytes);
     this.workers = new WorkerGateway(
@@ -107,7 +114,7 @@ export class Orchestrator {
       },
       o,
     );
-    const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index);
+    const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index, this.dispatcher);
     this.processor = new OccurrenceProcessor(store, this.index, evaluator, logger, {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,

@@ -8,6 +8,7 @@ import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { Clock } from "./clock.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { matchCondition } from "./condition-match.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
 import { newId } from "./ids.js";
 import { applyToJoin, DEFAULT_MAX_PENDING } from "./join.js";
@@ -24,6 +25,7 @@ export class TriggerEvaluator {
     private readonly functions: FunctionRunner,
     private readonly clock: Clock,
     private readonly watch: StatusWatch,
+    private readonly dispatcher: Dispatcher,
   ) {}
 
   async evaluate(compiled: CompiledTrigger, occurrence: Occurrence): Promise<Evaluation[]> {
@@ -128,27 +130,30 @@ export class TriggerEvaluator {
     const unique = (ids: string[]) => [...new Set(ids)];
     const occurrences = used.map((item) => item.occurrence);
     const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
-    const { invocation, created } = await this.store.fire(
-      {
-        invocation: {
-          id: newId("inv"),
-          taskId: trigger.targetTaskId,
-          appId: trigger.appId,
-          arguments: args,
-          provenance: {
-            triggerId: trigger.id,
-            occurrenceIds: unique(occurrences.map((o) => o.id)),
-            sourceInvocationIds: unique(
-              occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
-            ),
-            eventIds,
+    const { invocation, created } = await this.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
+      this.store.fire(
+        {
+          invocation: {
+            id: newId("inv"),
+            taskId: trigger.targetTaskId,
+            appId: trigger.appId,
+            arguments: args,
+            provenance: {
+              triggerId: trigger.id,
+              occurrenceIds: unique(occurrences.map((o) => o.id)),
+              sourceInvocationIds: unique(
+                occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
+              ),
+              eventIds,
+            },
+            createdAt: this.clock.now(),
           },
-          createdAt: this.clock.now(),
+          firingKey: `${trigger.id}|${occurrence.id}`,
+          eventIds,
         },
-        firingKey: `${trigger.id}|${occurrence.id}`,
-        eventIds,
-      },
-      this.watch,
+        this.watch,
+        assignTo,
+      ),
     );
     return created
       ? record({ outcome: "fired", invocationId: invocation.id, detail: `invoked ${trigger.targetTaskId}` })

@@ -38,6 +38,8 @@ export interface WorkerConnection {
   completed(assignmentId: string, result: JsonValue): Promise<void>;
   failed(assignmentId: string, error: TaskError): Promise<void>;
   heartbeat(): Promise<void>;
+  /** Any message arrived from the worker: it is alive (renews its lease now and then). */
+  touch(): Promise<void>;
   evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void;
   announce(functions: readonly string[]): void;
   drain(): void;
@@ -78,6 +80,16 @@ export class WorkerGateway {
       concurrency: session.concurrency,
     });
 
+    // Any message proves the worker alive, so a backlog of its messages never costs it its
+    // lease; renewing at most four times per lease keeps the store traffic small.
+    let renewedAt = clock.now();
+    const touch = async () => {
+      const now = clock.now();
+      if (now - renewedAt < this.options.leaseMs / 4) return;
+      renewedAt = now;
+      await store.renewWorkerLease(session.workerId, now + this.options.leaseMs);
+    };
+
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
       const freed = session.finish(assignmentId);
       const invocation = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
@@ -116,7 +128,8 @@ export class WorkerGateway {
         await finish(assignmentId, { status: "RETRY", error, retryAt });
         this.deps.onRetryScheduled(retryAt);
       },
-      heartbeat: () => store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs),
+      heartbeat: () => touch(),
+      touch,
       evaluated: (requestId, outcome) => {
         const answer =
           "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };

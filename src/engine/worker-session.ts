@@ -49,6 +49,8 @@ export class WorkerSession {
   readonly assignments = new Map<string, Assignment>();
   /** In-flight assignments from a previous stream of the same worker. */
   readonly held: Set<string>;
+  /** Credit set aside for an invocation being created straight onto this worker. */
+  reserved = 0;
   draining = false;
   closed = false;
 
@@ -67,7 +69,7 @@ export class WorkerSession {
   /** How many more assignments this worker may receive now. */
   get free(): number {
     if (this.closed || this.draining) return 0;
-    return Math.max(0, this.concurrency - this.assignments.size - this.held.size);
+    return Math.max(0, this.concurrency - this.assignments.size - this.held.size - this.reserved);
   }
 
   get inFlight(): number {

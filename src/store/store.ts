@@ -48,6 +48,13 @@ export interface Firing {
   eventIds: string[];
 }
 
+/** The outcome of creating an invocation: `assignment` when it went straight to a worker. */
+export interface Created {
+  invocation: Invocation;
+  created: boolean;
+  assignment?: Assignment;
+}
+
 export interface InvocationQuery {
   taskId?: string;
   status?: InvocationStatus;
@@ -136,13 +143,17 @@ export interface Store {
 
   // ---- invocations and work ---------------------------------------------------------
 
-  /** Creates and queues an invocation (REGISTERED) and logs its occurrence if watched. */
+  /**
+   * Creates an invocation (REGISTERED, its occurrence logged if watched) and queues
+   * it, or, with `assignTo`, assigns it to that worker at once (PENDING) in the same
+   * atomic step, saving the queue round trip when a worker has free credit.
+   */
   createInvocation(
     invocation: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch },
-  ): Promise<{ invocation: Invocation; created: boolean }>;
-  /** Creates a triggered invocation unless its firing key exists (then returns the first one). */
-  fire(firing: Firing, watch: StatusWatch): Promise<{ invocation: Invocation; created: boolean }>;
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+  ): Promise<Created>;
+  /** Like createInvocation for a triggered invocation, unless its firing key exists (then the first one). */
+  fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created>;
   getInvocation(invocationId: string): Promise<Invocation | undefined>;
   /** Newest first. */
   listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;

@@ -7,6 +7,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import type { NencServer } from "nenc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
+import { waitFor } from "../support/wait.js";
 
 type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
 type Struct = { fields: Record<string, { stringValue?: string; numberValue?: number; kind?: string }> };
@@ -74,6 +75,7 @@ describe("a @grpc/grpc-js client", () => {
     stream.write({
       hello: { appId: "grpcjs", workerId: "grpcjs-worker", concurrency: 4, taskIds: ["double"] },
     });
+    await waitFor(() => received.length > 0, "the welcome");
 
     const { invocation } = await unary<{ invocation: { id: string; status: string } }>((cb) =>
       stubs.invocations.invoke(
@@ -81,7 +83,8 @@ describe("a @grpc/grpc-js client", () => {
         cb,
       ),
     );
-    expect(invocation.status).toBe("REGISTERED");
+    // A worker with free credit is connected: the invocation is assigned as it is created.
+    expect(invocation.status).toBe("PENDING");
 
     const statuses: string[] = [];
     let result: number | undefined;

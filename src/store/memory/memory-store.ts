@@ -17,6 +17,7 @@ import { DEFAULT_RETENTION, type RetentionOptions } from "../retention.js";
 import type {
   AppRegistration,
   AttemptOutcome,
+  Created,
   CronAdvance,
   DeferredEvaluation,
   EventQuery,
@@ -162,32 +163,35 @@ export class MemoryStore implements Store {
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch },
-  ): Promise<{ invocation: Invocation; created: boolean }> {
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+  ): Promise<Created> {
     const key = options.idempotencyKey;
     const existingId = key ? this.invocationKeys.get(key) : undefined;
     const existing = existingId ? this.invocations.get(existingId) : undefined;
     if (existing) return { invocation: copy(existing), created: false };
-    const invocation = this.insertInvocation(input, options.watch);
+    const created = this.insertInvocation(input, options.watch, options.assignTo);
     if (key) {
-      this.invocationKeys.set(key, invocation.id);
-      this.invocationKeyOf.set(invocation.id, key);
+      this.invocationKeys.set(key, input.id);
+      this.invocationKeyOf.set(input.id, key);
     }
-    return { invocation: copy(invocation), created: true };
+    return created;
   }
 
-  async fire(firing: Firing, watch: StatusWatch): Promise<{ invocation: Invocation; created: boolean }> {
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created> {
     const previous = this.firings.get(firing.firingKey);
     const existing = previous ? this.invocations.get(previous.invocationId) : undefined;
     if (existing) return { invocation: copy(existing), created: false };
-    const invocation = this.insertInvocation(firing.invocation, watch);
-    this.firings.set(firing.firingKey, { invocationId: invocation.id, at: invocation.createdAt });
-    this.pruneMarkers(this.firings, invocation.createdAt);
-    for (const eventId of firing.eventIds) this.events.get(eventId)?.invocationIds.push(invocation.id);
-    return { invocation: copy(invocation), created: true };
+    const created = this.insertInvocation(firing.invocation, watch, assignTo);
+    this.firings.set(firing.firingKey, {
+      invocationId: firing.invocation.id,
+      at: firing.invocation.createdAt,
+    });
+    this.pruneMarkers(this.firings, firing.invocation.createdAt);
+    for (const eventId of firing.eventIds) this.events.get(eventId)?.invocationIds.push(firing.invocation.id);
+    return created;
   }
 
-  private insertInvocation(input: NewInvocation, watch: StatusWatch): Invocation {
+  private insertInvocation(input: NewInvocation, watch: StatusWatch, assignTo: string | undefined): Created {
     const invocation: Invocation = {
       ...input,
       status: "REGISTERED",
@@ -199,10 +203,14 @@ export class MemoryStore implements Store {
     this.activeCount++;
     this.allInvocations.add(invocation.id);
     getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
-    this.enqueue(invocation.taskId, invocation.id);
     this.logTransition(invocation, watch);
     this.notify({ type: "invocation", invocationId: invocation.id, status: invocation.status });
-    return invocation;
+    if (!assignTo) {
+      this.enqueue(invocation.taskId, invocation.id);
+      return { invocation: copy(invocation), created: true };
+    }
+    const assignment = this.assign(invocation, assignTo, invocation.createdAt, watch);
+    return { invocation: copy(invocation), created: true, assignment };
   }
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {
@@ -236,17 +244,22 @@ export class MemoryStore implements Store {
       if (!queue) break;
       const invocation = this.invocations.get(queue.shift() as string);
       if (!invocation || (invocation.status !== "REGISTERED" && invocation.status !== "RETRY")) continue;
-      const assignmentId = `${invocation.id}/${invocation.version + 1}`;
-      this.transition(invocation, "PENDING", now, watch, (inv) => {
-        inv.assignment = { assignmentId, workerId };
-        if (inv.status === "RETRY") inv.attempt++;
-        delete inv.retryAt;
-      });
-      this.assignments.set(assignmentId, invocation.id);
-      getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
-      claimed.push(toAssignment(invocation, assignmentId));
+      claimed.push(this.assign(invocation, workerId, now, watch));
     }
     return claimed;
+  }
+
+  /** REGISTERED or RETRY → PENDING under a new assignment to `workerId`. */
+  private assign(invocation: Invocation, workerId: string, now: number, watch: StatusWatch): Assignment {
+    const assignmentId = `${invocation.id}/${invocation.version + 1}`;
+    this.transition(invocation, "PENDING", now, watch, (inv) => {
+      inv.assignment = { assignmentId, workerId };
+      if (inv.status === "RETRY") inv.attempt++;
+      delete inv.retryAt;
+    });
+    this.assignments.set(assignmentId, invocation.id);
+    getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
+    return toAssignment(invocation, assignmentId);
   }
 
   private oldestReadyQueue(taskIds: readonly string[]): Fifo<string> | undefined {

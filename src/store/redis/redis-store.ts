@@ -11,6 +11,7 @@ import { DEFAULT_RETENTION, type RetentionOptions } from "../retention.js";
 import type {
   AppRegistration,
   AttemptOutcome,
+  Created,
   CronAdvance,
   DeferredEvaluation,
   EventQuery,
@@ -177,34 +178,30 @@ export class RedisStore implements Store {
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch },
-  ): Promise<{ invocation: Invocation; created: boolean }> {
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+  ): Promise<Created> {
     const key = options.idempotencyKey;
-    return this.insert(input, options.watch, key ? this.keys.key("invkey", key) : undefined, key ?? "", []);
+    const dedupe = key ? { key: this.keys.key("invkey", key), idempotencyKey: key } : undefined;
+    return this.insert(input, options.watch, dedupe, [], options.assignTo);
   }
 
-  async fire(firing: Firing, watch: StatusWatch): Promise<{ invocation: Invocation; created: boolean }> {
-    return this.insert(
-      firing.invocation,
-      watch,
-      this.keys.key("fired", firing.firingKey),
-      "",
-      firing.eventIds,
-    );
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created> {
+    const dedupe = { key: this.keys.key("fired", firing.firingKey), idempotencyKey: "" };
+    return this.insert(firing.invocation, watch, dedupe, firing.eventIds, assignTo);
   }
 
   private async insert(
     input: NewInvocation,
     watch: StatusWatch,
-    dedupeKey: string | undefined,
-    idempotencyKey: string,
+    dedupe: { key: string; idempotencyKey: string } | undefined,
     eventIds: readonly string[],
-  ): Promise<{ invocation: Invocation; created: boolean }> {
-    const [created, id] = (await this.run(
+    assignTo: string | undefined,
+  ): Promise<Created> {
+    const [created, id, assignmentId] = (await this.run(
       "createInvocation",
       [
         this.keys.invocation(input.id),
-        dedupeKey ?? this.keys.invocation(input.id),
+        dedupe?.key ?? this.keys.invocation(input.id),
         this.keys.invocations,
         this.keys.active,
       ],
@@ -217,18 +214,38 @@ export class RedisStore implements Store {
         input.provenance?.triggerId ?? "",
         input.createdAt,
         watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
-        dedupeKey ? this.retention.markerRetentionMs : 0,
-        idempotencyKey,
+        dedupe ? this.retention.markerRetentionMs : 0,
+        dedupe?.idempotencyKey ?? "",
         eventIds.join(","),
+        assignTo ?? "",
+        assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
       ],
-    )) as [number, string];
-    if (created === 1) {
-      return {
-        invocation: { ...input, status: "REGISTERED", attempt: 1, version: 1, updatedAt: input.createdAt },
-        created: true,
-      };
-    }
-    return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
+    )) as [number, string, string?];
+    if (created !== 1) return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
+    const registered: Invocation = {
+      ...input,
+      status: "REGISTERED",
+      attempt: 1,
+      version: 1,
+      updatedAt: input.createdAt,
+    };
+    if (!assignmentId || !assignTo) return { invocation: registered, created: true };
+    return {
+      invocation: {
+        ...registered,
+        status: "PENDING",
+        version: 2,
+        assignment: { assignmentId, workerId: assignTo },
+      },
+      created: true,
+      assignment: {
+        assignmentId,
+        invocationId: input.id,
+        taskId: input.taskId,
+        arguments: input.arguments,
+        attempt: 1,
+      },
+    };
   }
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {

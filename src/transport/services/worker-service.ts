@@ -117,6 +117,7 @@ async function apply(connection: WorkerConnection, request: ConnectRequest, logg
   const message = request.message;
   const workerId = connection.session.workerId;
   try {
+    await connection.touch();
     switch (message.case) {
       case "started":
         return await connection.started(message.value.assignmentId);

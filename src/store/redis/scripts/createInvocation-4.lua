@@ -1,6 +1,8 @@
 --- @include "base"
--- Creates an invocation (REGISTERED), indexes it and queues it, unless its dedupe
--- key (idempotency key or firing identity) names an invocation that still exists.
+-- Creates an invocation (REGISTERED), indexes it and queues it (or, when ARGV[13]
+-- names a worker with free credit, assigns it to that worker at once: PENDING),
+-- unless its dedupe key (idempotency key or firing identity) names an invocation
+-- that still exists.
 --
 -- KEYS[1] inv:<id>      the new invocation
 -- KEYS[2] dedupe key    invkey:<key> or fired:<trigger>|<occurrence> (ignored when ARGV[10] is "0")
@@ -9,7 +11,8 @@
 -- ARGV[1] key base  [2] id  [3] task id  [4] app id  [5] arguments JSON  [6] provenance JSON or ""
 -- ARGV[7] trigger id or ""  [8] now  [9] "1" when REGISTERED is watched  [10] dedupe TTL ms ("0": none)
 -- ARGV[11] idempotency key or ""  [12] event ids, comma-separated ("" none)
--- Returns {1, id} when created, {0, first id} when deduplicated.
+-- ARGV[13] worker to assign it to, or ""  [14] "1" when PENDING is watched
+-- Returns {1, id} when queued, {1, id, assignment id} when assigned, {0, first id} when deduplicated.
 local P = ARGV[1]
 if ARGV[10] ~= '0' then
   local first = redis.call('GET', KEYS[2])
@@ -31,5 +34,12 @@ for eventId in string.gmatch(ARGV[12], '[^,]+') do
 end
 if ARGV[9] == '1' then logStatus(P, KEYS[1], ARGV[8]) end
 notify(P, 'i|' .. ARGV[2] .. '|REGISTERED')
+if ARGV[13] ~= '' then
+  local asg = ARGV[2] .. '/2/' .. ARGV[3]
+  redis.call('HSET', KEYS[1], 'asg', asg, 'worker', ARGV[13])
+  transition(P, KEYS[1], ARGV[2], 'PENDING', ARGV[8], ARGV[14])
+  redis.call('SADD', P .. 'worker:' .. ARGV[13], asg)
+  return {1, ARGV[2], asg}
+end
 enqueue(P, ARGV[3], ARGV[2])
 return {1, ARGV[2]}

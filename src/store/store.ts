@@ -193,8 +193,6 @@ export interface Store {
   renewWorkerLease(workerId: string, until: number): Promise<void>;
   /** Releases the assignments of every worker whose lease ended before `now`. */
   releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]>;
-  /** The earliest retryAt among RETRY invocations, to schedule the next wake-up. */
-  nextRetryAt(): Promise<number | undefined>;
   /** Announces work for retries that came due (claimWork takes them). */
   announceDueRetries(now: number): Promise<void>;
 

@@ -386,11 +386,6 @@ export class RedisStore implements Store {
     return this.invocationsById(ids);
   }
 
-  async nextRetryAt(): Promise<number | undefined> {
-    const [, score] = await this.redis.zrange(this.keys.delayed, "0", "0", "WITHSCORES");
-    return score === undefined ? undefined : Number(score);
-  }
-
   async announceDueRetries(now: number): Promise<void> {
     await this.run("announceDueRetries", [this.keys.delayed], [now]);
   }

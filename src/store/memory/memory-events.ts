@@ -1,0 +1,78 @@
+import type { StoredEvent } from "../../domain/event.js";
+import type { RetentionOptions } from "../retention.js";
+import type { EventQuery, Page } from "../store.js";
+import type { OccurrenceLog } from "./occurrence-log.js";
+import { SequencedList } from "./sequenced-list.js";
+
+/** Events in memory: durable append (idempotent by key), listing, retention, provenance. */
+export class MemoryEvents {
+  private readonly events = new Map<string, StoredEvent>();
+  private readonly eventOrder = new SequencedList();
+  private readonly eventKeys = new Map<string, string>();
+
+  constructor(
+    private readonly log: OccurrenceLog,
+    private readonly retention: RetentionOptions,
+  ) {}
+
+  /** Records that `invocationId` was started by the event. */
+  addInvocation(eventId: string, invocationId: string): void {
+    this.events.get(eventId)?.invocationIds.push(invocationId);
+  }
+
+  async appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
+    const key = event.idempotencyKey;
+    const firstId = key ? this.eventKeys.get(key) : undefined;
+    const first = firstId ? this.events.get(firstId) : undefined;
+    if (first) return { event: copyEvent(first), duplicate: true };
+    this.events.set(event.id, copyEvent(event));
+    this.eventOrder.add(event.id);
+    if (key) this.eventKeys.set(key, event.id);
+    this.log.append([
+      { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload },
+    ]);
+    this.pruneEvents(event.emittedAt);
+    return { event: copyEvent(event), duplicate: false };
+  }
+
+  private pruneEvents(now: number): void {
+    const cutoff = now - this.retention.eventRetentionMs;
+    const drop = new Set<string>();
+    let excess = this.events.size - this.retention.maxEvents;
+    for (const id of this.eventOrder.oldestFirst()) {
+      const event = this.events.get(id);
+      if (!event || (excess <= 0 && event.emittedAt >= cutoff)) break;
+      drop.add(id);
+      excess--;
+    }
+    if (drop.size === 0) return;
+    for (const id of drop) {
+      const key = this.events.get(id)?.idempotencyKey;
+      if (key) this.eventKeys.delete(key);
+      this.events.delete(id);
+    }
+    this.eventOrder.removeAll(drop);
+  }
+
+  async getEvent(eventId: string): Promise<StoredEvent | undefined> {
+    const event = this.events.get(eventId);
+    return event && copyEvent(event);
+  }
+
+  async listEvents(query: EventQuery): Promise<Page<StoredEvent>> {
+    const { ids, nextPageToken } = this.eventOrder.pageOldestFirst(query.limit, query.pageToken, (id) => {
+      const event = this.events.get(id);
+      if (!event) return false;
+      if (query.code && event.code !== query.code) return false;
+      if (query.since !== undefined && event.emittedAt < query.since) return false;
+      return query.until === undefined || event.emittedAt < query.until;
+    });
+    const items = ids.map((id) => copyEvent(this.events.get(id) as StoredEvent));
+    return nextPageToken ? { items, nextPageToken } : { items };
+  }
+}
+
+/** Callers get snapshots: the provenance list changes in place. */
+function copyEvent(event: StoredEvent): StoredEvent {
+  return { ...event, invocationIds: [...event.invocationIds] };
+}

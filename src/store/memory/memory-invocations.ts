@@ -1,0 +1,358 @@
+import {
+  type Assignment,
+  canTransition,
+  type Invocation,
+  type InvocationStatus,
+  isFinalStatus,
+  type NewInvocation,
+} from "../../domain/invocation.js";
+import { getOrCreate } from "../../domain/maps.js";
+import { statusOccurrenceId } from "../../domain/occurrence.js";
+import type { RetentionOptions } from "../retention.js";
+import type {
+  AttemptOutcome,
+  Created,
+  Firing,
+  InvocationQuery,
+  Page,
+  StatusWatch,
+  StoreNotice,
+} from "../store.js";
+import { Fifo } from "./fifo.js";
+import { pruneMarkers } from "./markers.js";
+import type { MemoryEvents } from "./memory-events.js";
+import type { OccurrenceLog } from "./occurrence-log.js";
+import { SequencedList } from "./sequenced-list.js";
+
+/**
+ * Invocations and their work queues in memory: creation (idempotent, once per
+ * firing key), assignment to workers, the lifecycle transitions with their
+ * occurrences, leases, retries and the retention of finished invocations.
+ */
+export class MemoryInvocations {
+  private readonly invocations = new Map<string, Invocation>();
+  private readonly allInvocations = new SequencedList();
+  private readonly invocationsByTask = new Map<string, SequencedList>();
+  private readonly invocationKeys = new Map<string, string>();
+  private readonly invocationKeyOf = new Map<string, string>();
+  private readonly firings = new Map<string, { invocationId: string; at: number }>();
+  private finishedCount = 0;
+  private unfinished = 0;
+
+  private readonly ready = new Map<string, Fifo<string>>();
+  private delayed: Array<{ at: number; invocationId: string }> = [];
+  private readonly assignments = new Map<string, string>();
+  private readonly workerAssignments = new Map<string, Set<string>>();
+  private readonly workerLeases = new Map<string, number>();
+
+  constructor(
+    private readonly log: OccurrenceLog,
+    private readonly events: MemoryEvents,
+    private readonly retention: RetentionOptions,
+    private readonly notify: (notice: StoreNotice) => void,
+  ) {}
+
+  /** Invocations not yet final. */
+  get activeCount(): number {
+    return this.unfinished;
+  }
+
+  async createInvocation(
+    input: NewInvocation,
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+  ): Promise<Created> {
+    const key = options.idempotencyKey;
+    const existingId = key ? this.invocationKeys.get(key) : undefined;
+    const existing = existingId ? this.invocations.get(existingId) : undefined;
+    if (existing) return { invocation: copy(existing), created: false };
+    const created = this.insertInvocation(input, options.watch, options.assignTo);
+    if (key) {
+      this.invocationKeys.set(key, input.id);
+      this.invocationKeyOf.set(input.id, key);
+    }
+    return created;
+  }
+
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created> {
+    const previous = this.firings.get(firing.firingKey);
+    const existing = previous ? this.invocations.get(previous.invocationId) : undefined;
+    if (existing) return { invocation: copy(existing), created: false };
+    const created = this.insertInvocation(firing.invocation, watch, assignTo);
+    this.firings.set(firing.firingKey, {
+      invocationId: firing.invocation.id,
+      at: firing.invocation.createdAt,
+    });
+    pruneMarkers(this.firings, firing.invocation.createdAt, this.retention.markerRetentionMs);
+    for (const eventId of firing.eventIds) this.events.addInvocation(eventId, firing.invocation.id);
+    return created;
+  }
+
+  private insertInvocation(input: NewInvocation, watch: StatusWatch, assignTo: string | undefined): Created {
+    const invocation: Invocation = {
+      ...input,
+      status: "REGISTERED",
+      attempt: 1,
+      version: 1,
+      updatedAt: input.createdAt,
+    };
+    this.invocations.set(invocation.id, invocation);
+    this.unfinished++;
+    this.allInvocations.add(invocation.id);
+    getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
+    this.logTransition(invocation, watch);
+    this.notify({ type: "invocation", invocationId: invocation.id, status: invocation.status });
+    if (!assignTo) {
+      this.enqueue(invocation.taskId, invocation.id);
+      return { invocation: copy(invocation), created: true };
+    }
+    const assignment = this.assign(invocation, assignTo, invocation.createdAt, watch);
+    return { invocation: copy(invocation), created: true, assignment };
+  }
+
+  async getInvocation(invocationId: string): Promise<Invocation | undefined> {
+    const invocation = this.invocations.get(invocationId);
+    return invocation && copy(invocation);
+  }
+
+  async listInvocations(query: InvocationQuery): Promise<Page<Invocation>> {
+    const list = query.taskId ? this.invocationsByTask.get(query.taskId) : this.allInvocations;
+    if (!list) return { items: [] };
+    const { ids, nextPageToken } = list.pageNewestFirst(query.limit, query.pageToken, (id) => {
+      const invocation = this.invocations.get(id);
+      if (!invocation) return false;
+      if (query.status && invocation.status !== query.status) return false;
+      return !query.triggerId || invocation.provenance?.triggerId === query.triggerId;
+    });
+    const items = ids.map((id) => copy(this.invocations.get(id) as Invocation));
+    return nextPageToken ? { items, nextPageToken } : { items };
+  }
+
+  async claimWork(
+    workerId: string,
+    taskIds: readonly string[],
+    max: number,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Assignment[]> {
+    const claimed: Assignment[] = [];
+    while (claimed.length < max) {
+      const queue = this.oldestReadyQueue(taskIds);
+      if (!queue) break;
+      const invocation = this.invocations.get(queue.shift() as string);
+      if (!invocation || (invocation.status !== "REGISTERED" && invocation.status !== "RETRY")) continue;
+      claimed.push(this.assign(invocation, workerId, now, watch));
+    }
+    return claimed;
+  }
+
+  /** REGISTERED or RETRY → PENDING under a new assignment to `workerId`. */
+  private assign(invocation: Invocation, workerId: string, now: number, watch: StatusWatch): Assignment {
+    const assignmentId = `${invocation.id}/${invocation.version + 1}`;
+    this.transition(invocation, "PENDING", now, watch, (inv) => {
+      inv.assignment = { assignmentId, workerId };
+      if (inv.status === "RETRY") inv.attempt++;
+      delete inv.retryAt;
+    });
+    this.assignments.set(assignmentId, invocation.id);
+    getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
+    return toAssignment(invocation, assignmentId);
+  }
+
+  private oldestReadyQueue(taskIds: readonly string[]): Fifo<string> | undefined {
+    let best: Fifo<string> | undefined;
+    let bestCreated = Number.POSITIVE_INFINITY;
+    for (const taskId of taskIds) {
+      const queue = this.ready.get(taskId);
+      const head = queue?.peek();
+      if (!queue || head === undefined) continue;
+      const created = this.invocations.get(head)?.createdAt ?? Number.NEGATIVE_INFINITY;
+      if (created < bestCreated) {
+        best = queue;
+        bestCreated = created;
+      }
+    }
+    return best;
+  }
+
+  async getAssignment(assignmentId: string): Promise<Assignment | undefined> {
+    const invocation = this.currentAssignment(assignmentId);
+    return invocation && toAssignment(invocation, assignmentId);
+  }
+
+  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined> {
+    const invocation = this.currentAssignment(assignmentId);
+    if (invocation?.status !== "PENDING") return undefined;
+    this.transition(invocation, "RUNNING", now, watch, () => {});
+    return copy(invocation);
+  }
+
+  async finishAttempt(
+    assignmentId: string,
+    outcome: AttemptOutcome,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Invocation | undefined> {
+    const invocation = this.currentAssignment(assignmentId);
+    if (!invocation) return undefined;
+    this.unassign(invocation);
+    this.transition(invocation, outcome.status, now, watch, (inv) => {
+      if (outcome.status === "SUCCESS") inv.result = outcome.result;
+      else inv.error = outcome.error;
+      if (outcome.status === "RETRY") inv.retryAt = outcome.retryAt;
+    });
+    if (outcome.status === "RETRY") this.delay(invocation.id, outcome.retryAt);
+    if (isFinalStatus(outcome.status)) {
+      this.unfinished--;
+      this.countFinished();
+    }
+    return copy(invocation);
+  }
+
+  async releaseWorker(
+    workerId: string,
+    now: number,
+    watch: StatusWatch,
+    only?: readonly string[],
+  ): Promise<Invocation[]> {
+    if (!only) this.workerLeases.delete(workerId);
+    const held = only ? [...only] : [...(this.workerAssignments.get(workerId) ?? [])];
+    const released: Invocation[] = [];
+    for (const assignmentId of held.reverse()) {
+      const invocation = this.currentAssignment(assignmentId);
+      if (!invocation) continue;
+      this.unassign(invocation);
+      this.transition(invocation, "REGISTERED", now, watch, () => {});
+      this.enqueue(invocation.taskId, invocation.id, true);
+      released.push(copy(invocation));
+    }
+    if (!only) this.workerAssignments.delete(workerId);
+    return released;
+  }
+
+  async renewWorkerLease(workerId: string, until: number): Promise<void> {
+    this.workerLeases.set(workerId, until);
+  }
+
+  async releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]> {
+    const released: Invocation[] = [];
+    for (const [workerId, until] of [...this.workerLeases]) {
+      if (until < now) released.push(...(await this.releaseWorker(workerId, now, watch)));
+    }
+    return released;
+  }
+
+  async announceDueRetries(now: number): Promise<void> {
+    while (this.delayed.length > 0 && (this.delayed[0] as { at: number }).at <= now) {
+      const { invocationId } = this.delayed.shift() as { invocationId: string };
+      const invocation = this.invocations.get(invocationId);
+      if (invocation?.status === "RETRY") this.enqueue(invocation.taskId, invocation.id);
+    }
+  }
+
+  private currentAssignment(assignmentId: string): Invocation | undefined {
+    const invocationId = this.assignments.get(assignmentId);
+    const invocation = invocationId ? this.invocations.get(invocationId) : undefined;
+    return invocation?.assignment?.assignmentId === assignmentId ? invocation : undefined;
+  }
+
+  private unassign(invocation: Invocation): void {
+    const ref = invocation.assignment;
+    if (!ref) return;
+    this.assignments.delete(ref.assignmentId);
+    this.workerAssignments.get(ref.workerId)?.delete(ref.assignmentId);
+    delete invocation.assignment;
+  }
+
+  private enqueue(taskId: string, invocationId: string, front = false): void {
+    const queue = getOrCreate(this.ready, taskId, () => new Fifo<string>());
+    if (front) queue.unshift(invocationId);
+    else queue.push(invocationId);
+    this.notify({ type: "work", taskId });
+  }
+
+  private delay(invocationId: string, at: number): void {
+    let index = this.delayed.length;
+    while (index > 0 && (this.delayed[index - 1] as { at: number }).at > at) index--;
+    this.delayed.splice(index, 0, { at, invocationId });
+  }
+
+  private transition(
+    invocation: Invocation,
+    to: InvocationStatus,
+    now: number,
+    watch: StatusWatch,
+    apply: (invocation: Invocation) => void,
+  ): void {
+    if (!canTransition(invocation.status, to)) {
+      throw new Error(`invalid transition ${invocation.status} → ${to} of ${invocation.id}`);
+    }
+    apply(invocation);
+    invocation.status = to;
+    invocation.version++;
+    invocation.updatedAt = now;
+    this.logTransition(invocation, watch);
+    this.notify({ type: "invocation", invocationId: invocation.id, status: to });
+  }
+
+  private logTransition(invocation: Invocation, watch: StatusWatch): void {
+    if (!watch.watches(invocation.taskId, invocation.status)) return;
+    this.log.append([
+      {
+        kind: "status",
+        id: statusOccurrenceId(invocation.id, invocation.version),
+        at: invocation.updatedAt,
+        invocationId: invocation.id,
+        taskId: invocation.taskId,
+        status: invocation.status,
+        arguments: invocation.arguments,
+        ...(invocation.result === undefined ? {} : { result: invocation.result }),
+        ...(invocation.error === undefined ? {} : { error: invocation.error }),
+        attempt: invocation.attempt,
+      },
+    ]);
+  }
+
+  /** Drops the oldest finished invocations beyond the retention limit. */
+  private countFinished(): void {
+    this.finishedCount++;
+    const limit = this.retention.maxFinishedInvocations;
+    if (this.finishedCount <= limit * 1.1) return;
+    let excess = this.finishedCount - limit;
+    const drop = new Set<string>();
+    for (const id of this.allInvocations.oldestFirst()) {
+      if (excess === 0) break;
+      const invocation = this.invocations.get(id);
+      if (invocation && isFinalStatus(invocation.status)) {
+        drop.add(id);
+        excess--;
+      }
+    }
+    for (const id of drop) {
+      const invocation = this.invocations.get(id) as Invocation;
+      this.invocations.delete(id);
+      const key = this.invocationKeyOf.get(id);
+      if (key) this.invocationKeys.delete(key);
+      this.invocationKeyOf.delete(id);
+      this.invocationsByTask.get(invocation.taskId)?.removeAll(drop);
+    }
+    this.allInvocations.removeAll(drop);
+    this.finishedCount -= drop.size;
+  }
+}
+
+function toAssignment(invocation: Invocation, assignmentId: string): Assignment {
+  return {
+    assignmentId,
+    invocationId: invocation.id,
+    taskId: invocation.taskId,
+    arguments: invocation.arguments,
+    attempt: invocation.attempt,
+  };
+}
+
+/** Callers get snapshots: the store's own records change in place. */
+function copy(invocation: Invocation): Invocation {
+  return invocation.assignment
+    ? { ...invocation, assignment: { ...invocation.assignment } }
+    : { ...invocation };
+}

@@ -1,0 +1,12 @@
+import type { Redis } from "ioredis";
+import type { RetentionOptions } from "../retention.js";
+import type { RedisKeys } from "./keys.js";
+
+/** What the parts of the Redis store share: the connection, the key layout, the scripts. */
+export interface RedisContext {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  readonly retention: RetentionOptions;
+  /** Runs a Lua script with the key base as ARGV[1] (see scripts.ts). */
+  run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+}

@@ -108,7 +108,7 @@ def test_declaration_errors(app: RecordingApp) -> None:
         return None
 
     with pytest.raises(ValueError, match='task twice is declared twice in app "unit"'):
-        app.task(name="twice")(positional_only)
+        app.task(name="twice")(twice.fn)
     with pytest.raises(TypeError, match="triggers holds str; pass TriggerBuilder"):
         app.task(triggers=["on_success"])(var_positional)  # type: ignore[list-item]
     with pytest.raises(ValueError, match="TriggerBuilder: add a condition"):

@@ -177,12 +177,12 @@ class Nenc:
                 )
         specs = tuple(builder.build() for builder in builders)
         policy = RetryPolicy(max_retries=retry) if isinstance(retry, int) else retry
+        task: Task[P, R] = Task(fn, task_id, policy, specs, self)
         with self._lock:
             if task_id in self._tasks:
                 raise ValueError(f'task {task_id} is declared twice in app "{self.app_id}"')
             for spec in specs:
                 self._register_functions(spec, f"task {task_id}")
-            task: Task[P, R] = Task(fn, task_id, policy, specs, self)
             self._tasks[task_id] = task
         return task
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from nenc._impl.clients import Clients
@@ -93,7 +93,7 @@ class TriggerClient:
     def on_status(
         self,
         task: TaskRef,
-        statuses: list[str | InvocationStatus] | str | None = None,
+        statuses: Iterable[str | InvocationStatus] | str | None = None,
         call_arguments: FilterInput = None,
     ) -> RuntimeTriggerBuilder:
         return self._builder().on_status(task, statuses, call_arguments)

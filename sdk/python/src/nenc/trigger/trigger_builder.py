@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from nenc._impl.values import to_json, to_json_object
 from nenc.functions import function_identity
@@ -56,6 +56,11 @@ Milliseconds = int | float | timedelta
 """A duration: a number of milliseconds (as on the wire), or a timedelta."""
 
 ExceptionTypes = str | type[BaseException] | Iterable[str | type[BaseException]]
+
+C = TypeVar("C", bound=TriggerContext)
+
+ProviderFunction = Callable[[C], Mapping[str, Any]] | Callable[[C, list[TriggerContext]], Mapping[str, Any]]
+"""An argument provider: the context it asked for (and optionally every context) -> named arguments."""
 
 _MISFIRE: dict[str, MisfirePolicy] = {"skip": "skip", "once": "once", "all": "all"}
 
@@ -254,22 +259,22 @@ class TriggerBuilder:
         self._providers.append(Cel(expr))
         return self
 
-    def with_args_from_status(self, fn: Callable[[StatusContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_status(self, fn: ProviderFunction[StatusContext]) -> Self:
         return self._provider(fn, "status", "with_args_from_status")
 
-    def with_args_from_result(self, fn: Callable[[ResultContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_result(self, fn: ProviderFunction[ResultContext]) -> Self:
         return self._provider(fn, "result", "with_args_from_result")
 
-    def with_args_from_exception(self, fn: Callable[[ExceptionContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_exception(self, fn: ProviderFunction[ExceptionContext]) -> Self:
         return self._provider(fn, "exception", "with_args_from_exception")
 
-    def with_args_from_event(self, fn: Callable[[EventContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_event(self, fn: ProviderFunction[EventContext]) -> Self:
         return self._provider(fn, "event", "with_args_from_event")
 
-    def with_args_from_cron(self, fn: Callable[[CronContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_cron(self, fn: ProviderFunction[CronContext]) -> Self:
         return self._provider(fn, "cron", "with_args_from_cron")
 
-    def with_args_from_context(self, fn: Callable[[TriggerContext], Mapping[str, Any]]) -> Self:
+    def with_args_from_context(self, fn: ProviderFunction[TriggerContext]) -> Self:
         """The context of the occurrence that fired the trigger, whatever its kind.
 
         Like every provider function, ``fn`` may take a second parameter: the list of

@@ -18,7 +18,7 @@ import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
 import { createHealthService } from "./services/health-service.js";
 import { createInvocationService } from "./services/invocation-service.js";
-import { createReflectionService } from "./services/reflection-service.js";
+import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
 
@@ -64,9 +64,9 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
         () => orchestrator.serving,
       ),
     );
-    const reflection = createReflectionService([...NENC_SERVICES, Health]);
-    router.service(ReflectionV1, reflection);
-    router.service(ReflectionV1Alpha, reflection);
+    const reflection = createReflectionServices([...NENC_SERVICES, Health]);
+    router.service(ReflectionV1, reflection.v1);
+    router.service(ReflectionV1Alpha, reflection.v1alpha);
   };
 }
 

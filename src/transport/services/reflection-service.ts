@@ -12,14 +12,16 @@ import type { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection
 import type { ServerReflection as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
 type Request = { host: string; messageRequest: { case: string | undefined; value?: unknown } };
-type Implementation = ServiceImpl<typeof ReflectionV1> & ServiceImpl<typeof ReflectionV1Alpha>;
 
 /**
  * gRPC server reflection (v1 and v1alpha share the shape), answered from the
  * descriptors embedded in the generated code, so that grpcurl and `buf curl` work
  * with no proto files at hand.
  */
-export function createReflectionService(services: readonly DescService[]): Implementation {
+export function createReflectionServices(services: readonly DescService[]): {
+  v1: ServiceImpl<typeof ReflectionV1>;
+  v1alpha: ServiceImpl<typeof ReflectionV1Alpha>;
+} {
   const files = collectFiles(services.map((service) => service.file));
   const registry: FileRegistry = createFileRegistry(
     create(FileDescriptorSetSchema, { file: files.map((file) => file.proto) }),
@@ -32,8 +34,9 @@ export function createReflectionService(services: readonly DescService[]): Imple
     return file ? collectFiles([file]).map((f) => serialized.get(f.proto.name) as Uint8Array) : [];
   };
 
+  // The v1 and v1alpha messages have the same fields; only their type names differ.
   const answer = (request: Request) => {
-    const base = { validHost: request.host, originalRequest: request };
+    const base = { validHost: request.host };
     const value = request.messageRequest.value;
     const notFound = (what: string) => ({
       ...base,
@@ -79,10 +82,18 @@ export function createReflectionService(services: readonly DescService[]): Imple
     }
   };
 
-  async function* serverReflectionInfo(requests: AsyncIterable<unknown>) {
-    for await (const request of requests) yield answer(request as Request);
-  }
-  return { serverReflectionInfo } as unknown as Implementation;
+  return {
+    v1: {
+      async *serverReflectionInfo(requests) {
+        for await (const request of requests) yield { ...answer(request), originalRequest: request };
+      },
+    },
+    v1alpha: {
+      async *serverReflectionInfo(requests) {
+        for await (const request of requests) yield { ...answer(request), originalRequest: request };
+      },
+    },
+  };
 }
 
 /** The files and, depth first, everything they import; each once. */

@@ -146,7 +146,7 @@ def test_cron_and_events() -> None:
     spec = (
         TriggerBuilder()
         .on_cron("*/30 * * * *")
-        .on_cron("0 */5 * * * *", timezone="Europe/Madrid", misfire="ALL", catch_up_window=timedelta(hours=1))
+        .on_cron("0 */5 * * * *", timezone="Europe/Madrid", misfire="ALL", catch_up_window=timedelta(hours=1))  # type: ignore[arg-type]
         .on_event("user.login", payload_filter={"role": "admin"})
         .with_logic("or")
         .build()

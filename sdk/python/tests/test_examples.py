@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 from support import arguments_of, runs, settle, successful_runs
 
-from nenc import InvocationStatus, TaskFailedError
+from nenc import InvocationInfo, InvocationStatus, TaskFailedError
 
 Load = Callable[[str], ModuleType]
 
@@ -291,10 +291,9 @@ def test_cron_scheduling(example: Load) -> None:
         assert len(fired) == len(runs(ex.app, "scheduled_task"))
 
 
-def _cron_slot(run: object) -> datetime:
+def _cron_slot(run: InvocationInfo) -> datetime:
     """The scheduled slot of a cron-triggered run, from its occurrence id `cron:<trigger>:<i>:<ms>`."""
-    provenance = run.provenance
-    assert provenance is not None
-    [occurrence] = provenance.occurrence_ids
+    assert run.provenance is not None
+    [occurrence] = run.provenance.occurrence_ids
     assert occurrence.startswith("cron:")
     return datetime.fromtimestamp(int(occurrence.rsplit(":", 1)[1]) / 1000, UTC)

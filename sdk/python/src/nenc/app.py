@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from nenc._impl.clients import Clients, parse_url
 from nenc._impl.convert import invocation_info, trigger_to_proto
@@ -29,6 +29,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEFAULT_URL = "http://127.0.0.1:7070"
+
+
+class TaskDecorator(Protocol):
+    """What ``@app.task(...)`` returns: turns a function into a task (an async one too)."""
+
+    @overload
+    def __call__(self, fn: Callable[P, Coroutine[Any, Any, R]], /) -> Task[P, R]: ...
+
+    @overload
+    def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
 
 
 class WorkerHandle:
@@ -121,6 +131,9 @@ class Nenc:
     # Tasks
 
     @overload
+    def task(self, fn: Callable[P, Coroutine[Any, Any, R]], /) -> Task[P, R]: ...
+
+    @overload
     def task(self, fn: Callable[P, R], /) -> Task[P, R]: ...
 
     @overload
@@ -131,7 +144,7 @@ class Nenc:
         triggers: TriggerBuilder | Iterable[TriggerBuilder] | None = None,
         name: str | None = None,
         retry: RetryPolicy | int | None = None,
-    ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+    ) -> TaskDecorator: ...
 
     def task(
         self,

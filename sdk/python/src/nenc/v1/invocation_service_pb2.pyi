@@ -87,3 +87,57 @@ class WatchInvocationResponse(_message.Message):
     INVOCATION_FIELD_NUMBER: _ClassVar[int]
     invocation: _invocation_pb2.Invocation
     def __init__(self, invocation: _Optional[_Union[_invocation_pb2.Invocation, _Mapping]] = ...) -> None: ...
+
+class SessionRequest(_message.Message):
+    __slots__ = ("invoke", "watch")
+    INVOKE_FIELD_NUMBER: _ClassVar[int]
+    WATCH_FIELD_NUMBER: _ClassVar[int]
+    invoke: SessionInvoke
+    watch: SessionWatch
+    def __init__(self, invoke: _Optional[_Union[SessionInvoke, _Mapping]] = ..., watch: _Optional[_Union[SessionWatch, _Mapping]] = ...) -> None: ...
+
+class SessionInvoke(_message.Message):
+    __slots__ = ("request_id", "invoke")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOKE_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    invoke: InvokeRequest
+    def __init__(self, request_id: _Optional[int] = ..., invoke: _Optional[_Union[InvokeRequest, _Mapping]] = ...) -> None: ...
+
+class SessionWatch(_message.Message):
+    __slots__ = ("invocation_id",)
+    INVOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    invocation_id: str
+    def __init__(self, invocation_id: _Optional[str] = ...) -> None: ...
+
+class SessionResponse(_message.Message):
+    __slots__ = ("invoked", "finished")
+    INVOKED_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
+    invoked: SessionInvoked
+    finished: SessionFinished
+    def __init__(self, invoked: _Optional[_Union[SessionInvoked, _Mapping]] = ..., finished: _Optional[_Union[SessionFinished, _Mapping]] = ...) -> None: ...
+
+class SessionInvoked(_message.Message):
+    __slots__ = ("request_id", "response", "error_code", "error_message")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    response: InvokeResponse
+    error_code: str
+    error_message: str
+    def __init__(self, request_id: _Optional[int] = ..., response: _Optional[_Union[InvokeResponse, _Mapping]] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+
+class SessionFinished(_message.Message):
+    __slots__ = ("invocation", "invocation_id", "error_code", "error_message")
+    INVOCATION_FIELD_NUMBER: _ClassVar[int]
+    INVOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    invocation: _invocation_pb2.Invocation
+    invocation_id: str
+    error_code: str
+    error_message: str
+    def __init__(self, invocation: _Optional[_Union[_invocation_pb2.Invocation, _Mapping]] = ..., invocation_id: _Optional[str] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...

@@ -60,6 +60,11 @@ class InvocationServiceStub:
                 request_serializer=nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationResponse.FromString,
                 _registered_method=True)
+        self.Session = channel.stream_stream(
+                '/nenc.v1.InvocationService/Session',
+                request_serializer=nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.FromString,
+                _registered_method=True)
 
 
 class InvocationServiceServicer:
@@ -100,6 +105,15 @@ class InvocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Session(self, request_iterator, context):
+        """A client's multiplexed channel: invokes and waits for results over one stream.
+        A message on an open stream costs a fraction of a unary call, so SDKs use it
+        for throughput; each request is answered on its own, in any order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InvocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +141,11 @@ def add_InvocationServiceServicer_to_server(servicer, server):
                     servicer.WatchInvocation,
                     request_deserializer=nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationResponse.SerializeToString,
+            ),
+            'Session': grpc.stream_stream_rpc_method_handler(
+                    servicer.Session,
+                    request_deserializer=nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -265,6 +284,33 @@ class InvocationService:
             '/nenc.v1.InvocationService/WatchInvocation',
             nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationRequest.SerializeToString,
             nenc_dot_v1_dot_invocation__service__pb2.WatchInvocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Session(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/nenc.v1.InvocationService/Session',
+            nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.SerializeToString,
+            nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -12,7 +14,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from support import runs, settle, start_orchestrator, successful_runs, wait_until
+from support import (
+    FIXTURES,
+    Process,
+    child_env,
+    runs,
+    settle,
+    start_orchestrator,
+    successful_runs,
+    wait_until,
+)
 
 from nenc import (
     CronContext,
@@ -363,3 +374,26 @@ def test_heartbeats_keep_a_long_task_leased(tmp_path: Path) -> None:
         assert (info.status, info.attempt, NAPS) == (InvocationStatus.SUCCESS, 1, [2.0])
     finally:
         orchestrator.stop()
+
+
+def test_run_worker_serves_until_sigterm(app: Nenc, orchestrator_url: str, tmp_path: Path) -> None:
+    process = Process(
+        [sys.executable, str(FIXTURES / "py_worker.py")],
+        FIXTURES,
+        child_env(NENC_URL=orchestrator_url, NENC_APP_ID="py-worker-process"),
+        tmp_path / "py-worker.log",
+    )
+    try:
+
+        def shouted() -> str | None:
+            try:
+                return str(app.invoke("shout", {"word": "hello"}).wait(timeout=10))
+            except NotFoundError:  # the process has not registered its app yet
+                return None
+
+        assert wait_until(shouted, "the worker process to run shout", timeout=30) == "HELLO"
+        process.popen.send_signal(signal.SIGTERM)
+        process.wait_for_line(r"^STOPPED$", timeout=15)
+        assert process.popen.wait(timeout=10) == 0
+    finally:
+        process.stop()

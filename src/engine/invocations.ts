@@ -82,29 +82,60 @@ export class Invocations {
     return this.store.listInvocations({ ...query, limit: query.limit || 100 });
   }
 
+  /**
+   * Calls `listener` once, with the invocation when it is final (at once if it is
+   * already) or with NOT_FOUND; returns a function that cancels the wait.
+   */
+  onFinal(
+    invocationId: string,
+    listener: (outcome: { invocation: Invocation } | { error: NencError }) => void,
+  ): () => void {
+    let done = false;
+    const finish = (outcome: { invocation: Invocation } | { error: NencError }) => {
+      if (done) return;
+      cancel();
+      listener(outcome);
+    };
+    const check = async () => {
+      const latest = await this.store.getInvocation(invocationId);
+      if (!latest)
+        finish({
+          error: NencError.notFound("invocation", invocationId, "it may be older than the retention limit"),
+        });
+      else if (isFinalStatus(latest.status)) finish({ invocation: latest });
+    };
+    const onStatus = (status: InvocationStatus) => {
+      if (isFinalStatus(status)) void check();
+    };
+    const cancel = () => {
+      done = true;
+      this.removeWaiter(invocationId, onStatus);
+    };
+    this.addWaiter(invocationId, onStatus);
+    // Subscribed first, then read: a change in between is not missed.
+    void check();
+    return cancel;
+  }
+
   /** Resolves with the invocation once final, or as it is when `timeoutMs` passed or `signal` aborted. */
   async awaitFinal(invocationId: string, timeoutMs: number, signal?: AbortSignal): Promise<Invocation> {
-    const current = await this.get(invocationId);
-    if (isFinalStatus(current.status)) return current;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        cancel();
-        this.removeWaiter(invocationId, onStatus);
-        signal?.removeEventListener("abort", done);
-        resolve();
+    const final = await new Promise<Invocation | undefined>((resolve, reject) => {
+      const stop = () => {
+        cancelWait();
+        cancelTimer();
+        signal?.removeEventListener("abort", stop);
+        resolve(undefined);
       };
-      const onStatus = (status: InvocationStatus) => {
-        if (isFinalStatus(status)) done();
-      };
-      const cancel = this.clock.schedule(timeoutMs, done);
-      this.addWaiter(invocationId, onStatus);
-      signal?.addEventListener("abort", done, { once: true });
-      // The invocation may have finished between the read and the subscription.
-      void this.store.getInvocation(invocationId).then((latest) => {
-        if (latest && isFinalStatus(latest.status)) done();
+      const cancelWait = this.onFinal(invocationId, (outcome) => {
+        cancelTimer();
+        signal?.removeEventListener("abort", stop);
+        if ("error" in outcome) reject(outcome.error);
+        else resolve(outcome.invocation);
       });
+      const cancelTimer = this.clock.schedule(timeoutMs, stop);
+      signal?.addEventListener("abort", stop, { once: true });
     });
-    return this.get(invocationId);
+    return final ?? this.get(invocationId);
   }
 
   /** Yields the invocation now and after each change, until it is final or `signal` aborts. */

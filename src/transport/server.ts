@@ -52,7 +52,7 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
     router.service(AppService, guard(AppService, createAppService(orchestrator), logger));
     router.service(
       InvocationService,
-      guard(InvocationService, createInvocationService(orchestrator), logger),
+      guard(InvocationService, createInvocationService(orchestrator, logger), logger),
     );
     router.service(TriggerService, guard(TriggerService, createTriggerService(orchestrator), logger));
     router.service(EventService, guard(EventService, createEventService(orchestrator), logger));

@@ -378,7 +378,8 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     const unsubscribe = store.subscribe((notice) => notices.push(notice));
     await store.createInvocation(newInvocation("n1"), { watch: watchNone });
     await store.createTrigger(trigger("trg_n"));
-    await waitFor(() => notices.length >= 3, "three notices");
+    const has = (type: string) => notices.some((notice) => notice.type === type);
+    await waitFor(() => has("work") && has("invocation") && has("trigger"), "the three notices");
     expect(notices).toEqual(
       expect.arrayContaining([
         { type: "work", taskId: "task" },

@@ -95,13 +95,11 @@ export class Nenc {
     args: JsonObject = {},
     options: { idempotencyKey?: string } = {},
   ): Promise<Invocation<R>> {
-    const response = await rpc(() =>
-      this.clients.invocations.invoke({
-        taskId,
-        arguments: jsonToValue(toJson(args, "the arguments")),
-        idempotencyKey: options.idempotencyKey ?? "",
-      }),
-    );
+    const response = await this.clients.session.invoke({
+      taskId,
+      arguments: jsonToValue(toJson(args, "the arguments")),
+      idempotencyKey: options.idempotencyKey ?? "",
+    });
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
   }
 

@@ -5,6 +5,7 @@ import { EventService } from "./gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "./gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "./gen/nenc/v1/trigger_service_pb.js";
 import { WorkerService } from "./gen/nenc/v1/worker_service_pb.js";
+import { InvocationSession } from "./session.js";
 
 /** Typed clients of every nenc service over one HTTP/2 connection. */
 export interface NencClients {
@@ -13,6 +14,8 @@ export interface NencClients {
   triggers: Client<typeof TriggerService>;
   events: Client<typeof EventService>;
   workers: Client<typeof WorkerService>;
+  /** Invokes and result watches over one stream (see session.ts). */
+  session: InvocationSession;
   /** Closes the connection (pending calls fail). */
   close(): void;
 }
@@ -23,12 +26,18 @@ export function createClients(url: string): NencClients {
     idleConnectionTimeoutMs: 60_000,
   });
   const transport = createGrpcTransport({ baseUrl: url, sessionManager });
+  const invocations = createClient(InvocationService, transport);
+  const session = new InvocationSession({ invocations });
   return {
     apps: createClient(AppService, transport),
-    invocations: createClient(InvocationService, transport),
+    invocations,
     triggers: createClient(TriggerService, transport),
     events: createClient(EventService, transport),
     workers: createClient(WorkerService, transport),
-    close: () => sessionManager.abort(),
+    session,
+    close: () => {
+      session.close();
+      sessionManager.abort();
+    },
   };
 }

@@ -40,20 +40,24 @@ export class TaskFailedError extends Error {
   }
 }
 
+/** The typed error for a gRPC code name ("NOT_FOUND") and message. */
+export function errorFromCode(code: string, message: string): NencError {
+  switch (code) {
+    case "INVALID_ARGUMENT":
+      return new InvalidArgumentError(message, code);
+    case "NOT_FOUND":
+      return new NotFoundError(message, code);
+    case "UNAVAILABLE":
+      return new UnavailableError(message, code);
+    default:
+      return new NencError(message, code);
+  }
+}
+
 /** Maps a transport error to the typed errors above. */
 export function fromRpcError(error: unknown): Error {
   if (!(error instanceof ConnectError)) return error instanceof Error ? error : new Error(String(error));
-  const message = error.rawMessage;
-  switch (error.code) {
-    case Code.InvalidArgument:
-      return new InvalidArgumentError(message, "INVALID_ARGUMENT");
-    case Code.NotFound:
-      return new NotFoundError(message, "NOT_FOUND");
-    case Code.Unavailable:
-      return new UnavailableError(message, "UNAVAILABLE");
-    default:
-      return new NencError(message, Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase());
-  }
+  return errorFromCode(Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(), error.rawMessage);
 }
 
 /** Runs an RPC and rethrows its failure as a typed error. */

@@ -28,28 +28,28 @@ export class Invocation<R = JsonValue> {
   }
 
   /**
-   * Waits (without polling: the orchestrator answers when the invocation is final)
-   * and resolves with the result, or rejects with the task's error as a TaskFailedError.
+   * Waits (without polling: the orchestrator answers on the client's session stream
+   * when the invocation is final) and resolves with the result, or rejects with the
+   * task's error as a TaskFailedError.
    */
   async result(options: { timeoutMs?: number } = {}): Promise<R> {
-    const deadline =
-      options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
-    while (true) {
-      const wait = Math.max(0, Math.min(60_000, deadline - Date.now()));
-      const response = await rpc(() =>
-        this.clients.invocations.awaitInvocation({ id: this.id, timeoutMs: BigInt(Math.ceil(wait)) }),
+    const finished = this.clients.session.watch(this.id);
+    const message =
+      options.timeoutMs === undefined
+        ? await finished
+        : await Promise.race([
+            finished,
+            new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.timeoutMs).unref()),
+          ]);
+    if (!message) {
+      finished.catch(() => {});
+      throw new Error(
+        `invocation ${this.id} of ${this.taskId} is still ${await this.status()} after ${options.timeoutMs} ms`,
       );
-      const info = invocationInfo(response.invocation!);
-      if (response.done) {
-        if (info.status === "SUCCESS") return (info.result ?? null) as R;
-        const error = info.error ?? { type: "Error", message: "failed", chain: ["Error"], stack: "" };
-        throw new TaskFailedError(this.id, error.type, error.message, error.chain, error.stack);
-      }
-      if (Date.now() >= deadline) {
-        throw new Error(
-          `invocation ${this.id} of ${this.taskId} is still ${info.status} after ${options.timeoutMs} ms`,
-        );
-      }
     }
+    const info = invocationInfo(message);
+    if (info.status === "SUCCESS") return (info.result ?? null) as R;
+    const error = info.error ?? { type: "Error", message: "failed", chain: ["Error"], stack: "" };
+    throw new TaskFailedError(this.id, error.type, error.message, error.chain, error.stack);
   }
 }

@@ -1,15 +1,20 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
+import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import { InvocationStatus } from "../../gen/nenc/v1/invocation_pb.js";
 import type { InvocationService } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { invocationToProto } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
+import { runSession } from "./invocation-session.js";
 
 const MAX_AWAIT_MS = 300_000;
 
-export function createInvocationService(orchestrator: Orchestrator): ServiceImpl<typeof InvocationService> {
+export function createInvocationService(
+  orchestrator: Orchestrator,
+  logger: Logger,
+): ServiceImpl<typeof InvocationService> {
   const invocations = orchestrator.invocations;
   return {
     async invoke(request) {
@@ -42,6 +47,9 @@ export function createInvocationService(orchestrator: Orchestrator): ServiceImpl
       }
       const invocation = await invocations.awaitFinal(request.id, timeout, context.signal);
       return { invocation: invocationToProto(invocation), done: isFinalStatus(invocation.status) };
+    },
+    session(requests, context) {
+      return runSession(orchestrator, requests, context, logger);
     },
     async *watchInvocation(request, context) {
       for await (const invocation of invocations.watchChanges(request.id, context.signal)) {

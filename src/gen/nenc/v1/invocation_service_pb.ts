@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/invocation_service.proto.
  */
 export const file_nenc_v1_invocation_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBuZW5jL3YxL2ludm9jYXRpb25fc2VydmljZS5wcm90bxIHbmVuYy52MSJkCg1JbnZva2VSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSKQoJYXJndW1lbnRzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSJMCg5JbnZva2VSZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uEhEKCWR1cGxpY2F0ZRgCIAEoCCIiChRHZXRJbnZvY2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJAChVHZXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbiKPAQoWTGlzdEludm9jYXRpb25zUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxISCgp0cmlnZ2VyX2lkGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJIlwKF0xpc3RJbnZvY2F0aW9uc1Jlc3BvbnNlEigKC2ludm9jYXRpb25zGAEgAygLMhMubmVuYy52MS5JbnZvY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI4ChZBd2FpdEludm9jYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhIKCnRpbWVvdXRfbXMYAiABKAMiUAoXQXdhaXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbhIMCgRkb25lGAIgASgIIiQKFldhdGNoSW52b2NhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiQgoXV2F0Y2hJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbjKiAwoRSW52b2NhdGlvblNlcnZpY2USOQoGSW52b2tlEhYubmVuYy52MS5JbnZva2VSZXF1ZXN0GhcubmVuYy52MS5JbnZva2VSZXNwb25zZRJOCg1HZXRJbnZvY2F0aW9uEh0ubmVuYy52MS5HZXRJbnZvY2F0aW9uUmVxdWVzdBoeLm5lbmMudjEuR2V0SW52b2NhdGlvblJlc3BvbnNlElQKD0xpc3RJbnZvY2F0aW9ucxIfLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVxdWVzdBogLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVzcG9uc2USVAoPQXdhaXRJbnZvY2F0aW9uEh8ubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXF1ZXN0GiAubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXNwb25zZRJWCg9XYXRjaEludm9jYXRpb24SHy5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlcXVlc3QaIC5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_nenc_v1_invocation]);
+  fileDesc("CiBuZW5jL3YxL2ludm9jYXRpb25fc2VydmljZS5wcm90bxIHbmVuYy52MSJkCg1JbnZva2VSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSKQoJYXJndW1lbnRzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSJMCg5JbnZva2VSZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uEhEKCWR1cGxpY2F0ZRgCIAEoCCIiChRHZXRJbnZvY2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJAChVHZXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbiKPAQoWTGlzdEludm9jYXRpb25zUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxISCgp0cmlnZ2VyX2lkGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJIlwKF0xpc3RJbnZvY2F0aW9uc1Jlc3BvbnNlEigKC2ludm9jYXRpb25zGAEgAygLMhMubmVuYy52MS5JbnZvY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI4ChZBd2FpdEludm9jYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhIKCnRpbWVvdXRfbXMYAiABKAMiUAoXQXdhaXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbhIMCgRkb25lGAIgASgIIiQKFldhdGNoSW52b2NhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiQgoXV2F0Y2hJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbiJtCg5TZXNzaW9uUmVxdWVzdBIoCgZpbnZva2UYASABKAsyFi5uZW5jLnYxLlNlc3Npb25JbnZva2VIABImCgV3YXRjaBgCIAEoCzIVLm5lbmMudjEuU2Vzc2lvbldhdGNoSABCCQoHbWVzc2FnZSJLCg1TZXNzaW9uSW52b2tlEhIKCnJlcXVlc3RfaWQYASABKAQSJgoGaW52b2tlGAIgASgLMhYubmVuYy52MS5JbnZva2VSZXF1ZXN0IiUKDFNlc3Npb25XYXRjaBIVCg1pbnZvY2F0aW9uX2lkGAEgASgJInYKD1Nlc3Npb25SZXNwb25zZRIqCgdpbnZva2VkGAEgASgLMhcubmVuYy52MS5TZXNzaW9uSW52b2tlZEgAEiwKCGZpbmlzaGVkGAIgASgLMhgubmVuYy52MS5TZXNzaW9uRmluaXNoZWRIAEIJCgdtZXNzYWdlInoKDlNlc3Npb25JbnZva2VkEhIKCnJlcXVlc3RfaWQYASABKAQSKQoIcmVzcG9uc2UYAiABKAsyFy5uZW5jLnYxLkludm9rZVJlc3BvbnNlEhIKCmVycm9yX2NvZGUYAyABKAkSFQoNZXJyb3JfbWVzc2FnZRgEIAEoCSJ8Cg9TZXNzaW9uRmluaXNoZWQSJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbhIVCg1pbnZvY2F0aW9uX2lkGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSFQoNZXJyb3JfbWVzc2FnZRgEIAEoCTLkAwoRSW52b2NhdGlvblNlcnZpY2USOQoGSW52b2tlEhYubmVuYy52MS5JbnZva2VSZXF1ZXN0GhcubmVuYy52MS5JbnZva2VSZXNwb25zZRJOCg1HZXRJbnZvY2F0aW9uEh0ubmVuYy52MS5HZXRJbnZvY2F0aW9uUmVxdWVzdBoeLm5lbmMudjEuR2V0SW52b2NhdGlvblJlc3BvbnNlElQKD0xpc3RJbnZvY2F0aW9ucxIfLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVxdWVzdBogLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVzcG9uc2USVAoPQXdhaXRJbnZvY2F0aW9uEh8ubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXF1ZXN0GiAubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXNwb25zZRJWCg9XYXRjaEludm9jYXRpb24SHy5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlcXVlc3QaIC5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlc3BvbnNlMAESQAoHU2Vzc2lvbhIXLm5lbmMudjEuU2Vzc2lvblJlcXVlc3QaGC5uZW5jLnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_nenc_v1_invocation]);
 
 /**
  * @generated from message nenc.v1.InvokeRequest
@@ -261,6 +261,179 @@ export const WatchInvocationResponseSchema: GenMessage<WatchInvocationResponse> 
   messageDesc(file_nenc_v1_invocation_service, 9);
 
 /**
+ * @generated from message nenc.v1.SessionRequest
+ */
+export type SessionRequest = Message<"nenc.v1.SessionRequest"> & {
+  /**
+   * @generated from oneof nenc.v1.SessionRequest.message
+   */
+  message: {
+    /**
+     * @generated from field: nenc.v1.SessionInvoke invoke = 1;
+     */
+    value: SessionInvoke;
+    case: "invoke";
+  } | {
+    /**
+     * @generated from field: nenc.v1.SessionWatch watch = 2;
+     */
+    value: SessionWatch;
+    case: "watch";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message nenc.v1.SessionRequest.
+ * Use `create(SessionRequestSchema)` to create a new message.
+ */
+export const SessionRequestSchema: GenMessage<SessionRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 10);
+
+/**
+ * Invoke, answered by SessionInvoked with the same request_id.
+ *
+ * @generated from message nenc.v1.SessionInvoke
+ */
+export type SessionInvoke = Message<"nenc.v1.SessionInvoke"> & {
+  /**
+   * Chosen by the client to match the answer.
+   *
+   * @generated from field: uint64 request_id = 1;
+   */
+  requestId: bigint;
+
+  /**
+   * @generated from field: nenc.v1.InvokeRequest invoke = 2;
+   */
+  invoke?: InvokeRequest | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.SessionInvoke.
+ * Use `create(SessionInvokeSchema)` to create a new message.
+ */
+export const SessionInvokeSchema: GenMessage<SessionInvoke> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 11);
+
+/**
+ * Answer with SessionFinished once the invocation is final (at once if it is).
+ *
+ * @generated from message nenc.v1.SessionWatch
+ */
+export type SessionWatch = Message<"nenc.v1.SessionWatch"> & {
+  /**
+   * @generated from field: string invocation_id = 1;
+   */
+  invocationId: string;
+};
+
+/**
+ * Describes the message nenc.v1.SessionWatch.
+ * Use `create(SessionWatchSchema)` to create a new message.
+ */
+export const SessionWatchSchema: GenMessage<SessionWatch> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 12);
+
+/**
+ * @generated from message nenc.v1.SessionResponse
+ */
+export type SessionResponse = Message<"nenc.v1.SessionResponse"> & {
+  /**
+   * @generated from oneof nenc.v1.SessionResponse.message
+   */
+  message: {
+    /**
+     * @generated from field: nenc.v1.SessionInvoked invoked = 1;
+     */
+    value: SessionInvoked;
+    case: "invoked";
+  } | {
+    /**
+     * @generated from field: nenc.v1.SessionFinished finished = 2;
+     */
+    value: SessionFinished;
+    case: "finished";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message nenc.v1.SessionResponse.
+ * Use `create(SessionResponseSchema)` to create a new message.
+ */
+export const SessionResponseSchema: GenMessage<SessionResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 13);
+
+/**
+ * @generated from message nenc.v1.SessionInvoked
+ */
+export type SessionInvoked = Message<"nenc.v1.SessionInvoked"> & {
+  /**
+   * @generated from field: uint64 request_id = 1;
+   */
+  requestId: bigint;
+
+  /**
+   * Set on success.
+   *
+   * @generated from field: nenc.v1.InvokeResponse response = 2;
+   */
+  response?: InvokeResponse | undefined;
+
+  /**
+   * Set on failure: the gRPC code name (e.g. "NOT_FOUND") and the message.
+   *
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message nenc.v1.SessionInvoked.
+ * Use `create(SessionInvokedSchema)` to create a new message.
+ */
+export const SessionInvokedSchema: GenMessage<SessionInvoked> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 14);
+
+/**
+ * @generated from message nenc.v1.SessionFinished
+ */
+export type SessionFinished = Message<"nenc.v1.SessionFinished"> & {
+  /**
+   * Final (SUCCESS or FAILED); or, when error_code is set, the watch failed.
+   *
+   * @generated from field: nenc.v1.Invocation invocation = 1;
+   */
+  invocation?: Invocation | undefined;
+
+  /**
+   * @generated from field: string invocation_id = 2;
+   */
+  invocationId: string;
+
+  /**
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message nenc.v1.SessionFinished.
+ * Use `create(SessionFinishedSchema)` to create a new message.
+ */
+export const SessionFinishedSchema: GenMessage<SessionFinished> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 15);
+
+/**
  * Invoke tasks and follow their invocations.
  *
  * @generated from service nenc.v1.InvocationService
@@ -313,6 +486,18 @@ export const InvocationService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchInvocationRequestSchema;
     output: typeof WatchInvocationResponseSchema;
+  },
+  /**
+   * A client's multiplexed channel: invokes and waits for results over one stream.
+   * A message on an open stream costs a fraction of a unary call, so SDKs use it
+   * for throughput; each request is answered on its own, in any order.
+   *
+   * @generated from rpc nenc.v1.InvocationService.Session
+   */
+  session: {
+    methodKind: "bidi_streaming";
+    input: typeof SessionRequestSchema;
+    output: typeof SessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_invocation_service, 0);

@@ -555,6 +555,408 @@ func (x *WatchInvocationResponse) GetInvocation() *Invocation {
 	return nil
 }
 
+type SessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Message:
+	//
+	//	*SessionRequest_Invoke
+	//	*SessionRequest_Watch
+	Message       isSessionRequest_Message `protobuf_oneof:"message"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionRequest) Reset() {
+	*x = SessionRequest{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRequest) ProtoMessage() {}
+
+func (x *SessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRequest.ProtoReflect.Descriptor instead.
+func (*SessionRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SessionRequest) GetMessage() isSessionRequest_Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *SessionRequest) GetInvoke() *SessionInvoke {
+	if x != nil {
+		if x, ok := x.Message.(*SessionRequest_Invoke); ok {
+			return x.Invoke
+		}
+	}
+	return nil
+}
+
+func (x *SessionRequest) GetWatch() *SessionWatch {
+	if x != nil {
+		if x, ok := x.Message.(*SessionRequest_Watch); ok {
+			return x.Watch
+		}
+	}
+	return nil
+}
+
+type isSessionRequest_Message interface {
+	isSessionRequest_Message()
+}
+
+type SessionRequest_Invoke struct {
+	Invoke *SessionInvoke `protobuf:"bytes,1,opt,name=invoke,proto3,oneof"`
+}
+
+type SessionRequest_Watch struct {
+	Watch *SessionWatch `protobuf:"bytes,2,opt,name=watch,proto3,oneof"`
+}
+
+func (*SessionRequest_Invoke) isSessionRequest_Message() {}
+
+func (*SessionRequest_Watch) isSessionRequest_Message() {}
+
+// Invoke, answered by SessionInvoked with the same request_id.
+type SessionInvoke struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the client to match the answer.
+	RequestId     uint64         `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Invoke        *InvokeRequest `protobuf:"bytes,2,opt,name=invoke,proto3" json:"invoke,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionInvoke) Reset() {
+	*x = SessionInvoke{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionInvoke) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionInvoke) ProtoMessage() {}
+
+func (x *SessionInvoke) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionInvoke.ProtoReflect.Descriptor instead.
+func (*SessionInvoke) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SessionInvoke) GetRequestId() uint64 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *SessionInvoke) GetInvoke() *InvokeRequest {
+	if x != nil {
+		return x.Invoke
+	}
+	return nil
+}
+
+// Answer with SessionFinished once the invocation is final (at once if it is).
+type SessionWatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	InvocationId  string                 `protobuf:"bytes,1,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionWatch) Reset() {
+	*x = SessionWatch{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionWatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionWatch) ProtoMessage() {}
+
+func (x *SessionWatch) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionWatch.ProtoReflect.Descriptor instead.
+func (*SessionWatch) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SessionWatch) GetInvocationId() string {
+	if x != nil {
+		return x.InvocationId
+	}
+	return ""
+}
+
+type SessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Message:
+	//
+	//	*SessionResponse_Invoked
+	//	*SessionResponse_Finished
+	Message       isSessionResponse_Message `protobuf_oneof:"message"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionResponse) Reset() {
+	*x = SessionResponse{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionResponse) ProtoMessage() {}
+
+func (x *SessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionResponse.ProtoReflect.Descriptor instead.
+func (*SessionResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SessionResponse) GetMessage() isSessionResponse_Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *SessionResponse) GetInvoked() *SessionInvoked {
+	if x != nil {
+		if x, ok := x.Message.(*SessionResponse_Invoked); ok {
+			return x.Invoked
+		}
+	}
+	return nil
+}
+
+func (x *SessionResponse) GetFinished() *SessionFinished {
+	if x != nil {
+		if x, ok := x.Message.(*SessionResponse_Finished); ok {
+			return x.Finished
+		}
+	}
+	return nil
+}
+
+type isSessionResponse_Message interface {
+	isSessionResponse_Message()
+}
+
+type SessionResponse_Invoked struct {
+	Invoked *SessionInvoked `protobuf:"bytes,1,opt,name=invoked,proto3,oneof"`
+}
+
+type SessionResponse_Finished struct {
+	Finished *SessionFinished `protobuf:"bytes,2,opt,name=finished,proto3,oneof"`
+}
+
+func (*SessionResponse_Invoked) isSessionResponse_Message() {}
+
+func (*SessionResponse_Finished) isSessionResponse_Message() {}
+
+type SessionInvoked struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId uint64                 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Set on success.
+	Response *InvokeResponse `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`
+	// Set on failure: the gRPC code name (e.g. "NOT_FOUND") and the message.
+	ErrorCode     string `protobuf:"bytes,3,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	ErrorMessage  string `protobuf:"bytes,4,opt,name=error_message,json=errorMessage,proto3" json:"error_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionInvoked) Reset() {
+	*x = SessionInvoked{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionInvoked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionInvoked) ProtoMessage() {}
+
+func (x *SessionInvoked) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionInvoked.ProtoReflect.Descriptor instead.
+func (*SessionInvoked) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SessionInvoked) GetRequestId() uint64 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *SessionInvoked) GetResponse() *InvokeResponse {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+func (x *SessionInvoked) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+func (x *SessionInvoked) GetErrorMessage() string {
+	if x != nil {
+		return x.ErrorMessage
+	}
+	return ""
+}
+
+type SessionFinished struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Final (SUCCESS or FAILED); or, when error_code is set, the watch failed.
+	Invocation    *Invocation `protobuf:"bytes,1,opt,name=invocation,proto3" json:"invocation,omitempty"`
+	InvocationId  string      `protobuf:"bytes,2,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	ErrorCode     string      `protobuf:"bytes,3,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	ErrorMessage  string      `protobuf:"bytes,4,opt,name=error_message,json=errorMessage,proto3" json:"error_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionFinished) Reset() {
+	*x = SessionFinished{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionFinished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionFinished) ProtoMessage() {}
+
+func (x *SessionFinished) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionFinished.ProtoReflect.Descriptor instead.
+func (*SessionFinished) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SessionFinished) GetInvocation() *Invocation {
+	if x != nil {
+		return x.Invocation
+	}
+	return nil
+}
+
+func (x *SessionFinished) GetInvocationId() string {
+	if x != nil {
+		return x.InvocationId
+	}
+	return ""
+}
+
+func (x *SessionFinished) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+func (x *SessionFinished) GetErrorMessage() string {
+	if x != nil {
+		return x.ErrorMessage
+	}
+	return ""
+}
+
 var File_nenc_v1_invocation_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_invocation_service_proto_rawDesc = "" +
@@ -600,13 +1002,43 @@ const file_nenc_v1_invocation_service_proto_rawDesc = "" +
 	"\x17WatchInvocationResponse\x123\n" +
 	"\n" +
 	"invocation\x18\x01 \x01(\v2\x13.nenc.v1.InvocationR\n" +
-	"invocation2\xa2\x03\n" +
+	"invocation\"|\n" +
+	"\x0eSessionRequest\x120\n" +
+	"\x06invoke\x18\x01 \x01(\v2\x16.nenc.v1.SessionInvokeH\x00R\x06invoke\x12-\n" +
+	"\x05watch\x18\x02 \x01(\v2\x15.nenc.v1.SessionWatchH\x00R\x05watchB\t\n" +
+	"\amessage\"^\n" +
+	"\rSessionInvoke\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\x04R\trequestId\x12.\n" +
+	"\x06invoke\x18\x02 \x01(\v2\x16.nenc.v1.InvokeRequestR\x06invoke\"3\n" +
+	"\fSessionWatch\x12#\n" +
+	"\rinvocation_id\x18\x01 \x01(\tR\finvocationId\"\x89\x01\n" +
+	"\x0fSessionResponse\x123\n" +
+	"\ainvoked\x18\x01 \x01(\v2\x17.nenc.v1.SessionInvokedH\x00R\ainvoked\x126\n" +
+	"\bfinished\x18\x02 \x01(\v2\x18.nenc.v1.SessionFinishedH\x00R\bfinishedB\t\n" +
+	"\amessage\"\xa8\x01\n" +
+	"\x0eSessionInvoked\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\x04R\trequestId\x123\n" +
+	"\bresponse\x18\x02 \x01(\v2\x17.nenc.v1.InvokeResponseR\bresponse\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x03 \x01(\tR\terrorCode\x12#\n" +
+	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage\"\xaf\x01\n" +
+	"\x0fSessionFinished\x123\n" +
+	"\n" +
+	"invocation\x18\x01 \x01(\v2\x13.nenc.v1.InvocationR\n" +
+	"invocation\x12#\n" +
+	"\rinvocation_id\x18\x02 \x01(\tR\finvocationId\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x03 \x01(\tR\terrorCode\x12#\n" +
+	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage2\xe4\x03\n" +
 	"\x11InvocationService\x129\n" +
 	"\x06Invoke\x12\x16.nenc.v1.InvokeRequest\x1a\x17.nenc.v1.InvokeResponse\x12N\n" +
 	"\rGetInvocation\x12\x1d.nenc.v1.GetInvocationRequest\x1a\x1e.nenc.v1.GetInvocationResponse\x12T\n" +
 	"\x0fListInvocations\x12\x1f.nenc.v1.ListInvocationsRequest\x1a .nenc.v1.ListInvocationsResponse\x12T\n" +
 	"\x0fAwaitInvocation\x12\x1f.nenc.v1.AwaitInvocationRequest\x1a .nenc.v1.AwaitInvocationResponse\x12V\n" +
-	"\x0fWatchInvocation\x12\x1f.nenc.v1.WatchInvocationRequest\x1a .nenc.v1.WatchInvocationResponse0\x01B\x96\x01\n" +
+	"\x0fWatchInvocation\x12\x1f.nenc.v1.WatchInvocationRequest\x1a .nenc.v1.WatchInvocationResponse0\x01\x12@\n" +
+	"\aSession\x12\x17.nenc.v1.SessionRequest\x1a\x18.nenc.v1.SessionResponse(\x010\x01B\x96\x01\n" +
 	"\vcom.nenc.v1B\x16InvocationServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -621,7 +1053,7 @@ func file_nenc_v1_invocation_service_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_invocation_service_proto_rawDescData
 }
 
-var file_nenc_v1_invocation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_nenc_v1_invocation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_nenc_v1_invocation_service_proto_goTypes = []any{
 	(*InvokeRequest)(nil),           // 0: nenc.v1.InvokeRequest
 	(*InvokeResponse)(nil),          // 1: nenc.v1.InvokeResponse
@@ -633,33 +1065,48 @@ var file_nenc_v1_invocation_service_proto_goTypes = []any{
 	(*AwaitInvocationResponse)(nil), // 7: nenc.v1.AwaitInvocationResponse
 	(*WatchInvocationRequest)(nil),  // 8: nenc.v1.WatchInvocationRequest
 	(*WatchInvocationResponse)(nil), // 9: nenc.v1.WatchInvocationResponse
-	(*structpb.Value)(nil),          // 10: google.protobuf.Value
-	(*Invocation)(nil),              // 11: nenc.v1.Invocation
-	(InvocationStatus)(0),           // 12: nenc.v1.InvocationStatus
+	(*SessionRequest)(nil),          // 10: nenc.v1.SessionRequest
+	(*SessionInvoke)(nil),           // 11: nenc.v1.SessionInvoke
+	(*SessionWatch)(nil),            // 12: nenc.v1.SessionWatch
+	(*SessionResponse)(nil),         // 13: nenc.v1.SessionResponse
+	(*SessionInvoked)(nil),          // 14: nenc.v1.SessionInvoked
+	(*SessionFinished)(nil),         // 15: nenc.v1.SessionFinished
+	(*structpb.Value)(nil),          // 16: google.protobuf.Value
+	(*Invocation)(nil),              // 17: nenc.v1.Invocation
+	(InvocationStatus)(0),           // 18: nenc.v1.InvocationStatus
 }
 var file_nenc_v1_invocation_service_proto_depIdxs = []int32{
-	10, // 0: nenc.v1.InvokeRequest.arguments:type_name -> google.protobuf.Value
-	11, // 1: nenc.v1.InvokeResponse.invocation:type_name -> nenc.v1.Invocation
-	11, // 2: nenc.v1.GetInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	12, // 3: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
-	11, // 4: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
-	11, // 5: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	11, // 6: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	0,  // 7: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
-	2,  // 8: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
-	4,  // 9: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
-	6,  // 10: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
-	8,  // 11: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
-	1,  // 12: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
-	3,  // 13: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
-	5,  // 14: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
-	7,  // 15: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
-	9,  // 16: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	16, // 0: nenc.v1.InvokeRequest.arguments:type_name -> google.protobuf.Value
+	17, // 1: nenc.v1.InvokeResponse.invocation:type_name -> nenc.v1.Invocation
+	17, // 2: nenc.v1.GetInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	18, // 3: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
+	17, // 4: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
+	17, // 5: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	17, // 6: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	11, // 7: nenc.v1.SessionRequest.invoke:type_name -> nenc.v1.SessionInvoke
+	12, // 8: nenc.v1.SessionRequest.watch:type_name -> nenc.v1.SessionWatch
+	0,  // 9: nenc.v1.SessionInvoke.invoke:type_name -> nenc.v1.InvokeRequest
+	14, // 10: nenc.v1.SessionResponse.invoked:type_name -> nenc.v1.SessionInvoked
+	15, // 11: nenc.v1.SessionResponse.finished:type_name -> nenc.v1.SessionFinished
+	1,  // 12: nenc.v1.SessionInvoked.response:type_name -> nenc.v1.InvokeResponse
+	17, // 13: nenc.v1.SessionFinished.invocation:type_name -> nenc.v1.Invocation
+	0,  // 14: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
+	2,  // 15: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
+	4,  // 16: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
+	6,  // 17: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
+	8,  // 18: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
+	10, // 19: nenc.v1.InvocationService.Session:input_type -> nenc.v1.SessionRequest
+	1,  // 20: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
+	3,  // 21: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
+	5,  // 22: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
+	7,  // 23: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
+	9,  // 24: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
+	13, // 25: nenc.v1.InvocationService.Session:output_type -> nenc.v1.SessionResponse
+	20, // [20:26] is the sub-list for method output_type
+	14, // [14:20] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_invocation_service_proto_init() }
@@ -668,13 +1115,21 @@ func file_nenc_v1_invocation_service_proto_init() {
 		return
 	}
 	file_nenc_v1_invocation_proto_init()
+	file_nenc_v1_invocation_service_proto_msgTypes[10].OneofWrappers = []any{
+		(*SessionRequest_Invoke)(nil),
+		(*SessionRequest_Watch)(nil),
+	}
+	file_nenc_v1_invocation_service_proto_msgTypes[13].OneofWrappers = []any{
+		(*SessionResponse_Invoked)(nil),
+		(*SessionResponse_Finished)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_invocation_service_proto_rawDesc), len(file_nenc_v1_invocation_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

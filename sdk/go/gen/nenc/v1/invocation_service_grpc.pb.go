@@ -24,6 +24,7 @@ const (
 	InvocationService_ListInvocations_FullMethodName = "/nenc.v1.InvocationService/ListInvocations"
 	InvocationService_AwaitInvocation_FullMethodName = "/nenc.v1.InvocationService/AwaitInvocation"
 	InvocationService_WatchInvocation_FullMethodName = "/nenc.v1.InvocationService/WatchInvocation"
+	InvocationService_Session_FullMethodName         = "/nenc.v1.InvocationService/Session"
 )
 
 // InvocationServiceClient is the client API for InvocationService service.
@@ -41,6 +42,10 @@ type InvocationServiceClient interface {
 	AwaitInvocation(ctx context.Context, in *AwaitInvocationRequest, opts ...grpc.CallOption) (*AwaitInvocationResponse, error)
 	// Streams the invocation now and after each status change; ends once it is final.
 	WatchInvocation(ctx context.Context, in *WatchInvocationRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInvocationResponse], error)
+	// A client's multiplexed channel: invokes and waits for results over one stream.
+	// A message on an open stream costs a fraction of a unary call, so SDKs use it
+	// for throughput; each request is answered on its own, in any order.
+	Session(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SessionRequest, SessionResponse], error)
 }
 
 type invocationServiceClient struct {
@@ -110,6 +115,19 @@ func (c *invocationServiceClient) WatchInvocation(ctx context.Context, in *Watch
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InvocationService_WatchInvocationClient = grpc.ServerStreamingClient[WatchInvocationResponse]
 
+func (c *invocationServiceClient) Session(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SessionRequest, SessionResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InvocationService_ServiceDesc.Streams[1], InvocationService_Session_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[SessionRequest, SessionResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InvocationService_SessionClient = grpc.BidiStreamingClient[SessionRequest, SessionResponse]
+
 // InvocationServiceServer is the server API for InvocationService service.
 // All implementations must embed UnimplementedInvocationServiceServer
 // for forward compatibility.
@@ -125,6 +143,10 @@ type InvocationServiceServer interface {
 	AwaitInvocation(context.Context, *AwaitInvocationRequest) (*AwaitInvocationResponse, error)
 	// Streams the invocation now and after each status change; ends once it is final.
 	WatchInvocation(*WatchInvocationRequest, grpc.ServerStreamingServer[WatchInvocationResponse]) error
+	// A client's multiplexed channel: invokes and waits for results over one stream.
+	// A message on an open stream costs a fraction of a unary call, so SDKs use it
+	// for throughput; each request is answered on its own, in any order.
+	Session(grpc.BidiStreamingServer[SessionRequest, SessionResponse]) error
 	mustEmbedUnimplementedInvocationServiceServer()
 }
 
@@ -149,6 +171,9 @@ func (UnimplementedInvocationServiceServer) AwaitInvocation(context.Context, *Aw
 }
 func (UnimplementedInvocationServiceServer) WatchInvocation(*WatchInvocationRequest, grpc.ServerStreamingServer[WatchInvocationResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInvocation not implemented")
+}
+func (UnimplementedInvocationServiceServer) Session(grpc.BidiStreamingServer[SessionRequest, SessionResponse]) error {
+	return status.Error(codes.Unimplemented, "method Session not implemented")
 }
 func (UnimplementedInvocationServiceServer) mustEmbedUnimplementedInvocationServiceServer() {}
 func (UnimplementedInvocationServiceServer) testEmbeddedByValue()                           {}
@@ -254,6 +279,13 @@ func _InvocationService_WatchInvocation_Handler(srv interface{}, stream grpc.Ser
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InvocationService_WatchInvocationServer = grpc.ServerStreamingServer[WatchInvocationResponse]
 
+func _InvocationService_Session_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(InvocationServiceServer).Session(&grpc.GenericServerStream[SessionRequest, SessionResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InvocationService_SessionServer = grpc.BidiStreamingServer[SessionRequest, SessionResponse]
+
 // InvocationService_ServiceDesc is the grpc.ServiceDesc for InvocationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -283,6 +315,12 @@ var InvocationService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "WatchInvocation",
 			Handler:       _InvocationService_WatchInvocation_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Session",
+			Handler:       _InvocationService_Session_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "nenc/v1/invocation_service.proto",

@@ -132,9 +132,12 @@ export class FunctionRunner {
   }
 
   private pick(appId: string, functionId: string): WorkerSession | undefined {
-    const capable = [...this.sessions()].filter(
+    const all = [...this.sessions()].filter(
       (session) => !session.closed && session.appId === appId && session.functions.has(functionId),
     );
+    // A draining worker is on its way out: only when no other worker can.
+    const active = all.filter((session) => !session.draining);
+    const capable = active.length > 0 ? active : all;
     if (capable.length === 0) return undefined;
     this.rotation = (this.rotation + 1) % capable.length;
     return capable[this.rotation];

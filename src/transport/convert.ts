@@ -69,9 +69,9 @@ export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclar
   const retry = definition.retry;
   if (!retry) return { id: definition.id };
   const policy: Partial<RetryPolicy> = { maxRetries: retry.maxRetries, retryOn: [...retry.retryOn] };
-  if (retry.initialBackoffMs > 0n) policy.initialBackoffMs = Number(retry.initialBackoffMs);
-  if (retry.backoffMultiplier > 0) policy.backoffMultiplier = retry.backoffMultiplier;
-  if (retry.maxBackoffMs > 0n) policy.maxBackoffMs = Number(retry.maxBackoffMs);
+  if (retry.initialBackoffMs !== undefined) policy.initialBackoffMs = Number(retry.initialBackoffMs);
+  if (retry.backoffMultiplier !== undefined) policy.backoffMultiplier = retry.backoffMultiplier;
+  if (retry.maxBackoffMs !== undefined) policy.maxBackoffMs = Number(retry.maxBackoffMs);
   return { id: definition.id, retry: policy };
 }
 

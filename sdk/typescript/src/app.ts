@@ -192,9 +192,9 @@ export class Nenc {
 function retryToProto(retry: RetryOptions) {
   return {
     maxRetries: retry.maxRetries,
-    initialBackoffMs: BigInt(retry.initialBackoffMs ?? 0),
-    backoffMultiplier: retry.backoffMultiplier ?? 0,
-    maxBackoffMs: BigInt(retry.maxBackoffMs ?? 0),
+    ...(retry.initialBackoffMs === undefined ? {} : { initialBackoffMs: BigInt(retry.initialBackoffMs) }),
+    ...(retry.backoffMultiplier === undefined ? {} : { backoffMultiplier: retry.backoffMultiplier }),
+    ...(retry.maxBackoffMs === undefined ? {} : { maxBackoffMs: BigInt(retry.maxBackoffMs) }),
     retryOn: (retry.retryOn ?? []).map((type) => (typeof type === "string" ? type : type.name)),
   };
 }

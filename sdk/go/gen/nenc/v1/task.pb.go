@@ -26,12 +26,12 @@ type RetryPolicy struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Attempts after the first one.
 	MaxRetries int32 `protobuf:"varint,1,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
-	// Delay before the first retry; default 1000.
-	InitialBackoffMs int64 `protobuf:"varint,2,opt,name=initial_backoff_ms,json=initialBackoffMs,proto3" json:"initial_backoff_ms,omitempty"`
-	// Growth of the delay per retry; default 2.0.
-	BackoffMultiplier float64 `protobuf:"fixed64,3,opt,name=backoff_multiplier,json=backoffMultiplier,proto3" json:"backoff_multiplier,omitempty"`
-	// Upper bound of the delay; default 60000.
-	MaxBackoffMs int64 `protobuf:"varint,4,opt,name=max_backoff_ms,json=maxBackoffMs,proto3" json:"max_backoff_ms,omitempty"`
+	// Delay before the first retry; unset = 1000 (0 = retry at once).
+	InitialBackoffMs *int64 `protobuf:"varint,2,opt,name=initial_backoff_ms,json=initialBackoffMs,proto3,oneof" json:"initial_backoff_ms,omitempty"`
+	// Growth of the delay per retry; unset = 2.0.
+	BackoffMultiplier *float64 `protobuf:"fixed64,3,opt,name=backoff_multiplier,json=backoffMultiplier,proto3,oneof" json:"backoff_multiplier,omitempty"`
+	// Upper bound of the delay; unset = 60000.
+	MaxBackoffMs *int64 `protobuf:"varint,4,opt,name=max_backoff_ms,json=maxBackoffMs,proto3,oneof" json:"max_backoff_ms,omitempty"`
 	// Retry only errors whose type chain contains one of these names; empty = any error.
 	RetryOn       []string `protobuf:"bytes,5,rep,name=retry_on,json=retryOn,proto3" json:"retry_on,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -76,22 +76,22 @@ func (x *RetryPolicy) GetMaxRetries() int32 {
 }
 
 func (x *RetryPolicy) GetInitialBackoffMs() int64 {
-	if x != nil {
-		return x.InitialBackoffMs
+	if x != nil && x.InitialBackoffMs != nil {
+		return *x.InitialBackoffMs
 	}
 	return 0
 }
 
 func (x *RetryPolicy) GetBackoffMultiplier() float64 {
-	if x != nil {
-		return x.BackoffMultiplier
+	if x != nil && x.BackoffMultiplier != nil {
+		return *x.BackoffMultiplier
 	}
 	return 0
 }
 
 func (x *RetryPolicy) GetMaxBackoffMs() int64 {
-	if x != nil {
-		return x.MaxBackoffMs
+	if x != nil && x.MaxBackoffMs != nil {
+		return *x.MaxBackoffMs
 	}
 	return 0
 }
@@ -221,14 +221,17 @@ var File_nenc_v1_task_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x12nenc/v1/task.proto\x12\anenc.v1\"\xcc\x01\n" +
+	"\x12nenc/v1/task.proto\x12\anenc.v1\"\x9c\x02\n" +
 	"\vRetryPolicy\x12\x1f\n" +
 	"\vmax_retries\x18\x01 \x01(\x05R\n" +
-	"maxRetries\x12,\n" +
-	"\x12initial_backoff_ms\x18\x02 \x01(\x03R\x10initialBackoffMs\x12-\n" +
-	"\x12backoff_multiplier\x18\x03 \x01(\x01R\x11backoffMultiplier\x12$\n" +
-	"\x0emax_backoff_ms\x18\x04 \x01(\x03R\fmaxBackoffMs\x12\x19\n" +
-	"\bretry_on\x18\x05 \x03(\tR\aretryOn\"L\n" +
+	"maxRetries\x121\n" +
+	"\x12initial_backoff_ms\x18\x02 \x01(\x03H\x00R\x10initialBackoffMs\x88\x01\x01\x122\n" +
+	"\x12backoff_multiplier\x18\x03 \x01(\x01H\x01R\x11backoffMultiplier\x88\x01\x01\x12)\n" +
+	"\x0emax_backoff_ms\x18\x04 \x01(\x03H\x02R\fmaxBackoffMs\x88\x01\x01\x12\x19\n" +
+	"\bretry_on\x18\x05 \x03(\tR\aretryOnB\x15\n" +
+	"\x13_initial_backoff_msB\x15\n" +
+	"\x13_backoff_multiplierB\x11\n" +
+	"\x0f_max_backoff_ms\"L\n" +
 	"\x0eTaskDefinition\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
 	"\x05retry\x18\x02 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\"Y\n" +
@@ -271,6 +274,7 @@ func file_nenc_v1_task_proto_init() {
 	if File_nenc_v1_task_proto != nil {
 		return
 	}
+	file_nenc_v1_task_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/task.proto.
  */
 export const file_nenc_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEihAEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEhoKEmluaXRpYWxfYmFja29mZl9tcxgCIAEoAxIaChJiYWNrb2ZmX211bHRpcGxpZXIYAyABKAESFgoObWF4X2JhY2tvZmZfbXMYBCABKAMSEAoIcmV0cnlfb24YBSADKAkiQQoOVGFza0RlZmluaXRpb24SCgoCaWQYASABKAkSIwoFcmV0cnkYAiABKAsyFC5uZW5jLnYxLlJldHJ5UG9saWN5IkcKBFRhc2sSCgoCaWQYASABKAkSDgoGYXBwX2lkGAIgASgJEiMKBXJldHJ5GAMgASgLMhQubmVuYy52MS5SZXRyeVBvbGljeWIGcHJvdG8z");
+  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEi1AEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEh8KEmluaXRpYWxfYmFja29mZl9tcxgCIAEoA0gAiAEBEh8KEmJhY2tvZmZfbXVsdGlwbGllchgDIAEoAUgBiAEBEhsKDm1heF9iYWNrb2ZmX21zGAQgASgDSAKIAQESEAoIcmV0cnlfb24YBSADKAlCFQoTX2luaXRpYWxfYmFja29mZl9tc0IVChNfYmFja29mZl9tdWx0aXBsaWVyQhEKD19tYXhfYmFja29mZl9tcyJBCg5UYXNrRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIjCgVyZXRyeRgCIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kiRwoEVGFzaxIKCgJpZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkSIwoFcmV0cnkYAyABKAsyFC5uZW5jLnYxLlJldHJ5UG9saWN5YgZwcm90bzM");
 
 /**
  * How a failed attempt is retried. Absent or max_retries = 0: no retry.
@@ -26,25 +26,25 @@ export type RetryPolicy = Message<"nenc.v1.RetryPolicy"> & {
   maxRetries: number;
 
   /**
-   * Delay before the first retry; default 1000.
+   * Delay before the first retry; unset = 1000 (0 = retry at once).
    *
-   * @generated from field: int64 initial_backoff_ms = 2;
+   * @generated from field: optional int64 initial_backoff_ms = 2;
    */
-  initialBackoffMs: bigint;
+  initialBackoffMs?: bigint | undefined;
 
   /**
-   * Growth of the delay per retry; default 2.0.
+   * Growth of the delay per retry; unset = 2.0.
    *
-   * @generated from field: double backoff_multiplier = 3;
+   * @generated from field: optional double backoff_multiplier = 3;
    */
-  backoffMultiplier: number;
+  backoffMultiplier?: number | undefined;
 
   /**
-   * Upper bound of the delay; default 60000.
+   * Upper bound of the delay; unset = 60000.
    *
-   * @generated from field: int64 max_backoff_ms = 4;
+   * @generated from field: optional int64 max_backoff_ms = 4;
    */
-  maxBackoffMs: bigint;
+  maxBackoffMs?: bigint | undefined;
 
   /**
    * Retry only errors whose type chain contains one of these names; empty = any error.

@@ -44,6 +44,10 @@ from nenc.trigger.trigger_builder import TriggerBuilder
 
 __version__ = "0.1.0"
 
+#: The seed's name for the app class, so that `from pynenc import Pynenc` becomes
+#: `from nenc import Pynenc` with nothing else changed.
+Pynenc = Nenc
+
 __all__ = [
     "AlreadyExistsError",
     "Arguments",
@@ -59,6 +63,7 @@ __all__ = [
     "Nenc",
     "NencError",
     "NotFoundError",
+    "Pynenc",
     "ResultContext",
     "RetryPolicy",
     "RuntimeTriggerBuilder",

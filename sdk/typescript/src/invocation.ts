@@ -39,7 +39,9 @@ export class Invocation<R = JsonValue> {
         ? await finished
         : await Promise.race([
             finished,
-            new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.timeoutMs).unref()),
+            new Promise<undefined>((resolve) =>
+              setTimeout(() => resolve(undefined), options.timeoutMs).unref(),
+            ),
           ]);
     if (!message) {
       finished.catch(() => {});

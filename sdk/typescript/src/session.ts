@@ -30,6 +30,8 @@ export class InvocationSession {
   private readonly invokes = new Map<bigint, Pending<InvokeResponse>>();
   private readonly watches = new Map<string, Array<Pending<InvocationMessage>>>();
   private closed = false;
+  /** Grows while the stream keeps breaking (an orchestrator down), back to 100 ms on any answer. */
+  private retryDelayMs = 100;
 
   constructor(private readonly clients: Pick<NencClients, "invocations">) {}
 
@@ -76,6 +78,7 @@ export class InvocationSession {
       let failure: Error = new UnavailableError("the session stream ended", "UNAVAILABLE");
       try {
         for await (const response of this.clients.invocations.session(outbox)) {
+          this.retryDelayMs = 100;
           const message = response.message;
           if (message.case === "invoked") this.onInvoked(message.value);
           else if (message.case === "finished") this.onFinished(message.value);
@@ -123,11 +126,13 @@ export class InvocationSession {
     this.invokes.clear();
     if (this.closed || this.watches.size === 0) return;
     const ids = [...this.watches.keys()];
+    // Not unref'd: callers are awaiting these results.
     setTimeout(() => {
       if (this.closed) return;
       for (const invocationId of ids)
         if (this.watches.has(invocationId)) this.send({ case: "watch", value: { invocationId } });
-    }, 200).unref();
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
   }
 
   private failAll(error: Error): void {

@@ -1,11 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
 import { AsyncQueue } from "./async-queue.js";
-import type { NencClients } from "./client.js";
 import { errorFromCode, fromRpcError, UnavailableError } from "./errors.js";
 import type { Invocation as InvocationMessage } from "./gen/nenc/v1/invocation_pb.js";
 import type { InvokeRequestSchema } from "./gen/nenc/v1/invocation_service_pb.js";
 import {
+  type InvocationService,
   type InvokeRequest,
   type InvokeResponse,
   type SessionRequest,
@@ -33,7 +34,7 @@ export class InvocationSession {
   /** Grows while the stream keeps breaking (an orchestrator down), back to 100 ms on any answer. */
   private retryDelayMs = 100;
 
-  constructor(private readonly clients: Pick<NencClients, "invocations">) {}
+  constructor(private readonly clients: { invocations: Client<typeof InvocationService> }) {}
 
   invoke(request: MessageInitShape<typeof InvokeRequestSchema>): Promise<InvokeResponse> {
     return new Promise((resolve, reject) => {

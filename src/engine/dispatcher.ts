@@ -1,7 +1,7 @@
 import type { Assignment } from "../domain/invocation.js";
 import type { Logger } from "../domain/logger.js";
 import { getOrCreate } from "../domain/maps.js";
-import type { Created, StatusWatch, Store } from "../store/store.js";
+import type { Created, Refill, StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { WorkerSession } from "./worker-session.js";
 
@@ -141,31 +141,74 @@ export class Dispatcher {
       .finally(() => this.pumping.delete(session));
   }
 
+  /**
+   * Ends an attempt through `finish` and, unless a claim for this worker is under
+   * way, lets the same store step claim work for the credit it freed.
+   */
+  async finishAndRefill(
+    session: WorkerSession,
+    finish: (refill?: Refill) => Promise<{ applied: boolean; claimed: Assignment[] }>,
+  ): Promise<boolean> {
+    const max = session.free;
+    const refilling = !this.stopped && max > 0 && !this.pumping.has(session);
+    if (!refilling) {
+      const { applied } = await finish();
+      this.pump(session);
+      return applied;
+    }
+    this.pumping.add(session);
+    session.reserved += max;
+    try {
+      let result: { applied: boolean; claimed: Assignment[] };
+      try {
+        result = await finish({ workerId: session.workerId, taskIds: session.taskIds, max });
+      } finally {
+        session.reserved -= max;
+      }
+      await this.deliver(session, result.claimed);
+      return result.applied;
+    } finally {
+      this.pumping.delete(session);
+      if (this.pumpAgain.has(session)) this.pump(session);
+    }
+  }
+
   private async claimFor(session: WorkerSession): Promise<void> {
     do {
       this.pumpAgain.delete(session);
       while (!this.stopped && session.free > 0) {
         const max = session.free;
-        const claimed = await this.store.claimWork(
-          session.workerId,
-          session.taskIds,
-          max,
-          this.clock.now(),
-          this.watch,
-        );
-        if (session.closed) {
-          // The stream ended while we claimed: give the work straight back.
-          const ids = claimed.map((assignment) => assignment.assignmentId);
-          if (ids.length > 0)
-            await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
-          return;
+        // Credit being claimed for is set aside, so reserve() cannot promise it too.
+        session.reserved += max;
+        let claimed: Assignment[];
+        try {
+          claimed = await this.store.claimWork(
+            session.workerId,
+            session.taskIds,
+            max,
+            this.clock.now(),
+            this.watch,
+          );
+        } finally {
+          session.reserved -= max;
         }
-        for (const assignment of claimed) {
-          session.assignments.set(assignment.assignmentId, assignment);
-          session.channel.assign(assignment);
-        }
+        if (!(await this.deliver(session, claimed))) return;
         if (claimed.length < max) break;
       }
     } while (this.pumpAgain.has(session) && !session.closed);
+  }
+
+  /** Hands claimed work to the worker; false when its stream ended meanwhile (the work goes back). */
+  private async deliver(session: WorkerSession, claimed: readonly Assignment[]): Promise<boolean> {
+    if (session.closed) {
+      const ids = claimed.map((assignment) => assignment.assignmentId);
+      if (ids.length > 0) await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
+      return false;
+    }
+    for (const assignment of claimed) {
+      session.assignments.set(assignment.assignmentId, assignment);
+      session.channel.assign(assignment);
+    }
+    return true;
   }
 }

@@ -91,15 +91,22 @@ export class WorkerGateway {
     };
 
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
-      const freed = session.finish(assignmentId);
-      const invocation = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
-      if (!invocation)
-        logger.warn("ignored a result for an assignment the worker no longer holds", {
-          workerId: session.workerId,
-          assignmentId,
-        });
-      if (freed) dispatcher.pump(session);
+      // Credit comes back only for assignments this stream holds (not someone else's stale ones).
+      if (!session.finish(assignmentId)) {
+        const { applied } = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
+        if (!applied) logStale(assignmentId);
+        return;
+      }
+      const applied = await dispatcher.finishAndRefill(session, (refill) =>
+        store.finishAttempt(assignmentId, outcome, clock.now(), watch, refill),
+      );
+      if (!applied) logStale(assignmentId);
     };
+    const logStale = (assignmentId: string) =>
+      logger.warn("ignored a result for an assignment the worker no longer holds", {
+        workerId: session.workerId,
+        assignmentId,
+      });
 
     return {
       session,

@@ -77,6 +77,13 @@ export interface Page<T> {
   nextPageToken?: string;
 }
 
+/** Work to claim for a worker right after one of its attempts ended. */
+export interface Refill {
+  workerId: string;
+  taskIds: readonly string[];
+  max: number;
+}
+
 /** How an attempt ended, as the engine decided it (retry or final). */
 export type AttemptOutcome =
   | { status: "SUCCESS"; result: JsonValue }
@@ -171,14 +178,19 @@ export interface Store {
   /** The assignment if it is still current (the invocation is still held under it). */
   getAssignment(assignmentId: string): Promise<Assignment | undefined>;
   /** PENDING → RUNNING, if the assignment is still current. */
-  markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined>;
-  /** Ends an attempt, if the assignment is still current; undefined when it is not (a stale result). */
+  markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean>;
+  /**
+   * Ends an attempt, if the assignment is still current (`applied` false: a stale
+   * result), then, with `refill`, claims up to `refill.max` queued invocations for
+   * that worker as claimWork does: one step for the result and the next work.
+   */
   finishAttempt(
     assignmentId: string,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-  ): Promise<Invocation | undefined>;
+    refill?: Refill,
+  ): Promise<{ applied: boolean; claimed: Assignment[] }>;
   /**
    * Puts the worker's assignments back in their queues (REGISTERED) and forgets its
    * lease; with `only`, just those assignments (and the lease stays). Returns them.

@@ -123,28 +123,59 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     ]);
     const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
     expect(await store.getAssignment(a.assignmentId)).toEqual(a);
-    expect((await store.markStarted(a.assignmentId, 2001, watchNone))?.status).toBe("RUNNING");
-    const done = await store.finishAttempt(
+    expect(await store.markStarted(a.assignmentId, 2001, watchNone)).toBe(true);
+    expect((await store.getInvocation("a"))?.status).toBe("RUNNING");
+    const finished = await store.finishAttempt(
       a.assignmentId,
       { status: "SUCCESS", result: { ok: 1 } },
       2002,
       watchNone,
     );
+    expect(finished).toEqual({ applied: true, claimed: [] });
+    const done = await store.getInvocation("a");
     expect(done).toMatchObject({ id: "a", status: "SUCCESS", result: { ok: 1 } });
     expect(done?.assignment).toBeUndefined();
-    expect(
-      await store.finishAttempt(a.assignmentId, { status: "SUCCESS", result: 2 }, 2003, watchNone),
-    ).toBeUndefined();
-    expect(await store.markStarted(a.assignmentId, 2003, watchNone)).toBeUndefined();
+    const stale = await store.finishAttempt(
+      a.assignmentId,
+      { status: "SUCCESS", result: 2 },
+      2003,
+      watchNone,
+    );
+    expect(stale.applied).toBe(false);
+    expect(await store.markStarted(a.assignmentId, 2003, watchNone)).toBe(false);
 
     const released = await store.releaseWorker("w1", 2004, watchNone);
     expect(released.map((i) => [i.id, i.status])).toEqual([["b", "REGISTERED"]]);
     expect(
-      await store.finishAttempt(b.assignmentId, { status: "SUCCESS", result: 1 }, 2005, watchNone),
-    ).toBeUndefined();
+      (await store.finishAttempt(b.assignmentId, { status: "SUCCESS", result: 1 }, 2005, watchNone)).applied,
+    ).toBe(false);
     const next = await store.claimWork("w2", ["task"], 5, 2006, watchNone);
     expect(next.map((x) => x.invocationId).sort()).toEqual(["b", "c"]);
     expect((await store.stats()).activeInvocations).toBe(2);
+  });
+
+  it("refills a worker's credit in the step that ends its attempt", async () => {
+    for (const id of ["p", "q", "r"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const [first] = await store.claimWork("w", ["task"], 1, 10, watchNone);
+    const refill = { workerId: "w", taskIds: ["task"], max: 2 };
+    const result = await store.finishAttempt(
+      first!.assignmentId,
+      { status: "SUCCESS", result: 1 },
+      11,
+      watchNone,
+      refill,
+    );
+    expect(result.applied).toBe(true);
+    expect(result.claimed.map((assignment) => assignment.invocationId)).toEqual(["q", "r"]);
+    expect((await store.getInvocation("q"))?.assignment?.workerId).toBe("w");
+    const stale = await store.finishAttempt(
+      first!.assignmentId,
+      { status: "SUCCESS", result: 1 },
+      12,
+      watchNone,
+      refill,
+    );
+    expect(stale).toEqual({ applied: false, claimed: [] });
   });
 
   it("releases the work of workers whose lease ended, and only theirs", async () => {
@@ -163,16 +194,8 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     await store.createInvocation(newInvocation("r"), { watch: watchNone });
     const [first] = await store.claimWork("w", ["task"], 1, 100, watchNone);
     const error = { type: "E", message: "m", chain: ["E"], stack: "" };
-    expect(
-      (
-        await store.finishAttempt(
-          first!.assignmentId,
-          { status: "RETRY", error, retryAt: 600 },
-          200,
-          watchNone,
-        )
-      )?.status,
-    ).toBe("RETRY");
+    await store.finishAttempt(first!.assignmentId, { status: "RETRY", error, retryAt: 600 }, 200, watchNone);
+    expect(await store.getInvocation("r")).toMatchObject({ status: "RETRY", retryAt: 600, error });
     await store.announceDueRetries(500);
     expect(await store.claimWork("w", ["task"], 1, 500, watchNone)).toEqual([]);
     await store.announceDueRetries(600);

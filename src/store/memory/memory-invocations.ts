@@ -15,6 +15,7 @@ import type {
   Firing,
   InvocationQuery,
   Page,
+  Refill,
   StatusWatch,
   StoreNotice,
 } from "../store.js";
@@ -88,11 +89,22 @@ export class MemoryInvocations {
   }
 
   private insertInvocation(input: NewInvocation, watch: StatusWatch, assignTo: string | undefined): Created {
+    // Every field present from the start and never deleted: records keep one shape,
+    // which keeps property access and copies fast.
     const invocation: Invocation = {
-      ...input,
+      id: input.id,
+      taskId: input.taskId,
+      appId: input.appId,
       status: "REGISTERED",
+      arguments: input.arguments,
+      result: undefined,
+      error: undefined,
       attempt: 1,
+      provenance: input.provenance,
+      assignment: undefined,
+      retryAt: undefined,
       version: 1,
+      createdAt: input.createdAt,
       updatedAt: input.createdAt,
     };
     this.invocations.set(invocation.id, invocation);
@@ -151,7 +163,7 @@ export class MemoryInvocations {
     this.transition(invocation, "PENDING", now, watch, (inv) => {
       inv.assignment = { assignmentId, workerId };
       if (inv.status === "RETRY") inv.attempt++;
-      delete inv.retryAt;
+      inv.retryAt = undefined;
     });
     this.assignments.set(assignmentId, invocation.id);
     getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
@@ -179,11 +191,11 @@ export class MemoryInvocations {
     return invocation && toAssignment(invocation, assignmentId);
   }
 
-  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined> {
+  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean> {
     const invocation = this.currentAssignment(assignmentId);
-    if (invocation?.status !== "PENDING") return undefined;
+    if (invocation?.status !== "PENDING") return false;
     this.transition(invocation, "RUNNING", now, watch, () => {});
-    return copy(invocation);
+    return true;
   }
 
   async finishAttempt(
@@ -191,9 +203,18 @@ export class MemoryInvocations {
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-  ): Promise<Invocation | undefined> {
+    refill?: Refill,
+  ): Promise<{ applied: boolean; claimed: Assignment[] }> {
+    const applied = this.finish(assignmentId, outcome, now, watch);
+    const claimed = refill
+      ? await this.claimWork(refill.workerId, refill.taskIds, refill.max, now, watch)
+      : [];
+    return { applied, claimed };
+  }
+
+  private finish(assignmentId: string, outcome: AttemptOutcome, now: number, watch: StatusWatch): boolean {
     const invocation = this.currentAssignment(assignmentId);
-    if (!invocation) return undefined;
+    if (!invocation) return false;
     this.unassign(invocation);
     this.transition(invocation, outcome.status, now, watch, (inv) => {
       if (outcome.status === "SUCCESS") inv.result = outcome.result;
@@ -205,7 +226,7 @@ export class MemoryInvocations {
       this.unfinished--;
       this.countFinished();
     }
-    return copy(invocation);
+    return true;
   }
 
   async releaseWorker(
@@ -260,7 +281,7 @@ export class MemoryInvocations {
     if (!ref) return;
     this.assignments.delete(ref.assignmentId);
     this.workerAssignments.get(ref.workerId)?.delete(ref.assignmentId);
-    delete invocation.assignment;
+    invocation.assignment = undefined;
   }
 
   private enqueue(taskId: string, invocationId: string, front = false): void {

@@ -16,6 +16,7 @@ import type {
   Firing,
   InvocationQuery,
   LoggedOccurrence,
+  Refill,
   StatusWatch,
   Store,
   StoreNotice,
@@ -35,6 +36,8 @@ export class MemoryStore implements Store {
   readonly kind = "memory" as const;
   private readonly retention: RetentionOptions;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
+  /** Delivered together after the current operation (see notify). */
+  private pendingNotices: StoreNotice[] = [];
 
   private readonly tasks = new Map<string, Task>();
   private readonly triggers = new Map<string, Trigger>();
@@ -165,8 +168,14 @@ export class MemoryStore implements Store {
   markStarted(assignmentId: string, now: number, watch: StatusWatch) {
     return this.invocations.markStarted(assignmentId, now, watch);
   }
-  finishAttempt(assignmentId: string, outcome: AttemptOutcome, now: number, watch: StatusWatch) {
-    return this.invocations.finishAttempt(assignmentId, outcome, now, watch);
+  finishAttempt(
+    assignmentId: string,
+    outcome: AttemptOutcome,
+    now: number,
+    watch: StatusWatch,
+    refill?: Refill,
+  ) {
+    return this.invocations.finishAttempt(assignmentId, outcome, now, watch, refill);
   }
   releaseWorker(workerId: string, now: number, watch: StatusWatch, only?: readonly string[]) {
     return this.invocations.releaseWorker(workerId, now, watch, only);
@@ -308,8 +317,13 @@ export class MemoryStore implements Store {
 
   /** Delivered after the current operation finished, so listeners never see a half-applied change. */
   private notify(notice: StoreNotice): void {
-    queueMicrotask(() => {
-      for (const listener of this.listeners) listener(notice);
-    });
+    this.pendingNotices.push(notice);
+    if (this.pendingNotices.length === 1) queueMicrotask(() => this.flushNotices());
+  }
+
+  private flushNotices(): void {
+    const notices = this.pendingNotices;
+    this.pendingNotices = [];
+    for (const notice of notices) for (const listener of this.listeners) listener(notice);
   }
 }

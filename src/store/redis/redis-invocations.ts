@@ -1,6 +1,14 @@
 import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
-import type { AttemptOutcome, Created, Firing, InvocationQuery, Page, StatusWatch } from "../store.js";
+import type {
+  AttemptOutcome,
+  Created,
+  Firing,
+  InvocationQuery,
+  Page,
+  Refill,
+  StatusWatch,
+} from "../store.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
 
@@ -129,23 +137,12 @@ export class RedisInvocations {
     now: number,
     watch: StatusWatch,
   ): Promise<Assignment[]> {
-    const watched = taskIds.map((taskId) => (watch.watches(taskId, "PENDING") ? "1" : "0"));
     const flat = (await this.ctx.run(
       "claimWork",
-      [this.ctx.keys.worker(workerId), this.ctx.keys.key("queues")],
-      [workerId, max, now, taskIds.length, ...taskIds, ...watched],
+      [],
+      [workerId, max, now, ...claimArgs(taskIds, watch)],
     )) as string[];
-    const assignments: Assignment[] = [];
-    for (let i = 0; i < flat.length; i += 5) {
-      assignments.push({
-        assignmentId: flat[i] as string,
-        invocationId: flat[i + 1] as string,
-        taskId: flat[i + 2] as string,
-        arguments: JSON.parse(flat[i + 3] as string) as JsonObject,
-        attempt: Number(flat[i + 4]),
-      });
-    }
-    return assignments;
+    return decodeAssignments(flat);
   }
 
   async getAssignment(assignmentId: string): Promise<Assignment | undefined> {
@@ -162,15 +159,15 @@ export class RedisInvocations {
     };
   }
 
-  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<Invocation | undefined> {
+  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean> {
     const parsed = parseAssignmentId(assignmentId);
-    if (!parsed) return undefined;
+    if (!parsed) return false;
     const applied = await this.ctx.run(
       "markStarted",
       [this.ctx.keys.invocation(parsed.invocationId)],
       [assignmentId, now, watch.watches(parsed.taskId, "RUNNING") ? "1" : "0"],
     );
-    return applied === 1 ? this.getInvocation(parsed.invocationId) : undefined;
+    return applied === 1;
   }
 
   async finishAttempt(
@@ -178,12 +175,13 @@ export class RedisInvocations {
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-  ): Promise<Invocation | undefined> {
+    refill?: Refill,
+  ): Promise<{ applied: boolean; claimed: Assignment[] }> {
     const parsed = parseAssignmentId(assignmentId);
-    if (!parsed) return undefined;
+    if (!parsed) return { applied: false, claimed: [] };
     const payload =
       outcome.status === "SUCCESS" ? JSON.stringify(outcome.result) : JSON.stringify(outcome.error);
-    const applied = await this.ctx.run(
+    const [applied, claimed] = (await this.ctx.run(
       "finishAttempt",
       [
         this.ctx.keys.invocation(parsed.invocationId),
@@ -199,9 +197,12 @@ export class RedisInvocations {
         now,
         watch.watches(parsed.taskId, outcome.status) ? "1" : "0",
         this.ctx.retention.maxFinishedInvocations,
+        refill?.workerId ?? "",
+        refill?.max ?? 0,
+        ...claimArgs(refill?.taskIds ?? [], watch),
       ],
-    );
-    return applied === 1 ? this.getInvocation(parsed.invocationId) : undefined;
+    )) as [number, string[]];
+    return { applied: applied === 1, claimed: decodeAssignments(claimed) };
   }
 
   async releaseWorker(
@@ -235,4 +236,28 @@ export class RedisInvocations {
     const records = await Promise.all(ids.map((id) => this.getInvocation(id)));
     return records.filter((invocation): invocation is Invocation => invocation !== undefined);
   }
+}
+
+/** "n, task ids..., PENDING-watched flags..." as the claim scripts read them. */
+function claimArgs(taskIds: readonly string[], watch: StatusWatch): Array<string | number> {
+  return [
+    taskIds.length,
+    ...taskIds,
+    ...taskIds.map((taskId) => (watch.watches(taskId, "PENDING") ? "1" : "0")),
+  ];
+}
+
+/** The flat list the claim scripts return, five values per assignment. */
+function decodeAssignments(flat: readonly string[]): Assignment[] {
+  const assignments: Assignment[] = [];
+  for (let i = 0; i < flat.length; i += 5) {
+    assignments.push({
+      assignmentId: flat[i] as string,
+      invocationId: flat[i + 1] as string,
+      taskId: flat[i + 2] as string,
+      arguments: JSON.parse(flat[i + 3] as string) as JsonObject,
+      attempt: Number(flat[i + 4]),
+    });
+  }
+  return assignments;
 }

@@ -16,6 +16,7 @@ import type {
   Firing,
   InvocationQuery,
   LoggedOccurrence,
+  Refill,
   StatusWatch,
   Store,
   StoreNotice,
@@ -65,7 +66,7 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    const connect = () => new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+    const connect = () => new Redis(options.url, { maxRetriesPerRequest: null });
     this.redis = connect();
     this.subscriber = connect();
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
@@ -213,8 +214,14 @@ export class RedisStore implements Store {
   markStarted(assignmentId: string, now: number, watch: StatusWatch) {
     return this.invocations.markStarted(assignmentId, now, watch);
   }
-  finishAttempt(assignmentId: string, outcome: AttemptOutcome, now: number, watch: StatusWatch) {
-    return this.invocations.finishAttempt(assignmentId, outcome, now, watch);
+  finishAttempt(
+    assignmentId: string,
+    outcome: AttemptOutcome,
+    now: number,
+    watch: StatusWatch,
+    refill?: Refill,
+  ) {
+    return this.invocations.finishAttempt(assignmentId, outcome, now, watch, refill);
   }
   releaseWorker(workerId: string, now: number, watch: StatusWatch, only?: readonly string[]) {
     return this.invocations.releaseWorker(workerId, now, watch, only);

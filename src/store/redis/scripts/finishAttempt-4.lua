@@ -1,36 +1,51 @@
 --- @include "base"
+--- @include "claim"
 -- Ends an attempt if the assignment is still current: SUCCESS (with the result),
 -- FAILED (final, with the error) or RETRY (with the error, due again at ARGV[5]).
 -- A final status leaves the active count and enters the retention index; beyond
 -- the limit the oldest finished invocations are dropped (two at most per call).
+-- Then refills the worker's credit: claims up to ARGV[10] queued invocations of its
+-- tasks, so one round trip carries the result and brings the next work.
 --
 -- KEYS[1] inv:<id>  KEYS[2] finished  KEYS[3] active  KEYS[4] delayed
 -- ARGV[1] key base  [2] assignment id  [3] status  [4] result JSON (SUCCESS) or error JSON
 -- ARGV[5] retry due time (RETRY)  [6] now  [7] "1" when the status is watched
--- ARGV[8] finished invocations kept
--- Returns 1 when applied, 0 for a stale assignment.
+-- ARGV[8] finished invocations kept  [9] worker id  [10] how many to claim (0: none)
+-- ARGV[11] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
+-- Returns {1 applied / 0 stale assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
-local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
-if cur[1] ~= ARGV[2] or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then return 0 end
-redis.call('SREM', P .. 'worker:' .. cur[4], ARGV[2])
-redis.call('HDEL', KEYS[1], 'asg', 'worker')
-if ARGV[3] == 'SUCCESS' then
-  redis.call('HSET', KEYS[1], 'result', ARGV[4])
-else
-  redis.call('HSET', KEYS[1], 'error', ARGV[4])
-end
-if ARGV[3] == 'RETRY' then
-  redis.call('HSET', KEYS[1], 'retryAt', ARGV[5])
-  redis.call('ZADD', KEYS[4], ARGV[5], cur[3])
-end
-transition(P, KEYS[1], cur[3], ARGV[3], ARGV[6], ARGV[7])
-if ARGV[3] ~= 'RETRY' then
-  redis.call('DECR', KEYS[3])
-  redis.call('ZADD', KEYS[2], redis.call('INCR', P .. 'seq'), cur[3])
-  local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[8])
-  if excess > 0 then
-    local oldest = redis.call('ZPOPMIN', KEYS[2], math.min(excess, 2))
-    for i = 1, #oldest, 2 do dropInvocation(P, oldest[i]) end
+
+local function finish()
+  local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
+  if cur[1] ~= ARGV[2] or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then return 0 end
+  redis.call('SREM', P .. 'worker:' .. cur[4], ARGV[2])
+  redis.call('HDEL', KEYS[1], 'asg', 'worker')
+  if ARGV[3] == 'SUCCESS' then
+    redis.call('HSET', KEYS[1], 'result', ARGV[4])
+  else
+    redis.call('HSET', KEYS[1], 'error', ARGV[4])
   end
+  if ARGV[3] == 'RETRY' then
+    redis.call('HSET', KEYS[1], 'retryAt', ARGV[5])
+    redis.call('ZADD', KEYS[4], ARGV[5], cur[3])
+  end
+  transition(P, KEYS[1], cur[3], ARGV[3], ARGV[6], ARGV[7])
+  if ARGV[3] ~= 'RETRY' then
+    redis.call('DECR', KEYS[3])
+    redis.call('ZADD', KEYS[2], redis.call('INCR', P .. 'seq'), cur[3])
+    local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[8])
+    if excess > 0 then
+      local oldest = redis.call('ZPOPMIN', KEYS[2], math.min(excess, 2))
+      for i = 1, #oldest, 2 do dropInvocation(P, oldest[i]) end
+    end
+  end
+  return 1
 end
-return 1
+
+local applied = finish()
+local claimed = {}
+if tonumber(ARGV[10]) > 0 then
+  local tasks, watched = claimArgs(11)
+  claimed = claim(P, ARGV[9], tonumber(ARGV[10]), ARGV[6], tasks, watched)
+end
+return {applied, claimed}

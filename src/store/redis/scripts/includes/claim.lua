@@ -1,0 +1,57 @@
+-- Assigns up to `max` queued invocations of `tasks` (in that order) to a worker:
+-- each becomes PENDING under a new assignment id "<invocation>/<version>/<task>".
+-- Entries are removed from the queue stream as they are read; stale entries
+-- (invocations no longer REGISTERED or RETRY) are dropped. `watched[i]` is "1" when
+-- PENDING of tasks[i] is watched. Returns a flat list: assignment id, invocation id,
+-- task id, arguments JSON, attempt, ...
+local function claim(P, workerId, max, now, tasks, watched)
+  local out = {}
+  local claimed = 0
+  local held = P .. 'worker:' .. workerId
+  for i, task in ipairs(tasks) do
+    if claimed >= max then break end
+    if redis.call('SISMEMBER', P .. 'queues', task) == 1 then
+      local queue = P .. 'q:' .. task
+      local read = redis.call('XREADGROUP', 'GROUP', 'dispatch', 'claim', 'COUNT', max - claimed, 'STREAMS', queue, '>')
+      if read then
+        for _, entry in ipairs(read[1][2]) do
+          redis.call('XACK', queue, 'dispatch', entry[1])
+          redis.call('XDEL', queue, entry[1])
+          local invId = entry[2][2]
+          local invKey = P .. 'inv:' .. invId
+          local status = redis.call('HGET', invKey, 'status')
+          if status == 'REGISTERED' or status == 'RETRY' then
+            if status == 'RETRY' then
+              redis.call('HINCRBY', invKey, 'attempt', 1)
+              redis.call('HDEL', invKey, 'retryAt')
+              redis.call('ZREM', P .. 'delayed', invId)
+            end
+            local asg = invId .. '/' .. (tonumber(redis.call('HGET', invKey, 'version')) + 1) .. '/' .. task
+            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId)
+            transition(P, invKey, invId, 'PENDING', now, watched[i])
+            redis.call('SADD', held, asg)
+            local f = redis.call('HMGET', invKey, 'args', 'attempt')
+            out[#out + 1] = asg
+            out[#out + 1] = invId
+            out[#out + 1] = task
+            out[#out + 1] = f[1]
+            out[#out + 1] = f[2]
+            claimed = claimed + 1
+          end
+        end
+      end
+    end
+  end
+  return out
+end
+
+-- Reads "n, tasks..., watched..." from ARGV starting at `at`.
+local function claimArgs(at)
+  local n = tonumber(ARGV[at])
+  local tasks, watched = {}, {}
+  for i = 1, n do
+    tasks[i] = ARGV[at + i]
+    watched[i] = ARGV[at + n + i]
+  end
+  return tasks, watched
+end

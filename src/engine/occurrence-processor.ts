@@ -1,3 +1,4 @@
+import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
@@ -21,6 +22,9 @@ export class OccurrenceProcessor {
   private inFlight = 0;
   private readonly slotWaiters: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
+  private pendingRecords: Evaluation[] = [];
+  private pendingRefs: string[] = [];
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -62,6 +66,25 @@ export class OccurrenceProcessor {
     }
   }
 
+  /**
+   * Records the evaluations, then acknowledges the occurrence. Occurrences finishing
+   * together share one write of each kind (one store round trip for many).
+   */
+  private settle(records: Evaluation[], ref: string): Promise<void> {
+    this.pendingRecords.push(...records);
+    this.pendingRefs.push(ref);
+    this.flushing ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const records = this.pendingRecords.splice(0);
+        const refs = this.pendingRefs.splice(0);
+        this.flushing = undefined;
+        const write = records.length > 0 ? this.store.recordEvaluations(records) : Promise.resolve();
+        write.then(() => this.store.ackOccurrences(refs)).then(resolve, reject);
+      });
+    });
+    return this.flushing;
+  }
+
   private async handle(item: LoggedOccurrence): Promise<void> {
     this.inFlight++;
     try {
@@ -69,8 +92,7 @@ export class OccurrenceProcessor {
       const records = (
         await Promise.all(triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)))
       ).flat();
-      if (records.length > 0) await this.store.recordEvaluations(records);
-      await this.store.ackOccurrences([item.ref]);
+      await this.settle(records, item.ref);
     } catch (error) {
       // Left unacknowledged: a shared store hands it out again after a while.
       this.logger.error("evaluating an occurrence failed", {

@@ -1,0 +1,183 @@
+/**
+ * A bare worker over nenc.v1.WorkerService/Connect (the generated TypeScript client,
+ * no SDK runtime): hello, then for each assignment `started` and `completed`. The
+ * handler sees the assignment and the wall-clock time it arrived, so latencies are
+ * measured inside this process on one clock. Heartbeats are sent as the welcome asks.
+ */
+import { create } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  type Assignment,
+  type ConnectRequest,
+  ConnectRequestSchema,
+  WorkerService,
+} from "../../sdk/typescript/src/gen/nenc/v1/worker_service_pb.js";
+import { wallNow } from "./stats.js";
+
+/** A push-based async iterable (the request side of the stream). */
+export class Outbox<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private wake?: () => void;
+  private ended = false;
+
+  push(item: T): void {
+    if (this.ended) return;
+    this.items.push(item);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (true) {
+      if (this.items.length > 0) {
+        // Hand over everything queued at once (fewer awaits on a busy stream).
+        const batch = this.items.splice(0);
+        for (const item of batch) yield item;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+}
+
+export interface RawWorkerOptions {
+  url: string;
+  appId: string;
+  taskIds: string[];
+  concurrency: number;
+  workerId?: string;
+  /** Called when an assignment arrives; resolve to complete it (the result is null). */
+  onAssignment(assignment: Assignment, receivedAt: number, worker: RawWorker): void | Promise<void>;
+  /** Called right after `completed` was handed to the stream, with that wall-clock time. */
+  onCompleted?(assignment: Assignment, sentAt: number): void;
+}
+
+const NULL_VALUE = create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
+
+export class RawWorker {
+  readonly workerId: string;
+  private readonly outbox = new Outbox<ConnectRequest>();
+  private readonly sessionManager: Http2SessionManager;
+  private heartbeat?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+  /** Assignments received, in total. */
+  received = 0;
+  completed = 0;
+  streamError?: unknown;
+
+  private constructor(private readonly options: RawWorkerOptions) {
+    this.workerId = options.workerId ?? `bench-${options.appId}-${Math.random().toString(36).slice(2, 10)}`;
+    this.sessionManager = new Http2SessionManager(options.url, {
+      // A busy orchestrator may not answer pings for a while: the benchmark measures that, it does not abort.
+      pingIntervalMs: 600_000,
+      pingTimeoutMs: 600_000,
+      idleConnectionTimeoutMs: 600_000,
+    });
+  }
+
+  /** Connects and resolves once welcomed. */
+  static async start(options: RawWorkerOptions): Promise<RawWorker> {
+    const worker = new RawWorker(options);
+    await worker.open();
+    return worker;
+  }
+
+  private async open(): Promise<void> {
+    const transport = createGrpcTransport({ baseUrl: this.options.url, sessionManager: this.sessionManager });
+    const client = createClient(WorkerService, transport);
+    this.outbox.push(
+      create(ConnectRequestSchema, {
+        message: {
+          case: "hello",
+          value: {
+            appId: this.options.appId,
+            workerId: this.workerId,
+            concurrency: this.options.concurrency,
+            taskIds: this.options.taskIds,
+            functions: [],
+            sdk: "bench-raw/0.1.0",
+            heldAssignmentIds: [],
+          },
+        },
+      }),
+    );
+    let welcomed!: () => void;
+    let failed!: (error: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      welcomed = resolve;
+      failed = reject;
+    });
+    this.loop = (async () => {
+      try {
+        for await (const response of client.connect(this.outbox)) {
+          const message = response.message;
+          if (message.case === "assignment") {
+            const receivedAt = wallNow();
+            this.received++;
+            this.handle(message.value, receivedAt);
+          } else if (message.case === "welcome") {
+            this.heartbeat = setInterval(
+              () =>
+                this.outbox.push(create(ConnectRequestSchema, { message: { case: "heartbeat", value: {} } })),
+              Number(message.value.heartbeatIntervalMs),
+            );
+            this.heartbeat.unref();
+            welcomed();
+          }
+        }
+      } catch (error) {
+        this.streamError = error;
+        failed(error);
+      } finally {
+        clearInterval(this.heartbeat);
+      }
+    })();
+    await ready;
+  }
+
+  private handle(assignment: Assignment, receivedAt: number): void {
+    this.outbox.push(
+      create(ConnectRequestSchema, {
+        message: { case: "started", value: { assignmentId: assignment.assignmentId } },
+      }),
+    );
+    const outcome = this.options.onAssignment(assignment, receivedAt, this);
+    if (outcome && typeof (outcome as Promise<void>).then === "function") {
+      (outcome as Promise<void>).then(
+        () => this.complete(assignment),
+        () => this.complete(assignment),
+      );
+    } else this.complete(assignment);
+  }
+
+  private complete(assignment: Assignment): void {
+    this.completed++;
+    this.outbox.push(
+      create(ConnectRequestSchema, {
+        message: { case: "completed", value: { assignmentId: assignment.assignmentId, result: NULL_VALUE } },
+      }),
+    );
+    this.options.onCompleted?.(assignment, wallNow());
+  }
+
+  async stop(): Promise<void> {
+    this.outbox.push(create(ConnectRequestSchema, { message: { case: "drain", value: {} } }));
+    this.outbox.end();
+    clearInterval(this.heartbeat);
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    this.sessionManager.abort();
+  }
+}

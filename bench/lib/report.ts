@@ -1,0 +1,405 @@
+/**
+ * Writes the benchmark's outputs: results/latest.md (tables with nenc/BullMQ ratios,
+ * every SPEC §7 target met or not, the machine, the command), results/latest.json
+ * (every figure) and results/latency.svg (latency distributions).
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CronRunResult } from "../scenarios/cron.js";
+import type { EventRow } from "../scenarios/event-evaluation.js";
+import type { SoakResult } from "../scenarios/soak.js";
+import type { Backend, BenchContext } from "./context.js";
+import type { MachineInfo } from "./machine.js";
+import { round, type Summary } from "./stats.js";
+import { latencySvg } from "./svg.js";
+
+export interface ReportMeta {
+  outDir: string;
+  command: string;
+  startedAt: Date;
+  totalSeconds: number;
+  timings: Record<string, number>;
+  machine: MachineInfo;
+  loadAverageAtStart: number[];
+  mode: "full" | "quick" | "soak";
+  scenarios: string[];
+}
+
+interface LatencyResult {
+  backend: Backend;
+  inFlight: number;
+  chains: number;
+  warmup: number;
+  chainsPerSecond: number;
+  latencyMs: Summary;
+}
+
+interface ThroughputResult {
+  backend: Backend;
+  concurrency: number;
+  jobsPerSecond: number;
+  jobs: number;
+  cpuShare?: Record<string, number>;
+}
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+const ms = (value: number | undefined, digits = 2): string =>
+  value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0
+    ? "–"
+    : `${(a / b).toFixed(2)}×`;
+const int = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? "–" : Math.round(value).toLocaleString("en-US");
+const mark = (met: boolean | undefined): string =>
+  met === undefined ? "not measured" : met ? "**met**" : "**not met**";
+
+function evaluateTargets(ctx: BenchContext): Target[] {
+  const targets: Target[] = [];
+  const latency = ctx.results.triggerLatency as LatencyResult[] | undefined;
+  if (latency) {
+    const find = (backend: Backend, inFlight: number) =>
+      latency.find((row) => row.backend === backend && row.inFlight === inFlight)?.latencyMs;
+    const memory = find("nenc-memory", 1);
+    const redis = find("nenc-redis", 1);
+    targets.push({
+      target: "Trigger latency, memory store: p50 ≤ 2 ms (one chain at a time)",
+      measured: `p50 ${ms(memory?.p50)} ms`,
+      met: memory ? memory.p50 <= 2 : undefined,
+    });
+    targets.push({
+      target: "Trigger latency, Redis: p50 ≤ 5 ms (one chain at a time)",
+      measured: `p50 ${ms(redis?.p50)} ms`,
+      met: redis ? redis.p50 <= 5 : undefined,
+    });
+    for (const [backend, summary] of [
+      ["nenc-memory", memory],
+      ["nenc-redis", redis],
+    ] as const) {
+      targets.push({
+        target: `Trigger latency, ${backend}: p99 ≤ 20 ms (one chain at a time)`,
+        measured: `p99 ${ms(summary?.p99)} ms`,
+        met: summary ? summary.p99 <= 20 : undefined,
+      });
+    }
+    for (const inFlight of [1, 50]) {
+      const bull = find("bullmq", inFlight);
+      for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+        const nenc = find(backend, inFlight);
+        targets.push({
+          target: `Trigger latency lower than BullMQ's "on completed, add the next job" (${inFlight === 1 ? "one chain at a time" : "50 in flight"}), ${backend}: p50 and p99`,
+          measured: `p50 ${ms(nenc?.p50)} vs ${ms(bull?.p50)} ms, p99 ${ms(nenc?.p99)} vs ${ms(bull?.p99)} ms`,
+          met: nenc && bull ? nenc.p50 < bull.p50 && nenc.p99 < bull.p99 : undefined,
+        });
+      }
+    }
+  }
+  const throughput = ctx.results.throughput as ThroughputResult[] | undefined;
+  if (throughput) {
+    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+      const parts: string[] = [];
+      let met: boolean | undefined = true;
+      for (const concurrency of [1, 16, 64]) {
+        const nenc = throughput.find((row) => row.backend === backend && row.concurrency === concurrency);
+        const bull = throughput.find((row) => row.backend === "bullmq" && row.concurrency === concurrency);
+        if (!nenc || !bull) {
+          met = undefined;
+          continue;
+        }
+        parts.push(`c=${concurrency}: ${int(nenc.jobsPerSecond)} vs ${int(bull.jobsPerSecond)}`);
+        if (met !== undefined) met = met && nenc.jobsPerSecond >= bull.jobsPerSecond;
+      }
+      targets.push({
+        target: `Dispatch throughput ≥ BullMQ at equal concurrency (1, 16, 64), ${backend}`,
+        measured: `${parts.join("; ")} jobs/s`,
+        met,
+      });
+    }
+  }
+  const events = ctx.results.eventEvaluation as EventRow[] | undefined;
+  if (events) {
+    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+      const rows = events.filter((row) => row.backend === backend);
+      const base = rows.find((row) => row.unrelatedTriggers === 10);
+      const top = rows.reduce<EventRow | undefined>(
+        (best, row) => (!best || row.unrelatedTriggers > best.unrelatedTriggers ? row : best),
+        undefined,
+      );
+      targets.push({
+        target: `Event latency with ${int(top?.unrelatedTriggers)} unrelated triggers within 1.5× of the 10-trigger case (p50), ${backend}`,
+        measured: `p50 ${ms(top?.latencyMs.p50)} vs ${ms(base?.latencyMs.p50)} ms (${ratio(top?.latencyMs.p50, base?.latencyMs.p50)}); p99 ${ms(top?.latencyMs.p99)} vs ${ms(base?.latencyMs.p99)} ms`,
+        met: base && top && top !== base ? top.latencyMs.p50 <= 1.5 * base.latencyMs.p50 : undefined,
+      });
+    }
+  }
+  const cron = ctx.results.cron as CronRunResult[] | undefined;
+  if (cron) {
+    const smallest = Math.min(...cron.map((row) => row.triggers));
+    const bull = cron.find((row) => row.backend === "bullmq" && row.triggers === smallest && row.measured);
+    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+      const nenc = cron.find((row) => row.backend === backend && row.triggers === smallest && row.measured);
+      targets.push({
+        target: `Cron lag with ${int(smallest)} triggers on "* * * * * *" at most 1/3 of BullMQ job schedulers (p50 and p99), ${backend}`,
+        measured: `p50 ${ms(nenc?.lagMs.p50, 0)} vs ${ms(bull?.lagMs.p50, 0)} ms (${ratio(nenc?.lagMs.p50, bull?.lagMs.p50)}); p99 ${ms(nenc?.lagMs.p99, 0)} vs ${ms(bull?.lagMs.p99, 0)} ms (${ratio(nenc?.lagMs.p99, bull?.lagMs.p99)})`,
+        met:
+          nenc && bull && nenc.misses === 0
+            ? nenc.lagMs.p50 <= bull.lagMs.p50 / 3 && nenc.lagMs.p99 <= bull.lagMs.p99 / 3
+            : nenc && bull
+              ? false
+              : undefined,
+      });
+    }
+    const largest = Math.max(...cron.map((row) => row.triggers));
+    for (const row of cron.filter((r) => r.triggers === largest && r.backend !== "bullmq")) {
+      targets.push({
+        target: `Cron with ${int(largest)} triggers: every slot fired, zero duplicates, zero misses, lag reported (${row.backend})`,
+        measured: row.measured
+          ? `${int(row.ranInWindow)}/${int(row.expected)} ran, ${row.duplicates} duplicates, ${row.misses} not run (${row.late ?? 0} late, ${row.lost ?? 0} lost); lag p50 ${ms(row.lagMs.p50, 0)} ms, p99 ${ms(row.lagMs.p99, 0)} ms`
+          : (row.note ?? "not measured"),
+        met: row.measured ? row.duplicates === 0 && row.misses === 0 : false,
+      });
+    }
+  }
+  const soak = ctx.results.soak as SoakResult | undefined;
+  targets.push({
+    target: "Memory bounded: 10-minute soak at steady load ends with flat orchestrator RSS and Redis memory",
+    measured: soak ? soak.verdict : "not part of this run (`npm run bench -- --soak`)",
+    met: soak ? soak.flat : undefined,
+  });
+  return targets;
+}
+
+function latencyTable(ctx: BenchContext): string[] {
+  const rows = ctx.results.triggerLatency as LatencyResult[] | undefined;
+  if (!rows) return [];
+  const out = [
+    "## (a) Trigger latency: source SUCCESS reported → triggered task delivered",
+    "",
+    'Stamped inside the worker process. nenc: a raw `WorkerService/Connect` worker, from handing `completed` of the source to its stream to the triggered assignment arriving (an `onSuccess(source)` trigger, arguments by CEL). BullMQ: `worker.on("completed", job => queue.add(next))`, from the source processor returning to the next processor starting. Worker concurrency 64 on both. The first chains are a warm-up and not counted.',
+    "",
+    "| chains | backend | measured | p50 ms | p90 ms | p99 ms | max ms | chains/s | p50 / BullMQ | p99 / BullMQ |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const inFlight of [1, 50]) {
+    const bull = rows.find((row) => row.backend === "bullmq" && row.inFlight === inFlight);
+    for (const row of rows.filter((r) => r.inFlight === inFlight)) {
+      const s = row.latencyMs;
+      out.push(
+        `| ${inFlight === 1 ? "one at a time" : `${inFlight} in flight`} | ${row.backend} | ${int(s.n)} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ${int(row.chainsPerSecond)} | ${row.backend === "bullmq" ? "1×" : ratio(s.p50, bull?.latencyMs.p50)} | ${row.backend === "bullmq" ? "1×" : ratio(s.p99, bull?.latencyMs.p99)} |`,
+      );
+    }
+  }
+  return [...out, ""];
+}
+
+function throughputTable(ctx: BenchContext): string[] {
+  const rows = ctx.results.throughput as ThroughputResult[] | undefined;
+  if (!rows) return [];
+  const get = (backend: Backend, concurrency: number) =>
+    rows.find((row) => row.backend === backend && row.concurrency === concurrency)?.jobsPerSecond;
+  const out = [
+    "## (b) Dispatch throughput: invoke → worker → SUCCESS (jobs/s)",
+    "",
+    "The idiomatic worker on each side (`app.startWorker({ concurrency })`, BullMQ `Worker` with the same concurrency), a no-op task, a producer in the same process keeping work queued (32 calls in flight). Steady-state window after a warm-up; every job checked to run once and reach SUCCESS.",
+    "",
+    "| concurrency | nenc-memory | nenc-redis | BullMQ | memory / BullMQ | redis / BullMQ |",
+    "|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const concurrency of [1, 16, 64]) {
+    const memory = get("nenc-memory", concurrency);
+    const redis = get("nenc-redis", concurrency);
+    const bull = get("bullmq", concurrency);
+    out.push(
+      `| ${concurrency} | ${int(memory)} | ${int(redis)} | ${int(bull)} | ${ratio(memory, bull)} | ${ratio(redis, bull)} |`,
+    );
+  }
+  out.push(
+    "",
+    "CPU per job during the window (ms of CPU time per job, from /proc; *benchmark process* = the workers and the producer; a share near 100 % means that process was saturated; it can exceed 100 % with GC and I/O threads):",
+    "",
+    "| concurrency | backend | jobs/s | CPU per job, ms | CPU share during the window |",
+    "|---:|---|---:|---|---|",
+  );
+  for (const row of rows) {
+    const shares = Object.entries(row.cpuShare ?? {});
+    out.push(
+      `| ${row.concurrency} | ${row.backend} | ${int(row.jobsPerSecond)} | ${shares
+        .map(
+          ([name, share]) =>
+            `${name.replace(/ \(.*\)/, "")} ${((share * 1000) / row.jobsPerSecond).toFixed(3)}`,
+        )
+        .join(
+          ", ",
+        )} | ${shares.map(([name, share]) => `${name.replace(/ \(.*\)/, "")} ${(share * 100).toFixed(0)} %`).join(", ")} |`,
+    );
+  }
+  return [...out, ""];
+}
+
+function eventTable(ctx: BenchContext): string[] {
+  const rows = ctx.results.eventEvaluation as EventRow[] | undefined;
+  if (!rows) return [];
+  const out = [
+    "## (c) Event evaluation: EmitEvent called → triggered task delivered",
+    "",
+    "Unrelated triggers (on other event codes and on SUCCESS of other tasks) registered through the orchestrator's in-process API; one trigger listens to the emitted code. Latency: one event at a time. Throughput: 32 EmitEvent calls in flight until every event's run was delivered. BullMQ has no triggers: its row is `Queue.add` → processor start, for reference.",
+    "",
+    "| unrelated triggers | backend | registration s | p50 ms | p90 ms | p99 ms | max ms | events/s | p50 / 10-trigger case |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const row of rows) {
+    const base = rows.find((r) => r.backend === row.backend && r.unrelatedTriggers === 10);
+    const s = row.latencyMs;
+    out.push(
+      `| ${row.backend === "bullmq" ? "– (queue only)" : int(row.unrelatedTriggers)} | ${row.backend} | ${row.backend === "bullmq" ? "–" : ms(row.registerSeconds, 1)} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ${int(row.eventsPerSecond)} | ${row.backend === "bullmq" ? "–" : ratio(s.p50, base?.latencyMs.p50)} |`,
+    );
+  }
+  return [...out, ""];
+}
+
+function cronTable(ctx: BenchContext): string[] {
+  const rows = ctx.results.cron as CronRunResult[] | undefined;
+  if (!rows) return [];
+  const out = [
+    "## (d) Second-level cron: `* * * * * *`, lag from the scheduled instant to the task starting",
+    "",
+    'nenc: `TriggerBuilder().onCron("* * * * * *").withArgsStatic({ n }).withArgsFromCel("{\'slot\': scheduledTime}")`, registered with RegisterApp (5,000 triggers per app), raw workers (256 concurrency in all; with three `nenc serve --redis` replicas one worker per replica). BullMQ: `upsertJobScheduler` with the same pattern, a Worker with concurrency 256, the scheduled time taken from the job id. The window starts ≥ 2.5 s after registration (1.5 s in --quick); every slot of the window is counted. nenc slots not run when the case\'s time budget ran out are *late* if the store still held that much unfinished work, else *lost*.',
+    "",
+    "| triggers | backend | window s | expected | ran | duplicates | not run (late / lost) | lag p50 ms | lag p99 ms | lag max ms | last run after window end s | registration s | p50 / BullMQ | p99 / BullMQ |",
+    "|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const row of rows) {
+    const bull = rows.find((r) => r.backend === "bullmq" && r.triggers === row.triggers && r.measured);
+    if (!row.measured) {
+      out.push(
+        `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | – | – | – | – | – | – | – | ${ms(row.registerSeconds, 1)} | – | – |`,
+      );
+      continue;
+    }
+    const notRun =
+      row.backend === "bullmq"
+        ? `${int(row.misses)} (skipped by BullMQ)`
+        : `${int(row.misses)} (${int(row.late ?? 0)} / ${int(row.lost ?? 0)})`;
+    out.push(
+      `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | ${int(row.ranInWindow)} | ${int(row.duplicates)} | ${notRun} | ${ms(row.lagMs.p50, 0)} | ${ms(row.lagMs.p99, 0)} | ${ms(row.lagMs.max, 0)} | ${ms(row.drainSeconds, 1)} | ${ms(row.registerSeconds, 1)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p50, bull?.lagMs.p50)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p99, bull?.lagMs.p99)} |`,
+    );
+  }
+  const notes = rows
+    .filter((row) => row.note)
+    .map((row) => `- ${int(row.triggers)} triggers, ${row.backend}: ${row.note}`);
+  return [...out, "", ...notes, ...(notes.length ? [""] : [])];
+}
+
+function commandTable(ctx: BenchContext): string[] {
+  if (ctx.commands.length === 0) return [];
+  const out = [
+    "## (e) Redis commands per unit of work",
+    "",
+    "`INFO commandstats` reset before and read after each Redis scenario (commands run inside Lua scripts count, as do the scripts' EVALSHA calls, blocking reads and pub/sub). A *chain* is one source invocation plus the invocation it triggers; a *slot firing* is one cron slot of one trigger run on a worker (counted from the window's first slot until every slot of the window ran; registration and removal of the triggers excluded).",
+    "",
+    "| scenario | backend | unit | units | commands / unit | Redis CPU s | top commands per unit |",
+    "|---|---|---|---:|---:|---:|---|",
+  ];
+  for (const row of ctx.commands) {
+    out.push(
+      `| ${row.scenario} | ${row.backend} | ${row.unit} | ${int(row.units)} | ${ms(row.perUnit, 1)} | ${ms(row.redisCpuSeconds, 2)} | ${row.top
+        .slice(0, 8)
+        .map((entry) => `${entry.command} ${entry.perUnit.toFixed(1)}`)
+        .join(", ")} |`,
+    );
+  }
+  return [...out, ""];
+}
+
+function soakSection(ctx: BenchContext): string[] {
+  const soak = ctx.results.soak as SoakResult | undefined;
+  if (!soak) return [];
+  const out = [
+    "## Soak: steady load, memory sampled",
+    "",
+    `${soak.description}`,
+    "",
+    `Verdict: ${soak.verdict}`,
+    "",
+    "| minute | orchestrator RSS MiB | heap used MiB | Redis used_memory MiB | runs so far |",
+    "|---:|---:|---:|---:|---:|",
+  ];
+  for (const sample of soak.perMinute) {
+    out.push(
+      `| ${sample.minute.toFixed(1)} | ${sample.rssMiB.toFixed(1)} | ${sample.heapMiB.toFixed(1)} | ${sample.redisMiB.toFixed(1)} | ${int(sample.runs)} |`,
+    );
+  }
+  return [...out, ""];
+}
+
+export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
+  const targets = evaluateTargets(ctx);
+  const m = meta.machine;
+  const failed = ctx.checks.filter((check) => !check.ok);
+  const md: string[] = [
+    "# nenc benchmark results",
+    "",
+    `Written by \`${meta.command}\` (bench/run.ts) on ${meta.startedAt.toISOString()}; ${meta.mode} run of ${meta.totalSeconds.toFixed(0)} s (${Object.entries(
+      meta.timings,
+    )
+      .map(([name, seconds]) => `${name} ${seconds.toFixed(0)} s`)
+      .join(", ")}).`,
+    "",
+    `**Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}; Node ${m.node}; Redis ${m.redis} (its own redis-server on loopback, no persistence); BullMQ ${m.bullmq}. Load average at start ${meta.loadAverageAtStart.join(" / ")}, at end ${m.loadAverageAtEnd.join(" / ")} (1/5/15 min; other work on the machine shows here).`,
+    "",
+    `**Code measured:** commit ${m.gitCommit}${m.gitDirty.length ? ` plus uncommitted changes to ${m.gitDirty.length} file(s) under src/ and sdk/ (${m.gitDirty.slice(0, 8).join(", ")}${m.gitDirty.length > 8 ? ", ..." : ""})` : " (clean)"}.`,
+    "",
+    "Processes: each nenc orchestrator runs in its own Node process (`startNencServer`, memory or Redis store; or `nenc serve --redis` replicas); workers, producers and the BullMQ client run in the benchmark process; redis-server is shared by nenc-redis and BullMQ. Ratios count more than absolute figures, which vary from run to run.",
+    "",
+    "## SPEC §7 targets",
+    "",
+    "| target | measured | verdict |",
+    "|---|---|---|",
+    ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`),
+    "",
+    `Checks of exact counts (no lost or duplicate work): ${ctx.checks.length - failed.length}/${ctx.checks.length} passed${failed.length ? ` — FAILED: ${failed.map((c) => `${c.scenario} / ${c.backend}: ${c.detail}`).join("; ")}` : ""}.`,
+    "",
+    ...latencyTable(ctx),
+    ...throughputTable(ctx),
+    ...eventTable(ctx),
+    ...cronTable(ctx),
+    ...commandTable(ctx),
+    ...soakSection(ctx),
+    ...(ctx.series.length > 0
+      ? ["## Latency distributions", "", "![latency distributions](latency.svg)", ""]
+      : []),
+    "## Checks",
+    "",
+    ...ctx.checks.map((c) => `- ${c.ok ? "✔" : "✘"} ${c.scenario} / ${c.backend}: ${c.what} — ${c.detail}`),
+    "",
+  ];
+  writeFileSync(join(meta.outDir, "latest.md"), md.join("\n"));
+  const json = {
+    meta: { ...meta, outDir: undefined, startedAt: meta.startedAt.toISOString() },
+    targets,
+    results: ctx.results,
+    redisCommands: ctx.commands,
+    checks: ctx.checks,
+    latencySeries: ctx.series.map((series) => ({
+      panel: series.panel,
+      label: series.label,
+      n: series.samples.length,
+      quantilesMs: Object.fromEntries(
+        [0.5, 0.9, 0.99, 0.999, 1].map((q) => {
+          const sorted = [...series.samples].sort((a, b) => a - b);
+          return [
+            String(q),
+            round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN, 3),
+          ];
+        }),
+      ),
+    })),
+  };
+  writeFileSync(join(meta.outDir, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
+  if (ctx.series.length > 0) writeFileSync(join(meta.outDir, "latency.svg"), latencySvg(ctx.series));
+}

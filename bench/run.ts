@@ -1,0 +1,124 @@
+/**
+ * nenc benchmark: `npm run bench` (full, ≤ 5 min on 2 cores), `npm run bench -- --quick`
+ * (≤ 60 s), `npm run bench -- --soak` (10 minutes of steady load, memory sampled).
+ * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron),
+ * `--profile` writes V8 CPU profiles of the orchestrator processes to
+ * bench/results/tmp/profiles, `--out DIR` writes the results elsewhere.
+ *
+ * Every scenario runs on nenc with the memory store, nenc on Redis, and BullMQ on the
+ * same redis-server (started here on an ephemeral port, stopped at the end). Counts
+ * are checked exactly (no lost, no duplicate work); the process exits 1 when a check
+ * fails, never because of a timing.
+ */
+import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BACKENDS, createContext } from "./lib/context.js";
+import { machineInfo } from "./lib/machine.js";
+import { type BenchRedis, redisServerVersion, startRedis } from "./lib/redis.js";
+import { writeReports } from "./lib/report.js";
+import { cronPlan, runCron } from "./scenarios/cron.js";
+import { runEventEvaluation } from "./scenarios/event-evaluation.js";
+import { runSoak } from "./scenarios/soak.js";
+import { runThroughput } from "./scenarios/throughput.js";
+import { runTriggerLatency } from "./scenarios/trigger-latency.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ALL = ["latency", "throughput", "events", "cron"] as const;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    soak: { type: "boolean", default: false },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+    out: { type: "string" },
+    "soak-minutes": { type: "string" },
+    /** Only some cron cases, e.g. "nenc-memory:1000,bullmq:10000" (development). */
+    "cron-cases": { type: "string" },
+    /** Cron with 30 s / 10 s windows and budgets of minutes (not part of the default run). */
+    "long-cron": { type: "boolean", default: false },
+  },
+  allowPositionals: false,
+});
+
+const selected = values.soak
+  ? []
+  : values.only
+    ? values.only.split(",").map((name) => name.trim())
+    : [...ALL];
+for (const name of selected) {
+  if (!(ALL as readonly string[]).includes(name)) {
+    console.error(`--only: unknown scenario "${name}"; choose from ${ALL.join(", ")}`);
+    process.exit(2);
+  }
+}
+// The soak writes its own report, beside the benchmark's.
+const outDir = values.out ?? join(HERE, "results", ...(values.soak ? ["soak"] : []));
+// Scratch space (CPU profiles), never committed.
+const tmpDir = join(HERE, "results", "tmp");
+mkdirSync(tmpDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+
+const startedAt = new Date();
+const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+const wallStart = performance.now();
+let redis: BenchRedis | undefined;
+let failure: unknown;
+const redisVersion = redisServerVersion();
+redis = await startRedis();
+const ctx = createContext({
+  quick: values.quick,
+  redis,
+  profileDir: values.profile ? join(tmpDir, "profiles") : undefined,
+});
+ctx.log(
+  `redis-server ${redisVersion} on ${redis.url}; mode ${values.soak ? "soak" : values.quick ? "quick" : "full"}`,
+);
+const timings: Record<string, number> = {};
+try {
+  const timed = async (name: string, body: () => Promise<void>) => {
+    const t = performance.now();
+    await body();
+    timings[name] = (performance.now() - t) / 1000;
+  };
+  if (selected.includes("latency")) await timed("latency", () => runTriggerLatency(ctx, BACKENDS));
+  if (selected.includes("throughput")) await timed("throughput", () => runThroughput(ctx, BACKENDS));
+  if (selected.includes("events")) await timed("events", () => runEventEvaluation(ctx));
+  if (selected.includes("cron")) {
+    const cases = values["cron-cases"]?.split(",").map((item) => item.trim());
+    const plan = cronPlan(values.quick ? "quick" : values["long-cron"] ? "long" : "full").filter(
+      (entry) => !cases || cases.includes(`${entry.backend.replace(" ×3", "x3")}:${entry.triggers}`),
+    );
+    await timed("cron", () => runCron(ctx, plan));
+  }
+  if (values.soak) await timed("soak", () => runSoak(ctx, Number(values["soak-minutes"] ?? 10)));
+} catch (error) {
+  failure = error;
+  console.error(error);
+  ctx.check("run", "-", "the benchmark ran to the end", false, String(error));
+} finally {
+  await redis.stop();
+}
+
+const totalSeconds = (performance.now() - wallStart) / 1000;
+const machine = machineInfo(redisVersion);
+writeReports(ctx, {
+  outDir,
+  command,
+  startedAt,
+  totalSeconds,
+  timings,
+  machine,
+  loadAverageAtStart,
+  mode: values.soak ? "soak" : values.quick ? "quick" : "full",
+  scenarios: selected,
+});
+const failed = ctx.checks.filter((check) => !check.ok);
+ctx.log(
+  `done in ${totalSeconds.toFixed(1)} s; ${ctx.checks.length - failed.length}/${ctx.checks.length} checks passed; results in ${outDir}`,
+);
+process.exit(failed.length > 0 || failure ? 1 : 0);

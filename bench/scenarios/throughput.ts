@@ -1,0 +1,261 @@
+/**
+ * (b) Dispatch throughput, invoke → worker → SUCCESS, at worker concurrency 1, 16 and
+ * 64 (BullMQ: a Worker with the same concurrency). The worker is the idiomatic one
+ * on both sides (the @nenc/sdk worker from `app.startWorker`, BullMQ's Worker) with a
+ * task that does nothing. One producer in the same process keeps work queued ahead
+ * of the worker (at most 32 invoke/add calls in flight, at most max(2×concurrency, 64)
+ * jobs not yet done), so the worker is never starved; jobs/s is measured over a
+ * steady window after a warm-up. Afterwards every job must have run exactly once and
+ * reached SUCCESS.
+ */
+import { Nenc } from "@nenc/sdk";
+import { Queue, Worker } from "bullmq";
+import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
+import { type Backend, type BenchContext, withCommandStats } from "../lib/context.js";
+import type { ChildOrchestrator } from "../lib/orchestrator.js";
+import { cpuSeconds } from "../lib/proc.js";
+import { sleep } from "../lib/stats.js";
+
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+const SCENARIO = "throughput";
+const MAX_CALLS_IN_FLIGHT = 32;
+
+interface ThroughputRun {
+  cpu: Record<string, number>;
+  produced: number;
+  ran: Map<number, number>;
+  windowCompleted: number;
+  windowSeconds: number;
+  succeeded: number;
+}
+
+/** Produces until `stopAt`, keeping the worker fed; counts completions inside [windowFrom, stopAt]. */
+class Pump {
+  produced = 0;
+  completed = 0;
+  windowCompleted = 0;
+  readonly ran = new Map<number, number>();
+  private wake?: () => void;
+
+  /** CPU share (of one core) each process used during the window. */
+  readonly cpu: Record<string, number> = {};
+
+  constructor(
+    private readonly backlog: number,
+    private readonly windowFrom: number,
+    private readonly stopAt: number,
+    pids: Record<string, number> = {},
+  ) {
+    const sample = () => {
+      const out: Record<string, number> = { "benchmark process (workers, producer)": ownCpuSeconds() };
+      for (const [name, pid] of Object.entries(pids)) out[name] = cpuSeconds(pid);
+      return out;
+    };
+    let first: Record<string, number> = {};
+    setTimeout(() => {
+      first = sample();
+    }, windowFrom - performance.now()).unref();
+    setTimeout(() => {
+      const last = sample();
+      const seconds = (stopAt - windowFrom) / 1000;
+      for (const name of Object.keys(last))
+        this.cpu[name] = ((last[name] ?? 0) - (first[name] ?? 0)) / seconds;
+    }, stopAt - performance.now()).unref();
+  }
+
+  /** The task body: records the job. */
+  done(n: number): void {
+    this.ran.set(n, (this.ran.get(n) ?? 0) + 1);
+    this.completed++;
+    const now = performance.now();
+    if (now >= this.windowFrom && now <= this.stopAt) this.windowCompleted++;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async produce(submit: (n: number) => Promise<unknown>): Promise<void> {
+    const lanes = Array.from({ length: MAX_CALLS_IN_FLIGHT }, async () => {
+      while (performance.now() < this.stopAt) {
+        if (this.produced - this.completed >= this.backlog) {
+          await new Promise<void>((resolve) => {
+            const previous = this.wake;
+            this.wake = () => {
+              previous?.();
+              resolve();
+            };
+            setTimeout(resolve, 50);
+          });
+          continue;
+        }
+        const n = this.produced++;
+        await submit(n);
+      }
+    });
+    await Promise.all(lanes);
+  }
+}
+
+async function nencRun(
+  ctx: BenchContext,
+  orchestrator: ChildOrchestrator,
+  backend: Exclude<Backend, "bullmq">,
+  concurrency: number,
+  warmupMs: number,
+  windowMs: number,
+): Promise<ThroughputRun> {
+  const app = new Nenc({ url: orchestrator.url, appId: `throughput${concurrency}` });
+  const taskId = `tp_${concurrency}`;
+  const start = performance.now();
+  const pump = new Pump(Math.max(2 * concurrency, 64), start + warmupMs, start + warmupMs + windowMs, {
+    orchestrator: orchestrator.pid,
+    ...(backend === "nenc-redis" ? { "redis-server": ctx.redis.pid } : {}),
+  });
+  app.task(taskId, async ({ n }: { n: number }) => {
+    pump.done(n);
+    return null;
+  });
+  const worker = await app.startWorker({ concurrency });
+  try {
+    await orchestrator.call("armSuccess", { target: null });
+    const run = async () => {
+      await pump.produce((n) => app.invoke(taskId, { n }));
+      const { count } = await orchestrator.call<{ count: number }>("awaitSuccess", {
+        target: pump.produced,
+        timeoutMs: 60_000,
+      });
+      return count;
+    };
+    const succeeded =
+      backend === "nenc-redis"
+        ? await withCommandStats(
+            ctx,
+            `${SCENARIO} (concurrency ${concurrency})`,
+            backend,
+            "job",
+            () => pump.produced,
+            run,
+          )
+        : await run();
+    await sleep(100);
+    return {
+      cpu: pump.cpu,
+      produced: pump.produced,
+      ran: pump.ran,
+      windowCompleted: pump.windowCompleted,
+      windowSeconds: windowMs / 1000,
+      succeeded,
+    };
+  } finally {
+    await worker.stop();
+    await app.close();
+  }
+}
+
+async function bullRun(
+  ctx: BenchContext,
+  concurrency: number,
+  warmupMs: number,
+  windowMs: number,
+): Promise<ThroughputRun> {
+  await flushRedis(ctx);
+  const name = `throughput${concurrency}`;
+  const connection = bullConnection(ctx);
+  const queue = new Queue(name, {
+    connection,
+    defaultJobOptions: { removeOnComplete: { count: 100_000 }, removeOnFail: { count: 100_000 } },
+  });
+  const start = performance.now();
+  const pump = new Pump(Math.max(2 * concurrency, 64), start + warmupMs, start + warmupMs + windowMs, {
+    "redis-server": ctx.redis.pid,
+  });
+  let succeeded = 0;
+  const worker = new Worker(
+    name,
+    async (job) => {
+      pump.done(Number(job.data.n));
+      return null;
+    },
+    { connection, concurrency },
+  );
+  worker.on("completed", () => {
+    succeeded++;
+  });
+  await worker.waitUntilReady();
+  try {
+    await withCommandStats(
+      ctx,
+      `${SCENARIO} (concurrency ${concurrency})`,
+      "bullmq",
+      "job",
+      () => pump.produced,
+      async () => {
+        await pump.produce((n) => queue.add("job", { n }));
+        const deadline = Date.now() + 60_000;
+        while (succeeded < pump.produced && Date.now() < deadline) await sleep(5);
+      },
+    );
+    await sleep(100);
+    return {
+      cpu: pump.cpu,
+      produced: pump.produced,
+      ran: pump.ran,
+      windowCompleted: pump.windowCompleted,
+      windowSeconds: windowMs / 1000,
+      succeeded,
+    };
+  } finally {
+    await worker.close();
+    await queue.close();
+  }
+}
+
+export async function runThroughput(ctx: BenchContext, backends: readonly Backend[]): Promise<void> {
+  const levels = [1, 16, 64];
+  const warmupMs = ctx.quick ? 200 : 1_000;
+  const windowMs = ctx.quick ? 600 : 3_000;
+  const rows: Array<{
+    backend: Backend;
+    concurrency: number;
+    jobsPerSecond: number;
+    jobs: number;
+    cpuShare: Record<string, number>;
+  }> = [];
+  for (const backend of backends) {
+    const orchestrator = backend === "bullmq" ? undefined : await startNenc(ctx, backend, SCENARIO);
+    for (const concurrency of levels) {
+      ctx.log(`(b) throughput, concurrency ${concurrency}, ${backend}`);
+      const run = orchestrator
+        ? await nencRun(
+            ctx,
+            orchestrator,
+            backend as Exclude<Backend, "bullmq">,
+            concurrency,
+            warmupMs,
+            windowMs,
+          )
+        : await bullRun(ctx, concurrency, warmupMs, windowMs);
+      const duplicates = [...run.ran.values()].filter((count) => count > 1).length;
+      const missing = run.produced - run.ran.size;
+      ctx.check(
+        `${SCENARIO} concurrency ${concurrency}`,
+        backend,
+        "every job ran exactly once and reached SUCCESS",
+        duplicates === 0 && missing === 0 && run.succeeded === run.produced,
+        `${run.produced} jobs: ${run.ran.size} ran, ${duplicates} ran twice, ${missing} never ran, ${run.succeeded} SUCCESS`,
+      );
+      const jobsPerSecond = run.windowCompleted / run.windowSeconds;
+      const cpu = Object.entries(run.cpu)
+        .map(([name, share]) => `${name} ${(share * 100).toFixed(0)}%`)
+        .join(", ");
+      ctx.log(`    ${jobsPerSecond.toFixed(0)} jobs/s (${run.produced} jobs in all); CPU: ${cpu}`);
+      rows.push({ backend, concurrency, jobsPerSecond, jobs: run.produced, cpuShare: run.cpu });
+    }
+    await orchestrator?.stop();
+  }
+  ctx.results.throughput = rows;
+}

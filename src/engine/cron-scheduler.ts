@@ -1,5 +1,6 @@
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
+import { getOrCreate } from "../domain/maps.js";
 import { type CronOccurrence, cronOccurrenceId } from "../domain/occurrence.js";
 import type { CronCondition } from "../domain/trigger.js";
 import type { CronAdvance, Store } from "../store/store.js";
@@ -151,9 +152,17 @@ export class CronScheduler {
     const advances: CronAdvance[] = [];
     const skipped: Array<Evaluation | undefined> = [];
     const planned: Member[] = [];
+    // Members of one schedule nearly always share their last slot: list the slots once.
+    const slotCache = new Map<Group, Map<number, number[]>>();
+    const slotsOf = (member: Member, from: number) => {
+      const byFrom = getOrCreate(slotCache, member.group, () => new Map<number, number[]>());
+      return getOrCreate(byFrom, from, () =>
+        member.group.schedule.slotsBetween(from, now, this.options.maxCatchUpSlots + 1),
+      );
+    };
     for (const member of due) {
       const expected = this.known.get(member.key);
-      const plan = this.plan(member, expected, now);
+      const plan = this.plan(member, expected, now, slotsOf);
       if (!plan) continue;
       advances.push({
         triggerId: member.triggerId,
@@ -194,11 +203,15 @@ export class CronScheduler {
   }
 
   /** Which slots in (last, now] run, which are dropped, and the new last slot. */
-  private plan(member: Member, last: number | undefined, now: number) {
+  private plan(
+    member: Member,
+    last: number | undefined,
+    now: number,
+    slotsOf: (member: Member, from: number) => number[],
+  ) {
     const { condition } = member;
-    const from = last ?? member.createdAt;
     const window = condition.misfire === "all" ? condition.catchUpWindowMs || DAY_MS : 0;
-    const slots = member.group.schedule.slotsBetween(from, now, this.options.maxCatchUpSlots + 1);
+    const slots = slotsOf(member, last ?? member.createdAt);
     if (slots.length === 0) return undefined;
     const isDue = (slot: number) => now - slot <= this.options.graceMs;
     const missed = slots.filter((slot) => !isDue(slot));

@@ -166,10 +166,15 @@ function evaluateTargets(ctx: BenchContext): Target[] {
     }
   }
   const soak = ctx.results.soak as SoakResult | undefined;
+  const lastSoak = ctx.results.lastSoak as (SoakResult & { at: string; commit: string }) | undefined;
   targets.push({
     target: "Memory bounded: 10-minute soak at steady load ends with flat orchestrator RSS and Redis memory",
-    measured: soak ? soak.verdict : "not part of this run (`npm run bench -- --soak`)",
-    met: soak ? soak.flat : undefined,
+    measured: soak
+      ? soak.verdict
+      : lastSoak
+        ? `not part of this run; the last \`--soak\` run (${lastSoak.minutes} min, ${lastSoak.at}, commit ${lastSoak.commit}, [soak/latest.md](soak/latest.md)): ${lastSoak.verdict}`
+        : "not part of this run (`npm run bench -- --soak`)",
+    met: soak ? soak.flat : lastSoak ? lastSoak.flat : undefined,
   });
   return targets;
 }
@@ -270,14 +275,14 @@ function cronTable(ctx: BenchContext): string[] {
     "",
     'nenc: `TriggerBuilder().onCron("* * * * * *").withArgsStatic({ n }).withArgsFromCel("{\'slot\': scheduledTime}")`, registered with RegisterApp (5,000 triggers per app), raw workers (256 concurrency in all; with three `nenc serve --redis` replicas one worker per replica). BullMQ: `upsertJobScheduler` with the same pattern, a Worker with concurrency 256, the scheduled time taken from the job id. The window starts ≥ 2.5 s after registration (1.5 s in --quick); every slot of the window is counted. nenc slots not run when the case\'s time budget ran out are *late* if the store still held that much unfinished work, else *lost*.',
     "",
-    "| triggers | backend | window s | expected | ran | duplicates | not run (late / lost) | lag p50 ms | lag p99 ms | lag max ms | last run after window end s | registration s | p50 / BullMQ | p99 / BullMQ |",
-    "|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| triggers | backend | window s | expected | ran | duplicates | not run (late / lost) | lag p50 ms | lag p99 ms | lag max ms | last run after window end s | slot runs/s (whole case) | registration s | p50 / BullMQ | p99 / BullMQ |",
+    "|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const row of rows) {
     const bull = rows.find((r) => r.backend === "bullmq" && r.triggers === row.triggers && r.measured);
     if (!row.measured) {
       out.push(
-        `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | – | – | – | – | – | – | – | ${ms(row.registerSeconds, 1)} | – | – |`,
+        `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | – | – | – | – | – | – | – | – | ${ms(row.registerSeconds, 1)} | – | – |`,
       );
       continue;
     }
@@ -286,7 +291,7 @@ function cronTable(ctx: BenchContext): string[] {
         ? `${int(row.misses)} (skipped by BullMQ)`
         : `${int(row.misses)} (${int(row.late ?? 0)} / ${int(row.lost ?? 0)})`;
     out.push(
-      `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | ${int(row.ranInWindow)} | ${int(row.duplicates)} | ${notRun} | ${ms(row.lagMs.p50, 0)} | ${ms(row.lagMs.p99, 0)} | ${ms(row.lagMs.max, 0)} | ${ms(row.drainSeconds, 1)} | ${ms(row.registerSeconds, 1)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p50, bull?.lagMs.p50)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p99, bull?.lagMs.p99)} |`,
+      `| ${int(row.triggers)} | ${row.backend} | ${row.windowSeconds} | ${int(row.expected)} | ${int(row.ranInWindow)} | ${int(row.duplicates)} | ${notRun} | ${ms(row.lagMs.p50, 0)} | ${ms(row.lagMs.p99, 0)} | ${ms(row.lagMs.max, 0)} | ${ms(row.drainSeconds, 1)} | ${int(row.runsPerSecond)} | ${ms(row.registerSeconds, 1)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p50, bull?.lagMs.p50)} | ${row.backend === "bullmq" ? "1×" : ratio(row.lagMs.p99, bull?.lagMs.p99)} |`,
     );
   }
   const notes = rows

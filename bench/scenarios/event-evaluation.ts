@@ -272,7 +272,7 @@ export async function runEventEvaluation(ctx: BenchContext): Promise<void> {
   const levels = ctx.quick ? [10, 10_000] : [10, 10_000, 100_000];
   const sizes = ctx.quick
     ? { sequential: 80, warmup: 30, burst: 150 }
-    : { sequential: 400, warmup: 100, burst: 1_500 };
+    : { sequential: 400, warmup: 100, burst: 1_000 };
   const rows: EventRow[] = [];
   for (const backend of ["nenc-memory", "nenc-redis"] as const)
     rows.push(...(await nencEvents(ctx, backend, levels, sizes)));

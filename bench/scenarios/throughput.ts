@@ -216,8 +216,8 @@ async function bullRun(
 
 export async function runThroughput(ctx: BenchContext, backends: readonly Backend[]): Promise<void> {
   const levels = [1, 16, 64];
-  const warmupMs = ctx.quick ? 200 : 1_000;
-  const windowMs = ctx.quick ? 600 : 3_000;
+  const warmupMs = ctx.quick ? 150 : 1_000;
+  const windowMs = ctx.quick ? 500 : 2_500;
   const rows: Array<{
     backend: Backend;
     concurrency: number;
@@ -227,18 +227,20 @@ export async function runThroughput(ctx: BenchContext, backends: readonly Backen
   }> = [];
   for (const backend of backends) {
     const orchestrator = backend === "bullmq" ? undefined : await startNenc(ctx, backend, SCENARIO);
-    for (const concurrency of levels) {
+    for (const [index, concurrency] of levels.entries()) {
       ctx.log(`(b) throughput, concurrency ${concurrency}, ${backend}`);
+      // The first level also warms up a freshly started orchestrator (JIT): a longer warm-up.
+      const warmup = index === 0 ? warmupMs * 2.5 : warmupMs;
       const run = orchestrator
         ? await nencRun(
             ctx,
             orchestrator,
             backend as Exclude<Backend, "bullmq">,
             concurrency,
-            warmupMs,
+            warmup,
             windowMs,
           )
-        : await bullRun(ctx, concurrency, warmupMs, windowMs);
+        : await bullRun(ctx, concurrency, warmup, windowMs);
       const duplicates = [...run.ran.values()].filter((count) => count > 1).length;
       const missing = run.produced - run.ran.size;
       ctx.check(

@@ -41,6 +41,7 @@ const DAY_MS = 24 * 3600_000;
 export class CronScheduler {
   private readonly groups = new Map<string, Group>();
   private readonly members = new Map<string, Member>();
+  private readonly byTrigger = new Map<string, Member[]>();
   /** Last slot per member as this replica believes the store has it. */
   private readonly known = new Map<string, number>();
   private cancelTimer: () => void = () => {};
@@ -74,8 +75,8 @@ export class CronScheduler {
   }
 
   private sync(triggerId: string, rearm: boolean): void {
-    for (const member of [...this.members.values()])
-      if (member.triggerId === triggerId) this.removeMember(member);
+    for (const member of this.byTrigger.get(triggerId) ?? []) this.removeMember(member);
+    this.byTrigger.delete(triggerId);
     const compiled = this.index.get(triggerId);
     for (const condition of compiled?.conditions ?? []) {
       if (condition.condition.kind !== "cron" || !condition.cron || !compiled) continue;
@@ -97,6 +98,7 @@ export class CronScheduler {
       };
       group.members.add(member);
       this.members.set(member.key, member);
+      getOrCreate(this.byTrigger, triggerId, (): Member[] => []).push(member);
     }
     if (rearm) this.arm();
   }

@@ -15,21 +15,38 @@ export interface CronSchedule {
   slotsBetween(after: number, until: number, max: number): number[];
 }
 
-/** True when `timezone` is an IANA zone this runtime knows. */
+const knownZones = new Set<string>();
+
+/** True when `timezone` is an IANA zone this runtime knows (checking one costs ~0.1 ms: cached). */
 export function isValidTimezone(timezone: string): boolean {
+  if (knownZones.has(timezone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-    return true;
   } catch {
     return false;
   }
+  knownZones.add(timezone);
+  return true;
 }
+
+/** Parsed schedules are immutable: thousands of triggers on one expression share one. */
+const schedules = new Map<string, CronSchedule>();
+const SCHEDULE_CACHE_LIMIT = 10_000;
 
 /**
  * Parses a 5-field or 6-field (seconds first) cron expression, or an alias such as
  * `@hourly`. Throws INVALID_ARGUMENT naming `field` and saying what is wrong.
  */
 export function parseCron(expression: string, timezone: string, field: string): CronSchedule {
+  const cached = schedules.get(`${expression}\u0000${timezone}`);
+  if (cached) return cached;
+  const schedule = parseUncached(expression, timezone, field);
+  if (schedules.size >= SCHEDULE_CACHE_LIMIT) schedules.delete(schedules.keys().next().value as string);
+  schedules.set(`${expression}\u0000${timezone}`, schedule);
+  return schedule;
+}
+
+function parseUncached(expression: string, timezone: string, field: string): CronSchedule {
   const trimmed = expression.trim();
   const fields = trimmed.split(/\s+/);
   if (!ALIASES.has(trimmed) && fields.length !== 5 && fields.length !== 6) {

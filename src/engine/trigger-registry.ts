@@ -51,8 +51,9 @@ export class TriggerRegistry {
     const trigger = await this.store.getTrigger(triggerId);
     if (this.refreshes.get(triggerId) !== ticket) return;
     this.refreshes.delete(triggerId);
-    if (trigger) this.indexTrigger(trigger);
-    else this.index.remove(triggerId);
+    if (!trigger) this.index.remove(triggerId);
+    // A trigger's definition never changes under its id: only a new pause state needs indexing.
+    else if (this.index.get(triggerId)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
   }
 
   async registerApp(
@@ -94,23 +95,25 @@ export class TriggerRegistry {
         paused: false,
         createdAt: now,
       };
-      compileTrigger(trigger, field);
-      return trigger;
+      return compileTrigger(trigger, field);
     });
-    const unique = [...new Map(triggers.map((trigger) => [trigger.id, trigger])).values()];
-    const { removedTriggerIds } = await this.store.registerApp({ appId, tasks, triggers: unique });
+    const unique = [...new Map(triggers.map((compiled) => [compiled.trigger.id, compiled])).values()];
+    const { removedTriggerIds } = await this.store.registerApp({
+      appId,
+      tasks,
+      triggers: unique.map((compiled) => compiled.trigger),
+    });
     for (const task of tasks) this.tasks.put(task);
     for (const id of removedTriggerIds) this.index.remove(id);
-    for (const trigger of unique)
-      if (!this.index.get(trigger.id))
-        this.indexTrigger((await this.store.getTrigger(trigger.id)) ?? trigger);
+    // Triggers kept from the previous registration keep their state (and pause flag) in the index.
+    for (const compiled of unique) if (!this.index.get(compiled.trigger.id)) this.index.put(compiled);
     this.logger.info("app registered", {
       appId,
       tasks: tasks.length,
       triggers: unique.length,
       removed: removedTriggerIds.length,
     });
-    return { triggerIds: triggers.map((trigger) => trigger.id), removedTriggerIds };
+    return { triggerIds: triggers.map((compiled) => compiled.trigger.id), removedTriggerIds };
   }
 
   /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */

@@ -66,7 +66,7 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    const connect = () => new Redis(options.url, { maxRetriesPerRequest: null });
+    const connect = () => new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
     this.redis = connect();
     this.subscriber = connect();
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;

@@ -92,14 +92,32 @@ export function createWorkerService(
       };
       const onAbort = () => outbox.end();
       context.signal.addEventListener("abort", onAbort);
+      // Messages are applied concurrently (a store round trip per message would cap a
+      // worker's throughput), except that those about one assignment keep their order.
+      const pending = new Set<Promise<void>>();
+      const lastOf = new Map<string, Promise<void>>();
+      const fail = (error: unknown) =>
+        outbox.end(context.signal.aborted ? undefined : toConnectError(error, logger));
       const reading = (async () => {
         try {
           for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-            await apply(connection, next.value, logger);
+            const request = next.value;
+            const key = assignmentOf(request);
+            const previous = (key && lastOf.get(key)) || Promise.resolve();
+            const applied: Promise<void> = previous
+              .then(() => apply(connection, request, logger))
+              .catch(fail)
+              .finally(() => {
+                pending.delete(applied);
+                if (key && lastOf.get(key) === applied) lastOf.delete(key);
+              });
+            pending.add(applied);
+            if (key) lastOf.set(key, applied);
           }
+          await Promise.all(pending);
           outbox.end();
         } catch (error) {
-          outbox.end(context.signal.aborted ? undefined : toConnectError(error, logger));
+          fail(error);
         }
       })();
       try {
@@ -111,6 +129,14 @@ export function createWorkerService(
       }
     },
   };
+}
+
+/** The assignment a message is about (its messages are applied in order), if any. */
+function assignmentOf(request: ConnectRequest): string | undefined {
+  const message = request.message;
+  return message.case === "started" || message.case === "completed" || message.case === "failed"
+    ? message.value.assignmentId
+    : undefined;
 }
 
 async function apply(connection: WorkerConnection, request: ConnectRequest, logger: Logger): Promise<void> {

@@ -63,6 +63,15 @@ mkdirSync(tmpDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 
+// Interrupted (Ctrl-C, timeout): exit through process.exit so that the exit handlers kill every
+// process this run started (orchestrators, replicas, redis-server).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`benchmark interrupted (${signal}); stopping what it started`);
+    process.exit(130);
+  });
+}
+
 const startedAt = new Date();
 const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const wallStart = performance.now();

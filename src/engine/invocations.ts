@@ -14,6 +14,8 @@ import { requireJsonObject, requireName } from "./validate.js";
  */
 export class Invocations {
   private readonly waiters = new Map<string, Set<(status: InvocationStatus) => void>>();
+  /** Streams following every change of an invocation (they need non-final notices). */
+  private watchingChanges = 0;
 
   constructor(
     private readonly store: Store,
@@ -140,6 +142,15 @@ export class Invocations {
 
   /** Yields the invocation now and after each change, until it is final or `signal` aborts. */
   async *watchChanges(invocationId: string, signal: AbortSignal): AsyncGenerator<Invocation> {
+    if (this.watchingChanges++ === 0) await this.store.followStatusChanges(true);
+    try {
+      yield* this.changesOf(invocationId, signal);
+    } finally {
+      if (--this.watchingChanges === 0) void this.store.followStatusChanges(false).catch(() => {});
+    }
+  }
+
+  private async *changesOf(invocationId: string, signal: AbortSignal): AsyncGenerator<Invocation> {
     const changes: InvocationStatus[] = [];
     let wake: (() => void) | undefined;
     const onStatus = (status: InvocationStatus) => {

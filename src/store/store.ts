@@ -130,8 +130,13 @@ export interface LoggedOccurrence {
 export interface Store {
   readonly kind: "memory" | "redis";
 
-  /** Subscribes to notices; returns the unsubscribe function. */
+  /**
+   * Subscribes to notices; returns the unsubscribe function. Invocation notices of
+   * non-final statuses may only come while followStatusChanges(true) is in force.
+   */
   subscribe(listener: (notice: StoreNotice) => void): () => void;
+  /** Asks for (or no longer needs) notices of every status change; resolves once in force. */
+  followStatusChanges(follow: boolean): Promise<void>;
   close(): Promise<void>;
 
   // ---- apps, tasks, triggers --------------------------------------------------------

@@ -399,6 +399,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   it("notifies subscribers of work, invocation and trigger changes", async () => {
     const notices: StoreNotice[] = [];
     const unsubscribe = store.subscribe((notice) => notices.push(notice));
+    await store.followStatusChanges(true); // REGISTERED is not final: it comes only while followed
     await store.createInvocation(newInvocation("n1"), { watch: watchNone });
     await store.createTrigger(trigger("trg_n"));
     const has = (type: string) => notices.some((notice) => notice.type === type);

@@ -1,6 +1,7 @@
 import { Nenc, TaskFailedError } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
@@ -172,6 +173,31 @@ describe.each(STORE_KINDS)("invocations on %s", (kind) => {
       expect([...runs.values()].every((count) => count === 1)).toBe(true);
       expect(perWorker.reduce((a, b) => a + b, 0)).toBe(2000);
       expect(perWorker.every((count) => count > 0)).toBe(true);
+    });
+
+    it("streams every status change of an invocation (WatchInvocation)", async () => {
+      const app = newApp("watched");
+      const release = deferred();
+      app.task("watched_job", async () => {
+        await release.promise;
+        return "done";
+      });
+      await app.register(); // no worker yet: the invocation waits, REGISTERED
+      const invocation = await app.invoke("watched_job", {});
+      const seen: string[] = [];
+      const watching = (async () => {
+        for await (const update of app.clients.invocations.watchInvocation({ id: invocation.id })) {
+          const status = InvocationStatus[update.invocation?.status ?? 0] as string;
+          seen.push(status);
+          if (status === "RUNNING") release.resolve();
+        }
+      })();
+      await waitFor(() => seen.length > 0, "the first update");
+      await app.startWorker();
+      await watching;
+      expect(seen[0]).toBe("REGISTERED");
+      expect(seen).toContain("RUNNING");
+      expect(seen.at(-1)).toBe("SUCCESS");
     });
 
     it("finishes in-flight work during a graceful shutdown", async () => {

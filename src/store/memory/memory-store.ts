@@ -66,6 +66,9 @@ export class MemoryStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
+  /** In process, every notice is cheap: they all come anyway. */
+  async followStatusChanges(_follow: boolean): Promise<void> {}
+
   async close(): Promise<void> {
     this.listeners.clear();
   }

@@ -34,7 +34,8 @@
  * | jmark:<trigger>|<occurrence> | string | the join step an occurrence made (TTL) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
- * | notices                      | pubsub | change notices for every replica |
+ * | notices                      | pubsub | change notices for every replica (final statuses, work, triggers) |
+ * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */
 export class RedisKeys {
   /** The part every key starts with, e.g. `{nenc}:`. */

@@ -103,6 +103,12 @@ export class RedisStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
+  async followStatusChanges(follow: boolean): Promise<void> {
+    const channel = this.keys.key("notices:status");
+    if (follow) await this.subscriber.subscribe(channel);
+    else await this.subscriber.unsubscribe(channel);
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
     this.occurrenceReader.close();

@@ -33,7 +33,7 @@ for eventId in string.gmatch(ARGV[12], '[^,]+') do
   end
 end
 if ARGV[9] == '1' then logStatus(P, KEYS[1], ARGV[8]) end
-notify(P, 'i|' .. ARGV[2] .. '|REGISTERED')
+announceStatus(P, ARGV[2], 'REGISTERED')
 if ARGV[13] ~= '' then
   local asg = ARGV[2] .. '/2/' .. ARGV[3]
   redis.call('HSET', KEYS[1], 'asg', asg, 'worker', ARGV[13])

@@ -2,10 +2,20 @@
 -- deployment (e.g. "{nenc}:"); per-entity keys are derived from it, which is safe
 -- on Redis Cluster because the base is a hash tag (see keys.ts).
 
--- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>",
--- "t|<trigger>" trigger changed, "a|<app>" app registered.
+-- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>" for
+-- final statuses, "t|<trigger>" trigger changed, "a|<app>" app registered.
 local function notify(P, message)
   redis.call('PUBLISH', P .. 'notices', message)
+end
+
+-- Announces a status change: final ones to every replica (result waiters), the
+-- others on a channel replicas follow only while someone watches every change.
+local function announceStatus(P, invId, status)
+  if status == 'SUCCESS' or status == 'FAILED' then
+    announceStatus(P, invId, status)
+  else
+    redis.call('PUBLISH', P .. 'notices:status', 'i|' .. invId .. '|' .. status)
+  end
 end
 
 -- Appends the occurrence of an invocation's current status to the log.

@@ -471,8 +471,8 @@ export function cronPlan(mode: "quick" | "full" | "long"): CronPlanEntry[] {
     const entry = (backend: CronBackend): CronPlanEntry => ({
       backend,
       triggers: 300,
-      seconds: 2,
-      budgetMs: 8_000,
+      seconds: 1,
+      budgetMs: 7_000,
     });
     return [entry("nenc-memory"), entry("nenc-redis"), entry("bullmq"), entry("nenc-redis ×3")];
   }

@@ -271,7 +271,7 @@ async function bullEvents(
 export async function runEventEvaluation(ctx: BenchContext): Promise<void> {
   const levels = ctx.quick ? [10, 10_000] : [10, 10_000, 100_000];
   const sizes = ctx.quick
-    ? { sequential: 80, warmup: 30, burst: 150 }
+    ? { sequential: 60, warmup: 20, burst: 100 }
     : { sequential: 400, warmup: 100, burst: 1_000 };
   const rows: EventRow[] = [];
   for (const backend of ["nenc-memory", "nenc-redis"] as const)

@@ -222,7 +222,7 @@ function verify(ctx: BenchContext, backend: Backend, label: string, run: ChainRu
 export async function runTriggerLatency(ctx: BenchContext, backends: readonly Backend[]): Promise<void> {
   const modes = [
     { inFlight: 1, total: ctx.quick ? 120 : 1_000, warmup: ctx.quick ? 30 : 100 },
-    { inFlight: 50, total: ctx.quick ? 250 : 2_500, warmup: ctx.quick ? 60 : 250 },
+    { inFlight: 50, total: ctx.quick ? 200 : 2_500, warmup: ctx.quick ? 60 : 250 },
   ];
   const rows: unknown[] = [];
   for (const backend of backends) {

@@ -31,6 +31,12 @@ export interface WorkerGatewayDeps {
   onRetryScheduled(time: number): void;
 }
 
+/**
+ * How long RUNNING may wait to be written with the result (one store step instead of
+ * two for a task this quick); a slower task's start is written on its own then.
+ */
+const START_WRITE_DELAY_MS = 2;
+
 /** What a connected worker can tell the orchestrator, one method per message. */
 export interface WorkerConnection {
   readonly session: WorkerSession;
@@ -90,15 +96,47 @@ export class WorkerGateway {
       await store.renewWorkerLease(session.workerId, now + this.options.leaseMs);
     };
 
+    // A quick task's start and end share one store step: the start is written on its
+    // own only if the result has not arrived within START_WRITE_DELAY_MS.
+    const unrecordedStarts = new Map<string, number>();
+    const startWrites = new Map<string, Promise<void>>();
+    const recordStartLater = (assignmentId: string) => {
+      unrecordedStarts.set(assignmentId, clock.now());
+      setTimeout(() => {
+        const startedAt = unrecordedStarts.get(assignmentId);
+        if (startedAt === undefined) return;
+        unrecordedStarts.delete(assignmentId);
+        const write = store
+          .markStarted(assignmentId, startedAt, watch)
+          .then(
+            () => {},
+            (error: unknown) =>
+              logger.error("recording a start failed", { assignmentId, error: String(error) }),
+          )
+          .finally(() => startWrites.delete(assignmentId));
+        startWrites.set(assignmentId, write);
+      }, START_WRITE_DELAY_MS);
+    };
+    /** The start still to record with the result, once a start written on its own has landed. */
+    const takeStart = async (assignmentId: string) => {
+      const startedAt = unrecordedStarts.get(assignmentId);
+      unrecordedStarts.delete(assignmentId);
+      await startWrites.get(assignmentId);
+      return startedAt;
+    };
+
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
+      const startedAt = await takeStart(assignmentId);
       // Credit comes back only for assignments this stream holds (not someone else's stale ones).
       if (!session.finish(assignmentId)) {
-        const { applied } = await store.finishAttempt(assignmentId, outcome, clock.now(), watch);
+        const { applied } = await store.finishAttempt(assignmentId, outcome, clock.now(), watch, {
+          startedAt,
+        });
         if (!applied) logStale(assignmentId);
         return;
       }
       const applied = await dispatcher.finishAndRefill(session, (refill) =>
-        store.finishAttempt(assignmentId, outcome, clock.now(), watch, refill),
+        store.finishAttempt(assignmentId, outcome, clock.now(), watch, { refill, startedAt }),
       );
       if (!applied) logStale(assignmentId);
     };
@@ -110,9 +148,7 @@ export class WorkerGateway {
 
     return {
       session,
-      started: async (assignmentId) => {
-        await store.markStarted(assignmentId, clock.now(), watch);
-      },
+      started: async (assignmentId) => recordStartLater(assignmentId),
       completed: async (assignmentId, result) => {
         try {
           requireSize(result, "result", this.options.maxPayloadBytes);
@@ -155,6 +191,7 @@ export class WorkerGateway {
         session.draining = true;
       },
       disconnected: async () => {
+        unrecordedStarts.clear(); // Released below: nothing to start any more.
         const current = dispatcher.remove(session);
         functions.sessionClosed(session);
         // A replaced stream gives back only what it was given; the current one, everything the worker held.

@@ -84,6 +84,17 @@ export interface Refill {
   max: number;
 }
 
+/** What else the step that ends an attempt does. */
+export interface FinishOptions {
+  /** Claim the worker's next work in the same step. */
+  refill?: Refill;
+  /**
+   * When the attempt started, if that was not recorded yet: the invocation is moved
+   * to RUNNING first, so a quick task's start and end cost one step.
+   */
+  startedAt?: number;
+}
+
 /** How an attempt ended, as the engine decided it (retry or final). */
 export type AttemptOutcome =
   | { status: "SUCCESS"; result: JsonValue }
@@ -186,15 +197,15 @@ export interface Store {
   markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean>;
   /**
    * Ends an attempt, if the assignment is still current (`applied` false: a stale
-   * result), then, with `refill`, claims up to `refill.max` queued invocations for
-   * that worker as claimWork does: one step for the result and the next work.
+   * result), then, with `options.refill`, claims up to `refill.max` queued invocations
+   * for that worker as claimWork does: one step for the result and the next work.
    */
   finishAttempt(
     assignmentId: string,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-    refill?: Refill,
+    options?: FinishOptions,
   ): Promise<{ applied: boolean; claimed: Assignment[] }>;
   /**
    * Puts the worker's assignments back in their queues (REGISTERED) and forgets its

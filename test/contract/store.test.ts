@@ -163,7 +163,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       { status: "SUCCESS", result: 1 },
       11,
       watchNone,
-      refill,
+      { refill },
     );
     expect(result.applied).toBe(true);
     expect(result.claimed.map((assignment) => assignment.invocationId)).toEqual(["q", "r"]);
@@ -173,7 +173,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       { status: "SUCCESS", result: 1 },
       12,
       watchNone,
-      refill,
+      { refill },
     );
     expect(stale).toEqual({ applied: false, claimed: [] });
   });
@@ -238,6 +238,32 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await store.readOccurrences("c2", 100, 20, never)).toEqual([]);
     await store.ackOccurrences(read.map((item) => item.ref));
     expect((await store.stats()).occurrenceBacklog).toBe(0);
+  });
+
+  it("records a start not yet written in the step that ends the attempt, before the end", async () => {
+    const watch: StatusWatch = { watches: (_task, status) => status === "RUNNING" || status === "SUCCESS" };
+    await store.createInvocation(newInvocation("quick"), { watch });
+    const [quick] = await store.claimWork("w", ["task"], 1, 1, watch);
+    await store.finishAttempt(quick!.assignmentId, { status: "SUCCESS", result: 7 }, 3, watch, {
+      startedAt: 2,
+    });
+    // Already RUNNING: the start is not recorded twice.
+    await store.createInvocation(newInvocation("slow"), { watch });
+    const [slow] = await store.claimWork("w", ["task"], 1, 4, watch);
+    await store.markStarted(slow!.assignmentId, 5, watch);
+    await store.finishAttempt(slow!.assignmentId, { status: "SUCCESS", result: 8 }, 7, watch, {
+      startedAt: 6,
+    });
+    const statuses = (await drainOccurrences(store)).map(
+      (o) => `${o.id} ${"status" in o ? o.status : ""} ${o.at}`,
+    );
+    expect(statuses).toEqual([
+      "quick@3 RUNNING 2",
+      "quick@4 SUCCESS 3",
+      "slow@3 RUNNING 5",
+      "slow@4 SUCCESS 7",
+    ]);
+    expect((await store.getInvocation("quick"))?.status).toBe("SUCCESS");
   });
 
   it("stores events durably, dedupes by key, lists by code and time, and keeps only the newest", async () => {

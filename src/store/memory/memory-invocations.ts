@@ -12,10 +12,10 @@ import type { RetentionOptions } from "../retention.js";
 import type {
   AttemptOutcome,
   Created,
+  FinishOptions,
   Firing,
   InvocationQuery,
   Page,
-  Refill,
   StatusWatch,
   StoreNotice,
 } from "../store.js";
@@ -203,18 +203,27 @@ export class MemoryInvocations {
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-    refill?: Refill,
+    { refill, startedAt }: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
-    const applied = this.finish(assignmentId, outcome, now, watch);
+    const applied = this.finish(assignmentId, outcome, now, watch, startedAt);
     const claimed = refill
       ? await this.claimWork(refill.workerId, refill.taskIds, refill.max, now, watch)
       : [];
     return { applied, claimed };
   }
 
-  private finish(assignmentId: string, outcome: AttemptOutcome, now: number, watch: StatusWatch): boolean {
+  private finish(
+    assignmentId: string,
+    outcome: AttemptOutcome,
+    now: number,
+    watch: StatusWatch,
+    startedAt: number | undefined,
+  ): boolean {
     const invocation = this.currentAssignment(assignmentId);
     if (!invocation) return false;
+    if (startedAt !== undefined && invocation.status === "PENDING") {
+      this.transition(invocation, "RUNNING", startedAt, watch, () => {});
+    }
     this.unassign(invocation);
     this.transition(invocation, outcome.status, now, watch, (inv) => {
       if (outcome.status === "SUCCESS") inv.result = outcome.result;

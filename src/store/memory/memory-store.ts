@@ -13,10 +13,10 @@ import type {
   CronAdvance,
   DeferredEvaluation,
   EventQuery,
+  FinishOptions,
   Firing,
   InvocationQuery,
   LoggedOccurrence,
-  Refill,
   StatusWatch,
   Store,
   StoreNotice,
@@ -176,9 +176,9 @@ export class MemoryStore implements Store {
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-    refill?: Refill,
+    options?: FinishOptions,
   ) {
-    return this.invocations.finishAttempt(assignmentId, outcome, now, watch, refill);
+    return this.invocations.finishAttempt(assignmentId, outcome, now, watch, options);
   }
   releaseWorker(workerId: string, now: number, watch: StatusWatch, only?: readonly string[]) {
     return this.invocations.releaseWorker(workerId, now, watch, only);

@@ -3,10 +3,10 @@ import type { JsonObject } from "../../domain/json.js";
 import type {
   AttemptOutcome,
   Created,
+  FinishOptions,
   Firing,
   InvocationQuery,
   Page,
-  Refill,
   StatusWatch,
 } from "../store.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
@@ -175,7 +175,7 @@ export class RedisInvocations {
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
-    refill?: Refill,
+    { refill, startedAt }: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
     const parsed = parseAssignmentId(assignmentId);
     if (!parsed) return { applied: false, claimed: [] };
@@ -199,6 +199,8 @@ export class RedisInvocations {
         this.ctx.retention.maxFinishedInvocations,
         refill?.workerId ?? "",
         refill?.max ?? 0,
+        startedAt ?? "",
+        watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
         ...claimArgs(refill?.taskIds ?? [], watch),
       ],
     )) as [number, string[]];

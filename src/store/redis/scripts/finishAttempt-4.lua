@@ -11,13 +11,18 @@
 -- ARGV[1] key base  [2] assignment id  [3] status  [4] result JSON (SUCCESS) or error JSON
 -- ARGV[5] retry due time (RETRY)  [6] now  [7] "1" when the status is watched
 -- ARGV[8] finished invocations kept  [9] worker id  [10] how many to claim (0: none)
--- ARGV[11] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
+-- ARGV[11] when the attempt started, if that is not recorded yet ("" otherwise: RUNNING
+--          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
+-- ARGV[13] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
 -- Returns {1 applied / 0 stale assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
 
 local function finish()
   local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
   if cur[1] ~= ARGV[2] or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then return 0 end
+  if ARGV[11] ~= '' and cur[2] == 'PENDING' then
+    transition(P, KEYS[1], cur[3], 'RUNNING', ARGV[11], ARGV[12])
+  end
   redis.call('SREM', P .. 'worker:' .. cur[4], ARGV[2])
   redis.call('HDEL', KEYS[1], 'asg', 'worker')
   if ARGV[3] == 'SUCCESS' then
@@ -45,7 +50,7 @@ end
 local applied = finish()
 local claimed = {}
 if tonumber(ARGV[10]) > 0 then
-  local tasks, watched = claimArgs(11)
+  local tasks, watched = claimArgs(13)
   claimed = claim(P, ARGV[9], tonumber(ARGV[10]), ARGV[6], tasks, watched)
 end
 return {applied, claimed}

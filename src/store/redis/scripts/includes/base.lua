@@ -12,7 +12,7 @@ end
 -- others on a channel replicas follow only while someone watches every change.
 local function announceStatus(P, invId, status)
   if status == 'SUCCESS' or status == 'FAILED' then
-    announceStatus(P, invId, status)
+    notify(P, 'i|' .. invId .. '|' .. status)
   else
     redis.call('PUBLISH', P .. 'notices:status', 'i|' .. invId .. '|' .. status)
   end
@@ -33,7 +33,7 @@ local function transition(P, invKey, invId, status, now, watched)
   redis.call('HINCRBY', invKey, 'version', 1)
   redis.call('HSET', invKey, 'status', status, 'updated', now)
   if watched == '1' then logStatus(P, invKey, now) end
-  notify(P, 'i|' .. invId .. '|' .. status)
+  announceStatus(P, invId, status)
 end
 
 -- Queues an invocation on its task's stream, creating the stream and its group once.

@@ -3,23 +3,9 @@
  * port in a temporary directory (no persistence), stopped at the end. Plus the
  * INFO figures the benchmark reports (commandstats, used_memory).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+import { startRedisServer } from "../../test/support/redis-server.js";
 
 export interface BenchRedis {
   readonly url: string;
@@ -36,58 +22,17 @@ export function redisServerVersion(): string {
 }
 
 export async function startRedis(): Promise<BenchRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "nenc-bench-redis-"));
-  const child: ChildProcess = spawn(
-    "redis-server",
-    [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      dir,
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      // BullMQ asks for it; the nenc store does not care.
-      "--maxmemory-policy",
-      "noeviction",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) {
-        child.stdout?.off("data", onData);
-        child.stdout?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
-  });
-  process.on("exit", () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const admin = new Redis(url, { maxRetriesPerRequest: null });
+  // BullMQ asks for noeviction; the nenc store does not care.
+  const server = await startRedisServer({ extraArgs: ["--maxmemory-policy", "noeviction"] });
+  const admin = new Redis(server.url, { maxRetriesPerRequest: null });
   return {
-    url,
-    port,
-    pid: child.pid ?? 0,
+    url: server.url,
+    port: server.port,
+    pid: server.pid,
     admin,
     async stop() {
       admin.disconnect();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
     },
   };
 }

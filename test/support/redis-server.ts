@@ -24,6 +24,8 @@ export async function freePort(): Promise<number> {
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The running server's process id (0 when it is not running). */
+  readonly pid: number;
   /** kill -9 the server (its AOF, if any, stays). */
   kill(): Promise<void>;
   /** Starts it again on the same port and directory (AOF replayed). */
@@ -35,7 +37,9 @@ export interface RedisServer {
  * Starts `redis-server` from PATH on an ephemeral loopback port, in a temporary
  * directory; with `appendonly`, every write is fsynced to an AOF there.
  */
-export async function startRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { appendonly?: boolean; extraArgs?: readonly string[] } = {},
+): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "nenc-redis-"));
   let child: ChildProcess | undefined;
@@ -43,6 +47,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
     args.push(
       ...(options.appendonly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+      ...(options.extraArgs ?? []),
     );
     const process_ = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     child = process_;
@@ -52,6 +57,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
         output += chunk.toString();
         if (output.includes("Ready to accept connections")) {
           process_.stdout?.off("data", onData);
+          process_.stdout?.resume(); // Its later log lines must not fill the pipe and stall it.
           resolve();
         }
       };
@@ -65,9 +71,14 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
     await new Promise((resolve) => current.once("exit", resolve));
   };
   await launch();
+  // Never outlive this process, even when it exits without stopping the server.
+  process.on("exit", () => child?.kill("SIGKILL"));
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? (child.pid ?? 0) : 0;
+    },
     async kill() {
       child?.kill("SIGKILL");
       await waitExit();

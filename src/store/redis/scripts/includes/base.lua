@@ -37,13 +37,17 @@ local function transition(P, invKey, invId, status, now, watched)
 end
 
 -- Queues an invocation on its task's stream, creating the stream and its group once.
+-- Work is announced only when the queue was empty: a replica with free credit claims
+-- until the queue is empty, so work behind other work is never stranded (and the
+-- periodic sweep covers a lost notice).
 local function enqueue(P, taskId, invId)
   local queue = P .. 'q:' .. taskId
   if redis.call('SADD', P .. 'queues', taskId) == 1 then
     pcall(redis.call, 'XGROUP', 'CREATE', queue, 'dispatch', '0', 'MKSTREAM')
   end
+  local wasEmpty = redis.call('XLEN', queue) == 0
   redis.call('XADD', queue, '*', 'inv', invId)
-  notify(P, 'w|' .. taskId)
+  if wasEmpty then notify(P, 'w|' .. taskId) end
 end
 
 -- Puts one assignment back in its queue if it is still current; returns the invocation id.

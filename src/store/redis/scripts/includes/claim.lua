@@ -12,8 +12,10 @@ local function claim(P, workerId, max, now, tasks, watched)
     if claimed >= max then break end
     if redis.call('SISMEMBER', P .. 'queues', task) == 1 then
       local queue = P .. 'q:' .. task
-      local read = redis.call('XREADGROUP', 'GROUP', 'dispatch', 'claim', 'COUNT', max - claimed, 'STREAMS', queue, '>')
-      if read then
+      -- Until `max` are claimed or the queue is empty: stale entries do not count.
+      while claimed < max do
+        local read = redis.call('XREADGROUP', 'GROUP', 'dispatch', 'claim', 'COUNT', max - claimed, 'STREAMS', queue, '>')
+        if not read then break end
         for _, entry in ipairs(read[1][2]) do
           redis.call('XACK', queue, 'dispatch', entry[1])
           redis.call('XDEL', queue, entry[1])

@@ -7,6 +7,7 @@ import type { AttemptOutcome, StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
+import { StartRecorder } from "./start-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
 import { requireName, requireSize } from "./validate.js";
 import { type WorkerChannel, type WorkerHello, WorkerSession } from "./worker-session.js";
@@ -96,37 +97,10 @@ export class WorkerGateway {
       await store.renewWorkerLease(session.workerId, now + this.options.leaseMs);
     };
 
-    // A quick task's start and end share one store step: the start is written on its
-    // own only if the result has not arrived within START_WRITE_DELAY_MS.
-    const unrecordedStarts = new Map<string, number>();
-    const startWrites = new Map<string, Promise<void>>();
-    const recordStartLater = (assignmentId: string) => {
-      unrecordedStarts.set(assignmentId, clock.now());
-      setTimeout(() => {
-        const startedAt = unrecordedStarts.get(assignmentId);
-        if (startedAt === undefined) return;
-        unrecordedStarts.delete(assignmentId);
-        const write = store
-          .markStarted(assignmentId, startedAt, watch)
-          .then(
-            () => {},
-            (error: unknown) =>
-              logger.error("recording a start failed", { assignmentId, error: String(error) }),
-          )
-          .finally(() => startWrites.delete(assignmentId));
-        startWrites.set(assignmentId, write);
-      }, START_WRITE_DELAY_MS);
-    };
-    /** The start still to record with the result, once a start written on its own has landed. */
-    const takeStart = async (assignmentId: string) => {
-      const startedAt = unrecordedStarts.get(assignmentId);
-      unrecordedStarts.delete(assignmentId);
-      await startWrites.get(assignmentId);
-      return startedAt;
-    };
+    const starts = new StartRecorder(store, watch, clock, logger, START_WRITE_DELAY_MS);
 
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
-      const startedAt = await takeStart(assignmentId);
+      const startedAt = await starts.take(assignmentId);
       // Credit comes back only for assignments this stream holds (not someone else's stale ones).
       if (!session.finish(assignmentId)) {
         const { applied } = await store.finishAttempt(assignmentId, outcome, clock.now(), watch, {
@@ -148,7 +122,7 @@ export class WorkerGateway {
 
     return {
       session,
-      started: async (assignmentId) => recordStartLater(assignmentId),
+      started: async (assignmentId) => starts.started(assignmentId),
       completed: async (assignmentId, result) => {
         try {
           requireSize(result, "result", this.options.maxPayloadBytes);
@@ -191,7 +165,7 @@ export class WorkerGateway {
         session.draining = true;
       },
       disconnected: async () => {
-        unrecordedStarts.clear(); // Released below: nothing to start any more.
+        starts.clear();
         const current = dispatcher.remove(session);
         functions.sessionClosed(session);
         // A replaced stream gives back only what it was given; the current one, everything the worker held.

@@ -7,7 +7,7 @@ import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
-import { waitFor } from "../support/wait.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
   let server: NencServer;
@@ -63,6 +63,28 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
       expect(done.map((run) => run.result).sort((a, b) => Number(a) - Number(b))).toEqual(
         Array.from({ length: 100 }, (_, n) => n),
       );
+    });
+
+    it("RUNNING fires once per attempt, for a task quicker than the start's write and for a slow one", async () => {
+      const gate = deferred();
+      const source = app.task("source", async ({ slow }: { slow: boolean }) => {
+        if (slow) await gate.promise;
+        return slow;
+      });
+      app.task("on_running", async ({ slow }: { slow: boolean }) => slow, {
+        triggers: new TriggerBuilder()
+          .onStatus(source, { statuses: ["RUNNING"] })
+          .withArgsFromCel("{'slow': arguments.slow}"),
+      });
+      await app.startWorker({ concurrency: 4 });
+      await (await source.invoke({ slow: false })).result();
+      const slow = await source.invoke({ slow: true });
+      await waitFor(async () => (await successes("on_running")).length === 2);
+      expect(await slow.status()).toBe("RUNNING");
+      gate.resolve();
+      await slow.result();
+      await settle();
+      expect((await successes("on_running")).map((run) => run.result)).toEqual([false, true]);
     });
 
     it("SUCCESS AND any result of one task fires once per invocation; so does OR of the same two", async () => {

@@ -67,6 +67,18 @@ class Pump {
     }, stopAt - performance.now()).unref();
   }
 
+  /** What the run measured, once every job ended. */
+  result(succeeded: number): ThroughputRun {
+    return {
+      cpu: this.cpu,
+      produced: this.produced,
+      ran: this.ran,
+      windowCompleted: this.windowCompleted,
+      windowSeconds: (this.stopAt - this.windowFrom) / 1000,
+      succeeded,
+    };
+  }
+
   /** The task body: records the job. */
   done(n: number): void {
     this.ran.set(n, (this.ran.get(n) ?? 0) + 1);
@@ -142,14 +154,7 @@ async function nencRun(
           )
         : await run();
     await sleep(100);
-    return {
-      cpu: pump.cpu,
-      produced: pump.produced,
-      ran: pump.ran,
-      windowCompleted: pump.windowCompleted,
-      windowSeconds: windowMs / 1000,
-      succeeded,
-    };
+    return pump.result(succeeded);
   } finally {
     await worker.stop();
     await app.close();
@@ -200,14 +205,7 @@ async function bullRun(
       },
     );
     await sleep(100);
-    return {
-      cpu: pump.cpu,
-      produced: pump.produced,
-      ran: pump.ran,
-      windowCompleted: pump.windowCompleted,
-      windowSeconds: windowMs / 1000,
-      succeeded,
-    };
+    return pump.result(succeeded);
   } finally {
     await worker.close();
     await queue.close();

@@ -79,7 +79,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
       await app.startWorker({ concurrency: 4 });
       await (await source.invoke({ slow: false })).result();
       const slow = await source.invoke({ slow: true });
-      await waitFor(async () => (await successes("on_running")).length === 2);
+      await waitFor(async () => (await successes("on_running")).length === 2, "both RUNNING triggers to run");
       expect(await slow.status()).toBe("RUNNING");
       gate.resolve();
       await slow.result();

@@ -1,4 +1,5 @@
 /** What every scenario gets: the mode, the shared redis-server, and where results and checks go. */
+import type { ChildOrchestrator } from "./orchestrator.js";
 import type { BenchRedis } from "./redis.js";
 import { commandDelta, commandStats, redisCpuSeconds } from "./redis.js";
 import type { Summary } from "./stats.js";
@@ -25,6 +26,12 @@ export interface CommandReport {
   /** Top commands by calls, per unit. */
   top: Array<{ command: string; perUnit: number }>;
   redisCpuSeconds: number;
+  /**
+   * Requests the nenc orchestrator sent to Redis per unit (its round trips: script
+   * calls, reads, blocking reads; commands run inside scripts are not requests).
+   * Undefined for BullMQ and for replicas without the benchmark's IPC.
+   */
+  requestsPerUnit?: number;
 }
 
 export interface Series {
@@ -84,7 +91,9 @@ export async function withCommandStats<T>(
   unit: string,
   units: (result: T) => number,
   body: () => Promise<T>,
+  orchestrator?: ChildOrchestrator,
 ): Promise<T> {
+  const requestsBefore = await requestsSent(orchestrator);
   await ctx.redis.admin.config("RESETSTAT");
   const before = await commandStats(ctx.redis.admin);
   const cpuBefore = await redisCpuSeconds(ctx.redis.admin);
@@ -94,6 +103,7 @@ export async function withCommandStats<T>(
   const delta = commandDelta(before, after);
   // The two INFO calls of this measurement are not the scenario's.
   for (const name of ["info", "config|resetstat"]) delta.delete(name);
+  const requestsAfter = await requestsSent(orchestrator);
   const n = units(result);
   const total = [...delta.values()].reduce((a, b) => a + b, 0);
   ctx.commands.push({
@@ -108,8 +118,18 @@ export async function withCommandStats<T>(
       .slice(0, 12)
       .map(([command, calls]) => ({ command, perUnit: n > 0 ? calls / n : Number.NaN })),
     redisCpuSeconds: cpuAfter - cpuBefore,
+    ...(requestsBefore !== undefined && requestsAfter !== undefined && n > 0
+      ? { requestsPerUnit: (requestsAfter - requestsBefore) / n }
+      : {}),
   });
   return result;
+}
+
+/** Requests the orchestrator process has sent to Redis so far (its store counts them). */
+async function requestsSent(orchestrator: ChildOrchestrator | undefined): Promise<number | undefined> {
+  if (orchestrator?.store !== "redis") return undefined;
+  const usage = await orchestrator.call<{ stats: { requests?: number } }>("usage");
+  return usage.stats.requests;
 }
 
 export interface LatencyRow {

@@ -303,16 +303,17 @@ function cronTable(ctx: BenchContext): string[] {
 function commandTable(ctx: BenchContext): string[] {
   if (ctx.commands.length === 0) return [];
   const out = [
-    "## (e) Redis commands per unit of work",
+    "## (e) Redis round trips and commands per unit of work",
     "",
-    "`INFO commandstats` reset before and read after each Redis scenario (commands run inside Lua scripts count, as do the scripts' EVALSHA calls, blocking reads and pub/sub). A *chain* is one source invocation plus the invocation it triggers; a *slot firing* is one cron slot of one trigger run on a worker (counted from the window's first slot until every slot of the window ran; registration and removal of the triggers excluded).",
+    "*Requests / unit*: the requests (round trips) the nenc orchestrator sent to Redis, counted by its store (each script call, read or blocking read counts once, whatever it runs inside Redis; pipelined requests share network writes but count one each). *Commands / unit*: `INFO commandstats` reset before and read after each Redis scenario (commands run inside Lua scripts count, as do the scripts' EVALSHA calls, blocking reads and pub/sub). A *chain* is one source invocation plus the invocation it triggers (one status occurrence, one firing); an *event* is one occurrence and one firing; a *slot firing* is one cron slot of one trigger run on a worker (counted from the window's first slot until every slot of the window ran; registration and removal of the triggers excluded).",
     "",
-    "| scenario | backend | unit | units | commands / unit | Redis CPU s | top commands per unit |",
-    "|---|---|---|---:|---:|---:|---|",
+    "| scenario | backend | unit | units | requests / unit | commands / unit | Redis CPU s | top commands per unit |",
+    "|---|---|---|---:|---:|---:|---:|---|",
   ];
   for (const row of ctx.commands) {
+    const requests = row.requestsPerUnit === undefined ? "–" : ms(row.requestsPerUnit, 1);
     out.push(
-      `| ${row.scenario} | ${row.backend} | ${row.unit} | ${int(row.units)} | ${ms(row.perUnit, 1)} | ${ms(row.redisCpuSeconds, 2)} | ${row.top
+      `| ${row.scenario} | ${row.backend} | ${row.unit} | ${int(row.units)} | ${requests} | ${ms(row.perUnit, 1)} | ${ms(row.redisCpuSeconds, 2)} | ${row.top
         .slice(0, 8)
         .map((entry) => `${entry.command} ${entry.perUnit.toFixed(1)}`)
         .join(", ")} |`,

@@ -273,6 +273,7 @@ async function nencCron(
         "slot firing",
         (n) => n,
         window,
+        child,
       );
     if (current.ranInWindow < current.expected) pendingAtDeadline = await pendingWork(ctx, child, prefix);
     // Slots are logged in order, so once every slot of the window ran, nothing of it is pending: only

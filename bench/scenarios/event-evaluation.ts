@@ -177,7 +177,15 @@ async function nencEvents(
         sizes.burst,
         (body) =>
           backend === "nenc-redis"
-            ? withCommandStats(ctx, `${SCENARIO} (${label})`, backend, "event", () => sizes.burst, body)
+            ? withCommandStats(
+                ctx,
+                `${SCENARIO} (${label})`,
+                backend,
+                "event",
+                () => sizes.burst,
+                body,
+                orchestrator,
+              )
             : body(),
       );
       seq = result.last;

@@ -151,6 +151,7 @@ async function nencRun(
             "job",
             () => pump.produced,
             run,
+            orchestrator,
           )
         : await run();
     await sleep(100);

@@ -134,6 +134,7 @@ async function nencChains(
             "chain",
             () => total,
             run,
+            orchestrator,
           )
         : await run();
     await sleep(200); // Late duplicates would show up here.

@@ -68,7 +68,7 @@ export class OccurrenceProcessor {
 
   /**
    * Records the evaluations, then acknowledges the occurrence. Occurrences finishing
-   * together share one write of each kind (one store round trip for many).
+   * together share one store step (one round trip for many).
    */
   private settle(records: Evaluation[], ref: string): Promise<void> {
     this.pendingRecords.push(...records);
@@ -78,8 +78,7 @@ export class OccurrenceProcessor {
         const records = this.pendingRecords.splice(0);
         const refs = this.pendingRefs.splice(0);
         this.flushing = undefined;
-        const write = records.length > 0 ? this.store.recordEvaluations(records) : Promise.resolve();
-        write.then(() => this.store.ackOccurrences(refs)).then(resolve, reject);
+        this.store.settleOccurrences(records, refs).then(resolve, reject);
       });
     });
     return this.flushing;

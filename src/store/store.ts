@@ -114,6 +114,8 @@ export interface CronAdvance {
 export interface StoreStats {
   activeInvocations: number;
   occurrenceBacklog: number;
+  /** Requests this process sent to a networked store since it started (none for memory). */
+  requests?: number;
 }
 
 /** A trigger evaluation waiting for a worker of the trigger's app (its functions run there). */
@@ -237,6 +239,11 @@ export interface Store {
     signal: AbortSignal,
   ): Promise<LoggedOccurrence[]>;
   ackOccurrences(refs: readonly string[]): Promise<void>;
+  /**
+   * Records the evaluations of occurrences, then acknowledges the occurrences, in one
+   * step (a crash before it re-delivers them; exactly-once firing absorbs the repeat).
+   */
+  settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void>;
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
 

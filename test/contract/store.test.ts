@@ -240,6 +240,25 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
+  it("counts the requests a networked store sends, one per command however pipelined", async () => {
+    const requests = async () => (await store.stats()).requests;
+    if (kind === "memory") {
+      expect(await requests()).toBeUndefined();
+      return;
+    }
+    const first = (await requests()) as number;
+    const statsCost = ((await requests()) as number) - first;
+    const before = (await requests()) as number;
+    // Three lookups and a script call issued together: pipelined, still four requests.
+    await Promise.all([
+      store.getInvocation("a"),
+      store.getInvocation("b"),
+      store.getInvocation("c"),
+      store.createInvocation(newInvocation("d"), { watch: watchNone }),
+    ]);
+    expect((await requests()) as number).toBe(before + 4 + statsCost);
+  });
+
   it("records a start not yet written in the step that ends the attempt, before the end", async () => {
     const watch: StatusWatch = { watches: (_task, status) => status === "RUNNING" || status === "SUCCESS" };
     await store.createInvocation(newInvocation("quick"), { watch });
@@ -394,6 +413,31 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await store.deleteTrigger("trg_rt")).toBe(false);
     await store.recordEvaluations([evaluation(5)]);
     expect(await store.listEvaluations("trg_rt", 10)).toEqual([]);
+  });
+
+  it("settles evaluated occurrences in one step: records kept, occurrences acknowledged", async () => {
+    await store.createTrigger(trigger("trg_s"));
+    await store.appendOccurrences(
+      [1, 2, 3].map((n): Occurrence => ({ kind: "event", id: `ev${n}`, at: n, code: "e", payload: {} })),
+    );
+    const read = await store.readOccurrences("c1", 10, 50, never);
+    expect(read).toHaveLength(3);
+    const record = (occurrenceId: string, triggerId = "trg_s"): Evaluation => ({
+      triggerId,
+      at: 7,
+      occurrenceId,
+      outcome: "filtered_out",
+      detail: "",
+    });
+    await store.settleOccurrences(
+      [record("ev1"), record("ev2"), record("ev2", "trg_gone")],
+      read.slice(0, 2).map((item) => item.ref),
+    );
+    expect((await store.listEvaluations("trg_s", 10)).map((e) => e.occurrenceId)).toEqual(["ev2", "ev1"]);
+    expect(await store.listEvaluations("trg_gone", 10)).toEqual([]);
+    expect((await store.stats()).occurrenceBacklog).toBe(1);
+    await store.settleOccurrences([], [read[2]!.ref]);
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
   it("keeps a bounded number of finished invocations", async () => {

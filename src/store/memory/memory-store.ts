@@ -220,6 +220,11 @@ export class MemoryStore implements Store {
     this.log.ack(refs);
   }
 
+  async settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void> {
+    await this.recordEvaluations(evaluations);
+    this.log.ack(refs);
+  }
+
   async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
     this.log.append(occurrences);
   }

@@ -58,6 +58,8 @@ export class RedisStore implements Store {
   private readonly subscriber: Redis;
   private readonly occurrenceReader: StreamReader;
   private readonly deferredReader: StreamReader;
+  /** Requests sent to Redis by this replica (for StoreStats.requests). */
+  private requestsSent = 0;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
   private readonly invocations: RedisInvocations;
   private readonly events: RedisEvents;
@@ -66,7 +68,13 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    const connect = () => new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+    const connect = () =>
+      countRequests(
+        new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true }),
+        () => {
+          this.requestsSent++;
+        },
+      );
     this.redis = connect();
     this.subscriber = connect();
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
@@ -264,6 +272,18 @@ export class RedisStore implements Store {
     if (refs.length > 0) await this.occurrenceReader.ack(this.keys.occurrences, refs);
   }
 
+  async settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void> {
+    if (evaluations.length === 0 && refs.length === 0) return;
+    const args: Array<string | number> = [
+      this.retention.evaluationsPerTrigger,
+      ENGINE_GROUP,
+      evaluations.length,
+    ];
+    for (const evaluation of evaluations) args.push(evaluation.triggerId, JSON.stringify(evaluation));
+    args.push(...refs);
+    await this.run("settleOccurrences", [this.keys.triggers, this.keys.occurrences], args);
+  }
+
   async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const occurrence of occurrences)
@@ -350,6 +370,7 @@ export class RedisStore implements Store {
     return {
       activeInvocations: Number(active ?? 0),
       occurrenceBacklog: backlog + deferred.reduce((a, b) => a + b, 0),
+      requests: this.requestsSent,
     };
   }
 
@@ -366,4 +387,20 @@ export class RedisStore implements Store {
     const list = await this.redis.lrange(this.keys.evaluations(triggerId), 0, limit - 1);
     return list.map((json) => JSON.parse(json) as Evaluation);
   }
+}
+
+/**
+ * Counts the commands a client sends: one per request (a script call or a blocking
+ * read counts once, whatever it does inside Redis; pushed pub/sub messages do not;
+ * pipelined requests share network writes but still count one each).
+ */
+function countRequests(client: Redis, onRequest: () => void): Redis {
+  const send = client.sendCommand.bind(client);
+  // Every command passes here once, pipelined or not (again only when the offline
+  // queue is replayed after a reconnection).
+  client.sendCommand = ((...args: Parameters<Redis["sendCommand"]>) => {
+    onRequest();
+    return send(...args);
+  }) as Redis["sendCommand"];
+  return client;
 }

@@ -1,0 +1,24 @@
+-- Settles evaluated occurrences in one step: prepends the evaluation records to
+-- their triggers' histories (keeping the newest ARGV[2]; records of deleted
+-- triggers are dropped), then acknowledges and deletes the occurrences.
+--
+-- KEYS[1] triggers  KEYS[2] the occurrence log
+-- ARGV[1] key base  [2] records kept per trigger  [3] consumer group
+-- ARGV[4] n records, then n pairs (trigger id, Evaluation JSON), then the entry ids
+local kept = tonumber(ARGV[2])
+local firstId = 5 + 2 * tonumber(ARGV[4])
+for i = 5, firstId - 1, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+    local list = ARGV[1] .. 'evals:' .. ARGV[i]
+    redis.call('LPUSH', list, ARGV[i + 1])
+    redis.call('LTRIM', list, 0, kept - 1)
+  end
+end
+-- In chunks: unpack() of thousands of values would overflow the Lua stack.
+for from = firstId, #ARGV, 500 do
+  local ids = {}
+  for i = from, math.min(from + 499, #ARGV) do ids[#ids + 1] = ARGV[i] end
+  redis.call('XACK', KEYS[2], ARGV[3], unpack(ids))
+  redis.call('XDEL', KEYS[2], unpack(ids))
+end
+return 1

@@ -78,6 +78,7 @@ export class Orchestrator {
   private readonly maintenance: Maintenance;
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
+  private readonly servingListeners = new Set<() => void>();
 
   private constructor(
     readonly store: Store,
@@ -151,6 +152,16 @@ export class Orchestrator {
     return this.state === "RUNNING";
   }
 
+  get stopped(): boolean {
+    return this.state === "STOPPED";
+  }
+
+  /** Calls `listener` when draining starts and when the stop ends; returns the unsubscribe function. */
+  onServingChange(listener: () => void): () => void {
+    this.servingListeners.add(listener);
+    return () => this.servingListeners.delete(listener);
+  }
+
   /**
    * Graceful stop: no new assignments, in-flight work and queued occurrences finish
    * (up to drainTimeoutMs), then loops stop. Work still held afterwards goes back
@@ -159,6 +170,7 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
+    for (const listener of [...this.servingListeners]) listener();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
     this.dispatcher.stop();
@@ -175,6 +187,7 @@ export class Orchestrator {
     }
     this.unsubscribe();
     this.state = "STOPPED";
+    for (const listener of [...this.servingListeners]) listener();
     logger.info("orchestrator stopped");
   }
 

@@ -61,7 +61,7 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
       Health,
       createHealthService(
         NENC_SERVICES.map((service) => service.typeName),
-        () => orchestrator.serving,
+        orchestrator,
       ),
     );
     const reflection = createReflectionServices([...NENC_SERVICES, Health]);

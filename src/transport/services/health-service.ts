@@ -1,20 +1,26 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 
-/** The services health answers for: "" (the whole server) and each nenc service. */
-export type ServingState = () => boolean;
+/** Whether the orchestrator serves, and word of every change. */
+export interface ServingState {
+  readonly serving: boolean;
+  readonly stopped: boolean;
+  onServingChange(listener: () => void): () => void;
+}
 
 /**
- * grpc.health.v1.Health: SERVING while the orchestrator runs, NOT_SERVING while it
- * drains; unknown service names are NOT_FOUND as the protocol says.
+ * grpc.health.v1.Health for "" (the whole server) and each nenc service: SERVING
+ * while the orchestrator runs, NOT_SERVING while it drains; unknown service names
+ * are NOT_FOUND as the protocol says. Watch streams each change as it happens and
+ * ends once the orchestrator has stopped (so the port can close gracefully).
  */
 export function createHealthService(
   services: readonly string[],
-  serving: ServingState,
+  state: ServingState,
 ): ServiceImpl<typeof Health> {
   const known = new Set(["", ...services]);
   const status = () =>
-    serving() ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
+    state.serving ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING;
   return {
     check(request) {
       if (!known.has(request.service))
@@ -31,13 +37,25 @@ export function createHealthService(
       }
       let last = status();
       yield { status: last };
-      while (!context.signal.aborted) {
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        if (status() !== last) {
+      while (!context.signal.aborted && !state.stopped) {
+        await changeOrAbort(state, context.signal);
+        if (!context.signal.aborted && status() !== last) {
           last = status();
           yield { status: last };
         }
       }
     },
   };
+}
+
+function changeOrAbort(state: ServingState, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      unsubscribe();
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const unsubscribe = state.onServingChange(done);
+    signal.addEventListener("abort", done);
+  });
 }

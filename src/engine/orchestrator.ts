@@ -162,6 +162,10 @@ export class Orchestrator {
     return () => this.servingListeners.delete(listener);
   }
 
+  private announceServingChange(): void {
+    for (const listener of [...this.servingListeners]) listener();
+  }
+
   /**
    * Graceful stop: no new assignments, in-flight work and queued occurrences finish
    * (up to drainTimeoutMs), then loops stop. Work still held afterwards goes back
@@ -170,7 +174,7 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
-    for (const listener of [...this.servingListeners]) listener();
+    this.announceServingChange();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
     this.dispatcher.stop();
@@ -187,7 +191,7 @@ export class Orchestrator {
     }
     this.unsubscribe();
     this.state = "STOPPED";
-    for (const listener of [...this.servingListeners]) listener();
+    this.announceServingChange();
     logger.info("orchestrator stopped");
   }
 

@@ -121,6 +121,7 @@ export class Invocations {
 
   /** Resolves with the invocation once final, or as it is when `timeoutMs` passed or `signal` aborted. */
   async awaitFinal(invocationId: string, timeoutMs: number, signal?: AbortSignal): Promise<Invocation> {
+    if (signal?.aborted) return this.get(invocationId);
     const final = await new Promise<Invocation | undefined>((resolve, reject) => {
       const stop = () => {
         cancelWait();

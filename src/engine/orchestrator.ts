@@ -1,3 +1,4 @@
+import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -79,6 +80,7 @@ export class Orchestrator {
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
+  private readonly stopController = new AbortController();
 
   private constructor(
     readonly store: Store,
@@ -156,6 +158,14 @@ export class Orchestrator {
     return this.state === "STOPPED";
   }
 
+  /**
+   * Aborted once the orchestrator has stopped (its reason an UNAVAILABLE NencError):
+   * long waits and streams end with it, so the port can close without cutting them.
+   */
+  get stoppedSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
   /** Calls `listener` when draining starts and when the stop ends; returns the unsubscribe function. */
   onServingChange(listener: () => void): () => void {
     this.servingListeners.add(listener);
@@ -192,6 +202,9 @@ export class Orchestrator {
     this.unsubscribe();
     this.state = "STOPPED";
     this.announceServingChange();
+    this.stopController.abort(
+      new NencError("UNAVAILABLE", "the orchestrator stopped; retry on another replica or after its restart"),
+    );
     logger.info("orchestrator stopped");
   }
 

@@ -45,16 +45,23 @@ export function createInvocationService(
       if (timeout < 0 || timeout > MAX_AWAIT_MS) {
         throw NencError.invalid("timeoutMs", `must be between 0 (default 30000) and ${MAX_AWAIT_MS}`);
       }
-      const invocation = await invocations.awaitFinal(request.id, timeout, context.signal);
+      const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
+      const invocation = await invocations.awaitFinal(request.id, timeout, signal);
       return { invocation: invocationToProto(invocation), done: isFinalStatus(invocation.status) };
     },
     session(requests, context) {
       return runSession(orchestrator, requests, context, logger);
     },
     async *watchInvocation(request, context) {
-      for await (const invocation of invocations.watchChanges(request.id, context.signal)) {
+      const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
+      let final = false;
+      for await (const invocation of invocations.watchChanges(request.id, signal)) {
+        final = isFinalStatus(invocation.status);
         yield { invocation: invocationToProto(invocation) };
       }
+      // Cut short by a stop, not by the client: say so rather than end as if complete.
+      if (!final && orchestrator.stoppedSignal.aborted && !context.signal.aborted)
+        throw orchestrator.stoppedSignal.reason;
     },
   };
 }

@@ -82,10 +82,15 @@ export async function* runSession(
   })();
   const onAbort = () => outbox.end();
   context.signal.addEventListener("abort", onAbort);
+  // The orchestrator stopped: end the stream (the client re-sends its watches elsewhere).
+  const onStopped = () => outbox.end(toConnectError(orchestrator.stoppedSignal.reason, logger));
+  orchestrator.stoppedSignal.addEventListener("abort", onStopped);
+  if (orchestrator.stoppedSignal.aborted) onStopped();
   try {
     yield* outbox;
   } finally {
     context.signal.removeEventListener("abort", onAbort);
+    orchestrator.stoppedSignal.removeEventListener("abort", onStopped);
     for (const cancel of watches) cancel();
     void reading;
   }

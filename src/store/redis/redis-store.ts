@@ -377,10 +377,7 @@ export class RedisStore implements Store {
   // ---- explainability ---------------------------------------------------------------
 
   async recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
-    if (evaluations.length === 0) return;
-    const args: Array<string | number> = [this.retention.evaluationsPerTrigger];
-    for (const evaluation of evaluations) args.push(evaluation.triggerId, JSON.stringify(evaluation));
-    await this.run("recordEvaluations", [this.keys.triggers], args);
+    await this.settleOccurrences(evaluations, []);
   }
 
   async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {

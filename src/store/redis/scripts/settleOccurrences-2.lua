@@ -1,6 +1,7 @@
 -- Settles evaluated occurrences in one step: prepends the evaluation records to
 -- their triggers' histories (keeping the newest ARGV[2]; records of deleted
--- triggers are dropped), then acknowledges and deletes the occurrences.
+-- triggers are dropped), then acknowledges and deletes the occurrences (none: the
+-- records alone, as recordEvaluations uses it).
 --
 -- KEYS[1] triggers  KEYS[2] the occurrence log
 -- ARGV[1] key base  [2] records kept per trigger  [3] consumer group

@@ -154,10 +154,6 @@ export class Orchestrator {
     return this.state === "RUNNING";
   }
 
-  get stopped(): boolean {
-    return this.state === "STOPPED";
-  }
-
   /**
    * Aborted once the orchestrator has stopped (its reason an UNAVAILABLE NencError):
    * long waits and streams end with it, so the port can close without cutting them.
@@ -166,14 +162,10 @@ export class Orchestrator {
     return this.stopController.signal;
   }
 
-  /** Calls `listener` when draining starts and when the stop ends; returns the unsubscribe function. */
+  /** Calls `listener` when `serving` changes (draining starts); returns the unsubscribe function. */
   onServingChange(listener: () => void): () => void {
     this.servingListeners.add(listener);
     return () => this.servingListeners.delete(listener);
-  }
-
-  private announceServingChange(): void {
-    for (const listener of [...this.servingListeners]) listener();
   }
 
   /**
@@ -184,7 +176,7 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
-    this.announceServingChange();
+    for (const listener of [...this.servingListeners]) listener();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
     this.dispatcher.stop();
@@ -201,7 +193,6 @@ export class Orchestrator {
     }
     this.unsubscribe();
     this.state = "STOPPED";
-    this.announceServingChange();
     this.stopController.abort(
       new NencError("UNAVAILABLE", "the orchestrator stopped; retry on another replica or after its restart"),
     );

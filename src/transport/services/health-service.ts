@@ -4,7 +4,8 @@ import { type Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/h
 /** Whether the orchestrator serves, and word of every change. */
 export interface ServingState {
   readonly serving: boolean;
-  readonly stopped: boolean;
+  /** Aborted once the orchestrator has stopped. */
+  readonly stoppedSignal: AbortSignal;
   onServingChange(listener: () => void): () => void;
 }
 
@@ -37,8 +38,9 @@ export function createHealthService(
       }
       let last = status();
       yield { status: last };
-      while (!context.signal.aborted && !state.stopped) {
-        await changeOrAbort(state, context.signal);
+      const until = AbortSignal.any([context.signal, state.stoppedSignal]);
+      while (!until.aborted) {
+        await changeOrAbort(state, until);
         if (!context.signal.aborted && status() !== last) {
           last = status();
           yield { status: last };

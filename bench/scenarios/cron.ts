@@ -12,12 +12,13 @@
 import { TriggerBuilder } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
 import type { Assignment } from "../../sdk/typescript/src/gen/nenc/v1/worker_service_pb.js";
+import { waitFor } from "../../test/support/wait.js";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
 import { benchClients, registerApp, type TaskDeclaration } from "../lib/clients.js";
 import { type BenchContext, withCommandStats } from "../lib/context.js";
 import { type ChildOrchestrator, type Replica, startReplica } from "../lib/orchestrator.js";
 import { RawWorker } from "../lib/raw-worker.js";
-import { type Summary, sleep, summarize, waitUntil, wallNow } from "../lib/stats.js";
+import { type Summary, sleep, summarize, wallNow } from "../lib/stats.js";
 
 const SCENARIO = "cron";
 const PATTERN = "* * * * * *";
@@ -256,7 +257,7 @@ async function nencCron(
     const receivedAtStart = totalReceived();
     const window = async () => {
       await untilWallClock(lastSlot + 300);
-      await waitUntil(
+      await waitFor(
         () => current.ranInWindow >= current.expected,
         "every slot of the window to run",
         Math.max(2_000, deadline - Date.now()),
@@ -264,17 +265,15 @@ async function nencCron(
       ).catch(() => undefined);
       return totalReceived() - receivedAtStart;
     };
-    if (backend === "nenc-memory") await window();
-    else
-      await withCommandStats(
-        ctx,
-        `${SCENARIO} ${triggers} triggers`,
-        backend,
-        "slot firing",
-        (n) => n,
-        window,
-        child,
-      );
+    await withCommandStats(
+      ctx,
+      `${SCENARIO} ${triggers} triggers`,
+      backend,
+      "slot firing",
+      (n) => n,
+      window,
+      child,
+    );
     if (current.ranInWindow < current.expected) pendingAtDeadline = await pendingWork(ctx, child, prefix);
     // Slots are logged in order, so once every slot of the window ran, nothing of it is pending: only
     // then do the apps register again without triggers (removing them earlier would drop slots that
@@ -420,7 +419,7 @@ async function bullCron(
         await untilWallClock(lastSlot + 300);
         // BullMQ skips iterations it could not start in time, so not every slot will run: wait until
         // every slot ran or none of the window started for a second.
-        await waitUntil(
+        await waitFor(
           () => {
             if (current.ranInWindow >= current.expected) return true;
             const idle =

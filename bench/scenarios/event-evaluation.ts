@@ -13,12 +13,13 @@
  */
 import { TriggerBuilder } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
+import { waitFor } from "../../test/support/wait.js";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
 import { benchClients, emitEvent, registerApp } from "../lib/clients.js";
 import { type Backend, type BenchContext, withCommandStats } from "../lib/context.js";
 import { waitForQuiet } from "../lib/proc.js";
 import { RawWorker } from "../lib/raw-worker.js";
-import { type Summary, sleep, summarize, waitUntil, wallNow } from "../lib/stats.js";
+import { type Summary, sleep, summarize, wallNow } from "../lib/stats.js";
 
 const SCENARIO = "event-evaluation";
 const CODE = "bench.evt";
@@ -82,7 +83,7 @@ async function measure(
         }
       }),
     );
-    await waitUntil(
+    await waitFor(
       () => {
         for (let s = from; s < to; s++) if (!delivery.delivered.has(s)) return false;
         return true;
@@ -176,17 +177,15 @@ async function nencEvents(
         sizes.warmup,
         sizes.burst,
         (body) =>
-          backend === "nenc-redis"
-            ? withCommandStats(
-                ctx,
-                `${SCENARIO} (${label})`,
-                backend,
-                "event",
-                () => sizes.burst,
-                body,
-                orchestrator,
-              )
-            : body(),
+          withCommandStats(
+            ctx,
+            `${SCENARIO} (${label})`,
+            backend,
+            "event",
+            () => sizes.burst,
+            body,
+            orchestrator,
+          ),
       );
       seq = result.last;
       if (index === 0 || index === levels.length - 1)

@@ -142,18 +142,15 @@ async function nencRun(
       });
       return count;
     };
-    const succeeded =
-      backend === "nenc-redis"
-        ? await withCommandStats(
-            ctx,
-            `${SCENARIO} (concurrency ${concurrency})`,
-            backend,
-            "job",
-            () => pump.produced,
-            run,
-            orchestrator,
-          )
-        : await run();
+    const succeeded = await withCommandStats(
+      ctx,
+      `${SCENARIO} (concurrency ${concurrency})`,
+      backend,
+      "job",
+      () => pump.produced,
+      run,
+      orchestrator,
+    );
     await sleep(100);
     return pump.result(succeeded);
   } finally {

@@ -125,18 +125,15 @@ async function nencChains(
       await orchestrator.call("settled", { timeoutMs: 30_000 });
       return result;
     };
-    const { lost, elapsedMs } =
-      backend === "nenc-redis"
-        ? await withCommandStats(
-            ctx,
-            `${SCENARIO} (${inFlight} in flight)`,
-            backend,
-            "chain",
-            () => total,
-            run,
-            orchestrator,
-          )
-        : await run();
+    const { lost, elapsedMs } = await withCommandStats(
+      ctx,
+      `${SCENARIO} (${inFlight} in flight)`,
+      backend,
+      "chain",
+      () => total,
+      run,
+      orchestrator,
+    );
     await sleep(200); // Late duplicates would show up here.
     await worker.stop();
     return { samples, total, sources, triggered, lost, elapsedMs };

@@ -38,11 +38,12 @@ const SCHEDULE_CACHE_LIMIT = 10_000;
  * `@hourly`. Throws INVALID_ARGUMENT naming `field` and saying what is wrong.
  */
 export function parseCron(expression: string, timezone: string, field: string): CronSchedule {
-  const cached = schedules.get(`${expression}\u0000${timezone}`);
+  const key = `${expression}\u0000${timezone}`;
+  const cached = schedules.get(key);
   if (cached) return cached;
   const schedule = parseUncached(expression, timezone, field);
   if (schedules.size >= SCHEDULE_CACHE_LIMIT) schedules.delete(schedules.keys().next().value as string);
-  schedules.set(`${expression}\u0000${timezone}`, schedule);
+  schedules.set(key, schedule);
   return schedule;
 }
 

@@ -74,10 +74,8 @@ export class Dispatcher {
    */
   reserve(taskId: string): Reservation | undefined {
     if (this.stopped) return undefined;
-    const candidates = [...(this.byTask.get(taskId) ?? [])].filter((session) => session.free > 0);
-    if (candidates.length === 0) return undefined;
-    this.rotation = (this.rotation + 1) % candidates.length;
-    const session = candidates[this.rotation] as WorkerSession;
+    const session = this.nextWithCredit(taskId);
+    if (!session) return undefined;
     session.reserved++;
     let settled = false;
     const settle = () => {
@@ -103,6 +101,19 @@ export class Dispatcher {
         if (settle() && session.free > 0) this.pump(session);
       },
     };
+  }
+
+  /** Round robin over the workers of `taskId` with free credit (no copy of the set: a hot path). */
+  private nextWithCredit(taskId: string): WorkerSession | undefined {
+    const sessions = this.byTask.get(taskId);
+    if (!sessions) return undefined;
+    let candidates = 0;
+    for (const session of sessions) if (session.free > 0) candidates++;
+    if (candidates === 0) return undefined;
+    this.rotation = (this.rotation + 1) % candidates;
+    let index = 0;
+    for (const session of sessions) if (session.free > 0 && index++ === this.rotation) return session;
+    return undefined;
   }
 
   /**

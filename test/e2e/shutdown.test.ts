@@ -88,6 +88,16 @@ describe("long-lived invocation calls end with UNAVAILABLE when the orchestrator
     const outbox = new AsyncQueue<SessionRequest>();
     const stream = invocations.session(outbox)[Symbol.asyncIterator]();
     outbox.push(create(SessionRequestSchema, { message: { case: "watch", value: { invocationId: id } } }));
+    // An answered invoke proves the stream reached the handler: a stop before that
+    // would refuse the stream itself (REFUSED_STREAM), which is not what this test is about.
+    outbox.push(
+      create(SessionRequestSchema, {
+        message: { case: "invoke", value: { requestId: 1n, invoke: { taskId: "never_run" } } },
+      }),
+    );
+    expect((await stream.next()).value).toMatchObject({
+      message: { case: "invoked", value: { requestId: 1n, response: { duplicate: false } } },
+    });
     // As the SDK does: when the server ends the stream, the client ends its side too.
     const ended = endOf(stream).finally(() => outbox.end());
     await server.stop();

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, describe, expect, it } from "vitest";
+import { recordingLogger } from "../support/logs.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { waitFor } from "../support/wait.js";
@@ -65,7 +66,9 @@ describe("worker failures", () => {
   });
 
   it("takes the work back from a worker that stops heartbeating, and ignores its late result", async () => {
+    const logs = recordingLogger();
     server = await startTestServer({
+      logger: logs.logger,
       orchestrator: { leaseMs: 300, heartbeatIntervalMs: 100, sweepIntervalMs: 50 },
     });
     const owner = newApp("silent");
@@ -99,8 +102,15 @@ describe("worker failures", () => {
       case: "completed",
       value: { assignmentId, result: { kind: { case: "stringValue", value: "late" } } },
     });
-    silent.send({ case: "heartbeat", value: {} });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(
+      () =>
+        logs.entries.some(
+          (entry) =>
+            entry.message === "ignored a result for an assignment the worker no longer holds" &&
+            entry.fields.assignmentId === assignmentId,
+        ),
+      "the orchestrator to ignore the late result",
+    );
     const info = await invocation.get();
     expect(info.status).toBe("SUCCESS");
     expect(info.result).toBe("from the healthy worker");

@@ -6,15 +6,20 @@
  * In production the clock is the real one; nothing else differs.
  * Run: npx tsx examples/02-cron.ts
  */
+
+import type { InvocationInfo } from "@nenc/sdk";
 import { TriggerBuilder } from "@nenc/sdk";
-import { expectEqual, runExample, runsOf } from "./lib/harness.js";
+import { expectEqual, runExample, runsOf, settle } from "./lib/harness.js";
 
 const SPEEDUP = 600;
 const scheduledStart = Date.parse("2026-01-01T08:59:00.000Z");
-// Time stands at 08:59 until the worker is up (start-up speed must not matter), then flies.
+// Time stands at 08:59 until the worker is up (start-up speed must not matter), then
+// flies until it stops at `stopAt`, so the slots that ran can be counted exactly.
+const stopAt = Date.parse("2026-01-01T10:04:30.000Z");
 let realStart: number | undefined;
 const timeLapse = {
-  now: () => scheduledStart + (realStart === undefined ? 0 : (Date.now() - realStart) * SPEEDUP),
+  now: () =>
+    Math.min(stopAt, scheduledStart + (realStart === undefined ? 0 : (Date.now() - realStart) * SPEEDUP)),
   schedule(ms: number, callback: () => void) {
     const timer = setTimeout(callback, Math.max(0, ms / SPEEDUP));
     return () => clearTimeout(timer);
@@ -24,7 +29,7 @@ const timeLapse = {
 await runExample(
   "cron-based task scheduling",
   "cron",
-  async (app) => {
+  async (app, server) => {
     // Task that runs every minute
     app.task("scheduled_task", async () => `Executed at ${Date.now() / 1000}`, {
       triggers: new TriggerBuilder().onCron("* * * * *"),
@@ -37,14 +42,22 @@ await runExample(
 
     await app.startWorker();
     realStart = Date.now();
-    // By 10:05 the half-hour task ran at 09:00, 09:30 and 10:00.
-    const deadline = Date.parse("2026-01-01T10:05:00.000Z");
-    while (timeLapse.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const minutes = await runsOf(app, "scheduled_task");
+    // Between 08:59 and 10:04:30 the minute slots are 09:00 … 10:04 and the half-hour
+    // slots 09:00, 09:30 and 10:00: each runs exactly once, none at start-up.
+    while (timeLapse.now() < stopAt) await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle(server);
+    const minuteSlots = Array.from({ length: 65 }, (_, i) => scheduledStart + (i + 1) * 60_000);
+    expectEqual(
+      scheduledSlots(await runsOf(app, "scheduled_task")),
+      minuteSlots,
+      "scheduled_task ran once per minute slot from 09:00 to 10:04",
+    );
     const halfHours = await runsOf(app, "half_hour_task");
-    if (minutes.length < 60)
-      throw new Error(`scheduled_task ran ${minutes.length} times; expected one per minute`);
-    expectEqual(halfHours.length, 3, "half_hour_task ran at 09:00, 09:30 and 10:00");
+    expectEqual(
+      scheduledSlots(halfHours),
+      ["09:00", "09:30", "10:00"].map((hhmm) => Date.parse(`2026-01-01T${hhmm}:00.000Z`)),
+      "half_hour_task ran at 09:00, 09:30 and 10:00",
+    );
     expectEqual(
       halfHours.every(
         (run) => typeof run.result === "string" && String(run.result).startsWith("Executed at half hour"),
@@ -63,3 +76,11 @@ await runExample(
     },
   },
 );
+
+/** The scheduled slot (ms) of each cron run, from its occurrence id `cron:<trigger>:<condition>:<time>`, sorted. */
+function scheduledSlots(runs: InvocationInfo[]): number[] {
+  return runs
+    .flatMap((run) => run.provenance?.occurrenceIds ?? [])
+    .map((id) => Number(id.split(":").at(-1)))
+    .sort((a, b) => a - b);
+}

@@ -10,7 +10,7 @@ const USAGE = `nenc — declarative trigger orchestrator
 Usage:
   nenc serve [--port 7070] [--host 127.0.0.1] [--redis redis://host:6379] [--redis-prefix nenc]
                                                          run an orchestrator (memory store unless --redis)
-  nenc invoke <task> [--args '{"k":1}'] [--key K] [--wait]
+  nenc invoke <task> [--args '{"k":1}'] [--key K] [--wait]   (--wait: exit 1 unless it ends SUCCESS)
   nenc get <invocation-id>
   nenc list [--task T] [--status SUCCESS] [--trigger ID] [--limit N]
   nenc emit <code> [--payload '{"k":1}'] [--key K]

@@ -88,7 +88,10 @@ export async function runClientCommand(command: string, argv: string[]): Promise
         let answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
         while (!answer.done)
           answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
-        return print(AwaitInvocationResponseSchema, answer);
+        print(AwaitInvocationResponseSchema, answer);
+        // Scripts can chain on it: `nenc invoke t --wait && next` stops when the task failed.
+        if (answer.invocation?.status !== InvocationStatus.SUCCESS) process.exitCode = 1;
+        return;
       }
       case "get":
         return print(GetInvocationResponseSchema, await invocations.getInvocation({ id: first() }));

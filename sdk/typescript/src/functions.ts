@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
+import { capturedValues, inspectsCaptures } from "./captured-values.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: user functions of any signature are identified alike.
 export type AnyFunction = (...args: any[]) => unknown;
 
 /**
- * The identity of a filter or provider function: its name and a hash of its source.
- * Every process of an app declares the same functions from the same code, so the
- * identity is stable across them; the orchestrator routes an evaluation to any
- * worker of the app that announced the identity.
+ * The identity of a filter or provider function: its name and a hash of its source
+ * and of the values it captured from the functions around it. Every process of an
+ * app declares the same functions from the same code, so the identity is stable
+ * across them, and two closures over different values are two functions; the
+ * orchestrator routes an evaluation to any worker of the app that announced it.
  */
 export function functionIdentity(fn: AnyFunction, where: string): string {
   const name = fn.name;
@@ -28,13 +30,15 @@ export function functionIdentity(fn: AnyFunction, where: string): string {
       `${where}: built-in function "${name}" cannot run as a filter or provider; wrap it in a named function`,
     );
   }
-  return `${name}#${createHash("sha256").update(source).digest("hex").slice(0, 12)}`;
+  const captures = capturedValues(fn, where) ?? "";
+  return `${name}#${createHash("sha256").update(source).update("\0").update(captures).digest("hex").slice(0, 12)}`;
 }
 
 /**
- * The functions one app declared, by identity. Two different function objects with
- * one identity (same name and source, e.g. closures made by one factory over
- * different values) are refused: nothing could tell their captured values apart.
+ * The functions one app declared, by identity. Two function objects with one
+ * identity have the same name, source and captured values: they are the same
+ * function, and the first one serves both. Where captured values cannot be read (no
+ * inspector), such a pair is refused instead: nothing could tell them apart.
  */
 export class FunctionRegistry {
   private readonly byId = new Map<string, AnyFunction>();
@@ -43,7 +47,7 @@ export class FunctionRegistry {
   register(fn: AnyFunction, where: string): string {
     const id = functionIdentity(fn, where);
     const known = this.byId.get(id);
-    if (known && known !== fn) {
+    if (known && known !== fn && !inspectsCaptures()) {
       throw new TypeError(
         `${where}: function "${fn.name}" has the same name and source as another function of this app but is a different ` +
           "object (a closure over different values?). Their captured values cannot be told apart across processes; " +

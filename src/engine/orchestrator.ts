@@ -189,7 +189,7 @@ export class Orchestrator {
     for (const session of [...this.dispatcher.all()]) {
       this.dispatcher.remove(session);
       session.channel.close();
-      await this.store.releaseWorker(session.workerId, clock.now(), this.index);
+      await this.store.releaseWorker(session.ref, clock.now(), this.index);
     }
     this.unsubscribe();
     this.state = "STOPPED";

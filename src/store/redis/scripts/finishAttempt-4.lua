@@ -17,7 +17,7 @@
 --          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
 -- ARGV[13] session id of the sender's connection (refill claims for it)
 -- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
--- Returns {1 applied / 0 stale assignment, the claimed assignments as claim() lists them}.
+-- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
 
 local function finish()

@@ -1,13 +1,13 @@
 import type { Assignment } from "../domain/invocation.js";
 import type { Logger } from "../domain/logger.js";
 import { getOrCreate } from "../domain/maps.js";
-import type { Created, Refill, StatusWatch, Store } from "../store/store.js";
+import type { Created, Refill, StatusWatch, Store, WorkerRef } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { WorkerSession } from "./worker-session.js";
 
 /** Credit set aside on one worker; deliver the assignment or cancel, exactly once. */
 export interface Reservation {
-  readonly workerId: string;
+  readonly worker: WorkerRef;
   deliver(assignment: Assignment): void;
   cancel(): void;
 }
@@ -85,13 +85,11 @@ export class Dispatcher {
       return true;
     };
     return {
-      workerId: session.workerId,
+      worker: session.ref,
       deliver: (assignment) => {
         if (!settle()) return;
         if (session.closed) {
-          void this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, [
-            assignment.assignmentId,
-          ]);
+          void this.store.releaseWorker(session.ref, this.clock.now(), this.watch, [assignment.assignmentId]);
           return;
         }
         session.assignments.set(assignment.assignmentId, assignment);
@@ -120,10 +118,10 @@ export class Dispatcher {
    * Creates an invocation of `taskId` through `create`, straight onto a worker with
    * free credit when there is one (see reserve), and hands over the assignment.
    */
-  async createAssigned(taskId: string, create: (assignTo?: string) => Promise<Created>): Promise<Created> {
+  async createAssigned(taskId: string, create: (assignTo?: WorkerRef) => Promise<Created>): Promise<Created> {
     const reservation = this.reserve(taskId);
     try {
-      const created = await create(reservation?.workerId);
+      const created = await create(reservation?.worker);
       if (created.assignment) reservation?.deliver(created.assignment);
       else reservation?.cancel();
       return created;
@@ -172,7 +170,7 @@ export class Dispatcher {
     try {
       let result: { applied: boolean; claimed: Assignment[] };
       try {
-        result = await finish({ workerId: session.workerId, taskIds: session.taskIds, max });
+        result = await finish({ taskIds: session.taskIds, max });
       } finally {
         session.reserved -= max;
       }
@@ -194,7 +192,7 @@ export class Dispatcher {
         let claimed: Assignment[];
         try {
           claimed = await this.store.claimWork(
-            session.workerId,
+            session.ref,
             session.taskIds,
             max,
             this.clock.now(),
@@ -213,7 +211,7 @@ export class Dispatcher {
   private async deliver(session: WorkerSession, claimed: readonly Assignment[]): Promise<boolean> {
     if (session.closed) {
       const ids = claimed.map((assignment) => assignment.assignmentId);
-      if (ids.length > 0) await this.store.releaseWorker(session.workerId, this.clock.now(), this.watch, ids);
+      if (ids.length > 0) await this.store.releaseWorker(session.ref, this.clock.now(), this.watch, ids);
       return false;
     }
     for (const assignment of claimed) {

@@ -2,6 +2,7 @@ import { NencError } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/event.js";
 import type { EventOccurrence } from "../domain/occurrence.js";
 import type { EventQuery, Page, Store } from "../store/store.js";
+import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { newId } from "./ids.js";
 import { requireJsonObject, requireName } from "./validate.js";
@@ -12,6 +13,7 @@ export class Events {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly maxPayloadBytes: number,
+    private readonly admission: Admission,
   ) {}
 
   async emit(
@@ -19,6 +21,7 @@ export class Events {
     payload: unknown,
     idempotencyKey?: string,
   ): Promise<{ event: StoredEvent; duplicate: boolean }> {
+    this.admission.require();
     requireName(code, "code", "event code, e.g. user.login");
     const body = requireJsonObject(payload ?? {}, "payload", this.maxPayloadBytes);
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
@@ -59,6 +62,7 @@ export class Events {
    * it now; those that fired already deduplicate.
    */
   async replay(query: Omit<EventQuery, "limit" | "pageToken">): Promise<number> {
+    this.admission.require();
     let count = 0;
     let pageToken: string | undefined;
     do {

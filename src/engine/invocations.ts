@@ -2,6 +2,7 @@ import { NencError } from "../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../domain/invocation.js";
 import { getOrCreate } from "../domain/maps.js";
 import type { InvocationQuery, Page, StatusWatch, Store } from "../store/store.js";
+import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { newId } from "./ids.js";
@@ -24,6 +25,7 @@ export class Invocations {
     private readonly watch: StatusWatch,
     private readonly dispatcher: Dispatcher,
     private readonly maxPayloadBytes: number,
+    private readonly admission: Admission,
   ) {}
 
   /** Feeds status notices to the waiters. */
@@ -36,6 +38,7 @@ export class Invocations {
     args: unknown,
     idempotencyKey?: string,
   ): Promise<{ invocation: Invocation; duplicate: boolean }> {
+    this.admission.require();
     requireName(taskId, "taskId", "task to invoke");
     const task = await this.tasks.get(taskId);
     if (!task)

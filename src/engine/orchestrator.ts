@@ -1,6 +1,7 @@
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
 import type { Store, StoreNotice } from "../store/store.js";
+import { Admission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import { DeferredEvaluator } from "./deferred-evaluator.js";
@@ -81,6 +82,7 @@ export class Orchestrator {
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
   private readonly stopController = new AbortController();
+  private readonly admission = new Admission();
 
   private constructor(
     readonly store: Store,
@@ -101,9 +103,10 @@ export class Orchestrator {
       this.index,
       this.dispatcher,
       o.maxPayloadBytes,
+      this.admission,
     );
-    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger);
-    this.events = new Events(store, clock, o.maxPayloadBytes);
+    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
+    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
     this.workers = new WorkerGateway(
       {
         store,
@@ -169,13 +172,15 @@ export class Orchestrator {
   }
 
   /**
-   * Graceful stop: no new assignments, in-flight work and queued occurrences finish
-   * (up to drainTimeoutMs), then loops stop. Work still held afterwards goes back
-   * to the queue, for another replica or the next start.
+   * Graceful stop: no new work is accepted (invoke, emit, create trigger and replay
+   * answer UNAVAILABLE, see Admission), no new assignments, in-flight work and queued
+   * occurrences finish (up to drainTimeoutMs), then loops stop. Work still held
+   * afterwards goes back to the queue, for another replica or the next start.
    */
   async stop(): Promise<void> {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
+    this.admission.close();
     for (const listener of [...this.servingListeners]) listener();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
@@ -189,7 +194,7 @@ export class Orchestrator {
     for (const session of [...this.dispatcher.all()]) {
       this.dispatcher.remove(session);
       session.channel.close();
-      await this.store.releaseWorker(session.workerId, clock.now(), this.index);
+      await this.store.releaseWorker(session.ref, clock.now(), this.index);
     }
     this.unsubscribe();
     this.state = "STOPPED";

@@ -6,13 +6,15 @@ import type { Clock } from "./clock.js";
  * Records when a worker started an assignment (PENDING → RUNNING). A quick task's
  * start and end share one store step: the start is written on its own only if the
  * result has not arrived within `delayMs`; otherwise the step that ends the attempt
- * records it first (see Store.finishAttempt's `startedAt`).
+ * records it first (see Store.finishAttempt's `startedAt`). One per worker stream;
+ * a start is written only for an assignment `workerId` holds.
  */
 export class StartRecorder {
   private readonly unrecorded = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
+    private readonly workerId: string,
     private readonly store: Store,
     private readonly watch: StatusWatch,
     private readonly clock: Clock,
@@ -25,9 +27,15 @@ export class StartRecorder {
     const timer = setTimeout(() => {
       this.unrecorded.delete(assignmentId);
       const write = this.store
-        .markStarted(assignmentId, at, this.watch)
+        .markStarted(assignmentId, this.workerId, at, this.watch)
         .then(
-          () => {},
+          (applied) => {
+            if (!applied)
+              this.logger.warn("ignored a start of an assignment the worker does not hold", {
+                workerId: this.workerId,
+                assignmentId,
+              });
+          },
           (error: unknown) =>
             this.logger.error("recording a start failed", { assignmentId, error: String(error) }),
         )

@@ -5,6 +5,7 @@ import type { Logger } from "../domain/logger.js";
 import { NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain/trigger.js";
 import type { Store } from "../store/store.js";
+import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { compileTrigger } from "./compiled-trigger.js";
 import type { TaskRegistry } from "./task-registry.js";
@@ -37,6 +38,7 @@ export class TriggerRegistry {
     private readonly tasks: TaskRegistry,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly admission: Admission,
   ) {}
 
   /** Loads every stored trigger into the index (start-up). */
@@ -118,6 +120,7 @@ export class TriggerRegistry {
 
   /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */
   async create(definition: TriggerDefinition): Promise<{ trigger: Trigger; created: boolean }> {
+    this.admission.require();
     requireName(definition.targetTaskId, "trigger.targetTaskId", "task the trigger runs");
     const target = await this.tasks.get(definition.targetTaskId);
     if (!target) {

@@ -57,8 +57,14 @@ export interface WorkerConnection {
 /**
  * Admits workers (validating their hello) and turns their messages into state
  * changes: started, completed, failed (with the retry decision), heartbeats and
- * function answers. A message about an assignment the worker no longer holds is
- * ignored: another worker has it now.
+ * function answers. A message about an assignment the worker does not hold (any
+ * more, or ever: another worker's) is ignored and logged; the store checks the
+ * holder in the step that applies it.
+ *
+ * A worker that reconnects (same worker id, new stream, this replica or another)
+ * lists in its hello the assignments it still runs: the new stream takes those over
+ * and the rest go back to the queue; the old stream's cleanup, whenever it runs,
+ * then releases nothing (see Store.connectWorker).
  */
 export class WorkerGateway {
   constructor(
@@ -70,7 +76,14 @@ export class WorkerGateway {
     const { store, dispatcher, functions, tasks, clock, watch, logger } = this.deps;
     await this.validate(hello);
     const session = new WorkerSession(hello, channel);
-    await store.renewWorkerLease(session.workerId, clock.now() + this.options.leaseMs);
+    const now = clock.now();
+    const requeued = await store.connectWorker(
+      session.ref,
+      hello.heldAssignmentIds,
+      now + this.options.leaseMs,
+      now,
+      watch,
+    );
     channel.welcome({ heartbeatIntervalMs: this.options.heartbeatIntervalMs, leaseMs: this.options.leaseMs });
     const replaced = dispatcher.add(session);
     if (replaced) {
@@ -85,6 +98,8 @@ export class WorkerGateway {
       appId: session.appId,
       tasks: session.taskIds,
       concurrency: session.concurrency,
+      held: hello.heldAssignmentIds.length,
+      requeued: requeued.length,
     });
 
     // Any message proves the worker alive, so a backlog of its messages never costs it its
@@ -92,30 +107,36 @@ export class WorkerGateway {
     let renewedAt = clock.now();
     const touch = async () => {
       const now = clock.now();
-      if (now - renewedAt < this.options.leaseMs / 4) return;
+      if (now - renewedAt < this.options.leaseMs / 4 || session.closed) return;
       renewedAt = now;
-      await store.renewWorkerLease(session.workerId, now + this.options.leaseMs);
+      if (await store.renewWorkerLease(session.ref, now + this.options.leaseMs)) return;
+      // The worker connected again on another stream (another replica): this one is a leftover.
+      session.channel.close(
+        new NencError("ALREADY_EXISTS", `worker ${session.workerId} connected again on another stream`),
+      );
     };
 
-    const starts = new StartRecorder(store, watch, clock, logger, START_WRITE_DELAY_MS);
+    const starts = new StartRecorder(session.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
 
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
       const startedAt = await starts.take(assignmentId);
-      // Credit comes back only for assignments this stream holds (not someone else's stale ones).
+      // Credit comes back only for assignments this stream holds; anything else is
+      // still offered to the store, which applies it only if this worker holds it.
       if (!session.finish(assignmentId)) {
-        const { applied } = await store.finishAttempt(assignmentId, outcome, clock.now(), watch, {
+        const now = clock.now();
+        const { applied } = await store.finishAttempt(assignmentId, session.ref, outcome, now, watch, {
           startedAt,
         });
-        if (!applied) logStale(assignmentId);
+        if (!applied) logNotHeld(assignmentId);
         return;
       }
       const applied = await dispatcher.finishAndRefill(session, (refill) =>
-        store.finishAttempt(assignmentId, outcome, clock.now(), watch, { refill, startedAt }),
+        store.finishAttempt(assignmentId, session.ref, outcome, clock.now(), watch, { refill, startedAt }),
       );
-      if (!applied) logStale(assignmentId);
+      if (!applied) logNotHeld(assignmentId);
     };
-    const logStale = (assignmentId: string) =>
-      logger.warn("ignored a result for an assignment the worker no longer holds", {
+    const logNotHeld = (assignmentId: string) =>
+      logger.warn("ignored a result for an assignment the worker does not hold", {
         workerId: session.workerId,
         assignmentId,
       });
@@ -136,7 +157,9 @@ export class WorkerGateway {
         return finish(assignmentId, { status: "SUCCESS", result });
       },
       failed: async (assignmentId, error) => {
-        const assignment = session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId));
+        const assignment =
+          session.assignments.get(assignmentId) ??
+          (await store.getAssignment(assignmentId, session.workerId));
         const task = assignment && (await tasks.get(assignment.taskId));
         const decision =
           task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
@@ -166,11 +189,11 @@ export class WorkerGateway {
       },
       disconnected: async () => {
         starts.clear();
-        const current = dispatcher.remove(session);
+        dispatcher.remove(session);
         functions.sessionClosed(session);
-        // A replaced stream gives back only what it was given; the current one, everything the worker held.
-        const only = current ? undefined : [...session.assignments.keys()];
-        const released = await store.releaseWorker(session.workerId, clock.now(), watch, only);
+        // Releases nothing when the worker connected again meanwhile (here or on another
+        // replica): its new stream holds what it still runs, the rest went back then.
+        const released = await store.releaseWorker(session.ref, clock.now(), watch);
         logger.info("worker disconnected", { workerId: session.workerId, requeued: released.length });
       },
     };

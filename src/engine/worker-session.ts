@@ -2,6 +2,8 @@ import type { TriggerContext } from "../domain/context.js";
 import type { NencError } from "../domain/errors.js";
 import type { Assignment } from "../domain/invocation.js";
 import type { JsonValue } from "../domain/json.js";
+import type { WorkerRef } from "../store/store.js";
+import { newId } from "./ids.js";
 
 /** What a worker announces when it connects. */
 export interface WorkerHello {
@@ -11,7 +13,10 @@ export interface WorkerHello {
   taskIds: string[];
   functions: string[];
   sdk: string;
-  /** Assignments the worker still runs from before a reconnect (they use credit). */
+  /**
+   * Assignments the worker still runs from an earlier stream (they use credit, and
+   * it may report them on this one; the others it held go back to the queue).
+   */
   heldAssignmentIds: string[];
 }
 
@@ -41,6 +46,8 @@ export interface WorkerChannel {
 /** One connected worker stream and its credit (free capacity). */
 export class WorkerSession {
   readonly workerId: string;
+  /** This stream, to the store: only the worker's current stream gets work (see Store.connectWorker). */
+  readonly ref: WorkerRef;
   readonly appId: string;
   readonly taskIds: readonly string[];
   readonly functions: Set<string>;
@@ -59,6 +66,7 @@ export class WorkerSession {
     readonly channel: WorkerChannel,
   ) {
     this.workerId = hello.workerId;
+    this.ref = { workerId: hello.workerId, sessionId: newId("conn") };
     this.appId = hello.appId;
     this.taskIds = [...new Set(hello.taskIds)];
     this.functions = new Set(hello.functions);

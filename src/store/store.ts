@@ -77,9 +77,19 @@ export interface Page<T> {
   nextPageToken?: string;
 }
 
-/** Work to claim for a worker right after one of its attempts ended. */
-export interface Refill {
+/**
+ * One connection (stream) of a worker. A worker keeps its id across reconnects, to
+ * this replica or another; the session id names one connection, so that the store
+ * gives work only to the worker's current connection and an old connection's
+ * cleanup never releases what a newer one holds (see connectWorker).
+ */
+export interface WorkerRef {
   workerId: string;
+  sessionId: string;
+}
+
+/** Work to claim for the worker right after one of its attempts ended. */
+export interface Refill {
   taskIds: readonly string[];
   max: number;
 }
@@ -171,57 +181,86 @@ export interface Store {
   /**
    * Creates an invocation (REGISTERED, its occurrence logged if watched) and queues
    * it, or, with `assignTo`, assigns it to that worker at once (PENDING) in the same
-   * atomic step, saving the queue round trip when a worker has free credit.
+   * atomic step, saving the queue round trip when a worker has free credit (unless
+   * that connection is no longer the worker's current one: then it is queued).
    */
   createInvocation(
     invocation: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created>;
   /** Like createInvocation for a triggered invocation, unless its firing key exists (then the first one). */
-  fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created>;
+  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created>;
   getInvocation(invocationId: string): Promise<Invocation | undefined>;
   /** Newest first. */
   listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;
   /**
    * Takes up to `max` queued invocations of `taskIds` (oldest first, due retries
-   * included) and assigns them to the worker: they become PENDING.
+   * included) and assigns them to the worker: they become PENDING. Nothing when
+   * `worker` is not the worker's current connection (a newer one took over).
    */
   claimWork(
-    workerId: string,
+    worker: WorkerRef,
     taskIds: readonly string[],
     max: number,
     now: number,
     watch: StatusWatch,
   ): Promise<Assignment[]>;
-  /** The assignment if it is still current (the invocation is still held under it). */
-  getAssignment(assignmentId: string): Promise<Assignment | undefined>;
-  /** PENDING → RUNNING, if the assignment is still current. */
-  markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean>;
   /**
-   * Ends an attempt, if the assignment is still current (`applied` false: a stale
-   * result), then, with `options.refill`, claims up to `refill.max` queued invocations
-   * for that worker as claimWork does: one step for the result and the next work.
+   * The assignment if it is still current (the invocation is still held under it)
+   * and `workerId` holds it: a worker learns nothing of another's assignments.
+   */
+  getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined>;
+  /** PENDING → RUNNING, if the assignment is still current and `workerId` holds it. */
+  markStarted(assignmentId: string, workerId: string, now: number, watch: StatusWatch): Promise<boolean>;
+  /**
+   * Ends an attempt, if the assignment is still current and `worker` holds it
+   * (`applied` false: a stale or foreign result, nothing changed), then, with
+   * `options.refill`, claims up to `refill.max` queued invocations for `worker` as
+   * claimWork does: one step for the result and the next work. Any connection of
+   * the holding worker may report (a worker that reconnected reports on its new one).
    */
   finishAttempt(
     assignmentId: string,
+    worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
     options?: FinishOptions,
   ): Promise<{ applied: boolean; claimed: Assignment[] }>;
   /**
-   * Puts the worker's assignments back in their queues (REGISTERED) and forgets its
-   * lease; with `only`, just those assignments (and the lease stays). Returns them.
+   * Makes `worker` the worker's current connection, in one step: its lease runs
+   * until `until`; of the assignments the worker holds, those in `held` (it still
+   * runs them, from an earlier connection) stay assigned, and the rest go back to
+   * their queues (they were sent to a connection that is gone). From then on only
+   * this connection gets work for the worker, and an older connection's
+   * releaseWorker changes nothing. Returns the released invocations.
+   */
+  connectWorker(
+    worker: WorkerRef,
+    held: readonly string[],
+    until: number,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Invocation[]>;
+  /**
+   * The connection ended: puts the worker's assignments back in their queues
+   * (REGISTERED) and forgets its lease, if `worker` is still its current connection
+   * (otherwise a newer connection owns them: nothing changes). With `only`, just
+   * those assignments (and the lease stays). Returns the released invocations.
    */
   releaseWorker(
-    workerId: string,
+    worker: WorkerRef,
     now: number,
     watch: StatusWatch,
     only?: readonly string[],
   ): Promise<Invocation[]>;
-  /** Marks the worker alive until `until`. */
-  renewWorkerLease(workerId: string, until: number): Promise<void>;
-  /** Releases the assignments of every worker whose lease ended before `now`. */
+  /**
+   * Marks the worker alive until `until`, if `worker` is its current connection (or
+   * it has none, its lease having ended: `worker` becomes current again). False
+   * when a newer connection of the worker took over.
+   */
+  renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean>;
+  /** Releases the assignments of every worker whose lease ended before `now` (and forgets its connection). */
   releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]>;
   /** Announces work for retries that came due (claimWork takes them). */
   announceDueRetries(now: number): Promise<void>;

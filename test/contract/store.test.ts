@@ -3,12 +3,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Evaluation } from "../../src/domain/evaluation.js";
-import type { InvocationStatus, NewInvocation } from "../../src/domain/invocation.js";
+import type { Assignment, InvocationStatus, NewInvocation } from "../../src/domain/invocation.js";
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import type { Trigger } from "../../src/domain/trigger.js";
-import type { StatusWatch, Store, StoreNotice } from "../../src/store/store.js";
+import type { StatusWatch, Store, StoreNotice, WorkerRef } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
@@ -59,6 +59,13 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   afterEach(async () => {
     await store?.close();
   });
+
+  /** Connects a worker (a new stream of it) with a lease until `until`. */
+  async function connect(workerId: string, sessionId = `${workerId}-s1`, until = 1e12): Promise<WorkerRef> {
+    const worker = { workerId, sessionId };
+    await store.connectWorker(worker, [], until, 0, watchNone);
+    return worker;
+  }
 
   it("creates, dedupes by idempotency key, lists newest first with stable pages", async () => {
     for (const id of ["i1", "i2", "i3"])
@@ -116,17 +123,19 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
 
   it("assigns work oldest first, runs the lifecycle, and refuses stale assignments", async () => {
     for (const id of ["a", "b", "c"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
-    const claimed = await store.claimWork("w1", ["task"], 2, 2000, watchNone);
+    const w1 = await connect("w1");
+    const claimed = await store.claimWork(w1, ["task"], 2, 2000, watchNone);
     expect(claimed.map((a) => [a.invocationId, a.taskId, a.attempt, a.arguments])).toEqual([
       ["a", "task", 1, { n: "a" }],
       ["b", "task", 1, { n: "b" }],
     ]);
     const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
-    expect(await store.getAssignment(a.assignmentId)).toEqual(a);
-    expect(await store.markStarted(a.assignmentId, 2001, watchNone)).toBe(true);
+    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual(a);
+    expect(await store.markStarted(a.assignmentId, "w1", 2001, watchNone)).toBe(true);
     expect((await store.getInvocation("a"))?.status).toBe("RUNNING");
     const finished = await store.finishAttempt(
       a.assignmentId,
+      w1,
       { status: "SUCCESS", result: { ok: 1 } },
       2002,
       watchNone,
@@ -137,29 +146,35 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(done?.assignment).toBeUndefined();
     const stale = await store.finishAttempt(
       a.assignmentId,
+      w1,
       { status: "SUCCESS", result: 2 },
       2003,
       watchNone,
     );
     expect(stale.applied).toBe(false);
-    expect(await store.markStarted(a.assignmentId, 2003, watchNone)).toBe(false);
+    expect(await store.markStarted(a.assignmentId, "w1", 2003, watchNone)).toBe(false);
 
-    const released = await store.releaseWorker("w1", 2004, watchNone);
+    const released = await store.releaseWorker(w1, 2004, watchNone);
     expect(released.map((i) => [i.id, i.status])).toEqual([["b", "REGISTERED"]]);
     expect(
-      (await store.finishAttempt(b.assignmentId, { status: "SUCCESS", result: 1 }, 2005, watchNone)).applied,
+      (await store.finishAttempt(b.assignmentId, w1, { status: "SUCCESS", result: 1 }, 2005, watchNone))
+        .applied,
     ).toBe(false);
-    const next = await store.claimWork("w2", ["task"], 5, 2006, watchNone);
+    // The stream ended: that connection gets no more work.
+    expect(await store.claimWork(w1, ["task"], 5, 2006, watchNone)).toEqual([]);
+    const next = await store.claimWork(await connect("w2"), ["task"], 5, 2006, watchNone);
     expect(next.map((x) => x.invocationId).sort()).toEqual(["b", "c"]);
     expect((await store.stats()).activeInvocations).toBe(2);
   });
 
   it("refills a worker's credit in the step that ends its attempt", async () => {
     for (const id of ["p", "q", "r"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
-    const [first] = await store.claimWork("w", ["task"], 1, 10, watchNone);
-    const refill = { workerId: "w", taskIds: ["task"], max: 2 };
+    const w = await connect("w");
+    const [first] = await store.claimWork(w, ["task"], 1, 10, watchNone);
+    const refill = { taskIds: ["task"], max: 2 };
     const result = await store.finishAttempt(
       first!.assignmentId,
+      w,
       { status: "SUCCESS", result: 1 },
       11,
       watchNone,
@@ -170,6 +185,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect((await store.getInvocation("q"))?.assignment?.workerId).toBe("w");
     const stale = await store.finishAttempt(
       first!.assignmentId,
+      w,
       { status: "SUCCESS", result: 1 },
       12,
       watchNone,
@@ -181,25 +197,130 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   it("releases the work of workers whose lease ended, and only theirs", async () => {
     await store.createInvocation(newInvocation("x"), { watch: watchNone });
     await store.createInvocation(newInvocation("y"), { watch: watchNone });
-    await store.renewWorkerLease("dead", 1000);
-    await store.renewWorkerLease("alive", 9000);
-    await store.claimWork("dead", ["task"], 1, 500, watchNone);
-    await store.claimWork("alive", ["task"], 1, 500, watchNone);
+    const dead = await connect("dead", "dead-s1", 1000);
+    const alive = await connect("alive", "alive-s1", 1000);
+    expect(await store.renewWorkerLease(alive, 9000)).toBe(true);
+    await store.claimWork(dead, ["task"], 1, 500, watchNone);
+    await store.claimWork(alive, ["task"], 1, 500, watchNone);
     const released = await store.releaseExpiredWorkers(5000, watchNone);
     expect(released.map((i) => i.id)).toEqual(["x"]);
     expect((await store.getInvocation("y"))?.status).toBe("PENDING");
+    // Its connection was forgotten with the lease: no work until it renews (it is current again then).
+    await store.createInvocation(newInvocation("z"), { watch: watchNone });
+    expect(await store.claimWork(dead, ["task"], 5, 5001, watchNone)).toEqual([]);
+    expect(await store.renewWorkerLease(dead, 20_000)).toBe(true);
+    expect((await store.claimWork(dead, ["task"], 5, 5002, watchNone)).map((a) => a.invocationId)).toEqual([
+      "x",
+      "z",
+    ]);
+  });
+
+  it("applies starts, results and failures only from the worker holding the assignment", async () => {
+    await store.createInvocation(newInvocation("held"), { watch: watchNone });
+    const owner = await connect("owner");
+    const other = await connect("other");
+    const [assignment] = await store.claimWork(owner, ["task"], 1, 10, watchNone);
+    const id = assignment!.assignmentId;
+    const error = { type: "Forged", message: "forged", chain: ["Forged"], stack: "" };
+    const refused = { applied: false, claimed: [] };
+    expect(await store.getAssignment(id, "other")).toBeUndefined();
+    expect(await store.markStarted(id, "other", 11, watchNone)).toBe(false);
+    const forged = { status: "SUCCESS", result: "forged" } as const;
+    expect(await store.finishAttempt(id, other, forged, 12, watchNone, { startedAt: 11 })).toEqual(refused);
+    expect(await store.finishAttempt(id, other, { status: "FAILED", error }, 12, watchNone)).toEqual(refused);
+    const retry = { status: "RETRY", error, retryAt: 99 } as const;
+    expect(await store.finishAttempt(id, other, retry, 12, watchNone)).toEqual(refused);
+    expect(await store.releaseWorker(other, 13, watchNone, [id])).toEqual([]);
+    const untouched = await store.getInvocation("held");
+    expect(untouched).toMatchObject({
+      status: "PENDING",
+      version: 2,
+      attempt: 1,
+      assignment: { assignmentId: id, workerId: "owner" },
+    });
+    expect([untouched?.result, untouched?.error, untouched?.retryAt]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+
+    // The holder reports on a new connection (it reconnected): still the holder.
+    const reconnected = { workerId: "owner", sessionId: "owner-s2" };
+    expect(await store.connectWorker(reconnected, [id], 1e12, 14, watchNone)).toEqual([]);
+    expect(await store.getAssignment(id, "owner")).toEqual(assignment);
+    expect(await store.markStarted(id, "owner", 15, watchNone)).toBe(true);
+    const real = { status: "SUCCESS", result: "real" } as const;
+    expect(await store.finishAttempt(id, reconnected, real, 16, watchNone)).toEqual({
+      applied: true,
+      claimed: [],
+    });
+    expect(await store.getInvocation("held")).toMatchObject({
+      status: "SUCCESS",
+      result: "real",
+      version: 4,
+    });
+  });
+
+  it("hands a worker's work to its newest connection; an older one's cleanup releases nothing", async () => {
+    for (const id of ["a", "b", "c"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const first = await connect("w", "s1");
+    const [a, b] = (await store.claimWork(first, ["task"], 2, 10, watchNone)) as [Assignment, Assignment];
+    expect([a.invocationId, b.invocationId]).toEqual(["a", "b"]);
+    // The worker reconnects still running a; b was sent to the old stream and never arrived.
+    const second = { workerId: "w", sessionId: "s2" };
+    const requeued = await store.connectWorker(second, [a.assignmentId], 1e12, 11, watchNone);
+    expect(requeued.map((i) => [i.id, i.status])).toEqual([["b", "REGISTERED"]]);
+
+    // The old stream's end, noticed late (on another replica, say), changes nothing,
+    // and that stream gets no more work, straight or at creation.
+    expect(await store.claimWork(first, ["task"], 5, 12, watchNone)).toEqual([]);
+    expect(await store.renewWorkerLease(first, 5e12)).toBe(false);
+    expect(await store.releaseWorker(first, 13, watchNone)).toEqual([]);
+    expect(await store.releaseWorker(first, 13, watchNone, [b.assignmentId])).toEqual([]);
+    const queued = await store.createInvocation(newInvocation("d"), { watch: watchNone, assignTo: first });
+    expect([queued.assignment, queued.invocation.status]).toEqual([undefined, "REGISTERED"]);
+    expect(await store.getInvocation("a")).toMatchObject({
+      status: "PENDING",
+      assignment: { assignmentId: a.assignmentId, workerId: "w" },
+    });
+
+    // The new stream gets the work and can report what it took over.
+    const claimed = await store.claimWork(second, ["task"], 5, 14, watchNone);
+    expect(claimed.map((x) => x.invocationId).sort()).toEqual(["b", "c", "d"]);
+    const direct = await store.createInvocation(newInvocation("e"), { watch: watchNone, assignTo: second });
+    expect(direct.assignment?.invocationId).toBe("e");
+    const done = await store.finishAttempt(
+      a.assignmentId,
+      second,
+      { status: "SUCCESS", result: 1 },
+      15,
+      watchNone,
+    );
+    expect(done.applied).toBe(true);
+    expect(await store.renewWorkerLease(second, 2e12)).toBe(true);
+    // Its lease is intact: when it ends, every assignment the worker holds goes back.
+    expect(await store.releaseExpiredWorkers(2e12 - 1, watchNone)).toEqual([]);
+    const expired = await store.releaseExpiredWorkers(2e12 + 1, watchNone);
+    expect(expired.map((i) => i.id).sort()).toEqual(["b", "c", "d", "e"]);
   });
 
   it("retries after the backoff with the next attempt number", async () => {
     await store.createInvocation(newInvocation("r"), { watch: watchNone });
-    const [first] = await store.claimWork("w", ["task"], 1, 100, watchNone);
+    const w = await connect("w");
+    const [first] = await store.claimWork(w, ["task"], 1, 100, watchNone);
     const error = { type: "E", message: "m", chain: ["E"], stack: "" };
-    await store.finishAttempt(first!.assignmentId, { status: "RETRY", error, retryAt: 600 }, 200, watchNone);
+    await store.finishAttempt(
+      first!.assignmentId,
+      w,
+      { status: "RETRY", error, retryAt: 600 },
+      200,
+      watchNone,
+    );
     expect(await store.getInvocation("r")).toMatchObject({ status: "RETRY", retryAt: 600, error });
     await store.announceDueRetries(500);
-    expect(await store.claimWork("w", ["task"], 1, 500, watchNone)).toEqual([]);
+    expect(await store.claimWork(w, ["task"], 1, 500, watchNone)).toEqual([]);
     await store.announceDueRetries(600);
-    const [second] = await store.claimWork("w", ["task"], 1, 600, watchNone);
+    const [second] = await store.claimWork(w, ["task"], 1, 600, watchNone);
     expect(second?.attempt).toBe(2);
   });
 
@@ -208,9 +329,16 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       watches: (_task, status) => status === "SUCCESS" || status === "REGISTERED",
     };
     await store.createInvocation(newInvocation("o"), { watch });
-    const [assignment] = await store.claimWork("w", ["task"], 1, 1, watch);
-    await store.markStarted(assignment!.assignmentId, 2, watch);
-    await store.finishAttempt(assignment!.assignmentId, { status: "SUCCESS", result: [1, "two"] }, 3, watch);
+    const w = await connect("w");
+    const [assignment] = await store.claimWork(w, ["task"], 1, 1, watch);
+    await store.markStarted(assignment!.assignmentId, "w", 2, watch);
+    await store.finishAttempt(
+      assignment!.assignmentId,
+      w,
+      { status: "SUCCESS", result: [1, "two"] },
+      3,
+      watch,
+    );
     const read = await store.readOccurrences("c1", 100, 50, never);
     expect(read.map((item) => item.occurrence)).toEqual([
       {
@@ -262,15 +390,16 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   it("records a start not yet written in the step that ends the attempt, before the end", async () => {
     const watch: StatusWatch = { watches: (_task, status) => status === "RUNNING" || status === "SUCCESS" };
     await store.createInvocation(newInvocation("quick"), { watch });
-    const [quick] = await store.claimWork("w", ["task"], 1, 1, watch);
-    await store.finishAttempt(quick!.assignmentId, { status: "SUCCESS", result: 7 }, 3, watch, {
+    const w = await connect("w");
+    const [quick] = await store.claimWork(w, ["task"], 1, 1, watch);
+    await store.finishAttempt(quick!.assignmentId, w, { status: "SUCCESS", result: 7 }, 3, watch, {
       startedAt: 2,
     });
     // Already RUNNING: the start is not recorded twice.
     await store.createInvocation(newInvocation("slow"), { watch });
-    const [slow] = await store.claimWork("w", ["task"], 1, 4, watch);
-    await store.markStarted(slow!.assignmentId, 5, watch);
-    await store.finishAttempt(slow!.assignmentId, { status: "SUCCESS", result: 8 }, 7, watch, {
+    const [slow] = await store.claimWork(w, ["task"], 1, 4, watch);
+    await store.markStarted(slow!.assignmentId, "w", 5, watch);
+    await store.finishAttempt(slow!.assignmentId, w, { status: "SUCCESS", result: 8 }, 7, watch, {
       startedAt: 6,
     });
     const statuses = (await drainOccurrences(store)).map(
@@ -441,10 +570,11 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   });
 
   it("keeps a bounded number of finished invocations", async () => {
+    const w = await connect("w");
     for (let i = 0; i < 9; i++) {
       await store.createInvocation(newInvocation(`z${i}`), { watch: watchNone });
-      const [assignment] = await store.claimWork("w", ["task"], 1, i, watchNone);
-      await store.finishAttempt(assignment!.assignmentId, { status: "SUCCESS", result: i }, i, watchNone);
+      const [assignment] = await store.claimWork(w, ["task"], 1, i, watchNone);
+      await store.finishAttempt(assignment!.assignmentId, w, { status: "SUCCESS", result: i }, i, watchNone);
     }
     const kept = (await store.listInvocations({ taskId: "task", limit: 100 })).items.map((i) => i.id);
     expect(kept.length).toBeLessThanOrEqual(6);

@@ -7,9 +7,11 @@ import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/he
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { jsonToValue } from "../../src/transport/convert-trigger.js";
+import { recordingLogger } from "../support/logs.js";
 import { postConnectJson } from "../support/raw-http2.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
+import { waitFor } from "../support/wait.js";
 
 let server: NencServer;
 let sessions: Http2SessionManager;
@@ -17,9 +19,10 @@ let app: Nenc;
 let invocations: ReturnType<typeof createClient<typeof InvocationService>>;
 let events: ReturnType<typeof createClient<typeof EventService>>;
 let health: ReturnType<typeof createClient<typeof Health>>;
+const logger = recordingLogger();
 
 beforeAll(async () => {
-  server = await startTestServer({ orchestrator: { maxPayloadBytes: 2048 } });
+  server = await startTestServer({ orchestrator: { maxPayloadBytes: 2048 }, logger });
   sessions = new Http2SessionManager(server.url);
   const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
   invocations = createClient(InvocationService, transport);
@@ -199,6 +202,65 @@ describe("malformed worker streams", () => {
     app = new Nenc({ url: server.url, appId: "inputs" });
     app.task("echo", async (args: Record<string, unknown>) => args);
     await app.startWorker();
+    await stillServing();
+  });
+
+  it("another worker's forged start, result and failure for a live assignment change nothing", async () => {
+    const victim = new Nenc({ url: server.url, appId: "victim" });
+    victim.task("slow", async () => null);
+    await victim.register();
+    const owner = openRawWorker(server.url);
+    owner.send({
+      case: "hello",
+      value: { appId: "victim", workerId: "w-owner", concurrency: 1, taskIds: ["slow"] },
+    });
+    expect((await owner.next()).message.case).toBe("welcome");
+    const invocation = await victim.invoke<string>("slow", {});
+    const assigned = await owner.next();
+    if (assigned.message.case !== "assignment")
+      throw new Error(`expected an assignment, got ${assigned.message.case}`);
+    // Assignment ids are guessable; here the forger simply knows it.
+    const assignmentId = assigned.message.value.assignmentId;
+    const before = (await invocations.getInvocation({ id: invocation.id })).invocation;
+    expect(before?.workerId).toBe("w-owner");
+
+    // A worker of another app, with no tasks at all.
+    const forger = openRawWorker(server.url);
+    forger.send({ case: "hello", value: { appId: "elsewhere", workerId: "w-forger", concurrency: 1 } });
+    expect((await forger.next()).message.case).toBe("welcome");
+    const ignored = () =>
+      logger.find("warn", { workerId: "w-forger", assignmentId }).map((line) => line.message);
+    forger.send({ case: "started", value: { assignmentId } });
+    await waitFor(() => ignored().length === 1, "the forged start to be refused");
+    forger.send({
+      case: "completed",
+      value: { assignmentId, result: { kind: { case: "stringValue", value: "forged" } } },
+    });
+    forger.send({
+      case: "failed",
+      value: { assignmentId, error: { type: "Forged", message: "forged", chain: ["Forged"] } },
+    });
+    await waitFor(() => ignored().length === 3, "the forged result and failure to be refused");
+    expect(ignored()).toEqual([
+      "ignored a start of an assignment the worker does not hold",
+      "ignored a result for an assignment the worker does not hold",
+      "ignored a result for an assignment the worker does not hold",
+    ]);
+    expect((await invocations.getInvocation({ id: invocation.id })).invocation).toEqual(before);
+
+    // The holder's own report wins, with its exact values.
+    owner.send({ case: "started", value: { assignmentId } });
+    owner.send({
+      case: "completed",
+      value: { assignmentId, result: { kind: { case: "stringValue", value: "real" } } },
+    });
+    expect(await invocation.result()).toBe("real");
+    const info = await invocation.get();
+    expect([info.status, info.result, info.attempt]).toEqual(["SUCCESS", "real", 1]);
+    expect(logger.find("warn", { workerId: "w-owner" })).toEqual([]);
+    forger.close();
+    owner.close();
+    await victim.close();
     await stillServing();
   });
 });

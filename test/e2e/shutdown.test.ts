@@ -1,12 +1,13 @@
 /**
- * A graceful stop over real gRPC: Health answers and pushes the change, and the
- * long-lived calls (Health Watch, Session, WatchInvocation, AwaitInvocation) end
- * with an answer of their own instead of being cut off with the connection.
+ * A graceful stop over real gRPC: Health answers and pushes the change, new work
+ * is refused while the orchestrator drains, and the long-lived calls (Health
+ * Watch, Session, WatchInvocation, AwaitInvocation) end with an answer of their
+ * own instead of being cut off with the connection.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Nenc } from "@nenc/sdk";
+import { Nenc, UnavailableError } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -21,6 +22,7 @@ import {
 } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { AsyncQueue } from "../../src/transport/async-queue.js";
 import { startTestServer } from "../support/server.js";
+import { deferred } from "../support/wait.js";
 
 let server: NencServer;
 let sessions: Http2SessionManager;
@@ -61,6 +63,18 @@ async function endOf(stream: AsyncIterator<unknown>): Promise<ConnectError | und
 }
 
 const STOPPED = "the orchestrator stopped; retry on another replica or after its restart";
+const DRAINING =
+  "the orchestrator is draining (shutting down) and takes no new work; retry on another replica or after its restart";
+
+/** What `call` rejected with (failing the test if it resolved). */
+async function rejection(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
 
 describe("Health", () => {
   it("answers Check for the server and each service, NOT_FOUND for an unknown one", async () => {
@@ -79,6 +93,60 @@ describe("Health", () => {
     // The stream ends with OK when the orchestrator has stopped, not cut off with the connection.
     expect(await stream.next()).toEqual({ done: true, value: undefined });
     await stopping;
+  });
+});
+
+describe("new work while the orchestrator drains", () => {
+  it("Invoke (unary, and the SDK's on a Session), EmitEvent, CreateTrigger and ReplayEvents answer UNAVAILABLE", async () => {
+    const app = new Nenc({ url: server.url, appId: "busy" });
+    const started = deferred();
+    const release = deferred();
+    app.task("hold", async () => {
+      started.resolve();
+      await release.promise;
+      return "held";
+    });
+    app.task("other", async () => "other");
+    try {
+      await app.startWorker();
+      const holding = await app.invoke<string>("hold", {});
+      // Asked now, answered when the task ends during the drain.
+      const result = holding.result();
+      result.catch(() => {}); // awaited below; a failing test closes the client first
+      await started.promise;
+
+      // The running task holds the drain open until it is released.
+      const stopping = server.stop();
+      expect((await health.check({})).status).toBe(Status.NOT_SERVING);
+      for (const call of [
+        invocations.invoke({ taskId: "other" }),
+        app.clients.events.replayEvents({ code: "tick" }),
+      ]) {
+        const error = ConnectError.from(await rejection(call));
+        expect([error.code, error.rawMessage]).toEqual([Code.Unavailable, DRAINING]);
+      }
+      for (const call of [
+        app.invoke("other", {}),
+        app.trigger.emitEvent("tick", { n: 1 }),
+        app.trigger.onEvent("tick").register("other"),
+      ]) {
+        const error = await rejection(call);
+        expect(error).toBeInstanceOf(UnavailableError);
+        expect((error as UnavailableError).message).toBe(DRAINING);
+      }
+      const stored = await invocations.listInvocations({ pageSize: 1000 });
+      expect(stored.invocations.map((invocation) => invocation.id)).toEqual([holding.id]);
+      expect((await app.clients.events.listEvents({})).events).toEqual([]);
+      expect(await app.trigger.list()).toEqual([]);
+
+      // In-flight work still finishes before the stop completes.
+      release.resolve();
+      expect(await result).toBe("held");
+      await stopping;
+    } finally {
+      release.resolve();
+      await app.close();
+    }
   });
 });
 

@@ -1,20 +1,35 @@
 import type { Logger } from "../../src/domain/logger.js";
 
-export interface LogEntry {
+/** One line a RecordingLogger kept. */
+export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
   message: string;
   fields: Record<string, unknown>;
 }
 
-/**
- * A logger that keeps what it is told, so a test can wait for the orchestrator to say
- * it handled something (e.g. ignored a stale result) instead of sleeping and hoping.
- */
-export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry["level"]) =>
+/** A logger that keeps every line, for tests that assert what the orchestrator logged. */
+export interface RecordingLogger extends Logger {
+  readonly lines: LogLine[];
+  /** The lines of `level` whose fields include every entry of `fields`. */
+  find(level: LogLine["level"], fields: Record<string, unknown>): LogLine[];
+}
+
+export function recordingLogger(): RecordingLogger {
+  const lines: LogLine[] = [];
+  const log =
+    (level: LogLine["level"]) =>
     (message: string, fields: Record<string, unknown> = {}) =>
-      void entries.push({ level, message, fields });
-  return { logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, entries };
+      lines.push({ level, message, fields });
+  return {
+    lines,
+    debug: log("debug"),
+    info: log("info"),
+    warn: log("warn"),
+    error: log("error"),
+    find: (level, fields) =>
+      lines.filter(
+        (line) =>
+          line.level === level && Object.entries(fields).every(([key, value]) => line.fields[key] === value),
+      ),
+  };
 }

@@ -58,8 +58,9 @@ export function describeError(error: unknown): {
 /**
  * Runs an app's tasks and trigger functions over one WorkerService/Connect stream.
  * It reconnects with backoff when the stream breaks; tasks running at that moment
- * finish and are reported as held (the orchestrator has given them to another
- * worker meanwhile, so their results are ignored: at-least-once execution).
+ * finish and are reported as held in the new hello: their results count if the
+ * orchestrator had not put them back in the queue yet, and are ignored if it gave
+ * them to another worker meanwhile (at-least-once execution).
  */
 export class Worker {
   readonly id = `wrk_${randomUUID()}`;

@@ -18,6 +18,7 @@ import type {
   Page,
   StatusWatch,
   StoreNotice,
+  WorkerRef,
 } from "../store.js";
 import { Fifo } from "./fifo.js";
 import { pruneMarkers } from "./markers.js";
@@ -45,6 +46,8 @@ export class MemoryInvocations {
   private readonly assignments = new Map<string, string>();
   private readonly workerAssignments = new Map<string, Set<string>>();
   private readonly workerLeases = new Map<string, number>();
+  /** Worker id → session id of its current connection (see Store.connectWorker). */
+  private readonly workerSessions = new Map<string, string>();
 
   constructor(
     private readonly log: OccurrenceLog,
@@ -60,7 +63,7 @@ export class MemoryInvocations {
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created> {
     const key = options.idempotencyKey;
     const existingId = key ? this.invocationKeys.get(key) : undefined;
@@ -74,7 +77,7 @@ export class MemoryInvocations {
     return created;
   }
 
-  async fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created> {
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created> {
     const previous = this.firings.get(firing.firingKey);
     const existing = previous ? this.invocations.get(previous.invocationId) : undefined;
     if (existing) return { invocation: copy(existing), created: false };
@@ -88,7 +91,11 @@ export class MemoryInvocations {
     return created;
   }
 
-  private insertInvocation(input: NewInvocation, watch: StatusWatch, assignTo: string | undefined): Created {
+  private insertInvocation(
+    input: NewInvocation,
+    watch: StatusWatch,
+    assignTo: WorkerRef | undefined,
+  ): Created {
     // Every field present from the start and never deleted: records keep one shape,
     // which keeps property access and copies fast.
     const invocation: Invocation = {
@@ -113,11 +120,11 @@ export class MemoryInvocations {
     getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
     this.logTransition(invocation, watch);
     this.notify({ type: "invocation", invocationId: invocation.id, status: invocation.status });
-    if (!assignTo) {
+    if (!assignTo || !this.isCurrent(assignTo)) {
       this.enqueue(invocation.taskId, invocation.id);
       return { invocation: copy(invocation), created: true };
     }
-    const assignment = this.assign(invocation, assignTo, invocation.createdAt, watch);
+    const assignment = this.assign(invocation, assignTo.workerId, invocation.createdAt, watch);
     return { invocation: copy(invocation), created: true, assignment };
   }
 
@@ -140,19 +147,20 @@ export class MemoryInvocations {
   }
 
   async claimWork(
-    workerId: string,
+    worker: WorkerRef,
     taskIds: readonly string[],
     max: number,
     now: number,
     watch: StatusWatch,
   ): Promise<Assignment[]> {
     const claimed: Assignment[] = [];
+    if (!this.isCurrent(worker)) return claimed;
     while (claimed.length < max) {
       const queue = this.oldestReadyQueue(taskIds);
       if (!queue) break;
       const invocation = this.invocations.get(queue.shift() as string);
       if (!invocation || (invocation.status !== "REGISTERED" && invocation.status !== "RETRY")) continue;
-      claimed.push(this.assign(invocation, workerId, now, watch));
+      claimed.push(this.assign(invocation, worker.workerId, now, watch));
     }
     return claimed;
   }
@@ -186,13 +194,18 @@ export class MemoryInvocations {
     return best;
   }
 
-  async getAssignment(assignmentId: string): Promise<Assignment | undefined> {
-    const invocation = this.currentAssignment(assignmentId);
+  async getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined> {
+    const invocation = this.heldBy(assignmentId, workerId);
     return invocation && toAssignment(invocation, assignmentId);
   }
 
-  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean> {
-    const invocation = this.currentAssignment(assignmentId);
+  async markStarted(
+    assignmentId: string,
+    workerId: string,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<boolean> {
+    const invocation = this.heldBy(assignmentId, workerId);
     if (invocation?.status !== "PENDING") return false;
     this.transition(invocation, "RUNNING", now, watch, () => {});
     return true;
@@ -200,26 +213,26 @@ export class MemoryInvocations {
 
   async finishAttempt(
     assignmentId: string,
+    worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
     { refill, startedAt }: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
-    const applied = this.finish(assignmentId, outcome, now, watch, startedAt);
-    const claimed = refill
-      ? await this.claimWork(refill.workerId, refill.taskIds, refill.max, now, watch)
-      : [];
+    const applied = this.finish(assignmentId, worker.workerId, outcome, now, watch, startedAt);
+    const claimed = refill ? await this.claimWork(worker, refill.taskIds, refill.max, now, watch) : [];
     return { applied, claimed };
   }
 
   private finish(
     assignmentId: string,
+    workerId: string,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
     startedAt: number | undefined,
   ): boolean {
-    const invocation = this.currentAssignment(assignmentId);
+    const invocation = this.heldBy(assignmentId, workerId);
     if (!invocation) return false;
     if (startedAt !== undefined && invocation.status === "PENDING") {
       this.transition(invocation, "RUNNING", startedAt, watch, () => {});
@@ -238,37 +251,77 @@ export class MemoryInvocations {
     return true;
   }
 
+  async connectWorker(
+    worker: WorkerRef,
+    held: readonly string[],
+    until: number,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<Invocation[]> {
+    this.workerSessions.set(worker.workerId, worker.sessionId);
+    this.workerLeases.set(worker.workerId, until);
+    const keep = new Set(held);
+    const stale = [...(this.workerAssignments.get(worker.workerId) ?? [])].filter((id) => !keep.has(id));
+    return this.release(worker.workerId, stale, now, watch);
+  }
+
   async releaseWorker(
-    workerId: string,
+    worker: WorkerRef,
     now: number,
     watch: StatusWatch,
     only?: readonly string[],
   ): Promise<Invocation[]> {
-    if (!only) this.workerLeases.delete(workerId);
-    const held = only ? [...only] : [...(this.workerAssignments.get(workerId) ?? [])];
+    if (only) return this.release(worker.workerId, only, now, watch);
+    if (!this.isCurrent(worker)) return [];
+    return this.forgetWorker(worker.workerId, now, watch);
+  }
+
+  async renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean> {
+    const current = this.workerSessions.get(worker.workerId);
+    if (current !== undefined && current !== worker.sessionId) return false;
+    this.workerSessions.set(worker.workerId, worker.sessionId);
+    this.workerLeases.set(worker.workerId, until);
+    return true;
+  }
+
+  async releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]> {
     const released: Invocation[] = [];
-    for (const assignmentId of held.reverse()) {
-      const invocation = this.currentAssignment(assignmentId);
+    for (const [workerId, until] of [...this.workerLeases]) {
+      if (until < now) released.push(...this.forgetWorker(workerId, now, watch));
+    }
+    return released;
+  }
+
+  /** Releases everything the worker holds and forgets its lease and connection. */
+  private forgetWorker(workerId: string, now: number, watch: StatusWatch): Invocation[] {
+    this.workerLeases.delete(workerId);
+    this.workerSessions.delete(workerId);
+    const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now, watch);
+    this.workerAssignments.delete(workerId);
+    return released;
+  }
+
+  /** Puts the listed assignments of the worker back at the front of their queues (newest first). */
+  private release(
+    workerId: string,
+    assignmentIds: readonly string[],
+    now: number,
+    watch: StatusWatch,
+  ): Invocation[] {
+    const released: Invocation[] = [];
+    for (const assignmentId of [...assignmentIds].reverse()) {
+      const invocation = this.heldBy(assignmentId, workerId);
       if (!invocation) continue;
       this.unassign(invocation);
       this.transition(invocation, "REGISTERED", now, watch, () => {});
       this.enqueue(invocation.taskId, invocation.id, true);
       released.push(copy(invocation));
     }
-    if (!only) this.workerAssignments.delete(workerId);
     return released;
   }
 
-  async renewWorkerLease(workerId: string, until: number): Promise<void> {
-    this.workerLeases.set(workerId, until);
-  }
-
-  async releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]> {
-    const released: Invocation[] = [];
-    for (const [workerId, until] of [...this.workerLeases]) {
-      if (until < now) released.push(...(await this.releaseWorker(workerId, now, watch)));
-    }
-    return released;
+  private isCurrent(worker: WorkerRef): boolean {
+    return this.workerSessions.get(worker.workerId) === worker.sessionId;
   }
 
   async announceDueRetries(now: number): Promise<void> {
@@ -279,10 +332,12 @@ export class MemoryInvocations {
     }
   }
 
-  private currentAssignment(assignmentId: string): Invocation | undefined {
+  /** The invocation held under `assignmentId`, if that is its current assignment and `workerId` holds it. */
+  private heldBy(assignmentId: string, workerId: string): Invocation | undefined {
     const invocationId = this.assignments.get(assignmentId);
     const invocation = invocationId ? this.invocations.get(invocationId) : undefined;
-    return invocation?.assignment?.assignmentId === assignmentId ? invocation : undefined;
+    const ref = invocation?.assignment;
+    return ref?.assignmentId === assignmentId && ref.workerId === workerId ? invocation : undefined;
   }
 
   private unassign(invocation: Invocation): void {

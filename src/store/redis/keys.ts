@@ -22,6 +22,7 @@
  * | delayed                      | zset   | RETRY invocation ids by due time |
  * | worker:<workerId>            | set    | assignment ids the worker holds |
  * | workers                      | zset   | worker ids by lease deadline |
+ * | sessions                     | hash   | worker id → session id of its current connection (only it gets work) |
  * | occ                          | stream | occurrence log (consumer group "engine"; entries deleted on ack) |
  * | defer:<appId>                | stream | trigger evaluations waiting for a worker of the app |
  * | deferred                     | set    | the defer:<appId> streams that exist |
@@ -75,6 +76,9 @@ export class RedisKeys {
   }
   get workers(): string {
     return this.key("workers");
+  }
+  get sessions(): string {
+    return this.key("sessions");
   }
   get occurrences(): string {
     return this.key("occ");

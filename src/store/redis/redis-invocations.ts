@@ -8,6 +8,7 @@ import type {
   InvocationQuery,
   Page,
   StatusWatch,
+  WorkerRef,
 } from "../store.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
@@ -22,14 +23,14 @@ export class RedisInvocations {
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created> {
     const key = options.idempotencyKey;
     const dedupe = key ? { key: this.ctx.keys.key("invkey", key), idempotencyKey: key } : undefined;
     return this.insert(input, options.watch, dedupe, [], options.assignTo);
   }
 
-  async fire(firing: Firing, watch: StatusWatch, assignTo?: string): Promise<Created> {
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created> {
     const dedupe = { key: this.ctx.keys.key("fired", firing.firingKey), idempotencyKey: "" };
     return this.insert(firing.invocation, watch, dedupe, firing.eventIds, assignTo);
   }
@@ -39,7 +40,7 @@ export class RedisInvocations {
     watch: StatusWatch,
     dedupe: { key: string; idempotencyKey: string } | undefined,
     eventIds: readonly string[],
-    assignTo: string | undefined,
+    assignTo: WorkerRef | undefined,
   ): Promise<Created> {
     const [created, id, assignmentId] = (await this.ctx.run(
       "createInvocation",
@@ -61,8 +62,9 @@ export class RedisInvocations {
         dedupe ? this.ctx.retention.markerRetentionMs : 0,
         dedupe?.idempotencyKey ?? "",
         eventIds.join(","),
-        assignTo ?? "",
+        assignTo?.workerId ?? "",
         assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
+        assignTo?.sessionId ?? "",
       ],
     )) as [number, string, string?];
     if (created !== 1) return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
@@ -79,7 +81,7 @@ export class RedisInvocations {
         ...registered,
         status: "PENDING",
         version: 2,
-        assignment: { assignmentId, workerId: assignTo },
+        assignment: { assignmentId, workerId: assignTo.workerId },
       },
       created: true,
       assignment: {
@@ -131,7 +133,7 @@ export class RedisInvocations {
   }
 
   async claimWork(
-    workerId: string,
+    worker: WorkerRef,
     taskIds: readonly string[],
     max: number,
     now: number,
@@ -140,16 +142,17 @@ export class RedisInvocations {
     const flat = (await this.ctx.run(
       "claimWork",
       [],
-      [workerId, max, now, ...claimArgs(taskIds, watch)],
+      [worker.workerId, worker.sessionId, max, now, ...claimArgs(taskIds, watch)],
     )) as string[];
     return decodeAssignments(flat);
   }
 
-  async getAssignment(assignmentId: string): Promise<Assignment | undefined> {
+  async getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined> {
     const parsed = parseAssignmentId(assignmentId);
     if (!parsed) return undefined;
     const invocation = await this.getInvocation(parsed.invocationId);
-    if (invocation?.assignment?.assignmentId !== assignmentId) return undefined;
+    const held = invocation?.assignment;
+    if (!invocation || held?.assignmentId !== assignmentId || held.workerId !== workerId) return undefined;
     return {
       assignmentId,
       invocationId: invocation.id,
@@ -159,19 +162,25 @@ export class RedisInvocations {
     };
   }
 
-  async markStarted(assignmentId: string, now: number, watch: StatusWatch): Promise<boolean> {
+  async markStarted(
+    assignmentId: string,
+    workerId: string,
+    now: number,
+    watch: StatusWatch,
+  ): Promise<boolean> {
     const parsed = parseAssignmentId(assignmentId);
     if (!parsed) return false;
     const applied = await this.ctx.run(
       "markStarted",
       [this.ctx.keys.invocation(parsed.invocationId)],
-      [assignmentId, now, watch.watches(parsed.taskId, "RUNNING") ? "1" : "0"],
+      [assignmentId, now, watch.watches(parsed.taskId, "RUNNING") ? "1" : "0", workerId],
     );
     return applied === 1;
   }
 
   async finishAttempt(
     assignmentId: string,
+    worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
@@ -197,37 +206,71 @@ export class RedisInvocations {
         now,
         watch.watches(parsed.taskId, outcome.status) ? "1" : "0",
         this.ctx.retention.maxFinishedInvocations,
-        refill?.workerId ?? "",
+        worker.workerId,
         refill?.max ?? 0,
         startedAt ?? "",
         watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
+        worker.sessionId,
         ...claimArgs(refill?.taskIds ?? [], watch),
       ],
     )) as [number, string[]];
     return { applied: applied === 1, claimed: decodeAssignments(claimed) };
   }
 
+  async connectWorker(
+    worker: WorkerRef,
+    held: readonly string[],
+    until: number,
+    now: number,
+    _watch: StatusWatch,
+  ): Promise<Invocation[]> {
+    const ids = (await this.ctx.run("connectWorker", this.workerKeys(worker.workerId), [
+      worker.workerId,
+      worker.sessionId,
+      until,
+      now,
+      ...held,
+    ])) as string[];
+    return this.invocationsById(ids);
+  }
+
   async releaseWorker(
-    workerId: string,
+    worker: WorkerRef,
     now: number,
     _watch: StatusWatch,
     only?: readonly string[],
   ): Promise<Invocation[]> {
+    const ids = (await this.ctx.run("releaseWorker", this.workerKeys(worker.workerId), [
+      worker.workerId,
+      worker.sessionId,
+      now,
+      only ? "1" : "0",
+      ...(only ?? []),
+    ])) as string[];
+    return this.invocationsById(ids);
+  }
+
+  async renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean> {
+    const renewed = await this.ctx.run(
+      "renewWorkerLease",
+      [this.ctx.keys.workers, this.ctx.keys.sessions],
+      [worker.workerId, worker.sessionId, until],
+    );
+    return renewed === 1;
+  }
+
+  async releaseExpiredWorkers(now: number, _watch: StatusWatch): Promise<Invocation[]> {
     const ids = (await this.ctx.run(
-      "releaseWorker",
-      [this.ctx.keys.worker(workerId), this.ctx.keys.workers],
-      [workerId, now, only ? "1" : "0", ...(only ?? [])],
+      "releaseExpiredWorkers",
+      [this.ctx.keys.workers, this.ctx.keys.sessions],
+      [now],
     )) as string[];
     return this.invocationsById(ids);
   }
 
-  async renewWorkerLease(workerId: string, until: number): Promise<void> {
-    await this.ctx.redis.zadd(this.ctx.keys.workers, until, workerId);
-  }
-
-  async releaseExpiredWorkers(now: number, _watch: StatusWatch): Promise<Invocation[]> {
-    const ids = (await this.ctx.run("releaseExpiredWorkers", [this.ctx.keys.workers], [now])) as string[];
-    return this.invocationsById(ids);
+  /** worker:<id>, workers, sessions: the keys of the scripts that change a worker's connection. */
+  private workerKeys(workerId: string): string[] {
+    return [this.ctx.keys.worker(workerId), this.ctx.keys.workers, this.ctx.keys.sessions];
   }
 
   async announceDueRetries(now: number): Promise<void> {

@@ -21,6 +21,7 @@ import type {
   Store,
   StoreNotice,
   StoreStats,
+  WorkerRef,
 } from "../store.js";
 import { decodeOccurrence } from "./codec.js";
 import type { RedisContext } from "./context.js";
@@ -206,11 +207,11 @@ export class RedisStore implements Store {
 
   createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: string },
+    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ) {
     return this.invocations.createInvocation(input, options);
   }
-  fire(firing: Firing, watch: StatusWatch, assignTo?: string) {
+  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef) {
     return this.invocations.fire(firing, watch, assignTo);
   }
   getInvocation(invocationId: string) {
@@ -219,29 +220,33 @@ export class RedisStore implements Store {
   listInvocations(query: InvocationQuery) {
     return this.invocations.listInvocations(query);
   }
-  claimWork(workerId: string, taskIds: readonly string[], max: number, now: number, watch: StatusWatch) {
-    return this.invocations.claimWork(workerId, taskIds, max, now, watch);
+  claimWork(worker: WorkerRef, taskIds: readonly string[], max: number, now: number, watch: StatusWatch) {
+    return this.invocations.claimWork(worker, taskIds, max, now, watch);
   }
-  getAssignment(assignmentId: string) {
-    return this.invocations.getAssignment(assignmentId);
+  getAssignment(assignmentId: string, workerId: string) {
+    return this.invocations.getAssignment(assignmentId, workerId);
   }
-  markStarted(assignmentId: string, now: number, watch: StatusWatch) {
-    return this.invocations.markStarted(assignmentId, now, watch);
+  markStarted(assignmentId: string, workerId: string, now: number, watch: StatusWatch) {
+    return this.invocations.markStarted(assignmentId, workerId, now, watch);
   }
   finishAttempt(
     assignmentId: string,
+    worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
     watch: StatusWatch,
     options?: FinishOptions,
   ) {
-    return this.invocations.finishAttempt(assignmentId, outcome, now, watch, options);
+    return this.invocations.finishAttempt(assignmentId, worker, outcome, now, watch, options);
   }
-  releaseWorker(workerId: string, now: number, watch: StatusWatch, only?: readonly string[]) {
-    return this.invocations.releaseWorker(workerId, now, watch, only);
+  connectWorker(worker: WorkerRef, held: readonly string[], until: number, now: number, watch: StatusWatch) {
+    return this.invocations.connectWorker(worker, held, until, now, watch);
   }
-  renewWorkerLease(workerId: string, until: number) {
-    return this.invocations.renewWorkerLease(workerId, until);
+  releaseWorker(worker: WorkerRef, now: number, watch: StatusWatch, only?: readonly string[]) {
+    return this.invocations.releaseWorker(worker, now, watch, only);
+  }
+  renewWorkerLease(worker: WorkerRef, until: number) {
+    return this.invocations.renewWorkerLease(worker, until);
   }
   releaseExpiredWorkers(now: number, watch: StatusWatch) {
     return this.invocations.releaseExpiredWorkers(now, watch);

@@ -3,8 +3,8 @@
 -- Assigns up to ARGV[3] queued invocations of the given tasks to a worker (see
 -- includes/claim.lua). All keys derive from the key base.
 --
--- ARGV[1] key base  [2] worker id  [3] max  [4] now  [5] n = number of tasks
--- ARGV[6 .. 5+n] task ids, in the order to try them
--- ARGV[6+n .. 5+2n] "1" when PENDING is watched for the task at the same position
-local tasks, watched = claimArgs(5)
-return claim(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tasks, watched)
+-- ARGV[1] key base  [2] worker id  [3] session id of the connection claiming  [4] max  [5] now
+-- ARGV[6] n = number of tasks  [7 .. 6+n] task ids, in the order to try them
+-- ARGV[7+n .. 6+2n] "1" when PENDING is watched for the task at the same position
+local tasks, watched = claimArgs(6)
+return claim(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tasks, watched)

@@ -1,6 +1,7 @@
 --- @include "base"
 -- Creates an invocation (REGISTERED), indexes it and queues it (or, when ARGV[13]
--- names a worker with free credit, assigns it to that worker at once: PENDING),
+-- names a worker with free credit and ARGV[15] is still its current connection,
+-- assigns it to that worker at once: PENDING),
 -- unless its dedupe key (idempotency key or firing identity) names an invocation
 -- that still exists.
 --
@@ -12,6 +13,7 @@
 -- ARGV[7] trigger id or ""  [8] now  [9] "1" when REGISTERED is watched  [10] dedupe TTL ms ("0": none)
 -- ARGV[11] idempotency key or ""  [12] event ids, comma-separated ("" none)
 -- ARGV[13] worker to assign it to, or ""  [14] "1" when PENDING is watched
+-- ARGV[15] session id of that worker's connection
 -- Returns {1, id} when queued, {1, id, assignment id} when assigned, {0, first id} when deduplicated.
 local P = ARGV[1]
 if ARGV[10] ~= '0' then
@@ -34,7 +36,7 @@ for eventId in string.gmatch(ARGV[12], '[^,]+') do
 end
 if ARGV[9] == '1' then logStatus(P, KEYS[1], ARGV[8]) end
 announceStatus(P, ARGV[2], 'REGISTERED')
-if ARGV[13] ~= '' then
+if ARGV[13] ~= '' and redis.call('HGET', P .. 'sessions', ARGV[13]) == ARGV[15] then
   local asg = ARGV[2] .. '/2/' .. ARGV[3]
   redis.call('HSET', KEYS[1], 'asg', asg, 'worker', ARGV[13])
   transition(P, KEYS[1], ARGV[2], 'PENDING', ARGV[8], ARGV[14])

@@ -1,25 +1,30 @@
 --- @include "base"
 --- @include "claim"
--- Ends an attempt if the assignment is still current: SUCCESS (with the result),
+-- Ends an attempt if the assignment is still current and held by the worker sending
+-- the result (ARGV[9]; another worker's result changes nothing): SUCCESS (with the result),
 -- FAILED (final, with the error) or RETRY (with the error, due again at ARGV[5]).
 -- A final status leaves the active count and enters the retention index; beyond
 -- the limit the oldest finished invocations are dropped (two at most per call).
 -- Then refills the worker's credit: claims up to ARGV[10] queued invocations of its
--- tasks, so one round trip carries the result and brings the next work.
+-- tasks for its connection ARGV[13], so one round trip carries the result and brings
+-- the next work.
 --
 -- KEYS[1] inv:<id>  KEYS[2] finished  KEYS[3] active  KEYS[4] delayed
 -- ARGV[1] key base  [2] assignment id  [3] status  [4] result JSON (SUCCESS) or error JSON
 -- ARGV[5] retry due time (RETRY)  [6] now  [7] "1" when the status is watched
--- ARGV[8] finished invocations kept  [9] worker id  [10] how many to claim (0: none)
+-- ARGV[8] finished invocations kept  [9] worker id (the sender)  [10] how many to claim (0: none)
 -- ARGV[11] when the attempt started, if that is not recorded yet ("" otherwise: RUNNING
 --          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
--- ARGV[13] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
--- Returns {1 applied / 0 stale assignment, the claimed assignments as claim() lists them}.
+-- ARGV[13] session id of the sender's connection (refill claims for it)
+-- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
+-- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
 
 local function finish()
   local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
-  if cur[1] ~= ARGV[2] or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then return 0 end
+  if cur[1] ~= ARGV[2] or cur[4] ~= ARGV[9] or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then
+    return 0
+  end
   if ARGV[11] ~= '' and cur[2] == 'PENDING' then
     transition(P, KEYS[1], cur[3], 'RUNNING', ARGV[11], ARGV[12])
   end
@@ -50,7 +55,7 @@ end
 local applied = finish()
 local claimed = {}
 if tonumber(ARGV[10]) > 0 then
-  local tasks, watched = claimArgs(13)
-  claimed = claim(P, ARGV[9], tonumber(ARGV[10]), ARGV[6], tasks, watched)
+  local tasks, watched = claimArgs(14)
+  claimed = claim(P, ARGV[9], ARGV[13], tonumber(ARGV[10]), ARGV[6], tasks, watched)
 end
 return {applied, claimed}

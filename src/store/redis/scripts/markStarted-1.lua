@@ -1,10 +1,11 @@
 --- @include "base"
--- PENDING → RUNNING, if the assignment is still the invocation's current one.
+-- PENDING → RUNNING, if the assignment is still the invocation's current one and the
+-- worker reporting the start holds it.
 --
 -- KEYS[1] inv:<id>
--- ARGV[1] key base  [2] assignment id  [3] now  [4] "1" when RUNNING is watched
--- Returns 1 when applied, 0 for a stale assignment.
-local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id')
-if cur[1] ~= ARGV[2] or cur[2] ~= 'PENDING' then return 0 end
+-- ARGV[1] key base  [2] assignment id  [3] now  [4] "1" when RUNNING is watched  [5] worker id
+-- Returns 1 when applied, 0 for a stale or foreign assignment.
+local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
+if cur[1] ~= ARGV[2] or cur[4] ~= ARGV[5] or cur[2] ~= 'PENDING' then return 0 end
 transition(ARGV[1], KEYS[1], cur[3], 'RUNNING', ARGV[3], ARGV[4])
 return 1

@@ -50,14 +50,15 @@ local function enqueue(P, taskId, invId)
   if wasEmpty then notify(P, 'w|' .. taskId) end
 end
 
--- Puts one assignment back in its queue if it is still current; returns the invocation id.
-local function releaseAssignment(P, asg, now)
+-- Puts one assignment of `workerId` back in its queue if it is still current and that
+-- worker holds it; returns the invocation id.
+local function releaseAssignment(P, asg, workerId, now)
   local invId = string.match(asg, '^([^/]+)/')
   if not invId then return false end
   local invKey = P .. 'inv:' .. invId
   local cur = redis.call('HMGET', invKey, 'asg', 'task', 'worker')
-  if cur[1] ~= asg then return false end
-  redis.call('SREM', P .. 'worker:' .. cur[3], asg)
+  if cur[1] ~= asg or cur[3] ~= workerId then return false end
+  redis.call('SREM', P .. 'worker:' .. workerId, asg)
   redis.call('HDEL', invKey, 'asg', 'worker')
   transition(P, invKey, invId, 'REGISTERED', now, '1')
   enqueue(P, cur[2], invId)

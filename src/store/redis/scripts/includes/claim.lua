@@ -1,11 +1,14 @@
 -- Assigns up to `max` queued invocations of `tasks` (in that order) to a worker:
 -- each becomes PENDING under a new assignment id "<invocation>/<version>/<task>".
+-- Nothing when `session` is not the worker's current connection (sessions hash):
+-- a connection that a newer one replaced gets no more work.
 -- Entries are removed from the queue stream as they are read; stale entries
 -- (invocations no longer REGISTERED or RETRY) are dropped. `watched[i]` is "1" when
 -- PENDING of tasks[i] is watched. Returns a flat list: assignment id, invocation id,
 -- task id, arguments JSON, attempt, ...
-local function claim(P, workerId, max, now, tasks, watched)
+local function claim(P, workerId, session, max, now, tasks, watched)
   local out = {}
+  if redis.call('HGET', P .. 'sessions', workerId) ~= session then return out end
   local claimed = 0
   local held = P .. 'worker:' .. workerId
   for i, task in ipairs(tasks) do

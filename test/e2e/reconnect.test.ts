@@ -15,7 +15,8 @@ import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
-import { waitFor } from "../support/wait.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 let cleanups: Array<() => Promise<unknown> | unknown> = [];
 
@@ -148,5 +149,46 @@ describe.skipIf(!storeAvailable("redis"))("a worker reconnecting to another repl
     expect(await redis.smembers(keys.worker("w-roam"))).toEqual([]);
     expect(b.logger.find("warn", { workerId: "w-roam" })).toEqual([]);
     expect(c.logger.find("warn", { workerId: "w-roam" })).toEqual([]);
+  });
+});
+
+describe("the TypeScript SDK worker across a broken stream", () => {
+  it("sends the result of a task that ended while it was disconnected on its next stream, and the task runs once", async () => {
+    const logger = recordingLogger();
+    const server = await startTestServer({ logger });
+    cleanups.push(() => server.stop());
+    const proxy = await startTcpProxy(server.port);
+    cleanups.push(() => proxy.close());
+
+    const release = deferred();
+    let runs = 0;
+    let returned = false;
+    const app = new Nenc({ url: proxy.url, appId: "cut" });
+    cleanups.push(() => app.close());
+    app.task("long", async () => {
+      runs++;
+      await release.promise;
+      returned = true;
+      return "done while offline";
+    });
+    await app.startWorker({ concurrency: 1 });
+    const caller = new Nenc({ url: server.url, appId: "cut-caller" });
+    cleanups.push(() => caller.close());
+    const invocation = await caller.invoke<string>("long", {});
+    await waitFor(async () => (await invocation.status()) === "RUNNING", "the task to start");
+
+    // The worker's path to the server dies (the server still sees the stream open),
+    // and stays down while the task ends.
+    proxy.refusing = true;
+    proxy.cutClients();
+    await waitFor(() => proxy.refused > 0, "the worker to try to reconnect");
+    release.resolve();
+    await waitFor(() => returned, "the task to return");
+    proxy.refusing = false;
+
+    expect(await invocation.result()).toBe("done while offline");
+    expect(runs).toBe(1);
+    expect(await invocation.get()).toMatchObject({ status: "SUCCESS", attempt: 1 });
+    expect(logger.lines.filter((line) => line.level === "warn")).toEqual([]);
   });
 });

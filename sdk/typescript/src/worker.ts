@@ -58,15 +58,20 @@ export function describeError(error: unknown): {
 /**
  * Runs an app's tasks and trigger functions over one WorkerService/Connect stream.
  * It reconnects with backoff when the stream breaks; tasks running at that moment
- * finish and are reported as held in the new hello: their results count if the
- * orchestrator had not put them back in the queue yet, and are ignored if it gave
- * them to another worker meanwhile (at-least-once execution).
+ * finish and are reported as held in the new hello, and results of tasks that end
+ * while no stream is up are kept and sent on the next one: they count if the
+ * orchestrator had not put the work back in the queue yet, and are ignored if it
+ * gave it to another worker meanwhile (at-least-once execution).
  */
 export class Worker {
   readonly id = `wrk_${randomUUID()}`;
   private currentState: WorkerState = "STARTING";
   private readonly running = new Map<string, Promise<void>>();
   private outbox?: AsyncQueue<ConnectRequest>;
+  /** The current stream was welcomed and has not ended: messages sent now can arrive. */
+  private live = false;
+  /** Results of tasks that ended while no stream was live, for the next stream. */
+  private readonly unsent = new Map<string, ConnectRequest>();
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private unsubscribeFunctions: () => void = () => {};
@@ -161,7 +166,7 @@ export class Worker {
             taskIds: [...this.tasks.keys()],
             functions: this.host.functions.ids(),
             sdk: "typescript/0.1.0",
-            heldAssignmentIds: [...this.running.keys()],
+            heldAssignmentIds: [...this.running.keys(), ...this.unsent.keys()],
           },
         },
       }),
@@ -177,6 +182,9 @@ export class Worker {
               Number(message.value.heartbeatIntervalMs),
             );
             this.heartbeat.unref();
+            this.live = true;
+            for (const request of this.unsent.values()) outbox.push(request);
+            this.unsent.clear();
             onWelcome();
             break;
           case "assignment":
@@ -188,6 +196,7 @@ export class Worker {
         }
       }
     } finally {
+      this.live = false;
       clearInterval(this.heartbeat);
       outbox.end();
     }
@@ -199,7 +208,11 @@ export class Worker {
   }
 
   private send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void {
-    this.outbox?.push(create(ConnectRequestSchema, { message }));
+    const request = create(ConnectRequestSchema, { message });
+    if (this.live) this.outbox?.push(request);
+    else if (request.message.case === "completed" || request.message.case === "failed")
+      this.unsent.set(request.message.value.assignmentId, request);
+    // Other messages (starts, heartbeats, answers to evaluations) only matter on the stream they were for.
   }
 
   private run(assignment: Assignment): void {

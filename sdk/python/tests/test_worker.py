@@ -24,6 +24,7 @@ from support import (
     successful_runs,
     wait_until,
 )
+from tcp_proxy import TcpProxy
 
 from nenc import (
     CronContext,
@@ -348,6 +349,42 @@ def _invokes(app: Nenc) -> bool:
     except (NotFoundError, UnavailableError):  # not registered again yet; not reconnected yet
         return False
     return bool(result == {"step": 2})
+
+
+GATE = threading.Event()
+GATED_RETURNED = threading.Event()
+GATED_RUNS: list[int] = []
+
+
+def gated() -> str:
+    GATED_RUNS.append(1)
+    assert GATE.wait(20)
+    GATED_RETURNED.set()
+    return "done while offline"
+
+
+def test_a_result_that_ends_while_disconnected_is_sent_on_the_next_stream(orchestrator_url: str) -> None:
+    port = urlsplit(orchestrator_url).port
+    assert port is not None
+    proxy = TcpProxy(port)
+    try:
+        with Nenc(url=proxy.url, app_id="cut") as app, Nenc(url=orchestrator_url, app_id="caller") as caller:
+            app.task(gated)
+            with app.start_worker(concurrency=1):
+                invocation = caller.invoke("gated", {})
+                wait_until(lambda: invocation.status is InvocationStatus.RUNNING, "the task to run")
+                # The worker's path to the orchestrator dies (which still sees the stream open)
+                # and stays down while the task ends.
+                proxy.refusing = True
+                proxy.cut_clients()
+                wait_until(lambda: proxy.refused > 0, "the worker to try to reconnect")
+                GATE.set()
+                assert GATED_RETURNED.wait(10)
+                proxy.refusing = False
+                assert invocation.wait(timeout=20) == "done while offline"
+                assert (invocation.get().attempt, len(GATED_RUNS)) == (1, 1)
+    finally:
+        proxy.close()
 
 
 NAPS: list[float] = []

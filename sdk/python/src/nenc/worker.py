@@ -76,6 +76,10 @@ class Worker:
         self._evaluating: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._outbox: _Outbox | None = None
+        # The current stream was welcomed and has not ended: what is sent now can arrive.
+        self._live = False
+        # Results of tasks that ended while no stream was live, sent on the next one.
+        self._unsent: dict[str, worker_pb.ConnectRequest] = {}
         self._stream_cancel: Callable[[], None] | None = None
         self._heartbeat_s = 1.0
         self._backoff_s = 0.1
@@ -180,7 +184,7 @@ class Worker:
     def _run_stream(self) -> None:
         outbox: _Outbox = queue.Queue()
         with self._lock:
-            held = list(self._running)
+            held = [*self._running, *self._unsent]
         outbox.put(
             worker_pb.ConnectRequest(
                 hello=worker_pb.WorkerHello(
@@ -203,12 +207,19 @@ class Worker:
                 if kind == "welcome":
                     self._heartbeat_s = max(0.05, response.welcome.heartbeat_interval_ms / 1000)
                     self._backoff_s = 0.1
+                    with self._lock:
+                        self._live = True
+                        for request in self._unsent.values():
+                            outbox.put(request)
+                        self._unsent.clear()
                     self._welcomed.set()
                 elif kind == "assignment":
                     self._run(response.assignment)
                 elif kind == "evaluate":
                     self._start_evaluation(response.evaluate)
         finally:
+            with self._lock:
+                self._live = False
             self._stream_cancel = None
             outbox.put(None)  # ends the request iterator grpc consumes in its own thread
 
@@ -221,9 +232,18 @@ class Worker:
             self._send(heartbeat=worker_pb.Heartbeat())
 
     def _send(self, **message: Any) -> None:
-        outbox = self._outbox
-        if outbox is not None:
-            outbox.put(worker_pb.ConnectRequest(**message))
+        request = worker_pb.ConnectRequest(**message)
+        with self._lock:
+            outbox = self._outbox
+            if self._live and outbox is not None:
+                outbox.put(request)
+                return
+            kind = request.WhichOneof("message")
+            if kind == "completed":
+                self._unsent[request.completed.assignment_id] = request
+            elif kind == "failed":
+                self._unsent[request.failed.assignment_id] = request
+            # Other messages (starts, heartbeats, answers) only matter on the stream they were for.
 
     # Assignments and evaluations
 

@@ -93,7 +93,8 @@ end
 local function dropTrigger(P, triggerId)
   redis.call('HDEL', P .. 'triggers', triggerId)
   redis.call('HDEL', P .. 'paused', triggerId)
-  redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
+  redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinage:' .. triggerId, P .. 'joinn:' .. triggerId,
+    P .. 'evals:' .. triggerId)
   for i = 0, 31 do redis.call('HDEL', P .. 'cron', triggerId .. ':' .. i) end
   notify(P, 't|' .. triggerId)
 end

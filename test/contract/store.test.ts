@@ -1,7 +1,8 @@
 /**
  * The Store contract: one suite, run on every implementation (memory and Redis).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Evaluation } from "../../src/domain/evaluation.js";
 import type { InvocationStatus, NewInvocation } from "../../src/domain/invocation.js";
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
@@ -9,7 +10,7 @@ import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js"
 import { NO_RETRY } from "../../src/domain/task.js";
 import type { Trigger } from "../../src/domain/trigger.js";
 import type { StatusWatch, Store, StoreNotice } from "../../src/store/store.js";
-import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
 const watchNone: StatusWatch = { watches: () => false };
@@ -471,6 +472,41 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       reason: "trigger deleted",
     });
     expect(await store.listJoinStates("trg_jp")).toEqual([]);
+  });
+
+  it("joins: Redis reads partitions and markers written in the format before entry lines", async () => {
+    if (kind === "memory") return; // nothing of memory outlives the process
+    const prefix = uniquePrefix();
+    const legacy = await createStore(kind, { prefix });
+    const raw = new Redis(inject("redisUrl"));
+    try {
+      await legacy.createTrigger(trigger("trg_old"));
+      const entry = (key: string) => ({ group: 0, key, firstAt: 5, satisfied: {} });
+      await raw.hset(`{${prefix}}:join:trg_old`, "p", `3|${JSON.stringify({ entries: [entry("a")] })}`);
+      await raw.set(
+        `{${prefix}}:jmark:trg_old|occ-old`,
+        JSON.stringify({
+          state: { entries: [] },
+          outcome: { kind: "waiting", missing: [1] },
+          expired: [entry("b")],
+        }),
+      );
+      expect(await legacy.updateJoin("trg_old", "p", "occ-old", addEntry("never", 1), 10)).toEqual({
+        kind: "replayed",
+        outcome: { kind: "waiting", missing: [1] },
+        expired: [{ key: "b", occurrenceIds: [], reason: "window" }],
+      });
+      await legacy.updateJoin("trg_old", "p", "occ-new", addEntry("c", 6), 10);
+      expect((await legacy.listJoinStates("trg_old"))[0]?.state.entries.map((e) => e.key)).toEqual([
+        "a",
+        "c",
+      ]);
+      await legacy.deleteTrigger("trg_old");
+      expect(await raw.keys(`{${prefix}}:join*`)).toEqual([]);
+    } finally {
+      raw.disconnect();
+      await legacy.close();
+    }
   });
 
   it("cron: a slot claim succeeds once and logs its occurrences; a stale claim fails", async () => {

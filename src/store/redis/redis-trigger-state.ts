@@ -27,7 +27,7 @@ export class RedisTriggerState {
         this.ctx.redis.get(markerKey),
         this.ctx.redis.hget(keys.join(triggerId), partition),
       ]);
-      if (marker) return { kind: "replayed", ...(JSON.parse(marker) as JoinMarker) };
+      if (marker) return { kind: "replayed", ...decodeMarker(marker) };
       const { version, entries } = decodePartition(stored);
       const result = step({ entries });
       const next = result.state.entries;
@@ -59,7 +59,7 @@ export class RedisTriggerState {
         case "conflict":
           continue; // Another replica changed the partition: step again on fresh state.
         case "replayed":
-          return { kind: "replayed", ...(JSON.parse(rest[0] as string) as JoinMarker) };
+          return { kind: "replayed", ...decodeMarker(rest[0] as string) };
         case "deleted":
           return { kind: "skipped", reason: "trigger deleted" };
         case "paused":
@@ -131,6 +131,19 @@ function decodePartition(stored: string | null): { version: number; entries: Joi
   if (!stored) return { version: 0, entries: [] };
   const bar = stored.indexOf("|");
   return { version: Number(stored.slice(0, bar)), entries: decodeLines(stored.slice(bar + 1)) };
+}
+
+/**
+ * A join marker. One written before markers were slimmed holds the whole step, its
+ * expired entries in full: they are summarised, so that replaying such an
+ * occurrence after an upgrade works.
+ */
+function decodeMarker(json: string): JoinMarker {
+  const marker = JSON.parse(json) as JoinMarker;
+  const expired = marker.expired.map((item: ExpiredMatch | JoinEntry) =>
+    "occurrenceIds" in item ? item : expiredMatch(item, "window"),
+  );
+  return { outcome: marker.outcome, expired };
 }
 
 /** Entry lines; a partition written before the line format was one JoinState JSON. */

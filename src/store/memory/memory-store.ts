@@ -15,6 +15,7 @@ import type {
   EventQuery,
   FinishOptions,
   FireResult,
+  FireSkip,
   Firing,
   InvocationQuery,
   JoinUpdate,
@@ -174,7 +175,7 @@ export class MemoryStore implements Store {
     return this.invocations.fire(firing, watch, assignTo);
   }
 
-  private skipReason(triggerId: string): "trigger deleted" | "trigger paused" | undefined {
+  private skipReason(triggerId: string): FireSkip | undefined {
     const trigger = this.triggers.get(triggerId);
     if (!trigger) return "trigger deleted";
     return trigger.paused ? "trigger paused" : undefined;

@@ -17,8 +17,11 @@ export interface NencServerOptions {
   redisUrl?: string;
   /** Key prefix in Redis (default "nenc"). */
   redisPrefix?: string;
-  /** Occurrences a crashed replica held are taken over after this long (default 30 s). */
-  redisReclaimAfterMs?: number;
+  /**
+   * Occurrences read and not acknowledged this long (a crashed replica, an evaluation
+   * that failed on a store error) are handed out again (default 30 s).
+   */
+  reclaimAfterMs?: number;
   retention?: Partial<RetentionOptions>;
   logger?: Logger;
   orchestrator?: Partial<Omit<OrchestratorOptions, "logger">>;
@@ -42,18 +45,17 @@ export interface NencServer {
  */
 export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
   const logger = options.logger ?? createJsonLogger();
+  const reclaim = options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs };
   const store =
     options.store ??
     (options.redisUrl
       ? await RedisStore.connect({
           url: options.redisUrl,
           ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
-          ...(options.redisReclaimAfterMs === undefined
-            ? {}
-            : { reclaimAfterMs: options.redisReclaimAfterMs }),
+          ...reclaim,
           ...(options.retention ? { retention: options.retention } : {}),
         })
-      : new MemoryStore(options.retention));
+      : new MemoryStore(options.retention, reclaim));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
   let server: RunningServer;
   try {

@@ -5,7 +5,8 @@ import type { RetentionOptions } from "../store/retention.js";
  * Tuning knobs read from the environment (all optional; defaults in the README):
  * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
  * NENC_CRON_GRACE_MS, NENC_RECLAIM_AFTER_MS, NENC_RETENTION_INVOCATIONS,
- * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS.
+ * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS,
+ * NENC_RETENTION_MARKER_MS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -46,6 +47,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["maxEvents", "NENC_RETENTION_EVENTS"],
       ["eventRetentionMs", "NENC_RETENTION_EVENT_MS"],
       ["evaluationsPerTrigger", "NENC_RETENTION_EVALUATIONS"],
+      ["markerRetentionMs", "NENC_RETENTION_MARKER_MS"],
     ]),
     ...(reclaimAfterMs === undefined ? {} : { reclaimAfterMs }),
   };

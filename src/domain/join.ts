@@ -23,12 +23,42 @@ export interface JoinEntry {
 
 export type JoinOutcome =
   | { kind: "complete"; used: Array<{ conditionIndex: number; occurrence: Occurrence }> }
-  | { kind: "waiting"; missing: number[] };
+  | { kind: "waiting"; missing: number[] }
+  /**
+   * The occurrence matched, but its source item can never satisfy `unsatisfiable`
+   * (e.g. an invocation's SUCCESS whose result a filter rejected): nothing is kept.
+   */
+  | { kind: "discarded"; unsatisfiable: number[] };
+
+/** Why a partial match was dropped without firing. */
+export type ExpiryReason = "window" | "cap" | "incomplete";
+
+/** A partial match dropped without firing, as the trigger's history tells it. */
+export interface ExpiredMatch {
+  /** The source item (see JoinEntry.key). */
+  key: string;
+  occurrenceIds: string[];
+  reason: ExpiryReason;
+}
 
 /** The result of applying one occurrence to a trigger's join state. */
 export interface JoinStep {
   state: JoinState;
   outcome: JoinOutcome;
-  /** Entries dropped by the window or the cap. */
-  expired: JoinEntry[];
+  /** Entries the step dropped (the window, or a source item that can never complete). */
+  expired: ExpiredMatch[];
+}
+
+/**
+ * What a store keeps of a step to answer a re-processed occurrence: its outcome and
+ * what it expired, never the partial state (which would make markers grow with the
+ * waiting entries). A complete outcome keeps the occurrences it used (at most one
+ * per condition), because re-processing after a crash may still have to fire.
+ */
+export type JoinMarker = Omit<JoinStep, "state">;
+
+/** The summary of `entry` kept in markers and histories. */
+export function expiredMatch(entry: JoinEntry, reason: ExpiryReason): ExpiredMatch {
+  const occurrenceIds = [...new Set(Object.values(entry.satisfied).map((occurrence) => occurrence.id))];
+  return { key: entry.key, occurrenceIds, reason };
 }

@@ -22,7 +22,7 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   }
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => key in b && jsonEqual(a[key] as JsonValue, b[key] as JsonValue));
+  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key] as JsonValue, b[key] as JsonValue));
 }
 
 /** Serialises with object keys sorted, so equal values give equal strings (used for ids). */

@@ -5,7 +5,7 @@ import { type CronOccurrence, cronOccurrenceId } from "../domain/occurrence.js";
 import type { CronCondition } from "../domain/trigger.js";
 import type { CronAdvance, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
-import type { CronSchedule } from "./cron.js";
+import type { CronSchedule, RecentSlots } from "./cron.js";
 import type { TriggerIndex } from "./trigger-index.js";
 
 export interface CronSchedulerOptions {
@@ -31,6 +31,8 @@ interface Group {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** Missed slots listed at least, so that the record of a short outage counts them exactly. */
+const EXACT_MISSED_COUNT = 100;
 
 /**
  * Fires cron conditions once per scheduled slot. Conditions with the same expression
@@ -154,12 +156,13 @@ export class CronScheduler {
     const advances: CronAdvance[] = [];
     const skipped: Array<Evaluation | undefined> = [];
     const planned: Member[] = [];
-    // Members of one schedule nearly always share their last slot: list the slots once.
-    const slotCache = new Map<Group, Map<number, number[]>>();
+    // Members of one schedule nearly always share their last slot and policy: list the slots once.
+    const slotCache = new Map<Group, Map<string, RecentSlots>>();
     const slotsOf = (member: Member, from: number) => {
-      const byFrom = getOrCreate(slotCache, member.group, () => new Map<number, number[]>());
-      return getOrCreate(byFrom, from, () =>
-        member.group.schedule.slotsBetween(from, now, this.options.maxCatchUpSlots + 1),
+      const extra = this.olderSlotsNeeded(member.condition);
+      const byFrom = getOrCreate(slotCache, member.group, () => new Map<string, RecentSlots>());
+      return getOrCreate(byFrom, `${from}:${extra}`, () =>
+        member.group.schedule.recentSlots(from, now, now - this.options.graceMs, extra),
       );
     };
     for (const member of due) {
@@ -187,7 +190,9 @@ export class CronScheduler {
               ),
               outcome: "skipped",
               conditionIndex: member.conditionIndex,
-              detail: `${plan.dropped.length} missed slot(s) from ${new Date(plan.dropped[0] as number).toISOString()} dropped by misfire policy "${member.condition.misfire}"`,
+              detail: plan.droppedAll
+                ? `${plan.dropped.length} missed slot(s) from ${iso(plan.dropped[0] as number)} dropped by misfire policy "${member.condition.misfire}"`
+                : `more than ${plan.dropped.length} missed slots from ${iso(member.group.schedule.next(expected ?? member.createdAt))} dropped by misfire policy "${member.condition.misfire}"`,
             },
       );
     }
@@ -204,16 +209,27 @@ export class CronScheduler {
     if (ownSkips.length > 0) await this.store.recordEvaluations(ownSkips);
   }
 
+  /**
+   * Missed slots (older than the grace) to list beyond the due ones: those the policy
+   * may run, plus one so that the oldest one run knows its previous slot, and at
+   * least EXACT_MISSED_COUNT so that a short outage's record gives an exact count.
+   */
+  private olderSlotsNeeded(condition: CronCondition): number {
+    const runnable =
+      condition.misfire === "all" ? this.options.maxCatchUpSlots : condition.misfire === "once" ? 1 : 0;
+    return Math.max(runnable + 1, EXACT_MISSED_COUNT);
+  }
+
   /** Which slots in (last, now] run, which are dropped, and the new last slot. */
   private plan(
     member: Member,
     last: number | undefined,
     now: number,
-    slotsOf: (member: Member, from: number) => number[],
+    slotsOf: (member: Member, from: number) => RecentSlots,
   ) {
     const { condition } = member;
     const window = condition.misfire === "all" ? condition.catchUpWindowMs || DAY_MS : 0;
-    const slots = slotsOf(member, last ?? member.createdAt);
+    const { slots, complete } = slotsOf(member, last ?? member.createdAt);
     if (slots.length === 0) return undefined;
     const isDue = (slot: number) => now - slot <= this.options.graceMs;
     const missed = slots.filter((slot) => !isDue(slot));
@@ -223,7 +239,9 @@ export class CronScheduler {
       runMissed = missed.filter((slot) => slot >= now - window).slice(-this.options.maxCatchUpSlots);
     const run = new Set([...runMissed, ...slots.filter(isDue)]);
     const occurrences: CronOccurrence[] = [];
-    let previous = last;
+    // When the list is not complete, its oldest slot is never run (olderSlotsNeeded
+    // lists one more than the policy runs): it only serves as the next one's previous.
+    let previous = complete ? last : undefined;
     for (const slot of slots) {
       if (run.has(slot)) {
         occurrences.push({
@@ -238,6 +256,16 @@ export class CronScheduler {
       }
       previous = slot;
     }
-    return { next: slots.at(-1) as number, occurrences, dropped: missed.filter((slot) => !run.has(slot)) };
+    return {
+      next: slots.at(-1) as number,
+      occurrences,
+      dropped: missed.filter((slot) => !run.has(slot)),
+      /** False when more slots were dropped than listed (a long outage). */
+      droppedAll: complete,
+    };
   }
+}
+
+function iso(time: number): string {
+  return new Date(time).toISOString();
 }

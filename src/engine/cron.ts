@@ -3,6 +3,12 @@ import { errorMessage, NencError } from "../domain/errors.js";
 
 const ALIASES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
 
+/** See CronSchedule.recentSlots. */
+export interface RecentSlots {
+  slots: number[];
+  complete: boolean;
+}
+
 /** A validated cron schedule in one time zone. */
 export interface CronSchedule {
   readonly expression: string;
@@ -11,8 +17,13 @@ export interface CronSchedule {
   next(time: number): number;
   /** The last slot at or before `time`. */
   latestAtOrBefore(time: number): number;
-  /** Slots in (after, until], oldest first, at most `max` (the newest ones are kept). */
-  slotsBetween(after: number, until: number, max: number): number[];
+  /**
+   * The newest slots in (after, until], oldest first: all those at or after
+   * `keepFrom`, then at most `extra` older ones. `complete` is true when no other
+   * slot of (after, until] is older than those. Walks back from `until`, so it costs
+   * the slots it returns, however long the range (a month of a 6-field cron).
+   */
+  recentSlots(after: number, until: number, keepFrom: number, extra: number): RecentSlots;
 }
 
 const knownZones = new Set<string>();
@@ -80,14 +91,17 @@ function parseUncached(expression: string, timezone: string, field: string): Cro
       iterate(time + 1)
         .prev()
         .getTime(),
-    slotsBetween(after, until, max) {
-      const slots: number[] = [];
-      const iterator = iterate(after);
-      for (let slot = iterator.next().getTime(); slot <= until; slot = iterator.next().getTime()) {
-        slots.push(slot);
-        if (slots.length > max) slots.shift();
+    recentSlots(after, until, keepFrom, extra) {
+      const newestFirst: number[] = [];
+      const iterator = iterate(until + 1);
+      let older = 0;
+      let slot = iterator.prev().getTime();
+      while (slot > after) {
+        if (slot < keepFrom && older++ === extra) break;
+        newestFirst.push(slot);
+        slot = iterator.prev().getTime();
       }
-      return slots;
+      return { slots: newestFirst.reverse(), complete: slot <= after };
     },
   };
 }

@@ -49,12 +49,21 @@ export class DeferredEvaluator {
     }
   }
 
+  /** Never throws: on a store failure the item stays unacknowledged and is handed out again later. */
   private async handle(item: DeferredEvaluation): Promise<void> {
-    const compiled = this.index.get(item.triggerId);
-    if (compiled) {
-      const records = await this.evaluator.evaluate(compiled, item.occurrence);
-      if (records.length > 0) await this.store.recordEvaluations(records);
+    try {
+      const compiled = this.index.get(item.triggerId);
+      if (compiled) {
+        const records = await this.evaluator.evaluate(compiled, item.occurrence);
+        if (records.length > 0) await this.store.recordEvaluations(records);
+      }
+      await this.store.ackDeferred([item]);
+    } catch (error) {
+      this.logger.error("a deferred evaluation failed; it will be evaluated again", {
+        triggerId: item.triggerId,
+        occurrenceId: item.occurrence.id,
+        error: String(error),
+      });
     }
-    await this.store.ackDeferred([item]);
   }
 }

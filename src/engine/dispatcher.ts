@@ -118,7 +118,10 @@ export class Dispatcher {
    * Creates an invocation of `taskId` through `create`, straight onto a worker with
    * free credit when there is one (see reserve), and hands over the assignment.
    */
-  async createAssigned(taskId: string, create: (assignTo?: WorkerRef) => Promise<Created>): Promise<Created> {
+  async createAssigned<T>(
+    taskId: string,
+    create: (assignTo?: WorkerRef) => Promise<T & Pick<Created, "assignment">>,
+  ): Promise<T> {
     const reservation = this.reserve(taskId);
     try {
       const created = await create(reservation?.worker);

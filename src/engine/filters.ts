@@ -15,8 +15,9 @@ export type CallFilterFunction = (functionId: string, value: JsonValue) => Promi
 export function matchesStatic(filter: JsonValue, value: JsonValue): boolean {
   if (!isJsonObject(filter)) return jsonEqual(filter, value);
   if (!isJsonObject(value)) return false;
+  // Own keys only: `in` would find "constructor" or "toString" on the prototype.
   return Object.entries(filter).every(
-    ([key, expected]) => key in value && jsonEqual(expected, value[key] as JsonValue),
+    ([key, expected]) => Object.hasOwn(value, key) && jsonEqual(expected, value[key] as JsonValue),
   );
 }
 

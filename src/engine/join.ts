@@ -1,16 +1,45 @@
-import type { JoinEntry, JoinState, JoinStep } from "../domain/join.js";
+import { isFinalStatus } from "../domain/invocation.js";
+import {
+  type ExpiredMatch,
+  expiredMatch,
+  type JoinEntry,
+  type JoinState,
+  type JoinStep,
+} from "../domain/join.js";
+import { canonicalJson, type JsonValue } from "../domain/json.js";
 import type { Occurrence } from "../domain/occurrence.js";
+import { statusesOf } from "../domain/trigger.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
+import { occurrenceVariables } from "./occurrence-variables.js";
 
 /**
- * Waiting partial matches an AND trigger keeps per correlation key, and correlation
- * keys it keeps, when it sets no cap of its own.
+ * Waiting partial matches an AND trigger keeps in all (every correlation key
+ * together) when it sets no cap of its own; beyond it the oldest expire.
  */
 export const DEFAULT_MAX_PENDING = 10_000;
 
 /** The source item an occurrence belongs to: its invocation, its event, its slot. */
 export function sourceKeyOf(occurrence: Occurrence): string {
   return occurrence.kind === "status" ? occurrence.invocationId : occurrence.id;
+}
+
+/**
+ * The AND partition of an occurrence: its correlation key as canonical JSON, ""
+ * without a key (and for cron slots), undefined when the occurrence lacks the key.
+ * Throws when a CEL key fails (the caller records it).
+ */
+export function partitionOf(compiled: CompiledTrigger, occurrence: Occurrence): string | undefined {
+  const correlation = compiled.correlation;
+  if (!correlation || occurrence.kind === "cron") return "";
+  let value: JsonValue | undefined;
+  if (correlation.kind === "cel") {
+    value = correlation.program.evaluate(occurrenceVariables(occurrence));
+  } else {
+    const source = occurrence.kind === "status" ? occurrence.arguments : occurrence.payload;
+    // Own fields only: "__proto__" must not find the prototype.
+    value = Object.hasOwn(source, correlation.name) ? source[correlation.name] : undefined;
+  }
+  return value === undefined || value === null ? undefined : canonicalJson(value);
 }
 
 /**
@@ -21,6 +50,8 @@ export function sourceKeyOf(occurrence: Occurrence): string {
  * so "SUCCESS and any result of one task" completes with one invocation. Across
  * sources, the oldest ready entry of each group is used and consumed, so an
  * occurrence never takes part in two firings and a stale partner is never reused.
+ * An entry whose source item can no longer satisfy its group is not kept (see
+ * canStillHold). The trigger-wide cap is the store's (it sees every partition).
  */
 export function applyToJoin(
   state: JoinState,
@@ -29,23 +60,38 @@ export function applyToJoin(
   matched: readonly number[],
   now: number,
 ): JoinStep {
-  const { withinMs, maxPending } = compiled.trigger.join;
-  const expired: JoinEntry[] = [];
+  const { withinMs } = compiled.trigger.join;
+  const expired: ExpiredMatch[] = [];
   let entries = state.entries.map((entry) => ({ ...entry, satisfied: { ...entry.satisfied } }));
   if (withinMs > 0) {
     const cutoff = now - withinMs;
-    expired.push(...entries.filter((entry) => entry.firstAt < cutoff));
+    for (const entry of entries) if (entry.firstAt < cutoff) expired.push(expiredMatch(entry, "window"));
     entries = entries.filter((entry) => entry.firstAt >= cutoff);
   }
 
   const group = (compiled.conditions[matched[0] as number] as { group: number }).group;
   const key = sourceKeyOf(occurrence);
   let entry = entries.find((candidate) => candidate.group === group && candidate.key === key);
+  const existed = entry !== undefined;
   if (!entry) {
     entry = { group, key, firstAt: occurrence.at, satisfied: {} };
     entries.push(entry);
   }
   for (const index of matched) entry.satisfied[index] ??= occurrence;
+
+  const groupConditions = compiled.groups[group] as number[];
+  const unsatisfiable = groupConditions.filter(
+    (index) => !(index in (entry as JoinEntry).satisfied) && !canStillHold(compiled, index, occurrence),
+  );
+  if (unsatisfiable.length > 0) {
+    const dead = entry;
+    if (existed) expired.push(expiredMatch(dead, "incomplete"));
+    return {
+      state: { entries: entries.filter((candidate) => candidate !== dead) },
+      outcome: { kind: "discarded", unsatisfiable },
+      expired,
+    };
+  }
 
   const ready = compiled.groups.map((conditions, g) =>
     entries.find((candidate) => candidate.group === g && conditions.every((i) => i in candidate.satisfied)),
@@ -62,14 +108,31 @@ export function applyToJoin(
       expired,
     };
   }
-
-  const cap = maxPending > 0 ? maxPending : DEFAULT_MAX_PENDING;
-  while (entries.length > cap) expired.push(entries.shift() as JoinEntry);
   return {
     state: { entries },
     outcome: { kind: "waiting", missing: missingConditions(compiled, entries, ready) },
     expired,
   };
+}
+
+/**
+ * Whether another occurrence of the source item of `occurrence` may still satisfy
+ * condition `index` (of the same group), which this occurrence did not.
+ *
+ * An event or a cron slot is one occurrence: it decides every condition of its group
+ * at once. An invocation has several (one per status change, in any order of
+ * processing: its RUNNING may be evaluated after its SUCCESS), but reaches a final
+ * status once: after its SUCCESS or FAILED, a condition that only a final status
+ * satisfies (a result, an exception, `onStatus` of final statuses only) can never
+ * hold, while one that a RUNNING, PENDING... satisfies may still, by an occurrence
+ * not yet processed.
+ */
+function canStillHold(compiled: CompiledTrigger, index: number, occurrence: Occurrence): boolean {
+  if (occurrence.kind !== "status") return false;
+  if (!isFinalStatus(occurrence.status)) return true;
+  const condition = compiled.conditions[index]?.condition;
+  if (!condition || condition.kind === "cron" || condition.kind === "event") return false;
+  return !statusesOf(condition).every(isFinalStatus);
 }
 
 /** Conditions of the groups that are not ready, as far as their most advanced entry goes. */

@@ -14,7 +14,8 @@ export interface OccurrenceProcessorOptions {
  * Reads the occurrence log as it grows (no polling loop: the read returns the moment
  * something is appended) and evaluates each occurrence against the triggers that
  * listen to it. An occurrence is acknowledged only after every trigger handled it,
- * so a crash re-delivers it and exactly-once firing absorbs the repeat.
+ * so a crash or a store failure re-delivers it and exactly-once firing absorbs the
+ * repeat.
  */
 export class OccurrenceProcessor {
   private readonly abort = new AbortController();
@@ -88,13 +89,22 @@ export class OccurrenceProcessor {
     this.inFlight++;
     try {
       const triggers = this.index.forOccurrence(item.occurrence);
-      const records = (
-        await Promise.all(triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)))
-      ).flat();
-      await this.settle(records, item.ref);
+      // Every trigger's evaluation ends before the occurrence is settled or left.
+      const outcomes = await Promise.allSettled(
+        triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)),
+      );
+      const failed = outcomes.find(
+        (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+      );
+      if (failed) throw failed.reason;
+      await this.settle(
+        outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])),
+        item.ref,
+      );
     } catch (error) {
-      // Left unacknowledged: a shared store hands it out again after a while.
-      this.logger.error("evaluating an occurrence failed", {
+      // A store failure: left unacknowledged, the occurrence is handed out again after
+      // the store's reclaim delay, and evaluated anew (what already fired deduplicates).
+      this.logger.error("evaluating an occurrence failed; it will be evaluated again", {
         occurrenceId: item.occurrence.id,
         error: String(error),
       });

@@ -1,23 +1,28 @@
 import { errorMessage } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
-import type { JoinEntry } from "../domain/join.js";
-import { canonicalJson, type JsonValue } from "../domain/json.js";
+import type { ExpiredMatch } from "../domain/join.js";
+import type { JsonValue } from "../domain/json.js";
 import type { Occurrence } from "../domain/occurrence.js";
-import type { StatusWatch, Store } from "../store/store.js";
+import type { FireSkip, StatusWatch, Store } from "../store/store.js";
 import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { Clock } from "./clock.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
-import { matchCondition } from "./condition-match.js";
+import { type ConditionVerdict, matchCondition } from "./condition-match.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
 import { newId } from "./ids.js";
-import { applyToJoin, DEFAULT_MAX_PENDING } from "./join.js";
-import { occurrenceVariables } from "./occurrence-variables.js";
+import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "./join.js";
+
+/** An evaluation record without the fields every record of one evaluation shares. */
+type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
 
 /**
  * Decides what one trigger does with one occurrence and does it: match the
  * conditions, join (AND), build the arguments, fire once. Returns the evaluation
- * records (SPEC §5). Never throws: a failure becomes an `errored` record.
+ * records (SPEC §5). A failure of user code (a filter, a provider, a CEL
+ * expression) becomes an `errored` record; a store failure is thrown, so that the
+ * occurrence stays unacknowledged and is evaluated again (exactly-once firing and
+ * the join markers absorb what the first attempt already did).
  */
 export class TriggerEvaluator {
   constructor(
@@ -30,7 +35,7 @@ export class TriggerEvaluator {
 
   async evaluate(compiled: CompiledTrigger, occurrence: Occurrence): Promise<Evaluation[]> {
     const { trigger } = compiled;
-    const record = (fields: Omit<Evaluation, "triggerId" | "at" | "occurrenceId">): Evaluation => ({
+    const record = (fields: RecordFields): Evaluation => ({
       triggerId: trigger.id,
       at: this.clock.now(),
       occurrenceId: occurrence.id,
@@ -48,66 +53,77 @@ export class TriggerEvaluator {
       ];
     }
 
+    // Filters never throw: their failures come back as "error" verdicts.
+    const callFilter = (functionId: string, value: JsonValue) =>
+      this.functions.call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value });
+    const verdicts = await Promise.all(
+      compiled.conditions.map((condition) => matchCondition(condition, occurrence, trigger.id, callFilter)),
+    );
+    const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
+    if (matched.length === 0) {
+      const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
+      const verdict = verdicts[index];
+      if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
+      return [
+        record({
+          outcome: verdict.kind === "error" ? "errored" : "filtered_out",
+          conditionIndex: index,
+          detail: verdict.detail,
+        }),
+      ];
+    }
+
+    const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
+    const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
+    if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
+
+    let partition: string | undefined;
     try {
-      const callFilter = (functionId: string, value: JsonValue) =>
-        this.functions.call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value });
-      const verdicts = await Promise.all(
-        compiled.conditions.map((condition) => matchCondition(condition, occurrence, trigger.id, callFilter)),
-      );
-      const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
-      if (matched.length === 0) {
-        const index = verdicts.findIndex(
-          (verdict) => verdict.kind === "error" || verdict.kind === "filtered",
-        );
-        const verdict = verdicts[index];
-        if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
-        return [
-          record({
-            outcome: verdict.kind === "error" ? "errored" : "filtered_out",
-            conditionIndex: index,
-            detail: verdict.detail,
-          }),
-        ];
-      }
-
-      const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
-      const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
-      if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
-
-      const partition = this.partitionOf(compiled, occurrence);
-      if (partition === undefined) {
-        return [
-          record({
-            outcome: "filtered_out",
-            detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence`,
-          }),
-        ];
-      }
-      const now = this.clock.now();
-      const { step, evicted } = await this.store.updateJoin(
-        trigger.id,
-        partition,
-        occurrence.id,
-        (state) => applyToJoin(state, compiled, occurrence, matched, now),
-        trigger.join.maxPending || DEFAULT_MAX_PENDING,
-      );
-      const expired = [...step.expired, ...evicted.flatMap((state) => state.entries)];
-      const records = expired.map((entry) => record(expiredRecord(entry)));
-      if (step.outcome.kind === "waiting") {
-        const missing = step.outcome.missing;
+      partition = partitionOf(compiled, occurrence);
+    } catch (error) {
+      return [
+        record({
+          outcome: "errored",
+          detail: `correlation key "${trigger.join.correlationKey}" failed: ${errorMessage(error)}`,
+        }),
+      ];
+    }
+    if (partition === undefined) {
+      return [
+        record({
+          outcome: "filtered_out",
+          detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence`,
+        }),
+      ];
+    }
+    const now = this.clock.now();
+    const cap = trigger.join.maxPending || DEFAULT_MAX_PENDING;
+    const update = await this.store.updateJoin(
+      trigger.id,
+      partition,
+      occurrence.id,
+      (state) => applyToJoin(state, compiled, occurrence, matched, now),
+      cap,
+    );
+    if (update.kind === "skipped") return [record(skippedRecord(update.reason))];
+    const records = update.expired.map((match) => record(expiredRecord(match, trigger.join.withinMs, cap)));
+    const { outcome } = update;
+    switch (outcome.kind) {
+      case "waiting":
         records.push(
           record({
             outcome: "waiting",
-            missingConditions: missing,
-            detail: `waiting for condition(s) ${missing.join(", ")}`,
+            missingConditions: outcome.missing,
+            detail: `waiting for condition(s) ${outcome.missing.join(", ")}`,
           }),
         );
         return records;
-      }
-      records.push(await this.fire(compiled, occurrence, step.outcome.used, completing, record));
-      return records;
-    } catch (error) {
-      return [record({ outcome: "errored", detail: errorMessage(error) })];
+      case "discarded":
+        records.push(record(discardedRecord(occurrence, outcome.unsatisfiable, verdicts)));
+        return records;
+      case "complete":
+        records.push(await this.fire(compiled, occurrence, outcome.used, completing, record));
+        return records;
     }
   }
 
@@ -116,7 +132,7 @@ export class TriggerEvaluator {
     occurrence: Occurrence,
     used: UsedOccurrence[],
     completing: UsedOccurrence,
-    record: (fields: Omit<Evaluation, "triggerId" | "at" | "occurrenceId">) => Evaluation,
+    record: (fields: RecordFields) => Evaluation,
   ): Promise<Evaluation> {
     const { trigger } = compiled;
     let args: Awaited<ReturnType<typeof buildArguments>>;
@@ -130,9 +146,10 @@ export class TriggerEvaluator {
     const unique = (ids: string[]) => [...new Set(ids)];
     const occurrences = used.map((item) => item.occurrence);
     const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
-    const { invocation, created } = await this.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
+    const result = await this.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
       this.store.fire(
         {
+          triggerId: trigger.id,
           invocation: {
             id: newId("inv"),
             taskId: trigger.targetTaskId,
@@ -155,34 +172,62 @@ export class TriggerEvaluator {
         assignTo,
       ),
     );
-    return created
-      ? record({ outcome: "fired", invocationId: invocation.id, detail: `invoked ${trigger.targetTaskId}` })
-      : record({
-          outcome: "deduplicated",
-          invocationId: invocation.id,
-          detail: "this occurrence fired the trigger already",
+    switch (result.outcome) {
+      case "fired":
+        return record({
+          outcome: "fired",
+          invocationId: result.invocation.id,
+          detail: `invoked ${trigger.targetTaskId}`,
         });
-  }
-
-  /** The AND partition of an occurrence: "" without a correlation key; undefined when the key is missing. */
-  private partitionOf(compiled: CompiledTrigger, occurrence: Occurrence): string | undefined {
-    const correlation = compiled.correlation;
-    if (!correlation || occurrence.kind === "cron") return "";
-    let value: JsonValue | undefined;
-    if (correlation.kind === "cel") {
-      value = correlation.program.evaluate(occurrenceVariables(occurrence));
-    } else {
-      const source = occurrence.kind === "status" ? occurrence.arguments : occurrence.payload;
-      value = source[correlation.name];
+      case "deduplicated":
+        return record({
+          outcome: "deduplicated",
+          invocationId: result.invocationId,
+          detail: result.invocationKept
+            ? "this occurrence fired the trigger already"
+            : `this occurrence fired the trigger already (invocation ${result.invocationId}, since dropped by retention)`,
+        });
+      case "skipped":
+        return record(skippedRecord(result.reason));
     }
-    return value === undefined || value === null ? undefined : canonicalJson(value);
   }
 }
 
-function expiredRecord(entry: JoinEntry): Omit<Evaluation, "triggerId" | "at" | "occurrenceId"> {
-  const used = Object.values(entry.satisfied).map((occurrence) => occurrence.id);
+function skippedRecord(reason: FireSkip): RecordFields {
   return {
-    outcome: "expired",
-    detail: `partial match of ${entry.key} (occurrences ${used.join(", ")}) expired`,
+    outcome: "skipped",
+    detail: reason === "trigger paused" ? "trigger is paused" : "trigger was deleted",
+  };
+}
+
+function expiredRecord(match: ExpiredMatch, withinMs: number, cap: number): RecordFields {
+  const what = `partial match of ${match.key} (occurrences ${match.occurrenceIds.join(", ")})`;
+  const why = {
+    window: `expired: older than the window of ${withinMs} ms`,
+    cap: `expired: the trigger keeps at most ${cap} waiting matches`,
+    incomplete: "dropped: it can never complete",
+  }[match.reason];
+  return { outcome: "expired", detail: `${what} ${why}` };
+}
+
+/** The record of an occurrence that matched but can never complete its source item's part. */
+function discardedRecord(
+  occurrence: Occurrence,
+  unsatisfiable: readonly number[],
+  verdicts: readonly ConditionVerdict[],
+): RecordFields {
+  const index = unsatisfiable[0] as number;
+  const verdict = verdicts[index];
+  const source =
+    occurrence.kind === "status"
+      ? `invocation ${occurrence.invocationId} (${occurrence.status})`
+      : occurrence.id;
+  const never = `${source} can never satisfy condition(s) ${unsatisfiable.join(", ")}; nothing kept`;
+  const because =
+    verdict && (verdict.kind === "filtered" || verdict.kind === "error") ? `${verdict.detail}: ` : "";
+  return {
+    outcome: verdict?.kind === "error" ? "errored" : "filtered_out",
+    conditionIndex: index,
+    detail: `${because}${never}`,
   };
 }

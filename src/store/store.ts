@@ -7,7 +7,7 @@ import type {
   NewInvocation,
   TaskError,
 } from "../domain/invocation.js";
-import type { JoinState, JoinStep } from "../domain/join.js";
+import type { ExpiredMatch, JoinOutcome, JoinState, JoinStep } from "../domain/join.js";
 import type { JsonValue } from "../domain/json.js";
 import type { CronOccurrence, Occurrence } from "../domain/occurrence.js";
 import type { Task } from "../domain/task.js";
@@ -41,12 +41,39 @@ export interface AppRegistration {
 
 /** A trigger firing: the invocation it creates and the identity that makes it once-only. */
 export interface Firing {
+  /** The trigger that fires: nothing is created if it was deleted or paused meanwhile. */
+  triggerId: string;
   invocation: NewInvocation;
-  /** `${triggerId}|${occurrenceId}`: a second creation with this key returns the first invocation. */
+  /**
+   * `${triggerId}|${occurrenceId}`: kept for the marker retention, it alone decides
+   * that a firing is a repeat, even once retention dropped the invocation it created.
+   */
   firingKey: string;
   /** Events whose record lists the invocation (provenance). */
   eventIds: string[];
 }
+
+/** Why a firing created nothing although its trigger matched. */
+export type FireSkip = "trigger deleted" | "trigger paused";
+
+/** What a firing did. */
+export type FireResult =
+  | { outcome: "fired"; invocation: Invocation; assignment?: Assignment }
+  /** The firing key was known: `invocationKept` is false once retention dropped that invocation. */
+  | { outcome: "deduplicated"; invocationId: string; invocationKept: boolean }
+  | { outcome: "skipped"; reason: FireSkip };
+
+/** What updateJoin did with one occurrence. */
+export type JoinUpdate =
+  | {
+      /** "replayed": the occurrence was applied before; this is that first step's marker. */
+      kind: "applied" | "replayed";
+      outcome: JoinOutcome;
+      /** Dropped without firing: by the step, and (when applied) by the trigger's cap. */
+      expired: ExpiredMatch[];
+    }
+  /** The trigger was deleted or paused meanwhile: nothing was applied. */
+  | { kind: "skipped"; reason: FireSkip };
 
 /** The outcome of creating an invocation: `assignment` when it went straight to a worker. */
 export interface Created {
@@ -136,6 +163,12 @@ export interface DeferredEvaluation {
   occurrence: Occurrence;
 }
 
+/**
+ * How long an occurrence (or deferred evaluation) may stay read and unacknowledged
+ * before it is handed out again, unless a store is told otherwise.
+ */
+export const DEFAULT_RECLAIM_AFTER_MS = 30_000;
+
 /** An occurrence read from the log; ack it once every trigger handled it. */
 export interface LoggedOccurrence {
   occurrence: Occurrence;
@@ -188,8 +221,13 @@ export interface Store {
     invocation: NewInvocation,
     options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created>;
-  /** Like createInvocation for a triggered invocation, unless its firing key exists (then the first one). */
-  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created>;
+  /**
+   * Like createInvocation for a triggered invocation, atomically with its firing key
+   * and with its trigger's state: nothing is created when the key exists (a repeat,
+   * even if retention dropped the first invocation since) or when the trigger was
+   * deleted or paused meanwhile (each replica's trigger index may lag).
+   */
+  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<FireResult>;
   getInvocation(invocationId: string): Promise<Invocation | undefined>;
   /** Newest first. */
   listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;
@@ -268,8 +306,10 @@ export interface Store {
   // ---- occurrences ------------------------------------------------------------------
 
   /**
-   * Reads occurrences not yet handed to any consumer (and those a dead consumer held
-   * longer than `reclaimAfterMs`). Waits up to `waitMs` when there are none.
+   * Reads occurrences not yet handed to any consumer, and those a consumer took but
+   * did not acknowledge for longer than the store's `reclaimAfterMs` (a dead replica,
+   * or an evaluation that failed on a store error). Waits up to `waitMs` when there
+   * are none.
    */
   readOccurrences(
     consumerId: string,
@@ -288,7 +328,10 @@ export interface Store {
 
   /** Keeps an evaluation for a replica that hosts workers of `appId`. */
   deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
-  /** Deferred evaluations of these apps not yet handed out; waits up to `waitMs` for one. */
+  /**
+   * Deferred evaluations of these apps not yet handed out (or handed out and not
+   * acknowledged for longer than `reclaimAfterMs`); waits up to `waitMs` for one.
+   */
   readDeferred(
     appIds: readonly string[],
     consumerId: string,
@@ -310,18 +353,20 @@ export interface Store {
 
   /**
    * Applies `step` to the join state of (trigger, partition) atomically, once per
-   * occurrence: when `occurrenceId` was applied before, returns that first step's
-   * outcome (replayed) without calling `step`. A trigger keeps at most
-   * `maxPartitions` partitions: the least recently updated ones beyond it are
-   * dropped and returned as `evicted`.
+   * occurrence, and only while the trigger exists and is not paused. When
+   * `occurrenceId` was applied before, returns that first step's marker (replayed)
+   * without calling `step`; markers keep the outcome and what expired, not the state.
+   * A trigger keeps at most `maxEntries` waiting entries over all its partitions:
+   * beyond it the oldest (by first occurrence) are dropped, reported as expired
+   * with reason "cap".
    */
   updateJoin(
     triggerId: string,
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-    maxPartitions: number,
-  ): Promise<{ step: JoinStep; replayed: boolean; evicted: JoinState[] }>;
+    maxEntries: number,
+  ): Promise<JoinUpdate>;
   /** Every partition's waiting state of a trigger. */
   listJoinStates(triggerId: string): Promise<Array<{ partition: string; state: JoinState }>>;
 

@@ -1,7 +1,8 @@
 /**
  * The Store contract: one suite, run on every implementation (memory and Redis).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type { Evaluation } from "../../src/domain/evaluation.js";
 import type { Assignment, InvocationStatus, NewInvocation } from "../../src/domain/invocation.js";
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
@@ -9,7 +10,7 @@ import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js"
 import { NO_RETRY } from "../../src/domain/task.js";
 import type { Trigger } from "../../src/domain/trigger.js";
 import type { StatusWatch, Store, StoreNotice, WorkerRef } from "../../src/store/store.js";
-import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
 const watchNone: StatusWatch = { watches: () => false };
@@ -99,6 +100,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
   });
 
   it("fires once per firing key and records the event provenance", async () => {
+    await store.createTrigger(trigger("trg_a"));
     await store.appendEvent({ id: "ev1", code: "e", payload: {}, emittedAt: 1000, invocationIds: [] });
     const provenance = {
       triggerId: "trg_a",
@@ -107,18 +109,92 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       eventIds: ["ev1"],
     };
     const firing = {
+      triggerId: "trg_a",
       invocation: { ...newInvocation("f1"), provenance },
       firingKey: "trg_a|ev1",
       eventIds: ["ev1"],
     };
     const once = await store.fire(firing, watchNone);
     const twice = await store.fire({ ...firing, invocation: { ...firing.invocation, id: "f2" } }, watchNone);
-    expect([once.created, twice.created, twice.invocation.id]).toEqual([true, false, "f1"]);
+    expect(once).toMatchObject({ outcome: "fired", invocation: { id: "f1", status: "REGISTERED" } });
+    expect(twice).toEqual({ outcome: "deduplicated", invocationId: "f1", invocationKept: true });
     expect((await store.getEvent("ev1"))?.invocationIds).toEqual(["f1"]);
     expect((await store.listInvocations({ triggerId: "trg_a", limit: 10 })).items.map((i) => i.id)).toEqual([
       "f1",
     ]);
     expect((await store.getInvocation("f1"))?.provenance).toEqual(provenance);
+  });
+
+  /** Runs `ids` to SUCCESS, so that retention (5 finished kept here) drops the oldest. */
+  async function finishAll(ids: string[]): Promise<void> {
+    const worker = await connect("w");
+    for (const id of ids) {
+      if (!(await store.getInvocation(id)))
+        await store.createInvocation(newInvocation(id), { watch: watchNone });
+      const [assignment] = await store.claimWork(worker, ["task"], 1, 1, watchNone);
+      await store.finishAttempt(
+        assignment!.assignmentId,
+        worker,
+        { status: "SUCCESS", result: id },
+        2,
+        watchNone,
+      );
+    }
+  }
+
+  it("a firing key outlives the invocation it created: a repeat after retention creates nothing", async () => {
+    await store.createTrigger(trigger("trg_r"));
+    const firing = (id: string) => ({
+      triggerId: "trg_r",
+      invocation: newInvocation(id),
+      firingKey: "trg_r|occ1",
+      eventIds: [],
+    });
+    expect((await store.fire(firing("first"), watchNone)).outcome).toBe("fired");
+    await finishAll(["first", ...Array.from({ length: 9 }, (_, i) => `later${i}`)]);
+    expect(await store.getInvocation("first")).toBeUndefined();
+    const kept = (await store.listInvocations({ limit: 100 })).items.length;
+
+    const repeat = await store.fire(firing("second"), watchNone);
+    expect(repeat).toEqual({ outcome: "deduplicated", invocationId: "first", invocationKept: false });
+    expect(await store.getInvocation("second")).toBeUndefined();
+    expect((await store.listInvocations({ limit: 100 })).items.length).toBe(kept);
+    expect((await store.stats()).activeInvocations).toBe(0);
+  });
+
+  it("an idempotency key answers only while its invocation is kept", async () => {
+    const invoke = (id: string) =>
+      store.createInvocation(newInvocation(id), { idempotencyKey: "once", watch: watchNone });
+    expect((await invoke("k1")).created).toBe(true);
+    await finishAll(["k1", ...Array.from({ length: 9 }, (_, i) => `other${i}`)]);
+    expect(await store.getInvocation("k1")).toBeUndefined();
+    const again = await invoke("k2");
+    expect([again.created, again.invocation.id]).toEqual([true, "k2"]);
+    expect((await invoke("k3")).invocation.id).toBe("k2");
+  });
+
+  it("a firing for a trigger paused or deleted meanwhile creates nothing", async () => {
+    await store.createTrigger(trigger("trg_p"));
+    const firing = (id: string, occurrence: string) => ({
+      triggerId: "trg_p",
+      invocation: newInvocation(id),
+      firingKey: `trg_p|${occurrence}`,
+      eventIds: [],
+    });
+    await store.setTriggerPaused("trg_p", true);
+    expect(await store.fire(firing("p1", "o1"), watchNone, await connect("w"))).toEqual({
+      outcome: "skipped",
+      reason: "trigger paused",
+    });
+    await store.setTriggerPaused("trg_p", false);
+    expect((await store.fire(firing("p2", "o1"), watchNone)).outcome).toBe("fired");
+    await store.deleteTrigger("trg_p");
+    expect(await store.fire(firing("p3", "o2"), watchNone)).toEqual({
+      outcome: "skipped",
+      reason: "trigger deleted",
+    });
+    expect((await store.listInvocations({ limit: 10 })).items.map((i) => i.id)).toEqual(["p2"]);
+    expect(await store.getAssignment("p1/2/task", "w")).toBeUndefined();
   });
 
   it("assigns work oldest first, runs the lifecycle, and refuses stale assignments", async () => {
@@ -443,27 +519,27 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await store.getEvent("e1")).toBeUndefined();
   });
 
-  it("joins: applies each occurrence once, evicts the least recent partitions, deletes with the trigger", async () => {
+  /** A join step that adds one waiting entry (source `key`, first seen at `firstAt`). */
+  const addEntry =
+    (key: string, firstAt: number): ((state: JoinState) => JoinStep) =>
+    (state) => ({
+      state: { entries: [...state.entries, { group: 0, key, firstAt, satisfied: {} }] },
+      outcome: { kind: "waiting", missing: [1] },
+      expired: [{ key: "gone", occurrenceIds: ["x"], reason: "window" }],
+    });
+  const entriesOf = async (triggerId: string) =>
+    (await store.listJoinStates(triggerId))
+      .map((s) => `${s.partition}:${s.state.entries.map((entry) => entry.key).join(",")}`)
+      .sort();
+
+  it("joins: applies each occurrence once; the marker keeps the outcome, not the state", async () => {
     await store.createTrigger(trigger("trg_j"));
-    const stepTo =
-      (entries: number): ((state: JoinState) => JoinStep) =>
-      (state) => ({
-        state: {
-          entries: [
-            ...state.entries,
-            ...Array.from({ length: entries }, (_, i) => ({
-              group: 0,
-              key: `k${i}`,
-              firstAt: i,
-              satisfied: {},
-            })),
-          ],
-        },
-        outcome: { kind: "waiting", missing: [1] },
-        expired: [],
-      });
-    const first = await store.updateJoin("trg_j", "p1", "occ1", stepTo(1), 2);
-    expect([first.replayed, first.evicted]).toEqual([false, []]);
+    const first = await store.updateJoin("trg_j", "p1", "occ1", addEntry("k1", 1), 100);
+    expect(first).toEqual({
+      kind: "applied",
+      outcome: { kind: "waiting", missing: [1] },
+      expired: [{ key: "gone", occurrenceIds: ["x"], reason: "window" }],
+    });
     const replay = await store.updateJoin(
       "trg_j",
       "p1",
@@ -471,21 +547,102 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       () => {
         throw new Error("must not run twice");
       },
-      2,
+      100,
     );
-    expect(replay.replayed).toBe(true);
-    expect(replay.step.outcome).toEqual({ kind: "waiting", missing: [1] });
-    await store.updateJoin("trg_j", "p2", "occ2", stepTo(1), 2);
-    await store.updateJoin("trg_j", "p1", "occ3", stepTo(1), 2);
-    const evicting = await store.updateJoin("trg_j", "p3", "occ4", stepTo(1), 2);
-    expect(evicting.evicted.map((state) => state.entries.length)).toEqual([1]);
-    const states = await store.listJoinStates("trg_j");
-    expect(states.map((s) => [s.partition, s.state.entries.length]).sort()).toEqual([
-      ["p1", 2],
-      ["p3", 1],
-    ]);
+    expect(replay).toEqual({ ...first, kind: "replayed" });
+    await store.updateJoin("trg_j", "p1", "occ2", addEntry("k2", 2), 100);
+    expect(await entriesOf("trg_j")).toEqual(["p1:k1,k2"]);
     await store.deleteTrigger("trg_j");
     expect(await store.listJoinStates("trg_j")).toEqual([]);
+  });
+
+  it("joins: the cap holds over all partitions of a trigger, the oldest entries going first", async () => {
+    await store.createTrigger(trigger("trg_cap"));
+    const add = (partition: string, key: string, firstAt: number) =>
+      store.updateJoin("trg_cap", partition, `occ-${key}`, addEntry(key, firstAt), 3);
+    await add("p1", "a", 10);
+    await add("p2", "b", 20);
+    await add("p1", "c", 30);
+    const full = await add("p3", "d", 40);
+    expect(full.kind === "applied" && full.expired.filter((match) => match.reason === "cap")).toEqual([
+      { key: "a", occurrenceIds: [], reason: "cap" },
+    ]);
+    expect(await entriesOf("trg_cap")).toEqual(["p1:c", "p2:b", "p3:d"]);
+    const again = await add("p3", "e", 50);
+    expect(again.kind === "applied" && again.expired.filter((match) => match.reason === "cap")).toEqual([
+      { key: "b", occurrenceIds: [], reason: "cap" },
+    ]);
+    expect(await entriesOf("trg_cap")).toEqual(["p1:c", "p3:d,e"]);
+    // A step that empties a partition frees its room.
+    await store.updateJoin(
+      "trg_cap",
+      "p3",
+      "occ-clear",
+      () => ({
+        state: { entries: [] },
+        outcome: { kind: "waiting", missing: [0] },
+        expired: [],
+      }),
+      3,
+    );
+    await add("p4", "f", 60);
+    await add("p4", "g", 70);
+    expect(await entriesOf("trg_cap")).toEqual(["p1:c", "p4:f,g"]);
+  });
+
+  it("joins: nothing is applied for a trigger paused or deleted meanwhile", async () => {
+    await store.createTrigger(trigger("trg_jp"));
+    await store.setTriggerPaused("trg_jp", true);
+    expect(await store.updateJoin("trg_jp", "", "occ1", addEntry("k1", 1), 10)).toEqual({
+      kind: "skipped",
+      reason: "trigger paused",
+    });
+    expect(await store.listJoinStates("trg_jp")).toEqual([]);
+    await store.setTriggerPaused("trg_jp", false);
+    // Not applied while paused, so not a replay now.
+    expect((await store.updateJoin("trg_jp", "", "occ1", addEntry("k1", 1), 10)).kind).toBe("applied");
+    expect(await entriesOf("trg_jp")).toEqual([":k1"]);
+    await store.deleteTrigger("trg_jp");
+    expect(await store.updateJoin("trg_jp", "", "occ2", addEntry("k2", 2), 10)).toEqual({
+      kind: "skipped",
+      reason: "trigger deleted",
+    });
+    expect(await store.listJoinStates("trg_jp")).toEqual([]);
+  });
+
+  it("joins: Redis reads partitions and markers written in the format before entry lines", async () => {
+    if (kind === "memory") return; // nothing of memory outlives the process
+    const prefix = uniquePrefix();
+    const legacy = await createStore(kind, { prefix });
+    const raw = new Redis(inject("redisUrl"));
+    try {
+      await legacy.createTrigger(trigger("trg_old"));
+      const entry = (key: string) => ({ group: 0, key, firstAt: 5, satisfied: {} });
+      await raw.hset(`{${prefix}}:join:trg_old`, "p", `3|${JSON.stringify({ entries: [entry("a")] })}`);
+      await raw.set(
+        `{${prefix}}:jmark:trg_old|occ-old`,
+        JSON.stringify({
+          state: { entries: [] },
+          outcome: { kind: "waiting", missing: [1] },
+          expired: [entry("b")],
+        }),
+      );
+      expect(await legacy.updateJoin("trg_old", "p", "occ-old", addEntry("never", 1), 10)).toEqual({
+        kind: "replayed",
+        outcome: { kind: "waiting", missing: [1] },
+        expired: [{ key: "b", occurrenceIds: [], reason: "window" }],
+      });
+      await legacy.updateJoin("trg_old", "p", "occ-new", addEntry("c", 6), 10);
+      expect((await legacy.listJoinStates("trg_old"))[0]?.state.entries.map((e) => e.key)).toEqual([
+        "a",
+        "c",
+      ]);
+      await legacy.deleteTrigger("trg_old");
+      expect(await raw.keys(`{${prefix}}:join*`)).toEqual([]);
+    } finally {
+      raw.disconnect();
+      await legacy.close();
+    }
   });
 
   it("cron: a slot claim succeeds once and logs its occurrences; a stale claim fails", async () => {
@@ -581,6 +738,34 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(kept.length).toBeGreaterThanOrEqual(5);
     expect(kept[0]).toBe("z8");
     expect(await store.getInvocation("z0")).toBeUndefined();
+  });
+
+  it("hands out again what was read and not acknowledged within reclaimAfterMs", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 150 });
+    try {
+      const occurrence: Occurrence = { kind: "event", id: "ev-r", at: 1, code: "e", payload: {} };
+      await reclaiming.appendOccurrences([occurrence]);
+      await reclaiming.deferEvaluation("app-r", "trg_r", occurrence);
+      const [first] = await reclaiming.readOccurrences("c1", 10, 50, never);
+      const [deferredFirst] = await reclaiming.readDeferred(["app-r"], "c1", 10, 50, never);
+      expect([first?.occurrence, deferredFirst?.occurrence]).toEqual([occurrence, occurrence]);
+      expect(await reclaiming.readOccurrences("c1", 10, 20, never)).toEqual([]);
+      const again = await waitFor(async () => {
+        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the unacknowledged occurrence to be handed out again");
+      expect(again.map((item) => item.occurrence)).toEqual([occurrence]);
+      const deferredAgain = await waitFor(async () => {
+        const read = await reclaiming.readDeferred(["app-r"], "c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the unacknowledged deferred evaluation to be handed out again");
+      expect(deferredAgain.map((item) => item.triggerId)).toEqual(["trg_r"]);
+      await reclaiming.ackOccurrences(again.map((item) => item.ref));
+      await reclaiming.ackDeferred(deferredAgain);
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
   });
 
   it("defers evaluations per app and hands each out once", async () => {

@@ -2,11 +2,20 @@
  * The rules of SPEC §3, each asserted with exact counts over real gRPC and real
  * workers on the memory store.
  */
-import { type ExceptionContext, type JsonObject, Nenc, type ResultContext, TriggerBuilder } from "@nenc/sdk";
+import {
+  cel,
+  type ExceptionContext,
+  type JsonObject,
+  Nenc,
+  type ResultContext,
+  TriggerBuilder,
+} from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Store } from "../../src/store/store.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { startTestServer } from "../support/server.js";
-import { STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
 describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
@@ -181,23 +190,64 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
       ]);
     });
 
-    it("within(ms) expires partial matches and says so", async () => {
-      const a = app.task("windowed_a", async () => 1);
-      app.task("windowed", async () => "joined", {
-        triggers: new TriggerBuilder().onSuccess(a).onEvent("window.close").within(150),
+    it("within(ms): a partner inside the window fires; past it, the partial match expires and says so", async () => {
+      // The engine runs on a clock the test moves: the window's edges are exact.
+      const clock = new FakeClock(Date.now());
+      const windowServer = await startTestServer({ kind, orchestrator: { clock } });
+      const windowApp = new Nenc({ url: windowServer.url, appId: "windows" });
+      try {
+        const a = windowApp.task("windowed_a", async () => 1);
+        windowApp.task("windowed", async () => "joined", {
+          triggers: new TriggerBuilder().onSuccess(a).onEvent("window.close").within(5_000),
+        });
+        await windowApp.startWorker();
+        const joined = async () =>
+          (await windowApp.listInvocations({ taskId: "windowed", limit: 10 })).filter(
+            (run) => run.status === "SUCCESS",
+          ).length;
+        const round = async (waitMs: number) => {
+          await (await a.invoke({})).result();
+          await windowServer.orchestrator.settled(20_000);
+          await clock.advance(waitMs);
+          await windowApp.trigger.emitEvent("window.close", {});
+          await windowServer.orchestrator.settled(20_000);
+          return joined();
+        };
+        expect(await round(4_999)).toBe(1); // 1 ms inside the window
+        expect(await round(5_001)).toBe(1); // 1 ms past it: nothing more
+        const triggerId = (await windowApp.trigger.list({ targetTaskId: "windowed" }))[0]!.id;
+        const outcomes = (await windowApp.trigger.explain(triggerId)).evaluations.map(
+          (evaluation) => evaluation.outcome,
+        );
+        expect(outcomes.reverse()).toEqual(["waiting", "fired", "waiting", "expired", "waiting"]);
+      } finally {
+        await windowApp.close();
+        await windowServer.stop();
+      }
+    });
+
+    it("SUCCESS AND a rejected result of the same invocation keeps nothing waiting", async () => {
+      const source = app.task("scored", async ({ score }: { score: number }) => score);
+      app.task("high_score", async () => "high", {
+        triggers: new TriggerBuilder()
+          .onSuccess(source)
+          .onResult(source, { filterResult: cel("result > 5") }),
       });
       await app.startWorker();
-      await (await a.invoke({})).result();
+      for (const score of [1, 9, 3]) await (await source.invoke({ score })).result();
       await settle();
-      await new Promise((resolve) => setTimeout(resolve, 300)); // let the partial match age past the window
-      await app.trigger.emitEvent("window.close", {});
-      await settle();
-      expect(await successes("windowed")).toHaveLength(0);
-      const triggerId = (await app.trigger.list({ targetTaskId: "windowed" }))[0]!.id;
-      const outcomes = (await app.trigger.explain(triggerId)).evaluations.map(
-        (evaluation) => evaluation.outcome,
+      expect(await successes("high_score")).toHaveLength(1);
+      const triggerId = (await app.trigger.list({ targetTaskId: "high_score" }))[0]!.id;
+      const { pending, evaluations } = await app.trigger.explain(triggerId);
+      expect(pending).toEqual([]);
+      expect(evaluations.map((evaluation) => evaluation.outcome).reverse()).toEqual([
+        "filtered_out",
+        "fired",
+        "filtered_out",
+      ]);
+      expect(evaluations[0]?.detail).toMatch(
+        /^rejected by filterResult \(CEL "result > 5"\): invocation inv_\w+ \(SUCCESS\) can never satisfy condition\(s\) 1; nothing kept$/,
       );
-      expect(outcomes).toEqual(["waiting", "expired", "waiting"]);
     });
   });
 
@@ -327,6 +377,80 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
+  describe("store failures during evaluation (SPEC §3.7: never lose the occurrence)", () => {
+    /**
+     * A server whose store runs `before` ahead of its first `fire` (failure injection);
+     * an occurrence left unacknowledged is handed out again after 300 ms.
+     */
+    async function serverWithFirstFire(before: (store: Store) => Promise<void>) {
+      const store = await createStore(kind, { reclaimAfterMs: 300 });
+      let fires = 0;
+      const injected = new Proxy(store, {
+        get(target, property) {
+          if (property === "fire") {
+            return async (...args: Parameters<Store["fire"]>) => {
+              if (fires++ === 0) await before(target);
+              return target.fire(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const injectedServer = await startTestServer({ store: injected });
+      const injectedApp = new Nenc({ url: injectedServer.url, appId: "injected" });
+      return { server: injectedServer, app: injectedApp, fires: () => fires };
+    }
+
+    it("a store error in a firing leaves the occurrence to be evaluated again: it fires exactly once", async () => {
+      const injected = await serverWithFirstFire(async () => {
+        throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+      });
+      try {
+        injected.app.task("after_oom", async () => "ran", {
+          triggers: new TriggerBuilder().onEvent("flaky"),
+        });
+        await injected.app.startWorker();
+        await injected.app.trigger.emitEvent("flaky", {});
+        await injected.server.orchestrator.settled(20_000);
+        const done = await injected.app.listInvocations({ taskId: "after_oom", limit: 10 });
+        expect(done.map((run) => [run.status, run.result])).toEqual([["SUCCESS", "ran"]]);
+        expect(injected.fires()).toBe(2);
+        const triggerId = (await injected.app.trigger.list({ targetTaskId: "after_oom" }))[0]!.id;
+        const { evaluations } = await injected.app.trigger.explain(triggerId);
+        expect(evaluations.map((evaluation) => evaluation.outcome)).toEqual(["fired"]);
+      } finally {
+        await injected.app.close();
+        await injected.server.stop();
+      }
+    });
+
+    it("a firing for a trigger paused meanwhile (the index lags) creates nothing and says so", async () => {
+      let triggerId = "";
+      const injected = await serverWithFirstFire(async (store) => {
+        // As another replica would: the store knows before this replica's index does.
+        await store.setTriggerPaused(triggerId, true);
+      });
+      try {
+        injected.app.task("paused_meanwhile", async () => "ran", {
+          triggers: new TriggerBuilder().onEvent("raced"),
+        });
+        await injected.app.startWorker();
+        triggerId = (await injected.app.trigger.list({ targetTaskId: "paused_meanwhile" }))[0]!.id;
+        await injected.app.trigger.emitEvent("raced", {});
+        await injected.server.orchestrator.settled(20_000);
+        expect(await injected.app.listInvocations({ taskId: "paused_meanwhile", limit: 10 })).toEqual([]);
+        const { evaluations } = await injected.app.trigger.explain(triggerId);
+        expect(evaluations.map((evaluation) => [evaluation.outcome, evaluation.detail])).toEqual([
+          ["skipped", "trigger is paused"],
+        ]);
+      } finally {
+        await injected.app.close();
+        await injected.server.stop();
+      }
+    });
+  });
+
   describe("exactly-once firing (SPEC §3.3)", () => {
     it("re-processing an occurrence never creates a second run", async () => {
       app.task("once", async () => "once", { triggers: new TriggerBuilder().onEvent("replayed") });
@@ -349,6 +473,39 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
         "deduplicated",
         "fired",
       ]);
+    });
+
+    it("a replay after retention dropped the triggered run still deduplicates, and says so", async () => {
+      const small = await startTestServer({ kind, retention: { maxFinishedInvocations: 2 } });
+      const smallApp = new Nenc({ url: small.url, appId: "retained" });
+      try {
+        smallApp.task("audited", async () => "audited", { triggers: new TriggerBuilder().onEvent("audit") });
+        const filler = smallApp.task("filler", async () => 0);
+        await smallApp.startWorker();
+        const eventId = await smallApp.trigger.emitEvent("audit", {});
+        await small.orchestrator.settled(20_000);
+        const [first] = await smallApp.listInvocations({ taskId: "audited", limit: 10 });
+        for (let i = 0; i < 4; i++) await (await filler.invoke({})).result();
+        await small.orchestrator.settled(20_000);
+        expect(await smallApp.listInvocations({ taskId: "audited", limit: 10 })).toEqual([]);
+
+        expect(await smallApp.clients.events.replayEvents({ code: "audit" })).toMatchObject({
+          replayedCount: 1,
+        });
+        await small.orchestrator.settled(20_000);
+        expect(await smallApp.listInvocations({ taskId: "audited", limit: 10 })).toEqual([]);
+        const id = (await smallApp.trigger.list({ targetTaskId: "audited" }))[0]!.id;
+        const [latest] = (await smallApp.trigger.explain(id)).evaluations;
+        expect(latest).toMatchObject({
+          outcome: "deduplicated",
+          occurrenceId: eventId,
+          invocationId: first!.id,
+          detail: `this occurrence fired the trigger already (invocation ${first!.id}, since dropped by retention)`,
+        });
+      } finally {
+        await smallApp.close();
+        await small.stop();
+      }
     });
   });
 

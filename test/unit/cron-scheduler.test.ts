@@ -47,7 +47,7 @@ async function declare(orchestrator: Orchestrator, cron: Partial<CronCondition> 
 }
 
 async function slots(store: MemoryStore): Promise<string[]> {
-  const page = await store.listInvocations({ taskId: "tick", limit: 1000 });
+  const page = await store.listInvocations({ taskId: "tick", limit: 5000 });
   return page.items
     .map((invocation) => new Date(invocation.arguments.slot as number).toISOString())
     .reverse();
@@ -129,6 +129,55 @@ describe("cron scheduling", () => {
       "2026-03-01T10:10:00.000Z",
       "2026-03-01T10:11:00.000Z",
     ]);
+  });
+
+  // Down for 30 days, a 6-field cron missed 2.6 million slots: only those the policy
+  // may run are listed. The timeout is the bound (walking every missed slot took
+  // about 25 s each).
+  const QUICK = { timeout: 10_000 };
+  async function monthLongOutage(misfire: CronCondition["misfire"]) {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    const first = await start(store, clock);
+    await declare(first, { expression: "* * * * * *", misfire });
+    await clock.advance(1000); // 10:00:01.5 — the 10:00:01 slot
+    await first.stop();
+    await clock.advance(30 * 24 * 3600_000); // 2026-03-31T10:00:01.5
+    const second = await start(store, clock);
+    await clock.advance(0);
+    const [trigger] = await second.triggers.list({});
+    const { evaluations } = await second.triggers.explain(trigger!.id, 10);
+    const skipped = evaluations.find((evaluation) => evaluation.outcome === "skipped")?.detail;
+    return { fired: await slots(store), skipped };
+  }
+  // The slots of the grace period (5 s) before the restart are due, whatever the policy.
+  const dueAtRestart = [
+    "2026-03-31T09:59:57.000Z",
+    "2026-03-31T09:59:58.000Z",
+    "2026-03-31T09:59:59.000Z",
+    "2026-03-31T10:00:00.000Z",
+    "2026-03-31T10:00:01.000Z",
+  ];
+
+  it('30 days down, "skip": the due slots run, the rest is dropped', QUICK, async () => {
+    const { fired, skipped } = await monthLongOutage("skip");
+    expect(fired).toEqual(["2026-03-01T10:00:01.000Z", ...dueAtRestart]);
+    expect(skipped).toBe(
+      'more than 100 missed slots from 2026-03-01T10:00:02.000Z dropped by misfire policy "skip"',
+    );
+  });
+
+  it('30 days down, "once": the latest missed slot runs once', QUICK, async () => {
+    const { fired } = await monthLongOutage("once");
+    expect(fired).toEqual(["2026-03-01T10:00:01.000Z", "2026-03-31T09:59:56.000Z", ...dueAtRestart]);
+  });
+
+  it('30 days down, "all": the newest 1,000 missed slots run', QUICK, async () => {
+    const { fired } = await monthLongOutage("all");
+    expect(fired).toHaveLength(1 + 1000 + 5);
+    expect(fired.slice(0, 2)).toEqual(["2026-03-01T10:00:01.000Z", "2026-03-31T09:43:17.000Z"]);
+    expect(fired.slice(-6)).toEqual(["2026-03-31T09:59:56.000Z", ...dueAtRestart]);
+    expect(new Set(fired).size).toBe(fired.length);
   });
 
   it("honours the time zone (09:00 in Paris is 08:00 UTC in winter)", async () => {

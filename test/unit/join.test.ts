@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { JoinState } from "../../src/domain/join.js";
+import type { JsonObject } from "../../src/domain/json.js";
 import type { Occurrence } from "../../src/domain/occurrence.js";
 import type { Condition, Trigger } from "../../src/domain/trigger.js";
 import { compileTrigger } from "../../src/engine/compiled-trigger.js";
-import { applyToJoin } from "../../src/engine/join.js";
+import { applyToJoin, partitionOf } from "../../src/engine/join.js";
 
 function trigger(conditions: Condition[], join: Partial<Trigger["join"]> = {}) {
   return compileTrigger({
@@ -74,22 +75,105 @@ describe("applyToJoin", () => {
     expect(step.state.entries.map((entry) => entry.key)).toEqual(["y"]);
   });
 
-  it("expires entries older than the window and beyond the cap", () => {
+  it("expires entries older than the window (the trigger-wide cap is the store's)", () => {
     const windowed = trigger([onSuccess("a"), onSuccess("b")], { withinMs: 100 });
     const first = applyToJoin({ entries: [] }, windowed, success("a", "a1", 0), [0], 0);
     const later = applyToJoin(first.state, windowed, success("b", "b1", 500), [1], 500);
-    expect(later.expired.map((entry) => entry.key)).toEqual(["a1"]);
+    expect(later.expired).toEqual([{ key: "a1", occurrenceIds: ["a1@4"], reason: "window" }]);
     expect(later.outcome).toEqual({ kind: "waiting", missing: [0] });
 
-    const capped = trigger([onSuccess("a"), onSuccess("b")], { maxPending: 2 });
+    const wide = trigger([onSuccess("a"), onSuccess("b")], { maxPending: 2 });
     let state: JoinState = { entries: [] };
-    const expired: string[] = [];
-    for (const id of ["a1", "a2", "a3"]) {
-      const step = applyToJoin(state, capped, success("a", id), [0], 0);
-      state = step.state;
-      expired.push(...step.expired.map((entry) => entry.key));
-    }
-    expect(expired).toEqual(["a1"]);
-    expect(state.entries.map((entry) => entry.key)).toEqual(["a2", "a3"]);
+    for (const id of ["a1", "a2", "a3"]) state = applyToJoin(state, wide, success("a", id), [0], 0).state;
+    expect(state.entries.map((entry) => entry.key)).toEqual(["a1", "a2", "a3"]);
+  });
+
+  const running = (taskId: string, invocationId: string): Occurrence => ({
+    kind: "status",
+    id: `${invocationId}@3`,
+    at: 0,
+    invocationId,
+    taskId,
+    status: "RUNNING",
+    arguments: {},
+    attempt: 1,
+  });
+  const onRunning = (taskId: string): Condition => ({ kind: "status", taskId, statuses: ["RUNNING"] });
+  const resultIs = (taskId: string, value: number): Condition => ({
+    kind: "result",
+    taskId,
+    filterResult: { kind: "value", value },
+  });
+
+  it("keeps nothing for a SUCCESS that decided its whole group without completing it", () => {
+    // onSuccess(a) AND onResult(a, 2): a SUCCESS whose result is 1 can never complete.
+    const compiled = trigger([onSuccess("a"), resultIs("a", 2), onSuccess("b")]);
+    const step = applyToJoin({ entries: [] }, compiled, success("a", "x"), [0], 0);
+    expect(step.outcome).toEqual({ kind: "discarded", unsatisfiable: [1] });
+    expect(step.state.entries).toEqual([]);
+    expect(step.expired).toEqual([]);
+  });
+
+  it("drops the partial match of an invocation its final status leaves incomplete, and says so", () => {
+    const compiled = trigger([onRunning("a"), onSuccess("a"), resultIs("a", 2)]);
+    const started = applyToJoin({ entries: [] }, compiled, running("a", "x"), [0], 0);
+    expect(started.outcome).toEqual({ kind: "waiting", missing: [1, 2] });
+    const done = applyToJoin(started.state, compiled, success("a", "x"), [1], 0);
+    expect(done.outcome).toEqual({ kind: "discarded", unsatisfiable: [2] });
+    expect(done.state.entries).toEqual([]);
+    expect(done.expired).toEqual([{ key: "x", occurrenceIds: ["x@3", "x@4"], reason: "incomplete" }]);
+  });
+
+  it("keeps a SUCCESS waiting for a RUNNING of the same invocation processed later", () => {
+    const compiled = trigger([onRunning("a"), onSuccess("a")]);
+    const early = applyToJoin({ entries: [] }, compiled, success("a", "x"), [1], 0);
+    expect(early.outcome).toEqual({ kind: "waiting", missing: [0] });
+    const late = applyToJoin(early.state, compiled, running("a", "x"), [0], 0);
+    expect(late.outcome.kind).toBe("complete");
+    expect(late.state.entries).toEqual([]);
+  });
+
+  it("a non-final status decides nothing: later statuses of the invocation may still match", () => {
+    const compiled = trigger([onRunning("a"), resultIs("a", 2)]);
+    const step = applyToJoin({ entries: [] }, compiled, running("a", "x"), [0], 0);
+    expect(step.outcome).toEqual({ kind: "waiting", missing: [1] });
+    expect(step.state.entries.map((entry) => entry.key)).toEqual(["x"]);
+  });
+
+  it("an event decides every condition on its code at once", () => {
+    const compiled = trigger([
+      { kind: "event", code: "pay", payloadFilter: { kind: "value", value: { ok: true } } },
+      { kind: "event", code: "pay", payloadFilter: { kind: "value", value: { big: true } } },
+      onSuccess("b"),
+    ]);
+    const event: Occurrence = { kind: "event", id: "evt_1", at: 0, code: "pay", payload: { ok: true } };
+    const step = applyToJoin({ entries: [] }, compiled, event, [0], 0);
+    expect(step.outcome).toEqual({ kind: "discarded", unsatisfiable: [1] });
+    expect(step.state.entries).toEqual([]);
+  });
+});
+
+describe("partitionOf", () => {
+  const event = (payload: JsonObject): Occurrence => ({
+    kind: "event",
+    id: "evt_1",
+    at: 0,
+    code: "e",
+    payload,
+  });
+  const joined = (correlationKey: string) =>
+    trigger([{ kind: "event", code: "e" }, onSuccess("b")], { correlationKey });
+
+  it("is the key's canonical JSON, and undefined when the occurrence lacks it", () => {
+    expect(partitionOf(joined("orderId"), event({ orderId: "o1" }))).toBe('"o1"');
+    expect(partitionOf(joined("orderId"), event({ orderId: { b: 1, a: 2 } }))).toBe('{"a":2,"b":1}');
+    expect(partitionOf(joined("orderId"), event({}))).toBeUndefined();
+    expect(partitionOf(trigger([onSuccess("a"), onSuccess("b")]), event({}))).toBe("");
+  });
+
+  it("reads the occurrence's own fields only", () => {
+    expect(partitionOf(joined("__proto__"), event({}))).toBeUndefined();
+    expect(partitionOf(joined("constructor"), event({}))).toBeUndefined();
+    expect(partitionOf(joined("__proto__"), event(JSON.parse('{"__proto__": 7}') as JsonObject))).toBe("7");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NencError } from "../../src/domain/errors.js";
-import { canonicalJson, jsonEqual } from "../../src/domain/json.js";
+import { canonicalJson, type JsonObject, jsonEqual } from "../../src/domain/json.js";
 import { decideRetry, NO_RETRY } from "../../src/domain/task.js";
 import { deriveTriggerId, type TriggerDefinition } from "../../src/domain/trigger.js";
 import { compileCel } from "../../src/engine/cel.js";
@@ -15,6 +15,17 @@ describe("static filters (SPEC §2)", () => {
     expect(matchesStatic({ flag: 1 }, { flag: true })).toBe(false);
     expect(matchesStatic({ n: null }, {})).toBe(false);
     expect(matchesStatic({ n: null }, { n: null })).toBe(true);
+  });
+
+  it("look up the filter's keys among the value's own fields, never its prototype's", () => {
+    // JSON text can name any key; Object.prototype is an object with no own keys.
+    const proto = JSON.parse('{"__proto__": {}}') as JsonObject;
+    expect(matchesStatic(proto, {})).toBe(false);
+    expect(matchesStatic(proto, { amount: 1 })).toBe(false);
+    expect(matchesStatic(proto, JSON.parse('{"__proto__": {}, "amount": 1}') as JsonObject)).toBe(true);
+    expect(matchesStatic({ constructor: {} }, {})).toBe(false);
+    expect(matchesStatic({ toString: { a: 1 } }, { toString: { a: 1 } })).toBe(true);
+    expect(jsonEqual(proto, { other: {} })).toBe(false);
   });
 
   it("non-object filters are JSON equality", () => {

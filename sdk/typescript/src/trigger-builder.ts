@@ -198,6 +198,8 @@ export class TriggerBuilder {
   /**
    * AND only: only occurrences with equal keys combine. A field name (looked up in
    * the arguments of task occurrences and the payload of events) or a CEL expression.
+   * `maxPending` bounds the trigger's waiting partial matches, all keys together
+   * (default 10,000); the oldest expire first.
    */
   correlateBy(key: string | CelExpression, options: { maxPending?: number } = {}): this {
     this.correlationKey = isCel(key) ? key.expression : String(key);

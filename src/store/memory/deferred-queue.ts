@@ -1,12 +1,20 @@
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { DeferredEvaluation } from "../store.js";
+import { Unacknowledged } from "./unacknowledged.js";
 
-/** In-process deferred evaluations: handed out once, to readers hosting their app. */
+/**
+ * In-process deferred evaluations: handed out once, to readers hosting their app,
+ * and again when not acknowledged within `reclaimAfterMs`.
+ */
 export class DeferredQueue {
   private waiting: DeferredEvaluation[] = [];
-  private readonly unacked = new Map<string, DeferredEvaluation>();
+  private readonly unacked: Unacknowledged<DeferredEvaluation>;
   private readonly wakers = new Set<() => void>();
   private sequence = 0;
+
+  constructor(reclaimAfterMs: number) {
+    this.unacked = new Unacknowledged(reclaimAfterMs);
+  }
 
   append(appId: string, triggerId: string, occurrence: Occurrence): void {
     this.waiting.push({ ref: String(++this.sequence), appId, triggerId, occurrence });
@@ -20,6 +28,8 @@ export class DeferredQueue {
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
     const wanted = new Set(appIds);
+    const reclaimed = this.unacked.reclaim(max, (item) => wanted.has(item.appId));
+    if (reclaimed.length > 0) return reclaimed;
     const take = () => {
       const taken: DeferredEvaluation[] = [];
       this.waiting = this.waiting.filter((item) => {
@@ -27,7 +37,7 @@ export class DeferredQueue {
         taken.push(item);
         return false;
       });
-      for (const item of taken) this.unacked.set(item.ref, item);
+      for (const item of taken) this.unacked.hold(item.ref, item);
       return taken;
     };
     const first = take();
@@ -47,7 +57,7 @@ export class DeferredQueue {
   }
 
   ack(items: readonly DeferredEvaluation[]): void {
-    for (const item of items) this.unacked.delete(item.ref);
+    for (const item of items) this.unacked.ack(item.ref);
   }
 
   get backlog(): number {

@@ -13,6 +13,7 @@ import type {
   AttemptOutcome,
   Created,
   FinishOptions,
+  FireResult,
   Firing,
   InvocationQuery,
   Page,
@@ -35,7 +36,8 @@ export class MemoryInvocations {
   private readonly invocations = new Map<string, Invocation>();
   private readonly allInvocations = new SequencedList();
   private readonly invocationsByTask = new Map<string, SequencedList>();
-  private readonly invocationKeys = new Map<string, string>();
+  /** Idempotency key → the invocation it created (while kept) and when, for the marker retention. */
+  private readonly invocationKeys = new Map<string, { invocationId: string; at: number }>();
   private readonly invocationKeyOf = new Map<string, string>();
   private readonly firings = new Map<string, { invocationId: string; at: number }>();
   private finishedCount = 0;
@@ -65,30 +67,41 @@ export class MemoryInvocations {
     input: NewInvocation,
     options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created> {
+    // Unlike a firing key, an idempotency key answers only with its invocation: once
+    // retention dropped that (or the key is older than the marker retention), a
+    // repeat creates a new one, as on Redis.
     const key = options.idempotencyKey;
-    const existingId = key ? this.invocationKeys.get(key) : undefined;
-    const existing = existingId ? this.invocations.get(existingId) : undefined;
+    const first = key ? this.invocationKeys.get(key) : undefined;
+    const fresh = first && first.at >= input.createdAt - this.retention.markerRetentionMs;
+    const existing = fresh ? this.invocations.get(first.invocationId) : undefined;
     if (existing) return { invocation: copy(existing), created: false };
     const created = this.insertInvocation(input, options.watch, options.assignTo);
     if (key) {
-      this.invocationKeys.set(key, input.id);
+      if (first) this.invocationKeyOf.delete(first.invocationId);
+      this.invocationKeys.set(key, { invocationId: input.id, at: input.createdAt });
       this.invocationKeyOf.set(input.id, key);
     }
     return created;
   }
 
-  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created> {
-    const previous = this.firings.get(firing.firingKey);
-    const existing = previous ? this.invocations.get(previous.invocationId) : undefined;
-    if (existing) return { invocation: copy(existing), created: false };
-    const created = this.insertInvocation(firing.invocation, watch, assignTo);
+  /** The answer to a repeated firing key: the key alone decides, whether its invocation is kept or not. */
+  firedBefore(firingKey: string): FireResult | undefined {
+    const previous = this.firings.get(firingKey);
+    if (!previous) return undefined;
+    const { invocationId } = previous;
+    return { outcome: "deduplicated", invocationId, invocationKept: this.invocations.has(invocationId) };
+  }
+
+  /** Creates a triggered invocation with its firing key (the caller checked firedBefore). */
+  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): FireResult {
+    const { invocation, assignment } = this.insertInvocation(firing.invocation, watch, assignTo);
     this.firings.set(firing.firingKey, {
       invocationId: firing.invocation.id,
       at: firing.invocation.createdAt,
     });
     pruneMarkers(this.firings, firing.invocation.createdAt, this.retention.markerRetentionMs);
     for (const eventId of firing.eventIds) this.events.addInvocation(eventId, firing.invocation.id);
-    return created;
+    return assignment ? { outcome: "fired", invocation, assignment } : { outcome: "fired", invocation };
   }
 
   private insertInvocation(
@@ -416,7 +429,7 @@ export class MemoryInvocations {
       const invocation = this.invocations.get(id) as Invocation;
       this.invocations.delete(id);
       const key = this.invocationKeyOf.get(id);
-      if (key) this.invocationKeys.delete(key);
+      if (key && this.invocationKeys.get(key)?.invocationId === id) this.invocationKeys.delete(key);
       this.invocationKeyOf.delete(id);
       this.invocationsByTask.get(invocation.taskId)?.removeAll(drop);
     }

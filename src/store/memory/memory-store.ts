@@ -14,8 +14,11 @@ import type {
   DeferredEvaluation,
   EventQuery,
   FinishOptions,
+  FireResult,
+  FireSkip,
   Firing,
   InvocationQuery,
+  JoinUpdate,
   LoggedOccurrence,
   StatusWatch,
   Store,
@@ -23,11 +26,20 @@ import type {
   StoreStats,
   WorkerRef,
 } from "../store.js";
+import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
 import { DeferredQueue } from "./deferred-queue.js";
-import { pruneMarkers } from "./markers.js";
 import { MemoryEvents } from "./memory-events.js";
 import { MemoryInvocations } from "./memory-invocations.js";
+import { MemoryJoins } from "./memory-joins.js";
 import { OccurrenceLog } from "./occurrence-log.js";
+
+export interface MemoryStoreOptions {
+  /**
+   * An occurrence (or deferred evaluation) read and not acknowledged this long is
+   * handed out again: its evaluation failed (default 30 s, as on Redis).
+   */
+  reclaimAfterMs?: number;
+}
 
 /**
  * The embedded store: everything in this process's memory. Single-threaded
@@ -43,19 +55,20 @@ export class MemoryStore implements Store {
   private readonly tasks = new Map<string, Task>();
   private readonly triggers = new Map<string, Trigger>();
 
-  private readonly log = new OccurrenceLog();
-  private readonly deferred = new DeferredQueue();
+  private readonly log: OccurrenceLog;
+  private readonly deferred: DeferredQueue;
   private readonly events: MemoryEvents;
   private readonly invocations: MemoryInvocations;
-
-  /** Per trigger, its partitions from least to most recently updated. */
-  private readonly joins = new Map<string, Map<string, JoinState>>();
-  private readonly joinMarkers = new Map<string, { step: JoinStep; at: number }>();
+  private readonly joins: MemoryJoins;
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
 
-  constructor(retention: Partial<RetentionOptions> = {}) {
+  constructor(retention: Partial<RetentionOptions> = {}, options: MemoryStoreOptions = {}) {
     this.retention = { ...DEFAULT_RETENTION, ...retention };
+    const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
+    this.log = new OccurrenceLog(reclaimAfterMs);
+    this.deferred = new DeferredQueue(reclaimAfterMs);
+    this.joins = new MemoryJoins(this.retention);
     this.events = new MemoryEvents(this.log, this.retention);
     this.invocations = new MemoryInvocations(this.log, this.events, this.retention, (notice) =>
       this.notify(notice),
@@ -141,7 +154,7 @@ export class MemoryStore implements Store {
   private dropTrigger(triggerId: string): void {
     this.triggers.delete(triggerId);
     this.evaluations.delete(triggerId);
-    this.joins.delete(triggerId);
+    this.joins.drop(triggerId);
     const cronPrefix = `${triggerId}:`;
     for (const key of this.cronSlots.keys()) if (key.startsWith(cronPrefix)) this.cronSlots.delete(key);
   }
@@ -154,8 +167,19 @@ export class MemoryStore implements Store {
   ) {
     return this.invocations.createInvocation(input, options);
   }
-  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef) {
+  /** Checked in the same synchronous step as the creation: atomic with the trigger's state. */
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<FireResult> {
+    const repeat = this.invocations.firedBefore(firing.firingKey);
+    if (repeat) return repeat;
+    const skip = this.skipReason(firing.triggerId);
+    if (skip) return { outcome: "skipped", reason: skip };
     return this.invocations.fire(firing, watch, assignTo);
+  }
+
+  private skipReason(triggerId: string): FireSkip | undefined {
+    const trigger = this.triggers.get(triggerId);
+    if (!trigger) return "trigger deleted";
+    return trigger.paused ? "trigger paused" : undefined;
   }
   getInvocation(invocationId: string) {
     return this.invocations.getInvocation(invocationId);
@@ -266,30 +290,17 @@ export class MemoryStore implements Store {
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-    maxPartitions: number,
-  ): Promise<{ step: JoinStep; replayed: boolean; evicted: JoinState[] }> {
-    const markerKey = `${triggerId}|${occurrenceId}`;
-    const marker = this.joinMarkers.get(markerKey);
-    if (marker) return { step: marker.step, replayed: true, evicted: [] };
-    const partitions = getOrCreate(this.joins, triggerId, () => new Map<string, JoinState>());
-    const result = step(partitions.get(partition) ?? { entries: [] });
-    partitions.delete(partition);
-    if (result.state.entries.length > 0) partitions.set(partition, result.state);
-    const evicted: JoinState[] = [];
-    for (const [oldest, state] of partitions) {
-      if (partitions.size <= maxPartitions) break;
-      partitions.delete(oldest);
-      evicted.push(state);
-    }
-    if (partitions.size === 0) this.joins.delete(triggerId);
-    const now = Date.now();
-    this.joinMarkers.set(markerKey, { step: result, at: now });
-    pruneMarkers(this.joinMarkers, now, this.retention.markerRetentionMs);
-    return { step: result, replayed: false, evicted };
+    maxEntries: number,
+  ): Promise<JoinUpdate> {
+    const replayed = this.joins.replayed(triggerId, occurrenceId);
+    if (replayed) return replayed;
+    const skip = this.skipReason(triggerId);
+    if (skip) return { kind: "skipped", reason: skip };
+    return this.joins.apply(triggerId, partition, occurrenceId, step, maxEntries);
   }
 
   async listJoinStates(triggerId: string): Promise<Array<{ partition: string; state: JoinState }>> {
-    return [...(this.joins.get(triggerId) ?? [])].map(([partition, state]) => ({ partition, state }));
+    return this.joins.list(triggerId);
   }
 
   // ---- cron -------------------------------------------------------------------------

@@ -1,15 +1,21 @@
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { LoggedOccurrence } from "../store.js";
+import { Unacknowledged } from "./unacknowledged.js";
 
 /**
- * The in-process occurrence log: a FIFO with one delivery per occurrence and
- * waiters woken the moment something is appended (no polling).
+ * The in-process occurrence log: a FIFO with one delivery per occurrence, waiters
+ * woken the moment something is appended (no polling), and a second delivery of
+ * what was read but not acknowledged within `reclaimAfterMs`.
  */
 export class OccurrenceLog {
   private readonly queue: LoggedOccurrence[] = [];
-  private readonly unacked = new Map<string, Occurrence>();
+  private readonly unacked: Unacknowledged<LoggedOccurrence>;
   private readonly waiters = new Set<() => void>();
   private sequence = 0;
+
+  constructor(reclaimAfterMs: number) {
+    this.unacked = new Unacknowledged(reclaimAfterMs);
+  }
 
   append(occurrences: readonly Occurrence[]): void {
     for (const occurrence of occurrences) {
@@ -19,14 +25,16 @@ export class OccurrenceLog {
   }
 
   async read(max: number, waitMs: number, signal: AbortSignal): Promise<LoggedOccurrence[]> {
+    const reclaimed = this.unacked.reclaim(max);
+    if (reclaimed.length > 0) return reclaimed;
     if (this.queue.length === 0 && waitMs > 0 && !signal.aborted) await this.waitForAppend(waitMs, signal);
     const batch = this.queue.splice(0, max);
-    for (const item of batch) this.unacked.set(item.ref, item.occurrence);
+    for (const item of batch) this.unacked.hold(item.ref, item);
     return batch;
   }
 
   ack(refs: readonly string[]): void {
-    for (const ref of refs) this.unacked.delete(ref);
+    for (const ref of refs) this.unacked.ack(ref);
   }
 
   /** Occurrences appended and not yet acknowledged (for tests and shutdown). */

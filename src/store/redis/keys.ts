@@ -9,12 +9,13 @@
  * |------------------------------|--------|-------|
  * | tasks                        | hash   | task id → Task JSON |
  * | triggers                     | hash   | trigger id → Trigger JSON |
+ * | paused                       | hash   | trigger id → "1" while the trigger is paused |
  * | app:<appId>:declared         | set    | the app's declared trigger ids |
  * | seq                          | string | sequence for ordering invocations and events |
  * | inv:<id>                     | hash   | one invocation (see codec.ts for fields) |
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
  * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |
- * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL) |
+ * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL: marker retention; outlives the invocation) |
  * | finished                     | zset   | finished invocation ids by sequence (retention) |
  * | active                       | string | number of unfinished invocations |
  * | queues                       | set    | task ids whose queue stream exists |
@@ -30,9 +31,10 @@
  * | evt:<id>:invs                | list   | invocations the event started |
  * | evts, evts:code:<c>          | zset   | event ids by emission time |
  * | evtkey:<key>                 | string | idempotency key → event id (TTL) |
- * | join:<trigger>               | hash   | AND partition → "version|state JSON" |
- * | joinlru:<trigger>            | zset   | partitions by last update |
- * | jmark:<trigger>|<occurrence> | string | the join step an occurrence made (TTL) |
+ * | join:<trigger>               | hash   | AND partition → "version|entries", one "<firstAt> <entry JSON>" line each, oldest first |
+ * | joinage:<trigger>            | zset   | partitions by their oldest entry's firstAt (the cap drops the oldest) |
+ * | joinn:<trigger>              | string | waiting entries of the trigger, all partitions together |
+ * | jmark:<trigger>|<occurrence> | string | the outcome of the join step an occurrence made (TTL: marker retention) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
  * | notices                      | pubsub | change notices for every replica (final statuses, work, triggers) |
@@ -58,6 +60,9 @@ export class RedisKeys {
   }
   get triggers(): string {
     return this.key("triggers");
+  }
+  get paused(): string {
+    return this.key("paused");
   }
   get seq(): string {
     return this.key("seq");
@@ -116,8 +121,11 @@ export class RedisKeys {
   join(triggerId: string): string {
     return this.key("join", triggerId);
   }
-  joinLru(triggerId: string): string {
-    return this.key("joinlru", triggerId);
+  joinAge(triggerId: string): string {
+    return this.key("joinage", triggerId);
+  }
+  joinCount(triggerId: string): string {
+    return this.key("joinn", triggerId);
   }
   joinMarker(triggerId: string, occurrenceId: string): string {
     return this.key("jmark", `${triggerId}|${occurrenceId}`);

@@ -4,6 +4,7 @@ import type {
   AttemptOutcome,
   Created,
   FinishOptions,
+  FireResult,
   Firing,
   InvocationQuery,
   Page,
@@ -26,72 +27,98 @@ export class RedisInvocations {
     options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
   ): Promise<Created> {
     const key = options.idempotencyKey;
-    const dedupe = key ? { key: this.ctx.keys.key("invkey", key), idempotencyKey: key } : undefined;
-    return this.insert(input, options.watch, dedupe, [], options.assignTo);
-  }
-
-  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<Created> {
-    const dedupe = { key: this.ctx.keys.key("fired", firing.firingKey), idempotencyKey: "" };
-    return this.insert(firing.invocation, watch, dedupe, firing.eventIds, assignTo);
-  }
-
-  private async insert(
-    input: NewInvocation,
-    watch: StatusWatch,
-    dedupe: { key: string; idempotencyKey: string } | undefined,
-    eventIds: readonly string[],
-    assignTo: WorkerRef | undefined,
-  ): Promise<Created> {
     const [created, id, assignmentId] = (await this.ctx.run(
       "createInvocation",
       [
         this.ctx.keys.invocation(input.id),
-        dedupe?.key ?? this.ctx.keys.invocation(input.id),
+        key ? this.ctx.keys.key("invkey", key) : this.ctx.keys.invocation(input.id),
         this.ctx.keys.invocations,
         this.ctx.keys.active,
       ],
-      [
-        input.id,
-        input.taskId,
-        input.appId,
-        JSON.stringify(input.arguments),
-        input.provenance ? JSON.stringify(input.provenance) : "",
-        input.provenance?.triggerId ?? "",
-        input.createdAt,
-        watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
-        dedupe ? this.ctx.retention.markerRetentionMs : 0,
-        dedupe?.idempotencyKey ?? "",
-        eventIds.join(","),
-        assignTo?.workerId ?? "",
-        assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
-        assignTo?.sessionId ?? "",
-      ],
+      this.creationArgs(input, options.watch, {
+        ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
+        idempotencyKey: key ?? "",
+        triggerId: input.provenance?.triggerId ?? "",
+        eventIds: [],
+        assignTo: options.assignTo,
+      }),
     )) as [number, string, string?];
     if (created !== 1) return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
-    const registered: Invocation = {
-      ...input,
-      status: "REGISTERED",
-      attempt: 1,
-      version: 1,
-      updatedAt: input.createdAt,
-    };
-    if (!assignmentId || !assignTo) return { invocation: registered, created: true };
-    return {
-      invocation: {
-        ...registered,
-        status: "PENDING",
-        version: 2,
-        assignment: { assignmentId, workerId: assignTo.workerId },
-      },
-      created: true,
-      assignment: {
-        assignmentId,
-        invocationId: input.id,
-        taskId: input.taskId,
-        arguments: input.arguments,
-        attempt: 1,
-      },
-    };
+    return { created: true, ...createdInvocation(input, assignmentId, options.assignTo) };
+  }
+
+  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<FireResult> {
+    const input = firing.invocation;
+    const [verdict, id, assignmentIdOrKept] = (await this.ctx.run(
+      "fireTrigger",
+      [
+        this.ctx.keys.invocation(input.id),
+        this.ctx.keys.key("fired", firing.firingKey),
+        this.ctx.keys.invocations,
+        this.ctx.keys.active,
+        this.ctx.keys.triggers,
+        this.ctx.keys.paused,
+      ],
+      this.creationArgs(input, watch, {
+        ttlMs: this.ctx.retention.markerRetentionMs,
+        idempotencyKey: "",
+        triggerId: firing.triggerId,
+        eventIds: firing.eventIds,
+        assignTo,
+      }),
+    )) as [string, string?, (string | number)?];
+    switch (verdict) {
+      case "fired":
+        return {
+          outcome: "fired",
+          ...createdInvocation(
+            input,
+            assignmentIdOrKept === undefined ? undefined : String(assignmentIdOrKept),
+            assignTo,
+          ),
+        };
+      case "deduplicated":
+        return {
+          outcome: "deduplicated",
+          invocationId: id as string,
+          invocationKept: assignmentIdOrKept === 1,
+        };
+      case "paused":
+        return { outcome: "skipped", reason: "trigger paused" };
+      default:
+        return { outcome: "skipped", reason: "trigger deleted" };
+    }
+  }
+
+  /** ARGV[2..] of the creation scripts (see scripts/includes/invocation.lua). */
+  private creationArgs(
+    input: NewInvocation,
+    watch: StatusWatch,
+    options: {
+      ttlMs: number;
+      idempotencyKey: string;
+      triggerId: string;
+      eventIds: readonly string[];
+      assignTo: WorkerRef | undefined;
+    },
+  ): Array<string | number> {
+    const { assignTo } = options;
+    return [
+      input.id,
+      input.taskId,
+      input.appId,
+      JSON.stringify(input.arguments),
+      input.provenance ? JSON.stringify(input.provenance) : "",
+      options.triggerId,
+      input.createdAt,
+      watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
+      options.ttlMs,
+      options.idempotencyKey,
+      options.eventIds.join(","),
+      assignTo?.workerId ?? "",
+      assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
+      assignTo?.sessionId ?? "",
+    ];
   }
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {
@@ -281,6 +308,37 @@ export class RedisInvocations {
     const records = await Promise.all(ids.map((id) => this.getInvocation(id)));
     return records.filter((invocation): invocation is Invocation => invocation !== undefined);
   }
+}
+
+/** The invocation a creation script made, as it is now: queued, or assigned to `assignTo`. */
+function createdInvocation(
+  input: NewInvocation,
+  assignmentId: string | undefined,
+  assignTo: WorkerRef | undefined,
+): { invocation: Invocation; assignment?: Assignment } {
+  const registered: Invocation = {
+    ...input,
+    status: "REGISTERED",
+    attempt: 1,
+    version: 1,
+    updatedAt: input.createdAt,
+  };
+  if (!assignmentId || !assignTo) return { invocation: registered };
+  return {
+    invocation: {
+      ...registered,
+      status: "PENDING",
+      version: 2,
+      assignment: { assignmentId, workerId: assignTo.workerId },
+    },
+    assignment: {
+      assignmentId,
+      invocationId: input.id,
+      taskId: input.taskId,
+      arguments: input.arguments,
+      attempt: 1,
+    },
+  };
 }
 
 /** "n, task ids..., PENDING-watched flags..." as the claim scripts read them. */

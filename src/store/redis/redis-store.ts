@@ -23,6 +23,7 @@ import type {
   StoreStats,
   WorkerRef,
 } from "../store.js";
+import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
 import { decodeOccurrence } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import { RedisKeys } from "./keys.js";
@@ -38,7 +39,10 @@ export interface RedisStoreOptions {
   /** Key prefix (a hash tag): deployments sharing a Redis use different ones. Default "nenc". */
   prefix?: string;
   retention?: Partial<RetentionOptions>;
-  /** An occurrence held this long by a consumer that did not acknowledge it is taken over. */
+  /**
+   * An occurrence held this long by a consumer that did not acknowledge it (a dead
+   * replica, a failed evaluation) is taken over. Default 30 s.
+   */
   reclaimAfterMs?: number;
 }
 
@@ -78,7 +82,7 @@ export class RedisStore implements Store {
       );
     this.redis = connect();
     this.subscriber = connect();
-    const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
+    const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
     this.occurrenceReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
     this.deferredReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
     const context: RedisContext = {
@@ -171,7 +175,7 @@ export class RedisStore implements Store {
   async getTrigger(triggerId: string): Promise<Trigger | undefined> {
     const [json, paused] = await Promise.all([
       this.redis.hget(this.keys.triggers, triggerId),
-      this.redis.hget(this.keys.key("paused"), triggerId),
+      this.redis.hget(this.keys.paused, triggerId),
     ]);
     return json ? { ...(JSON.parse(json) as Trigger), paused: paused === "1" } : undefined;
   }
@@ -179,7 +183,7 @@ export class RedisStore implements Store {
   async listTriggers(): Promise<Trigger[]> {
     const [all, paused] = await Promise.all([
       this.redis.hgetall(this.keys.triggers),
-      this.redis.hgetall(this.keys.key("paused")),
+      this.redis.hgetall(this.keys.paused),
     ]);
     return Object.entries(all).map(([id, json]) => ({
       ...(JSON.parse(json) as Trigger),
@@ -190,7 +194,7 @@ export class RedisStore implements Store {
   async setTriggerPaused(triggerId: string, paused: boolean): Promise<Trigger | undefined> {
     const json = (await this.run(
       "setTriggerPaused",
-      [this.keys.triggers, this.keys.key("paused")],
+      [this.keys.triggers, this.keys.paused],
       [triggerId, paused ? "1" : "0"],
     )) as string | null;
     return json ? { ...(JSON.parse(json) as Trigger), paused } : undefined;
@@ -349,9 +353,9 @@ export class RedisStore implements Store {
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-    maxPartitions: number,
+    maxEntries: number,
   ) {
-    return this.triggerState.updateJoin(triggerId, partition, occurrenceId, step, maxPartitions);
+    return this.triggerState.updateJoin(triggerId, partition, occurrenceId, step, maxEntries);
   }
   listJoinStates(triggerId: string) {
     return this.triggerState.listJoinStates(triggerId);

@@ -1,5 +1,12 @@
-import type { JoinState, JoinStep } from "../../domain/join.js";
-import type { CronAdvance } from "../store.js";
+import {
+  type ExpiredMatch,
+  expiredMatch,
+  type JoinEntry,
+  type JoinMarker,
+  type JoinState,
+  type JoinStep,
+} from "../../domain/join.js";
+import type { CronAdvance, JoinUpdate } from "../store.js";
 import type { RedisContext } from "./context.js";
 
 /** Per-trigger state on Redis: AND partial matches (compare-and-set) and cron slots (claims). */
@@ -11,43 +18,59 @@ export class RedisTriggerState {
     partition: string,
     occurrenceId: string,
     step: (state: JoinState) => JoinStep,
-    maxPartitions: number,
-  ): Promise<{ step: JoinStep; replayed: boolean; evicted: JoinState[] }> {
-    const markerKey = this.ctx.keys.joinMarker(triggerId, occurrenceId);
+    maxEntries: number,
+  ): Promise<JoinUpdate> {
+    const { keys } = this.ctx;
+    const markerKey = keys.joinMarker(triggerId, occurrenceId);
     while (true) {
       const [marker, stored] = await Promise.all([
         this.ctx.redis.get(markerKey),
-        this.ctx.redis.hget(this.ctx.keys.join(triggerId), partition),
+        this.ctx.redis.hget(keys.join(triggerId), partition),
       ]);
-      if (marker) return { step: JSON.parse(marker) as JoinStep, replayed: true, evicted: [] };
-      const separator = stored?.indexOf("|") ?? -1;
-      const version = stored ? Number(stored.slice(0, separator)) : 0;
-      const state = stored ? (JSON.parse(stored.slice(separator + 1)) as JoinState) : { entries: [] };
-      const result = step(state);
-      const reply = (await this.ctx.run(
+      if (marker) return { kind: "replayed", ...decodeMarker(marker) };
+      const { version, entries } = decodePartition(stored);
+      const result = step({ entries });
+      const next = result.state.entries;
+      const stepMarker: JoinMarker = { outcome: result.outcome, expired: result.expired };
+      const [verdict, ...rest] = (await this.ctx.run(
         "joinCommit",
-        [this.ctx.keys.join(triggerId), this.ctx.keys.joinLru(triggerId), markerKey, this.ctx.keys.triggers],
+        [
+          keys.join(triggerId),
+          keys.joinAge(triggerId),
+          keys.joinCount(triggerId),
+          markerKey,
+          keys.triggers,
+          keys.paused,
+        ],
         [
           triggerId,
           partition,
           version,
-          result.state.entries.length > 0 ? JSON.stringify(result.state) : "",
-          JSON.stringify(result),
+          next.map(encodeEntry).join("\n"),
+          next[0]?.firstAt ?? 0,
+          entries.length,
+          next.length,
+          JSON.stringify(stepMarker),
           this.ctx.retention.markerRetentionMs,
-          maxPartitions,
+          maxEntries,
         ],
       )) as string[];
-      const [verdict, ...rest] = reply;
-      if (verdict === "conflict") continue; // Another replica changed the partition: step again on fresh state.
-      if (verdict === "replayed")
-        return { step: JSON.parse(rest[0] as string) as JoinStep, replayed: true, evicted: [] };
-      if (verdict === "gone")
-        return {
-          step: { ...result, outcome: { kind: "waiting", missing: [] } },
-          replayed: false,
-          evicted: [],
-        };
-      return { step: result, replayed: false, evicted: rest.map((json) => JSON.parse(json) as JoinState) };
+      switch (verdict) {
+        case "conflict":
+          continue; // Another replica changed the partition: step again on fresh state.
+        case "replayed":
+          return { kind: "replayed", ...decodeMarker(rest[0] as string) };
+        case "deleted":
+          return { kind: "skipped", reason: "trigger deleted" };
+        case "paused":
+          return { kind: "skipped", reason: "trigger paused" };
+        default: {
+          const evicted: ExpiredMatch[] = rest.flatMap((line) =>
+            decodeLines(line).map((entry) => expiredMatch(entry, "cap")),
+          );
+          return { kind: "applied", outcome: result.outcome, expired: [...result.expired, ...evicted] };
+        }
+      }
     }
   }
 
@@ -55,7 +78,7 @@ export class RedisTriggerState {
     const all = await this.ctx.redis.hgetall(this.ctx.keys.join(triggerId));
     return Object.entries(all).map(([partition, stored]) => ({
       partition,
-      state: JSON.parse(stored.slice(stored.indexOf("|") + 1)) as JoinState,
+      state: { entries: decodePartition(stored).entries },
     }));
   }
 
@@ -97,4 +120,35 @@ export class RedisTriggerState {
     }
     return won;
   }
+}
+
+/** One line of a stored partition (see joinCommit-6.lua): the age first, for the script's cap. */
+function encodeEntry(entry: JoinEntry): string {
+  return `${entry.firstAt} ${JSON.stringify(entry)}`;
+}
+
+function decodePartition(stored: string | null): { version: number; entries: JoinEntry[] } {
+  if (!stored) return { version: 0, entries: [] };
+  const bar = stored.indexOf("|");
+  return { version: Number(stored.slice(0, bar)), entries: decodeLines(stored.slice(bar + 1)) };
+}
+
+/**
+ * A join marker. One written before markers were slimmed holds the whole step, its
+ * expired entries in full: they are summarised, so that replaying such an
+ * occurrence after an upgrade works.
+ */
+function decodeMarker(json: string): JoinMarker {
+  const marker = JSON.parse(json) as JoinMarker;
+  const expired = marker.expired.map((item: ExpiredMatch | JoinEntry) =>
+    "occurrenceIds" in item ? item : expiredMatch(item, "window"),
+  );
+  return { outcome: marker.outcome, expired };
+}
+
+/** Entry lines; a partition written before the line format was one JoinState JSON. */
+function decodeLines(lines: string): JoinEntry[] {
+  if (!lines) return [];
+  if (lines.startsWith("{")) return (JSON.parse(lines) as JoinState).entries;
+  return lines.split("\n").map((line) => JSON.parse(line.slice(line.indexOf(" ") + 1)) as JoinEntry);
 }

@@ -233,7 +233,8 @@ class TriggerBuilder:
         """AND only: only occurrences with equal keys combine.
 
         A field name (looked up in the arguments of task occurrences and the payload
-        of events) or ``cel(...)``. ``max_pending`` bounds the waiting partial matches.
+        of events) or ``cel(...)``. ``max_pending`` bounds the trigger's waiting partial
+        matches, all keys together (default 10,000); the oldest expire first.
         """
         self._correlation_key = key.expression if isinstance(key, Cel) else str(key)
         if not self._correlation_key.strip():

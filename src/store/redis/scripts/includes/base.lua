@@ -94,7 +94,9 @@ end
 local function dropTrigger(P, triggerId)
   redis.call('HDEL', P .. 'triggers', triggerId)
   redis.call('HDEL', P .. 'paused', triggerId)
-  redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
+  -- joinlru: the partition order of versions before joinage.
+  redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinage:' .. triggerId, P .. 'joinn:' .. triggerId,
+    P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
   for i = 0, 31 do redis.call('HDEL', P .. 'cron', triggerId .. ':' .. i) end
   notify(P, 't|' .. triggerId)
 end

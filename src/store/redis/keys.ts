@@ -3,6 +3,9 @@
  * braces make the prefix a hash tag, so on Redis Cluster all of a deployment's
  * keys live in one slot and every multi-key Lua script stays atomic (scripts derive
  * per-entity keys from the prefix, which is valid because they share the tag).
+ * Every script declares at least one key (none is `-0.lua`): Cluster routes a
+ * script call to the node owning its declared keys' slot, and a derived key is in
+ * that slot too.
  * Several deployments (or test runs) share one Redis with different prefixes.
  *
  * | key                          | type   | holds |
@@ -69,6 +72,9 @@ export class RedisKeys {
   }
   get active(): string {
     return this.key("active");
+  }
+  get queues(): string {
+    return this.key("queues");
   }
   get delayed(): string {
     return this.key("delayed");

@@ -139,7 +139,7 @@ export class RedisInvocations {
   ): Promise<Assignment[]> {
     const flat = (await this.ctx.run(
       "claimWork",
-      [],
+      [this.ctx.keys.queues],
       [workerId, max, now, ...claimArgs(taskIds, watch)],
     )) as string[];
     return decodeAssignments(flat);

@@ -7,7 +7,7 @@ import type { InvocationStatus, NewInvocation } from "../../src/domain/invocatio
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
-import type { Trigger } from "../../src/domain/trigger.js";
+import type { CronCondition, Trigger } from "../../src/domain/trigger.js";
 import type { StatusWatch, Store, StoreNotice } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -383,6 +383,38 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     ]);
     expect(await store.advanceCron([{ ...claim, triggerId: "trg_gone" }])).toEqual([false]);
     expect(await drainOccurrences(store)).toEqual([occurrence]);
+  });
+
+  it("cron: deleting a trigger clears the slots of all its conditions, however many", async () => {
+    // 40 cron conditions: more than the engine accepts (32), so the store relies on no such bound.
+    const conditions = Array.from(
+      { length: 40 },
+      (): CronCondition => ({
+        kind: "cron",
+        expression: "* * * * *",
+        timezone: "UTC",
+        misfire: "skip",
+        catchUpWindowMs: 0,
+      }),
+    );
+    const many = trigger("trg_many", { conditions, logic: "or" });
+    const claims = (expected: number | undefined, next: number) =>
+      [0, 31, 32, 39].map((conditionIndex) => ({
+        triggerId: "trg_many",
+        conditionIndex,
+        expected,
+        next,
+        occurrences: [],
+      }));
+    const keys = ["trg_many:0", "trg_many:31", "trg_many:32", "trg_many:39"];
+    await store.createTrigger(many);
+    expect(await store.advanceCron(claims(undefined, 60000))).toEqual([true, true, true, true]);
+    expect((await store.getCronSlots(keys)).size).toBe(4);
+    expect(await store.deleteTrigger("trg_many")).toBe(true);
+    expect(await store.getCronSlots(keys)).toEqual(new Map());
+    // The same trigger created again starts from no slot: a claim expecting none wins.
+    await store.createTrigger(many);
+    expect(await store.advanceCron(claims(undefined, 120000))).toEqual([true, true, true, true]);
   });
 
   it("registration replaces declared triggers and keeps runtime ones; pause; bounded history", async () => {

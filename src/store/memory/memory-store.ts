@@ -138,11 +138,12 @@ export class MemoryStore implements Store {
   }
 
   private dropTrigger(triggerId: string): void {
+    // Its cron slots: one key per condition index, however many conditions it has.
+    const conditions = this.triggers.get(triggerId)?.conditions.length ?? 0;
+    for (let i = 0; i < conditions; i++) this.cronSlots.delete(`${triggerId}:${i}`);
     this.triggers.delete(triggerId);
     this.evaluations.delete(triggerId);
     this.joins.delete(triggerId);
-    const cronPrefix = `${triggerId}:`;
-    for (const key of this.cronSlots.keys()) if (key.startsWith(cronPrefix)) this.cronSlots.delete(key);
   }
 
   // ---- invocations and work (memory-invocations.ts) ------------------------------

@@ -89,11 +89,21 @@ local function dropEvent(P, eventId)
   end
 end
 
--- Deletes a trigger's definition and everything kept for it.
+-- Deletes a trigger's definition and everything kept for it. Its cron slots are
+-- "<trigger>:<condition index>" fields of the cron hash: one per condition of the
+-- stored definition, however many it has.
 local function dropTrigger(P, triggerId)
+  local json = redis.call('HGET', P .. 'triggers', triggerId)
+  if json then
+    local slots = {}
+    for i = 1, #cjson.decode(json).conditions do slots[i] = triggerId .. ':' .. (i - 1) end
+    -- In chunks: unpack() of thousands of values would overflow the Lua stack.
+    for from = 1, #slots, 500 do
+      redis.call('HDEL', P .. 'cron', unpack(slots, from, math.min(from + 499, #slots)))
+    end
+  end
   redis.call('HDEL', P .. 'triggers', triggerId)
   redis.call('HDEL', P .. 'paused', triggerId)
   redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
-  for i = 0, 31 do redis.call('HDEL', P .. 'cron', triggerId .. ':' .. i) end
   notify(P, 't|' .. triggerId)
 end

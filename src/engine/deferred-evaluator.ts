@@ -51,10 +51,7 @@ export class DeferredEvaluator {
 
   private async handle(item: DeferredEvaluation): Promise<void> {
     const compiled = this.index.get(item.triggerId);
-    if (compiled) {
-      const records = await this.evaluator.evaluate(compiled, item.occurrence);
-      if (records.length > 0) await this.store.recordEvaluations(records);
-    }
-    await this.store.ackDeferred([item]);
+    const records = compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
+    await this.store.settleDeferred(item, records);
   }
 }

@@ -257,7 +257,11 @@ export interface Store {
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]>;
-  ackDeferred(items: readonly DeferredEvaluation[]): Promise<void>;
+  /**
+   * Records the evaluations of a deferred item, then acknowledges it, in one step
+   * (as settleOccurrences does for the log: a crash between would repeat the records).
+   */
+  settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void>;
 
   // ---- events -----------------------------------------------------------------------
 

@@ -494,8 +494,26 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(items.map((item) => [item.appId, item.triggerId, item.occurrence])).toEqual([
       ["app-a", "trg_1", occurrence],
     ]);
-    await store.ackDeferred(items);
+    await store.settleDeferred(items[0]!, []);
     expect(await store.readDeferred(["app-a"], "c2", 10, 20, never)).toEqual([]);
+  });
+
+  it("settles a deferred evaluation in one step: its records kept, the item acknowledged", async () => {
+    await store.createTrigger(trigger("trg_df"));
+    const occurrence: Occurrence = { kind: "event", id: "ev_df", at: 1, code: "e", payload: {} };
+    await store.deferEvaluation("app-a", "trg_df", occurrence);
+    const [item] = await store.readDeferred(["app-a"], "c1", 10, 50, never);
+    expect((await store.stats()).occurrenceBacklog).toBe(1);
+    const record: Evaluation = {
+      triggerId: "trg_df",
+      at: 2,
+      occurrenceId: "ev_df",
+      outcome: "filtered_out",
+      detail: "",
+    };
+    await store.settleDeferred(item!, [record]);
+    expect(await store.listEvaluations("trg_df", 10)).toEqual([record]);
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
   it("notifies subscribers of work, invocation and trigger changes", async () => {

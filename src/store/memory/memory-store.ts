@@ -251,8 +251,9 @@ export class MemoryStore implements Store {
     return this.deferred.read(appIds, max, waitMs, signal);
   }
 
-  async ackDeferred(items: readonly DeferredEvaluation[]): Promise<void> {
-    this.deferred.ack(items);
+  async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
+    await this.recordEvaluations(evaluations);
+    this.deferred.ack([item]);
   }
 
   // ---- AND joins --------------------------------------------------------------------

@@ -269,19 +269,28 @@ export class RedisStore implements Store {
   }
 
   async ackOccurrences(refs: readonly string[]): Promise<void> {
-    if (refs.length > 0) await this.occurrenceReader.ack(this.keys.occurrences, refs);
+    await this.settle(this.keys.occurrences, [], refs);
   }
 
   async settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void> {
-    if (evaluations.length === 0 && refs.length === 0) return;
+    await this.settle(this.keys.occurrences, evaluations, refs);
+  }
+
+  /**
+   * Records evaluations and acknowledges (and deletes) entries of one stream in one
+   * script, so that a crash never leaves records without the ack (a repeat on
+   * redelivery) nor an acknowledged entry left in the stream (a false backlog).
+   */
+  private async settle(stream: string, evaluations: readonly Evaluation[], ids: readonly string[]) {
+    if (evaluations.length === 0 && ids.length === 0) return;
     const args: Array<string | number> = [
       this.retention.evaluationsPerTrigger,
       ENGINE_GROUP,
       evaluations.length,
     ];
     for (const evaluation of evaluations) args.push(evaluation.triggerId, JSON.stringify(evaluation));
-    args.push(...refs);
-    await this.run("settleOccurrences", [this.keys.triggers, this.keys.occurrences], args);
+    args.push(...ids);
+    await this.run("settleOccurrences", [this.keys.triggers, stream], args);
   }
 
   async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
@@ -318,11 +327,9 @@ export class RedisStore implements Store {
     });
   }
 
-  async ackDeferred(items: readonly DeferredEvaluation[]): Promise<void> {
-    for (const item of items) {
-      const [stream, id] = item.ref.split("\u0000") as [string, string];
-      await this.deferredReader.ack(stream, [id]);
-    }
+  async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
+    const [stream, id] = item.ref.split("\u0000") as [string, string];
+    await this.settle(stream, evaluations, [id]);
   }
 
   // ---- events (redis-events.ts) -----------------------------------------------------

@@ -13,8 +13,8 @@ type ClaimReply = [next: string, entries: Array<[id: string, fields: string[] | 
  * Reads streams through a consumer group, once per entry across replicas: new
  * entries by a blocking XREADGROUP on a connection of its own, and entries a
  * consumer took but never acknowledged (a crashed replica) by XAUTOCLAIM once they
- * are idle for `reclaimAfterMs`. Acknowledged entries are deleted, so a stream
- * holds only work not yet done.
+ * are idle for `reclaimAfterMs`. Entries are acknowledged and deleted in one step
+ * by settleOccurrences-2.lua (not here), so a stream holds only work not yet done.
  */
 export class StreamReader {
   private readonly groups = new Set<string>();
@@ -76,14 +76,6 @@ export class StreamReader {
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
-  }
-
-  async ack(stream: string, ids: readonly string[]): Promise<void> {
-    await this.commands
-      .pipeline()
-      .xack(stream, this.group, ...ids)
-      .xdel(stream, ...ids)
-      .exec();
   }
 
   close(): void {

@@ -17,7 +17,12 @@ export interface NencServerOptions {
   redisUrl?: string;
   /** Key prefix in Redis (default "nenc"). */
   redisPrefix?: string;
-  /** Occurrences a crashed replica held are taken over after this long (default 30 s). */
+  /**
+   * Occurrences held unacknowledged this long (a crashed replica, a failed
+   * evaluation) are handed out again (default 30 s); on either store.
+   */
+  reclaimAfterMs?: number;
+  /** @deprecated the former name of `reclaimAfterMs` (it applies to both stores now). */
   redisReclaimAfterMs?: number;
   retention?: Partial<RetentionOptions>;
   logger?: Logger;
@@ -42,18 +47,20 @@ export interface NencServer {
  */
 export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
   const logger = options.logger ?? createJsonLogger();
+  const reclaimAfterMs = options.reclaimAfterMs ?? options.redisReclaimAfterMs;
+  const storeOptions = {
+    ...(reclaimAfterMs === undefined ? {} : { reclaimAfterMs }),
+    ...(options.retention ? { retention: options.retention } : {}),
+  };
   const store =
     options.store ??
     (options.redisUrl
       ? await RedisStore.connect({
           url: options.redisUrl,
           ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
-          ...(options.redisReclaimAfterMs === undefined
-            ? {}
-            : { reclaimAfterMs: options.redisReclaimAfterMs }),
-          ...(options.retention ? { retention: options.retention } : {}),
+          ...storeOptions,
         })
-      : new MemoryStore(options.retention));
+      : new MemoryStore(storeOptions));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
   let server: RunningServer;
   try {

@@ -25,7 +25,7 @@ export async function serve(argv: string[]): Promise<void> {
     logger,
     orchestrator: config.orchestrator,
     retention: config.retention,
-    ...(config.reclaimAfterMs === undefined ? {} : { redisReclaimAfterMs: config.reclaimAfterMs }),
+    ...(config.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: config.reclaimAfterMs }),
     ...(values.redis ? { redisUrl: values.redis } : {}),
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   });

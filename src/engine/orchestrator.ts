@@ -4,6 +4,7 @@ import type { Store, StoreNotice } from "../store/store.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import { DeferredEvaluator } from "./deferred-evaluator.js";
+import { DeliveryCap } from "./delivery-cap.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Events } from "./events.js";
 import { FunctionRunner } from "./function-runner.js";
@@ -33,6 +34,12 @@ export interface OrchestratorOptions {
   cronGraceMs: number;
   maxCatchUpSlots: number;
   maxInFlightOccurrences: number;
+  /**
+   * An occurrence (or deferred evaluation) whose evaluation failed this many times
+   * (each retried after the store's reclaimAfterMs) is recorded as errored in the
+   * history of the triggers it concerns and acknowledged, not handed out again.
+   */
+  maxOccurrenceDeliveries: number;
   sweepIntervalMs: number;
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
@@ -51,6 +58,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   cronGraceMs: 5_000,
   maxCatchUpSlots: 1_000,
   maxInFlightOccurrences: 512,
+  maxOccurrenceDeliveries: 5,
   sweepIntervalMs: 250,
   drainTimeoutMs: 30_000,
 };
@@ -118,7 +126,8 @@ export class Orchestrator {
       o,
     );
     const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index, this.dispatcher);
-    this.processor = new OccurrenceProcessor(store, this.index, evaluator, logger, {
+    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
+    this.processor = new OccurrenceProcessor(store, this.index, evaluator, cap, clock, logger, {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,
     });
@@ -126,6 +135,8 @@ export class Orchestrator {
       store,
       this.index,
       evaluator,
+      cap,
+      clock,
       () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
       o.replicaId,

@@ -124,6 +124,8 @@ export interface DeferredEvaluation {
   appId: string;
   triggerId: string;
   occurrence: Occurrence;
+  /** How many times it was handed out, this time included (see LoggedOccurrence.deliveries). */
+  deliveries: number;
 }
 
 /** An occurrence read from the log; ack it once every trigger handled it. */
@@ -131,6 +133,12 @@ export interface LoggedOccurrence {
   occurrence: Occurrence;
   /** Log position, for ack. */
   ref: string;
+  /**
+   * How many times it was handed out, this time included: 1 the first time, more
+   * when it was not acknowledged within `reclaimAfterMs` (its reader crashed, or
+   * its evaluation failed). The engine gives up past a cap.
+   */
+  deliveries: number;
 }
 
 /**
@@ -229,8 +237,9 @@ export interface Store {
   // ---- occurrences ------------------------------------------------------------------
 
   /**
-   * Reads occurrences not yet handed to any consumer (and those a dead consumer held
-   * longer than `reclaimAfterMs`). Waits up to `waitMs` when there are none.
+   * Reads occurrences not yet handed to any consumer, and again those a consumer
+   * held without acknowledging them for `reclaimAfterMs` (a store option; default
+   * 30 s). Waits up to `waitMs` when there are none.
    */
   readOccurrences(
     consumerId: string,
@@ -249,7 +258,10 @@ export interface Store {
 
   /** Keeps an evaluation for a replica that hosts workers of `appId`. */
   deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
-  /** Deferred evaluations of these apps not yet handed out; waits up to `waitMs` for one. */
+  /**
+   * Deferred evaluations of these apps not yet handed out (or held unacknowledged
+   * for `reclaimAfterMs`, as readOccurrences); waits up to `waitMs` for one.
+   */
   readDeferred(
     appIds: readonly string[],
     consumerId: string,

@@ -240,6 +240,52 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
+  it("hands an unacknowledged occurrence out again after reclaimAfterMs, counting its deliveries", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 200 });
+    try {
+      await reclaiming.appendOccurrences([{ kind: "event", id: "ev_r", at: 1, code: "e", payload: {} }]);
+      const readAt = Date.now();
+      const first = await reclaiming.readOccurrences("c1", 10, 50, never);
+      expect(first.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 1]]);
+      expect(await reclaiming.readOccurrences("c2", 10, 20, never)).toEqual([]);
+      const again = async () => {
+        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
+        return read.length > 0 && read;
+      };
+      const second = await waitFor(again, "the second delivery");
+      expect(Date.now() - readAt).toBeGreaterThanOrEqual(200);
+      expect(second.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 2]]);
+      const third = await waitFor(again, "the third delivery");
+      expect(third.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 3]]);
+      await reclaiming.ackOccurrences(third.map((item) => item.ref));
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
+  it("hands an unacknowledged deferred evaluation out again after reclaimAfterMs", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 200 });
+    try {
+      const occurrence: Occurrence = { kind: "event", id: "ev_d", at: 1, code: "c", payload: {} };
+      await reclaiming.deferEvaluation("app-a", "trg_1", occurrence);
+      const [first] = await reclaiming.readDeferred(["app-a"], "c1", 10, 50, never);
+      expect(first?.deliveries).toBe(1);
+      expect(await reclaiming.readDeferred(["app-a"], "c2", 10, 20, never)).toEqual([]);
+      const second = await waitFor(async () => {
+        const read = await reclaiming.readDeferred(["app-a"], "c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the second delivery");
+      expect(second.map((item) => [item.triggerId, item.occurrence, item.deliveries])).toEqual([
+        ["trg_1", occurrence, 2],
+      ]);
+      await reclaiming.settleDeferred(second[0]!, []);
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
   it("counts the requests a networked store sends, one per command however pipelined", async () => {
     const requests = async () => (await store.stats()).requests;
     if (kind === "memory") {

@@ -28,6 +28,15 @@ import { MemoryEvents } from "./memory-events.js";
 import { MemoryInvocations } from "./memory-invocations.js";
 import { OccurrenceLog } from "./occurrence-log.js";
 
+export interface MemoryStoreOptions {
+  retention?: Partial<RetentionOptions>;
+  /**
+   * An occurrence (or deferred evaluation) handed out and not acknowledged this
+   * long is handed out again: its evaluation failed. Default 30 s, as on Redis.
+   */
+  reclaimAfterMs?: number;
+}
+
 /**
  * The embedded store: everything in this process's memory. Single-threaded
  * JavaScript makes each method atomic; nothing survives a restart.
@@ -42,8 +51,8 @@ export class MemoryStore implements Store {
   private readonly tasks = new Map<string, Task>();
   private readonly triggers = new Map<string, Trigger>();
 
-  private readonly log = new OccurrenceLog();
-  private readonly deferred = new DeferredQueue();
+  private readonly log: OccurrenceLog;
+  private readonly deferred: DeferredQueue;
   private readonly events: MemoryEvents;
   private readonly invocations: MemoryInvocations;
 
@@ -53,8 +62,11 @@ export class MemoryStore implements Store {
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
 
-  constructor(retention: Partial<RetentionOptions> = {}) {
-    this.retention = { ...DEFAULT_RETENTION, ...retention };
+  constructor(options: MemoryStoreOptions = {}) {
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+    const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
+    this.log = new OccurrenceLog(reclaimAfterMs);
+    this.deferred = new DeferredQueue(reclaimAfterMs);
     this.events = new MemoryEvents(this.log, this.retention);
     this.invocations = new MemoryInvocations(this.log, this.events, this.retention, (notice) =>
       this.notify(notice),

@@ -1,32 +1,40 @@
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { LoggedOccurrence } from "../store.js";
+import { Unacked } from "./unacked.js";
+import { waitForWake } from "./wake.js";
 
 /**
- * The in-process occurrence log: a FIFO with one delivery per occurrence and
- * waiters woken the moment something is appended (no polling).
+ * The in-process occurrence log: a FIFO with one delivery per occurrence (again
+ * when it stays unacknowledged for `reclaimAfterMs`) and waiters woken the moment
+ * something is appended (no polling).
  */
 export class OccurrenceLog {
   private readonly queue: LoggedOccurrence[] = [];
-  private readonly unacked = new Map<string, Occurrence>();
+  private readonly unacked: Unacked<LoggedOccurrence>;
   private readonly waiters = new Set<() => void>();
   private sequence = 0;
 
+  constructor(reclaimAfterMs: number) {
+    this.unacked = new Unacked(reclaimAfterMs);
+  }
+
   append(occurrences: readonly Occurrence[]): void {
     for (const occurrence of occurrences) {
-      this.queue.push({ occurrence, ref: String(++this.sequence) });
+      this.queue.push({ occurrence, ref: String(++this.sequence), deliveries: 1 });
     }
     if (occurrences.length > 0) for (const wake of [...this.waiters]) wake();
   }
 
   async read(max: number, waitMs: number, signal: AbortSignal): Promise<LoggedOccurrence[]> {
-    if (this.queue.length === 0 && waitMs > 0 && !signal.aborted) await this.waitForAppend(waitMs, signal);
-    const batch = this.queue.splice(0, max);
-    for (const item of batch) this.unacked.set(item.ref, item.occurrence);
-    return batch;
+    const first = this.take(max);
+    if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
+    const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
+    await waitForWake(this.waiters, Math.min(waitMs, idleIn), signal);
+    return this.take(max);
   }
 
   ack(refs: readonly string[]): void {
-    for (const ref of refs) this.unacked.delete(ref);
+    for (const ref of refs) this.unacked.ack(ref);
   }
 
   /** Occurrences appended and not yet acknowledged (for tests and shutdown). */
@@ -34,17 +42,13 @@ export class OccurrenceLog {
     return this.queue.length + this.unacked.size;
   }
 
-  private waitForAppend(waitMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      this.waiters.add(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+  private take(max: number): LoggedOccurrence[] {
+    const now = Date.now();
+    const batch = this.unacked.takeIdle(now, max);
+    for (const item of this.queue.splice(0, max - batch.length)) {
+      this.unacked.hold(item, now);
+      batch.push(item);
+    }
+    return batch;
   }
 }

@@ -37,7 +37,10 @@ export interface RedisStoreOptions {
   /** Key prefix (a hash tag): deployments sharing a Redis use different ones. Default "nenc". */
   prefix?: string;
   retention?: Partial<RetentionOptions>;
-  /** An occurrence held this long by a consumer that did not acknowledge it is taken over. */
+  /**
+   * An occurrence (or deferred evaluation) held this long by a consumer that did
+   * not acknowledge it is handed out again. Default 30 s.
+   */
   reclaimAfterMs?: number;
 }
 
@@ -78,8 +81,10 @@ export class RedisStore implements Store {
     this.redis = connect();
     this.subscriber = connect();
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
-    this.occurrenceReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
-    this.deferredReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
+    const run = (name: string, keys: readonly string[], args: ReadonlyArray<string | number>) =>
+      this.run(name, keys, args);
+    this.occurrenceReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs, run);
+    this.deferredReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs, run);
     const context: RedisContext = {
       redis: this.redis,
       keys: this.keys,
@@ -265,7 +270,11 @@ export class RedisStore implements Store {
       waitMs,
       signal,
     );
-    return entries.map((entry) => ({ occurrence: decodeOccurrence(entry.fields), ref: entry.id }));
+    return entries.map((entry) => ({
+      occurrence: decodeOccurrence(entry.fields),
+      ref: entry.id,
+      deliveries: entry.deliveries,
+    }));
   }
 
   async ackOccurrences(refs: readonly string[]): Promise<void> {
@@ -323,6 +332,7 @@ export class RedisStore implements Store {
         appId: appIds[streams.indexOf(entry.stream)] as string,
         triggerId: fields.get("trg") ?? "",
         occurrence: JSON.parse(fields.get("j") ?? "{}") as Occurrence,
+        deliveries: entry.deliveries,
       };
     });
   }

@@ -1,0 +1,64 @@
+/**
+ * Redis-only behaviour of the Redis store, checked against the raw keys: the
+ * reclaim cursor, script reloading after NOSCRIPT, and forgetting dead consumers.
+ */
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import type { Occurrence } from "../../src/domain/occurrence.js";
+import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
+import { storeAvailable, uniquePrefix } from "../support/stores.js";
+import { waitFor } from "../support/wait.js";
+
+const never = new AbortController().signal;
+
+let cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function connect(options: Partial<RedisStoreOptions> = {}) {
+  const prefix = uniquePrefix();
+  const store = await RedisStore.connect({ url: inject("redisUrl"), prefix, ...options });
+  const raw = new Redis(options.url ?? inject("redisUrl"));
+  cleanups.push(
+    () => store.close(),
+    () => raw.quit(),
+  );
+  return { store, raw, key: (name: string) => `{${prefix}}:${name}` };
+}
+
+function events(count: number): Occurrence[] {
+  return Array.from({ length: count }, (_, n) => ({
+    kind: "event",
+    id: `ev${n}`,
+    at: n,
+    code: "e",
+    payload: {},
+  }));
+}
+
+describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
+  it("reclaims idle entries that sit behind more busy ones than one scan covers (the cursor goes on)", async () => {
+    const { store, raw, key } = await connect({ reclaimAfterMs: 1000 });
+    await store.appendOccurrences(events(60));
+    const held = await store.readOccurrences("dead", 100, 20, never);
+    expect(held).toHaveLength(60);
+    await waitFor(
+      async () =>
+        ((await raw.xpending(key("occ"), "engine", "IDLE", 1000, "-", "+", 100)) as unknown[]).length === 60,
+      "every entry idle",
+    );
+    // A live consumer takes the 55 oldest over: they are busy for the next second.
+    const busy = held.slice(0, 55).map((item) => item.ref);
+    await raw.xclaim(key("occ"), "engine", "live", 0, ...busy, "JUSTID");
+    // One scan of XAUTOCLAIM with COUNT 5 covers 50 entries: all busy. The next goes on from there.
+    const reclaimed = await waitFor(async () => {
+      const read = await store.readOccurrences("rescuer", 5, 10, never);
+      return read.length > 0 && read;
+    }, "the idle entries");
+    expect(reclaimed.map((item) => [item.occurrence.id, item.deliveries])).toEqual(
+      [55, 56, 57, 58, 59].map((n) => [`ev${n}`, 2]),
+    );
+  });
+});

@@ -41,6 +41,12 @@ export interface OrchestratorOptions {
    */
   maxOccurrenceDeliveries: number;
   sweepIntervalMs: number;
+  /**
+   * A reader of the occurrence log (a replica's consumer id, new at each start)
+   * idle this long and holding nothing is forgotten by the store: dead replicas'
+   * ids do not pile up in Redis.
+   */
+  forgetConsumersAfterMs: number;
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
 }
@@ -60,6 +66,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxInFlightOccurrences: 512,
   maxOccurrenceDeliveries: 5,
   sweepIntervalMs: 250,
+  forgetConsumersAfterMs: 3_600_000,
   drainTimeoutMs: 30_000,
 };
 
@@ -101,7 +108,7 @@ export class Orchestrator {
     this.tasks = new TaskRegistry(store);
     this.dispatcher = new Dispatcher(store, clock, this.index, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
-    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o.sweepIntervalMs);
+    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o);
     this.invocations = new Invocations(
       store,
       this.tasks,

@@ -275,6 +275,14 @@ export interface Store {
    */
   settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void>;
 
+  /**
+   * Forgets the readers (consumer ids given to readOccurrences and readDeferred)
+   * that hold nothing unacknowledged and have not read for `idleMs`: a replica's
+   * consumer id is new at every start, so those of dead replicas would pile up.
+   * Never loses an item a reader holds. Returns the ids forgotten.
+   */
+  forgetIdleConsumers(idleMs: number): Promise<string[]>;
+
   // ---- events -----------------------------------------------------------------------
 
   /** Stores the event and logs its occurrence; with a known idempotency key, returns the first event. */

@@ -35,6 +35,16 @@ function trigger(id: string, overrides: Partial<Trigger> = {}): Trigger {
   };
 }
 
+function events(count: number): Occurrence[] {
+  return Array.from({ length: count }, (_, n) => ({
+    kind: "event",
+    id: `ev${n}`,
+    at: n,
+    code: "e",
+    payload: {},
+  }));
+}
+
 async function drainOccurrences(store: Store): Promise<Occurrence[]> {
   const read = await store.readOccurrences("c1", 1000, 50, never);
   await store.ackOccurrences(read.map((item) => item.ref));
@@ -281,6 +291,25 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       ]);
       await reclaiming.settleDeferred(second[0]!, []);
       expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
+  it("forgets idle readers that hold nothing, never an occurrence a reader holds", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 100 });
+    try {
+      await reclaiming.appendOccurrences(events(2));
+      const done = await reclaiming.readOccurrences("c1", 1, 20, never);
+      await reclaiming.ackOccurrences(done.map((item) => item.ref));
+      const [held] = await reclaiming.readOccurrences("c2", 1, 20, never);
+      // Memory keeps no reader ids; Redis forgets c1 (nothing held) and keeps c2.
+      expect(await reclaiming.forgetIdleConsumers(0)).toEqual(kind === "redis" ? ["c1"] : []);
+      const again = await waitFor(async () => {
+        const read = await reclaiming.readOccurrences("c3", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the held occurrence, handed out again");
+      expect(again.map((item) => [item.occurrence.id, item.deliveries])).toEqual([[held!.occurrence.id, 2]]);
     } finally {
       await reclaiming.close();
     }

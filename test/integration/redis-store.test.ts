@@ -5,6 +5,7 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Occurrence } from "../../src/domain/occurrence.js";
+import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -60,5 +61,47 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     expect(reclaimed.map((item) => [item.occurrence.id, item.deliveries])).toEqual(
       [55, 56, 57, 58, 59].map((n) => [`ev${n}`, 2]),
     );
+  });
+
+  it("forgets consumers that hold nothing and idled past the threshold, on the log and the deferred streams", async () => {
+    const { store, raw, key } = await connect({ reclaimAfterMs: 60_000 });
+    await store.appendOccurrences(events(3));
+    await store.deferEvaluation("app-a", "trg_1", events(1)[0]!);
+    const done = await store.readOccurrences("dead", 1, 20, never);
+    await store.ackOccurrences(done.map((item) => item.ref));
+    await store.readOccurrences("holder", 1, 20, never);
+    const deferred = await store.readDeferred(["app-a"], "dead", 10, 20, never);
+    await store.settleDeferred(deferred[0]!, []);
+    const consumers = async (stream: string) =>
+      ((await raw.xinfo("CONSUMERS", stream, "engine")) as string[][]).map((fields) => ({
+        name: fields[1],
+        idle: Number(fields[5]),
+      }));
+    await waitFor(
+      async () => (await consumers(key("occ"))).every((consumer) => consumer.idle >= 200),
+      "the consumers to idle",
+    );
+    // Holds nothing either, but read a moment ago.
+    const recent = await store.readOccurrences("fresh", 1, 20, never);
+    await store.ackOccurrences(recent.map((item) => item.ref));
+    expect(await store.forgetIdleConsumers(200)).toEqual(["dead"]);
+    expect((await consumers(key("occ"))).map((consumer) => consumer.name).sort()).toEqual([
+      "fresh",
+      "holder",
+    ]);
+    expect(await consumers(key("defer:app-a"))).toEqual([]);
+  });
+
+  it("the maintenance sweep forgets a dead replica's consumer", async () => {
+    const { store, raw, key } = await connect();
+    await store.appendOccurrences(events(1));
+    const done = await store.readOccurrences("dead-replica", 1, 20, never);
+    await store.ackOccurrences(done.map((item) => item.ref));
+    const names = async () =>
+      ((await raw.xinfo("CONSUMERS", key("occ"), "engine")) as string[][]).map((fields) => fields[1]);
+    expect(await names()).toEqual(["dead-replica"]);
+    const orchestrator = await Orchestrator.start(store, { forgetConsumersAfterMs: 300, drainTimeoutMs: 0 });
+    cleanups.push(() => orchestrator.stop());
+    await waitFor(async () => !(await names()).includes("dead-replica"), "the dead consumer forgotten");
   });
 });

@@ -268,6 +268,11 @@ export class MemoryStore implements Store {
     this.deferred.ack([item]);
   }
 
+  /** Readers leave nothing behind in memory: there is nothing to forget. */
+  async forgetIdleConsumers(_idleMs: number): Promise<string[]> {
+    return [];
+  }
+
   // ---- AND joins --------------------------------------------------------------------
 
   async updateJoin(

@@ -342,6 +342,16 @@ export class RedisStore implements Store {
     await this.settle(stream, evaluations, [id]);
   }
 
+  async forgetIdleConsumers(idleMs: number): Promise<string[]> {
+    const streams = [this.keys.occurrences, ...(await this.redis.smembers(this.keys.key("deferred")))];
+    const forgotten = await Promise.all(
+      streams.map(
+        (stream) => this.run("forgetIdleConsumers", [stream], [ENGINE_GROUP, idleMs]) as Promise<string[]>,
+      ),
+    );
+    return [...new Set(forgotten.flat())];
+  }
+
   // ---- events (redis-events.ts) -----------------------------------------------------
 
   appendEvent(event: StoredEvent) {

@@ -2,6 +2,7 @@ import type { Logger } from "../domain/logger.js";
 import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { RegistrySync } from "./registry-sync.js";
 
 export interface MaintenanceOptions {
   sweepIntervalMs: number;
@@ -14,8 +15,9 @@ const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
 /**
  * The periodic safety work: release the assignments of workers whose lease ended,
- * announce retries that came due, and sweep for work a lost notice left queued;
- * rarely, forget the consumer ids of dead replicas. Retries decided on this
+ * announce retries that came due, sweep for work a lost notice left queued, and
+ * check that no registry change notice was lost (RegistrySync); rarely, forget the
+ * consumer ids of dead replicas. Retries decided on this
  * replica also get a precise wake-up (`wakeAt`).
  */
 export class Maintenance {
@@ -31,6 +33,7 @@ export class Maintenance {
     private readonly watch: StatusWatch,
     private readonly logger: Logger,
     private readonly options: MaintenanceOptions,
+    private readonly registry: RegistrySync,
   ) {
     this.lastForget = clock.now();
   }
@@ -66,6 +69,7 @@ export class Maintenance {
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
     this.dispatcher.pumpAll();
+    await this.registry.check();
     const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
     if (now - this.lastForget >= forgetEvery) {
       this.lastForget = now;

@@ -12,6 +12,7 @@ import { newId } from "./ids.js";
 import { Invocations } from "./invocations.js";
 import { Maintenance } from "./maintenance.js";
 import { OccurrenceProcessor } from "./occurrence-processor.js";
+import { RegistrySync } from "./registry-sync.js";
 import { TaskRegistry } from "./task-registry.js";
 import { TriggerEvaluator } from "./trigger-evaluator.js";
 import { TriggerIndex } from "./trigger-index.js";
@@ -92,6 +93,7 @@ export class Orchestrator {
   private readonly deferred: DeferredEvaluator;
   private readonly cron: CronScheduler;
   private readonly maintenance: Maintenance;
+  private readonly registry: RegistrySync;
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
@@ -108,7 +110,6 @@ export class Orchestrator {
     this.tasks = new TaskRegistry(store);
     this.dispatcher = new Dispatcher(store, clock, this.index, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
-    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o);
     this.invocations = new Invocations(
       store,
       this.tasks,
@@ -118,6 +119,8 @@ export class Orchestrator {
       o.maxPayloadBytes,
     );
     this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger);
+    this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
+    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o, this.registry);
     this.events = new Events(store, clock, o.maxPayloadBytes);
     this.workers = new WorkerGateway(
       {
@@ -158,8 +161,7 @@ export class Orchestrator {
   static async start(store: Store, options: Partial<OrchestratorOptions> = {}): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(store, options);
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
-    await orchestrator.tasks.load();
-    await orchestrator.triggers.load();
+    await orchestrator.registry.load();
     orchestrator.processor.start();
     orchestrator.deferred.start();
     orchestrator.cron.start();
@@ -244,6 +246,12 @@ export class Orchestrator {
   }
 
   private onNotice(notice: StoreNotice): void {
+    const { logger } = this.options;
+    // A registry notice counts as applied only once its refresh succeeded: a failed
+    // one leaves a gap that the sweep's version check fills by reloading.
+    const fail = (what: string, fields: Record<string, unknown>) => (error: unknown) => {
+      logger.error(`${what} failed; the sweep will reload`, { ...fields, error: String(error) });
+    };
     switch (notice.type) {
       case "work":
         this.dispatcher.onWork(notice.taskId);
@@ -252,15 +260,27 @@ export class Orchestrator {
         this.invocations.onStatus(notice.invocationId, notice.status);
         return;
       case "trigger":
-        void this.triggers.refresh(notice.triggerId).catch((error: unknown) => {
-          this.options.logger.error("refreshing a trigger failed", {
-            triggerId: notice.triggerId,
-            error: String(error),
-          });
-        });
+        this.triggers
+          .refresh(notice.triggerId)
+          .then(
+            () => this.registry.noticeApplied(notice.version),
+            fail("refreshing a trigger", { triggerId: notice.triggerId }),
+          );
         return;
       case "app":
-        void this.tasks.load();
+        this.tasks
+          .load()
+          .then(
+            () => this.registry.noticeApplied(notice.version),
+            fail("reloading the tasks", { appId: notice.appId }),
+          );
+        return;
+      case "resync":
+        // Notices were lost while the store reconnected: whatever they would have told.
+        logger.warn("store notices may have been lost; reloading tasks and triggers");
+        this.registry.load().catch(fail("reloading tasks and triggers", {}));
+        this.invocations.recheckWaiters().catch(fail("rechecking result waiters", {}));
+        this.dispatcher.pumpAll();
         return;
     }
   }

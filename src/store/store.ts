@@ -21,16 +21,23 @@ export interface StatusWatch {
   watches(taskId: string, status: InvocationStatus): boolean;
 }
 
-/** Notifications a store sends to every engine on it (across replicas for shared stores). */
+/**
+ * Notifications a store sends to every engine on it (across replicas for shared
+ * stores). A shared store may lose some (pub/sub keeps nothing for a disconnected
+ * subscriber): registry changes carry the registry version they produced (see
+ * registryVersion), and `resync` says notices may have been lost.
+ */
 export type StoreNotice =
   /** Invocations of this task became claimable. */
   | { type: "work"; taskId: string }
   /** An invocation changed status. */
   | { type: "invocation"; invocationId: string; status: InvocationStatus }
-  /** A trigger was created, changed or deleted. */
-  | { type: "trigger"; triggerId: string }
-  /** An app registered (tasks and declared triggers changed). */
-  | { type: "app"; appId: string };
+  /** A trigger was created, changed or deleted; `version` is the registry version this change produced. */
+  | { type: "trigger"; triggerId: string; version: number }
+  /** An app registered (tasks and declared triggers changed); `version` as for triggers. */
+  | { type: "app"; appId: string; version: number }
+  /** The notice channel was reconnected: notices sent meanwhile are lost; reload what they keep in step. */
+  | { type: "resync" };
 
 export interface AppRegistration {
   appId: string;
@@ -162,6 +169,12 @@ export interface Store {
 
   // ---- apps, tasks, triggers --------------------------------------------------------
 
+  /**
+   * A number every change of tasks, triggers or apps moves by one (each such change
+   * sends one notice carrying the number it produced). An engine that sees it move
+   * past the notices it got missed one, and reloads: one cheap read per sweep.
+   */
+  registryVersion(): Promise<number>;
   /** Upserts the tasks and replaces the app's declared triggers; returns removed trigger ids. */
   registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }>;
   getTask(taskId: string): Promise<Task | undefined>;

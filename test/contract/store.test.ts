@@ -603,8 +603,35 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       expect.arrayContaining([
         { type: "work", taskId: "task" },
         { type: "invocation", invocationId: "n1", status: "REGISTERED" as InvocationStatus },
-        { type: "trigger", triggerId: "trg_n" },
+        { type: "trigger", triggerId: "trg_n", version: expect.any(Number) },
       ]),
+    );
+    unsubscribe();
+  });
+
+  it("moves the registry version once per change of triggers or apps, and each notice carries its version", async () => {
+    const notices: StoreNotice[] = [];
+    const unsubscribe = store.subscribe((notice) => notices.push(notice));
+    const start = await store.registryVersion();
+    expect(start).toBeGreaterThan(0); // beforeEach registered an app
+    await store.createTrigger(trigger("trg_v"));
+    await store.createTrigger(trigger("trg_v")); // exists: no change
+    await store.setTriggerPaused("trg_v", true);
+    await store.deleteTrigger("trg_v");
+    await store.deleteTrigger("trg_v"); // unknown: no change
+    await store.registerApp({
+      appId: "app",
+      tasks: [],
+      triggers: [trigger("trg_dv", { origin: "declared" })],
+    });
+    await store.createInvocation(newInvocation("not-a-registry-change"), { watch: watchNone });
+    expect(await store.registryVersion()).toBe(start + 5);
+    const registry = () => notices.filter((notice) => notice.type === "trigger" || notice.type === "app");
+    await waitFor(() => registry().length === 5, "five registry notices");
+    const versions = registry().map((notice) => ("version" in notice ? notice.version : 0));
+    expect(versions.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5].map((n) => start + n));
+    expect(registry().filter((notice) => notice.type === "trigger" && notice.triggerId === "trg_v")).toEqual(
+      [1, 2, 3].map((n) => ({ type: "trigger", triggerId: "trg_v", version: start + n })),
     );
     unsubscribe();
   });

@@ -50,6 +50,8 @@ export class MemoryStore implements Store {
 
   private readonly tasks = new Map<string, Task>();
   private readonly triggers = new Map<string, Trigger>();
+  /** See Store.registryVersion. */
+  private version = 0;
 
   private readonly log: OccurrenceLog;
   private readonly deferred: DeferredQueue;
@@ -104,9 +106,13 @@ export class MemoryStore implements Store {
       this.triggers.set(trigger.id, trigger);
       changed.push(trigger.id);
     }
-    this.notify({ type: "app", appId: registration.appId });
-    for (const triggerId of changed) this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "app", appId: registration.appId, version: ++this.version });
+    for (const triggerId of changed) this.notify({ type: "trigger", triggerId, version: ++this.version });
     return { removedTriggerIds };
+  }
+
+  async registryVersion(): Promise<number> {
+    return this.version;
   }
 
   async getTask(taskId: string): Promise<Task | undefined> {
@@ -121,7 +127,7 @@ export class MemoryStore implements Store {
     const existing = this.triggers.get(trigger.id);
     if (existing) return { trigger: existing, created: false };
     this.triggers.set(trigger.id, trigger);
-    this.notify({ type: "trigger", triggerId: trigger.id });
+    this.notify({ type: "trigger", triggerId: trigger.id, version: ++this.version });
     return { trigger, created: true };
   }
 
@@ -138,14 +144,14 @@ export class MemoryStore implements Store {
     if (!trigger) return undefined;
     const updated = { ...trigger, paused };
     this.triggers.set(triggerId, updated);
-    this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "trigger", triggerId, version: ++this.version });
     return updated;
   }
 
   async deleteTrigger(triggerId: string): Promise<boolean> {
     if (!this.triggers.has(triggerId)) return false;
     this.dropTrigger(triggerId);
-    this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "trigger", triggerId, version: ++this.version });
     return true;
   }
 

@@ -13,6 +13,7 @@
  * | tasks                        | hash   | task id → Task JSON |
  * | triggers                     | hash   | trigger id → Trigger JSON |
  * | app:<appId>:declared         | set    | the app's declared trigger ids |
+ * | registry                     | string | registry version: INCR by every change of tasks, triggers, apps (their notices carry it) |
  * | seq                          | string | sequence for ordering invocations and events |
  * | inv:<id>                     | hash   | one invocation (see codec.ts for fields) |
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
@@ -60,6 +61,9 @@ export class RedisKeys {
   }
   get triggers(): string {
     return this.key("triggers");
+  }
+  get registry(): string {
+    return this.key("registry");
   }
   get seq(): string {
     return this.key("seq");

@@ -36,6 +36,11 @@ export interface RedisStoreOptions {
   url: string;
   /** Key prefix (a hash tag): deployments sharing a Redis use different ones. Default "nenc". */
   prefix?: string;
+  /**
+   * Names the store's connections in CLIENT LIST: `<name>:commands`, `<name>:notices`,
+   * `<name>:occurrences`, `<name>:deferred`. Default "nenc".
+   */
+  clientName?: string;
   retention?: Partial<RetentionOptions>;
   /**
    * An occurrence (or deferred evaluation) held this long by a consumer that did
@@ -71,20 +76,37 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    const connect = () =>
+    const clientName = options.clientName ?? "nenc";
+    const connect = (role: string) =>
       countRequests(
-        new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true }),
+        new Redis(options.url, {
+          maxRetriesPerRequest: null,
+          enableAutoPipelining: true,
+          connectionName: `${clientName}:${role}`,
+        }),
         () => {
           this.requestsSent++;
         },
       );
-    this.redis = connect();
-    this.subscriber = connect();
+    this.redis = connect("commands");
+    this.subscriber = connect("notices");
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;
     const run = (name: string, keys: readonly string[], args: ReadonlyArray<string | number>) =>
       this.run(name, keys, args);
-    this.occurrenceReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs, run);
-    this.deferredReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs, run);
+    this.occurrenceReader = new StreamReader(
+      this.redis,
+      connect("occurrences"),
+      ENGINE_GROUP,
+      reclaimAfterMs,
+      run,
+    );
+    this.deferredReader = new StreamReader(
+      this.redis,
+      connect("deferred"),
+      ENGINE_GROUP,
+      reclaimAfterMs,
+      run,
+    );
     const context: RedisContext = {
       redis: this.redis,
       keys: this.keys,
@@ -104,6 +126,15 @@ export class RedisStore implements Store {
       await store.occurrenceReader.ensureGroup(store.keys.occurrences);
       await store.subscriber.subscribe(store.keys.notices);
       store.subscriber.on("message", (_channel: string, message: string) => store.onNotice(message));
+      // Pub/sub keeps nothing for a disconnected subscriber: after a reconnection
+      // (ioredis re-subscribes right after "ready"), listeners reload what notices
+      // keep in step. Subscribing here too resolves once the subscription is in force.
+      store.subscriber.on("ready", () => {
+        store.subscriber.subscribe(store.keys.notices).then(
+          () => store.deliver({ type: "resync" }),
+          () => {}, // Disconnected again: the next "ready" tries again.
+        );
+      });
       return store;
     } catch (error) {
       await store.close();
@@ -131,14 +162,18 @@ export class RedisStore implements Store {
   }
 
   private onNotice(message: string): void {
-    const [type, id = "", status] = message.split("|");
+    const [type, id = "", last = ""] = message.split("|");
     let notice: StoreNotice | undefined;
     if (type === "w") notice = { type: "work", taskId: id };
     else if (type === "i")
-      notice = { type: "invocation", invocationId: id, status: status as InvocationStatus };
-    else if (type === "t") notice = { type: "trigger", triggerId: id };
-    else if (type === "a") notice = { type: "app", appId: id };
-    if (notice) for (const listener of this.listeners) listener(notice);
+      notice = { type: "invocation", invocationId: id, status: last as InvocationStatus };
+    else if (type === "t") notice = { type: "trigger", triggerId: id, version: Number(last) };
+    else if (type === "a") notice = { type: "app", appId: id, version: Number(last) };
+    if (notice) this.deliver(notice);
+  }
+
+  private deliver(notice: StoreNotice): void {
+    for (const listener of this.listeners) listener(notice);
   }
 
   private run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
@@ -154,6 +189,10 @@ export class RedisStore implements Store {
     for (const trigger of registration.triggers) args.push(trigger.id, JSON.stringify(trigger));
     const removed = (await this.run("registerApp", [this.keys.tasks, this.keys.triggers], args)) as string[];
     return { removedTriggerIds: removed };
+  }
+
+  async registryVersion(): Promise<number> {
+    return Number((await this.redis.get(this.keys.registry)) ?? 0);
   }
 
   async getTask(taskId: string): Promise<Task | undefined> {

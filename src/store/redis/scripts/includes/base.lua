@@ -3,9 +3,17 @@
 -- on Redis Cluster because the base is a hash tag (see keys.ts).
 
 -- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>" for
--- final statuses, "t|<trigger>" trigger changed, "a|<app>" app registered.
+-- final statuses, "t|<trigger>|<version>" trigger changed, "a|<app>|<version>" app registered.
 local function notify(P, message)
   redis.call('PUBLISH', P .. 'notices', message)
+end
+
+-- A change of tasks, triggers or apps ("t" or "a"): moves the registry version and
+-- tells every replica, with the version. Pub/sub may lose the notice (a replica
+-- reconnecting); a replica that sees the version move past the notices it got
+-- reloads its registry.
+local function notifyRegistry(P, kind, id)
+  notify(P, kind .. '|' .. id .. '|' .. redis.call('INCR', P .. 'registry'))
 end
 
 -- Announces a status change: final ones to every replica (result waiters), the
@@ -105,5 +113,5 @@ local function dropTrigger(P, triggerId)
   redis.call('HDEL', P .. 'triggers', triggerId)
   redis.call('HDEL', P .. 'paused', triggerId)
   redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
-  notify(P, 't|' .. triggerId)
+  notifyRegistry(P, 't', triggerId)
 end

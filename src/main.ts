@@ -59,6 +59,11 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
           url: options.redisUrl,
           ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
           ...storeOptions,
+          onConnectionError: (connection, error) =>
+            logger.warn("redis connection error; commands wait for the reconnection", {
+              connection,
+              error: error.message,
+            }),
         })
       : new MemoryStore(storeOptions));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });

@@ -41,6 +41,11 @@ export interface RedisStoreOptions {
    * `<name>:occurrences`, `<name>:deferred`. Default "nenc".
    */
   clientName?: string;
+  /**
+   * Hears connection errors (Redis unreachable: commands wait, ioredis reconnects).
+   * Default: ignored. `nenc serve` logs them as warnings.
+   */
+  onConnectionError?: (connection: string, error: Error) => void;
   retention?: Partial<RetentionOptions>;
   /**
    * An occurrence (or deferred evaluation) held this long by a consumer that did
@@ -77,17 +82,19 @@ export class RedisStore implements Store {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     const clientName = options.clientName ?? "nenc";
-    const connect = (role: string) =>
-      countRequests(
-        new Redis(options.url, {
-          maxRetriesPerRequest: null,
-          enableAutoPipelining: true,
-          connectionName: `${clientName}:${role}`,
-        }),
-        () => {
-          this.requestsSent++;
-        },
-      );
+    const onError = options.onConnectionError ?? (() => {});
+    const connect = (role: string) => {
+      const client = new Redis(options.url, {
+        maxRetriesPerRequest: null,
+        enableAutoPipelining: true,
+        connectionName: `${clientName}:${role}`,
+      });
+      // Without a listener ioredis prints every failed reconnection attempt to stderr.
+      client.on("error", (error: Error) => onError(role, error));
+      return countRequests(client, () => {
+        this.requestsSent++;
+      });
+    };
     this.redis = connect("commands");
     this.subscriber = connect("notices");
     const reclaimAfterMs = options.reclaimAfterMs ?? 30_000;

@@ -91,6 +91,8 @@ export class StreamReader {
     } catch (error) {
       if (signal.aborted) {
         this.blocking = connection.duplicate();
+        for (const listener of connection.listeners("error"))
+          this.blocking.on("error", listener as (error: Error) => void);
         return [];
       }
       throw error;

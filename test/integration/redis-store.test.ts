@@ -1,16 +1,20 @@
 /**
  * Redis-only behaviour of the Redis store, checked against the raw keys: the
- * reclaim cursor, script reloading after NOSCRIPT, and forgetting dead consumers.
+ * reclaim cursor, forgetting dead consumers, and script reloading after NOSCRIPT.
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Occurrence } from "../../src/domain/occurrence.js";
+import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
+import type { StatusWatch } from "../../src/store/store.js";
+import { startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
 const never = new AbortController().signal;
+const watchNone: StatusWatch = { watches: () => false };
 
 let cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -103,5 +107,33 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     const orchestrator = await Orchestrator.start(store, { forgetConsumersAfterMs: 300, drainTimeoutMs: 0 });
     cleanups.push(() => orchestrator.stop());
     await waitFor(async () => !(await names()).includes("dead-replica"), "the dead consumer forgotten");
+  });
+
+  it("after SCRIPT FLUSH (NOSCRIPT) a store call reloads its script and succeeds", async () => {
+    // A Redis of its own: flushing the shared one's scripts would touch other suites.
+    const server = await startRedisServer();
+    cleanups.push(() => server.stop());
+    const { store, raw } = await connect({ url: server.url });
+    await store.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+    await raw.script("FLUSH");
+    await raw.config("RESETSTAT");
+    const invocation = { taskId: "task", appId: "app", arguments: {}, createdAt: 1 };
+    const first = await store.createInvocation({ ...invocation, id: "i1" }, { watch: watchNone });
+    const second = await store.createInvocation({ ...invocation, id: "i2" }, { watch: watchNone });
+    expect([first.created, second.created]).toEqual([true, true]);
+    expect((await store.claimWork("w", ["task"], 5, 2, watchNone)).map((a) => a.invocationId)).toEqual([
+      "i1",
+      "i2",
+    ]);
+    // Loaded again by the first call (EVAL after NOSCRIPT); the second ran by its SHA again.
+    const stats = (await raw.info("commandstats")).split("\r\n");
+    const calls = (command: string) =>
+      Number(stats.find((line) => line.startsWith(`cmdstat_${command}:`))?.match(/calls=(\d+)/)?.[1] ?? 0);
+    expect(calls("eval")).toBe(2); // createInvocation and claimWork, once each
+    expect(calls("evalsha")).toBe(3);
   });
 });

@@ -109,6 +109,20 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     await waitFor(async () => !(await names()).includes("dead-replica"), "the dead consumer forgotten");
   });
 
+  it("creates a consumer group again when it vanished (a Redis restarted without persistence)", async () => {
+    const { store, raw, key } = await connect();
+    await store.appendOccurrences(events(1));
+    expect((await store.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
+      "ev0",
+    ]);
+    await raw.del(key("occ"));
+    await store.appendOccurrences(events(2).slice(1)); // the stream again, without its group
+    await expect(store.readOccurrences("c1", 10, 20, never)).rejects.toThrow(/NOGROUP/);
+    expect((await store.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
+      "ev1",
+    ]);
+  });
+
   it("after SCRIPT FLUSH (NOSCRIPT) a store call reloads its script and succeeds", async () => {
     // A Redis of its own: flushing the shared one's scripts would touch other suites.
     const server = await startRedisServer();

@@ -66,6 +66,28 @@ export class StreamReader {
     signal: AbortSignal,
   ): Promise<StreamEntry[]> {
     if (streams.length === 0 || signal.aborted) return [];
+    try {
+      await Promise.all(streams.map((stream) => this.ensureGroup(stream)));
+      return await this.readGroup(streams, consumer, max, waitMs, signal);
+    } catch (error) {
+      // The group is gone (a Redis restarted without persistence, a flush): created
+      // again at the next read, from the stream's start.
+      if (String(error).includes("NOGROUP")) for (const stream of streams) this.groups.delete(stream);
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.blocking.disconnect();
+  }
+
+  private async readGroup(
+    streams: readonly string[],
+    consumer: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<StreamEntry[]> {
     const reclaimed = await this.reclaim(streams, consumer, max);
     if (reclaimed.length > 0) return reclaimed;
     // A blocking read cannot be cancelled: on abort, drop the connection (a new one serves later reads).
@@ -99,10 +121,6 @@ export class StreamReader {
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
-  }
-
-  close(): void {
-    this.blocking.disconnect();
   }
 
   private async reclaim(streams: readonly string[], consumer: string, max: number): Promise<StreamEntry[]> {

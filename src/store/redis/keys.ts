@@ -38,7 +38,7 @@
  * | jmark:<trigger>|<occurrence> | string | the join step an occurrence made (TTL) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
- * | notices                      | pubsub | change notices for every replica (final statuses, work, triggers) |
+ * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */
 export class RedisKeys {

@@ -18,8 +18,8 @@ export interface NencServerOptions {
   /** Key prefix in Redis (default "nenc"). */
   redisPrefix?: string;
   /**
-   * Occurrences read and not acknowledged this long (a crashed replica, an evaluation
-   * that failed on a store error) are handed out again (default 30 s).
+   * Occurrences held unacknowledged this long (a crashed replica, an evaluation that
+   * failed on a store error) are handed out again (default 30 s); on either store.
    */
   reclaimAfterMs?: number;
   retention?: Partial<RetentionOptions>;
@@ -45,17 +45,24 @@ export interface NencServer {
  */
 export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
   const logger = options.logger ?? createJsonLogger();
-  const reclaim = options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs };
+  const storeOptions = {
+    ...(options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs }),
+    ...(options.retention ? { retention: options.retention } : {}),
+  };
   const store =
     options.store ??
     (options.redisUrl
       ? await RedisStore.connect({
           url: options.redisUrl,
           ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
-          ...reclaim,
-          ...(options.retention ? { retention: options.retention } : {}),
+          ...storeOptions,
+          onConnectionError: (connection, error) =>
+            logger.warn("redis connection error; commands wait for the reconnection", {
+              connection,
+              error: error.message,
+            }),
         })
-      : new MemoryStore(options.retention, reclaim));
+      : new MemoryStore(storeOptions));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
   let server: RunningServer;
   try {

@@ -4,9 +4,8 @@ import type { RetentionOptions } from "../store/retention.js";
 /**
  * Tuning knobs read from the environment (all optional; defaults in the README):
  * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
- * NENC_CRON_GRACE_MS, NENC_RECLAIM_AFTER_MS, NENC_RETENTION_INVOCATIONS,
- * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS,
- * NENC_RETENTION_MARKER_MS.
+ * NENC_CRON_GRACE_MS, NENC_RECLAIM_AFTER_MS, NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS,
+ * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -34,13 +33,19 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   const reclaimAfterMs = number("NENC_RECLAIM_AFTER_MS");
   return {
     orchestrator: pick<
-      "leaseMs" | "heartbeatIntervalMs" | "drainTimeoutMs" | "maxPayloadBytes" | "cronGraceMs"
+      | "leaseMs"
+      | "heartbeatIntervalMs"
+      | "drainTimeoutMs"
+      | "maxPayloadBytes"
+      | "cronGraceMs"
+      | "maxOccurrenceDeliveries"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
       ["heartbeatIntervalMs", "NENC_HEARTBEAT_MS"],
       ["drainTimeoutMs", "NENC_DRAIN_TIMEOUT_MS"],
       ["maxPayloadBytes", "NENC_MAX_PAYLOAD_BYTES"],
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
+      ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
     ]),
     retention: pick<keyof RetentionOptions>([
       ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],

@@ -1,5 +1,8 @@
+import { errorMessage } from "../domain/errors.js";
 import type { Logger } from "../domain/logger.js";
 import type { DeferredEvaluation, Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import type { DeliveryCap } from "./delivery-cap.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
 import type { TriggerIndex } from "./trigger-index.js";
 
@@ -16,6 +19,8 @@ export class DeferredEvaluator {
     private readonly store: Store,
     private readonly index: TriggerIndex,
     private readonly evaluator: TriggerEvaluator,
+    private readonly cap: DeliveryCap,
+    private readonly clock: Clock,
     private readonly hostedApps: () => string[],
     private readonly logger: Logger,
     private readonly consumerId: string,
@@ -49,21 +54,40 @@ export class DeferredEvaluator {
     }
   }
 
-  /** Never throws: on a store failure the item stays unacknowledged and is handed out again later. */
+  /** As OccurrenceProcessor does it: failures are handed out again, up to the delivery cap. */
   private async handle(item: DeferredEvaluation): Promise<void> {
-    try {
-      const compiled = this.index.get(item.triggerId);
-      if (compiled) {
-        const records = await this.evaluator.evaluate(compiled, item.occurrence);
-        if (records.length > 0) await this.store.recordEvaluations(records);
+    let lastError: string | undefined;
+    if (!this.cap.exceeded(item.deliveries)) {
+      try {
+        const compiled = this.index.get(item.triggerId);
+        const records = compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
+        await this.store.settleDeferred(item, records);
+        return;
+      } catch (error) {
+        if (!this.cap.reached(item.deliveries)) {
+          this.logger.error("a deferred evaluation failed; it will be handed out again", {
+            triggerId: item.triggerId,
+            occurrenceId: item.occurrence.id,
+            deliveries: item.deliveries,
+            error: String(error),
+          });
+          return;
+        }
+        lastError = errorMessage(error);
       }
-      await this.store.ackDeferred([item]);
-    } catch (error) {
-      this.logger.error("a deferred evaluation failed; it will be evaluated again", {
-        triggerId: item.triggerId,
+    }
+    const records = this.cap.giveUp(
+      item.occurrence.id,
+      [item.triggerId],
+      item.deliveries,
+      this.clock.now(),
+      lastError,
+    );
+    await this.store.settleDeferred(item, records).catch((error: unknown) => {
+      this.logger.error("giving up a deferred evaluation failed; it will be handed out again", {
         occurrenceId: item.occurrence.id,
         error: String(error),
       });
-    }
+    });
   }
 }

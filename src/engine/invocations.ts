@@ -33,6 +33,16 @@ export class Invocations {
     for (const wake of this.waiters.get(invocationId) ?? []) wake(status);
   }
 
+  /** After notices may have been lost: tells every waiter the status its invocation has now. */
+  async recheckWaiters(): Promise<void> {
+    await Promise.all(
+      [...this.waiters.keys()].map(async (invocationId) => {
+        const invocation = await this.store.getInvocation(invocationId);
+        if (invocation) this.onStatus(invocationId, invocation.status);
+      }),
+    );
+  }
+
   async invoke(
     taskId: string,
     args: unknown,

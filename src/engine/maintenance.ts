@@ -2,16 +2,29 @@ import type { Logger } from "../domain/logger.js";
 import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { RegistrySync } from "./registry-sync.js";
+
+export interface MaintenanceOptions {
+  sweepIntervalMs: number;
+  /** Readers of the occurrence log idle this long and holding nothing are forgotten (checked once a minute). */
+  forgetConsumersAfterMs: number;
+}
+
+/** Dead replicas' consumer ids are looked for at most this often: rarely, it is housekeeping. */
+const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
 /**
  * The periodic safety work: release the assignments of workers whose lease ended,
- * announce retries that came due, and sweep for work a lost notice left queued.
- * Retries decided on this replica also get a precise wake-up (`wakeAt`).
+ * announce retries that came due, sweep for work a lost notice left queued, and
+ * check that no registry change notice was lost (RegistrySync); rarely, forget the
+ * consumer ids of dead replicas. Retries decided on this
+ * replica also get a precise wake-up (`wakeAt`).
  */
 export class Maintenance {
   private cancelSweep: () => void = () => {};
   private readonly wakeups = new Set<() => void>();
   private stopped = false;
+  private lastForget: number;
 
   constructor(
     private readonly store: Store,
@@ -19,8 +32,11 @@ export class Maintenance {
     private readonly clock: Clock,
     private readonly watch: StatusWatch,
     private readonly logger: Logger,
-    private readonly sweepIntervalMs: number,
-  ) {}
+    private readonly options: MaintenanceOptions,
+    private readonly registry: RegistrySync,
+  ) {
+    this.lastForget = clock.now();
+  }
 
   start(): void {
     this.scheduleSweep();
@@ -53,11 +69,18 @@ export class Maintenance {
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
     this.dispatcher.pumpAll();
+    await this.registry.check();
+    const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
+    if (now - this.lastForget >= forgetEvery) {
+      this.lastForget = now;
+      const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
+      if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
+    }
   }
 
   private scheduleSweep(): void {
     if (this.stopped) return;
-    this.cancelSweep = this.clock.schedule(this.sweepIntervalMs, () => {
+    this.cancelSweep = this.clock.schedule(this.options.sweepIntervalMs, () => {
       this.sweep()
         .catch((error: unknown) => this.logger.error("maintenance sweep failed", { error: String(error) }))
         .finally(() => this.scheduleSweep());

@@ -1,6 +1,9 @@
+import { errorMessage } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import type { DeliveryCap } from "./delivery-cap.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
 import type { TriggerIndex } from "./trigger-index.js";
 
@@ -31,6 +34,8 @@ export class OccurrenceProcessor {
     private readonly store: Store,
     private readonly index: TriggerIndex,
     private readonly evaluator: TriggerEvaluator,
+    private readonly cap: DeliveryCap,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: OccurrenceProcessorOptions,
   ) {}
@@ -88,30 +93,57 @@ export class OccurrenceProcessor {
   private async handle(item: LoggedOccurrence): Promise<void> {
     this.inFlight++;
     try {
-      const triggers = this.index.forOccurrence(item.occurrence);
-      // Every trigger's evaluation ends before the occurrence is settled or left.
-      const outcomes = await Promise.allSettled(
-        triggers.map((compiled) => this.evaluator.evaluate(compiled, item.occurrence)),
-      );
-      const failed = outcomes.find(
-        (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
-      );
-      if (failed) throw failed.reason;
-      await this.settle(
-        outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])),
-        item.ref,
-      );
-    } catch (error) {
-      // A store failure: left unacknowledged, the occurrence is handed out again after
-      // the store's reclaim delay, and evaluated anew (what already fired deduplicates).
-      this.logger.error("evaluating an occurrence failed; it will be evaluated again", {
-        occurrenceId: item.occurrence.id,
-        error: String(error),
-      });
+      await this.evaluateAndSettle(item);
     } finally {
       this.inFlight--;
       this.slotWaiters.shift()?.();
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Evaluates and settles; on failure leaves the occurrence unacknowledged (the
+   * store hands it out again after reclaimAfterMs) until the delivery cap, where it
+   * is recorded as errored for every trigger it concerns and acknowledged.
+   */
+  private async evaluateAndSettle(item: LoggedOccurrence): Promise<void> {
+    const { occurrence, deliveries } = item;
+    const triggers = this.index.forOccurrence(occurrence);
+    let lastError: string | undefined;
+    if (!this.cap.exceeded(deliveries)) {
+      try {
+        // Every trigger's evaluation ends before the occurrence is settled or left.
+        const outcomes = await Promise.allSettled(
+          triggers.map((compiled) => this.evaluator.evaluate(compiled, occurrence)),
+        );
+        const failed = outcomes.find(
+          (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+        );
+        if (failed) throw failed.reason;
+        await this.settle(
+          outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])),
+          item.ref,
+        );
+        return;
+      } catch (error) {
+        if (!this.cap.reached(deliveries)) {
+          this.logger.error("evaluating an occurrence failed; it will be handed out again", {
+            occurrenceId: occurrence.id,
+            deliveries,
+            error: String(error),
+          });
+          return;
+        }
+        lastError = errorMessage(error);
+      }
+    }
+    const ids = triggers.map((compiled) => compiled.trigger.id);
+    const records = this.cap.giveUp(occurrence.id, ids, deliveries, this.clock.now(), lastError);
+    await this.settle(records, item.ref).catch((error: unknown) => {
+      this.logger.error("giving up an occurrence failed; it will be handed out again", {
+        occurrenceId: occurrence.id,
+        error: String(error),
+      });
+    });
   }
 }

@@ -5,6 +5,7 @@ import { Admission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import { DeferredEvaluator } from "./deferred-evaluator.js";
+import { DeliveryCap } from "./delivery-cap.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Events } from "./events.js";
 import { FunctionRunner } from "./function-runner.js";
@@ -12,6 +13,7 @@ import { newId } from "./ids.js";
 import { Invocations } from "./invocations.js";
 import { Maintenance } from "./maintenance.js";
 import { OccurrenceProcessor } from "./occurrence-processor.js";
+import { RegistrySync } from "./registry-sync.js";
 import { TaskRegistry } from "./task-registry.js";
 import { TriggerEvaluator } from "./trigger-evaluator.js";
 import { TriggerIndex } from "./trigger-index.js";
@@ -34,7 +36,19 @@ export interface OrchestratorOptions {
   cronGraceMs: number;
   maxCatchUpSlots: number;
   maxInFlightOccurrences: number;
+  /**
+   * An occurrence (or deferred evaluation) whose evaluation failed this many times
+   * (each retried after the store's reclaimAfterMs) is recorded as errored in the
+   * history of the triggers it concerns and acknowledged, not handed out again.
+   */
+  maxOccurrenceDeliveries: number;
   sweepIntervalMs: number;
+  /**
+   * A reader of the occurrence log (a replica's consumer id, new at each start)
+   * idle this long and holding nothing is forgotten by the store: dead replicas'
+   * ids do not pile up in Redis.
+   */
+  forgetConsumersAfterMs: number;
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
 }
@@ -52,7 +66,9 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   cronGraceMs: 5_000,
   maxCatchUpSlots: 1_000,
   maxInFlightOccurrences: 512,
+  maxOccurrenceDeliveries: 5,
   sweepIntervalMs: 250,
+  forgetConsumersAfterMs: 3_600_000,
   drainTimeoutMs: 30_000,
 };
 
@@ -78,6 +94,7 @@ export class Orchestrator {
   private readonly deferred: DeferredEvaluator;
   private readonly cron: CronScheduler;
   private readonly maintenance: Maintenance;
+  private readonly registry: RegistrySync;
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
@@ -95,7 +112,6 @@ export class Orchestrator {
     this.tasks = new TaskRegistry(store);
     this.dispatcher = new Dispatcher(store, clock, this.index, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
-    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o.sweepIntervalMs);
     this.invocations = new Invocations(
       store,
       this.tasks,
@@ -106,6 +122,8 @@ export class Orchestrator {
       this.admission,
     );
     this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
+    this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
+    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o, this.registry);
     this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
     this.workers = new WorkerGateway(
       {
@@ -121,7 +139,8 @@ export class Orchestrator {
       o,
     );
     const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index, this.dispatcher);
-    this.processor = new OccurrenceProcessor(store, this.index, evaluator, logger, {
+    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
+    this.processor = new OccurrenceProcessor(store, this.index, evaluator, cap, clock, logger, {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,
     });
@@ -129,6 +148,8 @@ export class Orchestrator {
       store,
       this.index,
       evaluator,
+      cap,
+      clock,
       () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
       o.replicaId,
@@ -143,8 +164,7 @@ export class Orchestrator {
   static async start(store: Store, options: Partial<OrchestratorOptions> = {}): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(store, options);
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
-    await orchestrator.tasks.load();
-    await orchestrator.triggers.load();
+    await orchestrator.registry.load();
     orchestrator.processor.start();
     orchestrator.deferred.start();
     orchestrator.cron.start();
@@ -231,6 +251,12 @@ export class Orchestrator {
   }
 
   private onNotice(notice: StoreNotice): void {
+    const { logger } = this.options;
+    // A registry notice counts as applied only once its refresh succeeded: a failed
+    // one leaves a gap that the sweep's version check fills by reloading.
+    const fail = (what: string, fields: Record<string, unknown>) => (error: unknown) => {
+      logger.error(`${what} failed; the sweep will reload`, { ...fields, error: String(error) });
+    };
     switch (notice.type) {
       case "work":
         this.dispatcher.onWork(notice.taskId);
@@ -239,15 +265,27 @@ export class Orchestrator {
         this.invocations.onStatus(notice.invocationId, notice.status);
         return;
       case "trigger":
-        void this.triggers.refresh(notice.triggerId).catch((error: unknown) => {
-          this.options.logger.error("refreshing a trigger failed", {
-            triggerId: notice.triggerId,
-            error: String(error),
-          });
-        });
+        this.triggers
+          .refresh(notice.triggerId)
+          .then(
+            () => this.registry.noticeApplied(notice.version),
+            fail("refreshing a trigger", { triggerId: notice.triggerId }),
+          );
         return;
       case "app":
-        void this.tasks.load();
+        this.tasks
+          .load()
+          .then(
+            () => this.registry.noticeApplied(notice.version),
+            fail("reloading the tasks", { appId: notice.appId }),
+          );
+        return;
+      case "resync":
+        // Notices were lost while the store reconnected: whatever they would have told.
+        logger.warn("store notices may have been lost; reloading tasks and triggers");
+        this.registry.load().catch(fail("reloading tasks and triggers", {}));
+        this.invocations.recheckWaiters().catch(fail("rechecking result waiters", {}));
+        this.dispatcher.pumpAll();
         return;
     }
   }

@@ -41,9 +41,19 @@ export class TriggerRegistry {
     private readonly admission: Admission,
   ) {}
 
-  /** Loads every stored trigger into the index (start-up). */
+  /**
+   * Brings the index in line with the store: at start-up, and after change notices
+   * may have been lost (see RegistrySync). Adds new triggers, drops deleted ones and
+   * applies pause changes; a definition never changes under its id, so the others
+   * keep their compiled form.
+   */
   async load(): Promise<void> {
-    for (const trigger of await this.store.listTriggers()) this.indexTrigger(trigger);
+    const stored = await this.store.listTriggers();
+    const ids = new Set(stored.map((trigger) => trigger.id));
+    for (const compiled of [...this.index.all()])
+      if (!ids.has(compiled.trigger.id)) this.index.remove(compiled.trigger.id);
+    for (const trigger of stored)
+      if (this.index.get(trigger.id)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
   }
 
   /** Re-reads one trigger after a change notice; the latest notice wins. */

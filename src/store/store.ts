@@ -21,16 +21,23 @@ export interface StatusWatch {
   watches(taskId: string, status: InvocationStatus): boolean;
 }
 
-/** Notifications a store sends to every engine on it (across replicas for shared stores). */
+/**
+ * Notifications a store sends to every engine on it (across replicas for shared
+ * stores). A shared store may lose some (pub/sub keeps nothing for a disconnected
+ * subscriber): registry changes carry the registry version they produced (see
+ * registryVersion), and `resync` says notices may have been lost.
+ */
 export type StoreNotice =
   /** Invocations of this task became claimable. */
   | { type: "work"; taskId: string }
   /** An invocation changed status. */
   | { type: "invocation"; invocationId: string; status: InvocationStatus }
-  /** A trigger was created, changed or deleted. */
-  | { type: "trigger"; triggerId: string }
-  /** An app registered (tasks and declared triggers changed). */
-  | { type: "app"; appId: string };
+  /** A trigger was created, changed or deleted; `version` is the registry version this change produced. */
+  | { type: "trigger"; triggerId: string; version: number }
+  /** An app registered (tasks and declared triggers changed); `version` as for triggers. */
+  | { type: "app"; appId: string; version: number }
+  /** The notice channel was reconnected: notices sent meanwhile are lost; reload what they keep in step. */
+  | { type: "resync" };
 
 export interface AppRegistration {
   appId: string;
@@ -161,6 +168,8 @@ export interface DeferredEvaluation {
   appId: string;
   triggerId: string;
   occurrence: Occurrence;
+  /** How many times it was handed out, this time included (see LoggedOccurrence.deliveries). */
+  deliveries: number;
 }
 
 /**
@@ -174,6 +183,12 @@ export interface LoggedOccurrence {
   occurrence: Occurrence;
   /** Log position, for ack. */
   ref: string;
+  /**
+   * How many times it was handed out, this time included: 1 the first time, more
+   * when it was not acknowledged within `reclaimAfterMs` (its reader crashed, or
+   * its evaluation failed). The engine gives up past a cap.
+   */
+  deliveries: number;
 }
 
 /**
@@ -197,6 +212,12 @@ export interface Store {
 
   // ---- apps, tasks, triggers --------------------------------------------------------
 
+  /**
+   * A number every change of tasks, triggers or apps moves by one (each such change
+   * sends one notice carrying the number it produced). An engine that sees it move
+   * past the notices it got missed one, and reloads: one cheap read per sweep.
+   */
+  registryVersion(): Promise<number>;
   /** Upserts the tasks and replaces the app's declared triggers; returns removed trigger ids. */
   registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }>;
   getTask(taskId: string): Promise<Task | undefined>;
@@ -306,10 +327,9 @@ export interface Store {
   // ---- occurrences ------------------------------------------------------------------
 
   /**
-   * Reads occurrences not yet handed to any consumer, and those a consumer took but
-   * did not acknowledge for longer than the store's `reclaimAfterMs` (a dead replica,
-   * or an evaluation that failed on a store error). Waits up to `waitMs` when there
-   * are none.
+   * Reads occurrences not yet handed to any consumer, and again those a consumer
+   * held without acknowledging them for `reclaimAfterMs` (a store option; default
+   * 30 s). Waits up to `waitMs` when there are none.
    */
   readOccurrences(
     consumerId: string,
@@ -329,8 +349,8 @@ export interface Store {
   /** Keeps an evaluation for a replica that hosts workers of `appId`. */
   deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
   /**
-   * Deferred evaluations of these apps not yet handed out (or handed out and not
-   * acknowledged for longer than `reclaimAfterMs`); waits up to `waitMs` for one.
+   * Deferred evaluations of these apps not yet handed out (or held unacknowledged
+   * for `reclaimAfterMs`, as readOccurrences); waits up to `waitMs` for one.
    */
   readDeferred(
     appIds: readonly string[],
@@ -339,7 +359,19 @@ export interface Store {
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]>;
-  ackDeferred(items: readonly DeferredEvaluation[]): Promise<void>;
+  /**
+   * Records the evaluations of a deferred item, then acknowledges it, in one step
+   * (as settleOccurrences does for the log: a crash between would repeat the records).
+   */
+  settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void>;
+
+  /**
+   * Forgets the readers (consumer ids given to readOccurrences and readDeferred)
+   * that hold nothing unacknowledged and have not read for `idleMs`: a replica's
+   * consumer id is new at every start, so those of dead replicas would pile up.
+   * Never loses an item a reader holds. Returns the ids forgotten.
+   */
+  forgetIdleConsumers(idleMs: number): Promise<string[]>;
 
   // ---- events -----------------------------------------------------------------------
 

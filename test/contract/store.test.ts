@@ -8,7 +8,7 @@ import type { Assignment, InvocationStatus, NewInvocation } from "../../src/doma
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
-import type { Trigger } from "../../src/domain/trigger.js";
+import type { CronCondition, Trigger } from "../../src/domain/trigger.js";
 import type { StatusWatch, Store, StoreNotice, WorkerRef } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -34,6 +34,16 @@ function trigger(id: string, overrides: Partial<Trigger> = {}): Trigger {
     createdAt: 1,
     ...overrides,
   };
+}
+
+function events(count: number): Occurrence[] {
+  return Array.from({ length: count }, (_, n) => ({
+    kind: "event",
+    id: `ev${n}`,
+    at: n,
+    code: "e",
+    payload: {},
+  }));
 }
 
 async function drainOccurrences(store: Store): Promise<Occurrence[]> {
@@ -444,6 +454,71 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
+  it("hands an unacknowledged occurrence out again after reclaimAfterMs, counting its deliveries", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 400 });
+    try {
+      await reclaiming.appendOccurrences([{ kind: "event", id: "ev_r", at: 1, code: "e", payload: {} }]);
+      const readAt = Date.now();
+      const first = await reclaiming.readOccurrences("c1", 10, 50, never);
+      expect(first.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 1]]);
+      expect(await reclaiming.readOccurrences("c2", 10, 20, never)).toEqual([]);
+      const again = async () => {
+        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
+        return read.length > 0 && read;
+      };
+      const second = await waitFor(again, "the second delivery");
+      expect(Date.now() - readAt).toBeGreaterThanOrEqual(400);
+      expect(second.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 2]]);
+      const third = await waitFor(again, "the third delivery");
+      expect(third.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_r", 3]]);
+      await reclaiming.ackOccurrences(third.map((item) => item.ref));
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
+  it("hands an unacknowledged deferred evaluation out again after reclaimAfterMs", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 400 });
+    try {
+      const occurrence: Occurrence = { kind: "event", id: "ev_d", at: 1, code: "c", payload: {} };
+      await reclaiming.deferEvaluation("app-a", "trg_1", occurrence);
+      const [first] = await reclaiming.readDeferred(["app-a"], "c1", 10, 50, never);
+      expect(first?.deliveries).toBe(1);
+      expect(await reclaiming.readDeferred(["app-a"], "c2", 10, 20, never)).toEqual([]);
+      const second = await waitFor(async () => {
+        const read = await reclaiming.readDeferred(["app-a"], "c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the second delivery");
+      expect(second.map((item) => [item.triggerId, item.occurrence, item.deliveries])).toEqual([
+        ["trg_1", occurrence, 2],
+      ]);
+      await reclaiming.settleDeferred(second[0]!, []);
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
+  it("forgets idle readers that hold nothing, never an occurrence a reader holds", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 100 });
+    try {
+      await reclaiming.appendOccurrences(events(2));
+      const done = await reclaiming.readOccurrences("c1", 1, 20, never);
+      await reclaiming.ackOccurrences(done.map((item) => item.ref));
+      const [held] = await reclaiming.readOccurrences("c2", 1, 20, never);
+      // Memory keeps no reader ids; Redis forgets c1 (nothing held) and keeps c2.
+      expect(await reclaiming.forgetIdleConsumers(0)).toEqual(kind === "redis" ? ["c1"] : []);
+      const again = await waitFor(async () => {
+        const read = await reclaiming.readOccurrences("c3", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the held occurrence, handed out again");
+      expect(again.map((item) => [item.occurrence.id, item.deliveries])).toEqual([[held!.occurrence.id, 2]]);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
   it("counts the requests a networked store sends, one per command however pipelined", async () => {
     const requests = async () => (await store.stats()).requests;
     if (kind === "memory") {
@@ -671,6 +746,38 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await drainOccurrences(store)).toEqual([occurrence]);
   });
 
+  it("cron: deleting a trigger clears the slots of all its conditions, however many", async () => {
+    // 40 cron conditions: more than the engine accepts (32), so the store relies on no such bound.
+    const conditions = Array.from(
+      { length: 40 },
+      (): CronCondition => ({
+        kind: "cron",
+        expression: "* * * * *",
+        timezone: "UTC",
+        misfire: "skip",
+        catchUpWindowMs: 0,
+      }),
+    );
+    const many = trigger("trg_many", { conditions, logic: "or" });
+    const claims = (expected: number | undefined, next: number) =>
+      [0, 31, 32, 39].map((conditionIndex) => ({
+        triggerId: "trg_many",
+        conditionIndex,
+        expected,
+        next,
+        occurrences: [],
+      }));
+    const keys = ["trg_many:0", "trg_many:31", "trg_many:32", "trg_many:39"];
+    await store.createTrigger(many);
+    expect(await store.advanceCron(claims(undefined, 60000))).toEqual([true, true, true, true]);
+    expect((await store.getCronSlots(keys)).size).toBe(4);
+    expect(await store.deleteTrigger("trg_many")).toBe(true);
+    expect(await store.getCronSlots(keys)).toEqual(new Map());
+    // The same trigger created again starts from no slot: a claim expecting none wins.
+    await store.createTrigger(many);
+    expect(await store.advanceCron(claims(undefined, 120000))).toEqual([true, true, true, true]);
+  });
+
   it("registration replaces declared triggers and keeps runtime ones; pause; bounded history", async () => {
     const declared = trigger("trg_d1", { origin: "declared" });
     await store.registerApp({
@@ -761,7 +868,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       }, "the unacknowledged deferred evaluation to be handed out again");
       expect(deferredAgain.map((item) => item.triggerId)).toEqual(["trg_r"]);
       await reclaiming.ackOccurrences(again.map((item) => item.ref));
-      await reclaiming.ackDeferred(deferredAgain);
+      await reclaiming.settleDeferred(deferredAgain[0]!, []);
       expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
     } finally {
       await reclaiming.close();
@@ -777,8 +884,26 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(items.map((item) => [item.appId, item.triggerId, item.occurrence])).toEqual([
       ["app-a", "trg_1", occurrence],
     ]);
-    await store.ackDeferred(items);
+    await store.settleDeferred(items[0]!, []);
     expect(await store.readDeferred(["app-a"], "c2", 10, 20, never)).toEqual([]);
+  });
+
+  it("settles a deferred evaluation in one step: its records kept, the item acknowledged", async () => {
+    await store.createTrigger(trigger("trg_df"));
+    const occurrence: Occurrence = { kind: "event", id: "ev_df", at: 1, code: "e", payload: {} };
+    await store.deferEvaluation("app-a", "trg_df", occurrence);
+    const [item] = await store.readDeferred(["app-a"], "c1", 10, 50, never);
+    expect((await store.stats()).occurrenceBacklog).toBe(1);
+    const record: Evaluation = {
+      triggerId: "trg_df",
+      at: 2,
+      occurrenceId: "ev_df",
+      outcome: "filtered_out",
+      detail: "",
+    };
+    await store.settleDeferred(item!, [record]);
+    expect(await store.listEvaluations("trg_df", 10)).toEqual([record]);
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
   it("notifies subscribers of work, invocation and trigger changes", async () => {
@@ -793,8 +918,39 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       expect.arrayContaining([
         { type: "work", taskId: "task" },
         { type: "invocation", invocationId: "n1", status: "REGISTERED" as InvocationStatus },
-        { type: "trigger", triggerId: "trg_n" },
+        { type: "trigger", triggerId: "trg_n", version: expect.any(Number) },
       ]),
+    );
+    unsubscribe();
+  });
+
+  it("moves the registry version once per change of triggers or apps, and each notice carries its version", async () => {
+    const notices: StoreNotice[] = [];
+    const unsubscribe = store.subscribe((notice) => notices.push(notice));
+    const start = await store.registryVersion();
+    expect(start).toBeGreaterThan(0); // beforeEach registered an app
+    await store.createTrigger(trigger("trg_v"));
+    await store.createTrigger(trigger("trg_v")); // exists: no change
+    await store.setTriggerPaused("trg_v", true);
+    await store.deleteTrigger("trg_v");
+    await store.deleteTrigger("trg_v"); // unknown: no change
+    await store.registerApp({
+      appId: "app",
+      tasks: [],
+      triggers: [trigger("trg_dv", { origin: "declared" })],
+    });
+    await store.createInvocation(newInvocation("not-a-registry-change"), { watch: watchNone });
+    expect(await store.registryVersion()).toBe(start + 5);
+    // Notices of changes made before `start` may still arrive (pub/sub is asynchronous): not counted.
+    const registry = () =>
+      notices.filter(
+        (notice) => (notice.type === "trigger" || notice.type === "app") && notice.version > start,
+      );
+    await waitFor(() => registry().length === 5, "five registry notices");
+    const versions = registry().map((notice) => ("version" in notice ? notice.version : 0));
+    expect(versions.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5].map((n) => start + n));
+    expect(registry().filter((notice) => notice.type === "trigger" && notice.triggerId === "trg_v")).toEqual(
+      [1, 2, 3].map((n) => ({ type: "trigger", triggerId: "trg_v", version: start + n })),
     );
     unsubscribe();
   });

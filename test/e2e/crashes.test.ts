@@ -1,7 +1,7 @@
 /**
  * Crashes with real processes on Redis (SPEC §8): kill -9 of a replica under load,
- * of a worker mid-task, and of Redis itself (with AOF). Exact counts: nothing lost,
- * nothing fired twice.
+ * of a worker mid-task, and of Redis itself (with AOF, work in flight on two
+ * replicas). Exact counts: nothing lost, nothing fired or run twice.
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -9,10 +9,11 @@ import { type JsonObject, Nenc, TriggerBuilder } from "@nenc/sdk";
 import { startNencServer } from "nenc/server";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { silentLogger } from "../../src/domain/logger.js";
+import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { type Replica, startReplica } from "../support/replicas.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
-import { waitFor } from "../support/wait.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 const FAST_FAILOVER = { NENC_LEASE_MS: "1500", NENC_HEARTBEAT_MS: "300", NENC_RECLAIM_AFTER_MS: "1500" };
 
@@ -21,6 +22,55 @@ afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   cleanups = [];
 });
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/**
+ * The app of the Redis restart test: plain work, slow tasks held by `gate`, an
+ * event chain (event → on_event → after_event) and an AND join; `ran` counts runs.
+ */
+function declareDurableApp(
+  instance: Nenc,
+  ran: Map<string, number>,
+  slowStarted: Set<number>,
+  gate: Promise<void>,
+) {
+  const count = (key: string) => {
+    ran.set(key, (ran.get(key) ?? 0) + 1);
+  };
+  instance.task("work", async ({ n }: { n: number }) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    count(`work:${n}`);
+    return n;
+  });
+  instance.task("slow", async ({ n }: { n: number }) => {
+    slowStarted.add(n);
+    await gate;
+    count(`slow:${n}`);
+    return n;
+  });
+  const onEvent = instance.task(
+    "on_event",
+    async ({ n }: { n: number }) => {
+      count(`event:${n}`);
+      return n;
+    },
+    { triggers: new TriggerBuilder().onEvent("load").withArgsFromCel("{'n': payload.n}") },
+  );
+  instance.task("after_event", async ({ n }: { n: number }) => count(`chain:${n}`), {
+    triggers: new TriggerBuilder().onSuccess(onEvent).withArgsFromCel("{'n': result}"),
+  });
+  const step = instance.task("step", async ({ n }: { n: number }) => n);
+  instance.task("joined", async ({ n }: { n: number }) => count(`joined:${n}`), {
+    triggers: new TriggerBuilder()
+      .onSuccess(step)
+      .onEvent("go")
+      .correlateBy("n")
+      .withArgsFromCel("{'n': contexts[1].payload.n}"),
+  });
+}
 
 function app(url: string, appId: string): Nenc {
   const instance = new Nenc({ url, appId });
@@ -158,45 +208,115 @@ describe.skipIf(!storeAvailable("redis"))("crashes", () => {
     expect(await invocation.get()).toMatchObject({ status: "SUCCESS", attempt: 1, result: "rescued job-9" });
   });
 
-  it("a Redis restart with AOF resumes without loss", async () => {
+  it("a Redis restart with AOF, with work in flight on two replicas, resumes without loss or repeat", async () => {
+    // appendfsync always: every acknowledged write survives, so "no loss" is exact.
     const redis = await startRedisServer({ appendonly: true });
     cleanups.push(() => redis.stop());
-    const server = await startNencServer({
-      port: 0,
-      logger: silentLogger,
-      redisUrl: redis.url,
-      redisPrefix: uniquePrefix(),
-    });
-    cleanups.push(() => server.stop());
+    const prefix = uniquePrefix();
     const ran = new Map<string, number>();
-    const instance = app(server.url, "durable");
-    declareLoadApp(instance, ran);
-    await instance.startWorker({ concurrency: 4 });
+    const slowStarted = new Set<number>();
+    const gate = deferred();
+    const apps: Nenc[] = [];
+    for (let i = 0; i < 2; i++) {
+      const server = await startNencServer({
+        port: 0,
+        logger: silentLogger,
+        redisUrl: redis.url,
+        redisPrefix: prefix,
+        reclaimAfterMs: 1500,
+      });
+      cleanups.push(() => server.stop());
+      const instance = app(server.url, "durable");
+      declareDurableApp(instance, ran, slowStarted, gate.promise);
+      await instance.startWorker({ concurrency: 4 });
+      apps.push(instance);
+    }
+    const [a, b] = apps as [Nenc, Nenc];
+    const on = (n: number) => apps[n % 2] as Nenc;
+    const invokeWork = (n: number) => on(n).invoke<number>("work", { n }, { idempotencyKey: `work-${n}` });
+    const emitLoad = (n: number) => on(n).trigger.emitEvent("load", { n }, { idempotencyKey: `load-${n}` });
 
-    const before = await Promise.all(
-      Array.from({ length: 20 }, (_, n) => instance.invoke<number>("work", { n })),
-    );
-    expect(await Promise.all(before.map((invocation) => invocation.result()))).toEqual(
-      Array.from({ length: 20 }, (_, n) => n),
-    );
-    await (await instance.invoke("step", { n: 42 })).result(); // partial AND state, waiting for "go"
-    const eventId = await instance.trigger.emitEvent("load", { n: 1 });
-    await waitFor(() => ran.get("event:1") === 1, "the event's trigger");
+    // Before: finished work, a finished event chain, a partial AND waiting for "go".
+    const before = await Promise.all(Array.from({ length: 20 }, (_, n) => invokeWork(n)));
+    expect(await Promise.all(before.map((invocation) => invocation.result()))).toEqual(range(0, 20));
+    await (await a.invoke("step", { n: 42 })).result();
+    const firstEventId = await emitLoad(1);
+    await waitFor(() => ran.get("chain:1") === 1, "the first event's chain");
 
+    // In flight at the crash: six running tasks (held by the gate), work queued and
+    // running behind them, event chains just started.
+    const slow = await Promise.all(
+      range(0, 6).map((n) => on(n).invoke<number>("slow", { n }, { idempotencyKey: `slow-${n}` })),
+    );
+    await waitFor(() => slowStarted.size === 6, "six slow tasks running");
+    const inFlight = await Promise.all(range(20, 50).map(invokeWork));
+    await Promise.all(range(2, 12).map(emitLoad));
     await redis.kill();
-    await redis.restart();
 
-    await instance.trigger.emitEvent("go", { n: 42 });
+    // During the outage client calls time out; each is retried afterwards with its
+    // idempotency key (the timed-out call may still have taken effect).
+    const deadline = { timeoutMs: 300 };
+    const outageCalls: Array<() => Promise<unknown>> = [
+      ...range(100, 110).map(
+        (n) => () =>
+          on(n).clients.invocations.invoke(
+            { taskId: "work", arguments: jsonToValue({ n }), idempotencyKey: `work-${n}` },
+            deadline,
+          ),
+      ),
+      ...range(12, 17).map(
+        (n) => () =>
+          on(n).clients.events.emitEvent(
+            { code: "load", payload: jsonToValue({ n }), idempotencyKey: `load-${n}` },
+            deadline,
+          ),
+      ),
+    ];
+    const outcomes = await Promise.allSettled(outageCalls.map((call) => call()));
+    const failed = outageCalls.filter((_, i) => outcomes[i]?.status === "rejected");
+    expect(failed).toHaveLength(15); // nothing can be written while Redis is down
+    await redis.restart();
+    const outageWork = await Promise.all(range(100, 110).map(invokeWork));
+    await Promise.all(range(12, 17).map(emitLoad));
+    gate.resolve();
+
+    await b.trigger.emitEvent("go", { n: 42 });
+    const after = await Promise.all(range(50, 70).map(invokeWork));
+    const all = [...before, ...inFlight, ...outageWork, ...after];
+    const results = await Promise.all(all.map((invocation) => invocation.result({ timeoutMs: 30_000 })));
+    expect(results).toEqual([...range(0, 50), ...range(100, 110), ...range(50, 70)]);
+    expect(await Promise.all(slow.map((invocation) => invocation.result({ timeoutMs: 30_000 })))).toEqual(
+      range(0, 6),
+    );
     await waitFor(() => ran.get("joined:42") === 1, "the join to complete after the restart", 30_000);
-    const after = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => instance.invoke<number>("work", { n: 20 + i })),
+    await waitFor(
+      async () =>
+        (await a.listInvocations({ taskId: "after_event", status: "SUCCESS", limit: 1000 })).length === 16,
+      "sixteen event chains",
+      30_000,
     );
-    expect(await Promise.all(after.map((invocation) => invocation.result({ timeoutMs: 30_000 })))).toEqual(
-      Array.from({ length: 20 }, (_, i) => 20 + i),
-    );
-    expect((await instance.listInvocations({ taskId: "work", limit: 1000 })).length).toBe(40);
-    const stored = await instance.clients.events.getEvent({ id: eventId });
+
+    // Exactly once: one invocation per idempotency key and per event, each run once.
+    const workRuns = await a.listInvocations({ taskId: "work", limit: 1000 });
+    expect(workRuns.map((run) => Number(run.arguments.n)).sort((x, y) => x - y)).toEqual([
+      ...range(0, 70),
+      ...range(100, 110),
+    ]);
+    expect(workRuns.every((run) => run.status === "SUCCESS" && run.attempt === 1)).toBe(true);
+    for (const [task, count] of [
+      ["slow", 6],
+      ["on_event", 16],
+      ["after_event", 16],
+      ["joined", 1],
+    ] as const) {
+      const runs = await a.listInvocations({ taskId: task, limit: 1000 });
+      expect(runs.map((run) => [run.status, run.attempt])).toEqual(Array(count).fill(["SUCCESS", 1]));
+    }
+    const eventRuns = await a.listInvocations({ taskId: "on_event", limit: 1000 });
+    expect(eventRuns.map((run) => Number(run.arguments.n)).sort((x, y) => x - y)).toEqual(range(1, 17));
+    expect([...ran.entries()].filter(([, count]) => count !== 1)).toEqual([]);
+    expect(ran.size).toBe(80 + 6 + 16 + 16 + 1);
+    const stored = await a.clients.events.getEvent({ id: firstEventId });
     expect(stored.event?.payload).toEqual({ n: 1 } as JsonObject);
-    expect((await instance.listInvocations({ taskId: "on_event" })).length).toBe(1);
   });
 });

@@ -22,10 +22,10 @@ export function uniquePrefix(): string {
 /** A fresh, empty store of `kind`. */
 export async function createStore(kind: StoreKind, options: Partial<RedisStoreOptions> = {}): Promise<Store> {
   if (kind === "memory") {
-    return new MemoryStore(
-      options.retention,
-      options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs },
-    );
+    return new MemoryStore({
+      ...(options.retention ? { retention: options.retention } : {}),
+      ...(options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs }),
+    });
   }
   return RedisStore.connect({ url: inject("redisUrl"), prefix: uniquePrefix(), ...options });
 }

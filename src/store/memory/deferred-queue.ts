@@ -1,23 +1,24 @@
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { DeferredEvaluation } from "../store.js";
-import { Unacknowledged } from "./unacknowledged.js";
+import { Unacked } from "./unacked.js";
+import { waitForWake } from "./wake.js";
 
 /**
- * In-process deferred evaluations: handed out once, to readers hosting their app,
- * and again when not acknowledged within `reclaimAfterMs`.
+ * In-process deferred evaluations: handed out once, to readers hosting their app
+ * (again when one stays unacknowledged for `reclaimAfterMs`).
  */
 export class DeferredQueue {
   private waiting: DeferredEvaluation[] = [];
-  private readonly unacked: Unacknowledged<DeferredEvaluation>;
+  private readonly unacked: Unacked<DeferredEvaluation>;
   private readonly wakers = new Set<() => void>();
   private sequence = 0;
 
   constructor(reclaimAfterMs: number) {
-    this.unacked = new Unacknowledged(reclaimAfterMs);
+    this.unacked = new Unacked(reclaimAfterMs);
   }
 
   append(appId: string, triggerId: string, occurrence: Occurrence): void {
-    this.waiting.push({ ref: String(++this.sequence), appId, triggerId, occurrence });
+    this.waiting.push({ ref: String(++this.sequence), appId, triggerId, occurrence, deliveries: 1 });
     for (const wake of [...this.wakers]) wake();
   }
 
@@ -28,32 +29,11 @@ export class DeferredQueue {
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
     const wanted = new Set(appIds);
-    const reclaimed = this.unacked.reclaim(max, (item) => wanted.has(item.appId));
-    if (reclaimed.length > 0) return reclaimed;
-    const take = () => {
-      const taken: DeferredEvaluation[] = [];
-      this.waiting = this.waiting.filter((item) => {
-        if (taken.length >= max || !wanted.has(item.appId)) return true;
-        taken.push(item);
-        return false;
-      });
-      for (const item of taken) this.unacked.hold(item.ref, item);
-      return taken;
-    };
-    const first = take();
+    const first = this.take(wanted, max);
     if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      this.wakers.add(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
-    return take();
+    const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
+    await waitForWake(this.wakers, Math.min(waitMs, idleIn), signal);
+    return this.take(wanted, max);
   }
 
   ack(items: readonly DeferredEvaluation[]): void {
@@ -62,5 +42,17 @@ export class DeferredQueue {
 
   get backlog(): number {
     return this.waiting.length + this.unacked.size;
+  }
+
+  private take(wanted: ReadonlySet<string>, max: number): DeferredEvaluation[] {
+    const now = Date.now();
+    const taken = this.unacked.takeIdle(now, max, (item) => wanted.has(item.appId));
+    this.waiting = this.waiting.filter((item) => {
+      if (taken.length >= max || !wanted.has(item.appId)) return true;
+      taken.push(item);
+      this.unacked.hold(item, now);
+      return false;
+    });
+    return taken;
   }
 }

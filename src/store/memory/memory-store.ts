@@ -34,9 +34,10 @@ import { MemoryJoins } from "./memory-joins.js";
 import { OccurrenceLog } from "./occurrence-log.js";
 
 export interface MemoryStoreOptions {
+  retention?: Partial<RetentionOptions>;
   /**
-   * An occurrence (or deferred evaluation) read and not acknowledged this long is
-   * handed out again: its evaluation failed (default 30 s, as on Redis).
+   * An occurrence (or deferred evaluation) handed out and not acknowledged this
+   * long is handed out again: its evaluation failed. Default 30 s, as on Redis.
    */
   reclaimAfterMs?: number;
 }
@@ -54,6 +55,8 @@ export class MemoryStore implements Store {
 
   private readonly tasks = new Map<string, Task>();
   private readonly triggers = new Map<string, Trigger>();
+  /** See Store.registryVersion. */
+  private version = 0;
 
   private readonly log: OccurrenceLog;
   private readonly deferred: DeferredQueue;
@@ -63,8 +66,8 @@ export class MemoryStore implements Store {
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
 
-  constructor(retention: Partial<RetentionOptions> = {}, options: MemoryStoreOptions = {}) {
-    this.retention = { ...DEFAULT_RETENTION, ...retention };
+  constructor(options: MemoryStoreOptions = {}) {
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
     this.log = new OccurrenceLog(reclaimAfterMs);
     this.deferred = new DeferredQueue(reclaimAfterMs);
@@ -106,9 +109,13 @@ export class MemoryStore implements Store {
       this.triggers.set(trigger.id, trigger);
       changed.push(trigger.id);
     }
-    this.notify({ type: "app", appId: registration.appId });
-    for (const triggerId of changed) this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "app", appId: registration.appId, version: ++this.version });
+    for (const triggerId of changed) this.notify({ type: "trigger", triggerId, version: ++this.version });
     return { removedTriggerIds };
+  }
+
+  async registryVersion(): Promise<number> {
+    return this.version;
   }
 
   async getTask(taskId: string): Promise<Task | undefined> {
@@ -123,7 +130,7 @@ export class MemoryStore implements Store {
     const existing = this.triggers.get(trigger.id);
     if (existing) return { trigger: existing, created: false };
     this.triggers.set(trigger.id, trigger);
-    this.notify({ type: "trigger", triggerId: trigger.id });
+    this.notify({ type: "trigger", triggerId: trigger.id, version: ++this.version });
     return { trigger, created: true };
   }
 
@@ -140,23 +147,24 @@ export class MemoryStore implements Store {
     if (!trigger) return undefined;
     const updated = { ...trigger, paused };
     this.triggers.set(triggerId, updated);
-    this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "trigger", triggerId, version: ++this.version });
     return updated;
   }
 
   async deleteTrigger(triggerId: string): Promise<boolean> {
     if (!this.triggers.has(triggerId)) return false;
     this.dropTrigger(triggerId);
-    this.notify({ type: "trigger", triggerId });
+    this.notify({ type: "trigger", triggerId, version: ++this.version });
     return true;
   }
 
   private dropTrigger(triggerId: string): void {
+    // Its cron slots: one key per condition index, however many conditions it has.
+    const conditions = this.triggers.get(triggerId)?.conditions.length ?? 0;
+    for (let i = 0; i < conditions; i++) this.cronSlots.delete(`${triggerId}:${i}`);
     this.triggers.delete(triggerId);
     this.evaluations.delete(triggerId);
     this.joins.drop(triggerId);
-    const cronPrefix = `${triggerId}:`;
-    for (const key of this.cronSlots.keys()) if (key.startsWith(cronPrefix)) this.cronSlots.delete(key);
   }
 
   // ---- invocations and work (memory-invocations.ts) ------------------------------
@@ -279,8 +287,14 @@ export class MemoryStore implements Store {
     return this.deferred.read(appIds, max, waitMs, signal);
   }
 
-  async ackDeferred(items: readonly DeferredEvaluation[]): Promise<void> {
-    this.deferred.ack(items);
+  async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
+    await this.recordEvaluations(evaluations);
+    this.deferred.ack([item]);
+  }
+
+  /** Readers leave nothing behind in memory: there is nothing to forget. */
+  async forgetIdleConsumers(_idleMs: number): Promise<string[]> {
+    return [];
   }
 
   // ---- AND joins --------------------------------------------------------------------

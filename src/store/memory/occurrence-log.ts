@@ -1,36 +1,36 @@
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { LoggedOccurrence } from "../store.js";
-import { Unacknowledged } from "./unacknowledged.js";
+import { Unacked } from "./unacked.js";
+import { waitForWake } from "./wake.js";
 
 /**
- * The in-process occurrence log: a FIFO with one delivery per occurrence, waiters
- * woken the moment something is appended (no polling), and a second delivery of
- * what was read but not acknowledged within `reclaimAfterMs`.
+ * The in-process occurrence log: a FIFO with one delivery per occurrence (again
+ * when it stays unacknowledged for `reclaimAfterMs`) and waiters woken the moment
+ * something is appended (no polling).
  */
 export class OccurrenceLog {
   private readonly queue: LoggedOccurrence[] = [];
-  private readonly unacked: Unacknowledged<LoggedOccurrence>;
+  private readonly unacked: Unacked<LoggedOccurrence>;
   private readonly waiters = new Set<() => void>();
   private sequence = 0;
 
   constructor(reclaimAfterMs: number) {
-    this.unacked = new Unacknowledged(reclaimAfterMs);
+    this.unacked = new Unacked(reclaimAfterMs);
   }
 
   append(occurrences: readonly Occurrence[]): void {
     for (const occurrence of occurrences) {
-      this.queue.push({ occurrence, ref: String(++this.sequence) });
+      this.queue.push({ occurrence, ref: String(++this.sequence), deliveries: 1 });
     }
     if (occurrences.length > 0) for (const wake of [...this.waiters]) wake();
   }
 
   async read(max: number, waitMs: number, signal: AbortSignal): Promise<LoggedOccurrence[]> {
-    const reclaimed = this.unacked.reclaim(max);
-    if (reclaimed.length > 0) return reclaimed;
-    if (this.queue.length === 0 && waitMs > 0 && !signal.aborted) await this.waitForAppend(waitMs, signal);
-    const batch = this.queue.splice(0, max);
-    for (const item of batch) this.unacked.hold(item.ref, item);
-    return batch;
+    const first = this.take(max);
+    if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
+    const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
+    await waitForWake(this.waiters, Math.min(waitMs, idleIn), signal);
+    return this.take(max);
   }
 
   ack(refs: readonly string[]): void {
@@ -42,17 +42,13 @@ export class OccurrenceLog {
     return this.queue.length + this.unacked.size;
   }
 
-  private waitForAppend(waitMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, waitMs);
-      this.waiters.add(done);
-      signal.addEventListener("abort", done, { once: true });
-    });
+  private take(max: number): LoggedOccurrence[] {
+    const now = Date.now();
+    const batch = this.unacked.takeIdle(now, max);
+    for (const item of this.queue.splice(0, max - batch.length)) {
+      this.unacked.hold(item, now);
+      batch.push(item);
+    }
+    return batch;
   }
 }

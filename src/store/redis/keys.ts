@@ -3,6 +3,9 @@
  * braces make the prefix a hash tag, so on Redis Cluster all of a deployment's
  * keys live in one slot and every multi-key Lua script stays atomic (scripts derive
  * per-entity keys from the prefix, which is valid because they share the tag).
+ * Every script declares at least one key (none is `-0.lua`): Cluster routes a
+ * script call to the node owning its declared keys' slot, and a derived key is in
+ * that slot too.
  * Several deployments (or test runs) share one Redis with different prefixes.
  *
  * | key                          | type   | holds |
@@ -11,6 +14,7 @@
  * | triggers                     | hash   | trigger id → Trigger JSON |
  * | paused                       | hash   | trigger id → "1" while the trigger is paused |
  * | app:<appId>:declared         | set    | the app's declared trigger ids |
+ * | registry                     | string | registry version: INCR by every change of tasks, triggers, apps (their notices carry it) |
  * | seq                          | string | sequence for ordering invocations and events |
  * | inv:<id>                     | hash   | one invocation (see codec.ts for fields) |
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
@@ -37,7 +41,7 @@
  * | jmark:<trigger>|<occurrence> | string | the outcome of the join step an occurrence made (TTL: marker retention) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
- * | notices                      | pubsub | change notices for every replica (final statuses, work, triggers) |
+ * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */
 export class RedisKeys {
@@ -64,6 +68,9 @@ export class RedisKeys {
   get paused(): string {
     return this.key("paused");
   }
+  get registry(): string {
+    return this.key("registry");
+  }
   get seq(): string {
     return this.key("seq");
   }
@@ -75,6 +82,9 @@ export class RedisKeys {
   }
   get active(): string {
     return this.key("active");
+  }
+  get queues(): string {
+    return this.key("queues");
   }
   get delayed(): string {
     return this.key("delayed");

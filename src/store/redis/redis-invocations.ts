@@ -168,7 +168,7 @@ export class RedisInvocations {
   ): Promise<Assignment[]> {
     const flat = (await this.ctx.run(
       "claimWork",
-      [],
+      [this.ctx.keys.queues],
       [worker.workerId, worker.sessionId, max, now, ...claimArgs(taskIds, watch)],
     )) as string[];
     return decodeAssignments(flat);

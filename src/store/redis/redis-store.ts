@@ -38,10 +38,20 @@ export interface RedisStoreOptions {
   url: string;
   /** Key prefix (a hash tag): deployments sharing a Redis use different ones. Default "nenc". */
   prefix?: string;
+  /**
+   * Names the store's connections in CLIENT LIST: `<name>:commands`, `<name>:notices`,
+   * `<name>:occurrences`, `<name>:deferred`. Default "nenc".
+   */
+  clientName?: string;
+  /**
+   * Hears connection errors (Redis unreachable: commands wait, ioredis reconnects).
+   * Default: ignored. `nenc serve` logs them as warnings.
+   */
+  onConnectionError?: (connection: string, error: Error) => void;
   retention?: Partial<RetentionOptions>;
   /**
-   * An occurrence held this long by a consumer that did not acknowledge it (a dead
-   * replica, a failed evaluation) is taken over. Default 30 s.
+   * An occurrence (or deferred evaluation) held this long by a consumer that did
+   * not acknowledge it is handed out again. Default 30 s.
    */
   reclaimAfterMs?: number;
 }
@@ -73,18 +83,39 @@ export class RedisStore implements Store {
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    const connect = () =>
-      countRequests(
-        new Redis(options.url, { maxRetriesPerRequest: null, enableAutoPipelining: true }),
-        () => {
-          this.requestsSent++;
-        },
-      );
-    this.redis = connect();
-    this.subscriber = connect();
+    const clientName = options.clientName ?? "nenc";
+    const onError = options.onConnectionError ?? (() => {});
+    const connect = (role: string) => {
+      const client = new Redis(options.url, {
+        maxRetriesPerRequest: null,
+        enableAutoPipelining: true,
+        connectionName: `${clientName}:${role}`,
+      });
+      // Without a listener ioredis prints every failed reconnection attempt to stderr.
+      client.on("error", (error: Error) => onError(role, error));
+      return countRequests(client, () => {
+        this.requestsSent++;
+      });
+    };
+    this.redis = connect("commands");
+    this.subscriber = connect("notices");
     const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
-    this.occurrenceReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
-    this.deferredReader = new StreamReader(this.redis, connect(), ENGINE_GROUP, reclaimAfterMs);
+    const run = (name: string, keys: readonly string[], args: ReadonlyArray<string | number>) =>
+      this.run(name, keys, args);
+    this.occurrenceReader = new StreamReader(
+      this.redis,
+      connect("occurrences"),
+      ENGINE_GROUP,
+      reclaimAfterMs,
+      run,
+    );
+    this.deferredReader = new StreamReader(
+      this.redis,
+      connect("deferred"),
+      ENGINE_GROUP,
+      reclaimAfterMs,
+      run,
+    );
     const context: RedisContext = {
       redis: this.redis,
       keys: this.keys,
@@ -104,6 +135,15 @@ export class RedisStore implements Store {
       await store.occurrenceReader.ensureGroup(store.keys.occurrences);
       await store.subscriber.subscribe(store.keys.notices);
       store.subscriber.on("message", (_channel: string, message: string) => store.onNotice(message));
+      // Pub/sub keeps nothing for a disconnected subscriber: after a reconnection
+      // (ioredis re-subscribes right after "ready"), listeners reload what notices
+      // keep in step. Subscribing here too resolves once the subscription is in force.
+      store.subscriber.on("ready", () => {
+        store.subscriber.subscribe(store.keys.notices).then(
+          () => store.deliver({ type: "resync" }),
+          () => {}, // Disconnected again: the next "ready" tries again.
+        );
+      });
       return store;
     } catch (error) {
       await store.close();
@@ -131,14 +171,18 @@ export class RedisStore implements Store {
   }
 
   private onNotice(message: string): void {
-    const [type, id = "", status] = message.split("|");
+    const [type, id = "", last = ""] = message.split("|");
     let notice: StoreNotice | undefined;
     if (type === "w") notice = { type: "work", taskId: id };
     else if (type === "i")
-      notice = { type: "invocation", invocationId: id, status: status as InvocationStatus };
-    else if (type === "t") notice = { type: "trigger", triggerId: id };
-    else if (type === "a") notice = { type: "app", appId: id };
-    if (notice) for (const listener of this.listeners) listener(notice);
+      notice = { type: "invocation", invocationId: id, status: last as InvocationStatus };
+    else if (type === "t") notice = { type: "trigger", triggerId: id, version: Number(last) };
+    else if (type === "a") notice = { type: "app", appId: id, version: Number(last) };
+    if (notice) this.deliver(notice);
+  }
+
+  private deliver(notice: StoreNotice): void {
+    for (const listener of this.listeners) listener(notice);
   }
 
   private run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
@@ -154,6 +198,10 @@ export class RedisStore implements Store {
     for (const trigger of registration.triggers) args.push(trigger.id, JSON.stringify(trigger));
     const removed = (await this.run("registerApp", [this.keys.tasks, this.keys.triggers], args)) as string[];
     return { removedTriggerIds: removed };
+  }
+
+  async registryVersion(): Promise<number> {
+    return Number((await this.redis.get(this.keys.registry)) ?? 0);
   }
 
   async getTask(taskId: string): Promise<Task | undefined> {
@@ -274,23 +322,36 @@ export class RedisStore implements Store {
       waitMs,
       signal,
     );
-    return entries.map((entry) => ({ occurrence: decodeOccurrence(entry.fields), ref: entry.id }));
+    return entries.map((entry) => ({
+      occurrence: decodeOccurrence(entry.fields),
+      ref: entry.id,
+      deliveries: entry.deliveries,
+    }));
   }
 
   async ackOccurrences(refs: readonly string[]): Promise<void> {
-    if (refs.length > 0) await this.occurrenceReader.ack(this.keys.occurrences, refs);
+    await this.settle(this.keys.occurrences, [], refs);
   }
 
   async settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void> {
-    if (evaluations.length === 0 && refs.length === 0) return;
+    await this.settle(this.keys.occurrences, evaluations, refs);
+  }
+
+  /**
+   * Records evaluations and acknowledges (and deletes) entries of one stream in one
+   * script, so that a crash never leaves records without the ack (a repeat on
+   * redelivery) nor an acknowledged entry left in the stream (a false backlog).
+   */
+  private async settle(stream: string, evaluations: readonly Evaluation[], ids: readonly string[]) {
+    if (evaluations.length === 0 && ids.length === 0) return;
     const args: Array<string | number> = [
       this.retention.evaluationsPerTrigger,
       ENGINE_GROUP,
       evaluations.length,
     ];
     for (const evaluation of evaluations) args.push(evaluation.triggerId, JSON.stringify(evaluation));
-    args.push(...refs);
-    await this.run("settleOccurrences", [this.keys.triggers, this.keys.occurrences], args);
+    args.push(...ids);
+    await this.run("settleOccurrences", [this.keys.triggers, stream], args);
   }
 
   async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
@@ -323,15 +384,24 @@ export class RedisStore implements Store {
         appId: appIds[streams.indexOf(entry.stream)] as string,
         triggerId: fields.get("trg") ?? "",
         occurrence: JSON.parse(fields.get("j") ?? "{}") as Occurrence,
+        deliveries: entry.deliveries,
       };
     });
   }
 
-  async ackDeferred(items: readonly DeferredEvaluation[]): Promise<void> {
-    for (const item of items) {
-      const [stream, id] = item.ref.split("\u0000") as [string, string];
-      await this.deferredReader.ack(stream, [id]);
-    }
+  async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
+    const [stream, id] = item.ref.split("\u0000") as [string, string];
+    await this.settle(stream, evaluations, [id]);
+  }
+
+  async forgetIdleConsumers(idleMs: number): Promise<string[]> {
+    const streams = [this.keys.occurrences, ...(await this.redis.smembers(this.keys.key("deferred")))];
+    const forgotten = await Promise.all(
+      streams.map(
+        (stream) => this.run("forgetIdleConsumers", [stream], [ENGINE_GROUP, idleMs]) as Promise<string[]>,
+      ),
+    );
+    return [...new Set(forgotten.flat())];
   }
 
   // ---- events (redis-events.ts) -----------------------------------------------------

@@ -14,7 +14,7 @@ interface Script {
 
 /**
  * The Lua scripts under scripts/, one per multi-key state change, named
- * `<name>-<number of keys>.lua` with a header documenting KEYS and ARGV. A line
+ * `<name>-<number of keys>.lua` (at least one) with a header documenting KEYS and ARGV. A line
  * `--- @include "base"` pulls in scripts/includes/base.lua. Scripts run by EVALSHA
  * and are loaded again on NOSCRIPT (a Redis restart or SCRIPT FLUSH).
  */
@@ -27,6 +27,8 @@ export class Scripts {
       if (!match) continue;
       const source = resolveIncludes(readFileSync(new URL(file, SCRIPT_DIR), "utf8"));
       const name = match[1] as string;
+      // Redis Cluster routes a script call by its declared keys: a script with none could run anywhere.
+      if (match[2] === "0") throw new Error(`script ${file} must declare at least one key (see keys.ts)`);
       this.scripts.set(name, {
         name,
         keys: Number(match[2]),

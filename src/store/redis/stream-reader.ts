@@ -4,27 +4,48 @@ export interface StreamEntry {
   stream: string;
   id: string;
   fields: string[];
+  /** How many times the group handed this entry out, this time included. */
+  deliveries: number;
 }
 
+/** Runs one of the store's Lua scripts (see scripts.ts). */
+export type RunScript = (
+  name: string,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+) => Promise<unknown>;
+
 type ReadReply = Array<[stream: string, entries: Array<[id: string, fields: string[]]>]> | null;
-type ClaimReply = [next: string, entries: Array<[id: string, fields: string[] | null]>, deleted: string[]];
+type ReclaimReply = [next: string, entries: Array<[id: string, fields: string[], deliveries: number]>];
+
+/** Where a stream's scan of the pending list stands. */
+interface ReclaimCursor {
+  next: string;
+  /** When the current scan started from the beginning. */
+  startedAt: number;
+}
+
+const START = "0-0";
 
 /**
  * Reads streams through a consumer group, once per entry across replicas: new
  * entries by a blocking XREADGROUP on a connection of its own, and entries a
- * consumer took but never acknowledged (a crashed replica) by XAUTOCLAIM once they
- * are idle for `reclaimAfterMs`. Acknowledged entries are deleted, so a stream
- * holds only work not yet done.
+ * consumer took but never acknowledged (a crashed replica, a failed evaluation) by
+ * reclaimIdle-1.lua once they are idle for `reclaimAfterMs`. A scan of the pending
+ * list starts at most every `reclaimAfterMs / 4` and goes on, read after read,
+ * until it reached the end. Entries are acknowledged and deleted in one step by
+ * settleOccurrences-2.lua (not here), so a stream holds only work not yet done.
  */
 export class StreamReader {
   private readonly groups = new Set<string>();
-  private lastReclaim = 0;
+  private readonly cursors = new Map<string, ReclaimCursor>();
 
   constructor(
     private readonly commands: Redis,
     private blocking: Redis,
     private readonly group: string,
     private readonly reclaimAfterMs: number,
+    private readonly run: RunScript,
   ) {}
 
   async ensureGroup(stream: string): Promise<void> {
@@ -45,6 +66,28 @@ export class StreamReader {
     signal: AbortSignal,
   ): Promise<StreamEntry[]> {
     if (streams.length === 0 || signal.aborted) return [];
+    try {
+      await Promise.all(streams.map((stream) => this.ensureGroup(stream)));
+      return await this.readGroup(streams, consumer, max, waitMs, signal);
+    } catch (error) {
+      // The group is gone (a Redis restarted without persistence, a flush): created
+      // again at the next read, from the stream's start.
+      if (String(error).includes("NOGROUP")) for (const stream of streams) this.groups.delete(stream);
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.blocking.disconnect();
+  }
+
+  private async readGroup(
+    streams: readonly string[],
+    consumer: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<StreamEntry[]> {
     const reclaimed = await this.reclaim(streams, consumer, max);
     if (reclaimed.length > 0) return reclaimed;
     // A blocking read cannot be cancelled: on abort, drop the connection (a new one serves later reads).
@@ -65,11 +108,13 @@ export class StreamReader {
         ...streams.map(() => ">"),
       )) as ReadReply;
       return (reply ?? []).flatMap(([stream, entries]) =>
-        entries.map(([id, fields]) => ({ stream, id, fields })),
+        entries.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 })),
       );
     } catch (error) {
       if (signal.aborted) {
         this.blocking = connection.duplicate();
+        for (const listener of connection.listeners("error"))
+          this.blocking.on("error", listener as (error: Error) => void);
         return [];
       }
       throw error;
@@ -78,34 +123,25 @@ export class StreamReader {
     }
   }
 
-  async ack(stream: string, ids: readonly string[]): Promise<void> {
-    await this.commands
-      .pipeline()
-      .xack(stream, this.group, ...ids)
-      .xdel(stream, ...ids)
-      .exec();
-  }
-
-  close(): void {
-    this.blocking.disconnect();
-  }
-
   private async reclaim(streams: readonly string[], consumer: string, max: number): Promise<StreamEntry[]> {
     const now = Date.now();
-    if (now - this.lastReclaim < this.reclaimAfterMs / 4) return [];
-    this.lastReclaim = now;
     const found: StreamEntry[] = [];
     for (const stream of streams) {
-      const [, entries] = (await this.commands.xautoclaim(
-        stream,
-        this.group,
-        consumer,
-        this.reclaimAfterMs,
-        "0-0",
-        "COUNT",
-        max,
-      )) as ClaimReply;
-      for (const [id, fields] of entries) if (fields) found.push({ stream, id, fields });
+      if (found.length >= max) break;
+      const cursor = this.cursors.get(stream) ?? { next: START, startedAt: 0 };
+      // A scan in progress goes on at once; a new one waits its turn.
+      if (cursor.next === START) {
+        if (now - cursor.startedAt < this.reclaimAfterMs / 4) continue;
+        cursor.startedAt = now;
+      }
+      const [next, entries] = (await this.run(
+        "reclaimIdle",
+        [stream],
+        [this.group, consumer, this.reclaimAfterMs, cursor.next, max - found.length],
+      )) as ReclaimReply;
+      cursor.next = next;
+      this.cursors.set(stream, cursor);
+      for (const [id, fields, deliveries] of entries) found.push({ stream, id, fields, deliveries });
     }
     return found;
   }

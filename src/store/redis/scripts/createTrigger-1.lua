@@ -1,9 +1,9 @@
 --- @include "base"
--- Stores a runtime trigger unless one with its id exists.
+-- Stores a runtime trigger unless one with its id exists (then moves the registry version).
 --
 -- KEYS[1] triggers
 -- ARGV[1] key base  [2] trigger id  [3] Trigger JSON
 -- Returns 1 when created, 0 when it existed.
 if redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3]) == 0 then return 0 end
-notify(ARGV[1], 't|' .. ARGV[2])
+notifyRegistry(ARGV[1], 't', ARGV[2])
 return 1

@@ -1,5 +1,6 @@
 --- @include "base"
--- Deletes a trigger with its join state, cron slots, history and pause flag.
+-- Deletes a trigger with its join state, cron slots, history and pause flag, and
+-- moves the registry version.
 --
 -- KEYS[1] triggers
 -- ARGV[1] key base  [2] trigger id  [3] its app id when it was declared, else ""

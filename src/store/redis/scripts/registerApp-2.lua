@@ -1,7 +1,7 @@
 --- @include "base"
 -- Upserts an app's tasks and replaces its declared triggers: new ones are added
 -- (existing ones keep their state), the ones not declared any more are deleted
--- with everything kept for them.
+-- with everything kept for them. Each change moves the registry version.
 --
 -- KEYS[1] tasks  KEYS[2] triggers
 -- ARGV[1] key base  [2] app id  [3] n tasks, then n pairs (task id, Task JSON)
@@ -23,7 +23,7 @@ for _ = 1, count do
   at = at + 2
   keep[id] = true
   ids[#ids + 1] = id
-  if redis.call('HSETNX', KEYS[2], id, json) == 1 then notify(P, 't|' .. id) end
+  if redis.call('HSETNX', KEYS[2], id, json) == 1 then notifyRegistry(P, 't', id) end
 end
 local removed = {}
 for _, id in ipairs(redis.call('SMEMBERS', declared)) do
@@ -34,5 +34,5 @@ for _, id in ipairs(redis.call('SMEMBERS', declared)) do
 end
 redis.call('DEL', declared)
 if #ids > 0 then redis.call('SADD', declared, unpack(ids)) end
-notify(P, 'a|' .. ARGV[2])
+notifyRegistry(P, 'a', ARGV[2])
 return removed

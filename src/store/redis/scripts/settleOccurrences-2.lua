@@ -1,9 +1,9 @@
 -- Settles evaluated occurrences in one step: prepends the evaluation records to
 -- their triggers' histories (keeping the newest ARGV[2]; records of deleted
--- triggers are dropped), then acknowledges and deletes the occurrences (none: the
--- records alone, as recordEvaluations uses it).
+-- triggers are dropped), then acknowledges and deletes the entries (none: the
+-- records alone, as recordEvaluations uses it; no records: a plain ack).
 --
--- KEYS[1] triggers  KEYS[2] the occurrence log
+-- KEYS[1] triggers  KEYS[2] the stream: the occurrence log, or defer:<app> for a deferred evaluation
 -- ARGV[1] key base  [2] records kept per trigger  [3] consumer group
 -- ARGV[4] n records, then n pairs (trigger id, Evaluation JSON), then the entry ids
 local kept = tonumber(ARGV[2])

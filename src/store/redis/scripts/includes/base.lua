@@ -3,9 +3,17 @@
 -- on Redis Cluster because the base is a hash tag (see keys.ts).
 
 -- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>" for
--- final statuses, "t|<trigger>" trigger changed, "a|<app>" app registered.
+-- final statuses, "t|<trigger>|<version>" trigger changed, "a|<app>|<version>" app registered.
 local function notify(P, message)
   redis.call('PUBLISH', P .. 'notices', message)
+end
+
+-- A change of tasks, triggers or apps ("t" or "a"): moves the registry version and
+-- tells every replica, with the version. Pub/sub may lose the notice (a replica
+-- reconnecting); a replica that sees the version move past the notices it got
+-- reloads its registry.
+local function notifyRegistry(P, kind, id)
+  notify(P, kind .. '|' .. id .. '|' .. redis.call('INCR', P .. 'registry'))
 end
 
 -- Announces a status change: final ones to every replica (result waiters), the
@@ -90,13 +98,23 @@ local function dropEvent(P, eventId)
   end
 end
 
--- Deletes a trigger's definition and everything kept for it.
+-- Deletes a trigger's definition and everything kept for it. Its cron slots are
+-- "<trigger>:<condition index>" fields of the cron hash: one per condition of the
+-- stored definition, however many it has.
 local function dropTrigger(P, triggerId)
+  local json = redis.call('HGET', P .. 'triggers', triggerId)
+  if json then
+    local slots = {}
+    for i = 1, #cjson.decode(json).conditions do slots[i] = triggerId .. ':' .. (i - 1) end
+    -- In chunks: unpack() of thousands of values would overflow the Lua stack.
+    for from = 1, #slots, 500 do
+      redis.call('HDEL', P .. 'cron', unpack(slots, from, math.min(from + 499, #slots)))
+    end
+  end
   redis.call('HDEL', P .. 'triggers', triggerId)
   redis.call('HDEL', P .. 'paused', triggerId)
   -- joinlru: the partition order of versions before joinage.
   redis.call('DEL', P .. 'join:' .. triggerId, P .. 'joinage:' .. triggerId, P .. 'joinn:' .. triggerId,
     P .. 'joinlru:' .. triggerId, P .. 'evals:' .. triggerId)
-  for i = 0, 31 do redis.call('HDEL', P .. 'cron', triggerId .. ':' .. i) end
-  notify(P, 't|' .. triggerId)
+  notifyRegistry(P, 't', triggerId)
 end

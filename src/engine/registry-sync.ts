@@ -1,0 +1,72 @@
+import type { Logger } from "../domain/logger.js";
+import type { Store } from "../store/store.js";
+import type { TaskRegistry } from "./task-registry.js";
+import type { TriggerRegistry } from "./trigger-registry.js";
+
+/**
+ * Keeps this replica's task and trigger registry in step with the store although
+ * change notices may be lost (Redis pub/sub keeps nothing for a subscriber that is
+ * reconnecting). Every change moves the store's registry version by one and its
+ * notice carries the version it produced; this tracks the versions whose notice
+ * was applied here. When the store's version stays ahead of them from one check
+ * to the next (a notice still on its way gets one sweep to arrive), a notice was
+ * missed: everything is reloaded. The check is one read per sweep; a reload
+ * happens only after a loss.
+ */
+export class RegistrySync {
+  /** Every change up to this version is reflected here. */
+  private applied = 0;
+  /** Applied versions above `applied` (a lower one is still missing). */
+  private readonly ahead = new Set<number>();
+  /** The store's version at the last check, when it was ahead of `applied`. */
+  private suspect: number | undefined;
+  private reloading: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly tasks: TaskRegistry,
+    private readonly triggers: TriggerRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Loads tasks and triggers (start-up, or after a loss). */
+  load(): Promise<void> {
+    this.reloading ??= (async () => {
+      // The version first: a change made while loading counts as not applied yet.
+      const version = await this.store.registryVersion();
+      await Promise.all([this.tasks.load(), this.triggers.load()]);
+      this.restartAt(version);
+    })().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  /** The change that produced `version` is reflected here (its notice was handled). */
+  noticeApplied(version: number): void {
+    if (!Number.isInteger(version) || version <= this.applied) return;
+    this.ahead.add(version);
+    while (this.ahead.delete(this.applied + 1)) this.applied++;
+  }
+
+  /** One sweep's check: reloads when a change's notice was missed. */
+  async check(): Promise<void> {
+    const version = await this.store.registryVersion();
+    if (version < this.applied) return this.reload("the store's registry version went back (a store reset)");
+    if (this.suspect !== undefined && this.applied < this.suspect)
+      return this.reload(`missed a registry change notice (version ${this.applied + 1})`);
+    this.suspect = version > this.applied ? version : undefined;
+  }
+
+  private async reload(why: string): Promise<void> {
+    this.logger.warn("reloading tasks and triggers", { reason: why });
+    await this.load();
+  }
+
+  private restartAt(version: number): void {
+    this.applied = version;
+    this.suspect = undefined;
+    for (const seen of this.ahead) if (seen <= version) this.ahead.delete(seen);
+    while (this.ahead.delete(this.applied + 1)) this.applied++;
+  }
+}

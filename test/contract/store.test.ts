@@ -8,8 +8,9 @@ import type { Assignment, InvocationStatus, NewInvocation } from "../../src/doma
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
-import type { CronCondition, Trigger } from "../../src/domain/trigger.js";
+import type { CronCondition } from "../../src/domain/trigger.js";
 import type { StatusWatch, Store, StoreNotice, WorkerRef } from "../../src/store/store.js";
+import { events, trigger } from "../support/fixtures.js";
 import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
@@ -18,32 +19,6 @@ const never = new AbortController().signal;
 
 function newInvocation(id: string, taskId = "task", at = 1000): NewInvocation {
   return { id, taskId, appId: "app", arguments: { n: id }, createdAt: at };
-}
-
-function trigger(id: string, overrides: Partial<Trigger> = {}): Trigger {
-  return {
-    id,
-    targetTaskId: "task",
-    appId: "app",
-    conditions: [{ kind: "event", code: "e" }],
-    logic: "and",
-    providers: [],
-    join: { withinMs: 0, correlationKey: "", maxPending: 0 },
-    origin: "runtime",
-    paused: false,
-    createdAt: 1,
-    ...overrides,
-  };
-}
-
-function events(count: number): Occurrence[] {
-  return Array.from({ length: count }, (_, n) => ({
-    kind: "event",
-    id: `ev${n}`,
-    at: n,
-    code: "e",
-    payload: {},
-  }));
 }
 
 async function drainOccurrences(store: Store): Promise<Occurrence[]> {

@@ -8,26 +8,15 @@ import type { Evaluation } from "../../src/domain/evaluation.js";
 import type { Logger } from "../../src/domain/logger.js";
 import type { Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
-import type { Trigger } from "../../src/domain/trigger.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import type { Store } from "../../src/store/store.js";
+import { trigger } from "../support/fixtures.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
 const POISON = "evt_poison";
 const never = new AbortController().signal;
-const poisonTrigger: Trigger = {
-  id: "trg_poison",
-  targetTaskId: "task",
-  appId: "app",
-  conditions: [{ kind: "event", code: "poison" }],
-  logic: "and",
-  providers: [],
-  join: { withinMs: 0, correlationKey: "", maxPending: 0 },
-  origin: "runtime",
-  paused: false,
-  createdAt: 1,
-};
+const poisonTrigger = trigger("trg_poison", { conditions: [{ kind: "event", code: "poison" }] });
 const occurrence: Occurrence = { kind: "event", id: POISON, at: 1, code: "poison", payload: {} };
 
 let cleanups: Array<() => Promise<unknown>> = [];

@@ -4,11 +4,11 @@
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import type { Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
 import type { StatusWatch } from "../../src/store/store.js";
+import { events } from "../support/fixtures.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -31,16 +31,6 @@ async function connect(options: Partial<RedisStoreOptions> = {}) {
     () => raw.quit(),
   );
   return { store, raw, key: (name: string) => `{${prefix}}:${name}` };
-}
-
-function events(count: number): Occurrence[] {
-  return Array.from({ length: count }, (_, n) => ({
-    kind: "event",
-    id: `ev${n}`,
-    at: n,
-    code: "e",
-    payload: {},
-  }));
 }
 
 describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {

@@ -126,10 +126,10 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
   return compiled;
 }
 
+/** Conditions on one task share a group (joined per invocation); any other condition is its own. */
 function groupKeyOf(condition: Condition, index: number): string {
   const task = sourceTaskOf(condition);
-  if (task !== undefined) return `task:${task}`;
-  return condition.kind === "event" ? `event:${condition.code}` : `cron:${index}`;
+  return task === undefined ? `${condition.kind}:${index}` : `task:${task}`;
 }
 
 export function variablesOf(condition: Condition): readonly string[] {

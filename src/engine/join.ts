@@ -46,9 +46,11 @@ export function partitionOf(compiled: CompiledTrigger, occurrence: Occurrence): 
  * Applies one occurrence, which satisfied the conditions `matched` of an AND trigger,
  * to the trigger's join state. Pure: the store runs it atomically.
  *
- * Conditions on one source (a task, an event code) are correlated by source item,
- * so "SUCCESS and any result of one task" completes with one invocation. Across
- * sources, the oldest ready entry of each group is used and consumed, so an
+ * Conditions on one task are correlated by invocation, so "SUCCESS and any result
+ * of one task" completes with one invocation; each event or cron condition is a
+ * group of its own (two conditions on one event code, say "paid" and "shipped"
+ * events of an order, are met by two events). Across groups, the oldest ready
+ * entry of each is used and consumed, so an
  * occurrence never takes part in two firings and a stale partner is never reused.
  * An entry whose source item can no longer satisfy its group is not kept (see
  * canStillHold). The trigger-wide cap is the store's (it sees every partition).
@@ -69,26 +71,38 @@ export function applyToJoin(
     entries = entries.filter((entry) => entry.firstAt >= cutoff);
   }
 
-  const group = (compiled.conditions[matched[0] as number] as { group: number }).group;
+  // A task's occurrence matches conditions of its task's group only; an event may
+  // match several event conditions, each its own group.
   const key = sourceKeyOf(occurrence);
-  let entry = entries.find((candidate) => candidate.group === group && candidate.key === key);
-  const existed = entry !== undefined;
-  if (!entry) {
-    entry = { group, key, firstAt: occurrence.at, satisfied: {} };
-    entries.push(entry);
-  }
-  for (const index of matched) entry.satisfied[index] ??= occurrence;
-
-  const groupConditions = compiled.groups[group] as number[];
-  const unsatisfiable = groupConditions.filter(
-    (index) => !(index in (entry as JoinEntry).satisfied) && !canStillHold(compiled, index, occurrence),
-  );
-  if (unsatisfiable.length > 0) {
+  const touched = [
+    ...new Set(matched.map((index) => (compiled.conditions[index] as { group: number }).group)),
+  ];
+  const unsatisfiable: number[] = [];
+  for (const group of touched) {
+    let entry = entries.find((candidate) => candidate.group === group && candidate.key === key);
+    const existed = entry !== undefined;
+    if (!entry) {
+      entry = { group, key, firstAt: occurrence.at, satisfied: {} };
+      entries.push(entry);
+    }
+    for (const index of matched) {
+      if ((compiled.conditions[index] as { group: number }).group === group)
+        entry.satisfied[index] ??= occurrence;
+    }
+    const satisfied = entry.satisfied;
+    const never = (compiled.groups[group] as number[]).filter(
+      (index) => !(index in satisfied) && !canStillHold(compiled, index, occurrence),
+    );
+    if (never.length === 0) continue;
+    unsatisfiable.push(...never);
     const dead = entry;
     if (existed) expired.push(expiredMatch(dead, "incomplete"));
+    entries = entries.filter((candidate) => candidate !== dead);
+  }
+  if (unsatisfiable.length > 0) {
     return {
-      state: { entries: entries.filter((candidate) => candidate !== dead) },
-      outcome: { kind: "discarded", unsatisfiable },
+      state: { entries },
+      outcome: { kind: "discarded", unsatisfiable: unsatisfiable.sort((a, b) => a - b) },
       expired,
     };
   }

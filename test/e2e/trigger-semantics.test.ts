@@ -190,6 +190,25 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
       ]);
     });
 
+    it("two conditions on one event code join two events: an order's payment and its shipping", async () => {
+      app.task("order_done", async ({ orderId }: { orderId: string }) => orderId, {
+        triggers: new TriggerBuilder()
+          .onEvent("order", { payloadFilter: { step: "paid" } })
+          .onEvent("order", { payloadFilter: { step: "shipped" } })
+          .correlateBy("orderId")
+          .withArgsFromCel("{'orderId': contexts[0].payload.orderId}"),
+      });
+      await app.startWorker();
+      await app.trigger.emitEvent("order", { orderId: "o1", step: "paid" });
+      await app.trigger.emitEvent("order", { orderId: "o2", step: "shipped" });
+      await app.trigger.emitEvent("order", { orderId: "o1", step: "shipped" });
+      await settle();
+      expect((await successes("order_done")).map((run) => run.result)).toEqual(["o1"]);
+      await app.trigger.emitEvent("order", { orderId: "o2", step: "paid" });
+      await settle();
+      expect((await successes("order_done")).map((run) => run.result)).toEqual(["o1", "o2"]);
+    });
+
     it("within(ms): a partner inside the window fires; past it, the partial match expires and says so", async () => {
       // The engine runs on a clock the test moves: the window's edges are exact.
       const clock = new FakeClock(Date.now());

@@ -140,16 +140,39 @@ describe("applyToJoin", () => {
     expect(step.state.entries.map((entry) => entry.key)).toEqual(["x"]);
   });
 
-  it("an event decides every condition on its code at once", () => {
+  it("two conditions on one event code are met by two events, and by one event matching both", () => {
     const compiled = trigger([
-      { kind: "event", code: "pay", payloadFilter: { kind: "value", value: { ok: true } } },
-      { kind: "event", code: "pay", payloadFilter: { kind: "value", value: { big: true } } },
-      onSuccess("b"),
+      { kind: "event", code: "order", payloadFilter: { kind: "value", value: { type: "paid" } } },
+      { kind: "event", code: "order", payloadFilter: { kind: "value", value: { type: "shipped" } } },
     ]);
-    const event: Occurrence = { kind: "event", id: "evt_1", at: 0, code: "pay", payload: { ok: true } };
-    const step = applyToJoin({ entries: [] }, compiled, event, [0], 0);
-    expect(step.outcome).toEqual({ kind: "discarded", unsatisfiable: [1] });
-    expect(step.state.entries).toEqual([]);
+    const order = (id: string, payload: JsonObject): Occurrence => ({
+      kind: "event",
+      id,
+      at: 0,
+      code: "order",
+      payload,
+    });
+    const paid = applyToJoin({ entries: [] }, compiled, order("evt_paid", { type: "paid" }), [0], 0);
+    expect(paid.outcome).toEqual({ kind: "waiting", missing: [1] });
+    const shipped = applyToJoin(paid.state, compiled, order("evt_shipped", { type: "shipped" }), [1], 0);
+    expect(shipped.outcome).toMatchObject({
+      kind: "complete",
+      used: [
+        { conditionIndex: 0, occurrence: { id: "evt_paid" } },
+        { conditionIndex: 1, occurrence: { id: "evt_shipped" } },
+      ],
+    });
+    expect(shipped.state.entries).toEqual([]);
+
+    const both = applyToJoin({ entries: [] }, compiled, order("evt_both", {}), [0, 1], 0);
+    expect(both.outcome).toMatchObject({
+      kind: "complete",
+      used: [
+        { conditionIndex: 0, occurrence: { id: "evt_both" } },
+        { conditionIndex: 1, occurrence: { id: "evt_both" } },
+      ],
+    });
+    expect(both.state.entries).toEqual([]);
   });
 });
 

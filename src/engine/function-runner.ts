@@ -10,6 +10,14 @@ export interface FunctionRunnerOptions {
   waitForWorkerMs: number;
 }
 
+/**
+ * No worker of the app that knows the function connected in time: nothing ran, so
+ * the evaluation is kept for later (deferred), not recorded as a failure of user code.
+ */
+export class NoWorkerError extends Error {
+  override name = "NoWorkerError";
+}
+
 interface Call {
   appId: string;
   request: EvaluationRequest;
@@ -36,7 +44,7 @@ export class FunctionRunner {
     private readonly options: FunctionRunnerOptions,
   ) {}
 
-  /** Runs `functionId` of `appId`; rejects with the function's error, a timeout, or no worker. */
+  /** Runs `functionId` of `appId`; rejects with the function's error, a timeout, or NoWorkerError. */
   call(appId: string, request: Omit<EvaluationRequest, "requestId">): Promise<JsonValue> {
     return new Promise((resolve, reject) => {
       const call: Call = {
@@ -110,7 +118,7 @@ export class FunctionRunner {
       call.cancelTimer = this.clock.schedule(this.options.waitForWorkerMs, () => {
         this.parked = this.parked.filter((other) => other !== call);
         call.reject(
-          new Error(
+          new NoWorkerError(
             `no worker of app "${call.appId}" that knows function ${call.request.functionId} connected within ${this.options.waitForWorkerMs} ms`,
           ),
         );

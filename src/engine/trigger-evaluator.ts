@@ -9,7 +9,7 @@ import type { Clock } from "./clock.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { type ConditionVerdict, matchCondition } from "./condition-match.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { FunctionRunner } from "./function-runner.js";
+import { type FunctionRunner, NoWorkerError } from "./function-runner.js";
 import { newId } from "./ids.js";
 import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "./join.js";
 
@@ -42,23 +42,24 @@ export class TriggerEvaluator {
       ...fields,
     });
     if (trigger.paused) return [record({ outcome: "skipped", detail: "trigger is paused" })];
-    if (compiled.usesFunctions && !this.functions.hasWorkerOf(trigger.appId)) {
-      // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
-      await this.store.deferEvaluation(trigger.appId, trigger.id, occurrence);
-      return [
-        record({
-          outcome: "deferred",
-          detail: `waiting for a worker of app "${trigger.appId}" to evaluate its functions`,
-        }),
-      ];
-    }
+    // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
+    if (compiled.usesFunctions && !this.functions.hasWorkerOf(trigger.appId))
+      return [await this.defer(compiled, occurrence, record)];
 
     // Filters never throw: their failures come back as "error" verdicts.
+    let noWorker = false;
     const callFilter = (functionId: string, value: JsonValue) =>
-      this.functions.call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value });
+      this.functions
+        .call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value })
+        .catch((error: unknown) => {
+          if (error instanceof NoWorkerError) noWorker = true;
+          throw error;
+        });
     const verdicts = await Promise.all(
       compiled.conditions.map((condition) => matchCondition(condition, occurrence, trigger.id, callFilter)),
     );
+    // The app's workers went away while a filter waited for one: nothing ran, try later.
+    if (noWorker) return [await this.defer(compiled, occurrence, record)];
     const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
     if (matched.length === 0) {
       const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
@@ -127,6 +128,20 @@ export class TriggerEvaluator {
     }
   }
 
+  /** Keeps the evaluation on the app's deferred stream, for a replica with one of its workers. */
+  private async defer(
+    compiled: CompiledTrigger,
+    occurrence: Occurrence,
+    record: (fields: RecordFields) => Evaluation,
+  ): Promise<Evaluation> {
+    const { appId, id } = compiled.trigger;
+    await this.store.deferEvaluation(appId, id, occurrence);
+    return record({
+      outcome: "deferred",
+      detail: `waiting for a worker of app "${appId}" to evaluate its functions`,
+    });
+  }
+
   private async fire(
     compiled: CompiledTrigger,
     occurrence: Occurrence,
@@ -141,6 +156,8 @@ export class TriggerEvaluator {
         this.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
       );
     } catch (error) {
+      // A join already consumed its entries: its marker makes the deferred evaluation complete it.
+      if (error instanceof NoWorkerError) return this.defer(compiled, occurrence, record);
       return record({ outcome: "errored", detail: errorMessage(error) });
     }
     const unique = (ids: string[]) => [...new Set(ids)];

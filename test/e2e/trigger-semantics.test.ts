@@ -14,6 +14,7 @@ import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
@@ -393,6 +394,42 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
         .map((evaluation) => evaluation.outcome)
         .sort();
       expect(outcomes).toEqual(["deferred", "deferred", "filtered_out", "fired"]);
+    });
+    it("a filter that waits in vain for a worker knowing it is deferred, not failed, and fires once one connects", async () => {
+      const quick = await startTestServer({ kind, orchestrator: { waitForWorkerMs: 100 } });
+      const fx = new Nenc({ url: quick.url, appId: "fx" });
+      const bystander = openRawWorker(quick.url);
+      try {
+        fx.task("greet_vip_later", async ({ user }: { user: string }) => `hello ${user}`, {
+          triggers: new TriggerBuilder()
+            .onEvent("login", { payloadFilter: isVipLogin })
+            .withArgsFromCel("{'user': payload.user}"),
+        });
+        await fx.register();
+        // A worker of the app that knows none of its functions: the filter waits for one that does.
+        bystander.send({
+          case: "hello",
+          value: { appId: "fx", workerId: "bystander", concurrency: 1, taskIds: [] },
+        });
+        expect((await bystander.next()).message.case).toBe("welcome");
+        await fx.trigger.emitEvent("login", { user: "ada", vip: true });
+        const triggerId = (await fx.trigger.list({ targetTaskId: "greet_vip_later" }))[0]!.id;
+        const outcomes = async () =>
+          (await fx.trigger.explain(triggerId)).evaluations.map((evaluation) => evaluation.outcome);
+        await waitFor(async () => (await outcomes()).includes("deferred"), "the evaluation to be deferred");
+
+        await fx.startWorker();
+        await quick.orchestrator.settled(20_000);
+        const ran = (await fx.listInvocations({ taskId: "greet_vip_later" })).map((run) => run.result);
+        expect(ran).toEqual(["hello ada"]);
+        const seen = await outcomes();
+        expect(seen.filter((outcome) => outcome === "fired")).toHaveLength(1);
+        expect(seen.filter((outcome) => outcome !== "fired" && outcome !== "deferred")).toEqual([]);
+      } finally {
+        bystander.close();
+        await fx.close();
+        await quick.stop();
+      }
     });
   });
 

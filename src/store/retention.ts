@@ -22,3 +22,19 @@ export const DEFAULT_RETENTION: RetentionOptions = {
   evaluationsPerTrigger: 100,
   markerRetentionMs: 7 * 24 * 3600_000,
 };
+
+/**
+ * The defaults with `overrides`, checked: firing and join markers must outlive the
+ * events (a replayed event older than its markers would fire its triggers again).
+ */
+export function resolveRetention(overrides: Partial<RetentionOptions> = {}): RetentionOptions {
+  const retention = { ...DEFAULT_RETENTION, ...overrides };
+  if (retention.markerRetentionMs < retention.eventRetentionMs) {
+    throw new Error(
+      `retention: markerRetentionMs (NENC_RETENTION_MARKER_MS, ${retention.markerRetentionMs} ms) must be at least ` +
+        `eventRetentionMs (NENC_RETENTION_EVENT_MS, ${retention.eventRetentionMs} ms): a replayed event older than ` +
+        "the markers would fire its triggers a second time; raise the first or lower the second",
+    );
+  }
+  return retention;
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readEnvironment } from "../../src/cli/config.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { DEFAULT_RETENTION, resolveRetention } from "../../src/store/retention.js";
 
 describe("environment configuration", () => {
   it("reads the retention settings, NENC_RETENTION_MARKER_MS included", () => {
@@ -17,5 +19,18 @@ describe("environment configuration", () => {
     expect(() => readEnvironment({ NENC_RETENTION_MARKER_MS: "a week" })).toThrow(
       'NENC_RETENTION_MARKER_MS: "a week" is not a non-negative number',
     );
+  });
+
+  it("refuses markers that would expire before the events they guard, naming both settings", () => {
+    const tooShort = { markerRetentionMs: 60_000, eventRetentionMs: 120_000 };
+    const message =
+      "retention: markerRetentionMs (NENC_RETENTION_MARKER_MS, 60000 ms) must be at least eventRetentionMs (NENC_RETENTION_EVENT_MS, 120000 ms)";
+    expect(() => resolveRetention(tooShort)).toThrow(message);
+    expect(() => new MemoryStore({ retention: tooShort })).toThrow(message);
+    expect(resolveRetention({ markerRetentionMs: 120_000, eventRetentionMs: 120_000 })).toEqual({
+      ...DEFAULT_RETENTION,
+      markerRetentionMs: 120_000,
+      eventRetentionMs: 120_000,
+    });
   });
 });

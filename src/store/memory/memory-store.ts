@@ -6,7 +6,7 @@ import { getOrCreate } from "../../domain/maps.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { Task } from "../../domain/task.js";
 import type { Trigger } from "../../domain/trigger.js";
-import { DEFAULT_RETENTION, type RetentionOptions } from "../retention.js";
+import { type RetentionOptions, resolveRetention } from "../retention.js";
 import type {
   AppRegistration,
   AttemptOutcome,
@@ -67,7 +67,7 @@ export class MemoryStore implements Store {
   private readonly evaluations = new Map<string, Evaluation[]>();
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.retention = resolveRetention(options.retention);
     const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
     this.log = new OccurrenceLog(reclaimAfterMs);
     this.deferred = new DeferredQueue(reclaimAfterMs);

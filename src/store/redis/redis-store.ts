@@ -6,7 +6,7 @@ import type { JoinState, JoinStep } from "../../domain/join.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { Task } from "../../domain/task.js";
 import type { Trigger } from "../../domain/trigger.js";
-import { DEFAULT_RETENTION, type RetentionOptions } from "../retention.js";
+import { type RetentionOptions, resolveRetention } from "../retention.js";
 import type {
   AppRegistration,
   AttemptOutcome,
@@ -82,7 +82,7 @@ export class RedisStore implements Store {
 
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
-    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.retention = resolveRetention(options.retention);
     const clientName = options.clientName ?? "nenc";
     const onError = options.onConnectionError ?? (() => {});
     const connect = (role: string) => {

@@ -2,6 +2,7 @@ import { create, fromJson, toJson } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { TriggerContext } from "./contexts.js";
 import type { TriggerContext as TriggerContextMessage } from "./gen/nenc/v1/context_pb.js";
+import type { Event as EventMessage } from "./gen/nenc/v1/event_pb.js";
 import {
   type Invocation as InvocationMessage,
   InvocationStatus as StatusEnum,
@@ -54,6 +55,26 @@ export interface InvocationInfo {
   };
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A stored event, as `app.trigger.listEvents()` shows it. */
+export interface EventInfo {
+  id: string;
+  code: string;
+  payload: JsonObject;
+  emittedAt: Date;
+  /** Invocations that triggers started because of it. */
+  invocationIds: string[];
+}
+
+export function eventInfo(message: EventMessage): EventInfo {
+  return {
+    id: message.id,
+    code: message.code,
+    payload: message.payload ?? {},
+    emittedAt: date(message.emittedAt),
+    invocationIds: [...message.invocationIds],
+  };
 }
 
 export function invocationInfo(message: InvocationMessage): InvocationInfo {

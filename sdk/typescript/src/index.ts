@@ -15,7 +15,7 @@ export type {
   StatusContext,
   TriggerContext,
 } from "./contexts.js";
-export type { InvocationInfo } from "./convert.js";
+export type { EventInfo, InvocationInfo } from "./convert.js";
 export {
   InvalidArgumentError,
   NencError,

@@ -1,5 +1,6 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { NencClients } from "./client.js";
-import { invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
+import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { TriggerOrigin } from "./gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "./gen/nenc/v1/trigger_service_pb.js";
@@ -68,6 +69,32 @@ export class TriggerClient {
       }),
     );
     return response.eventId;
+  }
+
+  /** Stored events, newest first: of one code and a time range if asked, at most `limit` (default 100). */
+  async listEvents(
+    filter: { code?: string; since?: Date; until?: Date; limit?: number } = {},
+  ): Promise<EventInfo[]> {
+    const response = await rpc(() =>
+      this.app.clients.events.listEvents({
+        code: filter.code ?? "",
+        ...timeRange(filter),
+        pageSize: filter.limit ?? 100,
+      }),
+    );
+    return response.events.map(eventInfo);
+  }
+
+  /**
+   * Evaluates the stored events of a time range (and code) against the current
+   * triggers, with their original ids: triggers created since fire, those that fired
+   * already do not again. Resolves to the number of events replayed.
+   */
+  async replayEvents(range: { code?: string; since?: Date; until?: Date } = {}): Promise<number> {
+    const response = await rpc(() =>
+      this.app.clients.events.replayEvents({ code: range.code ?? "", ...timeRange(range) }),
+    );
+    return response.replayedCount;
   }
 
   onCron(...args: Parameters<TriggerBuilder["onCron"]>) {
@@ -154,4 +181,11 @@ export class TriggerClient {
   private builder(): RuntimeTriggerBuilder {
     return new RuntimeTriggerBuilder(this.app);
   }
+}
+
+function timeRange(range: { since?: Date; until?: Date }) {
+  return {
+    ...(range.since ? { since: timestampFromDate(range.since) } : {}),
+    ...(range.until ? { until: timestampFromDate(range.until) } : {}),
+  };
 }

@@ -1,13 +1,17 @@
 /**
  * Redis-only behaviour of the Redis store, checked against the raw keys: the
  * reclaim cursor, forgetting dead consumers, script reloading after NOSCRIPT,
- * and script calls re-sent after a lost reply.
+ * script calls re-sent after a lost reply, and malformed stream entries.
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
+import {
+  type MalformedEntry,
+  RedisStore,
+  type RedisStoreOptions,
+} from "../../src/store/redis/redis-store.js";
 import type { StatusWatch } from "../../src/store/store.js";
 import { events, trigger } from "../support/fixtures.js";
 import { startRedisServer } from "../support/redis-server.js";
@@ -362,5 +366,79 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(await resent(() => store.deleteTrigger("trg_1"))).toBe(true);
     // One version step each: the removed trigger, the app, and create, pause, delete.
     expect(Number(await raw.get(key("registry")))).toBe(version + 5);
+  });
+});
+
+describe.skipIf(!storeAvailable("redis"))("Redis store: stream entries that cannot be decoded", () => {
+  async function connectReporting() {
+    const malformed: MalformedEntry[] = [];
+    const connected = await connect({ onMalformedEntry: (entry) => malformed.push(entry) });
+    return { ...connected, malformed };
+  }
+
+  it("drops a malformed entry of the occurrence log, reports it once, and evaluates the entries around it", async () => {
+    const { store, raw, key, malformed } = await connectReporting();
+    await store.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+    await store.createTrigger(trigger("trg_e"));
+    const [first, second] = events(2);
+    await store.appendOccurrences([first!]);
+    const broken = await raw.xadd(key("occ"), "*", "j", "{not json");
+    const foreign = await raw.xadd(key("occ"), "*", "hello", "world");
+    await store.appendOccurrences([second!]);
+
+    const orchestrator = await Orchestrator.start(store, { drainTimeoutMs: 0 });
+    cleanups.push(() => orchestrator.stop());
+    const fired = await waitFor(async () => {
+      const { items } = await store.listInvocations({ triggerId: "trg_e", limit: 10 });
+      return items.length === 2 && items;
+    }, "a firing for each event");
+    expect(fired.map((invocation) => invocation.provenance?.occurrenceIds).sort()).toEqual([
+      ["ev0"],
+      ["ev1"],
+    ]);
+    await waitFor(
+      async () => (await store.stats()).occurrenceBacklog === 0,
+      "every entry settled or dropped",
+    );
+    expect(malformed).toEqual([
+      {
+        stream: key("occ"),
+        id: broken,
+        content: '["j","{not json"]',
+        error: expect.stringMatching(/JSON/),
+      },
+      {
+        stream: key("occ"),
+        id: foreign,
+        content: '["hello","world"]',
+        error: 'id is "", not a non-empty string',
+      },
+    ]);
+    expect(await raw.xpending(key("occ"), "engine")).toEqual([0, null, null, null]);
+  });
+
+  it("drops a malformed entry of a deferred stream and returns the rest of the batch", async () => {
+    const { store, raw, key, malformed } = await connectReporting();
+    await store.deferEvaluation("app", "trg_1", events(1)[0]!);
+    const broken = await raw.xadd(key("defer:app"), "*", "trg", "trg_1", "j", '{"kind":"event"}');
+    const read = await store.readDeferred(["app"], "c1", 10, 20, never);
+    expect(read.map((item) => [item.triggerId, item.occurrence.id, item.deliveries])).toEqual([
+      ["trg_1", "ev0", 1],
+    ]);
+    expect(malformed).toEqual([
+      {
+        stream: key("defer:app"),
+        id: broken,
+        content: '["trg","trg_1","j","{\\"kind\\":\\"event\\"}"]',
+        error: "id is missing, not a non-empty string",
+      },
+    ]);
+    // The good entry stays, held by c1 until it is settled; the broken one is gone.
+    expect(await raw.xlen(key("defer:app"))).toBe(1);
+    expect((await raw.xpending(key("defer:app"), "engine"))[0]).toBe(1);
   });
 });

@@ -61,6 +61,8 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
               connection,
               error: error.message,
             }),
+          onMalformedEntry: (entry) =>
+            logger.error("dropped a stream entry that could not be decoded", { ...entry }),
         })
       : new MemoryStore(storeOptions));
   const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });

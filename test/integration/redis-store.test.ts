@@ -1,16 +1,22 @@
 /**
  * Redis-only behaviour of the Redis store, checked against the raw keys: the
- * reclaim cursor, forgetting dead consumers, and script reloading after NOSCRIPT.
+ * reclaim cursor, forgetting dead consumers, script reloading after NOSCRIPT,
+ * script calls re-sent after a lost reply, and malformed stream entries.
  */
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import { RedisStore, type RedisStoreOptions } from "../../src/store/redis/redis-store.js";
+import {
+  type MalformedEntry,
+  RedisStore,
+  type RedisStoreOptions,
+} from "../../src/store/redis/redis-store.js";
 import type { StatusWatch } from "../../src/store/store.js";
-import { events } from "../support/fixtures.js";
+import { events, trigger } from "../support/fixtures.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 import { waitFor } from "../support/wait.js";
 
 const never = new AbortController().signal;
@@ -141,5 +147,298 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
       Number(stats.find((line) => line.startsWith(`cmdstat_${command}:`))?.match(/calls=(\d+)/)?.[1] ?? 0);
     expect(calls("eval")).toBe(2); // createInvocation and claimWork, once each
     expect(calls("evalsha")).toBe(3);
+  });
+});
+
+/**
+ * Runs `call` with every script call sent to Redis twice with the same arguments,
+ * the second reply returned: what happens when a connection drops after Redis ran a
+ * script but before its reply arrived, and ioredis re-sends it on the new connection.
+ */
+async function resent<T>(call: () => Promise<T>): Promise<T> {
+  const evalsha = Redis.prototype.evalsha;
+  const spy = vi.spyOn(Redis.prototype, "evalsha").mockImplementation(async function (
+    this: Redis,
+    ...args: Parameters<typeof evalsha>
+  ) {
+    await evalsha.apply(this, args);
+    return evalsha.apply(this, args);
+  });
+  try {
+    return await call();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent after a lost reply", () => {
+  const task = { id: "task", appId: "app", retry: NO_RETRY };
+  const newInvocation = (id: string) => ({
+    id,
+    taskId: "task",
+    appId: "app",
+    arguments: { n: id },
+    createdAt: 1,
+  });
+
+  async function prepare(options: Partial<RedisStoreOptions> = {}) {
+    const connected = await connect(options);
+    await connected.store.registerApp({ appId: "app", tasks: [task], triggers: [] });
+    const worker = { workerId: "w", sessionId: "w-s1" };
+    await connected.store.connectWorker(worker, [], 1e12, 0, watchNone);
+    const { raw, key } = connected;
+    const counts = async () => ({
+      active: Number(await raw.get(key("active"))),
+      queued: await raw.xlen(key("q:task")),
+      held: (await raw.smembers(key("worker:w"))).length,
+    });
+    return { ...connected, worker, counts };
+  }
+
+  it("a claim whose reply a dropped connection lost answers with the batch it claimed, and claims nothing more", async () => {
+    const port = new URL(inject("redisUrl")).port;
+    const proxy = await startTcpProxy(Number(port));
+    cleanups.push(() => proxy.close());
+    const { store, key, worker } = await prepare({ url: `redis://127.0.0.1:${new URL(proxy.url).port}` });
+    const direct = new Redis(inject("redisUrl")); // beside the proxy
+    cleanups.push(() => direct.quit());
+    for (const id of ["a", "b", "c", "d"])
+      await store.createInvocation(newInvocation(id), { watch: watchNone });
+
+    proxy.droppingReplies = true;
+    const claim = store.claimWork(worker, ["task"], 2, 5, watchNone);
+    await waitFor(async () => (await direct.hget(key("inv:b"), "status")) === "PENDING", "the claim to run");
+    proxy.cutClients();
+    proxy.droppingReplies = false;
+
+    expect((await claim).map((assignment) => assignment.invocationId)).toEqual(["a", "b"]);
+    const statuses = await Promise.all(
+      ["a", "b", "c", "d"].map((id) => direct.hget(key(`inv:${id}`), "status")),
+    );
+    expect(statuses).toEqual(["PENDING", "PENDING", "REGISTERED", "REGISTERED"]);
+    expect(await direct.xlen(key("q:task"))).toBe(2);
+    expect(await direct.scard(key("worker:w"))).toBe(2);
+  });
+
+  it("claimWork and finishAttempt's refill claim once; the reply lists that batch", async () => {
+    const { store, raw, key, worker, counts } = await prepare();
+    for (const id of ["a", "b", "c", "d", "e"])
+      await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const claimed = await resent(() => store.claimWork(worker, ["task"], 2, 5, watchNone));
+    expect(claimed.map((assignment) => [assignment.invocationId, assignment.arguments])).toEqual([
+      ["a", { n: "a" }],
+      ["b", { n: "b" }],
+    ]);
+    expect(await counts()).toEqual({ active: 5, queued: 3, held: 2 });
+
+    const finished = await resent(() =>
+      store.finishAttempt(claimed[0]!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6, watchNone, {
+        refill: { taskIds: ["task"], max: 1 },
+      }),
+    );
+    expect([finished.applied, finished.claimed.map((assignment) => assignment.invocationId)]).toEqual([
+      true,
+      ["c"],
+    ]);
+    expect(await counts()).toEqual({ active: 4, queued: 2, held: 2 });
+    expect(await raw.zrange(key("finished"), "0", "-1")).toEqual(["a"]);
+    // Nothing else is PENDING: every claimed invocation is one the worker was told of.
+    const statuses = await Promise.all(
+      ["b", "c", "d", "e"].map((id) => raw.hget(key(`inv:${id}`), "status")),
+    );
+    expect(statuses).toEqual(["PENDING", "PENDING", "REGISTERED", "REGISTERED"]);
+    // A claim that found nothing remembers nothing: its re-run claims afresh.
+    const remembered = (await raw.keys(key("req:*"))).length;
+    expect(await resent(() => store.claimWork(worker, ["none"], 2, 7, watchNone))).toEqual([]);
+    expect(await raw.keys(key("req:*"))).toHaveLength(remembered);
+  });
+
+  it("createInvocation and fire create once and answer as the first run did", async () => {
+    const { store, raw, key, worker, counts } = await prepare();
+    const plain = await resent(() => store.createInvocation(newInvocation("i1"), { watch: watchNone }));
+    const keyed = await resent(() =>
+      store.createInvocation(newInvocation("i2"), { idempotencyKey: "k", watch: watchNone }),
+    );
+    expect([plain.created, keyed.created]).toEqual([true, true]);
+    expect(await counts()).toEqual({ active: 2, queued: 2, held: 0 });
+    expect(await raw.zrange(key("invs"), "0", "-1", "WITHSCORES")).toEqual(["i1", "1", "i2", "2"]);
+
+    const assigned = await resent(() =>
+      store.createInvocation(newInvocation("i3"), { watch: watchNone, assignTo: worker }),
+    );
+    expect(assigned.assignment?.assignmentId).toBe("i3/2/task");
+    await store.createTrigger(trigger("trg_1"));
+    const fired = await resent(() =>
+      store.fire(
+        { triggerId: "trg_1", invocation: newInvocation("i4"), firingKey: "trg_1|ev0", eventIds: [] },
+        watchNone,
+        worker,
+      ),
+    );
+    expect(fired).toMatchObject({ outcome: "fired", assignment: { assignmentId: "i4/2/task" } });
+    expect(await counts()).toEqual({ active: 4, queued: 2, held: 2 });
+    expect(await raw.hmget(key("inv:i4"), "status", "version")).toEqual(["PENDING", "2"]);
+    expect(await raw.get(key("seq"))).toBe("4");
+  });
+
+  it("appendEvent, deferEvaluation and settleOccurrences log and record once", async () => {
+    const { store, raw, key } = await prepare();
+    const event = { id: "evt_1", code: "e", payload: { x: 1 }, emittedAt: 10, invocationIds: [] };
+    expect((await resent(() => store.appendEvent(event))).duplicate).toBe(false);
+    const keyed = await resent(() => store.appendEvent({ ...event, id: "evt_2", idempotencyKey: "k" }));
+    expect(keyed.duplicate).toBe(false);
+    expect(await raw.xlen(key("occ"))).toBe(2);
+    expect(await raw.zcard(key("evts"))).toBe(2);
+
+    await resent(() => store.deferEvaluation("app", "trg_1", events(1)[0]!));
+    expect(await raw.xlen(key("defer:app"))).toBe(1);
+
+    await store.createTrigger(trigger("trg_1"));
+    const read = await store.readOccurrences("c1", 10, 20, never);
+    const evaluation = {
+      triggerId: "trg_1",
+      at: 11,
+      occurrenceId: "evt_1",
+      outcome: "fired" as const,
+      detail: "d",
+    };
+    await resent(() =>
+      store.settleOccurrences(
+        [evaluation],
+        read.map((item) => item.ref),
+      ),
+    );
+    expect(await store.listEvaluations("trg_1", 10)).toEqual([evaluation]);
+    expect(await raw.xlen(key("occ"))).toBe(0);
+  });
+
+  it("markStarted, connectWorker and advanceCron answer their first reply again", async () => {
+    const { store, raw, key, worker } = await prepare();
+    for (const id of ["a", "b"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const [a, b] = await store.claimWork(worker, ["task"], 2, 5, watchNone);
+    expect(await resent(() => store.markStarted(a!.assignmentId, "w", 6, watchNone))).toBe(true);
+    expect(await raw.hmget(key("inv:a"), "status", "version")).toEqual(["RUNNING", "3"]);
+
+    // The worker's new stream still runs a: b goes back to the queue.
+    const requeued = await resent(() =>
+      store.connectWorker({ workerId: "w", sessionId: "w-s2" }, [a!.assignmentId], 1e12, 7, watchNone),
+    );
+    expect(requeued.map((invocation) => invocation.id)).toEqual(["b"]);
+    expect(await raw.hmget(key(`inv:b`), "status", "version")).toEqual(["REGISTERED", "3"]);
+    expect(b!.invocationId).toBe("b");
+
+    await store.createTrigger(trigger("trg_cron"));
+    const occurrence = {
+      kind: "cron" as const,
+      id: "cron:trg_cron:0:60000",
+      at: 60000,
+      triggerId: "trg_cron",
+      conditionIndex: 0,
+      scheduledTime: 60000,
+    };
+    const logged = await raw.xlen(key("occ")); // b's release logged its status
+    const won = await resent(() =>
+      store.advanceCron([
+        {
+          triggerId: "trg_cron",
+          conditionIndex: 0,
+          expected: undefined,
+          next: 60000,
+          occurrences: [occurrence],
+        },
+      ]),
+    );
+    expect(won).toEqual([true]);
+    expect(await raw.xlen(key("occ"))).toBe(logged + 1);
+  });
+
+  it("app and trigger changes apply once and answer as the first run did", async () => {
+    const { store, raw, key } = await prepare();
+    const declared = trigger("trg_declared", { origin: "declared" });
+    await store.registerApp({ appId: "app", tasks: [task], triggers: [declared] });
+    const version = Number(await raw.get(key("registry")));
+    const registered = await resent(() => store.registerApp({ appId: "app", tasks: [task], triggers: [] }));
+    expect(registered.removedTriggerIds).toEqual(["trg_declared"]);
+
+    const created = await resent(() => store.createTrigger(trigger("trg_1")));
+    expect(created.created).toBe(true);
+    expect((await resent(() => store.setTriggerPaused("trg_1", true)))?.paused).toBe(true);
+    expect(await resent(() => store.deleteTrigger("trg_1"))).toBe(true);
+    // One version step each: the removed trigger, the app, and create, pause, delete.
+    expect(Number(await raw.get(key("registry")))).toBe(version + 5);
+  });
+});
+
+describe.skipIf(!storeAvailable("redis"))("Redis store: stream entries that cannot be decoded", () => {
+  async function connectReporting() {
+    const malformed: MalformedEntry[] = [];
+    const connected = await connect({ onMalformedEntry: (entry) => malformed.push(entry) });
+    return { ...connected, malformed };
+  }
+
+  it("drops a malformed entry of the occurrence log, reports it once, and evaluates the entries around it", async () => {
+    const { store, raw, key, malformed } = await connectReporting();
+    await store.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+    await store.createTrigger(trigger("trg_e"));
+    const [first, second] = events(2);
+    await store.appendOccurrences([first!]);
+    const broken = await raw.xadd(key("occ"), "*", "j", "{not json");
+    const foreign = await raw.xadd(key("occ"), "*", "hello", "world");
+    await store.appendOccurrences([second!]);
+
+    const orchestrator = await Orchestrator.start(store, { drainTimeoutMs: 0 });
+    cleanups.push(() => orchestrator.stop());
+    const fired = await waitFor(async () => {
+      const { items } = await store.listInvocations({ triggerId: "trg_e", limit: 10 });
+      return items.length === 2 && items;
+    }, "a firing for each event");
+    expect(fired.map((invocation) => invocation.provenance?.occurrenceIds).sort()).toEqual([
+      ["ev0"],
+      ["ev1"],
+    ]);
+    await waitFor(
+      async () => (await store.stats()).occurrenceBacklog === 0,
+      "every entry settled or dropped",
+    );
+    expect(malformed).toEqual([
+      {
+        stream: key("occ"),
+        id: broken,
+        content: '["j","{not json"]',
+        error: expect.stringMatching(/JSON/),
+      },
+      {
+        stream: key("occ"),
+        id: foreign,
+        content: '["hello","world"]',
+        error: 'id is "", not a non-empty string',
+      },
+    ]);
+    expect(await raw.xpending(key("occ"), "engine")).toEqual([0, null, null, null]);
+  });
+
+  it("drops a malformed entry of a deferred stream and returns the rest of the batch", async () => {
+    const { store, raw, key, malformed } = await connectReporting();
+    await store.deferEvaluation("app", "trg_1", events(1)[0]!);
+    const broken = await raw.xadd(key("defer:app"), "*", "trg", "trg_1", "j", '{"kind":"event"}');
+    const read = await store.readDeferred(["app"], "c1", 10, 20, never);
+    expect(read.map((item) => [item.triggerId, item.occurrence.id, item.deliveries])).toEqual([
+      ["trg_1", "ev0", 1],
+    ]);
+    expect(malformed).toEqual([
+      {
+        stream: key("defer:app"),
+        id: broken,
+        content: '["trg","trg_1","j","{\\"kind\\":\\"event\\"}"]',
+        error: "id is missing, not a non-empty string",
+      },
+    ]);
+    // The good entry stays, held by c1 until it is settled; the broken one is gone.
+    expect(await raw.xlen(key("defer:app"))).toBe(1);
+    expect((await raw.xpending(key("defer:app"), "engine"))[0]).toBe(1);
   });
 });

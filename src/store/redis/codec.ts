@@ -1,6 +1,11 @@
 import type { StoredEvent } from "../../domain/event.js";
-import type { Invocation, InvocationStatus, TaskError } from "../../domain/invocation.js";
-import type { JsonObject, JsonValue } from "../../domain/json.js";
+import {
+  INVOCATION_STATUSES,
+  type Invocation,
+  type InvocationStatus,
+  type TaskError,
+} from "../../domain/invocation.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 
 /**
@@ -30,13 +35,23 @@ export function decodeInvocation(fields: Record<string, string>): Invocation | u
   return invocation;
 }
 
-/**
- * Stream entries of the occurrence log: status occurrences are written by Lua as
- * discrete fields (k=s); everything else as one JSON field `j`.
- */
-export function decodeOccurrence(fields: readonly string[]): Occurrence {
+/** The fields of a stream entry by name. */
+export function entryFields(fields: readonly string[]): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  return map;
+}
+
+/**
+ * Stream entries of the occurrence log: status occurrences are written by Lua as
+ * discrete fields (k=s), events as k=e; everything else as one JSON field `j`.
+ * Throws for an entry that is none of these (corrupt, or written by something else).
+ */
+export function decodeOccurrence(fields: readonly string[]): Occurrence {
+  return checkOccurrence(parseOccurrence(entryFields(fields)));
+}
+
+function parseOccurrence(map: Map<string, string>): Occurrence {
   const json = map.get("j");
   if (json !== undefined) return JSON.parse(json) as Occurrence;
   if (map.get("k") === "e") {
@@ -63,6 +78,46 @@ export function decodeOccurrence(fields: readonly string[]): Occurrence {
   if (result !== undefined) occurrence.result = JSON.parse(result) as JsonValue;
   if (error !== undefined) occurrence.error = JSON.parse(error) as TaskError;
   return occurrence;
+}
+
+/** The occurrence, if it has every field the engine reads; otherwise throws saying which is wrong. */
+export function checkOccurrence(value: unknown): Occurrence {
+  if (!isJsonObject(value)) throw new Error("not a JSON object");
+  const fail = (field: string, want: string) => {
+    throw new Error(`${field} is ${JSON.stringify(value[field]) ?? "missing"}, not ${want}`);
+  };
+  const text = (field: string) => {
+    if (typeof value[field] !== "string" || value[field] === "") fail(field, "a non-empty string");
+  };
+  const number = (field: string) => {
+    if (typeof value[field] !== "number" || !Number.isFinite(value[field])) fail(field, "a number");
+  };
+  const object = (field: string) => {
+    if (!isJsonObject(value[field])) fail(field, "an object");
+  };
+  text("id");
+  number("at");
+  switch (value.kind) {
+    case "status":
+      text("invocationId");
+      text("taskId");
+      if (!(INVOCATION_STATUSES as readonly unknown[]).includes(value.status)) fail("status", "a status");
+      object("arguments");
+      number("attempt");
+      break;
+    case "event":
+      text("code");
+      object("payload");
+      break;
+    case "cron":
+      text("triggerId");
+      number("conditionIndex");
+      number("scheduledTime");
+      break;
+    default:
+      fail("kind", '"status", "event" or "cron"');
+  }
+  return value as unknown as Occurrence;
 }
 
 export function decodeEvent(json: string, invocationIds: string[]): StoredEvent {

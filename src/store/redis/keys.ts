@@ -41,6 +41,7 @@
  * | jmark:<trigger>|<occurrence> | string | the outcome of the join step an occurrence made (TTL: marker retention) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
+ * | req:<requestId>              | string | the reply of a script call that includes "once" (or what it claimed), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts) |
  * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */

@@ -16,7 +16,6 @@ import type {
   FinishOptions,
   Firing,
   InvocationQuery,
-  LoggedOccurrence,
   StatusWatch,
   Store,
   StoreNotice,
@@ -24,14 +23,15 @@ import type {
   WorkerRef,
 } from "../store.js";
 import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
-import { decodeOccurrence } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import { RedisKeys } from "./keys.js";
 import { RedisEvents } from "./redis-events.js";
 import { RedisInvocations } from "./redis-invocations.js";
+import { type MalformedEntry, RedisOccurrences } from "./redis-occurrences.js";
 import { RedisTriggerState } from "./redis-trigger-state.js";
 import { Scripts } from "./scripts.js";
-import { StreamReader } from "./stream-reader.js";
+
+export type { MalformedEntry } from "./redis-occurrences.js";
 
 export interface RedisStoreOptions {
   /** redis://host:port[/db] */
@@ -48,6 +48,13 @@ export interface RedisStoreOptions {
    * Default: ignored. `nenc serve` logs them as warnings.
    */
   onConnectionError?: (connection: string, error: Error) => void;
+  /**
+   * Hears of a stream entry that could not be decoded (a corrupt entry, or one
+   * something else wrote into the occurrence log or a deferred stream): the store
+   * acknowledges and deletes it and goes on with the rest. Default: ignored.
+   * `nenc serve` logs them as errors.
+   */
+  onMalformedEntry?: (entry: MalformedEntry) => void;
   retention?: Partial<RetentionOptions>;
   /**
    * An occurrence (or deferred evaluation) held this long by a consumer that did
@@ -55,8 +62,6 @@ export interface RedisStoreOptions {
    */
   reclaimAfterMs?: number;
 }
-
-const ENGINE_GROUP = "engine";
 
 /**
  * The Redis store: streams with consumer groups for work queues, the occurrence
@@ -71,14 +76,13 @@ export class RedisStore implements Store {
   private readonly scripts = new Scripts();
   private readonly redis: Redis;
   private readonly subscriber: Redis;
-  private readonly occurrenceReader: StreamReader;
-  private readonly deferredReader: StreamReader;
   /** Requests sent to Redis by this replica (for StoreStats.requests). */
   private requestsSent = 0;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
   private readonly invocations: RedisInvocations;
   private readonly events: RedisEvents;
   private readonly triggerState: RedisTriggerState;
+  private readonly occurrences: RedisOccurrences;
 
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
@@ -99,23 +103,6 @@ export class RedisStore implements Store {
     };
     this.redis = connect("commands");
     this.subscriber = connect("notices");
-    const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
-    const run = (name: string, keys: readonly string[], args: ReadonlyArray<string | number>) =>
-      this.run(name, keys, args);
-    this.occurrenceReader = new StreamReader(
-      this.redis,
-      connect("occurrences"),
-      ENGINE_GROUP,
-      reclaimAfterMs,
-      run,
-    );
-    this.deferredReader = new StreamReader(
-      this.redis,
-      connect("deferred"),
-      ENGINE_GROUP,
-      reclaimAfterMs,
-      run,
-    );
     const context: RedisContext = {
       redis: this.redis,
       keys: this.keys,
@@ -125,6 +112,12 @@ export class RedisStore implements Store {
     this.invocations = new RedisInvocations(context);
     this.events = new RedisEvents(context);
     this.triggerState = new RedisTriggerState(context);
+    this.occurrences = new RedisOccurrences(
+      context,
+      connect,
+      options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS,
+      options.onMalformedEntry ?? (() => {}),
+    );
   }
 
   /** Connects, loads the scripts, creates the consumer groups and subscribes to notices. */
@@ -132,7 +125,7 @@ export class RedisStore implements Store {
     const store = new RedisStore(options);
     try {
       await store.scripts.load(store.redis);
-      await store.occurrenceReader.ensureGroup(store.keys.occurrences);
+      await store.occurrences.ensureLog();
       await store.subscriber.subscribe(store.keys.notices);
       store.subscriber.on("message", (_channel: string, message: string) => store.onNotice(message));
       // Pub/sub keeps nothing for a disconnected subscriber: after a reconnection
@@ -164,8 +157,7 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    this.occurrenceReader.close();
-    this.deferredReader.close();
+    this.occurrences.close();
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -307,101 +299,37 @@ export class RedisStore implements Store {
     return this.invocations.announceDueRetries(now);
   }
 
-  // ---- occurrences ------------------------------------------------------------------
+  // ---- occurrences and deferred evaluations (redis-occurrences.ts) -------------------
 
-  async readOccurrences(
-    consumerId: string,
-    max: number,
-    waitMs: number,
-    signal: AbortSignal,
-  ): Promise<LoggedOccurrence[]> {
-    const entries = await this.occurrenceReader.read(
-      [this.keys.occurrences],
-      consumerId,
-      max,
-      waitMs,
-      signal,
-    );
-    return entries.map((entry) => ({
-      occurrence: decodeOccurrence(entry.fields),
-      ref: entry.id,
-      deliveries: entry.deliveries,
-    }));
+  readOccurrences(consumerId: string, max: number, waitMs: number, signal: AbortSignal) {
+    return this.occurrences.read(consumerId, max, waitMs, signal);
   }
-
-  async ackOccurrences(refs: readonly string[]): Promise<void> {
-    await this.settle(this.keys.occurrences, [], refs);
+  ackOccurrences(refs: readonly string[]) {
+    return this.occurrences.settle(this.keys.occurrences, [], refs);
   }
-
-  async settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void> {
-    await this.settle(this.keys.occurrences, evaluations, refs);
+  settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]) {
+    return this.occurrences.settle(this.keys.occurrences, evaluations, refs);
   }
-
-  /**
-   * Records evaluations and acknowledges (and deletes) entries of one stream in one
-   * script, so that a crash never leaves records without the ack (a repeat on
-   * redelivery) nor an acknowledged entry left in the stream (a false backlog).
-   */
-  private async settle(stream: string, evaluations: readonly Evaluation[], ids: readonly string[]) {
-    if (evaluations.length === 0 && ids.length === 0) return;
-    const args: Array<string | number> = [
-      this.retention.evaluationsPerTrigger,
-      ENGINE_GROUP,
-      evaluations.length,
-    ];
-    for (const evaluation of evaluations) args.push(evaluation.triggerId, JSON.stringify(evaluation));
-    args.push(...ids);
-    await this.run("settleOccurrences", [this.keys.triggers, stream], args);
+  appendOccurrences(occurrences: readonly Occurrence[]) {
+    return this.occurrences.append(occurrences);
   }
-
-  async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const occurrence of occurrences)
-      pipeline.xadd(this.keys.occurrences, "*", "j", JSON.stringify(occurrence));
-    await pipeline.exec();
+  deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence) {
+    return this.occurrences.defer(appId, triggerId, occurrence);
   }
-
-  async deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void> {
-    await this.run("deferEvaluation", [this.keys.deferred(appId)], [triggerId, JSON.stringify(occurrence)]);
-  }
-
-  async readDeferred(
+  readDeferred(
     appIds: readonly string[],
     consumerId: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
-  ): Promise<DeferredEvaluation[]> {
-    const streams = appIds.map((appId) => this.keys.deferred(appId));
-    await Promise.all(streams.map((stream) => this.deferredReader.ensureGroup(stream)));
-    const entries = await this.deferredReader.read(streams, consumerId, max, waitMs, signal);
-    return entries.map((entry) => {
-      const fields = new Map<string, string>();
-      for (let i = 0; i + 1 < entry.fields.length; i += 2)
-        fields.set(entry.fields[i] as string, entry.fields[i + 1] as string);
-      return {
-        ref: `${entry.stream}\u0000${entry.id}`,
-        appId: appIds[streams.indexOf(entry.stream)] as string,
-        triggerId: fields.get("trg") ?? "",
-        occurrence: JSON.parse(fields.get("j") ?? "{}") as Occurrence,
-        deliveries: entry.deliveries,
-      };
-    });
+  ) {
+    return this.occurrences.readDeferred(appIds, consumerId, max, waitMs, signal);
   }
-
-  async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
-    const [stream, id] = item.ref.split("\u0000") as [string, string];
-    await this.settle(stream, evaluations, [id]);
+  settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]) {
+    return this.occurrences.settleDeferred(item, evaluations);
   }
-
-  async forgetIdleConsumers(idleMs: number): Promise<string[]> {
-    const streams = [this.keys.occurrences, ...(await this.redis.smembers(this.keys.key("deferred")))];
-    const forgotten = await Promise.all(
-      streams.map(
-        (stream) => this.run("forgetIdleConsumers", [stream], [ENGINE_GROUP, idleMs]) as Promise<string[]>,
-      ),
-    );
-    return [...new Set(forgotten.flat())];
+  forgetIdleConsumers(idleMs: number) {
+    return this.occurrences.forgetIdleConsumers(idleMs);
   }
 
   // ---- events (redis-events.ts) -----------------------------------------------------
@@ -455,8 +383,8 @@ export class RedisStore implements Store {
 
   // ---- explainability ---------------------------------------------------------------
 
-  async recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
-    await this.settleOccurrences(evaluations, []);
+  recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
+    return this.settleOccurrences(evaluations, []);
   }
 
   async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {

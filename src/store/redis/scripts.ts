@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 
@@ -10,6 +10,8 @@ interface Script {
   keys: number;
   source: string;
   sha: string;
+  /** It includes "once": each call gets a new request id as its last ARGV. */
+  once: boolean;
 }
 
 /**
@@ -17,6 +19,29 @@ interface Script {
  * `<name>-<number of keys>.lua` (at least one) with a header documenting KEYS and ARGV. A line
  * `--- @include "base"` pulls in scripts/includes/base.lua. Scripts run by EVALSHA
  * and are loaded again on NOSCRIPT (a Redis restart or SCRIPT FLUSH).
+ *
+ * Every script must be safe to run twice with the same KEYS and ARGV. ioredis re-sends
+ * the commands still waiting for a reply when a connection drops
+ * (autoResendUnfulfilledCommands; the store never gives up on a command), so a script
+ * that ran but whose reply was lost runs again, later, after other commands. A second
+ * run must change nothing and answer as the first did, at least where the caller acts
+ * on the answer. Each script says how in its header:
+ * - it finds its own earlier work: an invocation or event id is new for every call, so
+ *   creating one that exists means a re-run (createInvocation, fireTrigger,
+ *   appendEvent); markStarted finds the start it recorded; settleOccurrences finds
+ *   its entries acknowledged;
+ * - it includes "once" (scripts/includes/once.lua): `run` appends a request id, new for
+ *   every call, as the last ARGV, and the script remembers its reply under it for a
+ *   minute (req:<id> in keys.ts): claims (claimWork, finishAttempt with its refill),
+ *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes;
+ * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
+ *   renewWorkerLease sets the same deadline, the releases, retries and consumer
+ *   clean-up find their work done (their replies only feed log lines), and the
+ *   entries a lost reclaimIdle reply carried are reclaimed again once idle.
+ * The "once" memory is short to keep Redis small: a re-send more than a minute after
+ * the first run (a connection down that long) runs as a new call. A claim then
+ * claims again, and the batch the first run claimed stays PENDING until the
+ * worker's lease ends or its stream closes.
  */
 export class Scripts {
   private readonly scripts = new Map<string, Script>();
@@ -25,7 +50,8 @@ export class Scripts {
     for (const file of readdirSync(SCRIPT_DIR)) {
       const match = file.match(/^(.+)-(\d+)\.lua$/);
       if (!match) continue;
-      const source = resolveIncludes(readFileSync(new URL(file, SCRIPT_DIR), "utf8"));
+      const raw = readFileSync(new URL(file, SCRIPT_DIR), "utf8");
+      const source = resolveIncludes(raw);
       const name = match[1] as string;
       // Redis Cluster routes a script call by its declared keys: a script with none could run anywhere.
       if (match[2] === "0") throw new Error(`script ${file} must declare at least one key (see keys.ts)`);
@@ -34,21 +60,27 @@ export class Scripts {
         keys: Number(match[2]),
         source,
         sha: createHash("sha1").update(source).digest("hex"),
+        once: /^--- @include "once"$/m.test(raw),
       });
     }
   }
 
-  /** Runs a script; `keys` must have the length its file name declares. */
+  /**
+   * Runs a script; `keys` must have the length its file name declares. A script that
+   * includes "once" gets a new request id after `args`: a re-send of this call by
+   * ioredis carries the same one, which is how the script recognises it.
+   */
   async run(
     redis: Redis,
     name: string,
     keys: readonly string[],
-    args: ReadonlyArray<string | number>,
+    callArgs: ReadonlyArray<string | number>,
   ): Promise<unknown> {
     const script = this.scripts.get(name);
     if (!script) throw new Error(`no Lua script named ${name}`);
     if (keys.length !== script.keys)
       throw new Error(`script ${name} takes ${script.keys} keys, got ${keys.length}`);
+    const args = script.once ? [...callArgs, randomBytes(12).toString("base64url")] : callArgs;
     try {
       return await redis.evalsha(script.sha, script.keys, ...keys, ...args);
     } catch (error) {

@@ -1,6 +1,7 @@
 --- @include "base"
 -- Queues the RETRY invocations whose backoff ended (1000 per call). Each is taken
--- out of the delayed set here, so concurrent replicas never queue one twice.
+-- out of the delayed set here, so concurrent replicas (or a re-run; see scripts.ts)
+-- never queue one twice.
 --
 -- KEYS[1] delayed
 -- ARGV[1] key base  [2] now

@@ -1,6 +1,8 @@
 --- @include "base"
 -- Stores an event and logs its occurrence, unless its idempotency key names an
 -- event that still exists. Drops events past the retention (ten per call at most).
+-- A re-run of this very call (the event ARGV[2] exists: its id is new for every call;
+-- see scripts.ts) answers as the first run did and changes nothing.
 --
 -- KEYS[1] evt:<id>  KEYS[2] evtkey:<key> (ignored when ARGV[8] is "0")  KEYS[3] evts  KEYS[4] evts:code:<code>
 -- ARGV[1] key base  [2] id  [3] code  [4] event JSON  [5] payload JSON  [6] emitted at (ms)
@@ -8,6 +10,7 @@
 -- ARGV[10] events kept at most  [11] scores below this are past the retention period
 -- Returns {1, id} when stored, {0, first id} for a repeated idempotency key.
 local P = ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1, ARGV[2]} end
 if ARGV[8] ~= '0' then
   local first = redis.call('GET', KEYS[2])
   if first and redis.call('EXISTS', P .. 'evt:' .. first) == 1 then return {0, first} end

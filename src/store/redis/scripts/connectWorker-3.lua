@@ -1,26 +1,30 @@
 --- @include "base"
+--- @include "once"
 -- A worker connected (first time, or again after its stream broke, to this replica or
 -- another): its connection ARGV[3] becomes the current one, its lease runs until
 -- ARGV[4], the assignments it still runs (listed from ARGV[6]) stay assigned to it,
 -- and the rest it holds go back to their queues (they were sent on a connection that
 -- is gone). Claims for any older connection get nothing from now on, and that
--- connection's releaseWorker changes nothing.
+-- connection's releaseWorker changes nothing. A re-run (see includes/once.lua) changes
+-- nothing: by then a newer connection of the worker may hold its work.
 --
 -- KEYS[1] worker:<id>  KEYS[2] workers (lease deadlines)  KEYS[3] sessions
 -- ARGV[1] key base  [2] worker id  [3] session id  [4] lease deadline  [5] now
--- ARGV[6..] assignment ids the worker still runs
+-- ARGV[6..] assignment ids the worker still runs, then the request id
 -- Returns the released invocation ids.
 local P = ARGV[1]
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-local keep = {}
-for i = 6, #ARGV do keep[ARGV[i]] = true end
-local released = {}
-for _, asg in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if not keep[asg] then
-    local invId = releaseAssignment(P, asg, ARGV[2], ARGV[5])
-    if invId then released[#released + 1] = invId end
-    redis.call('SREM', KEYS[1], asg)
+return once(P, function()
+  redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+  local keep = {}
+  for i = 6, #ARGV - 1 do keep[ARGV[i]] = true end
+  local released = {}
+  for _, asg in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if not keep[asg] then
+      local invId = releaseAssignment(P, asg, ARGV[2], ARGV[5])
+      if invId then released[#released + 1] = invId end
+      redis.call('SREM', KEYS[1], asg)
+    end
   end
-end
-return released
+  return released
+end)

@@ -1,4 +1,5 @@
 --- @include "base"
+--- @include "once"
 --- @include "claim"
 -- Ends an attempt if the assignment is still current and held by the worker sending
 -- the result (ARGV[9]; another worker's result changes nothing): SUCCESS (with the result),
@@ -7,7 +8,9 @@
 -- the limit the oldest finished invocations are dropped (two at most per call).
 -- Then refills the worker's credit: claims up to ARGV[10] queued invocations of its
 -- tasks for its connection ARGV[13], so one round trip carries the result and brings
--- the next work.
+-- the next work. A call that applied the result or claimed work remembers both under
+-- its request id: a re-run (see includes/once.lua) answers as the first run did, with
+-- the claimed assignments the worker still holds, and claims nothing more.
 --
 -- KEYS[1] inv:<id>  KEYS[2] finished  KEYS[3] active  KEYS[4] delayed
 -- ARGV[1] key base  [2] assignment id  [3] status  [4] result JSON (SUCCESS) or error JSON
@@ -16,7 +19,8 @@
 -- ARGV[11] when the attempt started, if that is not recorded yet ("" otherwise: RUNNING
 --          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
 -- ARGV[13] session id of the sender's connection (refill claims for it)
--- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them
+-- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them,
+-- then the request id
 -- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
 
@@ -52,10 +56,16 @@ local function finish()
   return 1
 end
 
+local first = remembered(P)
+if first then
+  local reply = cjson.decode(first)
+  return {reply[1], stillHeld(P, ARGV[9], reply[2])}
+end
 local applied = finish()
 local claimed = {}
 if tonumber(ARGV[10]) > 0 then
   local tasks, watched = claimArgs(14)
   claimed = claim(P, ARGV[9], ARGV[13], tonumber(ARGV[10]), ARGV[6], tasks, watched)
 end
+if applied == 1 or #claimed > 0 then remember(P, cjson.encode({applied, assignmentIds(claimed)})) end
 return {applied, claimed}

@@ -3,7 +3,9 @@
 -- Fires a trigger: creates its invocation (see includes/invocation.lua) with the
 -- firing identity, unless that identity is known (a repeat: the identity alone
 -- decides, even once retention dropped the invocation it names), or the trigger was
--- deleted or paused meanwhile (a replica's trigger index may lag behind).
+-- deleted or paused meanwhile (a replica's trigger index may lag behind). A re-run of
+-- this very call (the identity names the invocation ARGV[2]) answers as the first run
+-- did (see assignedBefore in includes/invocation.lua).
 --
 -- KEYS[1] inv:<id>  KEYS[2] fired:<trigger>|<occurrence>  KEYS[3] invs  KEYS[4] active
 -- KEYS[5] triggers  KEYS[6] paused
@@ -12,6 +14,11 @@
 -- Returns {"fired", id} or {"fired", id, assignment id}; {"deduplicated", first id, 1 | 0 (kept or
 -- dropped by retention)}; {"deleted"} or {"paused"} when nothing was created.
 local first = redis.call('GET', KEYS[2])
+if first == ARGV[2] then
+  local asg = assignedBefore()
+  if asg then return {'fired', ARGV[2], asg} end
+  return {'fired', ARGV[2]}
+end
 if first then return {'deduplicated', first, redis.call('EXISTS', ARGV[1] .. 'inv:' .. first)} end
 if redis.call('HEXISTS', KEYS[5], ARGV[7]) == 0 then return {'deleted'} end
 if redis.call('HEXISTS', KEYS[6], ARGV[7]) == 1 then return {'paused'} end

@@ -2,7 +2,8 @@
 -- for at least ARGV[3] ms: replicas that died leave their (random) consumer names
 -- behind. Checked and deleted in one script, because deleting a consumer drops
 -- the entries it holds: none can be handed to it in between. A live consumer
--- deleted by mistake costs nothing; its next read creates it again.
+-- deleted by mistake costs nothing; its next read creates it again. A re-run (see
+-- scripts.ts) finds nothing more to delete.
 --
 -- KEYS[1] the stream (occ or defer:<app>)
 -- ARGV[1] key base  [2] consumer group  [3] minimum idle ms

@@ -2,7 +2,8 @@
 -- occurrence (the marker, which keeps the step's outcome, not the state), while the
 -- trigger exists and is not paused. Then holds the trigger to its cap of waiting
 -- entries over all partitions: the oldest go first (the partition whose first entry
--- is oldest loses that entry).
+-- is oldest loses that entry). A re-run (see scripts.ts) finds the marker and answers
+-- "replayed".
 --
 -- A partition is "version|lines": one line per entry, "<firstAt> <entry JSON>",
 -- oldest first (JSON text holds no raw newline).

@@ -3,7 +3,8 @@
 -- that failed), scanning the pending list from a cursor: each call goes on where
 -- the last one stopped, so idle entries deep in the list are reached even when
 -- busy ones come first. Returns each entry with its delivery count (this delivery
--- included), which the engine caps.
+-- included), which the engine caps. A re-run (see scripts.ts) finds the entries the
+-- first run took busy: they are handed out again once idle, their delivery counted.
 --
 -- KEYS[1] the stream (occ or defer:<app>)
 -- ARGV[1] key base  [2] consumer group  [3] consumer taking them over  [4] minimum idle ms

@@ -1,7 +1,8 @@
 --- @include "base"
 -- Releases the assignments of workers whose lease ended before now (100 workers per
 -- call) and forgets their connection: one that is still open becomes current again
--- when it next renews (renewWorkerLease).
+-- when it next renews (renewWorkerLease). A re-run (see scripts.ts) finds those
+-- workers gone; its reply (for a log line) lists only what it released itself.
 --
 -- KEYS[1] workers (lease deadlines)  KEYS[2] sessions
 -- ARGV[1] key base  [2] now

@@ -4,6 +4,8 @@
 -- still the worker's current one; otherwise a newer connection (on this replica or
 -- another) holds them now and nothing changes. With ARGV[5] = "1", only the
 -- assignments listed after it that the worker still holds, and the lease stays.
+-- A re-run (see scripts.ts) finds the connection forgotten or the listed assignments
+-- gone (a new assignment has a new id) and releases nothing.
 --
 -- KEYS[1] worker:<id>  KEYS[2] workers (lease deadlines)  KEYS[3] sessions
 -- ARGV[1] key base  [2] worker id  [3] session id of the ended connection  [4] now

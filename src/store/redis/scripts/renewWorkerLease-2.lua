@@ -1,5 +1,6 @@
 -- Renews a worker's lease, if the renewing connection is its current one, or it has
 -- none (its lease ended and was released: the connection becomes current again).
+-- A re-run (see scripts.ts) sets the same deadline again, or acts as a late renewal.
 --
 -- KEYS[1] workers (lease deadlines)  KEYS[2] sessions
 -- ARGV[1] key base  [2] worker id  [3] session id  [4] lease deadline

@@ -60,3 +60,28 @@ local function claimArgs(at)
   end
   return tasks, watched
 end
+
+-- The assignment ids of a list claim() made.
+local function assignmentIds(out)
+  local ids = {}
+  for i = 1, #out, 5 do ids[#ids + 1] = out[i] end
+  return ids
+end
+
+-- The assignments `ids` of an earlier claim that `workerId` still holds, listed as
+-- claim() lists them: what a re-run of that claim answers (see includes/once.lua).
+local function stillHeld(P, workerId, ids)
+  local out = {}
+  for _, asg in ipairs(ids) do
+    local invId, task = string.match(asg, '^([^/]+)/%d+/(.+)$')
+    local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'args', 'attempt')
+    if f[1] == asg and f[2] == workerId then
+      out[#out + 1] = asg
+      out[#out + 1] = invId
+      out[#out + 1] = task
+      out[#out + 1] = f[3]
+      out[#out + 1] = f[4]
+    end
+  end
+  return out
+end

@@ -36,3 +36,16 @@ local function insertInvocation()
   enqueue(P, ARGV[3], ARGV[2])
   return false
 end
+
+-- A creation that ran before with these arguments (a call re-sent after a lost
+-- reply; see scripts.ts): the invocation's id is new for every call, so finding it
+-- means this call made it. Returns the assignment that run made, while that worker
+-- connection still holds it (the caller hands it over, as after the first run), or false.
+local function assignedBefore()
+  if ARGV[13] == '' then return false end
+  local asg = ARGV[2] .. '/2/' .. ARGV[3]
+  local f = redis.call('HMGET', KEYS[1], 'asg', 'worker')
+  if f[1] ~= asg or f[2] ~= ARGV[13] then return false end
+  if redis.call('HGET', ARGV[1] .. 'sessions', ARGV[13]) ~= ARGV[15] then return false end
+  return asg
+end

@@ -73,7 +73,14 @@ describe("function identity", () => {
       return lookup.has(String(args.tier));
     }
     expect(() => identitiesOf(isListed)).toThrow(
-      /function "isListed" captures `lookup` \(Map holding a Map object\) from the function that created it/,
+      /function "isListed" captures `lookup` \(a Map\) from the function that created it/,
+    );
+    const config = { limit: 5, format: (n: number) => `${n}` };
+    function isOverLimit(args: JsonObject): boolean {
+      return config.format(Number(args.n)).length > config.limit;
+    }
+    expect(() => identitiesOf(isOverLimit)).toThrow(
+      /function "isOverLimit" captures `config` \(an object holding a function\)/,
     );
   });
 

@@ -36,16 +36,19 @@ interface InspectorSession {
 const GROUP = "nenc-function-identity";
 const PROBE = "__nencFunctionIdentityProbe";
 
-// Strict JSON: throws for what JSON.stringify would silently drop or flatten.
+// Strict JSON: throws for what JSON.stringify would silently drop or flatten, saying
+// what it is ("a Map", or "an object holding a function" when it is inside).
 const STRICT_JSON = `function () {
   return JSON.stringify(this, function (key, value) {
     const kind = typeof value;
-    if (kind === "function" || kind === "symbol" || kind === "bigint") throw new Error("a " + kind);
-    if (value !== null && kind === "object" && !Array.isArray(value)) {
+    let what;
+    if (kind === "function" || kind === "symbol" || kind === "bigint") what = "a " + kind;
+    else if (value !== null && kind === "object" && !Array.isArray(value)) {
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null)
-        throw new Error("a " + ((value.constructor && value.constructor.name) || "non-plain") + " object");
+        what = "a " + ((value.constructor && value.constructor.name) || "non-plain object");
     }
+    if (what) throw new Error(key === "" && this[""] === value ? what : "an object holding " + what);
     return value;
   });
 }`;
@@ -194,12 +197,7 @@ function describe(
   );
   if (answer.exceptionDetails) {
     const reason = answer.exceptionDetails.exception?.description?.split("\n")[0]?.replace(/^Error: /, "");
-    refuse(
-      where,
-      fnName,
-      name,
-      `${value.className ?? "an object"} holding ${reason ?? "values that are not JSON"}`,
-    );
+    refuse(where, fnName, name, reason ?? "a value that is not JSON");
   }
   return `json ${String(answer.result.value)}`;
 }

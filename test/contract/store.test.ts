@@ -822,34 +822,6 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await store.getInvocation("z0")).toBeUndefined();
   });
 
-  it("hands out again what was read and not acknowledged within reclaimAfterMs", async () => {
-    const reclaiming = await createStore(kind, { reclaimAfterMs: 150 });
-    try {
-      const occurrence: Occurrence = { kind: "event", id: "ev-r", at: 1, code: "e", payload: {} };
-      await reclaiming.appendOccurrences([occurrence]);
-      await reclaiming.deferEvaluation("app-r", "trg_r", occurrence);
-      const [first] = await reclaiming.readOccurrences("c1", 10, 50, never);
-      const [deferredFirst] = await reclaiming.readDeferred(["app-r"], "c1", 10, 50, never);
-      expect([first?.occurrence, deferredFirst?.occurrence]).toEqual([occurrence, occurrence]);
-      expect(await reclaiming.readOccurrences("c1", 10, 20, never)).toEqual([]);
-      const again = await waitFor(async () => {
-        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
-        return read.length > 0 && read;
-      }, "the unacknowledged occurrence to be handed out again");
-      expect(again.map((item) => item.occurrence)).toEqual([occurrence]);
-      const deferredAgain = await waitFor(async () => {
-        const read = await reclaiming.readDeferred(["app-r"], "c2", 10, 20, never);
-        return read.length > 0 && read;
-      }, "the unacknowledged deferred evaluation to be handed out again");
-      expect(deferredAgain.map((item) => item.triggerId)).toEqual(["trg_r"]);
-      await reclaiming.ackOccurrences(again.map((item) => item.ref));
-      await reclaiming.settleDeferred(deferredAgain[0]!, []);
-      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
-    } finally {
-      await reclaiming.close();
-    }
-  });
-
   it("defers evaluations per app and hands each out once", async () => {
     const occurrence: Occurrence = { kind: "event", id: "ev", at: 1, code: "c", payload: {} };
     await store.deferEvaluation("app-a", "trg_1", occurrence);

@@ -123,7 +123,6 @@ export class RedisOccurrences {
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
     const streams = appIds.map((appId) => this.ctx.keys.deferred(appId));
-    await Promise.all(streams.map((stream) => this.deferredReader.ensureGroup(stream)));
     const entries = await this.deferredReader.read(streams, consumerId, max, waitMs, signal);
     return this.decodeEach(entries, (entry) => {
       const fields = entryFields(entry.fields);

@@ -36,8 +36,9 @@ interface Script {
  *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
  *   renewWorkerLease sets the same deadline, the releases, retries and consumer
- *   clean-up find their work done (their replies only feed log lines), and the
- *   entries a lost reclaimIdle reply carried are reclaimed again once idle.
+ *   clean-up find their work done (their replies only feed log lines), keepClaimed
+ *   restarts the same idle times again, and the entries a lost reclaimIdle reply
+ *   carried are reclaimed again once idle.
  * The "once" memory is short to keep Redis small: a re-send more than a minute after
  * the first run (a connection down that long) runs as a new call. A claim then
  * claims again, and the batch the first run claimed stays PENDING until the

@@ -1,6 +1,6 @@
-import { errorMessage } from "../domain/errors.js";
 import type { Logger } from "../domain/logger.js";
 import type { DeferredEvaluation, Store } from "../store/store.js";
+import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
 import type { DeliveryCap } from "./delivery-cap.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
@@ -10,10 +10,13 @@ import type { TriggerIndex } from "./trigger-index.js";
  * Runs the evaluations that waited for a worker of their trigger's app, on the
  * replica where such a worker is connected. The apps read for are those with a
  * worker here now; the read is short so that a newly connected app is picked up fast.
+ * An item still being evaluated is kept (ClaimKeeper), so a slow evaluation is not
+ * handed out again meanwhile.
  */
 export class DeferredEvaluator {
   private readonly abort = new AbortController();
   private running?: Promise<void>;
+  private readonly keeper: ClaimKeeper;
 
   constructor(
     private readonly store: Store,
@@ -24,7 +27,14 @@ export class DeferredEvaluator {
     private readonly hostedApps: () => string[],
     private readonly logger: Logger,
     private readonly consumerId: string,
-  ) {}
+  ) {
+    this.keeper = new ClaimKeeper(
+      store.reclaimAfterMs,
+      (refs) => store.keepDeferred(consumerId, refs),
+      logger,
+      "deferred evaluations",
+    );
+  }
 
   start(): void {
     this.running ??= this.loop();
@@ -54,40 +64,26 @@ export class DeferredEvaluator {
     }
   }
 
-  /** As OccurrenceProcessor does it: failures are handed out again, up to the delivery cap. */
+  /** Evaluates and settles one item under the delivery cap, kept while it is evaluated. */
   private async handle(item: DeferredEvaluation): Promise<void> {
-    let lastError: string | undefined;
-    if (!this.cap.exceeded(item.deliveries)) {
-      try {
-        const compiled = this.index.get(item.triggerId);
-        const records = compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
-        await this.store.settleDeferred(item, records);
-        return;
-      } catch (error) {
-        if (!this.cap.reached(item.deliveries)) {
-          this.logger.error("a deferred evaluation failed; it will be handed out again", {
-            triggerId: item.triggerId,
-            occurrenceId: item.occurrence.id,
-            deliveries: item.deliveries,
-            error: String(error),
-          });
-          return;
-        }
-        lastError = errorMessage(error);
-      }
+    this.keeper.hold(item.ref);
+    try {
+      await this.cap.deliver(
+        { occurrenceId: item.occurrence.id, deliveries: item.deliveries, triggerIds: [item.triggerId] },
+        {
+          evaluate: async () => {
+            const compiled = this.index.get(item.triggerId);
+            return compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
+          },
+          settle: (records) => this.store.settleDeferred(item, records),
+          now: () => this.clock.now(),
+          failing: "a deferred evaluation",
+          item: "a deferred evaluation",
+          fields: { triggerId: item.triggerId, occurrenceId: item.occurrence.id },
+        },
+      );
+    } finally {
+      this.keeper.release(item.ref);
     }
-    const records = this.cap.giveUp(
-      item.occurrence.id,
-      [item.triggerId],
-      item.deliveries,
-      this.clock.now(),
-      lastError,
-    );
-    await this.store.settleDeferred(item, records).catch((error: unknown) => {
-      this.logger.error("giving up a deferred evaluation failed; it will be handed out again", {
-        occurrenceId: item.occurrence.id,
-        error: String(error),
-      });
-    });
   }
 }

@@ -1,7 +1,7 @@
-import { errorMessage } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
+import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
 import type { DeliveryCap } from "./delivery-cap.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
@@ -18,7 +18,8 @@ export interface OccurrenceProcessorOptions {
  * something is appended) and evaluates each occurrence against the triggers that
  * listen to it. An occurrence is acknowledged only after every trigger handled it,
  * so a crash or a store failure re-delivers it and exactly-once firing absorbs the
- * repeat.
+ * repeat. One still being evaluated is kept (ClaimKeeper), so a slow evaluation is
+ * not handed out again meanwhile.
  */
 export class OccurrenceProcessor {
   private readonly abort = new AbortController();
@@ -26,9 +27,9 @@ export class OccurrenceProcessor {
   private inFlight = 0;
   private readonly slotWaiters: Array<() => void> = [];
   private readonly idleWaiters: Array<() => void> = [];
-  private pendingRecords: Evaluation[] = [];
-  private pendingRefs: string[] = [];
-  private flushing: Promise<void> | undefined;
+  private pending: PendingSettle[] = [];
+  private flushScheduled = false;
+  private readonly keeper: ClaimKeeper;
 
   constructor(
     private readonly store: Store,
@@ -38,7 +39,14 @@ export class OccurrenceProcessor {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: OccurrenceProcessorOptions,
-  ) {}
+  ) {
+    this.keeper = new ClaimKeeper(
+      store.reclaimAfterMs,
+      (refs) => store.keepOccurrences(options.consumerId, refs),
+      logger,
+      "occurrences",
+    );
+  }
 
   start(): void {
     this.running ??= this.loop();
@@ -74,76 +82,92 @@ export class OccurrenceProcessor {
 
   /**
    * Records the evaluations, then acknowledges the occurrence. Occurrences finishing
-   * together share one store step (one round trip for many).
+   * together share one store step (one round trip for many). When that step fails,
+   * each of them is settled alone, so that one occurrence the store refuses (a
+   * poison one) does not count a failed delivery for the healthy ones beside it.
    */
   private settle(records: Evaluation[], ref: string): Promise<void> {
-    this.pendingRecords.push(...records);
-    this.pendingRefs.push(ref);
-    this.flushing ??= new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ records, ref, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
       setImmediate(() => {
-        const records = this.pendingRecords.splice(0);
-        const refs = this.pendingRefs.splice(0);
-        this.flushing = undefined;
-        this.store.settleOccurrences(records, refs).then(resolve, reject);
+        this.flushScheduled = false;
+        void this.flush(this.pending.splice(0));
       });
     });
-    return this.flushing;
+  }
+
+  private async flush(batch: PendingSettle[]): Promise<void> {
+    try {
+      await this.store.settleOccurrences(
+        batch.flatMap((item) => item.records),
+        batch.map((item) => item.ref),
+      );
+      for (const item of batch) item.resolve();
+      return;
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+    }
+    await Promise.all(
+      batch.map((item) =>
+        this.store.settleOccurrences(item.records, [item.ref]).then(item.resolve, item.reject),
+      ),
+    );
   }
 
   private async handle(item: LoggedOccurrence): Promise<void> {
     this.inFlight++;
+    this.keeper.hold(item.ref);
     try {
       await this.evaluateAndSettle(item);
     } finally {
+      this.keeper.release(item.ref);
       this.inFlight--;
       this.slotWaiters.shift()?.();
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
-  /**
-   * Evaluates and settles; on failure leaves the occurrence unacknowledged (the
-   * store hands it out again after reclaimAfterMs) until the delivery cap, where it
-   * is recorded as errored for every trigger it concerns and acknowledged.
-   */
-  private async evaluateAndSettle(item: LoggedOccurrence): Promise<void> {
-    const { occurrence, deliveries } = item;
+  /** Evaluates against every trigger listening and settles, under the delivery cap. */
+  private evaluateAndSettle(item: LoggedOccurrence): Promise<void> {
+    const { occurrence } = item;
     const triggers = this.index.forOccurrence(occurrence);
-    let lastError: string | undefined;
-    if (!this.cap.exceeded(deliveries)) {
-      try {
-        // Every trigger's evaluation ends before the occurrence is settled or left.
-        const outcomes = await Promise.allSettled(
-          triggers.map((compiled) => this.evaluator.evaluate(compiled, occurrence)),
-        );
-        const failed = outcomes.find(
-          (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
-        );
-        if (failed) throw failed.reason;
-        await this.settle(
-          outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])),
-          item.ref,
-        );
-        return;
-      } catch (error) {
-        if (!this.cap.reached(deliveries)) {
-          this.logger.error("evaluating an occurrence failed; it will be handed out again", {
-            occurrenceId: occurrence.id,
-            deliveries,
-            error: String(error),
-          });
-          return;
-        }
-        lastError = errorMessage(error);
-      }
-    }
-    const ids = triggers.map((compiled) => compiled.trigger.id);
-    const records = this.cap.giveUp(occurrence.id, ids, deliveries, this.clock.now(), lastError);
-    await this.settle(records, item.ref).catch((error: unknown) => {
-      this.logger.error("giving up an occurrence failed; it will be handed out again", {
+    return this.cap.deliver(
+      {
         occurrenceId: occurrence.id,
-        error: String(error),
-      });
-    });
+        deliveries: item.deliveries,
+        triggerIds: triggers.map((compiled) => compiled.trigger.id),
+      },
+      {
+        evaluate: async () => {
+          // Every trigger's evaluation ends before the occurrence is settled or left.
+          const outcomes = await Promise.allSettled(
+            triggers.map((compiled) => this.evaluator.evaluate(compiled, occurrence)),
+          );
+          const failed = outcomes.find(
+            (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+          );
+          if (failed) throw failed.reason;
+          return outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
+        },
+        settle: (records) => this.settle(records, item.ref),
+        now: () => this.clock.now(),
+        failing: "evaluating an occurrence",
+        item: "an occurrence",
+        fields: { occurrenceId: occurrence.id },
+      },
+    );
   }
+}
+
+/** An occurrence waiting for the next batched settle. */
+interface PendingSettle {
+  records: Evaluation[];
+  ref: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }

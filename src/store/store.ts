@@ -200,6 +200,12 @@ export interface LoggedOccurrence {
  */
 export interface Store {
   readonly kind: "memory" | "redis";
+  /**
+   * How long an occurrence (or deferred evaluation) may stay read and unacknowledged
+   * before it is handed out again (the store's `reclaimAfterMs` option). An engine
+   * still evaluating one after about a third of it keeps it (keepOccurrences).
+   */
+  readonly reclaimAfterMs: number;
 
   /**
    * Subscribes to notices; returns the unsubscribe function. Invocation notices of
@@ -343,6 +349,14 @@ export interface Store {
    * step (a crash before it re-delivers them; exactly-once firing absorbs the repeat).
    */
   settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void>;
+  /**
+   * Restarts the `reclaimAfterMs` wait of occurrences that `consumerId` read and
+   * still holds: their evaluation is still running, so they must not be handed out
+   * again. Counts no delivery. Refs acknowledged meanwhile, or taken over by another
+   * consumer, are left alone. A consumer that stops calling it (a crashed replica)
+   * has its occurrences handed out again as before.
+   */
+  keepOccurrences(consumerId: string, refs: readonly string[]): Promise<void>;
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
 
@@ -359,6 +373,8 @@ export interface Store {
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]>;
+  /** As keepOccurrences, for deferred evaluations `consumerId` read (refs as readDeferred gave them). */
+  keepDeferred(consumerId: string, refs: readonly string[]): Promise<void>;
   /**
    * Records the evaluations of a deferred item, then acknowledges it, in one step
    * (as settleOccurrences does for the log: a crash between would repeat the records).

@@ -475,6 +475,57 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     }
   });
 
+  it("keeps what its reader still evaluates: not handed out again while kept, no delivery counted; another reader's keep changes nothing", async () => {
+    const reclaiming = await createStore(kind, { reclaimAfterMs: 300 });
+    try {
+      expect([store.reclaimAfterMs, reclaiming.reclaimAfterMs]).toEqual([30_000, 300]);
+      const occurrence: Occurrence = { kind: "event", id: "ev_k", at: 1, code: "e", payload: {} };
+      await reclaiming.appendOccurrences([occurrence]);
+      await reclaiming.deferEvaluation("app-k", "trg_k", occurrence);
+      const [held] = await reclaiming.readOccurrences("c1", 10, 50, never);
+      const [heldDeferred] = await reclaiming.readDeferred(["app-k"], "c1", 10, 50, never);
+      const keptSince = Date.now();
+      const keep = () =>
+        Promise.all([
+          reclaiming.keepOccurrences("c1", [held!.ref]),
+          reclaiming.keepDeferred("c1", [heldDeferred!.ref]),
+        ]);
+      // c1 keeps both every 100 ms for more than three reclaim delays: c2 never gets them.
+      while (Date.now() - keptSince < 1000) {
+        await keep();
+        expect(await reclaiming.readOccurrences("c2", 10, 0, never)).toEqual([]);
+        expect(await reclaiming.readDeferred(["app-k"], "c2", 10, 0, never)).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Once c1 stops keeping them (its replica crashed), they are handed out again as before.
+      const again = await waitFor(async () => {
+        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the occurrence handed out again");
+      const deferredAgain = await waitFor(async () => {
+        const read = await reclaiming.readDeferred(["app-k"], "c2", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the deferred evaluation handed out again");
+      expect(again.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_k", 2]]);
+      expect(deferredAgain.map((item) => [item.triggerId, item.deliveries])).toEqual([["trg_k", 2]]);
+      // c2 holds them now: c1 keeping them neither takes them back nor delays their reclaim.
+      const third = await waitFor(async () => {
+        await keep();
+        const read = await reclaiming.readOccurrences("c3", 10, 20, never);
+        return read.length > 0 && read;
+      }, "the occurrence reclaimed from c2 although c1 kept it");
+      expect(third.map((item) => [item.occurrence.id, item.deliveries])).toEqual([["ev_k", 3]]);
+      await reclaiming.ackOccurrences(third.map((item) => item.ref));
+      await reclaiming.settleDeferred(deferredAgain[0]!, []);
+      // Keeping what was acknowledged changes nothing.
+      await reclaiming.keepOccurrences("c3", [third[0]!.ref]);
+      await reclaiming.keepDeferred("c2", [deferredAgain[0]!.ref]);
+      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
+    } finally {
+      await reclaiming.close();
+    }
+  });
+
   it("forgets idle readers that hold nothing, never an occurrence a reader holds", async () => {
     const reclaiming = await createStore(kind, { reclaimAfterMs: 100 });
     try {
@@ -820,34 +871,6 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(kept.length).toBeGreaterThanOrEqual(5);
     expect(kept[0]).toBe("z8");
     expect(await store.getInvocation("z0")).toBeUndefined();
-  });
-
-  it("hands out again what was read and not acknowledged within reclaimAfterMs", async () => {
-    const reclaiming = await createStore(kind, { reclaimAfterMs: 150 });
-    try {
-      const occurrence: Occurrence = { kind: "event", id: "ev-r", at: 1, code: "e", payload: {} };
-      await reclaiming.appendOccurrences([occurrence]);
-      await reclaiming.deferEvaluation("app-r", "trg_r", occurrence);
-      const [first] = await reclaiming.readOccurrences("c1", 10, 50, never);
-      const [deferredFirst] = await reclaiming.readDeferred(["app-r"], "c1", 10, 50, never);
-      expect([first?.occurrence, deferredFirst?.occurrence]).toEqual([occurrence, occurrence]);
-      expect(await reclaiming.readOccurrences("c1", 10, 20, never)).toEqual([]);
-      const again = await waitFor(async () => {
-        const read = await reclaiming.readOccurrences("c2", 10, 20, never);
-        return read.length > 0 && read;
-      }, "the unacknowledged occurrence to be handed out again");
-      expect(again.map((item) => item.occurrence)).toEqual([occurrence]);
-      const deferredAgain = await waitFor(async () => {
-        const read = await reclaiming.readDeferred(["app-r"], "c2", 10, 20, never);
-        return read.length > 0 && read;
-      }, "the unacknowledged deferred evaluation to be handed out again");
-      expect(deferredAgain.map((item) => item.triggerId)).toEqual(["trg_r"]);
-      await reclaiming.ackOccurrences(again.map((item) => item.ref));
-      await reclaiming.settleDeferred(deferredAgain[0]!, []);
-      expect((await reclaiming.stats()).occurrenceBacklog).toBe(0);
-    } finally {
-      await reclaiming.close();
-    }
   });
 
   it("defers evaluations per app and hands each out once", async () => {

@@ -1,7 +1,8 @@
 /**
  * Redelivery of occurrences whose evaluation failed, and its cap (a poison
- * occurrence): on every store, with a real orchestrator; failures are injected
- * into the store step that settles the evaluation.
+ * occurrence); occurrences whose evaluation is only slow are kept, not handed out
+ * again: on every store, with a real orchestrator; failures and delays are
+ * injected into the store steps that fire and settle.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Evaluation } from "../../src/domain/evaluation.js";
@@ -9,10 +10,10 @@ import type { Logger } from "../../src/domain/logger.js";
 import type { Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import type { Store } from "../../src/store/store.js";
+import type { Firing, Store } from "../../src/store/store.js";
 import { trigger } from "../support/fixtures.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
-import { waitFor } from "../support/wait.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 const POISON = "evt_poison";
 const never = new AbortController().signal;
@@ -52,8 +53,42 @@ function capturingLogger(lines: Array<{ message: string; fields?: Record<string,
   return { debug() {}, info() {}, warn() {}, error: push };
 }
 
-async function prepare(kind: (typeof STORE_KINDS)[number]): Promise<Store> {
-  const store = await createStore(kind, { reclaimAfterMs: 100 });
+/** The store, with `fire` held back by `hold` (resolving once it may answer) and counted per occurrence. */
+function heldFires(store: Store, hold: (firing: Firing) => Promise<void>, fires: Map<string, number>): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== "fire") return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<Store["fire"]>) => {
+        const occurrenceId = args[0].firingKey.split("|")[1] as string;
+        fires.set(occurrenceId, (fires.get(occurrenceId) ?? 0) + 1);
+        const result = await target.fire(...args);
+        await hold(args[0]);
+        return result;
+      };
+    },
+  });
+}
+
+/** The store, with every readOccurrences call's start and end times recorded. */
+function timedReads(store: Store, reads: Array<{ startedAt: number; endedAt?: number }>): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== "readOccurrences") return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<Store["readOccurrences"]>) => {
+        const read: { startedAt: number; endedAt?: number } = { startedAt: Date.now() };
+        reads.push(read);
+        try {
+          return await target.readOccurrences(...args);
+        } finally {
+          read.endedAt = Date.now();
+        }
+      };
+    },
+  });
+}
+
+async function prepare(kind: (typeof STORE_KINDS)[number], reclaimAfterMs = 100): Promise<Store> {
+  const store = await createStore(kind, { reclaimAfterMs });
   cleanups.push(() => store.close());
   await store.registerApp({
     appId: "app",
@@ -131,5 +166,120 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     ]);
     await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "the occurrence acknowledged");
     expect((await store.listInvocations({ taskId: "task", limit: 10 })).items).toEqual([]);
+  });
+
+  it("an evaluation slower than reclaimAfterMs is kept: evaluated and fired once, never given up", async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    const reclaimAfterMs = 200;
+    const store = await prepare(kind, reclaimAfterMs);
+    const fires = new Map<string, number>();
+    const reads: Array<{ startedAt: number; endedAt?: number }> = [];
+    const release = deferred();
+    let heldSince = 0;
+    const slowStore = heldFires(
+      timedReads(store, reads),
+      () => {
+        heldSince = Date.now();
+        return release.promise;
+      },
+      fires,
+    );
+    const errors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const orchestrator = await Orchestrator.start(slowStore, {
+      maxOccurrenceDeliveries: 3,
+      logger: capturingLogger(errors),
+      drainTimeoutMs: 0,
+    });
+    cleanups.push(() => orchestrator.stop());
+    // Runs first: a failed assertion must not leave the firing (and the stop) waiting.
+    cleanups.push(async () => release.resolve());
+    await store.appendOccurrences([occurrence]);
+    await waitFor(() => heldSince > 0, "the firing to start");
+    // Held for five reclaim delays, and until a read that began two delays in (so
+    // its reclaim scan saw the occurrence idle that long, were it not kept) ended.
+    await waitFor(
+      () =>
+        Date.now() - heldSince >= 5 * reclaimAfterMs &&
+        reads.some((read) => read.startedAt >= heldSince + 2 * reclaimAfterMs && read.endedAt !== undefined),
+      "five reclaim delays and a reclaiming read",
+    );
+    expect(fires.get(POISON)).toBe(1);
+    release.resolve();
+    await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "the occurrence settled");
+    expect(fires.get(POISON)).toBe(1);
+    expect((await store.listInvocations({ taskId: "task", limit: 10 })).items).toHaveLength(1);
+    expect((await store.listEvaluations(poisonTrigger.id, 10)).map((record) => record.outcome)).toEqual([
+      "fired",
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it("when a batch of settles fails, its occurrences are settled one by one: only the refused one counts a failure", async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    const store = await prepare(kind);
+    const healthyTrigger = trigger("trg_healthy", { conditions: [{ kind: "event", code: "ok" }] });
+    await store.createTrigger(healthyTrigger);
+    const healthy: Occurrence[] = ["ok1", "ok2", "ok3"].map((id, n) => ({
+      kind: "event",
+      id,
+      at: 2 + n,
+      code: "ok",
+      payload: {},
+    }));
+    // The four first firings answer together, so that their settles share one batch.
+    const together = deferred();
+    let arrived = 0;
+    const fires = new Map<string, number>();
+    const attempts = { count: 0 };
+    const settles: string[][] = [];
+    const recorded = new Proxy(failingSettles(store, attempts), {
+      get(target, property, receiver) {
+        if (property !== "settleOccurrences") return Reflect.get(target, property, receiver);
+        return (evaluations: readonly Evaluation[], refs: readonly string[]) => {
+          settles.push([...new Set(evaluations.map((evaluation) => evaluation.occurrenceId))].sort());
+          return target.settleOccurrences(evaluations, refs);
+        };
+      },
+    });
+    const batched = heldFires(
+      recorded,
+      () => {
+        if (++arrived === 4) together.resolve();
+        return together.promise;
+      },
+      fires,
+    );
+    const errors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const orchestrator = await Orchestrator.start(batched, {
+      maxOccurrenceDeliveries: 3,
+      logger: capturingLogger(errors),
+      drainTimeoutMs: 0,
+    });
+    cleanups.push(() => orchestrator.stop());
+    await store.appendOccurrences([occurrence, ...healthy]);
+
+    await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "every occurrence settled");
+    expect(settles[0]).toEqual([POISON, "ok1", "ok2", "ok3"]);
+    expect(
+      (await store.listEvaluations(healthyTrigger.id, 10)).map((record) => [
+        record.occurrenceId,
+        record.outcome,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["ok1", "fired"],
+        ["ok2", "fired"],
+        ["ok3", "fired"],
+      ]),
+    );
+    expect(await store.listEvaluations(healthyTrigger.id, 10)).toHaveLength(3);
+    expect(["ok1", "ok2", "ok3"].map((id) => fires.get(id))).toEqual([1, 1, 1]);
+    // The shared batch, then the poison alone on each of its three deliveries.
+    expect(attempts.count).toBe(4);
+    expect(errors.map((line) => [line.message, line.fields?.occurrenceId])).toEqual([
+      ["evaluating an occurrence failed; it will be handed out again", POISON],
+      ["evaluating an occurrence failed; it will be handed out again", POISON],
+      ["an occurrence kept failing; given up and acknowledged", POISON],
+    ]);
   });
 });

@@ -222,6 +222,9 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
 
   it("claimWork and finishAttempt's refill claim once; the reply lists that batch", async () => {
     const { store, raw, key, worker, counts } = await prepare();
+    // Those of registerApp and connectWorker (rare calls that include "once").
+    const setupKeys = (await raw.keys(key("req:*"))).sort();
+    expect(setupKeys).toHaveLength(2);
     for (const id of ["a", "b", "c", "d", "e"])
       await store.createInvocation(newInvocation(id), { watch: watchNone });
     const claimed = await resent(() => store.claimWork(worker, ["task"], 2, 5, watchNone));
@@ -247,10 +250,59 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
       ["b", "c", "d", "e"].map((id) => raw.hget(key(`inv:${id}`), "status")),
     );
     expect(statuses).toEqual(["PENDING", "PENDING", "REGISTERED", "REGISTERED"]);
-    // A claim that found nothing remembers nothing: its re-run claims afresh.
-    const remembered = (await raw.keys(key("req:*"))).length;
+    // A claim that found nothing leaves no trace: its re-run claims afresh.
     expect(await resent(() => store.claimWork(worker, ["none"], 2, 7, watchNone))).toEqual([]);
-    expect(await raw.keys(key("req:*"))).toHaveLength(remembered);
+    // Claims and results keep no key per call: they mark the invocations they change.
+    expect((await raw.keys(key("req:*"))).sort()).toEqual(setupKeys);
+  });
+
+  it("a stale result's refill claims once; a result without refill answers applied again", async () => {
+    const { store, raw, key, worker, counts } = await prepare();
+    for (const id of ["a", "b", "c"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
+    const [first] = await store.claimWork(worker, ["task"], 1, 5, watchNone);
+    const done = await resent(() =>
+      store.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6, watchNone),
+    );
+    expect(done).toEqual({ applied: true, claimed: [] });
+    expect(await counts()).toEqual({ active: 2, queued: 2, held: 0 });
+    // The same assignment again: stale, but its refill claims, once.
+    const stale = await resent(() =>
+      store.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 2 }, 7, watchNone, {
+        refill: { taskIds: ["task"], max: 1 },
+      }),
+    );
+    expect([stale.applied, stale.claimed.map((assignment) => assignment.invocationId)]).toEqual([
+      false,
+      ["b"],
+    ]);
+    expect(await counts()).toEqual({ active: 2, queued: 1, held: 1 });
+    expect(await raw.hget(key("inv:a"), "result")).toBe("1");
+  });
+
+  it("a steady run of jobs through claims and results adds no req:* key", async () => {
+    const { store, raw, key, worker, counts } = await prepare();
+    const setupKeys = (await raw.keys(key("req:*"))).sort(); // registerApp's and connectWorker's
+    const jobs = 200;
+    for (let n = 0; n < jobs; n++) await store.createInvocation(newInvocation(`j${n}`), { watch: watchNone });
+    let held = await store.claimWork(worker, ["task"], 4, 10, watchNone);
+    let finished = 0;
+    while (held.length > 0) {
+      const [assignment, ...rest] = held;
+      const { applied, claimed } = await store.finishAttempt(
+        assignment!.assignmentId,
+        worker,
+        { status: "SUCCESS", result: finished },
+        11 + finished,
+        watchNone,
+        { refill: { taskIds: ["task"], max: 1 } },
+      );
+      expect(applied).toBe(true);
+      finished++;
+      held = [...rest, ...claimed];
+    }
+    expect(finished).toBe(jobs);
+    expect(await counts()).toEqual({ active: 0, queued: 0, held: 0 });
+    expect((await raw.keys(key("req:*"))).sort()).toEqual(setupKeys);
   });
 
   it("createInvocation and fire create once and answer as the first run did", async () => {

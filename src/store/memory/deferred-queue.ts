@@ -24,33 +24,39 @@ export class DeferredQueue {
 
   async read(
     appIds: readonly string[],
+    consumer: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
     const wanted = new Set(appIds);
-    const first = this.take(wanted, max);
+    const first = this.take(wanted, consumer, max);
     if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
     const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
     await waitForWake(this.wakers, Math.min(waitMs, idleIn), signal);
-    return this.take(wanted, max);
+    return this.take(wanted, consumer, max);
   }
 
   ack(items: readonly DeferredEvaluation[]): void {
     for (const item of items) this.unacked.ack(item.ref);
   }
 
+  /** See Store.keepDeferred. */
+  keep(consumer: string, refs: readonly string[]): void {
+    this.unacked.keep(consumer, refs, Date.now());
+  }
+
   get backlog(): number {
     return this.waiting.length + this.unacked.size;
   }
 
-  private take(wanted: ReadonlySet<string>, max: number): DeferredEvaluation[] {
+  private take(wanted: ReadonlySet<string>, consumer: string, max: number): DeferredEvaluation[] {
     const now = Date.now();
-    const taken = this.unacked.takeIdle(now, max, (item) => wanted.has(item.appId));
+    const taken = this.unacked.takeIdle(now, max, consumer, (item) => wanted.has(item.appId));
     this.waiting = this.waiting.filter((item) => {
       if (taken.length >= max || !wanted.has(item.appId)) return true;
       taken.push(item);
-      this.unacked.hold(item, now);
+      this.unacked.hold(item, now, consumer);
       return false;
     });
     return taken;

@@ -8,11 +8,14 @@ import {
 import { getOrCreate } from "../../domain/maps.js";
 import type { RetentionOptions } from "../retention.js";
 import type { JoinUpdate } from "../store.js";
+import { AgeIndex } from "./age-index.js";
 import { pruneMarkers } from "./markers.js";
 
 /** One AND trigger's partial state: its partitions and their entries in all. */
 interface TriggerJoin {
   partitions: Map<string, JoinState>;
+  /** The partitions by their oldest entry's firstAt (as Redis's joinage zset): the cap drops from the first. */
+  ages: AgeIndex;
   entries: number;
 }
 
@@ -44,13 +47,12 @@ export class MemoryJoins {
     const join = getOrCreate(
       this.joins,
       triggerId,
-      (): TriggerJoin => ({ partitions: new Map(), entries: 0 }),
+      (): TriggerJoin => ({ partitions: new Map(), ages: new AgeIndex(), entries: 0 }),
     );
     const before = join.partitions.get(partition);
     const result = step(before ?? { entries: [] });
     join.entries += result.state.entries.length - (before?.entries.length ?? 0);
-    if (result.state.entries.length > 0) join.partitions.set(partition, result.state);
-    else join.partitions.delete(partition);
+    setPartition(join, partition, result.state);
     const evicted = evictOldest(join, maxEntries);
     if (join.partitions.size === 0) this.joins.delete(triggerId);
     const now = Date.now();
@@ -75,21 +77,31 @@ export class MemoryJoins {
   }
 }
 
-/** Drops the oldest entries (by the first entry of each partition) beyond `max`. */
+/** Stores a partition's state (dropping it when empty) and keeps its place in the age order. */
+function setPartition(join: TriggerJoin, partition: string, state: JoinState): void {
+  const head = state.entries[0];
+  if (head) {
+    join.partitions.set(partition, state);
+    join.ages.set(partition, head.firstAt);
+  } else {
+    join.partitions.delete(partition);
+    join.ages.delete(partition);
+  }
+}
+
+/**
+ * Drops the oldest entries (by the first entry of each partition) beyond `max`:
+ * O(log n) per dropped entry, the age order finding the oldest partition.
+ */
 function evictOldest(join: TriggerJoin, max: number): ExpiredMatch[] {
   const evicted: ExpiredMatch[] = [];
   while (join.entries > max) {
-    let oldest: [string, JoinState] | undefined;
-    for (const candidate of join.partitions) {
-      const head = candidate[1].entries[0]?.firstAt ?? Number.POSITIVE_INFINITY;
-      if (!oldest || head < (oldest[1].entries[0]?.firstAt ?? Number.POSITIVE_INFINITY)) oldest = candidate;
-    }
-    if (!oldest) break;
-    const [partition, state] = oldest;
+    const partition = join.ages.oldest();
+    const state = partition === undefined ? undefined : join.partitions.get(partition);
+    if (partition === undefined || !state) break;
     const [dropped, ...rest] = state.entries;
     if (dropped) evicted.push(expiredMatch(dropped, "cap"));
-    if (rest.length > 0) join.partitions.set(partition, { entries: rest });
-    else join.partitions.delete(partition);
+    setPartition(join, partition, { entries: rest });
     join.entries--;
   }
   return evicted;

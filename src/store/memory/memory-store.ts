@@ -48,6 +48,7 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   readonly kind = "memory" as const;
+  readonly reclaimAfterMs: number;
   private readonly retention: RetentionOptions;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
   /** Delivered together after the current operation (see notify). */
@@ -68,9 +69,9 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.retention = resolveRetention(options.retention);
-    const reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
-    this.log = new OccurrenceLog(reclaimAfterMs);
-    this.deferred = new DeferredQueue(reclaimAfterMs);
+    this.reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
+    this.log = new OccurrenceLog(this.reclaimAfterMs);
+    this.deferred = new DeferredQueue(this.reclaimAfterMs);
     this.joins = new MemoryJoins(this.retention);
     this.events = new MemoryEvents(this.log, this.retention);
     this.invocations = new MemoryInvocations(this.log, this.events, this.retention, (notice) =>
@@ -245,12 +246,16 @@ export class MemoryStore implements Store {
   // ---- occurrences ------------------------------------------------------------------
 
   async readOccurrences(
-    _consumerId: string,
+    consumerId: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<LoggedOccurrence[]> {
-    return this.log.read(max, waitMs, signal);
+    return this.log.read(consumerId, max, waitMs, signal);
+  }
+
+  async keepOccurrences(consumerId: string, refs: readonly string[]): Promise<void> {
+    this.log.keep(consumerId, refs);
   }
 
   async ackOccurrences(refs: readonly string[]): Promise<void> {
@@ -279,12 +284,16 @@ export class MemoryStore implements Store {
 
   async readDeferred(
     appIds: readonly string[],
-    _consumerId: string,
+    consumerId: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
-    return this.deferred.read(appIds, max, waitMs, signal);
+    return this.deferred.read(appIds, consumerId, max, waitMs, signal);
+  }
+
+  async keepDeferred(consumerId: string, refs: readonly string[]): Promise<void> {
+    this.deferred.keep(consumerId, refs);
   }
 
   async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {

@@ -25,16 +25,26 @@ export class OccurrenceLog {
     if (occurrences.length > 0) for (const wake of [...this.waiters]) wake();
   }
 
-  async read(max: number, waitMs: number, signal: AbortSignal): Promise<LoggedOccurrence[]> {
-    const first = this.take(max);
+  async read(
+    consumer: string,
+    max: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<LoggedOccurrence[]> {
+    const first = this.take(consumer, max);
     if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
     const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
     await waitForWake(this.waiters, Math.min(waitMs, idleIn), signal);
-    return this.take(max);
+    return this.take(consumer, max);
   }
 
   ack(refs: readonly string[]): void {
     for (const ref of refs) this.unacked.ack(ref);
+  }
+
+  /** See Store.keepOccurrences. */
+  keep(consumer: string, refs: readonly string[]): void {
+    this.unacked.keep(consumer, refs, Date.now());
   }
 
   /** Occurrences appended and not yet acknowledged (for tests and shutdown). */
@@ -42,11 +52,11 @@ export class OccurrenceLog {
     return this.queue.length + this.unacked.size;
   }
 
-  private take(max: number): LoggedOccurrence[] {
+  private take(consumer: string, max: number): LoggedOccurrence[] {
     const now = Date.now();
-    const batch = this.unacked.takeIdle(now, max);
+    const batch = this.unacked.takeIdle(now, max, consumer);
     for (const item of this.queue.splice(0, max - batch.length)) {
-      this.unacked.hold(item, now);
+      this.unacked.hold(item, now, consumer);
       batch.push(item);
     }
     return batch;

@@ -12,7 +12,10 @@ import type { Occurrence } from "../../domain/occurrence.js";
  * How domain records look in Redis. An invocation is a hash whose mutable fields
  * (status, version, attempt, result, error, asg, worker, retryAt, updated) the Lua
  * scripts change in place; JSON-valued fields (args, prov, result, error) are kept
- * as JSON text and never re-encoded by Lua (cjson would round large numbers).
+ * as JSON text and never re-encoded by Lua (cjson would round large numbers). Two
+ * fields only the scripts read: freq, the request id of the finishAttempt call that
+ * ended its last attempt, and creq, "<request id>/<n>" of the claim that assigned it
+ * (how a re-sent call recognises its own work; see scripts.ts).
  */
 export function decodeInvocation(fields: Record<string, string>): Invocation | undefined {
   if (!fields.id) return undefined;

@@ -16,7 +16,7 @@
  * | app:<appId>:declared         | set    | the app's declared trigger ids |
  * | registry                     | string | registry version: INCR by every change of tasks, triggers, apps (their notices carry it) |
  * | seq                          | string | sequence for ordering invocations and events |
- * | inv:<id>                     | hash   | one invocation (see codec.ts for fields) |
+ * | inv:<id>                     | hash   | one invocation (see codec.ts for fields; freq/creq: the request ids of the result and the claim that last changed it, see scripts.ts) |
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
  * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |
  * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL: marker retention; outlives the invocation) |
@@ -41,7 +41,7 @@
  * | jmark:<trigger>|<occurrence> | string | the outcome of the join step an occurrence made (TTL: marker retention) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
- * | req:<requestId>              | string | the reply of a script call that includes "once" (or what it claimed), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts) |
+ * | req:<requestId>              | string | the reply of a rare script call that includes "once" (connectWorker, advanceCron, deferEvaluation, app and trigger changes), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts). Claims and results keep none: they record their request id in the invocation (freq, creq) |
  * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */

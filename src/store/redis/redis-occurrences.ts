@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Evaluation } from "../../domain/evaluation.js";
+import { getOrCreate } from "../../domain/maps.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { DeferredEvaluation, LoggedOccurrence } from "../store.js";
 import { checkOccurrence, decodeOccurrence, entryFields } from "./codec.js";
@@ -8,6 +9,9 @@ import { type StreamEntry, StreamReader } from "./stream-reader.js";
 
 /** The consumer group of the occurrence log and of the deferred streams. */
 const ENGINE_GROUP = "engine";
+
+/** Between the stream and the entry id in a deferred evaluation's ref. */
+const REF_SEPARATOR = "\u0000";
 
 /** How much of a malformed entry's content its report shows. */
 const MALFORMED_PREFIX_CHARS = 200;
@@ -83,6 +87,22 @@ export class RedisOccurrences {
     }));
   }
 
+  keep(consumerId: string, refs: readonly string[]): Promise<void> {
+    return this.occurrenceReader.keep(this.ctx.keys.occurrences, consumerId, refs);
+  }
+
+  /** One script per deferred stream the refs are on (usually one: this replica's app). */
+  async keepDeferred(consumerId: string, refs: readonly string[]): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const ref of refs) {
+      const [stream, id] = splitDeferredRef(ref);
+      getOrCreate(byStream, stream, () => []).push(id);
+    }
+    await Promise.all(
+      [...byStream].map(([stream, ids]) => this.deferredReader.keep(stream, consumerId, ids)),
+    );
+  }
+
   /**
    * Records evaluations and acknowledges (and deletes) entries of one stream in one
    * script, so that a crash never leaves records without the ack (a repeat on
@@ -123,14 +143,13 @@ export class RedisOccurrences {
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]> {
     const streams = appIds.map((appId) => this.ctx.keys.deferred(appId));
-    await Promise.all(streams.map((stream) => this.deferredReader.ensureGroup(stream)));
     const entries = await this.deferredReader.read(streams, consumerId, max, waitMs, signal);
     return this.decodeEach(entries, (entry) => {
       const fields = entryFields(entry.fields);
       const triggerId = fields.get("trg");
       if (!triggerId) throw new Error("trg (the trigger id) is missing");
       return {
-        ref: `${entry.stream}\u0000${entry.id}`,
+        ref: `${entry.stream}${REF_SEPARATOR}${entry.id}`,
         appId: appIds[streams.indexOf(entry.stream)] as string,
         triggerId,
         occurrence: checkOccurrence(JSON.parse(fields.get("j") ?? "null")),
@@ -140,7 +159,7 @@ export class RedisOccurrences {
   }
 
   async settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void> {
-    const [stream, id] = item.ref.split("\u0000") as [string, string];
+    const [stream, id] = splitDeferredRef(item.ref);
     await this.settle(stream, evaluations, [id]);
   }
 
@@ -194,4 +213,11 @@ export class RedisOccurrences {
     for (const entry of malformed) this.onMalformed(entry);
     return decoded;
   }
+}
+
+/** A deferred evaluation's ref: its stream and entry id. */
+function splitDeferredRef(ref: string): [stream: string, id: string] {
+  const at = ref.indexOf(REF_SEPARATOR);
+  if (at < 0) throw new Error(`deferred evaluation ref "${ref}" is not one readDeferred gave`);
+  return [ref.slice(0, at), ref.slice(at + REF_SEPARATOR.length)];
 }

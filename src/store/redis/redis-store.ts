@@ -71,6 +71,7 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
+  readonly reclaimAfterMs: number;
   private readonly keys: RedisKeys;
   private readonly retention: RetentionOptions;
   private readonly scripts = new Scripts();
@@ -86,6 +87,7 @@ export class RedisStore implements Store {
 
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
+    this.reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
     this.retention = resolveRetention(options.retention);
     const clientName = options.clientName ?? "nenc";
     const onError = options.onConnectionError ?? (() => {});
@@ -115,7 +117,7 @@ export class RedisStore implements Store {
     this.occurrences = new RedisOccurrences(
       context,
       connect,
-      options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS,
+      this.reclaimAfterMs,
       options.onMalformedEntry ?? (() => {}),
     );
   }
@@ -310,6 +312,9 @@ export class RedisStore implements Store {
   settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]) {
     return this.occurrences.settle(this.keys.occurrences, evaluations, refs);
   }
+  keepOccurrences(consumerId: string, refs: readonly string[]) {
+    return this.occurrences.keep(consumerId, refs);
+  }
   appendOccurrences(occurrences: readonly Occurrence[]) {
     return this.occurrences.append(occurrences);
   }
@@ -324,6 +329,9 @@ export class RedisStore implements Store {
     signal: AbortSignal,
   ) {
     return this.occurrences.readDeferred(appIds, consumerId, max, waitMs, signal);
+  }
+  keepDeferred(consumerId: string, refs: readonly string[]) {
+    return this.occurrences.keepDeferred(consumerId, refs);
   }
   settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]) {
     return this.occurrences.settleDeferred(item, evaluations);

@@ -10,8 +10,8 @@ interface Script {
   keys: number;
   source: string;
   sha: string;
-  /** It includes "once": each call gets a new request id as its last ARGV. */
-  once: boolean;
+  /** It includes "once" or "request": each call gets a new request id as its last ARGV. */
+  requestId: boolean;
 }
 
 /**
@@ -30,18 +30,25 @@ interface Script {
  *   creating one that exists means a re-run (createInvocation, fireTrigger,
  *   appendEvent); markStarted finds the start it recorded; settleOccurrences finds
  *   its entries acknowledged;
- * - it includes "once" (scripts/includes/once.lua): `run` appends a request id, new for
- *   every call, as the last ARGV, and the script remembers its reply under it for a
- *   minute (req:<id> in keys.ts): claims (claimWork, finishAttempt with its refill),
- *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes;
+ * - it includes "request" (scripts/includes/request.lua): `run` appends a request id,
+ *   new for every call, as the last ARGV, and the script records it in the
+ *   invocation hashes it changes: finishAttempt in the invocation it finishes, each
+ *   claim (claimWork, finishAttempt's refill) in every invocation it assigns. A re-run
+ *   that finds it answers as the first run did (applied; the worker's held
+ *   assignments carrying it) and claims nothing more. Nothing is kept per call, so
+ *   the hot path leaves no keys behind, and a re-send after however long an outage
+ *   is still recognised (unless the batch it claimed ended or was released since);
+ * - it includes "once" (scripts/includes/once.lua): the request id as above, and the
+ *   script remembers its reply under it for a minute (req:<id> in keys.ts):
+ *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes,
+ *   which are rare next to claims and results;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
  *   renewWorkerLease sets the same deadline, the releases, retries and consumer
- *   clean-up find their work done (their replies only feed log lines), and the
- *   entries a lost reclaimIdle reply carried are reclaimed again once idle.
- * The "once" memory is short to keep Redis small: a re-send more than a minute after
- * the first run (a connection down that long) runs as a new call. A claim then
- * claims again, and the batch the first run claimed stays PENDING until the
- * worker's lease ends or its stream closes.
+ *   clean-up find their work done (their replies only feed log lines), keepClaimed
+ *   restarts the same idle times again, and the entries a lost reclaimIdle reply
+ *   carried are reclaimed again once idle.
+ * The "once" memory is short to keep Redis small: a re-send of those scripts more
+ * than a minute after the first run (a connection down that long) runs as a new call.
  */
 export class Scripts {
   private readonly scripts = new Map<string, Script>();
@@ -60,15 +67,15 @@ export class Scripts {
         keys: Number(match[2]),
         source,
         sha: createHash("sha1").update(source).digest("hex"),
-        once: /^--- @include "once"$/m.test(raw),
+        requestId: /^--- @include "(once|request)"$/m.test(raw),
       });
     }
   }
 
   /**
    * Runs a script; `keys` must have the length its file name declares. A script that
-   * includes "once" gets a new request id after `args`: a re-send of this call by
-   * ioredis carries the same one, which is how the script recognises it.
+   * includes "once" or "request" gets a new request id after `args`: a re-send of
+   * this call by ioredis carries the same one, which is how the script recognises it.
    */
   async run(
     redis: Redis,
@@ -80,7 +87,7 @@ export class Scripts {
     if (!script) throw new Error(`no Lua script named ${name}`);
     if (keys.length !== script.keys)
       throw new Error(`script ${name} takes ${script.keys} keys, got ${keys.length}`);
-    const args = script.once ? [...callArgs, randomBytes(12).toString("base64url")] : callArgs;
+    const args = script.requestId ? [...callArgs, randomBytes(12).toString("base64url")] : callArgs;
     try {
       return await redis.evalsha(script.sha, script.keys, ...keys, ...args);
     } catch (error) {

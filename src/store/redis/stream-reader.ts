@@ -33,8 +33,11 @@ const START = "0-0";
  * consumer took but never acknowledged (a crashed replica, a failed evaluation) by
  * reclaimIdle-1.lua once they are idle for `reclaimAfterMs`. A scan of the pending
  * list starts at most every `reclaimAfterMs / 4` and goes on, read after read,
- * until it reached the end. Entries are acknowledged and deleted in one step by
- * settleOccurrences-2.lua (not here), so a stream holds only work not yet done.
+ * until it reached the end. A consumer still working on entries keeps them
+ * (keepClaimed-1.lua restarts their idle time), so only those of a consumer that
+ * stopped (a crashed replica) or gave up on them are reclaimed. Entries are
+ * acknowledged and deleted in one step by settleOccurrences-2.lua (not here), so a
+ * stream holds only work not yet done.
  */
 export class StreamReader {
   private readonly groups = new Set<string>();
@@ -75,6 +78,12 @@ export class StreamReader {
       if (String(error).includes("NOGROUP")) for (const stream of streams) this.groups.delete(stream);
       throw error;
     }
+  }
+
+  /** Restarts the idle time of the entries of `stream` that `consumer` still holds (see keepClaimed-1.lua). */
+  async keep(stream: string, consumer: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run("keepClaimed", [stream], [this.group, consumer, ...ids]);
   }
 
   close(): void {

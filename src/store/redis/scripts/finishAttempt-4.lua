@@ -1,5 +1,5 @@
 --- @include "base"
---- @include "once"
+--- @include "request"
 --- @include "claim"
 -- Ends an attempt if the assignment is still current and held by the worker sending
 -- the result (ARGV[9]; another worker's result changes nothing): SUCCESS (with the result),
@@ -8,9 +8,12 @@
 -- the limit the oldest finished invocations are dropped (two at most per call).
 -- Then refills the worker's credit: claims up to ARGV[10] queued invocations of its
 -- tasks for its connection ARGV[13], so one round trip carries the result and brings
--- the next work. A call that applied the result or claimed work remembers both under
--- its request id: a re-run (see includes/once.lua) answers as the first run did, with
--- the claimed assignments the worker still holds, and claims nothing more.
+-- the next work. Applying the result records the request id in the invocation's
+-- hash ("freq"), and each invocation the refill assigns records it too ("creq", see
+-- includes/claim.lua): a re-run (see scripts.ts) that finds it answers as the first
+-- run did, with the claimed assignments the worker still holds, and claims nothing
+-- more. A stale result changes nothing, so only its refill needs recognising.
+-- Nothing is kept per call.
 --
 -- KEYS[1] inv:<id>  KEYS[2] finished  KEYS[3] active  KEYS[4] delayed
 -- ARGV[1] key base  [2] assignment id  [3] status  [4] result JSON (SUCCESS) or error JSON
@@ -20,9 +23,10 @@
 --          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
 -- ARGV[13] session id of the sender's connection (refill claims for it)
 -- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them,
--- then the request id
+-- then the request id (see includes/request.lua)
 -- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them}.
 local P = ARGV[1]
+local request = requestId()
 
 local function finish()
   local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker')
@@ -33,12 +37,8 @@ local function finish()
     transition(P, KEYS[1], cur[3], 'RUNNING', ARGV[11], ARGV[12])
   end
   redis.call('SREM', P .. 'worker:' .. cur[4], ARGV[2])
-  redis.call('HDEL', KEYS[1], 'asg', 'worker')
-  if ARGV[3] == 'SUCCESS' then
-    redis.call('HSET', KEYS[1], 'result', ARGV[4])
-  else
-    redis.call('HSET', KEYS[1], 'error', ARGV[4])
-  end
+  redis.call('HDEL', KEYS[1], 'asg', 'worker', 'creq')
+  redis.call('HSET', KEYS[1], ARGV[3] == 'SUCCESS' and 'result' or 'error', ARGV[4], 'freq', request)
   if ARGV[3] == 'RETRY' then
     redis.call('HSET', KEYS[1], 'retryAt', ARGV[5])
     redis.call('ZADD', KEYS[4], ARGV[5], cur[3])
@@ -56,16 +56,19 @@ local function finish()
   return 1
 end
 
-local first = remembered(P)
-if first then
-  local reply = cjson.decode(first)
-  return {reply[1], stillHeld(P, ARGV[9], reply[2])}
+-- A re-run of a call that applied the result: answer as it did, claim nothing more.
+if redis.call('HGET', KEYS[1], 'freq') == request then
+  return {1, claimedBefore(P, ARGV[9], request)}
 end
 local applied = finish()
 local claimed = {}
 if tonumber(ARGV[10]) > 0 then
+  -- A stale result's re-run: only the refill could have changed something.
+  if applied == 0 then
+    claimed = claimedBefore(P, ARGV[9], request)
+    if #claimed > 0 then return {0, claimed} end
+  end
   local tasks, watched = claimArgs(14)
-  claimed = claim(P, ARGV[9], ARGV[13], tonumber(ARGV[10]), ARGV[6], tasks, watched)
+  claimed = claim(P, ARGV[9], ARGV[13], tonumber(ARGV[10]), ARGV[6], tasks, watched, request)
 end
-if applied == 1 or #claimed > 0 then remember(P, cjson.encode({applied, assignmentIds(claimed)})) end
 return {applied, claimed}

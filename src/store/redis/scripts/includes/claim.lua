@@ -4,9 +4,11 @@
 -- a connection that a newer one replaced gets no more work.
 -- Entries are removed from the queue stream as they are read; stale entries
 -- (invocations no longer REGISTERED or RETRY) are dropped. `watched[i]` is "1" when
--- PENDING of tasks[i] is watched. Returns a flat list: assignment id, invocation id,
--- task id, arguments JSON, attempt, ...
-local function claim(P, workerId, session, max, now, tasks, watched)
+-- PENDING of tasks[i] is watched. Each assigned invocation records the claim's
+-- request id and its place in the batch ("creq" = "<request id>/<n>"; see
+-- claimedBefore). Returns a flat list: assignment id, invocation id, task id,
+-- arguments JSON, attempt, ...
+local function claim(P, workerId, session, max, now, tasks, watched, request)
   local out = {}
   if redis.call('HGET', P .. 'sessions', workerId) ~= session then return out end
   local claimed = 0
@@ -32,7 +34,7 @@ local function claim(P, workerId, session, max, now, tasks, watched)
               redis.call('ZREM', P .. 'delayed', invId)
             end
             local asg = invId .. '/' .. (tonumber(redis.call('HGET', invKey, 'version')) + 1) .. '/' .. task
-            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId)
+            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId, 'creq', request .. '/' .. (claimed + 1))
             transition(P, invKey, invId, 'PENDING', now, watched[i])
             redis.call('SADD', held, asg)
             local f = redis.call('HMGET', invKey, 'args', 'attempt')
@@ -61,27 +63,27 @@ local function claimArgs(at)
   return tasks, watched
 end
 
--- The assignment ids of a list claim() made.
-local function assignmentIds(out)
-  local ids = {}
-  for i = 1, #out, 5 do ids[#ids + 1] = out[i] end
-  return ids
-end
-
--- The assignments `ids` of an earlier claim that `workerId` still holds, listed as
--- claim() lists them: what a re-run of that claim answers (see includes/once.lua).
-local function stillHeld(P, workerId, ids)
-  local out = {}
-  for _, asg in ipairs(ids) do
+-- The assignments the worker holds that a claim with this request id made, listed
+-- as claim() listed them, in its order: what a re-run of that claim answers (it
+-- then claims nothing more, so no batch is left PENDING under a worker that never
+-- heard of it). The worker's set holds at most its concurrency. Empty when that
+-- claim made none (or they ended or were released since): the re-run claims afresh.
+local function claimedBefore(P, workerId, request)
+  local found = {}
+  for _, asg in ipairs(redis.call('SMEMBERS', P .. 'worker:' .. workerId)) do
     local invId, task = string.match(asg, '^([^/]+)/%d+/(.+)$')
-    local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'args', 'attempt')
-    if f[1] == asg and f[2] == workerId then
-      out[#out + 1] = asg
-      out[#out + 1] = invId
-      out[#out + 1] = task
-      out[#out + 1] = f[3]
-      out[#out + 1] = f[4]
+    if invId then
+      local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'creq', 'args', 'attempt')
+      if f[1] == asg and f[2] == workerId and f[3] then
+        local by, n = string.match(f[3], '^(.*)/(%d+)$')
+        if by == request then found[#found + 1] = {tonumber(n), asg, invId, task, f[4], f[5]} end
+      end
     end
+  end
+  table.sort(found, function(a, b) return a[1] < b[1] end)
+  local out = {}
+  for _, item in ipairs(found) do
+    for i = 2, 6 do out[#out + 1] = item[i] end
   end
   return out
 end

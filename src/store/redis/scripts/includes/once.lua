@@ -3,7 +3,9 @@
 -- re-run from the records it changes includes this file: the runner then appends a
 -- request id, new for every call, as the last ARGV, and the script remembers its
 -- reply under req:<request id> for REQUEST_TTL_MS, so that a re-run answers with
--- the first run's reply instead of acting again.
+-- the first run's reply instead of acting again. A key per call: only for rare
+-- calls (connections, cron slots, deferrals, app and trigger changes). Claims and
+-- results record their request id in the invocations instead (includes/request.lua).
 local REQUEST_TTL_MS = 60000
 
 local function requestKey(P)

@@ -32,7 +32,8 @@ export class DeferredQueue {
     const wanted = new Set(appIds);
     const first = this.take(wanted, consumer, max);
     if (first.length > 0 || waitMs <= 0 || signal.aborted) return first;
-    const idleIn = this.unacked.nextIdleIn(Date.now()) ?? waitMs;
+    // Only an item this reader may take can end the wait early (else it would spin).
+    const idleIn = this.unacked.nextIdleIn(Date.now(), (item) => wanted.has(item.appId)) ?? waitMs;
     await waitForWake(this.wakers, Math.min(waitMs, idleIn), signal);
     return this.take(wanted, consumer, max);
   }

@@ -48,9 +48,14 @@ export class Unacked<T extends { ref: string; deliveries: number }> {
     return taken;
   }
 
-  /** Milliseconds until the longest-held item is handed out again (undefined: none held). */
-  nextIdleIn(now: number): number | undefined {
-    const oldest = this.held.values().next();
-    return oldest.done ? undefined : Math.max(0, oldest.value.at + this.reclaimAfterMs - now);
+  /**
+   * Milliseconds until the longest-held item (of those `wanted`) is handed out again;
+   * undefined when none is held.
+   */
+  nextIdleIn(now: number, wanted: (item: T) => boolean = () => true): number | undefined {
+    for (const { item, at } of this.held.values()) {
+      if (wanted(item)) return Math.max(0, at + this.reclaimAfterMs - now);
+    }
+    return undefined;
   }
 }

@@ -35,9 +35,10 @@ interface Script {
  *   minute (req:<id> in keys.ts): claims (claimWork, finishAttempt with its refill),
  *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
- *   renewWorkerLease sets the same deadline, the releases, retries and consumer
- *   clean-up find their work done (their replies only feed log lines), and the
- *   entries a lost reclaimIdle reply carried are reclaimed again once idle.
+ *   renewWorkerLease sets the same deadline, announceReplica keeps the newer
+ *   announcement, the releases, retries and consumer clean-up find their work done
+ *   (their replies only feed log lines), and the entries a lost reclaimIdle reply
+ *   carried are reclaimed again once idle.
  * The "once" memory is short to keep Redis small: a re-send more than a minute after
  * the first run (a connection down that long) runs as a new call. A claim then
  * claims again, and the batch the first run claimed stays PENDING until the

@@ -10,8 +10,8 @@ import type { TriggerRegistry } from "./trigger-registry.js";
  * notice carries the version it produced; this tracks the versions whose notice
  * was applied here. When the store's version stays ahead of them from one check
  * to the next (a notice still on its way gets one sweep to arrive), a notice was
- * missed: everything is reloaded. The check is one read per sweep; a reload
- * happens only after a loss.
+ * missed: everything is reloaded. The check costs no call of its own (the version
+ * comes with the sweep's check-in); a reload happens only after a loss.
  */
 export class RegistrySync {
   /** Every change up to this version is reflected here. */
@@ -49,9 +49,11 @@ export class RegistrySync {
     while (this.ahead.delete(this.applied + 1)) this.applied++;
   }
 
-  /** One sweep's check: reloads when a change's notice was missed. */
-  async check(): Promise<void> {
-    const version = await this.store.registryVersion();
+  /**
+   * One sweep's check, given the store's registry version (read with the sweep's
+   * check-in, see ReplicaMembership): reloads when a change's notice was missed.
+   */
+  async check(version: number): Promise<void> {
     if (version < this.applied) return this.reload("the store's registry version went back (a store reset)");
     if (this.suspect !== undefined && this.applied < this.suspect)
       return this.reload(`missed a registry change notice (version ${this.applied + 1})`);

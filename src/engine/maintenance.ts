@@ -67,14 +67,13 @@ export class Maintenance {
   /** One sweep; exposed so tests with a fake clock can run it deterministically. */
   async sweep(): Promise<void> {
     const now = this.clock.now();
-    // First: the other replicas judge this one alive, and its cron progress, by it.
-    const registryVersion = await this.membership.checkIn();
+    // First: the other replicas judge this one alive, and its cron progress, by its check-in.
+    await this.registry.check(() => this.membership.checkIn());
     const released = await this.store.releaseExpiredWorkers(now, this.watch);
     if (released.length > 0)
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
     this.dispatcher.pumpAll();
-    await this.registry.check(registryVersion);
     const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
     if (now - this.lastForget >= forgetEvery) {
       this.lastForget = now;

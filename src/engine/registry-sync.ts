@@ -50,11 +50,15 @@ export class RegistrySync {
   }
 
   /**
-   * One sweep's check, given the store's registry version (read with the sweep's
-   * check-in, see ReplicaMembership): reloads when a change's notice was missed.
+   * One sweep's check: reloads when a change's notice was missed. `readVersion`
+   * reads the store's registry version (the sweep's check-in, see
+   * ReplicaMembership, answers it). Notices applied while it reads may move past
+   * the answer: only a version below what was applied before the read went back.
    */
-  async check(version: number): Promise<void> {
-    if (version < this.applied) return this.reload("the store's registry version went back (a store reset)");
+  async check(readVersion: () => Promise<number>): Promise<void> {
+    const appliedBefore = this.applied;
+    const version = await readVersion();
+    if (version < appliedBefore) return this.reload("the store's registry version went back (a store reset)");
     if (this.suspect !== undefined && this.applied < this.suspect)
       return this.reload(`missed a registry change notice (version ${this.applied + 1})`);
     this.suspect = version > this.applied ? version : undefined;

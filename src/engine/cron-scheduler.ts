@@ -11,11 +11,17 @@ import type { TriggerIndex } from "./trigger-index.js";
 export interface CronSchedulerOptions extends CronPlanOptions {
   /**
    * A slot of a condition another replica owns is claimed here once it is this late
-   * and its owner has not announced that it got there (the owner died or is stuck);
-   * also how long a failed pass waits before it is tried again. Well under
+   * and its owner has not announced itself since the slot came due (it died, or
+   * froze); also how long a failed pass waits before it is tried again. Well under
    * graceMs, so that such a slot still runs as due.
    */
   takeoverMs: number;
+  /**
+   * An owner that announced itself since the slot came due, without having claimed
+   * it, is alive and only behind (busy): its slot is taken over once this late, when
+   * it would soon be missed. Between takeoverMs and graceMs.
+   */
+  slowOwnerMs: number;
 }
 
 interface Member extends CronMember {
@@ -34,6 +40,8 @@ interface Group {
    * compared with it, and the members whose owner is behind are claimed here.
    */
   unconfirmed?: number;
+  /** The check-in the last takeover check of this group went by: each is gone through once. */
+  checkedWith?: number;
 }
 
 /**
@@ -44,10 +52,11 @@ interface Group {
  *
  * The conditions are shared out among the live replicas (ReplicaMembership): a
  * replica claims the slots of those it owns when they come due, and those of the
- * others only when their owner has not announced that it got there `takeoverMs`
- * after the slot (it died, or is stuck). The compare-and-set keeps that exactly
- * once when an owner that was only slow claims too. Checking the owners costs no
- * store call: their progress comes with the sweep's check-in.
+ * others only when their owner has not announced that it got there: `takeoverMs`
+ * after the slot when the owner has not been heard of since (it died, or froze),
+ * `slowOwnerMs` after when it has (it is busy). The compare-and-set keeps that
+ * exactly once when the owner claims too. Checking the owners costs no store call:
+ * their progress comes with the sweep's check-in.
  */
 export class CronScheduler {
   private readonly groups = new Map<string, Group>();
@@ -181,9 +190,11 @@ export class CronScheduler {
   }
 
   private takeoverDue(group: Group): boolean {
+    const { refreshedAt } = this.membership;
     return (
       group.unconfirmed !== undefined &&
-      group.unconfirmed + this.options.takeoverMs <= this.membership.refreshedAt
+      group.unconfirmed + this.options.takeoverMs <= refreshedAt &&
+      (group.checkedWith === undefined || group.checkedWith < refreshedAt)
     );
   }
 
@@ -207,7 +218,7 @@ export class CronScheduler {
     const now = this.clock.now();
     const due = new Set<Member>();
     /** Groups whose takeover check ran, with what they had unconfirmed before it: restored if the pass fails. */
-    const checked = new Map<Group, number | undefined>();
+    const checked = new Map<Group, Pick<Group, "unconfirmed" | "checkedWith">>();
     try {
       const retrying = now >= this.notBefore;
       if (retrying) {
@@ -225,7 +236,7 @@ export class CronScheduler {
           group.next = group.schedule.next(now);
         }
         if (retrying && this.takeoverDue(group)) {
-          checked.set(group, group.unconfirmed);
+          checked.set(group, { unconfirmed: group.unconfirmed, checkedWith: group.checkedWith });
           this.takeOver(group, due, now);
         }
       }
@@ -236,7 +247,7 @@ export class CronScheduler {
       this.logger.error("cron tick failed; the slots will be retried", { error: String(error) });
       this.known.clear();
       for (const member of due) if (this.owned(member)) this.recheck.add(member);
-      for (const [group, unconfirmed] of checked) group.unconfirmed = unconfirmed;
+      for (const [group, before] of checked) Object.assign(group, before);
       this.notBefore = now + this.options.takeoverMs;
     } finally {
       this.ticking = false;
@@ -245,16 +256,35 @@ export class CronScheduler {
   }
 
   /**
-   * The members of `group` other replicas own whose owner has not announced that
-   * it claimed the slots that are takeoverMs old (by the latest check-in) join
-   * `due`: their stored last slot is read, and what is still unclaimed claimed here.
+   * The members of `group` other replicas own whose owner, by the latest check-in,
+   * has not claimed the slots takeoverMs old join `due` (their stored last slot is
+   * read, and what is still unclaimed claimed here): at once when the owner has not
+   * announced itself since its first missing slot came due (dead), after slowOwnerMs
+   * when it has (busy: it will most likely claim them itself, and a takeover would
+   * only add to the load). A busy owner's slots stay unconfirmed until then.
    */
   private takeOver(group: Group, due: Set<Member>, now: number): void {
-    const upTo = group.schedule.latestAtOrBefore(this.membership.refreshedAt - this.options.takeoverMs);
+    const { membership, options } = this;
+    const checkedAt = membership.refreshedAt;
+    group.checkedWith = checkedAt;
+    const upTo = group.schedule.latestAtOrBefore(checkedAt - options.takeoverMs);
+    let waiting = Number.POSITIVE_INFINITY;
+    const verdicts = new Map<string, boolean>();
+    const behind = (owner: string): boolean => {
+      const through = membership.cronClaimedThroughOf(owner);
+      if (through >= upTo) return false;
+      const missing = group.schedule.next(through);
+      if (membership.seenAtOf(owner) >= missing && missing > checkedAt - options.slowOwnerMs) {
+        waiting = Math.min(waiting, missing);
+        return false;
+      }
+      return true;
+    };
     for (const member of group.members) {
-      if (!this.owned(member) && this.membership.cronClaimedThroughOf(member.owner) < upTo) due.add(member);
+      if (this.owned(member)) continue;
+      if (getOrCreate(verdicts, member.owner, () => behind(member.owner))) due.add(member);
     }
-    const after = group.schedule.next(upTo);
+    const after = Math.min(waiting, group.schedule.next(upTo));
     group.unconfirmed = after <= now ? after : undefined;
   }
 

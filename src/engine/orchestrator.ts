@@ -37,8 +37,9 @@ export interface OrchestratorOptions {
   cronGraceMs: number;
   /**
    * A cron slot of a condition another replica owns is claimed here once it is this
-   * late and its owner has not announced that it got there (the owner died or is
-   * stuck). Must be under cronGraceMs, so that such a slot still runs as due.
+   * late and its owner has not been heard of since the slot (it died or froze; one
+   * heard of, but busy, gets half of cronGraceMs). Must be under cronGraceMs, so
+   * that such a slot still runs as due.
    */
   cronTakeoverMs: number;
   maxCatchUpSlots: number;
@@ -192,6 +193,8 @@ export class Orchestrator {
       graceMs: o.cronGraceMs,
       maxCatchUpSlots: o.maxCatchUpSlots,
       takeoverMs: o.cronTakeoverMs,
+      // A busy owner's slots are taken over halfway to being missed.
+      slowOwnerMs: Math.max(o.cronTakeoverMs, o.cronGraceMs / 2),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Store } from "../store/store.js";
+import type { ReplicaAnnouncement, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { rendezvousOwner } from "./rendezvous.js";
 
@@ -18,8 +18,8 @@ export interface ReplicaMembershipOptions {
  * replica knows only itself (and owns everything), as on a store of its own.
  */
 export class ReplicaMembership {
-  /** The live replicas' cron progress, by id. */
-  private live = new Map<string, number>();
+  /** The live replicas by id, as they last announced themselves. */
+  private live = new Map<string, ReplicaAnnouncement>();
   private ids: string[];
   private readonly listeners = new Set<(changed: boolean) => void>();
   private left = false;
@@ -66,7 +66,7 @@ export class ReplicaMembership {
     if (this.left) return registryVersion;
     const ids = replicas.map((replica) => replica.replicaId);
     const changed = ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i]);
-    this.live = new Map(replicas.map((replica) => [replica.replicaId, replica.cronClaimedThrough]));
+    this.live = new Map(replicas.map((replica) => [replica.replicaId, replica]));
     this.ids = ids;
     this.readAt = Math.max(this.readAt, sentAt);
     for (const listener of [...this.listeners]) listener(changed);
@@ -84,7 +84,12 @@ export class ReplicaMembership {
 
   /** How far a live replica's cron claims got, as it last announced (0 for a replica not live). */
   cronClaimedThroughOf(replicaId: string): number {
-    return this.live.get(replicaId) ?? 0;
+    return this.live.get(replicaId)?.cronClaimedThrough ?? 0;
+  }
+
+  /** When a live replica last announced itself (-Infinity for a replica not live). */
+  seenAtOf(replicaId: string): number {
+    return this.live.get(replicaId)?.seenAt ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Calls `listener` after each check-in, `changed` when the live replicas changed; returns the unsubscribe function. */

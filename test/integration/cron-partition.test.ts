@@ -4,7 +4,8 @@
  * claimed exactly once; while all are alive each replica claims the slots of the
  * conditions it owns (rendezvous hashing) and no other; when one stops without
  * leaving (a crash: its membership stays until it is no longer live), its slots are
- * taken over within the takeover delay, then given to new owners, still once each.
+ * taken over within the takeover delay, then given to new owners; one alive but
+ * stuck (its claims hang) has its slots taken over halfway to the grace.
  */
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TriggerDefinition } from "../../src/domain/trigger.js";
@@ -16,16 +17,21 @@ import type { CronAdvance, ReplicaAnnouncement, Store } from "../../src/store/st
 import { FakeClock, settleMicrotasks } from "../support/fake-clock.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { STORE_KINDS, type StoreKind, storeAvailable, uniquePrefix } from "../support/stores.js";
-import { waitFor } from "../support/wait.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 const T0 = Date.parse("2026-03-01T10:00:00.100Z");
 const STEP_MS = 50;
 const SWEEP_MS = 250;
 const TAKEOVER_MS = 500;
-/** As the orchestrator derives it: four sweeps. */
+const GRACE_MS = 5_000;
+/** As the orchestrator derives them: four sweeps; half the grace. */
 const LIVE_FOR_MS = 4 * SWEEP_MS;
+const SLOW_OWNER_MS = GRACE_MS / 2;
 const TRIGGERS = 30;
 const REPLICAS = ["replica-a", "replica-b", "replica-c"] as const;
+const TAKEOVER_LOG = "claimed cron slots whose owner had not reached them";
+
+const at = (time: string) => Date.parse(`2026-03-01T${time}Z`);
 
 interface Claim {
   replica: string;
@@ -33,6 +39,16 @@ interface Claim {
   slot: number;
   /** Fake time of the advanceCron call. */
   at: number;
+}
+
+/** What the test does to one replica's store. */
+interface Handle {
+  /** Its retirement is lost, as when the process dies. */
+  crashed: boolean;
+  /** Its claims wait for this (a stuck pass), not counted as in flight meanwhile. */
+  hang?: Promise<void>;
+  /** Its latest announcement. */
+  announced?: ReplicaAnnouncement;
 }
 
 let cleanups: Array<() => Promise<unknown>> = [];
@@ -59,26 +75,24 @@ async function sharedStores(kind: StoreKind, count: number): Promise<Store[]> {
 
 /**
  * The store as one replica uses it: its cron claims won are recorded, its calls in
- * flight counted (blocking reads aside: they always are), its latest announcement
- * kept, and once `crashed` its retirement is lost, as when the process dies.
+ * flight counted (blocking reads aside: they always are), and `handle` applied.
  */
 function observed(
   store: Store,
   replica: string,
+  handle: Handle,
   claims: Claim[],
   clock: FakeClock,
   inFlight: { count: number },
-) {
-  const state: { crashed: boolean; announced?: ReplicaAnnouncement } = { crashed: false };
-  const proxy = new Proxy(store, {
+): Store {
+  return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function" || property === "readOccurrences" || property === "readDeferred")
         return value;
-      return (...args: unknown[]) => {
-        if (property === "retireReplica" && state.crashed) return Promise.resolve();
-        const at = clock.now();
-        if (property === "announceReplica") state.announced = args[0] as ReplicaAnnouncement;
+      const call = (args: unknown[]) => {
+        const calledAt = clock.now();
+        if (property === "announceReplica") handle.announced = args[0] as ReplicaAnnouncement;
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result; // subscribe, close…
         inFlight.count++;
@@ -89,16 +103,20 @@ function observed(
                 if (!(answer as boolean[])[i]) return;
                 const key = `${advance.triggerId}:${advance.conditionIndex}`;
                 for (const occurrence of advance.occurrences)
-                  claims.push({ replica, key, slot: occurrence.scheduledTime, at });
+                  claims.push({ replica, key, slot: occurrence.scheduledTime, at: calledAt });
               });
             }
             return answer;
           })
           .finally(() => inFlight.count--);
       };
+      return (...args: unknown[]) => {
+        if (property === "retireReplica" && handle.crashed) return Promise.resolve();
+        if (property === "advanceCron" && handle.hang) return handle.hang.then(() => call(args));
+        return call(args);
+      };
     },
   });
-  return { store: proxy, state };
 }
 
 const everySecond = (n: number): TriggerDefinition => ({
@@ -112,37 +130,61 @@ const everySecond = (n: number): TriggerDefinition => ({
   appId: "",
 });
 
-describe.each(STORE_KINDS)("cron shared out among replicas: %s", (kind) => {
-  it("each slot is claimed once, by its owner while all live; a crashed replica's slots are taken over, then moved", async (context) => {
-    if (!storeAvailable(kind)) context.skip();
-    const clock = new FakeClock(T0);
-    const claims: Claim[] = [];
-    const inFlight = { count: 0 };
-    const raw = await sharedStores(kind, REPLICAS.length);
-    const replicas = REPLICAS.map((replica, i) =>
-      observed(raw[i] as Store, replica, claims, clock, inFlight),
-    );
-    const orchestrators: Orchestrator[] = [];
-    const loggers: RecordingLogger[] = [];
-    for (const [i, replicaId] of REPLICAS.entries()) {
-      const logger = recordingLogger();
-      loggers.push(logger);
-      const orchestrator = await Orchestrator.start((replicas[i] as { store: Store }).store, {
-        clock,
-        logger,
-        replicaId,
-        sweepIntervalMs: SWEEP_MS,
-        cronTakeoverMs: TAKEOVER_MS,
-        cronGraceMs: 5_000,
-        drainTimeoutMs: 0,
-      });
-      orchestrators.push(orchestrator);
-      cleanups.push(() => orchestrator.stop());
-    }
-    const [a, , c] = orchestrators as [Orchestrator, Orchestrator, Orchestrator];
-
+/** Three replicas with TRIGGERS conditions on `* * * * * *`, registered at T0. */
+async function startCluster(kind: StoreKind) {
+  const clock = new FakeClock(T0);
+  const claims: Claim[] = [];
+  const inFlight = { count: 0 };
+  const raw = await sharedStores(kind, REPLICAS.length);
+  const handles: Handle[] = REPLICAS.map(() => ({ crashed: false }));
+  const orchestrators: Orchestrator[] = [];
+  const loggers: RecordingLogger[] = [];
+  for (const [i, replicaId] of REPLICAS.entries()) {
+    const logger = recordingLogger();
+    loggers.push(logger);
+    const store = observed(raw[i] as Store, replicaId, handles[i] as Handle, claims, clock, inFlight);
+    const orchestrator = await Orchestrator.start(store, {
+      clock,
+      logger,
+      replicaId,
+      sweepIntervalMs: SWEEP_MS,
+      cronTakeoverMs: TAKEOVER_MS,
+      cronGraceMs: GRACE_MS,
+      drainTimeoutMs: 0,
+    });
+    orchestrators.push(orchestrator);
+    cleanups.push(() => orchestrator.stop());
+  }
+  const { triggerIds } = await (orchestrators[0] as Orchestrator).triggers.registerApp(
+    "cron-app",
+    [{ id: "tick" }],
+    Array.from({ length: TRIGGERS }, (_, n) => everySecond(n)),
+  );
+  await waitFor(
+    () => orchestrators.every((orchestrator) => orchestrator.index.size === TRIGGERS),
+    "every replica to index the triggers",
+  );
+  const keys = triggerIds.map((id) => `${id}:0`);
+  const ownerOf = (key: string, live: readonly string[] = REPLICAS) => rendezvousOwner(key, live) as string;
+  const keysOf = (replica: string, live: readonly string[] = REPLICAS) =>
+    keys.filter((key) => ownerOf(key, live) === replica);
+  for (const replica of REPLICAS) expect(keysOf(replica).length).toBeGreaterThan(0);
+  return {
+    clock,
+    claims,
+    raw,
+    handles,
+    orchestrators,
+    keys,
+    ownerOf,
+    keysOf,
+    /** Takeovers that replica logged, in conditions. */
+    takenOverBy: (i: number) =>
+      (loggers[i] as RecordingLogger).lines
+        .filter((line) => line.message === TAKEOVER_LOG)
+        .reduce((sum, line) => sum + Number(line.fields.conditions), 0),
     /** Moves the fake clock by `ms` in steps, letting each step's store calls end before the next. */
-    const run = async (ms: number) => {
+    async run(ms: number) {
       for (let moved = 0; moved < ms; moved += STEP_MS) {
         await clock.advance(STEP_MS);
         for (let quiet = 0; quiet < 2; ) {
@@ -151,57 +193,61 @@ describe.each(STORE_KINDS)("cron shared out among replicas: %s", (kind) => {
           quiet = inFlight.count === 0 ? quiet + 1 : 0;
         }
       }
-    };
-
-    const { triggerIds } = await a.triggers.registerApp(
-      "cron-app",
-      [{ id: "tick" }],
-      Array.from({ length: TRIGGERS }, (_, n) => everySecond(n)),
-    );
-    await waitFor(
-      () => orchestrators.every((orchestrator) => orchestrator.index.size === TRIGGERS),
-      "every replica to index the triggers",
-    );
-    const keys = triggerIds.map((id) => `${id}:0`);
-    const ownerOf = (key: string, live: readonly string[]) => rendezvousOwner(key, live) as string;
-    const keysOf = (replica: string, live: readonly string[]) =>
-      keys.filter((key) => ownerOf(key, live) === replica);
-    for (const replica of REPLICAS) expect(keysOf(replica, REPLICAS).length).toBeGreaterThan(0);
-
-    // All alive: 10:00:01 … 10:00:06, each slot by its owner, the moment it is due. Until 10:00:06.900:
-    // crashed just before a slot, replica-c still counts as live at its takeover check.
-    await run(6_800);
-    const firstSlot = Date.parse("2026-03-01T10:00:01.000Z");
-    const lastBeforeCrash = Date.parse("2026-03-01T10:00:06.000Z");
-    expect(claims.length).toBe(TRIGGERS * 6);
-    for (const claim of claims) {
-      expect(claim.replica).toBe(ownerOf(claim.key, REPLICAS));
-      expect(claim.at - claim.slot).toBeLessThan(STEP_MS);
-    }
-    for (const replica of REPLICAS) {
-      expect(claims.filter((claim) => claim.replica === replica).length).toBe(
-        keysOf(replica, REPLICAS).length * 6,
+    },
+    /** Every slot of every condition from `first` to `last`, each claimed once. */
+    expectEachSlotOnce(first: number, last: number) {
+      const expected = keys.flatMap((key) =>
+        Array.from({ length: (last - first) / 1000 + 1 }, (_, i) => `${key}@${first + i * 1000}`),
       );
-    }
+      expect(claims.map((claim) => `${claim.key}@${claim.slot}`).sort()).toEqual(expected.sort());
+    },
+  };
+}
+
+type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** All alive: each slot by its owner, the moment it is due. */
+function expectOwnersOnTime(cluster: Cluster, claims: readonly Claim[], slots: number) {
+  expect(claims.length).toBe(TRIGGERS * slots);
+  for (const claim of claims) {
+    expect(claim.replica).toBe(cluster.ownerOf(claim.key));
+    expect(claim.at - claim.slot).toBeLessThan(STEP_MS);
+  }
+  for (const replica of REPLICAS) {
+    expect(claims.filter((claim) => claim.replica === replica).length).toBe(
+      cluster.keysOf(replica).length * slots,
+    );
+  }
+}
+
+describe.each(STORE_KINDS)("cron shared out among replicas: %s", (kind) => {
+  it("each slot is claimed once, by its owner while all live; a crashed replica's slots are taken over, then moved", async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    const cluster = await startCluster(kind);
+    const { claims, ownerOf, keysOf } = cluster;
+    // Until 10:00:06.900, 10:00:01 … 10:00:06 due: crashed just before a slot, replica-c still
+    // counts as live at its takeover check.
+    await cluster.run(6_800);
+    expectOwnersOnTime(cluster, claims, 6);
 
     // replica-c stops as a crash would: no more claims or announcements, but it never leaves. Its
     // last sign of life is the crash (as if it had announced itself just before), so that it
     // counts as live until 10:00:07.900: past the takeover of the 10:00:07 slot.
-    const crashedAt = clock.now();
-    const victim = (replicas[2] as (typeof replicas)[number]).state;
+    const crashedAt = cluster.clock.now();
+    const victim = cluster.handles[2] as Handle;
     victim.crashed = true;
-    await c.stop();
+    await (cluster.orchestrators[2] as Orchestrator).stop();
     const last = victim.announced as ReplicaAnnouncement;
-    await (raw[2] as Store).announceReplica({ ...last, seenAt: crashedAt }, 0);
+    await (cluster.raw[2] as Store).announceReplica({ ...last, seenAt: crashedAt }, 0);
     const beforeCrash = claims.length;
-    await run(5_200); // 10:00:07 … 10:00:12
+    await cluster.run(5_200); // 10:00:07 … 10:00:12
     const after = claims.slice(beforeCrash);
     const survivors = ["replica-a", "replica-b"];
     // Not live any more once not seen for LIVE_FOR_MS (and the others' next check-in read that).
     const movedBy = crashedAt + LIVE_FOR_MS + 2 * SWEEP_MS + STEP_MS;
     for (const claim of after) {
       expect(survivors).toContain(claim.replica);
-      const ownerBefore = ownerOf(claim.key, REPLICAS);
+      const ownerBefore = ownerOf(claim.key);
       if (ownerBefore !== "replica-c") {
         // The survivors' own conditions go on as before.
         expect(claim.replica).toBe(ownerBefore);
@@ -217,29 +263,62 @@ describe.each(STORE_KINDS)("cron shared out among replicas: %s", (kind) => {
       }
     }
     // The first slot after the crash came while replica-c still counted as live: taken over.
-    const firstAfterCrash = Date.parse("2026-03-01T10:00:07.000Z");
     const takenOver = after.filter(
-      (claim) => ownerOf(claim.key, REPLICAS) === "replica-c" && claim.slot === firstAfterCrash,
+      (claim) => ownerOf(claim.key) === "replica-c" && claim.slot === at("10:00:07.000"),
     );
-    expect(takenOver.length).toBe(keysOf("replica-c", REPLICAS).length);
+    expect(takenOver.length).toBe(keysOf("replica-c").length);
     for (const claim of takenOver) {
       expect(claim.at - claim.slot).toBeGreaterThanOrEqual(TAKEOVER_MS);
       expect(claim.at).toBeLessThan(crashedAt + LIVE_FOR_MS);
     }
-    const takeoverLogs = loggers
-      .slice(0, 2)
-      .flatMap((logger) => logger.lines)
-      .filter((line) => line.message === "claimed cron slots whose owner had not reached them");
-    expect(takeoverLogs.reduce((sum, line) => sum + Number(line.fields.conditions), 0)).toBe(
-      takenOver.length,
-    );
+    expect(cluster.takenOverBy(0) + cluster.takenOverBy(1)).toBe(takenOver.length);
+    cluster.expectEachSlotOnce(at("10:00:01.000"), at("10:00:12.000"));
+  });
 
-    // Exactly once: every slot of every condition, from the first to 10:00:12, no more and no less.
-    const lastSlot = Date.parse("2026-03-01T10:00:12.000Z");
-    const expected = keys.flatMap((key) =>
-      Array.from({ length: (lastSlot - firstSlot) / 1000 + 1 }, (_, i) => `${key}@${firstSlot + i * 1000}`),
-    );
-    expect(claims.map((claim) => `${claim.key}@${claim.slot}`).sort()).toEqual(expected.sort());
-    expect(lastBeforeCrash).toBeLessThan(crashedAt);
+  it("an owner alive but stuck (its claims hang) has its slots taken over halfway to the grace, then at the takeover delay; once", async (context) => {
+    if (!storeAvailable(kind)) context.skip();
+    const cluster = await startCluster(kind);
+    const { claims, ownerOf, keysOf } = cluster;
+    await cluster.run(3_800); // 10:00:03.900
+    expectOwnersOnTime(cluster, claims, 3);
+
+    // replica-b's pass of 10:00:04 hangs; it goes on announcing itself (its sweeps run).
+    const release = deferred();
+    (cluster.handles[1] as Handle).hang = release.promise;
+    const beforeHang = claims.length;
+    await cluster.run(5_200); // 10:00:09.100
+    const stuck = keysOf("replica-b");
+    const others = claims.slice(beforeHang).filter((claim) => !stuck.includes(claim.key));
+    for (const claim of others) {
+      expect(claim.replica).toBe(ownerOf(claim.key));
+      expect(claim.at - claim.slot).toBeLessThan(STEP_MS);
+    }
+    const takenOver = claims.slice(beforeHang).filter((claim) => stuck.includes(claim.key));
+    for (const claim of takenOver) expect(claim.replica).not.toBe("replica-b");
+    const lagOf = (slot: string) =>
+      takenOver.filter((claim) => claim.slot === at(slot)).map((claim) => claim.at - claim.slot);
+    // Its first missing slot waited SLOW_OWNER_MS (it was heard of): then its backlog was claimed at once…
+    for (const lag of lagOf("10:00:04.000")) {
+      expect(lag).toBeGreaterThanOrEqual(SLOW_OWNER_MS);
+      expect(lag).toBeLessThan(SLOW_OWNER_MS + SWEEP_MS + 2 * STEP_MS);
+    }
+    expect(lagOf("10:00:04.000").length).toBe(stuck.length);
+    expect(lagOf("10:00:06.000").length).toBe(stuck.length);
+    // …and, still behind, the next ones go after the takeover delay.
+    for (const lag of lagOf("10:00:08.000")) {
+      expect(lag).toBeGreaterThanOrEqual(TAKEOVER_MS);
+      expect(lag).toBeLessThan(TAKEOVER_MS + SWEEP_MS + 2 * STEP_MS);
+    }
+    expect(lagOf("10:00:08.000").length).toBe(stuck.length);
+
+    // Its stuck claim goes through at last, and loses: the slots were claimed. It claims its own again.
+    release.resolve();
+    const beforeRelease = claims.length;
+    await cluster.run(3_000); // 10:00:12.100
+    for (const claim of claims.slice(beforeRelease).filter((claim) => claim.slot >= at("10:00:11.000"))) {
+      expect(claim.replica).toBe(ownerOf(claim.key));
+      expect(claim.at - claim.slot).toBeLessThan(STEP_MS);
+    }
+    cluster.expectEachSlotOnce(at("10:00:01.000"), at("10:00:12.000"));
   });
 });

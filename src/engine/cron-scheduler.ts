@@ -17,11 +17,12 @@ export interface CronSchedulerOptions extends CronPlanOptions {
    */
   takeoverMs: number;
   /**
-   * An owner that announced itself since the slot came due, without having claimed
-   * it, is alive and only behind (busy): its slot is taken over once this late, when
-   * it would soon be missed. Between takeoverMs and graceMs.
+   * An owner that keeps announcing itself without its claims moving for this long is
+   * stuck: its slots are taken over. One that is only busy (under load, a pass can
+   * take seconds) is left to claim its own: another replica, as busy, would only
+   * add to the load. Well over graceMs.
    */
-  slowOwnerMs: number;
+  stuckOwnerMs: number;
 }
 
 interface Member extends CronMember {
@@ -52,11 +53,11 @@ interface Group {
  *
  * The conditions are shared out among the live replicas (ReplicaMembership): a
  * replica claims the slots of those it owns when they come due, and those of the
- * others only when their owner has not announced that it got there: `takeoverMs`
- * after the slot when the owner has not been heard of since (it died, or froze),
- * `slowOwnerMs` after when it has (it is busy). The compare-and-set keeps that
- * exactly once when the owner claims too. Checking the owners costs no store call:
- * their progress comes with the sweep's check-in.
+ * others only when their owner has not announced that it got there `takeoverMs`
+ * after the slot and has not been heard of since (it died, or froze), or has not
+ * moved for `stuckOwnerMs`. The compare-and-set keeps that exactly once when the
+ * owner claims too. Checking the owners costs no store call: their progress comes
+ * with the sweep's check-in.
  */
 export class CronScheduler {
   private readonly groups = new Map<string, Group>();
@@ -105,12 +106,15 @@ export class CronScheduler {
 
   /**
    * Every slot up to this time of the conditions this replica owns was claimed (here
-   * or by another replica): the time of the last pass that succeeded and left nothing
-   * to recheck; 0 before the first. Announced at each sweep: the other replicas
-   * take over the slots it does not reach.
+   * or by another replica): while a pass runs or a condition waits for one, the
+   * start of the last pass that succeeded; otherwise up to the next slot, or now.
+   * Announced at each sweep: the other replicas take over the slots it does not reach.
    */
   get claimedThrough(): number {
-    return this.passedAt;
+    if (this.ticking || this.recheck.size > 0) return this.passedAt;
+    let through = this.clock.now();
+    for (const group of this.groups.values()) through = Math.min(through, group.next - 1);
+    return Math.max(this.passedAt, through);
   }
 
   private owned(member: Member): boolean {
@@ -258,10 +262,10 @@ export class CronScheduler {
   /**
    * The members of `group` other replicas own whose owner, by the latest check-in,
    * has not claimed the slots takeoverMs old join `due` (their stored last slot is
-   * read, and what is still unclaimed claimed here): at once when the owner has not
-   * announced itself since its first missing slot came due (dead), after slowOwnerMs
-   * when it has (busy: it will most likely claim them itself, and a takeover would
-   * only add to the load). A busy owner's slots stay unconfirmed until then.
+   * read, and what is still unclaimed claimed here) when the owner has not announced
+   * itself since its first missing slot came due (dead or frozen), or its claims
+   * have not moved for stuckOwnerMs while it announces itself (stuck). Otherwise the
+   * owner is busy: its slots stay unconfirmed, checked again at each check-in.
    */
   private takeOver(group: Group, due: Set<Member>, now: number): void {
     const { membership, options } = this;
@@ -274,11 +278,10 @@ export class CronScheduler {
       const through = membership.cronClaimedThroughOf(owner);
       if (through >= upTo) return false;
       const missing = group.schedule.next(through);
-      if (membership.seenAtOf(owner) >= missing && missing > checkedAt - options.slowOwnerMs) {
-        waiting = Math.min(waiting, missing);
-        return false;
-      }
-      return true;
+      const seen = membership.seenAtOf(owner);
+      if (seen < missing || seen - through > options.stuckOwnerMs) return true;
+      waiting = Math.min(waiting, missing);
+      return false;
     };
     for (const member of group.members) {
       if (this.owned(member)) continue;

@@ -38,8 +38,8 @@ export interface OrchestratorOptions {
   /**
    * A cron slot of a condition another replica owns is claimed here once it is this
    * late and its owner has not been heard of since the slot (it died or froze; one
-   * heard of, but busy, gets half of cronGraceMs). Must be under cronGraceMs, so
-   * that such a slot still runs as due.
+   * heard of is busy, and left to claim it unless its claims stood still for four
+   * cronGraceMs). Must be under cronGraceMs, so that such a slot still runs as due.
    */
   cronTakeoverMs: number;
   maxCatchUpSlots: number;
@@ -50,7 +50,7 @@ export interface OrchestratorOptions {
    * history of the triggers it concerns and acknowledged, not handed out again.
    */
   maxOccurrenceDeliveries: number;
-  /** How often the maintenance sweep runs; a replica not seen for four sweeps is not live (its cron share moves). */
+  /** How often the maintenance sweep runs; a replica not seen for eight sweeps is not live (its cron share moves). */
   sweepIntervalMs: number;
   /**
    * A reader of the occurrence log (a replica's consumer id, new at each start)
@@ -62,8 +62,13 @@ export interface OrchestratorOptions {
   drainTimeoutMs: number;
 }
 
-/** A replica is live while it announced itself within this many sweep intervals (it does at each). */
-const LIVE_FOR_SWEEPS = 4;
+/**
+ * A replica is live while it announced itself within this many sweep intervals (it
+ * does at each; under load a sweep can take a second or more: no flapping then).
+ */
+const LIVE_FOR_SWEEPS = 8;
+/** A replica that announces itself while its cron claims stand still this many graces is stuck. */
+const STUCK_OWNER_GRACES = 4;
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   clock: systemClock,
@@ -76,7 +81,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,
-  cronTakeoverMs: 500,
+  cronTakeoverMs: 1_000,
   maxCatchUpSlots: 1_000,
   maxInFlightOccurrences: 512,
   maxOccurrenceDeliveries: 5,
@@ -193,8 +198,7 @@ export class Orchestrator {
       graceMs: o.cronGraceMs,
       maxCatchUpSlots: o.maxCatchUpSlots,
       takeoverMs: o.cronTakeoverMs,
-      // A busy owner's slots are taken over halfway to being missed.
-      slowOwnerMs: Math.max(o.cronTakeoverMs, o.cronGraceMs / 2),
+      stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
     });
   }
 

@@ -86,40 +86,48 @@ export class RedisTriggerState {
 
   async getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>> {
     const slots = new Map<string, number>();
-    for (let start = 0; start < conditionKeys.length; start += 1000) {
-      const chunk = conditionKeys.slice(start, start + 1000);
-      const values = await this.ctx.redis.hmget(this.ctx.keys.cron, ...chunk);
+    // Sent together (one round trip under autopipelining); each read stays short.
+    const chunks = inChunks(conditionKeys, 1000);
+    const answers = await Promise.all(
+      chunks.map((chunk) => this.ctx.redis.hmget(this.ctx.keys.cron, ...chunk)),
+    );
+    chunks.forEach((chunk, c) => {
       chunk.forEach((key, i) => {
-        const value = values[i];
+        const value = answers[c]?.[i];
         if (value !== null && value !== undefined) slots.set(key, Number(value));
       });
-    }
+    });
     return slots;
   }
 
   async advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]> {
-    const won: boolean[] = [];
-    // Chunks keep each script short: Redis runs nothing else while a script runs.
-    for (let start = 0; start < advances.length; start += 500) {
-      const chunk = advances.slice(start, start + 500);
-      const args: Array<string | number> = [chunk.length];
-      for (const advance of chunk) {
-        args.push(
-          `${advance.triggerId}:${advance.conditionIndex}`,
-          advance.expected === undefined ? "" : String(advance.expected),
-          String(advance.next),
-          JSON.stringify(advance.occurrences.map((occurrence) => JSON.stringify(occurrence))),
-        );
-      }
-      const results = (await this.ctx.run(
-        "advanceCron",
-        [this.ctx.keys.cron, this.ctx.keys.triggers],
-        args,
-      )) as number[];
-      won.push(...results.map((result) => result === 1));
-    }
-    return won;
+    // Chunks keep each script short: Redis runs nothing else while a script runs. They
+    // are sent together (other clients' commands still run between them): a pass of
+    // thousands of conditions waits for one round trip, not one per chunk.
+    const results = await Promise.all(
+      inChunks(advances, 500).map((chunk) => {
+        const args: Array<string | number> = [chunk.length];
+        for (const advance of chunk) {
+          args.push(
+            `${advance.triggerId}:${advance.conditionIndex}`,
+            advance.expected === undefined ? "" : String(advance.expected),
+            String(advance.next),
+            JSON.stringify(advance.occurrences.map((occurrence) => JSON.stringify(occurrence))),
+          );
+        }
+        return this.ctx.run("advanceCron", [this.ctx.keys.cron, this.ctx.keys.triggers], args) as Promise<
+          number[]
+        >;
+      }),
+    );
+    return results.flat().map((result) => result === 1);
   }
+}
+
+function inChunks<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 /** One line of a stored partition (see joinCommit-6.lua): the age first, for the script's cap. */

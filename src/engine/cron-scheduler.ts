@@ -43,6 +43,8 @@ interface Group {
   unconfirmed?: number;
   /** The check-in the last takeover check of this group went by: each is gone through once. */
   checkedWith?: number;
+  /** See latestSlot. */
+  latest?: { slot: number; next: number };
 }
 
 /**
@@ -169,7 +171,7 @@ export class CronScheduler {
   /** A member new here or whose owner changed: its own slots are planned at once, others' confirmed. */
   private expectSlots(member: Member, now: number): void {
     if (this.owned(member)) this.recheck.add(member);
-    else this.markUnconfirmed(member.group, member.group.schedule.latestAtOrBefore(now));
+    else this.markUnconfirmed(member.group, latestSlot(member.group, now).slot);
   }
 
   private markUnconfirmed(group: Group, slot: number): void {
@@ -236,7 +238,7 @@ export class CronScheduler {
             if (this.owned(member)) due.add(member);
             else others = true;
           }
-          if (others) this.markUnconfirmed(group, group.schedule.latestAtOrBefore(group.next));
+          if (others) this.markUnconfirmed(group, latestSlot(group, group.next).slot);
           group.next = group.schedule.next(now);
         }
         if (retrying && this.takeoverDue(group)) {
@@ -271,7 +273,7 @@ export class CronScheduler {
     const { membership, options } = this;
     const checkedAt = membership.refreshedAt;
     group.checkedWith = checkedAt;
-    const upTo = group.schedule.latestAtOrBefore(checkedAt - options.takeoverMs);
+    const { slot: upTo, next: afterUpTo } = latestSlot(group, checkedAt - options.takeoverMs);
     let waiting = Number.POSITIVE_INFINITY;
     const verdicts = new Map<string, boolean>();
     const behind = (owner: string): boolean => {
@@ -287,7 +289,7 @@ export class CronScheduler {
       if (this.owned(member)) continue;
       if (getOrCreate(verdicts, member.owner, () => behind(member.owner))) due.add(member);
     }
-    const after = Math.min(waiting, group.schedule.next(upTo));
+    const after = Math.min(waiting, afterUpTo);
     group.unconfirmed = after <= now ? after : undefined;
   }
 
@@ -334,4 +336,16 @@ export class CronScheduler {
     );
     if (ownSkips.length > 0) await this.store.recordEvaluations(ownSkips);
   }
+}
+
+/**
+ * The group's latest slot at or before `time`, and the one after: computed once per
+ * slot, since thousands of members share it (a cron-parser step costs ~0.1 ms).
+ */
+function latestSlot(group: Group, time: number): { slot: number; next: number } {
+  const cached = group.latest;
+  if (cached && cached.slot <= time && time < cached.next) return cached;
+  const slot = group.schedule.latestAtOrBefore(time);
+  group.latest = { slot, next: group.schedule.next(slot) };
+  return group.latest;
 }

@@ -101,26 +101,28 @@ export class RedisTriggerState {
   }
 
   async advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]> {
-    // Chunks keep each script short: Redis runs nothing else while a script runs. They
-    // are sent together (other clients' commands still run between them): a pass of
-    // thousands of conditions waits for one round trip, not one per chunk.
-    const results = await Promise.all(
-      inChunks(advances, 500).map((chunk) => {
-        const args: Array<string | number> = [chunk.length];
-        for (const advance of chunk) {
-          args.push(
-            `${advance.triggerId}:${advance.conditionIndex}`,
-            advance.expected === undefined ? "" : String(advance.expected),
-            String(advance.next),
-            JSON.stringify(advance.occurrences.map((occurrence) => JSON.stringify(occurrence))),
-          );
-        }
-        return this.ctx.run("advanceCron", [this.ctx.keys.cron, this.ctx.keys.triggers], args) as Promise<
-          number[]
-        >;
-      }),
-    );
-    return results.flat().map((result) => result === 1);
+    const won: boolean[] = [];
+    // Chunks keep each script short: Redis runs nothing else while a script runs. One
+    // after the other, so that other clients' commands run between them (sent
+    // together, they would run back to back).
+    for (const chunk of inChunks(advances, 500)) {
+      const args: Array<string | number> = [chunk.length];
+      for (const advance of chunk) {
+        args.push(
+          `${advance.triggerId}:${advance.conditionIndex}`,
+          advance.expected === undefined ? "" : String(advance.expected),
+          String(advance.next),
+          JSON.stringify(advance.occurrences.map((occurrence) => JSON.stringify(occurrence))),
+        );
+      }
+      const results = (await this.ctx.run(
+        "advanceCron",
+        [this.ctx.keys.cron, this.ctx.keys.triggers],
+        args,
+      )) as number[];
+      won.push(...results.map((result) => result === 1));
+    }
+    return won;
   }
 }
 

@@ -182,15 +182,21 @@ export class CronScheduler {
   private onMembership(changed: boolean): void {
     if (changed) {
       const now = this.clock.now();
+      let moved = 0;
       for (const member of this.members.values()) {
         const owner = this.membership.ownerOf(member.key);
         if (owner === member.owner) continue;
+        moved++;
         member.owner = owner;
         // Its last slot moved under another owner, or will: read again before claiming.
         this.known.delete(member.key);
         this.recheck.delete(member);
         this.expectSlots(member, now);
       }
+      this.logger.info("live replicas changed; cron conditions moved", {
+        replicas: this.membership.replicaIds,
+        moved,
+      });
     }
     this.arm();
   }

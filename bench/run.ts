@@ -19,7 +19,7 @@ import { BACKENDS, createContext } from "./lib/context.js";
 import { machineInfo } from "./lib/machine.js";
 import { type BenchRedis, redisServerVersion, startRedis } from "./lib/redis.js";
 import { writeReports } from "./lib/report.js";
-import { cronPlan, runCron } from "./scenarios/cron.js";
+import { cronPlan, runCron, selectCronCases } from "./scenarios/cron.js";
 import { runEventEvaluation } from "./scenarios/event-evaluation.js";
 import { runSoak } from "./scenarios/soak.js";
 import { runThroughput } from "./scenarios/throughput.js";
@@ -54,6 +54,15 @@ for (const name of selected) {
     console.error(`--only: unknown scenario "${name}"; choose from ${ALL.join(", ")}`);
     process.exit(2);
   }
+}
+const cronMode = values.quick ? "quick" : values["long-cron"] ? "long" : "full";
+let plan = cronPlan(cronMode);
+try {
+  const cases = values["cron-cases"]?.split(",").map((item) => item.trim());
+  if (cases) plan = selectCronCases(cronMode, cases);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
 }
 // The soak writes its own report, beside the benchmark's.
 const outDir = values.out ?? join(HERE, "results", ...(values.soak ? ["soak"] : []));
@@ -98,10 +107,6 @@ try {
   if (selected.includes("throughput")) await timed("throughput", () => runThroughput(ctx, BACKENDS));
   if (selected.includes("events")) await timed("events", () => runEventEvaluation(ctx));
   if (selected.includes("cron")) {
-    const cases = values["cron-cases"]?.split(",").map((item) => item.trim());
-    const plan = cronPlan(values.quick ? "quick" : values["long-cron"] ? "long" : "full").filter(
-      (entry) => !cases || cases.includes(`${entry.backend.replace(" ×3", "x3")}:${entry.triggers}`),
-    );
     // The run's time limit (5 min full, 60 s quick), minus the time to write the reports and exit.
     const finishBy = Date.now() - (performance.now() - wallStart) + (values.quick ? 46_000 : 286_000);
     await timed("cron", () => runCron(ctx, plan, values["long-cron"] ? Number.POSITIVE_INFINITY : finishBy));

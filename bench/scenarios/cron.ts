@@ -490,6 +490,29 @@ export function cronPlan(mode: "quick" | "full" | "long"): CronPlanEntry[] {
   ];
 }
 
+const CRON_BACKENDS: readonly CronBackend[] = ["nenc-memory", "nenc-redis", "nenc-redis ×3", "bullmq"];
+
+/**
+ * The cases `--cron-cases` names ("nenc-redisx3:1000,bullmq:10000"), in that order:
+ * any backend at any size of the plan, with the window and budget the plan gives
+ * that size, also combinations the plan leaves out (three replicas at 1,000).
+ */
+export function selectCronCases(mode: "quick" | "full" | "long", names: readonly string[]): CronPlanEntry[] {
+  const plan = cronPlan(mode);
+  return names.map((name) => {
+    const [label = "", count = ""] = name.split(":");
+    const backend = CRON_BACKENDS.find((b) => b.replace(" ×3", "x3") === label);
+    const size = plan.find((entry) => entry.triggers === Number(count));
+    if (!backend || !size) {
+      const sizes = [...new Set(plan.map((entry) => entry.triggers))].join(", ");
+      throw new Error(
+        `--cron-cases: "${name}" is not <backend>:<triggers>; backends ${CRON_BACKENDS.map((b) => b.replace(" ×3", "x3")).join(", ")}; triggers ${sizes}`,
+      );
+    }
+    return { backend, triggers: size.triggers, seconds: size.seconds, budgetMs: size.budgetMs };
+  });
+}
+
 /**
  * Runs the plan. `finishBy` (epoch ms) keeps the whole run within its time limit: when
  * time is short, each remaining case gets its share of what is left instead of its

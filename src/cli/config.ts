@@ -4,8 +4,9 @@ import type { RetentionOptions } from "../store/retention.js";
 /**
  * Tuning knobs read from the environment (all optional; defaults in the README):
  * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
- * NENC_CRON_GRACE_MS, NENC_RECLAIM_AFTER_MS, NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS,
- * NENC_RETENTION_EVENTS, NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS.
+ * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
+ * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
+ * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -38,6 +39,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "drainTimeoutMs"
       | "maxPayloadBytes"
       | "cronGraceMs"
+      | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
@@ -45,6 +47,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["drainTimeoutMs", "NENC_DRAIN_TIMEOUT_MS"],
       ["maxPayloadBytes", "NENC_MAX_PAYLOAD_BYTES"],
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
+      ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
     ]),
     retention: pick<keyof RetentionOptions>([

@@ -3,6 +3,7 @@ import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { RegistrySync } from "./registry-sync.js";
+import type { ReplicaMembership } from "./replica-membership.js";
 
 export interface MaintenanceOptions {
   sweepIntervalMs: number;
@@ -14,11 +15,12 @@ export interface MaintenanceOptions {
 const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
 /**
- * The periodic safety work: release the assignments of workers whose lease ended,
- * announce retries that came due, sweep for work a lost notice left queued, and
- * check that no registry change notice was lost (RegistrySync); rarely, forget the
- * consumer ids of dead replicas. Retries decided on this
- * replica also get a precise wake-up (`wakeAt`).
+ * The periodic safety work: announce this replica to the others and read which are
+ * alive (ReplicaMembership, one call that also reads the registry version), release
+ * the assignments of workers whose lease ended, announce retries that came due,
+ * sweep for work a lost notice left queued, and check that no registry change
+ * notice was lost (RegistrySync); rarely, forget the consumer ids of dead replicas.
+ * Retries decided on this replica also get a precise wake-up (`wakeAt`).
  */
 export class Maintenance {
   private cancelSweep: () => void = () => {};
@@ -34,6 +36,7 @@ export class Maintenance {
     private readonly logger: Logger,
     private readonly options: MaintenanceOptions,
     private readonly registry: RegistrySync,
+    private readonly membership: ReplicaMembership,
   ) {
     this.lastForget = clock.now();
   }
@@ -64,12 +67,13 @@ export class Maintenance {
   /** One sweep; exposed so tests with a fake clock can run it deterministically. */
   async sweep(): Promise<void> {
     const now = this.clock.now();
+    // First: the other replicas judge this one alive, and its cron progress, by its check-in.
+    await this.registry.check(() => this.membership.checkIn());
     const released = await this.store.releaseExpiredWorkers(now, this.watch);
     if (released.length > 0)
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
     this.dispatcher.pumpAll();
-    await this.registry.check();
     const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
     if (now - this.lastForget >= forgetEvery) {
       this.lastForget = now;

@@ -14,6 +14,7 @@ import { Invocations } from "./invocations.js";
 import { Maintenance } from "./maintenance.js";
 import { OccurrenceProcessor } from "./occurrence-processor.js";
 import { RegistrySync } from "./registry-sync.js";
+import { ReplicaMembership } from "./replica-membership.js";
 import { TaskRegistry } from "./task-registry.js";
 import { TriggerEvaluator } from "./trigger-evaluator.js";
 import { TriggerIndex } from "./trigger-index.js";
@@ -34,6 +35,13 @@ export interface OrchestratorOptions {
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
+  /**
+   * A cron slot of a condition another replica owns is claimed here once it is this
+   * late and its owner has not been heard of since the slot (it died or froze; one
+   * heard of is busy, and left to claim it unless its claims stood still for four
+   * cronGraceMs). Must be under cronGraceMs, so that such a slot still runs as due.
+   */
+  cronTakeoverMs: number;
   maxCatchUpSlots: number;
   maxInFlightOccurrences: number;
   /**
@@ -42,6 +50,7 @@ export interface OrchestratorOptions {
    * history of the triggers it concerns and acknowledged, not handed out again.
    */
   maxOccurrenceDeliveries: number;
+  /** How often the maintenance sweep runs; a replica not seen for eight sweeps is not live (its cron share moves). */
   sweepIntervalMs: number;
   /**
    * A reader of the occurrence log (a replica's consumer id, new at each start)
@@ -52,6 +61,14 @@ export interface OrchestratorOptions {
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
 }
+
+/**
+ * A replica is live while it announced itself within this many sweep intervals (it
+ * does at each; under load a sweep can take a second or more: no flapping then).
+ */
+const LIVE_FOR_SWEEPS = 8;
+/** A replica that announces itself while its cron claims stand still this many graces is stuck. */
+const STUCK_OWNER_GRACES = 4;
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   clock: systemClock,
@@ -64,6 +81,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,
+  cronTakeoverMs: 1_000,
   maxCatchUpSlots: 1_000,
   maxInFlightOccurrences: 512,
   maxOccurrenceDeliveries: 5,
@@ -95,6 +113,7 @@ export class Orchestrator {
   private readonly cron: CronScheduler;
   private readonly maintenance: Maintenance;
   private readonly registry: RegistrySync;
+  private readonly membership: ReplicaMembership;
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
@@ -107,6 +126,12 @@ export class Orchestrator {
   ) {
     const o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
     if (!o.replicaId) o.replicaId = newId("replica");
+    if (!(o.cronTakeoverMs < o.cronGraceMs)) {
+      throw NencError.invalid(
+        "cronTakeoverMs",
+        `cronTakeoverMs (NENC_CRON_TAKEOVER_MS, ${o.cronTakeoverMs} ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, ${o.cronGraceMs} ms): the slots of a dead replica would be missed instead of run late`,
+      );
+    }
     this.options = o;
     const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
@@ -123,7 +148,22 @@ export class Orchestrator {
     );
     this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
-    this.maintenance = new Maintenance(store, this.dispatcher, clock, this.index, logger, o, this.registry);
+    this.membership = new ReplicaMembership(
+      store,
+      clock,
+      { replicaId: o.replicaId, liveForMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
+      () => this.cron.claimedThrough,
+    );
+    this.maintenance = new Maintenance(
+      store,
+      this.dispatcher,
+      clock,
+      this.index,
+      logger,
+      o,
+      this.registry,
+      this.membership,
+    );
     this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
     this.workers = new WorkerGateway(
       {
@@ -154,9 +194,11 @@ export class Orchestrator {
       logger,
       o.replicaId,
     );
-    this.cron = new CronScheduler(store, this.index, clock, logger, {
+    this.cron = new CronScheduler(store, this.index, clock, logger, this.membership, {
       graceMs: o.cronGraceMs,
       maxCatchUpSlots: o.maxCatchUpSlots,
+      takeoverMs: o.cronTakeoverMs,
+      stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
     });
   }
 
@@ -165,6 +207,8 @@ export class Orchestrator {
     const orchestrator = new Orchestrator(store, options);
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
     await orchestrator.registry.load();
+    // Known to the others, and knowing them, before its cron claims anything.
+    await orchestrator.membership.checkIn();
     orchestrator.processor.start();
     orchestrator.deferred.start();
     orchestrator.cron.start();
@@ -204,6 +248,10 @@ export class Orchestrator {
     for (const listener of [...this.servingListeners]) listener();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
+    // The others take over its cron share at their next sweep (a crash: once it is no longer live).
+    const left = this.membership
+      .leave()
+      .catch((error: unknown) => logger.warn("leaving the replicas failed", { error: String(error) }));
     this.dispatcher.stop();
     const deadline = clock.now() + drainTimeoutMs;
     while (clock.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
@@ -216,6 +264,7 @@ export class Orchestrator {
       session.channel.close();
       await this.store.releaseWorker(session.ref, clock.now(), this.index);
     }
+    await left;
     this.unsubscribe();
     this.state = "STOPPED";
     this.stopController.abort(

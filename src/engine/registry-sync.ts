@@ -10,8 +10,8 @@ import type { TriggerRegistry } from "./trigger-registry.js";
  * notice carries the version it produced; this tracks the versions whose notice
  * was applied here. When the store's version stays ahead of them from one check
  * to the next (a notice still on its way gets one sweep to arrive), a notice was
- * missed: everything is reloaded. The check is one read per sweep; a reload
- * happens only after a loss.
+ * missed: everything is reloaded. The check costs no call of its own (the version
+ * comes with the sweep's check-in); a reload happens only after a loss.
  */
 export class RegistrySync {
   /** Every change up to this version is reflected here. */
@@ -49,10 +49,16 @@ export class RegistrySync {
     while (this.ahead.delete(this.applied + 1)) this.applied++;
   }
 
-  /** One sweep's check: reloads when a change's notice was missed. */
-  async check(): Promise<void> {
-    const version = await this.store.registryVersion();
-    if (version < this.applied) return this.reload("the store's registry version went back (a store reset)");
+  /**
+   * One sweep's check: reloads when a change's notice was missed. `readVersion`
+   * reads the store's registry version (the sweep's check-in, see
+   * ReplicaMembership, answers it). Notices applied while it reads may move past
+   * the answer: only a version below what was applied before the read went back.
+   */
+  async check(readVersion: () => Promise<number>): Promise<void> {
+    const appliedBefore = this.applied;
+    const version = await readVersion();
+    if (version < appliedBefore) return this.reload("the store's registry version went back (a store reset)");
     if (this.suspect !== undefined && this.applied < this.suspect)
       return this.reload(`missed a registry change notice (version ${this.applied + 1})`);
     this.suspect = version > this.applied ? version : undefined;

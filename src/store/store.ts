@@ -155,6 +155,30 @@ export interface CronAdvance {
   occurrences: CronOccurrence[];
 }
 
+/** A replica as it last announced itself (see Store.announceReplica). */
+export interface ReplicaAnnouncement {
+  replicaId: string;
+  /** When it announced itself, by its clock (replicas' clocks must agree, as for worker leases). */
+  seenAt: number;
+  /**
+   * Every slot up to this time of the cron conditions it owns was claimed (see
+   * CronScheduler.claimedThrough); 0 before its first pass. The other replicas
+   * take over a slot its owner has not reached a little after the slot.
+   */
+  cronClaimedThrough: number;
+}
+
+/** What announcing a replica answers: the live replicas, and the registry version read in the same step. */
+export interface ReplicaCheckIn {
+  /** The replicas seen at or after `liveSince`, the caller included, by id. */
+  replicas: ReplicaAnnouncement[];
+  /** As registryVersion(): the sweep needs both, so they come in one call. */
+  registryVersion: number;
+}
+
+/** A replica not seen for this long before `liveSince` is forgotten by the next announcement. */
+export const FORGET_REPLICA_AFTER_MS = 60_000;
+
 export interface StoreStats {
   activeInvocations: number;
   occurrenceBacklog: number;
@@ -424,6 +448,18 @@ export interface Store {
   getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>>;
   /** Applies each claim atomically; true where this caller won the slot. */
   advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
+
+  // ---- replicas ---------------------------------------------------------------------
+
+  /**
+   * Records that the replica is alive (a newer announcement of it is kept, so a
+   * re-sent older one moves nothing back), and answers the replicas seen at or
+   * after `liveSince` with the registry version. Replicas not seen for
+   * FORGET_REPLICA_AFTER_MS before `liveSince` are forgotten. One call per sweep.
+   */
+  announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn>;
+  /** Forgets a replica at once (a graceful stop): the others share out its cron conditions at their next sweep. */
+  retireReplica(replicaId: string): Promise<void>;
 
   // ---- introspection ----------------------------------------------------------------
 

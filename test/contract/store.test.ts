@@ -9,7 +9,13 @@ import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence, Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import type { CronCondition } from "../../src/domain/trigger.js";
-import type { StatusWatch, Store, StoreNotice, WorkerRef } from "../../src/store/store.js";
+import {
+  FORGET_REPLICA_AFTER_MS,
+  type StatusWatch,
+  type Store,
+  type StoreNotice,
+  type WorkerRef,
+} from "../../src/store/store.js";
 import { events, trigger } from "../support/fixtures.js";
 import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -802,6 +808,42 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     // The same trigger created again starts from no slot: a claim expecting none wins.
     await store.createTrigger(many);
     expect(await store.advanceCron(claims(undefined, 120000))).toEqual([true, true, true, true]);
+  });
+
+  it("replicas: an announcement answers the live replicas, itself included, and the registry version", async () => {
+    const a = { replicaId: "replica:a", seenAt: 100_000, cronClaimedThrough: 99_000 };
+    const b = { replicaId: "replica:b", seenAt: 100_500, cronClaimedThrough: 0 };
+    const version = await store.registryVersion();
+    expect(await store.announceReplica(a, 99_000)).toEqual({ replicas: [a], registryVersion: version });
+    await store.createTrigger(trigger("trg_r"));
+    expect(await store.announceReplica(b, 99_500)).toEqual({
+      replicas: [a, b],
+      registryVersion: version + 1,
+    });
+    // An older announcement (a call re-sent after a lost reply) moves nothing back.
+    const resent = await store.announceReplica({ ...a, seenAt: 99_900, cronClaimedThrough: 1 }, 99_000);
+    expect(resent.replicas).toEqual([a, b]);
+    // Not seen since `liveSince`: not listed, but kept for a reader that counts it live still.
+    const b2 = { ...b, seenAt: 101_000, cronClaimedThrough: 100_900 };
+    expect((await store.announceReplica(b2, 100_200)).replicas).toEqual([b2]);
+    expect((await store.announceReplica(b2, 99_000)).replicas).toEqual([a, b2]);
+  });
+
+  it("replicas: one not seen for a minute before `liveSince` is forgotten; a retired one at once", async () => {
+    const a = { replicaId: "replica-a", seenAt: 100_000, cronClaimedThrough: 0 };
+    const b = { replicaId: "replica-b", seenAt: 100_000, cronClaimedThrough: 0 };
+    await store.announceReplica(a, 0);
+    await store.announceReplica(b, 0);
+    // replica-a was seen exactly FORGET_REPLICA_AFTER_MS before this `liveSince`: still kept.
+    const later = { ...b, seenAt: 200_000 };
+    await store.announceReplica(later, 100_000 + FORGET_REPLICA_AFTER_MS);
+    expect((await store.announceReplica(later, 0)).replicas).toEqual([a, later]);
+    await store.announceReplica(later, 100_001 + FORGET_REPLICA_AFTER_MS);
+    expect((await store.announceReplica(later, 0)).replicas).toEqual([later]);
+    await store.retireReplica("replica-b");
+    await store.retireReplica("replica-unknown");
+    const c = { replicaId: "replica-c", seenAt: 200_000, cronClaimedThrough: 0 };
+    expect((await store.announceReplica(c, 0)).replicas).toEqual([c]);
   });
 
   it("registration replaces declared triggers and keeps runtime ones; pause; bounded history", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readEnvironment } from "../../src/cli/config.js";
+import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { DEFAULT_RETENTION, resolveRetention } from "../../src/store/retention.js";
 
@@ -32,5 +33,12 @@ describe("environment configuration", () => {
       markerRetentionMs: 120_000,
       eventRetentionMs: 120_000,
     });
+  });
+
+  it("reads NENC_CRON_TAKEOVER_MS, and refuses a takeover delay not under the cron grace, naming both", async () => {
+    expect(readEnvironment({ NENC_CRON_TAKEOVER_MS: "800" }).orchestrator).toEqual({ cronTakeoverMs: 800 });
+    const message =
+      "cronTakeoverMs (NENC_CRON_TAKEOVER_MS, 5000 ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, 5000 ms)";
+    await expect(Orchestrator.start(new MemoryStore(), { cronTakeoverMs: 5_000 })).rejects.toThrow(message);
   });
 });

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CronCondition } from "../../src/domain/trigger.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import type { StoreNotice } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { trigger } from "../support/fixtures.js";
 
 const T0 = Date.parse("2026-03-01T10:00:00.500Z");
 let running: Orchestrator[] = [];
@@ -187,6 +189,73 @@ describe("cron scheduling", () => {
     await declare(orchestrator, { expression: "0 9 * * *", timezone: "Europe/Paris" });
     await clock.advance(2 * 60_000);
     expect(await slots(store)).toEqual(["2026-01-15T08:00:00.000Z"]);
+  });
+
+  it("a pass that failed (the store unreachable) is tried again after the takeover delay: its slot still runs", async () => {
+    const clock = new FakeClock(T0);
+    const store = new MemoryStore();
+    let failures = 0;
+    const flaky = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== "advanceCron" || typeof value !== "function") return value;
+        return (...args: unknown[]) =>
+          failures-- > 0 ? Promise.reject(new Error("store unreachable")) : value.apply(target, args);
+      },
+    });
+    const orchestrator = await Orchestrator.start(flaky, {
+      clock,
+      cronGraceMs: 5_000,
+      cronTakeoverMs: 500,
+      drainTimeoutMs: 0,
+    });
+    running.push(orchestrator);
+    await declare(orchestrator, { expression: "* * * * *" });
+    await clock.advance(59_000); // 10:00:59.5
+    failures = 1;
+    await clock.advance(999); // 10:01:00.499: the 10:01 claim failed, not tried again yet
+    expect(await slots(store)).toEqual([]);
+    await clock.advance(1);
+    expect(await slots(store)).toEqual(["2026-03-01T10:01:00.000Z"]);
+  });
+
+  it("a condition this replica hears of only after its slot came due is planned at once", async () => {
+    const clock = new FakeClock(Date.parse("2026-03-01T10:59:59.000Z"));
+    const store = new MemoryStore();
+    // Trigger notices are lost on the way: the registry check of the sweeps finds the change.
+    const deaf = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== "subscribe") return Reflect.get(target, property, receiver);
+        return (listener: (notice: StoreNotice) => void) =>
+          target.subscribe((notice) => notice.type !== "trigger" && listener(notice));
+      },
+    });
+    const orchestrator = await Orchestrator.start(deaf, { clock, cronGraceMs: 5_000, drainTimeoutMs: 0 });
+    running.push(orchestrator);
+    await declare(orchestrator, { expression: "0 * * * *" }); // the schedule has a timer already
+    await clock.advance(900); // 10:59:59.9: created elsewhere, unheard of here
+    const condition: CronCondition = {
+      kind: "cron",
+      expression: "0 * * * *",
+      timezone: "UTC",
+      misfire: "skip",
+      catchUpWindowMs: 0,
+    };
+    await store.createTrigger(
+      trigger("trg_late", {
+        targetTaskId: "tick",
+        appId: "cron-app",
+        conditions: [condition],
+        providers: [{ kind: "cel", expression: "{'slot': scheduledTime}" }],
+        createdAt: clock.now(),
+      }),
+    );
+    await clock.advance(2_000); // 11:00:01.9
+    expect(orchestrator.index.get("trg_late")).toBeDefined();
+    const late = await store.listInvocations({ taskId: "tick", triggerId: "trg_late", limit: 10 });
+    expect(late.items.map((invocation) => invocation.arguments.slot)).toEqual([
+      Date.parse("2026-03-01T11:00:00.000Z"),
+    ]);
   });
 
   it("two replicas on one store fire each slot once", async () => {

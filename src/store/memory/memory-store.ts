@@ -20,6 +20,8 @@ import type {
   InvocationQuery,
   JoinUpdate,
   LoggedOccurrence,
+  ReplicaAnnouncement,
+  ReplicaCheckIn,
   StatusWatch,
   Store,
   StoreNotice,
@@ -31,6 +33,7 @@ import { DeferredQueue } from "./deferred-queue.js";
 import { MemoryEvents } from "./memory-events.js";
 import { MemoryInvocations } from "./memory-invocations.js";
 import { MemoryJoins } from "./memory-joins.js";
+import { MemoryReplicas } from "./memory-replicas.js";
 import { OccurrenceLog } from "./occurrence-log.js";
 
 export interface MemoryStoreOptions {
@@ -66,6 +69,7 @@ export class MemoryStore implements Store {
   private readonly joins: MemoryJoins;
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
+  private readonly replicas = new MemoryReplicas();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.retention = resolveRetention(options.retention);
@@ -345,6 +349,16 @@ export class MemoryStore implements Store {
       this.log.append(advance.occurrences);
       return true;
     });
+  }
+
+  // ---- replicas ---------------------------------------------------------------------
+
+  async announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
+    return { replicas: this.replicas.announce(announcement, liveSince), registryVersion: this.version };
+  }
+
+  async retireReplica(replicaId: string): Promise<void> {
+    this.replicas.retire(replicaId);
   }
 
   // ---- explainability ---------------------------------------------------------------

@@ -40,6 +40,7 @@
  * | joinn:<trigger>              | string | waiting entries of the trigger, all partitions together |
  * | jmark:<trigger>|<occurrence> | string | the outcome of the join step an occurrence made (TTL: marker retention) |
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
+ * | replicas                     | hash   | orchestrator replica id → "<seen at> <cron claimed through>" (ms; announced every sweep, forgotten a minute after it stopped) |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
  * | req:<requestId>              | string | the reply of a rare script call that includes "once" (connectWorker, advanceCron, deferEvaluation, app and trigger changes), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts). Claims and results keep none: they record their request id in the invocation (freq, creq) |
  * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
@@ -104,6 +105,9 @@ export class RedisKeys {
   }
   get cron(): string {
     return this.key("cron");
+  }
+  get replicas(): string {
+    return this.key("replicas");
   }
   get notices(): string {
     return this.key("notices");

@@ -16,6 +16,7 @@ import type {
   FinishOptions,
   Firing,
   InvocationQuery,
+  ReplicaAnnouncement,
   StatusWatch,
   Store,
   StoreNotice,
@@ -28,6 +29,7 @@ import { RedisKeys } from "./keys.js";
 import { RedisEvents } from "./redis-events.js";
 import { RedisInvocations } from "./redis-invocations.js";
 import { type MalformedEntry, RedisOccurrences } from "./redis-occurrences.js";
+import { RedisReplicas } from "./redis-replicas.js";
 import { RedisTriggerState } from "./redis-trigger-state.js";
 import { Scripts } from "./scripts.js";
 
@@ -84,6 +86,7 @@ export class RedisStore implements Store {
   private readonly events: RedisEvents;
   private readonly triggerState: RedisTriggerState;
   private readonly occurrences: RedisOccurrences;
+  private readonly replicas: RedisReplicas;
 
   private constructor(options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.prefix ?? "nenc");
@@ -114,6 +117,7 @@ export class RedisStore implements Store {
     this.invocations = new RedisInvocations(context);
     this.events = new RedisEvents(context);
     this.triggerState = new RedisTriggerState(context);
+    this.replicas = new RedisReplicas(context);
     this.occurrences = new RedisOccurrences(
       context,
       connect,
@@ -371,6 +375,15 @@ export class RedisStore implements Store {
   }
   advanceCron(advances: readonly CronAdvance[]) {
     return this.triggerState.advanceCron(advances);
+  }
+
+  // ---- replicas (redis-replicas.ts) ---------------------------------------------------
+
+  announceReplica(announcement: ReplicaAnnouncement, liveSince: number) {
+    return this.replicas.announce(announcement, liveSince);
+  }
+  retireReplica(replicaId: string) {
+    return this.replicas.retire(replicaId);
   }
 
   // ---- introspection ----------------------------------------------------------------

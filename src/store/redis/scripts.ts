@@ -43,10 +43,10 @@ interface Script {
  *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes,
  *   which are rare next to claims and results;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
- *   renewWorkerLease sets the same deadline, the releases, retries and consumer
- *   clean-up find their work done (their replies only feed log lines), keepClaimed
- *   restarts the same idle times again, and the entries a lost reclaimIdle reply
- *   carried are reclaimed again once idle.
+ *   renewWorkerLease sets the same deadline, announceReplica keeps the newer
+ *   announcement, the releases, retries and consumer clean-up find their work done
+ *   (their replies only feed log lines), keepClaimed restarts the same idle times
+ *   again, and the entries a lost reclaimIdle reply carried are reclaimed again once idle.
  * The "once" memory is short to keep Redis small: a re-send of those scripts more
  * than a minute after the first run (a connection down that long) runs as a new call.
  */

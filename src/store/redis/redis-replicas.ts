@@ -1,0 +1,36 @@
+import { FORGET_REPLICA_AFTER_MS, type ReplicaAnnouncement, type ReplicaCheckIn } from "../store.js";
+import type { RedisContext } from "./context.js";
+
+/** Orchestrator replicas on Redis: one hash, announced to and read by one script per sweep. */
+export class RedisReplicas {
+  constructor(private readonly ctx: RedisContext) {}
+
+  async announce(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
+    const { keys } = this.ctx;
+    const [version, ...rows] = (await this.ctx.run(
+      "announceReplica",
+      [keys.replicas, keys.registry],
+      [
+        announcement.replicaId,
+        Math.floor(announcement.seenAt),
+        Math.floor(announcement.cronClaimedThrough),
+        Math.floor(liveSince),
+        FORGET_REPLICA_AFTER_MS,
+      ],
+    )) as string[];
+    const replicas: ReplicaAnnouncement[] = [];
+    for (let i = 0; i + 2 < rows.length; i += 3) {
+      replicas.push({
+        replicaId: rows[i] as string,
+        seenAt: Number(rows[i + 1]),
+        cronClaimedThrough: Number(rows[i + 2]),
+      });
+    }
+    replicas.sort((a, b) => (a.replicaId < b.replicaId ? -1 : a.replicaId > b.replicaId ? 1 : 0));
+    return { replicas, registryVersion: Number(version) };
+  }
+
+  async retire(replicaId: string): Promise<void> {
+    await this.ctx.redis.hdel(this.ctx.keys.replicas, replicaId);
+  }
+}

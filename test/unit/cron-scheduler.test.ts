@@ -3,8 +3,10 @@
  * at start-up unless a slot is due, the stored state is the last scheduled slot,
  * and each misfire policy after downtime.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { CronExpression } from "cron-parser";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CronCondition } from "../../src/domain/trigger.js";
+import { parseCron } from "../../src/engine/cron.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { StoreNotice } from "../../src/store/store.js";
@@ -134,9 +136,7 @@ describe("cron scheduling", () => {
   });
 
   // Down for 30 days, a 6-field cron missed 2.6 million slots: only those the policy
-  // may run are listed. The timeout is the bound (walking every missed slot took
-  // about 25 s each).
-  const QUICK = { timeout: 10_000 };
+  // may run are listed (see "recentSlots walks back" below for the cost).
   async function monthLongOutage(misfire: CronCondition["misfire"]) {
     const clock = new FakeClock(T0);
     const store = new MemoryStore();
@@ -161,7 +161,7 @@ describe("cron scheduling", () => {
     "2026-03-31T10:00:01.000Z",
   ];
 
-  it('30 days down, "skip": the due slots run, the rest is dropped', QUICK, async () => {
+  it('30 days down, "skip": the due slots run, the rest is dropped', async () => {
     const { fired, skipped } = await monthLongOutage("skip");
     expect(fired).toEqual(["2026-03-01T10:00:01.000Z", ...dueAtRestart]);
     expect(skipped).toBe(
@@ -169,17 +169,33 @@ describe("cron scheduling", () => {
     );
   });
 
-  it('30 days down, "once": the latest missed slot runs once', QUICK, async () => {
+  it('30 days down, "once": the latest missed slot runs once', async () => {
     const { fired } = await monthLongOutage("once");
     expect(fired).toEqual(["2026-03-01T10:00:01.000Z", "2026-03-31T09:59:56.000Z", ...dueAtRestart]);
   });
 
-  it('30 days down, "all": the newest 1,000 missed slots run', QUICK, async () => {
+  it('30 days down, "all": the newest 1,000 missed slots run', async () => {
     const { fired } = await monthLongOutage("all");
     expect(fired).toHaveLength(1 + 1000 + 5);
     expect(fired.slice(0, 2)).toEqual(["2026-03-01T10:00:01.000Z", "2026-03-31T09:43:17.000Z"]);
     expect(fired.slice(-6)).toEqual(["2026-03-31T09:59:56.000Z", ...dueAtRestart]);
     expect(new Set(fired).size).toBe(fired.length);
+  });
+
+  it("recentSlots walks back from the end: a month of a 6-field cron costs the slots it lists", () => {
+    const schedule = parseCron("* * * * * *", "UTC", "cron");
+    const steps = vi.spyOn(CronExpression.prototype, "prev");
+    try {
+      const until = Date.parse("2026-03-31T10:00:00.000Z");
+      const { slots, complete } = schedule.recentSlots(until - 30 * 24 * 3600_000, until, until - 4_999, 100);
+      expect(slots).toHaveLength(5 + 100);
+      expect(slots.at(-1)).toBe(until);
+      expect(complete).toBe(false);
+      // One step per slot listed, one for the first slot it leaves out, one to set out.
+      expect(steps.mock.calls.length).toBeLessThanOrEqual(slots.length + 2);
+    } finally {
+      steps.mockRestore();
+    }
   });
 
   it("honours the time zone (09:00 in Paris is 08:00 UTC in winter)", async () => {

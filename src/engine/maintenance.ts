@@ -1,3 +1,4 @@
+import { NencError } from "../domain/errors.js";
 import type { Logger } from "../domain/logger.js";
 import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
@@ -7,6 +8,8 @@ import type { ReplicaMembership } from "./replica-membership.js";
 
 export interface MaintenanceOptions {
   sweepIntervalMs: number;
+  /** A worker stream silent this long is closed (see OrchestratorOptions). */
+  closeSilentStreamsAfterMs: number;
   /** Readers of the occurrence log idle this long and holding nothing are forgotten (checked once a minute). */
   forgetConsumersAfterMs: number;
 }
@@ -73,12 +76,35 @@ export class Maintenance {
     if (released.length > 0)
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.store.announceDueRetries(now);
+    this.closeSilentStreams(now);
     this.dispatcher.pumpAll();
     const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
     if (now - this.lastForget >= forgetEvery) {
       this.lastForget = now;
       const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
       if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
+    }
+  }
+
+  /**
+   * A stream that sends nothing, not even heartbeats, is dead however open it looks
+   * (a path that died unnoticed, a worker that moved to another replica): closing it
+   * frees the credit this replica would go on reserving for it.
+   */
+  private closeSilentStreams(now: number): void {
+    const cutoff = now - this.options.closeSilentStreamsAfterMs;
+    for (const session of [...this.dispatcher.all()]) {
+      if (session.closed || session.lastHeardAt >= cutoff) continue;
+      this.logger.warn("closed a worker stream that sent nothing for too long", {
+        workerId: session.workerId,
+        silentMs: now - session.lastHeardAt,
+      });
+      session.channel.close(
+        new NencError(
+          "UNAVAILABLE",
+          `worker ${session.workerId} sent nothing for ${now - session.lastHeardAt} ms (heartbeats included): this stream is taken for dead; connect again`,
+        ),
+      );
     }
   }
 

@@ -60,6 +60,11 @@ export interface OrchestratorOptions {
   forgetConsumersAfterMs: number;
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
+  /**
+   * A worker stream that sent nothing (not even a heartbeat) this long is closed: its
+   * path died unnoticed, or the worker replaced it on another replica (0: three leases).
+   */
+  closeSilentStreamsAfterMs: number;
 }
 
 /**
@@ -88,6 +93,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   sweepIntervalMs: 250,
   forgetConsumersAfterMs: 3_600_000,
   drainTimeoutMs: 30_000,
+  closeSilentStreamsAfterMs: 0,
 };
 
 /**
@@ -160,7 +166,7 @@ export class Orchestrator {
       clock,
       this.index,
       logger,
-      o,
+      { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
       this.registry,
       this.membership,
     );

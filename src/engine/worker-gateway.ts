@@ -105,8 +105,10 @@ export class WorkerGateway {
     // Any message proves the worker alive, so a backlog of its messages never costs it its
     // lease; renewing at most four times per lease keeps the store traffic small.
     let renewedAt = clock.now();
+    session.lastHeardAt = renewedAt;
     const touch = async () => {
       const now = clock.now();
+      session.lastHeardAt = now;
       if (now - renewedAt < this.options.leaseMs / 4 || session.closed) return;
       renewedAt = now;
       if (await store.renewWorkerLease(session.ref, now + this.options.leaseMs)) return;

@@ -60,6 +60,8 @@ export class WorkerSession {
   reserved = 0;
   draining = false;
   closed = false;
+  /** When the worker last sent anything on this stream (the gateway keeps it). */
+  lastHeardAt = 0;
 
   constructor(
     hello: WorkerHello,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, describe, expect, it } from "vitest";
@@ -69,7 +70,13 @@ describe("worker failures", () => {
     const logs = recordingLogger();
     server = await startTestServer({
       logger: logs,
-      orchestrator: { leaseMs: 300, heartbeatIntervalMs: 100, sweepIntervalMs: 50 },
+      // The silent stream stays open (so that its late result arrives): only its lease ends.
+      orchestrator: {
+        leaseMs: 300,
+        heartbeatIntervalMs: 100,
+        sweepIntervalMs: 50,
+        closeSilentStreamsAfterMs: 60_000,
+      },
     });
     const owner = newApp("silent");
     owner.task("job", async () => "from the healthy worker");
@@ -110,6 +117,31 @@ describe("worker failures", () => {
     expect(info.status).toBe("SUCCESS");
     expect(info.result).toBe("from the healthy worker");
     silent.close();
+  });
+
+  it("closes a stream that sends nothing, not even heartbeats; heartbeating workers stay", async () => {
+    server = await startTestServer({
+      orchestrator: {
+        leaseMs: 300,
+        heartbeatIntervalMs: 50,
+        sweepIntervalMs: 50,
+        closeSilentStreamsAfterMs: 600,
+      },
+    });
+    const app = newApp("quiet");
+    app.task("job", async () => "done");
+    await app.startWorker({ concurrency: 1 });
+    const mute = openRawWorker(server.url);
+    mute.send({
+      case: "hello",
+      value: { appId: "quiet", workerId: "mute-1", concurrency: 1, taskIds: ["job"] },
+    });
+    expect((await mute.next()).message.case).toBe("welcome");
+    const ended = ConnectError.from(await mute.ended);
+    expect(ended.code).toBe(Code.Unavailable);
+    expect(ended.rawMessage).toMatch(/^worker mute-1 sent nothing for \d+ ms \(heartbeats included\)/);
+    // The SDK worker heartbeats: still connected well past the silence limit, it runs work.
+    expect(await (await app.invoke<string>("job", {})).result()).toBe("done");
   });
 
   it("puts the work of a closed stream back in the queue at once", async () => {

@@ -23,6 +23,15 @@ afterEach(async () => {
   cleanups = [];
 });
 
+/** Waits until `taskId` has `count` successful runs (listed through `client`). */
+async function successfulRuns(client: Nenc, taskId: string, count: number, timeoutMs: number): Promise<void> {
+  await waitFor(
+    async () => (await client.listInvocations({ taskId, status: "SUCCESS", limit: 1000 })).length === count,
+    `${count} successful runs of ${taskId}`,
+    timeoutMs,
+  );
+}
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
@@ -150,21 +159,12 @@ describe.skipIf(!storeAvailable("redis"))("crashes", () => {
     );
     expect(results).toEqual(Array.from({ length: 200 }, (_, n) => n));
     // Every event fired its trigger exactly once (one invocation per event), every join completed once.
-    await waitFor(
-      async () =>
-        (await a.listInvocations({ taskId: "on_event", status: "SUCCESS", limit: 1000 })).length === 100,
-      "100 events",
-      60_000,
-    );
+    await successfulRuns(a, "on_event", 100, 60_000);
     const eventRuns = await a.listInvocations({ taskId: "on_event", limit: 1000 });
     expect(eventRuns.map((run) => run.arguments.n).sort((x, y) => Number(x) - Number(y))).toEqual(
       Array.from({ length: 100 }, (_, n) => n),
     );
-    await waitFor(
-      async () => (await a.listInvocations({ taskId: "joined", status: "SUCCESS" })).length === 3,
-      "three joins",
-      30_000,
-    );
+    await successfulRuns(a, "joined", 3, 30_000);
     expect((await a.listInvocations({ taskId: "joined" })).map((run) => run.arguments.n).sort()).toEqual([
       1, 2, 3,
     ]);
@@ -289,12 +289,7 @@ describe.skipIf(!storeAvailable("redis"))("crashes", () => {
       range(0, 6),
     );
     await waitFor(() => ran.get("joined:42") === 1, "the join to complete after the restart", 30_000);
-    await waitFor(
-      async () =>
-        (await a.listInvocations({ taskId: "after_event", status: "SUCCESS", limit: 1000 })).length === 16,
-      "sixteen event chains",
-      30_000,
-    );
+    await successfulRuns(a, "after_event", 16, 30_000);
 
     // Exactly once: one invocation per idempotency key and per event, each run once.
     const workRuns = await a.listInvocations({ taskId: "work", limit: 1000 });

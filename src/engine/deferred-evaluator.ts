@@ -3,6 +3,7 @@ import type { DeferredEvaluation, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
 import type { DeliveryCap } from "./delivery-cap.js";
+import type { Gate } from "./gate.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
 import type { TriggerIndex } from "./trigger-index.js";
 
@@ -27,6 +28,8 @@ export class DeferredEvaluator {
     private readonly hostedApps: () => string[],
     private readonly logger: Logger,
     private readonly consumerId: string,
+    /** Nothing is read while it is closed (the store's data is being recovered). */
+    private readonly gate?: Gate,
   ) {
     this.keeper = new ClaimKeeper(
       store.reclaimAfterMs,
@@ -48,6 +51,7 @@ export class DeferredEvaluator {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      await this.gate?.passed(signal);
       const apps = this.hostedApps();
       try {
         if (apps.length === 0) {

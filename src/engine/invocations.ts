@@ -28,6 +28,11 @@ export class Invocations {
     private readonly admission: Admission,
   ) {}
 
+  /** How many invocations clients wait on here (awaitFinal, watches). */
+  get awaitedCount(): number {
+    return this.waiters.size;
+  }
+
   /** Feeds status notices to the waiters. */
   onStatus(invocationId: string, status: InvocationStatus): void {
     for (const wake of this.waiters.get(invocationId) ?? []) wake(status);

@@ -3,8 +3,9 @@ import type { Logger } from "../domain/logger.js";
 import type { StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { RegistryRecovery } from "./registry-recovery.js";
 import type { RegistrySync } from "./registry-sync.js";
-import type { ReplicaMembership } from "./replica-membership.js";
+import type { ReplicaMembership, StoreCheck } from "./replica-membership.js";
 
 export interface MaintenanceOptions {
   sweepIntervalMs: number;
@@ -21,8 +22,9 @@ const FORGET_CONSUMERS_EVERY_MS = 60_000;
  * The periodic safety work: announce this replica to the others and read which are
  * alive (ReplicaMembership, one call that also reads the registry version), release
  * the assignments of workers whose lease ended, announce retries that came due,
- * sweep for work a lost notice left queued, and check that no registry change
- * notice was lost (RegistrySync); rarely, forget the consumer ids of dead replicas.
+ * sweep for work a lost notice left queued, check that no registry change
+ * notice was lost (RegistrySync) and that the store did not lose its data
+ * (RegistryRecovery); rarely, forget the consumer ids of dead replicas.
  * Retries decided on this replica also get a precise wake-up (`wakeAt`).
  */
 export class Maintenance {
@@ -40,6 +42,7 @@ export class Maintenance {
     private readonly options: MaintenanceOptions,
     private readonly registry: RegistrySync,
     private readonly membership: ReplicaMembership,
+    private readonly recovery: RegistryRecovery,
   ) {
     this.lastForget = clock.now();
   }
@@ -71,7 +74,7 @@ export class Maintenance {
   async sweep(): Promise<void> {
     const now = this.clock.now();
     // First: the other replicas judge this one alive, and its cron progress, by its check-in.
-    await this.registry.check(() => this.membership.checkIn());
+    await this.checkIn();
     const released = await this.store.releaseExpiredWorkers(now, this.watch);
     if (released.length > 0)
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
@@ -84,6 +87,21 @@ export class Maintenance {
       const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
       if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
     }
+  }
+
+  /**
+   * Checks in, and checks what that read: that no registry notice was missed, and
+   * that the store did not lose its data (RegistryRecovery). Exposed for the
+   * orchestrator's check after the store's connection came back.
+   */
+  async checkIn(): Promise<void> {
+    const generation = this.recovery.generation;
+    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0 };
+    const wentBack = await this.registry.check(async () => {
+      check = await this.membership.checkIn();
+      return check.registryVersion;
+    });
+    await this.recovery.check(check, wentBack, generation);
   }
 
   /**

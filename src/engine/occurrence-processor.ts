@@ -4,6 +4,7 @@ import type { LoggedOccurrence, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
 import type { DeliveryCap } from "./delivery-cap.js";
+import type { Gate } from "./gate.js";
 import type { TriggerEvaluator } from "./trigger-evaluator.js";
 import type { TriggerIndex } from "./trigger-index.js";
 
@@ -11,6 +12,8 @@ export interface OccurrenceProcessorOptions {
   consumerId: string;
   /** Occurrences evaluated at the same time, at most. */
   maxInFlight: number;
+  /** Nothing is read while it is closed (the store's data is being recovered). */
+  gate?: Gate;
 }
 
 /**
@@ -67,6 +70,8 @@ export class OccurrenceProcessor {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
+      await this.options.gate?.passed(signal);
+      if (signal.aborted) break;
       let batch: LoggedOccurrence[];
       try {
         batch = await this.store.readOccurrences(this.options.consumerId, Math.min(room, 256), 1000, signal);

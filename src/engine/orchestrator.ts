@@ -9,10 +9,12 @@ import { DeliveryCap } from "./delivery-cap.js";
 import { Dispatcher } from "./dispatcher.js";
 import { Events } from "./events.js";
 import { FunctionRunner } from "./function-runner.js";
+import { Gate } from "./gate.js";
 import { newId } from "./ids.js";
 import { Invocations } from "./invocations.js";
 import { Maintenance } from "./maintenance.js";
 import { OccurrenceProcessor } from "./occurrence-processor.js";
+import { RegistryRecovery } from "./registry-recovery.js";
 import { RegistrySync } from "./registry-sync.js";
 import { ReplicaMembership } from "./replica-membership.js";
 import { TaskRegistry } from "./task-registry.js";
@@ -65,6 +67,12 @@ export interface OrchestratorOptions {
    * path died unnoticed, or the worker replaced it on another replica (0: three leases).
    */
   closeSilentStreamsAfterMs: number;
+  /**
+   * After the store lost its data (Redis restarted empty, or was flushed), how long
+   * the apps of the connected workers, asked to register again, are awaited at most:
+   * meanwhile Health answers NOT_SERVING and occurrences wait in the store.
+   */
+  awaitRegistrationMs: number;
 }
 
 /**
@@ -94,6 +102,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   forgetConsumersAfterMs: 3_600_000,
   drainTimeoutMs: 30_000,
   closeSilentStreamsAfterMs: 0,
+  awaitRegistrationMs: 30_000,
 };
 
 /**
@@ -120,6 +129,7 @@ export class Orchestrator {
   private readonly maintenance: Maintenance;
   private readonly registry: RegistrySync;
   private readonly membership: ReplicaMembership;
+  private readonly recovery: RegistryRecovery;
   private unsubscribe: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
@@ -160,6 +170,22 @@ export class Orchestrator {
       { replicaId: o.replicaId, liveForMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
       () => this.cron.claimedThrough,
     );
+    const gate = new Gate();
+    this.recovery = new RegistryRecovery(
+      {
+        store,
+        registry: this.registry,
+        tasks: this.tasks,
+        index: this.index,
+        dispatcher: this.dispatcher,
+        gate,
+        awaitedInvocations: () => this.invocations.awaitedCount,
+        clock,
+        logger,
+        onChange: () => this.servingChanged(),
+      },
+      { awaitMs: o.awaitRegistrationMs, settleMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
+    );
     this.maintenance = new Maintenance(
       store,
       this.dispatcher,
@@ -169,6 +195,7 @@ export class Orchestrator {
       { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
       this.registry,
       this.membership,
+      this.recovery,
     );
     this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
     this.workers = new WorkerGateway(
@@ -189,6 +216,7 @@ export class Orchestrator {
     this.processor = new OccurrenceProcessor(store, this.index, evaluator, cap, clock, logger, {
       consumerId: o.replicaId,
       maxInFlight: o.maxInFlightOccurrences,
+      gate,
     });
     this.deferred = new DeferredEvaluator(
       store,
@@ -199,6 +227,7 @@ export class Orchestrator {
       () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
       o.replicaId,
+      gate,
     );
     this.cron = new CronScheduler(store, this.index, clock, logger, this.membership, {
       graceMs: o.cronGraceMs,
@@ -212,6 +241,7 @@ export class Orchestrator {
   static async start(store: Store, options: Partial<OrchestratorOptions> = {}): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(store, options);
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
+    await orchestrator.recovery.open();
     await orchestrator.registry.load();
     // Known to the others, and knowing them, before its cron claims anything.
     await orchestrator.membership.checkIn();
@@ -223,8 +253,9 @@ export class Orchestrator {
     return orchestrator;
   }
 
+  /** Running, and not recovering from a loss of the store's data (see RegistryRecovery). */
   get serving(): boolean {
-    return this.state === "RUNNING";
+    return this.state === "RUNNING" && !this.recovery.recovering;
   }
 
   /**
@@ -235,7 +266,7 @@ export class Orchestrator {
     return this.stopController.signal;
   }
 
-  /** Calls `listener` when `serving` changes (draining starts); returns the unsubscribe function. */
+  /** Calls `listener` when `serving` changes (draining starts, a recovery starts or ends); returns the unsubscribe function. */
   onServingChange(listener: () => void): () => void {
     this.servingListeners.add(listener);
     return () => this.servingListeners.delete(listener);
@@ -251,7 +282,7 @@ export class Orchestrator {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
     this.admission.close();
-    for (const listener of [...this.servingListeners]) listener();
+    this.servingChanged();
     const { clock, drainTimeoutMs, logger } = this.options;
     this.cron.stop();
     // The others take over its cron share at their next sweep (a crash: once it is no longer live).
@@ -299,6 +330,10 @@ export class Orchestrator {
     }
   }
 
+  private servingChanged(): void {
+    for (const listener of [...this.servingListeners]) listener();
+  }
+
   private inFlightAssignments(): number {
     let count = 0;
     for (const session of this.dispatcher.all()) count += session.inFlight;
@@ -337,8 +372,13 @@ export class Orchestrator {
         return;
       case "resync":
         // Notices were lost while the store reconnected: whatever they would have told.
+        // The store may have come back empty: that is checked first, so that nothing
+        // is evaluated against an emptied registry before the recovery holds it back.
         logger.warn("store notices may have been lost; reloading tasks and triggers");
-        this.registry.load().catch(fail("reloading tasks and triggers", {}));
+        this.maintenance
+          .checkIn()
+          .then(() => this.registry.load())
+          .catch(fail("checking the store and reloading tasks and triggers", {}));
         this.invocations.recheckWaiters().catch(fail("rechecking result waiters", {}));
         this.dispatcher.pumpAll();
         return;

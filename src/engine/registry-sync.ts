@@ -54,14 +54,19 @@ export class RegistrySync {
    * reads the store's registry version (the sweep's check-in, see
    * ReplicaMembership, answers it). Notices applied while it reads may move past
    * the answer: only a version below what was applied before the read went back.
+   * Returns true when it went back: the store lost data, which RegistryRecovery
+   * handles (its reload included); nothing is reloaded here then.
    */
-  async check(readVersion: () => Promise<number>): Promise<void> {
+  async check(readVersion: () => Promise<number>): Promise<boolean> {
     const appliedBefore = this.applied;
     const version = await readVersion();
-    if (version < appliedBefore) return this.reload("the store's registry version went back (a store reset)");
-    if (this.suspect !== undefined && this.applied < this.suspect)
-      return this.reload(`missed a registry change notice (version ${this.applied + 1})`);
+    if (version < appliedBefore) return true;
+    if (this.suspect !== undefined && this.applied < this.suspect) {
+      await this.reload(`missed a registry change notice (version ${this.applied + 1})`);
+      return false;
+    }
     this.suspect = version > this.applied ? version : undefined;
+    return false;
   }
 
   private async reload(why: string): Promise<void> {

@@ -1,6 +1,9 @@
-import type { ReplicaAnnouncement, Store } from "../store/store.js";
+import type { ReplicaAnnouncement, ReplicaCheckIn, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { rendezvousOwner } from "./rendezvous.js";
+
+/** What a check-in read about the store's data (see ReplicaCheckIn); no data set after leave(). */
+export type StoreCheck = Omit<ReplicaCheckIn, "replicas" | "dataSet"> & { dataSet?: string };
 
 export interface ReplicaMembershipOptions {
   replicaId: string;
@@ -51,26 +54,26 @@ export class ReplicaMembership {
   }
 
   /**
-   * Announces this replica and reads the live ones; returns the registry version
-   * read in the same call. After leave() it only reads the registry version.
+   * Announces this replica and reads the live ones; returns what the same call read
+   * about the store's data. After leave() it only reads the registry version.
    */
-  async checkIn(): Promise<number> {
-    if (this.left) return this.store.registryVersion();
+  async checkIn(): Promise<StoreCheck> {
+    if (this.left) return { registryVersion: await this.store.registryVersion(), awaitingApps: 0 };
     const sentAt = this.clock.now();
     const call = this.store.announceReplica(
       { replicaId: this.options.replicaId, seenAt: sentAt, cronClaimedThrough: this.progress() },
       sentAt - this.options.liveForMs,
     );
     this.inFlight = call.catch(() => undefined);
-    const { replicas, registryVersion } = await call;
-    if (this.left) return registryVersion;
+    const { replicas, ...check } = await call;
+    if (this.left) return check;
     const ids = replicas.map((replica) => replica.replicaId);
     const changed = ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i]);
     this.live = new Map(replicas.map((replica) => [replica.replicaId, replica]));
     this.ids = ids;
     this.readAt = Math.max(this.readAt, sentAt);
     for (const listener of [...this.listeners]) listener(changed);
-    return registryVersion;
+    return check;
   }
 
   /** The live replica that owns `key` (this one when it knows no other). */

@@ -168,12 +168,22 @@ export interface ReplicaAnnouncement {
   cronClaimedThrough: number;
 }
 
-/** What announcing a replica answers: the live replicas, and the registry version read in the same step. */
+/**
+ * What announcing a replica answers: the live replicas, and what the sweep checks
+ * about the store's data, read in the same step.
+ */
 export interface ReplicaCheckIn {
   /** The replicas seen at or after `liveSince`, the caller included, by id. */
   replicas: ReplicaAnnouncement[];
   /** As registryVersion(): the sweep needs both, so they come in one call. */
   registryVersion: number;
+  /**
+   * The identity of the store's data set (see openDataSet); "" when there is none:
+   * the data was lost (Redis restarted empty, or was flushed) and nobody opened a new one yet.
+   */
+  dataSet: string;
+  /** How many apps are still awaited after a loss (see openDataSet). */
+  awaitingApps: number;
 }
 
 /** A replica not seen for this long before `liveSince` is forgotten by the next announcement. */
@@ -248,7 +258,18 @@ export interface Store {
    * past the notices it got missed one, and reloads: one cheap read per sweep.
    */
   registryVersion(): Promise<number>;
-  /** Upserts the tasks and replaces the app's declared triggers; returns removed trigger ids. */
+  /**
+   * The identity of the store's data set: a random id created with it (the first
+   * call on an empty store creates it) and kept as long as the data is. An engine
+   * that finds it gone or changed (ReplicaCheckIn.dataSet) knows the data was lost,
+   * as opposed to a connection that broke and came back.
+   *
+   * `awaitApps` (after a loss): the apps whose workers this replica asks to register
+   * again. Each is awaited until it registers (registerApp) or for `awaitMs` at
+   * most, whichever comes first; ReplicaCheckIn.awaitingApps counts those left.
+   */
+  openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string>;
+  /** Upserts the tasks and replaces the app's declared triggers (an awaited app is awaited no more); returns removed trigger ids. */
   registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }>;
   getTask(taskId: string): Promise<Task | undefined>;
   listTasks(): Promise<Task[]>;
@@ -454,7 +475,8 @@ export interface Store {
   /**
    * Records that the replica is alive (a newer announcement of it is kept, so a
    * re-sent older one moves nothing back), and answers the replicas seen at or
-   * after `liveSince` with the registry version. Replicas not seen for
+   * after `liveSince` with the registry version, the data set's identity and the
+   * number of apps awaited (see openDataSet). Replicas not seen for
    * FORGET_REPLICA_AFTER_MS before `liveSince` are forgotten. One call per sweep.
    */
   announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn>;

@@ -814,11 +814,18 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     const a = { replicaId: "replica:a", seenAt: 100_000, cronClaimedThrough: 99_000 };
     const b = { replicaId: "replica:b", seenAt: 100_500, cronClaimedThrough: 0 };
     const version = await store.registryVersion();
-    expect(await store.announceReplica(a, 99_000)).toEqual({ replicas: [a], registryVersion: version });
+    expect(await store.announceReplica(a, 99_000)).toEqual({
+      replicas: [a],
+      registryVersion: version,
+      dataSet: "",
+      awaitingApps: 0,
+    });
     await store.createTrigger(trigger("trg_r"));
     expect(await store.announceReplica(b, 99_500)).toEqual({
       replicas: [a, b],
       registryVersion: version + 1,
+      dataSet: "",
+      awaitingApps: 0,
     });
     // An older announcement (a call re-sent after a lost reply) moves nothing back.
     const resent = await store.announceReplica({ ...a, seenAt: 99_900, cronClaimedThrough: 1 }, 99_000);
@@ -827,6 +834,34 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     const b2 = { ...b, seenAt: 101_000, cronClaimedThrough: 100_900 };
     expect((await store.announceReplica(b2, 100_200)).replicas).toEqual([b2]);
     expect((await store.announceReplica(b2, 99_000)).replicas).toEqual([a, b2]);
+  });
+
+  it("data set: its identity is created once and kept; awaited apps end as each registers, or when the wait ends", async () => {
+    const a = { replicaId: "replica:a", seenAt: 100_000, cronClaimedThrough: 0 };
+    const identity = await store.openDataSet([], 0);
+    expect(identity).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await store.openDataSet([], 0)).toBe(identity);
+    expect(await store.announceReplica(a, 0)).toMatchObject({ dataSet: identity, awaitingApps: 0 });
+    // After a loss: the apps asked to register again are awaited until each registers.
+    expect(await store.openDataSet(["shop", "mail"], 60_000)).toBe(identity);
+    expect((await store.announceReplica(a, 0)).awaitingApps).toBe(2);
+    await store.registerApp({
+      appId: "shop",
+      tasks: [{ id: "t_shop", appId: "shop", retry: NO_RETRY }],
+      triggers: [],
+    });
+    expect((await store.announceReplica(a, 0)).awaitingApps).toBe(1);
+    await store.registerApp({ appId: "mail", tasks: [], triggers: [] });
+    expect((await store.announceReplica(a, 0)).awaitingApps).toBe(0);
+    // An app that never registers is awaited no longer than asked.
+    await store.openDataSet(["gone"], 50);
+    expect((await store.announceReplica(a, 0)).awaitingApps).toBe(1);
+    await waitFor(
+      async () => (await store.announceReplica(a, 0)).awaitingApps === 0,
+      "the wait for an app to end",
+      5_000,
+    );
+    expect(await store.openDataSet([], 0)).toBe(identity);
   });
 
   it("replicas: one not seen for a minute before `liveSince` is forgotten; a retired one at once", async () => {

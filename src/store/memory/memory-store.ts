@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { StoredEvent } from "../../domain/event.js";
 import type { NewInvocation } from "../../domain/invocation.js";
@@ -70,6 +71,10 @@ export class MemoryStore implements Store {
   private readonly cronSlots = new Map<string, number>();
   private readonly evaluations = new Map<string, Evaluation[]>();
   private readonly replicas = new MemoryReplicas();
+  /** The data set's identity: a memory store keeps its data while its process lives, so it never changes. */
+  private dataSet = "";
+  /** Apps awaited after a loss (see Store.openDataSet), with when the wait for each ends. */
+  private readonly awaiting = new Map<string, number>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.retention = resolveRetention(options.retention);
@@ -98,6 +103,7 @@ export class MemoryStore implements Store {
   // ---- apps, tasks, triggers --------------------------------------------------------
 
   async registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }> {
+    this.awaiting.delete(registration.appId);
     for (const task of registration.tasks) this.tasks.set(task.id, task);
     const keep = new Set(registration.triggers.map((trigger) => trigger.id));
     const removedTriggerIds: string[] = [];
@@ -117,6 +123,12 @@ export class MemoryStore implements Store {
     this.notify({ type: "app", appId: registration.appId, version: ++this.version });
     for (const triggerId of changed) this.notify({ type: "trigger", triggerId, version: ++this.version });
     return { removedTriggerIds };
+  }
+
+  async openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string> {
+    this.dataSet ||= randomUUID();
+    for (const appId of awaitApps) this.awaiting.set(appId, Date.now() + awaitMs);
+    return this.dataSet;
   }
 
   async registryVersion(): Promise<number> {
@@ -354,7 +366,14 @@ export class MemoryStore implements Store {
   // ---- replicas ---------------------------------------------------------------------
 
   async announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
-    return { replicas: this.replicas.announce(announcement, liveSince), registryVersion: this.version };
+    const now = Date.now();
+    for (const [appId, until] of this.awaiting) if (until <= now) this.awaiting.delete(appId);
+    return {
+      replicas: this.replicas.announce(announcement, liveSince),
+      registryVersion: this.version,
+      dataSet: this.dataSet,
+      awaitingApps: this.awaiting.size,
+    };
   }
 
   async retireReplica(replicaId: string): Promise<void> {

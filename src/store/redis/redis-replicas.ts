@@ -1,15 +1,20 @@
+import { randomUUID } from "node:crypto";
 import { FORGET_REPLICA_AFTER_MS, type ReplicaAnnouncement, type ReplicaCheckIn } from "../store.js";
 import type { RedisContext } from "./context.js";
 
-/** Orchestrator replicas on Redis: one hash, announced to and read by one script per sweep. */
+/**
+ * Orchestrator replicas on Redis: one hash, announced to and read by one script per
+ * sweep (with the registry version and the data set's identity), and the data set's
+ * identity itself (see Store.openDataSet).
+ */
 export class RedisReplicas {
   constructor(private readonly ctx: RedisContext) {}
 
   async announce(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
     const { keys } = this.ctx;
-    const [version, ...rows] = (await this.ctx.run(
+    const [version, dataSet, awaiting, ...rows] = (await this.ctx.run(
       "announceReplica",
-      [keys.replicas, keys.registry],
+      [keys.replicas, keys.registry, keys.dataSet, keys.awaiting],
       [
         announcement.replicaId,
         Math.floor(announcement.seenAt),
@@ -27,7 +32,24 @@ export class RedisReplicas {
       });
     }
     replicas.sort((a, b) => (a.replicaId < b.replicaId ? -1 : a.replicaId > b.replicaId ? 1 : 0));
-    return { replicas, registryVersion: Number(version) };
+    return {
+      replicas,
+      registryVersion: Number(version),
+      dataSet: String(dataSet ?? ""),
+      awaitingApps: Number(awaiting),
+    };
+  }
+
+  /** See Store.openDataSet (openDataSet-2.lua). */
+  async openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string> {
+    const { keys } = this.ctx;
+    return String(
+      await this.ctx.run(
+        "openDataSet",
+        [keys.dataSet, keys.awaiting],
+        [randomUUID(), Math.max(1, Math.floor(awaitMs)), awaitApps.length, ...awaitApps],
+      ),
+    );
   }
 
   async retire(replicaId: string): Promise<void> {

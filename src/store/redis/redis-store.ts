@@ -202,6 +202,10 @@ export class RedisStore implements Store {
     return Number((await this.redis.get(this.keys.registry)) ?? 0);
   }
 
+  openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string> {
+    return this.replicas.openDataSet(awaitApps, awaitMs);
+  }
+
   async getTask(taskId: string): Promise<Task | undefined> {
     const json = await this.redis.hget(this.keys.tasks, taskId);
     return json ? (JSON.parse(json) as Task) : undefined;

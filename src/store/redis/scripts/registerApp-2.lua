@@ -2,7 +2,8 @@
 --- @include "once"
 -- Upserts an app's tasks and replaces its declared triggers: new ones are added
 -- (existing ones keep their state), the ones not declared any more are deleted
--- with everything kept for them. Each change moves the registry version.
+-- with everything kept for them. Each change moves the registry version. An app
+-- awaited after a loss of the data (see openDataSet-2.lua) is awaited no more.
 --
 -- KEYS[1] tasks  KEYS[2] triggers
 -- ARGV[1] key base  [2] app id  [3] n tasks, then n pairs (task id, Task JSON)
@@ -37,6 +38,7 @@ return once(P, function()
   end
   redis.call('DEL', declared)
   if #ids > 0 then redis.call('SADD', declared, unpack(ids)) end
+  redis.call('SREM', P .. 'awaiting', ARGV[2])
   notifyRegistry(P, 'a', ARGV[2])
   return removed
 end)

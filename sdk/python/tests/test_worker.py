@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import sys
 import threading
 import time
@@ -341,6 +342,64 @@ def test_the_worker_reconnects_and_registers_again_after_an_orchestrator_restart
                 second.stop()
         finally:
             first.stop()
+
+
+def test_the_worker_registers_again_when_redis_lost_its_data(tmp_path: Path) -> None:
+    redis_port = _free_port()
+    redis = Process(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        tmp_path,
+        child_env(),
+        tmp_path / "redis.log",
+    )
+    try:
+        redis.wait_for_line("Ready to accept connections", timeout=15)
+        orchestrator, url = start_orchestrator(
+            tmp_path / "orchestrator.log", NENC_REDIS_URL=f"redis://127.0.0.1:{redis_port}"
+        )
+        try:
+            with Nenc(url=url, app_id="restart") as app:
+                task = app.task(echo)
+                worker = app.start_worker()
+                try:
+                    assert task(step=1).wait(timeout=15) == {"step": 1}
+                    assert _redis_command(redis_port, "FLUSHALL") == b"+OK\r\n"
+                    # The orchestrator closes the worker's stream with NOT_FOUND: it registers again.
+                    wait_until(lambda: _invokes(app), "echo to run again", timeout=30)
+                    assert worker.state == "RUNNING"
+                    wait_until(
+                        lambda: "the store lost its data" in orchestrator.stderr(), "the loss to be logged"
+                    )
+                finally:
+                    worker.stop()
+        finally:
+            orchestrator.stop()
+    finally:
+        redis.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _redis_command(port: int, command: str) -> bytes:
+    """Sends one argument-less command over RESP and returns the raw reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(f"*1\r\n${len(command)}\r\n{command}\r\n".encode())
+        return connection.recv(64)
 
 
 def _invokes(app: Nenc) -> bool:

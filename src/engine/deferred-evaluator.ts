@@ -59,6 +59,14 @@ export class DeferredEvaluator {
           continue;
         }
         const items = await this.store.readDeferred(apps, this.consumerId, 64, 500, signal);
+        // Read while the gate closed: kept, and evaluated once it opens.
+        if (this.gate?.closed && items.length > 0) {
+          for (const item of items) this.keeper.hold(item.ref);
+          await this.gate.passed(signal).finally(() => {
+            for (const item of items) this.keeper.release(item.ref);
+          });
+          if (signal.aborted) break;
+        }
         await Promise.all(items.map((item) => this.handle(item)));
       } catch (error) {
         if (signal.aborted) break;

@@ -81,7 +81,25 @@ export class OccurrenceProcessor {
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
+      const refs = batch.map((item) => item.ref);
+      await this.holdWhileClosed(refs, signal);
+      if (signal.aborted) break;
       for (const item of batch) void this.handle(item);
+    }
+  }
+
+  /**
+   * A read in flight when the gate closed may still bring occurrences: they are kept
+   * (not handed out again) and evaluated once it opens, against the triggers then.
+   */
+  private async holdWhileClosed(refs: readonly string[], signal: AbortSignal): Promise<void> {
+    const gate = this.options.gate;
+    if (!gate?.closed || refs.length === 0) return;
+    for (const ref of refs) this.keeper.hold(ref);
+    try {
+      await gate.passed(signal);
+    } finally {
+      for (const ref of refs) this.keeper.release(ref);
     }
   }
 

@@ -139,7 +139,7 @@ export class RegistryRecovery {
     // Check-ins sent before the identity was renewed may still read the old one.
     this.lossesHandled++;
     for (const app of apps) this.awaited.add(app);
-    await registry.load();
+    await registry.loadFresh();
     for (const session of sessions) {
       session.channel.close(
         new NencError(
@@ -156,7 +156,7 @@ export class RegistryRecovery {
 
   private async complete(since: number): Promise<void> {
     const { registry, tasks, index, gate, clock, logger } = this.deps;
-    await registry.load();
+    await registry.loadFresh();
     const registered = new Set(tasks.list().map((task) => task.appId));
     const missing = [...this.awaited].filter((app) => !registered.has(app)).sort();
     this.since = undefined;

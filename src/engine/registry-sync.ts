@@ -42,6 +42,15 @@ export class RegistrySync {
     return this.reloading;
   }
 
+  /**
+   * Loads anew, after any load in flight: one that started before the store lost its
+   * data may have read the old registry version, which would count as applied.
+   */
+  async loadFresh(): Promise<void> {
+    await this.reloading?.catch(() => undefined);
+    await this.load();
+  }
+
   /** The change that produced `version` is reflected here (its notice was handled). */
   noticeApplied(version: number): void {
     if (!Number.isInteger(version) || version <= this.applied) return;

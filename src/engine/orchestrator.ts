@@ -243,8 +243,9 @@ export class Orchestrator {
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
     await orchestrator.recovery.open();
     await orchestrator.registry.load();
-    // Known to the others, and knowing them, before its cron claims anything.
-    await orchestrator.membership.checkIn();
+    // Known to the others, and knowing them, before its cron claims anything (and
+    // holding evaluation back if the store is being recovered).
+    await orchestrator.maintenance.checkIn();
     orchestrator.processor.start();
     orchestrator.deferred.start();
     orchestrator.cron.start();

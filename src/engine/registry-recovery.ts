@@ -65,6 +65,7 @@ const MAX_IDS_LOGGED = 50;
  * - reports not serving (Health NOT_SERVING) until no app is awaited any more (each
  *   registered again, or the wait ended) and `settleMs` passed; then reloads its
  *   registry and evaluates what was held back. Firing identities keep that exactly once.
+ * A replica that starts while apps are awaited holds its evaluation the same way.
  */
 export class RegistryRecovery {
   private dataSet = "";
@@ -100,28 +101,27 @@ export class RegistryRecovery {
    * at a time.
    */
   check(check: StoreCheck, versionWentBack: boolean, generation: number): Promise<void> {
-    const run = this.checks.then((): Promise<void> | undefined => {
-      if (generation !== this.lossesHandled || check.dataSet === undefined) return undefined;
-      if (check.dataSet !== this.dataSet) {
-        return this.lost(
-          check.dataSet === ""
-            ? "its data set is gone (Redis restarted empty, or was flushed)"
-            : "its data set was replaced (Redis restarted empty, or was flushed, and another replica noticed first)",
-        );
-      }
-      if (versionWentBack)
-        return this.lost("its registry version went back (Redis restarted with older data)");
-      const since = this.since;
-      if (
-        since !== undefined &&
-        check.awaitingApps === 0 &&
-        this.deps.clock.now() - since >= this.options.settleMs
-      )
-        return this.complete(since);
-      return undefined;
-    });
+    const run = this.checks.then(() =>
+      generation === this.lossesHandled ? this.judge(check, versionWentBack) : undefined,
+    );
     this.checks = run.catch(() => undefined);
     return run;
+  }
+
+  private async judge(check: StoreCheck, versionWentBack: boolean): Promise<void> {
+    if (check.dataSet === undefined) return; // this replica left: nothing to judge
+    if (check.dataSet !== this.dataSet) {
+      const how = check.dataSet === "" ? "is gone" : "was replaced (another replica noticed first)";
+      return this.lost(`its data set ${how}: Redis restarted empty, or was flushed`);
+    }
+    if (versionWentBack) return this.lost("its registry version went back: Redis restarted with older data");
+    const since = this.since;
+    if (since === undefined) {
+      if (check.awaitingApps > 0) this.join(check.awaitingApps);
+      return;
+    }
+    if (check.awaitingApps === 0 && this.deps.clock.now() - since >= this.options.settleMs)
+      await this.complete(since);
   }
 
   private async lost(reason: string): Promise<void> {
@@ -152,6 +152,19 @@ export class RegistryRecovery {
       "the store lost its data: connected workers are asked to register again; runtime triggers and invocations cannot come back",
       { reason, ...census, appsAwaited: apps, workerStreamsClosed: sessions.length },
     );
+  }
+
+  /**
+   * Another replica recovers from a loss this one did not see (it started since):
+   * this one holds evaluation too until the apps awaited are back.
+   */
+  private join(awaitingApps: number): void {
+    this.deps.gate.close();
+    this.since = this.deps.clock.now();
+    this.deps.onChange();
+    this.deps.logger.warn("the store is being recovered after a loss of its data: evaluation waits", {
+      awaitingApps,
+    });
   }
 
   private async complete(since: number): Promise<void> {

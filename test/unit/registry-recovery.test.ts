@@ -3,7 +3,8 @@
  * store whose check-in reports the data set gone once (failure injection: a memory
  * store never loses its data). The replica stops serving and evaluating, asks its
  * workers to register again (NOT_FOUND), logs what cannot come back, and serves
- * again once the app registered and every replica had time to notice.
+ * again once the app registered and every replica had time to notice. A replica
+ * that starts meanwhile holds back too.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { NencError } from "../../src/domain/errors.js";
@@ -99,7 +100,7 @@ describe("registry recovery", () => {
     const lost = logger.lines.filter((line) => line.level === "error");
     expect(lost.map((line) => line.fields)).toEqual([
       {
-        reason: "its data set is gone (Redis restarted empty, or was flushed)",
+        reason: "its data set is gone: Redis restarted empty, or was flushed",
         tasks: 1,
         declaredTriggers: 1,
         runtimeTriggers: 0,
@@ -111,15 +112,22 @@ describe("registry recovery", () => {
       },
     ]);
 
+    // A replica started meanwhile holds its evaluation too, without a loss of its own.
+    const joiner = await Orchestrator.start(store, { clock, sweepIntervalMs: SWEEP_MS, drainTimeoutMs: 0 });
+    running.push(joiner);
+    expect(joiner.serving).toBe(false);
+
     // Emitted while recovering: stored, not evaluated.
     await orchestrator.events.emit("e", {});
     await clock.advance(SETTLE_MS);
     expect(orchestrator.serving).toBe(false); // the app is still awaited
     expect(await fired()).toBe(0);
+    expect(joiner.serving).toBe(false);
 
     await declare(); // the worker registered again
     await clock.advance(SWEEP_MS);
     expect(orchestrator.serving).toBe(true);
+    expect(joiner.serving).toBe(true);
     expect(servingChanges).toEqual([false, true]);
     const back = "serving again: the registry is back after the store lost its data";
     expect(logger.lines.filter((line) => line.message === back).map((line) => line.fields)).toEqual([

@@ -44,7 +44,7 @@
  * | cron                         | hash   | "<trigger>:<condition>" → last scheduled slot |
  * | replicas                     | hash   | orchestrator replica id → "<seen at> <cron claimed through>" (ms; announced every sweep, forgotten a minute after it stopped) |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
- * | req:<requestId>              | string | the reply of a rare script call that includes "once" (connectWorker, advanceCron, deferEvaluation, app and trigger changes), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts). Claims and results keep none: they record their request id in the invocation (freq, creq) |
+ * | req:<requestId>              | string | the reply of a rare script call that includes "once" (connectWorker, advanceCron, deferEvaluation, openDataSet, app and trigger changes), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts). Claims and results keep none: they record their request id in the invocation (freq, creq) |
  * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */

@@ -40,8 +40,8 @@ interface Script {
  *   is still recognised (unless the batch it claimed ended or was released since);
  * - it includes "once" (scripts/includes/once.lua): the request id as above, and the
  *   script remembers its reply under it for a minute (req:<id> in keys.ts):
- *   connectWorker, advanceCron, deferEvaluation, and the app and trigger changes,
- *   which are rare next to claims and results;
+ *   connectWorker, advanceCron, deferEvaluation, openDataSet, and the app and
+ *   trigger changes, which are rare next to claims and results;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
  *   renewWorkerLease sets the same deadline, announceReplica keeps the newer
  *   announcement, the releases, retries and consumer clean-up find their work done

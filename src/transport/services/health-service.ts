@@ -11,7 +11,8 @@ export interface ServingState {
 
 /**
  * grpc.health.v1.Health for "" (the whole server) and each nenc service: SERVING
- * while the orchestrator runs, NOT_SERVING while it drains; unknown service names
+ * while the orchestrator runs, NOT_SERVING while it drains and while it recovers
+ * from a store that lost its data (until the registry is back); unknown service names
  * are NOT_FOUND as the protocol says. Watch streams each change as it happens and
  * ends once the orchestrator has stopped (so the port can close gracefully).
  */

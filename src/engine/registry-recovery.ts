@@ -136,10 +136,11 @@ export class RegistryRecovery {
     const apps = [...new Set(sessions.map((session) => session.appId))].sort();
     // Awaited in the store before any worker is asked: its registration then ends the wait.
     this.dataSet = await store.openDataSet(apps, this.options.awaitMs);
-    // Check-ins sent before the identity was renewed may still read the old one.
-    this.lossesHandled++;
     for (const app of apps) this.awaited.add(app);
     await registry.loadFresh();
+    // Check-ins sent before now may have read the old identity, or compared the new
+    // registry version with the old one applied here: stale, like those sent before.
+    this.lossesHandled++;
     for (const session of sessions) {
       session.channel.close(
         new NencError(

@@ -10,17 +10,31 @@ import {
 } from "@bufbuild/cel";
 import { errorMessage, NencError } from "../domain/errors.js";
 import type { JsonValue } from "../domain/json.js";
+import { freeIdentifiers, minimumSteps, resultTypeOf } from "./cel-analysis.js";
+import { instrument, METER_FUNCTIONS, metered } from "./cel-meter.js";
 
-type Expr = ReturnType<typeof parse>["expr"];
+type Expr = NonNullable<ReturnType<typeof parse>["expr"]>;
+type Call = Extract<Expr["exprKind"], { case: "callExpr" }>["value"];
 
 /** A CEL expression checked at registration and ready to evaluate over JSON variables. */
 export interface CelProgram {
   readonly source: string;
-  /** Throws an Error with CEL's message when evaluation fails. */
-  evaluate(variables: Record<string, JsonValue | undefined>): JsonValue;
+  /** The CEL type every evaluation yields when the expression's form tells ("bool", "map", "int"...). */
+  readonly resultType: string | undefined;
+  /** Steps every evaluation takes at least (macros over literals); known before any run. */
+  readonly minimumSteps: number;
+  /**
+   * Throws an Error with CEL's message when evaluation fails, or naming the limit
+   * when it would take more than `maxSteps` steps.
+   */
+  evaluate(variables: Record<string, JsonValue | undefined>, maxSteps: number): JsonValue;
 }
 
-const env = celEnv();
+/** A result of more values than this is refused: a small expression can multiply shared lists. */
+const MAX_RESULT_VALUES = 1_000_000;
+
+const env = celEnv({ funcs: METER_FUNCTIONS });
+const CALL_TEMPLATE = (parse("f(x)").expr?.exprKind as { value: Call }).value;
 const cache = new Map<string, CelProgram>();
 const CACHE_LIMIT = 10_000;
 
@@ -46,66 +60,27 @@ export function compileCel(source: string, variables: readonly string[], field: 
   }
   const cached = cache.get(source);
   if (cached) return cached;
+  const resultType = resultTypeOf(parsed.expr);
+  const minSteps = minimumSteps(parsed.expr);
+  instrument(parsed.expr, CALL_TEMPLATE);
   const run = plan(env, parsed);
   const program: CelProgram = {
     source,
-    evaluate(values) {
+    resultType,
+    minimumSteps: minSteps,
+    evaluate(values, maxSteps) {
       const bindings: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(values)) {
         if (value !== undefined) bindings[name] = toCel(value);
       }
-      const result = run(bindings as Parameters<typeof run>[0]);
+      const result = metered(maxSteps, source, () => run(bindings as Parameters<typeof run>[0]));
       if (isCelError(result)) throw new Error(`CEL "${source}": ${result.message}`);
-      return fromCel(result);
+      return fromCel(result, { left: MAX_RESULT_VALUES });
     },
   };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(source, program);
   return program;
-}
-
-/** Root identifiers an expression reads, minus comprehension variables. */
-function freeIdentifiers(expr: Expr | undefined, bound: ReadonlySet<string> = new Set()): Set<string> {
-  const found = new Set<string>();
-  const visit = (node: Expr | undefined, scope: ReadonlySet<string>): void => {
-    if (!node) return;
-    const kind = node.exprKind;
-    switch (kind.case) {
-      case "identExpr":
-        if (!scope.has(kind.value.name)) found.add(kind.value.name);
-        return;
-      case "selectExpr":
-        visit(kind.value.operand, scope);
-        return;
-      case "callExpr":
-        visit(kind.value.target, scope);
-        for (const arg of kind.value.args) visit(arg, scope);
-        return;
-      case "listExpr":
-        for (const element of kind.value.elements) visit(element, scope);
-        return;
-      case "structExpr":
-        for (const entry of kind.value.entries) {
-          if (entry.keyKind.case === "mapKey") visit(entry.keyKind.value, scope);
-          visit(entry.value, scope);
-        }
-        return;
-      case "comprehensionExpr": {
-        const c = kind.value;
-        visit(c.iterRange, scope);
-        visit(c.accuInit, scope);
-        const inner = new Set([...scope, c.iterVar, c.iterVar2, c.accuVar].filter(Boolean));
-        visit(c.loopCondition, inner);
-        visit(c.loopStep, inner);
-        visit(c.result, inner);
-        return;
-      }
-      default:
-        return;
-    }
-  };
-  visit(expr, bound);
-  return found;
 }
 
 function toCel(value: JsonValue): unknown {
@@ -116,15 +91,16 @@ function toCel(value: JsonValue): unknown {
   return value;
 }
 
-function fromCel(value: CelValue): JsonValue {
+function fromCel(value: CelValue, budget: { left: number }): JsonValue {
+  if (--budget.left < 0) throw new Error(`CEL produced more than ${MAX_RESULT_VALUES} values`);
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
   if (isCelUint(value)) return Number(value.value);
-  if (isCelList(value)) return [...value].map(fromCel);
+  if (isCelList(value)) return [...value].map((item) => fromCel(item, budget));
   if (isCelMap(value)) {
     const object: Record<string, JsonValue> = {};
-    for (const [key, item] of value) object[String(isCelUint(key) ? key.value : key)] = fromCel(item);
+    for (const [key, item] of value) object[String(isCelUint(key) ? key.value : key)] = fromCel(item, budget);
     return object;
   }
   throw new Error(`CEL produced a value that is not JSON (${Object.prototype.toString.call(value)})`);

@@ -9,7 +9,9 @@ import {
   type Trigger,
 } from "../domain/trigger.js";
 import { type CelProgram, compileCel } from "./cel.js";
+import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type CronSchedule, parseCron } from "./cron.js";
+import { requireName } from "./validate.js";
 
 /** CEL variables of each context kind (SPEC §2), in camelCase. */
 export const TASK_VARIABLES = [
@@ -27,14 +29,21 @@ export const TASK_VARIABLES = [
 export const EVENT_VARIABLES = ["eventId", "eventCode", "payload", "timestamp"] as const;
 export const CRON_VARIABLES = ["scheduledTime", "firedAt", "lastScheduledTime"] as const;
 
+/** A CEL program bound to the step limit of the orchestrator that compiled it. */
+export interface BoundCel {
+  readonly source: string;
+  /** Throws an Error naming what failed, the step limit included. */
+  evaluate(variables: Record<string, JsonValue | undefined>): JsonValue;
+}
+
 export type CompiledFilter =
   | { kind: "value"; value: JsonValue }
-  | { kind: "cel"; program: CelProgram }
+  | { kind: "cel"; program: BoundCel }
   | { kind: "function"; functionId: string };
 
 export type CompiledProvider =
   | { kind: "static"; value: Record<string, JsonValue> }
-  | { kind: "cel"; program: CelProgram }
+  | { kind: "cel"; program: BoundCel }
   | { kind: "function"; functionId: string; context?: ContextKind };
 
 export interface CompiledCondition {
@@ -58,7 +67,69 @@ export interface CompiledTrigger {
   /** Some filter or provider is a function: evaluating needs a worker of the trigger's app. */
   usesFunctions: boolean;
   /** AND correlation key: a CEL program, or a field looked up in arguments / payload. */
-  correlation?: { kind: "cel"; program: CelProgram } | { kind: "field"; name: string };
+  correlation?: { kind: "cel"; program: BoundCel } | { kind: "field"; name: string };
+}
+
+/** How strictly compileTrigger checks, and the limit CEL programs run under. */
+export interface CompileOptions {
+  /** Steps one CEL evaluation may take (see DEFAULT_CEL_MAX_STEPS). */
+  celMaxSteps: number;
+  /**
+   * A new definition (CreateTrigger, RegisterApp): also refuse what an older
+   * version stored without complaint (out-of-range durations, event codes that
+   * no event can have, CEL of the wrong type or over the step limit), so a stored
+   * trigger still loads and reads back.
+   */
+  strict: boolean;
+}
+
+const DEFAULT_OPTIONS: CompileOptions = { celMaxSteps: DEFAULT_CEL_MAX_STEPS, strict: false };
+
+/** Durations a definition may hold (AND windows, cron catch-up, retry backoffs): 7 days. */
+export const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+/** Refuses a duration outside 0..MAX_DURATION_MS, naming the field, the range and what 0 means. */
+export function requireDuration(value: number, field: string, zeroMeans: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) {
+    throw NencError.invalid(
+      field,
+      `is ${value}; give milliseconds from 0 (${zeroMeans}) to ${MAX_DURATION_MS} (7 days)`,
+    );
+  }
+}
+
+type CelUse = "filter" | "provider" | "key";
+
+/** Compiles CEL at `path` and binds it to the step limit; strict: checks its type and least cost. */
+function compileBoundCel(
+  source: string,
+  variables: readonly string[],
+  path: string,
+  use: CelUse,
+  options: CompileOptions,
+): BoundCel {
+  const program = compileCel(source, variables, path);
+  if (options.strict) checkCel(program, path, use, options.celMaxSteps);
+  const maxSteps = options.celMaxSteps;
+  return { source, evaluate: (values) => program.evaluate(values, maxSteps) };
+}
+
+function checkCel(program: CelProgram, path: string, use: CelUse, maxSteps: number): void {
+  const wanted = use === "filter" ? "bool" : use === "provider" ? "map" : undefined;
+  if (wanted && program.resultType && program.resultType !== wanted) {
+    const hint =
+      use === "filter"
+        ? 'a filter must give a bool, e.g. "payload.amount > 5"'
+        : 'an argument provider must give a map of named arguments, e.g. {"user": payload.userId}';
+    throw NencError.invalid(path, `CEL "${program.source}" gives ${program.resultType}; ${hint}`);
+  }
+  if (program.minimumSteps > maxSteps) {
+    throw new NencError(
+      "RESOURCE_EXHAUSTED",
+      `CEL "${program.source}" takes at least ${program.minimumSteps} steps at every evaluation; the limit is ${maxSteps} (NENC_CEL_MAX_STEPS): iterate over fewer values`,
+      path,
+    );
+  }
 }
 
 const MAX_CONDITIONS = 32;
@@ -69,7 +140,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * INVALID_ARGUMENT whose field is a path into the trigger, e.g.
  * `trigger.conditions[1].cron.timezone`.
  */
-export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTrigger {
+export function compileTrigger(
+  trigger: Trigger,
+  field = "trigger",
+  options: CompileOptions = DEFAULT_OPTIONS,
+): CompiledTrigger {
   if (!trigger.targetTaskId)
     throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
   const count = trigger.conditions.length;
@@ -90,6 +165,7 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
   }
   if (join.withinMs < 0)
     throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
+  if (options.strict) requireDuration(join.withinMs, `${field}.join.withinMs`, "no window");
   if (join.maxPending < 0 || join.maxPending > 1_000_000) {
     throw NencError.invalid(`${field}.join.maxPending`, "must be between 0 (default) and 1000000");
   }
@@ -100,7 +176,7 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
     const key = groupKeyOf(condition, index);
     let group = groupKeys.indexOf(key);
     if (group < 0) group = groupKeys.push(key) - 1;
-    return compileCondition(condition, index, group, path, trigger.appId);
+    return compileCondition(condition, { index, group, path, appId: trigger.appId, options });
   });
   const groups = groupKeys.map((_, group) => conditions.filter((c) => c.group === group).map((c) => c.index));
 
@@ -108,7 +184,13 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
     ...new Set([...conditions.flatMap((c) => variablesOf(c.condition)), "contexts"]),
   ];
   const providers = trigger.providers.map((provider, index) =>
-    compileProvider(provider, `${field}.argumentProviders[${index}]`, providerVariables, trigger.appId),
+    compileProvider(
+      provider,
+      `${field}.argumentProviders[${index}]`,
+      providerVariables,
+      trigger.appId,
+      options,
+    ),
   );
 
   const usesFunctions =
@@ -121,7 +203,10 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
     compiled.correlation =
       IDENTIFIER.test(key) && !variables.includes(key)
         ? { kind: "field", name: key }
-        : { kind: "cel", program: compileCel(key, variables, `${field}.join.correlationKey`) };
+        : {
+            kind: "cel",
+            program: compileBoundCel(key, variables, `${field}.join.correlationKey`, "key", options),
+          };
   }
   return compiled;
 }
@@ -138,30 +223,35 @@ export function variablesOf(condition: Condition): readonly string[] {
   return TASK_VARIABLES;
 }
 
-function compileCondition(
-  condition: Condition,
-  index: number,
-  group: number,
-  path: string,
-  appId: string,
-): CompiledCondition {
+interface ConditionSite {
+  index: number;
+  group: number;
+  path: string;
+  appId: string;
+  options: CompileOptions;
+}
+
+function compileCondition(condition: Condition, site: ConditionSite): CompiledCondition {
+  const { index, group, path, options } = site;
   const compiled: CompiledCondition = { index, condition, group };
-  const variables = variablesOf(condition);
+  const at = { variables: variablesOf(condition), appId: site.appId, options };
   switch (condition.kind) {
     case "cron":
       if (condition.catchUpWindowMs < 0)
         throw NencError.invalid(`${path}.cron.catchUpWindowMs`, "must be 0 or positive");
+      if (options.strict)
+        requireDuration(condition.catchUpWindowMs, `${path}.cron.catchUpWindowMs`, "one day");
       compiled.cron = parseCron(condition.expression, condition.timezone, `${path}.cron`);
       return compiled;
     case "event":
       if (!condition.code.trim())
         throw NencError.invalid(`${path}.event.code`, "is required: the event code to react to");
+      if (options.strict) requireName(condition.code, `${path}.event.code`, "event code to react to");
       if (condition.payloadFilter) {
         compiled.valueFilter = compileFilter(
           condition.payloadFilter,
           `${path}.event.payloadFilter`,
-          variables,
-          appId,
+          at,
           true,
         );
       }
@@ -182,19 +272,12 @@ function compileCondition(
         compiled.callArguments = compileFilter(
           condition.callArguments,
           `${kindPath}.callArguments`,
-          variables,
-          appId,
+          at,
           true,
         );
       }
       if (condition.kind === "result" && condition.filterResult) {
-        compiled.valueFilter = compileFilter(
-          condition.filterResult,
-          `${kindPath}.filterResult`,
-          variables,
-          appId,
-          false,
-        );
+        compiled.valueFilter = compileFilter(condition.filterResult, `${kindPath}.filterResult`, at, false);
       }
       return compiled;
     }
@@ -204,10 +287,10 @@ function compileCondition(
 function compileFilter(
   filter: Filter,
   path: string,
-  variables: readonly string[],
-  appId: string,
+  at: { variables: readonly string[]; appId: string; options: CompileOptions },
   mustBeObject: boolean,
 ): CompiledFilter {
+  const { variables, appId, options } = at;
   switch (filter.kind) {
     case "value": {
       const bad = findNonJson(filter.value);
@@ -218,7 +301,7 @@ function compileFilter(
       return { kind: "value", value: filter.value };
     }
     case "cel":
-      return { kind: "cel", program: compileCel(filter.expression, variables, path) };
+      return { kind: "cel", program: compileBoundCel(filter.expression, variables, path, "filter", options) };
     case "function":
       requireFunction(filter.functionId, appId, path);
       return { kind: "function", functionId: filter.functionId };
@@ -230,6 +313,7 @@ function compileProvider(
   path: string,
   variables: readonly string[],
   appId: string,
+  options: CompileOptions,
 ): CompiledProvider {
   switch (provider.kind) {
     case "static": {
@@ -239,7 +323,10 @@ function compileProvider(
       return { kind: "static", value: provider.value };
     }
     case "cel":
-      return { kind: "cel", program: compileCel(provider.expression, variables, path) };
+      return {
+        kind: "cel",
+        program: compileBoundCel(provider.expression, variables, path, "provider", options),
+      };
     case "function":
       requireFunction(provider.functionId, appId, path);
       return provider.context

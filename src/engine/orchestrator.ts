@@ -2,6 +2,7 @@ import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
+import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import { DeferredEvaluator } from "./deferred-evaluator.js";
@@ -32,6 +33,12 @@ export interface OrchestratorOptions {
   maxConcurrency: number;
   /** Largest arguments, payload or result accepted, in bytes of JSON. */
   maxPayloadBytes: number;
+  /**
+   * Steps one CEL evaluation may take: elements its macros iterate over plus values
+   * its comparisons read. Past it the evaluation is recorded as errored; a trigger
+   * whose CEL needs more at every evaluation is refused when created.
+   */
+  celMaxSteps: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
@@ -83,6 +90,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   heartbeatIntervalMs: 5_000,
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
+  celMaxSteps: DEFAULT_CEL_MAX_STEPS,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,
@@ -138,6 +146,12 @@ export class Orchestrator {
         `cronTakeoverMs (NENC_CRON_TAKEOVER_MS, ${o.cronTakeoverMs} ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, ${o.cronGraceMs} ms): the slots of a dead replica would be missed instead of run late`,
       );
     }
+    if (!Number.isInteger(o.celMaxSteps) || o.celMaxSteps < 1) {
+      throw NencError.invalid(
+        "celMaxSteps",
+        `celMaxSteps (NENC_CEL_MAX_STEPS) is ${o.celMaxSteps}; give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
+      );
+    }
     this.options = o;
     const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
@@ -152,7 +166,15 @@ export class Orchestrator {
       o.maxPayloadBytes,
       this.admission,
     );
-    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
+    this.triggers = new TriggerRegistry(
+      store,
+      this.index,
+      this.tasks,
+      clock,
+      logger,
+      this.admission,
+      o.celMaxSteps,
+    );
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
     this.membership = new ReplicaMembership(
       store,

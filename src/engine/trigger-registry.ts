@@ -7,7 +7,7 @@ import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain
 import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
-import { compileTrigger } from "./compiled-trigger.js";
+import { type CompileOptions, compileTrigger, MAX_DURATION_MS } from "./compiled-trigger.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
 import { requireName } from "./validate.js";
@@ -39,6 +39,8 @@ export class TriggerRegistry {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly admission: Admission,
+    /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
+    private readonly celMaxSteps: number,
   ) {}
 
   /**
@@ -107,7 +109,7 @@ export class TriggerRegistry {
         paused: false,
         createdAt: now,
       };
-      return compileTrigger(trigger, field);
+      return compileTrigger(trigger, field, this.strict);
     });
     const unique = [...new Map(triggers.map((compiled) => [compiled.trigger.id, compiled])).values()];
     const { removedTriggerIds } = await this.store.registerApp({
@@ -126,6 +128,11 @@ export class TriggerRegistry {
       removed: removedTriggerIds.length,
     });
     return { triggerIds: triggers.map((compiled) => compiled.trigger.id), removedTriggerIds };
+  }
+
+  /** How new definitions are checked: every rule, the current step limit. */
+  private get strict(): CompileOptions {
+    return { celMaxSteps: this.celMaxSteps, strict: true };
   }
 
   /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */
@@ -148,7 +155,7 @@ export class TriggerRegistry {
       paused: false,
       createdAt: this.clock.now(),
     };
-    compileTrigger(candidate);
+    compileTrigger(candidate, "trigger", this.strict);
     const result = await this.store.createTrigger(candidate);
     this.indexTrigger(result.trigger);
     return result;
@@ -199,7 +206,7 @@ export class TriggerRegistry {
 
   private indexTrigger(trigger: Trigger): void {
     try {
-      this.index.put(compileTrigger(trigger));
+      this.index.put(compileTrigger(trigger, "trigger", { celMaxSteps: this.celMaxSteps, strict: false }));
     } catch (error) {
       this.logger.error("stored trigger no longer compiles; it stays inactive", {
         triggerId: trigger.id,
@@ -220,12 +227,19 @@ function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): Ret
     "maxRetries",
     "must be an integer from 0 to 1000",
   );
-  check(policy.initialBackoffMs >= 0, "initialBackoffMs", "must be 0 or more");
+  const durationRule = `must be whole milliseconds from 0 to ${MAX_DURATION_MS} (7 days)`;
+  const isDuration = (ms: number) => Number.isInteger(ms) && ms >= 0 && ms <= MAX_DURATION_MS;
+  check(
+    isDuration(policy.initialBackoffMs),
+    "initialBackoffMs",
+    `is ${policy.initialBackoffMs}; ${durationRule}`,
+  );
   check(
     policy.backoffMultiplier >= 1 && policy.backoffMultiplier <= 100,
     "backoffMultiplier",
     "must be from 1 to 100",
   );
+  check(isDuration(policy.maxBackoffMs), "maxBackoffMs", `is ${policy.maxBackoffMs}; ${durationRule}`);
   check(policy.maxBackoffMs >= policy.initialBackoffMs, "maxBackoffMs", "must be at least initialBackoffMs");
   return policy;
 }

@@ -1,4 +1,4 @@
-import { CelScalar, type CelValue, celFunc, isCelList, isCelMap, type parse } from "@bufbuild/cel";
+import { CelScalar, type CelValue, celFunc, isCelList, isCelMap, parse } from "@bufbuild/cel";
 
 type Expr = NonNullable<ReturnType<typeof parse>["expr"]>;
 type Call = Extract<Expr["exprKind"], { case: "callExpr" }>["value"];
@@ -16,6 +16,15 @@ const RANGE = "@nenc_range";
 const DEEP = "@nenc_deep";
 /** Operators whose cost grows with the size of their operands. */
 const DEEP_OPERATORS = new Set(["_==_", "_!=_", "@in"]);
+
+/** A parsed call node: the wrappers copy it, so they are well-formed messages of the parser's own types. */
+const CALL_TEMPLATE = callTemplate();
+
+function callTemplate(): Call {
+  const kind = parse("f(x)").expr?.exprKind;
+  if (kind?.case !== "callExpr") throw new Error("the CEL parser no longer reads f(x) as a call");
+  return kind.value;
+}
 
 /**
  * Thrown by the meter functions once the steps ran out; `metered` turns it into one
@@ -65,34 +74,33 @@ export const METER_FUNCTIONS = [
  * every comprehension's range and every operand of `==`, `!=` and `in` pass
  * through a metering function that returns them unchanged.
  */
-export function instrument(expr: Expr | undefined, callTemplate: Call): void {
+export function instrument(expr: Expr | undefined): void {
   if (!expr) return;
   const kind = expr.exprKind;
   switch (kind.case) {
     case "selectExpr":
-      instrument(kind.value.operand, callTemplate);
+      instrument(kind.value.operand);
       return;
     case "callExpr":
-      instrument(kind.value.target, callTemplate);
-      for (const arg of kind.value.args) instrument(arg, callTemplate);
+      instrument(kind.value.target);
+      for (const arg of kind.value.args) instrument(arg);
       if (DEEP_OPERATORS.has(kind.value.function)) {
-        for (const arg of kind.value.args) wrap(arg, DEEP, callTemplate);
+        for (const arg of kind.value.args) wrap(arg, DEEP);
       }
       return;
     case "listExpr":
-      for (const element of kind.value.elements) instrument(element, callTemplate);
+      for (const element of kind.value.elements) instrument(element);
       return;
     case "structExpr":
       for (const entry of kind.value.entries) {
-        if (entry.keyKind.case === "mapKey") instrument(entry.keyKind.value, callTemplate);
-        instrument(entry.value, callTemplate);
+        if (entry.keyKind.case === "mapKey") instrument(entry.keyKind.value);
+        instrument(entry.value);
       }
       return;
     case "comprehensionExpr": {
       const c = kind.value;
-      for (const part of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result])
-        instrument(part, callTemplate);
-      if (c.iterRange) wrap(c.iterRange, RANGE, callTemplate);
+      for (const part of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]) instrument(part);
+      if (c.iterRange) wrap(c.iterRange, RANGE);
       return;
     }
     default:
@@ -101,11 +109,11 @@ export function instrument(expr: Expr | undefined, callTemplate: Call): void {
 }
 
 /** Turns `node` into `fn(node)`, keeping its id so errors still point at it. */
-function wrap(node: Expr, fn: string, callTemplate: Call): void {
+function wrap(node: Expr, fn: string): void {
   const inner: Expr = { ...node };
   node.exprKind = {
     case: "callExpr",
-    value: { ...callTemplate, function: fn, target: undefined, args: [inner] },
+    value: { ...CALL_TEMPLATE, function: fn, target: undefined, args: [inner] },
   };
 }
 

@@ -13,9 +13,6 @@ import type { JsonValue } from "../domain/json.js";
 import { freeIdentifiers, minimumSteps, resultTypeOf } from "./cel-analysis.js";
 import { instrument, METER_FUNCTIONS, metered } from "./cel-meter.js";
 
-type Expr = NonNullable<ReturnType<typeof parse>["expr"]>;
-type Call = Extract<Expr["exprKind"], { case: "callExpr" }>["value"];
-
 /** A CEL expression checked at registration and ready to evaluate over JSON variables. */
 export interface CelProgram {
   readonly source: string;
@@ -30,11 +27,56 @@ export interface CelProgram {
   evaluate(variables: Record<string, JsonValue | undefined>, maxSteps: number): JsonValue;
 }
 
+/** A CEL program bound to the step limit of the orchestrator that compiled it. */
+export interface BoundCel {
+  readonly source: string;
+  /** Throws an Error naming what failed, the step limit included. */
+  evaluate(variables: Record<string, JsonValue | undefined>): JsonValue;
+}
+
+/** What a CEL expression is for: a filter must give a bool, a provider a map, a join key anything. */
+export type CelUse = "filter" | "provider" | "key";
+
+/**
+ * Compiles CEL at `path` and binds it to the step limit. Strict (a new
+ * definition): also refuses a result type its form shows to be wrong, and an
+ * expression that needs more steps than the limit at every evaluation.
+ */
+export function bindCel(
+  source: string,
+  variables: readonly string[],
+  path: string,
+  use: CelUse,
+  options: { celMaxSteps: number; strict: boolean },
+): BoundCel {
+  const program = compileCel(source, variables, path);
+  if (options.strict) checkCel(program, path, use, options.celMaxSteps);
+  const maxSteps = options.celMaxSteps;
+  return { source, evaluate: (values) => program.evaluate(values, maxSteps) };
+}
+
+function checkCel(program: CelProgram, path: string, use: CelUse, maxSteps: number): void {
+  const wanted = use === "filter" ? "bool" : use === "provider" ? "map" : undefined;
+  if (wanted && program.resultType && program.resultType !== wanted) {
+    const hint =
+      use === "filter"
+        ? 'a filter must give a bool, e.g. "payload.amount > 5"'
+        : 'an argument provider must give a map of named arguments, e.g. {"user": payload.userId}';
+    throw NencError.invalid(path, `CEL "${program.source}" gives ${program.resultType}; ${hint}`);
+  }
+  if (program.minimumSteps > maxSteps) {
+    throw new NencError(
+      "RESOURCE_EXHAUSTED",
+      `CEL "${program.source}" takes at least ${program.minimumSteps} steps at every evaluation; the limit is ${maxSteps} (NENC_CEL_MAX_STEPS): iterate over fewer values`,
+      path,
+    );
+  }
+}
+
 /** A result of more values than this is refused: a small expression can multiply shared lists. */
 const MAX_RESULT_VALUES = 1_000_000;
 
 const env = celEnv({ funcs: METER_FUNCTIONS });
-const CALL_TEMPLATE = (parse("f(x)").expr?.exprKind as { value: Call }).value;
 const cache = new Map<string, CelProgram>();
 const CACHE_LIMIT = 10_000;
 
@@ -62,7 +104,7 @@ export function compileCel(source: string, variables: readonly string[], field: 
   if (cached) return cached;
   const resultType = resultTypeOf(parsed.expr);
   const minSteps = minimumSteps(parsed.expr);
-  instrument(parsed.expr, CALL_TEMPLATE);
+  instrument(parsed.expr);
   const run = plan(env, parsed);
   const program: CelProgram = {
     source,

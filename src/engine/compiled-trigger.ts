@@ -8,10 +8,10 @@ import {
   sourceTaskOf,
   type Trigger,
 } from "../domain/trigger.js";
-import { type CelProgram, compileCel } from "./cel.js";
+import { type BoundCel, bindCel } from "./cel.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type CronSchedule, parseCron } from "./cron.js";
-import { requireName } from "./validate.js";
+import { requireDuration, requireName } from "./validate.js";
 
 /** CEL variables of each context kind (SPEC §2), in camelCase. */
 export const TASK_VARIABLES = [
@@ -28,13 +28,6 @@ export const TASK_VARIABLES = [
 ] as const;
 export const EVENT_VARIABLES = ["eventId", "eventCode", "payload", "timestamp"] as const;
 export const CRON_VARIABLES = ["scheduledTime", "firedAt", "lastScheduledTime"] as const;
-
-/** A CEL program bound to the step limit of the orchestrator that compiled it. */
-export interface BoundCel {
-  readonly source: string;
-  /** Throws an Error naming what failed, the step limit included. */
-  evaluate(variables: Record<string, JsonValue | undefined>): JsonValue;
-}
 
 export type CompiledFilter =
   | { kind: "value"; value: JsonValue }
@@ -85,53 +78,6 @@ export interface CompileOptions {
 
 const DEFAULT_OPTIONS: CompileOptions = { celMaxSteps: DEFAULT_CEL_MAX_STEPS, strict: false };
 
-/** Durations a definition may hold (AND windows, cron catch-up, retry backoffs): 7 days. */
-export const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
-
-/** Refuses a duration outside 0..MAX_DURATION_MS, naming the field, the range and what 0 means. */
-export function requireDuration(value: number, field: string, zeroMeans: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) {
-    throw NencError.invalid(
-      field,
-      `is ${value}; give milliseconds from 0 (${zeroMeans}) to ${MAX_DURATION_MS} (7 days)`,
-    );
-  }
-}
-
-type CelUse = "filter" | "provider" | "key";
-
-/** Compiles CEL at `path` and binds it to the step limit; strict: checks its type and least cost. */
-function compileBoundCel(
-  source: string,
-  variables: readonly string[],
-  path: string,
-  use: CelUse,
-  options: CompileOptions,
-): BoundCel {
-  const program = compileCel(source, variables, path);
-  if (options.strict) checkCel(program, path, use, options.celMaxSteps);
-  const maxSteps = options.celMaxSteps;
-  return { source, evaluate: (values) => program.evaluate(values, maxSteps) };
-}
-
-function checkCel(program: CelProgram, path: string, use: CelUse, maxSteps: number): void {
-  const wanted = use === "filter" ? "bool" : use === "provider" ? "map" : undefined;
-  if (wanted && program.resultType && program.resultType !== wanted) {
-    const hint =
-      use === "filter"
-        ? 'a filter must give a bool, e.g. "payload.amount > 5"'
-        : 'an argument provider must give a map of named arguments, e.g. {"user": payload.userId}';
-    throw NencError.invalid(path, `CEL "${program.source}" gives ${program.resultType}; ${hint}`);
-  }
-  if (program.minimumSteps > maxSteps) {
-    throw new NencError(
-      "RESOURCE_EXHAUSTED",
-      `CEL "${program.source}" takes at least ${program.minimumSteps} steps at every evaluation; the limit is ${maxSteps} (NENC_CEL_MAX_STEPS): iterate over fewer values`,
-      path,
-    );
-  }
-}
-
 const MAX_CONDITIONS = 32;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -145,31 +91,8 @@ export function compileTrigger(
   field = "trigger",
   options: CompileOptions = DEFAULT_OPTIONS,
 ): CompiledTrigger {
-  if (!trigger.targetTaskId)
-    throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
-  const count = trigger.conditions.length;
-  if (count === 0)
-    throw NencError.invalid(
-      `${field}.conditions`,
-      "needs at least one condition (onStatus, onEvent, onCron...)",
-    );
-  if (count > MAX_CONDITIONS)
-    throw NencError.invalid(`${field}.conditions`, `has ${count} conditions; at most ${MAX_CONDITIONS}`);
-  const isJoin = trigger.logic === "and" && count > 1;
+  checkShape(trigger, field, options);
   const join = trigger.join;
-  if (!isJoin && (join.withinMs !== 0 || join.correlationKey !== "" || join.maxPending !== 0)) {
-    throw NencError.invalid(
-      `${field}.join`,
-      "within / correlateBy apply to AND triggers with several conditions only",
-    );
-  }
-  if (join.withinMs < 0)
-    throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
-  if (options.strict) requireDuration(join.withinMs, `${field}.join.withinMs`, "no window");
-  if (join.maxPending < 0 || join.maxPending > 1_000_000) {
-    throw NencError.invalid(`${field}.join.maxPending`, "must be between 0 (default) and 1000000");
-  }
-
   const groupKeys: string[] = [];
   const conditions = trigger.conditions.map((condition, index) => {
     const path = `${field}.conditions[${index}]`;
@@ -205,10 +128,38 @@ export function compileTrigger(
         ? { kind: "field", name: key }
         : {
             kind: "cel",
-            program: compileBoundCel(key, variables, `${field}.join.correlationKey`, "key", options),
+            program: bindCel(key, variables, `${field}.join.correlationKey`, "key", options),
           };
   }
   return compiled;
+}
+
+/** Checks what does not depend on one condition: the target, the condition count, join options. */
+function checkShape(trigger: Trigger, field: string, options: CompileOptions): void {
+  if (!trigger.targetTaskId)
+    throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
+  const count = trigger.conditions.length;
+  if (count === 0)
+    throw NencError.invalid(
+      `${field}.conditions`,
+      "needs at least one condition (onStatus, onEvent, onCron...)",
+    );
+  if (count > MAX_CONDITIONS)
+    throw NencError.invalid(`${field}.conditions`, `has ${count} conditions; at most ${MAX_CONDITIONS}`);
+  const isJoin = trigger.logic === "and" && count > 1;
+  const join = trigger.join;
+  if (!isJoin && (join.withinMs !== 0 || join.correlationKey !== "" || join.maxPending !== 0)) {
+    throw NencError.invalid(
+      `${field}.join`,
+      "within / correlateBy apply to AND triggers with several conditions only",
+    );
+  }
+  if (join.withinMs < 0)
+    throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
+  if (options.strict) requireDuration(join.withinMs, `${field}.join.withinMs`, "no window");
+  if (join.maxPending < 0 || join.maxPending > 1_000_000) {
+    throw NencError.invalid(`${field}.join.maxPending`, "must be between 0 (default) and 1000000");
+  }
 }
 
 /** Conditions on one task share a group (joined per invocation); any other condition is its own. */
@@ -301,7 +252,7 @@ function compileFilter(
       return { kind: "value", value: filter.value };
     }
     case "cel":
-      return { kind: "cel", program: compileBoundCel(filter.expression, variables, path, "filter", options) };
+      return { kind: "cel", program: bindCel(filter.expression, variables, path, "filter", options) };
     case "function":
       requireFunction(filter.functionId, appId, path);
       return { kind: "function", functionId: filter.functionId };
@@ -325,7 +276,7 @@ function compileProvider(
     case "cel":
       return {
         kind: "cel",
-        program: compileBoundCel(provider.expression, variables, path, "provider", options),
+        program: bindCel(provider.expression, variables, path, "provider", options),
       };
     case "function":
       requireFunction(provider.functionId, appId, path);

@@ -7,10 +7,10 @@ import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain
 import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
-import { type CompileOptions, compileTrigger, MAX_DURATION_MS } from "./compiled-trigger.js";
+import { type CompileOptions, compileTrigger } from "./compiled-trigger.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
-import { requireName } from "./validate.js";
+import { MAX_DURATION_MS, requireName } from "./validate.js";
 
 /** A task as an app declares it; absent retry fields take the defaults of NO_RETRY. */
 export interface TaskDeclaration {

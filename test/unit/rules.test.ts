@@ -75,7 +75,10 @@ describe("CEL", () => {
     expect(program.evaluate({ arguments: { amount: 2000, priority: "high" } }, 100)).toBe(true);
     expect(program.evaluate({ arguments: { amount: 20, priority: "high" } }, 100)).toBe(false);
     expect(
-      compileCel("{'n': payload.n * 2.0, 'tags': ['a']}", ["payload"], "p").evaluate({ payload: { n: 2 } }, 100),
+      compileCel("{'n': payload.n * 2.0, 'tags': ['a']}", ["payload"], "p").evaluate(
+        { payload: { n: 2 } },
+        100,
+      ),
     ).toEqual({
       n: 4,
       tags: ["a"],

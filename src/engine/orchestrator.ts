@@ -149,7 +149,7 @@ export class Orchestrator {
     if (!Number.isInteger(o.celMaxSteps) || o.celMaxSteps < 1) {
       throw NencError.invalid(
         "celMaxSteps",
-        `celMaxSteps (NENC_CEL_MAX_STEPS) is ${o.celMaxSteps}; give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
+        `is ${o.celMaxSteps} (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
       );
     }
     this.options = o;

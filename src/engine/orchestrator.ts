@@ -1,5 +1,6 @@
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
+import { sleep } from "../domain/timers.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -344,8 +345,4 @@ export class Orchestrator {
         return;
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setLongTimeout as sdkSetLongTimeout } from "../../sdk/typescript/src/timers.js";
 import { MAX_TIMER_MS, setLongTimeout, sleep } from "../../src/domain/timers.js";
 import { systemClock } from "../../src/engine/clock.js";
-import { setLongTimeout as sdkSetLongTimeout } from "../../sdk/typescript/src/timers.js";
 
 describe("long timers", () => {
   let delays: number[];

@@ -1,4 +1,5 @@
 import { CelScalar, type CelValue, celFunc, isCelList, isCelMap, parse } from "@bufbuild/cel";
+import { quote } from "../domain/errors.js";
 
 type Expr = NonNullable<ReturnType<typeof parse>["expr"]>;
 type Call = Extract<Expr["exprKind"], { case: "callExpr" }>["value"];
@@ -134,7 +135,7 @@ export function metered<T>(maxSteps: number, source: string, run: () => T): T {
   }
   if (meter.exceeded) {
     throw new Error(
-      `CEL "${source}" stopped: it needs more than ${maxSteps} steps, the limit (NENC_CEL_MAX_STEPS); ` +
+      `CEL ${quote(source)} stopped: it needs more than ${maxSteps} steps, the limit (NENC_CEL_MAX_STEPS); ` +
         "a step is one element a macro such as all/exists/map iterates or one value a comparison reads",
     );
   }

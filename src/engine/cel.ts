@@ -8,7 +8,7 @@ import {
   parse,
   plan,
 } from "@bufbuild/cel";
-import { errorMessage, NencError } from "../domain/errors.js";
+import { errorMessage, NencError, quote } from "../domain/errors.js";
 import type { JsonValue } from "../domain/json.js";
 import { freeIdentifiers, minimumSteps, resultTypeOf } from "./cel-analysis.js";
 import { instrument, METER_FUNCTIONS, metered } from "./cel-meter.js";
@@ -62,12 +62,12 @@ function checkCel(program: CelProgram, path: string, use: CelUse, maxSteps: numb
       use === "filter"
         ? 'a filter must give a bool, e.g. "payload.amount > 5"'
         : 'an argument provider must give a map of named arguments, e.g. {"user": payload.userId}';
-    throw NencError.invalid(path, `CEL "${program.source}" gives ${program.resultType}; ${hint}`);
+    throw NencError.invalid(path, `CEL ${quote(program.source)} gives ${program.resultType}; ${hint}`);
   }
   if (program.minimumSteps > maxSteps) {
     throw new NencError(
       "RESOURCE_EXHAUSTED",
-      `CEL "${program.source}" takes at least ${program.minimumSteps} steps at every evaluation; the limit is ${maxSteps} (NENC_CEL_MAX_STEPS): iterate over fewer values`,
+      `CEL ${quote(program.source)} takes at least ${program.minimumSteps} steps at every evaluation; the limit is ${maxSteps} (NENC_CEL_MAX_STEPS): iterate over fewer values`,
       path,
     );
   }

@@ -1,4 +1,4 @@
-import { NencError } from "../domain/errors.js";
+import { NencError, quote } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/event.js";
 import { type JsonObject, jsonEqual } from "../domain/json.js";
 import type { EventOccurrence } from "../domain/occurrence.js";
@@ -15,14 +15,14 @@ import { requireJsonObject, requireName } from "./validate.js";
 function requireSameEmission(first: StoredEvent, code: string, payload: JsonObject): void {
   const differs =
     first.code !== code
-      ? `another code ("${code}")`
+      ? `another code (${quote(code)})`
       : jsonEqual(first.payload, payload)
         ? undefined
         : "the same code and another payload";
   if (!differs) return;
   throw new NencError(
     "ALREADY_EXISTS",
-    `"${first.idempotencyKey}" was first used by event ${first.id} (code "${first.code}"); this emission has ${differs}: a key names one emission, use a new key for a different event`,
+    `${quote(first.idempotencyKey ?? "")} was first used by event ${first.id} (code ${quote(first.code)}); this emission has ${differs}: a key names one emission, use a new key for a different event`,
     "idempotencyKey",
   );
 }

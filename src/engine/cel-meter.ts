@@ -7,16 +7,32 @@ type Call = Extract<Expr["exprKind"], { case: "callExpr" }>["value"];
 /**
  * The step limit of CEL evaluation. One step is one element of a list or map a
  * macro (`all`, `exists`, `map`, `filter`...) iterates over, counted in full when
- * the macro starts, or one value (deeply) an equality or `in` reads. Evaluation
- * without macros or comparisons is bounded by the expression's size, so these are
- * the costs that can grow with the data.
+ * the macro starts, or one value an operator reads whose cost grows with its
+ * operands (comparisons, `in`, `+`, string functions), counted deeply, a string
+ * as one step per 64 characters begun. The rest of an evaluation is bounded by
+ * the expression's size times these.
  */
 export const DEFAULT_CEL_MAX_STEPS = 100_000;
 
 const RANGE = "@nenc_range";
 const DEEP = "@nenc_deep";
-/** Operators whose cost grows with the size of their operands. */
-const DEEP_OPERATORS = new Set(["_==_", "_!=_", "@in"]);
+/** Operators and functions whose cost grows with the size of their operands. */
+const DEEP_OPERATORS = new Set([
+  "_==_",
+  "_!=_",
+  "_<_",
+  "_<=_",
+  "_>_",
+  "_>=_",
+  "@in",
+  "_+_",
+  "contains",
+  "startsWith",
+  "endsWith",
+  "matches",
+]);
+/** Characters of a string one step pays for. */
+const CHARS_PER_STEP = 64;
 
 /** A parsed call node: the wrappers copy it, so they are well-formed messages of the parser's own types. */
 const CALL_TEMPLATE = callTemplate();
@@ -51,7 +67,7 @@ function deepSize(value: CelValue, cap: number): number {
   const stack: CelValue[] = [value];
   while (stack.length > 0 && count <= cap) {
     const item = stack.pop() as CelValue;
-    count++;
+    count += typeof item === "string" ? 1 + Math.floor(item.length / CHARS_PER_STEP) : 1;
     if (isCelList(item)) for (const element of item) stack.push(element);
     else if (isCelMap(item)) for (const [key, element] of item) stack.push(key, element);
   }
@@ -72,8 +88,8 @@ export const METER_FUNCTIONS = [
 
 /**
  * Rewrites a parsed expression in place so that evaluating it counts steps:
- * every comprehension's range and every operand of `==`, `!=` and `in` pass
- * through a metering function that returns them unchanged.
+ * every comprehension's range and every operand of DEEP_OPERATORS pass through
+ * a metering function that returns them unchanged.
  */
 export function instrument(expr: Expr | undefined): void {
   if (!expr) return;
@@ -86,7 +102,9 @@ export function instrument(expr: Expr | undefined): void {
       instrument(kind.value.target);
       for (const arg of kind.value.args) instrument(arg);
       if (DEEP_OPERATORS.has(kind.value.function)) {
-        for (const arg of kind.value.args) wrap(arg, DEEP);
+        // A macro's accumulator (`@result + [x]` in map) is not re-read: its `+` is lazy.
+        for (const operand of [kind.value.target, ...kind.value.args])
+          if (operand && !isAccumulator(operand)) wrap(operand, DEEP);
       }
       return;
     case "listExpr":
@@ -107,6 +125,11 @@ export function instrument(expr: Expr | undefined): void {
     default:
       return;
   }
+}
+
+/** Macro variables start with `@`, which CEL source cannot write. */
+function isAccumulator(node: Expr): boolean {
+  return node.exprKind.case === "identExpr" && node.exprKind.value.name.startsWith("@");
 }
 
 /** Turns `node` into `fn(node)`, keeping its id so errors still point at it. */
@@ -136,7 +159,7 @@ export function metered<T>(maxSteps: number, source: string, run: () => T): T {
   if (meter.exceeded) {
     throw new Error(
       `CEL ${quote(source)} stopped: it needs more than ${maxSteps} steps, the limit (NENC_CEL_MAX_STEPS); ` +
-        "a step is one element a macro such as all/exists/map iterates or one value a comparison reads",
+        "a step is one element a macro such as all/exists/map iterates, or one value an operator reads",
     );
   }
   return result as T;

@@ -311,7 +311,7 @@ describe.each(STORE_KINDS)("definitions checked at the edge on %s", (kind) => {
     expect(heavyRecords.map((e) => [e.outcome, e.detail])).toEqual([
       [
         EvaluationOutcome.ERRORED,
-        `payloadFilter (CEL "${probe}") failed: CEL "${probe}" stopped: it needs more than 100000 steps, the limit (NENC_CEL_MAX_STEPS); a step is one element a macro such as all/exists/map iterates or one value a comparison reads`,
+        `payloadFilter (CEL "${probe}") failed: CEL "${probe}" stopped: it needs more than 100000 steps, the limit (NENC_CEL_MAX_STEPS); a step is one element a macro such as all/exists/map iterates, or one value an operator reads`,
       ],
     ]);
     const fine = (await triggers.explainTrigger({ id: reasonable.trigger?.id ?? "" })).evaluations;

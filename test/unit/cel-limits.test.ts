@@ -4,18 +4,27 @@ import { bindCel, compileCel } from "../../src/engine/cel.js";
 
 const l300 = Array.from({ length: 300 }, (_, i) => i);
 const limitMessage = (source: string, steps: number) =>
-  `CEL "${source}" stopped: it needs more than ${steps} steps, the limit (NENC_CEL_MAX_STEPS); a step is one element a macro such as all/exists/map iterates or one value a comparison reads`;
+  `CEL "${source}" stopped: it needs more than ${steps} steps, the limit (NENC_CEL_MAX_STEPS); a step is one element a macro such as all/exists/map iterates, or one value an operator reads`;
 
 describe("CEL step limit at run time", () => {
-  it("counts each macro's range when it starts: exactly the steps a run takes", () => {
+  it("counts each macro's range when it starts, and what each step adds: exactly the steps a run takes", () => {
     const source = "[1, 2, 3].map(a, [1, 2].map(b, a * b))";
     const program = compileCel(source, [], "f");
-    expect(program.evaluate({}, 9)).toEqual([
+    // 3 (outer range) + 3 × (2 (inner range) + 2 × 2 (each [a * b] added) + 4 (the [[x, y]] added)).
+    expect(program.evaluate({}, 33)).toEqual([
       [1, 2],
       [2, 4],
       [3, 6],
     ]);
-    expect(() => program.evaluate({}, 8)).toThrow(limitMessage(source, 8));
+    expect(() => program.evaluate({}, 32)).toThrow(limitMessage(source, 32));
+  });
+
+  it("counts a string as one step per 64 characters begun", () => {
+    const source = 'payload.s.contains("z")';
+    const program = compileCel(source, ["payload"], "f");
+    // 1 + 640 / 64 for the string, 1 for "z".
+    expect(program.evaluate({ payload: { s: "a".repeat(640) } }, 12)).toBe(false);
+    expect(() => program.evaluate({ payload: { s: "a".repeat(640) } }, 11)).toThrow(limitMessage(source, 11));
   });
 
   it("counts the values an equality reads, deeply", () => {
@@ -32,17 +41,19 @@ describe("CEL step limit at run time", () => {
       limitMessage(probe, 100_000),
     );
     const absorbing = "payload.l.exists(x, x > 500) || true";
-    expect(() => compileCel(absorbing, ["payload"], "f").evaluate({ payload: { l: l300 } }, 299)).toThrow(
-      limitMessage(absorbing, 299),
+    // 300 (the range) + 300 × 2 (each x > 500 reads two values).
+    expect(() => compileCel(absorbing, ["payload"], "f").evaluate({ payload: { l: l300 } }, 899)).toThrow(
+      limitMessage(absorbing, 899),
     );
-    expect(compileCel(absorbing, ["payload"], "f").evaluate({ payload: { l: l300 } }, 300)).toBe(true);
+    expect(compileCel(absorbing, ["payload"], "f").evaluate({ payload: { l: l300 } }, 900)).toBe(true);
   });
 
-  it("refuses a result of more than a million values (shared lists multiplied)", () => {
+  it("refuses a result of more than a million values, whatever the step limit", () => {
     const source = "payload.l.map(a, payload.l.map(b, payload.l))";
     const program = compileCel(source, ["payload"], "f");
     const l = l300.slice(0, 100);
-    expect(() => program.evaluate({ payload: { l } }, 100_000)).toThrow(
+    // Within a (raised) step limit, the result still may not hold more than a million values.
+    expect(() => program.evaluate({ payload: { l } }, 10_000_000)).toThrow(
       "CEL produced more than 1000000 values",
     );
   });

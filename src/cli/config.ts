@@ -5,8 +5,9 @@ import type { RetentionOptions } from "../store/retention.js";
  * Tuning knobs read from the environment (all optional; defaults in the README):
  * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
  * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
- * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_AWAIT_REGISTRATION_MS, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
- * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS.
+ * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
+ * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
+ * NENC_CEL_MAX_STEPS, NENC_AWAIT_REGISTRATION_MS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -41,6 +42,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronGraceMs"
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
+      | "celMaxSteps"
       | "awaitRegistrationMs"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
@@ -50,6 +52,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
+      ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
       ["awaitRegistrationMs", "NENC_AWAIT_REGISTRATION_MS"],
     ]),
     retention: pick<keyof RetentionOptions>([

@@ -1,5 +1,6 @@
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
+import { sleep } from "../domain/timers.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
@@ -78,7 +79,7 @@ export class OccurrenceProcessor {
       } catch (error) {
         if (signal.aborted) break;
         this.logger.error("reading occurrences failed; retrying", { error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200, signal);
         continue;
       }
       const refs = batch.map((item) => item.ref);

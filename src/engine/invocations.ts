@@ -26,6 +26,8 @@ export class Invocations {
     private readonly dispatcher: Dispatcher,
     private readonly maxPayloadBytes: number,
     private readonly admission: Admission,
+    /** The most bytes of invocations one page holds (it ends early, with a nextPageToken). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   /** Feeds status notices to the waiters. */
@@ -91,10 +93,12 @@ export class Invocations {
   list(query: InvocationQuery): Promise<Page<Invocation>> {
     if (query.limit < 0 || query.limit > 1000)
       throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
-    if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
-      throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
-    }
-    return this.store.listInvocations({ ...query, limit: query.limit || 100 });
+    // The page token is the store's: it validates its own.
+    return this.store.listInvocations({
+      ...query,
+      limit: query.limit || 100,
+      maxBytes: this.maxResponseBytes,
+    });
   }
 
   /**

@@ -32,6 +32,18 @@ export interface OrchestratorOptions {
   maxConcurrency: number;
   /** Largest arguments, payload or result accepted, in bytes of JSON. */
   maxPayloadBytes: number;
+  /**
+   * The most bytes of items one listing response holds (ListInvocations, ListEvents,
+   * ExplainTrigger's history): a page ends early, with a nextPageToken. At least
+   * one item is always returned, so keep it at least maxPayloadBytes.
+   */
+  maxResponseBytes: number;
+  /** Open WatchInvocation streams a replica serves at most, over all connections. */
+  maxWatchStreams: number;
+  /** Open WatchInvocation streams one client connection (HTTP/2 connection) may hold. */
+  maxWatchStreamsPerConnection: number;
+  /** Result waits (SessionWatch) one Session stream may have pending. */
+  maxSessionWaits: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
@@ -83,6 +95,11 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   heartbeatIntervalMs: 5_000,
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
+  // Counted as JSON; Struct encoding can be larger: stays under the usual 4 MiB client receive limit.
+  maxResponseBytes: 2 * 1024 * 1024,
+  maxWatchStreams: 1_000,
+  maxWatchStreamsPerConnection: 100,
+  maxSessionWaits: 10_000,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,
@@ -151,6 +168,7 @@ export class Orchestrator {
       this.dispatcher,
       o.maxPayloadBytes,
       this.admission,
+      o.maxResponseBytes,
     );
     this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
@@ -170,7 +188,7 @@ export class Orchestrator {
       this.registry,
       this.membership,
     );
-    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
+    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission, o.maxResponseBytes);
     this.workers = new WorkerGateway(
       {
         store,

@@ -1,7 +1,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
@@ -21,6 +21,7 @@ import { createInvocationService } from "./services/invocation-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
+import { CONNECTION, connectionOf } from "./watch-streams.js";
 
 export interface ServerOptions {
   port: number;
@@ -81,6 +82,8 @@ export async function startServer(
   const handler = connectNodeAdapter({
     routes: createRoutes(orchestrator, options.logger),
     readMaxBytes: options.readMaxBytes,
+    // Caps per client connection (watch streams) need to know the connection.
+    contextValues: (request) => createContextValues().set(CONNECTION, connectionOf(request)),
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -41,4 +41,20 @@ describe("environment configuration", () => {
       "cronTakeoverMs (NENC_CRON_TAKEOVER_MS, 5000 ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, 5000 ms)";
     await expect(Orchestrator.start(new MemoryStore(), { cronTakeoverMs: 5_000 })).rejects.toThrow(message);
   });
+
+  it("reads the response and watch limits", () => {
+    expect(
+      readEnvironment({
+        NENC_MAX_RESPONSE_BYTES: "1048576",
+        NENC_MAX_WATCH_STREAMS: "50",
+        NENC_MAX_WATCH_STREAMS_PER_CONNECTION: "5",
+        NENC_MAX_SESSION_WAITS: "200",
+      }).orchestrator,
+    ).toEqual({
+      maxResponseBytes: 1_048_576,
+      maxWatchStreams: 50,
+      maxWatchStreamsPerConnection: 5,
+      maxSessionWaits: 200,
+    });
+  });
 });

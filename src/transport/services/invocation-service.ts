@@ -7,6 +7,7 @@ import { InvocationStatus } from "../../gen/nenc/v1/invocation_pb.js";
 import type { InvocationService } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { invocationToProto } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
+import { codecOf, WatchMessages, WatchStreams } from "../watch-streams.js";
 import { runSession } from "./invocation-session.js";
 
 const MAX_AWAIT_MS = 300_000;
@@ -16,6 +17,8 @@ export function createInvocationService(
   logger: Logger,
 ): ServiceImpl<typeof InvocationService> {
   const invocations = orchestrator.invocations;
+  const watchStreams = new WatchStreams(orchestrator.options);
+  const watchMessages = new WatchMessages();
   return {
     async invoke(request) {
       const { invocation, duplicate } = await invocations.invoke(
@@ -53,15 +56,25 @@ export function createInvocationService(
       return runSession(orchestrator, requests, context, logger);
     },
     async *watchInvocation(request, context) {
-      const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
-      let final = false;
-      for await (const invocation of invocations.watchChanges(request.id, signal)) {
-        final = isFinalStatus(invocation.status);
-        yield { invocation: invocationToProto(invocation) };
+      const close = watchStreams.open(context);
+      const unfollow = watchMessages.follow(request.id);
+      try {
+        const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
+        let final = false;
+        let first = true;
+        const codec = codecOf(context);
+        for await (const invocation of invocations.watchChanges(request.id, signal)) {
+          final = isFinalStatus(invocation.status);
+          yield { invocation: watchMessages.update(invocation, first, codec) };
+          first = false;
+        }
+        // Cut short by a stop, not by the client: say so rather than end as if complete.
+        if (!final && orchestrator.stoppedSignal.aborted && !context.signal.aborted)
+          throw orchestrator.stoppedSignal.reason;
+      } finally {
+        unfollow();
+        close();
       }
-      // Cut short by a stop, not by the client: say so rather than end as if complete.
-      if (!final && orchestrator.stoppedSignal.aborted && !context.signal.aborted)
-        throw orchestrator.stoppedSignal.reason;
     },
   };
 }

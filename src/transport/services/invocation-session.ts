@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
+import { NencError } from "../../domain/errors.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import {
@@ -57,6 +58,19 @@ export async function* runSession(
   // Waits are cancelled together when the session ends: no listener per watch.
   const watches = new Set<() => void>();
   const watch = (invocationId: string) => {
+    const max = orchestrator.options.maxSessionWaits;
+    if (watches.size >= max) {
+      const error = new NencError(
+        "RESOURCE_EXHAUSTED",
+        `this session has ${watches.size} result waits pending, the most one Session may have (maxSessionWaits, NENC_MAX_SESSION_WAITS=${max}); wait for some to finish, or open another session`,
+      );
+      outbox.push(
+        create(SessionResponseSchema, {
+          message: { case: "finished", value: { invocationId, ...failure(error) } },
+        }),
+      );
+      return;
+    }
     const cancel = orchestrator.invocations.onFinal(invocationId, (outcome) => {
       watches.delete(cancel);
       const value =

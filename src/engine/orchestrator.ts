@@ -170,7 +170,15 @@ export class Orchestrator {
       this.admission,
       o.maxResponseBytes,
     );
-    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
+    this.triggers = new TriggerRegistry(
+      store,
+      this.index,
+      this.tasks,
+      clock,
+      logger,
+      this.admission,
+      o.maxResponseBytes,
+    );
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
     this.membership = new ReplicaMembership(
       store,

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { compileTrigger } from "./compiled-trigger.js";
+import { leadingWithin, requireWithin } from "./response-budget.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
 import { requireName } from "./validate.js";
@@ -39,6 +40,8 @@ export class TriggerRegistry {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly admission: Admission,
+    /** The most bytes of items one answer holds (list, explain). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   /**
@@ -161,15 +164,22 @@ export class TriggerRegistry {
     return trigger;
   }
 
+  /** Answered whole, or RESOURCE_EXHAUSTED past the response budget (narrow it by app or task). */
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
-    const triggers = await this.store.listTriggers();
-    return triggers
+    const triggers = (await this.store.listTriggers())
       .filter(
         (t) =>
           (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
           (!filter.appId || t.appId === filter.appId),
       )
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    requireWithin(
+      triggers,
+      this.maxResponseBytes,
+      "triggers listed",
+      "list fewer with appId or targetTaskId",
+    );
+    return triggers;
   }
 
   async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
@@ -194,7 +204,10 @@ export class TriggerRegistry {
       this.store.listEvaluations(triggerId, limit || 50),
       this.store.listJoinStates(triggerId),
     ]);
-    return { trigger, evaluations, pending };
+    // Each part gets half the response budget: the newest evaluations and the
+    // oldest waiting partitions that fit.
+    const half = this.maxResponseBytes / 2;
+    return { trigger, evaluations: leadingWithin(evaluations, half), pending: leadingWithin(pending, half) };
   }
 
   private indexTrigger(trigger: Trigger): void {

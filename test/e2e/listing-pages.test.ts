@@ -10,6 +10,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JsonObject } from "../../src/domain/json.js";
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { jsonToValue } from "../../src/transport/convert-trigger.js";
@@ -42,7 +43,7 @@ describe.each(STORE_KINDS)("listing pages on %s", (kind) => {
   it("ListEvents: its own nextPageToken resumes exactly after the page; pages end at the byte budget", async () => {
     const emitted: string[] = [];
     for (let n = 0; n < 25; n++) {
-      const payload = n % 5 === 0 ? { n, pad: PAD } : { n };
+      const payload: JsonObject = n % 5 === 0 ? { n, pad: PAD } : { n };
       emitted.push((await events.emitEvent({ code: "paged", payload: jsonToValue(payload) })).eventId);
     }
     const listed: string[][] = [];

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import { NencError } from "../../domain/errors.js";
+import type { Invocation } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import {
@@ -55,29 +56,21 @@ export async function* runSession(
       );
     }
   };
+  const finished = (invocationId: string, outcome: { invocation: Invocation } | { error: NencError }) => {
+    const value =
+      "error" in outcome
+        ? { invocationId, ...failure(outcome.error) }
+        : { invocationId, invocation: invocationToProto(outcome.invocation) };
+    outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
+  };
   // Waits are cancelled together when the session ends: no listener per watch.
   const watches = new Set<() => void>();
   const watch = (invocationId: string) => {
     const max = orchestrator.options.maxSessionWaits;
-    if (watches.size >= max) {
-      const error = new NencError(
-        "RESOURCE_EXHAUSTED",
-        `this session has ${watches.size} result waits pending, the most one Session may have (maxSessionWaits, NENC_MAX_SESSION_WAITS=${max}); wait for some to finish, or open another session`,
-      );
-      outbox.push(
-        create(SessionResponseSchema, {
-          message: { case: "finished", value: { invocationId, ...failure(error) } },
-        }),
-      );
-      return;
-    }
+    if (watches.size >= max) return finished(invocationId, { error: tooManyWaits(watches.size, max) });
     const cancel = orchestrator.invocations.onFinal(invocationId, (outcome) => {
       watches.delete(cancel);
-      const value =
-        "error" in outcome
-          ? { invocationId, ...failure(outcome.error) }
-          : { invocationId, invocation: invocationToProto(outcome.invocation) };
-      outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
+      finished(invocationId, outcome);
     });
     watches.add(cancel);
   };
@@ -108,6 +101,14 @@ export async function* runSession(
     for (const cancel of watches) cancel();
     void reading;
   }
+}
+
+/** A wait past the session's cap: it holds memory and a listener until the invocation ends. */
+function tooManyWaits(pending: number, max: number): NencError {
+  return new NencError(
+    "RESOURCE_EXHAUSTED",
+    `this session has ${pending} result waits pending, the most one Session may have (maxSessionWaits, NENC_MAX_SESSION_WAITS=${max}); wait for some to finish, or open another session`,
+  );
 }
 
 /** "NOT_FOUND" for Code.NotFound: the names the SDKs map to typed errors. */

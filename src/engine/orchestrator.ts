@@ -42,7 +42,9 @@ export interface OrchestratorOptions {
   maxWatchStreams: number;
   /** Open WatchInvocation streams one client connection (HTTP/2 connection) may hold. */
   maxWatchStreamsPerConnection: number;
-  /** Result waits (SessionWatch) one Session stream may have pending. */
+  /** Result waits (SessionWatch) pending over the Session streams of one client connection. */
+  maxSessionWaitsPerConnection: number;
+  /** Result waits (SessionWatch) pending on a replica, over all connections. */
   maxSessionWaits: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
@@ -99,7 +101,8 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxResponseBytes: 2 * 1024 * 1024,
   maxWatchStreams: 1_000,
   maxWatchStreamsPerConnection: 100,
-  maxSessionWaits: 10_000,
+  maxSessionWaitsPerConnection: 10_000,
+  maxSessionWaits: 100_000,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,

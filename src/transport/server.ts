@@ -13,6 +13,7 @@ import { EventService } from "../gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "../gen/nenc/v1/trigger_service_pb.js";
 import { WorkerService } from "../gen/nenc/v1/worker_service_pb.js";
+import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
@@ -21,7 +22,6 @@ import { createInvocationService } from "./services/invocation-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
-import { CONNECTION, connectionOf } from "./watch-streams.js";
 
 export interface ServerOptions {
   port: number;

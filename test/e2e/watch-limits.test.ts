@@ -31,7 +31,12 @@ describe("watch limits", () => {
 
   beforeEach(async () => {
     server = await startTestServer({
-      orchestrator: { maxWatchStreams: 3, maxWatchStreamsPerConnection: 2, maxSessionWaits: 2 },
+      orchestrator: {
+        maxWatchStreams: 3,
+        maxWatchStreamsPerConnection: 2,
+        maxSessionWaits: 3,
+        maxSessionWaitsPerConnection: 2,
+      },
     });
     app = new Nenc({ url: server.url, appId: "watched" });
     app.task("job", async () => "done");
@@ -84,7 +89,7 @@ describe("watch limits", () => {
     expect(await refusal(watch(second, id))).toEqual({
       code: Code.ResourceExhausted,
       message:
-        "this replica serves 3 WatchInvocation streams, its most (maxWatchStreams, NENC_MAX_WATCH_STREAMS=3); retry later or on another replica, or wait with AwaitInvocation or a Session",
+        "this replica has 3 WatchInvocation streams open, the most it serves (maxWatchStreams, NENC_MAX_WATCH_STREAMS=3); retry later or on another replica, or wait with AwaitInvocation or a Session",
     });
     a.close();
     const again = await waitFor(
@@ -141,35 +146,51 @@ describe("watch limits", () => {
     await gated.close();
   });
 
-  it("caps the result waits of a Session: one past the cap is answered RESOURCE_EXHAUSTED, the stream lives on", async () => {
-    const ids = [];
-    for (let n = 0; n < 4; n++) ids.push((await app.invoke("job", { n })).id);
-    const requests = new AsyncQueue<SessionRequest>();
-    const responses = connect().session(requests)[Symbol.asyncIterator]();
-    for (const invocationId of ids.slice(0, 3))
-      requests.push(create(SessionRequestSchema, { message: { case: "watch", value: { invocationId } } }));
-    const refused = (await responses.next()).value as SessionResponse;
-    expect(refused.message).toMatchObject({
-      case: "finished",
-      value: {
-        invocationId: ids[2],
-        errorCode: "RESOURCE_EXHAUSTED",
-        errorMessage:
-          "this session has 2 result waits pending, the most one Session may have (maxSessionWaits, NENC_MAX_SESSION_WAITS=2); wait for some to finish, or open another session",
-      },
+  it("caps Session result waits per connection and per replica: refused ones answered RESOURCE_EXHAUSTED, the stream lives on", async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push((await app.invoke("job", { n })).id);
+    const open = () => {
+      const requests = new AsyncQueue<SessionRequest>();
+      const responses = connect().session(requests)[Symbol.asyncIterator]();
+      return {
+        watch: (invocationId: string) =>
+          requests.push(
+            create(SessionRequestSchema, { message: { case: "watch", value: { invocationId } } }),
+          ),
+        next: async () => {
+          const response = (await responses.next()).value as SessionResponse;
+          return response.message.case === "finished" ? response.message.value : undefined;
+        },
+        end: () => requests.end(),
+      };
+    };
+    const a = open();
+    for (const id of ids.slice(0, 3)) a.watch(id as string);
+    expect(await a.next()).toMatchObject({
+      invocationId: ids[2],
+      errorCode: "RESOURCE_EXHAUSTED",
+      errorMessage:
+        "this connection has 2 Session result waits pending, the most one connection may hold (maxSessionWaitsPerConnection, NENC_MAX_SESSION_WAITS_PER_CONNECTION=2); wait for some to finish, or open another connection",
     });
-    // The first two finish: their places free up.
+    const b = open();
+    b.watch(ids[3] as string);
+    b.watch(ids[4] as string);
+    expect(await b.next()).toMatchObject({
+      invocationId: ids[4],
+      errorCode: "RESOURCE_EXHAUSTED",
+      errorMessage:
+        "this replica has 3 Session result waits pending, the most it serves (maxSessionWaits, NENC_MAX_SESSION_WAITS=3); wait for some to finish, or retry on another replica",
+    });
+    // The waits held finish: their places free up, on the same streams.
     const worker = await app.startWorker();
-    const finished = [(await responses.next()).value, (await responses.next()).value] as SessionResponse[];
-    expect(finished.map((r) => r.message.case === "finished" && r.message.value.invocationId).sort()).toEqual(
-      ids.slice(0, 2).sort(),
-    );
-    requests.push(
-      create(SessionRequestSchema, { message: { case: "watch", value: { invocationId: ids[3] } } }),
-    );
-    const last = (await responses.next()).value as SessionResponse;
-    expect(last.message).toMatchObject({ case: "finished", value: { invocationId: ids[3], errorCode: "" } });
-    requests.end();
+    const finishedOnA = [await a.next(), await a.next()];
+    expect(finishedOnA.map((value) => value?.invocationId).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(finishedOnA.map((value) => value?.errorCode)).toEqual(["", ""]);
+    expect(await b.next()).toMatchObject({ invocationId: ids[3], errorCode: "" });
+    a.watch(ids[2] as string);
+    expect(await a.next()).toMatchObject({ invocationId: ids[2], errorCode: "" });
+    a.end();
+    b.end();
     await worker.stop();
   });
 });

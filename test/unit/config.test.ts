@@ -49,12 +49,14 @@ describe("environment configuration", () => {
         NENC_MAX_WATCH_STREAMS: "50",
         NENC_MAX_WATCH_STREAMS_PER_CONNECTION: "5",
         NENC_MAX_SESSION_WAITS: "200",
+        NENC_MAX_SESSION_WAITS_PER_CONNECTION: "20",
       }).orchestrator,
     ).toEqual({
       maxResponseBytes: 1_048_576,
       maxWatchStreams: 50,
       maxWatchStreamsPerConnection: 5,
       maxSessionWaits: 200,
+      maxSessionWaitsPerConnection: 20,
     });
   });
 });

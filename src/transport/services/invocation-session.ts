@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
-import { NencError } from "../../domain/errors.js";
+import type { NencError } from "../../domain/errors.js";
 import type { Invocation } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
@@ -10,6 +10,7 @@ import {
   SessionResponseSchema,
 } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { AsyncQueue } from "../async-queue.js";
+import { CONNECTION, type ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
@@ -24,6 +25,7 @@ export async function* runSession(
   requests: AsyncIterable<SessionRequest>,
   context: HandlerContext,
   logger: Logger,
+  waits: ConnectionCaps,
 ): AsyncGenerator<SessionResponse> {
   const outbox = new AsyncQueue<SessionResponse>();
   const failure = (error: unknown) => {
@@ -65,13 +67,23 @@ export async function* runSession(
   };
   // Waits are cancelled together when the session ends: no listener per watch.
   const watches = new Set<() => void>();
+  const connection = context.values.get(CONNECTION);
   const watch = (invocationId: string) => {
-    const max = orchestrator.options.maxSessionWaits;
-    if (watches.size >= max) return finished(invocationId, { error: tooManyWaits(watches.size, max) });
-    const cancel = orchestrator.invocations.onFinal(invocationId, (outcome) => {
+    let release: () => void;
+    try {
+      release = waits.open(connection);
+    } catch (error) {
+      return finished(invocationId, { error: error as NencError });
+    }
+    const stop = orchestrator.invocations.onFinal(invocationId, (outcome) => {
       watches.delete(cancel);
+      release();
       finished(invocationId, outcome);
     });
+    const cancel = () => {
+      stop();
+      release();
+    };
     watches.add(cancel);
   };
   const reading = (async () => {
@@ -101,14 +113,6 @@ export async function* runSession(
     for (const cancel of watches) cancel();
     void reading;
   }
-}
-
-/** A wait past the session's cap: it holds memory and a listener until the invocation ends. */
-function tooManyWaits(pending: number, max: number): NencError {
-  return new NencError(
-    "RESOURCE_EXHAUSTED",
-    `this session has ${pending} result waits pending, the most one Session may have (maxSessionWaits, NENC_MAX_SESSION_WAITS=${max}); wait for some to finish, or open another session`,
-  );
 }
 
 /** "NOT_FOUND" for Code.NotFound: the names the SDKs map to typed errors. */

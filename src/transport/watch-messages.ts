@@ -1,80 +1,13 @@
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
 import { fromJson, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { NencError } from "../domain/errors.js";
+import type { HandlerContext } from "@connectrpc/connect";
 import type { Invocation } from "../domain/invocation.js";
 import { type Invocation as InvocationMessage, InvocationSchema } from "../gen/nenc/v1/invocation_pb.js";
 import { invocationToProto } from "./convert.js";
 
-/**
- * The client connection a request came on (its HTTP/2 session, or its socket),
- * set by the server for each request; absent in-process (createRouterTransport).
- */
-export const CONNECTION = createContextKey<object | undefined>(undefined, {
-  description: "the client connection of the request",
-});
-
-/** The connection of a Node request, for CONNECTION. */
-export function connectionOf(request: IncomingMessage | Http2ServerRequest): object {
-  return "stream" in request && request.stream ? (request.stream.session ?? request.socket) : request.socket;
-}
-
 /** A field carried as encoded bytes (protobuf-es's unknown-field record). */
 type UnknownField = NonNullable<InvocationMessage["$unknown"]>[number];
-
-/** For requests with no connection (in-process): they share one. */
-const IN_PROCESS = {};
-
-export interface WatchStreamLimits {
-  /** Open WatchInvocation streams a replica serves at most. */
-  maxWatchStreams: number;
-  /** Open WatchInvocation streams one connection may hold. */
-  maxWatchStreamsPerConnection: number;
-}
-
-/**
- * Counts open WatchInvocation streams per connection and in total, and refuses
- * one past either cap with RESOURCE_EXHAUSTED naming the cap and its setting: a
- * stream holds memory and gets every change of its invocation.
- */
-export class WatchStreams {
-  private total = 0;
-  private readonly perConnection = new WeakMap<object, number>();
-
-  constructor(private readonly limits: WatchStreamLimits) {}
-
-  /** Counts a new stream in (or throws); returns the function that counts it out. */
-  open(context: HandlerContext): () => void {
-    const connection = context.values.get(CONNECTION) ?? IN_PROCESS;
-    const onConnection = this.perConnection.get(connection) ?? 0;
-    if (onConnection >= this.limits.maxWatchStreamsPerConnection) {
-      throw exhausted(
-        `this connection has ${onConnection} WatchInvocation streams open, the most one connection may hold (maxWatchStreamsPerConnection, NENC_MAX_WATCH_STREAMS_PER_CONNECTION=${this.limits.maxWatchStreamsPerConnection}); close one first, or wait with AwaitInvocation or a Session`,
-      );
-    }
-    if (this.total >= this.limits.maxWatchStreams) {
-      throw exhausted(
-        `this replica serves ${this.total} WatchInvocation streams, its most (maxWatchStreams, NENC_MAX_WATCH_STREAMS=${this.limits.maxWatchStreams}); retry later or on another replica, or wait with AwaitInvocation or a Session`,
-      );
-    }
-    this.total++;
-    this.perConnection.set(connection, onConnection + 1);
-    let closed = false;
-    return () => {
-      if (closed) return;
-      closed = true;
-      this.total--;
-      this.perConnection.set(connection, (this.perConnection.get(connection) ?? 1) - 1);
-    };
-  }
-}
-
-function exhausted(message: string): NencError {
-  return new NencError("RESOURCE_EXHAUSTED", message);
-}
 
 /** How a stream's messages are encoded: the gRPC/Connect binary codec, or JSON. */
 export type WatchCodec = "binary" | "json";

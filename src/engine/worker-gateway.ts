@@ -191,6 +191,7 @@ export class WorkerGateway {
         return finish(assignmentId, { status: "SUCCESS", result });
       },
       failed: async (assignmentId, error) => {
+        if (session.revoked.has(assignmentId)) return finish(assignmentId, { status: "FAILED", error });
         const assignment =
           session.assignments.get(assignmentId) ??
           (await store.getAssignment(assignmentId, session.workerId));

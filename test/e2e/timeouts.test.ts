@@ -10,6 +10,7 @@ import type { NencServer } from "nenc/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { AbortReason, type ConnectResponse } from "../../src/gen/nenc/v1/worker_service_pb.js";
 import type { Store } from "../../src/store/store.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
@@ -227,6 +228,83 @@ describe.each(STORE_KINDS)("task timeouts on %s", (kind) => {
       expect(next?.message.case === "assignment" && next.message.value.invocationId).toBe(last.id);
       expect((await invocations[0]!.get()).status).toBe("SUCCESS");
       expect(runs.get("0")).toBe(1);
+    },
+  );
+
+  /** A raw worker of app `appId` named `workerId`, welcomed; `held` as a reconnecting worker lists them. */
+  const rawWorker = async (appId: string, workerId: string, held: string[] = []) => {
+    // Concurrency 1: work taken back from it cannot come straight back to it (its credit stays used).
+    const raw = openRawWorker(server!.url);
+    raws.push(raw);
+    raw.send({
+      case: "hello",
+      value: { appId, workerId, concurrency: 1, taskIds: ["job"], heldAssignmentIds: held },
+    });
+    expect((await raw.next()).message.case).toBe("welcome");
+    return raw;
+  };
+
+  it.skipIf(!storeAvailable(kind))(
+    "a reconnecting worker that lists unstarted work as held still loses it after the lease",
+    async () => {
+      await start({ leaseMs: 400, heartbeatIntervalMs: 100 });
+      const owner = newApp("held");
+      let runs = 0;
+      owner.task("job", async () => ++runs);
+      await owner.register();
+      const first = await rawWorker("held", "hoarder");
+      const invocation = await owner.invoke<number>("job", {});
+      const assignmentId = assignmentIdOf(await first.next());
+
+      // The same worker connects again, claiming it still runs the assignment it never started.
+      const second = await rawWorker("held", "hoarder", [assignmentId]);
+      timers.push(setInterval(() => second.send({ case: "heartbeat", value: {} }), 50));
+      const message = (await second.next()).message;
+      expect(message.case === "abort" && [message.value.assignmentId, message.value.reason]).toEqual([
+        assignmentId,
+        AbortReason.NOT_STARTED,
+      ]);
+      await owner.startWorker({ concurrency: 1 });
+      expect(await invocation.result()).toBe(1);
+      expect([runs, (await invocation.get()).attempt]).toEqual([1, 1]);
+    },
+  );
+
+  it.skipIf(!storeAvailable(kind))(
+    "counts a reconnected worker's timeout from the first delivery, not from the reconnect",
+    async () => {
+      const clock = new FakeClock(Date.now());
+      server = await startTestServer({
+        store: await createStore(kind),
+        orchestrator: { clock, leaseMs: 60_000, sweepIntervalMs: 100 },
+      });
+      const owner = newApp("clocked");
+      owner.task("job", async () => 1, { timeoutMs: 1000 });
+      await owner.register();
+      const first = await rawWorker("clocked", "runner");
+      const invocation = await owner.invoke<number>("job", {});
+      const assignmentId = assignmentIdOf(await first.next());
+      const deliveredAt = clock.now();
+      first.send({ case: "started", value: { assignmentId } });
+      await waitFor(async () => (await invocation.status()) === "RUNNING", "the start to be recorded");
+
+      await clock.advance(600);
+      const second = await rawWorker("clocked", "runner", [assignmentId]);
+      await first.ended;
+      await clock.advance(400);
+      // The reconnect's read of its held work may land after that: a tick more then fires it.
+      await waitFor(async () => {
+        await clock.advance(1);
+        return (await invocation.status()) === "FAILED";
+      }, "the attempt to time out");
+      expect(clock.now() - deliveredAt).toBeLessThan(1600);
+      const message = (await second.next()).message;
+      expect(message.case === "abort" && [message.value.assignmentId, message.value.reason]).toEqual([
+        assignmentId,
+        AbortReason.TIMEOUT,
+      ]);
+      const info = await invocation.get();
+      expect([info.status, info.attempt, info.error?.type]).toEqual(["FAILED", 1, "TimeoutError"]);
     },
   );
 

@@ -7,13 +7,14 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { InvalidArgumentError, Nenc, TaskFailedError, TriggerBuilder } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { AbortReason, type ConnectResponse } from "../../src/gen/nenc/v1/worker_service_pb.js";
+import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
-import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
 describe.each(STORE_KINDS)("task timeouts on %s", (kind) => {
@@ -347,3 +348,74 @@ function countingSweeps(store: Store, onSweep: () => void): Store {
     },
   });
 }
+
+describe.skipIf(!storeAvailable("redis"))("task timeouts across replicas", () => {
+  let servers: NencServer[] = [];
+  let apps: Nenc[] = [];
+  let raws: RawWorker[] = [];
+
+  afterEach(async () => {
+    for (const raw of raws) raw.close();
+    raws = [];
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+    await Promise.all(servers.map((server) => server.stop()));
+    servers = [];
+  });
+
+  it("applies a timeout once when a worker's old stream on one replica and its new one on another both time it", async () => {
+    const prefix = uniquePrefix();
+    for (let i = 0; i < 2; i++) {
+      const store = await RedisStore.connect({ url: inject("redisUrl"), prefix });
+      servers.push(await startTestServer({ store, orchestrator: { sweepIntervalMs: 50 } }));
+    }
+    const [a, b] = servers as [NencServer, NencServer];
+    const owner = new Nenc({ url: a.url, appId: "moving" });
+    const watcher = new Nenc({ url: a.url, appId: "watcher" });
+    apps.push(owner, watcher);
+    owner.task("job", async () => 1, { timeoutMs: 300 });
+    await owner.register();
+    let noticed = 0;
+    watcher.task("on_timeout", async () => ++noticed, {
+      triggers: new TriggerBuilder().onException("job", { exceptionTypes: ["TimeoutError"] }),
+    });
+    await watcher.startWorker({ concurrency: 1 });
+
+    const hello = (held: string[]) => ({
+      case: "hello" as const,
+      value: {
+        appId: "moving",
+        workerId: "mover",
+        concurrency: 1,
+        taskIds: ["job"],
+        heldAssignmentIds: held,
+      },
+    });
+    const onA = openRawWorker(a.url);
+    raws.push(onA);
+    onA.send(hello([]));
+    expect((await onA.next()).message.case).toBe("welcome");
+    const invocation = await owner.invoke<number>("job", {});
+    const assignmentId = assignmentIdOf(await onA.next());
+    onA.send({ case: "started", value: { assignmentId } });
+    await waitFor(async () => (await invocation.status()) === "RUNNING", "the start to be recorded");
+    // The worker moves to replica b; replica a still sees its old stream open: both time the attempt.
+    const onB = openRawWorker(b.url);
+    raws.push(onB);
+    onB.send(hello([assignmentId]));
+    expect((await onB.next()).message.case).toBe("welcome");
+
+    await expect(invocation.result()).rejects.toBeInstanceOf(TaskFailedError);
+    await waitFor(() => noticed === 1, "onException to fire");
+    await Promise.all(servers.map((server) => server.orchestrator.settled(20_000)));
+    const info = await a.orchestrator.store.getInvocation(invocation.id);
+    // REGISTERED, PENDING, RUNNING, FAILED: one failure, applied once.
+    expect([info?.status, info?.attempt, info?.version, info?.error?.type]).toEqual([
+      "FAILED",
+      1,
+      4,
+      "TimeoutError",
+    ]);
+    expect(noticed).toBe(1);
+  });
+});

@@ -37,7 +37,7 @@ import {
   EvaluateFunctionSchema,
   FunctionPurpose,
 } from "../gen/nenc/v1/worker_service_pb.js";
-import { jsonToValue, statusToProto } from "./convert-trigger.js";
+import { int64ToProto, jsonToValue, statusToProto } from "./convert-trigger.js";
 
 export function invocationToProto(invocation: Invocation): InvocationMessage {
   return create(InvocationSchema, {
@@ -86,9 +86,9 @@ export function taskToProto(task: Task): TaskMessage {
     appId: task.appId,
     retry: {
       maxRetries: task.retry.maxRetries,
-      initialBackoffMs: BigInt(task.retry.initialBackoffMs),
+      initialBackoffMs: int64ToProto(task.retry.initialBackoffMs),
       backoffMultiplier: task.retry.backoffMultiplier,
-      maxBackoffMs: BigInt(task.retry.maxBackoffMs),
+      maxBackoffMs: int64ToProto(task.retry.maxBackoffMs),
       retryOn: task.retry.retryOn,
     },
     timeoutMs: BigInt(task.timeoutMs ?? 0),

@@ -637,6 +637,28 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     expect(await store.getEvent("e1")).toBeUndefined();
   });
 
+  it("a repeated idempotency key answers the first event whole, whatever code and payload the repeat carried", async () => {
+    const first = { id: "e1", code: "order.paid", payload: { n: 1 }, emittedAt: 1000, idempotencyKey: "k1" };
+    expect(await store.appendEvent({ ...first, invocationIds: [] })).toEqual({
+      duplicate: false,
+      event: { ...first, invocationIds: [] },
+    });
+    const repeat = await store.appendEvent({
+      id: "e2",
+      code: "order.shipped",
+      payload: { n: 2 },
+      emittedAt: 1001,
+      idempotencyKey: "k1",
+      invocationIds: [],
+    });
+    // The engine compares what it sent with what was stored first (and refuses a difference).
+    expect(repeat).toEqual({ duplicate: true, event: { ...first, invocationIds: [] } });
+    expect((await drainOccurrences(store)).map((o) => o.id)).toEqual(["e1"]);
+    expect((await store.listEvents({ limit: 10 })).items.map((e) => [e.id, e.code])).toEqual([
+      ["e1", "order.paid"],
+    ]);
+  });
+
   /** A join step that adds one waiting entry (source `key`, first seen at `firstAt`). */
   const addEntry =
     (key: string, firstAt: number): ((state: JoinState) => JoinStep) =>

@@ -2,7 +2,7 @@ import { NencError } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { JoinState } from "../domain/join.js";
 import type { Logger } from "../domain/logger.js";
-import { NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
+import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain/trigger.js";
 import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
@@ -17,6 +17,8 @@ import { MAX_DURATION_MS, requireName } from "./validate.js";
 export interface TaskDeclaration {
   id: string;
   retry?: Partial<RetryPolicy>;
+  /** See Task.timeoutMs; absent: no limit. */
+  timeoutMs?: number;
 }
 
 export interface Explanation {
@@ -93,7 +95,15 @@ export class TriggerRegistry {
           `tasks[${i}].id`,
         );
       }
-      tasks.push({ id: declaration.id, appId, retry: validRetry(declaration.retry, `tasks[${i}].retry`) });
+      const task: Task = {
+        id: declaration.id,
+        appId,
+        retry: validRetry(declaration.retry, `tasks[${i}].retry`),
+      };
+      if (declaration.timeoutMs !== undefined) {
+        task.timeoutMs = validTimeout(declaration.timeoutMs, `tasks[${i}].timeoutMs`);
+      }
+      tasks.push(task);
     }
     const now = this.clock.now();
     const triggers = definitions.map((definition, i) => {
@@ -235,6 +245,16 @@ export class TriggerRegistry {
       this.index.remove(trigger.id);
     }
   }
+}
+
+function validTimeout(timeoutMs: number, field: string): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TASK_TIMEOUT_MS) {
+    throw NencError.invalid(
+      field,
+      `must be an integer number of milliseconds from 1 to ${MAX_TASK_TIMEOUT_MS} (7 days), got ${timeoutMs}; leave it out for no limit`,
+    );
+  }
+  return timeoutMs;
 }
 
 function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): RetryPolicy {

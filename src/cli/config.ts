@@ -7,8 +7,8 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
  * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
  * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
- * NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS, NENC_MAX_WATCH_STREAMS_PER_CONNECTION,
- * NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION.
+ * NENC_CEL_MAX_STEPS, NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS,
+ * NENC_MAX_WATCH_STREAMS_PER_CONNECTION, NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -43,6 +43,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronGraceMs"
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
+      | "celMaxSteps"
       | "maxResponseBytes"
       | "maxWatchStreams"
       | "maxWatchStreamsPerConnection"
@@ -56,6 +57,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
+      ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
       ["maxResponseBytes", "NENC_MAX_RESPONSE_BYTES"],
       ["maxWatchStreams", "NENC_MAX_WATCH_STREAMS"],
       ["maxWatchStreamsPerConnection", "NENC_MAX_WATCH_STREAMS_PER_CONNECTION"],

@@ -1,4 +1,4 @@
-import { NencError } from "../domain/errors.js";
+import { NencError, quote } from "../domain/errors.js";
 import { findNonJson, isJsonObject, type JsonObject } from "../domain/json.js";
 
 const NAME = /^[A-Za-z0-9_.:\-/@]+$/;
@@ -8,9 +8,22 @@ export function requireName(value: string, field: string, what: string): string 
   if (!value) throw NencError.invalid(field, `is required: the ${what}`);
   if (value.length > 200) throw NencError.invalid(field, `is ${value.length} characters long; at most 200`);
   if (!NAME.test(value)) {
-    throw NencError.invalid(field, `"${value}" may use letters, digits and _ . : - / @ only`);
+    throw NencError.invalid(field, `${quote(value)} may use letters, digits and _ . : - / @ only`);
   }
   return value;
+}
+
+/** Durations a definition may hold (AND windows, cron catch-up, retry backoffs): 7 days. */
+export const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+/** Refuses a duration outside 0..MAX_DURATION_MS, naming the field, the range and what 0 means. */
+export function requireDuration(value: number, field: string, zeroMeans: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) {
+    throw NencError.invalid(
+      field,
+      `is ${value}; give milliseconds from 0 (${zeroMeans}) to ${MAX_DURATION_MS} (7 days)`,
+    );
+  }
 }
 
 /** Checks that `value` is a JSON object of at most `maxBytes` once serialised. */

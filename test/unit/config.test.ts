@@ -59,4 +59,11 @@ describe("environment configuration", () => {
       maxSessionWaitsPerConnection: 20,
     });
   });
+
+  it("reads NENC_CEL_MAX_STEPS into the orchestrator, and refuses a limit that is not a whole number of steps", async () => {
+    expect(readEnvironment({ NENC_CEL_MAX_STEPS: "5000" }).orchestrator).toEqual({ celMaxSteps: 5000 });
+    await expect(Orchestrator.start(new MemoryStore(), { celMaxSteps: 0.5 })).rejects.toThrow(
+      "celMaxSteps: is 0.5 (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default 100000)",
+    );
+  });
 });

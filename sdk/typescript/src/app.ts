@@ -1,4 +1,4 @@
-import { createClients, type NencClients } from "./client.js";
+import { createClients, type KeepaliveOptions, type NencClients } from "./client.js";
 import { type InvocationInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
@@ -16,12 +16,20 @@ export interface NencOptions {
   url?: string;
   /** Default: NENC_APP_ID, else "default". */
   appId?: string;
+  /** How a stalled or vanished orchestrator is noticed (HTTP/2 PINGs). */
+  keepalive?: KeepaliveOptions;
 }
 
 export interface TaskOptions {
   /** Triggers that run this task; each builder is one independent trigger. */
   triggers?: TriggerBuilder | readonly TriggerBuilder[];
   retry?: RetryOptions;
+  /**
+   * An attempt not ended this long (ms) after its delivery to a worker fails with the
+   * exception type "TimeoutError" (retried as `retry` says; onException can match it)
+   * and the task function's `signal` is aborted. At most 7 days; default no limit.
+   */
+  timeoutMs?: number;
 }
 
 /** A running worker; stop() drains it. */
@@ -50,8 +58,10 @@ export class Nenc {
   private readonly tasks = new Map<string, Task<never, unknown>>();
   private lazyClients?: NencClients;
   private readonly workers = new Set<Worker>();
+  private readonly keepalive: KeepaliveOptions;
 
   constructor(options: NencOptions = {}) {
+    this.keepalive = options.keepalive ?? {};
     this.url = options.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
     this.appId = options.appId ?? process.env.NENC_APP_ID ?? "default";
     this.trigger = new TriggerClient(this);
@@ -59,7 +69,7 @@ export class Nenc {
 
   /** @internal The typed RPC clients (one HTTP/2 connection, opened on first use). */
   get clients(): NencClients {
-    this.lazyClients ??= createClients(this.url);
+    this.lazyClients ??= createClients(this.url, this.keepalive);
     return this.lazyClients;
   }
 
@@ -84,7 +94,10 @@ export class Nenc {
           : [options.triggers];
     const specs = (builders as TriggerBuilder[]).map((builder) => builder.build());
     for (const spec of specs) this.registerFunctions(spec, `task ${name}`);
-    const task = new Task<A, R>(name, fn, options.retry, specs, this);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1))
+      throw new TypeError(`task ${name}: timeoutMs must be a positive integer of milliseconds`);
+    const task = new Task<A, R>(name, fn, options.retry, timeoutMs, specs, this);
     this.tasks.set(name, task as unknown as Task<never, unknown>);
     return task;
   }
@@ -132,6 +145,7 @@ export class Nenc {
         tasks: tasks.map((task) => ({
           id: task.name,
           ...(task.retry ? { retry: retryToProto(task.retry) } : {}),
+          ...(task.timeoutMs === undefined ? {} : { timeoutMs: BigInt(task.timeoutMs) }),
         })),
         triggers: tasks.flatMap((task) =>
           task.triggers.map((spec) => triggerToProto(spec, task.name, this.appId)),

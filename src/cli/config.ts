@@ -7,7 +7,9 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
  * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
  * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
- * NENC_CEL_MAX_STEPS, NENC_AWAIT_REGISTRATION_MS.
+ * NENC_CEL_MAX_STEPS, NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS,
+ * NENC_MAX_WATCH_STREAMS_PER_CONNECTION, NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION,
+ * NENC_AWAIT_REGISTRATION_MS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -43,6 +45,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
       | "celMaxSteps"
+      | "maxResponseBytes"
+      | "maxWatchStreams"
+      | "maxWatchStreamsPerConnection"
+      | "maxSessionWaits"
+      | "maxSessionWaitsPerConnection"
       | "awaitRegistrationMs"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
@@ -53,6 +60,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
       ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
+      ["maxResponseBytes", "NENC_MAX_RESPONSE_BYTES"],
+      ["maxWatchStreams", "NENC_MAX_WATCH_STREAMS"],
+      ["maxWatchStreamsPerConnection", "NENC_MAX_WATCH_STREAMS_PER_CONNECTION"],
+      ["maxSessionWaits", "NENC_MAX_SESSION_WAITS"],
+      ["maxSessionWaitsPerConnection", "NENC_MAX_SESSION_WAITS_PER_CONNECTION"],
       ["awaitRegistrationMs", "NENC_AWAIT_REGISTRATION_MS"],
     ]),
     retention: pick<keyof RetentionOptions>([

@@ -2,13 +2,14 @@ import { NencError } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { JoinState } from "../domain/join.js";
 import type { Logger } from "../domain/logger.js";
-import { NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
+import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain/trigger.js";
 import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { type CompileOptions, compileTrigger } from "./compiled-trigger.js";
 import { COUNT_LIMITS, requireAtMost } from "./limits.js";
+import { leadingWithin, requireWithin } from "./response-budget.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
 import { MAX_DURATION_MS, requireName } from "./validate.js";
@@ -17,6 +18,8 @@ import { MAX_DURATION_MS, requireName } from "./validate.js";
 export interface TaskDeclaration {
   id: string;
   retry?: Partial<RetryPolicy>;
+  /** See Task.timeoutMs; absent: no limit. */
+  timeoutMs?: number;
 }
 
 export interface Explanation {
@@ -42,6 +45,8 @@ export class TriggerRegistry {
     private readonly admission: Admission,
     /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
     private readonly celMaxSteps: number,
+    /** The most bytes of items one answer holds (list, explain). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   /**
@@ -93,7 +98,15 @@ export class TriggerRegistry {
           `tasks[${i}].id`,
         );
       }
-      tasks.push({ id: declaration.id, appId, retry: validRetry(declaration.retry, `tasks[${i}].retry`) });
+      const task: Task = {
+        id: declaration.id,
+        appId,
+        retry: validRetry(declaration.retry, `tasks[${i}].retry`),
+      };
+      if (declaration.timeoutMs !== undefined) {
+        task.timeoutMs = validTimeout(declaration.timeoutMs, `tasks[${i}].timeoutMs`);
+      }
+      tasks.push(task);
     }
     const now = this.clock.now();
     const triggers = definitions.map((definition, i) => {
@@ -188,15 +201,22 @@ export class TriggerRegistry {
     return trigger;
   }
 
+  /** Answered whole, or RESOURCE_EXHAUSTED past the response budget (narrow it by app or task). */
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
-    const triggers = await this.store.listTriggers();
-    return triggers
+    const triggers = (await this.store.listTriggers())
       .filter(
         (t) =>
           (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
           (!filter.appId || t.appId === filter.appId),
       )
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    requireWithin(
+      triggers,
+      this.maxResponseBytes,
+      "triggers listed",
+      "list fewer with appId or targetTaskId",
+    );
+    return triggers;
   }
 
   async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
@@ -221,7 +241,10 @@ export class TriggerRegistry {
       this.store.listEvaluations(triggerId, limit || 50),
       this.store.listJoinStates(triggerId),
     ]);
-    return { trigger, evaluations, pending };
+    // Each part gets half the response budget: the newest evaluations and the
+    // oldest waiting partitions that fit.
+    const half = this.maxResponseBytes / 2;
+    return { trigger, evaluations: leadingWithin(evaluations, half), pending: leadingWithin(pending, half) };
   }
 
   private indexTrigger(trigger: Trigger): void {
@@ -235,6 +258,16 @@ export class TriggerRegistry {
       this.index.remove(trigger.id);
     }
   }
+}
+
+function validTimeout(timeoutMs: number, field: string): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TASK_TIMEOUT_MS) {
+    throw NencError.invalid(
+      field,
+      `must be an integer number of milliseconds from 1 to ${MAX_TASK_TIMEOUT_MS} (7 days), got ${timeoutMs}; leave it out for no limit`,
+    );
+  }
+  return timeoutMs;
 }
 
 function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): RetryPolicy {

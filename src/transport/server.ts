@@ -1,7 +1,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
@@ -13,6 +13,7 @@ import { EventService } from "../gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "../gen/nenc/v1/trigger_service_pb.js";
 import { WorkerService } from "../gen/nenc/v1/worker_service_pb.js";
+import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
@@ -81,6 +82,8 @@ export async function startServer(
   const handler = connectNodeAdapter({
     routes: createRoutes(orchestrator, options.logger),
     readMaxBytes: options.readMaxBytes,
+    // Caps per client connection (watch streams) need to know the connection.
+    contextValues: (request) => createContextValues().set(CONNECTION, connectionOf(request)),
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();

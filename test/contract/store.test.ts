@@ -197,9 +197,20 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       ["b", "task", 1, { n: "b" }],
     ]);
     const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
-    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual(a);
+    // What a task's timeout and the start lease count from: the delivery, and whether it started.
+    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual({
+      ...a,
+      assignedAt: 2000,
+      started: false,
+    });
+    expect((await store.getInvocation("a"))?.assignment?.assignedAt).toBe(2000);
     expect(await store.markStarted(a.assignmentId, "w1", 2001, watchNone)).toBe(true);
     expect((await store.getInvocation("a"))?.status).toBe("RUNNING");
+    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual({
+      ...a,
+      assignedAt: 2000,
+      started: true,
+    });
     const finished = await store.finishAttempt(
       a.assignmentId,
       w1,
@@ -314,7 +325,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     // The holder reports on a new connection (it reconnected): still the holder.
     const reconnected = { workerId: "owner", sessionId: "owner-s2" };
     expect(await store.connectWorker(reconnected, [id], 1e12, 14, watchNone)).toEqual([]);
-    expect(await store.getAssignment(id, "owner")).toEqual(assignment);
+    expect(await store.getAssignment(id, "owner")).toEqual({ ...assignment, assignedAt: 10, started: false });
     expect(await store.markStarted(id, "owner", 15, watchNone)).toBe(true);
     const real = { status: "SUCCESS", result: "real" } as const;
     expect(await store.finishAttempt(id, reconnected, real, 16, watchNone)).toEqual({

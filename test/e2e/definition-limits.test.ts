@@ -16,6 +16,7 @@ import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/he
 import { AppService } from "../../src/gen/nenc/v1/app_service_pb.js";
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import type { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
+import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import type {
   ConditionSchema,
   ContextKind,
@@ -350,5 +351,31 @@ describe.each(STORE_KINDS)("definitions checked at the edge on %s", (kind) => {
     expect((await events.listEvents({})).events.map((e) => [e.id, e.code])).toEqual([
       [first.eventId, "order.paid"],
     ]);
+  });
+
+  it("an invoke idempotency key reused with other arguments: ALREADY_EXISTS naming the key and the first invocation", async () => {
+    const invocations = createClient(
+      InvocationService,
+      createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }),
+    );
+    const first = await invocations.invoke({
+      taskId: "sink",
+      arguments: jsonToValue({ n: 1 }),
+      idempotencyKey: "i1",
+    });
+    const again = await invocations.invoke({
+      taskId: "sink",
+      arguments: jsonToValue({ n: 1 }),
+      idempotencyKey: "i1",
+    });
+    expect([again.invocation?.id, again.duplicate]).toEqual([first.invocation?.id, true]);
+    const other = await rpcError(
+      invocations.invoke({ taskId: "sink", arguments: jsonToValue({ n: 2 }), idempotencyKey: "i1" }),
+    );
+    expect(other.code).toBe(Code.AlreadyExists);
+    expect(other.rawMessage).toBe(
+      `idempotencyKey: "i1" was used by invocation ${first.invocation?.id} with other arguments; use a new key for another call`,
+    );
+    expect((await invocations.listInvocations({ taskId: "sink" })).invocations.length).toBe(1);
   });
 });

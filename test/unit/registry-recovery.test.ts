@@ -78,6 +78,7 @@ describe("registry recovery", () => {
       welcome: () => {},
       assign: () => {},
       evaluate: () => {},
+      abort: () => {},
       close: (error) => closed.push(error),
     };
     const hello = {

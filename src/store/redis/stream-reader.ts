@@ -99,37 +99,53 @@ export class StreamReader {
   ): Promise<StreamEntry[]> {
     const reclaimed = await this.reclaim(streams, consumer, max);
     if (reclaimed.length > 0) return reclaimed;
-    // A blocking read cannot be cancelled: on abort, drop the connection (a new one serves later reads).
+    if (signal.aborted) return [];
+    // A blocking read cannot be cancelled: on abort, drop the connection (a new one
+    // serves later reads). The abort also ends the wait itself: ioredis may leave a
+    // command unsettled when its connection is dropped while it reconnects.
     const connection = this.blocking;
-    const onAbort = () => connection.disconnect();
-    signal.addEventListener("abort", onAbort, { once: true });
+    let onAbort = () => {};
+    const aborted = new Promise<"aborted">((resolve) => {
+      onAbort = () => {
+        connection.disconnect();
+        resolve("aborted");
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    const read = connection.xreadgroup(
+      "GROUP",
+      this.group,
+      consumer,
+      "COUNT",
+      max,
+      "BLOCK",
+      Math.max(1, waitMs),
+      "STREAMS",
+      ...streams,
+      ...streams.map(() => ">"),
+    ) as Promise<ReadReply>;
+    read.catch(() => undefined); // settled by the race below, or never looked at after an abort
     try {
-      const reply = (await connection.xreadgroup(
-        "GROUP",
-        this.group,
-        consumer,
-        "COUNT",
-        max,
-        "BLOCK",
-        Math.max(1, waitMs),
-        "STREAMS",
-        ...streams,
-        ...streams.map(() => ">"),
-      )) as ReadReply;
+      const reply = await Promise.race([read, aborted]);
+      if (reply === "aborted") return this.replaceBlocking(connection);
       return (reply ?? []).flatMap(([stream, entries]) =>
         entries.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 })),
       );
     } catch (error) {
-      if (signal.aborted) {
-        this.blocking = connection.duplicate();
-        for (const listener of connection.listeners("error"))
-          this.blocking.on("error", listener as (error: Error) => void);
-        return [];
-      }
+      if (signal.aborted) return this.replaceBlocking(connection);
       throw error;
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** The blocking connection was dropped on abort: a new one serves later reads. */
+  private replaceBlocking(dropped: Redis): StreamEntry[] {
+    if (this.blocking !== dropped) return [];
+    this.blocking = dropped.duplicate();
+    for (const listener of dropped.listeners("error"))
+      this.blocking.on("error", listener as (error: Error) => void);
+    return [];
   }
 
   private async reclaim(streams: readonly string[], consumer: string, max: number): Promise<StreamEntry[]> {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 import sys
@@ -344,7 +345,10 @@ def test_the_worker_reconnects_and_registers_again_after_an_orchestrator_restart
             first.stop()
 
 
-def test_the_worker_registers_again_when_redis_lost_its_data(tmp_path: Path) -> None:
+def test_the_worker_registers_again_when_redis_lost_its_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="nenc.worker")
     redis_port = _free_port()
     redis = Process(
         [
@@ -377,6 +381,13 @@ def test_the_worker_registers_again_when_redis_lost_its_data(tmp_path: Path) -> 
                     # The orchestrator closes the worker's stream with NOT_FOUND: it registers again.
                     wait_until(lambda: _invokes(app), "echo to run again", timeout=30)
                     assert worker.state == "RUNNING"
+                    again = [
+                        r.getMessage()
+                        for r in caplog.records
+                        if "registering the app again" in r.getMessage()
+                    ]
+                    assert len(again) == 1
+                    assert "the orchestrator's store lost its data" in again[0]
                     wait_until(
                         lambda: "the store lost its data" in orchestrator.stderr(), "the loss to be logged"
                     )

@@ -110,7 +110,7 @@ export class Maintenance {
    */
   async checkIn(): Promise<void> {
     const generation = this.recovery.generation;
-    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0 };
+    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0, activeInvocations: 0 };
     const wentBack = await this.registry.check(async () => {
       check = await this.membership.checkIn();
       return check.registryVersion;

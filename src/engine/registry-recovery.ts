@@ -44,6 +44,7 @@ interface Census extends Record<string, unknown> {
   runtimeTriggerIds: string[];
   assignmentsRunning: number;
   invocationsAwaited: number;
+  invocationsUnfinished: number;
 }
 
 /** At most this many runtime trigger ids are named in the log line (the count is exact). */
@@ -60,8 +61,8 @@ const MAX_IDS_LOGGED = 50;
  * - names the apps of its connected workers as awaited, reloads its registry (now
  *   empty) and closes those workers' streams with NOT_FOUND, which every SDK answers
  *   by registering its app again and reconnecting;
- * - logs as an error, with counts, what cannot come back (runtime triggers, the
- *   invocations running or awaited);
+ * - logs as an error, with counts, what cannot come back (runtime triggers; the
+ *   invocations unfinished at the last check-in before, running here, or awaited here);
  * - reports not serving (Health NOT_SERVING) until no app is awaited any more (each
  *   registered again, or the wait ended) and `settleMs` passed; then reloads its
  *   registry and evaluates what was held back. Firing identities keep that exactly once.
@@ -73,6 +74,8 @@ export class RegistryRecovery {
   private awaited = new Set<string>();
   private checks: Promise<void> = Promise.resolve();
   private lossesHandled = 0;
+  /** Unfinished invocations in the store at the last check-in that found it intact. */
+  private unfinished = 0;
 
   constructor(
     private readonly deps: RegistryRecoveryDeps,
@@ -115,6 +118,7 @@ export class RegistryRecovery {
       return this.lost(`its data set ${how}: Redis restarted empty, or was flushed`);
     }
     if (versionWentBack) return this.lost("its registry version went back: Redis restarted with older data");
+    this.unfinished = check.activeInvocations;
     const since = this.since;
     if (since === undefined) {
       if (check.awaitingApps > 0) this.join(check.awaitingApps);
@@ -202,6 +206,7 @@ export class RegistryRecovery {
       runtimeTriggerIds: runtime.sort().slice(0, MAX_IDS_LOGGED),
       assignmentsRunning: running,
       invocationsAwaited: this.deps.awaitedInvocations(),
+      invocationsUnfinished: this.unfinished,
     };
   }
 }

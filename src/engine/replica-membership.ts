@@ -58,7 +58,8 @@ export class ReplicaMembership {
    * about the store's data. After leave() it only reads the registry version.
    */
   async checkIn(): Promise<StoreCheck> {
-    if (this.left) return { registryVersion: await this.store.registryVersion(), awaitingApps: 0 };
+    if (this.left)
+      return { registryVersion: await this.store.registryVersion(), awaitingApps: 0, activeInvocations: 0 };
     const sentAt = this.clock.now();
     const call = this.store.announceReplica(
       { replicaId: this.options.replicaId, seenAt: sentAt, cronClaimedThrough: this.progress() },

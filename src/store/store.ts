@@ -208,6 +208,8 @@ export interface ReplicaCheckIn {
   dataSet: string;
   /** How many apps are still awaited after a loss (see openDataSet). */
   awaitingApps: number;
+  /** Invocations not yet final (as StoreStats.activeInvocations): what a loss would take with it. */
+  activeInvocations: number;
 }
 
 /** A replica not seen for this long before `liveSince` is forgotten by the next announcement. */

@@ -852,6 +852,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       registryVersion: version,
       dataSet: "",
       awaitingApps: 0,
+      activeInvocations: 0,
     });
     await store.createTrigger(trigger("trg_r"));
     expect(await store.announceReplica(b, 99_500)).toEqual({
@@ -859,6 +860,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       registryVersion: version + 1,
       dataSet: "",
       awaitingApps: 0,
+      activeInvocations: 0,
     });
     // An older announcement (a call re-sent after a lost reply) moves nothing back.
     const resent = await store.announceReplica({ ...a, seenAt: 99_900, cronClaimedThrough: 1 }, 99_000);
@@ -874,7 +876,14 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     const identity = await store.openDataSet([], 0);
     expect(identity).toMatch(/^[0-9a-f-]{36}$/);
     expect(await store.openDataSet([], 0)).toBe(identity);
-    expect(await store.announceReplica(a, 0)).toMatchObject({ dataSet: identity, awaitingApps: 0 });
+    expect(await store.announceReplica(a, 0)).toMatchObject({
+      dataSet: identity,
+      awaitingApps: 0,
+      activeInvocations: 0,
+    });
+    // The check-in also counts what a loss would take: unfinished invocations.
+    await store.createInvocation(newInvocation("inv-ds"), { watch: watchNone });
+    expect((await store.announceReplica(a, 0)).activeInvocations).toBe(1);
     // After a loss: the apps asked to register again are awaited until each registers.
     expect(await store.openDataSet(["shop", "mail"], 60_000)).toBe(identity);
     expect((await store.announceReplica(a, 0)).awaitingApps).toBe(2);

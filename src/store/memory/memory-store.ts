@@ -373,6 +373,7 @@ export class MemoryStore implements Store {
       registryVersion: this.version,
       dataSet: this.dataSet,
       awaitingApps: this.awaiting.size,
+      activeInvocations: this.invocations.activeCount,
     };
   }
 

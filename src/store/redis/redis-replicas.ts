@@ -12,7 +12,7 @@ export class RedisReplicas {
 
   async announce(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
     const { keys } = this.ctx;
-    const [version, dataSet, awaiting, ...rows] = (await this.ctx.run(
+    const [version, dataSet, awaiting, active, ...rows] = (await this.ctx.run(
       "announceReplica",
       [keys.replicas, keys.registry, keys.dataSet, keys.awaiting],
       [
@@ -37,6 +37,7 @@ export class RedisReplicas {
       registryVersion: Number(version),
       dataSet: String(dataSet ?? ""),
       awaitingApps: Number(awaiting),
+      activeInvocations: Number(active),
     };
   }
 

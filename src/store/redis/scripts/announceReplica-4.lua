@@ -9,6 +9,7 @@
 -- ARGV[1] key base  [2] replica id  [3] seen at (ms)  [4] cron claimed through (ms)
 --   [5] live since (ms): replicas seen earlier are not listed  [6] forget after (ms)
 -- Returns { registry version, data set identity ("" when none), apps awaited,
+--   unfinished invocations,
 --   then per live replica: id, seen at, cron claimed through }.
 local id, seenAt = ARGV[2], tonumber(ARGV[3])
 local stored = redis.call('HGET', KEYS[1], id)
@@ -18,7 +19,12 @@ if not storedAt or storedAt <= seenAt then
 end
 local liveSince = tonumber(ARGV[5])
 local forgetBefore = liveSince - tonumber(ARGV[6])
-local result = { redis.call('GET', KEYS[2]) or '0', redis.call('GET', KEYS[3]) or '', redis.call('SCARD', KEYS[4]) }
+local result = {
+  redis.call('GET', KEYS[2]) or '0',
+  redis.call('GET', KEYS[3]) or '',
+  redis.call('SCARD', KEYS[4]),
+  redis.call('GET', ARGV[1] .. 'active') or '0',
+}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local seen, through = string.match(all[i + 1], '^(%-?%d+) (%-?%d+)$')

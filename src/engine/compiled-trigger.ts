@@ -10,6 +10,7 @@ import {
 } from "../domain/trigger.js";
 import { type CelProgram, compileCel } from "./cel.js";
 import { type CronSchedule, parseCron } from "./cron.js";
+import { requireDepth } from "./validate.js";
 
 /** CEL variables of each context kind (SPEC §2), in camelCase. */
 export const TASK_VARIABLES = [
@@ -210,6 +211,7 @@ function compileFilter(
 ): CompiledFilter {
   switch (filter.kind) {
     case "value": {
+      requireDepth(filter.value, path);
       const bad = findNonJson(filter.value);
       if (bad) throw NencError.invalid(path, `is not JSON-serialisable at ${bad}`);
       if (mustBeObject && !isJsonObject(filter.value)) {
@@ -233,6 +235,7 @@ function compileProvider(
 ): CompiledProvider {
   switch (provider.kind) {
     case "static": {
+      requireDepth(provider.value, path);
       const bad = findNonJson(provider.value);
       if (bad) throw NencError.invalid(path, `static arguments are not JSON-serialisable at ${bad}`);
       if (!isJsonObject(provider.value)) throw NencError.invalid(path, "static arguments must be an object");

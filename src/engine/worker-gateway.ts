@@ -9,7 +9,7 @@ import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
 import { StartRecorder } from "./start-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
-import { requireName, requireSize } from "./validate.js";
+import { MAX_JSON_DEPTH, requireJson, requireName } from "./validate.js";
 import { type WorkerChannel, type WorkerHello, WorkerSession } from "./worker-session.js";
 
 export interface WorkerGatewayOptions {
@@ -32,6 +32,27 @@ export interface WorkerGatewayDeps {
   onRetryScheduled(time: number): void;
 }
 
+/** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
+export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
+
+function notAccepted(message: string): TaskError {
+  return { type: RESULT_NOT_ACCEPTED, message, chain: [RESULT_NOT_ACCEPTED], stack: "" };
+}
+
+/** A function's value, or the reason it cannot be used (the evaluation then fails with it). */
+function acceptable(
+  value: JsonValue,
+  field: string,
+  maxBytes: number,
+): { value: JsonValue } | { error: string } {
+  try {
+    return { value: requireJson(value, field, maxBytes) };
+  } catch (error) {
+    if (error instanceof NencError) return { error: `ValueNotAccepted: ${error.message}` };
+    throw error;
+  }
+}
+
 /**
  * How long RUNNING may wait to be written with the result (one store step instead of
  * two for a task this quick); a slower task's start is written on its own then.
@@ -42,7 +63,10 @@ const START_WRITE_DELAY_MS = 2;
 export interface WorkerConnection {
   readonly session: WorkerSession;
   started(assignmentId: string): Promise<void>;
+  /** A result too deep, too large or not JSON fails the attempt as ResultNotAccepted. */
   completed(assignmentId: string, result: JsonValue): Promise<void>;
+  /** A result that could not even be read (NaN, no kind): fails the attempt, `why` says so. */
+  notAccepted(assignmentId: string, why: string): Promise<void>;
   failed(assignmentId: string, error: TaskError): Promise<void>;
   heartbeat(): Promise<void>;
   /** Any message arrived from the worker: it is alive (renews its lease now and then). */
@@ -84,7 +108,12 @@ export class WorkerGateway {
       now,
       watch,
     );
-    channel.welcome({ heartbeatIntervalMs: this.options.heartbeatIntervalMs, leaseMs: this.options.leaseMs });
+    channel.welcome({
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      leaseMs: this.options.leaseMs,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      maxJsonDepth: MAX_JSON_DEPTH,
+    });
     const replaced = dispatcher.add(session);
     if (replaced) {
       replaced.channel.close(
@@ -137,6 +166,18 @@ export class WorkerGateway {
       );
       if (!applied) logNotHeld(assignmentId);
     };
+    // A failed attempt is retried as the task's policy says.
+    const failAttempt = async (assignmentId: string, error: TaskError) => {
+      const assignment =
+        session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId, session.workerId));
+      const task = assignment && (await tasks.get(assignment.taskId));
+      const decision =
+        task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
+      if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
+      const retryAt = clock.now() + decision.delayMs;
+      await finish(assignmentId, { status: "RETRY", error, retryAt });
+      this.deps.onRetryScheduled(retryAt);
+    };
     const logNotHeld = (assignmentId: string) =>
       logger.warn("ignored a result for an assignment the worker does not hold", {
         workerId: session.workerId,
@@ -148,33 +189,22 @@ export class WorkerGateway {
       started: async (assignmentId) => starts.started(assignmentId),
       completed: async (assignmentId, result) => {
         try {
-          requireSize(result, "result", this.options.maxPayloadBytes);
+          requireJson(result, "result", this.options.maxPayloadBytes);
         } catch (error) {
-          const message = (error as Error).message;
-          return finish(assignmentId, {
-            status: "FAILED",
-            error: { type: "ResultTooLarge", message, chain: ["ResultTooLarge"], stack: "" },
-          });
+          if (!(error instanceof NencError)) throw error;
+          return failAttempt(assignmentId, notAccepted(error.message));
         }
         return finish(assignmentId, { status: "SUCCESS", result });
       },
-      failed: async (assignmentId, error) => {
-        const assignment =
-          session.assignments.get(assignmentId) ??
-          (await store.getAssignment(assignmentId, session.workerId));
-        const task = assignment && (await tasks.get(assignment.taskId));
-        const decision =
-          task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
-        if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
-        const retryAt = clock.now() + decision.delayMs;
-        await finish(assignmentId, { status: "RETRY", error, retryAt });
-        this.deps.onRetryScheduled(retryAt);
-      },
+      notAccepted: (assignmentId, why) => failAttempt(assignmentId, notAccepted(why)),
+      failed: (assignmentId, error) => failAttempt(assignmentId, error),
       heartbeat: () => touch(),
       touch,
       evaluated: (requestId, outcome) => {
         const answer =
-          "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };
+          "value" in outcome
+            ? acceptable(outcome.value, "the function's value", this.options.maxPayloadBytes)
+            : { error: `${outcome.error.type}: ${outcome.error.message}` };
         if (!functions.answer(session, requestId, answer)) {
           logger.warn("ignored an answer to an unknown evaluation", {
             workerId: session.workerId,

@@ -33,10 +33,18 @@ export interface EvaluationRequest {
   contexts?: TriggerContext[];
 }
 
+/** What a worker is told when admitted: its heartbeat terms and the limits its values must keep. */
+export interface WelcomeTerms {
+  heartbeatIntervalMs: number;
+  leaseMs: number;
+  maxPayloadBytes: number;
+  maxJsonDepth: number;
+}
+
 /** The engine's way to talk to one connected worker; the transport implements it. */
 export interface WorkerChannel {
   /** The worker was admitted: sent before any assignment. */
-  welcome(terms: { heartbeatIntervalMs: number; leaseMs: number }): void;
+  welcome(terms: WelcomeTerms): void;
   assign(assignment: Assignment): void;
   evaluate(request: EvaluationRequest): void;
   /** Ends the stream; with an error, the worker sees it as the stream's status. */

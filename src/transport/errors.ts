@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorCode, NencError } from "../domain/errors.js";
 import type { Logger } from "../domain/logger.js";
+import { asInvalidArgument } from "./wire-errors.js";
 
 const CODES: Record<ErrorCode, Code> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
@@ -15,11 +16,13 @@ const CODES: Record<ErrorCode, Code> = {
 
 /**
  * The one place where errors become wire errors: NencError keeps its code and
- * message; ConnectError passes through; anything else is logged and answered as
+ * message; ConnectError passes through (a request that did not decode becomes
+ * INVALID_ARGUMENT); anything else is logged and answered as
  * INTERNAL without leaking its details.
  */
 export function toConnectError(error: unknown, logger: Logger): ConnectError {
-  if (error instanceof ConnectError) return error;
+  // A stream's messages are decoded as they are read, inside the implementation.
+  if (error instanceof ConnectError) return asInvalidArgument(error);
   if (error instanceof NencError) return new ConnectError(error.message, CODES[error.code]);
   logger.error("unexpected error in a request", {
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),

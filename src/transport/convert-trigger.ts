@@ -46,8 +46,12 @@ export function valueToJson(value: Value | undefined, field: string): JsonValue 
   }
 }
 
+/** protobuf-es counts one level per JSON level here: anything the wire can carry converts. */
+const JSON_RECURSION_LIMIT = 512;
+
+/** A google.protobuf.Value of JSON; `json` may nest as deep as the decoders accept. */
 export function jsonToValue(json: JsonValue): Value {
-  return fromJson(ValueSchema, json);
+  return fromJson(ValueSchema, json, { recursionLimit: JSON_RECURSION_LIMIT });
 }
 
 export function statusToProto(status: DomainStatus): InvocationStatus {

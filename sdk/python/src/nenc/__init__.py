@@ -23,6 +23,7 @@ from nenc.errors import (
     InvocationTimeoutError,
     NencError,
     NotFoundError,
+    ResultNotAcceptedError,
     TaskFailedError,
     UnavailableError,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "NotFoundError",
     "Pynenc",
     "ResultContext",
+    "ResultNotAcceptedError",
     "RetryPolicy",
     "RuntimeTriggerBuilder",
     "StatusContext",

@@ -1,3 +1,4 @@
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
@@ -229,5 +230,74 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
       await invocation.result().catch(() => undefined);
       return invocation.get();
     }
+  });
+
+  it("a raw worker's too-deep and NaN function values fail that evaluation only; its stream stays open", async () => {
+    await app.clients.apps.registerApp({
+      appId: "fx",
+      tasks: [{ id: "source" }, { id: "target" }],
+      triggers: [
+        {
+          targetTaskId: "target",
+          conditions: [{ kind: { case: "status", value: { taskId: "source" } } }],
+          argumentProviders: [{ kind: { case: "function", value: { function: "deep_fn" } } }],
+        },
+      ],
+    });
+    raw = openRawWorker(server.url);
+    raw.send({
+      case: "hello",
+      value: {
+        appId: "fx",
+        workerId: "w-fx",
+        concurrency: 4,
+        taskIds: ["source", "target"],
+        functions: ["deep_fn"],
+      },
+    });
+    expect((await raw.next()).message.case).toBe("welcome");
+    const nextMessage = async <C extends string>(kind: C) => {
+      const message = (await raw!.next()).message;
+      if (message.case !== kind) throw new Error(`expected ${kind}, got ${message.case}`);
+      return message as Extract<typeof message, { case: C }>;
+    };
+    const answerWith = async (answer: Value) => {
+      const invocation = await app.invoke("source", {});
+      const assigned = await nextMessage("assignment");
+      raw!.send({
+        case: "completed",
+        value: { assignmentId: assigned.value.assignmentId, result: jsonToValue(null) },
+      });
+      expect(await invocation.result()).toBe(null);
+      const asked = await nextMessage("evaluate");
+      raw!.send({ case: "evaluated", value: { requestId: asked.value.requestId, value: answer } });
+    };
+    await answerWith(jsonToValue(nest(70)));
+    await answerWith({ kind: { case: "numberValue", value: Number.NaN } } as Value);
+    await server.orchestrator.settled(15_000);
+    expect(await app.listInvocations({ taskId: "target" })).toEqual([]);
+
+    await answerWith(jsonToValue({ ok: 1 }));
+    const target = await nextMessage("assignment");
+    expect([target.value.taskId, target.value.arguments]).toEqual(["target", { ok: 1 }]);
+    raw.send({
+      case: "completed",
+      value: { assignmentId: target.value.assignmentId, result: jsonToValue("done") },
+    });
+    await server.orchestrator.settled(15_000);
+    const triggerId = (await app.clients.triggers.listTriggers({ targetTaskId: "target" })).triggers[0]!.id;
+    const explained = await app.trigger.explain(triggerId);
+    expect(explained.evaluations.map((evaluation) => evaluation.outcome)).toEqual([
+      "fired",
+      "errored",
+      "errored",
+    ]);
+    // Newest first.
+    expect(explained.evaluations.slice(1).map((evaluation) => evaluation.detail)).toEqual([
+      "argument provider 0 (function deep_fn) failed: ValueNotAccepted: the function's value: is not a JSON value: google.protobuf.Value cannot be NaN or Infinity",
+      `argument provider 0 (function deep_fn) failed: ValueNotAccepted: the function's value: ${TOO_DEEP}`,
+    ]);
+    expect(await Promise.race([raw.ended.then(() => "ended"), Promise.resolve("open")])).toBe("open");
+    expect(connections("fx")).toBe(1);
   });
 });

@@ -161,7 +161,7 @@ describe("requests that do not decode, and values JSON cannot carry: INVALID_ARG
     await stillServing();
   });
 
-  it("malformed protobuf and invalid UTF-8 over Connect: HTTP 400 invalid_argument", async () => {
+  it("malformed protobuf and invalid UTF-8 over Connect: HTTP 400 invalid_argument, streams too", async () => {
     const before = errorsLogged();
     for (const [bytes, message] of [
       [truncated, "parse binary: premature EOF"],
@@ -170,6 +170,14 @@ describe("requests that do not decode, and values JSON cannot carry: INVALID_ARG
       const answer = await postRawMessage(server.url, "/nenc.v1.EventService/EmitEvent", bytes, "connect");
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.body.toString("utf8"))).toEqual({ code: "invalid_argument", message });
+    }
+    // Streams end with an end-of-stream frame instead.
+    for (const path of ["/nenc.v1.InvocationService/WatchInvocation", "/nenc.v1.WorkerService/Connect"]) {
+      const answer = await postRawMessage(server.url, path, truncated, "connect-stream");
+      expect(answer.endStreamError).toEqual({
+        code: "invalid_argument",
+        message: "parse binary: premature EOF",
+      });
     }
     expect(errorsLogged()).toBe(before);
     await stillServing();

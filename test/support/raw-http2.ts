@@ -36,6 +36,8 @@ export interface RawAnswer {
   status: number;
   grpcStatus?: string;
   grpcMessage?: string;
+  /** Connect streams: the error of the end-of-stream frame. */
+  endStreamError?: { code: string; message?: string };
   body: Buffer;
 }
 
@@ -49,7 +51,7 @@ export async function postRawMessage(
   url: string,
   path: string,
   message: Uint8Array,
-  protocol: "grpc" | "grpc-web" | "connect",
+  protocol: "grpc" | "grpc-web" | "connect" | "connect-stream",
 ): Promise<RawAnswer> {
   const framed =
     protocol === "connect"
@@ -59,6 +61,7 @@ export async function postRawMessage(
     grpc: "application/grpc",
     "grpc-web": "application/grpc-web+proto",
     connect: "application/proto",
+    "connect-stream": "application/connect+proto",
   };
   const session = http2.connect(url);
   try {
@@ -89,6 +92,9 @@ export async function postRawMessage(
           answer.grpcStatus = /grpc-status: *(\d+)/.exec(text)?.[1];
           const encoded = /grpc-message: *(.*)/.exec(text)?.[1]?.trim();
           if (encoded !== undefined) answer.grpcMessage = decodeURIComponent(encoded);
+        }
+        if (protocol === "connect-stream" && answer.body[0] === 0x02) {
+          answer.endStreamError = JSON.parse(answer.body.subarray(5).toString("utf8")).error;
         }
         resolve(answer);
       });

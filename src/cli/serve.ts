@@ -1,7 +1,11 @@
 import { parseArgs } from "node:util";
+import { setLongTimeout } from "../domain/timers.js";
 import { createJsonLogger } from "../logging.js";
 import { startNencServer } from "../main.js";
 import { readEnvironment } from "./config.js";
+
+/** Past the drain limit, how long closing the port and the store may take before the process exits anyway. */
+const EXIT_GRACE_MS = 5_000;
 
 /** `nenc serve`: runs until SIGTERM or SIGINT, then drains and exits. */
 export async function serve(argv: string[]): Promise<void> {
@@ -36,6 +40,17 @@ export async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
+    // The orchestrator bounds its drain; this bounds the rest (closing the port, a store that hangs).
+    setLongTimeout(
+      server.orchestrator.options.drainTimeoutMs + EXIT_GRACE_MS,
+      () => {
+        logger.error("shutdown exceeded the drain limit; exiting", {
+          drainTimeoutMs: server.orchestrator.options.drainTimeoutMs,
+        });
+        process.exit(1);
+      },
+      { unref: true },
+    );
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {

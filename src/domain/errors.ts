@@ -31,11 +31,24 @@ export class NencError extends Error {
   }
 
   static notFound(what: string, id: string, hint?: string): NencError {
-    return new NencError("NOT_FOUND", `${what} "${id}" not found${hint ? `; ${hint}` : ""}`);
+    return new NencError("NOT_FOUND", `${what} ${quote(id)} not found${hint ? `; ${hint}` : ""}`);
   }
 }
 
 /** The message of anything thrown, for logs and explain records. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Longest client value an error message repeats; the rest is summarised. */
+const QUOTE_LIMIT = 80;
+
+/**
+ * A client's value quoted for an error message, cut to its start when long: an
+ * error must stay small whatever was sent (a 100 KB id would not fit in the
+ * response's trailers).
+ */
+export function quote(value: string): string {
+  if (value.length <= QUOTE_LIMIT) return `"${value}"`;
+  return `"${value.slice(0, QUOTE_LIMIT)}…" (${value.length} characters)`;
 }

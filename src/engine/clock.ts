@@ -1,3 +1,5 @@
+import { setLongTimeout } from "../domain/timers.js";
+
 /**
  * Time as the engine sees it. Production uses the system clock; tests of cron and
  * backoff inject a fake one and move it by hand.
@@ -10,9 +12,5 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  schedule(ms, callback) {
-    const timer = setTimeout(callback, Math.max(0, ms));
-    timer.unref?.();
-    return () => clearTimeout(timer);
-  },
+  schedule: (ms, callback) => setLongTimeout(ms, callback, { unref: true }),
 };

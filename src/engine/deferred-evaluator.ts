@@ -1,4 +1,5 @@
 import type { Logger } from "../domain/logger.js";
+import { sleep } from "../domain/timers.js";
 import type { DeferredEvaluation, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
@@ -51,7 +52,7 @@ export class DeferredEvaluator {
       const apps = this.hostedApps();
       try {
         if (apps.length === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          await sleep(200, signal);
           continue;
         }
         const items = await this.store.readDeferred(apps, this.consumerId, 64, 500, signal);
@@ -59,7 +60,7 @@ export class DeferredEvaluator {
       } catch (error) {
         if (signal.aborted) break;
         this.logger.error("running deferred evaluations failed; retrying", { error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200, signal);
       }
     }
   }

@@ -18,6 +18,8 @@ export class NoWorkerError extends Error {
   override name = "NoWorkerError";
 }
 
+const STOPPING = "the replica is stopping; the evaluation is kept for another replica or its next start";
+
 interface Call {
   appId: string;
   request: EvaluationRequest;
@@ -37,6 +39,7 @@ export class FunctionRunner {
   private readonly inFlight = new Map<string, Call>();
   private parked: Call[] = [];
   private rotation = 0;
+  private stopping = false;
 
   constructor(
     private readonly sessions: () => Iterable<WorkerSession>,
@@ -100,19 +103,42 @@ export class FunctionRunner {
     }
   }
 
-  /** Rejects every pending call (shutdown). */
-  stop(): void {
-    const error = new Error("orchestrator is stopping");
-    for (const call of [...this.inFlight.values(), ...this.parked]) {
+  /**
+   * The replica is draining: calls waiting for a worker that knows their function
+   * (and any that would wait from now on) give up at once with NoWorkerError, so
+   * their evaluations are deferred (stored for another replica or the next start)
+   * instead of holding the shutdown for up to waitForWorkerMs.
+   */
+  stopWaiting(): void {
+    this.stopping = true;
+    const parked = this.parked;
+    this.parked = [];
+    for (const call of parked) {
       call.cancelTimer();
-      call.reject(error);
+      call.reject(new NoWorkerError(STOPPING));
+    }
+  }
+
+  /**
+   * Ends every pending call, answered or not (the drain limit passed), with
+   * NoWorkerError: their evaluations are deferred, not recorded as failures of user
+   * code. A late answer is ignored.
+   */
+  stop(): void {
+    this.stopWaiting();
+    for (const call of this.inFlight.values()) {
+      call.cancelTimer();
+      call.reject(new NoWorkerError(STOPPING));
     }
     this.inFlight.clear();
-    this.parked = [];
   }
 
   private dispatch(call: Call): void {
     const session = this.pick(call.appId, call.request.functionId);
+    if (!session && this.stopping) {
+      call.reject(new NoWorkerError(STOPPING));
+      return;
+    }
     if (!session) {
       this.parked.push(call);
       call.cancelTimer = this.clock.schedule(this.options.waitForWorkerMs, () => {

@@ -1,5 +1,6 @@
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
+import { sleep } from "../domain/timers.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";
@@ -73,7 +74,7 @@ export class OccurrenceProcessor {
       } catch (error) {
         if (signal.aborted) break;
         this.logger.error("reading occurrences failed; retrying", { error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200, signal);
         continue;
       }
       for (const item of batch) void this.handle(item);

@@ -1,5 +1,6 @@
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
+import { settlesBy, sleep } from "../domain/timers.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -72,6 +73,11 @@ export interface OrchestratorOptions {
  * does at each; under load a sweep can take a second or more: no flapping then).
  */
 const LIVE_FOR_SWEEPS = 8;
+/**
+ * Past the drain limit, how long stop() still waits for the store to take what is
+ * being settled or released (a store that does not answer is given up on).
+ */
+const STORE_GRACE_MS = 1_000;
 /** A replica that announces itself while its cron claims stand still this many graces is stuck. */
 const STUCK_OWNER_GRACES = 4;
 
@@ -244,39 +250,61 @@ export class Orchestrator {
   /**
    * Graceful stop: no new work is accepted (invoke, emit, create trigger and replay
    * answer UNAVAILABLE, see Admission), no new assignments, in-flight work and queued
-   * occurrences finish (up to drainTimeoutMs), then loops stop. Work still held
-   * afterwards goes back to the queue, for another replica or the next start.
+   * occurrences finish, then loops stop. All of it within drainTimeoutMs: an
+   * evaluation waiting for a worker that knows its function is deferred at once
+   * (stored for another replica or the next start), one still waiting at the limit
+   * too, and a store that does not answer is given up on (what it held is handed out
+   * again after reclaimAfterMs). Work still held afterwards goes back to the queue.
    */
   async stop(): Promise<void> {
     if (this.state === "STOPPED" || this.state === "DRAINING") return;
     this.state = "DRAINING";
     this.admission.close();
     for (const listener of [...this.servingListeners]) listener();
-    const { clock, drainTimeoutMs, logger } = this.options;
+    const { drainTimeoutMs, logger } = this.options;
+    // The drain limit bounds the process's shutdown: wall-clock time, whatever clock the engine runs on.
+    const deadline = Date.now() + drainTimeoutMs;
     this.cron.stop();
+    this.functions.stopWaiting();
     // The others take over its cron share at their next sweep (a crash: once it is no longer live).
     const left = this.membership
       .leave()
       .catch((error: unknown) => logger.warn("leaving the replicas failed", { error: String(error) }));
     this.dispatcher.stop();
-    const deadline = clock.now() + drainTimeoutMs;
-    while (clock.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
+    while (Date.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
     this.maintenance.stop();
-    await this.processor.stop();
-    await this.deferred.stop();
-    this.functions.stop();
-    for (const session of [...this.dispatcher.all()]) {
-      this.dispatcher.remove(session);
-      session.channel.close();
-      await this.store.releaseWorker(session.ref, clock.now(), this.index);
+    const evaluations = Promise.all([this.processor.stop(), this.deferred.stop()]);
+    if (!(await settlesBy(evaluations, deadline))) {
+      // Answers still awaited from workers: defer those evaluations too, and give them a moment to be stored.
+      this.functions.stop();
+      if (!(await settlesBy(evaluations, Date.now() + STORE_GRACE_MS))) {
+        logger.error("stopped with evaluations unsettled after the drain limit; they are handed out again", {
+          drainTimeoutMs,
+        });
+      }
     }
-    await left;
+    this.functions.stop();
+    await settlesBy(
+      Promise.all([this.releaseWorkers(), left]),
+      Math.max(deadline, Date.now() + STORE_GRACE_MS),
+    );
     this.unsubscribe();
     this.state = "STOPPED";
     this.stopController.abort(
       new NencError("UNAVAILABLE", "the orchestrator stopped; retry on another replica or after its restart"),
     );
     logger.info("orchestrator stopped");
+  }
+
+  /** Closes every worker stream; what they held goes back to the queue. */
+  private async releaseWorkers(): Promise<void> {
+    const sessions = [...this.dispatcher.all()];
+    for (const session of sessions) {
+      this.dispatcher.remove(session);
+      session.channel.close();
+    }
+    const now = this.options.clock.now();
+    await Promise.all(sessions.map((session) => this.store.releaseWorker(session.ref, now, this.index)));
   }
 
   /**
@@ -344,8 +372,4 @@ export class Orchestrator {
         return;
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

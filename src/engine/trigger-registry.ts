@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { compileTrigger } from "./compiled-trigger.js";
+import { COUNT_LIMITS, requireAtMost } from "./limits.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
 import { requireName } from "./validate.js";
@@ -74,6 +75,8 @@ export class TriggerRegistry {
     definitions: ReadonlyArray<Omit<TriggerDefinition, "appId">>,
   ): Promise<{ triggerIds: string[]; removedTriggerIds: string[] }> {
     requireName(appId, "appId", "app's id");
+    requireAtMost(declarations.length, COUNT_LIMITS.tasksPerApp, "tasks", "tasks");
+    requireAtMost(definitions.length, COUNT_LIMITS.declaredTriggersPerApp, "triggers", "triggers");
     const tasks: Task[] = [];
     for (const [i, declaration] of declarations.entries()) {
       requireName(declaration.id, `tasks[${i}].id`, "task's name");
@@ -141,6 +144,7 @@ export class TriggerRegistry {
       );
     }
     const full: TriggerDefinition = { ...definition, appId: definition.appId || target.appId };
+    this.requireRuntimeRoom(target.appId);
     const candidate: Trigger = {
       ...full,
       id: deriveTriggerId(full, "runtime"),
@@ -152,6 +156,22 @@ export class TriggerRegistry {
     const result = await this.store.createTrigger(candidate);
     this.indexTrigger(result.trigger);
     return result;
+  }
+
+  /** Refuses a new runtime trigger on an app that has as many as its limit. */
+  private requireRuntimeRoom(appId: string): void {
+    let count = 0;
+    for (const compiled of this.index.all()) {
+      const trigger = compiled.trigger;
+      if (trigger.origin === "runtime" && this.tasks.cached(trigger.targetTaskId)?.appId === appId) count++;
+    }
+    if (count >= COUNT_LIMITS.runtimeTriggersPerApp) {
+      throw new NencError(
+        "RESOURCE_EXHAUSTED",
+        `app "${appId}" has ${count} runtime triggers, the limit (delete unused ones first)`,
+        "trigger",
+      );
+    }
   }
 
   async get(triggerId: string): Promise<Trigger> {

@@ -1,4 +1,4 @@
-import { NencError } from "../domain/errors.js";
+import { NencError, quote } from "../domain/errors.js";
 import { exceedsDepth, findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
 
 /**
@@ -16,7 +16,7 @@ export function requireName(value: string, field: string, what: string): string 
   if (!value) throw NencError.invalid(field, `is required: the ${what}`);
   if (value.length > 200) throw NencError.invalid(field, `is ${value.length} characters long; at most 200`);
   if (!NAME.test(value)) {
-    throw NencError.invalid(field, `"${value}" may use letters, digits and _ . : - / @ only`);
+    throw NencError.invalid(field, `${quote(value)} may use letters, digits and _ . : - / @ only`);
   }
   return value;
 }

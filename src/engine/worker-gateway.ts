@@ -7,6 +7,7 @@ import type { AttemptOutcome, StatusWatch, Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
+import { COUNT_LIMITS, requireAtMost } from "./limits.js";
 import { StartRecorder } from "./start-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
 import { MAX_JSON_DEPTH, requireJson, requireName } from "./validate.js";
@@ -213,6 +214,13 @@ export class WorkerGateway {
         }
       },
       announce: (names) => {
+        const total = new Set([...session.functions, ...names]).size;
+        requireAtMost(
+          total,
+          COUNT_LIMITS.functionsPerWorker,
+          "functionsAnnounced.functions",
+          "function ids in all",
+        );
         for (const name of names) session.functions.add(name);
         functions.sessionsChanged();
       },
@@ -244,6 +252,15 @@ export class WorkerGateway {
         `must be an integer from 1 to ${this.options.maxConcurrency}`,
       );
     }
+    requireAtMost(hello.taskIds.length, COUNT_LIMITS.tasksPerApp, "hello.taskIds", "task ids");
+    requireAtMost(hello.functions.length, COUNT_LIMITS.functionsPerWorker, "hello.functions", "function ids");
+    // A worker holds at most its concurrency: more is not a reconnection, and would be store work for nothing.
+    requireAtMost(
+      hello.heldAssignmentIds.length,
+      hello.concurrency,
+      "hello.heldAssignmentIds",
+      "held assignments (more than hello.concurrency)",
+    );
     for (const [index, taskId] of hello.taskIds.entries()) {
       const task = await this.deps.tasks.get(taskId);
       if (!task) {

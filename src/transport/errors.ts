@@ -21,13 +21,28 @@ const CODES: Record<ErrorCode, Code> = {
  * INTERNAL without leaking its details.
  */
 export function toConnectError(error: unknown, logger: Logger): ConnectError {
-  // A stream's messages are decoded as they are read, inside the implementation.
-  if (error instanceof ConnectError) return asInvalidArgument(error);
-  if (error instanceof NencError) return new ConnectError(error.message, CODES[error.code]);
+  if (error instanceof ConnectError) {
+    // A stream's messages are decoded as they are read, inside the implementation.
+    const decoded = asInvalidArgument(error);
+    return decoded.rawMessage.length <= MAX_MESSAGE_CHARS
+      ? decoded
+      : new ConnectError(cut(decoded.rawMessage), decoded.code);
+  }
+  if (error instanceof NencError) return new ConnectError(cut(error.message), CODES[error.code]);
   logger.error("unexpected error in a request", {
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
   return new ConnectError("internal error; the orchestrator logged the details", Code.Internal);
+}
+
+/**
+ * Longest error message sent. It travels in HTTP/2 trailers, whose size peers limit
+ * (a message echoing a 100 KB input would reset the stream instead of answering).
+ */
+const MAX_MESSAGE_CHARS = 2_000;
+
+function cut(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}… (cut)`;
 }
 
 type AnyHandler = (...args: never[]) => unknown;

@@ -1,4 +1,4 @@
-import { createClients, type NencClients } from "./client.js";
+import { createClients, type KeepaliveOptions, type NencClients } from "./client.js";
 import { type InvocationInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
@@ -16,6 +16,8 @@ export interface NencOptions {
   url?: string;
   /** Default: NENC_APP_ID, else "default". */
   appId?: string;
+  /** How a stalled or vanished orchestrator is noticed (HTTP/2 PINGs). */
+  keepalive?: KeepaliveOptions;
 }
 
 export interface TaskOptions {
@@ -50,8 +52,10 @@ export class Nenc {
   private readonly tasks = new Map<string, Task<never, unknown>>();
   private lazyClients?: NencClients;
   private readonly workers = new Set<Worker>();
+  private readonly keepalive: KeepaliveOptions;
 
   constructor(options: NencOptions = {}) {
+    this.keepalive = options.keepalive ?? {};
     this.url = options.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
     this.appId = options.appId ?? process.env.NENC_APP_ID ?? "default";
     this.trigger = new TriggerClient(this);
@@ -59,7 +63,7 @@ export class Nenc {
 
   /** @internal The typed RPC clients (one HTTP/2 connection, opened on first use). */
   get clients(): NencClients {
-    this.lazyClients ??= createClients(this.url);
+    this.lazyClients ??= createClients(this.url, this.keepalive);
     return this.lazyClients;
   }
 

@@ -1,3 +1,4 @@
+import type http2 from "node:http2";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AppService } from "./gen/nenc/v1/app_service_pb.js";
@@ -21,9 +22,46 @@ export interface NencClients {
   close(): void;
 }
 
-export function createClients(url: string): NencClients {
-  const sessionManager = new Http2SessionManager(url, {
-    pingIntervalMs: 10_000,
+/**
+ * How the client checks that the orchestrator still answers: an HTTP/2 PING every
+ * `pingIntervalMs` while calls are open, the connection given up (its calls failing
+ * with UNAVAILABLE, workers reconnecting) when no answer came in `pingTimeoutMs`.
+ */
+export interface KeepaliveOptions {
+  /** Default 10000. */
+  pingIntervalMs?: number;
+  /** Default 15000. */
+  pingTimeoutMs?: number;
+}
+
+/**
+ * The HTTP/2 connection of the clients. A connection that fails (a PING timed out
+ * while the server stalled, a reset) emits `error`; connect-node listens only while
+ * the connection is its current one, so a late error on one it already left would
+ * be unhandled and end the process. Every connection gets a listener of its own:
+ * the failure reaches the calls on it (they fail and retry per their policy), never
+ * the process.
+ */
+class ResilientSessionManager extends Http2SessionManager {
+  private readonly guarded = new WeakSet<http2.Http2Session>();
+
+  override async request(
+    ...args: Parameters<Http2SessionManager["request"]>
+  ): ReturnType<Http2SessionManager["request"]> {
+    const stream = await super.request(...args);
+    const session = stream.session;
+    if (session && !this.guarded.has(session)) {
+      this.guarded.add(session);
+      session.on("error", () => {});
+    }
+    return stream;
+  }
+}
+
+export function createClients(url: string, keepalive: KeepaliveOptions = {}): NencClients {
+  const sessionManager = new ResilientSessionManager(url, {
+    pingIntervalMs: keepalive.pingIntervalMs ?? 10_000,
+    pingTimeoutMs: keepalive.pingTimeoutMs ?? 15_000,
     idleConnectionTimeoutMs: 60_000,
   });
   const transport = createGrpcTransport({

@@ -6,6 +6,7 @@
  */
 export { Nenc, type NencOptions, type TaskOptions, type WorkerHandle } from "./app.js";
 export { type CelExpression, cel } from "./cel.js";
+export type { KeepaliveOptions } from "./client.js";
 export type {
   CronContext,
   EventContext,

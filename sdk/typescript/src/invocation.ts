@@ -3,6 +3,7 @@ import { type InvocationInfo, invocationInfo } from "./convert.js";
 import { rpc, TaskFailedError } from "./errors.js";
 import type { JsonValue } from "./json.js";
 import type { InvocationStatus } from "./status.js";
+import { setLongTimeout } from "./timers.js";
 
 /**
  * A handle on one invocation: its id, its status, and its result once it is final.
@@ -40,7 +41,7 @@ export class Invocation<R = JsonValue> {
         : await Promise.race([
             finished,
             new Promise<undefined>((resolve) =>
-              setTimeout(() => resolve(undefined), options.timeoutMs).unref(),
+              setLongTimeout(options.timeoutMs ?? 0, () => resolve(undefined), { unref: true }),
             ),
           ]);
     if (!message) {

@@ -14,6 +14,7 @@ import {
 } from "./gen/nenc/v1/worker_service_pb.js";
 import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
 import type { Task } from "./task.js";
+import { setLongTimeout } from "./timers.js";
 
 export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";
 
@@ -117,7 +118,7 @@ export class Worker {
     const drained = Promise.allSettled([...this.running.values()]);
     await Promise.race([
       drained,
-      new Promise((resolve) => setTimeout(resolve, this.options.drainTimeoutMs).unref()),
+      new Promise<void>((resolve) => setLongTimeout(this.options.drainTimeoutMs, resolve, { unref: true })),
     ]);
     this.currentState = "STOPPED";
     this.unsubscribeFunctions();

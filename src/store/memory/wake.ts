@@ -1,3 +1,5 @@
+import { setLongTimeout } from "../../domain/timers.js";
+
 /**
  * Waits until a function added to `waiters` is called (something was appended),
  * `ms` passed or `signal` aborted, whichever comes first.
@@ -5,12 +7,12 @@
 export function waitForWake(waiters: Set<() => void>, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      cancel();
       waiters.delete(done);
       signal.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const cancel = setLongTimeout(ms, done);
     waiters.add(done);
     signal.addEventListener("abort", done, { once: true });
   });

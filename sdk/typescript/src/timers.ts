@@ -1,0 +1,49 @@
+/**
+ * Node's timers hold at most 2^31−1 ms (~24.8 days): a longer delay fires after
+ * 1 ms with a TimeoutOverflowWarning, so a cron slot a year away would spin. Every
+ * timer of the SDK with a caller-chosen delay goes through these helpers, which
+ * wait in chunks. (The orchestrator has the same helper in src/domain/timers.ts: the
+ * SDK never imports the orchestrator.)
+ */
+
+/** The longest delay one Node timer can hold. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `callback` once `ms` have passed (any length; negative or NaN counts as 0),
+ * waiting in chunks of at most MAX_TIMER_MS. Returns a function that cancels it.
+ * With `unref`, a pending timer does not keep the process alive.
+ */
+export function setLongTimeout(
+  ms: number,
+  callback: () => void,
+  options: { unref?: boolean } = {},
+): () => void {
+  const due = Date.now() + (Number.isFinite(ms) ? Math.max(0, ms) : ms > 0 ? Number.POSITIVE_INFINITY : 0);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = due - Date.now();
+    if (left <= MAX_TIMER_MS) {
+      timer = setTimeout(callback, Math.max(0, left));
+    } else {
+      timer = setTimeout(arm, MAX_TIMER_MS);
+    }
+    if (options.unref) timer.unref?.();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** Resolves after `ms` (any length), or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      cancel();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const cancel = setLongTimeout(ms, done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Counts a request may carry are bounded (src/engine/limits.ts): past a limit the
+ * call gets RESOURCE_EXHAUSTED naming the field and the limit, and nothing of it
+ * is stored.
+ */
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type { NencServer } from "nenc/server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AppService } from "../../src/gen/nenc/v1/app_service_pb.js";
+import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
+import { openRawWorker } from "../support/raw-worker.js";
+import { startTestServer } from "../support/server.js";
+
+let server: NencServer;
+let sessions: Http2SessionManager;
+let apps: ReturnType<typeof createClient<typeof AppService>>;
+let triggers: ReturnType<typeof createClient<typeof TriggerService>>;
+
+beforeEach(async () => {
+  server = await startTestServer();
+  sessions = new Http2SessionManager(server.url);
+  const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
+  apps = createClient(AppService, transport);
+  triggers = createClient(TriggerService, transport);
+});
+
+afterEach(async () => {
+  sessions.abort();
+  await server.stop();
+});
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error("expected the call to fail");
+}
+
+const eventTrigger = (n: number, targetTaskId = "t0") => ({
+  targetTaskId,
+  conditions: [{ kind: { case: "event" as const, value: { code: `limits.e${n}` } } }],
+});
+
+describe("count limits", () => {
+  it("RegisterApp: at most 1,000 tasks and 1,000 declared triggers", async () => {
+    const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `t${i}` }));
+    const tooManyTasks = await failure(apps.registerApp({ appId: "big", tasks: tasks(1001) }));
+    expect(tooManyTasks.code).toBe(Code.ResourceExhausted);
+    expect(tooManyTasks.rawMessage).toBe("tasks: has 1001 tasks; the limit is 1000");
+    const tooManyTriggers = await failure(
+      apps.registerApp({
+        appId: "big",
+        tasks: tasks(1),
+        triggers: Array.from({ length: 1001 }, (_, i) => eventTrigger(i)),
+      }),
+    );
+    expect(tooManyTriggers.code).toBe(Code.ResourceExhausted);
+    expect(tooManyTriggers.rawMessage).toBe("triggers: has 1001 triggers; the limit is 1000");
+    expect((await apps.listTasks({})).tasks).toEqual([]);
+    const atTheLimit = await apps.registerApp({
+      appId: "big",
+      tasks: tasks(1000),
+      triggers: [eventTrigger(0)],
+    });
+    expect(atTheLimit.triggerIds.length).toBe(1);
+  });
+
+  it("CreateTrigger: at most 1,000 runtime triggers per app", async () => {
+    await apps.registerApp({ appId: "rt", tasks: [{ id: "t0" }] });
+    for (let batch = 0; batch < 1000; batch += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => triggers.createTrigger({ trigger: eventTrigger(batch + i) })),
+      );
+    }
+    const refused = await failure(triggers.createTrigger({ trigger: eventTrigger(1000) }));
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    expect(refused.rawMessage).toBe(
+      'trigger: app "rt" has 1000 runtime triggers, the limit (delete unused ones first)',
+    );
+    expect((await triggers.listTriggers({})).triggers.length).toBe(1000);
+  });
+
+  it("a worker hello listing more held assignments than its concurrency is refused", async () => {
+    await apps.registerApp({ appId: "held", tasks: [{ id: "h" }] });
+    const raw = openRawWorker(server.url);
+    raw.send({
+      case: "hello",
+      value: {
+        appId: "held",
+        workerId: "w",
+        concurrency: 2,
+        taskIds: ["h"],
+        heldAssignmentIds: ["a1", "a2", "a3"],
+      },
+    });
+    const ended = ConnectError.from(await raw.ended);
+    raw.close();
+    expect(ended.code).toBe(Code.ResourceExhausted);
+    expect(ended.rawMessage).toBe(
+      "hello.heldAssignmentIds: has 3 held assignments (more than hello.concurrency); the limit is 2",
+    );
+  });
+});

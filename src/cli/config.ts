@@ -41,6 +41,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronGraceMs"
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
+      | "maxWorkerLosses"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
       ["heartbeatIntervalMs", "NENC_HEARTBEAT_MS"],
@@ -49,6 +50,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
+      ["maxWorkerLosses", "NENC_MAX_WORKER_LOSSES"],
     ]),
     retention: pick<keyof RetentionOptions>([
       ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],

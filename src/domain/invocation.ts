@@ -104,4 +104,9 @@ export interface Assignment {
   taskId: string;
   arguments: JsonObject;
   attempt: number;
+  /**
+   * How often a worker's stream ended (or its lease ran out) while holding this
+   * invocation, which then went back to the queue; absent when never.
+   */
+  lost?: number;
 }

@@ -33,6 +33,13 @@ export interface OrchestratorOptions {
   maxConcurrency: number;
   /** Largest arguments, payload or result accepted, in bytes of JSON. */
   maxPayloadBytes: number;
+  /**
+   * An invocation whose worker's stream ended (or lease ran out) this many times
+   * while holding it is failed as WorkerLost when it comes round again, instead of
+   * being handed out for ever (a result that never arrives, a task that takes its
+   * worker process down).
+   */
+  maxWorkerLosses: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
@@ -89,6 +96,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   heartbeatIntervalMs: 5_000,
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
+  maxWorkerLosses: 10,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,

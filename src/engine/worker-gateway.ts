@@ -1,5 +1,5 @@
 import { NencError } from "../domain/errors.js";
-import type { TaskError } from "../domain/invocation.js";
+import type { Assignment, TaskError } from "../domain/invocation.js";
 import type { JsonValue } from "../domain/json.js";
 import type { Logger } from "../domain/logger.js";
 import { decideRetry } from "../domain/task.js";
@@ -19,6 +19,8 @@ export interface WorkerGatewayOptions {
   heartbeatIntervalMs: number;
   maxConcurrency: number;
   maxPayloadBytes: number;
+  /** An invocation its workers lost this many times fails (WorkerLost) instead of running again. */
+  maxWorkerLosses: number;
 }
 
 export interface WorkerGatewayDeps {
@@ -35,6 +37,17 @@ export interface WorkerGatewayDeps {
 
 /** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
 export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
+
+/** The type of the error that fails an invocation its workers kept losing. */
+export const WORKER_LOST = "WorkerLost";
+
+function workerLost(lost: number, cap: number): TaskError {
+  const message =
+    `its worker's stream ended (or its lease ran out) ${lost} times while it held this invocation; ` +
+    `failed instead of running it again (maxWorkerLosses ${cap}, NENC_MAX_WORKER_LOSSES). ` +
+    "A result the worker could not send, or a task that takes its worker process down, does this";
+  return { type: WORKER_LOST, message, chain: [WORKER_LOST], stack: "" };
+}
 
 function notAccepted(message: string): TaskError {
   return { type: RESULT_NOT_ACCEPTED, message, chain: [RESULT_NOT_ACCEPTED], stack: "" };
@@ -95,12 +108,25 @@ export class WorkerGateway {
   constructor(
     private readonly deps: WorkerGatewayDeps,
     private readonly options: WorkerGatewayOptions,
-  ) {}
+  ) {
+    if (!Number.isInteger(options.maxWorkerLosses) || options.maxWorkerLosses < 1) {
+      throw new Error(
+        `maxWorkerLosses (NENC_MAX_WORKER_LOSSES) must be an integer of at least 1, got ${options.maxWorkerLosses}`,
+      );
+    }
+  }
 
   async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
     const { store, dispatcher, functions, tasks, clock, watch, logger } = this.deps;
     await this.validate(hello);
-    const session = new WorkerSession(hello, channel);
+    // An invocation lost by its workers too often (a stream that dies on it every time) is
+    // failed when it comes round again instead of being handed out for ever.
+    let giveUp: (assignment: Assignment) => void = () => {};
+    const session = new WorkerSession(hello, {
+      ...channel,
+      assign: (assignment) =>
+        (assignment.lost ?? 0) >= this.options.maxWorkerLosses ? giveUp(assignment) : channel.assign(assignment),
+    });
     const now = clock.now();
     const requeued = await store.connectWorker(
       session.ref,
@@ -178,6 +204,21 @@ export class WorkerGateway {
       const retryAt = clock.now() + decision.delayMs;
       await finish(assignmentId, { status: "RETRY", error, retryAt });
       this.deps.onRetryScheduled(retryAt);
+    };
+    giveUp = (assignment) => {
+      const lost = assignment.lost ?? 0;
+      logger.warn("an invocation its workers kept losing was failed", {
+        workerId: session.workerId,
+        invocationId: assignment.invocationId,
+        lost,
+      });
+      const error = workerLost(lost, this.options.maxWorkerLosses);
+      finish(assignment.assignmentId, { status: "FAILED", error }).catch((failure: unknown) =>
+        logger.error("failing a lost invocation failed", {
+          invocationId: assignment.invocationId,
+          error: String(failure),
+        }),
+      );
     };
     const logNotHeld = (assignmentId: string) =>
       logger.warn("ignored a result for an assignment the worker does not hold", {

@@ -20,6 +20,7 @@ import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { waitFor } from "../support/wait.js";
 
 /** `{"a": {"a": ... 1}}`, `depth` objects deep (a scalar is 0 levels, `{"a": 1}` is 1). */
 function nest(depth: number): JsonObject {
@@ -45,7 +46,11 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
   beforeEach(async (context) => {
     if (!storeAvailable(kind)) context.skip();
     logs = recordingLogger();
-    server = await startTestServer({ kind, logger: logs, orchestrator: { maxPayloadBytes: 4096 } });
+    server = await startTestServer({
+      kind,
+      logger: logs,
+      orchestrator: { maxPayloadBytes: 4096, maxWorkerLosses: 3 },
+    });
     sessions = new Http2SessionManager(server.url);
     app = new Nenc({ url: server.url, appId: "deep" });
   });
@@ -299,5 +304,54 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
     ]);
     expect(await Promise.race([raw.ended.then(() => "ended"), Promise.resolve("open")])).toBe("open");
     expect(connections("fx")).toBe(1);
+  });
+
+  it("an invocation whose worker's stream ends while holding it, maxWorkerLosses times, fails as WorkerLost", async () => {
+    app.task("lossy", async () => null);
+    await app.register();
+    const hello = () => {
+      const worker = openRawWorker(server.url);
+      worker.send({
+        case: "hello",
+        value: { appId: "deep", workerId: "w-loss", concurrency: 1, taskIds: ["lossy"] },
+      });
+      return worker;
+    };
+    const lossy = await app.invoke("lossy", {});
+    for (let loss = 1; loss <= 3; loss++) {
+      const worker = hello();
+      expect((await worker.next()).message.case).toBe("welcome");
+      const assigned = (await worker.next()).message;
+      expect(assigned.case === "assignment" && [assigned.value.invocationId, assigned.value.attempt]).toEqual(
+        [lossy.id, 1],
+      );
+      worker.close();
+      await waitFor(
+        () => logs.lines.filter((l) => l.message === "worker disconnected").length === loss,
+        `loss ${loss} to be released`,
+      );
+      expect(await lossy.status()).toBe("REGISTERED");
+    }
+    raw = hello();
+    expect((await raw.next()).message.case).toBe("welcome");
+    await expect(lossy.result()).rejects.toThrow(
+      "WorkerLost: its worker's stream ended (or its lease ran out) 3 times while it held this invocation; failed instead of running it again (maxWorkerLosses 3, NENC_MAX_WORKER_LOSSES)",
+    );
+    const info = await lossy.get();
+    expect([info.status, info.attempt, info.error?.type]).toEqual(["FAILED", 1, "WorkerLost"]);
+    expect(logs.find("warn", { invocationId: lossy.id, lost: 3 }).map((l) => l.message)).toEqual([
+      "an invocation its workers kept losing was failed",
+    ]);
+
+    // The stream that refused it carries on: the next invocation runs on it.
+    const next = await app.invoke("lossy", {});
+    const assigned = (await raw.next()).message;
+    if (assigned.case !== "assignment") throw new Error(`expected an assignment, got ${assigned.case}`);
+    expect(assigned.value.invocationId).toBe(next.id);
+    raw.send({
+      case: "completed",
+      value: { assignmentId: assigned.value.assignmentId, result: jsonToValue("ran") },
+    });
+    expect(await next.result()).toBe("ran");
   });
 });

@@ -125,7 +125,9 @@ export class WorkerGateway {
     const session = new WorkerSession(hello, {
       ...channel,
       assign: (assignment) =>
-        (assignment.lost ?? 0) >= this.options.maxWorkerLosses ? giveUp(assignment) : channel.assign(assignment),
+        (assignment.lost ?? 0) >= this.options.maxWorkerLosses
+          ? giveUp(assignment)
+          : channel.assign(assignment),
     });
     const now = clock.now();
     const requeued = await store.connectWorker(

@@ -64,14 +64,14 @@ export class ValueNotAcceptedError extends TypeError {
  */
 export function toJson(value: unknown, what: string, limits: JsonLimits = {}): JsonValue {
   if (value === undefined) return null;
+  const bad = findNonJson(value);
+  if (bad) throw new ValueNotAcceptedError(`${what} is not JSON-serialisable at ${bad}`);
   const maxDepth = limits.maxDepth || MAX_JSON_DEPTH;
   if (exceedsDepth(value, maxDepth)) {
     throw new ValueNotAcceptedError(
       `${what} is nested more than ${maxDepth} levels deep; the limit is ${maxDepth} levels of JSON nesting (flatten the value or send a reference instead)`,
     );
   }
-  const bad = findNonJson(value);
-  if (bad) throw new ValueNotAcceptedError(`${what} is not JSON-serialisable at ${bad}`);
   const text = JSON.stringify(value);
   const size = Buffer.byteLength(text);
   if (limits.maxBytes && size > limits.maxBytes) {

@@ -37,13 +37,13 @@ def to_json(value: object, where: str, *, max_depth: int = 0, max_bytes: int = 0
     ValueNotAcceptedError when it nests deeper than ``max_depth`` (default
     MAX_JSON_DEPTH) or is larger than ``max_bytes`` of JSON (0: not checked here).
     """
+    checked = _to_json(value, where, set())
     depth = max_depth or MAX_JSON_DEPTH
-    if _exceeds_depth(value, depth):
+    if _exceeds_depth(checked, depth):
         raise ValueNotAcceptedError(
             f"{where} is nested more than {depth} levels deep; the limit is {depth} levels of "
             "JSON nesting (flatten the value or send a reference instead)"
         )
-    checked = _to_json(value, where, set())
     if max_bytes:
         size = len(json.dumps(checked, separators=(",", ":"), ensure_ascii=False).encode())
         if size > max_bytes:

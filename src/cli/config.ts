@@ -6,7 +6,8 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_LEASE_MS, NENC_HEARTBEAT_MS, NENC_DRAIN_TIMEOUT_MS, NENC_MAX_PAYLOAD_BYTES,
  * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
  * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
- * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS.
+ * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
+ * NENC_CEL_MAX_STEPS.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -42,6 +43,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
       | "maxWorkerLosses"
+      | "celMaxSteps"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
       ["heartbeatIntervalMs", "NENC_HEARTBEAT_MS"],
@@ -51,6 +53,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
       ["maxWorkerLosses", "NENC_MAX_WORKER_LOSSES"],
+      ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
     ]),
     retention: pick<keyof RetentionOptions>([
       ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],

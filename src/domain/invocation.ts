@@ -65,6 +65,8 @@ export interface Provenance {
 export interface AssignmentRef {
   assignmentId: string;
   workerId: string;
+  /** When the worker was given it (epoch ms): an attempt's timeout runs from here. */
+  assignedAt: number;
 }
 
 export interface Invocation {

@@ -18,10 +18,31 @@ export const NO_RETRY: RetryPolicy = {
   retryOn: [],
 };
 
+/** The longest task timeout (7 days): also keeps every timer under setTimeout's 2^31-1 ms. */
+export const MAX_TASK_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+
 export interface Task {
   id: string;
   appId: string;
   retry: RetryPolicy;
+  /**
+   * An attempt not ended this long after its delivery fails with TimeoutError
+   * (see timeoutError); absent: no limit.
+   */
+  timeoutMs?: number;
+}
+
+/** The exception type of an attempt that ran past its task's timeout (what onException matches). */
+export const TIMEOUT_ERROR_TYPE = "TimeoutError";
+
+/** The error recorded for an attempt that ran past its task's timeout. */
+export function timeoutError(taskId: string, attempt: number, timeoutMs: number): TaskError {
+  return {
+    type: TIMEOUT_ERROR_TYPE,
+    message: `attempt ${attempt} of task "${taskId}" did not end within its timeoutMs of ${timeoutMs} ms`,
+    chain: [TIMEOUT_ERROR_TYPE],
+    stack: "",
+  };
 }
 
 /**

@@ -8,9 +8,10 @@ import {
   sourceTaskOf,
   type Trigger,
 } from "../domain/trigger.js";
-import { type CelProgram, compileCel } from "./cel.js";
+import { type BoundCel, bindCel } from "./cel.js";
+import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type CronSchedule, parseCron } from "./cron.js";
-import { requireDepth } from "./validate.js";
+import { requireDepth, requireDuration, requireName } from "./validate.js";
 
 /** CEL variables of each context kind (SPEC §2), in camelCase. */
 export const TASK_VARIABLES = [
@@ -30,12 +31,12 @@ export const CRON_VARIABLES = ["scheduledTime", "firedAt", "lastScheduledTime"] 
 
 export type CompiledFilter =
   | { kind: "value"; value: JsonValue }
-  | { kind: "cel"; program: CelProgram }
+  | { kind: "cel"; program: BoundCel }
   | { kind: "function"; functionId: string };
 
 export type CompiledProvider =
   | { kind: "static"; value: Record<string, JsonValue> }
-  | { kind: "cel"; program: CelProgram }
+  | { kind: "cel"; program: BoundCel }
   | { kind: "function"; functionId: string; context?: ContextKind };
 
 export interface CompiledCondition {
@@ -59,8 +60,23 @@ export interface CompiledTrigger {
   /** Some filter or provider is a function: evaluating needs a worker of the trigger's app. */
   usesFunctions: boolean;
   /** AND correlation key: a CEL program, or a field looked up in arguments / payload. */
-  correlation?: { kind: "cel"; program: CelProgram } | { kind: "field"; name: string };
+  correlation?: { kind: "cel"; program: BoundCel } | { kind: "field"; name: string };
 }
+
+/** How strictly compileTrigger checks, and the limit CEL programs run under. */
+export interface CompileOptions {
+  /** Steps one CEL evaluation may take (see DEFAULT_CEL_MAX_STEPS). */
+  celMaxSteps: number;
+  /**
+   * A new definition (CreateTrigger, RegisterApp): also refuse what an older
+   * version stored without complaint (out-of-range durations, event codes that
+   * no event can have, CEL of the wrong type or over the step limit), so a stored
+   * trigger still loads and reads back.
+   */
+  strict: boolean;
+}
+
+const DEFAULT_OPTIONS: CompileOptions = { celMaxSteps: DEFAULT_CEL_MAX_STEPS, strict: false };
 
 const MAX_CONDITIONS = 32;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -70,7 +86,56 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * INVALID_ARGUMENT whose field is a path into the trigger, e.g.
  * `trigger.conditions[1].cron.timezone`.
  */
-export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTrigger {
+export function compileTrigger(
+  trigger: Trigger,
+  field = "trigger",
+  options: CompileOptions = DEFAULT_OPTIONS,
+): CompiledTrigger {
+  checkShape(trigger, field, options);
+  const join = trigger.join;
+  const groupKeys: string[] = [];
+  const conditions = trigger.conditions.map((condition, index) => {
+    const path = `${field}.conditions[${index}]`;
+    const key = groupKeyOf(condition, index);
+    let group = groupKeys.indexOf(key);
+    if (group < 0) group = groupKeys.push(key) - 1;
+    return compileCondition(condition, { index, group, path, appId: trigger.appId, options });
+  });
+  const groups = groupKeys.map((_, group) => conditions.filter((c) => c.group === group).map((c) => c.index));
+
+  const providerVariables = [
+    ...new Set([...conditions.flatMap((c) => variablesOf(c.condition)), "contexts"]),
+  ];
+  const providers = trigger.providers.map((provider, index) =>
+    compileProvider(
+      provider,
+      `${field}.argumentProviders[${index}]`,
+      providerVariables,
+      trigger.appId,
+      options,
+    ),
+  );
+
+  const usesFunctions =
+    providers.some((provider) => provider.kind === "function") ||
+    conditions.some((c) => c.callArguments?.kind === "function" || c.valueFilter?.kind === "function");
+  const compiled: CompiledTrigger = { trigger, conditions, groups, providers, usesFunctions };
+  const key = join.correlationKey.trim();
+  if (key) {
+    const variables = [...new Set(conditions.flatMap((c) => variablesOf(c.condition)))];
+    compiled.correlation =
+      IDENTIFIER.test(key) && !variables.includes(key)
+        ? { kind: "field", name: key }
+        : {
+            kind: "cel",
+            program: bindCel(key, variables, `${field}.join.correlationKey`, "key", options),
+          };
+  }
+  return compiled;
+}
+
+/** Checks what does not depend on one condition: the target, the condition count, join options. */
+function checkShape(trigger: Trigger, field: string, options: CompileOptions): void {
   if (!trigger.targetTaskId)
     throw NencError.invalid(`${field}.targetTaskId`, "is required: the task the trigger runs");
   const count = trigger.conditions.length;
@@ -91,40 +156,10 @@ export function compileTrigger(trigger: Trigger, field = "trigger"): CompiledTri
   }
   if (join.withinMs < 0)
     throw NencError.invalid(`${field}.join.withinMs`, "must be 0 (no window) or positive");
+  if (options.strict) requireDuration(join.withinMs, `${field}.join.withinMs`, "no window");
   if (join.maxPending < 0 || join.maxPending > 1_000_000) {
     throw NencError.invalid(`${field}.join.maxPending`, "must be between 0 (default) and 1000000");
   }
-
-  const groupKeys: string[] = [];
-  const conditions = trigger.conditions.map((condition, index) => {
-    const path = `${field}.conditions[${index}]`;
-    const key = groupKeyOf(condition, index);
-    let group = groupKeys.indexOf(key);
-    if (group < 0) group = groupKeys.push(key) - 1;
-    return compileCondition(condition, index, group, path, trigger.appId);
-  });
-  const groups = groupKeys.map((_, group) => conditions.filter((c) => c.group === group).map((c) => c.index));
-
-  const providerVariables = [
-    ...new Set([...conditions.flatMap((c) => variablesOf(c.condition)), "contexts"]),
-  ];
-  const providers = trigger.providers.map((provider, index) =>
-    compileProvider(provider, `${field}.argumentProviders[${index}]`, providerVariables, trigger.appId),
-  );
-
-  const usesFunctions =
-    providers.some((provider) => provider.kind === "function") ||
-    conditions.some((c) => c.callArguments?.kind === "function" || c.valueFilter?.kind === "function");
-  const compiled: CompiledTrigger = { trigger, conditions, groups, providers, usesFunctions };
-  const key = join.correlationKey.trim();
-  if (key) {
-    const variables = [...new Set(conditions.flatMap((c) => variablesOf(c.condition)))];
-    compiled.correlation =
-      IDENTIFIER.test(key) && !variables.includes(key)
-        ? { kind: "field", name: key }
-        : { kind: "cel", program: compileCel(key, variables, `${field}.join.correlationKey`) };
-  }
-  return compiled;
 }
 
 /** Conditions on one task share a group (joined per invocation); any other condition is its own. */
@@ -139,30 +174,35 @@ export function variablesOf(condition: Condition): readonly string[] {
   return TASK_VARIABLES;
 }
 
-function compileCondition(
-  condition: Condition,
-  index: number,
-  group: number,
-  path: string,
-  appId: string,
-): CompiledCondition {
+interface ConditionSite {
+  index: number;
+  group: number;
+  path: string;
+  appId: string;
+  options: CompileOptions;
+}
+
+function compileCondition(condition: Condition, site: ConditionSite): CompiledCondition {
+  const { index, group, path, options } = site;
   const compiled: CompiledCondition = { index, condition, group };
-  const variables = variablesOf(condition);
+  const at = { variables: variablesOf(condition), appId: site.appId, options };
   switch (condition.kind) {
     case "cron":
       if (condition.catchUpWindowMs < 0)
         throw NencError.invalid(`${path}.cron.catchUpWindowMs`, "must be 0 or positive");
+      if (options.strict)
+        requireDuration(condition.catchUpWindowMs, `${path}.cron.catchUpWindowMs`, "one day");
       compiled.cron = parseCron(condition.expression, condition.timezone, `${path}.cron`);
       return compiled;
     case "event":
       if (!condition.code.trim())
         throw NencError.invalid(`${path}.event.code`, "is required: the event code to react to");
+      if (options.strict) requireName(condition.code, `${path}.event.code`, "event code to react to");
       if (condition.payloadFilter) {
         compiled.valueFilter = compileFilter(
           condition.payloadFilter,
           `${path}.event.payloadFilter`,
-          variables,
-          appId,
+          at,
           true,
         );
       }
@@ -183,19 +223,12 @@ function compileCondition(
         compiled.callArguments = compileFilter(
           condition.callArguments,
           `${kindPath}.callArguments`,
-          variables,
-          appId,
+          at,
           true,
         );
       }
       if (condition.kind === "result" && condition.filterResult) {
-        compiled.valueFilter = compileFilter(
-          condition.filterResult,
-          `${kindPath}.filterResult`,
-          variables,
-          appId,
-          false,
-        );
+        compiled.valueFilter = compileFilter(condition.filterResult, `${kindPath}.filterResult`, at, false);
       }
       return compiled;
     }
@@ -205,10 +238,10 @@ function compileCondition(
 function compileFilter(
   filter: Filter,
   path: string,
-  variables: readonly string[],
-  appId: string,
+  at: { variables: readonly string[]; appId: string; options: CompileOptions },
   mustBeObject: boolean,
 ): CompiledFilter {
+  const { variables, appId, options } = at;
   switch (filter.kind) {
     case "value": {
       requireDepth(filter.value, path);
@@ -220,7 +253,7 @@ function compileFilter(
       return { kind: "value", value: filter.value };
     }
     case "cel":
-      return { kind: "cel", program: compileCel(filter.expression, variables, path) };
+      return { kind: "cel", program: bindCel(filter.expression, variables, path, "filter", options) };
     case "function":
       requireFunction(filter.functionId, appId, path);
       return { kind: "function", functionId: filter.functionId };
@@ -232,6 +265,7 @@ function compileProvider(
   path: string,
   variables: readonly string[],
   appId: string,
+  options: CompileOptions,
 ): CompiledProvider {
   switch (provider.kind) {
     case "static": {
@@ -242,7 +276,10 @@ function compileProvider(
       return { kind: "static", value: provider.value };
     }
     case "cel":
-      return { kind: "cel", program: compileCel(provider.expression, variables, path) };
+      return {
+        kind: "cel",
+        program: bindCel(provider.expression, variables, path, "provider", options),
+      };
     case "function":
       requireFunction(provider.functionId, appId, path);
       return provider.context

@@ -92,8 +92,7 @@ export class Dispatcher {
           void this.store.releaseWorker(session.ref, this.clock.now(), this.watch, [assignment.assignmentId]);
           return;
         }
-        session.assignments.set(assignment.assignmentId, assignment);
-        session.channel.assign(assignment);
+        session.deliver(assignment);
       },
       cancel: () => {
         if (settle() && session.free > 0) this.pump(session);
@@ -217,10 +216,7 @@ export class Dispatcher {
       if (ids.length > 0) await this.store.releaseWorker(session.ref, this.clock.now(), this.watch, ids);
       return false;
     }
-    for (const assignment of claimed) {
-      session.assignments.set(assignment.assignmentId, assignment);
-      session.channel.assign(assignment);
-    }
+    for (const assignment of claimed) session.deliver(assignment);
     return true;
   }
 }

@@ -1,11 +1,31 @@
-import { NencError } from "../domain/errors.js";
+import { NencError, quote } from "../domain/errors.js";
 import type { StoredEvent } from "../domain/event.js";
+import { type JsonObject, jsonEqual } from "../domain/json.js";
 import type { EventOccurrence } from "../domain/occurrence.js";
 import type { EventQuery, Page, Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { newId } from "./ids.js";
 import { requireJsonObject, requireName } from "./validate.js";
+
+/**
+ * An idempotency key names one emission: a repeat must be that emission again.
+ * Another code or payload under a used key is refused rather than dropped unseen.
+ */
+function requireSameEmission(first: StoredEvent, code: string, payload: JsonObject): void {
+  const differs =
+    first.code !== code
+      ? `another code (${quote(code)})`
+      : jsonEqual(first.payload, payload)
+        ? undefined
+        : "the same code and another payload";
+  if (!differs) return;
+  throw new NencError(
+    "ALREADY_EXISTS",
+    `${quote(first.idempotencyKey ?? "")} was first used by event ${first.id} (code ${quote(first.code)}); this emission has ${differs}: a key names one emission, use a new key for a different event`,
+    "idempotencyKey",
+  );
+}
 
 /** Custom events: durable emission (optionally idempotent), listing and replay. */
 export class Events {
@@ -27,7 +47,7 @@ export class Events {
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
-    return this.store.appendEvent({
+    const stored = await this.store.appendEvent({
       id: newId("evt"),
       code,
       payload: body,
@@ -35,6 +55,8 @@ export class Events {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       invocationIds: [],
     });
+    if (stored.duplicate) requireSameEmission(stored.event, code, body);
+    return stored;
   }
 
   async get(eventId: string): Promise<StoredEvent> {

@@ -1,5 +1,6 @@
-import { NencError } from "../domain/errors.js";
+import { NencError, quote } from "../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../domain/invocation.js";
+import { jsonEqual } from "../domain/json.js";
 import { getOrCreate } from "../domain/maps.js";
 import type { InvocationQuery, Page, StatusWatch, Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
@@ -77,6 +78,13 @@ export class Invocations {
         },
       ),
     );
+    if (!created && !jsonEqual(invocation.arguments, argumentsObject)) {
+      throw new NencError(
+        "ALREADY_EXISTS",
+        `${quote(idempotencyKey ?? "")} was used by invocation ${invocation.id} with other arguments; use a new key for another call`,
+        "idempotencyKey",
+      );
+    }
     return { invocation, duplicate: !created };
   }
 

@@ -20,7 +20,8 @@ const FORGET_CONSUMERS_EVERY_MS = 60_000;
 /**
  * The periodic safety work: announce this replica to the others and read which are
  * alive (ReplicaMembership, one call that also reads the registry version), release
- * the assignments of workers whose lease ended, announce retries that came due,
+ * the assignments of workers whose lease ended and those a worker did not start
+ * within a lease, announce retries that came due,
  * sweep for work a lost notice left queued, and check that no registry change
  * notice was lost (RegistrySync); rarely, forget the consumer ids of dead replicas.
  * Retries decided on this replica also get a precise wake-up (`wakeAt`).
@@ -75,6 +76,7 @@ export class Maintenance {
     const released = await this.store.releaseExpiredWorkers(now, this.watch);
     if (released.length > 0)
       this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
+    await this.takeBackUnstarted(now);
     await this.store.announceDueRetries(now);
     this.closeSilentStreams(now);
     this.dispatcher.pumpAll();
@@ -83,6 +85,18 @@ export class Maintenance {
       this.lastForget = now;
       const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
       if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
+    }
+  }
+
+  /** Work delivered and not started within a lease goes back to the queue (see AttemptDeadlines). */
+  private async takeBackUnstarted(now: number): Promise<void> {
+    for (const session of [...this.dispatcher.all()]) {
+      await session.deadlines?.sweep(now).catch((error: unknown) =>
+        this.logger.error("taking back unstarted work failed", {
+          workerId: session.workerId,
+          error: String(error),
+        }),
+      );
     }
   }
 

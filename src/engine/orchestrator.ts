@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from "../domain/logger.js";
 import { settlesBy, sleep } from "../domain/timers.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
+import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type Clock, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron-scheduler.js";
 import { DeferredEvaluator } from "./deferred-evaluator.js";
@@ -40,6 +41,12 @@ export interface OrchestratorOptions {
    * worker process down).
    */
   maxWorkerLosses: number;
+  /**
+   * Steps one CEL evaluation may take: elements its macros iterate over plus values
+   * its comparisons read. Past it the evaluation is recorded as errored; a trigger
+   * whose CEL needs more at every evaluation is refused when created.
+   */
+  celMaxSteps: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
@@ -97,6 +104,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
   maxWorkerLosses: 10,
+  celMaxSteps: DEFAULT_CEL_MAX_STEPS,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
   cronGraceMs: 5_000,
@@ -152,6 +160,12 @@ export class Orchestrator {
         `cronTakeoverMs (NENC_CRON_TAKEOVER_MS, ${o.cronTakeoverMs} ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, ${o.cronGraceMs} ms): the slots of a dead replica would be missed instead of run late`,
       );
     }
+    if (!Number.isInteger(o.celMaxSteps) || o.celMaxSteps < 1) {
+      throw NencError.invalid(
+        "celMaxSteps",
+        `is ${o.celMaxSteps} (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
+      );
+    }
     this.options = o;
     const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
@@ -166,7 +180,15 @@ export class Orchestrator {
       o.maxPayloadBytes,
       this.admission,
     );
-    this.triggers = new TriggerRegistry(store, this.index, this.tasks, clock, logger, this.admission);
+    this.triggers = new TriggerRegistry(
+      store,
+      this.index,
+      this.tasks,
+      clock,
+      logger,
+      this.admission,
+      o.celMaxSteps,
+    );
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
     this.membership = new ReplicaMembership(
       store,

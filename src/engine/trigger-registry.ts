@@ -2,21 +2,23 @@ import { NencError } from "../domain/errors.js";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { JoinState } from "../domain/join.js";
 import type { Logger } from "../domain/logger.js";
-import { NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
+import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../domain/trigger.js";
 import type { Store } from "../store/store.js";
 import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
-import { compileTrigger } from "./compiled-trigger.js";
+import { type CompileOptions, compileTrigger } from "./compiled-trigger.js";
 import { COUNT_LIMITS, requireAtMost } from "./limits.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
-import { requireName } from "./validate.js";
+import { MAX_DURATION_MS, requireName } from "./validate.js";
 
 /** A task as an app declares it; absent retry fields take the defaults of NO_RETRY. */
 export interface TaskDeclaration {
   id: string;
   retry?: Partial<RetryPolicy>;
+  /** See Task.timeoutMs; absent: no limit. */
+  timeoutMs?: number;
 }
 
 export interface Explanation {
@@ -40,6 +42,8 @@ export class TriggerRegistry {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly admission: Admission,
+    /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
+    private readonly celMaxSteps: number,
   ) {}
 
   /**
@@ -91,7 +95,15 @@ export class TriggerRegistry {
           `tasks[${i}].id`,
         );
       }
-      tasks.push({ id: declaration.id, appId, retry: validRetry(declaration.retry, `tasks[${i}].retry`) });
+      const task: Task = {
+        id: declaration.id,
+        appId,
+        retry: validRetry(declaration.retry, `tasks[${i}].retry`),
+      };
+      if (declaration.timeoutMs !== undefined) {
+        task.timeoutMs = validTimeout(declaration.timeoutMs, `tasks[${i}].timeoutMs`);
+      }
+      tasks.push(task);
     }
     const now = this.clock.now();
     const triggers = definitions.map((definition, i) => {
@@ -110,7 +122,7 @@ export class TriggerRegistry {
         paused: false,
         createdAt: now,
       };
-      return compileTrigger(trigger, field);
+      return compileTrigger(trigger, field, this.strict);
     });
     const unique = [...new Map(triggers.map((compiled) => [compiled.trigger.id, compiled])).values()];
     const { removedTriggerIds } = await this.store.registerApp({
@@ -129,6 +141,11 @@ export class TriggerRegistry {
       removed: removedTriggerIds.length,
     });
     return { triggerIds: triggers.map((compiled) => compiled.trigger.id), removedTriggerIds };
+  }
+
+  /** How new definitions are checked: every rule, the current step limit. */
+  private get strict(): CompileOptions {
+    return { celMaxSteps: this.celMaxSteps, strict: true };
   }
 
   /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */
@@ -152,7 +169,7 @@ export class TriggerRegistry {
       paused: false,
       createdAt: this.clock.now(),
     };
-    compileTrigger(candidate);
+    compileTrigger(candidate, "trigger", this.strict);
     const result = await this.store.createTrigger(candidate);
     this.indexTrigger(result.trigger);
     return result;
@@ -219,7 +236,7 @@ export class TriggerRegistry {
 
   private indexTrigger(trigger: Trigger): void {
     try {
-      this.index.put(compileTrigger(trigger));
+      this.index.put(compileTrigger(trigger, "trigger", { celMaxSteps: this.celMaxSteps, strict: false }));
     } catch (error) {
       this.logger.error("stored trigger no longer compiles; it stays inactive", {
         triggerId: trigger.id,
@@ -228,6 +245,16 @@ export class TriggerRegistry {
       this.index.remove(trigger.id);
     }
   }
+}
+
+function validTimeout(timeoutMs: number, field: string): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TASK_TIMEOUT_MS) {
+    throw NencError.invalid(
+      field,
+      `must be an integer number of milliseconds from 1 to ${MAX_TASK_TIMEOUT_MS} (7 days), got ${timeoutMs}; leave it out for no limit`,
+    );
+  }
+  return timeoutMs;
 }
 
 function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): RetryPolicy {
@@ -240,12 +267,19 @@ function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): Ret
     "maxRetries",
     "must be an integer from 0 to 1000",
   );
-  check(policy.initialBackoffMs >= 0, "initialBackoffMs", "must be 0 or more");
+  const durationRule = `must be whole milliseconds from 0 to ${MAX_DURATION_MS} (7 days)`;
+  const isDuration = (ms: number) => Number.isInteger(ms) && ms >= 0 && ms <= MAX_DURATION_MS;
+  check(
+    isDuration(policy.initialBackoffMs),
+    "initialBackoffMs",
+    `is ${policy.initialBackoffMs}; ${durationRule}`,
+  );
   check(
     policy.backoffMultiplier >= 1 && policy.backoffMultiplier <= 100,
     "backoffMultiplier",
     "must be from 1 to 100",
   );
+  check(isDuration(policy.maxBackoffMs), "maxBackoffMs", `is ${policy.maxBackoffMs}; ${durationRule}`);
   check(policy.maxBackoffMs >= policy.initialBackoffMs, "maxBackoffMs", "must be at least initialBackoffMs");
   return policy;
 }

@@ -21,6 +21,19 @@ export function requireName(value: string, field: string, what: string): string 
   return value;
 }
 
+/** Durations a definition may hold (AND windows, cron catch-up, retry backoffs): 7 days. */
+export const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+/** Refuses a duration outside 0..MAX_DURATION_MS, naming the field, the range and what 0 means. */
+export function requireDuration(value: number, field: string, zeroMeans: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) {
+    throw NencError.invalid(
+      field,
+      `is ${value}; give milliseconds from 0 (${zeroMeans}) to ${MAX_DURATION_MS} (7 days)`,
+    );
+  }
+}
+
 /** Checks that `value` is a JSON object of at most `maxBytes` once serialised. */
 export function requireJsonObject(value: unknown, field: string, maxBytes: number): JsonObject {
   if (!isJsonObject(value)) {

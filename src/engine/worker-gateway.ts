@@ -4,6 +4,7 @@ import type { JsonValue } from "../domain/json.js";
 import type { Logger } from "../domain/logger.js";
 import { decideRetry } from "../domain/task.js";
 import type { AttemptOutcome, StatusWatch, Store } from "../store/store.js";
+import { AttemptDeadlines } from "./attempt-deadlines.js";
 import type { Clock } from "./clock.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { FunctionRunner } from "./function-runner.js";
@@ -143,6 +144,23 @@ export class WorkerGateway {
       maxPayloadBytes: this.options.maxPayloadBytes,
       maxJsonDepth: MAX_JSON_DEPTH,
     });
+    const starts = new StartRecorder(session.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
+    const deadlines = new AttemptDeadlines(session, {
+      store,
+      tasks,
+      clock,
+      watch,
+      logger,
+      starts,
+      onRetryScheduled: this.deps.onRetryScheduled,
+      leaseMs: this.options.leaseMs,
+    });
+    session.deadlines = deadlines;
+    const adopting = deadlines
+      .adopt(hello.heldAssignmentIds)
+      .catch((error: unknown) =>
+        logger.error("reading a reconnected worker's assignments failed", { error: String(error) }),
+      );
     const replaced = dispatcher.add(session);
     if (replaced) {
       replaced.channel.close(
@@ -176,9 +194,18 @@ export class WorkerGateway {
       );
     };
 
-    const starts = new StartRecorder(session.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
-
     const finish = async (assignmentId: string, outcome: AttemptOutcome) => {
+      deadlines.ended(assignmentId);
+      if (session.revoked.delete(assignmentId)) {
+        // The attempt was ended without the worker (timed out, taken back): only its credit comes back.
+        await starts.take(assignmentId);
+        logger.info("ignored the result of an attempt that was timed out or taken back", {
+          workerId: session.workerId,
+          assignmentId,
+        });
+        dispatcher.pump(session);
+        return;
+      }
       const startedAt = await starts.take(assignmentId);
       // Credit comes back only for assignments this stream holds; anything else is
       // still offered to the store, which applies it only if this worker holds it.
@@ -195,8 +222,9 @@ export class WorkerGateway {
       );
       if (!applied) logNotHeld(assignmentId);
     };
-    // A failed attempt is retried as the task's policy says.
+    // A failed attempt is retried as the task's policy says (unless it was ended without the worker).
     const failAttempt = async (assignmentId: string, error: TaskError) => {
+      if (session.revoked.has(assignmentId)) return finish(assignmentId, { status: "FAILED", error });
       const assignment =
         session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId, session.workerId));
       const task = assignment && (await tasks.get(assignment.taskId));
@@ -230,7 +258,12 @@ export class WorkerGateway {
 
     return {
       session,
-      started: async (assignmentId) => starts.started(assignmentId),
+      started: async (assignmentId) => {
+        // A revoked attempt's start changes nothing: its end is what frees the credit.
+        if (session.revoked.has(assignmentId)) return;
+        deadlines.started(assignmentId);
+        starts.started(assignmentId);
+      },
       completed: async (assignmentId, result) => {
         try {
           requireJson(result, "result", this.options.maxPayloadBytes);
@@ -272,6 +305,8 @@ export class WorkerGateway {
       },
       disconnected: async () => {
         starts.clear();
+        deadlines.clear();
+        await adopting;
         dispatcher.remove(session);
         functions.sessionClosed(session);
         // Releases nothing when the worker connected again meanwhile (here or on another

@@ -41,12 +41,30 @@ export interface WelcomeTerms {
   maxJsonDepth: number;
 }
 
+/**
+ * Why the orchestrator ended an attempt without its worker: "timeout" (it ran past
+ * its task's timeoutMs and failed with TimeoutError), "not-started" (no start was
+ * reported within one lease: the work went back to the queue). Invocation
+ * cancellation will add its own reason and reuse the same abort message.
+ */
+export type AbortReason = "timeout" | "not-started";
+
+/** What keeps the deadlines of a session's attempts (see AttemptDeadlines). */
+export interface SessionDeadlines {
+  /** An assignment was handed to the worker now. */
+  delivered(assignment: Assignment): void;
+  /** Takes back what was delivered and not started within a lease (the maintenance sweep calls it). */
+  sweep(now: number): Promise<void>;
+}
+
 /** The engine's way to talk to one connected worker; the transport implements it. */
 export interface WorkerChannel {
   /** The worker was admitted: sent before any assignment. */
   welcome(terms: WelcomeTerms): void;
   assign(assignment: Assignment): void;
   evaluate(request: EvaluationRequest): void;
+  /** Tells the worker to stop running an assignment whose attempt was ended without it. */
+  abort(assignmentId: string, reason: AbortReason, message: string): void;
   /** Ends the stream; with an error, the worker sees it as the stream's status. */
   close(error?: NencError): void;
 }
@@ -64,6 +82,15 @@ export class WorkerSession {
   readonly assignments = new Map<string, Assignment>();
   /** In-flight assignments from a previous stream of the same worker. */
   readonly held: Set<string>;
+  /**
+   * Assignments whose attempt the orchestrator ended without the worker (timed out,
+   * taken back): the worker may still be running them, so they keep their credit
+   * until it reports them ended. A worker whose task ignores the abort gets no
+   * more work in that slot.
+   */
+  readonly revoked = new Set<string>();
+  /** Set by the gateway; absent in sessions that keep no deadlines. */
+  deadlines?: SessionDeadlines;
   /** Credit set aside for an invocation being created straight onto this worker. */
   reserved = 0;
   draining = false;
@@ -87,11 +114,29 @@ export class WorkerSession {
   /** How many more assignments this worker may receive now. */
   get free(): number {
     if (this.closed || this.draining) return 0;
-    return Math.max(0, this.concurrency - this.assignments.size - this.held.size - this.reserved);
+    const busy = this.assignments.size + this.held.size + this.revoked.size + this.reserved;
+    return Math.max(0, this.concurrency - busy);
   }
 
   get inFlight(): number {
     return this.assignments.size + this.held.size;
+  }
+
+  /** Hands an assignment to the worker: it uses credit until the worker reports it. */
+  deliver(assignment: Assignment): void {
+    this.assignments.set(assignment.assignmentId, assignment);
+    this.channel.assign(assignment);
+    this.deadlines?.delivered(assignment);
+  }
+
+  /**
+   * The attempt was ended without the worker: its credit stays used (see revoked)
+   * until the worker reports it. False when the worker reported it already.
+   */
+  revoke(assignmentId: string): boolean {
+    if (!this.assignments.delete(assignmentId) && !this.held.delete(assignmentId)) return false;
+    this.revoked.add(assignmentId);
+    return true;
   }
 
   /** Frees the credit of a finished assignment; false when this stream never held it. */

@@ -122,6 +122,14 @@ export interface WorkerRef {
   sessionId: string;
 }
 
+/** An assignment a worker holds, with what its deadlines are counted from. */
+export interface HeldAssignment extends Assignment {
+  /** When the worker was given it (epoch ms). */
+  assignedAt: number;
+  /** The worker's start was recorded (the invocation is RUNNING). */
+  started: boolean;
+}
+
 /** Work to claim for the worker right after one of its attempts ended. */
 export interface Refill {
   taskIds: readonly string[];
@@ -298,7 +306,7 @@ export interface Store {
    * The assignment if it is still current (the invocation is still held under it)
    * and `workerId` holds it: a worker learns nothing of another's assignments.
    */
-  getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined>;
+  getAssignment(assignmentId: string, workerId: string): Promise<HeldAssignment | undefined>;
   /** PENDING → RUNNING, if the assignment is still current and `workerId` holds it. */
   markStarted(assignmentId: string, workerId: string, now: number, watch: StatusWatch): Promise<boolean>;
   /**

@@ -83,9 +83,54 @@ const CONTEXT_KINDS: Record<DomainContextKind, ContextKind> = {
   cron: ContextKind.CRON,
 };
 
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A stored number as a proto int64. Values are range-checked when written, but an
+ * older version may have stored one beyond int64 (a Number past 2^63 rounds up
+ * to it): clamped, so that reading never fails.
+ */
+export function int64ToProto(value: number): bigint {
+  if (Number.isNaN(value)) return 0n;
+  if (value >= 2 ** 63) return INT64_MAX;
+  if (value <= -(2 ** 63)) return -INT64_MAX - 1n;
+  return BigInt(Math.trunc(value));
+}
+
+/**
+ * Reads an enum a client sent: 0 (unspecified) gives `fallback`, a known value its
+ * domain name; anything else is refused with the valid values, so a typo or a newer
+ * client's value is never silently defaulted.
+ */
+function enumFromProto<D>(
+  value: number,
+  known: ReadonlyArray<readonly [number, D, string]>,
+  fallback: D,
+  field: string,
+): D {
+  if (value === 0) return fallback;
+  const match = known.find(([number]) => number === value);
+  if (match) return match[1];
+  const valid = known.map(([number, , name]) => `${name} (${number})`).join(", ");
+  throw NencError.invalid(field, `is ${value}, not one of its values: ${valid}, or 0 for the default`);
+}
+
+const LOGICS = [
+  [TriggerLogic.AND, "and", "TRIGGER_LOGIC_AND"],
+  [TriggerLogic.OR, "or", "TRIGGER_LOGIC_OR"],
+] as const;
+const MISFIRES = [
+  [MisfirePolicy.SKIP, "skip", "MISFIRE_POLICY_SKIP"],
+  [MisfirePolicy.ONCE, "once", "MISFIRE_POLICY_ONCE"],
+  [MisfirePolicy.ALL, "all", "MISFIRE_POLICY_ALL"],
+] as const;
+const CONTEXTS = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).map(
+  (kind) => [CONTEXT_KINDS[kind], kind, `CONTEXT_KIND_${kind.toUpperCase()}`] as const,
+);
+
 /** Reads a Trigger message as a definition; throws INVALID_ARGUMENT naming the field. */
 export function triggerDefinitionFromProto(message: TriggerMessage, field = "trigger"): TriggerDefinition {
-  const logic = message.logic === TriggerLogic.OR ? "or" : "and";
+  const logic = enumFromProto<"and" | "or">(message.logic, LOGICS, "and", `${field}.logic`);
   return {
     targetTaskId: message.targetTaskId,
     appId: message.appId,
@@ -108,9 +153,12 @@ function conditionFromProto(message: ConditionMessage, field: string): Condition
   const kind = message.kind;
   switch (kind.case) {
     case "cron": {
-      const misfire =
-        (Object.keys(MISFIRE) as DomainMisfire[]).find((key) => MISFIRE[key] === kind.value.misfire) ??
-        "skip";
+      const misfire = enumFromProto<DomainMisfire>(
+        kind.value.misfire,
+        MISFIRES,
+        "skip",
+        `${field}.cron.misfire`,
+      );
       return {
         kind: "cron",
         expression: kind.value.expression,
@@ -188,8 +236,11 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
     case "cel":
       return { kind: "cel", expression: kind.value };
     case "function": {
-      const context = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).find(
-        (key) => CONTEXT_KINDS[key] === kind.value.context,
+      const context = enumFromProto<DomainContextKind | undefined>(
+        kind.value.context,
+        CONTEXTS,
+        undefined,
+        `${field}.function.context`,
       );
       return { kind: "function", functionId: kind.value.function, ...(context ? { context } : {}) };
     }
@@ -207,9 +258,9 @@ export function triggerToProto(trigger: Trigger): TriggerMessage {
     conditions: trigger.conditions.map(conditionToProto),
     argumentProviders: trigger.providers.map(providerToProto),
     join: {
-      withinMs: BigInt(trigger.join.withinMs),
+      withinMs: int64ToProto(trigger.join.withinMs),
       correlationKey: trigger.join.correlationKey,
-      maxPending: trigger.join.maxPending,
+      maxPending: Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.trunc(trigger.join.maxPending) || 0)),
     },
     origin: trigger.origin === "declared" ? TriggerOrigin.DECLARED : TriggerOrigin.RUNTIME,
     paused: trigger.paused,
@@ -227,7 +278,7 @@ function conditionToProto(condition: Condition): ConditionMessage {
             expression: condition.expression,
             timezone: condition.timezone,
             misfire: MISFIRE[condition.misfire],
-            catchUpWindowMs: BigInt(condition.catchUpWindowMs),
+            catchUpWindowMs: int64ToProto(condition.catchUpWindowMs),
           },
         },
       });

@@ -10,7 +10,7 @@ import type { Assignment, Invocation, TaskError } from "../domain/invocation.js"
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
 import type { TaskDeclaration } from "../engine/trigger-registry.js";
-import type { EvaluationRequest } from "../engine/worker-session.js";
+import type { AbortReason, EvaluationRequest } from "../engine/worker-session.js";
 import {
   type TriggerContext as TriggerContextMessage,
   TriggerContextSchema,
@@ -30,13 +30,14 @@ import {
   PendingMatchSchema,
 } from "../gen/nenc/v1/trigger_service_pb.js";
 import {
+  AbortReason as AbortReasonEnum,
   type Assignment as AssignmentMessage,
   AssignmentSchema,
   type EvaluateFunction,
   EvaluateFunctionSchema,
   FunctionPurpose,
 } from "../gen/nenc/v1/worker_service_pb.js";
-import { jsonToValue, statusToProto } from "./convert-trigger.js";
+import { int64ToProto, jsonToValue, statusToProto } from "./convert-trigger.js";
 
 export function invocationToProto(invocation: Invocation): InvocationMessage {
   return create(InvocationSchema, {
@@ -66,13 +67,17 @@ export function taskErrorFromProto(error: TaskErrorMessage | undefined): TaskErr
 }
 
 export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclaration {
+  const declaration: TaskDeclaration = { id: definition.id };
+  // 0 is the proto default: no limit.
+  if (definition.timeoutMs !== 0n) declaration.timeoutMs = Number(definition.timeoutMs);
   const retry = definition.retry;
-  if (!retry) return { id: definition.id };
+  if (!retry) return declaration;
   const policy: Partial<RetryPolicy> = { maxRetries: retry.maxRetries, retryOn: [...retry.retryOn] };
   if (retry.initialBackoffMs !== undefined) policy.initialBackoffMs = Number(retry.initialBackoffMs);
   if (retry.backoffMultiplier !== undefined) policy.backoffMultiplier = retry.backoffMultiplier;
   if (retry.maxBackoffMs !== undefined) policy.maxBackoffMs = Number(retry.maxBackoffMs);
-  return { id: definition.id, retry: policy };
+  declaration.retry = policy;
+  return declaration;
 }
 
 export function taskToProto(task: Task): TaskMessage {
@@ -81,11 +86,12 @@ export function taskToProto(task: Task): TaskMessage {
     appId: task.appId,
     retry: {
       maxRetries: task.retry.maxRetries,
-      initialBackoffMs: BigInt(task.retry.initialBackoffMs),
+      initialBackoffMs: int64ToProto(task.retry.initialBackoffMs),
       backoffMultiplier: task.retry.backoffMultiplier,
-      maxBackoffMs: BigInt(task.retry.maxBackoffMs),
+      maxBackoffMs: int64ToProto(task.retry.maxBackoffMs),
       retryOn: task.retry.retryOn,
     },
+    timeoutMs: BigInt(task.timeoutMs ?? 0),
   });
 }
 
@@ -132,6 +138,11 @@ export function pendingToProto(partition: string, state: JoinState): PendingMatc
       since: timestampFromMs(entry.firstAt),
     }),
   );
+}
+
+/** The contract's name of why an attempt was ended without its worker. */
+export function abortReasonToProto(reason: AbortReason): AbortReasonEnum {
+  return reason === "timeout" ? AbortReasonEnum.TIMEOUT : AbortReasonEnum.NOT_STARTED;
 }
 
 export function assignmentToProto(assignment: Assignment): AssignmentMessage {

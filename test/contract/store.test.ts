@@ -197,9 +197,20 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
       ["b", "task", 1, { n: "b" }],
     ]);
     const [a, b] = claimed as [(typeof claimed)[0], (typeof claimed)[0]];
-    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual(a);
+    // What a task's timeout and the start lease count from: the delivery, and whether it started.
+    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual({
+      ...a,
+      assignedAt: 2000,
+      started: false,
+    });
+    expect((await store.getInvocation("a"))?.assignment?.assignedAt).toBe(2000);
     expect(await store.markStarted(a.assignmentId, "w1", 2001, watchNone)).toBe(true);
     expect((await store.getInvocation("a"))?.status).toBe("RUNNING");
+    expect(await store.getAssignment(a.assignmentId, "w1")).toEqual({
+      ...a,
+      assignedAt: 2000,
+      started: true,
+    });
     const finished = await store.finishAttempt(
       a.assignmentId,
       w1,
@@ -314,7 +325,7 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     // The holder reports on a new connection (it reconnected): still the holder.
     const reconnected = { workerId: "owner", sessionId: "owner-s2" };
     expect(await store.connectWorker(reconnected, [id], 1e12, 14, watchNone)).toEqual([]);
-    expect(await store.getAssignment(id, "owner")).toEqual(assignment);
+    expect(await store.getAssignment(id, "owner")).toEqual({ ...assignment, assignedAt: 10, started: false });
     expect(await store.markStarted(id, "owner", 15, watchNone)).toBe(true);
     const real = { status: "SUCCESS", result: "real" } as const;
     expect(await store.finishAttempt(id, reconnected, real, 16, watchNone)).toEqual({
@@ -624,6 +635,28 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     await emit("e6", "a", 1004);
     expect((await store.listEvents({ limit: 10 })).items.map((e) => e.id)).toEqual(["e3", "e4", "e5", "e6"]);
     expect(await store.getEvent("e1")).toBeUndefined();
+  });
+
+  it("a repeated idempotency key answers the first event whole, whatever code and payload the repeat carried", async () => {
+    const first = { id: "e1", code: "order.paid", payload: { n: 1 }, emittedAt: 1000, idempotencyKey: "k1" };
+    expect(await store.appendEvent({ ...first, invocationIds: [] })).toEqual({
+      duplicate: false,
+      event: { ...first, invocationIds: [] },
+    });
+    const repeat = await store.appendEvent({
+      id: "e2",
+      code: "order.shipped",
+      payload: { n: 2 },
+      emittedAt: 1001,
+      idempotencyKey: "k1",
+      invocationIds: [],
+    });
+    // The engine compares what it sent with what was stored first (and refuses a difference).
+    expect(repeat).toEqual({ duplicate: true, event: { ...first, invocationIds: [] } });
+    expect((await drainOccurrences(store)).map((o) => o.id)).toEqual(["e1"]);
+    expect((await store.listEvents({ limit: 10 })).items.map((e) => [e.id, e.code])).toEqual([
+      ["e1", "order.paid"],
+    ]);
   });
 
   /** A join step that adds one waiting entry (source `key`, first seen at `firstAt`). */

@@ -41,4 +41,11 @@ describe("environment configuration", () => {
       "cronTakeoverMs (NENC_CRON_TAKEOVER_MS, 5000 ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, 5000 ms)";
     await expect(Orchestrator.start(new MemoryStore(), { cronTakeoverMs: 5_000 })).rejects.toThrow(message);
   });
+
+  it("reads NENC_CEL_MAX_STEPS into the orchestrator, and refuses a limit that is not a whole number of steps", async () => {
+    expect(readEnvironment({ NENC_CEL_MAX_STEPS: "5000" }).orchestrator).toEqual({ celMaxSteps: 5000 });
+    await expect(Orchestrator.start(new MemoryStore(), { celMaxSteps: 0.5 })).rejects.toThrow(
+      "celMaxSteps: is 0.5 (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default 100000)",
+    );
+  });
 });

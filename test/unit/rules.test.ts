@@ -72,10 +72,13 @@ describe("trigger ids", () => {
 describe("CEL", () => {
   it("evaluates over JSON variables and reports errors with a position", () => {
     const program = compileCel("arguments.amount > 1000 && arguments.priority == 'high'", ["arguments"], "f");
-    expect(program.evaluate({ arguments: { amount: 2000, priority: "high" } })).toBe(true);
-    expect(program.evaluate({ arguments: { amount: 20, priority: "high" } })).toBe(false);
+    expect(program.evaluate({ arguments: { amount: 2000, priority: "high" } }, 100)).toBe(true);
+    expect(program.evaluate({ arguments: { amount: 20, priority: "high" } }, 100)).toBe(false);
     expect(
-      compileCel("{'n': payload.n * 2.0, 'tags': ['a']}", ["payload"], "p").evaluate({ payload: { n: 2 } }),
+      compileCel("{'n': payload.n * 2.0, 'tags': ['a']}", ["payload"], "p").evaluate(
+        { payload: { n: 2 } },
+        100,
+      ),
     ).toEqual({
       n: 4,
       tags: ["a"],

@@ -474,3 +474,53 @@ def test_run_worker_serves_until_sigterm(app: Nenc, orchestrator_url: str, tmp_p
         assert process.popen.wait(timeout=10) == 0
     finally:
         process.stop()
+
+
+def wait_for_cancellation() -> str:
+    """Blocks until the orchestrator aborts the attempt; returns what the task saw."""
+    import nenc
+
+    current = nenc.current_invocation()
+    assert current.wait_cancelled(timeout=30)
+    return f"{current.cancelled} {current.attempt} {current.cancel_reason}"
+
+
+def test_a_task_past_its_timeout_fails_with_timeout_error_and_sees_cancelled(app: Nenc) -> None:
+    import nenc
+
+    seen: list[str] = []
+
+    def slow() -> str:
+        seen.append(wait_for_cancellation())
+        return "too late"
+
+    task = app.task(name="slow", timeout_ms=200, retry=RetryPolicy(max_retries=1, initial_backoff_ms=0))(slow)
+    app.task(
+        name="on_timeout", triggers=TriggerBuilder().on_exception(task, exception_types=["TimeoutError"])
+    )(echo_nothing)
+    with app.start_worker():
+        invocation = task()
+        with pytest.raises(TaskFailedError) as failure:
+            invocation.wait(timeout=15)
+        wait_until(lambda: len(seen) == 2, "both attempts to see the cancellation")
+        settle(app, ["on_timeout"], [invocation.id])
+    error = failure.value
+    assert (error.remote_type, error.remote_message) == (
+        "TimeoutError",
+        'attempt 2 of task "slow" did not end within its timeoutMs of 200 ms',
+    )
+    assert seen == [
+        'True 1 timeout: attempt 1 of task "slow" did not end within its timeoutMs of 200 ms',
+        'True 2 timeout: attempt 2 of task "slow" did not end within its timeoutMs of 200 ms',
+    ]
+    info = invocation.get()
+    assert (info.status, info.attempt, info.result) == (InvocationStatus.FAILED, 2, None)
+    assert [run.status for run in runs(app, "on_timeout")] == [InvocationStatus.SUCCESS]
+    with pytest.raises(LookupError, match="call it from a task function"):
+        nenc.current_invocation()
+    with pytest.raises(ValueError, match="timeout_ms must be a positive int"):
+        app.task(name="bad", timeout_ms=0)(slow)
+
+
+def echo_nothing() -> str:
+    return "noticed"

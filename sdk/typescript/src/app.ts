@@ -24,6 +24,12 @@ export interface TaskOptions {
   /** Triggers that run this task; each builder is one independent trigger. */
   triggers?: TriggerBuilder | readonly TriggerBuilder[];
   retry?: RetryOptions;
+  /**
+   * An attempt not ended this long (ms) after its delivery to a worker fails with the
+   * exception type "TimeoutError" (retried as `retry` says; onException can match it)
+   * and the task function's `signal` is aborted. At most 7 days; default no limit.
+   */
+  timeoutMs?: number;
 }
 
 /** A running worker; stop() drains it. */
@@ -88,7 +94,10 @@ export class Nenc {
           : [options.triggers];
     const specs = (builders as TriggerBuilder[]).map((builder) => builder.build());
     for (const spec of specs) this.registerFunctions(spec, `task ${name}`);
-    const task = new Task<A, R>(name, fn, options.retry, specs, this);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1))
+      throw new TypeError(`task ${name}: timeoutMs must be a positive integer of milliseconds`);
+    const task = new Task<A, R>(name, fn, options.retry, timeoutMs, specs, this);
     this.tasks.set(name, task as unknown as Task<never, unknown>);
     return task;
   }
@@ -136,6 +145,7 @@ export class Nenc {
         tasks: tasks.map((task) => ({
           id: task.name,
           ...(task.retry ? { retry: retryToProto(task.retry) } : {}),
+          ...(task.timeoutMs === undefined ? {} : { timeoutMs: BigInt(task.timeoutMs) }),
         })),
         triggers: tasks.flatMap((task) =>
           task.triggers.map((spec) => triggerToProto(spec, task.name, this.appId)),

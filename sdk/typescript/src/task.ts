@@ -15,8 +15,29 @@ export interface RetryOptions {
   retryOn?: ReadonlyArray<string | { name: string }>;
 }
 
+/**
+ * What a running task knows of its attempt: the task function's second parameter.
+ *
+ * @example
+ * app.task("fetch_page", async ({ url }: { url: string }, { signal }) => (await fetch(url, { signal })).text(), {
+ *   timeoutMs: 10_000,
+ * });
+ */
+export interface TaskContext {
+  /**
+   * Aborted when the orchestrator ended this attempt without the worker: its
+   * `timeoutMs` passed (`signal.reason` is a DOMException named "TimeoutError"; the
+   * attempt already failed with TimeoutError) or the work was taken back
+   * ("AbortError"). Stop soon: the slot stays busy until the function returns.
+   */
+  signal: AbortSignal;
+  invocationId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: task arguments are whatever object the function destructures.
-export type TaskFunction<A = any, R = unknown> = (args: A) => R | Promise<R>;
+export type TaskFunction<A = any, R = unknown> = (args: A, context: TaskContext) => R | Promise<R>;
 
 /** Whatever can queue an invocation by task name (the app). */
 export interface Invoker {
@@ -32,6 +53,8 @@ export class Task<A = JsonObject, R = JsonValue> {
     readonly name: string,
     readonly fn: TaskFunction<A, R>,
     readonly retry: RetryOptions | undefined,
+    /** An attempt not ended this long after delivery fails with TimeoutError; undefined: no limit. */
+    readonly timeoutMs: number | undefined,
     /** The triggers declared on this task (it is their target). */
     readonly triggers: readonly TriggerSpec[],
     private readonly app: Invoker,

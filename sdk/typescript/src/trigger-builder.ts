@@ -87,7 +87,7 @@ export class TriggerBuilder {
       expression,
       timezone: options.timezone ?? "UTC",
       misfire,
-      catchUpWindowMs: nonNegative(options.catchUpWindow ?? 0, "onCron: catchUpWindow"),
+      catchUpWindowMs: durationMs(options.catchUpWindow ?? 0, "onCron: catchUpWindow"),
     });
     return this;
   }
@@ -191,7 +191,7 @@ export class TriggerBuilder {
 
   /** AND only: partial matches older than `ms` expire. */
   within(ms: number): this {
-    this.withinMs = nonNegative(ms, "within");
+    this.withinMs = durationMs(ms, "within");
     return this;
   }
 
@@ -289,9 +289,17 @@ function taskIdOf(task: TaskRef, where: string): string {
   return id;
 }
 
+/** The longest duration a trigger may state (the orchestrator refuses more). */
+const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+function durationMs(value: number, where: string): number {
+  if (!Number.isFinite(value) || value < 0 || value > MAX_DURATION_MS)
+    throw new TypeError(`${where}: expects milliseconds from 0 to ${MAX_DURATION_MS} (7 days), got ${value}`);
+  return Math.round(value);
+}
+
 function nonNegative(value: number, where: string): number {
-  if (!Number.isFinite(value) || value < 0)
-    throw new TypeError(`${where}: expects a number of milliseconds ≥ 0`);
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${where}: expects a number ≥ 0`);
   return Math.round(value);
 }
 

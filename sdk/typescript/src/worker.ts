@@ -6,6 +6,8 @@ import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
 import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
 import type { FunctionRegistry } from "./functions.js";
 import {
+  type AbortAssignment,
+  AbortReason,
   type Assignment,
   type ConnectRequest,
   ConnectRequestSchema,
@@ -13,7 +15,7 @@ import {
   FunctionPurpose,
 } from "./gen/nenc/v1/worker_service_pb.js";
 import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
-import type { Task } from "./task.js";
+import type { Task, TaskContext } from "./task.js";
 import { setLongTimeout } from "./timers.js";
 
 export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";
@@ -68,6 +70,8 @@ export class Worker {
   readonly id = `wrk_${randomUUID()}`;
   private currentState: WorkerState = "STARTING";
   private readonly running = new Map<string, Promise<void>>();
+  /** The abort controllers of the running tasks (their `signal`). */
+  private readonly aborts = new Map<string, AbortController>();
   private outbox?: AsyncQueue<ConnectRequest>;
   /** The current stream was welcomed and has not ended: messages sent now can arrive. */
   private live = false;
@@ -200,6 +204,9 @@ export class Worker {
           case "evaluate":
             void this.evaluate(message.value);
             break;
+          case "abort":
+            this.abort(message.value);
+            break;
         }
       }
     } finally {
@@ -225,11 +232,18 @@ export class Worker {
   private run(assignment: Assignment): void {
     const task = this.tasks.get(assignment.taskId);
     const id = assignment.assignmentId;
+    const controller = new AbortController();
+    const context: TaskContext = {
+      signal: controller.signal,
+      invocationId: assignment.invocationId,
+      attempt: assignment.attempt,
+    };
     const execution = (async () => {
       this.send({ case: "started", value: { assignmentId: id } });
       try {
         if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
-        const result = await (task.fn as (args: unknown) => unknown)(assignment.arguments ?? {});
+        const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
+        const result = await fn(assignment.arguments ?? {}, context);
         this.send({
           case: "completed",
           value: { assignmentId: id, result: this.travelling(result, "the task's result") },
@@ -237,8 +251,22 @@ export class Worker {
       } catch (error) {
         this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
       }
-    })().finally(() => this.running.delete(id));
+    })().finally(() => {
+      this.running.delete(id);
+      this.aborts.delete(id);
+    });
     this.running.set(id, execution);
+    this.aborts.set(id, controller);
+  }
+
+  /**
+   * The orchestrator ended an attempt without this worker: the task's signal is
+   * aborted. Its end is still reported (the orchestrator ignores the result, and
+   * frees the slot only then).
+   */
+  private abort(message: AbortAssignment): void {
+    const name = message.reason === AbortReason.TIMEOUT ? "TimeoutError" : "AbortError";
+    this.aborts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
   }
 
   /**

@@ -15,6 +15,7 @@ import type {
   FinishOptions,
   FireResult,
   Firing,
+  HeldAssignment,
   InvocationQuery,
   Page,
   StatusWatch,
@@ -184,7 +185,7 @@ export class MemoryInvocations {
   private assign(invocation: Invocation, workerId: string, now: number, watch: StatusWatch): Assignment {
     const assignmentId = `${invocation.id}/${invocation.version + 1}`;
     this.transition(invocation, "PENDING", now, watch, (inv) => {
-      inv.assignment = { assignmentId, workerId };
+      inv.assignment = { assignmentId, workerId, assignedAt: now };
       if (inv.status === "RETRY") inv.attempt++;
       inv.retryAt = undefined;
     });
@@ -210,9 +211,14 @@ export class MemoryInvocations {
     return best;
   }
 
-  async getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined> {
+  async getAssignment(assignmentId: string, workerId: string): Promise<HeldAssignment | undefined> {
     const invocation = this.heldBy(assignmentId, workerId);
-    return invocation && toAssignment(invocation, assignmentId);
+    if (!invocation?.assignment) return undefined;
+    return {
+      ...toAssignment(invocation, assignmentId),
+      assignedAt: invocation.assignment.assignedAt,
+      started: invocation.status === "RUNNING",
+    };
   }
 
   async markStarted(

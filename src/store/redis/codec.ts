@@ -10,7 +10,7 @@ import type { Occurrence } from "../../domain/occurrence.js";
 
 /**
  * How domain records look in Redis. An invocation is a hash whose mutable fields
- * (status, version, attempt, result, error, asg, worker, retryAt, updated) the Lua
+ * (status, version, attempt, result, error, asg, worker, asgAt, retryAt, updated) the Lua
  * scripts change in place; JSON-valued fields (args, prov, result, error) are kept
  * as JSON text and never re-encoded by Lua (cjson would round large numbers). Two
  * fields only the scripts read: freq, the request id of the finishAttempt call that
@@ -33,7 +33,13 @@ export function decodeInvocation(fields: Record<string, string>): Invocation | u
   if (fields.result !== undefined) invocation.result = JSON.parse(fields.result) as JsonValue;
   if (fields.error !== undefined) invocation.error = JSON.parse(fields.error) as TaskError;
   if (fields.prov) invocation.provenance = JSON.parse(fields.prov);
-  if (fields.asg) invocation.assignment = { assignmentId: fields.asg, workerId: fields.worker ?? "" };
+  if (fields.asg) {
+    invocation.assignment = {
+      assignmentId: fields.asg,
+      workerId: fields.worker ?? "",
+      assignedAt: Number(fields.asgAt ?? fields.updated),
+    };
+  }
   if (fields.retryAt) invocation.retryAt = Number(fields.retryAt);
   return invocation;
 }

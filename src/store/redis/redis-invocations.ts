@@ -6,6 +6,7 @@ import type {
   FinishOptions,
   FireResult,
   Firing,
+  HeldAssignment,
   InvocationQuery,
   Page,
   StatusWatch,
@@ -174,7 +175,7 @@ export class RedisInvocations {
     return decodeAssignments(flat);
   }
 
-  async getAssignment(assignmentId: string, workerId: string): Promise<Assignment | undefined> {
+  async getAssignment(assignmentId: string, workerId: string): Promise<HeldAssignment | undefined> {
     const parsed = parseAssignmentId(assignmentId);
     if (!parsed) return undefined;
     const invocation = await this.getInvocation(parsed.invocationId);
@@ -186,6 +187,8 @@ export class RedisInvocations {
       taskId: invocation.taskId,
       arguments: invocation.arguments,
       attempt: invocation.attempt,
+      assignedAt: held.assignedAt,
+      started: invocation.status === "RUNNING",
     };
   }
 
@@ -329,7 +332,7 @@ function createdInvocation(
       ...registered,
       status: "PENDING",
       version: 2,
-      assignment: { assignmentId, workerId: assignTo.workerId },
+      assignment: { assignmentId, workerId: assignTo.workerId, assignedAt: input.createdAt },
     },
     assignment: {
       assignmentId,

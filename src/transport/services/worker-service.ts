@@ -16,7 +16,12 @@ import {
   type WorkerService,
 } from "../../gen/nenc/v1/worker_service_pb.js";
 import { AsyncQueue } from "../async-queue.js";
-import { assignmentToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
+import {
+  abortReasonToProto,
+  assignmentToProto,
+  evaluationRequestToProto,
+  taskErrorFromProto,
+} from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
 
@@ -69,6 +74,15 @@ export function createWorkerService(
           outbox.push(
             create(ConnectResponseSchema, {
               message: { case: "evaluate", value: evaluationRequestToProto(request) },
+            }),
+          ),
+        abort: (assignmentId, reason, message) =>
+          outbox.push(
+            create(ConnectResponseSchema, {
+              message: {
+                case: "abort",
+                value: { assignmentId, reason: abortReasonToProto(reason), message },
+              },
             }),
           ),
         close: (error) => outbox.end(error ? toConnectError(error, logger) : undefined),

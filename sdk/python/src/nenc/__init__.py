@@ -17,6 +17,7 @@ Example::
 """
 
 from nenc.app import Nenc, WorkerHandle
+from nenc.current import CurrentInvocation, current_invocation
 from nenc.errors import (
     AlreadyExistsError,
     InvalidArgumentError,
@@ -54,6 +55,7 @@ __all__ = [
     "Arguments",
     "Cel",
     "CronContext",
+    "CurrentInvocation",
     "EventContext",
     "ExceptionContext",
     "InvalidArgumentError",
@@ -78,4 +80,5 @@ __all__ = [
     "UnavailableError",
     "WorkerHandle",
     "cel",
+    "current_invocation",
 ]

@@ -144,6 +144,7 @@ class Nenc:
         triggers: TriggerBuilder | Iterable[TriggerBuilder] | None = None,
         name: str | None = None,
         retry: RetryPolicy | int | None = None,
+        timeout_ms: int | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -154,6 +155,7 @@ class Nenc:
         triggers: TriggerBuilder | Iterable[TriggerBuilder] | None = None,
         name: str | None = None,
         retry: RetryPolicy | int | None = None,
+        timeout_ms: int | None = None,
     ) -> Any:
         """Declares a task: ``@app.task`` or ``@app.task(triggers=..., name=..., retry=...)``.
 
@@ -161,10 +163,20 @@ class Nenc:
         ``triggers`` takes one builder or several (each one an independent trigger);
         they are checked now (a lambda filter raises here) and registered when a
         worker starts. ``retry`` is a RetryPolicy or a number of retries.
+        ``timeout_ms``: an attempt not ended this long after its delivery to a worker
+        fails with the exception type TimeoutError (retried as ``retry`` says;
+        ``on_exception`` can match it) and ``nenc.current_invocation().cancelled``
+        turns True in the task; at most 7 days, default no limit.
         """
+        if timeout_ms is not None and (
+            isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 1
+        ):
+            raise ValueError(
+                f"app.task: timeout_ms must be a positive int of milliseconds, got {timeout_ms!r}"
+            )
 
         def declare(function: Callable[..., Any]) -> Task[Any, Any]:
-            return self._declare(function, triggers, name, retry)
+            return self._declare(function, triggers, name, retry, timeout_ms)
 
         return declare if fn is None else declare(fn)
 
@@ -174,6 +186,7 @@ class Nenc:
         triggers: TriggerBuilder | Iterable[TriggerBuilder] | None,
         name: str | None,
         retry: RetryPolicy | int | None,
+        timeout_ms: int | None = None,
     ) -> Task[P, R]:
         if not callable(fn):
             raise TypeError(f"app.task: expects a function, got {type(fn).__name__}")
@@ -190,7 +203,7 @@ class Nenc:
                 )
         specs = tuple(builder.build() for builder in builders)
         policy = RetryPolicy(max_retries=retry) if isinstance(retry, int) else retry
-        task: Task[P, R] = Task(fn, task_id, policy, specs, self)
+        task: Task[P, R] = Task(fn, task_id, policy, specs, self, timeout_ms)
         with self._lock:
             if task_id in self._tasks:
                 raise ValueError(f'task {task_id} is declared twice in app "{self.app_id}"')
@@ -252,7 +265,10 @@ class Nenc:
         request = app_pb.RegisterAppRequest(
             app_id=self.app_id,
             tasks=[
-                task_pb2.TaskDefinition(id=task.name, retry=_retry_to_proto(task.retry)) for task in tasks
+                task_pb2.TaskDefinition(
+                    id=task.name, retry=_retry_to_proto(task.retry), timeout_ms=task.timeout_ms or 0
+                )
+                for task in tasks
             ],
             triggers=[
                 trigger_to_proto(spec, task.name, self.app_id) for task in tasks for spec in task.triggers

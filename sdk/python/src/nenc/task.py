@@ -60,10 +60,13 @@ class Task(Generic[P, R]):
         retry: RetryPolicy | None,
         triggers: tuple[TriggerSpec, ...],
         app: Invoker,
+        timeout_ms: int | None = None,
     ) -> None:
         self.fn = fn
         self.name = name
         self.retry = retry
+        self.timeout_ms = timeout_ms
+        """An attempt not ended this long after delivery fails with TimeoutError; None: no limit."""
         self.triggers = triggers
         self._app = app
         self._signature = _named_signature(fn, name)

@@ -28,6 +28,7 @@ from google.protobuf.struct_pb2 import Value
 from nenc._impl.clients import Clients
 from nenc._impl.convert import context_from_proto, describe_error
 from nenc._impl.values import from_struct, from_value, to_value
+from nenc.current import CurrentInvocation, reset, running
 from nenc.errors import NencError, NotFoundError, ResultNotAcceptedError
 from nenc.functions import FunctionRegistry
 from nenc.task import Task
@@ -75,6 +76,7 @@ class Worker:
         self._drain_timeout = drain_timeout
         self._state: WorkerState = "STARTING"
         self._running: dict[str, Future[None]] = {}
+        self._current: dict[str, CurrentInvocation] = {}
         self._evaluating: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._outbox: _Outbox | None = None
@@ -224,6 +226,8 @@ class Worker:
                     self._run(response.assignment)
                 elif kind == "evaluate":
                     self._start_evaluation(response.evaluate)
+                elif kind == "abort":
+                    self._abort(response.abort)
         finally:
             with self._lock:
                 self._live = False
@@ -255,10 +259,21 @@ class Worker:
     # Assignments and evaluations
 
     def _run(self, assignment: worker_pb.Assignment) -> None:
+        current = CurrentInvocation(assignment.invocation_id, assignment.task_id, assignment.attempt)
         with self._lock:
-            future = self._task_pool.submit(self._execute, assignment)
+            future = self._task_pool.submit(self._execute, assignment, current)
             self._running[assignment.assignment_id] = future
+            self._current[assignment.assignment_id] = current
         future.add_done_callback(lambda _: self._forget(assignment.assignment_id))
+
+    def _abort(self, abort: worker_pb.AbortAssignment) -> None:
+        # The attempt was ended without this worker: the task sees current_invocation().cancelled.
+        # Its end is still reported (ignored by the orchestrator, which frees the slot then).
+        with self._lock:
+            current = self._current.get(abort.assignment_id)
+        if current is not None:
+            why = "timeout" if abort.reason == worker_pb.ABORT_REASON_TIMEOUT else "not started"
+            current.cancel(f"{why}: {abort.message}")
 
     def _start_evaluation(self, request: worker_pb.EvaluateFunction) -> None:
         # Tracked before it can run, so that a drain that starts meanwhile waits for it.
@@ -274,10 +289,12 @@ class Worker:
     def _forget(self, assignment_id: str) -> None:
         with self._lock:
             self._running.pop(assignment_id, None)
+            self._current.pop(assignment_id, None)
 
-    def _execute(self, assignment: worker_pb.Assignment) -> None:
+    def _execute(self, assignment: worker_pb.Assignment, current: CurrentInvocation) -> None:
         assignment_id = assignment.assignment_id
         self._send(started=worker_pb.TaskStarted(assignment_id=assignment_id))
+        token = running(current)
         try:
             task = self._tasks.get(assignment.task_id)
             if task is None:
@@ -287,6 +304,8 @@ class Worker:
         except Exception as error:  # noqa: BLE001 - every task error is reported, none kills the worker
             self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=describe_error(error)))
             return
+        finally:
+            reset(token)
         self._send(completed=worker_pb.TaskCompleted(assignment_id=assignment_id, result=value))
 
     def _travelling(self, value: object, where: str) -> Value:

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/task.proto.
  */
 export const file_nenc_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEi1AEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEh8KEmluaXRpYWxfYmFja29mZl9tcxgCIAEoA0gAiAEBEh8KEmJhY2tvZmZfbXVsdGlwbGllchgDIAEoAUgBiAEBEhsKDm1heF9iYWNrb2ZmX21zGAQgASgDSAKIAQESEAoIcmV0cnlfb24YBSADKAlCFQoTX2luaXRpYWxfYmFja29mZl9tc0IVChNfYmFja29mZl9tdWx0aXBsaWVyQhEKD19tYXhfYmFja29mZl9tcyJBCg5UYXNrRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIjCgVyZXRyeRgCIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kiRwoEVGFzaxIKCgJpZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkSIwoFcmV0cnkYAyABKAsyFC5uZW5jLnYxLlJldHJ5UG9saWN5YgZwcm90bzM");
+  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEi1AEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEh8KEmluaXRpYWxfYmFja29mZl9tcxgCIAEoA0gAiAEBEh8KEmJhY2tvZmZfbXVsdGlwbGllchgDIAEoAUgBiAEBEhsKDm1heF9iYWNrb2ZmX21zGAQgASgDSAKIAQESEAoIcmV0cnlfb24YBSADKAlCFQoTX2luaXRpYWxfYmFja29mZl9tc0IVChNfYmFja29mZl9tdWx0aXBsaWVyQhEKD19tYXhfYmFja29mZl9tcyJVCg5UYXNrRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIjCgVyZXRyeRgCIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgDIAEoAyJbCgRUYXNrEgoKAmlkGAEgASgJEg4KBmFwcF9pZBgCIAEoCRIjCgVyZXRyeRgDIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgEIAEoA2IGcHJvdG8z");
 
 /**
  * How a failed attempt is retried. Absent or max_retries = 0: no retry.
@@ -76,6 +76,15 @@ export type TaskDefinition = Message<"nenc.v1.TaskDefinition"> & {
    * @generated from field: nenc.v1.RetryPolicy retry = 2;
    */
   retry?: RetryPolicy | undefined;
+
+  /**
+   * An attempt not ended this long after its delivery to a worker fails with the
+   * exception type TimeoutError (retried as the policy says) and the worker is told
+   * to abort it. 0 = no limit; at most 604800000 (7 days).
+   *
+   * @generated from field: int64 timeout_ms = 3;
+   */
+  timeoutMs: bigint;
 };
 
 /**
@@ -105,6 +114,13 @@ export type Task = Message<"nenc.v1.Task"> & {
    * @generated from field: nenc.v1.RetryPolicy retry = 3;
    */
   retry?: RetryPolicy | undefined;
+
+  /**
+   * 0 = no limit (see TaskDefinition.timeout_ms).
+   *
+   * @generated from field: int64 timeout_ms = 4;
+   */
+  timeoutMs: bigint;
 };
 
 /**

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/worker_service.proto.
  */
 export const file_nenc_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("ChxuZW5jL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEgduZW5jLnYxIvYCCg5Db25uZWN0UmVxdWVzdBIlCgVoZWxsbxgBIAEoCzIULm5lbmMudjEuV29ya2VySGVsbG9IABInCgdzdGFydGVkGAIgASgLMhQubmVuYy52MS5UYXNrU3RhcnRlZEgAEisKCWNvbXBsZXRlZBgDIAEoCzIWLm5lbmMudjEuVGFza0NvbXBsZXRlZEgAEiUKBmZhaWxlZBgEIAEoCzITLm5lbmMudjEuVGFza0ZhaWxlZEgAEicKCWhlYXJ0YmVhdBgFIAEoCzISLm5lbmMudjEuSGVhcnRiZWF0SAASLwoJZXZhbHVhdGVkGAYgASgLMhoubmVuYy52MS5GdW5jdGlvbkV2YWx1YXRlZEgAEh8KBWRyYWluGAcgASgLMg4ubmVuYy52MS5EcmFpbkgAEjoKE2Z1bmN0aW9uc19hbm5vdW5jZWQYCCABKAsyGy5uZW5jLnYxLkZ1bmN0aW9uc0Fubm91bmNlZEgAQgkKB21lc3NhZ2UilAEKC1dvcmtlckhlbGxvEg4KBmFwcF9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSEwoLY29uY3VycmVuY3kYAyABKAUSEAoIdGFza19pZHMYBCADKAkSEQoJZnVuY3Rpb25zGAUgAygJEgsKA3NkaxgGIAEoCRIbChNoZWxkX2Fzc2lnbm1lbnRfaWRzGAcgAygJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiTgoNVGFza0NvbXBsZXRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEiYKBnJlc3VsdBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJGCgpUYXNrRmFpbGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSIQoFZXJyb3IYAiABKAsyEi5uZW5jLnYxLlRhc2tFcnJvciILCglIZWFydGJlYXQiBwoFRHJhaW4iJwoSRnVuY3Rpb25zQW5ub3VuY2VkEhEKCWZ1bmN0aW9ucxgBIAMoCSJxChFGdW5jdGlvbkV2YWx1YXRlZBISCgpyZXF1ZXN0X2lkGAEgASgJEiUKBXZhbHVlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiEKBWVycm9yGAMgASgLMhIubmVuYy52MS5UYXNrRXJyb3IimwEKD0Nvbm5lY3RSZXNwb25zZRIjCgd3ZWxjb21lGAEgASgLMhAubmVuYy52MS5XZWxjb21lSAASKQoKYXNzaWdubWVudBgCIAEoCzITLm5lbmMudjEuQXNzaWdubWVudEgAEi0KCGV2YWx1YXRlGAMgASgLMhkubmVuYy52MS5FdmFsdWF0ZUZ1bmN0aW9uSABCCQoHbWVzc2FnZSKAAQoHV2VsY29tZRIRCgl3b3JrZXJfaWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgDEhAKCGxlYXNlX21zGAMgASgDEhkKEW1heF9wYXlsb2FkX2J5dGVzGAQgASgDEhYKDm1heF9qc29uX2RlcHRoGAUgASgFIogBCgpBc3NpZ25tZW50EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSFQoNaW52b2NhdGlvbl9pZBgCIAEoCRIPCgd0YXNrX2lkGAMgASgJEioKCWFyZ3VtZW50cxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHYXR0ZW1wdBgFIAEoBSLzAQoQRXZhbHVhdGVGdW5jdGlvbhISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCGZ1bmN0aW9uGAIgASgJEikKB3B1cnBvc2UYAyABKA4yGC5uZW5jLnYxLkZ1bmN0aW9uUHVycG9zZRIlCgV2YWx1ZRgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIoCgdjb250ZXh0GAUgASgLMhcubmVuYy52MS5UcmlnZ2VyQ29udGV4dBIpCghjb250ZXh0cxgGIAMoCzIXLm5lbmMudjEuVHJpZ2dlckNvbnRleHQSEgoKdHJpZ2dlcl9pZBgHIAEoCSpvCg9GdW5jdGlvblB1cnBvc2USIAocRlVOQ1RJT05fUFVSUE9TRV9VTlNQRUNJRklFRBAAEhsKF0ZVTkNUSU9OX1BVUlBPU0VfRklMVEVSEAESHQoZRlVOQ1RJT05fUFVSUE9TRV9QUk9WSURFUhACMlEKDVdvcmtlclNlcnZpY2USQAoHQ29ubmVjdBIXLm5lbmMudjEuQ29ubmVjdFJlcXVlc3QaGC5uZW5jLnYxLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_nenc_v1_context, file_nenc_v1_invocation]);
+  fileDesc("ChxuZW5jL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEgduZW5jLnYxIvYCCg5Db25uZWN0UmVxdWVzdBIlCgVoZWxsbxgBIAEoCzIULm5lbmMudjEuV29ya2VySGVsbG9IABInCgdzdGFydGVkGAIgASgLMhQubmVuYy52MS5UYXNrU3RhcnRlZEgAEisKCWNvbXBsZXRlZBgDIAEoCzIWLm5lbmMudjEuVGFza0NvbXBsZXRlZEgAEiUKBmZhaWxlZBgEIAEoCzITLm5lbmMudjEuVGFza0ZhaWxlZEgAEicKCWhlYXJ0YmVhdBgFIAEoCzISLm5lbmMudjEuSGVhcnRiZWF0SAASLwoJZXZhbHVhdGVkGAYgASgLMhoubmVuYy52MS5GdW5jdGlvbkV2YWx1YXRlZEgAEh8KBWRyYWluGAcgASgLMg4ubmVuYy52MS5EcmFpbkgAEjoKE2Z1bmN0aW9uc19hbm5vdW5jZWQYCCABKAsyGy5uZW5jLnYxLkZ1bmN0aW9uc0Fubm91bmNlZEgAQgkKB21lc3NhZ2UilAEKC1dvcmtlckhlbGxvEg4KBmFwcF9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSEwoLY29uY3VycmVuY3kYAyABKAUSEAoIdGFza19pZHMYBCADKAkSEQoJZnVuY3Rpb25zGAUgAygJEgsKA3NkaxgGIAEoCRIbChNoZWxkX2Fzc2lnbm1lbnRfaWRzGAcgAygJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiTgoNVGFza0NvbXBsZXRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEiYKBnJlc3VsdBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJGCgpUYXNrRmFpbGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSIQoFZXJyb3IYAiABKAsyEi5uZW5jLnYxLlRhc2tFcnJvciILCglIZWFydGJlYXQiBwoFRHJhaW4iJwoSRnVuY3Rpb25zQW5ub3VuY2VkEhEKCWZ1bmN0aW9ucxgBIAMoCSJxChFGdW5jdGlvbkV2YWx1YXRlZBISCgpyZXF1ZXN0X2lkGAEgASgJEiUKBXZhbHVlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiEKBWVycm9yGAMgASgLMhIubmVuYy52MS5UYXNrRXJyb3IixgEKD0Nvbm5lY3RSZXNwb25zZRIjCgd3ZWxjb21lGAEgASgLMhAubmVuYy52MS5XZWxjb21lSAASKQoKYXNzaWdubWVudBgCIAEoCzITLm5lbmMudjEuQXNzaWdubWVudEgAEi0KCGV2YWx1YXRlGAMgASgLMhkubmVuYy52MS5FdmFsdWF0ZUZ1bmN0aW9uSAASKQoFYWJvcnQYBCABKAsyGC5uZW5jLnYxLkFib3J0QXNzaWdubWVudEgAQgkKB21lc3NhZ2UigAEKB1dlbGNvbWUSEQoJd29ya2VyX2lkGAEgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgCIAEoAxIQCghsZWFzZV9tcxgDIAEoAxIZChFtYXhfcGF5bG9hZF9ieXRlcxgEIAEoAxIWCg5tYXhfanNvbl9kZXB0aBgFIAEoBSKIAQoKQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhUKDWludm9jYXRpb25faWQYAiABKAkSDwoHdGFza19pZBgDIAEoCRIqCglhcmd1bWVudHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB2F0dGVtcHQYBSABKAUiXwoPQWJvcnRBc3NpZ25tZW50EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSJAoGcmVhc29uGAIgASgOMhQubmVuYy52MS5BYm9ydFJlYXNvbhIPCgdtZXNzYWdlGAMgASgJIvMBChBFdmFsdWF0ZUZ1bmN0aW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZnVuY3Rpb24YAiABKAkSKQoHcHVycG9zZRgDIAEoDjIYLm5lbmMudjEuRnVuY3Rpb25QdXJwb3NlEiUKBXZhbHVlGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKB2NvbnRleHQYBSABKAsyFy5uZW5jLnYxLlRyaWdnZXJDb250ZXh0EikKCGNvbnRleHRzGAYgAygLMhcubmVuYy52MS5UcmlnZ2VyQ29udGV4dBISCgp0cmlnZ2VyX2lkGAcgASgJKmMKC0Fib3J0UmVhc29uEhwKGEFCT1JUX1JFQVNPTl9VTlNQRUNJRklFRBAAEhgKFEFCT1JUX1JFQVNPTl9USU1FT1VUEAESHAoYQUJPUlRfUkVBU09OX05PVF9TVEFSVEVEEAIqbwoPRnVuY3Rpb25QdXJwb3NlEiAKHEZVTkNUSU9OX1BVUlBPU0VfVU5TUEVDSUZJRUQQABIbChdGVU5DVElPTl9QVVJQT1NFX0ZJTFRFUhABEh0KGUZVTkNUSU9OX1BVUlBPU0VfUFJPVklERVIQAjJRCg1Xb3JrZXJTZXJ2aWNlEkAKB0Nvbm5lY3QSFy5uZW5jLnYxLkNvbm5lY3RSZXF1ZXN0GhgubmVuYy52MS5Db25uZWN0UmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_struct, file_nenc_v1_context, file_nenc_v1_invocation]);
 
 /**
  * @generated from message nenc.v1.ConnectRequest
@@ -309,6 +309,14 @@ export type ConnectResponse = Message<"nenc.v1.ConnectResponse"> & {
      */
     value: EvaluateFunction;
     case: "evaluate";
+  } | {
+    /**
+     * Stop running an assignment: its attempt was ended without the worker.
+     *
+     * @generated from field: nenc.v1.AbortAssignment abort = 4;
+     */
+    value: AbortAssignment;
+    case: "abort";
   } | { case: undefined; value?: undefined };
 };
 
@@ -405,6 +413,42 @@ export const AssignmentSchema: GenMessage<Assignment> = /*@__PURE__*/
   messageDesc(file_nenc_v1_worker_service, 11);
 
 /**
+ * The orchestrator ended an assignment's attempt on its own (a timeout, work taken
+ * back): the worker should stop running it (a TypeScript task's signal is aborted,
+ * Python's current_invocation().cancelled turns True). A result the worker still
+ * sends for it is ignored; the worker's credit for it comes back only when the
+ * worker reports the attempt ended (completed or failed), so a task that ignores
+ * the abort keeps its slot busy.
+ *
+ * @generated from message nenc.v1.AbortAssignment
+ */
+export type AbortAssignment = Message<"nenc.v1.AbortAssignment"> & {
+  /**
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * @generated from field: nenc.v1.AbortReason reason = 2;
+   */
+  reason: AbortReason;
+
+  /**
+   * For people: what happened, e.g. the limit that was passed.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message nenc.v1.AbortAssignment.
+ * Use `create(AbortAssignmentSchema)` to create a new message.
+ */
+export const AbortAssignmentSchema: GenMessage<AbortAssignment> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_worker_service, 12);
+
+/**
  * @generated from message nenc.v1.EvaluateFunction
  */
 export type EvaluateFunction = Message<"nenc.v1.EvaluateFunction"> & {
@@ -457,7 +501,39 @@ export type EvaluateFunction = Message<"nenc.v1.EvaluateFunction"> & {
  * Use `create(EvaluateFunctionSchema)` to create a new message.
  */
 export const EvaluateFunctionSchema: GenMessage<EvaluateFunction> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 12);
+  messageDesc(file_nenc_v1_worker_service, 13);
+
+/**
+ * Why the orchestrator ended an attempt without the worker.
+ *
+ * @generated from enum nenc.v1.AbortReason
+ */
+export enum AbortReason {
+  /**
+   * @generated from enum value: ABORT_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The attempt ran past its task's timeout_ms: it failed with TimeoutError.
+   *
+   * @generated from enum value: ABORT_REASON_TIMEOUT = 1;
+   */
+  TIMEOUT = 1,
+
+  /**
+   * The worker did not report it started within one lease: it went back to the queue.
+   *
+   * @generated from enum value: ABORT_REASON_NOT_STARTED = 2;
+   */
+  NOT_STARTED = 2,
+}
+
+/**
+ * Describes the enum nenc.v1.AbortReason.
+ */
+export const AbortReasonSchema: GenEnum<AbortReason> = /*@__PURE__*/
+  enumDesc(file_nenc_v1_worker_service, 0);
 
 /**
  * @generated from enum nenc.v1.FunctionPurpose
@@ -487,7 +563,7 @@ export enum FunctionPurpose {
  * Describes the enum nenc.v1.FunctionPurpose.
  */
 export const FunctionPurposeSchema: GenEnum<FunctionPurpose> = /*@__PURE__*/
-  enumDesc(file_nenc_v1_worker_service, 0);
+  enumDesc(file_nenc_v1_worker_service, 1);
 
 /**
  * The one stream between a worker and the orchestrator.
@@ -499,7 +575,8 @@ export const WorkerService: GenService<{
    * The worker sends hello first, then results, errors, heartbeats and function
    * evaluations; the orchestrator sends welcome, then assignments within the
    * worker's free capacity (credit: concurrency minus unfinished assignments)
-   * and function evaluation requests.
+   * and function evaluation requests; and aborts of assignments whose attempt it
+   * ended on its own (a timeout, work not started within a lease).
    *
    * @generated from rpc nenc.v1.WorkerService.Connect
    */

@@ -37,7 +37,7 @@ local function finish()
     transition(P, KEYS[1], cur[3], 'RUNNING', ARGV[11], ARGV[12])
   end
   redis.call('SREM', P .. 'worker:' .. cur[4], ARGV[2])
-  redis.call('HDEL', KEYS[1], 'asg', 'worker', 'creq')
+  redis.call('HDEL', KEYS[1], 'asg', 'worker', 'asgAt', 'creq')
   redis.call('HSET', KEYS[1], ARGV[3] == 'SUCCESS' and 'result' or 'error', ARGV[4], 'freq', request)
   if ARGV[3] == 'RETRY' then
     redis.call('HSET', KEYS[1], 'retryAt', ARGV[5])

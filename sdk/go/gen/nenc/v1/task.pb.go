@@ -105,9 +105,13 @@ func (x *RetryPolicy) GetRetryOn() []string {
 
 // A task as an app declares it. The id is the task's name across languages.
 type TaskDefinition struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Retry         *RetryPolicy           `protobuf:"bytes,2,opt,name=retry,proto3" json:"retry,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Retry *RetryPolicy           `protobuf:"bytes,2,opt,name=retry,proto3" json:"retry,omitempty"`
+	// An attempt not ended this long after its delivery to a worker fails with the
+	// exception type TimeoutError (retried as the policy says) and the worker is told
+	// to abort it. 0 = no limit; at most 604800000 (7 days).
+	TimeoutMs     int64 `protobuf:"varint,3,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -156,12 +160,21 @@ func (x *TaskDefinition) GetRetry() *RetryPolicy {
 	return nil
 }
 
+func (x *TaskDefinition) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
 // A task as the orchestrator knows it.
 type Task struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	AppId         string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
-	Retry         *RetryPolicy           `protobuf:"bytes,3,opt,name=retry,proto3" json:"retry,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	AppId string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	Retry *RetryPolicy           `protobuf:"bytes,3,opt,name=retry,proto3" json:"retry,omitempty"`
+	// 0 = no limit (see TaskDefinition.timeout_ms).
+	TimeoutMs     int64 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -217,6 +230,13 @@ func (x *Task) GetRetry() *RetryPolicy {
 	return nil
 }
 
+func (x *Task) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
 var File_nenc_v1_task_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_task_proto_rawDesc = "" +
@@ -231,14 +251,18 @@ const file_nenc_v1_task_proto_rawDesc = "" +
 	"\bretry_on\x18\x05 \x03(\tR\aretryOnB\x15\n" +
 	"\x13_initial_backoff_msB\x15\n" +
 	"\x13_backoff_multiplierB\x11\n" +
-	"\x0f_max_backoff_ms\"L\n" +
+	"\x0f_max_backoff_ms\"k\n" +
 	"\x0eTaskDefinition\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
-	"\x05retry\x18\x02 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\"Y\n" +
+	"\x05retry\x18\x02 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"x\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12*\n" +
-	"\x05retry\x18\x03 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retryB\x89\x01\n" +
+	"\x05retry\x18\x03 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMsB\x89\x01\n" +
 	"\vcom.nenc.v1B\tTaskProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (

@@ -22,6 +22,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Why the orchestrator ended an attempt without the worker.
+type AbortReason int32
+
+const (
+	AbortReason_ABORT_REASON_UNSPECIFIED AbortReason = 0
+	// The attempt ran past its task's timeout_ms: it failed with TimeoutError.
+	AbortReason_ABORT_REASON_TIMEOUT AbortReason = 1
+	// The worker did not report it started within one lease: it went back to the queue.
+	AbortReason_ABORT_REASON_NOT_STARTED AbortReason = 2
+)
+
+// Enum value maps for AbortReason.
+var (
+	AbortReason_name = map[int32]string{
+		0: "ABORT_REASON_UNSPECIFIED",
+		1: "ABORT_REASON_TIMEOUT",
+		2: "ABORT_REASON_NOT_STARTED",
+	}
+	AbortReason_value = map[string]int32{
+		"ABORT_REASON_UNSPECIFIED": 0,
+		"ABORT_REASON_TIMEOUT":     1,
+		"ABORT_REASON_NOT_STARTED": 2,
+	}
+)
+
+func (x AbortReason) Enum() *AbortReason {
+	p := new(AbortReason)
+	*p = x
+	return p
+}
+
+func (x AbortReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AbortReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_nenc_v1_worker_service_proto_enumTypes[0].Descriptor()
+}
+
+func (AbortReason) Type() protoreflect.EnumType {
+	return &file_nenc_v1_worker_service_proto_enumTypes[0]
+}
+
+func (x AbortReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AbortReason.Descriptor instead.
+func (AbortReason) EnumDescriptor() ([]byte, []int) {
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{0}
+}
+
 type FunctionPurpose int32
 
 const (
@@ -57,11 +109,11 @@ func (x FunctionPurpose) String() string {
 }
 
 func (FunctionPurpose) Descriptor() protoreflect.EnumDescriptor {
-	return file_nenc_v1_worker_service_proto_enumTypes[0].Descriptor()
+	return file_nenc_v1_worker_service_proto_enumTypes[1].Descriptor()
 }
 
 func (FunctionPurpose) Type() protoreflect.EnumType {
-	return &file_nenc_v1_worker_service_proto_enumTypes[0]
+	return &file_nenc_v1_worker_service_proto_enumTypes[1]
 }
 
 func (x FunctionPurpose) Number() protoreflect.EnumNumber {
@@ -70,7 +122,7 @@ func (x FunctionPurpose) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FunctionPurpose.Descriptor instead.
 func (FunctionPurpose) EnumDescriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{0}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{1}
 }
 
 type ConnectRequest struct {
@@ -687,6 +739,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Welcome
 	//	*ConnectResponse_Assignment
 	//	*ConnectResponse_Evaluate
+	//	*ConnectResponse_Abort
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -756,6 +809,15 @@ func (x *ConnectResponse) GetEvaluate() *EvaluateFunction {
 	return nil
 }
 
+func (x *ConnectResponse) GetAbort() *AbortAssignment {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_Abort); ok {
+			return x.Abort
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -772,11 +834,18 @@ type ConnectResponse_Evaluate struct {
 	Evaluate *EvaluateFunction `protobuf:"bytes,3,opt,name=evaluate,proto3,oneof"`
 }
 
+type ConnectResponse_Abort struct {
+	// Stop running an assignment: its attempt was ended without the worker.
+	Abort *AbortAssignment `protobuf:"bytes,4,opt,name=abort,proto3,oneof"`
+}
+
 func (*ConnectResponse_Welcome) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Evaluate) isConnectResponse_Message() {}
+
+func (*ConnectResponse_Abort) isConnectResponse_Message() {}
 
 type Welcome struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -936,6 +1005,73 @@ func (x *Assignment) GetAttempt() int32 {
 	return 0
 }
 
+// The orchestrator ended an assignment's attempt on its own (a timeout, work taken
+// back): the worker should stop running it (a TypeScript task's signal is aborted,
+// Python's current_invocation().cancelled turns True). A result the worker still
+// sends for it is ignored; the worker's credit for it comes back only when the
+// worker reports the attempt ended (completed or failed), so a task that ignores
+// the abort keeps its slot busy.
+type AbortAssignment struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AssignmentId string                 `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	Reason       AbortReason            `protobuf:"varint,2,opt,name=reason,proto3,enum=nenc.v1.AbortReason" json:"reason,omitempty"`
+	// For people: what happened, e.g. the limit that was passed.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortAssignment) Reset() {
+	*x = AbortAssignment{}
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortAssignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortAssignment) ProtoMessage() {}
+
+func (x *AbortAssignment) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortAssignment.ProtoReflect.Descriptor instead.
+func (*AbortAssignment) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AbortAssignment) GetAssignmentId() string {
+	if x != nil {
+		return x.AssignmentId
+	}
+	return ""
+}
+
+func (x *AbortAssignment) GetReason() AbortReason {
+	if x != nil {
+		return x.Reason
+	}
+	return AbortReason_ABORT_REASON_UNSPECIFIED
+}
+
+func (x *AbortAssignment) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type EvaluateFunction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Echo it in evaluated.
@@ -955,7 +1091,7 @@ type EvaluateFunction struct {
 
 func (x *EvaluateFunction) Reset() {
 	*x = EvaluateFunction{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1103,7 @@ func (x *EvaluateFunction) String() string {
 func (*EvaluateFunction) ProtoMessage() {}
 
 func (x *EvaluateFunction) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1116,7 @@ func (x *EvaluateFunction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluateFunction.ProtoReflect.Descriptor instead.
 func (*EvaluateFunction) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{12}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EvaluateFunction) GetRequestId() string {
@@ -1072,13 +1208,14 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value\x12(\n" +
-	"\x05error\x18\x03 \x01(\v2\x12.nenc.v1.TaskErrorR\x05error\"\xba\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.nenc.v1.TaskErrorR\x05error\"\xec\x01\n" +
 	"\x0fConnectResponse\x12,\n" +
 	"\awelcome\x18\x01 \x01(\v2\x10.nenc.v1.WelcomeH\x00R\awelcome\x125\n" +
 	"\n" +
 	"assignment\x18\x02 \x01(\v2\x13.nenc.v1.AssignmentH\x00R\n" +
 	"assignment\x127\n" +
-	"\bevaluate\x18\x03 \x01(\v2\x19.nenc.v1.EvaluateFunctionH\x00R\bevaluateB\t\n" +
+	"\bevaluate\x18\x03 \x01(\v2\x19.nenc.v1.EvaluateFunctionH\x00R\bevaluate\x120\n" +
+	"\x05abort\x18\x04 \x01(\v2\x18.nenc.v1.AbortAssignmentH\x00R\x05abortB\t\n" +
 	"\amessage\"\xc7\x01\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x122\n" +
@@ -1092,7 +1229,11 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\rinvocation_id\x18\x02 \x01(\tR\finvocationId\x12\x17\n" +
 	"\atask_id\x18\x03 \x01(\tR\x06taskId\x125\n" +
 	"\targuments\x18\x04 \x01(\v2\x17.google.protobuf.StructR\targuments\x12\x18\n" +
-	"\aattempt\x18\x05 \x01(\x05R\aattempt\"\xb6\x02\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\"~\n" +
+	"\x0fAbortAssignment\x12#\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12,\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\x14.nenc.v1.AbortReasonR\x06reason\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xb6\x02\n" +
 	"\x10EvaluateFunction\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1a\n" +
@@ -1102,7 +1243,11 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\acontext\x18\x05 \x01(\v2\x17.nenc.v1.TriggerContextR\acontext\x123\n" +
 	"\bcontexts\x18\x06 \x03(\v2\x17.nenc.v1.TriggerContextR\bcontexts\x12\x1d\n" +
 	"\n" +
-	"trigger_id\x18\a \x01(\tR\ttriggerId*o\n" +
+	"trigger_id\x18\a \x01(\tR\ttriggerId*c\n" +
+	"\vAbortReason\x12\x1c\n" +
+	"\x18ABORT_REASON_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14ABORT_REASON_TIMEOUT\x10\x01\x12\x1c\n" +
+	"\x18ABORT_REASON_NOT_STARTED\x10\x02*o\n" +
 	"\x0fFunctionPurpose\x12 \n" +
 	"\x1cFUNCTION_PURPOSE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17FUNCTION_PURPOSE_FILTER\x10\x01\x12\x1d\n" +
@@ -1123,56 +1268,60 @@ func file_nenc_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_worker_service_proto_rawDescData
 }
 
-var file_nenc_v1_worker_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nenc_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_nenc_v1_worker_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_nenc_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_nenc_v1_worker_service_proto_goTypes = []any{
-	(FunctionPurpose)(0),       // 0: nenc.v1.FunctionPurpose
-	(*ConnectRequest)(nil),     // 1: nenc.v1.ConnectRequest
-	(*WorkerHello)(nil),        // 2: nenc.v1.WorkerHello
-	(*TaskStarted)(nil),        // 3: nenc.v1.TaskStarted
-	(*TaskCompleted)(nil),      // 4: nenc.v1.TaskCompleted
-	(*TaskFailed)(nil),         // 5: nenc.v1.TaskFailed
-	(*Heartbeat)(nil),          // 6: nenc.v1.Heartbeat
-	(*Drain)(nil),              // 7: nenc.v1.Drain
-	(*FunctionsAnnounced)(nil), // 8: nenc.v1.FunctionsAnnounced
-	(*FunctionEvaluated)(nil),  // 9: nenc.v1.FunctionEvaluated
-	(*ConnectResponse)(nil),    // 10: nenc.v1.ConnectResponse
-	(*Welcome)(nil),            // 11: nenc.v1.Welcome
-	(*Assignment)(nil),         // 12: nenc.v1.Assignment
-	(*EvaluateFunction)(nil),   // 13: nenc.v1.EvaluateFunction
-	(*structpb.Value)(nil),     // 14: google.protobuf.Value
-	(*TaskError)(nil),          // 15: nenc.v1.TaskError
-	(*structpb.Struct)(nil),    // 16: google.protobuf.Struct
-	(*TriggerContext)(nil),     // 17: nenc.v1.TriggerContext
+	(AbortReason)(0),           // 0: nenc.v1.AbortReason
+	(FunctionPurpose)(0),       // 1: nenc.v1.FunctionPurpose
+	(*ConnectRequest)(nil),     // 2: nenc.v1.ConnectRequest
+	(*WorkerHello)(nil),        // 3: nenc.v1.WorkerHello
+	(*TaskStarted)(nil),        // 4: nenc.v1.TaskStarted
+	(*TaskCompleted)(nil),      // 5: nenc.v1.TaskCompleted
+	(*TaskFailed)(nil),         // 6: nenc.v1.TaskFailed
+	(*Heartbeat)(nil),          // 7: nenc.v1.Heartbeat
+	(*Drain)(nil),              // 8: nenc.v1.Drain
+	(*FunctionsAnnounced)(nil), // 9: nenc.v1.FunctionsAnnounced
+	(*FunctionEvaluated)(nil),  // 10: nenc.v1.FunctionEvaluated
+	(*ConnectResponse)(nil),    // 11: nenc.v1.ConnectResponse
+	(*Welcome)(nil),            // 12: nenc.v1.Welcome
+	(*Assignment)(nil),         // 13: nenc.v1.Assignment
+	(*AbortAssignment)(nil),    // 14: nenc.v1.AbortAssignment
+	(*EvaluateFunction)(nil),   // 15: nenc.v1.EvaluateFunction
+	(*structpb.Value)(nil),     // 16: google.protobuf.Value
+	(*TaskError)(nil),          // 17: nenc.v1.TaskError
+	(*structpb.Struct)(nil),    // 18: google.protobuf.Struct
+	(*TriggerContext)(nil),     // 19: nenc.v1.TriggerContext
 }
 var file_nenc_v1_worker_service_proto_depIdxs = []int32{
-	2,  // 0: nenc.v1.ConnectRequest.hello:type_name -> nenc.v1.WorkerHello
-	3,  // 1: nenc.v1.ConnectRequest.started:type_name -> nenc.v1.TaskStarted
-	4,  // 2: nenc.v1.ConnectRequest.completed:type_name -> nenc.v1.TaskCompleted
-	5,  // 3: nenc.v1.ConnectRequest.failed:type_name -> nenc.v1.TaskFailed
-	6,  // 4: nenc.v1.ConnectRequest.heartbeat:type_name -> nenc.v1.Heartbeat
-	9,  // 5: nenc.v1.ConnectRequest.evaluated:type_name -> nenc.v1.FunctionEvaluated
-	7,  // 6: nenc.v1.ConnectRequest.drain:type_name -> nenc.v1.Drain
-	8,  // 7: nenc.v1.ConnectRequest.functions_announced:type_name -> nenc.v1.FunctionsAnnounced
-	14, // 8: nenc.v1.TaskCompleted.result:type_name -> google.protobuf.Value
-	15, // 9: nenc.v1.TaskFailed.error:type_name -> nenc.v1.TaskError
-	14, // 10: nenc.v1.FunctionEvaluated.value:type_name -> google.protobuf.Value
-	15, // 11: nenc.v1.FunctionEvaluated.error:type_name -> nenc.v1.TaskError
-	11, // 12: nenc.v1.ConnectResponse.welcome:type_name -> nenc.v1.Welcome
-	12, // 13: nenc.v1.ConnectResponse.assignment:type_name -> nenc.v1.Assignment
-	13, // 14: nenc.v1.ConnectResponse.evaluate:type_name -> nenc.v1.EvaluateFunction
-	16, // 15: nenc.v1.Assignment.arguments:type_name -> google.protobuf.Struct
-	0,  // 16: nenc.v1.EvaluateFunction.purpose:type_name -> nenc.v1.FunctionPurpose
-	14, // 17: nenc.v1.EvaluateFunction.value:type_name -> google.protobuf.Value
-	17, // 18: nenc.v1.EvaluateFunction.context:type_name -> nenc.v1.TriggerContext
-	17, // 19: nenc.v1.EvaluateFunction.contexts:type_name -> nenc.v1.TriggerContext
-	1,  // 20: nenc.v1.WorkerService.Connect:input_type -> nenc.v1.ConnectRequest
-	10, // 21: nenc.v1.WorkerService.Connect:output_type -> nenc.v1.ConnectResponse
-	21, // [21:22] is the sub-list for method output_type
-	20, // [20:21] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	3,  // 0: nenc.v1.ConnectRequest.hello:type_name -> nenc.v1.WorkerHello
+	4,  // 1: nenc.v1.ConnectRequest.started:type_name -> nenc.v1.TaskStarted
+	5,  // 2: nenc.v1.ConnectRequest.completed:type_name -> nenc.v1.TaskCompleted
+	6,  // 3: nenc.v1.ConnectRequest.failed:type_name -> nenc.v1.TaskFailed
+	7,  // 4: nenc.v1.ConnectRequest.heartbeat:type_name -> nenc.v1.Heartbeat
+	10, // 5: nenc.v1.ConnectRequest.evaluated:type_name -> nenc.v1.FunctionEvaluated
+	8,  // 6: nenc.v1.ConnectRequest.drain:type_name -> nenc.v1.Drain
+	9,  // 7: nenc.v1.ConnectRequest.functions_announced:type_name -> nenc.v1.FunctionsAnnounced
+	16, // 8: nenc.v1.TaskCompleted.result:type_name -> google.protobuf.Value
+	17, // 9: nenc.v1.TaskFailed.error:type_name -> nenc.v1.TaskError
+	16, // 10: nenc.v1.FunctionEvaluated.value:type_name -> google.protobuf.Value
+	17, // 11: nenc.v1.FunctionEvaluated.error:type_name -> nenc.v1.TaskError
+	12, // 12: nenc.v1.ConnectResponse.welcome:type_name -> nenc.v1.Welcome
+	13, // 13: nenc.v1.ConnectResponse.assignment:type_name -> nenc.v1.Assignment
+	15, // 14: nenc.v1.ConnectResponse.evaluate:type_name -> nenc.v1.EvaluateFunction
+	14, // 15: nenc.v1.ConnectResponse.abort:type_name -> nenc.v1.AbortAssignment
+	18, // 16: nenc.v1.Assignment.arguments:type_name -> google.protobuf.Struct
+	0,  // 17: nenc.v1.AbortAssignment.reason:type_name -> nenc.v1.AbortReason
+	1,  // 18: nenc.v1.EvaluateFunction.purpose:type_name -> nenc.v1.FunctionPurpose
+	16, // 19: nenc.v1.EvaluateFunction.value:type_name -> google.protobuf.Value
+	19, // 20: nenc.v1.EvaluateFunction.context:type_name -> nenc.v1.TriggerContext
+	19, // 21: nenc.v1.EvaluateFunction.contexts:type_name -> nenc.v1.TriggerContext
+	2,  // 22: nenc.v1.WorkerService.Connect:input_type -> nenc.v1.ConnectRequest
+	11, // 23: nenc.v1.WorkerService.Connect:output_type -> nenc.v1.ConnectResponse
+	23, // [23:24] is the sub-list for method output_type
+	22, // [22:23] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_worker_service_proto_init() }
@@ -1196,14 +1345,15 @@ func file_nenc_v1_worker_service_proto_init() {
 		(*ConnectResponse_Welcome)(nil),
 		(*ConnectResponse_Assignment)(nil),
 		(*ConnectResponse_Evaluate)(nil),
+		(*ConnectResponse_Abort)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_worker_service_proto_rawDesc), len(file_nenc_v1_worker_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   13,
+			NumEnums:      2,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,7 +31,8 @@ type WorkerServiceClient interface {
 	// The worker sends hello first, then results, errors, heartbeats and function
 	// evaluations; the orchestrator sends welcome, then assignments within the
 	// worker's free capacity (credit: concurrency minus unfinished assignments)
-	// and function evaluation requests.
+	// and function evaluation requests; and aborts of assignments whose attempt it
+	// ended on its own (a timeout, work not started within a lease).
 	Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ConnectRequest, ConnectResponse], error)
 }
 
@@ -65,7 +66,8 @@ type WorkerServiceServer interface {
 	// The worker sends hello first, then results, errors, heartbeats and function
 	// evaluations; the orchestrator sends welcome, then assignments within the
 	// worker's free capacity (credit: concurrency minus unfinished assignments)
-	// and function evaluation requests.
+	// and function evaluation requests; and aborts of assignments whose attempt it
+	// ended on its own (a timeout, work not started within a lease).
 	Connect(grpc.BidiStreamingServer[ConnectRequest, ConnectResponse]) error
 	mustEmbedUnimplementedWorkerServiceServer()
 }

@@ -10,11 +10,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class AbortReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ABORT_REASON_UNSPECIFIED: _ClassVar[AbortReason]
+    ABORT_REASON_TIMEOUT: _ClassVar[AbortReason]
+    ABORT_REASON_NOT_STARTED: _ClassVar[AbortReason]
+
 class FunctionPurpose(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FUNCTION_PURPOSE_UNSPECIFIED: _ClassVar[FunctionPurpose]
     FUNCTION_PURPOSE_FILTER: _ClassVar[FunctionPurpose]
     FUNCTION_PURPOSE_PROVIDER: _ClassVar[FunctionPurpose]
+ABORT_REASON_UNSPECIFIED: AbortReason
+ABORT_REASON_TIMEOUT: AbortReason
+ABORT_REASON_NOT_STARTED: AbortReason
 FUNCTION_PURPOSE_UNSPECIFIED: FunctionPurpose
 FUNCTION_PURPOSE_FILTER: FunctionPurpose
 FUNCTION_PURPOSE_PROVIDER: FunctionPurpose
@@ -104,14 +113,16 @@ class FunctionEvaluated(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[_invocation_pb2.TaskError, _Mapping]] = ...) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("welcome", "assignment", "evaluate")
+    __slots__ = ("welcome", "assignment", "evaluate", "abort")
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
     EVALUATE_FIELD_NUMBER: _ClassVar[int]
+    ABORT_FIELD_NUMBER: _ClassVar[int]
     welcome: Welcome
     assignment: Assignment
     evaluate: EvaluateFunction
-    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., assignment: _Optional[_Union[Assignment, _Mapping]] = ..., evaluate: _Optional[_Union[EvaluateFunction, _Mapping]] = ...) -> None: ...
+    abort: AbortAssignment
+    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., assignment: _Optional[_Union[Assignment, _Mapping]] = ..., evaluate: _Optional[_Union[EvaluateFunction, _Mapping]] = ..., abort: _Optional[_Union[AbortAssignment, _Mapping]] = ...) -> None: ...
 
 class Welcome(_message.Message):
     __slots__ = ("worker_id", "heartbeat_interval_ms", "lease_ms", "max_payload_bytes", "max_json_depth")
@@ -140,6 +151,16 @@ class Assignment(_message.Message):
     arguments: _struct_pb2.Struct
     attempt: int
     def __init__(self, assignment_id: _Optional[str] = ..., invocation_id: _Optional[str] = ..., task_id: _Optional[str] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., attempt: _Optional[int] = ...) -> None: ...
+
+class AbortAssignment(_message.Message):
+    __slots__ = ("assignment_id", "reason", "message")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    reason: AbortReason
+    message: str
+    def __init__(self, assignment_id: _Optional[str] = ..., reason: _Optional[_Union[AbortReason, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class EvaluateFunction(_message.Message):
     __slots__ = ("request_id", "function", "purpose", "value", "context", "contexts", "trigger_id")

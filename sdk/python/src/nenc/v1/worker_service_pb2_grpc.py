@@ -50,7 +50,8 @@ class WorkerServiceServicer:
         """The worker sends hello first, then results, errors, heartbeats and function
         evaluations; the orchestrator sends welcome, then assignments within the
         worker's free capacity (credit: concurrency minus unfinished assignments)
-        and function evaluation requests.
+        and function evaluation requests; and aborts of assignments whose attempt it
+        ended on its own (a timeout, work not started within a lease).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -68,7 +68,7 @@ local function releaseAssignment(P, asg, workerId, now)
   local cur = redis.call('HMGET', invKey, 'asg', 'task', 'worker')
   if cur[1] ~= asg or cur[3] ~= workerId then return false end
   redis.call('SREM', P .. 'worker:' .. workerId, asg)
-  redis.call('HDEL', invKey, 'asg', 'worker')
+  redis.call('HDEL', invKey, 'asg', 'worker', 'asgAt')
   redis.call('HINCRBY', invKey, 'lost', 1)
   transition(P, invKey, invId, 'REGISTERED', now, '1')
   enqueue(P, cur[2], invId)

@@ -34,7 +34,8 @@ local function claim(P, workerId, session, max, now, tasks, watched, request)
               redis.call('ZREM', P .. 'delayed', invId)
             end
             local asg = invId .. '/' .. (tonumber(redis.call('HGET', invKey, 'version')) + 1) .. '/' .. task
-            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId, 'creq', request .. '/' .. (claimed + 1))
+            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId, 'asgAt', now,
+              'creq', request .. '/' .. (claimed + 1))
             transition(P, invKey, invId, 'PENDING', now, watched[i])
             redis.call('SADD', held, asg)
             local f = redis.call('HMGET', invKey, 'args', 'attempt', 'lost')

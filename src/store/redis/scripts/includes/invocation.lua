@@ -28,7 +28,7 @@ local function insertInvocation()
   announceStatus(P, ARGV[2], 'REGISTERED')
   if ARGV[13] ~= '' and redis.call('HGET', P .. 'sessions', ARGV[13]) == ARGV[15] then
     local asg = ARGV[2] .. '/2/' .. ARGV[3]
-    redis.call('HSET', KEYS[1], 'asg', asg, 'worker', ARGV[13])
+    redis.call('HSET', KEYS[1], 'asg', asg, 'worker', ARGV[13], 'asgAt', ARGV[8])
     transition(P, KEYS[1], ARGV[2], 'PENDING', ARGV[8], ARGV[14])
     redis.call('SADD', P .. 'worker:' .. ARGV[13], asg)
     return asg

@@ -243,12 +243,15 @@ export class WorkerGateway {
         lost,
       });
       const error = workerLost(lost, this.options.maxWorkerLosses);
-      finish(assignment.assignmentId, { status: "FAILED", error }).catch((failure: unknown) =>
-        logger.error("failing a lost invocation failed", {
-          invocationId: assignment.invocationId,
-          error: String(failure),
-        }),
-      );
+      // After the delivery that called this has finished its bookkeeping (deadlines).
+      Promise.resolve()
+        .then(() => finish(assignment.assignmentId, { status: "FAILED", error }))
+        .catch((failure: unknown) =>
+          logger.error("failing a lost invocation failed", {
+            invocationId: assignment.invocationId,
+            error: String(failure),
+          }),
+        );
     };
     const logNotHeld = (assignmentId: string) =>
       logger.warn("ignored a result for an assignment the worker does not hold", {

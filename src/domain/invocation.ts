@@ -107,8 +107,9 @@ export interface Assignment {
   arguments: JsonObject;
   attempt: number;
   /**
-   * How often a worker's stream ended (or its lease ran out) while holding this
-   * invocation, which then went back to the queue; absent when never.
+   * How often a worker lost this invocation, which then went back to the queue: its
+   * stream ended, its lease ran out, or it did not start it within a lease. Absent
+   * when never.
    */
   lost?: number;
 }

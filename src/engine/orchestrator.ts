@@ -35,10 +35,10 @@ export interface OrchestratorOptions {
   /** Largest arguments, payload or result accepted, in bytes of JSON. */
   maxPayloadBytes: number;
   /**
-   * An invocation whose worker's stream ended (or lease ran out) this many times
-   * while holding it is failed as WorkerLost when it comes round again, instead of
-   * being handed out for ever (a result that never arrives, a task that takes its
-   * worker process down).
+   * An invocation its workers lost this many times (the stream ended, the lease ran
+   * out, or it was not started within a lease) is failed as WorkerLost when it comes
+   * round again, instead of being handed out for ever (a result that never arrives,
+   * a task that takes its worker process down).
    */
   maxWorkerLosses: number;
   /**

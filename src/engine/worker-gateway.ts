@@ -44,7 +44,7 @@ export const WORKER_LOST = "WorkerLost";
 
 function workerLost(lost: number, cap: number): TaskError {
   const message =
-    `its worker's stream ended (or its lease ran out) ${lost} times while it held this invocation; ` +
+    `its worker lost it ${lost} times (the stream ended, the lease ran out or it was not started within a lease); ` +
     `failed instead of running it again (maxWorkerLosses ${cap}, NENC_MAX_WORKER_LOSSES). ` +
     "A result the worker could not send, or a task that takes its worker process down, does this";
   return { type: WORKER_LOST, message, chain: [WORKER_LOST], stack: "" };

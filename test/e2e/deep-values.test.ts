@@ -335,7 +335,7 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
     raw = hello();
     expect((await raw.next()).message.case).toBe("welcome");
     await expect(lossy.result()).rejects.toThrow(
-      "WorkerLost: its worker's stream ended (or its lease ran out) 3 times while it held this invocation; failed instead of running it again (maxWorkerLosses 3, NENC_MAX_WORKER_LOSSES)",
+      "WorkerLost: its worker lost it 3 times (the stream ended, the lease ran out or it was not started within a lease); failed instead of running it again (maxWorkerLosses 3, NENC_MAX_WORKER_LOSSES)",
     );
     const info = await lossy.get();
     expect([info.status, info.attempt, info.error?.type]).toEqual(["FAILED", 1, "WorkerLost"]);

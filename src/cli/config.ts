@@ -7,7 +7,8 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_CRON_GRACE_MS, NENC_CRON_TAKEOVER_MS, NENC_RECLAIM_AFTER_MS,
  * NENC_MAX_OCCURRENCE_DELIVERIES, NENC_RETENTION_INVOCATIONS, NENC_RETENTION_EVENTS,
  * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
- * NENC_CEL_MAX_STEPS.
+ * NENC_CEL_MAX_STEPS, NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS,
+ * NENC_MAX_WATCH_STREAMS_PER_CONNECTION, NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -44,6 +45,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "maxOccurrenceDeliveries"
       | "maxWorkerLosses"
       | "celMaxSteps"
+      | "maxResponseBytes"
+      | "maxWatchStreams"
+      | "maxWatchStreamsPerConnection"
+      | "maxSessionWaits"
+      | "maxSessionWaitsPerConnection"
     >([
       ["leaseMs", "NENC_LEASE_MS"],
       ["heartbeatIntervalMs", "NENC_HEARTBEAT_MS"],
@@ -54,6 +60,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
       ["maxWorkerLosses", "NENC_MAX_WORKER_LOSSES"],
       ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
+      ["maxResponseBytes", "NENC_MAX_RESPONSE_BYTES"],
+      ["maxWatchStreams", "NENC_MAX_WATCH_STREAMS"],
+      ["maxWatchStreamsPerConnection", "NENC_MAX_WATCH_STREAMS_PER_CONNECTION"],
+      ["maxSessionWaits", "NENC_MAX_SESSION_WAITS"],
+      ["maxSessionWaitsPerConnection", "NENC_MAX_SESSION_WAITS_PER_CONNECTION"],
     ]),
     retention: pick<keyof RetentionOptions>([
       ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],

@@ -8,6 +8,9 @@ import type { Clock } from "./clock.js";
 import { newId } from "./ids.js";
 import { requireJsonObject, requireName } from "./validate.js";
 
+/** Events replay reads and logs again per step (fewer when the byte budget cuts a page). */
+const REPLAY_PAGE = 500;
+
 /**
  * An idempotency key names one emission: a repeat must be that emission again.
  * Another code or payload under a used key is refused rather than dropped unseen.
@@ -34,6 +37,8 @@ export class Events {
     private readonly clock: Clock,
     private readonly maxPayloadBytes: number,
     private readonly admission: Admission,
+    /** The most bytes of events one page holds (it ends early, with a nextPageToken). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   async emit(
@@ -69,13 +74,11 @@ export class Events {
   list(query: EventQuery): Promise<Page<StoredEvent>> {
     if (query.limit < 0 || query.limit > 1000)
       throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
-    if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
-      throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
-    }
     if (query.since !== undefined && query.until !== undefined && query.until < query.since) {
       throw NencError.invalid("until", "is before since");
     }
-    return this.store.listEvents({ ...query, limit: query.limit || 100 });
+    // The page token is the store's: it validates its own.
+    return this.store.listEvents({ ...query, limit: query.limit || 100, maxBytes: this.maxResponseBytes });
   }
 
   /**
@@ -83,12 +86,12 @@ export class Events {
    * triggers that did not fire for an event (new, fixed or resumed ones) evaluate
    * it now; those that fired already deduplicate.
    */
-  async replay(query: Omit<EventQuery, "limit" | "pageToken">): Promise<number> {
+  async replay(query: Omit<EventQuery, "limit" | "pageToken" | "maxBytes">): Promise<number> {
     this.admission.require();
     let count = 0;
     let pageToken: string | undefined;
     do {
-      const page = await this.list({ ...query, limit: 500, ...(pageToken ? { pageToken } : {}) });
+      const page = await this.list({ ...query, limit: REPLAY_PAGE, ...(pageToken ? { pageToken } : {}) });
       const occurrences: EventOccurrence[] = page.items.map((event) => ({
         kind: "event",
         id: event.id,

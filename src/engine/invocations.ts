@@ -18,6 +18,12 @@ export class Invocations {
   private readonly waiters = new Map<string, Set<(status: InvocationStatus) => void>>();
   /** Streams following every change of an invocation (they need non-final notices). */
   private watchingChanges = 0;
+  /**
+   * The store read in flight per watched invocation, shared by every stream a
+   * change woke: one read per change, not one per stream, and the same object
+   * for all (the transport converts it once).
+   */
+  private readonly sharedReads = new Map<string, Promise<Invocation>>();
 
   constructor(
     private readonly store: Store,
@@ -27,10 +33,14 @@ export class Invocations {
     private readonly dispatcher: Dispatcher,
     private readonly maxPayloadBytes: number,
     private readonly admission: Admission,
+    /** The most bytes of invocations one page holds (it ends early, with a nextPageToken). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   /** Feeds status notices to the waiters. */
   onStatus(invocationId: string, status: InvocationStatus): void {
+    // A read started before this change may miss it: the woken streams read anew.
+    this.sharedReads.delete(invocationId);
     for (const wake of this.waiters.get(invocationId) ?? []) wake(status);
   }
 
@@ -99,10 +109,12 @@ export class Invocations {
   list(query: InvocationQuery): Promise<Page<Invocation>> {
     if (query.limit < 0 || query.limit > 1000)
       throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
-    if (query.pageToken !== undefined && !/^\d+$/.test(query.pageToken)) {
-      throw NencError.invalid("pageToken", "is not a token this server issued; pass nextPageToken unchanged");
-    }
-    return this.store.listInvocations({ ...query, limit: query.limit || 100 });
+    // The page token is the store's: it validates its own.
+    return this.store.listInvocations({
+      ...query,
+      limit: query.limit || 100,
+      maxBytes: this.maxResponseBytes,
+    });
   }
 
   /**
@@ -162,7 +174,10 @@ export class Invocations {
     return final ?? this.get(invocationId);
   }
 
-  /** Yields the invocation now and after each change, until it is final or `signal` aborts. */
+  /**
+   * Yields the invocation now and after each change, until it is final or `signal`
+   * aborts. Streams watching the same invocation get the same objects: read-only.
+   */
   async *watchChanges(invocationId: string, signal: AbortSignal): AsyncGenerator<Invocation> {
     if (this.watchingChanges++ === 0) await this.store.followStatusChanges(true);
     try {
@@ -183,7 +198,7 @@ export class Invocations {
     this.addWaiter(invocationId, onStatus);
     signal.addEventListener("abort", onAbort);
     try {
-      let last = await this.get(invocationId);
+      let last = await this.sharedGet(invocationId);
       yield last;
       while (!isFinalStatus(last.status) && !signal.aborted) {
         if (changes.length === 0) {
@@ -192,7 +207,7 @@ export class Invocations {
           });
         }
         changes.length = 0;
-        const next = await this.get(invocationId);
+        const next = await this.sharedGet(invocationId);
         if (next.version !== last.version) yield next;
         last = next;
       }
@@ -200,6 +215,17 @@ export class Invocations {
       this.removeWaiter(invocationId, onStatus);
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** As get, joining a read of the invocation already in flight since its last change. */
+  private sharedGet(invocationId: string): Promise<Invocation> {
+    const inFlight = this.sharedReads.get(invocationId);
+    if (inFlight) return inFlight;
+    const read = this.get(invocationId).finally(() => {
+      if (this.sharedReads.get(invocationId) === read) this.sharedReads.delete(invocationId);
+    });
+    this.sharedReads.set(invocationId, read);
+    return read;
   }
 
   private addWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {

@@ -47,6 +47,20 @@ export interface OrchestratorOptions {
    * whose CEL needs more at every evaluation is refused when created.
    */
   celMaxSteps: number;
+  /**
+   * The most bytes of items one listing response holds (ListInvocations, ListEvents,
+   * ExplainTrigger's history): a page ends early, with a nextPageToken. At least
+   * one item is always returned, so keep it at least maxPayloadBytes.
+   */
+  maxResponseBytes: number;
+  /** Open WatchInvocation streams a replica serves at most, over all connections. */
+  maxWatchStreams: number;
+  /** Open WatchInvocation streams one client connection (HTTP/2 connection) may hold. */
+  maxWatchStreamsPerConnection: number;
+  /** Result waits (SessionWatch) pending over the Session streams of one client connection. */
+  maxSessionWaitsPerConnection: number;
+  /** Result waits (SessionWatch) pending on a replica, over all connections. */
+  maxSessionWaits: number;
   evaluationTimeoutMs: number;
   waitForWorkerMs: number;
   cronGraceMs: number;
@@ -104,6 +118,12 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
   maxWorkerLosses: 10,
+  // Counted as JSON; Struct encoding can be larger: stays under the usual 4 MiB client receive limit.
+  maxResponseBytes: 2 * 1024 * 1024,
+  maxWatchStreams: 1_000,
+  maxWatchStreamsPerConnection: 100,
+  maxSessionWaitsPerConnection: 10_000,
+  maxSessionWaits: 100_000,
   celMaxSteps: DEFAULT_CEL_MAX_STEPS,
   evaluationTimeoutMs: 30_000,
   waitForWorkerMs: 300_000,
@@ -179,6 +199,7 @@ export class Orchestrator {
       this.dispatcher,
       o.maxPayloadBytes,
       this.admission,
+      o.maxResponseBytes,
     );
     this.triggers = new TriggerRegistry(
       store,
@@ -188,6 +209,7 @@ export class Orchestrator {
       logger,
       this.admission,
       o.celMaxSteps,
+      o.maxResponseBytes,
     );
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
     this.membership = new ReplicaMembership(
@@ -206,7 +228,7 @@ export class Orchestrator {
       this.registry,
       this.membership,
     );
-    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission);
+    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission, o.maxResponseBytes);
     this.workers = new WorkerGateway(
       {
         store,

@@ -9,6 +9,7 @@ import type { Admission } from "./admission.js";
 import type { Clock } from "./clock.js";
 import { type CompileOptions, compileTrigger } from "./compiled-trigger.js";
 import { COUNT_LIMITS, requireAtMost } from "./limits.js";
+import { leadingWithin, requireWithin } from "./response-budget.js";
 import type { TaskRegistry } from "./task-registry.js";
 import type { TriggerIndex } from "./trigger-index.js";
 import { MAX_DURATION_MS, requireName } from "./validate.js";
@@ -44,6 +45,8 @@ export class TriggerRegistry {
     private readonly admission: Admission,
     /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
     private readonly celMaxSteps: number,
+    /** The most bytes of items one answer holds (list, explain). */
+    private readonly maxResponseBytes: number,
   ) {}
 
   /**
@@ -198,15 +201,22 @@ export class TriggerRegistry {
     return trigger;
   }
 
+  /** Answered whole, or RESOURCE_EXHAUSTED past the response budget (narrow it by app or task). */
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
-    const triggers = await this.store.listTriggers();
-    return triggers
+    const triggers = (await this.store.listTriggers())
       .filter(
         (t) =>
           (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
           (!filter.appId || t.appId === filter.appId),
       )
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    requireWithin(
+      triggers,
+      this.maxResponseBytes,
+      "triggers listed",
+      "list fewer with appId or targetTaskId",
+    );
+    return triggers;
   }
 
   async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
@@ -231,7 +241,10 @@ export class TriggerRegistry {
       this.store.listEvaluations(triggerId, limit || 50),
       this.store.listJoinStates(triggerId),
     ]);
-    return { trigger, evaluations, pending };
+    // Each part gets half the response budget: the newest evaluations and the
+    // oldest waiting partitions that fit.
+    const half = this.maxResponseBytes / 2;
+    return { trigger, evaluations: leadingWithin(evaluations, half), pending: leadingWithin(pending, half) };
   }
 
   private indexTrigger(trigger: Trigger): void {

@@ -89,23 +89,39 @@ export interface Created {
   assignment?: Assignment;
 }
 
-export interface InvocationQuery {
+/**
+ * What bounds a page: at most `limit` items, and (with `maxBytes`) no more bytes
+ * than that, counted as the store counts an item (its JSON-valued fields as
+ * stored, plus ITEM_OVERHEAD_BYTES; see paging.ts). A page always holds its first
+ * item. The store reads no more than the page it returns (and one item), so a
+ * listing's memory is bounded by `maxBytes`, not by `limit` times the item size.
+ */
+export interface PageLimits {
+  limit: number;
+  maxBytes?: number;
+  /**
+   * Opaque: the nextPageToken of an earlier page of the same listing, from this
+   * store. The store refuses any other with INVALID_ARGUMENT naming pageToken.
+   */
+  pageToken?: string;
+}
+
+export interface InvocationQuery extends PageLimits {
   taskId?: string;
   status?: InvocationStatus;
   triggerId?: string;
-  limit: number;
-  /** Opaque, from a previous page. */
-  pageToken?: string;
 }
 
-export interface EventQuery {
+export interface EventQuery extends PageLimits {
   code?: string;
   since?: number;
   until?: number;
-  limit: number;
-  pageToken?: string;
 }
 
+/**
+ * One page; `nextPageToken` when more items follow (a page cut short by its byte
+ * budget has one too): it resumes right after the page's last item.
+ */
 export interface Page<T> {
   items: T[];
   nextPageToken?: string;

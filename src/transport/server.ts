@@ -1,7 +1,13 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createConnectRouter,
+  createContextValues,
+} from "@connectrpc/connect";
 import {
   compressionBrotli,
   compressionGzip,
@@ -19,6 +25,7 @@ import { EventService } from "../gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "../gen/nenc/v1/trigger_service_pb.js";
 import { WorkerService } from "../gen/nenc/v1/worker_service_pb.js";
+import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
@@ -110,7 +117,9 @@ function createNodeHandler(
       response.writeHead(404).end();
       return;
     }
-    handler(universalRequestFromNodeRequest(request, response, undefined, undefined))
+    // Caps per client connection (watch streams) need to know the connection.
+    const contextValues = createContextValues().set(CONNECTION, connectionOf(request));
+    handler(universalRequestFromNodeRequest(request, response, undefined, contextValues))
       .then((answer) => universalResponseToNodeResponse(answer, response))
       .catch((error: unknown) => {
         if (ConnectError.from(error).code === Code.Aborted) return;

@@ -128,7 +128,7 @@ describe("bad input is answered, never fatal", () => {
     const token = await rpcError(invocations.listInvocations({ pageToken: "not-a-token" }));
     expect(token.code).toBe(Code.InvalidArgument);
     expect(token.rawMessage).toBe(
-      "pageToken: is not a token this server issued; pass nextPageToken unchanged",
+      "pageToken: is not a token this server issued for this listing; pass nextPageToken unchanged, with the same filters",
     );
   });
 });

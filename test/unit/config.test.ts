@@ -42,6 +42,24 @@ describe("environment configuration", () => {
     await expect(Orchestrator.start(new MemoryStore(), { cronTakeoverMs: 5_000 })).rejects.toThrow(message);
   });
 
+  it("reads the response and watch limits", () => {
+    expect(
+      readEnvironment({
+        NENC_MAX_RESPONSE_BYTES: "1048576",
+        NENC_MAX_WATCH_STREAMS: "50",
+        NENC_MAX_WATCH_STREAMS_PER_CONNECTION: "5",
+        NENC_MAX_SESSION_WAITS: "200",
+        NENC_MAX_SESSION_WAITS_PER_CONNECTION: "20",
+      }).orchestrator,
+    ).toEqual({
+      maxResponseBytes: 1_048_576,
+      maxWatchStreams: 50,
+      maxWatchStreamsPerConnection: 5,
+      maxSessionWaits: 200,
+      maxSessionWaitsPerConnection: 20,
+    });
+  });
+
   it("reads NENC_CEL_MAX_STEPS into the orchestrator, and refuses a limit that is not a whole number of steps", async () => {
     expect(readEnvironment({ NENC_CEL_MAX_STEPS: "5000" }).orchestrator).toEqual({ celMaxSteps: 5000 });
     await expect(Orchestrator.start(new MemoryStore(), { celMaxSteps: 0.5 })).rejects.toThrow(

@@ -1,8 +1,12 @@
 import type { StoredEvent } from "../../domain/event.js";
+import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
 import type { EventQuery, Page } from "../store.js";
 import type { OccurrenceLog } from "./occurrence-log.js";
 import { SequencedList } from "./sequenced-list.js";
+
+/** A memory page token's position: a sequence number. */
+const SEQ = /^(\d{1,15})$/;
 
 /** Events in memory: durable append (idempotent by key), listing, retention, provenance. */
 export class MemoryEvents {
@@ -60,15 +64,19 @@ export class MemoryEvents {
   }
 
   async listEvents(query: EventQuery): Promise<Page<StoredEvent>> {
-    const { ids, nextPageToken } = this.eventOrder.pageOldestFirst(query.limit, query.pageToken, (id) => {
+    const after = query.pageToken ? Number(decodePageToken(query.pageToken, "me", SEQ)[1]) : undefined;
+    const budget = new PageBudget(query.limit, query.maxBytes);
+    const { ids, next } = this.eventOrder.pageOldestFirst(budget, after, (id) => {
       const event = this.events.get(id);
-      if (!event) return false;
-      if (query.code && event.code !== query.code) return false;
-      if (query.since !== undefined && event.emittedAt < query.since) return false;
-      return query.until === undefined || event.emittedAt < query.until;
+      if (!event) return undefined;
+      if (query.code && event.code !== query.code) return undefined;
+      if (query.since !== undefined && event.emittedAt < query.since) return undefined;
+      if (query.until !== undefined && event.emittedAt >= query.until) return undefined;
+      const { invocationIds: _listedApart, ...stored } = event;
+      return itemBytes([JSON.stringify(stored)]);
     });
     const items = ids.map((id) => copyEvent(this.events.get(id) as StoredEvent));
-    return nextPageToken ? { items, nextPageToken } : { items };
+    return next === undefined ? { items } : { items, nextPageToken: encodePageToken("me", String(next)) };
   }
 }
 

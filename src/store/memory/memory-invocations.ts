@@ -8,6 +8,7 @@ import {
 } from "../../domain/invocation.js";
 import { getOrCreate } from "../../domain/maps.js";
 import { statusOccurrenceId } from "../../domain/occurrence.js";
+import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
 import type {
   AttemptOutcome,
@@ -27,6 +28,9 @@ import { pruneMarkers } from "./markers.js";
 import type { MemoryEvents } from "./memory-events.js";
 import type { OccurrenceLog } from "./occurrence-log.js";
 import { SequencedList } from "./sequenced-list.js";
+
+/** A memory page token's position: a sequence number. */
+const SEQ = /^(\d{1,15})$/;
 
 /**
  * Invocations and their work queues in memory: creation (idempotent, once per
@@ -150,16 +154,19 @@ export class MemoryInvocations {
   }
 
   async listInvocations(query: InvocationQuery): Promise<Page<Invocation>> {
+    const before = query.pageToken ? Number(decodePageToken(query.pageToken, "mi", SEQ)[1]) : undefined;
     const list = query.taskId ? this.invocationsByTask.get(query.taskId) : this.allInvocations;
     if (!list) return { items: [] };
-    const { ids, nextPageToken } = list.pageNewestFirst(query.limit, query.pageToken, (id) => {
+    const budget = new PageBudget(query.limit, query.maxBytes);
+    const { ids, next } = list.pageNewestFirst(budget, before, (id) => {
       const invocation = this.invocations.get(id);
-      if (!invocation) return false;
-      if (query.status && invocation.status !== query.status) return false;
-      return !query.triggerId || invocation.provenance?.triggerId === query.triggerId;
+      if (!invocation) return undefined;
+      if (query.status && invocation.status !== query.status) return undefined;
+      if (query.triggerId && invocation.provenance?.triggerId !== query.triggerId) return undefined;
+      return invocationBytes(invocation);
     });
     const items = ids.map((id) => copy(this.invocations.get(id) as Invocation));
-    return nextPageToken ? { items, nextPageToken } : { items };
+    return next === undefined ? { items } : { items, nextPageToken: encodePageToken("mi", String(next)) };
   }
 
   async claimWork(
@@ -464,4 +471,15 @@ function copy(invocation: Invocation): Invocation {
   return invocation.assignment
     ? { ...invocation, assignment: { ...invocation.assignment } }
     : { ...invocation };
+}
+
+/** An invocation's size as a page counts it: its JSON-valued fields as the Redis store keeps them. */
+function invocationBytes(invocation: Invocation): number {
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value));
+  return itemBytes([
+    json(invocation.arguments),
+    json(invocation.result),
+    json(invocation.error),
+    json(invocation.provenance),
+  ]);
 }

@@ -1,6 +1,15 @@
+import type { PageBudget } from "../paging.js";
+
+/** A page of a SequencedList: its ids, and the position to resume after when more follow. */
+export interface SequencedPage {
+  ids: string[];
+  /** The sequence number of the last id, when accepted ids follow it. */
+  next?: number;
+}
+
 /**
  * Ids in insertion order, each with a sequence number that pages through the list
- * stably while items are added and removed (the page token is a sequence number).
+ * stably while items are added and removed (a page resumes after a sequence number).
  */
 export class SequencedList {
   private ids: string[] = [];
@@ -29,37 +38,42 @@ export class SequencedList {
     for (const id of this.ids) yield id;
   }
 
+  /**
+   * The ids below sequence number `before` (all without it), newest first, that
+   * `sizeOf` accepts (undefined: skip it) while `budget` admits their size.
+   */
   pageNewestFirst(
-    limit: number,
-    pageToken: string | undefined,
-    accept: (id: string) => boolean,
-  ): { ids: string[]; nextPageToken?: string } {
-    // Start below the token's sequence number.
-    let index = pageToken ? this.firstIndexAtOrAbove(Number(pageToken)) - 1 : this.ids.length - 1;
-    const ids: string[] = [];
-    let lastSeq = 0;
-    for (; index >= 0; index--) {
-      const id = this.ids[index] as string;
-      if (!accept(id)) continue;
-      if (ids.length === limit) return { ids, nextPageToken: String(lastSeq) };
-      ids.push(id);
-      lastSeq = this.seqs[index] as number;
-    }
-    return { ids };
+    budget: PageBudget,
+    before: number | undefined,
+    sizeOf: (id: string) => number | undefined,
+  ): SequencedPage {
+    const start = before === undefined ? this.ids.length - 1 : this.firstIndexAtOrAbove(before) - 1;
+    return this.collect(start, -1, budget, sizeOf);
   }
 
+  /** As pageNewestFirst, oldest first, above sequence number `after`. */
   pageOldestFirst(
-    limit: number,
-    pageToken: string | undefined,
-    accept: (id: string) => boolean,
-  ): { ids: string[]; nextPageToken?: string } {
-    let index = pageToken ? this.firstIndexAtOrAbove(Number(pageToken) + 1) : 0;
+    budget: PageBudget,
+    after: number | undefined,
+    sizeOf: (id: string) => number | undefined,
+  ): SequencedPage {
+    const start = after === undefined ? 0 : this.firstIndexAtOrAbove(after + 1);
+    return this.collect(start, 1, budget, sizeOf);
+  }
+
+  private collect(
+    start: number,
+    step: 1 | -1,
+    budget: PageBudget,
+    sizeOf: (id: string) => number | undefined,
+  ): SequencedPage {
     const ids: string[] = [];
     let lastSeq = 0;
-    for (; index < this.ids.length; index++) {
+    for (let index = start; index >= 0 && index < this.ids.length; index += step) {
       const id = this.ids[index] as string;
-      if (!accept(id)) continue;
-      if (ids.length === limit) return { ids, nextPageToken: String(lastSeq) };
+      const size = sizeOf(id);
+      if (size === undefined) continue;
+      if (!budget.admit(size)) return { ids, next: lastSeq };
       ids.push(id);
       lastSeq = this.seqs[index] as number;
     }

@@ -1,7 +1,13 @@
 import type { StoredEvent } from "../../domain/event.js";
+import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
 import type { EventQuery, Page } from "../store.js";
 import { decodeEvent } from "./codec.js";
 import type { RedisContext } from "./context.js";
+
+/** A Redis event page token's position: "<emission ms>:<event id>" of the last event listed. */
+const SCORE_AND_ID = /^(\d{1,15}):(\S{1,200})$/;
+/** Ids a listing sizes per round trip: small, so that a page reads little past its end. */
+const LIST_BATCH = 50;
 
 /** Events on Redis: durable append with its occurrence (one script), listing by code and time. */
 export class RedisEvents {
@@ -44,39 +50,96 @@ export class RedisEvents {
     return json ? decodeEvent(json, invocationIds) : undefined;
   }
 
+  /**
+   * Oldest first, by emission time then id. Ids are read in small batches and
+   * sized (HSTRLEN) before any event is read whole: memory stays within the page's
+   * byte budget, whatever pageSize asks.
+   */
   async listEvents(query: EventQuery): Promise<Page<StoredEvent>> {
+    const budget = new PageBudget(query.limit, query.maxBytes);
+    const items: StoredEvent[] = [];
+    let last: ListedId | undefined;
+    for await (const chunk of this.candidates(query)) {
+      const sizes = await Promise.all(
+        chunk.map(({ id }) => this.ctx.redis.hstrlen(this.ctx.keys.event(id), "json")),
+      );
+      const taken: ListedId[] = [];
+      let full = false;
+      for (const [i, size] of sizes.entries()) {
+        if (size === 0) continue; // dropped by retention meanwhile
+        if (!budget.admit(ITEM_OVERHEAD_BYTES + size)) {
+          full = true;
+          break;
+        }
+        taken.push(chunk[i] as ListedId);
+      }
+      const events = await Promise.all(taken.map(({ id }) => this.getEvent(id)));
+      for (const event of events) if (event) items.push(event);
+      last = taken.at(-1) ?? last;
+      if (full && last) return { items, nextPageToken: encodePageToken("re", `${last.score}:${last.id}`) };
+    }
+    return { items };
+  }
+
+  /**
+   * The ids in the query's range after the page token, in order, in chunks. A
+   * millisecond's ids are read together (ZRANGEBYSCORE s s), so that a chunk never
+   * ends inside one: the token's "<score>:<id>" then resumes exactly after its id.
+   */
+  private async *candidates(query: EventQuery): AsyncGenerator<ListedId[]> {
     const index = query.code ? this.ctx.keys.eventsOfCode(query.code) : this.ctx.keys.events;
     const until = query.until === undefined ? "+inf" : `(${query.until}`;
-    let ids: string[];
+    let min: string = query.since === undefined ? "-inf" : String(query.since);
     if (query.pageToken) {
-      // The token is "<score>:<id>": the rest of that millisecond, then what follows it.
-      const [score, last] = query.pageToken.split(":") as [string, string];
-      const sameMs = (await this.ctx.redis.zrangebyscore(index, score, score)).filter((id) => id > last);
-      const after = await this.ctx.redis.zrangebyscore(
-        index,
-        `(${score}`,
-        until,
-        "LIMIT",
-        0,
-        query.limit + 1,
-      );
-      ids = [...sameMs, ...after].slice(0, query.limit + 1);
-    } else {
-      ids = await this.ctx.redis.zrangebyscore(
-        index,
-        query.since ?? "-inf",
-        until,
-        "LIMIT",
-        0,
-        query.limit + 1,
-      );
+      const [, score, lastId] = decodePageToken(query.pageToken, "re", SCORE_AND_ID) as unknown as [
+        string,
+        string,
+        string,
+      ];
+      const inRange =
+        (query.since === undefined || Number(score) >= query.since) &&
+        (query.until === undefined || Number(score) < query.until);
+      if (inRange) yield (await this.millisecond(index, score)).filter(({ id }) => id > lastId);
+      min = `(${score}`;
     }
-    const events = (await Promise.all(ids.slice(0, query.limit).map((id) => this.getEvent(id)))).filter(
-      (event): event is StoredEvent => event !== undefined,
-    );
-    const last = events.at(-1);
-    return ids.length > query.limit && last
-      ? { items: events, nextPageToken: `${last.emittedAt}:${last.id}` }
-      : { items: events };
+    while (true) {
+      const batch = await this.ctx.redis.zrangebyscore(
+        index,
+        min,
+        until,
+        "WITHSCORES",
+        "LIMIT",
+        0,
+        LIST_BATCH,
+      );
+      const ids = pairs(batch);
+      const lastScore = ids.at(-1)?.score;
+      if (lastScore === undefined) return;
+      if (ids.length < LIST_BATCH) {
+        yield ids;
+        return;
+      }
+      // The batch may end inside its last millisecond: read that one whole.
+      yield ids.filter(({ score }) => score !== lastScore);
+      yield await this.millisecond(index, lastScore);
+      min = `(${lastScore}`;
+    }
   }
+
+  private async millisecond(index: string, score: string): Promise<ListedId[]> {
+    return (await this.ctx.redis.zrangebyscore(index, score, score)).map((id) => ({ id, score }));
+  }
+}
+
+/** An event id with its index score (emission time in ms), as ZRANGEBYSCORE returns it. */
+interface ListedId {
+  id: string;
+  score: string;
+}
+
+function pairs(withScores: readonly string[]): ListedId[] {
+  const out: ListedId[] = [];
+  for (let i = 0; i + 1 < withScores.length; i += 2)
+    out.push({ id: withScores[i] as string, score: withScores[i + 1] as string });
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
+import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
 import type {
   AttemptOutcome,
   Created,
@@ -14,6 +15,11 @@ import type {
 } from "../store.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
+
+/** A Redis invocation page token's position: the sequence number of the last item listed. */
+const SEQ = /^(\d{1,15})$/;
+/** Ids a listing sizes per round trip: small, so that a page reads little past its end. */
+const LIST_BATCH = 50;
 
 /**
  * Invocations and work on Redis: creation (deduplicated by idempotency key or
@@ -126,15 +132,20 @@ export class RedisInvocations {
     return decodeInvocation(await this.ctx.redis.hgetall(this.ctx.keys.invocation(invocationId)));
   }
 
+  /**
+   * Reads ids in small batches and, for each, only the fields that filter and size
+   * it; whole records only for the items the page takes: memory stays within the
+   * page's byte budget, whatever pageSize asks.
+   */
   async listInvocations(query: InvocationQuery): Promise<Page<Invocation>> {
     const index = query.triggerId
       ? this.ctx.keys.invocationsOfTrigger(query.triggerId)
       : query.taskId
         ? this.ctx.keys.invocationsOfTask(query.taskId)
         : this.ctx.keys.invocations;
+    const budget = new PageBudget(query.limit, query.maxBytes);
     const items: Invocation[] = [];
-    let lastScore = "";
-    let below = query.pageToken ? `(${query.pageToken}` : "+inf";
+    let below = query.pageToken ? `(${decodePageToken(query.pageToken, "ri", SEQ)[1]}` : "+inf";
     while (true) {
       const batch = await this.ctx.redis.zrevrangebyscore(
         index,
@@ -143,21 +154,40 @@ export class RedisInvocations {
         "WITHSCORES",
         "LIMIT",
         0,
-        Math.max(query.limit + 1, 100),
+        LIST_BATCH,
       );
       if (batch.length === 0) return { items };
       const ids = batch.filter((_, i) => i % 2 === 0);
-      const records = await Promise.all(ids.map((id) => this.getInvocation(id)));
-      for (const [i, invocation] of records.entries()) {
-        if (!invocation) continue;
-        if (query.status && invocation.status !== query.status) continue;
-        if (query.taskId && invocation.taskId !== query.taskId) continue;
-        if (items.length === query.limit) return { items, nextPageToken: lastScore };
-        items.push(invocation);
-        lastScore = batch[i * 2 + 1] as string;
+      const sizes = await Promise.all(ids.map((id) => this.listedSize(id, query)));
+      const taken: string[] = [];
+      let full = false;
+      for (const [i, size] of sizes.entries()) {
+        if (size === undefined) continue;
+        if (!budget.admit(size)) {
+          full = true;
+          break;
+        }
+        taken.push(ids[i] as string);
+        below = `(${batch[i * 2 + 1]}`;
       }
+      const records = await Promise.all(taken.map((id) => this.getInvocation(id)));
+      for (const record of records) if (record) items.push(record);
+      if (full) return { items, nextPageToken: encodePageToken("ri", below.slice(1)) };
       below = `(${batch[batch.length - 1]}`;
     }
+  }
+
+  /** The size a page counts for the invocation, or undefined when it does not match the query (or is gone). */
+  private async listedSize(invocationId: string, query: InvocationQuery): Promise<number | undefined> {
+    const key = this.ctx.keys.invocation(invocationId);
+    const [[id, status, task], ...lengths] = await Promise.all([
+      this.ctx.redis.hmget(key, "id", "status", "task"),
+      ...["args", "result", "error", "prov"].map((field) => this.ctx.redis.hstrlen(key, field)),
+    ]);
+    if (!id) return undefined;
+    if (query.status && status !== query.status) return undefined;
+    if (query.taskId && task !== query.taskId) return undefined;
+    return ITEM_OVERHEAD_BYTES + (lengths as number[]).reduce((sum, length) => sum + length, 0);
   }
 
   async claimWork(

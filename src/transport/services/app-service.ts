@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Orchestrator } from "../../engine/orchestrator.js";
+import { requireWithin } from "../../engine/response-budget.js";
 import type { AppService } from "../../gen/nenc/v1/app_service_pb.js";
 import { taskDeclarationFromProto, taskToProto } from "../convert.js";
 import { triggerDefinitionFromProto } from "../convert-trigger.js";
@@ -19,7 +20,14 @@ export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof
     },
     async listTasks(request) {
       await orchestrator.tasks.load();
-      return { tasks: orchestrator.tasks.list(request.appId || undefined).map(taskToProto) };
+      const tasks = orchestrator.tasks.list(request.appId || undefined);
+      requireWithin(
+        tasks,
+        orchestrator.options.maxResponseBytes,
+        "tasks listed",
+        "list one app's with appId",
+      );
+      return { tasks: tasks.map(taskToProto) };
     },
   };
 }

@@ -1,5 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
+import type { NencError } from "../../domain/errors.js";
+import type { Invocation } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import {
@@ -8,6 +10,7 @@ import {
   SessionResponseSchema,
 } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { AsyncQueue } from "../async-queue.js";
+import { CONNECTION, type ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
@@ -22,6 +25,7 @@ export async function* runSession(
   requests: AsyncIterable<SessionRequest>,
   context: HandlerContext,
   logger: Logger,
+  waits: ConnectionCaps,
 ): AsyncGenerator<SessionResponse> {
   const outbox = new AsyncQueue<SessionResponse>();
   const failure = (error: unknown) => {
@@ -54,17 +58,32 @@ export async function* runSession(
       );
     }
   };
+  const finished = (invocationId: string, outcome: { invocation: Invocation } | { error: NencError }) => {
+    const value =
+      "error" in outcome
+        ? { invocationId, ...failure(outcome.error) }
+        : { invocationId, invocation: invocationToProto(outcome.invocation) };
+    outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
+  };
   // Waits are cancelled together when the session ends: no listener per watch.
   const watches = new Set<() => void>();
+  const connection = context.values.get(CONNECTION);
   const watch = (invocationId: string) => {
-    const cancel = orchestrator.invocations.onFinal(invocationId, (outcome) => {
+    let release: () => void;
+    try {
+      release = waits.open(connection);
+    } catch (error) {
+      return finished(invocationId, { error: error as NencError });
+    }
+    const stop = orchestrator.invocations.onFinal(invocationId, (outcome) => {
       watches.delete(cancel);
-      const value =
-        "error" in outcome
-          ? { invocationId, ...failure(outcome.error) }
-          : { invocationId, invocation: invocationToProto(outcome.invocation) };
-      outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
+      release();
+      finished(invocationId, outcome);
     });
+    const cancel = () => {
+      stop();
+      release();
+    };
     watches.add(cancel);
   };
   const reading = (async () => {

@@ -235,9 +235,10 @@ type ListInvocationsRequest struct {
 	Status InvocationStatus `protobuf:"varint,2,opt,name=status,proto3,enum=nenc.v1.InvocationStatus" json:"status,omitempty"`
 	// Only invocations this trigger created.
 	TriggerId string `protobuf:"bytes,3,opt,name=trigger_id,json=triggerId,proto3" json:"trigger_id,omitempty"`
-	// Default 100, at most 1000.
+	// Default 100, at most 1000. A page may hold fewer: it also ends before the
+	// response would pass the server's byte budget (NENC_MAX_RESPONSE_BYTES).
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// From the previous response's next_page_token.
+	// From the previous response's next_page_token, unchanged, with the same filters.
 	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -311,7 +312,7 @@ func (x *ListInvocationsRequest) GetPageToken() string {
 type ListInvocationsResponse struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Invocations []*Invocation          `protobuf:"bytes,1,rep,name=invocations,proto3" json:"invocations,omitempty"`
-	// Empty on the last page.
+	// Set while more invocations follow (also after a page cut short by bytes); empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -41,6 +41,9 @@ type InvocationServiceClient interface {
 	// Answers when the invocation is final (SUCCESS or FAILED) or timeout_ms passed.
 	AwaitInvocation(ctx context.Context, in *AwaitInvocationRequest, opts ...grpc.CallOption) (*AwaitInvocationResponse, error)
 	// Streams the invocation now and after each status change; ends once it is final.
+	// The first message carries the arguments; later ones leave them unset (they
+	// never change). Streams are capped per connection and per server
+	// (RESOURCE_EXHAUSTED past NENC_MAX_WATCH_STREAMS_PER_CONNECTION / NENC_MAX_WATCH_STREAMS).
 	WatchInvocation(ctx context.Context, in *WatchInvocationRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInvocationResponse], error)
 	// A client's multiplexed channel: invokes and waits for results over one stream.
 	// A message on an open stream costs a fraction of a unary call, so SDKs use it
@@ -142,6 +145,9 @@ type InvocationServiceServer interface {
 	// Answers when the invocation is final (SUCCESS or FAILED) or timeout_ms passed.
 	AwaitInvocation(context.Context, *AwaitInvocationRequest) (*AwaitInvocationResponse, error)
 	// Streams the invocation now and after each status change; ends once it is final.
+	// The first message carries the arguments; later ones leave them unset (they
+	// never change). Streams are capped per connection and per server
+	// (RESOURCE_EXHAUSTED past NENC_MAX_WATCH_STREAMS_PER_CONNECTION / NENC_MAX_WATCH_STREAMS).
 	WatchInvocation(*WatchInvocationRequest, grpc.ServerStreamingServer[WatchInvocationResponse]) error
 	// A client's multiplexed channel: invokes and waits for results over one stream.
 	// A message on an open stream costs a fraction of a unary call, so SDKs use it

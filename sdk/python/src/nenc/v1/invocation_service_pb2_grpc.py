@@ -100,6 +100,9 @@ class InvocationServiceServicer:
 
     def WatchInvocation(self, request, context):
         """Streams the invocation now and after each status change; ends once it is final.
+        The first message carries the arguments; later ones leave them unset (they
+        never change). Streams are capped per connection and per server
+        (RESOURCE_EXHAUSTED past NENC_MAX_WATCH_STREAMS_PER_CONNECTION / NENC_MAX_WATCH_STREAMS).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -132,13 +132,16 @@ export type ListEventsRequest = Message<"nenc.v1.ListEventsRequest"> & {
   until?: Timestamp | undefined;
 
   /**
-   * Default 100, at most 1000.
+   * Default 100, at most 1000. A page may hold fewer: it also ends before the
+   * response would pass the server's byte budget (NENC_MAX_RESPONSE_BYTES).
    *
    * @generated from field: int32 page_size = 4;
    */
   pageSize: number;
 
   /**
+   * From the previous response's next_page_token, unchanged, with the same filters.
+   *
    * @generated from field: string page_token = 5;
    */
   pageToken: string;
@@ -161,6 +164,8 @@ export type ListEventsResponse = Message<"nenc.v1.ListEventsResponse"> & {
   events: Event[];
 
   /**
+   * Set while more events follow (also after a page cut short by bytes); empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;

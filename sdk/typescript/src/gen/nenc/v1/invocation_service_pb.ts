@@ -133,14 +133,15 @@ export type ListInvocationsRequest = Message<"nenc.v1.ListInvocationsRequest"> &
   triggerId: string;
 
   /**
-   * Default 100, at most 1000.
+   * Default 100, at most 1000. A page may hold fewer: it also ends before the
+   * response would pass the server's byte budget (NENC_MAX_RESPONSE_BYTES).
    *
    * @generated from field: int32 page_size = 4;
    */
   pageSize: number;
 
   /**
-   * From the previous response's next_page_token.
+   * From the previous response's next_page_token, unchanged, with the same filters.
    *
    * @generated from field: string page_token = 5;
    */
@@ -164,7 +165,7 @@ export type ListInvocationsResponse = Message<"nenc.v1.ListInvocationsResponse">
   invocations: Invocation[];
 
   /**
-   * Empty on the last page.
+   * Set while more invocations follow (also after a page cut short by bytes); empty on the last page.
    *
    * @generated from field: string next_page_token = 2;
    */
@@ -479,6 +480,9 @@ export const InvocationService: GenService<{
   },
   /**
    * Streams the invocation now and after each status change; ends once it is final.
+   * The first message carries the arguments; later ones leave them unset (they
+   * never change). Streams are capped per connection and per server
+   * (RESOURCE_EXHAUSTED past NENC_MAX_WATCH_STREAMS_PER_CONNECTION / NENC_MAX_WATCH_STREAMS).
    *
    * @generated from rpc nenc.v1.InvocationService.WatchInvocation
    */

@@ -26,6 +26,7 @@ import {
   ResumeTriggerResponseSchema,
   TriggerService,
 } from "../gen/nenc/v1/trigger_service_pb.js";
+import { DECODE_RECURSION_LIMIT } from "../transport/server.js";
 
 export const CLIENT_COMMANDS = new Set([
   "invoke",
@@ -58,12 +59,19 @@ const OPTIONS = {
   limit: { type: "string" },
 } as const;
 
+/** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
+const DEEP = { recursionLimit: DECODE_RECURSION_LIMIT };
+
 /** Runs one client command against the orchestrator and prints the answer as JSON. */
 export async function runClientCommand(command: string, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const url = values.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
   const sessions = new Http2SessionManager(url);
-  const transport = createGrpcTransport({ baseUrl: url, sessionManager: sessions });
+  const transport = createGrpcTransport({
+    baseUrl: url,
+    sessionManager: sessions,
+    binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+  });
   const invocations = createClient(InvocationService, transport);
   const triggers = createClient(TriggerService, transport);
   const events = createClient(EventService, transport);
@@ -81,7 +89,7 @@ export async function runClientCommand(command: string, argv: string[]): Promise
       case "invoke": {
         const invoked = await invocations.invoke({
           taskId: first(),
-          arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args")),
+          arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args"), DEEP),
           idempotencyKey: values.key ?? "",
         });
         if (!values.wait) return print(InvokeResponseSchema, invoked);
@@ -112,7 +120,7 @@ export async function runClientCommand(command: string, argv: string[]): Promise
           EmitEventResponseSchema,
           await events.emitEvent({
             code: first(),
-            payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload")),
+            payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload"), DEEP),
             idempotencyKey: values.key ?? "",
           }),
         );

@@ -44,6 +44,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       | "cronGraceMs"
       | "cronTakeoverMs"
       | "maxOccurrenceDeliveries"
+      | "maxWorkerLosses"
       | "celMaxSteps"
       | "maxResponseBytes"
       | "maxWatchStreams"
@@ -59,6 +60,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       ["cronGraceMs", "NENC_CRON_GRACE_MS"],
       ["cronTakeoverMs", "NENC_CRON_TAKEOVER_MS"],
       ["maxOccurrenceDeliveries", "NENC_MAX_OCCURRENCE_DELIVERIES"],
+      ["maxWorkerLosses", "NENC_MAX_WORKER_LOSSES"],
       ["celMaxSteps", "NENC_CEL_MAX_STEPS"],
       ["maxResponseBytes", "NENC_MAX_RESPONSE_BYTES"],
       ["maxWatchStreams", "NENC_MAX_WATCH_STREAMS"],

@@ -106,4 +106,10 @@ export interface Assignment {
   taskId: string;
   arguments: JsonObject;
   attempt: number;
+  /**
+   * How often a worker lost this invocation, which then went back to the queue: its
+   * stream ended, its lease ran out, or it did not start it within a lease. Absent
+   * when never.
+   */
+  lost?: number;
 }

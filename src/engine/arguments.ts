@@ -1,9 +1,10 @@
 import { contextAs, naturalContext, type TriggerContext } from "../domain/context.js";
-import { findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
+import { exceedsDepth, findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
 import type { Occurrence } from "../domain/occurrence.js";
 import type { ContextKind } from "../domain/trigger.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { contextToJson, occurrenceVariables } from "./occurrence-variables.js";
+import { MAX_JSON_DEPTH } from "./validate.js";
 import type { EvaluationRequest } from "./worker-session.js";
 
 /** The occurrences a firing used, one per condition that took part. */
@@ -65,6 +66,9 @@ export async function buildArguments(
       throw new Error(
         `${label} returned ${describe(produced)}; an argument provider must return an object of named arguments`,
       );
+    }
+    if (exceedsDepth(produced, MAX_JSON_DEPTH)) {
+      throw new Error(`${label} returned a value nested more than ${MAX_JSON_DEPTH} levels deep (the limit)`);
     }
     const bad = findNonJson(produced);
     if (bad) throw new Error(`${label} returned a value that is not JSON at ${bad}`);

@@ -11,7 +11,7 @@ import {
 import { type BoundCel, bindCel } from "./cel.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";
 import { type CronSchedule, parseCron } from "./cron.js";
-import { requireDuration, requireName } from "./validate.js";
+import { requireDepth, requireDuration, requireName } from "./validate.js";
 
 /** CEL variables of each context kind (SPEC §2), in camelCase. */
 export const TASK_VARIABLES = [
@@ -244,6 +244,7 @@ function compileFilter(
   const { variables, appId, options } = at;
   switch (filter.kind) {
     case "value": {
+      requireDepth(filter.value, path);
       const bad = findNonJson(filter.value);
       if (bad) throw NencError.invalid(path, `is not JSON-serialisable at ${bad}`);
       if (mustBeObject && !isJsonObject(filter.value)) {
@@ -268,6 +269,7 @@ function compileProvider(
 ): CompiledProvider {
   switch (provider.kind) {
     case "static": {
+      requireDepth(provider.value, path);
       const bad = findNonJson(provider.value);
       if (bad) throw NencError.invalid(path, `static arguments are not JSON-serialisable at ${bad}`);
       if (!isJsonObject(provider.value)) throw NencError.invalid(path, "static arguments must be an object");

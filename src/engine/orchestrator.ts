@@ -37,6 +37,13 @@ export interface OrchestratorOptions {
   /** Largest arguments, payload or result accepted, in bytes of JSON. */
   maxPayloadBytes: number;
   /**
+   * An invocation its workers lost this many times (the stream ended, the lease ran
+   * out, or it was not started within a lease) is failed as WorkerLost when it comes
+   * round again, instead of being handed out for ever (a result that never arrives,
+   * a task that takes its worker process down).
+   */
+  maxWorkerLosses: number;
+  /**
    * Steps one CEL evaluation may take: elements its macros iterate over plus values
    * its comparisons read. Past it the evaluation is recorded as errored; a trigger
    * whose CEL needs more at every evaluation is refused when created.
@@ -118,6 +125,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   heartbeatIntervalMs: 5_000,
   maxConcurrency: 10_000,
   maxPayloadBytes: 1024 * 1024,
+  maxWorkerLosses: 10,
   // Counted as JSON; Struct encoding can be larger: stays under the usual 4 MiB client receive limit.
   maxResponseBytes: 2 * 1024 * 1024,
   maxWatchStreams: 1_000,

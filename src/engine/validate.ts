@@ -1,5 +1,13 @@
 import { NencError, quote } from "../domain/errors.js";
-import { findNonJson, isJsonObject, type JsonObject } from "../domain/json.js";
+import { exceedsDepth, findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
+
+/**
+ * The deepest JSON nesting any value may have (arguments, payloads, results,
+ * function answers, static trigger values): 64 levels, the target the SDKs and
+ * every protobuf decoder on the way (2 to 3 decoder levels per JSON level) are set
+ * up to carry with room to spare. Deeper data is better sent as a reference.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 const NAME = /^[A-Za-z0-9_.:\-/@]+$/;
 
@@ -31,10 +39,27 @@ export function requireJsonObject(value: unknown, field: string, maxBytes: numbe
   if (!isJsonObject(value)) {
     throw NencError.invalid(field, `must be a JSON object such as {"key": "value"}, got ${describe(value)}`);
   }
+  requireJson(value, field, maxBytes);
+  return value;
+}
+
+/** Checks that `value` is plain JSON, at most MAX_JSON_DEPTH deep and `maxBytes` large. */
+export function requireJson(value: unknown, field: string, maxBytes: number): JsonValue {
+  requireDepth(value, field);
   const bad = findNonJson(value);
   if (bad) throw NencError.invalid(field, `is not JSON-serialisable at ${bad}`);
   requireSize(value, field, maxBytes);
-  return value;
+  return value as JsonValue;
+}
+
+/** Refuses values nested deeper than MAX_JSON_DEPTH. */
+export function requireDepth(value: unknown, field: string): void {
+  if (exceedsDepth(value, MAX_JSON_DEPTH)) {
+    throw NencError.invalid(
+      field,
+      `is nested more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH} levels of JSON nesting (flatten the value or send a reference instead)`,
+    );
+  }
 }
 
 /** Refuses values larger than `maxBytes` of JSON. */

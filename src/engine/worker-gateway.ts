@@ -1,5 +1,5 @@
 import { NencError } from "../domain/errors.js";
-import type { TaskError } from "../domain/invocation.js";
+import type { Assignment, TaskError } from "../domain/invocation.js";
 import type { JsonValue } from "../domain/json.js";
 import type { Logger } from "../domain/logger.js";
 import { decideRetry } from "../domain/task.js";
@@ -11,7 +11,7 @@ import type { FunctionRunner } from "./function-runner.js";
 import { COUNT_LIMITS, requireAtMost } from "./limits.js";
 import { StartRecorder } from "./start-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
-import { requireName, requireSize } from "./validate.js";
+import { MAX_JSON_DEPTH, requireJson, requireName } from "./validate.js";
 import { type WorkerChannel, type WorkerHello, WorkerSession } from "./worker-session.js";
 
 export interface WorkerGatewayOptions {
@@ -20,6 +20,8 @@ export interface WorkerGatewayOptions {
   heartbeatIntervalMs: number;
   maxConcurrency: number;
   maxPayloadBytes: number;
+  /** An invocation its workers lost this many times fails (WorkerLost) instead of running again. */
+  maxWorkerLosses: number;
 }
 
 export interface WorkerGatewayDeps {
@@ -34,6 +36,38 @@ export interface WorkerGatewayDeps {
   onRetryScheduled(time: number): void;
 }
 
+/** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
+export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
+
+/** The type of the error that fails an invocation its workers kept losing. */
+export const WORKER_LOST = "WorkerLost";
+
+function workerLost(lost: number, cap: number): TaskError {
+  const message =
+    `its worker lost it ${lost} times (the stream ended, the lease ran out or it was not started within a lease); ` +
+    `failed instead of running it again (maxWorkerLosses ${cap}, NENC_MAX_WORKER_LOSSES). ` +
+    "A result the worker could not send, or a task that takes its worker process down, does this";
+  return { type: WORKER_LOST, message, chain: [WORKER_LOST], stack: "" };
+}
+
+function notAccepted(message: string): TaskError {
+  return { type: RESULT_NOT_ACCEPTED, message, chain: [RESULT_NOT_ACCEPTED], stack: "" };
+}
+
+/** A function's value, or the reason it cannot be used (the evaluation then fails with it). */
+function acceptable(
+  value: JsonValue,
+  field: string,
+  maxBytes: number,
+): { value: JsonValue } | { error: string } {
+  try {
+    return { value: requireJson(value, field, maxBytes) };
+  } catch (error) {
+    if (error instanceof NencError) return { error: `ValueNotAccepted: ${error.message}` };
+    throw error;
+  }
+}
+
 /**
  * How long RUNNING may wait to be written with the result (one store step instead of
  * two for a task this quick); a slower task's start is written on its own then.
@@ -44,7 +78,10 @@ const START_WRITE_DELAY_MS = 2;
 export interface WorkerConnection {
   readonly session: WorkerSession;
   started(assignmentId: string): Promise<void>;
+  /** A result too deep, too large or not JSON fails the attempt as ResultNotAccepted. */
   completed(assignmentId: string, result: JsonValue): Promise<void>;
+  /** A result that could not even be read (NaN, no kind): fails the attempt, `why` says so. */
+  notAccepted(assignmentId: string, why: string): Promise<void>;
   failed(assignmentId: string, error: TaskError): Promise<void>;
   heartbeat(): Promise<void>;
   /** Any message arrived from the worker: it is alive (renews its lease now and then). */
@@ -72,12 +109,27 @@ export class WorkerGateway {
   constructor(
     private readonly deps: WorkerGatewayDeps,
     private readonly options: WorkerGatewayOptions,
-  ) {}
+  ) {
+    if (!Number.isInteger(options.maxWorkerLosses) || options.maxWorkerLosses < 1) {
+      throw new Error(
+        `maxWorkerLosses (NENC_MAX_WORKER_LOSSES) must be an integer of at least 1, got ${options.maxWorkerLosses}`,
+      );
+    }
+  }
 
   async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
     const { store, dispatcher, functions, tasks, clock, watch, logger } = this.deps;
     await this.validate(hello);
-    const session = new WorkerSession(hello, channel);
+    // An invocation lost by its workers too often (a stream that dies on it every time) is
+    // failed when it comes round again instead of being handed out for ever.
+    let giveUp: (assignment: Assignment) => void = () => {};
+    const session = new WorkerSession(hello, {
+      ...channel,
+      assign: (assignment) =>
+        (assignment.lost ?? 0) >= this.options.maxWorkerLosses
+          ? giveUp(assignment)
+          : channel.assign(assignment),
+    });
     const now = clock.now();
     const requeued = await store.connectWorker(
       session.ref,
@@ -86,7 +138,12 @@ export class WorkerGateway {
       now,
       watch,
     );
-    channel.welcome({ heartbeatIntervalMs: this.options.heartbeatIntervalMs, leaseMs: this.options.leaseMs });
+    channel.welcome({
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      leaseMs: this.options.leaseMs,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      maxJsonDepth: MAX_JSON_DEPTH,
+    });
     const starts = new StartRecorder(session.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
     const deadlines = new AttemptDeadlines(session, {
       store,
@@ -165,6 +222,37 @@ export class WorkerGateway {
       );
       if (!applied) logNotHeld(assignmentId);
     };
+    // A failed attempt is retried as the task's policy says (unless it was ended without the worker).
+    const failAttempt = async (assignmentId: string, error: TaskError) => {
+      if (session.revoked.has(assignmentId)) return finish(assignmentId, { status: "FAILED", error });
+      const assignment =
+        session.assignments.get(assignmentId) ?? (await store.getAssignment(assignmentId, session.workerId));
+      const task = assignment && (await tasks.get(assignment.taskId));
+      const decision =
+        task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
+      if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
+      const retryAt = clock.now() + decision.delayMs;
+      await finish(assignmentId, { status: "RETRY", error, retryAt });
+      this.deps.onRetryScheduled(retryAt);
+    };
+    giveUp = (assignment) => {
+      const lost = assignment.lost ?? 0;
+      logger.warn("an invocation its workers kept losing was failed", {
+        workerId: session.workerId,
+        invocationId: assignment.invocationId,
+        lost,
+      });
+      const error = workerLost(lost, this.options.maxWorkerLosses);
+      // After the delivery that called this has finished its bookkeeping (deadlines).
+      Promise.resolve()
+        .then(() => finish(assignment.assignmentId, { status: "FAILED", error }))
+        .catch((failure: unknown) =>
+          logger.error("failing a lost invocation failed", {
+            invocationId: assignment.invocationId,
+            error: String(failure),
+          }),
+        );
+    };
     const logNotHeld = (assignmentId: string) =>
       logger.warn("ignored a result for an assignment the worker does not hold", {
         workerId: session.workerId,
@@ -181,34 +269,22 @@ export class WorkerGateway {
       },
       completed: async (assignmentId, result) => {
         try {
-          requireSize(result, "result", this.options.maxPayloadBytes);
+          requireJson(result, "result", this.options.maxPayloadBytes);
         } catch (error) {
-          const message = (error as Error).message;
-          return finish(assignmentId, {
-            status: "FAILED",
-            error: { type: "ResultTooLarge", message, chain: ["ResultTooLarge"], stack: "" },
-          });
+          if (!(error instanceof NencError)) throw error;
+          return failAttempt(assignmentId, notAccepted(error.message));
         }
         return finish(assignmentId, { status: "SUCCESS", result });
       },
-      failed: async (assignmentId, error) => {
-        if (session.revoked.has(assignmentId)) return finish(assignmentId, { status: "FAILED", error });
-        const assignment =
-          session.assignments.get(assignmentId) ??
-          (await store.getAssignment(assignmentId, session.workerId));
-        const task = assignment && (await tasks.get(assignment.taskId));
-        const decision =
-          task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
-        if (!decision.retry) return finish(assignmentId, { status: "FAILED", error });
-        const retryAt = clock.now() + decision.delayMs;
-        await finish(assignmentId, { status: "RETRY", error, retryAt });
-        this.deps.onRetryScheduled(retryAt);
-      },
+      notAccepted: (assignmentId, why) => failAttempt(assignmentId, notAccepted(why)),
+      failed: (assignmentId, error) => failAttempt(assignmentId, error),
       heartbeat: () => touch(),
       touch,
       evaluated: (requestId, outcome) => {
         const answer =
-          "value" in outcome ? outcome : { error: `${outcome.error.type}: ${outcome.error.message}` };
+          "value" in outcome
+            ? acceptable(outcome.value, "the function's value", this.options.maxPayloadBytes)
+            : { error: `${outcome.error.type}: ${outcome.error.message}` };
         if (!functions.answer(session, requestId, answer)) {
           logger.warn("ignored an answer to an unknown evaluation", {
             workerId: session.workerId,

@@ -33,6 +33,14 @@ export interface EvaluationRequest {
   contexts?: TriggerContext[];
 }
 
+/** What a worker is told when admitted: its heartbeat terms and the limits its values must keep. */
+export interface WelcomeTerms {
+  heartbeatIntervalMs: number;
+  leaseMs: number;
+  maxPayloadBytes: number;
+  maxJsonDepth: number;
+}
+
 /**
  * Why the orchestrator ended an attempt without its worker: "timeout" (it ran past
  * its task's timeoutMs and failed with TimeoutError), "not-started" (no start was
@@ -52,7 +60,7 @@ export interface SessionDeadlines {
 /** The engine's way to talk to one connected worker; the transport implements it. */
 export interface WorkerChannel {
   /** The worker was admitted: sent before any assignment. */
-  welcome(terms: { heartbeatIntervalMs: number; leaseMs: number }): void;
+  welcome(terms: WelcomeTerms): void;
   assign(assignment: Assignment): void;
   evaluate(request: EvaluationRequest): void;
   /** Tells the worker to stop running an assignment whose attempt was ended without it. */

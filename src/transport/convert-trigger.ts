@@ -29,13 +29,29 @@ import {
   TriggerSchema,
 } from "../gen/nenc/v1/trigger_pb.js";
 
-/** JSON of a google.protobuf.Value (absent = null). */
-export function valueToJson(value: Value | undefined): JsonValue {
-  return value ? (toJson(ValueSchema, value) as JsonValue) : null;
+/**
+ * JSON of a google.protobuf.Value (absent = null). A Value JSON cannot carry (NaN,
+ * Infinity, a Value with no kind set) is refused as INVALID_ARGUMENT naming `field`.
+ */
+export function valueToJson(value: Value | undefined, field: string): JsonValue {
+  if (!value) return null;
+  try {
+    return toJson(ValueSchema, value) as JsonValue;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      /^cannot encode [^:]*: /,
+      "",
+    );
+    throw NencError.invalid(field, `is not a JSON value: ${reason}`);
+  }
 }
 
+/** protobuf-es counts one level per JSON level here: anything the wire can carry converts. */
+const JSON_RECURSION_LIMIT = 512;
+
+/** A google.protobuf.Value of JSON; `json` may nest as deep as the decoders accept. */
 export function jsonToValue(json: JsonValue): Value {
-  return fromJson(ValueSchema, json);
+  return fromJson(ValueSchema, json, { recursionLimit: JSON_RECURSION_LIMIT });
 }
 
 export function statusToProto(status: DomainStatus): InvocationStatus {
@@ -196,7 +212,9 @@ function optionalFilter<K extends string>(
   const kind = message.kind;
   switch (kind.case) {
     case "value":
-      return { [key]: { kind: "value", value: valueToJson(kind.value) } } as { [P in K]?: Filter };
+      return { [key]: { kind: "value", value: valueToJson(kind.value, `${field}.value`) } } as {
+        [P in K]?: Filter;
+      };
     case "cel":
       return { [key]: { kind: "cel", expression: kind.value } } as { [P in K]?: Filter };
     case "function":
@@ -210,7 +228,7 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
   const kind = message.kind;
   switch (kind.case) {
     case "static": {
-      const value = valueToJson(kind.value);
+      const value = valueToJson(kind.value, `${field}.static`);
       if (!isJsonObject(value))
         throw NencError.invalid(`${field}.static`, "must be a JSON object of named arguments");
       return { kind: "static", value };

@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ErrorCode, NencError } from "../domain/errors.js";
 import type { Logger } from "../domain/logger.js";
+import { asInvalidArgument } from "./wire-errors.js";
 
 const CODES: Record<ErrorCode, Code> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
@@ -15,14 +16,17 @@ const CODES: Record<ErrorCode, Code> = {
 
 /**
  * The one place where errors become wire errors: NencError keeps its code and
- * message; ConnectError passes through; anything else is logged and answered as
+ * message; ConnectError passes through (a request that did not decode becomes
+ * INVALID_ARGUMENT); anything else is logged and answered as
  * INTERNAL without leaking its details.
  */
 export function toConnectError(error: unknown, logger: Logger): ConnectError {
   if (error instanceof ConnectError) {
-    return error.rawMessage.length <= MAX_MESSAGE_CHARS
-      ? error
-      : new ConnectError(cut(error.rawMessage), error.code);
+    // A stream's messages are decoded as they are read, inside the implementation.
+    const decoded = asInvalidArgument(error);
+    return decoded.rawMessage.length <= MAX_MESSAGE_CHARS
+      ? decoded
+      : new ConnectError(cut(decoded.rawMessage), decoded.code);
   }
   if (error instanceof NencError) return new ConnectError(cut(error.message), CODES[error.code]);
   logger.error("unexpected error in a request", {

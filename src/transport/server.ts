@@ -1,10 +1,22 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import { type ConnectRouter, createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createConnectRouter,
+  createContextValues,
+} from "@connectrpc/connect";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
 import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
+import { MAX_JSON_DEPTH } from "../engine/validate.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -22,6 +34,16 @@ import { createInvocationService } from "./services/invocation-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
+import { mapDecodeFailures } from "./wire-errors.js";
+
+/**
+ * How deep the protobuf decoders (server, SDK, CLI) may recurse. protobuf-es counts
+ * two levels per JSON level of a google.protobuf.Value, so this decodes values
+ * about twice as deep as MAX_JSON_DEPTH: a value somewhat past the limit is still
+ * read, then refused with an error naming the limit (a worker's attempt fails, the
+ * stream carries on), while no message can recurse deep enough to exhaust the stack.
+ */
+export const DECODE_RECURSION_LIMIT = 4 * MAX_JSON_DEPTH + 32;
 
 export interface ServerOptions {
   port: number;
@@ -72,6 +94,41 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
 }
 
 /**
+ * The request handler: connect-node's adapter, with the decoder's recursion limit
+ * raised and undecodable requests answered INVALID_ARGUMENT (see wire-errors.ts).
+ */
+function createNodeHandler(
+  orchestrator: Orchestrator,
+  options: ServerOptions,
+): (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => void {
+  const router = createConnectRouter({
+    readMaxBytes: options.readMaxBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+    jsonOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+  });
+  createRoutes(orchestrator, options.logger)(router);
+  const handlers = new Map(
+    router.handlers.map((handler) => [handler.requestPath, mapDecodeFailures(handler)]),
+  );
+  return (request, response) => {
+    const handler = handlers.get(request.url.split("?", 2)[0] ?? "");
+    if (!handler) {
+      response.writeHead(404).end();
+      return;
+    }
+    // Caps per client connection (watch streams) need to know the connection.
+    const contextValues = createContextValues().set(CONNECTION, connectionOf(request));
+    handler(universalRequestFromNodeRequest(request, response, undefined, contextValues))
+      .then((answer) => universalResponseToNodeResponse(answer, response))
+      .catch((error: unknown) => {
+        if (ConnectError.from(error).code === Code.Aborted) return;
+        options.logger.error("a request handler failed", { path: request.url, error: String(error) });
+      });
+  };
+}
+
+/**
  * Serves gRPC, gRPC-Web and Connect over HTTP/2 cleartext on one port. Resolves once
  * the port accepts connections.
  */
@@ -79,13 +136,7 @@ export async function startServer(
   orchestrator: Orchestrator,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const handler = connectNodeAdapter({
-    routes: createRoutes(orchestrator, options.logger),
-    readMaxBytes: options.readMaxBytes,
-    // Caps per client connection (watch streams) need to know the connection.
-    contextValues: (request) => createContextValues().set(CONNECTION, connectionOf(request)),
-  });
-  const server = http2.createServer(handler);
+  const server = http2.createServer(createNodeHandler(orchestrator, options));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -293,6 +293,37 @@ describe.each(STORE_KINDS)("Store contract: %s", (kind) => {
     ]);
   });
 
+  it("counts each loss of an invocation once, whichever way its worker lost it, and hands the count out with it", async () => {
+    await store.createInvocation(newInvocation("lost"), { watch: watchNone });
+    const claimOne = async (worker: WorkerRef, at: number) => {
+      const [assignment] = await store.claimWork(worker, ["task"], 1, at, watchNone);
+      return assignment as Assignment;
+    };
+    // Never lost: no count.
+    const w1 = await connect("w", "w-s1");
+    const first = await claimOne(w1, 10);
+    expect(first.lost).toBeUndefined();
+    // The stream ends; its cleanup runs twice (a re-run) and counts once.
+    await store.releaseWorker(w1, 11, watchNone);
+    await store.releaseWorker(w1, 11, watchNone);
+    const w2 = await connect("w", "w-s2");
+    const second = await claimOne(w2, 12);
+    expect([second.invocationId, second.lost]).toEqual(["lost", 1]);
+    // Taken back by id (not started within a lease), then the lease runs out.
+    expect((await store.releaseWorker(w2, 13, watchNone, [second.assignmentId])).map((i) => i.id)).toEqual([
+      "lost",
+    ]);
+    expect((await claimOne(w2, 14)).lost).toBe(2);
+    await store.connectWorker({ workerId: "w", sessionId: "w-s3" }, [], 1000, 15, watchNone);
+    const third = await claimOne({ workerId: "w", sessionId: "w-s3" }, 16);
+    expect(third.lost).toBe(3);
+    expect((await store.releaseExpiredWorkers(2000, watchNone)).map((i) => i.id)).toEqual(["lost"]);
+    const w4 = await connect("w", "w-s4");
+    expect((await claimOne(w4, 2001)).lost).toBe(4);
+    // Its status history and attempt are untouched by the count.
+    expect(await store.getInvocation("lost")).toMatchObject({ status: "PENDING", attempt: 1 });
+  });
+
   it("applies starts, results and failures only from the worker holding the assignment", async () => {
     await store.createInvocation(newInvocation("held"), { watch: watchNone });
     const owner = await connect("owner");

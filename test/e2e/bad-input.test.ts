@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
 import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { recordingLogger } from "../support/logs.js";
-import { postConnectJson } from "../support/raw-http2.js";
+import { postConnectJson, postRawMessage } from "../support/raw-http2.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
 import { waitFor } from "../support/wait.js";
@@ -129,6 +130,101 @@ describe("bad input is answered, never fatal", () => {
     expect(token.rawMessage).toBe(
       "pageToken: is not a token this server issued for this listing; pass nextPageToken unchanged, with the same filters",
     );
+  });
+});
+
+describe("requests that do not decode, and values JSON cannot carry: INVALID_ARGUMENT, nothing logged", () => {
+  const errorsLogged = () => logger.lines.filter((line) => line.level === "error").length;
+  // Field 1 (taskId) claims 5 bytes and has 1; then one that is not UTF-8.
+  const truncated = new Uint8Array([0x0a, 0x05, 0x41]);
+  const notUtf8 = new Uint8Array([0x0a, 0x02, 0xc3, 0x28]);
+
+  it.each(["grpc", "grpc-web"] as const)("malformed protobuf and invalid UTF-8 over %s", async (protocol) => {
+    const before = errorsLogged();
+    const invoke = "/nenc.v1.InvocationService/Invoke";
+    expect(await postRawMessage(server.url, invoke, truncated, protocol)).toMatchObject({
+      grpcStatus: "3",
+      grpcMessage: "parse binary: premature EOF",
+    });
+    expect(await postRawMessage(server.url, invoke, notUtf8, protocol)).toMatchObject({
+      grpcStatus: "3",
+      grpcMessage: "parse binary: The encoded data was not valid for encoding utf-8",
+    });
+    // A server stream and the worker stream decode their requests elsewhere: the same answer.
+    for (const path of ["/nenc.v1.InvocationService/WatchInvocation", "/nenc.v1.WorkerService/Connect"]) {
+      expect(await postRawMessage(server.url, path, truncated, protocol)).toMatchObject({
+        grpcStatus: "3",
+        grpcMessage: "parse binary: premature EOF",
+      });
+    }
+    expect(errorsLogged()).toBe(before);
+    await stillServing();
+  });
+
+  it("malformed protobuf and invalid UTF-8 over Connect: HTTP 400 invalid_argument, streams too", async () => {
+    const before = errorsLogged();
+    for (const [bytes, message] of [
+      [truncated, "parse binary: premature EOF"],
+      [notUtf8, "parse binary: The encoded data was not valid for encoding utf-8"],
+    ] as const) {
+      const answer = await postRawMessage(server.url, "/nenc.v1.EventService/EmitEvent", bytes, "connect");
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body.toString("utf8"))).toEqual({ code: "invalid_argument", message });
+    }
+    // Streams end with an end-of-stream frame instead.
+    for (const path of ["/nenc.v1.InvocationService/WatchInvocation", "/nenc.v1.WorkerService/Connect"]) {
+      const answer = await postRawMessage(server.url, path, truncated, "connect-stream");
+      expect(answer.endStreamError).toEqual({
+        code: "invalid_argument",
+        message: "parse binary: premature EOF",
+      });
+    }
+    expect(errorsLogged()).toBe(before);
+    await stillServing();
+  });
+
+  it("NaN and Infinity in arguments, payloads and static trigger values name the field", async () => {
+    const before = errorsLogged();
+    const nan = { kind: { case: "numberValue" as const, value: Number.NaN } };
+    const infinity = { kind: { case: "numberValue" as const, value: Number.POSITIVE_INFINITY } };
+    const refused = async (call: Promise<unknown>) => {
+      const error = await rpcError(call);
+      return [error.code, error.rawMessage];
+    };
+    const notJson = "is not a JSON value: google.protobuf.Value cannot be NaN or Infinity";
+    expect(await refused(invocations.invoke({ taskId: "echo", arguments: nan }))).toEqual([
+      Code.InvalidArgument,
+      `arguments: ${notJson}`,
+    ]);
+    expect(
+      await refused(
+        invocations.invoke({
+          taskId: "echo",
+          arguments: { kind: { case: "structValue", value: { fields: { x: infinity } } } },
+        }),
+      ),
+    ).toEqual([Code.InvalidArgument, `arguments: ${notJson}`]);
+    expect(await refused(events.emitEvent({ code: "nan", payload: infinity }))).toEqual([
+      Code.InvalidArgument,
+      `payload: ${notJson}`,
+    ]);
+    const triggers = createClient(
+      TriggerService,
+      createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }),
+    );
+    expect(
+      await refused(
+        triggers.createTrigger({
+          trigger: {
+            targetTaskId: "echo",
+            conditions: [{ kind: { case: "event", value: { code: "x" } } }],
+            argumentProviders: [{ kind: { case: "static", value: nan } }],
+          },
+        }),
+      ),
+    ).toEqual([Code.InvalidArgument, `trigger.argumentProviders[0].static: ${notJson}`]);
+    expect(errorsLogged()).toBe(before);
+    await stillServing();
   });
 });
 

@@ -60,7 +60,7 @@ describe.each(STORE_KINDS)("the invocation API on %s", (kind) => {
     const answer = await waiting;
     expect(answer.done).toBe(true);
     expect(answer.invocation?.status).toBe(InvocationStatus.SUCCESS);
-    expect(answer.invocation?.result && valueToJson(answer.invocation.result)).toBe(42);
+    expect(answer.invocation?.result && valueToJson(answer.invocation.result, "result")).toBe(42);
   });
 
   it("ListInvocations pages with nextPageToken: every invocation once, newest first", async () => {

@@ -121,7 +121,7 @@ describe("watch limits", () => {
           updates.push({
             status: InvocationStatus[invocation?.status ?? 0] as string,
             ...(invocation?.arguments ? { args: invocation.arguments } : {}),
-            ...(invocation?.result ? { result: valueToJson(invocation.result) } : {}),
+            ...(invocation?.result ? { result: valueToJson(invocation.result, "result") } : {}),
           });
           if (invocation?.status === InvocationStatus.RUNNING) release.resolve();
         }

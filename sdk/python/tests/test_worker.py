@@ -82,6 +82,22 @@ def echo(**arguments: Any) -> dict[str, Any]:
     return arguments
 
 
+def nest(depth: int) -> Any:
+    """``{"a": {"a": ... 1}}``, ``depth`` dicts deep (a scalar is 0 levels, ``{"a": 1}`` 1)."""
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+DEEP_RUNS: dict[int, int] = {}
+
+
+def deep(depth: int) -> Any:
+    DEEP_RUNS[depth] = DEEP_RUNS.get(depth, 0) + 1
+    return nest(depth)
+
+
 def nap(seconds: float) -> str:
     time.sleep(seconds)
     return "rested"
@@ -124,10 +140,34 @@ def test_sync_and_async_tasks_return_json_results(app: Nenc) -> None:
         assert adder(2, b=3).result == 5
         with pytest.raises(TaskFailedError) as failure:
             app.invoke("not_json").wait(timeout=15)
-    assert failure.value.remote_type == "TypeError"
+    assert failure.value.remote_type == "ResultNotAccepted"
+    assert failure.value.chain[:3] == ["ResultNotAccepted", "ResultNotAcceptedError", "TypeError"]
     assert "the result of task not_json: object is not JSON-serialisable" in failure.value.remote_message
     states.append(worker.state)
     assert states == ["RUNNING", "STOPPED"]
+
+
+def test_values_64_levels_deep_travel_and_deeper_results_fail_only_their_invocation(app: Nenc) -> None:
+    echoer = app.task(echo)
+    deeper = app.task(
+        retry=RetryPolicy(max_retries=1, initial_backoff_ms=1, retry_on=("ResultNotAccepted",))
+    )(deep)
+    with app.start_worker(concurrency=2):
+        assert echoer(**nest(64)).result == nest(64)
+        assert deeper(64).result == nest(64)
+        refused = deeper(65)
+        with pytest.raises(TaskFailedError) as failure:
+            refused.wait(timeout=15)
+        assert echoer(after="refusal").result == {"after": "refusal"}
+    assert failure.value.remote_type == "ResultNotAccepted"
+    assert failure.value.remote_message == (
+        "the result of task deep is nested more than 64 levels deep; the limit is 64 levels of "
+        "JSON nesting (flatten the value or send a reference instead)"
+    )
+    # The retry policy applied: retry_on names the type the SDK and the orchestrator both use.
+    assert (refused.get().attempt, DEEP_RUNS[65]) == (2, 2)
+    with pytest.raises(TypeError, match="arguments is nested more than 64 levels deep"):
+        app.invoke("echo", nest(65))
 
 
 def test_task_errors_carry_type_message_and_mro_chain(app: Nenc) -> None:

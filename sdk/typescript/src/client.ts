@@ -6,6 +6,7 @@ import { EventService } from "./gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "./gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "./gen/nenc/v1/trigger_service_pb.js";
 import { WorkerService } from "./gen/nenc/v1/worker_service_pb.js";
+import { DECODE_RECURSION_LIMIT } from "./json.js";
 import { InvocationSession } from "./session.js";
 
 /** Typed clients of every nenc service over one HTTP/2 connection. */
@@ -63,7 +64,11 @@ export function createClients(url: string, keepalive: KeepaliveOptions = {}): Ne
     pingTimeoutMs: keepalive.pingTimeoutMs ?? 15_000,
     idleConnectionTimeoutMs: 60_000,
   });
-  const transport = createGrpcTransport({ baseUrl: url, sessionManager });
+  const transport = createGrpcTransport({
+    baseUrl: url,
+    sessionManager,
+    binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+  });
   const invocations = createClient(InvocationService, transport);
   const session = new InvocationSession({ invocations });
   return {

@@ -20,7 +20,7 @@ import {
   TriggerLogic,
   TriggerSchema,
 } from "./gen/nenc/v1/trigger_pb.js";
-import type { JsonObject, JsonValue } from "./json.js";
+import { DECODE_RECURSION_LIMIT, type JsonObject, type JsonValue } from "./json.js";
 import type { InvocationStatus } from "./status.js";
 import type { ConditionSpec, FilterSpec, ProviderSpec, TriggerSpec } from "./trigger-builder.js";
 
@@ -29,7 +29,7 @@ export function valueToJson(value: Value | undefined): JsonValue {
 }
 
 export function jsonToValue(json: JsonValue): Value {
-  return fromJson(ValueSchema, json);
+  return fromJson(ValueSchema, json, { recursionLimit: DECODE_RECURSION_LIMIT });
 }
 
 export function statusName(status: StatusEnum): InvocationStatus {

@@ -26,6 +26,16 @@ export class UnavailableError extends NencError {
   override name = "UnavailableError";
 }
 
+/**
+ * A task's result (or a function's value) cannot travel to the orchestrator: not
+ * JSON, nested too deep or too large. The attempt fails with it (type
+ * "ResultNotAccepted", as when the orchestrator refuses a result; the task's retry
+ * policy applies) and the worker carries on.
+ */
+export class ResultNotAcceptedError extends TypeError {
+  override name = "ResultNotAccepted";
+}
+
 /** The task function threw; `remoteType` and `chain` are the error's class names. */
 export class TaskFailedError extends Error {
   override name = "TaskFailedError";

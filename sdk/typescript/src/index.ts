@@ -21,11 +21,12 @@ export {
   InvalidArgumentError,
   NencError,
   NotFoundError,
+  ResultNotAcceptedError,
   TaskFailedError,
   UnavailableError,
 } from "./errors.js";
 export { Invocation } from "./invocation.js";
-export type { JsonObject, JsonValue } from "./json.js";
+export { type JsonObject, type JsonValue, MAX_JSON_DEPTH, ValueNotAcceptedError } from "./json.js";
 export { InvocationStatus } from "./status.js";
 export { type RetryOptions, Task, type TaskContext, type TaskFunction } from "./task.js";
 export { type MisfirePolicy, type TaskRef, TriggerBuilder } from "./trigger-builder.js";

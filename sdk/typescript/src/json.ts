@@ -33,10 +33,59 @@ export function findNonJson(value: unknown, path = "$", seen = new Set<object>()
   }
 }
 
-/** Drops `undefined` object members (JSON.stringify would) and checks the rest is JSON. */
-export function toJson(value: unknown, what: string): JsonValue {
+/**
+ * The deepest JSON nesting the orchestrator accepts by default (a scalar is 0
+ * levels, `{}` 1, `{"a": {}}` 2). A worker learns the orchestrator's own limit
+ * from its welcome.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How deep the protobuf decoder may recurse: two levels per JSON level of a
+ * google.protobuf.Value, with room for values somewhat deeper than the limit (the
+ * orchestrator refuses those with an error naming the limit).
+ */
+export const DECODE_RECURSION_LIMIT = 4 * MAX_JSON_DEPTH + 32;
+
+/** The limits a value must keep to travel; `maxBytes` 0 or absent = not checked here. */
+export interface JsonLimits {
+  maxDepth?: number;
+  maxBytes?: number;
+}
+
+/** A value cannot travel: not JSON, nested too deep or too large. Raised before it is sent. */
+export class ValueNotAcceptedError extends TypeError {
+  override name = "ValueNotAcceptedError";
+}
+
+/**
+ * Drops `undefined` object members (JSON.stringify would) and checks the rest is
+ * JSON within `limits`; throws ValueNotAcceptedError naming `what` and the limit.
+ */
+export function toJson(value: unknown, what: string, limits: JsonLimits = {}): JsonValue {
   if (value === undefined) return null;
   const bad = findNonJson(value);
-  if (bad) throw new TypeError(`${what} is not JSON-serialisable at ${bad}`);
-  return JSON.parse(JSON.stringify(value)) as JsonValue;
+  if (bad) throw new ValueNotAcceptedError(`${what} is not JSON-serialisable at ${bad}`);
+  const maxDepth = limits.maxDepth || MAX_JSON_DEPTH;
+  if (exceedsDepth(value, maxDepth)) {
+    throw new ValueNotAcceptedError(
+      `${what} is nested more than ${maxDepth} levels deep; the limit is ${maxDepth} levels of JSON nesting (flatten the value or send a reference instead)`,
+    );
+  }
+  const text = JSON.stringify(value);
+  const size = Buffer.byteLength(text);
+  if (limits.maxBytes && size > limits.maxBytes) {
+    throw new ValueNotAcceptedError(
+      `${what} is ${size} bytes of JSON; the limit is ${limits.maxBytes} (the orchestrator's --max-payload-bytes; send a reference instead)`,
+    );
+  }
+  return JSON.parse(text) as JsonValue;
+}
+
+/** True when `value` nests more than `maxDepth` levels; looks no deeper than that. */
+export function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (maxDepth <= 0) return true;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  return items.some((item) => exceedsDepth(item, maxDepth - 1));
 }

@@ -3,7 +3,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { AsyncQueue } from "./async-queue.js";
 import type { NencClients } from "./client.js";
 import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
-import { fromRpcError, NotFoundError } from "./errors.js";
+import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
 import type { FunctionRegistry } from "./functions.js";
 import {
   type AbortAssignment,
@@ -14,7 +14,7 @@ import {
   type EvaluateFunction,
   FunctionPurpose,
 } from "./gen/nenc/v1/worker_service_pb.js";
-import { toJson } from "./json.js";
+import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
 import { setLongTimeout } from "./timers.js";
 
@@ -75,6 +75,8 @@ export class Worker {
   private outbox?: AsyncQueue<ConnectRequest>;
   /** The current stream was welcomed and has not ended: messages sent now can arrive. */
   private live = false;
+  /** What results and function values must keep to be accepted (from the welcome). */
+  private limits: JsonLimits = {};
   /** Results of tasks that ended while no stream was live, for the next stream. */
   private readonly unsent = new Map<string, ConnectRequest>();
   private heartbeat?: NodeJS.Timeout;
@@ -187,6 +189,10 @@ export class Worker {
               Number(message.value.heartbeatIntervalMs),
             );
             this.heartbeat.unref();
+            this.limits = {
+              maxDepth: message.value.maxJsonDepth,
+              maxBytes: Number(message.value.maxPayloadBytes),
+            };
             this.live = true;
             for (const request of this.unsent.values()) outbox.push(request);
             this.unsent.clear();
@@ -240,7 +246,7 @@ export class Worker {
         const result = await fn(assignment.arguments ?? {}, context);
         this.send({
           case: "completed",
-          value: { assignmentId: id, result: jsonToValue(toJson(result, "the task's result")) },
+          value: { assignmentId: id, result: this.travelling(result, "the task's result") },
         });
       } catch (error) {
         this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
@@ -263,6 +269,20 @@ export class Worker {
     this.aborts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
   }
 
+  /**
+   * A result or function value as it travels, checked first against the limits the
+   * orchestrator announced: a value it would refuse (or could not even decode) fails
+   * here, in this process, as ResultNotAcceptedError; the stream is never put at risk.
+   */
+  private travelling(value: unknown, what: string): ReturnType<typeof jsonToValue> {
+    try {
+      return jsonToValue(toJson(value, what, this.limits));
+    } catch (error) {
+      if (error instanceof ValueNotAcceptedError) throw new ResultNotAcceptedError(error.message);
+      throw error;
+    }
+  }
+
   private async evaluate(request: EvaluateFunction): Promise<void> {
     try {
       const fn = this.host.functions.get(request.function);
@@ -281,7 +301,7 @@ export class Worker {
         case: "evaluated",
         value: {
           requestId: request.requestId,
-          value: jsonToValue(toJson(output, "the function's return value")),
+          value: this.travelling(output, "the function's return value"),
         },
       });
     } catch (error) {

@@ -55,6 +55,8 @@ export class MemoryInvocations {
   private readonly workerLeases = new Map<string, number>();
   /** Worker id → session id of its current connection (see Store.connectWorker). */
   private readonly workerSessions = new Map<string, string>();
+  /** Invocation id → how often its worker lost it (see Assignment.lost). */
+  private readonly losses = new Map<string, number>();
 
   constructor(
     private readonly log: OccurrenceLog,
@@ -196,7 +198,8 @@ export class MemoryInvocations {
     });
     this.assignments.set(assignmentId, invocation.id);
     getOrCreate(this.workerAssignments, workerId, () => new Set<string>()).add(assignmentId);
-    return toAssignment(invocation, assignmentId);
+    const lost = this.losses.get(invocation.id);
+    return { ...toAssignment(invocation, assignmentId), ...(lost ? { lost } : {}) };
   }
 
   private oldestReadyQueue(taskIds: readonly string[]): Fifo<string> | undefined {
@@ -339,6 +342,7 @@ export class MemoryInvocations {
       const invocation = this.heldBy(assignmentId, workerId);
       if (!invocation) continue;
       this.unassign(invocation);
+      this.losses.set(invocation.id, (this.losses.get(invocation.id) ?? 0) + 1);
       this.transition(invocation, "REGISTERED", now, watch, () => {});
       this.enqueue(invocation.taskId, invocation.id, true);
       released.push(copy(invocation));
@@ -441,6 +445,7 @@ export class MemoryInvocations {
     for (const id of drop) {
       const invocation = this.invocations.get(id) as Invocation;
       this.invocations.delete(id);
+      this.losses.delete(id);
       const key = this.invocationKeyOf.get(id);
       if (key && this.invocationKeys.get(key)?.invocationId === id) this.invocationKeys.delete(key);
       this.invocationKeyOf.delete(id);

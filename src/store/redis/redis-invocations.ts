@@ -383,16 +383,18 @@ function claimArgs(taskIds: readonly string[], watch: StatusWatch): Array<string
   ];
 }
 
-/** The flat list the claim scripts return, five values per assignment. */
+/** The flat list the claim scripts return, six values per assignment. */
 function decodeAssignments(flat: readonly string[]): Assignment[] {
   const assignments: Assignment[] = [];
-  for (let i = 0; i < flat.length; i += 5) {
+  for (let i = 0; i < flat.length; i += 6) {
+    const lost = Number(flat[i + 5]);
     assignments.push({
       assignmentId: flat[i] as string,
       invocationId: flat[i + 1] as string,
       taskId: flat[i + 2] as string,
       arguments: JSON.parse(flat[i + 3] as string) as JsonObject,
       attempt: Number(flat[i + 4]),
+      ...(lost > 0 ? { lost } : {}),
     });
   }
   return assignments;

@@ -10,7 +10,7 @@ export function createEventService(orchestrator: Orchestrator): ServiceImpl<type
     async emitEvent(request) {
       const { event, duplicate } = await events.emit(
         request.code,
-        request.payload ? valueToJson(request.payload) : {},
+        request.payload ? valueToJson(request.payload, "payload") : {},
         request.idempotencyKey || undefined,
       );
       return { eventId: event.id, duplicate };

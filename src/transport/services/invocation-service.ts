@@ -50,7 +50,7 @@ export function createInvocationService(
     async invoke(request) {
       const { invocation, duplicate } = await invocations.invoke(
         request.taskId,
-        request.arguments ? valueToJson(request.arguments) : {},
+        request.arguments ? valueToJson(request.arguments, "arguments") : {},
         request.idempotencyKey || undefined,
       );
       return { invocation: invocationToProto(invocation), duplicate };

@@ -39,7 +39,7 @@ export async function* runSession(
     try {
       const { invocation, duplicate } = await orchestrator.invocations.invoke(
         message.taskId,
-        message.arguments ? valueToJson(message.arguments) : {},
+        message.arguments ? valueToJson(message.arguments, "arguments") : {},
         message.idempotencyKey || undefined,
       );
       outbox.push(

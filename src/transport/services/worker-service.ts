@@ -1,6 +1,9 @@
 import { create } from "@bufbuild/protobuf";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { NencError } from "../../domain/errors.js";
+import type { TaskError } from "../../domain/invocation.js";
+import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { WorkerConnection } from "../../engine/worker-gateway.js";
@@ -9,6 +12,7 @@ import {
   type ConnectRequest,
   type ConnectResponse,
   ConnectResponseSchema,
+  type TaskCompleted,
   type WorkerService,
 } from "../../gen/nenc/v1/worker_service_pb.js";
 import { AsyncQueue } from "../async-queue.js";
@@ -54,6 +58,8 @@ export function createWorkerService(
                   workerId: hello.workerId,
                   heartbeatIntervalMs: BigInt(terms.heartbeatIntervalMs),
                   leaseMs: BigInt(terms.leaseMs),
+                  maxPayloadBytes: BigInt(terms.maxPayloadBytes),
+                  maxJsonDepth: terms.maxJsonDepth,
                 },
               },
             }),
@@ -145,6 +151,30 @@ export function createWorkerService(
   };
 }
 
+/** A result that cannot even be read as JSON fails its attempt; the stream carries on. */
+async function completed(connection: WorkerConnection, message: TaskCompleted): Promise<void> {
+  let result: JsonValue;
+  try {
+    result = valueToJson(message.result, "result");
+  } catch (error) {
+    if (error instanceof NencError) return connection.notAccepted(message.assignmentId, error.message);
+    throw error;
+  }
+  return connection.completed(message.assignmentId, result);
+}
+
+/** A function's value, or why it cannot be read: then that evaluation fails, nothing else. */
+function functionValue(value: Value | undefined): { value: JsonValue } | { error: TaskError } {
+  try {
+    return { value: valueToJson(value, "the function's value") };
+  } catch (error) {
+    if (!(error instanceof NencError)) throw error;
+    return {
+      error: { type: "ValueNotAccepted", message: error.message, chain: ["ValueNotAccepted"], stack: "" },
+    };
+  }
+}
+
 /** The assignment a message is about (its messages are applied in order), if any. */
 function assignmentOf(request: ConnectRequest): string | undefined {
   const message = request.message;
@@ -162,7 +192,7 @@ async function apply(connection: WorkerConnection, request: ConnectRequest, logg
       case "started":
         return await connection.started(message.value.assignmentId);
       case "completed":
-        return await connection.completed(message.value.assignmentId, valueToJson(message.value.result));
+        return await completed(connection, message.value);
       case "failed":
         return await connection.failed(message.value.assignmentId, taskErrorFromProto(message.value.error));
       case "heartbeat":
@@ -172,7 +202,7 @@ async function apply(connection: WorkerConnection, request: ConnectRequest, logg
           message.value.requestId,
           message.value.error
             ? { error: taskErrorFromProto(message.value.error) }
-            : { value: valueToJson(message.value.value) },
+            : functionValue(message.value.value),
         );
       case "functionsAnnounced":
         return connection.announce(message.value.functions);

@@ -24,6 +24,7 @@ from nenc.errors import (
     InvocationTimeoutError,
     NencError,
     NotFoundError,
+    ResultNotAcceptedError,
     TaskFailedError,
     UnavailableError,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "NotFoundError",
     "Pynenc",
     "ResultContext",
+    "ResultNotAcceptedError",
     "RetryPolicy",
     "RuntimeTriggerBuilder",
     "StatusContext",

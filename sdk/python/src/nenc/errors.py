@@ -60,6 +60,18 @@ class DeadlineExceededError(NencError):
     code = "DEADLINE_EXCEEDED"
 
 
+class ResultNotAcceptedError(TypeError):
+    """A task's result (or a function's value) cannot travel to the orchestrator.
+
+    Not JSON, nested deeper than the orchestrator's limit (64 levels by default) or
+    larger than its ``--max-payload-bytes``. The worker raises it before sending;
+    the attempt fails with type ``ResultNotAccepted`` (as when the orchestrator
+    refuses a result), the task's retry policy applies and the worker carries on.
+    """
+
+    remote_type = "ResultNotAccepted"
+
+
 class TaskFailedError(Exception):
     """A task function raised; ``remote_type`` and ``chain`` are its class names.
 
@@ -100,6 +112,7 @@ __all__ = [
     "InvocationTimeoutError",
     "NencError",
     "NotFoundError",
+    "ResultNotAcceptedError",
     "TaskFailedError",
     "UnavailableError",
 ]

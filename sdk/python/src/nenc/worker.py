@@ -23,11 +23,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from typing import Any, Literal, Protocol, TypeVar
 
+from google.protobuf.struct_pb2 import Value
+
 from nenc._impl.clients import Clients
 from nenc._impl.convert import context_from_proto, describe_error
 from nenc._impl.values import from_struct, from_value, to_value
 from nenc.current import CurrentInvocation, reset, running
-from nenc.errors import NencError, NotFoundError
+from nenc.errors import NencError, NotFoundError, ResultNotAcceptedError
 from nenc.functions import FunctionRegistry
 from nenc.task import Task
 from nenc.v1 import worker_service_pb2 as worker_pb
@@ -84,6 +86,9 @@ class Worker:
         self._unsent: dict[str, worker_pb.ConnectRequest] = {}
         self._stream_cancel: Callable[[], None] | None = None
         self._heartbeat_s = 1.0
+        # What results and function values must keep to be accepted (from the welcome; 0 = default).
+        self._max_depth = 0
+        self._max_bytes = 0
         self._backoff_s = 0.1
         self._stopped = threading.Event()
         self._welcomed = threading.Event()
@@ -208,6 +213,8 @@ class Worker:
                 kind = response.WhichOneof("message")
                 if kind == "welcome":
                     self._heartbeat_s = max(0.05, response.welcome.heartbeat_interval_ms / 1000)
+                    self._max_depth = response.welcome.max_json_depth
+                    self._max_bytes = response.welcome.max_payload_bytes
                     self._backoff_s = 0.1
                     with self._lock:
                         self._live = True
@@ -293,13 +300,26 @@ class Worker:
             if task is None:
                 raise LookupError(f'this worker has no task "{assignment.task_id}"')
             result = _call(task.fn, **from_struct(assignment.arguments))
-            value = to_value(result, f"the result of task {task.name}")
+            value = self._travelling(result, f"the result of task {task.name}")
         except Exception as error:  # noqa: BLE001 - every task error is reported, none kills the worker
             self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=describe_error(error)))
             return
         finally:
             reset(token)
         self._send(completed=worker_pb.TaskCompleted(assignment_id=assignment_id, result=value))
+
+    def _travelling(self, value: object, where: str) -> Value:
+        """``value`` as it travels, checked against the orchestrator's limits first.
+
+        A value it would refuse (not JSON, too deep, too large; or one it could not
+        even decode) fails here, in this process, as ResultNotAcceptedError: the
+        stream is never put at risk.
+        """
+        try:
+            return to_value(value, where, max_depth=self._max_depth, max_bytes=self._max_bytes)
+        except TypeError as error:
+            _log.warning("worker %s: %s; not sent", self.id, error)
+            raise ResultNotAcceptedError(str(error)) from error
 
     def _evaluate(self, request: worker_pb.EvaluateFunction) -> None:
         try:
@@ -315,7 +335,7 @@ class Worker:
                     raise TypeError(
                         f"filter {request.function} returned {type(verdict).__name__}; return a bool"
                     )
-                value = to_value(verdict, "filter")
+                value = self._travelling(verdict, "filter")
             else:
                 context = context_from_proto(request.context) if request.HasField("context") else None
                 args: list[Any] = [context]
@@ -327,7 +347,7 @@ class Worker:
                         f"provider {request.function} returned {type(provided).__name__}; "
                         "return a dict of named arguments"
                     )
-                value = to_value(provided, f"the arguments from provider {request.function}")
+                value = self._travelling(provided, f"the arguments from provider {request.function}")
         except Exception as error:  # noqa: BLE001 - reported to the orchestrator, which records it
             self._send(
                 evaluated=worker_pb.FunctionEvaluated(

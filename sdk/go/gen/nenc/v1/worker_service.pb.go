@@ -853,7 +853,12 @@ type Welcome struct {
 	// Send a heartbeat at least this often.
 	HeartbeatIntervalMs int64 `protobuf:"varint,2,opt,name=heartbeat_interval_ms,json=heartbeatIntervalMs,proto3" json:"heartbeat_interval_ms,omitempty"`
 	// Assignments are lost when no heartbeat arrives for this long.
-	LeaseMs       int64 `protobuf:"varint,3,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
+	LeaseMs int64 `protobuf:"varint,3,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
+	// A result or function value larger than this many bytes of JSON is refused
+	// (the attempt fails); 0 = unknown (an older orchestrator).
+	MaxPayloadBytes int64 `protobuf:"varint,4,opt,name=max_payload_bytes,json=maxPayloadBytes,proto3" json:"max_payload_bytes,omitempty"`
+	// A result or function value nested deeper than this is refused; 0 = unknown.
+	MaxJsonDepth  int32 `protobuf:"varint,5,opt,name=max_json_depth,json=maxJsonDepth,proto3" json:"max_json_depth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -905,6 +910,20 @@ func (x *Welcome) GetHeartbeatIntervalMs() int64 {
 func (x *Welcome) GetLeaseMs() int64 {
 	if x != nil {
 		return x.LeaseMs
+	}
+	return 0
+}
+
+func (x *Welcome) GetMaxPayloadBytes() int64 {
+	if x != nil {
+		return x.MaxPayloadBytes
+	}
+	return 0
+}
+
+func (x *Welcome) GetMaxJsonDepth() int32 {
+	if x != nil {
+		return x.MaxJsonDepth
 	}
 	return 0
 }
@@ -1197,11 +1216,13 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"assignment\x127\n" +
 	"\bevaluate\x18\x03 \x01(\v2\x19.nenc.v1.EvaluateFunctionH\x00R\bevaluate\x120\n" +
 	"\x05abort\x18\x04 \x01(\v2\x18.nenc.v1.AbortAssignmentH\x00R\x05abortB\t\n" +
-	"\amessage\"u\n" +
+	"\amessage\"\xc7\x01\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x122\n" +
 	"\x15heartbeat_interval_ms\x18\x02 \x01(\x03R\x13heartbeatIntervalMs\x12\x19\n" +
-	"\blease_ms\x18\x03 \x01(\x03R\aleaseMs\"\xc0\x01\n" +
+	"\blease_ms\x18\x03 \x01(\x03R\aleaseMs\x12*\n" +
+	"\x11max_payload_bytes\x18\x04 \x01(\x03R\x0fmaxPayloadBytes\x12$\n" +
+	"\x0emax_json_depth\x18\x05 \x01(\x05R\fmaxJsonDepth\"\xc0\x01\n" +
 	"\n" +
 	"Assignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12#\n" +

@@ -109,10 +109,17 @@ def invocation_info(message: invocation_pb2.Invocation) -> InvocationInfo:
 
 
 def describe_error(error: BaseException) -> invocation_pb2.TaskError:
-    """An exception as the orchestrator records it; the chain is the class's MRO."""
+    """An exception as the orchestrator records it; the chain is the class's MRO.
+
+    A class with a ``remote_type`` (ResultNotAcceptedError) is recorded under that
+    name, the one the orchestrator itself uses, so retry policies match either.
+    """
     chain = [cls.__name__ for cls in type(error).__mro__ if issubclass(cls, BaseException)]
+    remote_type = getattr(type(error), "remote_type", None)
+    if isinstance(remote_type, str):
+        chain.insert(0, remote_type)
     return invocation_pb2.TaskError(
-        type=type(error).__name__,
+        type=chain[0],
         message=str(error),
         chain=chain,
         stack="".join(traceback.format_exception(error)),

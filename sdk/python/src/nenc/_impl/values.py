@@ -7,6 +7,7 @@ first part JSON cannot carry (``payload.when: datetime is not JSON``).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,13 +20,51 @@ JsonValue = Any
 # Numbers travel as IEEE doubles: integers beyond this lose digits silently, so they are refused.
 MAX_SAFE_INTEGER = 2**53 - 1
 
+#: The deepest JSON nesting the orchestrator accepts by default (a scalar is 0
+#: levels, ``{}`` is 1, ``{"a": {}}`` is 2). A worker learns the orchestrator's own
+#: limit from its welcome.
+MAX_JSON_DEPTH = 64
 
-def to_json(value: object, where: str) -> JsonValue:
+
+class ValueNotAcceptedError(TypeError):
+    """A value cannot travel: nested deeper than the limit, or larger. Raised before it is sent."""
+
+
+def to_json(value: object, where: str, *, max_depth: int = 0, max_bytes: int = 0) -> JsonValue:
     """Checks that ``value`` is JSON and returns it with tuples as lists.
 
-    Raises TypeError naming ``where`` and the path of the first offending part.
+    Raises TypeError naming ``where`` and the path of the first offending part;
+    ValueNotAcceptedError when it nests deeper than ``max_depth`` (default
+    MAX_JSON_DEPTH) or is larger than ``max_bytes`` of JSON (0: not checked here).
     """
-    return _to_json(value, where, set())
+    checked = _to_json(value, where, set())
+    depth = max_depth or MAX_JSON_DEPTH
+    if _exceeds_depth(checked, depth):
+        raise ValueNotAcceptedError(
+            f"{where} is nested more than {depth} levels deep; the limit is {depth} levels of "
+            "JSON nesting (flatten the value or send a reference instead)"
+        )
+    if max_bytes:
+        size = len(json.dumps(checked, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > max_bytes:
+            raise ValueNotAcceptedError(
+                f"{where} is {size} bytes of JSON; the limit is {max_bytes} "
+                "(the orchestrator's --max-payload-bytes; send a reference instead)"
+            )
+    return checked
+
+
+def _exceeds_depth(value: object, max_depth: int) -> bool:
+    """True when ``value`` nests more than ``max_depth`` levels; looks no deeper than that."""
+    if isinstance(value, Mapping):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return False
+    if max_depth <= 0:
+        return True
+    return any(_exceeds_depth(item, max_depth - 1) for item in items)
 
 
 def _to_json(value: object, path: str, seen: set[int]) -> JsonValue:
@@ -73,9 +112,9 @@ def to_json_object(value: object, where: str) -> dict[str, JsonValue]:
     return checked
 
 
-def to_value(value: object, where: str) -> Value:
-    """A checked JSON value as a ``google.protobuf.Value``."""
-    return _value(to_json(value, where))
+def to_value(value: object, where: str, *, max_depth: int = 0, max_bytes: int = 0) -> Value:
+    """A checked JSON value as a ``google.protobuf.Value`` (limits as in :func:`to_json`)."""
+    return _value(to_json(value, where, max_depth=max_depth, max_bytes=max_bytes))
 
 
 def to_struct(value: object, where: str) -> Struct:

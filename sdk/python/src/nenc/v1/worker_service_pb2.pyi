@@ -125,14 +125,18 @@ class ConnectResponse(_message.Message):
     def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., assignment: _Optional[_Union[Assignment, _Mapping]] = ..., evaluate: _Optional[_Union[EvaluateFunction, _Mapping]] = ..., abort: _Optional[_Union[AbortAssignment, _Mapping]] = ...) -> None: ...
 
 class Welcome(_message.Message):
-    __slots__ = ("worker_id", "heartbeat_interval_ms", "lease_ms")
+    __slots__ = ("worker_id", "heartbeat_interval_ms", "lease_ms", "max_payload_bytes", "max_json_depth")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     LEASE_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAYLOAD_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_JSON_DEPTH_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     heartbeat_interval_ms: int
     lease_ms: int
-    def __init__(self, worker_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., lease_ms: _Optional[int] = ...) -> None: ...
+    max_payload_bytes: int
+    max_json_depth: int
+    def __init__(self, worker_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., lease_ms: _Optional[int] = ..., max_payload_bytes: _Optional[int] = ..., max_json_depth: _Optional[int] = ...) -> None: ...
 
 class Assignment(_message.Message):
     __slots__ = ("assignment_id", "invocation_id", "task_id", "arguments", "attempt")

@@ -59,7 +59,8 @@ local function enqueue(P, taskId, invId)
 end
 
 -- Puts one assignment of `workerId` back in its queue if it is still current and that
--- worker holds it; returns the invocation id.
+-- worker holds it, counting the loss ("lost", see Assignment.lost); returns the
+-- invocation id.
 local function releaseAssignment(P, asg, workerId, now)
   local invId = string.match(asg, '^([^/]+)/')
   if not invId then return false end
@@ -68,6 +69,7 @@ local function releaseAssignment(P, asg, workerId, now)
   if cur[1] ~= asg or cur[3] ~= workerId then return false end
   redis.call('SREM', P .. 'worker:' .. workerId, asg)
   redis.call('HDEL', invKey, 'asg', 'worker', 'asgAt')
+  redis.call('HINCRBY', invKey, 'lost', 1)
   transition(P, invKey, invId, 'REGISTERED', now, '1')
   enqueue(P, cur[2], invId)
   return invId

@@ -7,7 +7,7 @@
 -- PENDING of tasks[i] is watched. Each assigned invocation records the claim's
 -- request id and its place in the batch ("creq" = "<request id>/<n>"; see
 -- claimedBefore). Returns a flat list: assignment id, invocation id, task id,
--- arguments JSON, attempt, ...
+-- arguments JSON, attempt, times lost ("0" when never), ...
 local function claim(P, workerId, session, max, now, tasks, watched, request)
   local out = {}
   if redis.call('HGET', P .. 'sessions', workerId) ~= session then return out end
@@ -38,12 +38,13 @@ local function claim(P, workerId, session, max, now, tasks, watched, request)
               'creq', request .. '/' .. (claimed + 1))
             transition(P, invKey, invId, 'PENDING', now, watched[i])
             redis.call('SADD', held, asg)
-            local f = redis.call('HMGET', invKey, 'args', 'attempt')
+            local f = redis.call('HMGET', invKey, 'args', 'attempt', 'lost')
             out[#out + 1] = asg
             out[#out + 1] = invId
             out[#out + 1] = task
             out[#out + 1] = f[1]
             out[#out + 1] = f[2]
+            out[#out + 1] = f[3] or '0'
             claimed = claimed + 1
           end
         end
@@ -74,17 +75,17 @@ local function claimedBefore(P, workerId, request)
   for _, asg in ipairs(redis.call('SMEMBERS', P .. 'worker:' .. workerId)) do
     local invId, task = string.match(asg, '^([^/]+)/%d+/(.+)$')
     if invId then
-      local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'creq', 'args', 'attempt')
+      local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'creq', 'args', 'attempt', 'lost')
       if f[1] == asg and f[2] == workerId and f[3] then
         local by, n = string.match(f[3], '^(.*)/(%d+)$')
-        if by == request then found[#found + 1] = {tonumber(n), asg, invId, task, f[4], f[5]} end
+        if by == request then found[#found + 1] = {tonumber(n), asg, invId, task, f[4], f[5], f[6] or '0'} end
       end
     end
   end
   table.sort(found, function(a, b) return a[1] < b[1] end)
   local out = {}
   for _, item in ipairs(found) do
-    for i = 2, 6 do out[#out + 1] = item[i] end
+    for i = 2, 7 do out[#out + 1] = item[i] end
   end
   return out
 end

@@ -11,6 +11,7 @@ import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { recordingLogger } from "../support/logs.js";
 import { postConnectJson, postRawMessage } from "../support/raw-http2.js";
 import { openRawWorker } from "../support/raw-worker.js";
+import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 import { waitFor } from "../support/wait.js";
 
@@ -39,15 +40,6 @@ afterAll(async () => {
   sessions.abort();
   await server.stop();
 });
-
-async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 async function stillServing(): Promise<void> {
   expect((await health.check({})).status).toBe(HealthCheckResponse_ServingStatus.SERVING);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppService } from "../../src/gen/nenc/v1/app_service_pb.js";
 import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
 import { openRawWorker } from "../support/raw-worker.js";
+import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 
 let server: NencServer;
@@ -30,15 +31,6 @@ afterEach(async () => {
   await server.stop();
 });
 
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
-
 const eventTrigger = (n: number, targetTaskId = "t0") => ({
   targetTaskId,
   conditions: [{ kind: { case: "event" as const, value: { code: `limits.e${n}` } } }],
@@ -47,10 +39,10 @@ const eventTrigger = (n: number, targetTaskId = "t0") => ({
 describe("count limits", () => {
   it("RegisterApp: at most 1,000 tasks and 1,000 declared triggers", async () => {
     const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `t${i}` }));
-    const tooManyTasks = await failure(apps.registerApp({ appId: "big", tasks: tasks(1001) }));
+    const tooManyTasks = await rpcError(apps.registerApp({ appId: "big", tasks: tasks(1001) }));
     expect(tooManyTasks.code).toBe(Code.ResourceExhausted);
     expect(tooManyTasks.rawMessage).toBe("tasks: has 1001 tasks; the limit is 1000");
-    const tooManyTriggers = await failure(
+    const tooManyTriggers = await rpcError(
       apps.registerApp({
         appId: "big",
         tasks: tasks(1),
@@ -75,7 +67,7 @@ describe("count limits", () => {
         Array.from({ length: 100 }, (_, i) => triggers.createTrigger({ trigger: eventTrigger(batch + i) })),
       );
     }
-    const refused = await failure(triggers.createTrigger({ trigger: eventTrigger(1000) }));
+    const refused = await rpcError(triggers.createTrigger({ trigger: eventTrigger(1000) }));
     expect(refused.code).toBe(Code.ResourceExhausted);
     expect(refused.rawMessage).toBe(
       'trigger: app "rt" has 1000 runtime triggers, the limit (delete unused ones first)',

@@ -6,7 +6,7 @@
  */
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -25,6 +25,7 @@ import type {
 } from "../../src/gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome, TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
 import { jsonToValue } from "../../src/transport/convert-trigger.js";
+import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
@@ -59,15 +60,6 @@ describe.each(STORE_KINDS)("definitions checked at the edge on %s", (kind) => {
     sessions?.abort();
     await server?.stop();
   });
-
-  async function rpcError(call: Promise<unknown>): Promise<ConnectError> {
-    const error = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConnectError);
-    return error as ConnectError;
-  }
 
   async function refused(trigger: TriggerInit): Promise<ConnectError> {
     return rpcError(triggers.createTrigger({ trigger: { targetTaskId: "sink", ...trigger } }));

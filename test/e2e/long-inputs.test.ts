@@ -3,13 +3,14 @@
  * code and a message that quotes only its start (echoed whole, the message would
  * not fit in the trailers and the stream would be reset instead).
  */
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { NencServer } from "nenc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
+import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 
 let server: NencServer;
@@ -29,15 +30,6 @@ afterAll(async () => {
 
 const huge = "x".repeat(100_000);
 
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
-
 describe("a 100 KB input", () => {
   it("gets NOT_FOUND for an unknown invocation or trigger id, quoting 80 characters of it", async () => {
     const invocations = createClient(InvocationService, transport);
@@ -47,7 +39,7 @@ describe("a 100 KB input", () => {
       triggers.getTrigger({ id: huge }),
       triggers.explainTrigger({ id: huge }),
     ]) {
-      const error = await failure(call);
+      const error = await rpcError(call);
       expect(error.code).toBe(Code.NotFound);
       expect(error.rawMessage).toContain(`"${"x".repeat(80)}…" (100000 characters) not found`);
       expect(error.rawMessage.length).toBeLessThan(300);
@@ -56,10 +48,10 @@ describe("a 100 KB input", () => {
 
   it("gets INVALID_ARGUMENT naming the field for a name that long", async () => {
     const events = createClient(EventService, transport);
-    const error = await failure(events.emitEvent({ code: huge }));
+    const error = await rpcError(events.emitEvent({ code: huge }));
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe("code: is 100000 characters long; at most 200");
-    const invoked = await failure(createClient(InvocationService, transport).invoke({ taskId: huge }));
+    const invoked = await rpcError(createClient(InvocationService, transport).invoke({ taskId: huge }));
     expect(invoked.code).toBe(Code.InvalidArgument);
     expect(invoked.rawMessage).toBe("taskId: is 100000 characters long; at most 200");
   });

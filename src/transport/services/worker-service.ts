@@ -6,7 +6,7 @@ import type { TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { WorkerConnection } from "../../engine/worker-gateway.js";
+import type { WorkerConnection } from "../../engine/worker-link.js";
 import type { WorkerChannel } from "../../engine/worker-session.js";
 import {
   type ConnectRequest,

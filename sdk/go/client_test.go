@@ -63,12 +63,17 @@ func TestEmitEventWithIdempotencyKeyReturnsTheFirstID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("EmitEvent: %v", err)
 	}
-	again, err := client.EmitEvent(t.Context(), "go.test.once", map[string]any{"attempt": 2}, nenc.WithIdempotencyKey(key))
+	again, err := client.EmitEvent(t.Context(), "go.test.once", map[string]any{"attempt": 1}, nenc.WithIdempotencyKey(key))
 	if err != nil {
 		t.Fatalf("EmitEvent again: %v", err)
 	}
 	if again != first {
 		t.Errorf("re-emit with key %q returned %q, want the first id %q", key, again, first)
+	}
+	// A key names one emission: the same key with another payload is refused, not dropped.
+	_, err = client.EmitEvent(t.Context(), "go.test.once", map[string]any{"attempt": 2}, nenc.WithIdempotencyKey(key))
+	if !errors.Is(err, nenc.ErrAlreadyExists) {
+		t.Errorf("re-emit with key %q and another payload: err = %v, want ErrAlreadyExists", key, err)
 	}
 	stored, err := events(t).GetEvent(t.Context(), &nencv1.GetEventRequest{Id: first})
 	if err != nil {
@@ -136,7 +141,7 @@ func TestInvokeWithIdempotencyKeyReturnsTheFirstInvocation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
-	again, err := client.Invoke(t.Context(), "double", map[string]any{"n": 2}, nenc.WithIdempotencyKey(key))
+	again, err := client.Invoke(t.Context(), "double", map[string]any{"n": 1}, nenc.WithIdempotencyKey(key))
 	if err != nil {
 		t.Fatalf("Invoke again: %v", err)
 	}
@@ -145,6 +150,11 @@ func TestInvokeWithIdempotencyKeyReturnsTheFirstInvocation(t *testing.T) {
 	}
 	if result, err := again.Result(t.Context()); err != nil || result != 2.0 {
 		t.Errorf("Result = %v, %v; want the first invocation's 2", result, err)
+	}
+	// A key names one call: the same key with other arguments is refused.
+	_, err = client.Invoke(t.Context(), "double", map[string]any{"n": 2}, nenc.WithIdempotencyKey(key))
+	if !errors.Is(err, nenc.ErrAlreadyExists) {
+		t.Errorf("re-invoke with key %q and other arguments: err = %v, want ErrAlreadyExists", key, err)
 	}
 }
 

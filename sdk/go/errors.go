@@ -23,14 +23,17 @@ var (
 	ErrNotFound = errors.New("nenc: not found")
 	// ErrUnavailable: the orchestrator cannot be reached or is shutting down.
 	ErrUnavailable = errors.New("nenc: unavailable")
+	// ErrAlreadyExists: an idempotency key was used before for another call (another
+	// event code or payload, other arguments); a key names one call.
+	ErrAlreadyExists = errors.New("nenc: already exists")
 )
 
 // Error is an error answered by the orchestrator (or detected by the client
 // before sending a request it would refuse). Code is the gRPC code; Message is
 // the server's message, which names the offending field and the fix.
 //
-// Error unwraps to [ErrInvalidArgument], [ErrNotFound] or [ErrUnavailable] for
-// those codes. When the caller's context ends a request, the error returned is
+// Error unwraps to [ErrInvalidArgument], [ErrNotFound], [ErrUnavailable] or
+// [ErrAlreadyExists] for those codes. When the caller's context ends a request, the error returned is
 // not an Error but wraps ctx.Err(), so errors.Is(err, context.Canceled) works.
 type Error struct {
 	Code    codes.Code
@@ -51,6 +54,8 @@ func (e *Error) Unwrap() error {
 		return ErrNotFound
 	case codes.Unavailable:
 		return ErrUnavailable
+	case codes.AlreadyExists:
+		return ErrAlreadyExists
 	default:
 		return nil
 	}

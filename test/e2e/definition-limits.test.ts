@@ -8,6 +8,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AlreadyExistsError, Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Trigger } from "../../src/domain/trigger.js";
@@ -368,6 +369,12 @@ describe.each(STORE_KINDS)("definitions checked at the edge on %s", (kind) => {
     expect(other.rawMessage).toBe(
       `idempotencyKey: "i1" was used by invocation ${first.invocation?.id} with other arguments; use a new key for another call`,
     );
+    // The SDK raises it as a typed error.
+    const sdk = new Nenc({ url: server.url, appId: "limits-client" });
+    await expect(sdk.invoke("sink", { n: 3 }, { idempotencyKey: "i1" })).rejects.toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    await sdk.close();
     expect((await invocations.listInvocations({ taskId: "sink" })).invocations.length).toBe(1);
   });
 });

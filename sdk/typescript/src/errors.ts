@@ -26,6 +26,16 @@ export class UnavailableError extends NencError {
   override name = "UnavailableError";
 }
 
+/** An idempotency key was used before for another call (a key names one call). */
+export class AlreadyExistsError extends NencError {
+  override name = "AlreadyExistsError";
+}
+
+/** A limit of the orchestrator was reached; the message names it and its setting. */
+export class ResourceExhaustedError extends NencError {
+  override name = "ResourceExhaustedError";
+}
+
 /**
  * A task's result (or a function's value) cannot travel to the orchestrator: not
  * JSON, nested too deep or too large. The attempt fails with it (type
@@ -59,6 +69,10 @@ export function errorFromCode(code: string, message: string): NencError {
       return new NotFoundError(message, code);
     case "UNAVAILABLE":
       return new UnavailableError(message, code);
+    case "ALREADY_EXISTS":
+      return new AlreadyExistsError(message, code);
+    case "RESOURCE_EXHAUSTED":
+      return new ResourceExhaustedError(message, code);
     default:
       return new NencError(message, code);
   }

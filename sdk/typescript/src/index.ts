@@ -18,9 +18,11 @@ export type {
 } from "./contexts.js";
 export type { EventInfo, InvocationInfo } from "./convert.js";
 export {
+  AlreadyExistsError,
   InvalidArgumentError,
   NencError,
   NotFoundError,
+  ResourceExhaustedError,
   ResultNotAcceptedError,
   TaskFailedError,
   UnavailableError,

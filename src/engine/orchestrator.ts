@@ -182,20 +182,7 @@ export class Orchestrator {
     readonly store: Store,
     options: Partial<OrchestratorOptions>,
   ) {
-    const o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
-    if (!o.replicaId) o.replicaId = newId("replica");
-    if (!(o.cronTakeoverMs < o.cronGraceMs)) {
-      throw NencError.invalid(
-        "cronTakeoverMs",
-        `cronTakeoverMs (NENC_CRON_TAKEOVER_MS, ${o.cronTakeoverMs} ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, ${o.cronGraceMs} ms): the slots of a dead replica would be missed instead of run late`,
-      );
-    }
-    if (!Number.isInteger(o.celMaxSteps) || o.celMaxSteps < 1) {
-      throw NencError.invalid(
-        "celMaxSteps",
-        `is ${o.celMaxSteps} (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
-      );
-    }
+    const o = resolveOptions(options);
     this.options = o;
     const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
@@ -465,4 +452,23 @@ export class Orchestrator {
         return;
     }
   }
+}
+
+/** The options with their defaults, checked: refuses settings that cannot work together. */
+function resolveOptions(options: Partial<OrchestratorOptions>): OrchestratorOptions {
+  const o = { ...DEFAULT_ORCHESTRATOR_OPTIONS, ...options };
+  if (!o.replicaId) o.replicaId = newId("replica");
+  if (!(o.cronTakeoverMs < o.cronGraceMs)) {
+    throw NencError.invalid(
+      "cronTakeoverMs",
+      `cronTakeoverMs (NENC_CRON_TAKEOVER_MS, ${o.cronTakeoverMs} ms) must be less than cronGraceMs (NENC_CRON_GRACE_MS, ${o.cronGraceMs} ms): the slots of a dead replica would be missed instead of run late`,
+    );
+  }
+  if (!Number.isInteger(o.celMaxSteps) || o.celMaxSteps < 1) {
+    throw NencError.invalid(
+      "celMaxSteps",
+      `is ${o.celMaxSteps} (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default ${DEFAULT_CEL_MAX_STEPS})`,
+    );
+  }
+  return o;
 }

@@ -84,30 +84,7 @@ export class TriggerRegistry {
     requireName(appId, "appId", "app's id");
     requireAtMost(declarations.length, COUNT_LIMITS.tasksPerApp, "tasks", "tasks");
     requireAtMost(definitions.length, COUNT_LIMITS.declaredTriggersPerApp, "triggers", "triggers");
-    const tasks: Task[] = [];
-    for (const [i, declaration] of declarations.entries()) {
-      requireName(declaration.id, `tasks[${i}].id`, "task's name");
-      if (tasks.some((task) => task.id === declaration.id)) {
-        throw NencError.invalid(`tasks[${i}].id`, `task "${declaration.id}" is declared twice`);
-      }
-      const owner = (await this.tasks.get(declaration.id))?.appId;
-      if (owner && owner !== appId) {
-        throw new NencError(
-          "ALREADY_EXISTS",
-          `task "${declaration.id}" belongs to app "${owner}"; task ids are global, pick another name`,
-          `tasks[${i}].id`,
-        );
-      }
-      const task: Task = {
-        id: declaration.id,
-        appId,
-        retry: validRetry(declaration.retry, `tasks[${i}].retry`),
-      };
-      if (declaration.timeoutMs !== undefined) {
-        task.timeoutMs = validTimeout(declaration.timeoutMs, `tasks[${i}].timeoutMs`);
-      }
-      tasks.push(task);
-    }
+    const tasks = await this.validTasks(appId, declarations);
     const now = this.clock.now();
     const triggers = definitions.map((definition, i) => {
       const field = `triggers[${i}]`;
@@ -144,6 +121,35 @@ export class TriggerRegistry {
       removed: removedTriggerIds.length,
     });
     return { triggerIds: triggers.map((compiled) => compiled.trigger.id), removedTriggerIds };
+  }
+
+  /** The app's tasks as declared, checked: names, no duplicates, owned by no other app, policies. */
+  private async validTasks(appId: string, declarations: readonly TaskDeclaration[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (const [i, declaration] of declarations.entries()) {
+      requireName(declaration.id, `tasks[${i}].id`, "task's name");
+      if (tasks.some((task) => task.id === declaration.id)) {
+        throw NencError.invalid(`tasks[${i}].id`, `task "${declaration.id}" is declared twice`);
+      }
+      const owner = (await this.tasks.get(declaration.id))?.appId;
+      if (owner && owner !== appId) {
+        throw new NencError(
+          "ALREADY_EXISTS",
+          `task "${declaration.id}" belongs to app "${owner}"; task ids are global, pick another name`,
+          `tasks[${i}].id`,
+        );
+      }
+      const task: Task = {
+        id: declaration.id,
+        appId,
+        retry: validRetry(declaration.retry, `tasks[${i}].retry`),
+      };
+      if (declaration.timeoutMs !== undefined) {
+        task.timeoutMs = validTimeout(declaration.timeoutMs, `tasks[${i}].timeoutMs`);
+      }
+      tasks.push(task);
+    }
+    return tasks;
   }
 
   /** How new definitions are checked: every rule, the current step limit. */

@@ -67,7 +67,8 @@ func TestFromRPCMapsCodes(t *testing.T) {
 		{codes.Unavailable, ErrUnavailable, "UNAVAILABLE"},
 		{codes.Canceled, nil, "CANCELED"},
 		{codes.DeadlineExceeded, nil, "DEADLINE_EXCEEDED"},
-		{codes.ResourceExhausted, nil, "RESOURCE_EXHAUSTED"},
+		{codes.ResourceExhausted, ErrResourceExhausted, "RESOURCE_EXHAUSTED"},
+		{codes.AlreadyExists, ErrAlreadyExists, "ALREADY_EXISTS"},
 		{codes.Internal, nil, "INTERNAL"},
 	}
 	for _, c := range cases {

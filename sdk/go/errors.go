@@ -26,14 +26,17 @@ var (
 	// ErrAlreadyExists: an idempotency key was used before for another call (another
 	// event code or payload, other arguments); a key names one call.
 	ErrAlreadyExists = errors.New("nenc: already exists")
+	// ErrResourceExhausted: a limit of the orchestrator was reached (payload size,
+	// JSON depth, a cap on streams); the message names the limit and its setting.
+	ErrResourceExhausted = errors.New("nenc: resource exhausted")
 )
 
 // Error is an error answered by the orchestrator (or detected by the client
 // before sending a request it would refuse). Code is the gRPC code; Message is
 // the server's message, which names the offending field and the fix.
 //
-// Error unwraps to [ErrInvalidArgument], [ErrNotFound], [ErrUnavailable] or
-// [ErrAlreadyExists] for those codes. When the caller's context ends a request, the error returned is
+// Error unwraps to [ErrInvalidArgument], [ErrNotFound], [ErrUnavailable],
+// [ErrAlreadyExists] or [ErrResourceExhausted] for those codes. When the caller's context ends a request, the error returned is
 // not an Error but wraps ctx.Err(), so errors.Is(err, context.Canceled) works.
 type Error struct {
 	Code    codes.Code
@@ -56,6 +59,8 @@ func (e *Error) Unwrap() error {
 		return ErrUnavailable
 	case codes.AlreadyExists:
 		return ErrAlreadyExists
+	case codes.ResourceExhausted:
+		return ErrResourceExhausted
 	default:
 		return nil
 	}

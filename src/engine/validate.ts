@@ -52,12 +52,13 @@ export function requireJson(value: unknown, field: string, maxBytes: number): Js
   return value as JsonValue;
 }
 
-/** Refuses values nested deeper than MAX_JSON_DEPTH. */
+/** Refuses values nested deeper than MAX_JSON_DEPTH (RESOURCE_EXHAUSTED: a limit, not a malformed value). */
 export function requireDepth(value: unknown, field: string): void {
   if (exceedsDepth(value, MAX_JSON_DEPTH)) {
-    throw NencError.invalid(
-      field,
+    throw new NencError(
+      "RESOURCE_EXHAUSTED",
       `is nested more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH} levels of JSON nesting (flatten the value or send a reference instead)`,
+      field,
     );
   }
 }
@@ -67,8 +68,8 @@ export function requireSize(value: unknown, field: string, maxBytes: number): vo
   const size = Buffer.byteLength(JSON.stringify(value) ?? "");
   if (size > maxBytes) {
     throw new NencError(
-      "INVALID_ARGUMENT",
-      `is ${size} bytes of JSON; the limit is ${maxBytes} (raise --max-payload-bytes or send a reference instead)`,
+      "RESOURCE_EXHAUSTED",
+      `is ${size} bytes of JSON; the limit is ${maxBytes} (raise NENC_MAX_PAYLOAD_BYTES or send a reference instead)`,
       field,
     );
   }

@@ -74,11 +74,11 @@ describe("bad input is answered, never fatal", () => {
     expect(error.rawMessage).toBe("taskId: is required: the task to invoke");
   });
 
-  it("oversized arguments: INVALID_ARGUMENT with the size and the limit", async () => {
+  it("oversized arguments: RESOURCE_EXHAUSTED with the size and the limit", async () => {
     const error = await rpcError(
       invocations.invoke({ taskId: "echo", arguments: jsonToValue({ blob: "x".repeat(5000) }) }),
     );
-    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.code).toBe(Code.ResourceExhausted);
     expect(error.rawMessage).toMatch(/^arguments: is 5011 bytes of JSON; the limit is 2048/);
     await stillServing();
   });
@@ -108,7 +108,7 @@ describe("bad input is answered, never fatal", () => {
     const big = await rpcError(
       events.emitEvent({ code: "big", payload: jsonToValue({ blob: "y".repeat(3000) }) }),
     );
-    expect(big.code).toBe(Code.InvalidArgument);
+    expect(big.code).toBe(Code.ResourceExhausted);
     expect(big.rawMessage).toMatch(/^payload: is \d+ bytes of JSON; the limit is 2048/);
     await stillServing();
   });

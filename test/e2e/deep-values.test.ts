@@ -154,10 +154,10 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
     for (const depth of [65, 100]) {
       expect(
         await refused(invocations.invoke({ taskId: "deep_echo", arguments: jsonToValue(nest(depth)) })),
-      ).toEqual([Code.InvalidArgument, `arguments: ${TOO_DEEP}`]);
+      ).toEqual([Code.ResourceExhausted, `arguments: ${TOO_DEEP}`]);
       expect(
         await refused(events.emitEvent({ code: "deep.event", payload: jsonToValue(nest(depth)) })),
-      ).toEqual([Code.InvalidArgument, `payload: ${TOO_DEEP}`]);
+      ).toEqual([Code.ResourceExhausted, `payload: ${TOO_DEEP}`]);
     }
     expect(await app.listInvocations({ taskId: "deep_echo" })).toEqual([]);
     expect(logs.lines.filter((l) => l.level === "error")).toEqual([]);

@@ -20,6 +20,7 @@ from nenc import (
     InvocationStatus,
     NencError,
     NotFoundError,
+    ResourceExhaustedError,
     ResultContext,
     StatusContext,
     UnavailableError,
@@ -230,5 +231,7 @@ def test_rpc_errors_become_typed_errors() -> None:
         isinstance(down, UnavailableError)
         and str(down) == "no orchestrator answers at 127.0.0.1:1: connection refused"
     )
-    other = error_from_rpc(FakeRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, "too big"))
-    assert type(other) is NencError and other.code == "RESOURCE_EXHAUSTED"
+    limit = error_from_rpc(FakeRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, "too big"))
+    assert isinstance(limit, ResourceExhaustedError) and limit.code == "RESOURCE_EXHAUSTED"
+    other = error_from_rpc(FakeRpcError(grpc.StatusCode.INTERNAL, "oops"))
+    assert type(other) is NencError and other.code == "INTERNAL"

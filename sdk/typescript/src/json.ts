@@ -76,7 +76,7 @@ export function toJson(value: unknown, what: string, limits: JsonLimits = {}): J
   const size = Buffer.byteLength(text);
   if (limits.maxBytes && size > limits.maxBytes) {
     throw new ValueNotAcceptedError(
-      `${what} is ${size} bytes of JSON; the limit is ${limits.maxBytes} (the orchestrator's --max-payload-bytes; send a reference instead)`,
+      `${what} is ${size} bytes of JSON; the limit is ${limits.maxBytes} (the orchestrator's NENC_MAX_PAYLOAD_BYTES; send a reference instead)`,
     );
   }
   return JSON.parse(text) as JsonValue;

@@ -37,9 +37,15 @@ class NotFoundError(NencError):
 
 
 class AlreadyExistsError(NencError):
-    """A name is taken, e.g. a task id that belongs to another app."""
+    """A name is taken (a task id of another app), or an idempotency key was used for another call."""
 
     code = "ALREADY_EXISTS"
+
+
+class ResourceExhaustedError(NencError):
+    """A limit of the orchestrator was reached; the message names it and its setting."""
+
+    code = "RESOURCE_EXHAUSTED"
 
 
 class FailedPreconditionError(NencError):
@@ -64,7 +70,7 @@ class ResultNotAcceptedError(TypeError):
     """A task's result (or a function's value) cannot travel to the orchestrator.
 
     Not JSON, nested deeper than the orchestrator's limit (64 levels by default) or
-    larger than its ``--max-payload-bytes``. The worker raises it before sending;
+    larger than its ``NENC_MAX_PAYLOAD_BYTES``. The worker raises it before sending;
     the attempt fails with type ``ResultNotAccepted`` (as when the orchestrator
     refuses a result), the task's retry policy applies and the worker carries on.
     """
@@ -112,6 +118,7 @@ __all__ = [
     "InvocationTimeoutError",
     "NencError",
     "NotFoundError",
+    "ResourceExhaustedError",
     "ResultNotAcceptedError",
     "TaskFailedError",
     "UnavailableError",

@@ -11,6 +11,7 @@ from nenc.errors import (
     InvalidArgumentError,
     NencError,
     NotFoundError,
+    ResourceExhaustedError,
     UnavailableError,
 )
 
@@ -20,6 +21,7 @@ _BY_CODE: dict[grpc.StatusCode, type[NencError]] = {
     grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
 }
 

@@ -49,7 +49,7 @@ def to_json(value: object, where: str, *, max_depth: int = 0, max_bytes: int = 0
         if size > max_bytes:
             raise ValueNotAcceptedError(
                 f"{where} is {size} bytes of JSON; the limit is {max_bytes} "
-                "(the orchestrator's --max-payload-bytes; send a reference instead)"
+                "(the orchestrator's NENC_MAX_PAYLOAD_BYTES; send a reference instead)"
             )
     return checked
 

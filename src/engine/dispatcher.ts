@@ -46,7 +46,7 @@ export class Dispatcher {
 
   /** Removes a session; false when it was already replaced or removed. */
   remove(session: WorkerSession): boolean {
-    session.closed = true;
+    session.state = "closed";
     for (const taskId of session.taskIds) this.byTask.get(taskId)?.delete(session);
     if (this.sessions.get(session.workerId) !== session) return false;
     this.sessions.delete(session.workerId);

@@ -58,6 +58,7 @@ export class WorkerGateway {
       maxJsonDepth: MAX_JSON_DEPTH,
     });
     link.adopt(hello.heldAssignmentIds);
+    session.state = "serving";
     const replaced = dispatcher.add(session);
     if (replaced) {
       replaced.channel.close(

@@ -12,7 +12,7 @@ import { COUNT_LIMITS, requireAtMost } from "./limits.js";
 import { StartRecorder } from "./start-recorder.js";
 import type { TaskRegistry } from "./task-registry.js";
 import { requireJson } from "./validate.js";
-import { type WorkerChannel, type WorkerHello, WorkerSession } from "./worker-session.js";
+import { type WorkerChannel, type WorkerHello, type WorkerMessage, WorkerSession } from "./worker-session.js";
 
 /** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
 export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
@@ -26,21 +26,18 @@ export const WORKER_LOST = "WorkerLost";
  */
 const START_WRITE_DELAY_MS = 2;
 
-/** What a connected worker can tell the orchestrator, one method per message. */
+/** A connected worker stream, as the transport sees it: messages in, an end. */
 export interface WorkerConnection {
   readonly session: WorkerSession;
-  started(assignmentId: string): Promise<void>;
-  /** A result too deep, too large or not JSON fails the attempt as ResultNotAccepted. */
-  completed(assignmentId: string, result: JsonValue): Promise<void>;
-  /** A result that could not even be read (NaN, no kind): fails the attempt, `why` says so. */
-  notAccepted(assignmentId: string, why: string): Promise<void>;
-  failed(assignmentId: string, error: TaskError): Promise<void>;
-  heartbeat(): Promise<void>;
-  /** Any message arrived from the worker: it is alive (renews its lease now and then). */
-  touch(): Promise<void>;
-  evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void;
-  announce(functions: readonly string[]): void;
-  drain(): void;
+  /**
+   * Applies a message. Messages are applied concurrently (a store round trip each
+   * would cap a worker's throughput), except that those about one assignment keep
+   * their order. Bad input is logged and skipped; an unexpected failure closes the
+   * stream with an error.
+   */
+  receive(message: WorkerMessage): void;
+  /** Resolves once every message received so far was applied. */
+  settled(): Promise<void>;
   /** The stream ended: its unfinished assignments go back to the queue. */
   disconnected(): Promise<void>;
 }
@@ -73,6 +70,9 @@ export interface WorkerLinkOptions {
  */
 export class WorkerLink implements WorkerConnection {
   readonly session: WorkerSession;
+  /** Messages being applied, and the last one of each assignment (the next waits for it). */
+  private readonly applying = new Set<Promise<void>>();
+  private readonly lastOf = new Map<string, Promise<void>>();
   private readonly starts: StartRecorder;
   private readonly deadlines: AttemptDeadlines;
   private renewedAt: number;
@@ -119,14 +119,82 @@ export class WorkerLink implements WorkerConnection {
       );
   }
 
-  async started(assignmentId: string): Promise<void> {
+  receive(message: WorkerMessage): void {
+    const key = "assignmentId" in message ? message.assignmentId : undefined;
+    const previous = (key && this.lastOf.get(key)) || Promise.resolve();
+    const applied: Promise<void> = previous
+      .then(() => this.apply(message))
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.applying.delete(applied);
+        if (key && this.lastOf.get(key) === applied) this.lastOf.delete(key);
+      });
+    this.applying.add(applied);
+    if (key) this.lastOf.set(key, applied);
+  }
+
+  async settled(): Promise<void> {
+    while (this.applying.size > 0) await Promise.all(this.applying);
+  }
+
+  /** Applies one message; bad input (a result too large, a malformed value) is the sender's problem, not the stream's. */
+  private async apply(message: WorkerMessage): Promise<void> {
+    try {
+      await this.touch();
+      switch (message.kind) {
+        case "started":
+          return await this.started(message.assignmentId);
+        case "completed":
+          return await this.completed(message.assignmentId, message.result);
+        case "unreadable":
+          return await this.failAttempt(message.assignmentId, notAccepted(message.why));
+        case "failed":
+          return await this.failAttempt(message.assignmentId, message.error);
+        case "heartbeat":
+          return;
+        case "evaluated":
+          return this.evaluated(message.requestId, message.outcome);
+        case "functionsAnnounced":
+          return this.announce(message.functions);
+        case "drain":
+          if (this.session.state === "serving") this.session.state = "draining";
+          return;
+        case "ignored":
+          this.deps.logger.warn(`ignored ${message.what} on a worker stream`, {
+            workerId: this.session.workerId,
+          });
+          return;
+      }
+    } catch (error) {
+      if (!(error instanceof NencError)) throw error;
+      this.deps.logger.warn("ignored a worker message", {
+        workerId: this.session.workerId,
+        kind: message.kind,
+        error: error.message,
+      });
+    }
+  }
+
+  /** A message could not be applied for a reason other than bad input: the stream ends with the error. */
+  private fail(error: unknown): void {
+    if (this.session.closed) return;
+    this.deps.logger.error("applying a worker message failed; the stream ends", {
+      workerId: this.session.workerId,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    this.session.channel.close(
+      new NencError("INTERNAL", "internal error; the orchestrator logged the details"),
+    );
+  }
+
+  private async started(assignmentId: string): Promise<void> {
     // A revoked attempt's start changes nothing: its end is what frees the credit.
     if (this.session.revoked.has(assignmentId)) return;
     this.deadlines.started(assignmentId);
     this.starts.started(assignmentId);
   }
 
-  async completed(assignmentId: string, result: JsonValue): Promise<void> {
+  private async completed(assignmentId: string, result: JsonValue): Promise<void> {
     try {
       requireJson(result, "result", this.options.maxPayloadBytes);
     } catch (error) {
@@ -136,23 +204,11 @@ export class WorkerLink implements WorkerConnection {
     return this.finish(assignmentId, { status: "SUCCESS", result });
   }
 
-  notAccepted(assignmentId: string, why: string): Promise<void> {
-    return this.failAttempt(assignmentId, notAccepted(why));
-  }
-
-  failed(assignmentId: string, error: TaskError): Promise<void> {
-    return this.failAttempt(assignmentId, error);
-  }
-
-  heartbeat(): Promise<void> {
-    return this.touch();
-  }
-
   /**
    * Any message proves the worker alive, so a backlog of its messages never costs it
    * its lease; renewing at most four times per lease keeps the store traffic small.
    */
-  async touch(): Promise<void> {
+  private async touch(): Promise<void> {
     const { store, clock } = this.deps;
     const now = clock.now();
     this.session.lastHeardAt = now;
@@ -165,7 +221,7 @@ export class WorkerLink implements WorkerConnection {
     );
   }
 
-  evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void {
+  private evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void {
     const answer =
       "value" in outcome
         ? acceptable(outcome.value, "the function's value", this.options.maxPayloadBytes)
@@ -178,7 +234,7 @@ export class WorkerLink implements WorkerConnection {
     }
   }
 
-  announce(names: readonly string[]): void {
+  private announce(names: readonly string[]): void {
     const total = new Set([...this.session.functions, ...names]).size;
     requireAtMost(
       total,
@@ -188,10 +244,6 @@ export class WorkerLink implements WorkerConnection {
     );
     for (const name of names) this.session.functions.add(name);
     this.deps.functions.sessionsChanged();
-  }
-
-  drain(): void {
-    this.session.draining = true;
   }
 
   async disconnected(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { TriggerContext } from "../domain/context.js";
 import type { NencError } from "../domain/errors.js";
-import type { Assignment } from "../domain/invocation.js";
+import type { Assignment, TaskError } from "../domain/invocation.js";
 import type { JsonValue } from "../domain/json.js";
 import type { WorkerRef } from "../store/store.js";
 import { newId } from "./ids.js";
@@ -69,7 +69,31 @@ export interface WorkerChannel {
   close(error?: NencError): void;
 }
 
-/** One connected worker stream and its credit (free capacity). */
+/**
+ * Where a worker stream is in its life: admitted but not yet welcomed
+ * (`connecting`), taking work (`serving`), finishing what it holds and taking no
+ * more (`draining`), or ended (`closed`).
+ */
+export type WorkerState = "connecting" | "serving" | "draining" | "closed";
+
+/**
+ * What a worker sends after its hello, in the engine's words (the transport
+ * translates the wire messages into these).
+ */
+export type WorkerMessage =
+  | { kind: "started"; assignmentId: string }
+  | { kind: "completed"; assignmentId: string; result: JsonValue }
+  /** A result that could not even be read as JSON (NaN, a value with no kind): `why` says so. */
+  | { kind: "unreadable"; assignmentId: string; why: string }
+  | { kind: "failed"; assignmentId: string; error: TaskError }
+  | { kind: "heartbeat" }
+  | { kind: "evaluated"; requestId: string; outcome: { value: JsonValue } | { error: TaskError } }
+  | { kind: "functionsAnnounced"; functions: readonly string[] }
+  | { kind: "drain" }
+  /** Nothing to apply (a second hello, an empty message): logged with `what`. */
+  | { kind: "ignored"; what: string };
+
+/** One connected worker stream, its lifecycle and its credit (free capacity). */
 export class WorkerSession {
   readonly workerId: string;
   /** This stream, to the store: only the worker's current stream gets work (see Store.connectWorker). */
@@ -93,8 +117,7 @@ export class WorkerSession {
   deadlines?: SessionDeadlines;
   /** Credit set aside for an invocation being created straight onto this worker. */
   reserved = 0;
-  draining = false;
-  closed = false;
+  state: WorkerState = "connecting";
   /** When the worker last sent anything on this stream (the gateway keeps it). */
   lastHeardAt = 0;
 
@@ -111,9 +134,19 @@ export class WorkerSession {
     this.held = new Set(hello.heldAssignmentIds);
   }
 
+  /** The stream ended (or was replaced): it gets nothing more. */
+  get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  /** The worker finishes what it holds and takes no new work. */
+  get draining(): boolean {
+    return this.state === "draining";
+  }
+
   /** How many more assignments this worker may receive now. */
   get free(): number {
-    if (this.closed || this.draining) return 0;
+    if (this.state !== "serving") return 0;
     const busy = this.assignments.size + this.held.size + this.revoked.size + this.reserved;
     return Math.max(0, this.concurrency - busy);
   }

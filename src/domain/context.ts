@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from "./json.js";
 import type { Occurrence } from "./occurrence.js";
 import type { Condition, ContextKind } from "./trigger.js";
 
-/** What filters, providers and CEL expressions see of one occurrence (SPEC §2). */
+/** What filters, providers and CEL expressions see of one occurrence (docs/design.md §3.1). */
 export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
 
 export interface StatusContext {

@@ -1,4 +1,4 @@
-/** What one evaluation of a trigger against one occurrence decided (SPEC §5). */
+/** What one evaluation of a trigger against one occurrence decided (docs/design.md §3.13). */
 export type EvaluationOutcome =
   | "fired"
   | "waiting"

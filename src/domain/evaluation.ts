@@ -9,8 +9,13 @@ export type EvaluationOutcome =
   | "skipped"
   | "deferred";
 
+/**
+ * One record of a trigger's history: which occurrence it evaluated, when, and what
+ * it decided. `ExplainTrigger` answers with these (docs/design.md §3.13).
+ */
 export interface Evaluation {
   triggerId: string;
+  /** When the evaluation ended (epoch ms). */
   at: number;
   occurrenceId: string;
   outcome: EvaluationOutcome;

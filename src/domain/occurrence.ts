@@ -41,10 +41,12 @@ export interface CronOccurrence {
   lastScheduledTime?: number;
 }
 
+/** The id of the occurrence of an invocation's change number `version`. */
 export function statusOccurrenceId(invocationId: string, version: number): string {
   return `${invocationId}@${version}`;
 }
 
+/** The id of one cron slot of one condition of a trigger: the same on every replica. */
 export function cronOccurrenceId(triggerId: string, conditionIndex: number, scheduledTime: number): string {
   return `cron:${triggerId}:${conditionIndex}:${scheduledTime}`;
 }

@@ -11,6 +11,7 @@ import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 
+/** Options of `new Nenc()`; every one has a default. */
 export interface NencOptions {
   /** Default: NENC_URL, else http://127.0.0.1:7070. */
   url?: string;
@@ -20,9 +21,11 @@ export interface NencOptions {
   keepalive?: KeepaliveOptions;
 }
 
+/** Options of `app.task()`. */
 export interface TaskOptions {
   /** Triggers that run this task; each builder is one independent trigger. */
   triggers?: TriggerBuilder | readonly TriggerBuilder[];
+  /** How failed attempts are retried; default no retry. */
   retry?: RetryOptions;
   /**
    * An attempt not ended this long (ms) after its delivery to a worker fails with the

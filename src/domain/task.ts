@@ -2,9 +2,13 @@ import type { TaskError } from "./invocation.js";
 
 /** How failed attempts are retried; see the RetryPolicy message of the contract. */
 export interface RetryPolicy {
+  /** Attempts after the first; 0 = no retry. */
   maxRetries: number;
+  /** The wait before the first retry. */
   initialBackoffMs: number;
+  /** Each retry waits this many times the one before. */
   backoffMultiplier: number;
+  /** No wait is longer. */
   maxBackoffMs: number;
   /** Retry only errors whose chain contains one of these names; empty = any. */
   retryOn: string[];

@@ -95,10 +95,13 @@ export const NO_JOIN_OPTIONS: JoinOptions = { withinMs: 0, correlationKey: "", m
 
 /** Everything that makes a trigger what it is; its id is derived from all of it. */
 export interface TriggerDefinition {
+  /** The task a firing invokes. */
   targetTaskId: string;
   conditions: Condition[];
   logic: TriggerLogic;
+  /** Applied in order, their objects merged (later keys win). */
   providers: ArgumentProvider[];
+  /** Used by AND triggers with several conditions only. */
   join: JoinOptions;
   /** The app whose workers evaluate function filters and providers. */
   appId: string;

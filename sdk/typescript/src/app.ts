@@ -37,8 +37,10 @@ export interface TaskOptions {
 
 /** A running worker; stop() drains it. */
 export interface WorkerHandle {
+  /** The worker's id, kept across its reconnections; the orchestrator's logs name it. */
   readonly id: string;
   readonly state: Worker["state"];
+  /** Takes no new work, waits for running tasks (up to drainTimeoutMs), then closes the stream. */
   stop(): Promise<void>;
 }
 

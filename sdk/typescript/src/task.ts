@@ -4,6 +4,7 @@ import type { TriggerSpec } from "./trigger-builder.js";
 
 /** How failed attempts are retried (exponential backoff). */
 export interface RetryOptions {
+  /** Attempts after the first; 0 = no retry. */
   maxRetries: number;
   /** Default 1000. */
   initialBackoffMs?: number;

@@ -56,8 +56,11 @@ export type ProviderSpec =
 /** Everything a builder declared, checked. */
 export interface TriggerSpec {
   conditions: ConditionSpec[];
+  /** "and" for a single condition. */
   logic: "and" | "or";
+  /** In declaration order. */
   providers: ProviderSpec[];
+  /** within(), correlateBy() and maxPending; zero and "" when unset. */
   join: { withinMs: number; correlationKey: string; maxPending: number };
 }
 

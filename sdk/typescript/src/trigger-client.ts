@@ -39,7 +39,9 @@ export class RuntimeTriggerBuilder extends TriggerBuilder {
 export interface TriggerSummary {
   id: string;
   targetTaskId: string;
+  /** The app whose workers evaluate its functions. */
   appId: string;
+  /** "declared" on a task (replaced at each registration) or created at "runtime" (kept until deleted). */
   origin: "declared" | "runtime";
   paused: boolean;
 }

@@ -81,6 +81,13 @@ export class Nenc {
   /**
    * Declares a task. Its triggers are checked now (a bad cron or an anonymous
    * function throws here) and registered when a worker starts.
+   *
+   * @example
+   * app.task("notify_high_priority", async () => "notified", {
+   *   triggers: new TriggerBuilder().onSuccess(processOrder, { callArguments: { priority: "high" } }),
+   *   retry: { maxRetries: 3, retryOn: [TypeError] },
+   *   timeoutMs: 30_000,
+   * });
    */
   task<A extends object = JsonObject, R = unknown>(
     name: string,
@@ -107,7 +114,12 @@ export class Nenc {
     return task;
   }
 
-  /** Queues an invocation of a task of any app, by name. */
+  /**
+   * Queues an invocation of a task of any app (or language), by name.
+   *
+   * @example
+   * const inv = await app.invoke("process_order", { orderId: "o1" }, { idempotencyKey: "order-o1" });
+   */
   async invoke<R = unknown>(
     taskId: string,
     args: JsonObject = {},
@@ -160,7 +172,14 @@ export class Nenc {
     return response.triggerIds;
   }
 
-  /** Registers the app, then connects a worker that runs its tasks. */
+  /**
+   * Registers the app (its tasks and declared triggers), then connects a worker that
+   * runs its tasks and evaluates its filter and provider functions.
+   *
+   * @example
+   * const worker = await app.startWorker({ concurrency: 16 });
+   * process.on("SIGTERM", () => void worker.stop());
+   */
   async startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     const concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1)

@@ -57,7 +57,15 @@ export interface TriggerSummary {
 export class TriggerClient {
   constructor(private readonly app: TriggerHost) {}
 
-  /** Stores the event, then resolves to its id (with an idempotency key, a repeat returns the first id). */
+  /**
+   * Stores the event, then resolves to its id (with an idempotency key, a repeat
+   * returns the first id).
+   *
+   * @example
+   * const eventId = await app.trigger.emitEvent("user.login", { userId: "u1" }, {
+   *   idempotencyKey: "login-1",
+   * });
+   */
   async emitEvent(
     code: string,
     payload: JsonObject = {},
@@ -164,7 +172,14 @@ export class TriggerClient {
     }));
   }
 
-  /** Why did (or didn't) the trigger fire: its recent evaluations, newest first. */
+  /**
+   * Why did (or didn't) the trigger fire: its recent evaluations, newest first, and
+   * the AND matches still waiting.
+   *
+   * @example
+   * const { evaluations } = await app.trigger.explain(triggerId);
+   * console.log(evaluations[0]?.outcome, evaluations[0]?.detail); // e.g. "filtered_out", "..."
+   */
   async explain(triggerId: string, limit = 50) {
     const response = await rpc(() => this.app.clients.triggers.explainTrigger({ id: triggerId, limit }));
     return {

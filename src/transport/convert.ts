@@ -9,8 +9,8 @@ import type { StoredEvent } from "../domain/event.js";
 import type { Assignment, Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
-import type { TaskDeclaration } from "../engine/trigger-registry.js";
-import type { AbortReason, EvaluationRequest } from "../engine/worker-session.js";
+import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
+import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
 import {
   type TriggerContext as TriggerContextMessage,
   TriggerContextSchema,

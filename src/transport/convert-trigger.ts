@@ -54,10 +54,15 @@ export function jsonToValue(json: JsonValue): Value {
   return fromJson(ValueSchema, json, { recursionLimit: JSON_RECURSION_LIMIT });
 }
 
+/** A domain status as the contract's enum. */
 export function statusToProto(status: DomainStatus): InvocationStatus {
   return InvocationStatus[status];
 }
 
+/**
+ * The contract's status enum as a domain status; UNSPECIFIED or an unknown value is
+ * INVALID_ARGUMENT naming `field`.
+ */
 export function statusFromProto(status: InvocationStatus, field: string): DomainStatus {
   const name = InvocationStatus[status] as DomainStatus | "INVOCATION_STATUS_UNSPECIFIED" | undefined;
   if (!name || name === "INVOCATION_STATUS_UNSPECIFIED") {
@@ -249,6 +254,7 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
   }
 }
 
+/** A stored trigger as the contract's Trigger message, every semantic field included. */
 export function triggerToProto(trigger: Trigger): TriggerMessage {
   return create(TriggerSchema, {
     id: trigger.id,

@@ -27,6 +27,7 @@ export interface ExceptionContext extends Omit<StatusContext, "kind"> {
   stack: string;
 }
 
+/** An emitted event, as a provider function receives it. */
 export interface EventContext {
   kind: "event";
   eventId: string;
@@ -35,13 +36,18 @@ export interface EventContext {
   timestamp: Date;
 }
 
+/** A cron slot, as a provider function receives it. */
 export interface CronContext {
   kind: "cron";
+  /** The slot's time, not the time it ran. */
   scheduledTime: Date;
+  /** When the orchestrator claimed the slot. */
   firedAt: Date;
+  /** The slot before this one, when known. */
   lastScheduledTime?: Date;
 }
 
+/** Any context; `kind` tells which. withArgsFromContext and a provider's second argument see these. */
 export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
 
 /**

@@ -24,14 +24,17 @@ import { DECODE_RECURSION_LIMIT, type JsonObject, type JsonValue } from "./json.
 import type { InvocationStatus } from "./status.js";
 import type { ConditionSpec, FilterSpec, ProviderSpec, TriggerSpec } from "./trigger-builder.js";
 
+/** JSON of a google.protobuf.Value (absent = null). */
 export function valueToJson(value: Value | undefined): JsonValue {
   return value ? (toJson(ValueSchema, value) as JsonValue) : null;
 }
 
+/** A google.protobuf.Value of JSON, as deep as the decoders accept. */
 export function jsonToValue(json: JsonValue): Value {
   return fromJson(ValueSchema, json, { recursionLimit: DECODE_RECURSION_LIMIT });
 }
 
+/** The status name of the contract's enum value. */
 export function statusName(status: StatusEnum): InvocationStatus {
   return StatusEnum[status] as InvocationStatus;
 }
@@ -44,9 +47,11 @@ export interface InvocationInfo {
   arguments: JsonObject;
   result?: JsonValue;
   error?: { type: string; message: string; chain: string[]; stack: string };
+  /** 1 for the first attempt. */
   attempt: number;
   /** Set when a trigger created the invocation. */
   triggerId?: string;
+  /** Set when a trigger created the invocation: the occurrences, invocations and events that caused it. */
   provenance?: {
     triggerId: string;
     occurrenceIds: string[];
@@ -67,6 +72,7 @@ export interface EventInfo {
   invocationIds: string[];
 }
 
+/** An Event message as the SDK shows it. */
 export function eventInfo(message: EventMessage): EventInfo {
   return {
     id: message.id,
@@ -77,6 +83,7 @@ export function eventInfo(message: EventMessage): EventInfo {
   };
 }
 
+/** An Invocation message as the SDK shows it. */
 export function invocationInfo(message: InvocationMessage): InvocationInfo {
   return {
     id: message.id,

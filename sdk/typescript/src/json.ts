@@ -1,7 +1,9 @@
 /** A JSON value: what task arguments, results and event payloads are made of. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object: the shape of task arguments and event payloads. */
 export type JsonObject = { [key: string]: JsonValue };
 
+/** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

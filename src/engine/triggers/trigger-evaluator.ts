@@ -28,7 +28,7 @@ export interface TriggerEvaluatorDeps {
 /**
  * Decides what one trigger does with one occurrence and does it: match the
  * conditions, join (AND), build the arguments, fire once. Returns the evaluation
- * records (SPEC §5). A failure of user code (a filter, a provider, a CEL
+ * records (docs/design.md §3.13). A failure of user code (a filter, a provider, a CEL
  * expression) becomes an `errored` record; a store failure is thrown, so that the
  * occurrence stays unacknowledged and is evaluated again (exactly-once firing and
  * the join markers absorb what the first attempt already did).

@@ -45,6 +45,8 @@ export interface WorkerConnection {
 /** What a worker stream needs of the engine. */
 export interface WorkerLinkDeps {
   store: Store;
+  /** The process clock (see Clock): the start write's delay. */
+  processClock: Clock;
   dispatcher: Dispatcher;
   functions: FunctionRunner;
   tasks: TaskRegistry;
@@ -94,7 +96,15 @@ export class WorkerLink implements WorkerConnection {
           ? this.giveUp(assignment)
           : channel.assign(assignment),
     });
-    this.starts = new StartRecorder(hello.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
+    this.starts = new StartRecorder(
+      hello.workerId,
+      store,
+      watch,
+      clock,
+      deps.processClock,
+      logger,
+      START_WRITE_DELAY_MS,
+    );
     this.deadlines = new AttemptDeadlines(this.session, {
       store,
       tasks,

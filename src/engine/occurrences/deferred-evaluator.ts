@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { DeferredEvaluation, Store } from "../../store/store.js";
+import type { DeferredEvaluation, DeferredEvaluations, StoreLifecycle } from "../../store/store.js";
 import { type Clock, sleepOn } from "../clock.js";
 import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
@@ -9,7 +9,7 @@ import type { Gate } from "./gate.js";
 
 /** What {@link DeferredEvaluator} needs: one dependencies object. */
 export interface DeferredEvaluatorDeps {
-  store: Store;
+  store: StoreLifecycle & DeferredEvaluations;
   /** The process clock (see Clock): claims kept, pauses before retrying a failed read. */
   processClock: Clock;
   index: TriggerIndex;

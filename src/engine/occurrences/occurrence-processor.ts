@@ -1,6 +1,6 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
-import type { LoggedOccurrence, Store } from "../../store/store.js";
+import type { LoggedOccurrence, OccurrenceLog, StoreLifecycle } from "../../store/store.js";
 import { type Clock, sleepOn } from "../clock.js";
 import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
@@ -18,7 +18,7 @@ export interface OccurrenceProcessorOptions {
 
 /** What {@link OccurrenceProcessor} needs: one dependencies object. */
 export interface OccurrenceProcessorDeps {
-  store: Store;
+  store: StoreLifecycle & OccurrenceLog;
   /** The process clock (see Clock): claims kept, pauses before retrying a failed read. */
   processClock: Clock;
   index: TriggerIndex;

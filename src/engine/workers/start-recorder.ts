@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { StatusWatch, Store } from "../../store/store.js";
+import type { StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 
 /**
@@ -15,7 +15,7 @@ export class StartRecorder {
 
   constructor(
     private readonly workerId: string,
-    private readonly store: Store,
+    private readonly store: WorkStore,
     private readonly watch: StatusWatch,
     private readonly clock: Clock,
     /** The process clock (see Clock): the delay is about store steps, not trigger time. */

@@ -3,7 +3,7 @@ import type { Assignment, TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import { decideRetry } from "../../domain/task.js";
-import type { AttemptOutcome, StatusWatch, Store } from "../../store/store.js";
+import type { AttemptOutcome, StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
@@ -44,7 +44,7 @@ export interface WorkerConnection {
 
 /** What a worker stream needs of the engine. */
 export interface WorkerLinkDeps {
-  store: Store;
+  store: WorkStore;
   /** The process clock (see Clock): the start write's delay. */
   processClock: Clock;
   dispatcher: Dispatcher;

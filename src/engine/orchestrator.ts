@@ -9,6 +9,7 @@ import { Events } from "./events/events.js";
 import { newId } from "./ids.js";
 import { Dispatcher } from "./invocations/dispatcher.js";
 import { Invocations } from "./invocations/invocations.js";
+import { COUNT_LIMITS, type CountLimits } from "./limits.js";
 import { DeferredEvaluator } from "./occurrences/deferred-evaluator.js";
 import { DeliveryCap } from "./occurrences/delivery-cap.js";
 import { Gate } from "./occurrences/gate.js";
@@ -25,6 +26,8 @@ import { FunctionRunner } from "./workers/function-runner.js";
 import { WorkerGateway } from "./workers/worker-gateway.js";
 
 export interface OrchestratorOptions {
+  /** Tasks and triggers an app may have, function ids a worker may announce (see limits.ts). */
+  countLimits: CountLimits;
   /** The time of triggers, attempts and leases (a test may move it by hand). */
   clock: Clock;
   /** The time of the process and the store's own timers (see Clock): real unless a test needs otherwise. */
@@ -122,6 +125,7 @@ const STUCK_OWNER_GRACES = 4;
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   clock: systemClock,
   processClock: systemClock,
+  countLimits: COUNT_LIMITS,
   logger: silentLogger,
   replicaId: "",
   leaseMs: 15_000,
@@ -203,6 +207,7 @@ export class Orchestrator {
     });
     this.triggers = new TriggerRegistry({
       store,
+      countLimits: o.countLimits,
       index: this.index,
       tasks: this.tasks,
       clock,

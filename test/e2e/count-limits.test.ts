@@ -19,7 +19,17 @@ let apps: ReturnType<typeof createClient<typeof AppService>>;
 let triggers: ReturnType<typeof createClient<typeof TriggerService>>;
 
 beforeEach(async () => {
-  server = await startTestServer();
+  // Small runtime limit: the default (100,000) is the same code path, too many to create in a test.
+  server = await startTestServer({
+    orchestrator: {
+      countLimits: {
+        tasksPerApp: 10_000,
+        declaredTriggersPerApp: 10_000,
+        runtimeTriggersPerApp: 20,
+        functionsPerWorker: 10_000,
+      },
+    },
+  });
   sessions = new Http2SessionManager(server.url);
   const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
   apps = createClient(AppService, transport);
@@ -37,20 +47,20 @@ const eventTrigger = (n: number, targetTaskId = "t0") => ({
 });
 
 describe("count limits", () => {
-  it("RegisterApp: at most 1,000 tasks and 1,000 declared triggers", async () => {
+  it("RegisterApp: at most 10,000 tasks and 10,000 declared triggers (the defaults)", async () => {
     const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `t${i}` }));
-    const tooManyTasks = await rpcError(apps.registerApp({ appId: "big", tasks: tasks(1001) }));
+    const tooManyTasks = await rpcError(apps.registerApp({ appId: "big", tasks: tasks(10_001) }));
     expect(tooManyTasks.code).toBe(Code.ResourceExhausted);
-    expect(tooManyTasks.rawMessage).toBe("tasks: has 1001 tasks; the limit is 1000");
+    expect(tooManyTasks.rawMessage).toBe("tasks: has 10001 tasks; the limit is 10000");
     const tooManyTriggers = await rpcError(
       apps.registerApp({
         appId: "big",
         tasks: tasks(1),
-        triggers: Array.from({ length: 1001 }, (_, i) => eventTrigger(i)),
+        triggers: Array.from({ length: 10_001 }, (_, i) => eventTrigger(i)),
       }),
     );
     expect(tooManyTriggers.code).toBe(Code.ResourceExhausted);
-    expect(tooManyTriggers.rawMessage).toBe("triggers: has 1001 triggers; the limit is 1000");
+    expect(tooManyTriggers.rawMessage).toBe("triggers: has 10001 triggers; the limit is 10000");
     expect((await apps.listTasks({})).tasks).toEqual([]);
     const atTheLimit = await apps.registerApp({
       appId: "big",
@@ -60,19 +70,19 @@ describe("count limits", () => {
     expect(atTheLimit.triggerIds.length).toBe(1);
   });
 
-  it("CreateTrigger: at most 1,000 runtime triggers per app", async () => {
+  it("CreateTrigger: at most countLimits.runtimeTriggersPerApp runtime triggers per app; a delete makes room", async () => {
     await apps.registerApp({ appId: "rt", tasks: [{ id: "t0" }] });
-    for (let batch = 0; batch < 1000; batch += 100) {
-      await Promise.all(
-        Array.from({ length: 100 }, (_, i) => triggers.createTrigger({ trigger: eventTrigger(batch + i) })),
-      );
-    }
-    const refused = await rpcError(triggers.createTrigger({ trigger: eventTrigger(1000) }));
+    const created = [];
+    for (let i = 0; i < 20; i++) created.push(await triggers.createTrigger({ trigger: eventTrigger(i) }));
+    const refused = await rpcError(triggers.createTrigger({ trigger: eventTrigger(20) }));
     expect(refused.code).toBe(Code.ResourceExhausted);
     expect(refused.rawMessage).toBe(
-      'trigger: app "rt" has 1000 runtime triggers, the limit (delete unused ones first)',
+      'trigger: app "rt" has 20 runtime triggers, the limit (delete unused ones first)',
     );
-    expect((await triggers.listTriggers({})).triggers.length).toBe(1000);
+    expect((await triggers.listTriggers({})).triggers.length).toBe(20);
+    await triggers.deleteTrigger({ id: created[0]!.trigger!.id });
+    await triggers.createTrigger({ trigger: eventTrigger(20) });
+    expect((await triggers.listTriggers({})).triggers.length).toBe(20);
   });
 
   it("a worker hello listing more held assignments than its concurrency is refused", async () => {

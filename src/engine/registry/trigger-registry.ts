@@ -1,4 +1,4 @@
-import { NencError } from "../../domain/errors.js";
+import { NencError, quote } from "../../domain/errors.js";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { JoinState } from "../../domain/join.js";
 import type { Logger } from "../../domain/logger.js";
@@ -7,7 +7,7 @@ import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../../dom
 import type { HistoryStore, RegistryStore, TriggerStateStore } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
-import { COUNT_LIMITS, requireAtMost } from "../limits.js";
+import { type CountLimits, requireAtMost } from "../limits.js";
 import { leadingWithin, requireWithin } from "../response-budget.js";
 import { type CompileOptions, compileTrigger } from "../triggers/compiled-trigger.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
@@ -30,6 +30,8 @@ export interface Explanation {
 
 /** What {@link TriggerRegistry} needs: one dependencies object. */
 export interface TriggerRegistryDeps {
+  /** Tasks and triggers an app may have (see limits.ts). */
+  countLimits: CountLimits;
   store: RegistryStore & TriggerStateStore & HistoryStore;
   index: TriggerIndex;
   tasks: TaskRegistry;
@@ -85,8 +87,8 @@ export class TriggerRegistry {
     definitions: ReadonlyArray<Omit<TriggerDefinition, "appId">>,
   ): Promise<{ triggerIds: string[]; removedTriggerIds: string[] }> {
     requireName(appId, "appId", "app's id");
-    requireAtMost(declarations.length, COUNT_LIMITS.tasksPerApp, "tasks", "tasks");
-    requireAtMost(definitions.length, COUNT_LIMITS.declaredTriggersPerApp, "triggers", "triggers");
+    requireAtMost(declarations.length, this.deps.countLimits.tasksPerApp, "tasks", "tasks");
+    requireAtMost(definitions.length, this.deps.countLimits.declaredTriggersPerApp, "triggers", "triggers");
     const tasks = await this.validTasks(appId, declarations);
     const now = this.deps.clock.now();
     const triggers = definitions.map((definition, i) => {
@@ -174,7 +176,7 @@ export class TriggerRegistry {
       );
     }
     const full: TriggerDefinition = { ...definition, appId: definition.appId || target.appId };
-    this.requireRuntimeRoom(target.appId);
+    this.requireRuntimeRoom(full.appId);
     const candidate: Trigger = {
       ...full,
       id: deriveTriggerId(full, "runtime"),
@@ -190,16 +192,11 @@ export class TriggerRegistry {
 
   /** Refuses a new runtime trigger on an app that has as many as its limit. */
   private requireRuntimeRoom(appId: string): void {
-    let count = 0;
-    for (const compiled of this.deps.index.all()) {
-      const trigger = compiled.trigger;
-      if (trigger.origin === "runtime" && this.deps.tasks.cached(trigger.targetTaskId)?.appId === appId)
-        count++;
-    }
-    if (count >= COUNT_LIMITS.runtimeTriggersPerApp) {
+    const count = this.deps.index.runtimeCount(appId);
+    if (count >= this.deps.countLimits.runtimeTriggersPerApp) {
       throw new NencError(
         "RESOURCE_EXHAUSTED",
-        `app "${appId}" has ${count} runtime triggers, the limit (delete unused ones first)`,
+        `app ${quote(appId)} has ${count} runtime triggers, the limit (delete unused ones first)`,
         "trigger",
       );
     }

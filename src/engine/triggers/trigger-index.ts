@@ -17,6 +17,8 @@ export class TriggerIndex implements StatusWatch {
   private readonly byTaskStatus = new Map<string, Set<string>>();
   private readonly byEventCode = new Map<string, Set<string>>();
   private readonly cronIds = new Set<string>();
+  /** Runtime triggers per app (their count is limited, see limits.ts). */
+  private readonly runtimeByApp = new Map<string, number>();
   private readonly listeners = new Set<(triggerId: string) => void>();
 
   get size(): number {
@@ -46,6 +48,7 @@ export class TriggerIndex implements StatusWatch {
     this.unindex(compiled.trigger.id);
     const id = compiled.trigger.id;
     this.byId.set(id, compiled);
+    if (compiled.trigger.origin === "runtime") this.countRuntime(compiled.trigger.appId, 1);
     for (const { condition } of compiled.conditions) {
       if (condition.kind === "cron") this.cronIds.add(id);
       else if (condition.kind === "event") addTo(this.byEventCode, condition.code, id);
@@ -75,6 +78,17 @@ export class TriggerIndex implements StatusWatch {
     return found;
   }
 
+  /** How many runtime triggers of `appId` are indexed. */
+  runtimeCount(appId: string): number {
+    return this.runtimeByApp.get(appId) ?? 0;
+  }
+
+  private countRuntime(appId: string, delta: number): void {
+    const count = (this.runtimeByApp.get(appId) ?? 0) + delta;
+    if (count > 0) this.runtimeByApp.set(appId, count);
+    else this.runtimeByApp.delete(appId);
+  }
+
   watches(taskId: string, status: InvocationStatus): boolean {
     return this.byTaskStatus.has(taskStatusKey(taskId, status));
   }
@@ -84,6 +98,7 @@ export class TriggerIndex implements StatusWatch {
     if (!previous) return false;
     this.byId.delete(triggerId);
     this.cronIds.delete(triggerId);
+    if (previous.trigger.origin === "runtime") this.countRuntime(previous.trigger.appId, -1);
     for (const { condition } of previous.conditions) {
       if (condition.kind === "event") removeFrom(this.byEventCode, condition.code, triggerId);
       else if (condition.kind !== "cron") {

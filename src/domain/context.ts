@@ -1,47 +1,12 @@
-import type { InvocationStatus } from "./invocation.js";
-import type { JsonObject, JsonValue } from "./json.js";
+import type { TriggerContext as WireContext } from "@nenc/protocol/context";
 import type { Occurrence } from "./occurrence.js";
 import type { Condition, ContextKind } from "./trigger.js";
 
-/** What filters, providers and CEL expressions see of one occurrence (SPEC §2). */
-export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
-
-export interface StatusContext {
-  kind: "status";
-  invocationId: string;
-  taskId: string;
-  arguments: JsonObject;
-  status: InvocationStatus;
-  timestamp: number;
-}
-
-export interface ResultContext extends Omit<StatusContext, "kind"> {
-  kind: "result";
-  result: JsonValue;
-}
-
-export interface ExceptionContext extends Omit<StatusContext, "kind"> {
-  kind: "exception";
-  exceptionType: string;
-  exceptionMessage: string;
-  exceptionChain: string[];
-  stack: string;
-}
-
-export interface EventContext {
-  kind: "event";
-  eventId: string;
-  eventCode: string;
-  payload: JsonObject;
-  timestamp: number;
-}
-
-export interface CronContext {
-  kind: "cron";
-  scheduledTime: number;
-  firedAt: number;
-  lastScheduledTime?: number;
-}
+/**
+ * What filters, providers and CEL expressions see of one occurrence, with times in
+ * ms since the epoch. Its shape is the wire's, shared with the SDK (which has Dates).
+ */
+export type TriggerContext = WireContext<number>;
 
 /** The context a condition naturally produces for an occurrence it matched. */
 export function naturalContext(occurrence: Occurrence, condition: Condition): TriggerContext {

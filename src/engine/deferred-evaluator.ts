@@ -1,5 +1,5 @@
+import { sleep } from "@nenc/protocol/timers";
 import type { Logger } from "../domain/logger.js";
-import { sleep } from "../domain/timers.js";
 import type { DeferredEvaluation, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";

@@ -1,6 +1,6 @@
+import { sleep } from "@nenc/protocol/timers";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Logger } from "../domain/logger.js";
-import { sleep } from "../domain/timers.js";
 import type { LoggedOccurrence, Store } from "../store/store.js";
 import { ClaimKeeper } from "./claim-keeper.js";
 import type { Clock } from "./clock.js";

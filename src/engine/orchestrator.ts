@@ -1,6 +1,6 @@
+import { settlesBy, sleep } from "@nenc/protocol/timers";
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
-import { settlesBy, sleep } from "../domain/timers.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel-meter.js";

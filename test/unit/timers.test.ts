@@ -1,6 +1,5 @@
+import { MAX_TIMER_MS, setLongTimeout, sleep } from "@nenc/protocol/timers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { setLongTimeout as sdkSetLongTimeout } from "../../sdk/typescript/src/timers.js";
-import { MAX_TIMER_MS, setLongTimeout, sleep } from "../../src/domain/timers.js";
 import { systemClock } from "../../src/engine/clock.js";
 
 describe("long timers", () => {
@@ -21,7 +20,6 @@ describe("long timers", () => {
 
   for (const [name, schedule] of [
     ["setLongTimeout", (ms: number, callback: () => void) => setLongTimeout(ms, callback)],
-    ["the SDK's setLongTimeout", (ms: number, callback: () => void) => sdkSetLongTimeout(ms, callback)],
     ["systemClock.schedule (cron, retries, evaluations)", systemClock.schedule],
   ] as const) {
     it(`${name} waits a year in chunks no Node timer overflows on`, () => {

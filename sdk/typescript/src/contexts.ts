@@ -1,47 +1,24 @@
-import type { JsonObject, JsonValue } from "./json.js";
-import type { InvocationStatus } from "./status.js";
+import type {
+  CronContext as WireCronContext,
+  EventContext as WireEventContext,
+  ExceptionContext as WireExceptionContext,
+  ResultContext as WireResultContext,
+  StatusContext as WireStatusContext,
+} from "@nenc/protocol/context";
+import type { JsonObject } from "./json.js";
 
 /** A status of a task's invocation, as a provider function receives it. */
-export interface StatusContext {
-  kind: "status";
-  invocationId: string;
-  taskId: string;
-  arguments: JsonObject;
-  status: InvocationStatus;
-  timestamp: Date;
-}
-
+export type StatusContext = WireStatusContext<Date>;
 /** A SUCCESS with its result. */
-export interface ResultContext extends Omit<StatusContext, "kind"> {
-  kind: "result";
-  result: JsonValue;
-}
-
+export type ResultContext = WireResultContext<Date>;
 /** A final failure with its error. */
-export interface ExceptionContext extends Omit<StatusContext, "kind"> {
-  kind: "exception";
-  exceptionType: string;
-  exceptionMessage: string;
-  /** Class names, most specific first. */
-  exceptionChain: string[];
-  stack: string;
-}
+export type ExceptionContext = WireExceptionContext<Date>;
+/** An emitted event. */
+export type EventContext = WireEventContext<Date>;
+/** A cron slot. */
+export type CronContext = WireCronContext<Date>;
 
-export interface EventContext {
-  kind: "event";
-  eventId: string;
-  eventCode: string;
-  payload: JsonObject;
-  timestamp: Date;
-}
-
-export interface CronContext {
-  kind: "cron";
-  scheduledTime: Date;
-  firedAt: Date;
-  lastScheduledTime?: Date;
-}
-
+/** What a provider function receives of one occurrence. */
 export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
 
 /**

@@ -1,6 +1,9 @@
+import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
+
 /** A JSON value: what task arguments, results and event payloads are made of. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from "@nenc/protocol";
+
+import type { JsonObject, JsonValue } from "@nenc/protocol";
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -33,19 +36,7 @@ export function findNonJson(value: unknown, path = "$", seen = new Set<object>()
   }
 }
 
-/**
- * The deepest JSON nesting the orchestrator accepts by default (a scalar is 0
- * levels, `{}` 1, `{"a": {}}` 2). A worker learns the orchestrator's own limit
- * from its welcome.
- */
-export const MAX_JSON_DEPTH = 64;
-
-/**
- * How deep the protobuf decoder may recurse: two levels per JSON level of a
- * google.protobuf.Value, with room for values somewhat deeper than the limit (the
- * orchestrator refuses those with an error naming the limit).
- */
-export const DECODE_RECURSION_LIMIT = 4 * MAX_JSON_DEPTH + 32;
+export { DECODE_RECURSION_LIMIT, MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 
 /** The limits a value must keep to travel; `maxBytes` 0 or absent = not checked here. */
 export interface JsonLimits {

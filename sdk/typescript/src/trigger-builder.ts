@@ -28,7 +28,7 @@ export type ContextKind = TriggerContext["kind"];
 export type FilterSpec =
   | { kind: "value"; value: JsonValue }
   | { kind: "cel"; expression: string }
-  | { kind: "function"; id: string; fn: AnyFunction };
+  | { kind: "function"; functionId: string; fn: AnyFunction };
 
 export type ConditionSpec =
   | { kind: "cron"; expression: string; timezone: string; misfire: MisfirePolicy; catchUpWindowMs: number }
@@ -40,7 +40,7 @@ export type ConditionSpec =
 export type ProviderSpec =
   | { kind: "static"; value: JsonObject }
   | { kind: "cel"; expression: string }
-  | { kind: "function"; id: string; fn: AnyFunction; context?: ContextKind };
+  | { kind: "function"; functionId: string; fn: AnyFunction; context?: ContextKind };
 
 /** Everything a builder declared, checked. */
 export interface TriggerSpec {
@@ -276,8 +276,13 @@ export class TriggerBuilder {
     where: string,
   ): this {
     if (typeof fn !== "function") throw new TypeError(`${where}: expects a function`);
-    const id = functionIdentity(fn as AnyFunction, where);
-    this.providers.push({ kind: "function", id, fn: fn as AnyFunction, ...(context ? { context } : {}) });
+    const functionId = functionIdentity(fn as AnyFunction, where);
+    this.providers.push({
+      kind: "function",
+      functionId,
+      fn: fn as AnyFunction,
+      ...(context ? { context } : {}),
+    });
     return this;
   }
 }
@@ -315,7 +320,7 @@ function filter<K extends string>(
   else if (typeof input === "function")
     spec = {
       kind: "function",
-      id: functionIdentity(input as AnyFunction, `${where} ${key}`),
+      functionId: functionIdentity(input as AnyFunction, `${where} ${key}`),
       fn: input as AnyFunction,
     };
   else {

@@ -1,7 +1,8 @@
 /**
  * Node's timers hold at most 2^31−1 ms (~24.8 days): a longer delay fires after
  * 1 ms with a TimeoutOverflowWarning, so a cron slot a year away would spin. Every
- * timer of the orchestrator goes through these helpers, which wait in chunks.
+ * timer of the orchestrator and of the TypeScript SDK goes through these helpers,
+ * which wait in chunks.
  */
 
 /** The longest delay one Node timer can hold. */

@@ -36,13 +36,13 @@ export type WireContextKind = "status" | "result" | "exception" | "event" | "cro
 /** What a cron condition does with missed slots. */
 export type WireMisfire = "skip" | "once" | "all";
 
-/** One condition of a trigger. */
-export type WireCondition =
+/** One condition of a trigger; `F` lets a side carry more with its filters (the SDK its functions). */
+export type WireCondition<F extends WireFilter = WireFilter> =
   | { kind: "cron"; expression: string; timezone: string; misfire: WireMisfire; catchUpWindowMs: number }
-  | { kind: "status"; taskId: string; statuses: readonly StatusName[]; callArguments?: WireFilter }
-  | { kind: "result"; taskId: string; filterResult?: WireFilter; callArguments?: WireFilter }
-  | { kind: "exception"; taskId: string; exceptionTypes: string[]; callArguments?: WireFilter }
-  | { kind: "event"; code: string; payloadFilter?: WireFilter };
+  | { kind: "status"; taskId: string; statuses: readonly StatusName[]; callArguments?: F }
+  | { kind: "result"; taskId: string; filterResult?: F; callArguments?: F }
+  | { kind: "exception"; taskId: string; exceptionTypes: string[]; callArguments?: F }
+  | { kind: "event"; code: string; payloadFilter?: F };
 
 /** One argument provider of a trigger. */
 export type WireProvider =

@@ -1,3 +1,4 @@
+import type { WireCondition, WireFilter, WireMisfire, WireProvider } from "@nenc/protocol";
 import { type CelExpression, isCel } from "./cel.js";
 import type {
   CronContext,
@@ -10,7 +11,7 @@ import type {
 } from "./contexts.js";
 import { type AnyFunction, functionIdentity } from "./functions.js";
 import { findNonJson, isJsonObject, type JsonObject, type JsonValue } from "./json.js";
-import { type InvocationStatus, parseStatus } from "./status.js";
+import { parseStatus } from "./status.js";
 
 /** A task, by object (anything with a `name`) or by name (a task of another app or language). */
 export type TaskRef = string | { readonly name: string };
@@ -22,24 +23,19 @@ export type ArgumentsFilter = FilterInput<(args: JsonObject) => boolean | Promis
 export type ResultFilter = FilterInput<(result: any) => boolean | Promise<boolean>>;
 export type PayloadFilter = FilterInput<(payload: JsonObject) => boolean | Promise<boolean>>;
 
-export type MisfirePolicy = "skip" | "once" | "all";
+export type MisfirePolicy = WireMisfire;
 export type ContextKind = TriggerContext["kind"];
 
+/** A filter as the builder keeps it: a named function also keeps the function. */
 export type FilterSpec =
-  | { kind: "value"; value: JsonValue }
-  | { kind: "cel"; expression: string }
+  | Exclude<WireFilter, { kind: "function" }>
   | { kind: "function"; functionId: string; fn: AnyFunction };
 
-export type ConditionSpec =
-  | { kind: "cron"; expression: string; timezone: string; misfire: MisfirePolicy; catchUpWindowMs: number }
-  | { kind: "status"; taskId: string; statuses: InvocationStatus[]; callArguments?: FilterSpec }
-  | { kind: "result"; taskId: string; filterResult?: FilterSpec; callArguments?: FilterSpec }
-  | { kind: "exception"; taskId: string; exceptionTypes: string[]; callArguments?: FilterSpec }
-  | { kind: "event"; code: string; payloadFilter?: FilterSpec };
+export type ConditionSpec = WireCondition<FilterSpec>;
 
+/** A provider as the builder keeps it: a named function also keeps the function. */
 export type ProviderSpec =
-  | { kind: "static"; value: JsonObject }
-  | { kind: "cel"; expression: string }
+  | Exclude<WireProvider, { kind: "function" }>
   | { kind: "function"; functionId: string; fn: AnyFunction; context?: ContextKind };
 
 /** Everything a builder declared, checked. */

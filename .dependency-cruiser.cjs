@@ -43,6 +43,53 @@ module.exports = {
       from: { path: "^sdk/typescript" },
       to: { path: "^src/" },
     },
+    // The engine's rooms (src/engine/<room>/); the files at src/engine/ itself are its
+    // shared kernel (clock, ids, validate, limits, admission, response budget) and the
+    // orchestrator that wires the rooms.
+    {
+      name: "engine-kernel-knows-no-room",
+      comment: "clock, ids, validate, limits, admission, response-budget: used by every room, import none",
+      severity: "error",
+      from: { path: "^src/engine/[^/]+[.]ts$", pathNot: "^src/engine/orchestrator[.]ts$" },
+      to: { path: "^src/engine/[^/]+/" },
+    },
+    {
+      name: "only-the-orchestrator-wires-rooms",
+      comment:
+        "transport, main and cli reach the engine through the orchestrator and the kernel; of a room they may name types only (the messages a port speaks)",
+      severity: "error",
+      from: { path: "^src/(transport|cli|main)" },
+      to: { path: "^src/engine/[^/]+/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "cel-is-a-leaf",
+      comment: "cel/ compiles and meters expressions: it knows no trigger, worker or store",
+      severity: "error",
+      from: { path: "^src/engine/cel/" },
+      to: { path: "^src/(engine/[^/]+/|store/)", pathNot: "^src/engine/cel/" },
+    },
+    {
+      name: "workers-know-no-triggers",
+      comment:
+        "workers/ runs streams, attempts and function calls: trigger evaluation calls it, never the reverse",
+      severity: "error",
+      from: { path: "^src/engine/workers/" },
+      to: { path: "^src/engine/(triggers|joins|cron|occurrences|replicas|events)/" },
+    },
+    {
+      name: "triggers-know-no-loops",
+      comment: "triggers/, joins/ and cron/ decide; occurrences/ and replicas/ run the loops that call them",
+      severity: "error",
+      from: { path: "^src/engine/(triggers|joins|cron|cel|registry)/" },
+      to: { path: "^src/engine/(occurrences|events)/" },
+    },
+    {
+      name: "occurrences-know-no-workers-or-cron",
+      comment: "occurrences/ reads the log and hands each occurrence to trigger evaluation",
+      severity: "error",
+      from: { path: "^src/engine/occurrences/" },
+      to: { path: "^src/engine/(workers|cron|replicas|invocations|registry)/" },
+    },
     {
       name: "protocol-is-shared",
       comment: "the wire package serves the orchestrator and the SDK, so it imports neither",

@@ -40,8 +40,8 @@ import type { StoredEvent } from "../domain/event.js";
 import type { Assignment, Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
-import type { TaskDeclaration } from "../engine/trigger-registry.js";
-import type { AbortReason, EvaluationRequest } from "../engine/worker-session.js";
+import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
+import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
 
 export function invocationToProto(invocation: Invocation): InvocationMessage {
   return create(InvocationSchema, {

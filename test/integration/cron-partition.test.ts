@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { TriggerDefinition } from "../../src/domain/trigger.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import { rendezvousOwner } from "../../src/engine/rendezvous.js";
+import { rendezvousOwner } from "../../src/engine/replicas/rendezvous.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { CronAdvance, ReplicaAnnouncement, Store } from "../../src/store/store.js";

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Admission } from "../../src/engine/admission.js";
 import { systemClock } from "../../src/engine/clock.js";
-import { Events } from "../../src/engine/events.js";
+import { Events } from "../../src/engine/events/events.js";
 import type { Store } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 

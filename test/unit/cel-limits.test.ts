@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NencError } from "../../src/domain/errors.js";
-import { bindCel, compileCel } from "../../src/engine/cel.js";
+import { bindCel, compileCel } from "../../src/engine/cel/cel.js";
 
 const l300 = Array.from({ length: 300 }, (_, i) => i);
 const limitMessage = (source: string, steps: number) =>

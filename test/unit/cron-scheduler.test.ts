@@ -6,7 +6,7 @@
 import { CronExpression } from "cron-parser";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CronCondition } from "../../src/domain/trigger.js";
-import { parseCron } from "../../src/engine/cron.js";
+import { parseCron } from "../../src/engine/cron/cron.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { StoreNotice } from "../../src/store/store.js";

@@ -3,8 +3,8 @@ import type { JoinState } from "../../src/domain/join.js";
 import type { JsonObject } from "../../src/domain/json.js";
 import type { Occurrence } from "../../src/domain/occurrence.js";
 import type { Condition, Trigger } from "../../src/domain/trigger.js";
-import { compileTrigger } from "../../src/engine/compiled-trigger.js";
-import { applyToJoin, partitionOf } from "../../src/engine/join.js";
+import { applyToJoin, partitionOf } from "../../src/engine/joins/join.js";
+import { compileTrigger } from "../../src/engine/triggers/compiled-trigger.js";
 
 function trigger(conditions: Condition[], join: Partial<Trigger["join"]> = {}) {
   return compileTrigger({

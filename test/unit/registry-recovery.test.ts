@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { NencError } from "../../src/domain/errors.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import type { WorkerChannel } from "../../src/engine/worker-session.js";
+import type { WorkerChannel } from "../../src/engine/workers/worker-session.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { ReplicaAnnouncement, ReplicaCheckIn } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import { RegistrySync } from "../../src/engine/registry-sync.js";
+import { RegistrySync } from "../../src/engine/replicas/registry-sync.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { recordingLogger } from "../support/logs.js";
 

@@ -4,7 +4,7 @@
  * own share.
  */
 import { describe, expect, it } from "vitest";
-import { rendezvousOwner, rendezvousWeight } from "../../src/engine/rendezvous.js";
+import { rendezvousOwner, rendezvousWeight } from "../../src/engine/replicas/rendezvous.js";
 
 // Ids as newId("replica") makes them: a shared prefix, a timestamp, a counter, the process.
 const REPLICAS = ["replica_0m4x2k7q9000a1b2", "replica_0m4x2k7q9001a1b2", "replica_0m4x2k7qa000c3d4"];

@@ -3,8 +3,8 @@ import { NencError } from "../../src/domain/errors.js";
 import { canonicalJson, type JsonObject, jsonEqual } from "../../src/domain/json.js";
 import { decideRetry, NO_RETRY } from "../../src/domain/task.js";
 import { deriveTriggerId, type TriggerDefinition } from "../../src/domain/trigger.js";
-import { compileCel } from "../../src/engine/cel.js";
-import { matchesStatic } from "../../src/engine/filters.js";
+import { compileCel } from "../../src/engine/cel/cel.js";
+import { matchesStatic } from "../../src/engine/triggers/filters.js";
 
 describe("static filters (SPEC §2)", () => {
   it("objects match as a top-level subset, nested values compared whole, no coercion", () => {

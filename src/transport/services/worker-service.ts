@@ -14,7 +14,7 @@ import type { TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { WorkerChannel, WorkerMessage } from "../../engine/worker-session.js";
+import type { WorkerChannel, WorkerMessage } from "../../engine/workers/worker-session.js";
 import {
   abortReasonToProto,
   assignmentToProto,

@@ -1,0 +1,357 @@
+import type { Evaluation } from "../../domain/evaluation.js";
+import type { Logger } from "../../domain/logger.js";
+import { getOrCreate } from "../../domain/maps.js";
+import type { CronAdvance, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { ReplicaMembership } from "../replicas/replica-membership.js";
+import type { TriggerIndex } from "../triggers/trigger-index.js";
+import type { CronSchedule } from "./cron.js";
+import { type CronMember, CronPlanner, type CronPlanOptions } from "./cron-plan.js";
+
+export interface CronSchedulerOptions extends CronPlanOptions {
+  /**
+   * A slot of a condition another replica owns is claimed here once it is this late
+   * and its owner has not announced itself since the slot came due (it died, or
+   * froze); also how long a failed pass waits before it is tried again. Well under
+   * graceMs, so that such a slot still runs as due.
+   */
+  takeoverMs: number;
+  /**
+   * An owner that keeps announcing itself without its claims moving for this long is
+   * stuck: its slots are taken over. One that is only busy (under load, a pass can
+   * take seconds) is left to claim its own: another replica, as busy, would only
+   * add to the load. Well over graceMs.
+   */
+  stuckOwnerMs: number;
+}
+
+interface Member extends CronMember {
+  group: Group;
+  /** The live replica that owns it (ReplicaMembership.ownerOf): it claims its slots the moment they are due. */
+  owner: string;
+}
+
+interface Group {
+  schedule: CronSchedule;
+  next: number;
+  members: Set<Member>;
+  /**
+   * The oldest slot that came due for members other replicas own and is not
+   * confirmed yet: once it is takeoverMs old, their owners' announced progress is
+   * compared with it, and the members whose owner is behind are claimed here.
+   */
+  unconfirmed?: number;
+  /** The check-in the last takeover check of this group went by: each is gone through once. */
+  checkedWith?: number;
+  /** See latestSlot. */
+  latest?: { slot: number; next: number };
+}
+
+/**
+ * Fires cron conditions once per scheduled slot. Conditions with the same expression
+ * and time zone share one timer. At a slot, each condition's stored last slot moves
+ * forward by compare-and-set together with the logging of its occurrences, so among
+ * replicas exactly one claims each slot, and a crash never loses or repeats one.
+ *
+ * The conditions are shared out among the live replicas (ReplicaMembership): a
+ * replica claims the slots of those it owns when they come due, and those of the
+ * others only when their owner has not announced that it got there `takeoverMs`
+ * after the slot and has not been heard of since (it died, or froze), or has not
+ * moved for `stuckOwnerMs`. The compare-and-set keeps that exactly once when the
+ * owner claims too. Checking the owners costs no store call: their progress comes
+ * with the sweep's check-in.
+ */
+export class CronScheduler {
+  private readonly groups = new Map<string, Group>();
+  private readonly members = new Map<string, Member>();
+  private readonly byTrigger = new Map<string, Member[]>();
+  /** Last slot per owned member as this replica believes the store has it (others' members move elsewhere). */
+  private readonly known = new Map<string, number>();
+  /** Owned members to plan at the next pass whatever their schedule says: new here, newly owned, or their pass failed. */
+  private readonly recheck = new Set<Member>();
+  /** No recheck or takeover before this: a failed pass waits a little before it is tried again. */
+  private notBefore = Number.NEGATIVE_INFINITY;
+  private passedAt = 0;
+  private cancelTimer: () => void = () => {};
+  private ticking = false;
+  private stopped = false;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly index: TriggerIndex,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly membership: ReplicaMembership,
+    private readonly options: CronSchedulerOptions,
+  ) {}
+
+  start(): void {
+    for (const compiled of this.index.cronTriggers()) this.sync(compiled.trigger.id, false);
+    this.unsubscribe = [
+      this.index.onChange((triggerId) => this.sync(triggerId, true)),
+      this.membership.onRefresh((changed) => this.onMembership(changed)),
+    ];
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.cancelTimer();
+  }
+
+  /** Number of cron conditions scheduled (for metrics and tests). */
+  get size(): number {
+    return this.members.size;
+  }
+
+  /**
+   * Every slot up to this time of the conditions this replica owns was claimed (here
+   * or by another replica): while a pass runs or a condition waits for one, the
+   * start of the last pass that succeeded; otherwise up to the next slot, or now.
+   * Announced at each sweep: the other replicas take over the slots it does not reach.
+   */
+  get claimedThrough(): number {
+    if (this.ticking || this.recheck.size > 0) return this.passedAt;
+    let through = this.clock.now();
+    for (const group of this.groups.values()) through = Math.min(through, group.next - 1);
+    return Math.max(this.passedAt, through);
+  }
+
+  private owned(member: Member): boolean {
+    return member.owner === this.membership.replicaId;
+  }
+
+  private sync(triggerId: string, rearm: boolean): void {
+    for (const member of this.byTrigger.get(triggerId) ?? []) this.removeMember(member);
+    this.byTrigger.delete(triggerId);
+    const compiled = this.index.get(triggerId);
+    const now = this.clock.now();
+    for (const condition of compiled?.conditions ?? []) {
+      if (condition.condition.kind !== "cron" || !condition.cron || !compiled) continue;
+      const schedule = condition.cron;
+      const groupKey = `${schedule.expression}\u0000${schedule.timezone}`;
+      let group = this.groups.get(groupKey);
+      if (!group) {
+        // A new schedule is checked at once: slots missed while nothing ran meet the misfire policy now.
+        group = { schedule, next: now, members: new Set() };
+        this.groups.set(groupKey, group);
+      }
+      const key = `${triggerId}:${condition.index}`;
+      const member: Member = {
+        key,
+        triggerId,
+        conditionIndex: condition.index,
+        condition: condition.condition,
+        createdAt: compiled.trigger.createdAt,
+        schedule: group.schedule,
+        group,
+        owner: this.membership.ownerOf(key),
+      };
+      group.members.add(member);
+      this.members.set(member.key, member);
+      getOrCreate(this.byTrigger, triggerId, (): Member[] => []).push(member);
+      // Known here only now, maybe after a slot came due (a notice takes a moment): checked at once.
+      this.expectSlots(member, now);
+    }
+    if (rearm) this.arm();
+  }
+
+  private removeMember(member: Member): void {
+    this.members.delete(member.key);
+    this.known.delete(member.key);
+    this.recheck.delete(member);
+    member.group.members.delete(member);
+    if (member.group.members.size === 0) {
+      this.groups.delete(`${member.group.schedule.expression}\u0000${member.group.schedule.timezone}`);
+    }
+  }
+
+  /** A member new here or whose owner changed: its own slots are planned at once, others' confirmed. */
+  private expectSlots(member: Member, now: number): void {
+    if (this.owned(member)) this.recheck.add(member);
+    else this.markUnconfirmed(member.group, latestSlot(member.group, now).slot);
+  }
+
+  private markUnconfirmed(group: Group, slot: number): void {
+    group.unconfirmed = Math.min(group.unconfirmed ?? slot, slot);
+  }
+
+  /** After each check-in: owners move when the live replicas changed; takeovers may be due. */
+  private onMembership(changed: boolean): void {
+    if (changed) {
+      const now = this.clock.now();
+      let moved = 0;
+      for (const member of this.members.values()) {
+        const owner = this.membership.ownerOf(member.key);
+        if (owner === member.owner) continue;
+        moved++;
+        member.owner = owner;
+        // Its last slot moved under another owner, or will: read again before claiming.
+        this.known.delete(member.key);
+        this.recheck.delete(member);
+        this.expectSlots(member, now);
+      }
+      this.logger.info("live replicas changed; cron conditions moved", {
+        replicas: this.membership.replicaIds,
+        moved,
+      });
+    }
+    this.arm();
+  }
+
+  private takeoverDue(group: Group): boolean {
+    const { refreshedAt } = this.membership;
+    return (
+      group.unconfirmed !== undefined &&
+      group.unconfirmed + this.options.takeoverMs <= refreshedAt &&
+      (group.checkedWith === undefined || group.checkedWith < refreshedAt)
+    );
+  }
+
+  private arm(): void {
+    this.cancelTimer();
+    if (this.stopped || this.ticking) return;
+    const now = this.clock.now();
+    const retry = Math.max(now, this.notBefore);
+    let earliest = this.recheck.size > 0 ? retry : Number.POSITIVE_INFINITY;
+    for (const group of this.groups.values()) {
+      earliest = Math.min(earliest, group.next);
+      if (this.takeoverDue(group)) earliest = Math.min(earliest, retry);
+    }
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.cancelTimer = this.clock.schedule(earliest - now, () => void this.tick());
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    const now = this.clock.now();
+    const due = new Set<Member>();
+    /** Groups whose takeover check ran, with what they had unconfirmed before it: restored if the pass fails. */
+    const checked = new Map<Group, Pick<Group, "unconfirmed" | "checkedWith">>();
+    try {
+      const retrying = now >= this.notBefore;
+      if (retrying) {
+        for (const member of this.recheck) if (this.owned(member)) due.add(member);
+        this.recheck.clear();
+      }
+      for (const group of this.groups.values()) {
+        if (group.next <= now) {
+          let others = false;
+          for (const member of group.members) {
+            if (this.owned(member)) due.add(member);
+            else others = true;
+          }
+          if (others) this.markUnconfirmed(group, latestSlot(group, group.next).slot);
+          group.next = group.schedule.next(now);
+        }
+        if (retrying && this.takeoverDue(group)) {
+          checked.set(group, { unconfirmed: group.unconfirmed, checkedWith: group.checkedWith });
+          this.takeOver(group, due, now);
+        }
+      }
+      if (due.size > 0) await this.fireDue([...due], now);
+      // A member still to recheck (its pass failed, or it arrived meanwhile) is not claimed yet.
+      if (this.recheck.size === 0) this.passedAt = now;
+    } catch (error) {
+      this.logger.error("cron tick failed; the slots will be retried", { error: String(error) });
+      this.known.clear();
+      for (const member of due) if (this.owned(member)) this.recheck.add(member);
+      for (const [group, before] of checked) Object.assign(group, before);
+      this.notBefore = now + this.options.takeoverMs;
+    } finally {
+      this.ticking = false;
+      this.arm();
+    }
+  }
+
+  /**
+   * The members of `group` other replicas own whose owner, by the latest check-in,
+   * has not claimed the slots takeoverMs old join `due` (their stored last slot is
+   * read, and what is still unclaimed claimed here) when the owner has not announced
+   * itself since its first missing slot came due (dead or frozen), or its claims
+   * have not moved for stuckOwnerMs while it announces itself (stuck). Otherwise the
+   * owner is busy: its slots stay unconfirmed, checked again at each check-in.
+   */
+  private takeOver(group: Group, due: Set<Member>, now: number): void {
+    const { membership, options } = this;
+    const checkedAt = membership.refreshedAt;
+    group.checkedWith = checkedAt;
+    const { slot: upTo, next: afterUpTo } = latestSlot(group, checkedAt - options.takeoverMs);
+    let waiting = Number.POSITIVE_INFINITY;
+    const verdicts = new Map<string, boolean>();
+    const behind = (owner: string): boolean => {
+      const through = membership.cronClaimedThroughOf(owner);
+      if (through >= upTo) return false;
+      const missing = group.schedule.next(through);
+      const seen = membership.seenAtOf(owner);
+      if (seen < missing || seen - through > options.stuckOwnerMs) return true;
+      waiting = Math.min(waiting, missing);
+      return false;
+    };
+    for (const member of group.members) {
+      if (this.owned(member)) continue;
+      if (getOrCreate(verdicts, member.owner, () => behind(member.owner))) due.add(member);
+    }
+    const after = Math.min(waiting, afterUpTo);
+    group.unconfirmed = after <= now ? after : undefined;
+  }
+
+  private async fireDue(due: Member[], now: number): Promise<void> {
+    // Others' members are always read: their owner moves their last slot, not this replica.
+    const unknown = due.filter((member) => !this.owned(member) || !this.known.has(member.key));
+    const stored =
+      unknown.length > 0
+        ? await this.store.getCronSlots(unknown.map((member) => member.key))
+        : new Map<string, number>();
+    const lastOf = (member: Member) =>
+      this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
+    const planner = new CronPlanner(now, this.options);
+    const advances: CronAdvance[] = [];
+    const skipped: Array<Evaluation | undefined> = [];
+    const planned: Member[] = [];
+    for (const member of due) {
+      const expected = lastOf(member);
+      const plan = planner.plan(member, expected);
+      if (!plan) continue;
+      advances.push({
+        triggerId: member.triggerId,
+        conditionIndex: member.conditionIndex,
+        expected,
+        next: plan.next,
+        occurrences: plan.occurrences,
+      });
+      planned.push(member);
+      skipped.push(planner.skipRecord(member, plan, expected));
+    }
+    if (advances.length === 0) return;
+    const won = await this.store.advanceCron(advances);
+    let takenOver = 0;
+    planned.forEach((member, i) => {
+      if (won[i] && !this.owned(member)) takenOver++;
+      if (won[i] && this.owned(member)) this.known.set(member.key, (advances[i] as CronAdvance).next);
+      else this.known.delete(member.key); // Another replica claimed it, or will: read again next time.
+    });
+    if (takenOver > 0)
+      this.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
+    // Only the replica that claimed a slot reports what it dropped.
+    const ownSkips = skipped.filter(
+      (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
+    );
+    if (ownSkips.length > 0) await this.store.recordEvaluations(ownSkips);
+  }
+}
+
+/**
+ * The group's latest slot at or before `time`, and the one after: computed once per
+ * slot, since thousands of members share it (a cron-parser step costs ~0.1 ms).
+ */
+function latestSlot(group: Group, time: number): { slot: number; next: number } {
+  const cached = group.latest;
+  if (cached && cached.slot <= time && time < cached.next) return cached;
+  const slot = group.schedule.latestAtOrBefore(time);
+  group.latest = { slot, next: group.schedule.next(slot) };
+  return group.latest;
+}

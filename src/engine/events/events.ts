@@ -1,0 +1,108 @@
+import { NencError, quote } from "../../domain/errors.js";
+import type { StoredEvent } from "../../domain/event.js";
+import { type JsonObject, jsonEqual } from "../../domain/json.js";
+import type { EventOccurrence } from "../../domain/occurrence.js";
+import type { EventQuery, Page, Store } from "../../store/store.js";
+import type { Admission } from "../admission.js";
+import type { Clock } from "../clock.js";
+import { newId } from "../ids.js";
+import { requireJsonObject, requireName } from "../validate.js";
+
+/** Events replay reads and logs again per step (fewer when the byte budget cuts a page). */
+const REPLAY_PAGE = 500;
+
+/**
+ * An idempotency key names one emission: a repeat must be that emission again.
+ * Another code or payload under a used key is refused rather than dropped unseen.
+ */
+function requireSameEmission(first: StoredEvent, code: string, payload: JsonObject): void {
+  const differs =
+    first.code !== code
+      ? `another code (${quote(code)})`
+      : jsonEqual(first.payload, payload)
+        ? undefined
+        : "the same code and another payload";
+  if (!differs) return;
+  throw new NencError(
+    "ALREADY_EXISTS",
+    `${quote(first.idempotencyKey ?? "")} was first used by event ${first.id} (code ${quote(first.code)}); this emission has ${differs}: a key names one emission, use a new key for a different event`,
+    "idempotencyKey",
+  );
+}
+
+/** Custom events: durable emission (optionally idempotent), listing and replay. */
+export class Events {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly maxPayloadBytes: number,
+    private readonly admission: Admission,
+    /** The most bytes of events one page holds (it ends early, with a nextPageToken). */
+    private readonly maxResponseBytes: number,
+  ) {}
+
+  async emit(
+    code: string,
+    payload: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ event: StoredEvent; duplicate: boolean }> {
+    this.admission.require();
+    requireName(code, "code", "event code, e.g. user.login");
+    const body = requireJsonObject(payload ?? {}, "payload", this.maxPayloadBytes);
+    if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
+      throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
+    }
+    const stored = await this.store.appendEvent({
+      id: newId("evt"),
+      code,
+      payload: body,
+      emittedAt: this.clock.now(),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      invocationIds: [],
+    });
+    if (stored.duplicate) requireSameEmission(stored.event, code, body);
+    return stored;
+  }
+
+  async get(eventId: string): Promise<StoredEvent> {
+    if (!eventId) throw NencError.invalid("id", "is required: the event id");
+    const event = await this.store.getEvent(eventId);
+    if (!event) throw NencError.notFound("event", eventId, "it may be older than the retention period");
+    return event;
+  }
+
+  list(query: EventQuery): Promise<Page<StoredEvent>> {
+    if (query.limit < 0 || query.limit > 1000)
+      throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
+    if (query.since !== undefined && query.until !== undefined && query.until < query.since) {
+      throw NencError.invalid("until", "is before since");
+    }
+    // The page token is the store's: it validates its own.
+    return this.store.listEvents({ ...query, limit: query.limit || 100, maxBytes: this.maxResponseBytes });
+  }
+
+  /**
+   * Logs the stored events of a range again, as occurrences with their original ids:
+   * triggers that did not fire for an event (new, fixed or resumed ones) evaluate
+   * it now; those that fired already deduplicate.
+   */
+  async replay(query: Omit<EventQuery, "limit" | "pageToken" | "maxBytes">): Promise<number> {
+    this.admission.require();
+    let count = 0;
+    let pageToken: string | undefined;
+    do {
+      const page = await this.list({ ...query, limit: REPLAY_PAGE, ...(pageToken ? { pageToken } : {}) });
+      const occurrences: EventOccurrence[] = page.items.map((event) => ({
+        kind: "event",
+        id: event.id,
+        at: event.emittedAt,
+        code: event.code,
+        payload: event.payload,
+      }));
+      await this.store.appendOccurrences(occurrences);
+      count += occurrences.length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return count;
+  }
+}

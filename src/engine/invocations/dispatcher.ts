@@ -1,0 +1,222 @@
+import type { Assignment } from "../../domain/invocation.js";
+import type { Logger } from "../../domain/logger.js";
+import { getOrCreate } from "../../domain/maps.js";
+import type { Created, Refill, StatusWatch, Store, WorkerRef } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { WorkerSession } from "../workers/worker-session.js";
+
+/** Credit set aside on one worker; deliver the assignment or cancel, exactly once. */
+export interface Reservation {
+  readonly worker: WorkerRef;
+  deliver(assignment: Assignment): void;
+  cancel(): void;
+}
+
+/**
+ * Hands queued invocations to connected workers within their credit. It claims work
+ * when work is announced for a task a worker runs, when a worker frees capacity, and
+ * on a periodic sweep (a safety net for notices lost between replicas).
+ */
+export class Dispatcher {
+  private readonly sessions = new Map<string, WorkerSession>();
+  private readonly byTask = new Map<string, Set<WorkerSession>>();
+  private readonly pumping = new Set<WorkerSession>();
+  private readonly pumpAgain = new Set<WorkerSession>();
+  private stopped = false;
+  private rotation = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly watch: StatusWatch,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Adds a session; returns the session it replaced (same worker id), if any. */
+  add(session: WorkerSession): WorkerSession | undefined {
+    const previous = this.sessions.get(session.workerId);
+    if (previous) this.remove(previous);
+    this.sessions.set(session.workerId, session);
+    for (const taskId of session.taskIds) {
+      getOrCreate(this.byTask, taskId, () => new Set<WorkerSession>()).add(session);
+    }
+    this.pump(session);
+    return previous;
+  }
+
+  /** Removes a session; false when it was already replaced or removed. */
+  remove(session: WorkerSession): boolean {
+    session.state = "closed";
+    for (const taskId of session.taskIds) this.byTask.get(taskId)?.delete(session);
+    if (this.sessions.get(session.workerId) !== session) return false;
+    this.sessions.delete(session.workerId);
+    return true;
+  }
+
+  all(): IterableIterator<WorkerSession> {
+    return this.sessions.values();
+  }
+
+  /** Work became claimable for `taskId`. */
+  onWork(taskId: string): void {
+    for (const session of this.byTask.get(taskId) ?? []) if (session.free > 0) this.pump(session);
+  }
+
+  /** Claims for every session with free credit. */
+  pumpAll(): void {
+    for (const session of this.sessions.values()) if (session.free > 0) this.pump(session);
+  }
+
+  /**
+   * Sets one credit aside on a worker of `taskId` that has some free, so that a new
+   * invocation can be created already assigned to it (one store step instead of
+   * queue, notice and claim). Undefined when no worker here has free credit.
+   */
+  reserve(taskId: string): Reservation | undefined {
+    if (this.stopped) return undefined;
+    const session = this.nextWithCredit(taskId);
+    if (!session) return undefined;
+    session.reserved++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      session.reserved--;
+      return true;
+    };
+    return {
+      worker: session.ref,
+      deliver: (assignment) => {
+        if (!settle()) return;
+        if (session.closed) {
+          void this.store.releaseWorker(session.ref, this.clock.now(), this.watch, [assignment.assignmentId]);
+          return;
+        }
+        session.deliver(assignment);
+      },
+      cancel: () => {
+        if (settle() && session.free > 0) this.pump(session);
+      },
+    };
+  }
+
+  /** Round robin over the workers of `taskId` with free credit (no copy of the set: a hot path). */
+  private nextWithCredit(taskId: string): WorkerSession | undefined {
+    const sessions = this.byTask.get(taskId);
+    if (!sessions) return undefined;
+    let candidates = 0;
+    for (const session of sessions) if (session.free > 0) candidates++;
+    if (candidates === 0) return undefined;
+    this.rotation = (this.rotation + 1) % candidates;
+    let index = 0;
+    for (const session of sessions) if (session.free > 0 && index++ === this.rotation) return session;
+    return undefined;
+  }
+
+  /**
+   * Creates an invocation of `taskId` through `create`, straight onto a worker with
+   * free credit when there is one (see reserve), and hands over the assignment.
+   */
+  async createAssigned<T>(
+    taskId: string,
+    create: (assignTo?: WorkerRef) => Promise<T & Pick<Created, "assignment">>,
+  ): Promise<T> {
+    const reservation = this.reserve(taskId);
+    try {
+      const created = await create(reservation?.worker);
+      if (created.assignment) reservation?.deliver(created.assignment);
+      else reservation?.cancel();
+      return created;
+    } catch (error) {
+      reservation?.cancel();
+      throw error;
+    }
+  }
+
+  /** No more claims; in-flight work finishes. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  pump(session: WorkerSession): void {
+    if (this.stopped || session.closed) return;
+    if (this.pumping.has(session)) {
+      this.pumpAgain.add(session);
+      return;
+    }
+    this.pumping.add(session);
+    this.claimFor(session)
+      .catch((error: unknown) =>
+        this.logger.error("claiming work failed", { workerId: session.workerId, error: String(error) }),
+      )
+      .finally(() => this.pumping.delete(session));
+  }
+
+  /**
+   * Ends an attempt through `finish` and, unless a claim for this worker is under
+   * way, lets the same store step claim work for the credit it freed.
+   */
+  async finishAndRefill(
+    session: WorkerSession,
+    finish: (refill?: Refill) => Promise<{ applied: boolean; claimed: Assignment[] }>,
+  ): Promise<boolean> {
+    const max = session.free;
+    const refilling = !this.stopped && max > 0 && !this.pumping.has(session);
+    if (!refilling) {
+      const { applied } = await finish();
+      this.pump(session);
+      return applied;
+    }
+    this.pumping.add(session);
+    session.reserved += max;
+    try {
+      let result: { applied: boolean; claimed: Assignment[] };
+      try {
+        result = await finish({ taskIds: session.taskIds, max });
+      } finally {
+        session.reserved -= max;
+      }
+      await this.deliver(session, result.claimed);
+      return result.applied;
+    } finally {
+      this.pumping.delete(session);
+      if (this.pumpAgain.has(session)) this.pump(session);
+    }
+  }
+
+  private async claimFor(session: WorkerSession): Promise<void> {
+    do {
+      this.pumpAgain.delete(session);
+      while (!this.stopped && session.free > 0) {
+        const max = session.free;
+        // Credit being claimed for is set aside, so reserve() cannot promise it too.
+        session.reserved += max;
+        let claimed: Assignment[];
+        try {
+          claimed = await this.store.claimWork(
+            session.ref,
+            session.taskIds,
+            max,
+            this.clock.now(),
+            this.watch,
+          );
+        } finally {
+          session.reserved -= max;
+        }
+        if (!(await this.deliver(session, claimed))) return;
+        if (claimed.length < max) break;
+      }
+    } while (this.pumpAgain.has(session) && !session.closed);
+  }
+
+  /** Hands claimed work to the worker; false when its stream ended meanwhile (the work goes back). */
+  private async deliver(session: WorkerSession, claimed: readonly Assignment[]): Promise<boolean> {
+    if (session.closed) {
+      const ids = claimed.map((assignment) => assignment.assignmentId);
+      if (ids.length > 0) await this.store.releaseWorker(session.ref, this.clock.now(), this.watch, ids);
+      return false;
+    }
+    for (const assignment of claimed) session.deliver(assignment);
+    return true;
+  }
+}

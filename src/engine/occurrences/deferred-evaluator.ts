@@ -1,0 +1,102 @@
+import { sleep } from "@nenc/protocol/timers";
+import type { Logger } from "../../domain/logger.js";
+import type { DeferredEvaluation, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
+import type { TriggerIndex } from "../triggers/trigger-index.js";
+import { ClaimKeeper } from "./claim-keeper.js";
+import type { DeliveryCap } from "./delivery-cap.js";
+import type { Gate } from "./gate.js";
+
+/**
+ * Runs the evaluations that waited for a worker of their trigger's app, on the
+ * replica where such a worker is connected. The apps read for are those with a
+ * worker here now; the read is short so that a newly connected app is picked up fast.
+ * An item still being evaluated is kept (ClaimKeeper), so a slow evaluation is not
+ * handed out again meanwhile.
+ */
+export class DeferredEvaluator {
+  private readonly abort = new AbortController();
+  private running?: Promise<void>;
+  private readonly keeper: ClaimKeeper;
+
+  constructor(
+    private readonly store: Store,
+    private readonly index: TriggerIndex,
+    private readonly evaluator: TriggerEvaluator,
+    private readonly cap: DeliveryCap,
+    private readonly clock: Clock,
+    private readonly hostedApps: () => string[],
+    private readonly logger: Logger,
+    private readonly consumerId: string,
+    /** Nothing is read while it is closed (the store's data is being recovered). */
+    private readonly gate?: Gate,
+  ) {
+    this.keeper = new ClaimKeeper(
+      store.reclaimAfterMs,
+      (refs) => store.keepDeferred(consumerId, refs),
+      logger,
+      "deferred evaluations",
+    );
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      await this.gate?.passed(signal);
+      const apps = this.hostedApps();
+      try {
+        if (apps.length === 0) {
+          await sleep(200, signal);
+          continue;
+        }
+        const items = await this.store.readDeferred(apps, this.consumerId, 64, 500, signal);
+        // Read while the gate closed: kept, and evaluated once it opens.
+        if (this.gate?.closed && items.length > 0) {
+          for (const item of items) this.keeper.hold(item.ref);
+          await this.gate.passed(signal).finally(() => {
+            for (const item of items) this.keeper.release(item.ref);
+          });
+          if (signal.aborted) break;
+        }
+        await Promise.all(items.map((item) => this.handle(item)));
+      } catch (error) {
+        if (signal.aborted) break;
+        this.logger.error("running deferred evaluations failed; retrying", { error: String(error) });
+        await sleep(200, signal);
+      }
+    }
+  }
+
+  /** Evaluates and settles one item under the delivery cap, kept while it is evaluated. */
+  private async handle(item: DeferredEvaluation): Promise<void> {
+    this.keeper.hold(item.ref);
+    try {
+      await this.cap.deliver(
+        { occurrenceId: item.occurrence.id, deliveries: item.deliveries, triggerIds: [item.triggerId] },
+        {
+          evaluate: async () => {
+            const compiled = this.index.get(item.triggerId);
+            return compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
+          },
+          settle: (records) => this.store.settleDeferred(item, records),
+          now: () => this.clock.now(),
+          failing: "a deferred evaluation",
+          item: "a deferred evaluation",
+          fields: { triggerId: item.triggerId, occurrenceId: item.occurrence.id },
+        },
+      );
+    } finally {
+      this.keeper.release(item.ref);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import { sleep } from "@nenc/protocol/timers";
+import type { Evaluation } from "../../domain/evaluation.js";
+import type { Logger } from "../../domain/logger.js";
+import type { LoggedOccurrence, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
+import type { TriggerIndex } from "../triggers/trigger-index.js";
+import { ClaimKeeper } from "./claim-keeper.js";
+import type { DeliveryCap } from "./delivery-cap.js";
+import type { Gate } from "./gate.js";
+
+export interface OccurrenceProcessorOptions {
+  consumerId: string;
+  /** Occurrences evaluated at the same time, at most. */
+  maxInFlight: number;
+  /** Nothing is read while it is closed (the store's data is being recovered). */
+  gate?: Gate;
+}
+
+/**
+ * Reads the occurrence log as it grows (no polling loop: the read returns the moment
+ * something is appended) and evaluates each occurrence against the triggers that
+ * listen to it. An occurrence is acknowledged only after every trigger handled it,
+ * so a crash or a store failure re-delivers it and exactly-once firing absorbs the
+ * repeat. One still being evaluated is kept (ClaimKeeper), so a slow evaluation is
+ * not handed out again meanwhile.
+ */
+export class OccurrenceProcessor {
+  private readonly abort = new AbortController();
+  private running?: Promise<void>;
+  private inFlight = 0;
+  private readonly slotWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  private pending: PendingSettle[] = [];
+  private flushScheduled = false;
+  private readonly keeper: ClaimKeeper;
+
+  constructor(
+    private readonly store: Store,
+    private readonly index: TriggerIndex,
+    private readonly evaluator: TriggerEvaluator,
+    private readonly cap: DeliveryCap,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: OccurrenceProcessorOptions,
+  ) {
+    this.keeper = new ClaimKeeper(
+      store.reclaimAfterMs,
+      (refs) => store.keepOccurrences(options.consumerId, refs),
+      logger,
+      "occurrences",
+    );
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Stops reading; resolves once in-flight evaluations ended. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const room = this.options.maxInFlight - this.inFlight;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        continue;
+      }
+      await this.options.gate?.passed(signal);
+      if (signal.aborted) break;
+      let batch: LoggedOccurrence[];
+      try {
+        batch = await this.store.readOccurrences(this.options.consumerId, Math.min(room, 256), 1000, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.logger.error("reading occurrences failed; retrying", { error: String(error) });
+        await sleep(200, signal);
+        continue;
+      }
+      const refs = batch.map((item) => item.ref);
+      await this.holdWhileClosed(refs, signal);
+      if (signal.aborted) break;
+      for (const item of batch) void this.handle(item);
+    }
+  }
+
+  /**
+   * A read in flight when the gate closed may still bring occurrences: they are kept
+   * (not handed out again) and evaluated once it opens, against the triggers then.
+   */
+  private async holdWhileClosed(refs: readonly string[], signal: AbortSignal): Promise<void> {
+    const gate = this.options.gate;
+    if (!gate?.closed || refs.length === 0) return;
+    for (const ref of refs) this.keeper.hold(ref);
+    try {
+      await gate.passed(signal);
+    } finally {
+      for (const ref of refs) this.keeper.release(ref);
+    }
+  }
+
+  /**
+   * Records the evaluations, then acknowledges the occurrence. Occurrences finishing
+   * together share one store step (one round trip for many). When that step fails,
+   * each of them is settled alone, so that one occurrence the store refuses (a
+   * poison one) does not count a failed delivery for the healthy ones beside it.
+   */
+  private settle(records: Evaluation[], ref: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ records, ref, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flush(this.pending.splice(0));
+      });
+    });
+  }
+
+  private async flush(batch: PendingSettle[]): Promise<void> {
+    try {
+      await this.store.settleOccurrences(
+        batch.flatMap((item) => item.records),
+        batch.map((item) => item.ref),
+      );
+      for (const item of batch) item.resolve();
+      return;
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+    }
+    await Promise.all(
+      batch.map((item) =>
+        this.store.settleOccurrences(item.records, [item.ref]).then(item.resolve, item.reject),
+      ),
+    );
+  }
+
+  private async handle(item: LoggedOccurrence): Promise<void> {
+    this.inFlight++;
+    this.keeper.hold(item.ref);
+    try {
+      await this.evaluateAndSettle(item);
+    } finally {
+      this.keeper.release(item.ref);
+      this.inFlight--;
+      this.slotWaiters.shift()?.();
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Evaluates against every trigger listening and settles, under the delivery cap. */
+  private evaluateAndSettle(item: LoggedOccurrence): Promise<void> {
+    const { occurrence } = item;
+    const triggers = this.index.forOccurrence(occurrence);
+    return this.cap.deliver(
+      {
+        occurrenceId: occurrence.id,
+        deliveries: item.deliveries,
+        triggerIds: triggers.map((compiled) => compiled.trigger.id),
+      },
+      {
+        evaluate: async () => {
+          // Every trigger's evaluation ends before the occurrence is settled or left.
+          const outcomes = await Promise.allSettled(
+            triggers.map((compiled) => this.evaluator.evaluate(compiled, occurrence)),
+          );
+          const failed = outcomes.find(
+            (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+          );
+          if (failed) throw failed.reason;
+          return outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
+        },
+        settle: (records) => this.settle(records, item.ref),
+        now: () => this.clock.now(),
+        failing: "evaluating an occurrence",
+        item: "an occurrence",
+        fields: { occurrenceId: occurrence.id },
+      },
+    );
+  }
+}
+
+/** An occurrence waiting for the next batched settle. */
+interface PendingSettle {
+  records: Evaluation[];
+  ref: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}

@@ -1,0 +1,39 @@
+import type { Task } from "../../domain/task.js";
+import type { Store } from "../../store/store.js";
+
+/**
+ * The registered tasks, cached. The cache is refreshed when any app registers (on
+ * this replica or another); a miss asks the store, so a task registered a moment
+ * ago on another replica is still found.
+ */
+export class TaskRegistry {
+  private readonly tasks = new Map<string, Task>();
+
+  constructor(private readonly store: Store) {}
+
+  async load(): Promise<void> {
+    const tasks = await this.store.listTasks();
+    this.tasks.clear();
+    for (const task of tasks) this.tasks.set(task.id, task);
+  }
+
+  put(task: Task): void {
+    this.tasks.set(task.id, task);
+  }
+
+  cached(taskId: string): Task | undefined {
+    return this.tasks.get(taskId);
+  }
+
+  async get(taskId: string): Promise<Task | undefined> {
+    const cached = this.tasks.get(taskId);
+    if (cached) return cached;
+    const stored = await this.store.getTask(taskId);
+    if (stored) this.tasks.set(taskId, stored);
+    return stored;
+  }
+
+  list(appId?: string): Task[] {
+    return [...this.tasks.values()].filter((task) => !appId || task.appId === appId);
+  }
+}

@@ -1,0 +1,151 @@
+import { NencError } from "../../domain/errors.js";
+import type { Logger } from "../../domain/logger.js";
+import type { StatusWatch, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { Dispatcher } from "../invocations/dispatcher.js";
+import type { RegistryRecovery } from "./registry-recovery.js";
+import type { RegistrySync } from "./registry-sync.js";
+import type { ReplicaMembership, StoreCheck } from "./replica-membership.js";
+
+export interface MaintenanceOptions {
+  sweepIntervalMs: number;
+  /** A worker stream silent this long is closed (see OrchestratorOptions). */
+  closeSilentStreamsAfterMs: number;
+  /** Readers of the occurrence log idle this long and holding nothing are forgotten (checked once a minute). */
+  forgetConsumersAfterMs: number;
+}
+
+/** Dead replicas' consumer ids are looked for at most this often: rarely, it is housekeeping. */
+const FORGET_CONSUMERS_EVERY_MS = 60_000;
+
+/**
+ * The periodic safety work: announce this replica to the others and read which are
+ * alive (ReplicaMembership, one call that also reads the registry version), release
+ * the assignments of workers whose lease ended and those a worker did not start
+ * within a lease, announce retries that came due, sweep for work a lost notice
+ * left queued, check that no registry change notice was lost (RegistrySync) and
+ * that the store did not lose its data (RegistryRecovery); rarely, forget the
+ * consumer ids of dead replicas.
+ * Retries decided on this replica also get a precise wake-up (`wakeAt`).
+ */
+export class Maintenance {
+  private cancelSweep: () => void = () => {};
+  private readonly wakeups = new Set<() => void>();
+  private stopped = false;
+  private lastForget: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly dispatcher: Dispatcher,
+    private readonly clock: Clock,
+    private readonly watch: StatusWatch,
+    private readonly logger: Logger,
+    private readonly options: MaintenanceOptions,
+    private readonly registry: RegistrySync,
+    private readonly membership: ReplicaMembership,
+    private readonly recovery: RegistryRecovery,
+  ) {
+    this.lastForget = clock.now();
+  }
+
+  start(): void {
+    this.scheduleSweep();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelSweep();
+    for (const cancel of this.wakeups) cancel();
+    this.wakeups.clear();
+  }
+
+  /** Announces due retries at `time` (a retry's backoff ends). */
+  wakeAt(time: number): void {
+    if (this.stopped) return;
+    const cancel = this.clock.schedule(time - this.clock.now(), () => {
+      this.wakeups.delete(cancel);
+      this.store.announceDueRetries(this.clock.now()).catch((error: unknown) => {
+        this.logger.error("announcing retries failed", { error: String(error) });
+      });
+    });
+    this.wakeups.add(cancel);
+  }
+
+  /** One sweep; exposed so tests with a fake clock can run it deterministically. */
+  async sweep(): Promise<void> {
+    const now = this.clock.now();
+    // First: the other replicas judge this one alive, and its cron progress, by its check-in.
+    await this.checkIn();
+    const released = await this.store.releaseExpiredWorkers(now, this.watch);
+    if (released.length > 0)
+      this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
+    await this.takeBackUnstarted(now);
+    await this.store.announceDueRetries(now);
+    this.closeSilentStreams(now);
+    this.dispatcher.pumpAll();
+    const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
+    if (now - this.lastForget >= forgetEvery) {
+      this.lastForget = now;
+      const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
+      if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
+    }
+  }
+
+  /** Work delivered and not started within a lease goes back to the queue (see AttemptDeadlines). */
+  private async takeBackUnstarted(now: number): Promise<void> {
+    for (const session of [...this.dispatcher.all()]) {
+      await session.deadlines?.sweep(now).catch((error: unknown) =>
+        this.logger.error("taking back unstarted work failed", {
+          workerId: session.workerId,
+          error: String(error),
+        }),
+      );
+    }
+  }
+
+  /**
+   * Checks in, and checks what that read: that no registry notice was missed, and
+   * that the store did not lose its data (RegistryRecovery). Exposed for the
+   * orchestrator's check after the store's connection came back.
+   */
+  async checkIn(): Promise<void> {
+    const generation = this.recovery.generation;
+    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0, activeInvocations: 0 };
+    const wentBack = await this.registry.check(async () => {
+      check = await this.membership.checkIn();
+      return check.registryVersion;
+    });
+    await this.recovery.check(check, wentBack, generation);
+  }
+
+  /**
+   * A stream that sends nothing, not even heartbeats, is dead however open it looks
+   * (a path that died unnoticed, a worker that moved to another replica): closing it
+   * frees the credit this replica would go on reserving for it.
+   */
+  private closeSilentStreams(now: number): void {
+    const cutoff = now - this.options.closeSilentStreamsAfterMs;
+    for (const session of [...this.dispatcher.all()]) {
+      if (session.closed || session.lastHeardAt >= cutoff) continue;
+      this.logger.warn("closed a worker stream that sent nothing for too long", {
+        workerId: session.workerId,
+        silentMs: now - session.lastHeardAt,
+      });
+      session.channel.close(
+        new NencError(
+          "UNAVAILABLE",
+          `worker ${session.workerId} sent nothing for ${now - session.lastHeardAt} ms (heartbeats included): this stream is taken for dead; connect again`,
+        ),
+      );
+    }
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopped) return;
+    this.cancelSweep = this.clock.schedule(this.options.sweepIntervalMs, () => {
+      this.sweep()
+        .catch((error: unknown) => this.logger.error("maintenance sweep failed", { error: String(error) }))
+        .finally(() => this.scheduleSweep());
+    });
+  }
+}

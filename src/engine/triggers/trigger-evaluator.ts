@@ -1,0 +1,250 @@
+import { errorMessage } from "../../domain/errors.js";
+import type { Evaluation } from "../../domain/evaluation.js";
+import type { ExpiredMatch } from "../../domain/join.js";
+import type { JsonValue } from "../../domain/json.js";
+import type { Occurrence } from "../../domain/occurrence.js";
+import type { FireSkip, StatusWatch, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import { newId } from "../ids.js";
+import type { Dispatcher } from "../invocations/dispatcher.js";
+import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "../joins/join.js";
+import { type FunctionRunner, NoWorkerError } from "../workers/function-runner.js";
+import { buildArguments, type UsedOccurrence } from "./arguments.js";
+import type { CompiledTrigger } from "./compiled-trigger.js";
+import { type ConditionVerdict, matchCondition } from "./condition-match.js";
+
+/** An evaluation record without the fields every record of one evaluation shares. */
+type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
+
+/**
+ * Decides what one trigger does with one occurrence and does it: match the
+ * conditions, join (AND), build the arguments, fire once. Returns the evaluation
+ * records (SPEC §5). A failure of user code (a filter, a provider, a CEL
+ * expression) becomes an `errored` record; a store failure is thrown, so that the
+ * occurrence stays unacknowledged and is evaluated again (exactly-once firing and
+ * the join markers absorb what the first attempt already did).
+ */
+export class TriggerEvaluator {
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionRunner,
+    private readonly clock: Clock,
+    private readonly watch: StatusWatch,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  async evaluate(compiled: CompiledTrigger, occurrence: Occurrence): Promise<Evaluation[]> {
+    const { trigger } = compiled;
+    const record = (fields: RecordFields): Evaluation => ({
+      triggerId: trigger.id,
+      at: this.clock.now(),
+      occurrenceId: occurrence.id,
+      ...fields,
+    });
+    if (trigger.paused) return [record({ outcome: "skipped", detail: "trigger is paused" })];
+    // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
+    if (compiled.usesFunctions && !this.functions.hasWorkerOf(trigger.appId))
+      return [await this.defer(compiled, occurrence, record)];
+
+    // Filters never throw: their failures come back as "error" verdicts.
+    let noWorker = false;
+    const callFilter = (functionId: string, value: JsonValue) =>
+      this.functions
+        .call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value })
+        .catch((error: unknown) => {
+          if (error instanceof NoWorkerError) noWorker = true;
+          throw error;
+        });
+    const verdicts = await Promise.all(
+      compiled.conditions.map((condition) => matchCondition(condition, occurrence, trigger.id, callFilter)),
+    );
+    // The app's workers went away while a filter waited for one: nothing ran, try later.
+    if (noWorker) return [await this.defer(compiled, occurrence, record)];
+    const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
+    if (matched.length === 0) {
+      const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
+      const verdict = verdicts[index];
+      if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
+      return [
+        record({
+          outcome: verdict.kind === "error" ? "errored" : "filtered_out",
+          conditionIndex: index,
+          detail: verdict.detail,
+        }),
+      ];
+    }
+
+    const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
+    const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
+    if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
+
+    let partition: string | undefined;
+    try {
+      partition = partitionOf(compiled, occurrence);
+    } catch (error) {
+      return [
+        record({
+          outcome: "errored",
+          detail: `correlation key "${trigger.join.correlationKey}" failed: ${errorMessage(error)}`,
+        }),
+      ];
+    }
+    if (partition === undefined) {
+      return [
+        record({
+          outcome: "filtered_out",
+          detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence`,
+        }),
+      ];
+    }
+    const now = this.clock.now();
+    const cap = trigger.join.maxPending || DEFAULT_MAX_PENDING;
+    const update = await this.store.updateJoin(
+      trigger.id,
+      partition,
+      occurrence.id,
+      (state) => applyToJoin(state, compiled, occurrence, matched, now),
+      cap,
+    );
+    if (update.kind === "skipped") return [record(skippedRecord(update.reason))];
+    const records = update.expired.map((match) => record(expiredRecord(match, trigger.join.withinMs, cap)));
+    const { outcome } = update;
+    switch (outcome.kind) {
+      case "waiting":
+        records.push(
+          record({
+            outcome: "waiting",
+            missingConditions: outcome.missing,
+            detail: `waiting for condition(s) ${outcome.missing.join(", ")}`,
+          }),
+        );
+        return records;
+      case "discarded":
+        records.push(record(discardedRecord(occurrence, outcome.unsatisfiable, verdicts)));
+        return records;
+      case "complete":
+        records.push(await this.fire(compiled, occurrence, outcome.used, completing, record));
+        return records;
+    }
+  }
+
+  /** Keeps the evaluation on the app's deferred stream, for a replica with one of its workers. */
+  private async defer(
+    compiled: CompiledTrigger,
+    occurrence: Occurrence,
+    record: (fields: RecordFields) => Evaluation,
+  ): Promise<Evaluation> {
+    const { appId, id } = compiled.trigger;
+    await this.store.deferEvaluation(appId, id, occurrence);
+    return record({
+      outcome: "deferred",
+      detail: `waiting for a worker of app "${appId}" to evaluate its functions`,
+    });
+  }
+
+  private async fire(
+    compiled: CompiledTrigger,
+    occurrence: Occurrence,
+    used: UsedOccurrence[],
+    completing: UsedOccurrence,
+    record: (fields: RecordFields) => Evaluation,
+  ): Promise<Evaluation> {
+    const { trigger } = compiled;
+    let args: Awaited<ReturnType<typeof buildArguments>>;
+    try {
+      args = await buildArguments(compiled, used, completing, (request) =>
+        this.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
+      );
+    } catch (error) {
+      // A join already consumed its entries: its marker makes the deferred evaluation complete it.
+      if (error instanceof NoWorkerError) return this.defer(compiled, occurrence, record);
+      return record({ outcome: "errored", detail: errorMessage(error) });
+    }
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const occurrences = used.map((item) => item.occurrence);
+    const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
+    const result = await this.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
+      this.store.fire(
+        {
+          triggerId: trigger.id,
+          invocation: {
+            id: newId("inv"),
+            taskId: trigger.targetTaskId,
+            appId: trigger.appId,
+            arguments: args,
+            provenance: {
+              triggerId: trigger.id,
+              occurrenceIds: unique(occurrences.map((o) => o.id)),
+              sourceInvocationIds: unique(
+                occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
+              ),
+              eventIds,
+            },
+            createdAt: this.clock.now(),
+          },
+          firingKey: `${trigger.id}|${occurrence.id}`,
+          eventIds,
+        },
+        this.watch,
+        assignTo,
+      ),
+    );
+    switch (result.outcome) {
+      case "fired":
+        return record({
+          outcome: "fired",
+          invocationId: result.invocation.id,
+          detail: `invoked ${trigger.targetTaskId}`,
+        });
+      case "deduplicated":
+        return record({
+          outcome: "deduplicated",
+          invocationId: result.invocationId,
+          detail: result.invocationKept
+            ? "this occurrence fired the trigger already"
+            : `this occurrence fired the trigger already (invocation ${result.invocationId}, since dropped by retention)`,
+        });
+      case "skipped":
+        return record(skippedRecord(result.reason));
+    }
+  }
+}
+
+function skippedRecord(reason: FireSkip): RecordFields {
+  return {
+    outcome: "skipped",
+    detail: reason === "trigger paused" ? "trigger is paused" : "trigger was deleted",
+  };
+}
+
+function expiredRecord(match: ExpiredMatch, withinMs: number, cap: number): RecordFields {
+  const what = `partial match of ${match.key} (occurrences ${match.occurrenceIds.join(", ")})`;
+  const why = {
+    window: `expired: older than the window of ${withinMs} ms`,
+    cap: `expired: the trigger keeps at most ${cap} waiting matches`,
+    incomplete: "dropped: it can never complete",
+  }[match.reason];
+  return { outcome: "expired", detail: `${what} ${why}` };
+}
+
+/** The record of an occurrence that matched but can never complete its source item's part. */
+function discardedRecord(
+  occurrence: Occurrence,
+  unsatisfiable: readonly number[],
+  verdicts: readonly ConditionVerdict[],
+): RecordFields {
+  const index = unsatisfiable[0] as number;
+  const verdict = verdicts[index];
+  const source =
+    occurrence.kind === "status"
+      ? `invocation ${occurrence.invocationId} (${occurrence.status})`
+      : occurrence.id;
+  const never = `${source} can never satisfy condition(s) ${unsatisfiable.join(", ")}; nothing kept`;
+  const because =
+    verdict && (verdict.kind === "filtered" || verdict.kind === "error") ? `${verdict.detail}: ` : "";
+  return {
+    outcome: verdict?.kind === "error" ? "errored" : "filtered_out",
+    conditionIndex: index,
+    detail: `${because}${never}`,
+  };
+}

@@ -1,0 +1,177 @@
+import type { Assignment } from "../../domain/invocation.js";
+import type { Logger } from "../../domain/logger.js";
+import { decideRetry, type Task, timeoutError } from "../../domain/task.js";
+import type { AttemptOutcome, StatusWatch, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { TaskRegistry } from "../registry/task-registry.js";
+import type { StartRecorder } from "./start-recorder.js";
+import type { AbortReason, SessionDeadlines, WorkerSession } from "./worker-session.js";
+
+export interface AttemptDeadlinesDeps {
+  store: Store;
+  tasks: TaskRegistry;
+  clock: Clock;
+  watch: StatusWatch;
+  logger: Logger;
+  /** The stream's start recorder: a timed-out attempt's start is written with its failure. */
+  starts: StartRecorder;
+  /** A retry was scheduled for `time`: wake the queue then. */
+  onRetryScheduled(time: number): void;
+  /** Deliveries not reported started for this long are taken back (the worker lease). */
+  leaseMs: number;
+}
+
+/**
+ * Keeps the deadlines of one worker stream's attempts:
+ * - a task's `timeoutMs`: a timer per attempt on the injected clock, from the
+ *   attempt's delivery. At the deadline the attempt fails with TimeoutError, and the
+ *   task's retry policy decides between RETRY and the final FAILED, as for an
+ *   error the worker reports;
+ * - the start lease: an assignment whose start the worker has not reported one lease
+ *   after delivery goes back to the queue (checked by the maintenance sweep), however
+ *   well the worker heartbeats. No attempt is counted: it never ran.
+ * Either way the worker is told to abort the assignment, and its credit stays used
+ * until the worker reports the attempt ended (WorkerSession.revoked), so a task that
+ * ignores the abort earns its worker no new work in that slot. The store applies
+ * each at most once however many replicas try: it ends or releases an attempt only
+ * while this worker still holds that very assignment (a result that arrives first
+ * wins, and the deadline then changes nothing).
+ */
+export class AttemptDeadlines implements SessionDeadlines {
+  private readonly timers = new Map<string, () => void>();
+  /** Delivered and not yet reported started: when, and the invocation (what a release reports). */
+  private readonly unstarted = new Map<string, { at: number; invocationId: string }>();
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly deps: AttemptDeadlinesDeps,
+  ) {}
+
+  delivered(assignment: Assignment): void {
+    const now = this.deps.clock.now();
+    this.unstarted.set(assignment.assignmentId, { at: now, invocationId: assignment.invocationId });
+    this.scheduleTimeout(assignment, now);
+  }
+
+  /**
+   * Takes over the deadlines of the assignments a reconnecting worker still runs,
+   * counted from their first delivery (a reconnect extends nothing).
+   */
+  async adopt(assignmentIds: readonly string[]): Promise<void> {
+    for (const id of assignmentIds) {
+      const held = await this.deps.store.getAssignment(id, this.session.workerId);
+      if (!held || this.session.closed || !this.session.held.has(id)) continue;
+      if (!held.started) this.unstarted.set(id, { at: held.assignedAt, invocationId: held.invocationId });
+      this.scheduleTimeout(held, held.assignedAt);
+    }
+  }
+
+  /** The worker reported the start: the start lease no longer applies. */
+  started(assignmentId: string): void {
+    this.unstarted.delete(assignmentId);
+  }
+
+  /** The worker reported the attempt ended: no deadline any more. */
+  ended(assignmentId: string): void {
+    this.unstarted.delete(assignmentId);
+    this.timers.get(assignmentId)?.();
+    this.timers.delete(assignmentId);
+  }
+
+  /** The stream ended: its assignments were released, nothing to watch. */
+  clear(): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    this.unstarted.clear();
+  }
+
+  async sweep(now: number): Promise<void> {
+    if (this.session.closed || this.unstarted.size === 0) return;
+    const overdue = new Map<string, string>();
+    for (const [id, { at, invocationId }] of this.unstarted) {
+      if (now - at >= this.deps.leaseMs) overdue.set(id, invocationId);
+    }
+    if (overdue.size === 0) return;
+    for (const id of overdue.keys()) this.unstarted.delete(id);
+    const { store, watch, logger } = this.deps;
+    const released = await store.releaseWorker(this.session.ref, now, watch, [...overdue.keys()]);
+    const releasedIds = new Set(released.map((invocation) => invocation.id));
+    let count = 0;
+    for (const [id, invocationId] of overdue) {
+      if (!releasedIds.has(invocationId)) continue;
+      count++;
+      this.ended(id);
+      this.revoke(id, "not-started", `the worker did not report it started within ${this.deps.leaseMs} ms`);
+    }
+    if (count > 0) {
+      logger.warn("took back work a worker did not start within its lease", {
+        workerId: this.session.workerId,
+        count,
+        leaseMs: this.deps.leaseMs,
+      });
+    }
+  }
+
+  private scheduleTimeout(assignment: Assignment, from: number): void {
+    const task = this.deps.tasks.cached(assignment.taskId);
+    if (task) this.scheduleFor(task, assignment, from);
+    else {
+      // Not cached (a registry reload under way): the store has it.
+      void this.deps.tasks.get(assignment.taskId).then((found) => {
+        if (found) this.scheduleFor(found, assignment, from);
+      });
+    }
+  }
+
+  private scheduleFor(task: Task, assignment: Assignment, from: number): void {
+    const timeoutMs = task.timeoutMs;
+    const id = assignment.assignmentId;
+    if (!timeoutMs || !this.holds(id)) return;
+    this.timers.get(id)?.();
+    const cancel = this.deps.clock.schedule(from + timeoutMs - this.deps.clock.now(), () => {
+      this.timers.delete(id);
+      this.timeOut(task, timeoutMs, assignment).catch((error: unknown) =>
+        this.deps.logger.error("timing out an attempt failed", { assignmentId: id, error: String(error) }),
+      );
+    });
+    this.timers.set(id, cancel);
+  }
+
+  private async timeOut(task: Task, timeoutMs: number, assignment: Assignment): Promise<void> {
+    const id = assignment.assignmentId;
+    if (!this.holds(id)) return;
+    const { store, clock, watch, starts, logger } = this.deps;
+    const error = timeoutError(task.id, assignment.attempt, timeoutMs);
+    const decision = decideRetry(task.retry, assignment.attempt, error);
+    const now = clock.now();
+    const outcome: AttemptOutcome = decision.retry
+      ? { status: "RETRY", error, retryAt: now + decision.delayMs }
+      : { status: "FAILED", error };
+    const startedAt = await starts.take(id);
+    const options = startedAt === undefined ? {} : { startedAt };
+    const { applied } = await store.finishAttempt(id, this.session.ref, outcome, now, watch, options);
+    // Not applied: the worker's result came first (or the work went elsewhere).
+    if (!applied) return;
+    this.unstarted.delete(id);
+    if (outcome.status === "RETRY") this.deps.onRetryScheduled(outcome.retryAt);
+    logger.warn("an attempt timed out", {
+      workerId: this.session.workerId,
+      assignmentId: id,
+      taskId: task.id,
+      attempt: assignment.attempt,
+      timeoutMs,
+      next: outcome.status,
+    });
+    this.revoke(id, "timeout", error.message);
+  }
+
+  private holds(assignmentId: string): boolean {
+    return this.session.assignments.has(assignmentId) || this.session.held.has(assignmentId);
+  }
+
+  private revoke(assignmentId: string, reason: AbortReason, message: string): void {
+    if (this.session.revoke(assignmentId) && !this.session.closed) {
+      this.session.channel.abort(assignmentId, reason, message);
+    }
+  }
+}

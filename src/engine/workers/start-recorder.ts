@@ -1,0 +1,68 @@
+import type { Logger } from "../../domain/logger.js";
+import type { StatusWatch, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+
+/**
+ * Records when a worker started an assignment (PENDING → RUNNING). A quick task's
+ * start and end share one store step: the start is written on its own only if the
+ * result has not arrived within `delayMs`; otherwise the step that ends the attempt
+ * records it first (see Store.finishAttempt's `startedAt`). One per worker stream;
+ * a start is written only for an assignment `workerId` holds.
+ */
+export class StartRecorder {
+  private readonly unrecorded = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly workerId: string,
+    private readonly store: Store,
+    private readonly watch: StatusWatch,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly delayMs: number,
+  ) {}
+
+  started(assignmentId: string): void {
+    const at = this.clock.now();
+    const timer = setTimeout(() => {
+      this.unrecorded.delete(assignmentId);
+      const write = this.store
+        .markStarted(assignmentId, this.workerId, at, this.watch)
+        .then(
+          (applied) => {
+            if (!applied)
+              this.logger.warn("ignored a start of an assignment the worker does not hold", {
+                workerId: this.workerId,
+                assignmentId,
+              });
+          },
+          (error: unknown) =>
+            this.logger.error("recording a start failed", { assignmentId, error: String(error) }),
+        )
+        .finally(() => this.writes.delete(assignmentId));
+      this.writes.set(assignmentId, write);
+    }, this.delayMs);
+    this.unrecorded.set(assignmentId, { at, timer });
+  }
+
+  /**
+   * Before the attempt ends: the start time still to record with the result, or
+   * undefined once a start written on its own has landed (or there was none).
+   */
+  async take(assignmentId: string): Promise<number | undefined> {
+    const start = this.unrecorded.get(assignmentId);
+    if (start) {
+      clearTimeout(start.timer);
+      this.unrecorded.delete(assignmentId);
+      return start.at;
+    }
+    await this.writes.get(assignmentId);
+    return undefined;
+  }
+
+  /** The worker is gone: its assignments are released, nothing to start any more. */
+  clear(): void {
+    for (const start of this.unrecorded.values()) clearTimeout(start.timer);
+    this.unrecorded.clear();
+  }
+}

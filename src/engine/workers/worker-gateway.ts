@@ -1,0 +1,120 @@
+import { NencError } from "../../domain/errors.js";
+import { COUNT_LIMITS, requireAtMost } from "../limits.js";
+import { MAX_JSON_DEPTH, requireName } from "../validate.js";
+import { type WorkerConnection, WorkerLink, type WorkerLinkDeps } from "./worker-link.js";
+import type { WorkerChannel, WorkerHello } from "./worker-session.js";
+
+export interface WorkerGatewayOptions {
+  /** Assignments of a worker silent for this long go to other workers. */
+  leaseMs: number;
+  heartbeatIntervalMs: number;
+  maxConcurrency: number;
+  maxPayloadBytes: number;
+  /** An invocation its workers lost this many times fails (WorkerLost) instead of running again. */
+  maxWorkerLosses: number;
+}
+
+/** What the gateway needs of the engine: what each worker stream needs. */
+export type WorkerGatewayDeps = WorkerLinkDeps;
+
+/**
+ * Admits workers: validates their hello, records the connection in the store, and
+ * hands each stream to a WorkerLink that applies its messages.
+ *
+ * A worker that reconnects (same worker id, new stream, this replica or another)
+ * lists in its hello the assignments it still runs: the new stream takes those over
+ * and the rest go back to the queue; the old stream's cleanup, whenever it runs,
+ * then releases nothing (see Store.connectWorker).
+ */
+export class WorkerGateway {
+  constructor(
+    private readonly deps: WorkerGatewayDeps,
+    private readonly options: WorkerGatewayOptions,
+  ) {
+    if (!Number.isInteger(options.maxWorkerLosses) || options.maxWorkerLosses < 1) {
+      throw new Error(
+        `maxWorkerLosses (NENC_MAX_WORKER_LOSSES) must be an integer of at least 1, got ${options.maxWorkerLosses}`,
+      );
+    }
+  }
+
+  async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
+    const { store, dispatcher, functions, clock, watch, logger } = this.deps;
+    await this.validate(hello);
+    const link = new WorkerLink(hello, channel, this.deps, this.options);
+    const session = link.session;
+    const now = clock.now();
+    const requeued = await store.connectWorker(
+      session.ref,
+      hello.heldAssignmentIds,
+      now + this.options.leaseMs,
+      now,
+      watch,
+    );
+    channel.welcome({
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      leaseMs: this.options.leaseMs,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      maxJsonDepth: MAX_JSON_DEPTH,
+    });
+    link.adopt(hello.heldAssignmentIds);
+    session.state = "serving";
+    const replaced = dispatcher.add(session);
+    if (replaced) {
+      replaced.channel.close(
+        new NencError("ALREADY_EXISTS", `worker ${hello.workerId} connected again on another stream`),
+      );
+      functions.sessionClosed(replaced);
+    }
+    functions.sessionsChanged();
+    logger.info("worker connected", {
+      workerId: session.workerId,
+      appId: session.appId,
+      tasks: session.taskIds,
+      concurrency: session.concurrency,
+      held: hello.heldAssignmentIds.length,
+      requeued: requeued.length,
+    });
+    return link;
+  }
+
+  private async validate(hello: WorkerHello): Promise<void> {
+    requireName(hello.appId, "hello.appId", "app the worker belongs to");
+    requireName(hello.workerId, "hello.workerId", "worker's stable id");
+    if (
+      !Number.isInteger(hello.concurrency) ||
+      hello.concurrency < 1 ||
+      hello.concurrency > this.options.maxConcurrency
+    ) {
+      throw NencError.invalid(
+        "hello.concurrency",
+        `must be an integer from 1 to ${this.options.maxConcurrency}`,
+      );
+    }
+    requireAtMost(hello.taskIds.length, COUNT_LIMITS.tasksPerApp, "hello.taskIds", "task ids");
+    requireAtMost(hello.functions.length, COUNT_LIMITS.functionsPerWorker, "hello.functions", "function ids");
+    // A worker holds at most its concurrency: more is not a reconnection, and would be store work for nothing.
+    requireAtMost(
+      hello.heldAssignmentIds.length,
+      hello.concurrency,
+      "hello.heldAssignmentIds",
+      "held assignments (more than hello.concurrency)",
+    );
+    for (const [index, taskId] of hello.taskIds.entries()) {
+      const task = await this.deps.tasks.get(taskId);
+      if (!task) {
+        throw NencError.notFound(
+          "task",
+          taskId,
+          `hello.taskIds[${index}]: register the app's tasks (RegisterApp) before connecting`,
+        );
+      }
+      if (task.appId !== hello.appId) {
+        throw NencError.invalid(
+          `hello.taskIds[${index}]`,
+          `task "${taskId}" belongs to app "${task.appId}", not "${hello.appId}"`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,356 @@
+import { NencError } from "../../domain/errors.js";
+import type { Assignment, TaskError } from "../../domain/invocation.js";
+import type { JsonValue } from "../../domain/json.js";
+import type { Logger } from "../../domain/logger.js";
+import { decideRetry } from "../../domain/task.js";
+import type { AttemptOutcome, StatusWatch, Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
+import type { Dispatcher } from "../invocations/dispatcher.js";
+import { COUNT_LIMITS, requireAtMost } from "../limits.js";
+import type { TaskRegistry } from "../registry/task-registry.js";
+import { requireJson } from "../validate.js";
+import { AttemptDeadlines } from "./attempt-deadlines.js";
+import type { FunctionRunner } from "./function-runner.js";
+import { StartRecorder } from "./start-recorder.js";
+import { type WorkerChannel, type WorkerHello, type WorkerMessage, WorkerSession } from "./worker-session.js";
+
+/** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
+export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
+
+/** The type of the error that fails an invocation its workers kept losing. */
+export const WORKER_LOST = "WorkerLost";
+
+/**
+ * How long RUNNING may wait to be written with the result (one store step instead of
+ * two for a task this quick); a slower task's start is written on its own then.
+ */
+const START_WRITE_DELAY_MS = 2;
+
+/** A connected worker stream, as the transport sees it: messages in, an end. */
+export interface WorkerConnection {
+  readonly session: WorkerSession;
+  /**
+   * Applies a message. Messages are applied concurrently (a store round trip each
+   * would cap a worker's throughput), except that those about one assignment keep
+   * their order. Bad input is logged and skipped; an unexpected failure closes the
+   * stream with an error.
+   */
+  receive(message: WorkerMessage): void;
+  /** Resolves once every message received so far was applied. */
+  settled(): Promise<void>;
+  /** The stream ended: its unfinished assignments go back to the queue. */
+  disconnected(): Promise<void>;
+}
+
+/** What a worker stream needs of the engine. */
+export interface WorkerLinkDeps {
+  store: Store;
+  dispatcher: Dispatcher;
+  functions: FunctionRunner;
+  tasks: TaskRegistry;
+  clock: Clock;
+  watch: StatusWatch;
+  logger: Logger;
+  /** A retry was scheduled for `time`: wake the queue then. */
+  onRetryScheduled(time: number): void;
+}
+
+export interface WorkerLinkOptions {
+  leaseMs: number;
+  maxPayloadBytes: number;
+  maxWorkerLosses: number;
+}
+
+/**
+ * One worker stream, admitted: turns its messages into state changes (started,
+ * completed, failed with the retry decision, heartbeats renewing its lease, function
+ * answers) and keeps its attempts' deadlines. A message about an assignment the
+ * worker does not hold (any more, or ever: another worker's) is ignored and logged;
+ * the store checks the holder in the step that applies it.
+ */
+export class WorkerLink implements WorkerConnection {
+  readonly session: WorkerSession;
+  /** Messages being applied, and the last one of each assignment (the next waits for it). */
+  private readonly applying = new Set<Promise<void>>();
+  private readonly lastOf = new Map<string, Promise<void>>();
+  private readonly starts: StartRecorder;
+  private readonly deadlines: AttemptDeadlines;
+  private renewedAt: number;
+  private adopting: Promise<void> = Promise.resolve();
+
+  constructor(
+    hello: WorkerHello,
+    channel: WorkerChannel,
+    private readonly deps: WorkerLinkDeps,
+    private readonly options: WorkerLinkOptions,
+  ) {
+    const { store, tasks, clock, watch, logger } = deps;
+    // An invocation lost by its workers too often (a stream that dies on it every time) is
+    // failed when it comes round again instead of being handed out for ever.
+    this.session = new WorkerSession(hello, {
+      ...channel,
+      assign: (assignment) =>
+        (assignment.lost ?? 0) >= options.maxWorkerLosses
+          ? this.giveUp(assignment)
+          : channel.assign(assignment),
+    });
+    this.starts = new StartRecorder(hello.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
+    this.deadlines = new AttemptDeadlines(this.session, {
+      store,
+      tasks,
+      clock,
+      watch,
+      logger,
+      starts: this.starts,
+      onRetryScheduled: deps.onRetryScheduled,
+      leaseMs: options.leaseMs,
+    });
+    this.session.deadlines = this.deadlines;
+    this.renewedAt = clock.now();
+    this.session.lastHeardAt = this.renewedAt;
+  }
+
+  /** Takes over the deadlines of what a reconnecting worker says it still runs. */
+  adopt(heldAssignmentIds: readonly string[]): void {
+    this.adopting = this.deadlines
+      .adopt(heldAssignmentIds)
+      .catch((error: unknown) =>
+        this.deps.logger.error("reading a reconnected worker's assignments failed", { error: String(error) }),
+      );
+  }
+
+  receive(message: WorkerMessage): void {
+    const key = "assignmentId" in message ? message.assignmentId : undefined;
+    const previous = (key && this.lastOf.get(key)) || Promise.resolve();
+    const applied: Promise<void> = previous
+      .then(() => this.apply(message))
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.applying.delete(applied);
+        if (key && this.lastOf.get(key) === applied) this.lastOf.delete(key);
+      });
+    this.applying.add(applied);
+    if (key) this.lastOf.set(key, applied);
+  }
+
+  async settled(): Promise<void> {
+    while (this.applying.size > 0) await Promise.all(this.applying);
+  }
+
+  /** Applies one message; bad input (a result too large, a malformed value) is the sender's problem, not the stream's. */
+  private async apply(message: WorkerMessage): Promise<void> {
+    try {
+      await this.touch();
+      switch (message.kind) {
+        case "started":
+          return await this.started(message.assignmentId);
+        case "completed":
+          return await this.completed(message.assignmentId, message.result);
+        case "unreadable":
+          return await this.failAttempt(message.assignmentId, notAccepted(message.why));
+        case "failed":
+          return await this.failAttempt(message.assignmentId, message.error);
+        case "heartbeat":
+          return;
+        case "evaluated":
+          return this.evaluated(message.requestId, message.outcome);
+        case "functionsAnnounced":
+          return this.announce(message.functions);
+        case "drain":
+          if (this.session.state === "serving") this.session.state = "draining";
+          return;
+        case "ignored":
+          this.deps.logger.warn(`ignored ${message.what} on a worker stream`, {
+            workerId: this.session.workerId,
+          });
+          return;
+      }
+    } catch (error) {
+      if (!(error instanceof NencError)) throw error;
+      this.deps.logger.warn("ignored a worker message", {
+        workerId: this.session.workerId,
+        kind: message.kind,
+        error: error.message,
+      });
+    }
+  }
+
+  /** A message could not be applied for a reason other than bad input: the stream ends with the error. */
+  private fail(error: unknown): void {
+    if (this.session.closed) return;
+    this.deps.logger.error("applying a worker message failed; the stream ends", {
+      workerId: this.session.workerId,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    this.session.channel.close(
+      new NencError("INTERNAL", "internal error; the orchestrator logged the details"),
+    );
+  }
+
+  private async started(assignmentId: string): Promise<void> {
+    // A revoked attempt's start changes nothing: its end is what frees the credit.
+    if (this.session.revoked.has(assignmentId)) return;
+    this.deadlines.started(assignmentId);
+    this.starts.started(assignmentId);
+  }
+
+  private async completed(assignmentId: string, result: JsonValue): Promise<void> {
+    try {
+      requireJson(result, "result", this.options.maxPayloadBytes);
+    } catch (error) {
+      if (!(error instanceof NencError)) throw error;
+      return this.failAttempt(assignmentId, notAccepted(error.message));
+    }
+    return this.finish(assignmentId, { status: "SUCCESS", result });
+  }
+
+  /**
+   * Any message proves the worker alive, so a backlog of its messages never costs it
+   * its lease; renewing at most four times per lease keeps the store traffic small.
+   */
+  private async touch(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    this.session.lastHeardAt = now;
+    if (now - this.renewedAt < this.options.leaseMs / 4 || this.session.closed) return;
+    this.renewedAt = now;
+    if (await store.renewWorkerLease(this.session.ref, now + this.options.leaseMs)) return;
+    // The worker connected again on another stream (another replica): this one is a leftover.
+    this.session.channel.close(
+      new NencError("ALREADY_EXISTS", `worker ${this.session.workerId} connected again on another stream`),
+    );
+  }
+
+  private evaluated(requestId: string, outcome: { value: JsonValue } | { error: TaskError }): void {
+    const answer =
+      "value" in outcome
+        ? acceptable(outcome.value, "the function's value", this.options.maxPayloadBytes)
+        : { error: `${outcome.error.type}: ${outcome.error.message}` };
+    if (!this.deps.functions.answer(this.session, requestId, answer)) {
+      this.deps.logger.warn("ignored an answer to an unknown evaluation", {
+        workerId: this.session.workerId,
+        requestId,
+      });
+    }
+  }
+
+  private announce(names: readonly string[]): void {
+    const total = new Set([...this.session.functions, ...names]).size;
+    requireAtMost(
+      total,
+      COUNT_LIMITS.functionsPerWorker,
+      "functionsAnnounced.functions",
+      "function ids in all",
+    );
+    for (const name of names) this.session.functions.add(name);
+    this.deps.functions.sessionsChanged();
+  }
+
+  async disconnected(): Promise<void> {
+    const { store, dispatcher, functions, clock, watch, logger } = this.deps;
+    this.starts.clear();
+    this.deadlines.clear();
+    await this.adopting;
+    dispatcher.remove(this.session);
+    functions.sessionClosed(this.session);
+    // Releases nothing when the worker connected again meanwhile (here or on another
+    // replica): its new stream holds what it still runs, the rest went back then.
+    const released = await store.releaseWorker(this.session.ref, clock.now(), watch);
+    logger.info("worker disconnected", { workerId: this.session.workerId, requeued: released.length });
+  }
+
+  /** Ends an attempt with `outcome`, giving the credit back and refilling it when this stream held it. */
+  private async finish(assignmentId: string, outcome: AttemptOutcome): Promise<void> {
+    const { store, dispatcher, clock, watch, logger } = this.deps;
+    const session = this.session;
+    this.deadlines.ended(assignmentId);
+    if (session.revoked.delete(assignmentId)) {
+      // The attempt was ended without the worker (timed out, taken back): only its credit comes back.
+      await this.starts.take(assignmentId);
+      logger.info("ignored the result of an attempt that was timed out or taken back", {
+        workerId: session.workerId,
+        assignmentId,
+      });
+      dispatcher.pump(session);
+      return;
+    }
+    const startedAt = await this.starts.take(assignmentId);
+    // Credit comes back only for assignments this stream holds; anything else is
+    // still offered to the store, which applies it only if this worker holds it.
+    const applied = session.finish(assignmentId)
+      ? await dispatcher.finishAndRefill(session, (refill) =>
+          store.finishAttempt(assignmentId, session.ref, outcome, clock.now(), watch, { refill, startedAt }),
+        )
+      : (await store.finishAttempt(assignmentId, session.ref, outcome, clock.now(), watch, { startedAt }))
+          .applied;
+    if (!applied) {
+      logger.warn("ignored a result for an assignment the worker does not hold", {
+        workerId: session.workerId,
+        assignmentId,
+      });
+    }
+  }
+
+  /** A failed attempt is retried as the task's policy says (unless it was ended without the worker). */
+  private async failAttempt(assignmentId: string, error: TaskError): Promise<void> {
+    const { store, tasks, clock } = this.deps;
+    if (this.session.revoked.has(assignmentId)) return this.finish(assignmentId, { status: "FAILED", error });
+    const assignment =
+      this.session.assignments.get(assignmentId) ??
+      (await store.getAssignment(assignmentId, this.session.workerId));
+    const task = assignment && (await tasks.get(assignment.taskId));
+    const decision =
+      task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };
+    if (!decision.retry) return this.finish(assignmentId, { status: "FAILED", error });
+    const retryAt = clock.now() + decision.delayMs;
+    await this.finish(assignmentId, { status: "RETRY", error, retryAt });
+    this.deps.onRetryScheduled(retryAt);
+  }
+
+  /** Fails an invocation its workers lost maxWorkerLosses times instead of running it again. */
+  private giveUp(assignment: Assignment): void {
+    const { logger } = this.deps;
+    const lost = assignment.lost ?? 0;
+    logger.warn("an invocation its workers kept losing was failed", {
+      workerId: this.session.workerId,
+      invocationId: assignment.invocationId,
+      lost,
+    });
+    const error = workerLost(lost, this.options.maxWorkerLosses);
+    // After the delivery that called this has finished its bookkeeping (deadlines).
+    Promise.resolve()
+      .then(() => this.finish(assignment.assignmentId, { status: "FAILED", error }))
+      .catch((failure: unknown) =>
+        logger.error("failing a lost invocation failed", {
+          invocationId: assignment.invocationId,
+          error: String(failure),
+        }),
+      );
+  }
+}
+
+function workerLost(lost: number, cap: number): TaskError {
+  const message =
+    `its worker lost it ${lost} times (the stream ended, the lease ran out or it was not started within a lease); ` +
+    `failed instead of running it again (maxWorkerLosses ${cap}, NENC_MAX_WORKER_LOSSES). ` +
+    "A result the worker could not send, or a task that takes its worker process down, does this";
+  return { type: WORKER_LOST, message, chain: [WORKER_LOST], stack: "" };
+}
+
+function notAccepted(message: string): TaskError {
+  return { type: RESULT_NOT_ACCEPTED, message, chain: [RESULT_NOT_ACCEPTED], stack: "" };
+}
+
+/** A function's value, or the reason it cannot be used (the evaluation then fails with it). */
+function acceptable(
+  value: JsonValue,
+  field: string,
+  maxBytes: number,
+): { value: JsonValue } | { error: string } {
+  try {
+    return { value: requireJson(value, field, maxBytes) };
+  } catch (error) {
+    if (error instanceof NencError) return { error: `ValueNotAccepted: ${error.message}` };
+    throw error;
+  }
+}

@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from "./json-value.js";
 /** The status names of an invocation, as both sides spell them. */
 export type StatusName = "REGISTERED" | "PENDING" | "RUNNING" | "SUCCESS" | "FAILED" | "RETRY";
 
+/** One occurrence as a filter, provider or CEL expression sees it, by `kind`. */
 export type TriggerContext<Time> =
   | StatusContext<Time>
   | ResultContext<Time>

@@ -7,7 +7,6 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -17,6 +16,7 @@ import {
   ListInvocationsResponseSchema,
 } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { Nenc } from "@nenc/sdk";
+import { freePort } from "./lib/proc.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,14 +26,6 @@ const { values } = parseArgs({
     redis: { type: "string" },
   },
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const rssMb = (pid: number, field: "VmRSS" | "VmHWM") =>
   Math.round(

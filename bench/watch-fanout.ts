@@ -9,14 +9,13 @@
  * raised to the stream count; its peak RSS is read from /proc.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { type JsonObject, Nenc } from "@nenc/sdk";
+import { cpuSeconds, freePort, peakRssMb } from "./lib/proc.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,29 +28,10 @@ const { values } = parseArgs({
 const streams = Number(values.streams);
 const connections = Number(values.connections);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** About `kb` KiB of JSON as many small objects: what makes per-message conversion costly. */
 function largeArguments(kb: number): JsonObject {
   const rows = Array.from({ length: Math.round((kb * 1024) / 40) }, (_, i) => ({ i, name: `row-${i}` }));
   return { rows };
-}
-
-/** CPU seconds the process used so far (user + system). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
-  return Math.round(Number(line?.[1] ?? 0) / 1024);
 }
 
 const port = await freePort();

@@ -2,7 +2,7 @@
  * Seed: "Handling Task Results and Statuses". Five handlers of division_task:
  * on SUCCESS, on any result, on exactly 2.5, and SUCCESS combined with any result
  * by AND and by OR. One successful division is one occurrence, so every matching
- * handler runs exactly once for it (OR never runs twice: SPEC §3.2).
+ * handler runs exactly once for it (OR never runs twice: docs/design.md §3.3).
  * Run: npx tsx examples/03-statuses-and-results.ts
  */
 import { InvocationStatus, TriggerBuilder } from "@nenc/sdk";

@@ -12,7 +12,7 @@ class ValueError extends Error {}
 class ArithmeticError extends Error {}
 class ZeroDivisionError extends ArithmeticError {}
 
-// Function to extract arguments from exception context (module level: SPEC §2)
+// Function to extract arguments from exception context (module level: docs/design.md §3.7)
 function buildArgsFromException(ctx: ExceptionContext) {
   const inputArgs = ctx.arguments;
   return {

@@ -2,7 +2,7 @@
  * Seed: "Programmatic Trigger Creation". A trigger built at run time with
  * app.trigger: data_processor succeeded AND its result passes a filter, with
  * arguments from the result. The seed never says which task the trigger runs;
- * register(notificationTask) says it (SPEC §9).
+ * register(notificationTask) says it (docs/design.md §3.11).
  * Run: npx tsx examples/08-programmatic.ts
  */
 import type { JsonObject, ResultContext } from "@nenc/sdk";

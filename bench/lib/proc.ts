@@ -1,5 +1,6 @@
 /** Per-process CPU time and RSS from /proc (Linux), for processes the benchmark started. */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { sleep } from "./stats.js";
 
 const TICKS_PER_SECOND = 100;
@@ -44,4 +45,23 @@ export async function waitForQuiet(
     if ((after - before) / (windowMs / 1000) < maxShare) break;
   }
   return Date.now() - started;
+}
+
+/** Peak resident set size in MiB (VmHWM; 0 when the process is gone). */
+export function peakRssMb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+    return Math.round(Number(line?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** A loopback port free now, for a process the benchmark starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,6 +1,6 @@
 /**
  * Writes the benchmark's outputs: results/latest.md (tables with nenc/BullMQ ratios,
- * every SPEC §7 target met or not, the machine, the command), results/latest.json
+ * every performance target met or not, the machine, the command), results/latest.json
  * (every figure) and results/latency.svg (latency distributions).
  */
 import { writeFileSync } from "node:fs";

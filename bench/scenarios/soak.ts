@@ -1,6 +1,7 @@
 /**
  * `--soak`: minutes of steady load on one orchestrator on Redis, sampling its RSS and
- * heap and Redis `used_memory` every 5 s (SPEC §7 "memory bounded"). The load mixes
+ * heap and Redis `used_memory` every 5 s (memory bounded by retention:
+ * docs/design.md §2.8). The load mixes
  * every trigger kind at ~100 invocations/s: 30 invocations/s of a task whose SUCCESS
  * triggers another, 20 events/s each triggering a task, and 20 cron triggers on
  * `* * * * * *`. Retention is set low enough to be reached early in the run

@@ -33,7 +33,7 @@ export async function serve(argv: string[]): Promise<void> {
     ...(values.redis ? { redisUrl: values.redis } : {}),
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   });
-  // The line tools wait for (SPEC §10).
+  // The line tools wait for (docs/design.md §1.1).
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.kind})`);
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -3,8 +3,9 @@ import type { Occurrence } from "./occurrence.js";
 import type { Condition, ContextKind } from "./trigger.js";
 
 /**
- * What filters, providers and CEL expressions see of one occurrence, with times in
- * ms since the epoch. Its shape is the wire's, shared with the SDK (which has Dates).
+ * What filters, providers and CEL expressions see of one occurrence (docs/design.md
+ * §3.1), with times in epoch ms. Its shape is the wire's, shared with the SDK (which
+ * has Dates): @nenc/protocol/context.
  */
 export type TriggerContext = WireContext<number>;
 

@@ -1,4 +1,4 @@
-/** What one evaluation of a trigger against one occurrence decided (SPEC §5). */
+/** What one evaluation of a trigger against one occurrence decided (docs/design.md §3.13). */
 export type EvaluationOutcome =
   | "fired"
   | "waiting"
@@ -9,8 +9,13 @@ export type EvaluationOutcome =
   | "skipped"
   | "deferred";
 
+/**
+ * One record of a trigger's history: which occurrence it evaluated, when, and what
+ * it decided. `ExplainTrigger` answers with these (docs/design.md §3.13).
+ */
 export interface Evaluation {
   triggerId: string;
+  /** When the evaluation ended (epoch ms). */
   at: number;
   occurrenceId: string;
   outcome: EvaluationOutcome;

@@ -5,7 +5,9 @@ export interface StoredEvent {
   id: string;
   code: string;
   payload: JsonObject;
+  /** When it was stored (epoch ms). */
   emittedAt: number;
+  /** A repeat emission with this key answers this event. */
   idempotencyKey?: string;
   /** Invocations that triggers started because of this event. */
   invocationIds: string[];

@@ -10,11 +10,13 @@ export const INVOCATION_STATUSES = [
   "RETRY",
 ] as const;
 
+/** A status of an invocation (docs/design.md §1.4). */
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 
 /** Statuses after which nothing happens to the invocation any more. */
 export const FINAL_STATUSES: ReadonlySet<InvocationStatus> = new Set(["SUCCESS", "FAILED"]);
 
+/** True for SUCCESS and FAILED: the statuses an invocation never leaves. */
 export function isFinalStatus(status: InvocationStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
@@ -38,6 +40,7 @@ const TRANSITIONS: Record<InvocationStatus, readonly InvocationStatus[]> = {
   FAILED: [],
 };
 
+/** True when the state machine allows `from` → `to` (the store refuses the rest). */
 export function canTransition(from: InvocationStatus, to: InvocationStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
@@ -69,17 +72,26 @@ export interface AssignmentRef {
   assignedAt: number;
 }
 
+/**
+ * One run of a task, through all its attempts: the record the store keeps and every
+ * status change updates. Its status changes are occurrences for status triggers.
+ */
 export interface Invocation {
   id: string;
   taskId: string;
+  /** The app that registered the task. */
   appId: string;
   status: InvocationStatus;
   arguments: JsonObject;
+  /** Set at SUCCESS. */
   result?: JsonValue;
+  /** The error of the last failed attempt. */
   error?: TaskError;
   /** 1 for the first attempt. */
   attempt: number;
+  /** Set when a trigger created the invocation. */
   provenance?: Provenance;
+  /** Set while a worker holds the invocation (PENDING, RUNNING). */
   assignment?: AssignmentRef;
   /** When a RETRY invocation becomes due again (epoch ms). */
   retryAt?: number;

@@ -12,15 +12,19 @@ export interface JoinState {
   entries: JoinEntry[];
 }
 
+/** One source item's progress in an AND trigger (see JoinState). */
 export interface JoinEntry {
+  /** The condition group (one task, one event condition, one cron condition). */
   group: number;
   /** The source item: invocation id, event id or cron occurrence id. */
   key: string;
+  /** When its first occurrence arrived (epoch ms): `within` counts from here. */
   firstAt: number;
   /** Condition index → the occurrence that satisfied it. */
   satisfied: Record<number, Occurrence>;
 }
 
+/** What one occurrence did to an AND trigger: complete it, leave it waiting, or nothing. */
 export type JoinOutcome =
   | { kind: "complete"; used: Array<{ conditionIndex: number; occurrence: Occurrence }> }
   | { kind: "waiting"; missing: number[] }

@@ -6,6 +6,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** A logger that drops everything: the default of tests and embedded use. */
 export const silentLogger: Logger = {
   debug() {},
   info() {},

@@ -11,6 +11,7 @@ export type Occurrence = StatusOccurrence | EventOccurrence | CronOccurrence;
 export interface StatusOccurrence {
   kind: "status";
   id: string;
+  /** When the status was reached (epoch ms). */
   at: number;
   invocationId: string;
   taskId: string;
@@ -18,6 +19,7 @@ export interface StatusOccurrence {
   arguments: JsonObject;
   result?: JsonValue;
   error?: TaskError;
+  /** The attempt that reached the status (1 for the first). */
   attempt: number;
 }
 
@@ -25,6 +27,7 @@ export interface StatusOccurrence {
 export interface EventOccurrence {
   kind: "event";
   id: string;
+  /** When the event was emitted (epoch ms). */
   at: number;
   code: string;
   payload: JsonObject;
@@ -34,17 +37,23 @@ export interface EventOccurrence {
 export interface CronOccurrence {
   kind: "cron";
   id: string;
+  /** When the slot was claimed (epoch ms). */
   at: number;
   triggerId: string;
+  /** Which condition of the trigger the slot belongs to. */
   conditionIndex: number;
+  /** The slot's time (epoch ms). */
   scheduledTime: number;
+  /** The slot before it, when known. */
   lastScheduledTime?: number;
 }
 
+/** The id of the occurrence of an invocation's change number `version`. */
 export function statusOccurrenceId(invocationId: string, version: number): string {
   return `${invocationId}@${version}`;
 }
 
+/** The id of one cron slot of one condition of a trigger: the same on every replica. */
 export function cronOccurrenceId(triggerId: string, conditionIndex: number, scheduledTime: number): string {
   return `cron:${triggerId}:${conditionIndex}:${scheduledTime}`;
 }

@@ -2,14 +2,19 @@ import type { TaskError } from "./invocation.js";
 
 /** How failed attempts are retried; see the RetryPolicy message of the contract. */
 export interface RetryPolicy {
+  /** Attempts after the first; 0 = no retry. */
   maxRetries: number;
+  /** The wait before the first retry. */
   initialBackoffMs: number;
+  /** Each retry waits this many times the one before. */
   backoffMultiplier: number;
+  /** No wait is longer. */
   maxBackoffMs: number;
   /** Retry only errors whose chain contains one of these names; empty = any. */
   retryOn: string[];
 }
 
+/** The policy of a task that declares none: no retry (the backoffs are the defaults a policy starts from). */
 export const NO_RETRY: RetryPolicy = {
   maxRetries: 0,
   initialBackoffMs: 1000,
@@ -21,8 +26,13 @@ export const NO_RETRY: RetryPolicy = {
 /** The longest task timeout (7 days): also keeps every timer under setTimeout's 2^31-1 ms. */
 export const MAX_TASK_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
 
+/**
+ * A registered task: its id (its name, shared by every language), the app whose
+ * workers run it, and its run options. The function itself lives only in the workers.
+ */
 export interface Task {
   id: string;
+  /** The app that registered it; its workers run it. */
   appId: string;
   retry: RetryPolicy;
   /**

@@ -13,10 +13,13 @@ export type Filter =
   | { kind: "cel"; expression: string }
   | { kind: "function"; functionId: string };
 
+/** What a cron condition does with slots missed while nothing ran (docs/design.md §3.9). */
 export type MisfirePolicy = "skip" | "once" | "all";
 
+/** Holds for each slot of a cron schedule. */
 export interface CronCondition {
   kind: "cron";
+  /** 5 fields, 6 with seconds first, or an alias such as `@hourly`. */
   expression: string;
   /** IANA time zone. */
   timezone: string;
@@ -25,13 +28,16 @@ export interface CronCondition {
   catchUpWindowMs: number;
 }
 
+/** Holds when an invocation of `taskId` reaches one of `statuses`. */
 export interface StatusCondition {
   kind: "status";
   taskId: string;
   statuses: InvocationStatus[];
+  /** Applies to the invocation's call arguments. */
   callArguments?: Filter;
 }
 
+/** Holds for a SUCCESS of `taskId` whose result passes `filterResult`. */
 export interface ResultCondition {
   kind: "result";
   taskId: string;
@@ -40,6 +46,7 @@ export interface ResultCondition {
   callArguments?: Filter;
 }
 
+/** Holds for a final failure of `taskId` whose error chain contains one of `exceptionTypes`. */
 export interface ExceptionCondition {
   kind: "exception";
   taskId: string;
@@ -48,13 +55,16 @@ export interface ExceptionCondition {
   callArguments?: Filter;
 }
 
+/** Holds for an event with code `code` whose payload passes `payloadFilter`. */
 export interface EventCondition {
   kind: "event";
   code: string;
   payloadFilter?: Filter;
 }
 
+/** The conditions about a task's invocations. */
 export type TaskCondition = StatusCondition | ResultCondition | ExceptionCondition;
+/** One condition of a trigger (docs/design.md §3.2). */
 export type Condition = CronCondition | TaskCondition | EventCondition;
 
 /** The context a provider function receives. */
@@ -67,6 +77,7 @@ export type ArgumentProvider =
   /** `context` absent: the context of the occurrence that completed the trigger. */
   | { kind: "function"; functionId: string; context?: ContextKind };
 
+/** How a trigger's conditions combine (docs/design.md §3.3, §3.4). */
 export type TriggerLogic = "and" | "or";
 
 /** Partial-match policy of AND triggers. */
@@ -79,14 +90,18 @@ export interface JoinOptions {
   maxPending: number;
 }
 
+/** The join options of triggers that are not AND joins (and the normalized form of unset ones). */
 export const NO_JOIN_OPTIONS: JoinOptions = { withinMs: 0, correlationKey: "", maxPending: 0 };
 
 /** Everything that makes a trigger what it is; its id is derived from all of it. */
 export interface TriggerDefinition {
+  /** The task a firing invokes. */
   targetTaskId: string;
   conditions: Condition[];
   logic: TriggerLogic;
+  /** Applied in order, their objects merged (later keys win). */
   providers: ArgumentProvider[];
+  /** Used by AND triggers with several conditions only. */
   join: JoinOptions;
   /** The app whose workers evaluate function filters and providers. */
   appId: string;
@@ -95,9 +110,14 @@ export interface TriggerDefinition {
 /** Declared triggers belong to their app's registration; runtime ones live until deleted. */
 export type TriggerOrigin = "declared" | "runtime";
 
+/**
+ * A stored trigger: a definition with its derived id (see deriveTriggerId) and its
+ * lifecycle state (docs/design.md §3.11).
+ */
 export interface Trigger extends TriggerDefinition {
   id: string;
   origin: TriggerOrigin;
+  /** A paused trigger records `skipped` and fires nothing. */
   paused: boolean;
   createdAt: number;
 }

@@ -188,26 +188,26 @@ export class Orchestrator {
     this.tasks = new TaskRegistry(store);
     this.dispatcher = new Dispatcher(store, clock, this.index, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
-    this.invocations = new Invocations(
+    this.invocations = new Invocations({
       store,
-      this.tasks,
+      tasks: this.tasks,
       clock,
-      this.index,
-      this.dispatcher,
-      o.maxPayloadBytes,
-      this.admission,
-      o.maxResponseBytes,
-    );
-    this.triggers = new TriggerRegistry(
+      watch: this.index,
+      dispatcher: this.dispatcher,
+      maxPayloadBytes: o.maxPayloadBytes,
+      admission: this.admission,
+      maxResponseBytes: o.maxResponseBytes,
+    });
+    this.triggers = new TriggerRegistry({
       store,
-      this.index,
-      this.tasks,
+      index: this.index,
+      tasks: this.tasks,
       clock,
       logger,
-      this.admission,
-      o.celMaxSteps,
-      o.maxResponseBytes,
-    );
+      admission: this.admission,
+      celMaxSteps: o.celMaxSteps,
+      maxResponseBytes: o.maxResponseBytes,
+    });
     this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
     this.membership = new ReplicaMembership(
       store,
@@ -231,18 +231,24 @@ export class Orchestrator {
       },
       { awaitMs: o.awaitRegistrationMs, settleMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
     );
-    this.maintenance = new Maintenance(
+    this.maintenance = new Maintenance({
       store,
-      this.dispatcher,
+      dispatcher: this.dispatcher,
       clock,
-      this.index,
+      watch: this.index,
       logger,
-      { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
-      this.registry,
-      this.membership,
-      this.recovery,
-    );
-    this.events = new Events(store, clock, o.maxPayloadBytes, this.admission, o.maxResponseBytes);
+      options: { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
+      registry: this.registry,
+      membership: this.membership,
+      recovery: this.recovery,
+    });
+    this.events = new Events({
+      store,
+      clock,
+      maxPayloadBytes: o.maxPayloadBytes,
+      admission: this.admission,
+      maxResponseBytes: o.maxResponseBytes,
+    });
     this.workers = new WorkerGateway(
       {
         store,
@@ -256,29 +262,46 @@ export class Orchestrator {
       },
       o,
     );
-    const evaluator = new TriggerEvaluator(store, this.functions, clock, this.index, this.dispatcher);
-    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
-    this.processor = new OccurrenceProcessor(store, this.index, evaluator, cap, clock, logger, {
-      consumerId: o.replicaId,
-      maxInFlight: o.maxInFlightOccurrences,
-      gate,
-    });
-    this.deferred = new DeferredEvaluator(
+    const evaluator = new TriggerEvaluator({
       store,
-      this.index,
+      functions: this.functions,
+      clock,
+      watch: this.index,
+      dispatcher: this.dispatcher,
+    });
+    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
+    this.processor = new OccurrenceProcessor({
+      store,
+      index: this.index,
       evaluator,
       cap,
       clock,
-      () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
-      o.replicaId,
+      options: { consumerId: o.replicaId, maxInFlight: o.maxInFlightOccurrences, gate },
+    });
+    this.deferred = new DeferredEvaluator({
+      store,
+      index: this.index,
+      evaluator,
+      cap,
+      clock,
+      hostedApps: () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
+      logger,
+      consumerId: o.replicaId,
       gate,
-    );
-    this.cron = new CronScheduler(store, this.index, clock, logger, this.membership, {
-      graceMs: o.cronGraceMs,
-      maxCatchUpSlots: o.maxCatchUpSlots,
-      takeoverMs: o.cronTakeoverMs,
-      stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
+    });
+    this.cron = new CronScheduler({
+      store,
+      index: this.index,
+      clock,
+      logger,
+      membership: this.membership,
+      options: {
+        graceMs: o.cronGraceMs,
+        maxCatchUpSlots: o.maxCatchUpSlots,
+        takeoverMs: o.cronTakeoverMs,
+        stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
+      },
     });
   }
 

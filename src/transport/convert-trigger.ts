@@ -43,6 +43,10 @@ export function valueToJson(value: Value | undefined, field: string): JsonValue 
   }
 }
 
+/**
+ * The contract's status enum as a domain status; UNSPECIFIED or an unknown value is
+ * INVALID_ARGUMENT naming `field`.
+ */
 export function statusFromProto(status: InvocationStatus, field: string): DomainStatus {
   const name = InvocationStatus[status] as DomainStatus | "INVOCATION_STATUS_UNSPECIFIED" | undefined;
   if (!name || name === "INVOCATION_STATUS_UNSPECIFIED") {
@@ -206,7 +210,7 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
   }
 }
 
-/** The Trigger message of a stored trigger. */
+/** A stored trigger as the contract's Trigger message, every semantic field included. */
 export function triggerToProto(trigger: Trigger): TriggerMessage {
   return wireTriggerToProto(trigger, {
     id: trigger.id,

@@ -43,6 +43,13 @@ import type { RetryPolicy, Task } from "../domain/task.js";
 import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
 import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
 
+/*
+ * Domain values to and from proto messages, for everything but trigger definitions
+ * (convert-trigger.ts). The one place that knows both shapes, so the engine never
+ * sees generated code.
+ */
+
+/** An invocation as the contract's Invocation message (its worker id when held). */
 export function invocationToProto(invocation: Invocation): InvocationMessage {
   return create(InvocationSchema, {
     id: invocation.id,
@@ -60,6 +67,7 @@ export function invocationToProto(invocation: Invocation): InvocationMessage {
   });
 }
 
+/** A worker's reported error; a missing type becomes "Error" and an empty chain the type alone. */
 export function taskErrorFromProto(error: TaskErrorMessage | undefined): TaskError {
   const type = error?.type || "Error";
   return {
@@ -70,6 +78,10 @@ export function taskErrorFromProto(error: TaskErrorMessage | undefined): TaskErr
   };
 }
 
+/**
+ * A task of a RegisterApp request. Only the retry fields that were set are kept, so
+ * the registry fills the rest with defaults; a timeout of 0 means none.
+ */
 export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclaration {
   const declaration: TaskDeclaration = { id: definition.id };
   // 0 is the proto default: no limit.
@@ -84,6 +96,7 @@ export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclar
   return declaration;
 }
 
+/** A registered task as the contract's Task message (ListTasks). */
 export function taskToProto(task: Task): TaskMessage {
   return create(TaskSchema, {
     id: task.id,
@@ -99,6 +112,7 @@ export function taskToProto(task: Task): TaskMessage {
   });
 }
 
+/** A stored event as the contract's Event message. */
 export function eventToProto(event: StoredEvent): Event {
   return create(EventSchema, {
     id: event.id,
@@ -121,6 +135,7 @@ const OUTCOMES: Record<DomainOutcome, EvaluationOutcome> = {
   deferred: EvaluationOutcome.DEFERRED,
 };
 
+/** One record of a trigger's history, for ExplainTrigger. */
 export function evaluationToProto(evaluation: DomainEvaluation): Evaluation {
   return create(EvaluationSchema, {
     at: timestampFromMs(evaluation.at),
@@ -133,6 +148,7 @@ export function evaluationToProto(evaluation: DomainEvaluation): Evaluation {
   });
 }
 
+/** The waiting AND matches of one correlation key (`partition`), for ExplainTrigger. */
 export function pendingToProto(partition: string, state: JoinState): PendingMatch[] {
   return state.entries.map((entry) =>
     create(PendingMatchSchema, {
@@ -149,10 +165,12 @@ export function abortReasonToProto(reason: AbortReason): AbortReasonEnum {
   return reason === "timeout" ? AbortReasonEnum.TIMEOUT : AbortReasonEnum.NOT_STARTED;
 }
 
+/** Work for a worker, as the stream's Assignment message. */
 export function assignmentToProto(assignment: Assignment): AssignmentMessage {
   return create(AssignmentSchema, assignment);
 }
 
+/** A call of a filter or provider function, as the stream's EvaluateFunction message. */
 export function evaluationRequestToProto(request: EvaluationRequest): EvaluateFunction {
   return create(EvaluateFunctionSchema, {
     requestId: request.requestId,
@@ -165,6 +183,7 @@ export function evaluationRequestToProto(request: EvaluationRequest): EvaluateFu
   });
 }
 
+/** A trigger context as the contract's TriggerContext (what a function receives). */
 export function contextToProto(context: TriggerContext): TriggerContextMessage {
   switch (context.kind) {
     case "status":

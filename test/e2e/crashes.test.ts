@@ -1,7 +1,7 @@
 /**
- * Crashes with real processes on Redis (SPEC §8): kill -9 of a replica under load,
- * of a worker mid-task, and of Redis itself (with AOF, work in flight on two
- * replicas). Exact counts: nothing lost, nothing fired or run twice.
+ * Crashes with real processes on Redis (docs/design.md §2.2, §2.3): kill -9 of a
+ * replica under load, of a worker mid-task, and of Redis itself (with AOF, work in
+ * flight on two replicas). Exact counts: nothing lost, nothing fired or run twice.
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";

@@ -1,5 +1,5 @@
 /**
- * A store that lost its data is noticed and recovered from (SPEC §6): Redis flushed,
+ * A store that lost its data is noticed and recovered from (docs/design.md §2.7): Redis flushed,
  * or restarted without persistence, under two replicas and a TypeScript worker.
  * Health answers NOT_SERVING until the worker registered again, then SERVING; the
  * declared trigger fires again; events emitted while the registry was gone fire

@@ -1,5 +1,5 @@
 /**
- * Several orchestrator processes on one Redis (SPEC §8): workers spread across
+ * Several orchestrator processes on one Redis (docs/design.md §2): workers spread across
  * them, every invocation runs once, every event and cron slot fires each trigger
  * once, AND partial state is shared.
  */

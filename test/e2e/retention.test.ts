@@ -1,6 +1,6 @@
 /**
- * Retention keeps a store bounded however long it runs (SPEC §7, issue "Redis
- * backend" item 6): finished invocations, events and trigger histories are trimmed
+ * Retention keeps a store bounded however long it runs (docs/design.md §2.8, issue
+ * "Redis backend" item 6): finished invocations, events and trigger histories are trimmed
  * to their limits, streams hold only unfinished work, and firing identities expire
  * with the marker retention. Checked through the API on both stores, and key by key
  * on Redis.

@@ -256,7 +256,7 @@ describe("bad definitions are refused with the field and the fix", () => {
   });
 });
 
-describe("function identity (SPEC §2)", () => {
+describe("function identity (docs/design.md §3.7)", () => {
   it("refuses anonymous inline functions at build time, saying why", () => {
     expect(() => new TriggerBuilder().onEvent("e").withArgsFromEvent((ctx) => ({ id: ctx.eventId }))).toThrow(
       /^withArgsFromEvent: an anonymous inline function cannot be identified across the app's processes; declare it as a named function/,

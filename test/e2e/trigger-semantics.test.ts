@@ -1,5 +1,5 @@
 /**
- * The rules of SPEC §3, each asserted with exact counts over real gRPC and real
+ * The rules of docs/design.md §3, each asserted with exact counts over real gRPC and real
  * workers on the memory store.
  */
 import {
@@ -41,7 +41,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
   class PaymentError extends Error {}
   class CardDeclinedError extends PaymentError {}
 
-  // Module-level functions, as SPEC §2 asks of filters and providers.
+  // Module-level functions, as docs/design.md §3.7 asks of filters and providers.
   function explodingFilter(_args: JsonObject): boolean {
     throw new Error("filter exploded");
   }
@@ -60,7 +60,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     };
   }
 
-  describe("once per occurrence (SPEC §3.2)", () => {
+  describe("once per occurrence (docs/design.md §3.3)", () => {
     it("a burst of 100 events gives 100 runs, never a coalesced one", async () => {
       app.task("on_ping", async ({ n }: { n: number }) => n, {
         triggers: new TriggerBuilder().onEvent("ping").withArgsFromCel("{'n': payload.n}"),
@@ -133,7 +133,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("AND joins (SPEC §3.4)", () => {
+  describe("AND joins (docs/design.md §3.4)", () => {
     it("across two tasks: fires once per pair and never re-fires with a stale partner", async () => {
       const a = app.task("join_a", async ({ n }: { n: number }) => n);
       const b = app.task("join_b", async ({ n }: { n: number }) => n);
@@ -271,7 +271,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("exceptions (SPEC §3.5)", () => {
+  describe("exceptions (docs/design.md §3.8)", () => {
     it("two failures with the same type are two runs; chains match parents; final failures only", async () => {
       const charge = app.task(
         "charge",
@@ -314,7 +314,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("failures of user code are contained (SPEC §3.7)", () => {
+  describe("failures of user code are contained (docs/design.md §3.12)", () => {
     it("a throwing filter, a throwing provider and a non-object provider are recorded; other triggers still fire", async () => {
       const source = app.task("contained_source", async () => ({ ok: true }));
       app.task("bad_filter", async () => 1, {
@@ -433,7 +433,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("store failures during evaluation (SPEC §3.7: never lose the occurrence)", () => {
+  describe("store failures during evaluation (docs/design.md §2.3: never lose the occurrence)", () => {
     /**
      * A server whose store runs `before` ahead of its first `fire` (failure injection);
      * an occurrence left unacknowledged is handed out again after 300 ms.
@@ -507,7 +507,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("exactly-once firing (SPEC §3.3)", () => {
+  describe("exactly-once firing (docs/design.md §2.1)", () => {
     it("re-processing an occurrence never creates a second run", async () => {
       app.task("once", async () => "once", { triggers: new TriggerBuilder().onEvent("replayed") });
       await app.startWorker();
@@ -565,7 +565,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("events (SPEC §3.8)", () => {
+  describe("events (docs/design.md §3.10)", () => {
     it("an idempotency key makes a repeated emit a no-op returning the first id", async () => {
       app.task("on_order", async () => 1, { triggers: new TriggerBuilder().onEvent("order.created") });
       await app.startWorker();
@@ -596,7 +596,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     });
   });
 
-  describe("explainability (SPEC §5)", () => {
+  describe("explainability (docs/design.md §3.13)", () => {
     it("records fired, waiting, filtered out (by which filter) and skipped (paused)", async () => {
       const order = app.task("explained_order", async ({ amount }: { amount: number }) => amount);
       app.task("big_orders", async () => 1, {

@@ -46,14 +46,26 @@ describe.each(STORE_KINDS)("event replay on %s", (kind) => {
   });
 
   it("replays more than one page of events, each exactly once", async () => {
-    const events = new Events(store, systemClock, 1024 * 1024, new Admission(), 2 * 1024 * 1024);
+    const events = new Events({
+      store,
+      clock: systemClock,
+      maxPayloadBytes: 1024 * 1024,
+      admission: new Admission(),
+      maxResponseBytes: 2 * 1024 * 1024,
+    });
     expect(await events.replay({})).toBe(1_203);
     expect(await drainLog(store)).toEqual(all);
   });
 
   it("replays through pages cut by bytes, within the range and code asked", async () => {
     // 37 events a page (about 320 bytes each as counted): 33 pages for 1,203 events.
-    const events = new Events(store, systemClock, 1024 * 1024, new Admission(), 12_000);
+    const events = new Events({
+      store,
+      clock: systemClock,
+      maxPayloadBytes: 1024 * 1024,
+      admission: new Admission(),
+      maxResponseBytes: 12_000,
+    });
     expect((await events.list({ limit: 1000 })).items.length).toBe(37);
     expect(await events.replay({})).toBe(1_203);
     expect(await drainLog(store)).toEqual(all);

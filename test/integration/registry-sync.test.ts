@@ -1,6 +1,6 @@
 /**
  * Two orchestrators on one store keep their trigger and task registries in step
- * even when change notices are lost (SPEC §8: Redis pub/sub keeps nothing for a
+ * even when change notices are lost (docs/design.md §2.6: Redis pub/sub keeps nothing for a
  * subscriber that is reconnecting). Losses are injected by dropping notices on
  * their way to one orchestrator, and on Redis by killing its notice connection.
  */

@@ -1,5 +1,5 @@
 /**
- * Cron semantics (SPEC §3.6) on the engine with a fake clock: once per slot, never
+ * Cron semantics (docs/design.md §3.9) on the engine with a fake clock: once per slot, never
  * at start-up unless a slot is due, the stored state is the last scheduled slot,
  * and each misfire policy after downtime.
  */

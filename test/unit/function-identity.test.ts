@@ -1,5 +1,5 @@
 /**
- * Function identity (SPEC §2): stable across the app's processes, and never the same
+ * Function identity (docs/design.md §3.7): stable across the app's processes, and never the same
  * for two functions — closures over different values are two functions.
  */
 import { execFile } from "node:child_process";

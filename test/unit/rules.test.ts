@@ -6,7 +6,7 @@ import { deriveTriggerId, type TriggerDefinition } from "../../src/domain/trigge
 import { compileCel } from "../../src/engine/cel/cel.js";
 import { matchesStatic } from "../../src/engine/triggers/filters.js";
 
-describe("static filters (SPEC §2)", () => {
+describe("static filters (docs/design.md §3.5)", () => {
   it("objects match as a top-level subset, nested values compared whole, no coercion", () => {
     expect(matchesStatic({ priority: "high" }, { priority: "high", amount: 5 })).toBe(true);
     expect(matchesStatic({ priority: "high" }, { amount: 5 })).toBe(false);

@@ -16,45 +16,51 @@ export type TriggerContext<Time> =
   | EventContext<Time>
   | CronContext<Time>;
 
-/** A status of a task's invocation. */
+/** An invocation reaching a status: what status conditions and their functions see. */
 export interface StatusContext<Time> {
   kind: "status";
   invocationId: string;
   taskId: string;
+  /** The invocation's call arguments. */
   arguments: JsonObject;
   status: StatusName;
+  /** When the status was reached. */
   timestamp: Time;
 }
 
-/** A SUCCESS with its result. */
+/** A SUCCESS with its result: what result conditions see. */
 export interface ResultContext<Time> extends Omit<StatusContext<Time>, "kind"> {
   kind: "result";
   result: JsonValue;
 }
 
-/** A final failure with its error. */
+/** A final failure with its error: what exception conditions see. */
 export interface ExceptionContext<Time> extends Omit<StatusContext<Time>, "kind"> {
   kind: "exception";
   exceptionType: string;
   exceptionMessage: string;
-  /** Class names, most specific first. */
+  /** Type names, most specific first (JS prototype chain, Python MRO). */
   exceptionChain: string[];
   stack: string;
 }
 
-/** An emitted event. */
+/** An emitted event: what event conditions see. */
 export interface EventContext<Time> {
   kind: "event";
   eventId: string;
   eventCode: string;
   payload: JsonObject;
+  /** When the event was emitted. */
   timestamp: Time;
 }
 
-/** A cron slot. */
+/** A cron slot: what cron conditions see. */
 export interface CronContext<Time> {
   kind: "cron";
+  /** The slot's time, not the time it ran. */
   scheduledTime: Time;
+  /** When the orchestrator claimed and logged the slot. */
   firedAt: Time;
+  /** The slot before this one, when known. */
   lastScheduledTime?: Time;
 }

@@ -11,6 +11,7 @@ import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 
+/** Options of `new Nenc()`; every one has a default. */
 export interface NencOptions {
   /** Default: NENC_URL, else http://127.0.0.1:7070. */
   url?: string;
@@ -20,9 +21,11 @@ export interface NencOptions {
   keepalive?: KeepaliveOptions;
 }
 
+/** Options of `app.task()`. */
 export interface TaskOptions {
   /** Triggers that run this task; each builder is one independent trigger. */
   triggers?: TriggerBuilder | readonly TriggerBuilder[];
+  /** How failed attempts are retried; default no retry. */
   retry?: RetryOptions;
   /**
    * An attempt not ended this long (ms) after its delivery to a worker fails with the
@@ -34,8 +37,10 @@ export interface TaskOptions {
 
 /** A running worker; stop() drains it. */
 export interface WorkerHandle {
+  /** The worker's id, kept across its reconnections; the orchestrator's logs name it. */
   readonly id: string;
   readonly state: Worker["state"];
+  /** Takes no new work, waits for running tasks (up to drainTimeoutMs), then closes the stream. */
   stop(): Promise<void>;
 }
 
@@ -76,6 +81,13 @@ export class Nenc {
   /**
    * Declares a task. Its triggers are checked now (a bad cron or an anonymous
    * function throws here) and registered when a worker starts.
+   *
+   * @example
+   * app.task("notify_high_priority", async () => "notified", {
+   *   triggers: new TriggerBuilder().onSuccess(processOrder, { callArguments: { priority: "high" } }),
+   *   retry: { maxRetries: 3, retryOn: [TypeError] },
+   *   timeoutMs: 30_000,
+   * });
    */
   task<A extends object = JsonObject, R = unknown>(
     name: string,
@@ -102,7 +114,12 @@ export class Nenc {
     return task;
   }
 
-  /** Queues an invocation of a task of any app, by name. */
+  /**
+   * Queues an invocation of a task of any app (or language), by name.
+   *
+   * @example
+   * const inv = await app.invoke("process_order", { orderId: "o1" }, { idempotencyKey: "order-o1" });
+   */
   async invoke<R = unknown>(
     taskId: string,
     args: JsonObject = {},
@@ -155,7 +172,14 @@ export class Nenc {
     return response.triggerIds;
   }
 
-  /** Registers the app, then connects a worker that runs its tasks. */
+  /**
+   * Registers the app (its tasks and declared triggers), then connects a worker that
+   * runs its tasks and evaluates its filter and provider functions.
+   *
+   * @example
+   * const worker = await app.startWorker({ concurrency: 16 });
+   * process.on("SIGTERM", () => void worker.stop());
+   */
   async startWorker(options: WorkerOptions = {}): Promise<WorkerHandle> {
     const concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1)

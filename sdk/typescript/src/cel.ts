@@ -21,6 +21,7 @@ export function cel(expression: string): CelExpression {
   return Object.freeze({ kind: "cel", expression });
 }
 
+/** True for a value made by cel(). */
 export function isCel(value: unknown): value is CelExpression {
   return (
     typeof value === "object" &&

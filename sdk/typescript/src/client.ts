@@ -58,6 +58,7 @@ class ResilientSessionManager extends Http2SessionManager {
   }
 }
 
+/** Opens the typed clients of `url` on one HTTP/2 connection with keepalive PINGs. */
 export function createClients(url: string, keepalive: KeepaliveOptions = {}): NencClients {
   const sessionManager = new ResilientSessionManager(url, {
     pingIntervalMs: keepalive.pingIntervalMs ?? 10_000,

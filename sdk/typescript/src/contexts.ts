@@ -7,18 +7,18 @@ import type {
 } from "@nenc/protocol/context";
 import type { JsonObject } from "./json.js";
 
-/** A status of a task's invocation, as a provider function receives it. */
+/** An invocation reaching a status, as a provider function receives it (times as Date). */
 export type StatusContext = WireStatusContext<Date>;
-/** A SUCCESS with its result. */
+/** A SUCCESS with its result, as a provider function receives it. */
 export type ResultContext = WireResultContext<Date>;
-/** A final failure with its error. */
+/** A final failure with its error, as a provider function receives it. */
 export type ExceptionContext = WireExceptionContext<Date>;
-/** An emitted event. */
+/** An emitted event, as a provider function receives it. */
 export type EventContext = WireEventContext<Date>;
-/** A cron slot. */
+/** A cron slot, as a provider function receives it. */
 export type CronContext = WireCronContext<Date>;
 
-/** What a provider function receives of one occurrence. */
+/** Any context; `kind` tells which. withArgsFromContext and a provider's second argument see these. */
 export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
 
 /**

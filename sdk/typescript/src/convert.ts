@@ -22,9 +22,11 @@ export interface InvocationInfo {
   arguments: JsonObject;
   result?: JsonValue;
   error?: { type: string; message: string; chain: string[]; stack: string };
+  /** 1 for the first attempt. */
   attempt: number;
   /** Set when a trigger created the invocation. */
   triggerId?: string;
+  /** Set when a trigger created the invocation: the occurrences, invocations and events that caused it. */
   provenance?: {
     triggerId: string;
     occurrenceIds: string[];
@@ -45,6 +47,7 @@ export interface EventInfo {
   invocationIds: string[];
 }
 
+/** An Event message as the SDK shows it. */
 export function eventInfo(message: EventMessage): EventInfo {
   return {
     id: message.id,
@@ -55,6 +58,7 @@ export function eventInfo(message: EventMessage): EventInfo {
   };
 }
 
+/** An Invocation message as the SDK shows it. */
 export function invocationInfo(message: InvocationMessage): InvocationInfo {
   return {
     id: message.id,

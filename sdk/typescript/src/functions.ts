@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { capturedValues, inspectsCaptures } from "./captured-values.js";
 
+/** Any user function: filters and providers of every signature. */
 // biome-ignore lint/suspicious/noExplicitAny: user functions of any signature are identified alike.
 export type AnyFunction = (...args: any[]) => unknown;
 

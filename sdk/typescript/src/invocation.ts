@@ -11,6 +11,7 @@ import type { InvocationStatus } from "./status.js";
  * @example
  * const inv = await processOrder.invoke({ orderId: "o1", amount: 10 });
  * const result = await inv.result(); // throws TaskFailedError if the task failed
+ * const same = app.invocation(inv.id); // a handle from its id, e.g. in another process
  */
 export class Invocation<R = JsonValue> {
   constructor(
@@ -19,11 +20,13 @@ export class Invocation<R = JsonValue> {
     private readonly clients: NencClients,
   ) {}
 
+  /** The invocation as stored now (status, arguments, result or error, provenance). */
   async get(): Promise<InvocationInfo> {
     const response = await rpc(() => this.clients.invocations.getInvocation({ id: this.id }));
     return invocationInfo(response.invocation!);
   }
 
+  /** Its status now. */
   async status(): Promise<InvocationStatus> {
     return (await this.get()).status;
   }
@@ -31,7 +34,8 @@ export class Invocation<R = JsonValue> {
   /**
    * Waits (without polling: the orchestrator answers on the client's session stream
    * when the invocation is final) and resolves with the result, or rejects with the
-   * task's error as a TaskFailedError.
+   * task's error as a TaskFailedError. With `timeoutMs`, rejects when it is not final
+   * by then (the invocation itself goes on).
    */
   async result(options: { timeoutMs?: number } = {}): Promise<R> {
     const finished = this.clients.session.watch(this.id);

@@ -1,10 +1,11 @@
 import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 
-/** A JSON value: what task arguments, results and event payloads are made of. */
+/** JsonValue: what task arguments, results and event payloads are made of; JsonObject: arguments and payloads. */
 export type { JsonObject, JsonValue } from "@nenc/protocol";
 
 import type { JsonObject, JsonValue } from "@nenc/protocol";
 
+/** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

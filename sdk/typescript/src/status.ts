@@ -11,6 +11,7 @@ export const InvocationStatus = {
   RETRY: "RETRY",
 } as const;
 
+/** A status name: "REGISTERED", "PENDING", "RUNNING", "SUCCESS", "FAILED" or "RETRY". */
 export type InvocationStatus = (typeof InvocationStatus)[keyof typeof InvocationStatus];
 
 const ALL = Object.values(InvocationStatus) as string[];

@@ -4,6 +4,7 @@ import type { TriggerSpec } from "./trigger-builder.js";
 
 /** How failed attempts are retried (exponential backoff). */
 export interface RetryOptions {
+  /** Attempts after the first; 0 = no retry. */
   maxRetries: number;
   /** Default 1000. */
   initialBackoffMs?: number;
@@ -31,11 +32,13 @@ export interface TaskContext {
    * ("AbortError"). Stop soon: the slot stays busy until the function returns.
    */
   signal: AbortSignal;
+  /** The invocation this attempt belongs to. */
   invocationId: string;
   /** 1 for the first attempt. */
   attempt: number;
 }
 
+/** A task's code: one named-arguments object in, a JSON value (or nothing) out. */
 // biome-ignore lint/suspicious/noExplicitAny: task arguments are whatever object the function destructures.
 export type TaskFunction<A = any, R = unknown> = (args: A, context: TaskContext) => R | Promise<R>;
 
@@ -47,6 +50,12 @@ export interface Invoker {
 /**
  * A task: a name (its id across languages) and a function of one named-arguments
  * object. Calling invoke() queues an invocation for a worker of the app.
+ *
+ * @example
+ * const processOrder = app.task("process_order", async ({ orderId }: { orderId: string }) => ({ orderId }), {
+ *   retry: { maxRetries: 3 },
+ * });
+ * const inv = await processOrder.invoke({ orderId: "o1" });
  */
 export class Task<A = JsonObject, R = JsonValue> {
   constructor(
@@ -65,7 +74,10 @@ export class Task<A = JsonObject, R = JsonValue> {
     return this.name;
   }
 
-  /** Queues an invocation; resolves once it is stored. */
+  /**
+   * Queues an invocation; resolves once it is stored. With an idempotency key, a
+   * repeat of the same call answers the first invocation while it is kept.
+   */
   invoke(args: A = {} as A, options: { idempotencyKey?: string } = {}): Promise<Invocation<Awaited<R>>> {
     return this.app.invoke<Awaited<R>>(this.name, args as JsonObject, options);
   }

@@ -18,22 +18,31 @@ export type TaskRef = string | { readonly name: string };
 
 /** A filter: a static value, a CEL expression, or a named function. */
 export type FilterInput<F extends AnyFunction> = JsonValue | CelExpression | F;
+/** A filter on an invocation's call arguments (`callArguments`). */
 export type ArgumentsFilter = FilterInput<(args: JsonObject) => boolean | Promise<boolean>>;
+/** A filter on a task's result (`filterResult`); a non-object static value must equal the result. */
 // biome-ignore lint/suspicious/noExplicitAny: a result filter receives whatever JSON the task returned.
 export type ResultFilter = FilterInput<(result: any) => boolean | Promise<boolean>>;
+/** A filter on an event's payload (`payloadFilter`). */
 export type PayloadFilter = FilterInput<(payload: JsonObject) => boolean | Promise<boolean>>;
 
+/**
+ * What onCron does with slots missed while nothing ran: `skip` (default) drops them,
+ * `once` runs the latest, `all` runs every one within `catchUpWindow`.
+ */
 export type MisfirePolicy = WireMisfire;
+/** Which context a provider function asks for. */
 export type ContextKind = TriggerContext["kind"];
 
-/** A filter as the builder keeps it: a named function also keeps the function. */
+/** A filter as the builder checked it; a function carries its identity and the function. */
 export type FilterSpec =
   | Exclude<WireFilter, { kind: "function" }>
   | { kind: "function"; functionId: string; fn: AnyFunction };
 
+/** A condition as the builder checked it. */
 export type ConditionSpec = WireCondition<FilterSpec>;
 
-/** A provider as the builder keeps it: a named function also keeps the function. */
+/** An argument provider as the builder checked it; a function's `context` absent: the firing occurrence's. */
 export type ProviderSpec =
   | Exclude<WireProvider, { kind: "function" }>
   | { kind: "function"; functionId: string; fn: AnyFunction; context?: ContextKind };
@@ -41,8 +50,11 @@ export type ProviderSpec =
 /** Everything a builder declared, checked. */
 export interface TriggerSpec {
   conditions: ConditionSpec[];
+  /** "and" for a single condition. */
   logic: "and" | "or";
+  /** In declaration order. */
   providers: ProviderSpec[];
+  /** within(), correlateBy() and maxPending; zero and "" when unset. */
   join: { withinMs: number; correlationKey: string; maxPending: number };
 }
 
@@ -63,7 +75,13 @@ export class TriggerBuilder {
   protected correlationKey = "";
   protected maxPending = 0;
 
-  /** A cron schedule: 5 fields, or 6 with seconds first; IANA `timezone` (default UTC). */
+  /**
+   * A cron schedule: 5 fields, or 6 with seconds first; IANA `timezone` (default UTC).
+   * `misfire` says what happens to slots missed while nothing ran (default "skip").
+   *
+   * @example
+   * new TriggerBuilder().onCron("0 9 * * 1-5", { timezone: "Europe/Paris", misfire: "once" });
+   */
   onCron(
     expression: string,
     options: { timezone?: string; misfire?: MisfirePolicy; catchUpWindow?: number } = {},
@@ -88,7 +106,16 @@ export class TriggerBuilder {
     return this;
   }
 
-  /** An invocation of `task` reaching one of `statuses` (default SUCCESS, case-insensitive). */
+  /**
+   * An invocation of `task` reaching one of `statuses` (default SUCCESS, case-insensitive),
+   * optionally only when its call arguments pass `callArguments`.
+   *
+   * @example
+   * new TriggerBuilder().onStatus(processOrder, {
+   *   statuses: ["SUCCESS"],
+   *   callArguments: { priority: "high" },
+   * });
+   */
   onStatus(
     task: TaskRef,
     options: { statuses?: readonly string[]; callArguments?: ArgumentsFilter } = {},
@@ -114,7 +141,13 @@ export class TriggerBuilder {
     return this.onStatus(task, { ...options, statuses: ["FAILED"] });
   }
 
-  /** A SUCCESS of `task` whose result matches `filterResult`. */
+  /**
+   * A SUCCESS of `task` whose result matches `filterResult` (a static value, `cel(...)`
+   * or a named function).
+   *
+   * @example
+   * new TriggerBuilder().onResult(processOrder, { filterResult: { status: "completed" } });
+   */
   onResult(task: TaskRef, options: { filterResult: ResultFilter; callArguments?: ArgumentsFilter }): this {
     if (!options || !("filterResult" in options)) {
       throw new TypeError("onResult: filterResult is required; use onAnyResult for any result");
@@ -141,6 +174,11 @@ export class TriggerBuilder {
   /**
    * A final failure of `task` whose error chain holds one of `exceptionTypes`
    * (class names or classes; none = any error). "Error" matches every JS error.
+   *
+   * @example
+   * new TriggerBuilder()
+   *   .onException("divide", { exceptionTypes: ["ArithmeticError"] })
+   *   .withArgsFromException(reportArgs);
    */
   onException(
     task: TaskRef,
@@ -165,7 +203,12 @@ export class TriggerBuilder {
     return this;
   }
 
-  /** A custom event with this code whose payload matches `payloadFilter`. */
+  /**
+   * A custom event with this code whose payload matches `payloadFilter`.
+   *
+   * @example
+   * new TriggerBuilder().onEvent("user.login", { payloadFilter: { role: "admin" } });
+   */
   onEvent(code: string, options: { payloadFilter?: PayloadFilter } = {}): this {
     if (typeof code !== "string" || code.trim() === "")
       throw new TypeError("onEvent: the event code must be a non-empty string");
@@ -177,7 +220,13 @@ export class TriggerBuilder {
     return this;
   }
 
-  /** How several conditions combine: "and" (default) or "or". */
+  /**
+   * How several conditions combine: "and" (default) or "or". OR fires once per
+   * occurrence; AND waits until every condition held, then fires once.
+   *
+   * @example
+   * new TriggerBuilder().onSuccess(fetchData).onSuccess(fetchPrices).withLogic("and").within(60_000);
+   */
   withLogic(logic: "and" | "or" | "AND" | "OR"): this {
     const lower = String(logic).toLowerCase();
     if (lower !== "and" && lower !== "or") throw new TypeError(`withLogic: "${logic}" is not "and" or "or"`);
@@ -196,6 +245,12 @@ export class TriggerBuilder {
    * the arguments of task occurrences and the payload of events) or a CEL expression.
    * `maxPending` bounds the trigger's waiting partial matches, all keys together
    * (default 10,000); the oldest expire first.
+   *
+   * @example
+   * new TriggerBuilder()
+   *   .onSuccess(charge)
+   *   .onEvent("order.shipped")
+   *   .correlateBy("orderId", { maxPending: 1000 });
    */
   correlateBy(key: string | CelExpression, options: { maxPending?: number } = {}): this {
     this.correlationKey = isCel(key) ? key.expression : String(key);
@@ -205,7 +260,14 @@ export class TriggerBuilder {
     return this;
   }
 
-  /** Fixed arguments; merged with the other providers in order (later keys win). */
+  /**
+   * Fixed arguments; merged with the other providers in order (later keys win).
+   *
+   * @example
+   * new TriggerBuilder()
+   *   .onResult(fetchData, { filterResult: cel("result.count > 0") })
+   *   .withArgsStatic({ level: "info" });
+   */
   withArgsStatic(args: JsonObject): this {
     if (!isJsonObject(args)) throw new TypeError("withArgsStatic: arguments must be an object");
     const bad = findNonJson(args);
@@ -220,22 +282,35 @@ export class TriggerBuilder {
     return this;
   }
 
+  /** Arguments from a named function of the status context (it runs on a worker of this app). */
   withArgsFromStatus(fn: ProviderFunction<StatusContext>): this {
     return this.provider(fn, "status", "withArgsFromStatus");
   }
 
+  /**
+   * Arguments from a named function of the result context (it runs on a worker of this app).
+   *
+   * @example
+   * function buildNotification(ctx: ResultContext) {
+   *   return { orderId: ctx.arguments.orderId, total: ctx.result };
+   * }
+   * new TriggerBuilder().onSuccess(processOrder).withArgsFromResult(buildNotification);
+   */
   withArgsFromResult(fn: ProviderFunction<ResultContext>): this {
     return this.provider(fn, "result", "withArgsFromResult");
   }
 
+  /** Arguments from a named function of the exception context (it runs on a worker of this app). */
   withArgsFromException(fn: ProviderFunction<ExceptionContext>): this {
     return this.provider(fn, "exception", "withArgsFromException");
   }
 
+  /** Arguments from a named function of the event context (it runs on a worker of this app). */
   withArgsFromEvent(fn: ProviderFunction<EventContext>): this {
     return this.provider(fn, "event", "withArgsFromEvent");
   }
 
+  /** Arguments from a named function of the cron context (it runs on a worker of this app). */
   withArgsFromCron(fn: ProviderFunction<CronContext>): this {
     return this.provider(fn, "cron", "withArgsFromCron");
   }

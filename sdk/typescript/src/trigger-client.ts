@@ -39,7 +39,9 @@ export class RuntimeTriggerBuilder extends TriggerBuilder {
 export interface TriggerSummary {
   id: string;
   targetTaskId: string;
+  /** The app whose workers evaluate its functions. */
   appId: string;
+  /** "declared" on a task (replaced at each registration) or created at "runtime" (kept until deleted). */
   origin: "declared" | "runtime";
   paused: boolean;
 }
@@ -55,7 +57,15 @@ export interface TriggerSummary {
 export class TriggerClient {
   constructor(private readonly app: TriggerHost) {}
 
-  /** Stores the event, then resolves to its id (with an idempotency key, a repeat returns the first id). */
+  /**
+   * Stores the event, then resolves to its id (with an idempotency key, a repeat
+   * returns the first id).
+   *
+   * @example
+   * const eventId = await app.trigger.emitEvent("user.login", { userId: "u1" }, {
+   *   idempotencyKey: "login-1",
+   * });
+   */
   async emitEvent(
     code: string,
     payload: JsonObject = {},
@@ -97,43 +107,55 @@ export class TriggerClient {
     return response.replayedCount;
   }
 
+  /** Starts a runtime trigger on a cron schedule (see TriggerBuilder.onCron). */
   onCron(...args: Parameters<TriggerBuilder["onCron"]>) {
     return this.builder().onCron(...args);
   }
+  /** Starts a runtime trigger on a status (see TriggerBuilder.onStatus). */
   onStatus(...args: Parameters<TriggerBuilder["onStatus"]>) {
     return this.builder().onStatus(...args);
   }
+  /** Starts a runtime trigger on a SUCCESS (see TriggerBuilder.onSuccess). */
   onSuccess(...args: Parameters<TriggerBuilder["onSuccess"]>) {
     return this.builder().onSuccess(...args);
   }
+  /** Starts a runtime trigger on a final failure (see TriggerBuilder.onFailure). */
   onFailure(...args: Parameters<TriggerBuilder["onFailure"]>) {
     return this.builder().onFailure(...args);
   }
+  /** Starts a runtime trigger on a matching result (see TriggerBuilder.onResult). */
   onResult(...args: Parameters<TriggerBuilder["onResult"]>) {
     return this.builder().onResult(...args);
   }
+  /** Starts a runtime trigger on any result (see TriggerBuilder.onAnyResult). */
   onAnyResult(...args: Parameters<TriggerBuilder["onAnyResult"]>) {
     return this.builder().onAnyResult(...args);
   }
+  /** Starts a runtime trigger on an exception (see TriggerBuilder.onException). */
   onException(...args: Parameters<TriggerBuilder["onException"]>) {
     return this.builder().onException(...args);
   }
+  /** Starts a runtime trigger on an event (see TriggerBuilder.onEvent). */
   onEvent(...args: Parameters<TriggerBuilder["onEvent"]>) {
     return this.builder().onEvent(...args);
   }
 
+  /** Pauses a trigger: it fires nothing (its evaluations say `skipped`) until resumed. */
   async pause(triggerId: string): Promise<void> {
     await rpc(() => this.app.clients.triggers.pauseTrigger({ id: triggerId }));
   }
 
+  /** Resumes a paused trigger: it fires again for the occurrences that follow. */
   async resume(triggerId: string): Promise<void> {
     await rpc(() => this.app.clients.triggers.resumeTrigger({ id: triggerId }));
   }
 
+  /** Deletes a trigger with its waiting AND matches, cron state and history. */
   async delete(triggerId: string): Promise<void> {
     await rpc(() => this.app.clients.triggers.deleteTrigger({ id: triggerId }));
   }
 
+  /** The stored triggers, of one target task or app if asked. */
   async list(filter: { targetTaskId?: string; appId?: string } = {}): Promise<TriggerSummary[]> {
     const response = await rpc(() =>
       this.app.clients.triggers.listTriggers({
@@ -150,7 +172,14 @@ export class TriggerClient {
     }));
   }
 
-  /** Why did (or didn't) the trigger fire: its recent evaluations, newest first. */
+  /**
+   * Why did (or didn't) the trigger fire: its recent evaluations, newest first, and
+   * the AND matches still waiting.
+   *
+   * @example
+   * const { evaluations } = await app.trigger.explain(triggerId);
+   * console.log(evaluations[0]?.outcome, evaluations[0]?.detail); // e.g. "filtered_out", "..."
+   */
   async explain(triggerId: string, limit = 50) {
     const response = await rpc(() => this.app.clients.triggers.explainTrigger({ id: triggerId, limit }));
     return {

@@ -18,6 +18,7 @@ import type { FunctionRegistry } from "./functions.js";
 import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
 
+/** Where a worker is in its life: connecting, serving, finishing its work after stop(), or done. */
 export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";
 
 /** What the worker needs of its app. */
@@ -29,6 +30,7 @@ export interface WorkerHost {
   register(): Promise<unknown>;
 }
 
+/** Options of `app.startWorker()`. */
 export interface WorkerOptions {
   /** Assignments run at the same time, at most. Default 10. */
   concurrency?: number;

@@ -47,6 +47,16 @@ interface Group {
   latest?: { slot: number; next: number };
 }
 
+/** What {@link CronScheduler} needs: one dependencies object. */
+export interface CronSchedulerDeps {
+  store: Store;
+  index: TriggerIndex;
+  clock: Clock;
+  logger: Logger;
+  membership: ReplicaMembership;
+  options: CronSchedulerOptions;
+}
+
 /**
  * Fires cron conditions once per scheduled slot. Conditions with the same expression
  * and time zone share one timer. At a slot, each condition's stored last slot moves
@@ -77,20 +87,13 @@ export class CronScheduler {
   private stopped = false;
   private unsubscribe: Array<() => void> = [];
 
-  constructor(
-    private readonly store: Store,
-    private readonly index: TriggerIndex,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly membership: ReplicaMembership,
-    private readonly options: CronSchedulerOptions,
-  ) {}
+  constructor(private readonly deps: CronSchedulerDeps) {}
 
   start(): void {
-    for (const compiled of this.index.cronTriggers()) this.sync(compiled.trigger.id, false);
+    for (const compiled of this.deps.index.cronTriggers()) this.sync(compiled.trigger.id, false);
     this.unsubscribe = [
-      this.index.onChange((triggerId) => this.sync(triggerId, true)),
-      this.membership.onRefresh((changed) => this.onMembership(changed)),
+      this.deps.index.onChange((triggerId) => this.sync(triggerId, true)),
+      this.deps.membership.onRefresh((changed) => this.onMembership(changed)),
     ];
     this.arm();
   }
@@ -114,20 +117,20 @@ export class CronScheduler {
    */
   get claimedThrough(): number {
     if (this.ticking || this.recheck.size > 0) return this.passedAt;
-    let through = this.clock.now();
+    let through = this.deps.clock.now();
     for (const group of this.groups.values()) through = Math.min(through, group.next - 1);
     return Math.max(this.passedAt, through);
   }
 
   private owned(member: Member): boolean {
-    return member.owner === this.membership.replicaId;
+    return member.owner === this.deps.membership.replicaId;
   }
 
   private sync(triggerId: string, rearm: boolean): void {
     for (const member of this.byTrigger.get(triggerId) ?? []) this.removeMember(member);
     this.byTrigger.delete(triggerId);
-    const compiled = this.index.get(triggerId);
-    const now = this.clock.now();
+    const compiled = this.deps.index.get(triggerId);
+    const now = this.deps.clock.now();
     for (const condition of compiled?.conditions ?? []) {
       if (condition.condition.kind !== "cron" || !condition.cron || !compiled) continue;
       const schedule = condition.cron;
@@ -147,7 +150,7 @@ export class CronScheduler {
         createdAt: compiled.trigger.createdAt,
         schedule: group.schedule,
         group,
-        owner: this.membership.ownerOf(key),
+        owner: this.deps.membership.ownerOf(key),
       };
       group.members.add(member);
       this.members.set(member.key, member);
@@ -181,10 +184,10 @@ export class CronScheduler {
   /** After each check-in: owners move when the live replicas changed; takeovers may be due. */
   private onMembership(changed: boolean): void {
     if (changed) {
-      const now = this.clock.now();
+      const now = this.deps.clock.now();
       let moved = 0;
       for (const member of this.members.values()) {
-        const owner = this.membership.ownerOf(member.key);
+        const owner = this.deps.membership.ownerOf(member.key);
         if (owner === member.owner) continue;
         moved++;
         member.owner = owner;
@@ -193,8 +196,8 @@ export class CronScheduler {
         this.recheck.delete(member);
         this.expectSlots(member, now);
       }
-      this.logger.info("live replicas changed; cron conditions moved", {
-        replicas: this.membership.replicaIds,
+      this.deps.logger.info("live replicas changed; cron conditions moved", {
+        replicas: this.deps.membership.replicaIds,
         moved,
       });
     }
@@ -202,10 +205,10 @@ export class CronScheduler {
   }
 
   private takeoverDue(group: Group): boolean {
-    const { refreshedAt } = this.membership;
+    const { refreshedAt } = this.deps.membership;
     return (
       group.unconfirmed !== undefined &&
-      group.unconfirmed + this.options.takeoverMs <= refreshedAt &&
+      group.unconfirmed + this.deps.options.takeoverMs <= refreshedAt &&
       (group.checkedWith === undefined || group.checkedWith < refreshedAt)
     );
   }
@@ -213,7 +216,7 @@ export class CronScheduler {
   private arm(): void {
     this.cancelTimer();
     if (this.stopped || this.ticking) return;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const retry = Math.max(now, this.notBefore);
     let earliest = this.recheck.size > 0 ? retry : Number.POSITIVE_INFINITY;
     for (const group of this.groups.values()) {
@@ -221,13 +224,13 @@ export class CronScheduler {
       if (this.takeoverDue(group)) earliest = Math.min(earliest, retry);
     }
     if (earliest === Number.POSITIVE_INFINITY) return;
-    this.cancelTimer = this.clock.schedule(earliest - now, () => void this.tick());
+    this.cancelTimer = this.deps.clock.schedule(earliest - now, () => void this.tick());
   }
 
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const due = new Set<Member>();
     /** Groups whose takeover check ran, with what they had unconfirmed before it: restored if the pass fails. */
     const checked = new Map<Group, Pick<Group, "unconfirmed" | "checkedWith">>();
@@ -256,11 +259,11 @@ export class CronScheduler {
       // A member still to recheck (its pass failed, or it arrived meanwhile) is not claimed yet.
       if (this.recheck.size === 0) this.passedAt = now;
     } catch (error) {
-      this.logger.error("cron tick failed; the slots will be retried", { error: String(error) });
+      this.deps.logger.error("cron tick failed; the slots will be retried", { error: String(error) });
       this.known.clear();
       for (const member of due) if (this.owned(member)) this.recheck.add(member);
       for (const [group, before] of checked) Object.assign(group, before);
-      this.notBefore = now + this.options.takeoverMs;
+      this.notBefore = now + this.deps.options.takeoverMs;
     } finally {
       this.ticking = false;
       this.arm();
@@ -276,7 +279,7 @@ export class CronScheduler {
    * owner is busy: its slots stay unconfirmed, checked again at each check-in.
    */
   private takeOver(group: Group, due: Set<Member>, now: number): void {
-    const { membership, options } = this;
+    const { membership, options } = this.deps;
     const checkedAt = membership.refreshedAt;
     group.checkedWith = checkedAt;
     const { slot: upTo, next: afterUpTo } = latestSlot(group, checkedAt - options.takeoverMs);
@@ -304,11 +307,11 @@ export class CronScheduler {
     const unknown = due.filter((member) => !this.owned(member) || !this.known.has(member.key));
     const stored =
       unknown.length > 0
-        ? await this.store.getCronSlots(unknown.map((member) => member.key))
+        ? await this.deps.store.getCronSlots(unknown.map((member) => member.key))
         : new Map<string, number>();
     const lastOf = (member: Member) =>
       this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
-    const planner = new CronPlanner(now, this.options);
+    const planner = new CronPlanner(now, this.deps.options);
     const advances: CronAdvance[] = [];
     const skipped: Array<Evaluation | undefined> = [];
     const planned: Member[] = [];
@@ -327,7 +330,7 @@ export class CronScheduler {
       skipped.push(planner.skipRecord(member, plan, expected));
     }
     if (advances.length === 0) return;
-    const won = await this.store.advanceCron(advances);
+    const won = await this.deps.store.advanceCron(advances);
     let takenOver = 0;
     planned.forEach((member, i) => {
       if (won[i] && !this.owned(member)) takenOver++;
@@ -335,12 +338,12 @@ export class CronScheduler {
       else this.known.delete(member.key); // Another replica claimed it, or will: read again next time.
     });
     if (takenOver > 0)
-      this.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
+      this.deps.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
     // Only the replica that claimed a slot reports what it dropped.
     const ownSkips = skipped.filter(
       (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
     );
-    if (ownSkips.length > 0) await this.store.recordEvaluations(ownSkips);
+    if (ownSkips.length > 0) await this.deps.store.recordEvaluations(ownSkips);
   }
 }
 

@@ -30,33 +30,36 @@ function requireSameEmission(first: StoredEvent, code: string, payload: JsonObje
   );
 }
 
+/** What {@link Events} needs: one dependencies object. */
+export interface EventsDeps {
+  store: Store;
+  clock: Clock;
+  maxPayloadBytes: number;
+  admission: Admission;
+  /** The most bytes of events one page holds (it ends early, with a nextPageToken). */
+  maxResponseBytes: number;
+}
+
 /** Custom events: durable emission (optionally idempotent), listing and replay. */
 export class Events {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly maxPayloadBytes: number,
-    private readonly admission: Admission,
-    /** The most bytes of events one page holds (it ends early, with a nextPageToken). */
-    private readonly maxResponseBytes: number,
-  ) {}
+  constructor(private readonly deps: EventsDeps) {}
 
   async emit(
     code: string,
     payload: unknown,
     idempotencyKey?: string,
   ): Promise<{ event: StoredEvent; duplicate: boolean }> {
-    this.admission.require();
+    this.deps.admission.require();
     requireName(code, "code", "event code, e.g. user.login");
-    const body = requireJsonObject(payload ?? {}, "payload", this.maxPayloadBytes);
+    const body = requireJsonObject(payload ?? {}, "payload", this.deps.maxPayloadBytes);
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
-    const stored = await this.store.appendEvent({
+    const stored = await this.deps.store.appendEvent({
       id: newId("evt"),
       code,
       payload: body,
-      emittedAt: this.clock.now(),
+      emittedAt: this.deps.clock.now(),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       invocationIds: [],
     });
@@ -66,7 +69,7 @@ export class Events {
 
   async get(eventId: string): Promise<StoredEvent> {
     if (!eventId) throw NencError.invalid("id", "is required: the event id");
-    const event = await this.store.getEvent(eventId);
+    const event = await this.deps.store.getEvent(eventId);
     if (!event) throw NencError.notFound("event", eventId, "it may be older than the retention period");
     return event;
   }
@@ -78,7 +81,11 @@ export class Events {
       throw NencError.invalid("until", "is before since");
     }
     // The page token is the store's: it validates its own.
-    return this.store.listEvents({ ...query, limit: query.limit || 100, maxBytes: this.maxResponseBytes });
+    return this.deps.store.listEvents({
+      ...query,
+      limit: query.limit || 100,
+      maxBytes: this.deps.maxResponseBytes,
+    });
   }
 
   /**
@@ -87,7 +94,7 @@ export class Events {
    * it now; those that fired already deduplicate.
    */
   async replay(query: Omit<EventQuery, "limit" | "pageToken" | "maxBytes">): Promise<number> {
-    this.admission.require();
+    this.deps.admission.require();
     let count = 0;
     let pageToken: string | undefined;
     do {
@@ -99,7 +106,7 @@ export class Events {
         code: event.code,
         payload: event.payload,
       }));
-      await this.store.appendOccurrences(occurrences);
+      await this.deps.store.appendOccurrences(occurrences);
       count += occurrences.length;
       pageToken = page.nextPageToken;
     } while (pageToken);

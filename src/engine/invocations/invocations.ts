@@ -10,6 +10,19 @@ import type { TaskRegistry } from "../registry/task-registry.js";
 import { requireJsonObject, requireName } from "../validate.js";
 import type { Dispatcher } from "./dispatcher.js";
 
+/** What {@link Invocations} needs: one dependencies object. */
+export interface InvocationsDeps {
+  store: Store;
+  tasks: TaskRegistry;
+  clock: Clock;
+  watch: StatusWatch;
+  dispatcher: Dispatcher;
+  maxPayloadBytes: number;
+  admission: Admission;
+  /** The most bytes of invocations one page holds (it ends early, with a nextPageToken). */
+  maxResponseBytes: number;
+}
+
 /**
  * Invoking tasks and following invocations. Waiting is driven by the store's
  * invocation notices, never by polling.
@@ -25,17 +38,7 @@ export class Invocations {
    */
   private readonly sharedReads = new Map<string, Promise<Invocation>>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly tasks: TaskRegistry,
-    private readonly clock: Clock,
-    private readonly watch: StatusWatch,
-    private readonly dispatcher: Dispatcher,
-    private readonly maxPayloadBytes: number,
-    private readonly admission: Admission,
-    /** The most bytes of invocations one page holds (it ends early, with a nextPageToken). */
-    private readonly maxResponseBytes: number,
-  ) {}
+  constructor(private readonly deps: InvocationsDeps) {}
 
   /** How many invocations clients wait on here (awaitFinal, watches). */
   get awaitedCount(): number {
@@ -53,7 +56,7 @@ export class Invocations {
   async recheckWaiters(): Promise<void> {
     await Promise.all(
       [...this.waiters.keys()].map(async (invocationId) => {
-        const invocation = await this.store.getInvocation(invocationId);
+        const invocation = await this.deps.store.getInvocation(invocationId);
         if (invocation) this.onStatus(invocationId, invocation.status);
       }),
     );
@@ -64,32 +67,32 @@ export class Invocations {
     args: unknown,
     idempotencyKey?: string,
   ): Promise<{ invocation: Invocation; duplicate: boolean }> {
-    this.admission.require();
+    this.deps.admission.require();
     requireName(taskId, "taskId", "task to invoke");
-    const task = await this.tasks.get(taskId);
+    const task = await this.deps.tasks.get(taskId);
     if (!task)
       throw NencError.notFound(
         "task",
         taskId,
         "start a worker of the app that declares it, or check the name",
       );
-    const argumentsObject = requireJsonObject(args ?? {}, "arguments", this.maxPayloadBytes);
+    const argumentsObject = requireJsonObject(args ?? {}, "arguments", this.deps.maxPayloadBytes);
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
-    const { invocation, created } = await this.dispatcher.createAssigned(taskId, (assignTo) =>
-      this.store.createInvocation(
+    const { invocation, created } = await this.deps.dispatcher.createAssigned(taskId, (assignTo) =>
+      this.deps.store.createInvocation(
         {
           id: newId("inv"),
           taskId,
           appId: task.appId,
           arguments: argumentsObject,
-          createdAt: this.clock.now(),
+          createdAt: this.deps.clock.now(),
         },
         {
           ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}),
           ...(assignTo ? { assignTo } : {}),
-          watch: this.watch,
+          watch: this.deps.watch,
         },
       ),
     );
@@ -105,7 +108,7 @@ export class Invocations {
 
   async get(invocationId: string): Promise<Invocation> {
     if (!invocationId) throw NencError.invalid("id", "is required: the invocation id");
-    const invocation = await this.store.getInvocation(invocationId);
+    const invocation = await this.deps.store.getInvocation(invocationId);
     if (!invocation)
       throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
     return invocation;
@@ -115,10 +118,10 @@ export class Invocations {
     if (query.limit < 0 || query.limit > 1000)
       throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
     // The page token is the store's: it validates its own.
-    return this.store.listInvocations({
+    return this.deps.store.listInvocations({
       ...query,
       limit: query.limit || 100,
-      maxBytes: this.maxResponseBytes,
+      maxBytes: this.deps.maxResponseBytes,
     });
   }
 
@@ -137,7 +140,7 @@ export class Invocations {
       listener(outcome);
     };
     const check = async () => {
-      const latest = await this.store.getInvocation(invocationId);
+      const latest = await this.deps.store.getInvocation(invocationId);
       if (!latest)
         finish({
           error: NencError.notFound("invocation", invocationId, "it may be older than the retention limit"),
@@ -173,7 +176,7 @@ export class Invocations {
         if ("error" in outcome) reject(outcome.error);
         else resolve(outcome.invocation);
       });
-      const cancelTimer = this.clock.schedule(timeoutMs, stop);
+      const cancelTimer = this.deps.clock.schedule(timeoutMs, stop);
       signal?.addEventListener("abort", stop, { once: true });
     });
     return final ?? this.get(invocationId);
@@ -184,11 +187,11 @@ export class Invocations {
    * aborts. Streams watching the same invocation get the same objects: read-only.
    */
   async *watchChanges(invocationId: string, signal: AbortSignal): AsyncGenerator<Invocation> {
-    if (this.watchingChanges++ === 0) await this.store.followStatusChanges(true);
+    if (this.watchingChanges++ === 0) await this.deps.store.followStatusChanges(true);
     try {
       yield* this.changesOf(invocationId, signal);
     } finally {
-      if (--this.watchingChanges === 0) void this.store.followStatusChanges(false).catch(() => {});
+      if (--this.watchingChanges === 0) void this.deps.store.followStatusChanges(false).catch(() => {});
     }
   }
 

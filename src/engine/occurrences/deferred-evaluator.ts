@@ -8,6 +8,20 @@ import { ClaimKeeper } from "./claim-keeper.js";
 import type { DeliveryCap } from "./delivery-cap.js";
 import type { Gate } from "./gate.js";
 
+/** What {@link DeferredEvaluator} needs: one dependencies object. */
+export interface DeferredEvaluatorDeps {
+  store: Store;
+  index: TriggerIndex;
+  evaluator: TriggerEvaluator;
+  cap: DeliveryCap;
+  clock: Clock;
+  hostedApps: () => string[];
+  logger: Logger;
+  consumerId: string;
+  /** Nothing is read while it is closed (the store's data is being recovered). */
+  gate?: Gate;
+}
+
 /**
  * Runs the evaluations that waited for a worker of their trigger's app, on the
  * replica where such a worker is connected. The apps read for are those with a
@@ -20,18 +34,8 @@ export class DeferredEvaluator {
   private running?: Promise<void>;
   private readonly keeper: ClaimKeeper;
 
-  constructor(
-    private readonly store: Store,
-    private readonly index: TriggerIndex,
-    private readonly evaluator: TriggerEvaluator,
-    private readonly cap: DeliveryCap,
-    private readonly clock: Clock,
-    private readonly hostedApps: () => string[],
-    private readonly logger: Logger,
-    private readonly consumerId: string,
-    /** Nothing is read while it is closed (the store's data is being recovered). */
-    private readonly gate?: Gate,
-  ) {
+  constructor(private readonly deps: DeferredEvaluatorDeps) {
+    const { store, logger, consumerId } = deps;
     this.keeper = new ClaimKeeper(
       store.reclaimAfterMs,
       (refs) => store.keepDeferred(consumerId, refs),
@@ -52,18 +56,18 @@ export class DeferredEvaluator {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
-      await this.gate?.passed(signal);
-      const apps = this.hostedApps();
+      await this.deps.gate?.passed(signal);
+      const apps = this.deps.hostedApps();
       try {
         if (apps.length === 0) {
           await sleep(200, signal);
           continue;
         }
-        const items = await this.store.readDeferred(apps, this.consumerId, 64, 500, signal);
+        const items = await this.deps.store.readDeferred(apps, this.deps.consumerId, 64, 500, signal);
         // Read while the gate closed: kept, and evaluated once it opens.
-        if (this.gate?.closed && items.length > 0) {
+        if (this.deps.gate?.closed && items.length > 0) {
           for (const item of items) this.keeper.hold(item.ref);
-          await this.gate.passed(signal).finally(() => {
+          await this.deps.gate.passed(signal).finally(() => {
             for (const item of items) this.keeper.release(item.ref);
           });
           if (signal.aborted) break;
@@ -71,7 +75,7 @@ export class DeferredEvaluator {
         await Promise.all(items.map((item) => this.handle(item)));
       } catch (error) {
         if (signal.aborted) break;
-        this.logger.error("running deferred evaluations failed; retrying", { error: String(error) });
+        this.deps.logger.error("running deferred evaluations failed; retrying", { error: String(error) });
         await sleep(200, signal);
       }
     }
@@ -81,15 +85,15 @@ export class DeferredEvaluator {
   private async handle(item: DeferredEvaluation): Promise<void> {
     this.keeper.hold(item.ref);
     try {
-      await this.cap.deliver(
+      await this.deps.cap.deliver(
         { occurrenceId: item.occurrence.id, deliveries: item.deliveries, triggerIds: [item.triggerId] },
         {
           evaluate: async () => {
-            const compiled = this.index.get(item.triggerId);
-            return compiled ? await this.evaluator.evaluate(compiled, item.occurrence) : [];
+            const compiled = this.deps.index.get(item.triggerId);
+            return compiled ? await this.deps.evaluator.evaluate(compiled, item.occurrence) : [];
           },
-          settle: (records) => this.store.settleDeferred(item, records),
-          now: () => this.clock.now(),
+          settle: (records) => this.deps.store.settleDeferred(item, records),
+          now: () => this.deps.clock.now(),
           failing: "a deferred evaluation",
           item: "a deferred evaluation",
           fields: { triggerId: item.triggerId, occurrenceId: item.occurrence.id },

@@ -17,6 +17,17 @@ export interface OccurrenceProcessorOptions {
   gate?: Gate;
 }
 
+/** What {@link OccurrenceProcessor} needs: one dependencies object. */
+export interface OccurrenceProcessorDeps {
+  store: Store;
+  index: TriggerIndex;
+  evaluator: TriggerEvaluator;
+  cap: DeliveryCap;
+  clock: Clock;
+  logger: Logger;
+  options: OccurrenceProcessorOptions;
+}
+
 /**
  * Reads the occurrence log as it grows (no polling loop: the read returns the moment
  * something is appended) and evaluates each occurrence against the triggers that
@@ -35,15 +46,8 @@ export class OccurrenceProcessor {
   private flushScheduled = false;
   private readonly keeper: ClaimKeeper;
 
-  constructor(
-    private readonly store: Store,
-    private readonly index: TriggerIndex,
-    private readonly evaluator: TriggerEvaluator,
-    private readonly cap: DeliveryCap,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly options: OccurrenceProcessorOptions,
-  ) {
+  constructor(private readonly deps: OccurrenceProcessorDeps) {
+    const { store, logger, options } = deps;
     this.keeper = new ClaimKeeper(
       store.reclaimAfterMs,
       (refs) => store.keepOccurrences(options.consumerId, refs),
@@ -66,19 +70,24 @@ export class OccurrenceProcessor {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
-      const room = this.options.maxInFlight - this.inFlight;
+      const room = this.deps.options.maxInFlight - this.inFlight;
       if (room <= 0) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
         continue;
       }
-      await this.options.gate?.passed(signal);
+      await this.deps.options.gate?.passed(signal);
       if (signal.aborted) break;
       let batch: LoggedOccurrence[];
       try {
-        batch = await this.store.readOccurrences(this.options.consumerId, Math.min(room, 256), 1000, signal);
+        batch = await this.deps.store.readOccurrences(
+          this.deps.options.consumerId,
+          Math.min(room, 256),
+          1000,
+          signal,
+        );
       } catch (error) {
         if (signal.aborted) break;
-        this.logger.error("reading occurrences failed; retrying", { error: String(error) });
+        this.deps.logger.error("reading occurrences failed; retrying", { error: String(error) });
         await sleep(200, signal);
         continue;
       }
@@ -94,7 +103,7 @@ export class OccurrenceProcessor {
    * (not handed out again) and evaluated once it opens, against the triggers then.
    */
   private async holdWhileClosed(refs: readonly string[], signal: AbortSignal): Promise<void> {
-    const gate = this.options.gate;
+    const gate = this.deps.options.gate;
     if (!gate?.closed || refs.length === 0) return;
     for (const ref of refs) this.keeper.hold(ref);
     try {
@@ -124,7 +133,7 @@ export class OccurrenceProcessor {
 
   private async flush(batch: PendingSettle[]): Promise<void> {
     try {
-      await this.store.settleOccurrences(
+      await this.deps.store.settleOccurrences(
         batch.flatMap((item) => item.records),
         batch.map((item) => item.ref),
       );
@@ -138,7 +147,7 @@ export class OccurrenceProcessor {
     }
     await Promise.all(
       batch.map((item) =>
-        this.store.settleOccurrences(item.records, [item.ref]).then(item.resolve, item.reject),
+        this.deps.store.settleOccurrences(item.records, [item.ref]).then(item.resolve, item.reject),
       ),
     );
   }
@@ -159,8 +168,8 @@ export class OccurrenceProcessor {
   /** Evaluates against every trigger listening and settles, under the delivery cap. */
   private evaluateAndSettle(item: LoggedOccurrence): Promise<void> {
     const { occurrence } = item;
-    const triggers = this.index.forOccurrence(occurrence);
-    return this.cap.deliver(
+    const triggers = this.deps.index.forOccurrence(occurrence);
+    return this.deps.cap.deliver(
       {
         occurrenceId: occurrence.id,
         deliveries: item.deliveries,
@@ -170,7 +179,7 @@ export class OccurrenceProcessor {
         evaluate: async () => {
           // Every trigger's evaluation ends before the occurrence is settled or left.
           const outcomes = await Promise.allSettled(
-            triggers.map((compiled) => this.evaluator.evaluate(compiled, occurrence)),
+            triggers.map((compiled) => this.deps.evaluator.evaluate(compiled, occurrence)),
           );
           const failed = outcomes.find(
             (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
@@ -179,7 +188,7 @@ export class OccurrenceProcessor {
           return outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
         },
         settle: (records) => this.settle(records, item.ref),
-        now: () => this.clock.now(),
+        now: () => this.deps.clock.now(),
         failing: "evaluating an occurrence",
         item: "an occurrence",
         fields: { occurrenceId: occurrence.id },

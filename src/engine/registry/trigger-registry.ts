@@ -28,6 +28,20 @@ export interface Explanation {
   pending: Array<{ partition: string; state: JoinState }>;
 }
 
+/** What {@link TriggerRegistry} needs: one dependencies object. */
+export interface TriggerRegistryDeps {
+  store: Store;
+  index: TriggerIndex;
+  tasks: TaskRegistry;
+  clock: Clock;
+  logger: Logger;
+  admission: Admission;
+  /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
+  celMaxSteps: number;
+  /** The most bytes of items one answer holds (list, explain). */
+  maxResponseBytes: number;
+}
+
 /**
  * Apps, their tasks and every trigger: registration (a deploy replaces an app's
  * declared triggers), runtime triggers, pause/resume/delete, and explanations.
@@ -36,18 +50,7 @@ export interface Explanation {
 export class TriggerRegistry {
   private readonly refreshes = new Map<string, number>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly index: TriggerIndex,
-    private readonly tasks: TaskRegistry,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly admission: Admission,
-    /** Steps one CEL evaluation may take (NENC_CEL_MAX_STEPS). */
-    private readonly celMaxSteps: number,
-    /** The most bytes of items one answer holds (list, explain). */
-    private readonly maxResponseBytes: number,
-  ) {}
+  constructor(private readonly deps: TriggerRegistryDeps) {}
 
   /**
    * Brings the index in line with the store: at start-up, and after change notices
@@ -56,24 +59,24 @@ export class TriggerRegistry {
    * keep their compiled form.
    */
   async load(): Promise<void> {
-    const stored = await this.store.listTriggers();
+    const stored = await this.deps.store.listTriggers();
     const ids = new Set(stored.map((trigger) => trigger.id));
-    for (const compiled of [...this.index.all()])
-      if (!ids.has(compiled.trigger.id)) this.index.remove(compiled.trigger.id);
+    for (const compiled of [...this.deps.index.all()])
+      if (!ids.has(compiled.trigger.id)) this.deps.index.remove(compiled.trigger.id);
     for (const trigger of stored)
-      if (this.index.get(trigger.id)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
+      if (this.deps.index.get(trigger.id)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
   }
 
   /** Re-reads one trigger after a change notice; the latest notice wins. */
   async refresh(triggerId: string): Promise<void> {
     const ticket = (this.refreshes.get(triggerId) ?? 0) + 1;
     this.refreshes.set(triggerId, ticket);
-    const trigger = await this.store.getTrigger(triggerId);
+    const trigger = await this.deps.store.getTrigger(triggerId);
     if (this.refreshes.get(triggerId) !== ticket) return;
     this.refreshes.delete(triggerId);
-    if (!trigger) this.index.remove(triggerId);
+    if (!trigger) this.deps.index.remove(triggerId);
     // A trigger's definition never changes under its id: only a new pause state needs indexing.
-    else if (this.index.get(triggerId)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
+    else if (this.deps.index.get(triggerId)?.trigger.paused !== trigger.paused) this.indexTrigger(trigger);
   }
 
   async registerApp(
@@ -85,7 +88,7 @@ export class TriggerRegistry {
     requireAtMost(declarations.length, COUNT_LIMITS.tasksPerApp, "tasks", "tasks");
     requireAtMost(definitions.length, COUNT_LIMITS.declaredTriggersPerApp, "triggers", "triggers");
     const tasks = await this.validTasks(appId, declarations);
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const triggers = definitions.map((definition, i) => {
       const field = `triggers[${i}]`;
       if (!tasks.some((task) => task.id === definition.targetTaskId)) {
@@ -105,16 +108,17 @@ export class TriggerRegistry {
       return compileTrigger(trigger, field, this.strict);
     });
     const unique = [...new Map(triggers.map((compiled) => [compiled.trigger.id, compiled])).values()];
-    const { removedTriggerIds } = await this.store.registerApp({
+    const { removedTriggerIds } = await this.deps.store.registerApp({
       appId,
       tasks,
       triggers: unique.map((compiled) => compiled.trigger),
     });
-    for (const task of tasks) this.tasks.put(task);
-    for (const id of removedTriggerIds) this.index.remove(id);
+    for (const task of tasks) this.deps.tasks.put(task);
+    for (const id of removedTriggerIds) this.deps.index.remove(id);
     // Triggers kept from the previous registration keep their state (and pause flag) in the index.
-    for (const compiled of unique) if (!this.index.get(compiled.trigger.id)) this.index.put(compiled);
-    this.logger.info("app registered", {
+    for (const compiled of unique)
+      if (!this.deps.index.get(compiled.trigger.id)) this.deps.index.put(compiled);
+    this.deps.logger.info("app registered", {
       appId,
       tasks: tasks.length,
       triggers: unique.length,
@@ -131,7 +135,7 @@ export class TriggerRegistry {
       if (tasks.some((task) => task.id === declaration.id)) {
         throw NencError.invalid(`tasks[${i}].id`, `task "${declaration.id}" is declared twice`);
       }
-      const owner = (await this.tasks.get(declaration.id))?.appId;
+      const owner = (await this.deps.tasks.get(declaration.id))?.appId;
       if (owner && owner !== appId) {
         throw new NencError(
           "ALREADY_EXISTS",
@@ -154,14 +158,14 @@ export class TriggerRegistry {
 
   /** How new definitions are checked: every rule, the current step limit. */
   private get strict(): CompileOptions {
-    return { celMaxSteps: this.celMaxSteps, strict: true };
+    return { celMaxSteps: this.deps.celMaxSteps, strict: true };
   }
 
   /** Creates a runtime trigger; the same definition gives the same trigger (created: false). */
   async create(definition: TriggerDefinition): Promise<{ trigger: Trigger; created: boolean }> {
-    this.admission.require();
+    this.deps.admission.require();
     requireName(definition.targetTaskId, "trigger.targetTaskId", "task the trigger runs");
-    const target = await this.tasks.get(definition.targetTaskId);
+    const target = await this.deps.tasks.get(definition.targetTaskId);
     if (!target) {
       throw NencError.notFound(
         "task",
@@ -176,10 +180,10 @@ export class TriggerRegistry {
       id: deriveTriggerId(full, "runtime"),
       origin: "runtime",
       paused: false,
-      createdAt: this.clock.now(),
+      createdAt: this.deps.clock.now(),
     };
     compileTrigger(candidate, "trigger", this.strict);
-    const result = await this.store.createTrigger(candidate);
+    const result = await this.deps.store.createTrigger(candidate);
     this.indexTrigger(result.trigger);
     return result;
   }
@@ -187,9 +191,10 @@ export class TriggerRegistry {
   /** Refuses a new runtime trigger on an app that has as many as its limit. */
   private requireRuntimeRoom(appId: string): void {
     let count = 0;
-    for (const compiled of this.index.all()) {
+    for (const compiled of this.deps.index.all()) {
       const trigger = compiled.trigger;
-      if (trigger.origin === "runtime" && this.tasks.cached(trigger.targetTaskId)?.appId === appId) count++;
+      if (trigger.origin === "runtime" && this.deps.tasks.cached(trigger.targetTaskId)?.appId === appId)
+        count++;
     }
     if (count >= COUNT_LIMITS.runtimeTriggersPerApp) {
       throw new NencError(
@@ -202,14 +207,14 @@ export class TriggerRegistry {
 
   async get(triggerId: string): Promise<Trigger> {
     if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
-    const trigger = await this.store.getTrigger(triggerId);
+    const trigger = await this.deps.store.getTrigger(triggerId);
     if (!trigger) throw NencError.notFound("trigger", triggerId, "list triggers to see the ids");
     return trigger;
   }
 
   /** Answered whole, or RESOURCE_EXHAUSTED past the response budget (narrow it by app or task). */
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
-    const triggers = (await this.store.listTriggers())
+    const triggers = (await this.deps.store.listTriggers())
       .filter(
         (t) =>
           (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
@@ -218,7 +223,7 @@ export class TriggerRegistry {
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     requireWithin(
       triggers,
-      this.maxResponseBytes,
+      this.deps.maxResponseBytes,
       "triggers listed",
       "list fewer with appId or targetTaskId",
     );
@@ -227,7 +232,7 @@ export class TriggerRegistry {
 
   async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
     await this.get(triggerId);
-    const trigger = await this.store.setTriggerPaused(triggerId, paused);
+    const trigger = await this.deps.store.setTriggerPaused(triggerId, paused);
     if (!trigger) throw NencError.notFound("trigger", triggerId);
     this.indexTrigger(trigger);
     return trigger;
@@ -235,8 +240,8 @@ export class TriggerRegistry {
 
   async delete(triggerId: string): Promise<void> {
     if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
-    if (!(await this.store.deleteTrigger(triggerId))) throw NencError.notFound("trigger", triggerId);
-    this.index.remove(triggerId);
+    if (!(await this.deps.store.deleteTrigger(triggerId))) throw NencError.notFound("trigger", triggerId);
+    this.deps.index.remove(triggerId);
   }
 
   async explain(triggerId: string, limit: number): Promise<Explanation> {
@@ -244,24 +249,26 @@ export class TriggerRegistry {
       throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
     const trigger = await this.get(triggerId);
     const [evaluations, pending] = await Promise.all([
-      this.store.listEvaluations(triggerId, limit || 50),
-      this.store.listJoinStates(triggerId),
+      this.deps.store.listEvaluations(triggerId, limit || 50),
+      this.deps.store.listJoinStates(triggerId),
     ]);
     // Each part gets half the response budget: the newest evaluations and the
     // oldest waiting partitions that fit.
-    const half = this.maxResponseBytes / 2;
+    const half = this.deps.maxResponseBytes / 2;
     return { trigger, evaluations: leadingWithin(evaluations, half), pending: leadingWithin(pending, half) };
   }
 
   private indexTrigger(trigger: Trigger): void {
     try {
-      this.index.put(compileTrigger(trigger, "trigger", { celMaxSteps: this.celMaxSteps, strict: false }));
+      this.deps.index.put(
+        compileTrigger(trigger, "trigger", { celMaxSteps: this.deps.celMaxSteps, strict: false }),
+      );
     } catch (error) {
-      this.logger.error("stored trigger no longer compiles; it stays inactive", {
+      this.deps.logger.error("stored trigger no longer compiles; it stays inactive", {
         triggerId: trigger.id,
         error: String(error),
       });
-      this.index.remove(trigger.id);
+      this.deps.index.remove(trigger.id);
     }
   }
 }

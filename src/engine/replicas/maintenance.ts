@@ -18,6 +18,19 @@ export interface MaintenanceOptions {
 /** Dead replicas' consumer ids are looked for at most this often: rarely, it is housekeeping. */
 const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
+/** What {@link Maintenance} needs: one dependencies object. */
+export interface MaintenanceDeps {
+  store: Store;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  watch: StatusWatch;
+  logger: Logger;
+  options: MaintenanceOptions;
+  registry: RegistrySync;
+  membership: ReplicaMembership;
+  recovery: RegistryRecovery;
+}
+
 /**
  * The periodic safety work: announce this replica to the others and read which are
  * alive (ReplicaMembership, one call that also reads the registry version), release
@@ -34,17 +47,8 @@ export class Maintenance {
   private stopped = false;
   private lastForget: number;
 
-  constructor(
-    private readonly store: Store,
-    private readonly dispatcher: Dispatcher,
-    private readonly clock: Clock,
-    private readonly watch: StatusWatch,
-    private readonly logger: Logger,
-    private readonly options: MaintenanceOptions,
-    private readonly registry: RegistrySync,
-    private readonly membership: ReplicaMembership,
-    private readonly recovery: RegistryRecovery,
-  ) {
+  constructor(private readonly deps: MaintenanceDeps) {
+    const { clock } = deps;
     this.lastForget = clock.now();
   }
 
@@ -62,10 +66,10 @@ export class Maintenance {
   /** Announces due retries at `time` (a retry's backoff ends). */
   wakeAt(time: number): void {
     if (this.stopped) return;
-    const cancel = this.clock.schedule(time - this.clock.now(), () => {
+    const cancel = this.deps.clock.schedule(time - this.deps.clock.now(), () => {
       this.wakeups.delete(cancel);
-      this.store.announceDueRetries(this.clock.now()).catch((error: unknown) => {
-        this.logger.error("announcing retries failed", { error: String(error) });
+      this.deps.store.announceDueRetries(this.deps.clock.now()).catch((error: unknown) => {
+        this.deps.logger.error("announcing retries failed", { error: String(error) });
       });
     });
     this.wakeups.add(cancel);
@@ -73,29 +77,29 @@ export class Maintenance {
 
   /** One sweep; exposed so tests with a fake clock can run it deterministically. */
   async sweep(): Promise<void> {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     // First: the other replicas judge this one alive, and its cron progress, by its check-in.
     await this.checkIn();
-    const released = await this.store.releaseExpiredWorkers(now, this.watch);
+    const released = await this.deps.store.releaseExpiredWorkers(now, this.deps.watch);
     if (released.length > 0)
-      this.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
+      this.deps.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.takeBackUnstarted(now);
-    await this.store.announceDueRetries(now);
+    await this.deps.store.announceDueRetries(now);
     this.closeSilentStreams(now);
-    this.dispatcher.pumpAll();
-    const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.options.forgetConsumersAfterMs);
+    this.deps.dispatcher.pumpAll();
+    const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.deps.options.forgetConsumersAfterMs);
     if (now - this.lastForget >= forgetEvery) {
       this.lastForget = now;
-      const forgotten = await this.store.forgetIdleConsumers(this.options.forgetConsumersAfterMs);
-      if (forgotten.length > 0) this.logger.info("forgot idle consumers", { consumers: forgotten });
+      const forgotten = await this.deps.store.forgetIdleConsumers(this.deps.options.forgetConsumersAfterMs);
+      if (forgotten.length > 0) this.deps.logger.info("forgot idle consumers", { consumers: forgotten });
     }
   }
 
   /** Work delivered and not started within a lease goes back to the queue (see AttemptDeadlines). */
   private async takeBackUnstarted(now: number): Promise<void> {
-    for (const session of [...this.dispatcher.all()]) {
+    for (const session of [...this.deps.dispatcher.all()]) {
       await session.deadlines?.sweep(now).catch((error: unknown) =>
-        this.logger.error("taking back unstarted work failed", {
+        this.deps.logger.error("taking back unstarted work failed", {
           workerId: session.workerId,
           error: String(error),
         }),
@@ -109,13 +113,13 @@ export class Maintenance {
    * orchestrator's check after the store's connection came back.
    */
   async checkIn(): Promise<void> {
-    const generation = this.recovery.generation;
+    const generation = this.deps.recovery.generation;
     let check: StoreCheck = { registryVersion: 0, awaitingApps: 0, activeInvocations: 0 };
-    const wentBack = await this.registry.check(async () => {
-      check = await this.membership.checkIn();
+    const wentBack = await this.deps.registry.check(async () => {
+      check = await this.deps.membership.checkIn();
       return check.registryVersion;
     });
-    await this.recovery.check(check, wentBack, generation);
+    await this.deps.recovery.check(check, wentBack, generation);
   }
 
   /**
@@ -124,10 +128,10 @@ export class Maintenance {
    * frees the credit this replica would go on reserving for it.
    */
   private closeSilentStreams(now: number): void {
-    const cutoff = now - this.options.closeSilentStreamsAfterMs;
-    for (const session of [...this.dispatcher.all()]) {
+    const cutoff = now - this.deps.options.closeSilentStreamsAfterMs;
+    for (const session of [...this.deps.dispatcher.all()]) {
       if (session.closed || session.lastHeardAt >= cutoff) continue;
-      this.logger.warn("closed a worker stream that sent nothing for too long", {
+      this.deps.logger.warn("closed a worker stream that sent nothing for too long", {
         workerId: session.workerId,
         silentMs: now - session.lastHeardAt,
       });
@@ -142,9 +146,11 @@ export class Maintenance {
 
   private scheduleSweep(): void {
     if (this.stopped) return;
-    this.cancelSweep = this.clock.schedule(this.options.sweepIntervalMs, () => {
+    this.cancelSweep = this.deps.clock.schedule(this.deps.options.sweepIntervalMs, () => {
       this.sweep()
-        .catch((error: unknown) => this.logger.error("maintenance sweep failed", { error: String(error) }))
+        .catch((error: unknown) =>
+          this.deps.logger.error("maintenance sweep failed", { error: String(error) }),
+        )
         .finally(() => this.scheduleSweep());
     });
   }

@@ -13,7 +13,7 @@ import { DEFAULT_CEL_MAX_STEPS } from "../cel/cel-meter.js";
 import { type CronSchedule, parseCron } from "../cron/cron.js";
 import { requireDepth, requireDuration, requireName } from "../validate.js";
 
-/** CEL variables of each context kind (SPEC §2), in camelCase. */
+/** CEL variables of each context kind (docs/design.md §3.1), in camelCase. */
 export const TASK_VARIABLES = [
   "invocationId",
   "taskId",

@@ -8,7 +8,7 @@ export type FilterVerdict = { pass: true } | { pass: false } | { error: string }
 export type CallFilterFunction = (functionId: string, value: JsonValue) => Promise<JsonValue>;
 
 /**
- * The static filter rule of SPEC §2: an object filter matches an object holding every
+ * The static filter rule (docs/design.md §3.5): an object filter matches an object holding every
  * one of its keys with a JSON-equal value (top-level subset, nested values compared
  * whole); any other filter value matches an equal value.
  */

@@ -16,40 +16,43 @@ import { type ConditionVerdict, matchCondition } from "./condition-match.js";
 /** An evaluation record without the fields every record of one evaluation shares. */
 type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
 
+/** What {@link TriggerEvaluator} needs: one dependencies object. */
+export interface TriggerEvaluatorDeps {
+  store: Store;
+  functions: FunctionRunner;
+  clock: Clock;
+  watch: StatusWatch;
+  dispatcher: Dispatcher;
+}
+
 /**
  * Decides what one trigger does with one occurrence and does it: match the
  * conditions, join (AND), build the arguments, fire once. Returns the evaluation
- * records (SPEC §5). A failure of user code (a filter, a provider, a CEL
+ * records (docs/design.md §3.13). A failure of user code (a filter, a provider, a CEL
  * expression) becomes an `errored` record; a store failure is thrown, so that the
  * occurrence stays unacknowledged and is evaluated again (exactly-once firing and
  * the join markers absorb what the first attempt already did).
  */
 export class TriggerEvaluator {
-  constructor(
-    private readonly store: Store,
-    private readonly functions: FunctionRunner,
-    private readonly clock: Clock,
-    private readonly watch: StatusWatch,
-    private readonly dispatcher: Dispatcher,
-  ) {}
+  constructor(private readonly deps: TriggerEvaluatorDeps) {}
 
   async evaluate(compiled: CompiledTrigger, occurrence: Occurrence): Promise<Evaluation[]> {
     const { trigger } = compiled;
     const record = (fields: RecordFields): Evaluation => ({
       triggerId: trigger.id,
-      at: this.clock.now(),
+      at: this.deps.clock.now(),
       occurrenceId: occurrence.id,
       ...fields,
     });
     if (trigger.paused) return [record({ outcome: "skipped", detail: "trigger is paused" })];
     // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
-    if (compiled.usesFunctions && !this.functions.hasWorkerOf(trigger.appId))
+    if (compiled.usesFunctions && !this.deps.functions.hasWorkerOf(trigger.appId))
       return [await this.defer(compiled, occurrence, record)];
 
     // Filters never throw: their failures come back as "error" verdicts.
     let noWorker = false;
     const callFilter = (functionId: string, value: JsonValue) =>
-      this.functions
+      this.deps.functions
         .call(trigger.appId, { functionId, purpose: "filter", triggerId: trigger.id, value })
         .catch((error: unknown) => {
           if (error instanceof NoWorkerError) noWorker = true;
@@ -97,9 +100,9 @@ export class TriggerEvaluator {
         }),
       ];
     }
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const cap = trigger.join.maxPending || DEFAULT_MAX_PENDING;
-    const update = await this.store.updateJoin(
+    const update = await this.deps.store.updateJoin(
       trigger.id,
       partition,
       occurrence.id,
@@ -135,7 +138,7 @@ export class TriggerEvaluator {
     record: (fields: RecordFields) => Evaluation,
   ): Promise<Evaluation> {
     const { appId, id } = compiled.trigger;
-    await this.store.deferEvaluation(appId, id, occurrence);
+    await this.deps.store.deferEvaluation(appId, id, occurrence);
     return record({
       outcome: "deferred",
       detail: `waiting for a worker of app "${appId}" to evaluate its functions`,
@@ -153,7 +156,7 @@ export class TriggerEvaluator {
     let args: Awaited<ReturnType<typeof buildArguments>>;
     try {
       args = await buildArguments(compiled, used, completing, (request) =>
-        this.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
+        this.deps.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
       );
     } catch (error) {
       // A join already consumed its entries: its marker makes the deferred evaluation complete it.
@@ -163,8 +166,8 @@ export class TriggerEvaluator {
     const unique = (ids: string[]) => [...new Set(ids)];
     const occurrences = used.map((item) => item.occurrence);
     const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
-    const result = await this.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
-      this.store.fire(
+    const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
+      this.deps.store.fire(
         {
           triggerId: trigger.id,
           invocation: {
@@ -180,12 +183,12 @@ export class TriggerEvaluator {
               ),
               eventIds,
             },
-            createdAt: this.clock.now(),
+            createdAt: this.deps.clock.now(),
           },
           firingKey: `${trigger.id}|${occurrence.id}`,
           eventIds,
         },
-        this.watch,
+        this.deps.watch,
         assignTo,
       ),
     );

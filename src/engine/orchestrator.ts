@@ -1,10 +1,9 @@
-import { settlesBy, sleep } from "@nenc/protocol/timers";
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel/cel-meter.js";
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, settlesBy, sleepOn, systemClock } from "./clock.js";
 import { CronScheduler } from "./cron/cron-scheduler.js";
 import { Events } from "./events/events.js";
 import { newId } from "./ids.js";
@@ -26,7 +25,10 @@ import { FunctionRunner } from "./workers/function-runner.js";
 import { WorkerGateway } from "./workers/worker-gateway.js";
 
 export interface OrchestratorOptions {
+  /** The time of triggers, attempts and leases (a test may move it by hand). */
   clock: Clock;
+  /** The time of the process and the store's own timers (see Clock): real unless a test needs otherwise. */
+  processClock: Clock;
   logger: Logger;
   /** Names this replica in the occurrence log's consumer group. */
   replicaId: string;
@@ -119,6 +121,7 @@ const STUCK_OWNER_GRACES = 4;
 
 export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   clock: systemClock,
+  processClock: systemClock,
   logger: silentLogger,
   replicaId: "",
   leaseMs: 15_000,
@@ -258,6 +261,7 @@ export class Orchestrator {
         clock,
         watch: this.index,
         logger,
+        processClock: o.processClock,
         onRetryScheduled: (time) => this.maintenance.wakeAt(time),
       },
       o,
@@ -272,6 +276,7 @@ export class Orchestrator {
     const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
     this.processor = new OccurrenceProcessor({
       store,
+      processClock: o.processClock,
       index: this.index,
       evaluator,
       cap,
@@ -281,6 +286,7 @@ export class Orchestrator {
     });
     this.deferred = new DeferredEvaluator({
       store,
+      processClock: o.processClock,
       index: this.index,
       evaluator,
       cap,
@@ -355,9 +361,9 @@ export class Orchestrator {
     this.state = "DRAINING";
     this.admission.close();
     this.servingChanged();
-    const { drainTimeoutMs, logger } = this.options;
-    // The drain limit bounds the process's shutdown: wall-clock time, whatever clock the engine runs on.
-    const deadline = Date.now() + drainTimeoutMs;
+    const { drainTimeoutMs, logger, processClock } = this.options;
+    // The drain limit bounds the process's shutdown: process time, whatever clock the triggers run on.
+    const deadline = processClock.now() + drainTimeoutMs;
     this.cron.stop();
     this.functions.stopWaiting();
     // The others take over its cron share at their next sweep (a crash: once it is no longer live).
@@ -365,13 +371,13 @@ export class Orchestrator {
       .leave()
       .catch((error: unknown) => logger.warn("leaving the replicas failed", { error: String(error) }));
     this.dispatcher.stop();
-    while (Date.now() < deadline && this.inFlightAssignments() > 0) await sleep(20);
+    while (processClock.now() < deadline && this.inFlightAssignments() > 0) await sleepOn(processClock, 20);
     this.maintenance.stop();
     const evaluations = Promise.all([this.processor.stop(), this.deferred.stop()]);
-    if (!(await settlesBy(evaluations, deadline))) {
+    if (!(await settlesBy(processClock, evaluations, deadline))) {
       // Answers still awaited from workers: defer those evaluations too, and give them a moment to be stored.
       this.functions.stop();
-      if (!(await settlesBy(evaluations, Date.now() + STORE_GRACE_MS))) {
+      if (!(await settlesBy(processClock, evaluations, processClock.now() + STORE_GRACE_MS))) {
         logger.error("stopped with evaluations unsettled after the drain limit; they are handed out again", {
           drainTimeoutMs,
         });
@@ -379,8 +385,9 @@ export class Orchestrator {
     }
     this.functions.stop();
     await settlesBy(
+      processClock,
       Promise.all([this.releaseWorkers(), left]),
-      Math.max(deadline, Date.now() + STORE_GRACE_MS),
+      Math.max(deadline, processClock.now() + STORE_GRACE_MS),
     );
     this.unsubscribe();
     this.state = "STOPPED";
@@ -407,17 +414,18 @@ export class Orchestrator {
    * assert exact counts; rejects after `timeoutMs`.
    */
   async settled(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const { processClock } = this.options;
+    const deadline = processClock.now() + timeoutMs;
     let quietChecks = 0;
     while (quietChecks < 2) {
       const stats = await this.store.stats();
       quietChecks = stats.activeInvocations === 0 && stats.occurrenceBacklog === 0 ? quietChecks + 1 : 0;
-      if (Date.now() > deadline) {
+      if (processClock.now() > deadline) {
         throw new Error(
           `not settled after ${timeoutMs} ms: ${stats.activeInvocations} unfinished invocations, ${stats.occurrenceBacklog} occurrences`,
         );
       }
-      await sleep(quietChecks > 0 ? 5 : 10);
+      await sleepOn(processClock, quietChecks > 0 ? 5 : 10);
     }
   }
 

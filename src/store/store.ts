@@ -251,14 +251,8 @@ export interface LoggedOccurrence {
   deliveries: number;
 }
 
-/**
- * Everything nenc persists, in the engine's language. Every method that changes
- * more than one thing does it atomically (the Redis store: one Lua script), so a
- * crash at any point leaves a state that the engine can resume from.
- *
- * Two implementations pass the same contract suite: memory (embedded default) and Redis.
- */
-export interface Store {
+/** What every store is: notices, status-change following, introspection, closing. */
+export interface StoreLifecycle {
   readonly kind: "memory" | "redis";
   /**
    * How long an occurrence (or deferred evaluation) may stay read and unacknowledged
@@ -276,8 +270,12 @@ export interface Store {
   followStatusChanges(follow: boolean): Promise<void>;
   close(): Promise<void>;
 
-  // ---- apps, tasks, triggers --------------------------------------------------------
+  /** Invocations not yet final, and occurrences logged but not yet acknowledged. */
+  stats(): Promise<StoreStats>;
+}
 
+/** Apps, tasks and triggers as registered; the registry's version and the data set's identity. */
+export interface RegistryStore {
   /**
    * A number every change of tasks, triggers or apps moves by one (each such change
    * sends one notice carrying the number it produced). An engine that sees it move
@@ -306,9 +304,10 @@ export interface Store {
   setTriggerPaused(triggerId: string, paused: boolean): Promise<Trigger | undefined>;
   /** Deletes the trigger with its join state, cron state and history. */
   deleteTrigger(triggerId: string): Promise<boolean>;
+}
 
-  // ---- invocations and work ---------------------------------------------------------
-
+/** Invocations and the work on them: creation, firing, claims, attempts, worker leases, retries. */
+export interface WorkStore {
   /**
    * Creates an invocation (REGISTERED, its occurrence logged if watched) and queues
    * it, or, with `assignTo`, assigns it to that worker at once (PENDING) in the same
@@ -400,9 +399,10 @@ export interface Store {
   releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]>;
   /** Announces work for retries that came due (claimWork takes them). */
   announceDueRetries(now: number): Promise<void>;
+}
 
-  // ---- occurrences ------------------------------------------------------------------
-
+/** The occurrences to evaluate: read, kept while evaluated, settled (with their evaluations), logged again. */
+export interface OccurrenceLog {
   /**
    * Reads occurrences not yet handed to any consumer, and again those a consumer
    * held without acknowledging them for `reclaimAfterMs` (a store option; default
@@ -431,6 +431,17 @@ export interface Store {
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
 
+  /**
+   * Forgets the readers (consumer ids given to readOccurrences and readDeferred)
+   * that hold nothing unacknowledged and have not read for `idleMs`: a replica's
+   * consumer id is new at every start, so those of dead replicas would pile up.
+   * Never loses an item a reader holds. Returns the ids forgotten.
+   */
+  forgetIdleConsumers(idleMs: number): Promise<string[]>;
+}
+
+/** Evaluations kept for a replica that hosts a worker of their app. */
+export interface DeferredEvaluations {
   /** Keeps an evaluation for a replica that hosts workers of `appId`. */
   deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
   /**
@@ -451,25 +462,10 @@ export interface Store {
    * (as settleOccurrences does for the log: a crash between would repeat the records).
    */
   settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void>;
+}
 
-  /**
-   * Forgets the readers (consumer ids given to readOccurrences and readDeferred)
-   * that hold nothing unacknowledged and have not read for `idleMs`: a replica's
-   * consumer id is new at every start, so those of dead replicas would pile up.
-   * Never loses an item a reader holds. Returns the ids forgotten.
-   */
-  forgetIdleConsumers(idleMs: number): Promise<string[]>;
-
-  // ---- events -----------------------------------------------------------------------
-
-  /** Stores the event and logs its occurrence; with a known idempotency key, returns the first event. */
-  appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }>;
-  getEvent(eventId: string): Promise<StoredEvent | undefined>;
-  /** Oldest first. */
-  listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
-
-  // ---- AND joins --------------------------------------------------------------------
-
+/** What triggers remember between occurrences: AND join state and cron slots. */
+export interface TriggerStateStore {
   /**
    * Applies `step` to the join state of (trigger, partition) atomically, once per
    * occurrence, and only while the trigger exists and is not paused. When
@@ -495,9 +491,10 @@ export interface Store {
   getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>>;
   /** Applies each claim atomically; true where this caller won the slot. */
   advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
+}
 
-  // ---- replicas ---------------------------------------------------------------------
-
+/** The live replicas: check-ins and retirements. */
+export interface ReplicaStore {
   /**
    * Records that the replica is alive (a newer announcement of it is kept, so a
    * re-sent older one moves nothing back), and answers the replicas seen at or
@@ -508,15 +505,34 @@ export interface Store {
   announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn>;
   /** Forgets a replica at once (a graceful stop): the others share out its cron conditions at their next sweep. */
   retireReplica(replicaId: string): Promise<void>;
+}
 
-  // ---- introspection ----------------------------------------------------------------
-
-  /** Invocations not yet final, and occurrences logged but not yet acknowledged. */
-  stats(): Promise<StoreStats>;
-
-  // ---- explainability ---------------------------------------------------------------
+/** Custom events and the evaluations of triggers (why they did or didn't fire). */
+export interface HistoryStore {
+  /** Stores the event and logs its occurrence; with a known idempotency key, returns the first event. */
+  appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }>;
+  getEvent(eventId: string): Promise<StoredEvent | undefined>;
+  /** Oldest first. */
+  listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
 
   recordEvaluations(evaluations: readonly Evaluation[]): Promise<void>;
   /** Newest first. */
   listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]>;
 }
+
+/**
+ * Everything nenc persists, in the engine's language. Every method that changes
+ * more than one thing does it atomically (the Redis store: one Lua script), so a
+ * crash at any point leaves a state that the engine can resume from.
+ *
+ * Two implementations pass the same contract suite: memory (embedded default) and Redis.
+ */
+export interface Store
+  extends StoreLifecycle,
+    RegistryStore,
+    WorkStore,
+    OccurrenceLog,
+    DeferredEvaluations,
+    TriggerStateStore,
+    ReplicaStore,
+    HistoryStore {}

@@ -46,24 +46,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
-
-/**
- * Waits for `promise` at most until `deadline` (a time in ms since the epoch, on the
- * system clock): true when it settled in time (either way), false when the deadline
- * came first. The promise keeps running; only the wait is bounded.
- */
-export async function settlesBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
-  let cancel = () => {};
-  const late = new Promise<false>((resolve) => {
-    cancel = setLongTimeout(deadline - Date.now(), () => resolve(false));
-  });
-  const settled = promise.then(
-    () => true as const,
-    () => true as const,
-  );
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    cancel();
-  }
-}

@@ -1,7 +1,7 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { CronAdvance, Store } from "../../store/store.js";
+import type { CronAdvance, HistoryStore, TriggerStateStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
@@ -49,7 +49,7 @@ interface Group {
 
 /** What {@link CronScheduler} needs: one dependencies object. */
 export interface CronSchedulerDeps {
-  store: Store;
+  store: TriggerStateStore & HistoryStore;
   index: TriggerIndex;
   clock: Clock;
   logger: Logger;

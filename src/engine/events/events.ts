@@ -2,7 +2,7 @@ import { NencError, quote } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/event.js";
 import { type JsonObject, jsonEqual } from "../../domain/json.js";
 import type { EventOccurrence } from "../../domain/occurrence.js";
-import type { EventQuery, Page, Store } from "../../store/store.js";
+import type { EventQuery, HistoryStore, OccurrenceLog, Page } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
@@ -32,7 +32,7 @@ function requireSameEmission(first: StoredEvent, code: string, payload: JsonObje
 
 /** What {@link Events} needs: one dependencies object. */
 export interface EventsDeps {
-  store: Store;
+  store: OccurrenceLog & HistoryStore;
   clock: Clock;
   maxPayloadBytes: number;
   admission: Admission;

@@ -1,7 +1,7 @@
 import type { Assignment } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { Created, Refill, StatusWatch, Store, WorkerRef } from "../../store/store.js";
+import type { Created, Refill, StatusWatch, WorkerRef, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { WorkerSession } from "../workers/worker-session.js";
 
@@ -26,7 +26,7 @@ export class Dispatcher {
   private rotation = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: WorkStore,
     private readonly clock: Clock,
     private readonly watch: StatusWatch,
     private readonly logger: Logger,

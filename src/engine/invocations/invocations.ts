@@ -2,7 +2,7 @@ import { NencError, quote } from "../../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../../domain/invocation.js";
 import { jsonEqual } from "../../domain/json.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { InvocationQuery, Page, StatusWatch, Store } from "../../store/store.js";
+import type { InvocationQuery, Page, StatusWatch, StoreLifecycle, WorkStore } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
@@ -12,7 +12,7 @@ import type { Dispatcher } from "./dispatcher.js";
 
 /** What {@link Invocations} needs: one dependencies object. */
 export interface InvocationsDeps {
-  store: Store;
+  store: StoreLifecycle & WorkStore;
   tasks: TaskRegistry;
   clock: Clock;
   watch: StatusWatch;

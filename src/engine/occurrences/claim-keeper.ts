@@ -1,4 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
+import type { Clock } from "../clock.js";
 
 /**
  * Keeps what this replica is still evaluating from being handed out again. The
@@ -12,50 +13,58 @@ import type { Logger } from "../../domain/logger.js";
  * than about two thirds of `reclaimAfterMs`. A crashed replica keeps nothing, so
  * its refs are reclaimed as before.
  *
- * Wall-clock time, not the engine's Clock: the store measures idle time by its own
- * clock (Redis's, or Date.now for memory), which a test's fake clock does not move.
+ * On the process clock, not the triggers' (see Clock): the store measures idle time
+ * by its own clock (Redis's, or Date.now for memory), which a test's fake clock does
+ * not move.
  */
 export class ClaimKeeper {
-  /** Ref → when it was read or last kept (Date.now()). */
+  /** Ref → when it was read or last kept (on the process clock). */
   private readonly held = new Map<string, number>();
   private readonly everyMs: number;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: (() => void) | undefined;
   private keeping = false;
 
   /**
    * @param keep the store call that keeps refs (keepOccurrences or keepDeferred, bound to the consumer id)
    * @param what names the items in log lines ("occurrences", "deferred evaluations")
+   * @param clock the process clock
    */
   constructor(
     reclaimAfterMs: number,
     private readonly keep: (refs: string[]) => Promise<void>,
     private readonly logger: Logger,
     private readonly what: string,
+    private readonly clock: Clock,
   ) {
     this.everyMs = Math.max(1, Math.floor(reclaimAfterMs / 3));
   }
 
   /** The ref was just read: keep it while it is being evaluated. */
   hold(ref: string): void {
-    this.held.set(ref, Date.now());
-    if (!this.timer) {
-      this.timer = setInterval(() => void this.tick(), this.everyMs);
-      this.timer.unref?.();
-    }
+    this.held.set(ref, this.clock.now());
+    if (!this.cancelTimer) this.arm();
+  }
+
+  /** Ticks every everyMs while anything is held. */
+  private arm(): void {
+    this.cancelTimer = this.clock.schedule(this.everyMs, () => {
+      void this.tick();
+      if (this.cancelTimer) this.arm();
+    });
   }
 
   /** Its evaluation ended (settled, or left for redelivery). */
   release(ref: string): void {
     this.held.delete(ref);
-    if (this.held.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+    if (this.held.size === 0 && this.cancelTimer) {
+      this.cancelTimer();
+      this.cancelTimer = undefined;
     }
   }
 
   private async tick(): Promise<void> {
     if (this.keeping) return; // The last call is still waiting: the next tick retries.
-    const now = Date.now();
+    const now = this.clock.now();
     const due = [...this.held].filter(([, since]) => now - since >= this.everyMs).map(([ref]) => ref);
     if (due.length === 0) return;
     this.keeping = true;

@@ -1,7 +1,6 @@
-import { sleep } from "@nenc/protocol/timers";
 import type { Logger } from "../../domain/logger.js";
-import type { DeferredEvaluation, Store } from "../../store/store.js";
-import type { Clock } from "../clock.js";
+import type { DeferredEvaluation, DeferredEvaluations, StoreLifecycle } from "../../store/store.js";
+import { type Clock, sleepOn } from "../clock.js";
 import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import { ClaimKeeper } from "./claim-keeper.js";
@@ -10,7 +9,9 @@ import type { Gate } from "./gate.js";
 
 /** What {@link DeferredEvaluator} needs: one dependencies object. */
 export interface DeferredEvaluatorDeps {
-  store: Store;
+  store: StoreLifecycle & DeferredEvaluations;
+  /** The process clock (see Clock): claims kept, pauses before retrying a failed read. */
+  processClock: Clock;
   index: TriggerIndex;
   evaluator: TriggerEvaluator;
   cap: DeliveryCap;
@@ -41,6 +42,7 @@ export class DeferredEvaluator {
       (refs) => store.keepDeferred(consumerId, refs),
       logger,
       "deferred evaluations",
+      deps.processClock,
     );
   }
 
@@ -60,7 +62,7 @@ export class DeferredEvaluator {
       const apps = this.deps.hostedApps();
       try {
         if (apps.length === 0) {
-          await sleep(200, signal);
+          await sleepOn(this.deps.processClock, 200, signal);
           continue;
         }
         const items = await this.deps.store.readDeferred(apps, this.deps.consumerId, 64, 500, signal);
@@ -76,7 +78,7 @@ export class DeferredEvaluator {
       } catch (error) {
         if (signal.aborted) break;
         this.deps.logger.error("running deferred evaluations failed; retrying", { error: String(error) });
-        await sleep(200, signal);
+        await sleepOn(this.deps.processClock, 200, signal);
       }
     }
   }

@@ -1,8 +1,7 @@
-import { sleep } from "@nenc/protocol/timers";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
-import type { LoggedOccurrence, Store } from "../../store/store.js";
-import type { Clock } from "../clock.js";
+import type { LoggedOccurrence, OccurrenceLog, StoreLifecycle } from "../../store/store.js";
+import { type Clock, sleepOn } from "../clock.js";
 import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import { ClaimKeeper } from "./claim-keeper.js";
@@ -19,7 +18,9 @@ export interface OccurrenceProcessorOptions {
 
 /** What {@link OccurrenceProcessor} needs: one dependencies object. */
 export interface OccurrenceProcessorDeps {
-  store: Store;
+  store: StoreLifecycle & OccurrenceLog;
+  /** The process clock (see Clock): claims kept, pauses before retrying a failed read. */
+  processClock: Clock;
   index: TriggerIndex;
   evaluator: TriggerEvaluator;
   cap: DeliveryCap;
@@ -53,6 +54,7 @@ export class OccurrenceProcessor {
       (refs) => store.keepOccurrences(options.consumerId, refs),
       logger,
       "occurrences",
+      deps.processClock,
     );
   }
 
@@ -88,7 +90,7 @@ export class OccurrenceProcessor {
       } catch (error) {
         if (signal.aborted) break;
         this.deps.logger.error("reading occurrences failed; retrying", { error: String(error) });
-        await sleep(200, signal);
+        await sleepOn(this.deps.processClock, 200, signal);
         continue;
       }
       const refs = batch.map((item) => item.ref);

@@ -1,5 +1,5 @@
 import type { Task } from "../../domain/task.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 
 /**
  * The registered tasks, cached. The cache is refreshed when any app registers (on
@@ -9,7 +9,7 @@ import type { Store } from "../../store/store.js";
 export class TaskRegistry {
   private readonly tasks = new Map<string, Task>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: RegistryStore) {}
 
   async load(): Promise<void> {
     const tasks = await this.store.listTasks();

@@ -4,7 +4,7 @@ import type { JoinState } from "../../domain/join.js";
 import type { Logger } from "../../domain/logger.js";
 import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../../domain/trigger.js";
-import type { Store } from "../../store/store.js";
+import type { HistoryStore, RegistryStore, TriggerStateStore } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
@@ -30,7 +30,7 @@ export interface Explanation {
 
 /** What {@link TriggerRegistry} needs: one dependencies object. */
 export interface TriggerRegistryDeps {
-  store: Store;
+  store: RegistryStore & TriggerStateStore & HistoryStore;
   index: TriggerIndex;
   tasks: TaskRegistry;
   clock: Clock;

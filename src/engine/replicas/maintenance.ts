@@ -1,6 +1,6 @@
 import { NencError } from "../../domain/errors.js";
 import type { Logger } from "../../domain/logger.js";
-import type { StatusWatch, Store } from "../../store/store.js";
+import type { OccurrenceLog, StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import type { RegistryRecovery } from "./registry-recovery.js";
@@ -20,7 +20,7 @@ const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
 /** What {@link Maintenance} needs: one dependencies object. */
 export interface MaintenanceDeps {
-  store: Store;
+  store: WorkStore & OccurrenceLog;
   dispatcher: Dispatcher;
   clock: Clock;
   watch: StatusWatch;

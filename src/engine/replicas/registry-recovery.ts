@@ -1,6 +1,6 @@
 import { NencError } from "../../domain/errors.js";
 import type { Logger } from "../../domain/logger.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import type { Gate } from "../occurrences/gate.js";
@@ -21,7 +21,7 @@ export interface RegistryRecoveryOptions {
 }
 
 export interface RegistryRecoveryDeps {
-  store: Store;
+  store: RegistryStore;
   registry: RegistrySync;
   tasks: TaskRegistry;
   index: TriggerIndex;

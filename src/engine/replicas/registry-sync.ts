@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
 import type { TriggerRegistry } from "../registry/trigger-registry.js";
 
@@ -23,7 +23,7 @@ export class RegistrySync {
   private reloading: Promise<void> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RegistryStore,
     private readonly tasks: TaskRegistry,
     private readonly triggers: TriggerRegistry,
     private readonly logger: Logger,

@@ -1,4 +1,4 @@
-import type { ReplicaAnnouncement, ReplicaCheckIn, Store } from "../../store/store.js";
+import type { RegistryStore, ReplicaAnnouncement, ReplicaCheckIn, ReplicaStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import { rendezvousOwner } from "./rendezvous.js";
 
@@ -31,7 +31,7 @@ export class ReplicaMembership {
   private readAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RegistryStore & ReplicaStore,
     private readonly clock: Clock,
     private readonly options: ReplicaMembershipOptions,
     private readonly progress: () => number,

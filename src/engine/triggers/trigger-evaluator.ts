@@ -3,7 +3,13 @@ import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
-import type { FireSkip, StatusWatch, Store } from "../../store/store.js";
+import type {
+  DeferredEvaluations,
+  FireSkip,
+  StatusWatch,
+  TriggerStateStore,
+  WorkStore,
+} from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
@@ -18,7 +24,7 @@ type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
 
 /** What {@link TriggerEvaluator} needs: one dependencies object. */
 export interface TriggerEvaluatorDeps {
-  store: Store;
+  store: WorkStore & DeferredEvaluations & TriggerStateStore;
   functions: FunctionRunner;
   clock: Clock;
   watch: StatusWatch;

@@ -1,14 +1,14 @@
 import type { Assignment } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import { decideRetry, type Task, timeoutError } from "../../domain/task.js";
-import type { AttemptOutcome, StatusWatch, Store } from "../../store/store.js";
+import type { AttemptOutcome, StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
 import type { StartRecorder } from "./start-recorder.js";
 import type { AbortReason, SessionDeadlines, WorkerSession } from "./worker-session.js";
 
 export interface AttemptDeadlinesDeps {
-  store: Store;
+  store: WorkStore;
   tasks: TaskRegistry;
   clock: Clock;
   watch: StatusWatch;

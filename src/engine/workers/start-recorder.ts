@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { StatusWatch, Store } from "../../store/store.js";
+import type { StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 
 /**
@@ -10,21 +10,23 @@ import type { Clock } from "../clock.js";
  * a start is written only for an assignment `workerId` holds.
  */
 export class StartRecorder {
-  private readonly unrecorded = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly unrecorded = new Map<string, { at: number; cancel: () => void }>();
   private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly workerId: string,
-    private readonly store: Store,
+    private readonly store: WorkStore,
     private readonly watch: StatusWatch,
     private readonly clock: Clock,
+    /** The process clock (see Clock): the delay is about store steps, not trigger time. */
+    private readonly processClock: Clock,
     private readonly logger: Logger,
     private readonly delayMs: number,
   ) {}
 
   started(assignmentId: string): void {
     const at = this.clock.now();
-    const timer = setTimeout(() => {
+    const cancel = this.processClock.schedule(this.delayMs, () => {
       this.unrecorded.delete(assignmentId);
       const write = this.store
         .markStarted(assignmentId, this.workerId, at, this.watch)
@@ -41,8 +43,8 @@ export class StartRecorder {
         )
         .finally(() => this.writes.delete(assignmentId));
       this.writes.set(assignmentId, write);
-    }, this.delayMs);
-    this.unrecorded.set(assignmentId, { at, timer });
+    });
+    this.unrecorded.set(assignmentId, { at, cancel });
   }
 
   /**
@@ -52,7 +54,7 @@ export class StartRecorder {
   async take(assignmentId: string): Promise<number | undefined> {
     const start = this.unrecorded.get(assignmentId);
     if (start) {
-      clearTimeout(start.timer);
+      start.cancel();
       this.unrecorded.delete(assignmentId);
       return start.at;
     }
@@ -62,7 +64,7 @@ export class StartRecorder {
 
   /** The worker is gone: its assignments are released, nothing to start any more. */
   clear(): void {
-    for (const start of this.unrecorded.values()) clearTimeout(start.timer);
+    for (const start of this.unrecorded.values()) start.cancel();
     this.unrecorded.clear();
   }
 }

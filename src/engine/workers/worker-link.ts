@@ -3,7 +3,7 @@ import type { Assignment, TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import { decideRetry } from "../../domain/task.js";
-import type { AttemptOutcome, StatusWatch, Store } from "../../store/store.js";
+import type { AttemptOutcome, StatusWatch, WorkStore } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
@@ -44,7 +44,9 @@ export interface WorkerConnection {
 
 /** What a worker stream needs of the engine. */
 export interface WorkerLinkDeps {
-  store: Store;
+  store: WorkStore;
+  /** The process clock (see Clock): the start write's delay. */
+  processClock: Clock;
   dispatcher: Dispatcher;
   functions: FunctionRunner;
   tasks: TaskRegistry;
@@ -94,7 +96,15 @@ export class WorkerLink implements WorkerConnection {
           ? this.giveUp(assignment)
           : channel.assign(assignment),
     });
-    this.starts = new StartRecorder(hello.workerId, store, watch, clock, logger, START_WRITE_DELAY_MS);
+    this.starts = new StartRecorder(
+      hello.workerId,
+      store,
+      watch,
+      clock,
+      deps.processClock,
+      logger,
+      START_WRITE_DELAY_MS,
+    );
     this.deadlines = new AttemptDeadlines(this.session, {
       store,
       tasks,

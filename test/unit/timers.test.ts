@@ -1,6 +1,6 @@
-import { MAX_TIMER_MS, setLongTimeout, sleep } from "@nenc/protocol/timers";
+import { MAX_TIMER_MS, setLongTimeout } from "@nenc/protocol/timers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { systemClock } from "../../src/engine/clock.js";
+import { sleepOn, systemClock } from "../../src/engine/clock.js";
 
 describe("long timers", () => {
   let delays: number[];
@@ -48,16 +48,16 @@ describe("long timers", () => {
     expect(calls).toBe(2);
   });
 
-  it("sleep resolves at its time or when its signal aborts", async () => {
+  it("sleepOn(systemClock) resolves at its time or when its signal aborts", async () => {
     const abort = new AbortController();
     let woke = 0;
-    void sleep(10 * MAX_TIMER_MS, abort.signal).then(() => woke++);
+    void sleepOn(systemClock, 10 * MAX_TIMER_MS, abort.signal).then(() => woke++);
     await vi.advanceTimersByTimeAsync(5 * MAX_TIMER_MS);
     expect(woke).toBe(0);
     abort.abort();
     await vi.advanceTimersByTimeAsync(0);
     expect(woke).toBe(1);
-    void sleep(2 * MAX_TIMER_MS).then(() => woke++);
+    void sleepOn(systemClock, 2 * MAX_TIMER_MS).then(() => woke++);
     await vi.advanceTimersByTimeAsync(2 * MAX_TIMER_MS);
     expect(woke).toBe(2);
   });

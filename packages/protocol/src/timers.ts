@@ -32,17 +32,3 @@ export function setLongTimeout(
   arm();
   return () => clearTimeout(timer);
 }
-
-/** Resolves after `ms` (any length), or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      cancel();
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const cancel = setLongTimeout(ms, done);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}

@@ -1,6 +1,7 @@
 /**
  * The architecture, checked: domain ← engine ← transport ← main/cli, stores behind
  * their interface, generated code only where the wire is, SDKs apart from src/.
+ * packages/protocol is the wire both sides share: it imports neither of them.
  */
 module.exports = {
   forbidden: [
@@ -9,7 +10,9 @@ module.exports = {
       comment: "domain/ holds types and rules: no engine, store, transport or generated code",
       severity: "error",
       from: { path: "^src/domain" },
-      to: { path: "^src/(engine|store|transport|gen|cli)|ioredis|@connectrpc|@bufbuild" },
+      to: {
+        path: "^src/(engine|store|transport|cli)|^packages/protocol/src/(?!context\\.ts$)|ioredis|@connectrpc|@bufbuild",
+      },
     },
     {
       name: "engine-knows-no-transport-or-storage-details",
@@ -17,13 +20,15 @@ module.exports = {
         "the engine talks to the Store interface only: no transport, no generated code, no store implementation",
       severity: "error",
       from: { path: "^src/engine" },
-      to: { path: "^src/(transport|gen|cli|store/(memory|redis))|ioredis|@connectrpc" },
+      to: {
+        path: "^src/(transport|cli|store/(memory|redis))|^packages/protocol/src/(?!(timers|limits|context)\\.ts$)|ioredis|@connectrpc",
+      },
     },
     {
       name: "stores-do-not-reach-up",
       severity: "error",
       from: { path: "^src/store" },
-      to: { path: "^src/(engine|transport|gen|cli)" },
+      to: { path: "^src/(engine|transport|cli)|^packages/protocol/src/(?!timers\\.ts$)" },
     },
     {
       name: "transport-does-not-pick-a-store",
@@ -86,6 +91,20 @@ module.exports = {
       to: { path: "^src/engine/(workers|cron|replicas|invocations|registry)/" },
     },
     {
+      name: "protocol-is-shared",
+      comment: "the wire package serves the orchestrator and the SDK, so it imports neither",
+      severity: "error",
+      from: { path: "^packages/protocol" },
+      to: { path: "^(src|sdk)/" },
+    },
+    {
+      name: "protocol-plain-modules-stay-plain",
+      comment: "timers, limits and context are what the engine and domain may import: no protobuf in them",
+      severity: "error",
+      from: { path: "^packages/protocol/src/(timers|limits|context)\\.ts$" },
+      to: { path: "^packages/protocol/src/(?!context\\.ts$|json-value\\.ts$)|@bufbuild|@connectrpc" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},
@@ -97,6 +116,10 @@ module.exports = {
     doNotFollow: { path: ["node_modules", "/gen/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+    enhancedResolveOptions: {
+      extensions: [".ts", ".js"],
+      exportsFields: ["exports"],
+      conditionNames: ["types", "import", "default"],
+    },
   },
 };

@@ -6,12 +6,13 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY sdk/typescript/package.json sdk/typescript/package.json
+COPY packages/protocol/package.json packages/protocol/package.json
 RUN npm ci --no-audit --no-fund
 
 # --- verify: the sources type-check before anything ships ---------------------------------
 FROM deps AS verify
 COPY . .
-RUN npx tsc -p . && npx biome check src
+RUN npx tsc -p . && npx biome check src packages/protocol/src
 
 # --- runtime: production dependencies and the server sources only -------------------------
 FROM node:20-bookworm-slim AS runtime
@@ -19,9 +20,11 @@ ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY sdk/typescript/package.json sdk/typescript/package.json
+COPY packages/protocol/package.json packages/protocol/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=verify /app/bin ./bin
 COPY --from=verify /app/src ./src
+COPY --from=verify /app/packages/protocol/src ./packages/protocol/src
 COPY --from=verify /app/tsconfig.json ./tsconfig.json
 USER node
 EXPOSE 7070

@@ -11,11 +11,11 @@ import { parseArgs } from "node:util";
 import { toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Nenc } from "@nenc/sdk";
 import {
   InvocationService,
   ListInvocationsResponseSchema,
-} from "../sdk/typescript/src/gen/nenc/v1/invocation_service_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { Nenc } from "@nenc/sdk";
 import { freePort } from "./lib/proc.js";
 
 const { values } = parseArgs({

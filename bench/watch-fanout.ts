@@ -12,9 +12,9 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { type JsonObject, Nenc } from "@nenc/sdk";
-import { AppService } from "../sdk/typescript/src/gen/nenc/v1/app_service_pb.js";
-import { InvocationService } from "../sdk/typescript/src/gen/nenc/v1/invocation_service_pb.js";
 import { cpuSeconds, freePort, peakRssMb } from "./lib/proc.js";
 
 const { values } = parseArgs({

@@ -7,11 +7,11 @@
 
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import type { TriggerBuilder } from "@nenc/sdk";
 import { jsonToValue, triggerToProto } from "../../sdk/typescript/src/convert.js";
-import { AppService } from "../../sdk/typescript/src/gen/nenc/v1/app_service_pb.js";
-import { EventService } from "../../sdk/typescript/src/gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../../sdk/typescript/src/gen/nenc/v1/invocation_service_pb.js";
 import type { JsonObject } from "../../sdk/typescript/src/json.js";
 
 export interface BenchClients {

@@ -13,7 +13,7 @@ import {
   type ConnectRequest,
   ConnectRequestSchema,
   WorkerService,
-} from "../../sdk/typescript/src/gen/nenc/v1/worker_service_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { wallNow } from "./stats.js";
 
 /** A push-based async iterable (the request side of the stream). */

@@ -9,9 +9,10 @@
  * (`upsertJobScheduler` with the same pattern; lag = processor start − the job's
  * scheduled time, which BullMQ puts in the job id).
  */
+
+import type { Assignment } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { TriggerBuilder } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
-import type { Assignment } from "../../sdk/typescript/src/gen/nenc/v1/worker_service_pb.js";
 import { waitFor } from "../../test/support/wait.js";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
 import { benchClients, registerApp, type TaskDeclaration } from "../lib/clients.js";

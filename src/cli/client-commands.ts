@@ -3,21 +3,21 @@ import { type DescMessage, fromJson, type MessageShape, toJsonString } from "@bu
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { AppService, ListTasksResponseSchema } from "../gen/nenc/v1/app_service_pb.js";
+import { AppService, ListTasksResponseSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import {
   EmitEventResponseSchema,
   EventService,
   ListEventsResponseSchema,
   ReplayEventsResponseSchema,
-} from "../gen/nenc/v1/event_service_pb.js";
-import { InvocationStatus } from "../gen/nenc/v1/invocation_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import {
   AwaitInvocationResponseSchema,
   GetInvocationResponseSchema,
   InvocationService,
   InvokeResponseSchema,
   ListInvocationsResponseSchema,
-} from "../gen/nenc/v1/invocation_service_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import {
   DeleteTriggerResponseSchema,
   ExplainTriggerResponseSchema,
@@ -25,8 +25,8 @@ import {
   PauseTriggerResponseSchema,
   ResumeTriggerResponseSchema,
   TriggerService,
-} from "../gen/nenc/v1/trigger_service_pb.js";
-import { DECODE_RECURSION_LIMIT } from "../transport/server.js";
+} from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import { DECODE_RECURSION_LIMIT } from "@nenc/protocol/limits";
 
 export const CLIENT_COMMANDS = new Set([
   "invoke",

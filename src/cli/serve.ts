@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { setLongTimeout } from "../domain/timers.js";
+import { setLongTimeout } from "@nenc/protocol/timers";
 import { createJsonLogger } from "../logging.js";
 import { startNencServer } from "../main.js";
 import { readEnvironment } from "./config.js";

@@ -1,59 +1,13 @@
-import type { InvocationStatus } from "./invocation.js";
-import type { JsonObject, JsonValue } from "./json.js";
+import type { TriggerContext as WireContext } from "@nenc/protocol/context";
 import type { Occurrence } from "./occurrence.js";
 import type { Condition, ContextKind } from "./trigger.js";
 
-/** What filters, providers and CEL expressions see of one occurrence (docs/design.md §3.1). */
-export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;
-
-/** An invocation reaching a status: what status conditions and their functions see. */
-export interface StatusContext {
-  kind: "status";
-  invocationId: string;
-  taskId: string;
-  /** The invocation's call arguments. */
-  arguments: JsonObject;
-  status: InvocationStatus;
-  /** When the status was reached (epoch ms). */
-  timestamp: number;
-}
-
-/** A SUCCESS with its result: what result conditions see. */
-export interface ResultContext extends Omit<StatusContext, "kind"> {
-  kind: "result";
-  result: JsonValue;
-}
-
-/** A final failure with its error: what exception conditions see. */
-export interface ExceptionContext extends Omit<StatusContext, "kind"> {
-  kind: "exception";
-  exceptionType: string;
-  exceptionMessage: string;
-  /** Type names, most specific first (JS prototype chain, Python MRO). */
-  exceptionChain: string[];
-  stack: string;
-}
-
-/** An emitted event: what event conditions see. */
-export interface EventContext {
-  kind: "event";
-  eventId: string;
-  eventCode: string;
-  payload: JsonObject;
-  /** When the event was emitted (epoch ms). */
-  timestamp: number;
-}
-
-/** A cron slot: what cron conditions see (docs/design.md §3.9). */
-export interface CronContext {
-  kind: "cron";
-  /** The slot's time (epoch ms), not the time it ran. */
-  scheduledTime: number;
-  /** When the slot was claimed and logged (epoch ms). */
-  firedAt: number;
-  /** The slot before this one, when known. */
-  lastScheduledTime?: number;
-}
+/**
+ * What filters, providers and CEL expressions see of one occurrence (docs/design.md
+ * §3.1), with times in epoch ms. Its shape is the wire's, shared with the SDK (which
+ * has Dates): @nenc/protocol/context.
+ */
+export type TriggerContext = WireContext<number>;
 
 /** The context a condition naturally produces for an occurrence it matched. */
 export function naturalContext(occurrence: Occurrence, condition: Condition): TriggerContext {

@@ -1,4 +1,4 @@
-import { setLongTimeout } from "../domain/timers.js";
+import { setLongTimeout } from "@nenc/protocol/timers";
 
 /**
  * Time as the engine sees it. Production uses the system clock; tests of cron and

@@ -1,13 +1,9 @@
+import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 import { NencError, quote } from "../domain/errors.js";
 import { exceedsDepth, findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
 
-/**
- * The deepest JSON nesting any value may have (arguments, payloads, results,
- * function answers, static trigger values): 64 levels, the target the SDKs and
- * every protobuf decoder on the way (2 to 3 decoder levels per JSON level) are set
- * up to carry with room to spare. Deeper data is better sent as a reference.
- */
-export const MAX_JSON_DEPTH = 64;
+/** The deepest JSON nesting any value may have; one number for the orchestrator and the SDKs. */
+export { MAX_JSON_DEPTH };
 
 const NAME = /^[A-Za-z0-9_.:\-/@]+$/;
 

@@ -1,5 +1,19 @@
-import { create, fromJson, toJson } from "@bufbuild/protobuf";
-import { timestampFromMs, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs, type Value } from "@bufbuild/protobuf/wkt";
+import {
+  CONTEXT_KINDS,
+  valueToJson as toJsonValue,
+  triggerToProto as wireTriggerToProto,
+} from "@nenc/protocol";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import {
+  type ArgumentProvider as ArgumentProviderMessage,
+  type Condition as ConditionMessage,
+  type Filter as FilterMessage,
+  MisfirePolicy,
+  TriggerLogic,
+  type Trigger as TriggerMessage,
+  TriggerOrigin,
+} from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import { NencError } from "../domain/errors.js";
 import type { InvocationStatus as DomainStatus } from "../domain/invocation.js";
 import { isJsonObject, type JsonValue } from "../domain/json.js";
@@ -12,31 +26,14 @@ import type {
   Trigger,
   TriggerDefinition,
 } from "../domain/trigger.js";
-import { InvocationStatus } from "../gen/nenc/v1/invocation_pb.js";
-import {
-  type ArgumentProvider as ArgumentProviderMessage,
-  ArgumentProviderSchema,
-  type Condition as ConditionMessage,
-  ConditionSchema,
-  ContextKind,
-  type Filter as FilterMessage,
-  FilterSchema,
-  FunctionProviderSchema,
-  MisfirePolicy,
-  TriggerLogic,
-  type Trigger as TriggerMessage,
-  TriggerOrigin,
-  TriggerSchema,
-} from "../gen/nenc/v1/trigger_pb.js";
 
 /**
  * JSON of a google.protobuf.Value (absent = null). A Value JSON cannot carry (NaN,
  * Infinity, a Value with no kind set) is refused as INVALID_ARGUMENT naming `field`.
  */
 export function valueToJson(value: Value | undefined, field: string): JsonValue {
-  if (!value) return null;
   try {
-    return toJson(ValueSchema, value) as JsonValue;
+    return toJsonValue(value);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).replace(
       /^cannot encode [^:]*: /,
@@ -44,19 +41,6 @@ export function valueToJson(value: Value | undefined, field: string): JsonValue 
     );
     throw NencError.invalid(field, `is not a JSON value: ${reason}`);
   }
-}
-
-/** protobuf-es counts one level per JSON level here: anything the wire can carry converts. */
-const JSON_RECURSION_LIMIT = 512;
-
-/** A google.protobuf.Value of JSON; `json` may nest as deep as the decoders accept. */
-export function jsonToValue(json: JsonValue): Value {
-  return fromJson(ValueSchema, json, { recursionLimit: JSON_RECURSION_LIMIT });
-}
-
-/** A domain status as the contract's enum. */
-export function statusToProto(status: DomainStatus): InvocationStatus {
-  return InvocationStatus[status];
 }
 
 /**
@@ -72,34 +56,6 @@ export function statusFromProto(status: InvocationStatus, field: string): Domain
     );
   }
   return name;
-}
-
-const MISFIRE: Record<DomainMisfire, MisfirePolicy> = {
-  skip: MisfirePolicy.SKIP,
-  once: MisfirePolicy.ONCE,
-  all: MisfirePolicy.ALL,
-};
-
-const CONTEXT_KINDS: Record<DomainContextKind, ContextKind> = {
-  status: ContextKind.STATUS,
-  result: ContextKind.RESULT,
-  exception: ContextKind.EXCEPTION,
-  event: ContextKind.EVENT,
-  cron: ContextKind.CRON,
-};
-
-const INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * A stored number as a proto int64. Values are range-checked when written, but an
- * older version may have stored one beyond int64 (a Number past 2^63 rounds up
- * to it): clamped, so that reading never fails.
- */
-export function int64ToProto(value: number): bigint {
-  if (Number.isNaN(value)) return 0n;
-  if (value >= 2 ** 63) return INT64_MAX;
-  if (value <= -(2 ** 63)) return -INT64_MAX - 1n;
-  return BigInt(Math.trunc(value));
 }
 
 /**
@@ -256,107 +212,10 @@ function providerFromProto(message: ArgumentProviderMessage, field: string): Arg
 
 /** A stored trigger as the contract's Trigger message, every semantic field included. */
 export function triggerToProto(trigger: Trigger): TriggerMessage {
-  return create(TriggerSchema, {
+  return wireTriggerToProto(trigger, {
     id: trigger.id,
-    targetTaskId: trigger.targetTaskId,
-    appId: trigger.appId,
-    logic: trigger.logic === "or" ? TriggerLogic.OR : TriggerLogic.AND,
-    conditions: trigger.conditions.map(conditionToProto),
-    argumentProviders: trigger.providers.map(providerToProto),
-    join: {
-      withinMs: int64ToProto(trigger.join.withinMs),
-      correlationKey: trigger.join.correlationKey,
-      maxPending: Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.trunc(trigger.join.maxPending) || 0)),
-    },
     origin: trigger.origin === "declared" ? TriggerOrigin.DECLARED : TriggerOrigin.RUNTIME,
     paused: trigger.paused,
     createdAt: timestampFromMs(trigger.createdAt),
   });
-}
-
-function conditionToProto(condition: Condition): ConditionMessage {
-  switch (condition.kind) {
-    case "cron":
-      return create(ConditionSchema, {
-        kind: {
-          case: "cron",
-          value: {
-            expression: condition.expression,
-            timezone: condition.timezone,
-            misfire: MISFIRE[condition.misfire],
-            catchUpWindowMs: int64ToProto(condition.catchUpWindowMs),
-          },
-        },
-      });
-    case "status":
-      return create(ConditionSchema, {
-        kind: {
-          case: "status",
-          value: {
-            taskId: condition.taskId,
-            statuses: condition.statuses.map(statusToProto),
-            ...filterField("callArguments", condition.callArguments),
-          },
-        },
-      });
-    case "result":
-      return create(ConditionSchema, {
-        kind: {
-          case: "result",
-          value: {
-            taskId: condition.taskId,
-            ...filterField("filterResult", condition.filterResult),
-            ...filterField("callArguments", condition.callArguments),
-          },
-        },
-      });
-    case "exception":
-      return create(ConditionSchema, {
-        kind: {
-          case: "exception",
-          value: {
-            taskId: condition.taskId,
-            exceptionTypes: condition.exceptionTypes,
-            ...filterField("callArguments", condition.callArguments),
-          },
-        },
-      });
-    case "event":
-      return create(ConditionSchema, {
-        kind: {
-          case: "event",
-          value: { code: condition.code, ...filterField("payloadFilter", condition.payloadFilter) },
-        },
-      });
-  }
-}
-
-function filterField<K extends string>(key: K, filter: Filter | undefined): { [P in K]?: FilterMessage } {
-  if (!filter) return {};
-  const message =
-    filter.kind === "value"
-      ? create(FilterSchema, { kind: { case: "value", value: jsonToValue(filter.value) } })
-      : filter.kind === "cel"
-        ? create(FilterSchema, { kind: { case: "cel", value: filter.expression } })
-        : create(FilterSchema, { kind: { case: "function", value: filter.functionId } });
-  return { [key]: message } as { [P in K]?: FilterMessage };
-}
-
-function providerToProto(provider: ArgumentProvider): ArgumentProviderMessage {
-  switch (provider.kind) {
-    case "static":
-      return create(ArgumentProviderSchema, { kind: { case: "static", value: jsonToValue(provider.value) } });
-    case "cel":
-      return create(ArgumentProviderSchema, { kind: { case: "cel", value: provider.expression } });
-    case "function":
-      return create(ArgumentProviderSchema, {
-        kind: {
-          case: "function",
-          value: create(FunctionProviderSchema, {
-            function: provider.functionId,
-            context: provider.context ? CONTEXT_KINDS[provider.context] : ContextKind.UNSPECIFIED,
-          }),
-        },
-      });
-  }
 }

@@ -1,5 +1,36 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { int64ToProto, jsonToValue, statusToProto } from "@nenc/protocol";
+import {
+  type TriggerContext as TriggerContextMessage,
+  TriggerContextSchema,
+} from "@nenc/protocol/gen/nenc/v1/context_pb.js";
+import { type Event, EventSchema } from "@nenc/protocol/gen/nenc/v1/event_pb.js";
+import {
+  type Invocation as InvocationMessage,
+  InvocationSchema,
+  type TaskError as TaskErrorMessage,
+} from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import {
+  type TaskDefinition,
+  type Task as TaskMessage,
+  TaskSchema,
+} from "@nenc/protocol/gen/nenc/v1/task_pb.js";
+import {
+  type Evaluation,
+  EvaluationOutcome,
+  EvaluationSchema,
+  type PendingMatch,
+  PendingMatchSchema,
+} from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import {
+  AbortReason as AbortReasonEnum,
+  type Assignment as AssignmentMessage,
+  AssignmentSchema,
+  type EvaluateFunction,
+  EvaluateFunctionSchema,
+  FunctionPurpose,
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import type { TriggerContext } from "../domain/context.js";
 import type {
   Evaluation as DomainEvaluation,
@@ -11,33 +42,6 @@ import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
 import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
 import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
-import {
-  type TriggerContext as TriggerContextMessage,
-  TriggerContextSchema,
-} from "../gen/nenc/v1/context_pb.js";
-import { type Event, EventSchema } from "../gen/nenc/v1/event_pb.js";
-import {
-  type Invocation as InvocationMessage,
-  InvocationSchema,
-  type TaskError as TaskErrorMessage,
-} from "../gen/nenc/v1/invocation_pb.js";
-import { type TaskDefinition, type Task as TaskMessage, TaskSchema } from "../gen/nenc/v1/task_pb.js";
-import {
-  type Evaluation,
-  EvaluationOutcome,
-  EvaluationSchema,
-  type PendingMatch,
-  PendingMatchSchema,
-} from "../gen/nenc/v1/trigger_service_pb.js";
-import {
-  AbortReason as AbortReasonEnum,
-  type Assignment as AssignmentMessage,
-  AssignmentSchema,
-  type EvaluateFunction,
-  EvaluateFunctionSchema,
-  FunctionPurpose,
-} from "../gen/nenc/v1/worker_service_pb.js";
-import { int64ToProto, jsonToValue, statusToProto } from "./convert-trigger.js";
 
 /*
  * Domain values to and from proto messages, for everything but trigger definitions

@@ -14,17 +14,17 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import { Health } from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ReflectionV1 } from "@nenc/protocol/gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ReflectionV1Alpha } from "@nenc/protocol/gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import { WorkerService } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import { DECODE_RECURSION_LIMIT } from "@nenc/protocol/limits";
 import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
-import { MAX_JSON_DEPTH } from "../engine/validate.js";
-import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { ServerReflection as ReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflection as ReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { AppService } from "../gen/nenc/v1/app_service_pb.js";
-import { EventService } from "../gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../gen/nenc/v1/invocation_service_pb.js";
-import { TriggerService } from "../gen/nenc/v1/trigger_service_pb.js";
-import { WorkerService } from "../gen/nenc/v1/worker_service_pb.js";
 import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { createAppService } from "./services/app-service.js";
@@ -35,15 +35,6 @@ import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
 import { mapDecodeFailures } from "./wire-errors.js";
-
-/**
- * How deep the protobuf decoders (server, SDK, CLI) may recurse. protobuf-es counts
- * two levels per JSON level of a google.protobuf.Value, so this decodes values
- * about twice as deep as MAX_JSON_DEPTH: a value somewhat past the limit is still
- * read, then refused with an error naming the limit (a worker's attempt fails, the
- * stream carries on), while no message can recurse deep enough to exhaust the stack.
- */
-export const DECODE_RECURSION_LIMIT = 4 * MAX_JSON_DEPTH + 32;
 
 export interface ServerOptions {
   port: number;

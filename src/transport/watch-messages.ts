@@ -2,8 +2,11 @@ import { fromJson, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
+import {
+  type Invocation as InvocationMessage,
+  InvocationSchema,
+} from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import type { Invocation } from "../domain/invocation.js";
-import { type Invocation as InvocationMessage, InvocationSchema } from "../gen/nenc/v1/invocation_pb.js";
 import { invocationToProto } from "./convert.js";
 
 /** A field carried as encoded bytes (protobuf-es's unknown-field record). */

@@ -1,13 +1,13 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { jsonToValue } from "@nenc/protocol";
+import { Health, HealthCheckResponse_ServingStatus } from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
-import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
-import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { recordingLogger } from "../support/logs.js";
 import { postConnectJson, postRawMessage } from "../support/raw-http2.js";
 import { openRawWorker } from "../support/raw-worker.js";

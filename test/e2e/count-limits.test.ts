@@ -5,10 +5,10 @@
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppService } from "../../src/gen/nenc/v1/app_service_pb.js";
-import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";

@@ -5,11 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { jsonToValue } from "@nenc/protocol";
 import { type JsonObject, Nenc, TriggerBuilder } from "@nenc/sdk";
 import { startNencServer } from "nenc/server";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { silentLogger } from "../../src/domain/logger.js";
-import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { type Replica, startReplica } from "../support/replicas.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";

@@ -1,6 +1,9 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { jsonToValue } from "@nenc/protocol";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import {
   type EventContext,
   type Invocation,
@@ -13,9 +16,6 @@ import {
 } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";

@@ -8,24 +8,24 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { AlreadyExistsError, Nenc } from "@nenc/sdk";
-import type { NencServer } from "nenc/server";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Trigger } from "../../src/domain/trigger.js";
-import { deriveTriggerId } from "../../src/domain/trigger.js";
-import { Health, HealthCheckResponse_ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
-import { AppService } from "../../src/gen/nenc/v1/app_service_pb.js";
-import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
-import type { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
+import { jsonToValue } from "@nenc/protocol";
+import { Health, HealthCheckResponse_ServingStatus } from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import type { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import type {
   ConditionSchema,
   ContextKind,
   TriggerLogic,
   TriggerSchema,
-} from "../../src/gen/nenc/v1/trigger_pb.js";
-import { EvaluationOutcome, TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
-import { jsonToValue } from "../../src/transport/convert-trigger.js";
+} from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
+import { EvaluationOutcome, TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import { AlreadyExistsError, Nenc } from "@nenc/sdk";
+import type { NencServer } from "nenc/server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Trigger } from "../../src/domain/trigger.js";
+import { deriveTriggerId } from "../../src/domain/trigger.js";
 import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";

@@ -5,12 +5,12 @@
  */
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { InvalidArgumentError, Nenc, NotFoundError } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/domain/json.js";
-import { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
 import { valueToJson } from "../../src/transport/convert-trigger.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { startTestServer } from "../support/server.js";

@@ -1,7 +1,7 @@
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import { Nenc, TaskFailedError } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";

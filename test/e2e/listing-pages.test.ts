@@ -7,13 +7,13 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { jsonToValue } from "@nenc/protocol";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/domain/json.js";
-import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { jsonToValue } from "../../src/transport/convert-trigger.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
 

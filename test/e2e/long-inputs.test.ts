@@ -5,11 +5,11 @@
  */
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencServer } from "nenc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventService } from "../../src/gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { TriggerService } from "../../src/gen/nenc/v1/trigger_service_pb.js";
 import { rpcError } from "../support/rpc.js";
 import { startTestServer } from "../support/server.js";
 

@@ -9,14 +9,14 @@
  */
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as Status,
+} from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
 import { Nenc, TriggerBuilder } from "@nenc/sdk";
 import { Redis } from "ioredis";
 import { type NencServer, startNencServer } from "nenc/server";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  Health,
-  HealthCheckResponse_ServingStatus as Status,
-} from "../../src/gen/grpc/health/v1/health_pb.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";

@@ -7,20 +7,20 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Nenc, UnavailableError } from "@nenc/sdk";
-import type { NencServer } from "nenc/server";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   Health,
   HealthCheckResponse_ServingStatus as Status,
-} from "../../src/gen/grpc/health/v1/health_pb.js";
-import { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
+} from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import {
   InvocationService,
   type SessionRequest,
   SessionRequestSchema,
-} from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { AsyncQueue } from "../../src/transport/async-queue.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { Nenc, UnavailableError } from "@nenc/sdk";
+import type { NencServer } from "nenc/server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
 import { deferred } from "../support/wait.js";
 

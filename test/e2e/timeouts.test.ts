@@ -5,10 +5,10 @@
  * starting it goes back to the queue after one lease.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { AbortReason, type ConnectResponse } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { InvalidArgumentError, Nenc, TaskFailedError, TriggerBuilder } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { AbortReason, type ConnectResponse } from "../../src/gen/nenc/v1/worker_service_pb.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";

@@ -7,17 +7,17 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Nenc } from "@nenc/sdk";
-import type { NencServer } from "nenc/server";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvocationStatus } from "../../src/gen/nenc/v1/invocation_pb.js";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import {
   InvocationService,
   type SessionRequest,
   SessionRequestSchema,
   type SessionResponse,
-} from "../../src/gen/nenc/v1/invocation_service_pb.js";
-import { AsyncQueue } from "../../src/transport/async-queue.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { Nenc } from "@nenc/sdk";
+import type { NencServer } from "nenc/server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { valueToJson } from "../../src/transport/convert-trigger.js";
 import { startTestServer } from "../support/server.js";
 import { deferred, waitFor } from "../support/wait.js";

@@ -1,13 +1,13 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type ConnectRequest,
   ConnectRequestSchema,
   type ConnectResponse,
   WorkerService,
-} from "../../src/gen/nenc/v1/worker_service_pb.js";
-import { AsyncQueue } from "../../src/transport/async-queue.js";
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 
 /**
  * A worker stream driven by hand, message by message: for protocol tests that

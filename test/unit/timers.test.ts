@@ -1,7 +1,6 @@
+import { MAX_TIMER_MS, setLongTimeout } from "@nenc/protocol/timers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { setLongTimeout as sdkSetLongTimeout } from "../../sdk/typescript/src/timers.js";
-import { MAX_TIMER_MS, setLongTimeout, sleep } from "../../src/domain/timers.js";
-import { systemClock } from "../../src/engine/clock.js";
+import { sleepOn, systemClock } from "../../src/engine/clock.js";
 
 describe("long timers", () => {
   let delays: number[];
@@ -21,7 +20,6 @@ describe("long timers", () => {
 
   for (const [name, schedule] of [
     ["setLongTimeout", (ms: number, callback: () => void) => setLongTimeout(ms, callback)],
-    ["the SDK's setLongTimeout", (ms: number, callback: () => void) => sdkSetLongTimeout(ms, callback)],
     ["systemClock.schedule (cron, retries, evaluations)", systemClock.schedule],
   ] as const) {
     it(`${name} waits a year in chunks no Node timer overflows on`, () => {
@@ -50,16 +48,16 @@ describe("long timers", () => {
     expect(calls).toBe(2);
   });
 
-  it("sleep resolves at its time or when its signal aborts", async () => {
+  it("sleepOn(systemClock) resolves at its time or when its signal aborts", async () => {
     const abort = new AbortController();
     let woke = 0;
-    void sleep(10 * MAX_TIMER_MS, abort.signal).then(() => woke++);
+    void sleepOn(systemClock, 10 * MAX_TIMER_MS, abort.signal).then(() => woke++);
     await vi.advanceTimersByTimeAsync(5 * MAX_TIMER_MS);
     expect(woke).toBe(0);
     abort.abort();
     await vi.advanceTimersByTimeAsync(0);
     expect(woke).toBe(1);
-    void sleep(2 * MAX_TIMER_MS).then(() => woke++);
+    void sleepOn(systemClock, 2 * MAX_TIMER_MS).then(() => woke++);
     await vi.advanceTimersByTimeAsync(2 * MAX_TIMER_MS);
     expect(woke).toBe(2);
   });

@@ -1,8 +1,8 @@
+import { InvocationStatus as StatusEnum } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import { createClients, type KeepaliveOptions, type NencClients } from "./client.js";
 import { type InvocationInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { FunctionRegistry } from "./functions.js";
-import { InvocationStatus as StatusEnum } from "./gen/nenc/v1/invocation_pb.js";
 import { Invocation } from "./invocation.js";
 import { type JsonObject, toJson } from "./json.js";
 import type { InvocationStatus } from "./status.js";

@@ -1,11 +1,11 @@
 import type http2 from "node:http2";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { AppService } from "./gen/nenc/v1/app_service_pb.js";
-import { EventService } from "./gen/nenc/v1/event_service_pb.js";
-import { InvocationService } from "./gen/nenc/v1/invocation_service_pb.js";
-import { TriggerService } from "./gen/nenc/v1/trigger_service_pb.js";
-import { WorkerService } from "./gen/nenc/v1/worker_service_pb.js";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import { WorkerService } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { DECODE_RECURSION_LIMIT } from "./json.js";
 import { InvocationSession } from "./session.js";
 

@@ -1,51 +1,22 @@
-import type { JsonObject, JsonValue } from "./json.js";
-import type { InvocationStatus } from "./status.js";
+import type {
+  CronContext as WireCronContext,
+  EventContext as WireEventContext,
+  ExceptionContext as WireExceptionContext,
+  ResultContext as WireResultContext,
+  StatusContext as WireStatusContext,
+} from "@nenc/protocol/context";
+import type { JsonObject } from "./json.js";
 
-/** A status of a task's invocation, as a provider function receives it. */
-export interface StatusContext {
-  kind: "status";
-  invocationId: string;
-  taskId: string;
-  arguments: JsonObject;
-  status: InvocationStatus;
-  timestamp: Date;
-}
-
-/** A SUCCESS with its result. */
-export interface ResultContext extends Omit<StatusContext, "kind"> {
-  kind: "result";
-  result: JsonValue;
-}
-
-/** A final failure with its error. */
-export interface ExceptionContext extends Omit<StatusContext, "kind"> {
-  kind: "exception";
-  exceptionType: string;
-  exceptionMessage: string;
-  /** Class names, most specific first. */
-  exceptionChain: string[];
-  stack: string;
-}
-
+/** An invocation reaching a status, as a provider function receives it (times as Date). */
+export type StatusContext = WireStatusContext<Date>;
+/** A SUCCESS with its result, as a provider function receives it. */
+export type ResultContext = WireResultContext<Date>;
+/** A final failure with its error, as a provider function receives it. */
+export type ExceptionContext = WireExceptionContext<Date>;
 /** An emitted event, as a provider function receives it. */
-export interface EventContext {
-  kind: "event";
-  eventId: string;
-  eventCode: string;
-  payload: JsonObject;
-  timestamp: Date;
-}
-
+export type EventContext = WireEventContext<Date>;
 /** A cron slot, as a provider function receives it. */
-export interface CronContext {
-  kind: "cron";
-  /** The slot's time, not the time it ran. */
-  scheduledTime: Date;
-  /** When the orchestrator claimed the slot. */
-  firedAt: Date;
-  /** The slot before this one, when known. */
-  lastScheduledTime?: Date;
-}
+export type CronContext = WireCronContext<Date>;
 
 /** Any context; `kind` tells which. withArgsFromContext and a provider's second argument see these. */
 export type TriggerContext = StatusContext | ResultContext | ExceptionContext | EventContext | CronContext;

@@ -1,9 +1,9 @@
+import { setLongTimeout } from "@nenc/protocol/timers";
 import type { NencClients } from "./client.js";
 import { type InvocationInfo, invocationInfo } from "./convert.js";
 import { rpc, TaskFailedError } from "./errors.js";
 import type { JsonValue } from "./json.js";
 import type { InvocationStatus } from "./status.js";
-import { setLongTimeout } from "./timers.js";
 
 /**
  * A handle on one invocation: its id, its status, and its result once it is final.

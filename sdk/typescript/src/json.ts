@@ -1,7 +1,9 @@
-/** A JSON value: what task arguments, results and event payloads are made of. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-/** A JSON object: the shape of task arguments and event payloads. */
-export type JsonObject = { [key: string]: JsonValue };
+import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
+
+/** JsonValue: what task arguments, results and event payloads are made of; JsonObject: arguments and payloads. */
+export type { JsonObject, JsonValue } from "@nenc/protocol";
+
+import type { JsonObject, JsonValue } from "@nenc/protocol";
 
 /** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -35,19 +37,7 @@ export function findNonJson(value: unknown, path = "$", seen = new Set<object>()
   }
 }
 
-/**
- * The deepest JSON nesting the orchestrator accepts by default (a scalar is 0
- * levels, `{}` 1, `{"a": {}}` 2). A worker learns the orchestrator's own limit
- * from its welcome.
- */
-export const MAX_JSON_DEPTH = 64;
-
-/**
- * How deep the protobuf decoder may recurse: two levels per JSON level of a
- * google.protobuf.Value, with room for values somewhat deeper than the limit (the
- * orchestrator refuses those with an error naming the limit).
- */
-export const DECODE_RECURSION_LIMIT = 4 * MAX_JSON_DEPTH + 32;
+export { DECODE_RECURSION_LIMIT, MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 
 /** The limits a value must keep to travel; `maxBytes` 0 or absent = not checked here. */
 export interface JsonLimits {

@@ -1,17 +1,17 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { AsyncQueue } from "./async-queue.js";
-import { errorFromCode, fromRpcError, UnavailableError } from "./errors.js";
-import type { Invocation as InvocationMessage } from "./gen/nenc/v1/invocation_pb.js";
-import type { InvokeRequestSchema } from "./gen/nenc/v1/invocation_service_pb.js";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
+import type { Invocation as InvocationMessage } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import type { InvokeRequestSchema } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import {
   type InvocationService,
   type InvokeRequest,
   type InvokeResponse,
   type SessionRequest,
   SessionRequestSchema,
-} from "./gen/nenc/v1/invocation_service_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { errorFromCode, fromRpcError, UnavailableError } from "./errors.js";
 
 interface Pending<T> {
   resolve(value: T): void;

@@ -1,3 +1,4 @@
+import type { WireCondition, WireFilter, WireMisfire, WireProvider } from "@nenc/protocol";
 import { type CelExpression, isCel } from "./cel.js";
 import type {
   CronContext,
@@ -10,7 +11,7 @@ import type {
 } from "./contexts.js";
 import { type AnyFunction, functionIdentity } from "./functions.js";
 import { findNonJson, isJsonObject, type JsonObject, type JsonValue } from "./json.js";
-import { type InvocationStatus, parseStatus } from "./status.js";
+import { parseStatus } from "./status.js";
 
 /** A task, by object (anything with a `name`) or by name (a task of another app or language). */
 export type TaskRef = string | { readonly name: string };
@@ -29,29 +30,22 @@ export type PayloadFilter = FilterInput<(payload: JsonObject) => boolean | Promi
  * What onCron does with slots missed while nothing ran: `skip` (default) drops them,
  * `once` runs the latest, `all` runs every one within `catchUpWindow`.
  */
-export type MisfirePolicy = "skip" | "once" | "all";
+export type MisfirePolicy = WireMisfire;
 /** Which context a provider function asks for. */
 export type ContextKind = TriggerContext["kind"];
 
-/** A filter as the builder checked it; a function carries its identity. */
+/** A filter as the builder checked it; a function carries its identity and the function. */
 export type FilterSpec =
-  | { kind: "value"; value: JsonValue }
-  | { kind: "cel"; expression: string }
-  | { kind: "function"; id: string; fn: AnyFunction };
+  | Exclude<WireFilter, { kind: "function" }>
+  | { kind: "function"; functionId: string; fn: AnyFunction };
 
 /** A condition as the builder checked it. */
-export type ConditionSpec =
-  | { kind: "cron"; expression: string; timezone: string; misfire: MisfirePolicy; catchUpWindowMs: number }
-  | { kind: "status"; taskId: string; statuses: InvocationStatus[]; callArguments?: FilterSpec }
-  | { kind: "result"; taskId: string; filterResult?: FilterSpec; callArguments?: FilterSpec }
-  | { kind: "exception"; taskId: string; exceptionTypes: string[]; callArguments?: FilterSpec }
-  | { kind: "event"; code: string; payloadFilter?: FilterSpec };
+export type ConditionSpec = WireCondition<FilterSpec>;
 
 /** An argument provider as the builder checked it; a function's `context` absent: the firing occurrence's. */
 export type ProviderSpec =
-  | { kind: "static"; value: JsonObject }
-  | { kind: "cel"; expression: string }
-  | { kind: "function"; id: string; fn: AnyFunction; context?: ContextKind };
+  | Exclude<WireProvider, { kind: "function" }>
+  | { kind: "function"; functionId: string; fn: AnyFunction; context?: ContextKind };
 
 /** Everything a builder declared, checked. */
 export interface TriggerSpec {
@@ -353,8 +347,13 @@ export class TriggerBuilder {
     where: string,
   ): this {
     if (typeof fn !== "function") throw new TypeError(`${where}: expects a function`);
-    const id = functionIdentity(fn as AnyFunction, where);
-    this.providers.push({ kind: "function", id, fn: fn as AnyFunction, ...(context ? { context } : {}) });
+    const functionId = functionIdentity(fn as AnyFunction, where);
+    this.providers.push({
+      kind: "function",
+      functionId,
+      fn: fn as AnyFunction,
+      ...(context ? { context } : {}),
+    });
     return this;
   }
 }
@@ -392,7 +391,7 @@ function filter<K extends string>(
   else if (typeof input === "function")
     spec = {
       kind: "function",
-      id: functionIdentity(input as AnyFunction, `${where} ${key}`),
+      functionId: functionIdentity(input as AnyFunction, `${where} ${key}`),
       fn: input as AnyFunction,
     };
   else {

@@ -1,9 +1,9 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { TriggerOrigin } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
+import { EvaluationOutcome } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencClients } from "./client.js";
 import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
-import { TriggerOrigin } from "./gen/nenc/v1/trigger_pb.js";
-import { EvaluationOutcome } from "./gen/nenc/v1/trigger_service_pb.js";
 import { type JsonObject, toJson } from "./json.js";
 import { type TaskRef, TriggerBuilder, type TriggerSpec } from "./trigger-builder.js";
 

@@ -1,10 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { AsyncQueue } from "./async-queue.js";
-import type { NencClients } from "./client.js";
-import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
-import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
-import type { FunctionRegistry } from "./functions.js";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type AbortAssignment,
   AbortReason,
@@ -13,10 +9,14 @@ import {
   ConnectRequestSchema,
   type EvaluateFunction,
   FunctionPurpose,
-} from "./gen/nenc/v1/worker_service_pb.js";
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import { setLongTimeout } from "@nenc/protocol/timers";
+import type { NencClients } from "./client.js";
+import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
+import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
+import type { FunctionRegistry } from "./functions.js";
 import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
-import { setLongTimeout } from "./timers.js";
 
 /** Where a worker is in its life: connecting, serving, finishing its work after stop(), or done. */
 export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";

@@ -1,4 +1,4 @@
-import { setLongTimeout } from "../../domain/timers.js";
+import { setLongTimeout } from "@nenc/protocol/timers";
 
 /**
  * Waits until a function added to `waiters` is called (something was appended),

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import { requireWithin } from "../../engine/response-budget.js";
-import type { AppService } from "../../gen/nenc/v1/app_service_pb.js";
 import { taskDeclarationFromProto, taskToProto } from "../convert.js";
 import { triggerDefinitionFromProto } from "../convert-trigger.js";
 

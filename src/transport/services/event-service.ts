@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { EventService } from "../../gen/nenc/v1/event_service_pb.js";
 import { eventToProto, optionalMs } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 

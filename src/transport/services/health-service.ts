@@ -1,5 +1,8 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { type Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import {
+  type Health,
+  HealthCheckResponse_ServingStatus,
+} from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
 
 /** Whether the orchestrator serves, and word of every change. */
 export interface ServingState {

@@ -1,10 +1,10 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import type { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import { InvocationStatus } from "../../gen/nenc/v1/invocation_pb.js";
-import type { InvocationService } from "../../gen/nenc/v1/invocation_service_pb.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";

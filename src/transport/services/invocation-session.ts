@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
-import type { NencError } from "../../domain/errors.js";
-import type { Invocation } from "../../domain/invocation.js";
-import type { Logger } from "../../domain/logger.js";
-import type { Orchestrator } from "../../engine/orchestrator.js";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type SessionRequest,
   type SessionResponse,
   SessionResponseSchema,
-} from "../../gen/nenc/v1/invocation_service_pb.js";
-import { AsyncQueue } from "../async-queue.js";
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import type { NencError } from "../../domain/errors.js";
+import type { Invocation } from "../../domain/invocation.js";
+import type { Logger } from "../../domain/logger.js";
+import type { Orchestrator } from "../../engine/orchestrator.js";
 import { CONNECTION, type ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { NencError } from "../../domain/errors.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { TriggerService } from "../../gen/nenc/v1/trigger_service_pb.js";
 import { evaluationToProto, pendingToProto } from "../convert.js";
 import { triggerDefinitionFromProto, triggerToProto } from "../convert-trigger.js";
 

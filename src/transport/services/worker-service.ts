@@ -1,20 +1,20 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { NencError } from "../../domain/errors.js";
-import type { TaskError } from "../../domain/invocation.js";
-import type { JsonValue } from "../../domain/json.js";
-import type { Logger } from "../../domain/logger.js";
-import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { WorkerChannel, WorkerMessage } from "../../engine/workers/worker-session.js";
+import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type ConnectRequest,
   type ConnectResponse,
   ConnectResponseSchema,
   type TaskCompleted,
   type WorkerService,
-} from "../../gen/nenc/v1/worker_service_pb.js";
-import { AsyncQueue } from "../async-queue.js";
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import { NencError } from "../../domain/errors.js";
+import type { TaskError } from "../../domain/invocation.js";
+import type { JsonValue } from "../../domain/json.js";
+import type { Logger } from "../../domain/logger.js";
+import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { WorkerChannel, WorkerMessage } from "../../engine/workers/worker-session.js";
 import {
   abortReasonToProto,
   assignmentToProto,

@@ -1,9 +1,8 @@
 /**
  * Node's timers hold at most 2^31−1 ms (~24.8 days): a longer delay fires after
  * 1 ms with a TimeoutOverflowWarning, so a cron slot a year away would spin. Every
- * timer of the SDK with a caller-chosen delay goes through these helpers, which
- * wait in chunks. (The orchestrator has the same helper in src/domain/timers.ts: the
- * SDK never imports the orchestrator.)
+ * timer of the orchestrator and of the TypeScript SDK goes through these helpers,
+ * which wait in chunks.
  */
 
 /** The longest delay one Node timer can hold. */
@@ -32,18 +31,4 @@ export function setLongTimeout(
   };
   arm();
   return () => clearTimeout(timer);
-}
-
-/** Resolves after `ms` (any length), or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      cancel();
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const cancel = setLongTimeout(ms, done);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,0 +1,31 @@
+/**
+ * The wire of nenc shared by the orchestrator and the TypeScript SDK: JSON ↔
+ * google.protobuf.Value, the decode limits and the trigger mapping. Generated code
+ * is imported from `@nenc/protocol/gen/…`; the helpers that need no protobuf from
+ * `@nenc/protocol/timers`, `/async-queue`, `/limits` and `/context`.
+ */
+export type {
+  CronContext,
+  EventContext,
+  ExceptionContext,
+  ResultContext,
+  StatusContext,
+  StatusName,
+  TriggerContext,
+} from "./context.js";
+export { type JsonObject, type JsonValue, jsonToValue, valueToJson } from "./json-value.js";
+export { DECODE_RECURSION_LIMIT, MAX_JSON_DEPTH } from "./limits.js";
+export {
+  CONTEXT_KINDS,
+  int64ToProto,
+  MISFIRE_POLICIES,
+  statusName,
+  statusToProto,
+  triggerToProto,
+  type WireCondition,
+  type WireContextKind,
+  type WireFilter,
+  type WireMisfire,
+  type WireProvider,
+  type WireTrigger,
+} from "./trigger.js";

@@ -149,19 +149,18 @@ describe.each(STORE_KINDS)("Store contract, listings: %s", (kind) => {
     ]);
   });
 
-  it("refuses a page token of another listing, of another store, or made up: INVALID_ARGUMENT naming pageToken", async () => {
+  it("refuses a page token of another listing or made up: INVALID_ARGUMENT naming pageToken", async () => {
     for (const id of ids("t", 0, 3)) {
       await invoke(id, {});
       await emit(id, 4000);
     }
     const invocationToken = (await store.listInvocations({ limit: 1 })).nextPageToken as string;
     const eventToken = (await store.listEvents({ limit: 1 })).nextPageToken as string;
-    const otherStore = kind === "memory" ? ["ri2", "re4000:t000"] : ["mi2", "me1"];
     const refused = { code: "INVALID_ARGUMENT", field: "pageToken" };
-    for (const pageToken of [eventToken, otherStore[0], "2", "mi-1", "ri2x"]) {
+    for (const pageToken of [eventToken, "2", "mi-1", "ri2x"]) {
       await expect(store.listInvocations({ limit: 10, pageToken })).rejects.toMatchObject(refused);
     }
-    for (const pageToken of [invocationToken, otherStore[1], "4000:t000", "re:t000", "me"]) {
+    for (const pageToken of [invocationToken, "4000:t000", "re:t000", "me"]) {
       await expect(store.listEvents({ limit: 10, pageToken })).rejects.toMatchObject(refused);
     }
     // Its own tokens resume where they say.

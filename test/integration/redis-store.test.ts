@@ -5,14 +5,16 @@
  */
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import {
   type MalformedEntry,
   RedisStore,
   type RedisStoreOptions,
 } from "../../src/store/redis/redis-store.js";
-import type { StatusWatch } from "../../src/store/store.js";
+import type { StatusWatch, Store } from "../../src/store/store.js";
 import { events, trigger } from "../support/fixtures.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
@@ -494,5 +496,86 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: stream entries that cann
     // The good entry stays, held by c1 until it is settled; the broken one is gone.
     expect(await raw.xlen(key("defer:app"))).toBe(1);
     expect((await raw.xpending(key("defer:app"), "engine"))[0]).toBe(1);
+  });
+});
+
+describe.skipIf(!storeAvailable("redis"))("Redis store: requests and stored formats", () => {
+  it("counts the requests it sends, one per command however pipelined", async () => {
+    const { store } = await connect();
+    const requests = async () => (await store.stats()).requests as number;
+    const first = await requests();
+    const statsCost = (await requests()) - first;
+    const before = await requests();
+    // Three lookups and a script call issued together: pipelined, still four requests.
+    await Promise.all([
+      store.getInvocation("a"),
+      store.getInvocation("b"),
+      store.getInvocation("c"),
+      store.createInvocation(
+        { id: "d", taskId: "task", appId: "app", arguments: {}, createdAt: 1000 },
+        { watch: watchNone },
+      ),
+    ]);
+    expect(await requests()).toBe(before + 4 + statsCost);
+  });
+
+  it("joins: reads partitions and markers written in the format before entry lines", async () => {
+    const { store, raw, key } = await connect();
+    const entry = (name: string) => ({ group: 0, key: name, firstAt: 5, satisfied: {} });
+    const addEntry =
+      (name: string, firstAt: number): ((state: JoinState) => JoinStep) =>
+      (state) => ({
+        state: { entries: [...state.entries, { group: 0, key: name, firstAt, satisfied: {} }] },
+        outcome: { kind: "waiting", missing: [1] },
+        expired: [],
+      });
+    await store.createTrigger(trigger("trg_old"));
+    await raw.hset(key("join:trg_old"), "p", `3|${JSON.stringify({ entries: [entry("a")] })}`);
+    await raw.set(
+      key("jmark:trg_old|occ-old"),
+      JSON.stringify({
+        state: { entries: [] },
+        outcome: { kind: "waiting", missing: [1] },
+        expired: [entry("b")],
+      }),
+    );
+    expect(await store.updateJoin("trg_old", "p", "occ-old", addEntry("never", 1), 10)).toEqual({
+      kind: "replayed",
+      outcome: { kind: "waiting", missing: [1] },
+      expired: [{ key: "b", occurrenceIds: [], reason: "window" }],
+    });
+    await store.updateJoin("trg_old", "p", "occ-new", addEntry("c", 6), 10);
+    expect((await store.listJoinStates("trg_old"))[0]?.state.entries.map((e) => e.key)).toEqual(["a", "c"]);
+    await store.deleteTrigger("trg_old");
+    expect(await raw.keys(key("join*"))).toEqual([]);
+  });
+  it("page tokens are each store's own: a memory store's and a Redis store's refuse each other's", async () => {
+    const { store: redis } = await connect();
+    const memory = new MemoryStore();
+    cleanups.push(() => memory.close());
+    const tokens = async (store: Store) => {
+      for (const id of ["t0", "t1"]) {
+        await store.createInvocation(
+          { id, taskId: "task", appId: "app", arguments: {}, createdAt: 1000 },
+          { watch: watchNone },
+        );
+        await store.appendEvent({ id: `e${id}`, code: "c", payload: {}, emittedAt: 4000, invocationIds: [] });
+      }
+      return {
+        invocations: (await store.listInvocations({ limit: 1 })).nextPageToken as string,
+        events: (await store.listEvents({ limit: 1 })).nextPageToken as string,
+      };
+    };
+    const fromRedis = await tokens(redis);
+    const fromMemory = await tokens(memory);
+    const refused = { code: "INVALID_ARGUMENT", field: "pageToken" };
+    await expect(
+      redis.listInvocations({ limit: 1, pageToken: fromMemory.invocations }),
+    ).rejects.toMatchObject(refused);
+    await expect(redis.listEvents({ limit: 1, pageToken: fromMemory.events })).rejects.toMatchObject(refused);
+    await expect(
+      memory.listInvocations({ limit: 1, pageToken: fromRedis.invocations }),
+    ).rejects.toMatchObject(refused);
+    await expect(memory.listEvents({ limit: 1, pageToken: fromRedis.events })).rejects.toMatchObject(refused);
   });
 });

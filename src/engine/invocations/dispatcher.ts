@@ -57,9 +57,16 @@ export class Dispatcher {
     return this.sessions.values();
   }
 
-  /** Work became claimable for `taskId`. */
+  /**
+   * Work became claimable for `taskId`. A session whose claim is under way has its
+   * credit set aside (no free credit) and may have read the queue before this work
+   * arrived: it claims again once that claim ends, or the work would wait for the
+   * sweep (or, on a test's fake clock, for ever).
+   */
   onWork(taskId: string): void {
-    for (const session of this.byTask.get(taskId) ?? []) if (session.free > 0) this.pump(session);
+    for (const session of this.byTask.get(taskId) ?? []) {
+      if (session.free > 0 || this.pumping.has(session)) this.pump(session);
+    }
   }
 
   /** Claims for every session with free credit. */

@@ -71,15 +71,3 @@ export function findNonJson(value: unknown, path = "$", seen = new Set<object>()
     seen.delete(value);
   }
 }
-
-/**
- * True when `value` nests more than `maxDepth` levels: a scalar is 0 levels, `{}`
- * and `[1]` are 1, `{"a": {"b": 1}}` is 2. Stops looking past `maxDepth`, so a
- * hostile value costs no more than the limit.
- */
-export function exceedsDepth(value: unknown, maxDepth: number): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  if (maxDepth <= 0) return true;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  return items.some((item) => exceedsDepth(item, maxDepth - 1));
-}

@@ -1,9 +1,6 @@
-import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
+import { exceedsDepth, MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 import { NencError, quote } from "../domain/errors.js";
-import { exceedsDepth, findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
-
-/** The deepest JSON nesting any value may have; one number for the orchestrator and the SDKs. */
-export { MAX_JSON_DEPTH };
+import { findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../domain/json.js";
 
 const NAME = /^[A-Za-z0-9_.:\-/@]+$/;
 

@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
+import { exceedsDepth, MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 
 /** JsonValue: what task arguments, results and event payloads are made of; JsonObject: arguments and payloads. */
 export type { JsonObject, JsonValue } from "@nenc/protocol";
@@ -72,12 +72,4 @@ export function toJson(value: unknown, what: string, limits: JsonLimits = {}): J
     );
   }
   return JSON.parse(text) as JsonValue;
-}
-
-/** True when `value` nests more than `maxDepth` levels; looks no deeper than that. */
-export function exceedsDepth(value: unknown, maxDepth: number): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  if (maxDepth <= 0) return true;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  return items.some((item) => exceedsDepth(item, maxDepth - 1));
 }

@@ -1,14 +1,8 @@
+import { exceedsDepth, MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 import { contextAs, naturalContext, type TriggerContext } from "../../domain/context.js";
-import {
-  exceedsDepth,
-  findNonJson,
-  isJsonObject,
-  type JsonObject,
-  type JsonValue,
-} from "../../domain/json.js";
+import { findNonJson, isJsonObject, type JsonObject, type JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { ContextKind } from "../../domain/trigger.js";
-import { MAX_JSON_DEPTH } from "../validate.js";
 import type { EvaluationRequest } from "../workers/worker-session.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { contextToJson, occurrenceVariables } from "./occurrence-variables.js";

@@ -1,6 +1,7 @@
+import { MAX_JSON_DEPTH } from "@nenc/protocol/limits";
 import { NencError } from "../../domain/errors.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
-import { MAX_JSON_DEPTH, requireName } from "../validate.js";
+import { requireName } from "../validate.js";
 import { type WorkerConnection, WorkerLink, type WorkerLinkDeps } from "./worker-link.js";
 import type { WorkerChannel, WorkerHello } from "./worker-session.js";
 

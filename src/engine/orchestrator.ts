@@ -33,7 +33,7 @@ export interface OrchestratorOptions {
   /** The time of the process and the store's own timers (see Clock): real unless a test needs otherwise. */
   processClock: Clock;
   logger: Logger;
-  /** Names this replica in the occurrence log's consumer group. */
+  /** Names this replica to the others and to the store (what it holds of the occurrence log). */
   replicaId: string;
   /** A worker silent this long loses its assignments. */
   leaseMs: number;
@@ -185,20 +185,52 @@ export class Orchestrator {
   ) {
     const o = resolveOptions(options);
     this.options = o;
-    const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
-    this.dispatcher = new Dispatcher(store, clock, logger);
-    this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
-    this.invocations = new Invocations({
+    this.dispatcher = new Dispatcher(store, o.clock, o.logger);
+    this.functions = new FunctionRunner(() => this.dispatcher.all(), o.clock, o);
+    ({ invocations: this.invocations, triggers: this.triggers, events: this.events } = this.createApis(o));
+    // Closed while the store's data is being recovered: nothing is evaluated meanwhile.
+    const gate = new Gate();
+    ({
+      registry: this.registry,
+      membership: this.membership,
+      recovery: this.recovery,
+      maintenance: this.maintenance,
+    } = this.createReplicaParts(o, gate));
+    this.workers = new WorkerGateway(
+      {
+        store,
+        dispatcher: this.dispatcher,
+        functions: this.functions,
+        tasks: this.tasks,
+        clock: o.clock,
+        logger: o.logger,
+        processClock: o.processClock,
+        onRetryScheduled: (time) => this.maintenance.wakeAt(time),
+      },
+      o,
+    );
+    ({
+      processor: this.processor,
+      deferred: this.deferred,
+      cron: this.cron,
+    } = this.createEvaluation(o, gate));
+  }
+
+  /** What the transport's invocation, trigger and event services call. */
+  private createApis(o: OrchestratorOptions) {
+    const { store } = this;
+    const { clock, logger, maxPayloadBytes, maxResponseBytes } = o;
+    const invocations = new Invocations({
       store,
       tasks: this.tasks,
       clock,
       dispatcher: this.dispatcher,
-      maxPayloadBytes: o.maxPayloadBytes,
+      maxPayloadBytes,
       admission: this.admission,
-      maxResponseBytes: o.maxResponseBytes,
+      maxResponseBytes,
     });
-    this.triggers = new TriggerRegistry({
+    const triggers = new TriggerRegistry({
       store,
       countLimits: o.countLimits,
       index: this.index,
@@ -207,20 +239,28 @@ export class Orchestrator {
       logger,
       admission: this.admission,
       celMaxSteps: o.celMaxSteps,
-      maxResponseBytes: o.maxResponseBytes,
+      maxResponseBytes,
     });
-    this.registry = new RegistrySync(store, this.tasks, this.triggers, logger);
-    this.membership = new ReplicaMembership(
+    const events = new Events({ store, clock, maxPayloadBytes, admission: this.admission, maxResponseBytes });
+    return { invocations, triggers, events };
+  }
+
+  /** Registry sync, membership, data-loss recovery and the maintenance sweep that drives them. */
+  private createReplicaParts(o: OrchestratorOptions, gate: Gate) {
+    const { store } = this;
+    const { clock, logger } = o;
+    const liveForMs = LIVE_FOR_SWEEPS * o.sweepIntervalMs;
+    const registry = new RegistrySync(store, this.tasks, this.triggers, logger);
+    const membership = new ReplicaMembership(
       store,
       clock,
-      { replicaId: o.replicaId, liveForMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
+      { replicaId: o.replicaId, liveForMs },
       () => this.cron.claimedThrough,
     );
-    const gate = new Gate();
-    this.recovery = new RegistryRecovery(
+    const recovery = new RegistryRecovery(
       {
         store,
-        registry: this.registry,
+        registry,
         tasks: this.tasks,
         index: this.index,
         dispatcher: this.dispatcher,
@@ -230,38 +270,25 @@ export class Orchestrator {
         logger,
         onChange: () => this.servingChanged(),
       },
-      { awaitMs: o.awaitRegistrationMs, settleMs: LIVE_FOR_SWEEPS * o.sweepIntervalMs },
+      { awaitMs: o.awaitRegistrationMs, settleMs: liveForMs },
     );
-    this.maintenance = new Maintenance({
+    const maintenance = new Maintenance({
       store,
       dispatcher: this.dispatcher,
       clock,
       logger,
       options: { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
-      registry: this.registry,
-      membership: this.membership,
-      recovery: this.recovery,
+      registry,
+      membership,
+      recovery,
     });
-    this.events = new Events({
-      store,
-      clock,
-      maxPayloadBytes: o.maxPayloadBytes,
-      admission: this.admission,
-      maxResponseBytes: o.maxResponseBytes,
-    });
-    this.workers = new WorkerGateway(
-      {
-        store,
-        dispatcher: this.dispatcher,
-        functions: this.functions,
-        tasks: this.tasks,
-        clock,
-        logger,
-        processClock: o.processClock,
-        onRetryScheduled: (time) => this.maintenance.wakeAt(time),
-      },
-      o,
-    );
+    return { registry, membership, recovery, maintenance };
+  }
+
+  /** The occurrence log's reader, the deferred evaluations' and the cron scheduler, sharing one evaluator. */
+  private createEvaluation(o: OrchestratorOptions, gate: Gate) {
+    const { store, index } = this;
+    const { clock, logger, processClock, replicaId } = o;
     const evaluator = new TriggerEvaluator({
       store,
       functions: this.functions,
@@ -269,31 +296,31 @@ export class Orchestrator {
       dispatcher: this.dispatcher,
     });
     const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
-    this.processor = new OccurrenceProcessor({
+    const processor = new OccurrenceProcessor({
       store,
-      processClock: o.processClock,
-      index: this.index,
+      processClock,
+      index,
       evaluator,
       cap,
       clock,
       logger,
-      options: { replicaId: o.replicaId, maxInFlight: o.maxInFlightOccurrences, gate },
+      options: { replicaId, maxInFlight: o.maxInFlightOccurrences, gate },
     });
-    this.deferred = new DeferredEvaluator({
+    const deferred = new DeferredEvaluator({
       store,
-      processClock: o.processClock,
-      index: this.index,
+      processClock,
+      index,
       evaluator,
       cap,
       clock,
       hostedApps: () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
-      replicaId: o.replicaId,
+      replicaId,
       gate,
     });
-    this.cron = new CronScheduler({
+    const cron = new CronScheduler({
       store,
-      index: this.index,
+      index,
       clock,
       logger,
       membership: this.membership,
@@ -304,6 +331,7 @@ export class Orchestrator {
         stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
       },
     });
+    return { processor, deferred, cron };
   }
 
   /** Loads triggers and tasks from the store and starts every loop. */

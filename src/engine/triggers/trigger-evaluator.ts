@@ -3,7 +3,7 @@ import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
-import type { FireSkip, Store } from "../../store/store.js";
+import type { FireResult, FireSkip, Firing, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
@@ -47,7 +47,23 @@ export class TriggerEvaluator {
     // Its functions run on a worker of its app: keep the evaluation for a replica that has one.
     if (compiled.usesFunctions && !this.deps.functions.hasWorkerOf(trigger.appId))
       return [await this.defer(compiled, occurrence, record)];
+    const verdicts = await this.matchConditions(compiled, occurrence);
+    // The app's workers went away while a filter waited for one: nothing ran, try later.
+    if (verdicts === "no worker") return [await this.defer(compiled, occurrence, record)];
+    const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
+    if (matched.length === 0) return unmatchedRecords(verdicts).map(record);
+    const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
+    const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
+    if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
+    return this.join({ compiled, occurrence, matched, verdicts, completing, record });
+  }
 
+  /** Each condition's verdict; "no worker" when a filter found none of the app's workers. */
+  private async matchConditions(
+    compiled: CompiledTrigger,
+    occurrence: Occurrence,
+  ): Promise<ConditionVerdict[] | "no worker"> {
+    const { trigger } = compiled;
     // Filters never throw: their failures come back as "error" verdicts.
     let noWorker = false;
     const callFilter = (functionId: string, value: JsonValue) =>
@@ -60,45 +76,15 @@ export class TriggerEvaluator {
     const verdicts = await Promise.all(
       compiled.conditions.map((condition) => matchCondition(condition, occurrence, trigger.id, callFilter)),
     );
-    // The app's workers went away while a filter waited for one: nothing ran, try later.
-    if (noWorker) return [await this.defer(compiled, occurrence, record)];
-    const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
-    if (matched.length === 0) {
-      const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
-      const verdict = verdicts[index];
-      if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
-      return [
-        record({
-          outcome: verdict.kind === "error" ? "errored" : "filtered_out",
-          conditionIndex: index,
-          detail: verdict.detail,
-        }),
-      ];
-    }
+    return noWorker ? "no worker" : verdicts;
+  }
 
-    const completing: UsedOccurrence = { conditionIndex: matched[0] as number, occurrence };
-    const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
-    if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
-
-    let partition: string | undefined;
-    try {
-      partition = partitionOf(compiled, occurrence);
-    } catch (error) {
-      return [
-        record({
-          outcome: "errored",
-          detail: `correlation key "${trigger.join.correlationKey}" failed: ${errorMessage(error)}`,
-        }),
-      ];
-    }
-    if (partition === undefined) {
-      return [
-        record({
-          outcome: "filtered_out",
-          detail: `correlation key "${trigger.join.correlationKey}" is missing from the occurrence`,
-        }),
-      ];
-    }
+  /** An AND trigger: the occurrence joins its partition's waiting entries, and fires the match it completes. */
+  private async join(step: JoinInput): Promise<Evaluation[]> {
+    const { compiled, occurrence, matched, verdicts, completing, record } = step;
+    const { trigger } = compiled;
+    const partition = this.partition(compiled, occurrence);
+    if (typeof partition !== "string") return [record(partition)];
     const now = this.deps.clock.now();
     const cap = trigger.join.maxPending || DEFAULT_MAX_PENDING;
     const update = await this.deps.store.triggerState.updateJoin(
@@ -130,6 +116,23 @@ export class TriggerEvaluator {
     }
   }
 
+  /** The occurrence's join partition, or the record saying why it has none. */
+  private partition(compiled: CompiledTrigger, occurrence: Occurrence): string | RecordFields {
+    const key = compiled.trigger.join.correlationKey;
+    let partition: string | undefined;
+    try {
+      partition = partitionOf(compiled, occurrence);
+    } catch (error) {
+      return { outcome: "errored", detail: `correlation key "${key}" failed: ${errorMessage(error)}` };
+    }
+    return (
+      partition ?? {
+        outcome: "filtered_out",
+        detail: `correlation key "${key}" is missing from the occurrence`,
+      }
+    );
+  }
+
   /** Keeps the evaluation on the app's deferred stream, for a replica with one of its workers. */
   private async defer(
     compiled: CompiledTrigger,
@@ -152,7 +155,7 @@ export class TriggerEvaluator {
     record: (fields: RecordFields) => Evaluation,
   ): Promise<Evaluation> {
     const { trigger } = compiled;
-    let args: Awaited<ReturnType<typeof buildArguments>>;
+    let args: JsonObjectArguments;
     try {
       args = await buildArguments(compiled, used, completing, (request) =>
         this.deps.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
@@ -162,52 +165,89 @@ export class TriggerEvaluator {
       if (error instanceof NoWorkerError) return this.defer(compiled, occurrence, record);
       return record({ outcome: "errored", detail: errorMessage(error) });
     }
+    const firing = this.firing(compiled, occurrence, used, args);
+    const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
+      this.deps.store.work.fire(firing, assignTo),
+    );
+    return record(firedRecord(result, trigger.targetTaskId));
+  }
+
+  /** The firing of `trigger` by `occurrence`: its invocation, with provenance, and its once-only key. */
+  private firing(
+    compiled: CompiledTrigger,
+    occurrence: Occurrence,
+    used: UsedOccurrence[],
+    args: JsonObjectArguments,
+  ): Firing {
+    const { trigger } = compiled;
     const unique = (ids: string[]) => [...new Set(ids)];
     const occurrences = used.map((item) => item.occurrence);
     const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
-    const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
-      this.deps.store.work.fire(
-        {
+    return {
+      triggerId: trigger.id,
+      invocation: {
+        id: newId("inv"),
+        taskId: trigger.targetTaskId,
+        appId: trigger.appId,
+        arguments: args,
+        provenance: {
           triggerId: trigger.id,
-          invocation: {
-            id: newId("inv"),
-            taskId: trigger.targetTaskId,
-            appId: trigger.appId,
-            arguments: args,
-            provenance: {
-              triggerId: trigger.id,
-              occurrenceIds: unique(occurrences.map((o) => o.id)),
-              sourceInvocationIds: unique(
-                occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
-              ),
-              eventIds,
-            },
-            createdAt: this.deps.clock.now(),
-          },
-          firingKey: `${trigger.id}|${occurrence.id}`,
+          occurrenceIds: unique(occurrences.map((o) => o.id)),
+          sourceInvocationIds: unique(
+            occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
+          ),
           eventIds,
         },
-        assignTo,
-      ),
-    );
-    switch (result.outcome) {
-      case "fired":
-        return record({
-          outcome: "fired",
-          invocationId: result.invocation.id,
-          detail: `invoked ${trigger.targetTaskId}`,
-        });
-      case "deduplicated":
-        return record({
-          outcome: "deduplicated",
-          invocationId: result.invocationId,
-          detail: result.invocationKept
-            ? "this occurrence fired the trigger already"
-            : `this occurrence fired the trigger already (invocation ${result.invocationId}, since dropped by retention)`,
-        });
-      case "skipped":
-        return record(skippedRecord(result.reason));
-    }
+        createdAt: this.deps.clock.now(),
+      },
+      firingKey: `${trigger.id}|${occurrence.id}`,
+      eventIds,
+    };
+  }
+}
+
+/** What evaluate hands to join. */
+interface JoinInput {
+  compiled: CompiledTrigger;
+  occurrence: Occurrence;
+  /** The indexes of the conditions it matched. */
+  matched: number[];
+  verdicts: ConditionVerdict[];
+  completing: UsedOccurrence;
+  record: (fields: RecordFields) => Evaluation;
+}
+
+/** The arguments a trigger's providers built. */
+type JsonObjectArguments = Awaited<ReturnType<typeof buildArguments>>;
+
+/** No condition matched: the record of the first that filtered it out or failed, if any. */
+function unmatchedRecords(verdicts: readonly ConditionVerdict[]): RecordFields[] {
+  const index = verdicts.findIndex((verdict) => verdict.kind === "error" || verdict.kind === "filtered");
+  const verdict = verdicts[index];
+  if (!verdict || verdict.kind === "match" || verdict.kind === "unrelated") return [];
+  return [
+    {
+      outcome: verdict.kind === "error" ? "errored" : "filtered_out",
+      conditionIndex: index,
+      detail: verdict.detail,
+    },
+  ];
+}
+
+function firedRecord(result: FireResult, targetTaskId: string): RecordFields {
+  switch (result.outcome) {
+    case "fired":
+      return { outcome: "fired", invocationId: result.invocation.id, detail: `invoked ${targetTaskId}` };
+    case "deduplicated":
+      return {
+        outcome: "deduplicated",
+        invocationId: result.invocationId,
+        detail: result.invocationKept
+          ? "this occurrence fired the trigger already"
+          : `this occurrence fired the trigger already (invocation ${result.invocationId}, since dropped by retention)`,
+      };
+    case "skipped":
+      return skippedRecord(result.reason);
   }
 }
 

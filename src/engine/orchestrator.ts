@@ -186,8 +186,12 @@ export class Orchestrator {
     const o = resolveOptions(options);
     this.options = o;
     this.tasks = new TaskRegistry(store);
-    this.dispatcher = new Dispatcher(store, o.clock, o.logger);
-    this.functions = new FunctionRunner(() => this.dispatcher.all(), o.clock, o);
+    this.dispatcher = new Dispatcher({ store, clock: o.clock, logger: o.logger });
+    this.functions = new FunctionRunner({
+      sessions: () => this.dispatcher.all(),
+      clock: o.clock,
+      options: o,
+    });
     ({ invocations: this.invocations, triggers: this.triggers, events: this.events } = this.createApis(o));
     // Closed while the store's data is being recovered: nothing is evaluated meanwhile.
     const gate = new Gate();
@@ -250,13 +254,13 @@ export class Orchestrator {
     const { store } = this;
     const { clock, logger } = o;
     const liveForMs = LIVE_FOR_SWEEPS * o.sweepIntervalMs;
-    const registry = new RegistrySync(store, this.tasks, this.triggers, logger);
-    const membership = new ReplicaMembership(
+    const registry = new RegistrySync({ store, tasks: this.tasks, triggers: this.triggers, logger });
+    const membership = new ReplicaMembership({
       store,
       clock,
-      { replicaId: o.replicaId, liveForMs },
-      () => this.cron.claimedThrough,
-    );
+      options: { replicaId: o.replicaId, liveForMs },
+      progress: () => this.cron.claimedThrough,
+    });
     const recovery = new RegistryRecovery(
       {
         store,

@@ -26,7 +26,7 @@ describe("Dispatcher", () => {
         return claim.promise;
       },
     } as unknown as WorkStore;
-    const dispatcher = new Dispatcher({ work: store }, systemClock, silentLogger);
+    const dispatcher = new Dispatcher({ store: { work: store }, clock: systemClock, logger: silentLogger });
     const delivered: string[] = [];
     const session = new WorkerSession(
       {

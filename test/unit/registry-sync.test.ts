@@ -21,7 +21,12 @@ describe("registry check", () => {
     const orchestrator = await Orchestrator.start(store, { sweepIntervalMs: 600_000, drainTimeoutMs: 0 });
     running.push(orchestrator);
     const logger = recordingLogger();
-    const sync = new RegistrySync(store, orchestrator.tasks, orchestrator.triggers, logger);
+    const sync = new RegistrySync({
+      store,
+      tasks: orchestrator.tasks,
+      triggers: orchestrator.triggers,
+      logger,
+    });
     await sync.load();
     const version = await store.registry.registryVersion();
     // The answer left the store before two changes, whose notices arrive before it.

@@ -12,6 +12,13 @@ export interface Reservation {
   cancel(): void;
 }
 
+/** What {@link Dispatcher} needs: one dependencies object. */
+export interface DispatcherDeps {
+  store: Pick<Store, "work">;
+  clock: Clock;
+  logger: Logger;
+}
+
 /**
  * Hands queued invocations to connected workers within their credit. It claims work
  * when work is announced for a task a worker runs, when a worker frees capacity, and
@@ -25,11 +32,13 @@ export class Dispatcher {
   private stopped = false;
   private rotation = 0;
 
-  constructor(
-    private readonly store: Pick<Store, "work">,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: Pick<Store, "work">;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+
+  constructor(deps: DispatcherDeps) {
+    ({ store: this.store, clock: this.clock, logger: this.logger } = deps);
+  }
 
   /** Adds a session; returns the session it replaced (same worker id), if any. */
   add(session: WorkerSession): WorkerSession | undefined {

@@ -3,6 +3,14 @@ import type { Store } from "../../store/store.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
 import type { TriggerRegistry } from "../registry/trigger-registry.js";
 
+/** What {@link RegistrySync} needs: one dependencies object. */
+export interface RegistrySyncDeps {
+  store: Pick<Store, "registry">;
+  tasks: TaskRegistry;
+  triggers: TriggerRegistry;
+  logger: Logger;
+}
+
 /**
  * Keeps this replica's task and trigger registry in step with the store although
  * change notices may be lost (Redis pub/sub keeps nothing for a subscriber that is
@@ -22,12 +30,14 @@ export class RegistrySync {
   private suspect: number | undefined;
   private reloading: Promise<void> | undefined;
 
-  constructor(
-    private readonly store: Pick<Store, "registry">,
-    private readonly tasks: TaskRegistry,
-    private readonly triggers: TriggerRegistry,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: Pick<Store, "registry">;
+  private readonly tasks: TaskRegistry;
+  private readonly triggers: TriggerRegistry;
+  private readonly logger: Logger;
+
+  constructor(deps: RegistrySyncDeps) {
+    ({ store: this.store, tasks: this.tasks, triggers: this.triggers, logger: this.logger } = deps);
+  }
 
   /** Loads tasks and triggers (start-up, or after a loss). */
   load(): Promise<void> {

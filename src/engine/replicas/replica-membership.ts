@@ -11,6 +11,15 @@ export interface ReplicaMembershipOptions {
   liveForMs: number;
 }
 
+/** What {@link ReplicaMembership} needs: one dependencies object. */
+export interface ReplicaMembershipDeps {
+  store: Pick<Store, "registry" | "replicas">;
+  clock: Clock;
+  options: ReplicaMembershipOptions;
+  /** How far this replica's cron claims got (see CronScheduler.claimedThrough). */
+  progress: () => number;
+}
+
 /**
  * Which orchestrator replicas on the store are alive, and which of them owns a
  * key. Each replica announces itself at every maintenance sweep (checkIn: one
@@ -30,13 +39,15 @@ export class ReplicaMembership {
   /** When (by this replica's clock) the latest check-in that answered was sent: what `live` tells is at least that recent. */
   private readAt = Number.NEGATIVE_INFINITY;
 
-  constructor(
-    private readonly store: Pick<Store, "registry" | "replicas">,
-    private readonly clock: Clock,
-    private readonly options: ReplicaMembershipOptions,
-    private readonly progress: () => number,
-  ) {
-    this.ids = [options.replicaId];
+  private readonly store: Pick<Store, "registry" | "replicas">;
+  private readonly clock: Clock;
+  private readonly options: ReplicaMembershipOptions;
+  /** How far this replica's cron claims got (see CronScheduler.claimedThrough). */
+  private readonly progress: () => number;
+
+  constructor(deps: ReplicaMembershipDeps) {
+    ({ store: this.store, clock: this.clock, options: this.options, progress: this.progress } = deps);
+    this.ids = [deps.options.replicaId];
   }
 
   get replicaId(): string {

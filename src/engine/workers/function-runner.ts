@@ -29,6 +29,14 @@ interface Call {
   cancelTimer: () => void;
 }
 
+/** What {@link FunctionRunner} needs: one dependencies object. */
+export interface FunctionRunnerDeps {
+  /** The worker streams of this replica. */
+  sessions: () => Iterable<WorkerSession>;
+  clock: Clock;
+  options: FunctionRunnerOptions;
+}
+
 /**
  * Runs filter and provider functions on workers of the app that declared them (the
  * orchestrator never runs user code). A call goes to a connected worker that
@@ -41,11 +49,14 @@ export class FunctionRunner {
   private rotation = 0;
   private stopping = false;
 
-  constructor(
-    private readonly sessions: () => Iterable<WorkerSession>,
-    private readonly clock: Clock,
-    private readonly options: FunctionRunnerOptions,
-  ) {}
+  /** The worker streams of this replica. */
+  private readonly sessions: () => Iterable<WorkerSession>;
+  private readonly clock: Clock;
+  private readonly options: FunctionRunnerOptions;
+
+  constructor(deps: FunctionRunnerDeps) {
+    ({ sessions: this.sessions, clock: this.clock, options: this.options } = deps);
+  }
 
   /** Runs `functionId` of `appId`; rejects with the function's error, a timeout, or NoWorkerError. */
   call(appId: string, request: Omit<EvaluationRequest, "requestId">): Promise<JsonValue> {

@@ -2,6 +2,17 @@ import type { Logger } from "../../domain/logger.js";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 
+/** What {@link StartRecorder} needs: one dependencies object. */
+export interface StartRecorderDeps {
+  workerId: string;
+  store: Pick<Store, "work">;
+  clock: Clock;
+  /** The process clock (see Clock): the delay is about store steps, not trigger time. */
+  processClock: Clock;
+  logger: Logger;
+  delayMs: number;
+}
+
 /**
  * Records when a worker started an assignment (PENDING → RUNNING). A quick task's
  * start and end share one store step: the start is written on its own only if the
@@ -13,15 +24,24 @@ export class StartRecorder {
   private readonly unrecorded = new Map<string, { at: number; cancel: () => void }>();
   private readonly writes = new Map<string, Promise<void>>();
 
-  constructor(
-    private readonly workerId: string,
-    private readonly store: Pick<Store, "work">,
-    private readonly clock: Clock,
-    /** The process clock (see Clock): the delay is about store steps, not trigger time. */
-    private readonly processClock: Clock,
-    private readonly logger: Logger,
-    private readonly delayMs: number,
-  ) {}
+  private readonly workerId: string;
+  private readonly store: Pick<Store, "work">;
+  private readonly clock: Clock;
+  /** The process clock (see Clock): the delay is about store steps, not trigger time. */
+  private readonly processClock: Clock;
+  private readonly logger: Logger;
+  private readonly delayMs: number;
+
+  constructor(deps: StartRecorderDeps) {
+    ({
+      workerId: this.workerId,
+      store: this.store,
+      clock: this.clock,
+      processClock: this.processClock,
+      logger: this.logger,
+      delayMs: this.delayMs,
+    } = deps);
+  }
 
   started(assignmentId: string): void {
     const at = this.clock.now();

@@ -95,14 +95,14 @@ export class WorkerLink implements WorkerConnection {
           ? this.giveUp(assignment)
           : channel.assign(assignment),
     });
-    this.starts = new StartRecorder(
-      hello.workerId,
+    this.starts = new StartRecorder({
+      workerId: hello.workerId,
       store,
       clock,
-      deps.processClock,
+      processClock: deps.processClock,
       logger,
-      START_WRITE_DELAY_MS,
-    );
+      delayMs: START_WRITE_DELAY_MS,
+    });
     this.deadlines = new AttemptDeadlines(this.session, {
       store,
       tasks,

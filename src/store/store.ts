@@ -199,6 +199,12 @@ export interface ReplicaAnnouncement {
 export interface ReplicaCheckIn {
   /** The replicas seen at or after `liveSince`, the caller included, by id. */
   replicas: ReplicaAnnouncement[];
+  /**
+   * Replicas last seen before `liveSince` and not forgotten yet: silent, taken for
+   * dead. One live replica retires each (retireReplica), so that what it held is
+   * handed out at once rather than after the redelivery delay (docs/design.md §2.5).
+   */
+  silent: string[];
   /** As registryVersion(): the sweep needs both, so they come in one call. */
   registryVersion: number;
   /**

@@ -52,6 +52,7 @@ describe.each(STORE_KINDS)("Store contract, replicas: %s", (kind) => {
     const version = await store().registry.registryVersion();
     expect(await store().replicas.announceReplica(a, 99_000)).toEqual({
       replicas: [a],
+      silent: [],
       registryVersion: version,
       dataSet: "",
       awaitingApps: 0,
@@ -60,6 +61,7 @@ describe.each(STORE_KINDS)("Store contract, replicas: %s", (kind) => {
     await store().registry.createTrigger(trigger("trg_r"));
     expect(await store().replicas.announceReplica(b, 99_500)).toEqual({
       replicas: [a, b],
+      silent: [],
       registryVersion: version + 1,
       dataSet: "",
       awaitingApps: 0,
@@ -71,10 +73,12 @@ describe.each(STORE_KINDS)("Store contract, replicas: %s", (kind) => {
       99_000,
     );
     expect(resent.replicas).toEqual([a, b]);
-    // Not seen since `liveSince`: not listed, but kept for a reader that counts it live still.
+    // Not seen since `liveSince`: not listed but silent, and kept for a reader that counts it live still.
     const b2 = { ...b, seenAt: 101_000, cronClaimedThrough: 100_900 };
-    expect((await store().replicas.announceReplica(b2, 100_200)).replicas).toEqual([b2]);
-    expect((await store().replicas.announceReplica(b2, 99_000)).replicas).toEqual([a, b2]);
+    const later = await store().replicas.announceReplica(b2, 100_200);
+    expect([later.replicas, later.silent]).toEqual([[b2], ["replica:a"]]);
+    const earlier = await store().replicas.announceReplica(b2, 99_000);
+    expect([earlier.replicas, earlier.silent]).toEqual([[a, b2], []]);
   });
 
   it("replicas: one not seen for a minute before `liveSince` is forgotten; a retired one at once", async () => {

@@ -113,7 +113,58 @@ function declareLoadApp(instance: Nenc, ran: Map<string, number>) {
   });
 }
 
+/** Payloads the held filter was called with (module level: not a captured value). */
+const heldFilterCalls: number[] = [];
+/** Resolved to let the held filter answer. */
+let filterGate = deferred();
+
+/** A filter that answers once filterGate resolves: its occurrences stay in evaluation until then. */
+async function heldFilter(payload: JsonObject): Promise<boolean> {
+  heldFilterCalls.push(Number(payload.n));
+  await filterGate.promise;
+  return true;
+}
+
 describe.skipIf(!storeAvailable("redis"))("crashes", () => {
+  it("kill -9 of a replica: the occurrences it was evaluating are taken over at its missing heartbeat, with no redelivery delay", async () => {
+    heldFilterCalls.length = 0;
+    filterGate = deferred();
+    const prefix = uniquePrefix();
+    // A redelivery delay far longer than the test: only the missing heartbeat can free what the victim held.
+    const env = { NENC_RECLAIM_AFTER_MS: "600000" };
+    const victim = await startReplica(inject("redisUrl"), prefix, env);
+    cleanups.push(() => victim.kill());
+    const declare = (url: string) => {
+      const instance = app(url, "failover");
+      instance.task("on_load", async ({ n }: { n: number }) => n, {
+        triggers: new TriggerBuilder()
+          .onEvent("load", { payloadFilter: heldFilter })
+          .withArgsFromCel("{'n': payload.n}"),
+      });
+      return instance;
+    };
+    const onVictim = declare(victim.url);
+    await onVictim.startWorker({ concurrency: 4 });
+    await Promise.all(Array.from({ length: 20 }, (_, n) => onVictim.trigger.emitEvent("load", { n })));
+    // The victim holds all 20 occurrences, each waiting for its filter.
+    await waitFor(() => heldFilterCalls.length === 20, "20 filter calls on the victim's worker");
+
+    const survivor = await startReplica(inject("redisUrl"), prefix, env);
+    cleanups.push(() => survivor.kill());
+    const onSurvivor = declare(survivor.url);
+    await onSurvivor.startWorker({ concurrency: 4 });
+    await victim.kill();
+    await onVictim.close();
+    filterGate.resolve();
+
+    await successfulRuns(onSurvivor, "on_load", 20, 30_000);
+    const runs = await onSurvivor.listInvocations({ taskId: "on_load", limit: 100 });
+    expect(runs.map((run) => Number(run.arguments.n)).sort((x, y) => x - y)).toEqual(range(0, 20));
+    // Each occurrence evaluated once more, on the survivor: never twice.
+    expect(heldFilterCalls).toHaveLength(40);
+    expect([...heldFilterCalls.slice(20)].sort((x, y) => x - y)).toEqual(range(0, 20));
+  });
+
   it("kill -9 of a replica under load loses no invocation, event, partial AND state or cron slot, and fires nothing twice", async () => {
     const prefix = uniquePrefix();
     const replicas: Replica[] = [];

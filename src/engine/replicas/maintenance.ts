@@ -15,7 +15,7 @@ export interface MaintenanceOptions {
 
 /** What {@link Maintenance} needs: one dependencies object. */
 export interface MaintenanceDeps {
-  store: Pick<Store, "work">;
+  store: Pick<Store, "work" | "replicas">;
   dispatcher: Dispatcher;
   clock: Clock;
   logger: Logger;
@@ -97,12 +97,30 @@ export class Maintenance {
    */
   async checkIn(): Promise<void> {
     const generation = this.deps.recovery.generation;
-    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0, activeInvocations: 0 };
+    let check: StoreCheck = { registryVersion: 0, awaitingApps: 0, activeInvocations: 0, silent: [] };
     const wentBack = await this.deps.registry.check(async () => {
       check = await this.deps.membership.checkIn();
       return check.registryVersion;
     });
     await this.deps.recovery.check(check, wentBack, generation);
+    await this.retireSilent(check.silent);
+  }
+
+  /**
+   * Replicas gone silent (a SIGKILL, a lost host) are retired by the live replica
+   * that owns each, so that what they held is handed out at once instead of after
+   * the redelivery delay (docs/design.md §2.5). A replica only paused comes back
+   * with its next announcement; what it was evaluating may then be evaluated
+   * twice, which exactly-once firing absorbs.
+   */
+  private async retireSilent(silent: readonly string[]): Promise<void> {
+    for (const replicaId of silent) {
+      if (!this.deps.membership.owns(`silent:${replicaId}`)) continue;
+      await this.deps.store.replicas.retireReplica(replicaId);
+      this.deps.logger.warn("retired a replica that went silent; what it held is handed out again", {
+        replicaId,
+      });
+    }
   }
 
   /**

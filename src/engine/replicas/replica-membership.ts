@@ -74,6 +74,7 @@ export class ReplicaMembership {
         registryVersion: await this.store.registry.registryVersion(),
         awaitingApps: 0,
         activeInvocations: 0,
+        silent: [],
       };
     const sentAt = this.clock.now();
     const call = this.store.replicas.announceReplica(

@@ -29,13 +29,16 @@ export class MemoryReplicas implements ReplicaStore {
     if (!previous || previous.seenAt <= announcement.seenAt)
       this.seen.set(announcement.replicaId, { ...announcement });
     const live: ReplicaAnnouncement[] = [];
+    const silent: string[] = [];
     for (const [replicaId, replica] of this.seen) {
       if (replica.seenAt >= liveSince) live.push({ ...replica });
       else if (replica.seenAt < liveSince - FORGET_REPLICA_AFTER_MS) this.forget(replicaId);
+      else silent.push(replicaId);
     }
     const { registry } = this.deps;
     return {
       replicas: live.sort((a, b) => (a.replicaId < b.replicaId ? -1 : a.replicaId > b.replicaId ? 1 : 0)),
+      silent: silent.sort(),
       registryVersion: registry.currentVersion,
       dataSet: registry.dataSet,
       awaitingApps: registry.awaitingApps(Date.now()),

@@ -34,8 +34,11 @@ export class RedisReplicas implements ReplicaStore {
     )) as string[];
     const forgotten = rest.slice(0, Number(forgottenCount));
     for (const replicaId of forgotten) await this.streams.releaseReplica(replicaId);
+    const silentCount = Number(rest[forgotten.length]);
+    const silentFrom = forgotten.length + 1;
     return {
-      replicas: liveReplicas(rest.slice(forgotten.length)),
+      replicas: liveReplicas(rest.slice(silentFrom + silentCount)),
+      silent: rest.slice(silentFrom, silentFrom + silentCount).sort(),
       registryVersion: Number(version),
       dataSet: String(dataSet ?? ""),
       awaitingApps: Number(awaiting),

@@ -11,6 +11,7 @@
 --   [5] live since (ms): replicas seen earlier are not listed  [6] forget after (ms)
 -- Returns { registry version, data set identity ("" when none), apps awaited,
 --   unfinished invocations, n replicas forgotten by this call, their ids,
+--   n silent replicas (seen before ARGV[5], not forgotten), their ids,
 --   then per live replica: id, seen at, cron claimed through }.
 local id, seenAt = ARGV[2], tonumber(ARGV[3])
 local stored = redis.call('HGET', KEYS[1], id)
@@ -26,7 +27,7 @@ local result = {
   redis.call('SCARD', KEYS[4]),
   redis.call('GET', ARGV[1] .. 'active') or '0',
 }
-local live, forgotten = {}, {}
+local live, forgotten, silent = {}, {}, {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local seen, through = string.match(all[i + 1], '^(%-?%d+) (%-?%d+)$')
@@ -37,9 +38,13 @@ for i = 1, #all, 2 do
   elseif not seen or tonumber(seen) < forgetBefore then
     redis.call('HDEL', KEYS[1], all[i])
     forgotten[#forgotten + 1] = all[i]
+  else
+    silent[#silent + 1] = all[i]
   end
 end
 result[#result + 1] = #forgotten
 for _, id in ipairs(forgotten) do result[#result + 1] = id end
+result[#result + 1] = #silent
+for _, id in ipairs(silent) do result[#result + 1] = id end
 for _, value in ipairs(live) do result[#result + 1] = value end
 return result

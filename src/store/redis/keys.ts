@@ -22,8 +22,8 @@
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
  * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |
  * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL: marker retention; outlives the invocation) |
- * | finished                     | zset   | finished invocation ids by sequence (retention) |
- * | active                       | string | number of unfinished invocations |
+ * | finished                     | zset   | finished invocations by sequence (retention): "<id>|<task>|<trigger>|<idempotency key>" |
+ * | statusfollowers              | string | exists while some replica follows every status change (PX, refreshed) |
  * | queues                       | set    | task ids whose queue stream exists |
  * | q:<taskId>                   | stream | work queue of a task (consumer group "dispatch") |
  * | delayed                      | zset   | RETRY invocation ids by due time |
@@ -89,9 +89,6 @@ export class RedisKeys {
   }
   get finished(): string {
     return this.key("finished");
-  }
-  get active(): string {
-    return this.key("active");
   }
   get queues(): string {
     return this.key("queues");

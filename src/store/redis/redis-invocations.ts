@@ -41,7 +41,6 @@ export class RedisInvocations implements WorkStore {
         this.ctx.keys.invocation(input.id),
         key ? this.ctx.keys.key("invkey", key) : this.ctx.keys.invocation(input.id),
         this.ctx.keys.invocations,
-        this.ctx.keys.active,
       ],
       this.creationArgs(input, {
         ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
@@ -63,7 +62,6 @@ export class RedisInvocations implements WorkStore {
         this.ctx.keys.invocation(input.id),
         this.ctx.keys.key("fired", firing.firingKey),
         this.ctx.keys.invocations,
-        this.ctx.keys.active,
         this.ctx.keys.triggers,
         this.ctx.keys.paused,
       ],
@@ -248,7 +246,6 @@ export class RedisInvocations implements WorkStore {
       [
         this.ctx.keys.invocation(parsed.invocationId),
         this.ctx.keys.finished,
-        this.ctx.keys.active,
         this.ctx.keys.delayed,
       ],
       [

@@ -18,6 +18,9 @@ import { Scripts } from "./scripts.js";
 
 export type { MalformedEntry } from "./engine-streams.js";
 
+/** How long the "statusfollowers" mark lives unless refreshed. */
+const FOLLOWER_MARK_MS = 30_000;
+
 export interface RedisStoreOptions {
   /** redis://host:port[/db] */
   url: string;
@@ -74,6 +77,8 @@ export class RedisStore implements Store {
   /** Requests sent to Redis by this replica (for StoreStats.requests). */
   private requestsSent = 0;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
+  /** Keeps "statusfollowers" alive while this replica follows status changes. */
+  private followerRefresh: NodeJS.Timeout | undefined;
 
   private constructor(options: RedisStoreOptions) {
     const prefix = options.prefix ?? "nenc";
@@ -152,10 +157,25 @@ export class RedisStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Non-final status changes are published only while the key "statusfollowers"
+   * exists (see announceStatus in scripts/includes/base.lua): a follower keeps it
+   * alive, refreshed every third of its lifetime; once no replica follows it expires.
+   * It is set before this resolves, so every change after that is published.
+   */
   async followStatusChanges(follow: boolean): Promise<void> {
     const channel = this.keys.key("notices:status");
-    if (follow) await this.subscriber.subscribe(channel);
-    else await this.subscriber.unsubscribe(channel);
+    clearInterval(this.followerRefresh);
+    this.followerRefresh = undefined;
+    if (!follow) {
+      await this.subscriber.unsubscribe(channel);
+      return;
+    }
+    await this.subscriber.subscribe(channel);
+    const mark = () => this.redis.set(this.keys.key("statusfollowers"), "1", "PX", FOLLOWER_MARK_MS);
+    await mark();
+    this.followerRefresh = setInterval(() => void mark().catch(() => {}), FOLLOWER_MARK_MS / 3);
+    this.followerRefresh.unref();
   }
 
   watchStatuses(watch: StatusWatch): () => void {
@@ -163,20 +183,22 @@ export class RedisStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [active, backlog, deferredStreams] = await Promise.all([
-      this.redis.get(this.keys.active),
+    const [kept, finished, backlog, deferredStreams] = await Promise.all([
+      this.redis.zcard(this.keys.invocations),
+      this.redis.zcard(this.keys.finished),
       this.redis.xlen(this.keys.occurrences),
       this.redis.smembers(this.keys.key("deferred")),
     ]);
     const deferred = await Promise.all(deferredStreams.map((stream) => this.redis.xlen(stream)));
     return {
-      activeInvocations: Number(active ?? 0),
+      activeInvocations: kept - finished,
       occurrenceBacklog: backlog + deferred.reduce((a, b) => a + b, 0),
       requests: this.requestsSent,
     };
   }
 
   async close(): Promise<void> {
+    clearInterval(this.followerRefresh);
     this.listeners.clear();
     this.streams.close();
     this.subscriber.disconnect();

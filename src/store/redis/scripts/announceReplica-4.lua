@@ -25,7 +25,7 @@ local result = {
   redis.call('GET', KEYS[2]) or '0',
   redis.call('GET', KEYS[3]) or '',
   redis.call('SCARD', KEYS[4]),
-  redis.call('GET', ARGV[1] .. 'active') or '0',
+  redis.call('ZCARD', ARGV[1] .. 'invs') - redis.call('ZCARD', ARGV[1] .. 'finished'),
 }
 local live, forgotten, silent = {}, {}, {}
 local all = redis.call('HGETALL', KEYS[1])

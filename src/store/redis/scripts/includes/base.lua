@@ -3,7 +3,8 @@
 -- on Redis Cluster because the base is a hash tag (see keys.ts).
 
 -- Tells every replica (pub/sub): "w|<task>" work, "i|<invocation>|<status>" for
--- final statuses, "t|<trigger>|<version>" trigger changed, "a|<app>|<version>" app registered.
+-- final statuses, "t|<trigger>|<version>" trigger changed, "a|<app>|<version>" app
+-- registered, "r" entries of gone replicas released (see releaseConsumer-1.lua).
 local function notify(P, message)
   redis.call('PUBLISH', P .. 'notices', message)
 end
@@ -16,12 +17,22 @@ local function notifyRegistry(P, kind, id)
   notify(P, kind .. '|' .. id .. '|' .. redis.call('INCR', P .. 'registry'))
 end
 
+-- Whether some replica follows every status change (a WatchInvocation stream is
+-- open): it keeps the key "statusfollowers" alive while it does (see
+-- RedisStore.followStatusChanges). Read once per script.
+local statusFollowed = nil
+local function followed(P)
+  if statusFollowed == nil then statusFollowed = redis.call('EXISTS', P .. 'statusfollowers') == 1 end
+  return statusFollowed
+end
+
 -- Announces a status change: final ones to every replica (result waiters), the
--- others on a channel replicas follow only while someone watches every change.
+-- others on a channel replicas follow only while someone watches every change
+-- (and only then: most deployments never pay for them).
 local function announceStatus(P, invId, status)
   if status == 'SUCCESS' or status == 'FAILED' then
     notify(P, 'i|' .. invId .. '|' .. status)
-  else
+  elseif followed(P) then
     redis.call('PUBLISH', P .. 'notices:status', 'i|' .. invId .. '|' .. status)
   end
 end
@@ -37,11 +48,32 @@ local function logStatus(P, invKey, now)
 end
 
 -- Moves an invocation to `status`: version + 1, occurrence if watched ("1"), notice.
-local function transition(P, invKey, invId, status, now, watched)
-  redis.call('HINCRBY', invKey, 'version', 1)
-  redis.call('HSET', invKey, 'status', status, 'updated', now)
+-- `version`: its current version when the caller read it (then one HSET writes all),
+-- nil to read it here. `fields`: more field/value pairs for the same HSET.
+-- Returns the new version.
+local function transition(P, invKey, invId, status, now, watched, version, fields)
+  local call = {'HSET', invKey, 'status', status, 'updated', now}
+  local next
+  if version then
+    next = tonumber(version) + 1
+    call[#call + 1] = 'version'
+    call[#call + 1] = next
+  else
+    next = redis.call('HINCRBY', invKey, 'version', 1)
+  end
+  if fields then
+    for i = 1, #fields do call[#call + 1] = fields[i] end
+  end
+  redis.call(unpack(call))
   if watched == '1' then logStatus(P, invKey, now) end
   announceStatus(P, invId, status)
+  return next
+end
+
+-- A finished invocation's entry in the retention index: its id and the index keys
+-- it is listed under, so that dropping it needs no read ("<id>|<task>|<trigger>|<idempotency key>").
+local function finishedEntry(invId, task, trigger, ikey)
+  return invId .. '|' .. task .. '|' .. (trigger or '') .. '|' .. (ikey or '')
 end
 
 -- Queues an invocation on its task's stream, creating the stream and its group once.
@@ -75,10 +107,18 @@ local function releaseAssignment(P, asg, workerId, now)
   return invId
 end
 
--- Deletes an invocation and its index entries (retention).
-local function dropInvocation(P, invId)
+-- Deletes an invocation and its index entries (retention). `entry` is its entry in
+-- the retention index: a finishedEntry, or a bare id (written by older versions).
+local function dropInvocation(P, entry)
+  local invId, task, trigger, ikey = string.match(entry, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  local f
+  if invId then
+    f = {task, trigger, ikey}
+  else
+    invId = entry
+    f = redis.call('HMGET', P .. 'inv:' .. invId, 'task', 'trg', 'ikey')
+  end
   local invKey = P .. 'inv:' .. invId
-  local f = redis.call('HMGET', invKey, 'task', 'trg', 'ikey')
   redis.call('DEL', invKey)
   redis.call('ZREM', P .. 'invs', invId)
   if f[1] then redis.call('ZREM', P .. 'invs:task:' .. f[1], invId) end

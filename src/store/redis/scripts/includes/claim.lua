@@ -19,32 +19,38 @@ local function claim(P, workerId, session, max, now, tasks, watched, request)
       local queue = P .. 'q:' .. task
       -- Until `max` are claimed or the queue is empty: stale entries do not count.
       while claimed < max do
-        local read = redis.call('XREADGROUP', 'GROUP', 'dispatch', 'claim', 'COUNT', max - claimed, 'STREAMS', queue, '>')
+        local read = redis.call('XREADGROUP', 'GROUP', 'dispatch', 'claim', 'COUNT', math.min(max - claimed, 500), 'STREAMS', queue, '>')
         if not read then break end
+        local ids = {}
+        for _, entry in ipairs(read[1][2]) do ids[#ids + 1] = entry[1] end
+        redis.call('XACK', queue, 'dispatch', unpack(ids))
+        redis.call('XDEL', queue, unpack(ids))
         for _, entry in ipairs(read[1][2]) do
-          redis.call('XACK', queue, 'dispatch', entry[1])
-          redis.call('XDEL', queue, entry[1])
           local invId = entry[2][2]
           local invKey = P .. 'inv:' .. invId
-          local status = redis.call('HGET', invKey, 'status')
+          local f = redis.call('HMGET', invKey, 'status', 'version', 'args', 'attempt', 'lost')
+          local status = f[1]
           if status == 'REGISTERED' or status == 'RETRY' then
+            local attempt = f[4]
+            local fields = {}
             if status == 'RETRY' then
-              redis.call('HINCRBY', invKey, 'attempt', 1)
+              attempt = tonumber(attempt) + 1
+              fields = {'attempt', attempt}
               redis.call('HDEL', invKey, 'retryAt')
               redis.call('ZREM', P .. 'delayed', invId)
             end
-            local asg = invId .. '/' .. (tonumber(redis.call('HGET', invKey, 'version')) + 1) .. '/' .. task
-            redis.call('HSET', invKey, 'asg', asg, 'worker', workerId, 'asgAt', now,
-              'creq', request .. '/' .. (claimed + 1))
-            transition(P, invKey, invId, 'PENDING', now, watched[i])
+            local asg = invId .. '/' .. (tonumber(f[2]) + 1) .. '/' .. task
+            for _, v in ipairs({'asg', asg, 'worker', workerId, 'asgAt', now, 'creq', request .. '/' .. (claimed + 1)}) do
+              fields[#fields + 1] = v
+            end
+            transition(P, invKey, invId, 'PENDING', now, watched[i], f[2], fields)
             redis.call('SADD', held, asg)
-            local f = redis.call('HMGET', invKey, 'args', 'attempt', 'lost')
             out[#out + 1] = asg
             out[#out + 1] = invId
             out[#out + 1] = task
-            out[#out + 1] = f[1]
-            out[#out + 1] = f[2]
-            out[#out + 1] = f[3] or '0'
+            out[#out + 1] = f[3]
+            out[#out + 1] = attempt
+            out[#out + 1] = f[5] or '0'
             claimed = claimed + 1
           end
         end

@@ -69,7 +69,7 @@ export interface RawWorkerOptions {
   /** Function ids (trigger filters and providers) this worker announces in hello. */
   functions?: string[];
   /** Answers an evaluation request of one of `functions` (default: `true`, a filter that lets everything through). */
-  onEvaluate?(request: EvaluateFunction): JsonValue;
+  onEvaluate?(request: EvaluateFunction): JsonValue | Promise<JsonValue>;
 }
 
 const NULL_VALUE = create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
@@ -173,11 +173,12 @@ export class RawWorker {
   }
 
   private evaluate(request: EvaluateFunction): void {
-    const value = this.options.onEvaluate ? this.options.onEvaluate(request) : true;
-    this.outbox.push(
-      create(ConnectRequestSchema, {
-        message: { case: "evaluated", value: { requestId: request.requestId, value: jsonToValue(value) } },
-      }),
+    void Promise.resolve(this.options.onEvaluate ? this.options.onEvaluate(request) : true).then((value) =>
+      this.outbox.push(
+        create(ConnectRequestSchema, {
+          message: { case: "evaluated", value: { requestId: request.requestId, value: jsonToValue(value) } },
+        }),
+      ),
     );
   }
 

@@ -50,6 +50,11 @@ export interface FailoverPlan {
   /** From the kill: a unit not fired by then is lost. */
   deadlineMs: number;
   workerConcurrency: number;
+  /**
+   * How long the deferred trigger's filter takes on the worker (a filter that does
+   * I/O): the killed replica is always in the middle of some evaluations.
+   */
+  filterMs: number;
 }
 
 export function failoverPlan(quick: boolean): FailoverPlan {
@@ -62,15 +67,17 @@ export function failoverPlan(quick: boolean): FailoverPlan {
         afterKillMs: 2_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
+        filterMs: 200,
       }
     : {
-        chainsPerSecond: 50,
+        chainsPerSecond: 100,
         deferredPerSecond: 10,
         cronTriggers: 200,
         beforeKillMs: 6_000,
         afterKillMs: 5_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
+        filterMs: 200,
       };
 }
 
@@ -239,7 +246,7 @@ async function startWorkers(
   url: string,
   ledger: UnitLedger,
   filterIds: string[],
-  options: { deferredApp: boolean; chainApp: boolean; tag: string; concurrency: number },
+  options: { deferredApp: boolean; chainApp: boolean; tag: string; concurrency: number; filterMs: number },
 ): Promise<RawWorker[]> {
   const workers: RawWorker[] = [];
   if (options.chainApp)
@@ -273,6 +280,7 @@ async function startWorkers(
         concurrency: options.concurrency,
         workerId: `failover-${DEFERRED_APP}-${options.tag}`,
         functions: filterIds,
+        onEvaluate: () => sleep(options.filterMs).then(() => true),
         onAssignment(assignment, receivedAt) {
           if (assignment.taskId === "fd_src") {
             ledger.sourceDeliveries++;
@@ -301,9 +309,10 @@ class Producer {
     private readonly plan: FailoverPlan,
   ) {}
 
-  async run(until: number): Promise<void> {
+  /** Produces until `until()` (read at every step: it moves once the kill happened). */
+  async run(until: () => number): Promise<void> {
     const started = wallNow();
-    while (wallNow() < until) {
+    while (wallNow() < until()) {
       const elapsed = (wallNow() - started) / 1000;
       while (this.chains < elapsed * this.plan.chainsPerSecond) this.send("chain", this.chains++);
       while (this.deferred < elapsed * this.plan.deferredPerSecond) this.send("deferred", this.deferred++);
@@ -325,12 +334,6 @@ class Producer {
   }
 }
 
-/** Reads which replica ids announce themselves, and when each was last seen ("<seen at> <cron progress>"). */
-async function replicaSeen(ctx: BenchContext, prefix: string): Promise<Map<string, number>> {
-  const raw = await ctx.redis.admin.hgetall(`{${prefix}}:replicas`);
-  return new Map(Object.entries(raw).map(([id, value]) => [id, Number(value.split(" ")[0])]));
-}
-
 /** Entries `consumer` holds unacknowledged in `stream` (group "engine"). */
 async function heldBy(ctx: BenchContext, stream: string, consumer: string): Promise<number> {
   const reply = (await ctx.redis.admin.xpending(stream, "engine").catch(() => null)) as
@@ -340,37 +343,78 @@ async function heldBy(ctx: BenchContext, stream: string, consumer: string): Prom
   return row ? Number(row[1]) : 0;
 }
 
+/** The consumer (replica) ids reading `stream` through group "engine". */
+async function consumersOf(ctx: BenchContext, stream: string): Promise<string[]> {
+  const reply = (await ctx.redis.admin.xinfo("CONSUMERS", stream, "engine").catch(() => [])) as unknown[][];
+  return reply.map((fields) => String(fields[fields.indexOf("name") + 1]));
+}
+
 /**
- * Watches what the killed replica held in Redis: its consumer id is the replica id
- * that stopped announcing itself; its pending entries on the occurrence log and the
- * deferred stream are read every 250 ms until none is left.
+ * The replica id of the victim: the only consumer of the deferred app's stream
+ * (only the victim has a worker of that app, so only it reads the stream).
+ */
+async function victimConsumer(ctx: BenchContext, prefix: string): Promise<string | undefined> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const consumers = await consumersOf(ctx, `{${prefix}}:defer:${DEFERRED_APP}`);
+    if (consumers.length === 1) return consumers[0];
+    await sleep(50);
+  }
+  return undefined;
+}
+
+/** What `consumer` holds unacknowledged on the occurrence log and on the deferred stream. */
+async function heldByConsumer(
+  ctx: BenchContext,
+  prefix: string,
+  consumer: string,
+): Promise<{ occurrences: number; deferred: number }> {
+  const [occurrences, deferred] = await Promise.all([
+    heldBy(ctx, `{${prefix}}:occ`, consumer),
+    heldBy(ctx, `{${prefix}}:defer:${DEFERRED_APP}`, consumer),
+  ]);
+  return { occurrences, deferred };
+}
+
+/**
+ * Waits (at most `maxMs`) until the victim holds at least one occurrence and one
+ * deferred evaluation unacknowledged, so that the kill always leaves some of each.
+ */
+async function untilHolding(
+  ctx: BenchContext,
+  prefix: string,
+  consumer: string,
+  maxMs: number,
+): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const held = await heldByConsumer(ctx, prefix, consumer);
+    if (held.occurrences > 0 && held.deferred > 0) return;
+    await sleep(5);
+  }
+}
+
+/**
+ * Watches what the killed replica held in Redis: its pending entries on the
+ * occurrence log and the deferred stream, read every 250 ms until none is left.
  */
 class BacklogWatch {
   held = { occurrences: 0, deferred: 0 };
   drainedAt: number | undefined;
-  private consumer: string | undefined;
+  private first = true;
 
   constructor(
     private readonly ctx: BenchContext,
     private readonly prefix: string,
-    private readonly killedAt: number,
+    private readonly consumer: string | undefined,
   ) {}
 
   async poll(): Promise<void> {
-    if (this.drainedAt !== undefined) return;
-    if (!this.consumer) {
-      // Live replicas announce themselves every sweep (250 ms): the killed one stopped at the kill.
-      if (wallNow() < this.killedAt + 1_000) return;
-      const seen = await replicaSeen(this.ctx, this.prefix);
-      this.consumer = [...seen.entries()].find(([, at]) => at < this.killedAt)?.[0];
-      if (!this.consumer) return;
-    }
-    const [occurrences, deferred] = await Promise.all([
-      heldBy(this.ctx, `{${this.prefix}}:occ`, this.consumer),
-      heldBy(this.ctx, `{${this.prefix}}:defer:${DEFERRED_APP}`, this.consumer),
-    ]);
-    if (this.held.occurrences === 0 && this.held.deferred === 0) this.held = { occurrences, deferred };
-    if (occurrences + deferred === 0) this.drainedAt = wallNow();
+    if (this.drainedAt !== undefined || !this.consumer) return;
+    const held = await heldByConsumer(this.ctx, this.prefix, this.consumer);
+    if (this.first) this.held = held;
+    this.first = false;
+    if (held.occurrences + held.deferred === 0) this.drainedAt = wallNow();
   }
 }
 
@@ -479,6 +523,7 @@ async function killAndReconnect(
     deferredApp: true,
     tag: "moved",
     concurrency: plan.workerConcurrency,
+    filterMs: plan.filterMs,
   });
   return { killedAt, workers, reconnectedAt: wallNow() };
 }
@@ -503,6 +548,7 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
       deferredApp: true,
       tag: "victim",
       concurrency: plan.workerConcurrency,
+      filterMs: plan.filterMs,
     });
     workers.push(...victimWorkers);
     workers.push(
@@ -511,24 +557,36 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
         deferredApp: false,
         tag: "survivor",
         concurrency: plan.workerConcurrency,
+        filterMs: plan.filterMs,
       })),
     );
     const loadStart = wallNow();
     const killAt = loadStart + plan.beforeKillMs;
-    const loadEnd = killAt + plan.afterKillMs;
-    // Cron slots from a whole second after both replicas indexed the triggers, until the load ends.
-    const firstSlot = Math.ceil((loadStart + 1_500) / 1000) * 1000;
-    const lastSlot = Math.floor(loadEnd / 1000) * 1000;
-    const cronSlots = expectCronSlots(ledger, plan.cronTriggers, firstSlot, lastSlot);
+    // Until the kill, the load is planned to end afterKillMs after the planned kill; then after the real one.
+    let loadEnd = killAt + plan.afterKillMs;
     const producer = new Producer(clients, ledger, plan);
-    const producing = producer.run(loadEnd);
+    const producing = producer.run(() => loadEnd);
+    const consumer = await victimConsumer(ctx, prefix);
     await untilWallClock(killAt);
+    if (consumer) await untilHolding(ctx, prefix, consumer, 3_000);
     const moved = await killAndReconnect(victim, victimWorkers, survivor.url, ledger, decl.filterIds, plan);
     workers.push(...moved.workers);
     const { killedAt } = moved;
-    ctx.log(`    killed one replica (SIGKILL) ${((killedAt - loadStart) / 1000).toFixed(1)} s into the load`);
+    loadEnd = killedAt + plan.afterKillMs;
+    // Cron slots from a whole second after both replicas indexed the triggers, until the load ends.
+    const firstSlot = Math.ceil((loadStart + 1_500) / 1000) * 1000;
+    const cronSlots = expectCronSlots(
+      ledger,
+      plan.cronTriggers,
+      firstSlot,
+      Math.floor(loadEnd / 1000) * 1000,
+    );
+    const watch = new BacklogWatch(ctx, prefix, consumer);
+    await watch.poll().catch(() => undefined);
+    ctx.log(
+      `    killed one replica (SIGKILL) ${((killedAt - loadStart) / 1000).toFixed(1)} s into the load, holding ${watch.held.occurrences} occurrence(s) and ${watch.held.deferred} deferred evaluation(s)`,
+    );
     await producing;
-    const watch = new BacklogWatch(ctx, prefix, killedAt);
     const deadline = killedAt + plan.deadlineMs;
     while (wallNow() < deadline && !(ledger.complete && watch.drainedAt !== undefined)) {
       await watch.poll().catch(() => undefined);

@@ -1,12 +1,13 @@
 /**
- * nenc benchmark: `npm run bench` (full, ≤ 5 min on 2 cores), `npm run bench -- --quick`
- * (≤ 60 s), `npm run bench -- --soak` (10 minutes of steady load, memory sampled).
- * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron),
+ * nenc benchmark: `npm run bench` (full, ≤ 6 min on 2 cores), `npm run bench -- --quick`
+ * (≤ 2 min), `npm run bench -- --soak` (10 minutes of steady load, memory sampled).
+ * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron, failover),
  * `--profile` writes V8 CPU profiles of the orchestrator processes to
  * bench/results/tmp/profiles, `--out DIR` writes the results elsewhere.
  *
  * Every scenario runs on nenc with the memory store, nenc on Redis, and BullMQ on the
- * same redis-server (started here on an ephemeral port, stopped at the end). Counts
+ * same redis-server (started here on an ephemeral port, stopped at the end); failover
+ * runs on two `nenc serve --redis` replicas only. Counts
  * are checked exactly (no lost, no duplicate work); the process exits 1 when a check
  * fails, never because of a timing.
  */

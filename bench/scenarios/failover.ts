@@ -11,8 +11,8 @@
  *   deferred stream), and the killed replica evaluates the rest in place.
  * Raw workers of each app run on both replicas (the deferred app's only on the one
  * killed); the producer and every control call go through the survivor. When the
- * killed replica's streams break, its workers connect again to the survivor, as a
- * worker behind a load balancer would.
+ * killed replica's streams break, its workers connect again to the survivor with the
+ * same worker ids, as a worker process behind a load balancer would.
  *
  * Each unit of work (a chain, a cron slot of a trigger, a deferred chain) is *due*
  * when its source's `completed` was handed to the stream (chains) or at its
@@ -503,7 +503,7 @@ function expectCronSlots(ledger: UnitLedger, triggers: number, firstSlot: number
   return count;
 }
 
-/** Kills the replica, then moves its workers to the survivor (as after a dropped connection). */
+/** Kills the replica, then moves its workers, with their worker ids, to the survivor (as after a dropped connection). */
 async function killAndReconnect(
   victim: Replica,
   victimWorkers: RawWorker[],
@@ -521,7 +521,9 @@ async function killAndReconnect(
   const workers = await startWorkers(survivorUrl, ledger, filterIds, {
     chainApp: true,
     deferredApp: true,
-    tag: "moved",
+    // The same worker ids: a worker process keeps its id when it connects again, so the survivor puts
+    // back what it held on the dead replica's streams at once (a new id would wait for its lease).
+    tag: "victim",
     concurrency: plan.workerConcurrency,
     filterMs: plan.filterMs,
   });

@@ -496,11 +496,9 @@ function waitsPastKill(ledger: UnitLedger, killedAt: number, loadEnd: number): n
 }
 
 /** The cron slots of [firstSlot, lastSlot] of every trigger: expected, due at their instant. */
-function expectCronSlots(ledger: UnitLedger, triggers: number, firstSlot: number, lastSlot: number): number {
-  let count = 0;
+function expectCronSlots(ledger: UnitLedger, triggers: number, firstSlot: number, lastSlot: number): void {
   for (let slot = firstSlot; slot <= lastSlot; slot += 1000)
-    for (let n = 0; n < triggers; n++, count++) ledger.expect("cron", `${n}:${slot}`, slot);
-  return count;
+    for (let n = 0; n < triggers; n++) ledger.expect("cron", `${n}:${slot}`, slot);
 }
 
 /** Kills the replica, then moves its workers, with their worker ids, to the survivor (as after a dropped connection). */
@@ -535,6 +533,40 @@ async function untilWallClock(time: number): Promise<void> {
   if (wait > 0) await sleep(wait);
 }
 
+/** Registers both apps (through the survivor) and starts the workers: both apps on the victim, the chain app on the survivor. */
+async function setUp(
+  clients: ReturnType<typeof benchClients>,
+  plan: FailoverPlan,
+  urls: { victim: string; survivor: string },
+  ledger: UnitLedger,
+) {
+  const decl = declarations(plan.cronTriggers, true);
+  await registerApp(clients, CHAIN_APP, decl.chain);
+  await registerApp(clients, DEFERRED_APP, decl.deferred);
+  const common = { concurrency: plan.workerConcurrency, filterMs: plan.filterMs, chainApp: true };
+  const victimWorkers = await startWorkers(urls.victim, ledger, decl.filterIds, {
+    ...common,
+    deferredApp: true,
+    tag: "victim",
+  });
+  const survivorWorkers = await startWorkers(urls.survivor, ledger, decl.filterIds, {
+    ...common,
+    deferredApp: false,
+    tag: "survivor",
+  });
+  return { filterIds: decl.filterIds, victimWorkers, survivorWorkers };
+}
+
+/** Waits until every expected unit fired and the killed replica's backlog drained, or the deadline. */
+async function observe(ledger: UnitLedger, watch: BacklogWatch, deadline: number): Promise<void> {
+  while (wallNow() < deadline && !(ledger.complete && watch.drainedAt !== undefined)) {
+    await watch.poll().catch(() => undefined);
+    await sleep(250);
+  }
+  // Late duplicates would show up here.
+  await sleep(500);
+}
+
 /** Runs the case: load, kill, wait for every unit until the deadline; returns the figures. */
 async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[], prefix: string) {
   const [victim, survivor] = replicas as [Replica, Replica];
@@ -542,26 +574,8 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
   const ledger = new UnitLedger();
   const workers: RawWorker[] = [];
   try {
-    const decl = declarations(plan.cronTriggers, true);
-    await registerApp(clients, CHAIN_APP, decl.chain);
-    await registerApp(clients, DEFERRED_APP, decl.deferred);
-    const victimWorkers = await startWorkers(victim.url, ledger, decl.filterIds, {
-      chainApp: true,
-      deferredApp: true,
-      tag: "victim",
-      concurrency: plan.workerConcurrency,
-      filterMs: plan.filterMs,
-    });
-    workers.push(...victimWorkers);
-    workers.push(
-      ...(await startWorkers(survivor.url, ledger, decl.filterIds, {
-        chainApp: true,
-        deferredApp: false,
-        tag: "survivor",
-        concurrency: plan.workerConcurrency,
-        filterMs: plan.filterMs,
-      })),
-    );
+    const setup = await setUp(clients, plan, { victim: victim.url, survivor: survivor.url }, ledger);
+    workers.push(...setup.victimWorkers, ...setup.survivorWorkers);
     const loadStart = wallNow();
     const killAt = loadStart + plan.beforeKillMs;
     // Until the kill, the load is planned to end afterKillMs after the planned kill; then after the real one.
@@ -571,18 +585,20 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
     const consumer = await victimConsumer(ctx, prefix);
     await untilWallClock(killAt);
     if (consumer) await untilHolding(ctx, prefix, consumer, 3_000);
-    const moved = await killAndReconnect(victim, victimWorkers, survivor.url, ledger, decl.filterIds, plan);
+    const moved = await killAndReconnect(
+      victim,
+      setup.victimWorkers,
+      survivor.url,
+      ledger,
+      setup.filterIds,
+      plan,
+    );
     workers.push(...moved.workers);
     const { killedAt } = moved;
     loadEnd = killedAt + plan.afterKillMs;
     // Cron slots from a whole second after both replicas indexed the triggers, until the load ends.
     const firstSlot = Math.ceil((loadStart + 1_500) / 1000) * 1000;
-    const cronSlots = expectCronSlots(
-      ledger,
-      plan.cronTriggers,
-      firstSlot,
-      Math.floor(loadEnd / 1000) * 1000,
-    );
+    expectCronSlots(ledger, plan.cronTriggers, firstSlot, Math.floor(loadEnd / 1000) * 1000);
     const watch = new BacklogWatch(ctx, prefix, consumer);
     await watch.poll().catch(() => undefined);
     ctx.log(
@@ -590,19 +606,14 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
     );
     await producing;
     const deadline = killedAt + plan.deadlineMs;
-    while (wallNow() < deadline && !(ledger.complete && watch.drainedAt !== undefined)) {
-      await watch.poll().catch(() => undefined);
-      await sleep(250);
-    }
-    // Late duplicates would show up here.
-    await sleep(500);
+    await observe(ledger, watch, deadline);
     await readCreatedAt(clients, ledger, killedAt);
     const observedSeconds = (wallNow() - killedAt) / 1000;
     // Stop the cron triggers (through the survivor) before the replicas stop.
     const empty = declarations(plan.cronTriggers, false);
     await registerApp(clients, CHAIN_APP, empty.chain).catch(() => undefined);
     await registerApp(clients, DEFERRED_APP, empty.deferred).catch(() => undefined);
-    return { ledger, killedAt, loadEnd, deadline, watch, moved, producer, cronSlots, observedSeconds };
+    return { ledger, killedAt, loadEnd, deadline, watch, moved, producer, observedSeconds };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
     clients.close();

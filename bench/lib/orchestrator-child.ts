@@ -199,4 +199,9 @@ process.on("disconnect", () => {
   setTimeout(() => process.exit(1), 2000).unref();
   void server.stop().finally(() => process.exit(0));
 });
-process.send?.({ ready: true, url: server.url, pid: process.pid, store: orchestrator.store.kind });
+process.send?.({
+  ready: true,
+  url: server.url,
+  pid: process.pid,
+  store: config.redisUrl ? "redis" : "memory",
+});

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { type DescMessage, fromJson, type MessageShape, toJsonString } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AppService, ListTasksResponseSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import {
@@ -28,21 +28,6 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { DECODE_RECURSION_LIMIT } from "@nenc/protocol/limits";
 
-export const CLIENT_COMMANDS = new Set([
-  "invoke",
-  "get",
-  "list",
-  "emit",
-  "events",
-  "replay",
-  "triggers",
-  "explain",
-  "pause",
-  "resume",
-  "delete",
-  "tasks",
-]);
-
 const OPTIONS = {
   url: { type: "string" },
   args: { type: "string" },
@@ -62,22 +47,88 @@ const OPTIONS = {
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
 const DEEP = { recursionLimit: DECODE_RECURSION_LIMIT };
 
+/** The longest one AwaitInvocation may wait; `--wait` asks again until the invocation is done. */
+const AWAIT_TIMEOUT_MS = 300_000n;
+
+/** The orchestrator's services, as one command talks to them. */
+interface Clients {
+  invocations: Client<typeof InvocationService>;
+  triggers: Client<typeof TriggerService>;
+  events: Client<typeof EventService>;
+  apps: Client<typeof AppService>;
+}
+
+/** The parsed command line of one client command. */
+interface CommandInput {
+  values: ReturnType<typeof parseCommandLine>["values"];
+  /** The first positional argument (the task, the id...); throws when absent. */
+  first(): string;
+  /** `--limit`, 0 (the server's default) when not given. */
+  limit: number;
+}
+
+type Command = (clients: Clients, input: CommandInput) => Promise<void>;
+
+/** Each client command: the RPC it makes, printed as JSON. */
+const COMMANDS = new Map<string, Command>([
+  ["invoke", invokeCommand],
+  [
+    "get",
+    async ({ invocations }, { first }) =>
+      print(GetInvocationResponseSchema, await invocations.getInvocation({ id: first() })),
+  ],
+  ["list", listCommand],
+  ["emit", emitCommand],
+  [
+    "events",
+    async ({ events }, { values, limit }) =>
+      print(ListEventsResponseSchema, await events.listEvents({ code: values.code ?? "", pageSize: limit })),
+  ],
+  ["replay", replayCommand],
+  [
+    "triggers",
+    async ({ triggers }, { values }) =>
+      print(
+        ListTriggersResponseSchema,
+        await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
+      ),
+  ],
+  [
+    "explain",
+    async ({ triggers }, { first, limit }) =>
+      print(ExplainTriggerResponseSchema, await triggers.explainTrigger({ id: first(), limit })),
+  ],
+  [
+    "pause",
+    async ({ triggers }, { first }) =>
+      print(PauseTriggerResponseSchema, await triggers.pauseTrigger({ id: first() })),
+  ],
+  [
+    "resume",
+    async ({ triggers }, { first }) =>
+      print(ResumeTriggerResponseSchema, await triggers.resumeTrigger({ id: first() })),
+  ],
+  [
+    "delete",
+    async ({ triggers }, { first }) =>
+      print(DeleteTriggerResponseSchema, await triggers.deleteTrigger({ id: first() })),
+  ],
+  [
+    "tasks",
+    async ({ apps }, { values }) =>
+      print(ListTasksResponseSchema, await apps.listTasks({ appId: values.app ?? "" })),
+  ],
+]);
+
+/** The commands `nenc` runs as a client of a running orchestrator (the rest start one). */
+export const CLIENT_COMMANDS: Set<string> = new Set(COMMANDS.keys());
+
 /** Runs one client command against the orchestrator and prints the answer as JSON. */
 export async function runClientCommand(command: string, argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseCommandLine(argv);
   const url = values.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
   const sessions = new Http2SessionManager(url);
-  const transport = createGrpcTransport({
-    baseUrl: url,
-    sessionManager: sessions,
-    binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
-  });
-  const invocations = createClient(InvocationService, transport);
-  const triggers = createClient(TriggerService, transport);
-  const events = createClient(EventService, transport);
-  const apps = createClient(AppService, transport);
-  const print = <S extends DescMessage>(schema: S, message: MessageShape<S>) =>
-    console.log(toJsonString(schema, message, { prettySpaces: 2 }));
+  const clients = connectClients(url, sessions);
   const first = () => {
     const value = positionals[0];
     if (!value) throw new Error(`missing argument; see nenc help`);
@@ -85,78 +136,81 @@ export async function runClientCommand(command: string, argv: string[]): Promise
   };
   const limit = values.limit === undefined ? 0 : Number(values.limit);
   try {
-    switch (command) {
-      case "invoke": {
-        const invoked = await invocations.invoke({
-          taskId: first(),
-          arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args"), DEEP),
-          idempotencyKey: values.key ?? "",
-        });
-        if (!values.wait) return print(InvokeResponseSchema, invoked);
-        let answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
-        while (!answer.done)
-          answer = await invocations.awaitInvocation({ id: invoked.invocation!.id, timeoutMs: 300_000n });
-        print(AwaitInvocationResponseSchema, answer);
-        // Scripts can chain on it: `nenc invoke t --wait && next` stops when the task failed.
-        if (answer.invocation?.status !== InvocationStatus.SUCCESS) process.exitCode = 1;
-        return;
-      }
-      case "get":
-        return print(GetInvocationResponseSchema, await invocations.getInvocation({ id: first() }));
-      case "list":
-        return print(
-          ListInvocationsResponseSchema,
-          await invocations.listInvocations({
-            taskId: values.task ?? "",
-            status: values.status
-              ? parseStatus(values.status)
-              : InvocationStatus.INVOCATION_STATUS_UNSPECIFIED,
-            triggerId: values.trigger ?? "",
-            pageSize: limit,
-          }),
-        );
-      case "emit":
-        return print(
-          EmitEventResponseSchema,
-          await events.emitEvent({
-            code: first(),
-            payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload"), DEEP),
-            idempotencyKey: values.key ?? "",
-          }),
-        );
-      case "events":
-        return print(
-          ListEventsResponseSchema,
-          await events.listEvents({ code: values.code ?? "", pageSize: limit }),
-        );
-      case "replay":
-        return print(
-          ReplayEventsResponseSchema,
-          await events.replayEvents({
-            code: values.code ?? "",
-            ...(values.since ? { since: timestampFromMs(parseTime(values.since, "--since")) } : {}),
-            ...(values.until ? { until: timestampFromMs(parseTime(values.until, "--until")) } : {}),
-          }),
-        );
-      case "triggers":
-        return print(
-          ListTriggersResponseSchema,
-          await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
-        );
-      case "explain":
-        return print(ExplainTriggerResponseSchema, await triggers.explainTrigger({ id: first(), limit }));
-      case "pause":
-        return print(PauseTriggerResponseSchema, await triggers.pauseTrigger({ id: first() }));
-      case "resume":
-        return print(ResumeTriggerResponseSchema, await triggers.resumeTrigger({ id: first() }));
-      case "delete":
-        return print(DeleteTriggerResponseSchema, await triggers.deleteTrigger({ id: first() }));
-      case "tasks":
-        return print(ListTasksResponseSchema, await apps.listTasks({ appId: values.app ?? "" }));
-    }
+    await COMMANDS.get(command)?.(clients, { values, first, limit });
   } finally {
+    // The HTTP/2 session would keep the process alive after the answer.
     sessions.abort();
   }
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+}
+
+/** Clients of every service over one HTTP/2 session that the caller closes. */
+function connectClients(url: string, sessions: Http2SessionManager): Clients {
+  const transport = createGrpcTransport({
+    baseUrl: url,
+    sessionManager: sessions,
+    binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+  });
+  return {
+    invocations: createClient(InvocationService, transport),
+    triggers: createClient(TriggerService, transport),
+    events: createClient(EventService, transport),
+    apps: createClient(AppService, transport),
+  };
+}
+
+function print<S extends DescMessage>(schema: S, message: MessageShape<S>): void {
+  console.log(toJsonString(schema, message, { prettySpaces: 2 }));
+}
+
+/** `nenc invoke TASK [--args JSON] [--key K] [--wait]`. */
+async function invokeCommand({ invocations }: Clients, { values, first }: CommandInput): Promise<void> {
+  const invoked = await invocations.invoke({
+    taskId: first(),
+    arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args"), DEEP),
+    idempotencyKey: values.key ?? "",
+  });
+  if (!values.wait) return print(InvokeResponseSchema, invoked);
+  const id = invoked.invocation!.id;
+  let answer = await invocations.awaitInvocation({ id, timeoutMs: AWAIT_TIMEOUT_MS });
+  while (!answer.done) answer = await invocations.awaitInvocation({ id, timeoutMs: AWAIT_TIMEOUT_MS });
+  print(AwaitInvocationResponseSchema, answer);
+  // Scripts can chain on it: `nenc invoke t --wait && next` stops when the task failed.
+  if (answer.invocation?.status !== InvocationStatus.SUCCESS) process.exitCode = 1;
+}
+
+/** `nenc list [--task T] [--status S] [--trigger ID] [--limit N]`. */
+async function listCommand({ invocations }: Clients, { values, limit }: CommandInput): Promise<void> {
+  const page = await invocations.listInvocations({
+    taskId: values.task ?? "",
+    status: values.status ? parseStatus(values.status) : InvocationStatus.INVOCATION_STATUS_UNSPECIFIED,
+    triggerId: values.trigger ?? "",
+    pageSize: limit,
+  });
+  print(ListInvocationsResponseSchema, page);
+}
+
+/** `nenc emit CODE [--payload JSON] [--key K]`. */
+async function emitCommand({ events }: Clients, { values, first }: CommandInput): Promise<void> {
+  const emitted = await events.emitEvent({
+    code: first(),
+    payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload"), DEEP),
+    idempotencyKey: values.key ?? "",
+  });
+  print(EmitEventResponseSchema, emitted);
+}
+
+/** `nenc replay [--code C] [--since ISO] [--until ISO]`. */
+async function replayCommand({ events }: Clients, { values }: CommandInput): Promise<void> {
+  const replayed = await events.replayEvents({
+    code: values.code ?? "",
+    ...(values.since ? { since: timestampFromMs(parseTime(values.since, "--since")) } : {}),
+    ...(values.until ? { until: timestampFromMs(parseTime(values.until, "--until")) } : {}),
+  });
+  print(ReplayEventsResponseSchema, replayed);
 }
 
 function parseJson(text: string, flag: string) {

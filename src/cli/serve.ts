@@ -34,7 +34,7 @@ export async function serve(argv: string[]): Promise<void> {
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   });
   // The line tools wait for (docs/design.md §1.1).
-  console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.kind})`);
+  console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

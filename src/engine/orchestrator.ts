@@ -82,18 +82,12 @@ export interface OrchestratorOptions {
   maxInFlightOccurrences: number;
   /**
    * An occurrence (or deferred evaluation) whose evaluation failed this many times
-   * (each retried after the store's reclaimAfterMs) is recorded as errored in the
+   * (each handed out again after the store's redelivery delay) is recorded as errored in the
    * history of the triggers it concerns and acknowledged, not handed out again.
    */
   maxOccurrenceDeliveries: number;
   /** How often the maintenance sweep runs; a replica not seen for eight sweeps is not live (its cron share moves). */
   sweepIntervalMs: number;
-  /**
-   * A reader of the occurrence log (a replica's consumer id, new at each start)
-   * idle this long and holding nothing is forgotten by the store: dead replicas'
-   * ids do not pile up in Redis.
-   */
-  forgetConsumersAfterMs: number;
   /** How long stop() waits for in-flight work and occurrences. */
   drainTimeoutMs: number;
   /**
@@ -148,7 +142,6 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   maxInFlightOccurrences: 512,
   maxOccurrenceDeliveries: 5,
   sweepIntervalMs: 250,
-  forgetConsumersAfterMs: 3_600_000,
   drainTimeoutMs: 30_000,
   closeSilentStreamsAfterMs: 0,
   awaitRegistrationMs: 30_000,
@@ -180,6 +173,7 @@ export class Orchestrator {
   private readonly membership: ReplicaMembership;
   private readonly recovery: RegistryRecovery;
   private unsubscribe: () => void = () => {};
+  private unwatch: () => void = () => {};
   private state: "STARTING" | "RUNNING" | "DRAINING" | "STOPPED" = "STARTING";
   private readonly servingListeners = new Set<() => void>();
   private readonly stopController = new AbortController();
@@ -193,13 +187,12 @@ export class Orchestrator {
     this.options = o;
     const { clock, logger } = o;
     this.tasks = new TaskRegistry(store);
-    this.dispatcher = new Dispatcher(store, clock, this.index, logger);
+    this.dispatcher = new Dispatcher(store, clock, logger);
     this.functions = new FunctionRunner(() => this.dispatcher.all(), clock, o);
     this.invocations = new Invocations({
       store,
       tasks: this.tasks,
       clock,
-      watch: this.index,
       dispatcher: this.dispatcher,
       maxPayloadBytes: o.maxPayloadBytes,
       admission: this.admission,
@@ -243,7 +236,6 @@ export class Orchestrator {
       store,
       dispatcher: this.dispatcher,
       clock,
-      watch: this.index,
       logger,
       options: { ...o, closeSilentStreamsAfterMs: o.closeSilentStreamsAfterMs || 3 * o.leaseMs },
       registry: this.registry,
@@ -264,7 +256,6 @@ export class Orchestrator {
         functions: this.functions,
         tasks: this.tasks,
         clock,
-        watch: this.index,
         logger,
         processClock: o.processClock,
         onRetryScheduled: (time) => this.maintenance.wakeAt(time),
@@ -275,7 +266,6 @@ export class Orchestrator {
       store,
       functions: this.functions,
       clock,
-      watch: this.index,
       dispatcher: this.dispatcher,
     });
     const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
@@ -287,7 +277,7 @@ export class Orchestrator {
       cap,
       clock,
       logger,
-      options: { consumerId: o.replicaId, maxInFlight: o.maxInFlightOccurrences, gate },
+      options: { replicaId: o.replicaId, maxInFlight: o.maxInFlightOccurrences, gate },
     });
     this.deferred = new DeferredEvaluator({
       store,
@@ -298,7 +288,7 @@ export class Orchestrator {
       clock,
       hostedApps: () => [...new Set([...this.dispatcher.all()].map((session) => session.appId))],
       logger,
-      consumerId: o.replicaId,
+      replicaId: o.replicaId,
       gate,
     });
     this.cron = new CronScheduler({
@@ -320,6 +310,7 @@ export class Orchestrator {
   static async start(store: Store, options: Partial<OrchestratorOptions> = {}): Promise<Orchestrator> {
     const orchestrator = new Orchestrator(store, options);
     orchestrator.unsubscribe = store.subscribe((notice) => orchestrator.onNotice(notice));
+    orchestrator.unwatch = store.watchStatuses(orchestrator.index);
     await orchestrator.recovery.open();
     await orchestrator.registry.load();
     // Known to the others, and knowing them, before its cron claims anything (and
@@ -395,6 +386,7 @@ export class Orchestrator {
       Math.max(deadline, processClock.now() + STORE_GRACE_MS),
     );
     this.unsubscribe();
+    this.unwatch();
     this.state = "STOPPED";
     this.stopController.abort(
       new NencError("UNAVAILABLE", "the orchestrator stopped; retry on another replica or after its restart"),
@@ -410,7 +402,7 @@ export class Orchestrator {
       session.channel.close();
     }
     const now = this.options.clock.now();
-    await Promise.all(sessions.map((session) => this.store.releaseWorker(session.ref, now, this.index)));
+    await Promise.all(sessions.map((session) => this.store.work.releaseWorker(session.ref, now)));
   }
 
   /**

@@ -233,33 +233,44 @@ export interface DeferredEvaluation {
 }
 
 /**
- * How long an occurrence (or deferred evaluation) may stay read and unacknowledged
- * before it is handed out again, unless a store is told otherwise.
+ * How long a store waits before handing out again an occurrence (or deferred
+ * evaluation) whose evaluation failed, or one a crashed process held, unless it
+ * is told otherwise (see docs/design.md §2).
  */
 export const DEFAULT_RECLAIM_AFTER_MS = 30_000;
 
-/** An occurrence read from the log; ack it once every trigger handled it. */
+/** An occurrence handed to a replica; settle it once every trigger handled it. */
 export interface LoggedOccurrence {
   occurrence: Occurrence;
-  /** Log position, for ack. */
+  /** The store's own handle of the item (opaque to the engine). */
   ref: string;
   /**
    * How many times it was handed out, this time included: 1 the first time, more
-   * when it was not acknowledged within `reclaimAfterMs` (its reader crashed, or
-   * its evaluation failed). The engine gives up past a cap.
+   * when its evaluation failed (retryOccurrences) or its replica went away. The
+   * engine gives up past a cap.
    */
   deliveries: number;
 }
 
-/** What every store is: notices, status-change following, introspection, closing. */
-export interface StoreLifecycle {
-  readonly kind: "memory" | "redis";
-  /**
-   * How long an occurrence (or deferred evaluation) may stay read and unacknowledged
-   * before it is handed out again (the store's `reclaimAfterMs` option). An engine
-   * still evaluating one after about a third of it keeps it (keepOccurrences).
-   */
-  readonly reclaimAfterMs: number;
+/**
+ * Everything nenc persists, in the engine's language, as one object per role (each
+ * role has one implementation per store), with the notices every engine on the
+ * store hears. Every method that changes more than one thing does it atomically
+ * (the Redis store: one Lua script), so a crash at any point leaves a state that
+ * the engine can resume from.
+ *
+ * Two implementations pass the same contract suite: memory (embedded default) and Redis.
+ */
+export interface Store {
+  readonly registry: RegistryStore;
+  readonly work: WorkStore;
+  readonly log: OccurrenceLog;
+  readonly deferred: DeferredEvaluations;
+  readonly triggerState: TriggerStateStore;
+  readonly replicas: ReplicaStore;
+  readonly history: HistoryStore;
+  /** Names the store in logs ("memory", or "redis" with its address and key prefix). */
+  readonly description: string;
 
   /**
    * Subscribes to notices; returns the unsubscribe function. Invocation notices of
@@ -268,10 +279,15 @@ export interface StoreLifecycle {
   subscribe(listener: (notice: StoreNotice) => void): () => void;
   /** Asks for (or no longer needs) notices of every status change; resolves once in force. */
   followStatusChanges(follow: boolean): Promise<void>;
-  close(): Promise<void>;
-
-  /** Invocations not yet final, and occurrences logged but not yet acknowledged. */
+  /**
+   * Adds the status transitions to log as occurrences (a transition is logged when
+   * any added watch watches it); returns the function that removes it. Without
+   * one, no transition is logged.
+   */
+  watchStatuses(watch: StatusWatch): () => void;
+  /** Invocations not yet final, and occurrences logged but not yet settled. */
   stats(): Promise<StoreStats>;
+  close(): Promise<void>;
 }
 
 /** Apps, tasks and triggers as registered; the registry's version and the data set's identity. */
@@ -316,7 +332,7 @@ export interface WorkStore {
    */
   createInvocation(
     invocation: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
+    options?: { idempotencyKey?: string; assignTo?: WorkerRef },
   ): Promise<Created>;
   /**
    * Like createInvocation for a triggered invocation, atomically with its firing key
@@ -324,7 +340,7 @@ export interface WorkStore {
    * even if retention dropped the first invocation since) or when the trigger was
    * deleted or paused meanwhile (each replica's trigger index may lag).
    */
-  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<FireResult>;
+  fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult>;
   getInvocation(invocationId: string): Promise<Invocation | undefined>;
   /** Newest first. */
   listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;
@@ -333,20 +349,14 @@ export interface WorkStore {
    * included) and assigns them to the worker: they become PENDING. Nothing when
    * `worker` is not the worker's current connection (a newer one took over).
    */
-  claimWork(
-    worker: WorkerRef,
-    taskIds: readonly string[],
-    max: number,
-    now: number,
-    watch: StatusWatch,
-  ): Promise<Assignment[]>;
+  claimWork(worker: WorkerRef, taskIds: readonly string[], max: number, now: number): Promise<Assignment[]>;
   /**
    * The assignment if it is still current (the invocation is still held under it)
    * and `workerId` holds it: a worker learns nothing of another's assignments.
    */
   getAssignment(assignmentId: string, workerId: string): Promise<HeldAssignment | undefined>;
   /** PENDING → RUNNING, if the assignment is still current and `workerId` holds it. */
-  markStarted(assignmentId: string, workerId: string, now: number, watch: StatusWatch): Promise<boolean>;
+  markStarted(assignmentId: string, workerId: string, now: number): Promise<boolean>;
   /**
    * Ends an attempt, if the assignment is still current and `worker` holds it
    * (`applied` false: a stale or foreign result, nothing changed), then, with
@@ -359,7 +369,6 @@ export interface WorkStore {
     worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
-    watch: StatusWatch,
     options?: FinishOptions,
   ): Promise<{ applied: boolean; claimed: Assignment[] }>;
   /**
@@ -375,7 +384,6 @@ export interface WorkStore {
     held: readonly string[],
     until: number,
     now: number,
-    watch: StatusWatch,
   ): Promise<Invocation[]>;
   /**
    * The connection ended: puts the worker's assignments back in their queues
@@ -383,12 +391,7 @@ export interface WorkStore {
    * (otherwise a newer connection owns them: nothing changes). With `only`, just
    * those assignments (and the lease stays). Returns the released invocations.
    */
-  releaseWorker(
-    worker: WorkerRef,
-    now: number,
-    watch: StatusWatch,
-    only?: readonly string[],
-  ): Promise<Invocation[]>;
+  releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]>;
   /**
    * Marks the worker alive until `until`, if `worker` is its current connection (or
    * it has none, its lease having ended: `worker` becomes current again). False
@@ -396,72 +399,66 @@ export interface WorkStore {
    */
   renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean>;
   /** Releases the assignments of every worker whose lease ended before `now` (and forgets its connection). */
-  releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]>;
+  releaseExpiredWorkers(now: number): Promise<Invocation[]>;
   /** Announces work for retries that came due (claimWork takes them). */
   announceDueRetries(now: number): Promise<void>;
 }
 
-/** The occurrences to evaluate: read, kept while evaluated, settled (with their evaluations), logged again. */
+/**
+ * The occurrences to evaluate. One is handed to one replica at a time and stays
+ * with it until that replica settles it, returns it (retryOccurrences), or goes
+ * away: retired, forgotten, or its process ended without settling it (then after
+ * the store's redelivery delay). See docs/design.md §2.
+ */
 export interface OccurrenceLog {
   /**
-   * Reads occurrences not yet handed to any consumer, and again those a consumer
-   * held without acknowledging them for `reclaimAfterMs` (a store option; default
-   * 30 s). Waits up to `waitMs` when there are none.
+   * Hands `replicaId` up to `max` occurrences that no replica holds; waits up to
+   * `waitMs` when there are none.
    */
   readOccurrences(
-    consumerId: string,
+    replicaId: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<LoggedOccurrence[]>;
-  ackOccurrences(refs: readonly string[]): Promise<void>;
   /**
-   * Records the evaluations of occurrences, then acknowledges the occurrences, in one
-   * step (a crash before it re-delivers them; exactly-once firing absorbs the repeat).
+   * Records the evaluations of occurrences, then settles the occurrences (done for
+   * good), in one step (a crash before it hands them out again; exactly-once
+   * firing absorbs the repeat).
    */
-  settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]): Promise<void>;
+  settleOccurrences(evaluations: readonly Evaluation[], items: readonly LoggedOccurrence[]): Promise<void>;
   /**
-   * Restarts the `reclaimAfterMs` wait of occurrences that `consumerId` read and
-   * still holds: their evaluation is still running, so they must not be handed out
-   * again. Counts no delivery. Refs acknowledged meanwhile, or taken over by another
-   * consumer, are left alone. A consumer that stops calling it (a crashed replica)
-   * has its occurrences handed out again as before.
+   * Their evaluation failed: the replica no longer holds them, and they are handed
+   * out again after the store's redelivery delay (a new delivery).
    */
-  keepOccurrences(consumerId: string, refs: readonly string[]): Promise<void>;
+  retryOccurrences(items: readonly LoggedOccurrence[]): Promise<void>;
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
-
-  /**
-   * Forgets the readers (consumer ids given to readOccurrences and readDeferred)
-   * that hold nothing unacknowledged and have not read for `idleMs`: a replica's
-   * consumer id is new at every start, so those of dead replicas would pile up.
-   * Never loses an item a reader holds. Returns the ids forgotten.
-   */
-  forgetIdleConsumers(idleMs: number): Promise<string[]>;
 }
 
-/** Evaluations kept for a replica that hosts a worker of their app. */
+/**
+ * Evaluations kept for a replica that hosts a worker of their app. Handed out as
+ * the occurrence log hands out occurrences (one replica at a time, until settled,
+ * returned, or its replica went away).
+ */
 export interface DeferredEvaluations {
   /** Keeps an evaluation for a replica that hosts workers of `appId`. */
   deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence): Promise<void>;
-  /**
-   * Deferred evaluations of these apps not yet handed out (or held unacknowledged
-   * for `reclaimAfterMs`, as readOccurrences); waits up to `waitMs` for one.
-   */
+  /** Hands `replicaId` deferred evaluations of these apps that no replica holds; waits up to `waitMs` for one. */
   readDeferred(
     appIds: readonly string[],
-    consumerId: string,
+    replicaId: string,
     max: number,
     waitMs: number,
     signal: AbortSignal,
   ): Promise<DeferredEvaluation[]>;
-  /** As keepOccurrences, for deferred evaluations `consumerId` read (refs as readDeferred gave them). */
-  keepDeferred(consumerId: string, refs: readonly string[]): Promise<void>;
   /**
-   * Records the evaluations of a deferred item, then acknowledges it, in one step
+   * Records the evaluations of a deferred item, then settles it, in one step
    * (as settleOccurrences does for the log: a crash between would repeat the records).
    */
   settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]): Promise<void>;
+  /** As retryOccurrences, for deferred evaluations. */
+  retryDeferred(items: readonly DeferredEvaluation[]): Promise<void>;
 }
 
 /** What triggers remember between occurrences: AND join state and cron slots. */
@@ -503,7 +500,12 @@ export interface ReplicaStore {
    * FORGET_REPLICA_AFTER_MS before `liveSince` are forgotten. One call per sweep.
    */
   announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn>;
-  /** Forgets a replica at once (a graceful stop): the others share out its cron conditions at their next sweep. */
+  /**
+   * Forgets a replica at once (a graceful stop, or one found dead): the others
+   * share out its cron conditions at their next sweep, and what it still held of
+   * the occurrence log and the deferred evaluations is handed out again at once.
+   * A forgotten replica (not seen for FORGET_REPLICA_AFTER_MS) is retired the same way.
+   */
   retireReplica(replicaId: string): Promise<void>;
 }
 
@@ -519,20 +521,3 @@ export interface HistoryStore {
   /** Newest first. */
   listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]>;
 }
-
-/**
- * Everything nenc persists, in the engine's language. Every method that changes
- * more than one thing does it atomically (the Redis store: one Lua script), so a
- * crash at any point leaves a state that the engine can resume from.
- *
- * Two implementations pass the same contract suite: memory (embedded default) and Redis.
- */
-export interface Store
-  extends StoreLifecycle,
-    RegistryStore,
-    WorkStore,
-    OccurrenceLog,
-    DeferredEvaluations,
-    TriggerStateStore,
-    ReplicaStore,
-    HistoryStore {}

@@ -10,7 +10,7 @@ import { NO_RETRY } from "../../src/domain/task.js";
 import type { Page, PageLimits, StatusWatch, Store } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 
-const watchNone: StatusWatch = { watches: () => false };
+const _watchNone: StatusWatch = { watches: () => false };
 /** With the ids' JSON and the per-item overhead, three such items fit in 10,000 bytes and four do not. */
 const PAD = "x".repeat(2_900);
 const BUDGET = 10_000;
@@ -39,7 +39,7 @@ describe.each(STORE_KINDS)("Store contract, listings: %s", (kind) => {
   beforeEach(async (context) => {
     if (!storeAvailable(kind)) context.skip();
     store = await createStore(kind, { retention: { maxEvents: 10_000, maxFinishedInvocations: 10_000 } });
-    await store.registerApp({
+    await store.registry.registerApp({
       appId: "app",
       tasks: [
         { id: "task", appId: "app", retry: NO_RETRY },
@@ -54,20 +54,17 @@ describe.each(STORE_KINDS)("Store contract, listings: %s", (kind) => {
   });
 
   const invoke = (id: string, args: Record<string, string>, taskId = "task") =>
-    store.createInvocation(
-      { id, taskId, appId: "app", arguments: args, createdAt: 1000 },
-      { watch: watchNone },
-    );
+    store.work.createInvocation({ id, taskId, appId: "app", arguments: args, createdAt: 1000 });
   const emit = (id: string, at: number, payload: Record<string, string> = { id }, code = "c") =>
-    store.appendEvent({ id, code, payload, emittedAt: at, invocationIds: [] });
+    store.history.appendEvent({ id, code, payload, emittedAt: at, invocationIds: [] });
   const listInvocations =
-    (query: Omit<Parameters<Store["listInvocations"]>[0], keyof PageLimits> = {}) =>
+    (query: Omit<Parameters<Store["work"]["listInvocations"]>[0], keyof PageLimits> = {}) =>
     (limits: PageLimits) =>
-      store.listInvocations({ ...query, ...limits });
+      store.work.listInvocations({ ...query, ...limits });
   const listEvents =
-    (query: Omit<Parameters<Store["listEvents"]>[0], keyof PageLimits> = {}) =>
+    (query: Omit<Parameters<Store["history"]["listEvents"]>[0], keyof PageLimits> = {}) =>
     (limits: PageLimits) =>
-      store.listEvents({ ...query, ...limits });
+      store.history.listEvents({ ...query, ...limits });
 
   it("invocations: a page ends before the item that would pass maxBytes, and the next resumes right after", async () => {
     for (const id of ids("i", 0, 7)) await invoke(id, { pad: PAD });
@@ -154,21 +151,20 @@ describe.each(STORE_KINDS)("Store contract, listings: %s", (kind) => {
       await invoke(id, {});
       await emit(id, 4000);
     }
-    const invocationToken = (await store.listInvocations({ limit: 1 })).nextPageToken as string;
-    const eventToken = (await store.listEvents({ limit: 1 })).nextPageToken as string;
+    const invocationToken = (await store.work.listInvocations({ limit: 1 })).nextPageToken as string;
+    const eventToken = (await store.history.listEvents({ limit: 1 })).nextPageToken as string;
     const refused = { code: "INVALID_ARGUMENT", field: "pageToken" };
     for (const pageToken of [eventToken, "2", "mi-1", "ri2x"]) {
-      await expect(store.listInvocations({ limit: 10, pageToken })).rejects.toMatchObject(refused);
+      await expect(store.work.listInvocations({ limit: 10, pageToken })).rejects.toMatchObject(refused);
     }
     for (const pageToken of [invocationToken, "4000:t000", "re:t000", "me"]) {
-      await expect(store.listEvents({ limit: 10, pageToken })).rejects.toMatchObject(refused);
+      await expect(store.history.listEvents({ limit: 10, pageToken })).rejects.toMatchObject(refused);
     }
     // Its own tokens resume where they say.
-    expect((await store.listInvocations({ limit: 10, pageToken: invocationToken })).items.map(idOf)).toEqual([
-      "t001",
-      "t000",
-    ]);
-    expect((await store.listEvents({ limit: 10, pageToken: eventToken })).items.map(idOf)).toEqual([
+    expect(
+      (await store.work.listInvocations({ limit: 10, pageToken: invocationToken })).items.map(idOf),
+    ).toEqual(["t001", "t000"]);
+    expect((await store.history.listEvents({ limit: 10, pageToken: eventToken })).items.map(idOf)).toEqual([
       "t001",
       "t002",
     ]);

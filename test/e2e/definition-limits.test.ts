@@ -157,8 +157,8 @@ describe.each(STORE_KINDS)("definitions checked at the edge on %s", (kind) => {
       paused: false,
       createdAt: 1,
     };
-    await store.createTrigger(trigger);
-    await store.registerApp({
+    await store.registry.createTrigger(trigger);
+    await store.registry.registerApp({
       appId: "old",
       tasks: [
         {

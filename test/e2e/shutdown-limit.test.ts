@@ -56,7 +56,7 @@ describe.each(STORE_KINDS)("shutdown within the drain limit on %s", (kind) => {
     const ids = new Map((await declaring.trigger.list()).map((t) => [t.targetTaskId, t.id]));
     const answeredLateId = ids.get("on_answered_late")!;
     const knownToNoneId = ids.get("on_known_to_none")!;
-    const [answeredLateFn] = (await store.getTrigger(answeredLateId))!.conditions.map((c) =>
+    const [answeredLateFn] = (await store.registry.getTrigger(answeredLateId))!.conditions.map((c) =>
       c.kind === "event" && c.payloadFilter?.kind === "function" ? c.payloadFilter.functionId : "",
     );
 
@@ -74,7 +74,7 @@ describe.each(STORE_KINDS)("shutdown within the drain limit on %s", (kind) => {
     await first.stop();
     servers = [];
     const outcomes = async (triggerId: string) =>
-      (await reopened.listEvaluations(triggerId, 10)).map((evaluation) => evaluation.outcome);
+      (await reopened.history.listEvaluations(triggerId, 10)).map((evaluation) => evaluation.outcome);
     const reopened = kind === "memory" ? store : await createStore(kind, { prefix });
     expect(await outcomes(answeredLateId)).toEqual(["deferred"]);
     expect(await outcomes(knownToNoneId)).toEqual(["deferred"]);

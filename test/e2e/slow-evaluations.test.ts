@@ -80,7 +80,7 @@ describe.each(STORE_KINDS)("evaluations slower than reclaimAfterMs on %s", (kind
     let otherReads = 0;
     await waitFor(
       async () => {
-        expect(await store.readDeferred(["slow"], "another-replica", 10, 0, never)).toEqual([]);
+        expect(await store.deferred.readDeferred(["slow"], "another-replica", 10, 0, never)).toEqual([]);
         otherReads++;
         return (await app.listInvocations({ taskId: "on_slow", status: "SUCCESS" })).length > 0;
       },

@@ -14,6 +14,7 @@ import type { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { openRawWorker, type RawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
+import { overrideRole } from "../support/store-faults.js";
 import { createStore, STORE_KINDS, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
@@ -336,17 +337,12 @@ function assignmentIdOf(response: ConnectResponse): string {
 
 /** The store, counting maintenance sweeps (each announces due retries once). */
 function countingSweeps(store: Store, onSweep: () => void): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      if (property !== "announceDueRetries") return value.bind(target);
-      return (now: number) => {
-        onSweep();
-        return target.announceDueRetries(now);
-      };
+  return overrideRole(store, "work", (work) => ({
+    announceDueRetries(now: number) {
+      onSweep();
+      return work.announceDueRetries(now);
     },
-  });
+  }));
 }
 
 describe.skipIf(!storeAvailable("redis"))("task timeouts across replicas", () => {
@@ -408,7 +404,7 @@ describe.skipIf(!storeAvailable("redis"))("task timeouts across replicas", () =>
     await expect(invocation.result()).rejects.toBeInstanceOf(TaskFailedError);
     await waitFor(() => noticed === 1, "onException to fire");
     await Promise.all(servers.map((server) => server.orchestrator.settled(20_000)));
-    const info = await a.orchestrator.store.getInvocation(invocation.id);
+    const info = await a.orchestrator.store.work.getInvocation(invocation.id);
     // REGISTERED, PENDING, RUNNING, FAILED: one failure, applied once.
     expect([info?.status, info?.attempt, info?.version, info?.error?.type]).toEqual([
       "FAILED",

@@ -16,6 +16,7 @@ import type { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
+import { overrideRole } from "../support/store-faults.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
@@ -441,18 +442,12 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
     async function serverWithFirstFire(before: (store: Store) => Promise<void>) {
       const store = await createStore(kind, { reclaimAfterMs: 300 });
       let fires = 0;
-      const injected = new Proxy(store, {
-        get(target, property) {
-          if (property === "fire") {
-            return async (...args: Parameters<Store["fire"]>) => {
-              if (fires++ === 0) await before(target);
-              return target.fire(...args);
-            };
-          }
-          const value: unknown = Reflect.get(target, property, target);
-          return typeof value === "function" ? value.bind(target) : value;
+      const injected = overrideRole(store, "work", (work) => ({
+        async fire(...args: Parameters<Store["work"]["fire"]>) {
+          if (fires++ === 0) await before(store);
+          return work.fire(...args);
         },
-      });
+      }));
       const injectedServer = await startTestServer({ store: injected });
       const injectedApp = new Nenc({ url: injectedServer.url, appId: "injected" });
       return { server: injectedServer, app: injectedApp, fires: () => fires };
@@ -485,7 +480,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
       let triggerId = "";
       const injected = await serverWithFirstFire(async (store) => {
         // As another replica would: the store knows before this replica's index does.
-        await store.setTriggerPaused(triggerId, true);
+        await store.registry.setTriggerPaused(triggerId, true);
       });
       try {
         injected.app.task("paused_meanwhile", async () => "ran", {
@@ -520,7 +515,7 @@ describe.each(STORE_KINDS)("trigger semantics on %s", (kind) => {
         code: "replayed",
         payload: { v: 1 },
       };
-      await server.orchestrator.store.appendOccurrences([occurrence, occurrence]);
+      await server.orchestrator.store.log.appendOccurrences([occurrence, occurrence]);
       await settle();
       expect(await runs("once")).toHaveLength(1);
       const id = (await app.trigger.list({ targetTaskId: "once" }))[0]!.id;

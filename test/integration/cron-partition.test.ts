@@ -16,6 +16,7 @@ import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { CronAdvance, ReplicaAnnouncement, Store } from "../../src/store/store.js";
 import { FakeClock, settleMicrotasks } from "../support/fake-clock.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
+import { interceptCalls } from "../support/store-faults.js";
 import { STORE_KINDS, type StoreKind, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
@@ -86,37 +87,31 @@ function observed(
   clock: FakeClock,
   inFlight: { count: number },
 ): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function" || property === "readOccurrences" || property === "readDeferred")
-        return value;
-      const call = (args: unknown[]) => {
-        const calledAt = clock.now();
-        if (property === "announceReplica") handle.announced = args[0] as ReplicaAnnouncement;
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(result instanceof Promise)) return result; // subscribe, close…
-        inFlight.count++;
-        return result
-          .then((answer: unknown) => {
-            if (property === "advanceCron") {
-              (args[0] as CronAdvance[]).forEach((advance, i) => {
-                if (!(answer as boolean[])[i]) return;
-                const key = `${advance.triggerId}:${advance.conditionIndex}`;
-                for (const occurrence of advance.occurrences)
-                  claims.push({ replica, key, slot: occurrence.scheduledTime, at: calledAt });
-              });
-            }
-            return answer;
-          })
-          .finally(() => inFlight.count--);
-      };
-      return (...args: unknown[]) => {
-        if (property === "retireReplica" && handle.crashed) return Promise.resolve();
-        if (property === "advanceCron" && handle.hang) return handle.hang.then(() => call(args));
-        return call(args);
-      };
-    },
+  return interceptCalls(store, (property, args, real) => {
+    if (property === "readOccurrences" || property === "readDeferred") return real();
+    const call = (args: unknown[]) => {
+      const calledAt = clock.now();
+      if (property === "announceReplica") handle.announced = args[0] as ReplicaAnnouncement;
+      const result = real();
+      if (!(result instanceof Promise)) return result; // subscribe, close…
+      inFlight.count++;
+      return result
+        .then((answer: unknown) => {
+          if (property === "advanceCron") {
+            (args[0] as CronAdvance[]).forEach((advance, i) => {
+              if (!(answer as boolean[])[i]) return;
+              const key = `${advance.triggerId}:${advance.conditionIndex}`;
+              for (const occurrence of advance.occurrences)
+                claims.push({ replica, key, slot: occurrence.scheduledTime, at: calledAt });
+            });
+          }
+          return answer;
+        })
+        .finally(() => inFlight.count--);
+    };
+    if (property === "retireReplica" && handle.crashed) return Promise.resolve();
+    if (property === "advanceCron" && handle.hang) return handle.hang.then(() => call(args));
+    return call(args);
   });
 }
 
@@ -241,7 +236,7 @@ describe.each(STORE_KINDS)("cron shared out among replicas: %s", (kind) => {
     victim.crashed = true;
     await (cluster.orchestrators[2] as Orchestrator).stop();
     const last = victim.announced as ReplicaAnnouncement;
-    await (cluster.raw[2] as Store).announceReplica({ ...last, seenAt: crashedAt }, 0);
+    await (cluster.raw[2] as Store).replicas.announceReplica({ ...last, seenAt: crashedAt }, 0);
     const beforeCrash = claims.length;
     await cluster.run(5_200); // 10:00:07 … 10:00:12
     const after = claims.slice(beforeCrash);

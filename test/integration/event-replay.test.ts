@@ -15,9 +15,9 @@ const never = new AbortController().signal;
 async function drainLog(store: Store): Promise<string[]> {
   const ids: string[] = [];
   while (true) {
-    const read = await store.readOccurrences("reader", 500, 20, never);
+    const read = await store.log.readOccurrences("reader", 500, 20, never);
     if (read.length === 0) return ids;
-    await store.ackOccurrences(read.map((item) => item.ref));
+    await store.log.settleOccurrences([], read);
     ids.push(...read.map((item) => item.occurrence.id));
   }
 }
@@ -31,7 +31,7 @@ describe.each(STORE_KINDS)("event replay on %s", (kind) => {
     store = await createStore(kind, { retention: { maxEvents: 10_000 } });
     // Many events per millisecond: pages end inside one.
     for (const [n, id] of all.entries())
-      await store.appendEvent({
+      await store.history.appendEvent({
         id,
         code: n % 2 ? "odd" : "even",
         payload: { n },

@@ -10,8 +10,9 @@ import type { Logger } from "../../src/domain/logger.js";
 import type { Occurrence } from "../../src/domain/occurrence.js";
 import { NO_RETRY } from "../../src/domain/task.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
-import type { Firing, Store } from "../../src/store/store.js";
+import type { Firing, LoggedOccurrence, Store } from "../../src/store/store.js";
 import { trigger } from "../support/fixtures.js";
+import { overrideRole } from "../support/store-faults.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 import { deferred, waitFor } from "../support/wait.js";
 
@@ -28,22 +29,18 @@ afterEach(async () => {
 
 /** The store, except that settling an evaluation of the poison occurrence fails (not giving up on it). */
 function failingSettles(store: Store, attempts: { count: number }): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== "settleOccurrences") return Reflect.get(target, property, receiver);
-      return async (evaluations: readonly Evaluation[], refs: readonly string[]) => {
-        const poisoned = evaluations.some(
-          (evaluation) =>
-            evaluation.occurrenceId === POISON && !evaluation.detail.startsWith("not evaluated"),
-        );
-        if (poisoned) {
-          attempts.count++;
-          throw new Error("injected: the store refused the records");
-        }
-        return target.settleOccurrences(evaluations, refs);
-      };
+  return overrideRole(store, "log", (log) => ({
+    async settleOccurrences(evaluations: readonly Evaluation[], items: readonly LoggedOccurrence[]) {
+      const poisoned = evaluations.some(
+        (evaluation) => evaluation.occurrenceId === POISON && !evaluation.detail.startsWith("not evaluated"),
+      );
+      if (poisoned) {
+        attempts.count++;
+        throw new Error("injected: the store refused the records");
+      }
+      return log.settleOccurrences(evaluations, items);
     },
-  });
+  }));
 }
 
 function capturingLogger(lines: Array<{ message: string; fields?: Record<string, unknown> }>): Logger {
@@ -55,47 +52,41 @@ function capturingLogger(lines: Array<{ message: string; fields?: Record<string,
 
 /** The store, with `fire` held back by `hold` (resolving once it may answer) and counted per occurrence. */
 function heldFires(store: Store, hold: (firing: Firing) => Promise<void>, fires: Map<string, number>): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== "fire") return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<Store["fire"]>) => {
-        const occurrenceId = args[0].firingKey.split("|")[1] as string;
-        fires.set(occurrenceId, (fires.get(occurrenceId) ?? 0) + 1);
-        const result = await target.fire(...args);
-        await hold(args[0]);
-        return result;
-      };
+  return overrideRole(store, "work", (work) => ({
+    async fire(...args: Parameters<Store["work"]["fire"]>) {
+      const occurrenceId = args[0].firingKey.split("|")[1] as string;
+      fires.set(occurrenceId, (fires.get(occurrenceId) ?? 0) + 1);
+      const result = await work.fire(...args);
+      await hold(args[0]);
+      return result;
     },
-  });
+  }));
 }
 
 /** The store, with every readOccurrences call's start and end times recorded. */
 function timedReads(store: Store, reads: Array<{ startedAt: number; endedAt?: number }>): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== "readOccurrences") return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<Store["readOccurrences"]>) => {
-        const read: { startedAt: number; endedAt?: number } = { startedAt: Date.now() };
-        reads.push(read);
-        try {
-          return await target.readOccurrences(...args);
-        } finally {
-          read.endedAt = Date.now();
-        }
-      };
+  return overrideRole(store, "log", (log) => ({
+    async readOccurrences(...args: Parameters<Store["log"]["readOccurrences"]>) {
+      const read: { startedAt: number; endedAt?: number } = { startedAt: Date.now() };
+      reads.push(read);
+      try {
+        return await log.readOccurrences(...args);
+      } finally {
+        read.endedAt = Date.now();
+      }
     },
-  });
+  }));
 }
 
 async function prepare(kind: (typeof STORE_KINDS)[number], reclaimAfterMs = 100): Promise<Store> {
   const store = await createStore(kind, { reclaimAfterMs });
   cleanups.push(() => store.close());
-  await store.registerApp({
+  await store.registry.registerApp({
     appId: "app",
     tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
     triggers: [],
   });
-  await store.createTrigger(poisonTrigger);
+  await store.registry.createTrigger(poisonTrigger);
   return store;
 }
 
@@ -111,10 +102,10 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
       drainTimeoutMs: 0,
     });
     cleanups.push(() => orchestrator.stop());
-    await store.appendOccurrences([occurrence]);
+    await store.log.appendOccurrences([occurrence]);
 
     const history = await waitFor(async () => {
-      const records = await store.listEvaluations(poisonTrigger.id, 10);
+      const records = await store.history.listEvaluations(poisonTrigger.id, 10);
       return records.length > 0 && records;
     }, "the give-up record");
     expect(attempts.count).toBe(3);
@@ -129,7 +120,7 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     ]);
     await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "the occurrence acknowledged");
     // Fired on the first delivery only; later ones were deduplicated by the firing key.
-    expect((await store.listInvocations({ taskId: "task", limit: 10 })).items).toHaveLength(1);
+    expect((await store.work.listInvocations({ taskId: "task", limit: 10 })).items).toHaveLength(1);
     expect(errors.filter((line) => line.fields?.occurrenceId === POISON).map((line) => line.message)).toEqual(
       [
         "evaluating an occurrence failed; it will be handed out again",
@@ -142,20 +133,21 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
   it("an occurrence handed out more often than the cap (its readers crashed) is given up without evaluating it", async (context) => {
     if (!storeAvailable(kind)) context.skip();
     const store = await prepare(kind);
-    await store.appendOccurrences([occurrence]);
-    // Three readers that took it and died before settling it.
+    await store.log.appendOccurrences([occurrence]);
+    // Three replicas that took it and died before settling it (found dead: retired).
     for (let delivery = 1; delivery <= 3; delivery++) {
       const read = await waitFor(async () => {
-        const items = await store.readOccurrences(`crashed-${delivery}`, 10, 20, never);
+        const items = await store.log.readOccurrences(`crashed-${delivery}`, 10, 20, never);
         return items.length > 0 && items;
       }, `delivery ${delivery}`);
       expect(read.map((item) => item.deliveries)).toEqual([delivery]);
+      await store.replicas.retireReplica(`crashed-${delivery}`);
     }
     const orchestrator = await Orchestrator.start(store, { maxOccurrenceDeliveries: 3, drainTimeoutMs: 0 });
     cleanups.push(() => orchestrator.stop());
 
     const history = await waitFor(async () => {
-      const records = await store.listEvaluations(poisonTrigger.id, 10);
+      const records = await store.history.listEvaluations(poisonTrigger.id, 10);
       return records.length > 0 && records;
     }, "the give-up record");
     expect(history.map((record) => [record.outcome, record.detail])).toEqual([
@@ -165,7 +157,7 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
       ],
     ]);
     await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "the occurrence acknowledged");
-    expect((await store.listInvocations({ taskId: "task", limit: 10 })).items).toEqual([]);
+    expect((await store.work.listInvocations({ taskId: "task", limit: 10 })).items).toEqual([]);
   });
 
   it("an evaluation slower than reclaimAfterMs is kept: evaluated and fired once, never given up", async (context) => {
@@ -193,7 +185,7 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     cleanups.push(() => orchestrator.stop());
     // Runs first: a failed assertion must not leave the firing (and the stop) waiting.
     cleanups.push(async () => release.resolve());
-    await store.appendOccurrences([occurrence]);
+    await store.log.appendOccurrences([occurrence]);
     await waitFor(() => heldSince > 0, "the firing to start");
     // Held for five reclaim delays, and until a read that began two delays in (so
     // its reclaim scan saw the occurrence idle that long, were it not kept) ended.
@@ -207,10 +199,10 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     release.resolve();
     await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "the occurrence settled");
     expect(fires.get(POISON)).toBe(1);
-    expect((await store.listInvocations({ taskId: "task", limit: 10 })).items).toHaveLength(1);
-    expect((await store.listEvaluations(poisonTrigger.id, 10)).map((record) => record.outcome)).toEqual([
-      "fired",
-    ]);
+    expect((await store.work.listInvocations({ taskId: "task", limit: 10 })).items).toHaveLength(1);
+    expect(
+      (await store.history.listEvaluations(poisonTrigger.id, 10)).map((record) => record.outcome),
+    ).toEqual(["fired"]);
     expect(errors).toEqual([]);
   });
 
@@ -218,7 +210,7 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     if (!storeAvailable(kind)) context.skip();
     const store = await prepare(kind);
     const healthyTrigger = trigger("trg_healthy", { conditions: [{ kind: "event", code: "ok" }] });
-    await store.createTrigger(healthyTrigger);
+    await store.registry.createTrigger(healthyTrigger);
     const healthy: Occurrence[] = ["ok1", "ok2", "ok3"].map((id, n) => ({
       kind: "event",
       id,
@@ -232,15 +224,12 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
     const fires = new Map<string, number>();
     const attempts = { count: 0 };
     const settles: string[][] = [];
-    const recorded = new Proxy(failingSettles(store, attempts), {
-      get(target, property, receiver) {
-        if (property !== "settleOccurrences") return Reflect.get(target, property, receiver);
-        return (evaluations: readonly Evaluation[], refs: readonly string[]) => {
-          settles.push([...new Set(evaluations.map((evaluation) => evaluation.occurrenceId))].sort());
-          return target.settleOccurrences(evaluations, refs);
-        };
+    const recorded = overrideRole(failingSettles(store, attempts), "log", (log) => ({
+      settleOccurrences(evaluations: readonly Evaluation[], items: readonly LoggedOccurrence[]) {
+        settles.push([...new Set(evaluations.map((evaluation) => evaluation.occurrenceId))].sort());
+        return log.settleOccurrences(evaluations, items);
       },
-    });
+    }));
     const batched = heldFires(
       recorded,
       () => {
@@ -256,12 +245,12 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
       drainTimeoutMs: 0,
     });
     cleanups.push(() => orchestrator.stop());
-    await store.appendOccurrences([occurrence, ...healthy]);
+    await store.log.appendOccurrences([occurrence, ...healthy]);
 
     await waitFor(async () => (await store.stats()).occurrenceBacklog === 0, "every occurrence settled");
     expect(settles[0]).toEqual([POISON, "ok1", "ok2", "ok3"]);
     expect(
-      (await store.listEvaluations(healthyTrigger.id, 10)).map((record) => [
+      (await store.history.listEvaluations(healthyTrigger.id, 10)).map((record) => [
         record.occurrenceId,
         record.outcome,
       ]),
@@ -272,7 +261,7 @@ describe.each(STORE_KINDS)("occurrence redelivery and its cap: %s", (kind) => {
         ["ok3", "fired"],
       ]),
     );
-    expect(await store.listEvaluations(healthyTrigger.id, 10)).toHaveLength(3);
+    expect(await store.history.listEvaluations(healthyTrigger.id, 10)).toHaveLength(3);
     expect(["ok1", "ok2", "ok3"].map((id) => fires.get(id))).toEqual([1, 1, 1]);
     // The shared batch, then the poison alone on each of its three deliveries.
     expect(attempts.count).toBe(4);

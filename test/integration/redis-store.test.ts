@@ -22,7 +22,7 @@ import { startTcpProxy } from "../support/tcp-proxy.js";
 import { waitFor } from "../support/wait.js";
 
 const never = new AbortController().signal;
-const watchNone: StatusWatch = { watches: () => false };
+const _watchNone: StatusWatch = { watches: () => false };
 
 let cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -41,11 +41,27 @@ async function connect(options: Partial<RedisStoreOptions> = {}) {
   return { store, raw, key: (name: string) => `{${prefix}}:${name}` };
 }
 
+/** Reads entries as a consumer whose process then crashed: nothing keeps them. Returns their ids. */
+async function readAsCrashed(raw: Redis, stream: string, consumer: string, count: number): Promise<string[]> {
+  const reply = (await raw.xreadgroup(
+    "GROUP",
+    "engine",
+    consumer,
+    "COUNT",
+    count,
+    "STREAMS",
+    stream,
+    ">",
+  )) as Array<[string, Array<[string, string[]]>]> | null;
+  return (reply?.[0]?.[1] ?? []).map(([id]) => id);
+}
+
 describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
   it("reclaims idle entries that sit behind more busy ones than one scan covers (the cursor goes on)", async () => {
     const { store, raw, key } = await connect({ reclaimAfterMs: 1000 });
-    await store.appendOccurrences(events(60));
-    const held = await store.readOccurrences("dead", 100, 20, never);
+    await store.log.appendOccurrences(events(60));
+    // Read by a process that crashed: nothing keeps them.
+    const held = await readAsCrashed(raw, key("occ"), "dead", 100);
     expect(held).toHaveLength(60);
     await waitFor(
       async () =>
@@ -53,11 +69,11 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
       "every entry idle",
     );
     // A live consumer takes the 55 oldest over: they are busy for the next second.
-    const busy = held.slice(0, 55).map((item) => item.ref);
+    const busy = held.slice(0, 55);
     await raw.xclaim(key("occ"), "engine", "live", 0, ...busy, "JUSTID");
     // One scan of XAUTOCLAIM with COUNT 5 covers 50 entries: all busy. The next goes on from there.
     const reclaimed = await waitFor(async () => {
-      const read = await store.readOccurrences("rescuer", 5, 10, never);
+      const read = await store.log.readOccurrences("rescuer", 5, 10, never);
       return read.length > 0 && read;
     }, "the idle entries");
     expect(reclaimed.map((item) => [item.occurrence.id, item.deliveries])).toEqual(
@@ -65,60 +81,71 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     );
   });
 
-  it("forgets consumers that hold nothing and idled past the threshold, on the log and the deferred streams", async () => {
-    const { store, raw, key } = await connect({ reclaimAfterMs: 60_000 });
-    await store.appendOccurrences(events(3));
-    await store.deferEvaluation("app-a", "trg_1", events(1)[0]!);
-    const done = await store.readOccurrences("dead", 1, 20, never);
-    await store.ackOccurrences(done.map((item) => item.ref));
-    await store.readOccurrences("holder", 1, 20, never);
-    const deferred = await store.readDeferred(["app-a"], "dead", 10, 20, never);
-    await store.settleDeferred(deferred[0]!, []);
+  it("a retired replica's entries move to the released consumer, idle, and its consumer is deleted, on the log and the deferred streams", async () => {
+    const { store, raw, key } = await connect();
+    await store.log.appendOccurrences(events(3));
+    await store.deferred.deferEvaluation("app-a", "trg_1", events(1)[0]!);
+    await readAsCrashed(raw, key("occ"), "gone", 2);
+    await store.deferred.readDeferred(["app-a"], "gone", 10, 20, never);
+    const live = await store.log.readOccurrences("live", 1, 20, never);
+    await store.replicas.retireReplica("gone");
     const consumers = async (stream: string) =>
-      ((await raw.xinfo("CONSUMERS", stream, "engine")) as string[][]).map((fields) => ({
-        name: fields[1],
-        idle: Number(fields[5]),
-      }));
-    // A threshold far above the time between the "fresh" read and the forgetting, even
-    // on a loaded machine.
-    await waitFor(
-      async () => (await consumers(key("occ"))).every((consumer) => consumer.idle >= 1500),
-      "the consumers to idle",
-    );
-    // Holds nothing either, but read a moment ago.
-    const recent = await store.readOccurrences("fresh", 1, 20, never);
-    await store.ackOccurrences(recent.map((item) => item.ref));
-    expect(await store.forgetIdleConsumers(1500)).toEqual(["dead"]);
-    expect((await consumers(key("occ"))).map((consumer) => consumer.name).sort()).toEqual([
-      "fresh",
-      "holder",
+      ((await raw.xinfo("CONSUMERS", stream, "engine")) as string[][]).map((fields) => [
+        fields[1],
+        fields[3],
+      ]);
+    expect(await consumers(key("occ"))).toEqual([
+      ["live", 1],
+      ["released", 2],
     ]);
-    expect(await consumers(key("defer:app-a"))).toEqual([]);
+    expect(await consumers(key("defer:app-a"))).toEqual([["released", 1]]);
+    // Idle far past any redelivery delay: the next scan takes them.
+    const idle = (await raw.xpending(
+      key("occ"),
+      "engine",
+      "IDLE",
+      86_400_000,
+      "-",
+      "+",
+      10,
+      "released",
+    )) as unknown[];
+    expect(idle).toHaveLength(2);
+    await store.log.settleOccurrences([], live);
   });
 
-  it("the maintenance sweep forgets a dead replica's consumer", async () => {
-    const { store, raw, key } = await connect();
-    await store.appendOccurrences(events(1));
-    const done = await store.readOccurrences("dead-replica", 1, 20, never);
-    await store.ackOccurrences(done.map((item) => item.ref));
-    const names = async () =>
-      ((await raw.xinfo("CONSUMERS", key("occ"), "engine")) as string[][]).map((fields) => fields[1]);
-    expect(await names()).toEqual(["dead-replica"]);
-    const orchestrator = await Orchestrator.start(store, { forgetConsumersAfterMs: 300, drainTimeoutMs: 0 });
-    cleanups.push(() => orchestrator.stop());
-    await waitFor(async () => !(await names()).includes("dead-replica"), "the dead consumer forgotten");
+  it("what a crashed process held is reclaimed after reclaimAfterMs; what a live one holds is kept", async () => {
+    const { store } = await connect({ reclaimAfterMs: 300 });
+    const prefix = (store.description.match(/prefix (\S+)\)/) ?? [])[1] as string;
+    const crashing = await RedisStore.connect({ url: inject("redisUrl"), prefix, reclaimAfterMs: 300 });
+    await store.log.appendOccurrences(events(2));
+    const [crashed] = await crashing.log.readOccurrences("crashing", 1, 20, never);
+    const [kept] = await store.log.readOccurrences("living", 1, 20, never);
+    await crashing.close();
+    const reclaimed = await waitFor(async () => {
+      const read = await store.log.readOccurrences("rescuer", 10, 20, never);
+      return read.length > 0 && read;
+    }, "the crashed process's occurrence");
+    expect(reclaimed.map((item) => [item.occurrence.id, item.deliveries])).toEqual([
+      [crashed!.occurrence.id, 2],
+    ]);
+    // Several redelivery delays later the living reader's occurrence is still its own.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await store.log.readOccurrences("rescuer", 10, 20, never)).toEqual([]);
+    await store.log.settleOccurrences([], [kept!, ...reclaimed]);
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
   });
 
   it("creates a consumer group again when it vanished (a Redis restarted without persistence)", async () => {
     const { store, raw, key } = await connect();
-    await store.appendOccurrences(events(1));
-    expect((await store.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
+    await store.log.appendOccurrences(events(1));
+    expect((await store.log.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
       "ev0",
     ]);
     await raw.del(key("occ"));
-    await store.appendOccurrences(events(2).slice(1)); // the stream again, without its group
-    await expect(store.readOccurrences("c1", 10, 20, never)).rejects.toThrow(/NOGROUP/);
-    expect((await store.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
+    await store.log.appendOccurrences(events(2).slice(1)); // the stream again, without its group
+    await expect(store.log.readOccurrences("c1", 10, 20, never)).rejects.toThrow(/NOGROUP/);
+    expect((await store.log.readOccurrences("c1", 10, 20, never)).map((item) => item.occurrence.id)).toEqual([
       "ev1",
     ]);
   });
@@ -128,20 +155,20 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     const server = await startRedisServer();
     cleanups.push(() => server.stop());
     const { store, raw } = await connect({ url: server.url });
-    await store.registerApp({
+    await store.registry.registerApp({
       appId: "app",
       tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
       triggers: [],
     });
     const worker = { workerId: "w", sessionId: "w-s1" };
-    await store.connectWorker(worker, [], 1e12, 0, watchNone);
+    await store.work.connectWorker(worker, [], 1e12, 0);
     await raw.script("FLUSH");
     await raw.config("RESETSTAT");
     const invocation = { taskId: "task", appId: "app", arguments: {}, createdAt: 1 };
-    const first = await store.createInvocation({ ...invocation, id: "i1" }, { watch: watchNone });
-    const second = await store.createInvocation({ ...invocation, id: "i2" }, { watch: watchNone });
+    const first = await store.work.createInvocation({ ...invocation, id: "i1" });
+    const second = await store.work.createInvocation({ ...invocation, id: "i2" });
     expect([first.created, second.created]).toEqual([true, true]);
-    expect((await store.claimWork(worker, ["task"], 5, 2, watchNone)).map((a) => a.invocationId)).toEqual([
+    expect((await store.work.claimWork(worker, ["task"], 5, 2)).map((a) => a.invocationId)).toEqual([
       "i1",
       "i2",
     ]);
@@ -187,9 +214,9 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
 
   async function prepare(options: Partial<RedisStoreOptions> = {}) {
     const connected = await connect(options);
-    await connected.store.registerApp({ appId: "app", tasks: [task], triggers: [] });
+    await connected.store.registry.registerApp({ appId: "app", tasks: [task], triggers: [] });
     const worker = { workerId: "w", sessionId: "w-s1" };
-    await connected.store.connectWorker(worker, [], 1e12, 0, watchNone);
+    await connected.store.work.connectWorker(worker, [], 1e12, 0);
     const { raw, key } = connected;
     const counts = async () => ({
       active: Number(await raw.get(key("active"))),
@@ -206,11 +233,10 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     const { store, key, worker } = await prepare({ url: `redis://127.0.0.1:${new URL(proxy.url).port}` });
     const direct = new Redis(inject("redisUrl")); // beside the proxy
     cleanups.push(() => direct.quit());
-    for (const id of ["a", "b", "c", "d"])
-      await store.createInvocation(newInvocation(id), { watch: watchNone });
+    for (const id of ["a", "b", "c", "d"]) await store.work.createInvocation(newInvocation(id));
 
     proxy.droppingReplies = true;
-    const claim = store.claimWork(worker, ["task"], 2, 5, watchNone);
+    const claim = store.work.claimWork(worker, ["task"], 2, 5);
     await waitFor(async () => (await direct.hget(key("inv:b"), "status")) === "PENDING", "the claim to run");
     proxy.cutClients();
     proxy.droppingReplies = false;
@@ -229,9 +255,8 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     // Those of registerApp and connectWorker (rare calls that include "once").
     const setupKeys = (await raw.keys(key("req:*"))).sort();
     expect(setupKeys).toHaveLength(2);
-    for (const id of ["a", "b", "c", "d", "e"])
-      await store.createInvocation(newInvocation(id), { watch: watchNone });
-    const claimed = await resent(() => store.claimWork(worker, ["task"], 2, 5, watchNone));
+    for (const id of ["a", "b", "c", "d", "e"]) await store.work.createInvocation(newInvocation(id));
+    const claimed = await resent(() => store.work.claimWork(worker, ["task"], 2, 5));
     expect(claimed.map((assignment) => [assignment.invocationId, assignment.arguments])).toEqual([
       ["a", { n: "a" }],
       ["b", { n: "b" }],
@@ -239,7 +264,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(await counts()).toEqual({ active: 5, queued: 3, held: 2 });
 
     const finished = await resent(() =>
-      store.finishAttempt(claimed[0]!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6, watchNone, {
+      store.work.finishAttempt(claimed[0]!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6, {
         refill: { taskIds: ["task"], max: 1 },
       }),
     );
@@ -255,23 +280,23 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     );
     expect(statuses).toEqual(["PENDING", "PENDING", "REGISTERED", "REGISTERED"]);
     // A claim that found nothing leaves no trace: its re-run claims afresh.
-    expect(await resent(() => store.claimWork(worker, ["none"], 2, 7, watchNone))).toEqual([]);
+    expect(await resent(() => store.work.claimWork(worker, ["none"], 2, 7))).toEqual([]);
     // Claims and results keep no key per call: they mark the invocations they change.
     expect((await raw.keys(key("req:*"))).sort()).toEqual(setupKeys);
   });
 
   it("a stale result's refill claims once; a result without refill answers applied again", async () => {
     const { store, raw, key, worker, counts } = await prepare();
-    for (const id of ["a", "b", "c"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
-    const [first] = await store.claimWork(worker, ["task"], 1, 5, watchNone);
+    for (const id of ["a", "b", "c"]) await store.work.createInvocation(newInvocation(id));
+    const [first] = await store.work.claimWork(worker, ["task"], 1, 5);
     const done = await resent(() =>
-      store.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6, watchNone),
+      store.work.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 1 }, 6),
     );
     expect(done).toEqual({ applied: true, claimed: [] });
     expect(await counts()).toEqual({ active: 2, queued: 2, held: 0 });
     // The same assignment again: stale, but its refill claims, once.
     const stale = await resent(() =>
-      store.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 2 }, 7, watchNone, {
+      store.work.finishAttempt(first!.assignmentId, worker, { status: "SUCCESS", result: 2 }, 7, {
         refill: { taskIds: ["task"], max: 1 },
       }),
     );
@@ -287,17 +312,16 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     const { store, raw, key, worker, counts } = await prepare();
     const setupKeys = (await raw.keys(key("req:*"))).sort(); // registerApp's and connectWorker's
     const jobs = 200;
-    for (let n = 0; n < jobs; n++) await store.createInvocation(newInvocation(`j${n}`), { watch: watchNone });
-    let held = await store.claimWork(worker, ["task"], 4, 10, watchNone);
+    for (let n = 0; n < jobs; n++) await store.work.createInvocation(newInvocation(`j${n}`));
+    let held = await store.work.claimWork(worker, ["task"], 4, 10);
     let finished = 0;
     while (held.length > 0) {
       const [assignment, ...rest] = held;
-      const { applied, claimed } = await store.finishAttempt(
+      const { applied, claimed } = await store.work.finishAttempt(
         assignment!.assignmentId,
         worker,
         { status: "SUCCESS", result: finished },
         11 + finished,
-        watchNone,
         { refill: { taskIds: ["task"], max: 1 } },
       );
       expect(applied).toBe(true);
@@ -311,23 +335,22 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
 
   it("createInvocation and fire create once and answer as the first run did", async () => {
     const { store, raw, key, worker, counts } = await prepare();
-    const plain = await resent(() => store.createInvocation(newInvocation("i1"), { watch: watchNone }));
+    const plain = await resent(() => store.work.createInvocation(newInvocation("i1")));
     const keyed = await resent(() =>
-      store.createInvocation(newInvocation("i2"), { idempotencyKey: "k", watch: watchNone }),
+      store.work.createInvocation(newInvocation("i2"), { idempotencyKey: "k" }),
     );
     expect([plain.created, keyed.created]).toEqual([true, true]);
     expect(await counts()).toEqual({ active: 2, queued: 2, held: 0 });
     expect(await raw.zrange(key("invs"), "0", "-1", "WITHSCORES")).toEqual(["i1", "1", "i2", "2"]);
 
     const assigned = await resent(() =>
-      store.createInvocation(newInvocation("i3"), { watch: watchNone, assignTo: worker }),
+      store.work.createInvocation(newInvocation("i3"), { assignTo: worker }),
     );
     expect(assigned.assignment?.assignmentId).toBe("i3/2/task");
-    await store.createTrigger(trigger("trg_1"));
+    await store.registry.createTrigger(trigger("trg_1"));
     const fired = await resent(() =>
-      store.fire(
+      store.work.fire(
         { triggerId: "trg_1", invocation: newInvocation("i4"), firingKey: "trg_1|ev0", eventIds: [] },
-        watchNone,
         worker,
       ),
     );
@@ -340,17 +363,19 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
   it("appendEvent, deferEvaluation and settleOccurrences log and record once", async () => {
     const { store, raw, key } = await prepare();
     const event = { id: "evt_1", code: "e", payload: { x: 1 }, emittedAt: 10, invocationIds: [] };
-    expect((await resent(() => store.appendEvent(event))).duplicate).toBe(false);
-    const keyed = await resent(() => store.appendEvent({ ...event, id: "evt_2", idempotencyKey: "k" }));
+    expect((await resent(() => store.history.appendEvent(event))).duplicate).toBe(false);
+    const keyed = await resent(() =>
+      store.history.appendEvent({ ...event, id: "evt_2", idempotencyKey: "k" }),
+    );
     expect(keyed.duplicate).toBe(false);
     expect(await raw.xlen(key("occ"))).toBe(2);
     expect(await raw.zcard(key("evts"))).toBe(2);
 
-    await resent(() => store.deferEvaluation("app", "trg_1", events(1)[0]!));
+    await resent(() => store.deferred.deferEvaluation("app", "trg_1", events(1)[0]!));
     expect(await raw.xlen(key("defer:app"))).toBe(1);
 
-    await store.createTrigger(trigger("trg_1"));
-    const read = await store.readOccurrences("c1", 10, 20, never);
+    await store.registry.createTrigger(trigger("trg_1"));
+    const read = await store.log.readOccurrences("c1", 10, 20, never);
     const evaluation = {
       triggerId: "trg_1",
       at: 11,
@@ -358,32 +383,27 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
       outcome: "fired" as const,
       detail: "d",
     };
-    await resent(() =>
-      store.settleOccurrences(
-        [evaluation],
-        read.map((item) => item.ref),
-      ),
-    );
-    expect(await store.listEvaluations("trg_1", 10)).toEqual([evaluation]);
+    await resent(() => store.log.settleOccurrences([evaluation], read));
+    expect(await store.history.listEvaluations("trg_1", 10)).toEqual([evaluation]);
     expect(await raw.xlen(key("occ"))).toBe(0);
   });
 
   it("markStarted, connectWorker and advanceCron answer their first reply again", async () => {
     const { store, raw, key, worker } = await prepare();
-    for (const id of ["a", "b"]) await store.createInvocation(newInvocation(id), { watch: watchNone });
-    const [a, b] = await store.claimWork(worker, ["task"], 2, 5, watchNone);
-    expect(await resent(() => store.markStarted(a!.assignmentId, "w", 6, watchNone))).toBe(true);
+    for (const id of ["a", "b"]) await store.work.createInvocation(newInvocation(id));
+    const [a, b] = await store.work.claimWork(worker, ["task"], 2, 5);
+    expect(await resent(() => store.work.markStarted(a!.assignmentId, "w", 6))).toBe(true);
     expect(await raw.hmget(key("inv:a"), "status", "version")).toEqual(["RUNNING", "3"]);
 
     // The worker's new stream still runs a: b goes back to the queue.
     const requeued = await resent(() =>
-      store.connectWorker({ workerId: "w", sessionId: "w-s2" }, [a!.assignmentId], 1e12, 7, watchNone),
+      store.work.connectWorker({ workerId: "w", sessionId: "w-s2" }, [a!.assignmentId], 1e12, 7),
     );
     expect(requeued.map((invocation) => invocation.id)).toEqual(["b"]);
     expect(await raw.hmget(key(`inv:b`), "status", "version")).toEqual(["REGISTERED", "3"]);
     expect(b!.invocationId).toBe("b");
 
-    await store.createTrigger(trigger("trg_cron"));
+    await store.registry.createTrigger(trigger("trg_cron"));
     const occurrence = {
       kind: "cron" as const,
       id: "cron:trg_cron:0:60000",
@@ -394,7 +414,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     };
     const logged = await raw.xlen(key("occ")); // b's release logged its status
     const won = await resent(() =>
-      store.advanceCron([
+      store.triggerState.advanceCron([
         {
           triggerId: "trg_cron",
           conditionIndex: 0,
@@ -411,15 +431,17 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
   it("app and trigger changes apply once and answer as the first run did", async () => {
     const { store, raw, key } = await prepare();
     const declared = trigger("trg_declared", { origin: "declared" });
-    await store.registerApp({ appId: "app", tasks: [task], triggers: [declared] });
+    await store.registry.registerApp({ appId: "app", tasks: [task], triggers: [declared] });
     const version = Number(await raw.get(key("registry")));
-    const registered = await resent(() => store.registerApp({ appId: "app", tasks: [task], triggers: [] }));
+    const registered = await resent(() =>
+      store.registry.registerApp({ appId: "app", tasks: [task], triggers: [] }),
+    );
     expect(registered.removedTriggerIds).toEqual(["trg_declared"]);
 
-    const created = await resent(() => store.createTrigger(trigger("trg_1")));
+    const created = await resent(() => store.registry.createTrigger(trigger("trg_1")));
     expect(created.created).toBe(true);
-    expect((await resent(() => store.setTriggerPaused("trg_1", true)))?.paused).toBe(true);
-    expect(await resent(() => store.deleteTrigger("trg_1"))).toBe(true);
+    expect((await resent(() => store.registry.setTriggerPaused("trg_1", true)))?.paused).toBe(true);
+    expect(await resent(() => store.registry.deleteTrigger("trg_1"))).toBe(true);
     // One version step each: the removed trigger, the app, and create, pause, delete.
     expect(Number(await raw.get(key("registry")))).toBe(version + 5);
   });
@@ -434,22 +456,22 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: stream entries that cann
 
   it("drops a malformed entry of the occurrence log, reports it once, and evaluates the entries around it", async () => {
     const { store, raw, key, malformed } = await connectReporting();
-    await store.registerApp({
+    await store.registry.registerApp({
       appId: "app",
       tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
       triggers: [],
     });
-    await store.createTrigger(trigger("trg_e"));
+    await store.registry.createTrigger(trigger("trg_e"));
     const [first, second] = events(2);
-    await store.appendOccurrences([first!]);
+    await store.log.appendOccurrences([first!]);
     const broken = await raw.xadd(key("occ"), "*", "j", "{not json");
     const foreign = await raw.xadd(key("occ"), "*", "hello", "world");
-    await store.appendOccurrences([second!]);
+    await store.log.appendOccurrences([second!]);
 
     const orchestrator = await Orchestrator.start(store, { drainTimeoutMs: 0 });
     cleanups.push(() => orchestrator.stop());
     const fired = await waitFor(async () => {
-      const { items } = await store.listInvocations({ triggerId: "trg_e", limit: 10 });
+      const { items } = await store.work.listInvocations({ triggerId: "trg_e", limit: 10 });
       return items.length === 2 && items;
     }, "a firing for each event");
     expect(fired.map((invocation) => invocation.provenance?.occurrenceIds).sort()).toEqual([
@@ -479,9 +501,9 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: stream entries that cann
 
   it("drops a malformed entry of a deferred stream and returns the rest of the batch", async () => {
     const { store, raw, key, malformed } = await connectReporting();
-    await store.deferEvaluation("app", "trg_1", events(1)[0]!);
+    await store.deferred.deferEvaluation("app", "trg_1", events(1)[0]!);
     const broken = await raw.xadd(key("defer:app"), "*", "trg", "trg_1", "j", '{"kind":"event"}');
-    const read = await store.readDeferred(["app"], "c1", 10, 20, never);
+    const read = await store.deferred.readDeferred(["app"], "c1", 10, 20, never);
     expect(read.map((item) => [item.triggerId, item.occurrence.id, item.deliveries])).toEqual([
       ["trg_1", "ev0", 1],
     ]);
@@ -508,13 +530,10 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: requests and stored form
     const before = await requests();
     // Three lookups and a script call issued together: pipelined, still four requests.
     await Promise.all([
-      store.getInvocation("a"),
-      store.getInvocation("b"),
-      store.getInvocation("c"),
-      store.createInvocation(
-        { id: "d", taskId: "task", appId: "app", arguments: {}, createdAt: 1000 },
-        { watch: watchNone },
-      ),
+      store.work.getInvocation("a"),
+      store.work.getInvocation("b"),
+      store.work.getInvocation("c"),
+      store.work.createInvocation({ id: "d", taskId: "task", appId: "app", arguments: {}, createdAt: 1000 }),
     ]);
     expect(await requests()).toBe(before + 4 + statsCost);
   });
@@ -529,7 +548,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: requests and stored form
         outcome: { kind: "waiting", missing: [1] },
         expired: [],
       });
-    await store.createTrigger(trigger("trg_old"));
+    await store.registry.createTrigger(trigger("trg_old"));
     await raw.hset(key("join:trg_old"), "p", `3|${JSON.stringify({ entries: [entry("a")] })}`);
     await raw.set(
       key("jmark:trg_old|occ-old"),
@@ -539,14 +558,17 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: requests and stored form
         expired: [entry("b")],
       }),
     );
-    expect(await store.updateJoin("trg_old", "p", "occ-old", addEntry("never", 1), 10)).toEqual({
+    expect(await store.triggerState.updateJoin("trg_old", "p", "occ-old", addEntry("never", 1), 10)).toEqual({
       kind: "replayed",
       outcome: { kind: "waiting", missing: [1] },
       expired: [{ key: "b", occurrenceIds: [], reason: "window" }],
     });
-    await store.updateJoin("trg_old", "p", "occ-new", addEntry("c", 6), 10);
-    expect((await store.listJoinStates("trg_old"))[0]?.state.entries.map((e) => e.key)).toEqual(["a", "c"]);
-    await store.deleteTrigger("trg_old");
+    await store.triggerState.updateJoin("trg_old", "p", "occ-new", addEntry("c", 6), 10);
+    expect((await store.triggerState.listJoinStates("trg_old"))[0]?.state.entries.map((e) => e.key)).toEqual([
+      "a",
+      "c",
+    ]);
+    await store.registry.deleteTrigger("trg_old");
     expect(await raw.keys(key("join*"))).toEqual([]);
   });
   it("page tokens are each store's own: a memory store's and a Redis store's refuse each other's", async () => {
@@ -555,27 +577,40 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: requests and stored form
     cleanups.push(() => memory.close());
     const tokens = async (store: Store) => {
       for (const id of ["t0", "t1"]) {
-        await store.createInvocation(
-          { id, taskId: "task", appId: "app", arguments: {}, createdAt: 1000 },
-          { watch: watchNone },
-        );
-        await store.appendEvent({ id: `e${id}`, code: "c", payload: {}, emittedAt: 4000, invocationIds: [] });
+        await store.work.createInvocation({
+          id,
+          taskId: "task",
+          appId: "app",
+          arguments: {},
+          createdAt: 1000,
+        });
+        await store.history.appendEvent({
+          id: `e${id}`,
+          code: "c",
+          payload: {},
+          emittedAt: 4000,
+          invocationIds: [],
+        });
       }
       return {
-        invocations: (await store.listInvocations({ limit: 1 })).nextPageToken as string,
-        events: (await store.listEvents({ limit: 1 })).nextPageToken as string,
+        invocations: (await store.work.listInvocations({ limit: 1 })).nextPageToken as string,
+        events: (await store.history.listEvents({ limit: 1 })).nextPageToken as string,
       };
     };
     const fromRedis = await tokens(redis);
     const fromMemory = await tokens(memory);
     const refused = { code: "INVALID_ARGUMENT", field: "pageToken" };
     await expect(
-      redis.listInvocations({ limit: 1, pageToken: fromMemory.invocations }),
+      redis.work.listInvocations({ limit: 1, pageToken: fromMemory.invocations }),
     ).rejects.toMatchObject(refused);
-    await expect(redis.listEvents({ limit: 1, pageToken: fromMemory.events })).rejects.toMatchObject(refused);
+    await expect(redis.history.listEvents({ limit: 1, pageToken: fromMemory.events })).rejects.toMatchObject(
+      refused,
+    );
     await expect(
-      memory.listInvocations({ limit: 1, pageToken: fromRedis.invocations }),
+      memory.work.listInvocations({ limit: 1, pageToken: fromRedis.invocations }),
     ).rejects.toMatchObject(refused);
-    await expect(memory.listEvents({ limit: 1, pageToken: fromRedis.events })).rejects.toMatchObject(refused);
+    await expect(memory.history.listEvents({ limit: 1, pageToken: fromRedis.events })).rejects.toMatchObject(
+      refused,
+    );
   });
 });

@@ -12,6 +12,7 @@ import { Orchestrator, type OrchestratorOptions } from "../../src/engine/orchest
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store, StoreNotice } from "../../src/store/store.js";
+import { interceptCalls, overrideStore } from "../support/store-faults.js";
 import { STORE_KINDS, type StoreKind, storeAvailable, uniquePrefix } from "../support/stores.js";
 import { waitFor } from "../support/wait.js";
 
@@ -49,28 +50,19 @@ async function sharedStore(kind: StoreKind, clientName = "nenc"): Promise<[Store
 
 /** The store, except that the notices `lost` picks never reach its subscribers. */
 function losingNotices(store: Store, lost: (notice: StoreNotice) => boolean): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== "subscribe") return Reflect.get(target, property, receiver);
-      return (listener: (notice: StoreNotice) => void) =>
-        target.subscribe((notice) => {
-          if (!lost(notice)) listener(notice);
-        });
-    },
+  return overrideStore(store, {
+    subscribe: (listener: (notice: StoreNotice) => void) =>
+      store.subscribe((notice) => {
+        if (!lost(notice)) listener(notice);
+      }),
   });
 }
 
 /** The store, counting its calls of the named methods. */
 function counting(store: Store, calls: Map<string, number>): Store {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof property !== "string" || !calls.has(property) || typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls.set(property, (calls.get(property) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
+  return interceptCalls(store, (method, _args, call) => {
+    if (calls.has(method)) calls.set(method, (calls.get(method) ?? 0) + 1);
+    return call();
   });
 }
 
@@ -151,14 +143,13 @@ describe.skipIf(!storeAvailable("redis"))("registry and waiters after a notice c
     const waiting = b.invocations.awaitFinal(invocation.id, 30_000);
     await b.invocations.get(invocation.id); // after the waiter's first read: it waits for a notice now
     const worker = { workerId: "w", sessionId: "w-s1" };
-    await storeA.connectWorker(worker, [], Date.now() + 60_000, Date.now(), a.index);
-    const [assignment] = await storeA.claimWork(worker, ["task"], 1, Date.now(), a.index);
-    await storeA.finishAttempt(
+    await storeA.work.connectWorker(worker, [], Date.now() + 60_000, Date.now());
+    const [assignment] = await storeA.work.claimWork(worker, ["task"], 1, Date.now());
+    await storeA.work.finishAttempt(
       assignment!.assignmentId,
       worker,
       { status: "SUCCESS", result: 1 },
       Date.now(),
-      a.index,
     );
 
     const raw = new Redis(inject("redisUrl"));

@@ -45,7 +45,7 @@ describe("response budget of listings without pages", () => {
     await orchestrator.triggers.registerApp("app", [{ id: "task" }], []);
     const { trigger } = await orchestrator.triggers.create(definition("e"));
     // About 1,300 bytes each as counted: two fit in 3,000, three do not.
-    await store.recordEvaluations(
+    await store.history.recordEvaluations(
       [1, 2, 3, 4, 5].map((n) => ({
         triggerId: trigger.id,
         at: n,

@@ -12,6 +12,7 @@ import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { StoreNotice } from "../../src/store/store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { trigger } from "../support/fixtures.js";
+import { overrideRole, overrideStore } from "../support/store-faults.js";
 
 const T0 = Date.parse("2026-03-01T10:00:00.500Z");
 let running: Orchestrator[] = [];
@@ -51,7 +52,7 @@ async function declare(orchestrator: Orchestrator, cron: Partial<CronCondition> 
 }
 
 async function slots(store: MemoryStore): Promise<string[]> {
-  const page = await store.listInvocations({ taskId: "tick", limit: 5000 });
+  const page = await store.work.listInvocations({ taskId: "tick", limit: 5000 });
   return page.items
     .map((invocation) => new Date(invocation.arguments.slot as number).toISOString())
     .reverse();
@@ -72,9 +73,9 @@ describe("cron scheduling", () => {
       "2026-03-01T10:00:04.000Z",
       "2026-03-01T10:00:05.000Z",
     ]);
-    const first = (await store.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-1);
+    const first = (await store.work.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-1);
     expect(first?.arguments).toEqual({ slot: Date.parse("2026-03-01T10:00:01.000Z"), previous: null });
-    const second = (await store.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-2);
+    const second = (await store.work.listInvocations({ taskId: "tick", limit: 1000 })).items.at(-2);
     expect(second?.arguments.previous).toBe(Date.parse("2026-03-01T10:00:01.000Z"));
   });
 
@@ -211,14 +212,10 @@ describe("cron scheduling", () => {
     const clock = new FakeClock(T0);
     const store = new MemoryStore();
     let failures = 0;
-    const flaky = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (property !== "advanceCron" || typeof value !== "function") return value;
-        return (...args: unknown[]) =>
-          failures-- > 0 ? Promise.reject(new Error("store unreachable")) : value.apply(target, args);
-      },
-    });
+    const flaky = overrideRole(store, "triggerState", (state) => ({
+      advanceCron: (advances) =>
+        failures-- > 0 ? Promise.reject(new Error("store unreachable")) : state.advanceCron(advances),
+    }));
     const orchestrator = await Orchestrator.start(flaky, {
       clock,
       cronGraceMs: 5_000,
@@ -239,12 +236,9 @@ describe("cron scheduling", () => {
     const clock = new FakeClock(Date.parse("2026-03-01T10:59:59.000Z"));
     const store = new MemoryStore();
     // Trigger notices are lost on the way: the registry check of the sweeps finds the change.
-    const deaf = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property !== "subscribe") return Reflect.get(target, property, receiver);
-        return (listener: (notice: StoreNotice) => void) =>
-          target.subscribe((notice) => notice.type !== "trigger" && listener(notice));
-      },
+    const deaf = overrideStore(store, {
+      subscribe: (listener: (notice: StoreNotice) => void) =>
+        store.subscribe((notice) => notice.type !== "trigger" && listener(notice)),
     });
     const orchestrator = await Orchestrator.start(deaf, { clock, cronGraceMs: 5_000, drainTimeoutMs: 0 });
     running.push(orchestrator);
@@ -257,7 +251,7 @@ describe("cron scheduling", () => {
       misfire: "skip",
       catchUpWindowMs: 0,
     };
-    await store.createTrigger(
+    await store.registry.createTrigger(
       trigger("trg_late", {
         targetTaskId: "tick",
         appId: "cron-app",
@@ -268,7 +262,7 @@ describe("cron scheduling", () => {
     );
     await clock.advance(2_000); // 11:00:01.9
     expect(orchestrator.index.get("trg_late")).toBeDefined();
-    const late = await store.listInvocations({ taskId: "tick", triggerId: "trg_late", limit: 10 });
+    const late = await store.work.listInvocations({ taskId: "tick", triggerId: "trg_late", limit: 10 });
     expect(late.items.map((invocation) => invocation.arguments.slot)).toEqual([
       Date.parse("2026-03-01T11:00:00.000Z"),
     ]);

@@ -26,7 +26,7 @@ describe("Dispatcher", () => {
         return claim.promise;
       },
     } as unknown as WorkStore;
-    const dispatcher = new Dispatcher(store, systemClock, { watches: () => false }, silentLogger);
+    const dispatcher = new Dispatcher({ work: store }, systemClock, silentLogger);
     const delivered: string[] = [];
     const session = new WorkerSession(
       {

@@ -20,18 +20,22 @@ import { waitFor } from "../support/wait.js";
 class ForgetfulStore extends MemoryStore {
   private forgetting = false;
 
-  forget(): void {
-    this.forgetting = true;
+  constructor() {
+    super();
+    const announce = this.replicas.announceReplica.bind(this.replicas);
+    this.replicas.announceReplica = async (
+      announcement: ReplicaAnnouncement,
+      liveSince: number,
+    ): Promise<ReplicaCheckIn> => {
+      const checkIn = await announce(announcement, liveSince);
+      if (!this.forgetting) return checkIn;
+      this.forgetting = false;
+      return { ...checkIn, dataSet: "" };
+    };
   }
 
-  override async announceReplica(
-    announcement: ReplicaAnnouncement,
-    liveSince: number,
-  ): Promise<ReplicaCheckIn> {
-    const checkIn = await super.announceReplica(announcement, liveSince);
-    if (!this.forgetting) return checkIn;
-    this.forgetting = false;
-    return { ...checkIn, dataSet: "" };
+  forget(): void {
+    this.forgetting = true;
   }
 }
 
@@ -90,7 +94,7 @@ describe("registry recovery", () => {
       heldAssignmentIds: [],
     };
     await orchestrator.workers.connect({ ...hello, appId: "app" }, channel);
-    const fired = async () => (await store.listInvocations({ taskId: "task", limit: 10 })).items.length;
+    const fired = async () => (await store.work.listInvocations({ taskId: "task", limit: 10 })).items.length;
     await orchestrator.invocations.invoke("task", {}); // unfinished: no worker runs "task"
     await clock.advance(SWEEP_MS); // the last check-in before the loss counts it
 

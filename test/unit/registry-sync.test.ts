@@ -23,7 +23,7 @@ describe("registry check", () => {
     const logger = recordingLogger();
     const sync = new RegistrySync(store, orchestrator.tasks, orchestrator.triggers, logger);
     await sync.load();
-    const version = await store.registryVersion();
+    const version = await store.registry.registryVersion();
     // The answer left the store before two changes, whose notices arrive before it.
     const wentBack = await sync.check(async () => {
       sync.noticeApplied(version + 1);

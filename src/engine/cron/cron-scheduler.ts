@@ -1,7 +1,7 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { CronAdvance, HistoryStore, TriggerStateStore } from "../../store/store.js";
+import type { CronAdvance, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
@@ -49,7 +49,7 @@ interface Group {
 
 /** What {@link CronScheduler} needs: one dependencies object. */
 export interface CronSchedulerDeps {
-  store: TriggerStateStore & HistoryStore;
+  store: Pick<Store, "triggerState" | "history">;
   index: TriggerIndex;
   clock: Clock;
   logger: Logger;
@@ -307,7 +307,7 @@ export class CronScheduler {
     const unknown = due.filter((member) => !this.owned(member) || !this.known.has(member.key));
     const stored =
       unknown.length > 0
-        ? await this.deps.store.getCronSlots(unknown.map((member) => member.key))
+        ? await this.deps.store.triggerState.getCronSlots(unknown.map((member) => member.key))
         : new Map<string, number>();
     const lastOf = (member: Member) =>
       this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
@@ -330,7 +330,7 @@ export class CronScheduler {
       skipped.push(planner.skipRecord(member, plan, expected));
     }
     if (advances.length === 0) return;
-    const won = await this.deps.store.advanceCron(advances);
+    const won = await this.deps.store.triggerState.advanceCron(advances);
     let takenOver = 0;
     planned.forEach((member, i) => {
       if (won[i] && !this.owned(member)) takenOver++;
@@ -343,7 +343,7 @@ export class CronScheduler {
     const ownSkips = skipped.filter(
       (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
     );
-    if (ownSkips.length > 0) await this.deps.store.recordEvaluations(ownSkips);
+    if (ownSkips.length > 0) await this.deps.store.history.recordEvaluations(ownSkips);
   }
 }
 

@@ -2,7 +2,7 @@ import { NencError, quote } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/event.js";
 import { type JsonObject, jsonEqual } from "../../domain/json.js";
 import type { EventOccurrence } from "../../domain/occurrence.js";
-import type { EventQuery, HistoryStore, OccurrenceLog, Page } from "../../store/store.js";
+import type { EventQuery, Page, Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
@@ -32,7 +32,7 @@ function requireSameEmission(first: StoredEvent, code: string, payload: JsonObje
 
 /** What {@link Events} needs: one dependencies object. */
 export interface EventsDeps {
-  store: OccurrenceLog & HistoryStore;
+  store: Pick<Store, "log" | "history">;
   clock: Clock;
   maxPayloadBytes: number;
   admission: Admission;
@@ -55,7 +55,7 @@ export class Events {
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
-    const stored = await this.deps.store.appendEvent({
+    const stored = await this.deps.store.history.appendEvent({
       id: newId("evt"),
       code,
       payload: body,
@@ -69,7 +69,7 @@ export class Events {
 
   async get(eventId: string): Promise<StoredEvent> {
     if (!eventId) throw NencError.invalid("id", "is required: the event id");
-    const event = await this.deps.store.getEvent(eventId);
+    const event = await this.deps.store.history.getEvent(eventId);
     if (!event) throw NencError.notFound("event", eventId, "it may be older than the retention period");
     return event;
   }
@@ -81,7 +81,7 @@ export class Events {
       throw NencError.invalid("until", "is before since");
     }
     // The page token is the store's: it validates its own.
-    return this.deps.store.listEvents({
+    return this.deps.store.history.listEvents({
       ...query,
       limit: query.limit || 100,
       maxBytes: this.deps.maxResponseBytes,
@@ -106,7 +106,7 @@ export class Events {
         code: event.code,
         payload: event.payload,
       }));
-      await this.deps.store.appendOccurrences(occurrences);
+      await this.deps.store.log.appendOccurrences(occurrences);
       count += occurrences.length;
       pageToken = page.nextPageToken;
     } while (pageToken);

@@ -1,7 +1,7 @@
 import type { Assignment } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { Created, Refill, StatusWatch, WorkerRef, WorkStore } from "../../store/store.js";
+import type { Created, Refill, Store, WorkerRef } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { WorkerSession } from "../workers/worker-session.js";
 
@@ -26,9 +26,8 @@ export class Dispatcher {
   private rotation = 0;
 
   constructor(
-    private readonly store: WorkStore,
+    private readonly store: Pick<Store, "work">,
     private readonly clock: Clock,
-    private readonly watch: StatusWatch,
     private readonly logger: Logger,
   ) {}
 
@@ -96,7 +95,7 @@ export class Dispatcher {
       deliver: (assignment) => {
         if (!settle()) return;
         if (session.closed) {
-          void this.store.releaseWorker(session.ref, this.clock.now(), this.watch, [assignment.assignmentId]);
+          void this.store.work.releaseWorker(session.ref, this.clock.now(), [assignment.assignmentId]);
           return;
         }
         session.deliver(assignment);
@@ -200,13 +199,7 @@ export class Dispatcher {
         session.reserved += max;
         let claimed: Assignment[];
         try {
-          claimed = await this.store.claimWork(
-            session.ref,
-            session.taskIds,
-            max,
-            this.clock.now(),
-            this.watch,
-          );
+          claimed = await this.store.work.claimWork(session.ref, session.taskIds, max, this.clock.now());
         } finally {
           session.reserved -= max;
         }
@@ -220,7 +213,7 @@ export class Dispatcher {
   private async deliver(session: WorkerSession, claimed: readonly Assignment[]): Promise<boolean> {
     if (session.closed) {
       const ids = claimed.map((assignment) => assignment.assignmentId);
-      if (ids.length > 0) await this.store.releaseWorker(session.ref, this.clock.now(), this.watch, ids);
+      if (ids.length > 0) await this.store.work.releaseWorker(session.ref, this.clock.now(), ids);
       return false;
     }
     for (const assignment of claimed) session.deliver(assignment);

@@ -2,7 +2,7 @@ import { NencError, quote } from "../../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../../domain/invocation.js";
 import { jsonEqual } from "../../domain/json.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { InvocationQuery, Page, StatusWatch, StoreLifecycle, WorkStore } from "../../store/store.js";
+import type { InvocationQuery, Page, Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
@@ -12,10 +12,9 @@ import type { Dispatcher } from "./dispatcher.js";
 
 /** What {@link Invocations} needs: one dependencies object. */
 export interface InvocationsDeps {
-  store: StoreLifecycle & WorkStore;
+  store: Pick<Store, "work" | "followStatusChanges">;
   tasks: TaskRegistry;
   clock: Clock;
-  watch: StatusWatch;
   dispatcher: Dispatcher;
   maxPayloadBytes: number;
   admission: Admission;
@@ -56,7 +55,7 @@ export class Invocations {
   async recheckWaiters(): Promise<void> {
     await Promise.all(
       [...this.waiters.keys()].map(async (invocationId) => {
-        const invocation = await this.deps.store.getInvocation(invocationId);
+        const invocation = await this.deps.store.work.getInvocation(invocationId);
         if (invocation) this.onStatus(invocationId, invocation.status);
       }),
     );
@@ -81,7 +80,7 @@ export class Invocations {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
     const { invocation, created } = await this.deps.dispatcher.createAssigned(taskId, (assignTo) =>
-      this.deps.store.createInvocation(
+      this.deps.store.work.createInvocation(
         {
           id: newId("inv"),
           taskId,
@@ -92,7 +91,6 @@ export class Invocations {
         {
           ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}),
           ...(assignTo ? { assignTo } : {}),
-          watch: this.deps.watch,
         },
       ),
     );
@@ -108,7 +106,7 @@ export class Invocations {
 
   async get(invocationId: string): Promise<Invocation> {
     if (!invocationId) throw NencError.invalid("id", "is required: the invocation id");
-    const invocation = await this.deps.store.getInvocation(invocationId);
+    const invocation = await this.deps.store.work.getInvocation(invocationId);
     if (!invocation)
       throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
     return invocation;
@@ -118,7 +116,7 @@ export class Invocations {
     if (query.limit < 0 || query.limit > 1000)
       throw NencError.invalid("pageSize", "must be between 0 (default 100) and 1000");
     // The page token is the store's: it validates its own.
-    return this.deps.store.listInvocations({
+    return this.deps.store.work.listInvocations({
       ...query,
       limit: query.limit || 100,
       maxBytes: this.deps.maxResponseBytes,
@@ -140,7 +138,7 @@ export class Invocations {
       listener(outcome);
     };
     const check = async () => {
-      const latest = await this.deps.store.getInvocation(invocationId);
+      const latest = await this.deps.store.work.getInvocation(invocationId);
       if (!latest)
         finish({
           error: NencError.notFound("invocation", invocationId, "it may be older than the retention limit"),

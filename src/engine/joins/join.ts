@@ -62,21 +62,56 @@ export function applyToJoin(
   matched: readonly number[],
   now: number,
 ): JoinStep {
-  const { withinMs } = compiled.trigger.join;
   const expired: ExpiredMatch[] = [];
+  const current = entriesWithinWindow(state, compiled.trigger.join.withinMs, now, expired);
+  const { entries, unsatisfiable } = recordOccurrence(current, compiled, occurrence, matched, expired);
+  if (unsatisfiable.length > 0) {
+    return {
+      state: { entries },
+      outcome: { kind: "discarded", unsatisfiable: unsatisfiable.sort((a, b) => a - b) },
+      expired,
+    };
+  }
+  return fireOrWait(compiled, entries, expired);
+}
+
+/**
+ * Copies of the entries (the step is pure: `state` is left as it was), less those
+ * older than the window, which go to `expired`.
+ */
+function entriesWithinWindow(
+  state: JoinState,
+  withinMs: number,
+  now: number,
+  expired: ExpiredMatch[],
+): JoinEntry[] {
   let entries = state.entries.map((entry) => ({ ...entry, satisfied: { ...entry.satisfied } }));
   if (withinMs > 0) {
     const cutoff = now - withinMs;
     for (const entry of entries) if (entry.firstAt < cutoff) expired.push(expiredMatch(entry, "window"));
     entries = entries.filter((entry) => entry.firstAt >= cutoff);
   }
+  return entries;
+}
 
+/**
+ * Adds the occurrence to the entry of its source item in each group it touched.
+ * An entry that can then never complete is dropped (to `expired` if it was kept
+ * before), its missing conditions returned as `unsatisfiable`.
+ */
+function recordOccurrence(
+  current: JoinEntry[],
+  compiled: CompiledTrigger,
+  occurrence: Occurrence,
+  matched: readonly number[],
+  expired: ExpiredMatch[],
+): { entries: JoinEntry[]; unsatisfiable: number[] } {
+  let entries = current;
   // A task's occurrence matches conditions of its task's group only; an event may
   // match several event conditions, each its own group.
   const key = sourceKeyOf(occurrence);
-  const touched = [
-    ...new Set(matched.map((index) => (compiled.conditions[index] as { group: number }).group)),
-  ];
+  const groupOf = (index: number) => (compiled.conditions[index] as { group: number }).group;
+  const touched = [...new Set(matched.map(groupOf))];
   const unsatisfiable: number[] = [];
   for (const group of touched) {
     let entry = entries.find((candidate) => candidate.group === group && candidate.key === key);
@@ -85,10 +120,7 @@ export function applyToJoin(
       entry = { group, key, firstAt: occurrence.at, satisfied: {} };
       entries.push(entry);
     }
-    for (const index of matched) {
-      if ((compiled.conditions[index] as { group: number }).group === group)
-        entry.satisfied[index] ??= occurrence;
-    }
+    for (const index of matched) if (groupOf(index) === group) entry.satisfied[index] ??= occurrence;
     const satisfied = entry.satisfied;
     const never = (compiled.groups[group] as number[]).filter(
       (index) => !(index in satisfied) && !canStillHold(compiled, index, occurrence),
@@ -99,14 +131,14 @@ export function applyToJoin(
     if (existed) expired.push(expiredMatch(dead, "incomplete"));
     entries = entries.filter((candidate) => candidate !== dead);
   }
-  if (unsatisfiable.length > 0) {
-    return {
-      state: { entries },
-      outcome: { kind: "discarded", unsatisfiable: unsatisfiable.sort((a, b) => a - b) },
-      expired,
-    };
-  }
+  return { entries, unsatisfiable };
+}
 
+/**
+ * Complete when every group has a ready entry (the oldest of each is used and
+ * consumed), else waiting for the conditions still missing.
+ */
+function fireOrWait(compiled: CompiledTrigger, entries: JoinEntry[], expired: ExpiredMatch[]): JoinStep {
   const ready = compiled.groups.map((conditions, g) =>
     entries.find((candidate) => candidate.group === g && conditions.every((i) => i in candidate.satisfied)),
   );

@@ -15,8 +15,10 @@ export interface Delivery {
 export interface DeliverySteps {
   /** Evaluates it; rejects when any of its evaluations failed. */
   evaluate(): Promise<Evaluation[]>;
-  /** Records the evaluations and acknowledges it, in one store step. */
+  /** Records the evaluations and settles it, in one store step. */
   settle(records: Evaluation[]): Promise<void>;
+  /** Hands it back to the store, which hands it out again after its redelivery delay. */
+  retry(): Promise<void>;
   now(): number;
   /** "evaluating an occurrence": the start of the line logged when it failed. */
   failing: string;
@@ -30,7 +32,7 @@ export interface DeliverySteps {
  * The cap on redeliveries of an occurrence (or deferred evaluation) that never got
  * settled: its evaluation kept failing with a store or engine error, or kept
  * taking its replica down. Without it such a "poison" occurrence would be handed
- * out again every `reclaimAfterMs`, forever.
+ * out again after every redelivery delay, forever.
  */
 export class DeliveryCap {
   constructor(
@@ -45,10 +47,10 @@ export class DeliveryCap {
   }
 
   /**
-   * Evaluates and settles one delivery. A failure (of the evaluation or of the
-   * settle) leaves it unacknowledged, so the store hands it out again after
-   * reclaimAfterMs, until the cap: then it is recorded as errored for every trigger
-   * it concerns and acknowledged. One handed out more often than the cap (its
+   * Evaluates and settles one delivery. After a failure (of the evaluation or of
+   * the settle) it is handed back, so the store hands it out again after its
+   * redelivery delay, until the cap: then it is recorded as errored for every
+   * trigger it concerns and settled. One handed out more often than the cap (its
    * readers crashed) is given up without evaluating it.
    */
   async deliver(delivery: Delivery, steps: DeliverySteps): Promise<void> {
@@ -65,6 +67,7 @@ export class DeliveryCap {
             deliveries,
             error: String(error),
           });
+          await this.handBack(steps);
           return;
         }
         lastError = errorMessage(error);
@@ -77,11 +80,22 @@ export class DeliveryCap {
       steps.now(),
       lastError,
     );
-    await steps.settle(records).catch((error: unknown) => {
+    await steps.settle(records).catch(async (error: unknown) => {
       this.logger.error(`giving up ${steps.item} failed; it will be handed out again`, {
         occurrenceId: delivery.occurrenceId,
         error: String(error),
       });
+      await this.handBack(steps);
+    });
+  }
+
+  /**
+   * A store that cannot take it back (it is unreachable) hands it out again anyway
+   * once this process is gone or the store's connection reclaims it.
+   */
+  private async handBack(steps: DeliverySteps): Promise<void> {
+    await steps.retry().catch((error: unknown) => {
+      this.logger.warn(`handing back ${steps.item} failed`, { ...steps.fields, error: String(error) });
     });
   }
 

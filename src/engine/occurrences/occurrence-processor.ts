@@ -1,15 +1,15 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
-import type { LoggedOccurrence, OccurrenceLog, StoreLifecycle } from "../../store/store.js";
+import type { LoggedOccurrence, Store } from "../../store/store.js";
 import { type Clock, sleepOn } from "../clock.js";
 import type { TriggerEvaluator } from "../triggers/trigger-evaluator.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
-import { ClaimKeeper } from "./claim-keeper.js";
 import type { DeliveryCap } from "./delivery-cap.js";
 import type { Gate } from "./gate.js";
 
 export interface OccurrenceProcessorOptions {
-  consumerId: string;
+  /** The replica the store hands occurrences to. */
+  replicaId: string;
   /** Occurrences evaluated at the same time, at most. */
   maxInFlight: number;
   /** Nothing is read while it is closed (the store's data is being recovered). */
@@ -18,8 +18,8 @@ export interface OccurrenceProcessorOptions {
 
 /** What {@link OccurrenceProcessor} needs: one dependencies object. */
 export interface OccurrenceProcessorDeps {
-  store: StoreLifecycle & OccurrenceLog;
-  /** The process clock (see Clock): claims kept, pauses before retrying a failed read. */
+  store: Pick<Store, "log">;
+  /** The process clock (see Clock): pauses before retrying a failed read. */
   processClock: Clock;
   index: TriggerIndex;
   evaluator: TriggerEvaluator;
@@ -34,8 +34,8 @@ export interface OccurrenceProcessorDeps {
  * something is appended) and evaluates each occurrence against the triggers that
  * listen to it. An occurrence is acknowledged only after every trigger handled it,
  * so a crash or a store failure re-delivers it and exactly-once firing absorbs the
- * repeat. One still being evaluated is kept (ClaimKeeper), so a slow evaluation is
- * not handed out again meanwhile.
+ * repeat. The store keeps one with this replica until it is settled or handed
+ * back, however slow its evaluation (see docs/design.md §2).
  */
 export class OccurrenceProcessor {
   private readonly abort = new AbortController();
@@ -45,18 +45,8 @@ export class OccurrenceProcessor {
   private readonly idleWaiters: Array<() => void> = [];
   private pending: PendingSettle[] = [];
   private flushScheduled = false;
-  private readonly keeper: ClaimKeeper;
 
-  constructor(private readonly deps: OccurrenceProcessorDeps) {
-    const { store, logger, options } = deps;
-    this.keeper = new ClaimKeeper(
-      store.reclaimAfterMs,
-      (refs) => store.keepOccurrences(options.consumerId, refs),
-      logger,
-      "occurrences",
-      deps.processClock,
-    );
-  }
+  constructor(private readonly deps: OccurrenceProcessorDeps) {}
 
   start(): void {
     this.running ??= this.loop();
@@ -81,8 +71,8 @@ export class OccurrenceProcessor {
       if (signal.aborted) break;
       let batch: LoggedOccurrence[];
       try {
-        batch = await this.deps.store.readOccurrences(
-          this.deps.options.consumerId,
+        batch = await this.deps.store.log.readOccurrences(
+          this.deps.options.replicaId,
           Math.min(room, 256),
           1000,
           signal,
@@ -93,37 +83,23 @@ export class OccurrenceProcessor {
         await sleepOn(this.deps.processClock, 200, signal);
         continue;
       }
-      const refs = batch.map((item) => item.ref);
-      await this.holdWhileClosed(refs, signal);
+      // A read in flight when the gate closed may still bring occurrences: they stay
+      // with this replica and are evaluated once it opens, against the triggers then.
+      if (batch.length > 0) await this.deps.options.gate?.passed(signal);
       if (signal.aborted) break;
       for (const item of batch) void this.handle(item);
     }
   }
 
   /**
-   * A read in flight when the gate closed may still bring occurrences: they are kept
-   * (not handed out again) and evaluated once it opens, against the triggers then.
-   */
-  private async holdWhileClosed(refs: readonly string[], signal: AbortSignal): Promise<void> {
-    const gate = this.deps.options.gate;
-    if (!gate?.closed || refs.length === 0) return;
-    for (const ref of refs) this.keeper.hold(ref);
-    try {
-      await gate.passed(signal);
-    } finally {
-      for (const ref of refs) this.keeper.release(ref);
-    }
-  }
-
-  /**
-   * Records the evaluations, then acknowledges the occurrence. Occurrences finishing
+   * Records the evaluations, then settles the occurrence. Occurrences finishing
    * together share one store step (one round trip for many). When that step fails,
    * each of them is settled alone, so that one occurrence the store refuses (a
    * poison one) does not count a failed delivery for the healthy ones beside it.
    */
-  private settle(records: Evaluation[], ref: string): Promise<void> {
+  private settle(records: Evaluation[], item: LoggedOccurrence): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ records, ref, resolve, reject });
+      this.pending.push({ records, item, resolve, reject });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
       setImmediate(() => {
@@ -135,9 +111,9 @@ export class OccurrenceProcessor {
 
   private async flush(batch: PendingSettle[]): Promise<void> {
     try {
-      await this.deps.store.settleOccurrences(
+      await this.deps.store.log.settleOccurrences(
         batch.flatMap((item) => item.records),
-        batch.map((item) => item.ref),
+        batch.map((pending) => pending.item),
       );
       for (const item of batch) item.resolve();
       return;
@@ -149,18 +125,16 @@ export class OccurrenceProcessor {
     }
     await Promise.all(
       batch.map((item) =>
-        this.deps.store.settleOccurrences(item.records, [item.ref]).then(item.resolve, item.reject),
+        this.deps.store.log.settleOccurrences(item.records, [item.item]).then(item.resolve, item.reject),
       ),
     );
   }
 
   private async handle(item: LoggedOccurrence): Promise<void> {
     this.inFlight++;
-    this.keeper.hold(item.ref);
     try {
       await this.evaluateAndSettle(item);
     } finally {
-      this.keeper.release(item.ref);
       this.inFlight--;
       this.slotWaiters.shift()?.();
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
@@ -189,7 +163,8 @@ export class OccurrenceProcessor {
           if (failed) throw failed.reason;
           return outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
         },
-        settle: (records) => this.settle(records, item.ref),
+        settle: (records) => this.settle(records, item),
+        retry: () => this.deps.store.log.retryOccurrences([item]),
         now: () => this.deps.clock.now(),
         failing: "evaluating an occurrence",
         item: "an occurrence",
@@ -202,7 +177,7 @@ export class OccurrenceProcessor {
 /** An occurrence waiting for the next batched settle. */
 interface PendingSettle {
   records: Evaluation[];
-  ref: string;
+  item: LoggedOccurrence;
   resolve: () => void;
   reject: (error: unknown) => void;
 }

@@ -1,5 +1,5 @@
 import type { Task } from "../../domain/task.js";
-import type { RegistryStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 
 /**
  * The registered tasks, cached. The cache is refreshed when any app registers (on
@@ -9,10 +9,10 @@ import type { RegistryStore } from "../../store/store.js";
 export class TaskRegistry {
   private readonly tasks = new Map<string, Task>();
 
-  constructor(private readonly store: RegistryStore) {}
+  constructor(private readonly store: Pick<Store, "registry">) {}
 
   async load(): Promise<void> {
-    const tasks = await this.store.listTasks();
+    const tasks = await this.store.registry.listTasks();
     this.tasks.clear();
     for (const task of tasks) this.tasks.set(task.id, task);
   }
@@ -28,7 +28,7 @@ export class TaskRegistry {
   async get(taskId: string): Promise<Task | undefined> {
     const cached = this.tasks.get(taskId);
     if (cached) return cached;
-    const stored = await this.store.getTask(taskId);
+    const stored = await this.store.registry.getTask(taskId);
     if (stored) this.tasks.set(taskId, stored);
     return stored;
   }

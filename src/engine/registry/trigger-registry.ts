@@ -4,7 +4,7 @@ import type { JoinState } from "../../domain/join.js";
 import type { Logger } from "../../domain/logger.js";
 import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../../domain/task.js";
 import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../../domain/trigger.js";
-import type { HistoryStore, RegistryStore, TriggerStateStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { type CountLimits, requireAtMost } from "../limits.js";
@@ -32,7 +32,7 @@ export interface Explanation {
 export interface TriggerRegistryDeps {
   /** Tasks and triggers an app may have (see limits.ts). */
   countLimits: CountLimits;
-  store: RegistryStore & TriggerStateStore & HistoryStore;
+  store: Pick<Store, "registry" | "triggerState" | "history">;
   index: TriggerIndex;
   tasks: TaskRegistry;
   clock: Clock;
@@ -61,7 +61,7 @@ export class TriggerRegistry {
    * keep their compiled form.
    */
   async load(): Promise<void> {
-    const stored = await this.deps.store.listTriggers();
+    const stored = await this.deps.store.registry.listTriggers();
     const ids = new Set(stored.map((trigger) => trigger.id));
     for (const compiled of [...this.deps.index.all()])
       if (!ids.has(compiled.trigger.id)) this.deps.index.remove(compiled.trigger.id);
@@ -73,7 +73,7 @@ export class TriggerRegistry {
   async refresh(triggerId: string): Promise<void> {
     const ticket = (this.refreshes.get(triggerId) ?? 0) + 1;
     this.refreshes.set(triggerId, ticket);
-    const trigger = await this.deps.store.getTrigger(triggerId);
+    const trigger = await this.deps.store.registry.getTrigger(triggerId);
     if (this.refreshes.get(triggerId) !== ticket) return;
     this.refreshes.delete(triggerId);
     if (!trigger) this.deps.index.remove(triggerId);
@@ -110,7 +110,7 @@ export class TriggerRegistry {
       return compileTrigger(trigger, field, this.strict);
     });
     const unique = [...new Map(triggers.map((compiled) => [compiled.trigger.id, compiled])).values()];
-    const { removedTriggerIds } = await this.deps.store.registerApp({
+    const { removedTriggerIds } = await this.deps.store.registry.registerApp({
       appId,
       tasks,
       triggers: unique.map((compiled) => compiled.trigger),
@@ -185,7 +185,7 @@ export class TriggerRegistry {
       createdAt: this.deps.clock.now(),
     };
     compileTrigger(candidate, "trigger", this.strict);
-    const result = await this.deps.store.createTrigger(candidate);
+    const result = await this.deps.store.registry.createTrigger(candidate);
     this.indexTrigger(result.trigger);
     return result;
   }
@@ -204,14 +204,14 @@ export class TriggerRegistry {
 
   async get(triggerId: string): Promise<Trigger> {
     if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
-    const trigger = await this.deps.store.getTrigger(triggerId);
+    const trigger = await this.deps.store.registry.getTrigger(triggerId);
     if (!trigger) throw NencError.notFound("trigger", triggerId, "list triggers to see the ids");
     return trigger;
   }
 
   /** Answered whole, or RESOURCE_EXHAUSTED past the response budget (narrow it by app or task). */
   async list(filter: { targetTaskId?: string; appId?: string }): Promise<Trigger[]> {
-    const triggers = (await this.deps.store.listTriggers())
+    const triggers = (await this.deps.store.registry.listTriggers())
       .filter(
         (t) =>
           (!filter.targetTaskId || t.targetTaskId === filter.targetTaskId) &&
@@ -229,7 +229,7 @@ export class TriggerRegistry {
 
   async setPaused(triggerId: string, paused: boolean): Promise<Trigger> {
     await this.get(triggerId);
-    const trigger = await this.deps.store.setTriggerPaused(triggerId, paused);
+    const trigger = await this.deps.store.registry.setTriggerPaused(triggerId, paused);
     if (!trigger) throw NencError.notFound("trigger", triggerId);
     this.indexTrigger(trigger);
     return trigger;
@@ -237,7 +237,8 @@ export class TriggerRegistry {
 
   async delete(triggerId: string): Promise<void> {
     if (!triggerId) throw NencError.invalid("id", "is required: the trigger id");
-    if (!(await this.deps.store.deleteTrigger(triggerId))) throw NencError.notFound("trigger", triggerId);
+    if (!(await this.deps.store.registry.deleteTrigger(triggerId)))
+      throw NencError.notFound("trigger", triggerId);
     this.deps.index.remove(triggerId);
   }
 
@@ -246,8 +247,8 @@ export class TriggerRegistry {
       throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
     const trigger = await this.get(triggerId);
     const [evaluations, pending] = await Promise.all([
-      this.deps.store.listEvaluations(triggerId, limit || 50),
-      this.deps.store.listJoinStates(triggerId),
+      this.deps.store.history.listEvaluations(triggerId, limit || 50),
+      this.deps.store.triggerState.listJoinStates(triggerId),
     ]);
     // Each part gets half the response budget: the newest evaluations and the
     // oldest waiting partitions that fit.

@@ -1,6 +1,6 @@
 import { NencError } from "../../domain/errors.js";
 import type { Logger } from "../../domain/logger.js";
-import type { OccurrenceLog, StatusWatch, WorkStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import type { RegistryRecovery } from "./registry-recovery.js";
@@ -11,19 +11,13 @@ export interface MaintenanceOptions {
   sweepIntervalMs: number;
   /** A worker stream silent this long is closed (see OrchestratorOptions). */
   closeSilentStreamsAfterMs: number;
-  /** Readers of the occurrence log idle this long and holding nothing are forgotten (checked once a minute). */
-  forgetConsumersAfterMs: number;
 }
-
-/** Dead replicas' consumer ids are looked for at most this often: rarely, it is housekeeping. */
-const FORGET_CONSUMERS_EVERY_MS = 60_000;
 
 /** What {@link Maintenance} needs: one dependencies object. */
 export interface MaintenanceDeps {
-  store: WorkStore & OccurrenceLog;
+  store: Pick<Store, "work">;
   dispatcher: Dispatcher;
   clock: Clock;
-  watch: StatusWatch;
   logger: Logger;
   options: MaintenanceOptions;
   registry: RegistrySync;
@@ -37,20 +31,15 @@ export interface MaintenanceDeps {
  * the assignments of workers whose lease ended and those a worker did not start
  * within a lease, announce retries that came due, sweep for work a lost notice
  * left queued, check that no registry change notice was lost (RegistrySync) and
- * that the store did not lose its data (RegistryRecovery); rarely, forget the
- * consumer ids of dead replicas.
+ * that the store did not lose its data (RegistryRecovery).
  * Retries decided on this replica also get a precise wake-up (`wakeAt`).
  */
 export class Maintenance {
   private cancelSweep: () => void = () => {};
   private readonly wakeups = new Set<() => void>();
   private stopped = false;
-  private lastForget: number;
 
-  constructor(private readonly deps: MaintenanceDeps) {
-    const { clock } = deps;
-    this.lastForget = clock.now();
-  }
+  constructor(private readonly deps: MaintenanceDeps) {}
 
   start(): void {
     this.scheduleSweep();
@@ -68,7 +57,7 @@ export class Maintenance {
     if (this.stopped) return;
     const cancel = this.deps.clock.schedule(time - this.deps.clock.now(), () => {
       this.wakeups.delete(cancel);
-      this.deps.store.announceDueRetries(this.deps.clock.now()).catch((error: unknown) => {
+      this.deps.store.work.announceDueRetries(this.deps.clock.now()).catch((error: unknown) => {
         this.deps.logger.error("announcing retries failed", { error: String(error) });
       });
     });
@@ -80,19 +69,13 @@ export class Maintenance {
     const now = this.deps.clock.now();
     // First: the other replicas judge this one alive, and its cron progress, by its check-in.
     await this.checkIn();
-    const released = await this.deps.store.releaseExpiredWorkers(now, this.deps.watch);
+    const released = await this.deps.store.work.releaseExpiredWorkers(now);
     if (released.length > 0)
       this.deps.logger.warn("requeued the work of workers whose lease ended", { count: released.length });
     await this.takeBackUnstarted(now);
-    await this.deps.store.announceDueRetries(now);
+    await this.deps.store.work.announceDueRetries(now);
     this.closeSilentStreams(now);
     this.deps.dispatcher.pumpAll();
-    const forgetEvery = Math.min(FORGET_CONSUMERS_EVERY_MS, this.deps.options.forgetConsumersAfterMs);
-    if (now - this.lastForget >= forgetEvery) {
-      this.lastForget = now;
-      const forgotten = await this.deps.store.forgetIdleConsumers(this.deps.options.forgetConsumersAfterMs);
-      if (forgotten.length > 0) this.deps.logger.info("forgot idle consumers", { consumers: forgotten });
-    }
   }
 
   /** Work delivered and not started within a lease goes back to the queue (see AttemptDeadlines). */

@@ -1,6 +1,6 @@
 import { NencError } from "../../domain/errors.js";
 import type { Logger } from "../../domain/logger.js";
-import type { RegistryStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import type { Gate } from "../occurrences/gate.js";
@@ -21,7 +21,7 @@ export interface RegistryRecoveryOptions {
 }
 
 export interface RegistryRecoveryDeps {
-  store: RegistryStore;
+  store: Pick<Store, "registry">;
   registry: RegistrySync;
   tasks: TaskRegistry;
   index: TriggerIndex;
@@ -94,7 +94,7 @@ export class RegistryRecovery {
 
   /** At start-up: the data set's identity (a new store gets one now). */
   async open(): Promise<void> {
-    this.dataSet = await this.deps.store.openDataSet([], 0);
+    this.dataSet = await this.deps.store.registry.openDataSet([], 0);
   }
 
   /**
@@ -139,7 +139,7 @@ export class RegistryRecovery {
     const sessions = [...dispatcher.all()];
     const apps = [...new Set(sessions.map((session) => session.appId))].sort();
     // Awaited in the store before any worker is asked: its registration then ends the wait.
-    this.dataSet = await store.openDataSet(apps, this.options.awaitMs);
+    this.dataSet = await store.registry.openDataSet(apps, this.options.awaitMs);
     for (const app of apps) this.awaited.add(app);
     await registry.loadFresh();
     // Check-ins sent before now may have read the old identity, or compared the new

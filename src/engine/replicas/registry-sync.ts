@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { RegistryStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
 import type { TriggerRegistry } from "../registry/trigger-registry.js";
 
@@ -23,7 +23,7 @@ export class RegistrySync {
   private reloading: Promise<void> | undefined;
 
   constructor(
-    private readonly store: RegistryStore,
+    private readonly store: Pick<Store, "registry">,
     private readonly tasks: TaskRegistry,
     private readonly triggers: TriggerRegistry,
     private readonly logger: Logger,
@@ -33,7 +33,7 @@ export class RegistrySync {
   load(): Promise<void> {
     this.reloading ??= (async () => {
       // The version first: a change made while loading counts as not applied yet.
-      const version = await this.store.registryVersion();
+      const version = await this.store.registry.registryVersion();
       await Promise.all([this.tasks.load(), this.triggers.load()]);
       this.restartAt(version);
     })().finally(() => {

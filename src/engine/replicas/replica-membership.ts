@@ -1,4 +1,4 @@
-import type { RegistryStore, ReplicaAnnouncement, ReplicaCheckIn, ReplicaStore } from "../../store/store.js";
+import type { ReplicaAnnouncement, ReplicaCheckIn, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import { rendezvousOwner } from "./rendezvous.js";
 
@@ -31,7 +31,7 @@ export class ReplicaMembership {
   private readAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly store: RegistryStore & ReplicaStore,
+    private readonly store: Pick<Store, "registry" | "replicas">,
     private readonly clock: Clock,
     private readonly options: ReplicaMembershipOptions,
     private readonly progress: () => number,
@@ -59,9 +59,13 @@ export class ReplicaMembership {
    */
   async checkIn(): Promise<StoreCheck> {
     if (this.left)
-      return { registryVersion: await this.store.registryVersion(), awaitingApps: 0, activeInvocations: 0 };
+      return {
+        registryVersion: await this.store.registry.registryVersion(),
+        awaitingApps: 0,
+        activeInvocations: 0,
+      };
     const sentAt = this.clock.now();
-    const call = this.store.announceReplica(
+    const call = this.store.replicas.announceReplica(
       { replicaId: this.options.replicaId, seenAt: sentAt, cronClaimedThrough: this.progress() },
       sentAt - this.options.liveForMs,
     );
@@ -112,6 +116,6 @@ export class ReplicaMembership {
     this.listeners.clear();
     // An announcement still on its way would otherwise bring this replica back.
     await this.inFlight;
-    await this.store.retireReplica(this.options.replicaId);
+    await this.store.replicas.retireReplica(this.options.replicaId);
   }
 }

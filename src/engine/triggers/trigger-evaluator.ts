@@ -3,13 +3,7 @@ import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
-import type {
-  DeferredEvaluations,
-  FireSkip,
-  StatusWatch,
-  TriggerStateStore,
-  WorkStore,
-} from "../../store/store.js";
+import type { FireSkip, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
@@ -24,10 +18,9 @@ type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
 
 /** What {@link TriggerEvaluator} needs: one dependencies object. */
 export interface TriggerEvaluatorDeps {
-  store: WorkStore & DeferredEvaluations & TriggerStateStore;
+  store: Pick<Store, "work" | "deferred" | "triggerState">;
   functions: FunctionRunner;
   clock: Clock;
-  watch: StatusWatch;
   dispatcher: Dispatcher;
 }
 
@@ -108,7 +101,7 @@ export class TriggerEvaluator {
     }
     const now = this.deps.clock.now();
     const cap = trigger.join.maxPending || DEFAULT_MAX_PENDING;
-    const update = await this.deps.store.updateJoin(
+    const update = await this.deps.store.triggerState.updateJoin(
       trigger.id,
       partition,
       occurrence.id,
@@ -144,7 +137,7 @@ export class TriggerEvaluator {
     record: (fields: RecordFields) => Evaluation,
   ): Promise<Evaluation> {
     const { appId, id } = compiled.trigger;
-    await this.deps.store.deferEvaluation(appId, id, occurrence);
+    await this.deps.store.deferred.deferEvaluation(appId, id, occurrence);
     return record({
       outcome: "deferred",
       detail: `waiting for a worker of app "${appId}" to evaluate its functions`,
@@ -173,7 +166,7 @@ export class TriggerEvaluator {
     const occurrences = used.map((item) => item.occurrence);
     const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
     const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
-      this.deps.store.fire(
+      this.deps.store.work.fire(
         {
           triggerId: trigger.id,
           invocation: {
@@ -194,7 +187,6 @@ export class TriggerEvaluator {
           firingKey: `${trigger.id}|${occurrence.id}`,
           eventIds,
         },
-        this.deps.watch,
         assignTo,
       ),
     );

@@ -1,17 +1,16 @@
 import type { Assignment } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import { decideRetry, type Task, timeoutError } from "../../domain/task.js";
-import type { AttemptOutcome, StatusWatch, WorkStore } from "../../store/store.js";
+import type { AttemptOutcome, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
 import type { StartRecorder } from "./start-recorder.js";
 import type { AbortReason, SessionDeadlines, WorkerSession } from "./worker-session.js";
 
 export interface AttemptDeadlinesDeps {
-  store: WorkStore;
+  store: Pick<Store, "work">;
   tasks: TaskRegistry;
   clock: Clock;
-  watch: StatusWatch;
   logger: Logger;
   /** The stream's start recorder: a timed-out attempt's start is written with its failure. */
   starts: StartRecorder;
@@ -59,7 +58,7 @@ export class AttemptDeadlines implements SessionDeadlines {
    */
   async adopt(assignmentIds: readonly string[]): Promise<void> {
     for (const id of assignmentIds) {
-      const held = await this.deps.store.getAssignment(id, this.session.workerId);
+      const held = await this.deps.store.work.getAssignment(id, this.session.workerId);
       if (!held || this.session.closed || !this.session.held.has(id)) continue;
       if (!held.started) this.unstarted.set(id, { at: held.assignedAt, invocationId: held.invocationId });
       this.scheduleTimeout(held, held.assignedAt);
@@ -93,8 +92,8 @@ export class AttemptDeadlines implements SessionDeadlines {
     }
     if (overdue.size === 0) return;
     for (const id of overdue.keys()) this.unstarted.delete(id);
-    const { store, watch, logger } = this.deps;
-    const released = await store.releaseWorker(this.session.ref, now, watch, [...overdue.keys()]);
+    const { store, logger } = this.deps;
+    const released = await store.work.releaseWorker(this.session.ref, now, [...overdue.keys()]);
     const releasedIds = new Set(released.map((invocation) => invocation.id));
     let count = 0;
     for (const [id, invocationId] of overdue) {
@@ -140,7 +139,7 @@ export class AttemptDeadlines implements SessionDeadlines {
   private async timeOut(task: Task, timeoutMs: number, assignment: Assignment): Promise<void> {
     const id = assignment.assignmentId;
     if (!this.holds(id)) return;
-    const { store, clock, watch, starts, logger } = this.deps;
+    const { store, clock, starts, logger } = this.deps;
     const error = timeoutError(task.id, assignment.attempt, timeoutMs);
     const decision = decideRetry(task.retry, assignment.attempt, error);
     const now = clock.now();
@@ -149,7 +148,7 @@ export class AttemptDeadlines implements SessionDeadlines {
       : { status: "FAILED", error };
     const startedAt = await starts.take(id);
     const options = startedAt === undefined ? {} : { startedAt };
-    const { applied } = await store.finishAttempt(id, this.session.ref, outcome, now, watch, options);
+    const { applied } = await store.work.finishAttempt(id, this.session.ref, outcome, now, options);
     // Not applied: the worker's result came first (or the work went elsewhere).
     if (!applied) return;
     this.unstarted.delete(id);

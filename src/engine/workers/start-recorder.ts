@@ -1,5 +1,5 @@
 import type { Logger } from "../../domain/logger.js";
-import type { StatusWatch, WorkStore } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 
 /**
@@ -15,8 +15,7 @@ export class StartRecorder {
 
   constructor(
     private readonly workerId: string,
-    private readonly store: WorkStore,
-    private readonly watch: StatusWatch,
+    private readonly store: Pick<Store, "work">,
     private readonly clock: Clock,
     /** The process clock (see Clock): the delay is about store steps, not trigger time. */
     private readonly processClock: Clock,
@@ -28,8 +27,8 @@ export class StartRecorder {
     const at = this.clock.now();
     const cancel = this.processClock.schedule(this.delayMs, () => {
       this.unrecorded.delete(assignmentId);
-      const write = this.store
-        .markStarted(assignmentId, this.workerId, at, this.watch)
+      const write = this.store.work
+        .markStarted(assignmentId, this.workerId, at)
         .then(
           (applied) => {
             if (!applied)

@@ -40,17 +40,16 @@ export class WorkerGateway {
   }
 
   async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
-    const { store, dispatcher, functions, clock, watch, logger } = this.deps;
+    const { store, dispatcher, functions, clock, logger } = this.deps;
     await this.validate(hello);
     const link = new WorkerLink(hello, channel, this.deps, this.options);
     const session = link.session;
     const now = clock.now();
-    const requeued = await store.connectWorker(
+    const requeued = await store.work.connectWorker(
       session.ref,
       hello.heldAssignmentIds,
       now + this.options.leaseMs,
       now,
-      watch,
     );
     channel.welcome({
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,

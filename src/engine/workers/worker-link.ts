@@ -3,7 +3,7 @@ import type { Assignment, TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import { decideRetry } from "../../domain/task.js";
-import type { AttemptOutcome, StatusWatch, WorkStore } from "../../store/store.js";
+import type { AttemptOutcome, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
@@ -44,14 +44,13 @@ export interface WorkerConnection {
 
 /** What a worker stream needs of the engine. */
 export interface WorkerLinkDeps {
-  store: WorkStore;
+  store: Pick<Store, "work">;
   /** The process clock (see Clock): the start write's delay. */
   processClock: Clock;
   dispatcher: Dispatcher;
   functions: FunctionRunner;
   tasks: TaskRegistry;
   clock: Clock;
-  watch: StatusWatch;
   logger: Logger;
   /** A retry was scheduled for `time`: wake the queue then. */
   onRetryScheduled(time: number): void;
@@ -86,7 +85,7 @@ export class WorkerLink implements WorkerConnection {
     private readonly deps: WorkerLinkDeps,
     private readonly options: WorkerLinkOptions,
   ) {
-    const { store, tasks, clock, watch, logger } = deps;
+    const { store, tasks, clock, logger } = deps;
     // An invocation lost by its workers too often (a stream that dies on it every time) is
     // failed when it comes round again instead of being handed out for ever.
     this.session = new WorkerSession(hello, {
@@ -99,7 +98,6 @@ export class WorkerLink implements WorkerConnection {
     this.starts = new StartRecorder(
       hello.workerId,
       store,
-      watch,
       clock,
       deps.processClock,
       logger,
@@ -109,7 +107,6 @@ export class WorkerLink implements WorkerConnection {
       store,
       tasks,
       clock,
-      watch,
       logger,
       starts: this.starts,
       onRetryScheduled: deps.onRetryScheduled,
@@ -224,7 +221,7 @@ export class WorkerLink implements WorkerConnection {
     this.session.lastHeardAt = now;
     if (now - this.renewedAt < this.options.leaseMs / 4 || this.session.closed) return;
     this.renewedAt = now;
-    if (await store.renewWorkerLease(this.session.ref, now + this.options.leaseMs)) return;
+    if (await store.work.renewWorkerLease(this.session.ref, now + this.options.leaseMs)) return;
     // The worker connected again on another stream (another replica): this one is a leftover.
     this.session.channel.close(
       new NencError("ALREADY_EXISTS", `worker ${this.session.workerId} connected again on another stream`),
@@ -257,7 +254,7 @@ export class WorkerLink implements WorkerConnection {
   }
 
   async disconnected(): Promise<void> {
-    const { store, dispatcher, functions, clock, watch, logger } = this.deps;
+    const { store, dispatcher, functions, clock, logger } = this.deps;
     this.starts.clear();
     this.deadlines.clear();
     await this.adopting;
@@ -265,13 +262,13 @@ export class WorkerLink implements WorkerConnection {
     functions.sessionClosed(this.session);
     // Releases nothing when the worker connected again meanwhile (here or on another
     // replica): its new stream holds what it still runs, the rest went back then.
-    const released = await store.releaseWorker(this.session.ref, clock.now(), watch);
+    const released = await store.work.releaseWorker(this.session.ref, clock.now());
     logger.info("worker disconnected", { workerId: this.session.workerId, requeued: released.length });
   }
 
   /** Ends an attempt with `outcome`, giving the credit back and refilling it when this stream held it. */
   private async finish(assignmentId: string, outcome: AttemptOutcome): Promise<void> {
-    const { store, dispatcher, clock, watch, logger } = this.deps;
+    const { store, dispatcher, clock, logger } = this.deps;
     const session = this.session;
     this.deadlines.ended(assignmentId);
     if (session.revoked.delete(assignmentId)) {
@@ -289,10 +286,16 @@ export class WorkerLink implements WorkerConnection {
     // still offered to the store, which applies it only if this worker holds it.
     const applied = session.finish(assignmentId)
       ? await dispatcher.finishAndRefill(session, (refill) =>
-          store.finishAttempt(assignmentId, session.ref, outcome, clock.now(), watch, { refill, startedAt }),
+          store.work.finishAttempt(assignmentId, session.ref, outcome, clock.now(), {
+            refill,
+            startedAt,
+          }),
         )
-      : (await store.finishAttempt(assignmentId, session.ref, outcome, clock.now(), watch, { startedAt }))
-          .applied;
+      : (
+          await store.work.finishAttempt(assignmentId, session.ref, outcome, clock.now(), {
+            startedAt,
+          })
+        ).applied;
     if (!applied) {
       logger.warn("ignored a result for an assignment the worker does not hold", {
         workerId: session.workerId,
@@ -307,7 +310,7 @@ export class WorkerLink implements WorkerConnection {
     if (this.session.revoked.has(assignmentId)) return this.finish(assignmentId, { status: "FAILED", error });
     const assignment =
       this.session.assignments.get(assignmentId) ??
-      (await store.getAssignment(assignmentId, this.session.workerId));
+      (await store.work.getAssignment(assignmentId, this.session.workerId));
     const task = assignment && (await tasks.get(assignment.taskId));
     const decision =
       task && assignment ? decideRetry(task.retry, assignment.attempt, error) : { retry: false as const };

@@ -22,22 +22,36 @@ import type {
   StatusWatch,
   StoreNotice,
   WorkerRef,
+  WorkStore,
 } from "../store.js";
 import { Fifo } from "./fifo.js";
 import { pruneMarkers } from "./markers.js";
-import type { MemoryEvents } from "./memory-events.js";
-import type { OccurrenceLog } from "./occurrence-log.js";
+import type { MemoryHistory } from "./memory-history.js";
+import type { MemoryRegistry } from "./memory-registry.js";
+import type { MemoryOccurrenceLog } from "./occurrence-log.js";
 import { SequencedList } from "./sequenced-list.js";
 
 /** A memory page token's position: a sequence number. */
 const SEQ = /^(\d{1,15})$/;
 
+/** What {@link MemoryInvocations} shares with the other roles of the memory store. */
+export interface MemoryInvocationsDeps {
+  log: MemoryOccurrenceLog;
+  events: MemoryHistory;
+  /** Whether a firing's trigger still exists and is not paused. */
+  registry: MemoryRegistry;
+  retention: RetentionOptions;
+  /** The transitions to log as occurrences (see Store.watchStatuses). */
+  watch: StatusWatch;
+  notify: (notice: StoreNotice) => void;
+}
+
 /**
- * Invocations and their work queues in memory: creation (idempotent, once per
+ * Invocations and their work queues in memory (the work role): creation (idempotent, once per
  * firing key), assignment to workers, the lifecycle transitions with their
  * occurrences, leases, retries and the retention of finished invocations.
  */
-export class MemoryInvocations {
+export class MemoryInvocations implements WorkStore {
   private readonly invocations = new Map<string, Invocation>();
   private readonly allInvocations = new SequencedList();
   private readonly invocationsByTask = new Map<string, SequencedList>();
@@ -58,12 +72,23 @@ export class MemoryInvocations {
   /** Invocation id → how often its worker lost it (see Assignment.lost). */
   private readonly losses = new Map<string, number>();
 
-  constructor(
-    private readonly log: OccurrenceLog,
-    private readonly events: MemoryEvents,
-    private readonly retention: RetentionOptions,
-    private readonly notify: (notice: StoreNotice) => void,
-  ) {}
+  private readonly log: MemoryOccurrenceLog;
+  private readonly events: MemoryHistory;
+  private readonly registry: MemoryRegistry;
+  private readonly retention: RetentionOptions;
+  private readonly watch: StatusWatch;
+  private readonly notify: (notice: StoreNotice) => void;
+
+  constructor(deps: MemoryInvocationsDeps) {
+    ({
+      log: this.log,
+      events: this.events,
+      registry: this.registry,
+      retention: this.retention,
+      watch: this.watch,
+      notify: this.notify,
+    } = deps);
+  }
 
   /** Invocations not yet final. */
   get activeCount(): number {
@@ -72,7 +97,7 @@ export class MemoryInvocations {
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
+    options: { idempotencyKey?: string; assignTo?: WorkerRef } = {},
   ): Promise<Created> {
     // Unlike a firing key, an idempotency key answers only with its invocation: once
     // retention dropped that (or the key is older than the marker retention), a
@@ -82,7 +107,7 @@ export class MemoryInvocations {
     const fresh = first && first.at >= input.createdAt - this.retention.markerRetentionMs;
     const existing = fresh ? this.invocations.get(first.invocationId) : undefined;
     if (existing) return { invocation: copy(existing), created: false };
-    const created = this.insertInvocation(input, options.watch, options.assignTo);
+    const created = this.insertInvocation(input, options.assignTo);
     if (key) {
       if (first) this.invocationKeyOf.delete(first.invocationId);
       this.invocationKeys.set(key, { invocationId: input.id, at: input.createdAt });
@@ -91,17 +116,25 @@ export class MemoryInvocations {
     return created;
   }
 
+  /** Checked in the same synchronous step as the creation: atomic with the trigger's state. */
+  async fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult> {
+    const repeat = this.firedBefore(firing.firingKey);
+    if (repeat) return repeat;
+    const skip = this.registry.skipReason(firing.triggerId);
+    if (skip) return { outcome: "skipped", reason: skip };
+    return this.insertFiring(firing, assignTo);
+  }
+
   /** The answer to a repeated firing key: the key alone decides, whether its invocation is kept or not. */
-  firedBefore(firingKey: string): FireResult | undefined {
+  private firedBefore(firingKey: string): FireResult | undefined {
     const previous = this.firings.get(firingKey);
     if (!previous) return undefined;
     const { invocationId } = previous;
     return { outcome: "deduplicated", invocationId, invocationKept: this.invocations.has(invocationId) };
   }
 
-  /** Creates a triggered invocation with its firing key (the caller checked firedBefore). */
-  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): FireResult {
-    const { invocation, assignment } = this.insertInvocation(firing.invocation, watch, assignTo);
+  private insertFiring(firing: Firing, assignTo: WorkerRef | undefined): FireResult {
+    const { invocation, assignment } = this.insertInvocation(firing.invocation, assignTo);
     this.firings.set(firing.firingKey, {
       invocationId: firing.invocation.id,
       at: firing.invocation.createdAt,
@@ -111,11 +144,7 @@ export class MemoryInvocations {
     return assignment ? { outcome: "fired", invocation, assignment } : { outcome: "fired", invocation };
   }
 
-  private insertInvocation(
-    input: NewInvocation,
-    watch: StatusWatch,
-    assignTo: WorkerRef | undefined,
-  ): Created {
+  private insertInvocation(input: NewInvocation, assignTo: WorkerRef | undefined): Created {
     // Every field present from the start and never deleted: records keep one shape,
     // which keeps property access and copies fast.
     const invocation: Invocation = {
@@ -138,13 +167,13 @@ export class MemoryInvocations {
     this.unfinished++;
     this.allInvocations.add(invocation.id);
     getOrCreate(this.invocationsByTask, invocation.taskId, () => new SequencedList()).add(invocation.id);
-    this.logTransition(invocation, watch);
+    this.logTransition(invocation);
     this.notify({ type: "invocation", invocationId: invocation.id, status: invocation.status });
     if (!assignTo || !this.isCurrent(assignTo)) {
       this.enqueue(invocation.taskId, invocation.id);
       return { invocation: copy(invocation), created: true };
     }
-    const assignment = this.assign(invocation, assignTo.workerId, invocation.createdAt, watch);
+    const assignment = this.assign(invocation, assignTo.workerId, invocation.createdAt);
     return { invocation: copy(invocation), created: true, assignment };
   }
 
@@ -174,7 +203,6 @@ export class MemoryInvocations {
     taskIds: readonly string[],
     max: number,
     now: number,
-    watch: StatusWatch,
   ): Promise<Assignment[]> {
     const claimed: Assignment[] = [];
     if (!this.isCurrent(worker)) return claimed;
@@ -183,15 +211,15 @@ export class MemoryInvocations {
       if (!queue) break;
       const invocation = this.invocations.get(queue.shift() as string);
       if (!invocation || (invocation.status !== "REGISTERED" && invocation.status !== "RETRY")) continue;
-      claimed.push(this.assign(invocation, worker.workerId, now, watch));
+      claimed.push(this.assign(invocation, worker.workerId, now));
     }
     return claimed;
   }
 
   /** REGISTERED or RETRY → PENDING under a new assignment to `workerId`. */
-  private assign(invocation: Invocation, workerId: string, now: number, watch: StatusWatch): Assignment {
+  private assign(invocation: Invocation, workerId: string, now: number): Assignment {
     const assignmentId = `${invocation.id}/${invocation.version + 1}`;
-    this.transition(invocation, "PENDING", now, watch, (inv) => {
+    this.transition(invocation, "PENDING", now, (inv) => {
       inv.assignment = { assignmentId, workerId, assignedAt: now };
       if (inv.status === "RETRY") inv.attempt++;
       inv.retryAt = undefined;
@@ -228,15 +256,10 @@ export class MemoryInvocations {
     };
   }
 
-  async markStarted(
-    assignmentId: string,
-    workerId: string,
-    now: number,
-    watch: StatusWatch,
-  ): Promise<boolean> {
+  async markStarted(assignmentId: string, workerId: string, now: number): Promise<boolean> {
     const invocation = this.heldBy(assignmentId, workerId);
     if (invocation?.status !== "PENDING") return false;
-    this.transition(invocation, "RUNNING", now, watch, () => {});
+    this.transition(invocation, "RUNNING", now, () => {});
     return true;
   }
 
@@ -245,11 +268,10 @@ export class MemoryInvocations {
     worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
-    watch: StatusWatch,
     { refill, startedAt }: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
-    const applied = this.finish(assignmentId, worker.workerId, outcome, now, watch, startedAt);
-    const claimed = refill ? await this.claimWork(worker, refill.taskIds, refill.max, now, watch) : [];
+    const applied = this.finish(assignmentId, worker.workerId, outcome, now, startedAt);
+    const claimed = refill ? await this.claimWork(worker, refill.taskIds, refill.max, now) : [];
     return { applied, claimed };
   }
 
@@ -258,16 +280,15 @@ export class MemoryInvocations {
     workerId: string,
     outcome: AttemptOutcome,
     now: number,
-    watch: StatusWatch,
     startedAt: number | undefined,
   ): boolean {
     const invocation = this.heldBy(assignmentId, workerId);
     if (!invocation) return false;
     if (startedAt !== undefined && invocation.status === "PENDING") {
-      this.transition(invocation, "RUNNING", startedAt, watch, () => {});
+      this.transition(invocation, "RUNNING", startedAt, () => {});
     }
     this.unassign(invocation);
-    this.transition(invocation, outcome.status, now, watch, (inv) => {
+    this.transition(invocation, outcome.status, now, (inv) => {
       if (outcome.status === "SUCCESS") inv.result = outcome.result;
       else inv.error = outcome.error;
       if (outcome.status === "RETRY") inv.retryAt = outcome.retryAt;
@@ -285,24 +306,18 @@ export class MemoryInvocations {
     held: readonly string[],
     until: number,
     now: number,
-    watch: StatusWatch,
   ): Promise<Invocation[]> {
     this.workerSessions.set(worker.workerId, worker.sessionId);
     this.workerLeases.set(worker.workerId, until);
     const keep = new Set(held);
     const stale = [...(this.workerAssignments.get(worker.workerId) ?? [])].filter((id) => !keep.has(id));
-    return this.release(worker.workerId, stale, now, watch);
+    return this.release(worker.workerId, stale, now);
   }
 
-  async releaseWorker(
-    worker: WorkerRef,
-    now: number,
-    watch: StatusWatch,
-    only?: readonly string[],
-  ): Promise<Invocation[]> {
-    if (only) return this.release(worker.workerId, only, now, watch);
+  async releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]> {
+    if (only) return this.release(worker.workerId, only, now);
     if (!this.isCurrent(worker)) return [];
-    return this.forgetWorker(worker.workerId, now, watch);
+    return this.forgetWorker(worker.workerId, now);
   }
 
   async renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean> {
@@ -313,37 +328,32 @@ export class MemoryInvocations {
     return true;
   }
 
-  async releaseExpiredWorkers(now: number, watch: StatusWatch): Promise<Invocation[]> {
+  async releaseExpiredWorkers(now: number): Promise<Invocation[]> {
     const released: Invocation[] = [];
     for (const [workerId, until] of [...this.workerLeases]) {
-      if (until < now) released.push(...this.forgetWorker(workerId, now, watch));
+      if (until < now) released.push(...this.forgetWorker(workerId, now));
     }
     return released;
   }
 
   /** Releases everything the worker holds and forgets its lease and connection. */
-  private forgetWorker(workerId: string, now: number, watch: StatusWatch): Invocation[] {
+  private forgetWorker(workerId: string, now: number): Invocation[] {
     this.workerLeases.delete(workerId);
     this.workerSessions.delete(workerId);
-    const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now, watch);
+    const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now);
     this.workerAssignments.delete(workerId);
     return released;
   }
 
   /** Puts the listed assignments of the worker back at the front of their queues (newest first). */
-  private release(
-    workerId: string,
-    assignmentIds: readonly string[],
-    now: number,
-    watch: StatusWatch,
-  ): Invocation[] {
+  private release(workerId: string, assignmentIds: readonly string[], now: number): Invocation[] {
     const released: Invocation[] = [];
     for (const assignmentId of [...assignmentIds].reverse()) {
       const invocation = this.heldBy(assignmentId, workerId);
       if (!invocation) continue;
       this.unassign(invocation);
       this.losses.set(invocation.id, (this.losses.get(invocation.id) ?? 0) + 1);
-      this.transition(invocation, "REGISTERED", now, watch, () => {});
+      this.transition(invocation, "REGISTERED", now, () => {});
       this.enqueue(invocation.taskId, invocation.id, true);
       released.push(copy(invocation));
     }
@@ -395,7 +405,6 @@ export class MemoryInvocations {
     invocation: Invocation,
     to: InvocationStatus,
     now: number,
-    watch: StatusWatch,
     apply: (invocation: Invocation) => void,
   ): void {
     if (!canTransition(invocation.status, to)) {
@@ -405,12 +414,12 @@ export class MemoryInvocations {
     invocation.status = to;
     invocation.version++;
     invocation.updatedAt = now;
-    this.logTransition(invocation, watch);
+    this.logTransition(invocation);
     this.notify({ type: "invocation", invocationId: invocation.id, status: to });
   }
 
-  private logTransition(invocation: Invocation, watch: StatusWatch): void {
-    if (!watch.watches(invocation.taskId, invocation.status)) return;
+  private logTransition(invocation: Invocation): void {
+    if (!this.watch.watches(invocation.taskId, invocation.status)) return;
     this.log.append([
       {
         kind: "status",

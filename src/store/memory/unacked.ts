@@ -1,61 +1,68 @@
 /**
- * Items handed out and not acknowledged yet, in the order they were handed out (or
- * last kept). One held for `reclaimAfterMs` is handed out again (its evaluation
- * failed, or its reader is gone): the memory store's counterpart of a Redis
- * consumer group's pending list, with the reader that holds each item.
+ * Items handed out and not settled yet: the memory store's counterpart of a Redis
+ * consumer group's pending list. An item stays with the replica it was handed to
+ * until that replica settles it or returns it (its evaluation failed: handed out
+ * again after `reclaimAfterMs`), or the replica is retired (handed out again at
+ * once). A replica cannot crash without its memory store, so nothing is taken
+ * back from a live one (see docs/design.md §2).
  */
 export class Unacked<T extends { ref: string; deliveries: number }> {
-  private readonly held = new Map<string, { item: T; at: number; consumer: string }>();
+  /** Ref → the item and the replica holding it. */
+  private readonly held = new Map<string, { item: T; replicaId: string }>();
+  /** Ref → the item and when it may be handed out again. */
+  private readonly returned = new Map<string, { item: T; dueAt: number }>();
 
   constructor(private readonly reclaimAfterMs: number) {}
 
   get size(): number {
-    return this.held.size;
+    return this.held.size + this.returned.size;
   }
 
-  hold(item: T, now: number, consumer: string): void {
-    this.held.delete(item.ref); // Re-inserted last: the map stays in order of `at`.
-    this.held.set(item.ref, { item, at: now, consumer });
+  hold(item: T, replicaId: string): void {
+    this.returned.delete(item.ref);
+    this.held.set(item.ref, { item, replicaId });
   }
 
-  ack(ref: string): void {
+  /** Settled: done for good. */
+  settle(ref: string): void {
     this.held.delete(ref);
+    this.returned.delete(ref);
   }
 
-  /**
-   * Restarts the wait of the items `consumer` still holds among `refs` (their
-   * evaluation is still running), counting no delivery.
-   */
-  keep(consumer: string, refs: readonly string[], now: number): void {
-    for (const ref of refs) {
-      const entry = this.held.get(ref);
-      if (entry?.consumer === consumer) this.hold(entry.item, now, consumer);
+  /** Its evaluation failed: handed out again after `reclaimAfterMs`. */
+  giveBack(ref: string, now: number): void {
+    const entry = this.held.get(ref);
+    if (!entry) return;
+    this.held.delete(ref);
+    this.returned.set(ref, { item: entry.item, dueAt: now + this.reclaimAfterMs });
+  }
+
+  /** The replica went away: what it held is handed out again at once. */
+  releaseReplica(replicaId: string): void {
+    for (const [ref, entry] of this.held) {
+      if (entry.replicaId !== replicaId) continue;
+      this.held.delete(ref);
+      this.returned.set(ref, { item: entry.item, dueAt: 0 });
     }
   }
 
-  /**
-   * Up to `max` items (of those `wanted`) held for `reclaimAfterMs`, handed out
-   * again now, to `consumer`.
-   */
-  takeIdle(now: number, max: number, consumer: string, wanted: (item: T) => boolean = () => true): T[] {
-    const cutoff = now - this.reclaimAfterMs;
+  /** Up to `max` returned items (of those `wanted`) that are due, handed out again now to `replicaId`. */
+  takeDue(now: number, max: number, replicaId: string, wanted: (item: T) => boolean = () => true): T[] {
     const taken: T[] = [];
-    for (const { item, at } of this.held.values()) {
-      if (at > cutoff || taken.length >= max) break;
-      if (wanted(item)) taken.push({ ...item, deliveries: item.deliveries + 1 });
+    for (const { item, dueAt } of this.returned.values()) {
+      if (taken.length >= max) break;
+      if (dueAt <= now && wanted(item)) taken.push({ ...item, deliveries: item.deliveries + 1 });
     }
-    for (const item of taken) this.hold(item, now, consumer);
+    for (const item of taken) this.hold(item, replicaId);
     return taken;
   }
 
-  /**
-   * Milliseconds until the longest-held item (of those `wanted`) is handed out again;
-   * undefined when none is held.
-   */
-  nextIdleIn(now: number, wanted: (item: T) => boolean = () => true): number | undefined {
-    for (const { item, at } of this.held.values()) {
-      if (wanted(item)) return Math.max(0, at + this.reclaimAfterMs - now);
+  /** Milliseconds until the first returned item (of those `wanted`) is due; undefined when none is. */
+  nextDueIn(now: number, wanted: (item: T) => boolean = () => true): number | undefined {
+    let first: number | undefined;
+    for (const { item, dueAt } of this.returned.values()) {
+      if (wanted(item) && (first === undefined || dueAt < first)) first = dueAt;
     }
-    return undefined;
+    return first === undefined ? undefined : Math.max(0, first - now);
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { RetentionOptions } from "../retention.js";
+import type { StatusWatch } from "../store.js";
 import type { RedisKeys } from "./keys.js";
 
 /** What the parts of the Redis store share: the connection, the key layout, the scripts. */
@@ -7,6 +8,8 @@ export interface RedisContext {
   readonly redis: Redis;
   readonly keys: RedisKeys;
   readonly retention: RetentionOptions;
+  /** The transitions to log as occurrences (see Store.watchStatuses). */
+  readonly watch: StatusWatch;
   /** Runs a Lua script with the key base as ARGV[1] (see scripts.ts). */
   run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
 }

@@ -12,6 +12,7 @@ import type {
   Page,
   StatusWatch,
   WorkerRef,
+  WorkStore,
 } from "../store.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
@@ -22,16 +23,16 @@ const SEQ = /^(\d{1,15})$/;
 const LIST_BATCH = 50;
 
 /**
- * Invocations and work on Redis: creation (deduplicated by idempotency key or
+ * Invocations and work on Redis (the work role): creation (deduplicated by idempotency key or
  * firing identity), claims from the task streams, the lifecycle transitions,
  * worker leases and retries; each change one Lua script.
  */
-export class RedisInvocations {
+export class RedisInvocations implements WorkStore {
   constructor(private readonly ctx: RedisContext) {}
 
   async createInvocation(
     input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
+    options: { idempotencyKey?: string; assignTo?: WorkerRef } = {},
   ): Promise<Created> {
     const key = options.idempotencyKey;
     const [created, id, assignmentId] = (await this.ctx.run(
@@ -42,7 +43,7 @@ export class RedisInvocations {
         this.ctx.keys.invocations,
         this.ctx.keys.active,
       ],
-      this.creationArgs(input, options.watch, {
+      this.creationArgs(input, {
         ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
         idempotencyKey: key ?? "",
         triggerId: input.provenance?.triggerId ?? "",
@@ -54,7 +55,7 @@ export class RedisInvocations {
     return { created: true, ...createdInvocation(input, assignmentId, options.assignTo) };
   }
 
-  async fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef): Promise<FireResult> {
+  async fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult> {
     const input = firing.invocation;
     const [verdict, id, assignmentIdOrKept] = (await this.ctx.run(
       "fireTrigger",
@@ -66,7 +67,7 @@ export class RedisInvocations {
         this.ctx.keys.triggers,
         this.ctx.keys.paused,
       ],
-      this.creationArgs(input, watch, {
+      this.creationArgs(input, {
         ttlMs: this.ctx.retention.markerRetentionMs,
         idempotencyKey: "",
         triggerId: firing.triggerId,
@@ -100,7 +101,6 @@ export class RedisInvocations {
   /** ARGV[2..] of the creation scripts (see scripts/includes/invocation.lua). */
   private creationArgs(
     input: NewInvocation,
-    watch: StatusWatch,
     options: {
       ttlMs: number;
       idempotencyKey: string;
@@ -118,12 +118,12 @@ export class RedisInvocations {
       input.provenance ? JSON.stringify(input.provenance) : "",
       options.triggerId,
       input.createdAt,
-      watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
+      this.ctx.watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
       options.ttlMs,
       options.idempotencyKey,
       options.eventIds.join(","),
       assignTo?.workerId ?? "",
-      assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
+      assignTo && this.ctx.watch.watches(input.taskId, "PENDING") ? "1" : "0",
       assignTo?.sessionId ?? "",
     ];
   }
@@ -195,12 +195,11 @@ export class RedisInvocations {
     taskIds: readonly string[],
     max: number,
     now: number,
-    watch: StatusWatch,
   ): Promise<Assignment[]> {
     const flat = (await this.ctx.run(
       "claimWork",
       [this.ctx.keys.queues],
-      [worker.workerId, worker.sessionId, max, now, ...claimArgs(taskIds, watch)],
+      [worker.workerId, worker.sessionId, max, now, ...claimArgs(taskIds, this.ctx.watch)],
     )) as string[];
     return decodeAssignments(flat);
   }
@@ -222,18 +221,13 @@ export class RedisInvocations {
     };
   }
 
-  async markStarted(
-    assignmentId: string,
-    workerId: string,
-    now: number,
-    watch: StatusWatch,
-  ): Promise<boolean> {
+  async markStarted(assignmentId: string, workerId: string, now: number): Promise<boolean> {
     const parsed = parseAssignmentId(assignmentId);
     if (!parsed) return false;
     const applied = await this.ctx.run(
       "markStarted",
       [this.ctx.keys.invocation(parsed.invocationId)],
-      [assignmentId, now, watch.watches(parsed.taskId, "RUNNING") ? "1" : "0", workerId],
+      [assignmentId, now, this.ctx.watch.watches(parsed.taskId, "RUNNING") ? "1" : "0", workerId],
     );
     return applied === 1;
   }
@@ -243,7 +237,6 @@ export class RedisInvocations {
     worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
-    watch: StatusWatch,
     { refill, startedAt }: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
     const parsed = parseAssignmentId(assignmentId);
@@ -264,14 +257,14 @@ export class RedisInvocations {
         payload,
         outcome.status === "RETRY" ? outcome.retryAt : 0,
         now,
-        watch.watches(parsed.taskId, outcome.status) ? "1" : "0",
+        this.ctx.watch.watches(parsed.taskId, outcome.status) ? "1" : "0",
         this.ctx.retention.maxFinishedInvocations,
         worker.workerId,
         refill?.max ?? 0,
         startedAt ?? "",
-        watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
+        this.ctx.watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
         worker.sessionId,
-        ...claimArgs(refill?.taskIds ?? [], watch),
+        ...claimArgs(refill?.taskIds ?? [], this.ctx.watch),
       ],
     )) as [number, string[]];
     return { applied: applied === 1, claimed: decodeAssignments(claimed) };
@@ -282,7 +275,6 @@ export class RedisInvocations {
     held: readonly string[],
     until: number,
     now: number,
-    _watch: StatusWatch,
   ): Promise<Invocation[]> {
     const ids = (await this.ctx.run("connectWorker", this.workerKeys(worker.workerId), [
       worker.workerId,
@@ -294,12 +286,7 @@ export class RedisInvocations {
     return this.invocationsById(ids);
   }
 
-  async releaseWorker(
-    worker: WorkerRef,
-    now: number,
-    _watch: StatusWatch,
-    only?: readonly string[],
-  ): Promise<Invocation[]> {
+  async releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]> {
     const ids = (await this.ctx.run("releaseWorker", this.workerKeys(worker.workerId), [
       worker.workerId,
       worker.sessionId,
@@ -319,7 +306,7 @@ export class RedisInvocations {
     return renewed === 1;
   }
 
-  async releaseExpiredWorkers(now: number, _watch: StatusWatch): Promise<Invocation[]> {
+  async releaseExpiredWorkers(now: number): Promise<Invocation[]> {
     const ids = (await this.ctx.run(
       "releaseExpiredWorkers",
       [this.ctx.keys.workers, this.ctx.keys.sessions],

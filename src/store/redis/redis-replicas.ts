@@ -1,18 +1,27 @@
-import { randomUUID } from "node:crypto";
-import { FORGET_REPLICA_AFTER_MS, type ReplicaAnnouncement, type ReplicaCheckIn } from "../store.js";
+import {
+  FORGET_REPLICA_AFTER_MS,
+  type ReplicaAnnouncement,
+  type ReplicaCheckIn,
+  type ReplicaStore,
+} from "../store.js";
 import type { RedisContext } from "./context.js";
+import type { EngineStreams } from "./engine-streams.js";
 
 /**
- * Orchestrator replicas on Redis: one hash, announced to and read by one script per
- * sweep (with the registry version and the data set's identity), and the data set's
- * identity itself (see Store.openDataSet).
+ * Orchestrator replicas on Redis (the replicas role): one hash, announced to and
+ * read by one script per sweep (with the registry version and the data set's
+ * identity). A replica retired or forgotten has what it held on the engine's
+ * streams released (see EngineStreams.releaseReplica).
  */
-export class RedisReplicas {
-  constructor(private readonly ctx: RedisContext) {}
+export class RedisReplicas implements ReplicaStore {
+  constructor(
+    private readonly ctx: RedisContext,
+    private readonly streams: EngineStreams,
+  ) {}
 
-  async announce(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
+  async announceReplica(announcement: ReplicaAnnouncement, liveSince: number): Promise<ReplicaCheckIn> {
     const { keys } = this.ctx;
-    const [version, dataSet, awaiting, active, ...rows] = (await this.ctx.run(
+    const [version, dataSet, awaiting, active, forgottenCount, ...rest] = (await this.ctx.run(
       "announceReplica",
       [keys.replicas, keys.registry, keys.dataSet, keys.awaiting],
       [
@@ -23,17 +32,10 @@ export class RedisReplicas {
         FORGET_REPLICA_AFTER_MS,
       ],
     )) as string[];
-    const replicas: ReplicaAnnouncement[] = [];
-    for (let i = 0; i + 2 < rows.length; i += 3) {
-      replicas.push({
-        replicaId: rows[i] as string,
-        seenAt: Number(rows[i + 1]),
-        cronClaimedThrough: Number(rows[i + 2]),
-      });
-    }
-    replicas.sort((a, b) => (a.replicaId < b.replicaId ? -1 : a.replicaId > b.replicaId ? 1 : 0));
+    const forgotten = rest.slice(0, Number(forgottenCount));
+    for (const replicaId of forgotten) await this.streams.releaseReplica(replicaId);
     return {
-      replicas,
+      replicas: liveReplicas(rest.slice(forgotten.length)),
       registryVersion: Number(version),
       dataSet: String(dataSet ?? ""),
       awaitingApps: Number(awaiting),
@@ -41,19 +43,21 @@ export class RedisReplicas {
     };
   }
 
-  /** See Store.openDataSet (openDataSet-2.lua). */
-  async openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string> {
-    const { keys } = this.ctx;
-    return String(
-      await this.ctx.run(
-        "openDataSet",
-        [keys.dataSet, keys.awaiting],
-        [randomUUID(), Math.max(1, Math.floor(awaitMs)), awaitApps.length, ...awaitApps],
-      ),
-    );
-  }
-
-  async retire(replicaId: string): Promise<void> {
+  async retireReplica(replicaId: string): Promise<void> {
     await this.ctx.redis.hdel(this.ctx.keys.replicas, replicaId);
+    await this.streams.releaseReplica(replicaId);
   }
+}
+
+/** The script's rows (id, seen at, cron claimed through), sorted by id. */
+function liveReplicas(rows: readonly string[]): ReplicaAnnouncement[] {
+  const replicas: ReplicaAnnouncement[] = [];
+  for (let i = 0; i + 2 < rows.length; i += 3) {
+    replicas.push({
+      replicaId: rows[i] as string,
+      seenAt: Number(rows[i + 1]),
+      cronClaimedThrough: Number(rows[i + 2]),
+    });
+  }
+  return replicas.sort((a, b) => (a.replicaId < b.replicaId ? -1 : a.replicaId > b.replicaId ? 1 : 0));
 }

@@ -1,39 +1,22 @@
 import { Redis } from "ioredis";
-import type { Evaluation } from "../../domain/evaluation.js";
-import type { StoredEvent } from "../../domain/event.js";
-import type { InvocationStatus, NewInvocation } from "../../domain/invocation.js";
-import type { JoinState, JoinStep } from "../../domain/join.js";
-import type { Occurrence } from "../../domain/occurrence.js";
-import type { Task } from "../../domain/task.js";
-import type { Trigger } from "../../domain/trigger.js";
+import type { InvocationStatus } from "../../domain/invocation.js";
 import { type RetentionOptions, resolveRetention } from "../retention.js";
-import type {
-  AppRegistration,
-  AttemptOutcome,
-  CronAdvance,
-  DeferredEvaluation,
-  EventQuery,
-  FinishOptions,
-  Firing,
-  InvocationQuery,
-  ReplicaAnnouncement,
-  StatusWatch,
-  Store,
-  StoreNotice,
-  StoreStats,
-  WorkerRef,
-} from "../store.js";
+import { StatusWatches } from "../status-watches.js";
+import type { StatusWatch, Store, StoreNotice, StoreStats } from "../store.js";
 import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
 import type { RedisContext } from "./context.js";
+import { EngineStreams, type MalformedEntry } from "./engine-streams.js";
 import { RedisKeys } from "./keys.js";
-import { RedisEvents } from "./redis-events.js";
+import { RedisDeferred } from "./redis-deferred.js";
+import { RedisHistory } from "./redis-history.js";
 import { RedisInvocations } from "./redis-invocations.js";
-import { type MalformedEntry, RedisOccurrences } from "./redis-occurrences.js";
+import { RedisOccurrenceLog } from "./redis-occurrence-log.js";
+import { RedisRegistry } from "./redis-registry.js";
 import { RedisReplicas } from "./redis-replicas.js";
 import { RedisTriggerState } from "./redis-trigger-state.js";
 import { Scripts } from "./scripts.js";
 
-export type { MalformedEntry } from "./redis-occurrences.js";
+export type { MalformedEntry } from "./engine-streams.js";
 
 export interface RedisStoreOptions {
   /** redis://host:port[/db] */
@@ -59,42 +42,74 @@ export interface RedisStoreOptions {
   onMalformedEntry?: (entry: MalformedEntry) => void;
   retention?: Partial<RetentionOptions>;
   /**
-   * An occurrence (or deferred evaluation) held this long by a consumer that did
-   * not acknowledge it is handed out again. Default 30 s.
+   * The redelivery delay: an occurrence (or deferred evaluation) handed back after a
+   * failed evaluation, or held by a process that ended without settling it, is
+   * handed out again after this long. Default 30 s.
    */
   reclaimAfterMs?: number;
 }
 
 /**
- * The Redis store: streams with consumer groups for work queues, the occurrence
- * log and deferred evaluations; one Lua script per multi-key state change (see
- * scripts/ and keys.ts); pub/sub notices so every replica hears of every change.
- * Several orchestrator replicas share one Redis through it.
+ * The Redis store: one object per role over one connection for commands, with
+ * streams and consumer groups for work queues, the occurrence log and deferred
+ * evaluations; one Lua script per multi-key state change (see scripts/ and
+ * keys.ts); pub/sub notices so every replica hears of every change. Several
+ * orchestrator replicas share one Redis through it.
  */
 export class RedisStore implements Store {
-  readonly kind = "redis" as const;
-  readonly reclaimAfterMs: number;
+  readonly description: string;
+  readonly registry: RedisRegistry;
+  readonly work: RedisInvocations;
+  readonly log: RedisOccurrenceLog;
+  readonly deferred: RedisDeferred;
+  readonly triggerState: RedisTriggerState;
+  readonly replicas: RedisReplicas;
+  readonly history: RedisHistory;
   private readonly keys: RedisKeys;
-  private readonly retention: RetentionOptions;
   private readonly scripts = new Scripts();
   private readonly redis: Redis;
   private readonly subscriber: Redis;
+  private readonly streams: EngineStreams;
+  private readonly watches = new StatusWatches();
   /** Requests sent to Redis by this replica (for StoreStats.requests). */
   private requestsSent = 0;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
-  private readonly invocations: RedisInvocations;
-  private readonly events: RedisEvents;
-  private readonly triggerState: RedisTriggerState;
-  private readonly occurrences: RedisOccurrences;
-  private readonly replicas: RedisReplicas;
 
   private constructor(options: RedisStoreOptions) {
-    this.keys = new RedisKeys(options.prefix ?? "nenc");
-    this.reclaimAfterMs = options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS;
-    this.retention = resolveRetention(options.retention);
+    const prefix = options.prefix ?? "nenc";
+    this.keys = new RedisKeys(prefix);
+    this.description = `redis (${redactUrl(options.url)}, prefix ${prefix})`;
+    const connect = this.connector(options);
+    this.redis = connect("commands");
+    this.subscriber = connect("notices");
+    const context: RedisContext = {
+      redis: this.redis,
+      keys: this.keys,
+      retention: resolveRetention(options.retention),
+      watch: this.watches,
+      run: (name, keys, args) => this.scripts.run(this.redis, name, keys, [this.keys.base, ...args]),
+    };
+    const onError = options.onConnectionError ?? (() => {});
+    this.streams = new EngineStreams(context, {
+      connect,
+      reclaimAfterMs: options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS,
+      onMalformed: options.onMalformedEntry ?? (() => {}),
+      onKeepFailed: (error) => onError("keeping held entries", error),
+    });
+    this.registry = new RedisRegistry(context);
+    this.work = new RedisInvocations(context);
+    this.log = new RedisOccurrenceLog(context, this.streams);
+    this.deferred = new RedisDeferred(context, this.streams);
+    this.triggerState = new RedisTriggerState(context);
+    this.replicas = new RedisReplicas(context, this.streams);
+    this.history = new RedisHistory(context);
+  }
+
+  /** Opens a named connection, counted, its errors heard (see RedisStoreOptions). */
+  private connector(options: RedisStoreOptions): (role: string) => Redis {
     const clientName = options.clientName ?? "nenc";
     const onError = options.onConnectionError ?? (() => {});
-    const connect = (role: string) => {
+    return (role) => {
       const client = new Redis(options.url, {
         maxRetriesPerRequest: null,
         enableAutoPipelining: true,
@@ -106,24 +121,6 @@ export class RedisStore implements Store {
         this.requestsSent++;
       });
     };
-    this.redis = connect("commands");
-    this.subscriber = connect("notices");
-    const context: RedisContext = {
-      redis: this.redis,
-      keys: this.keys,
-      retention: this.retention,
-      run: (name, keys, args) => this.run(name, keys, args),
-    };
-    this.invocations = new RedisInvocations(context);
-    this.events = new RedisEvents(context);
-    this.triggerState = new RedisTriggerState(context);
-    this.replicas = new RedisReplicas(context);
-    this.occurrences = new RedisOccurrences(
-      context,
-      connect,
-      this.reclaimAfterMs,
-      options.onMalformedEntry ?? (() => {}),
-    );
   }
 
   /** Connects, loads the scripts, creates the consumer groups and subscribes to notices. */
@@ -131,7 +128,7 @@ export class RedisStore implements Store {
     const store = new RedisStore(options);
     try {
       await store.scripts.load(store.redis);
-      await store.occurrences.ensureLog();
+      await store.log.ensureLog();
       await store.subscriber.subscribe(store.keys.notices);
       store.subscriber.on("message", (_channel: string, message: string) => store.onNotice(message));
       // Pub/sub keeps nothing for a disconnected subscriber: after a reconnection
@@ -161,236 +158,9 @@ export class RedisStore implements Store {
     else await this.subscriber.unsubscribe(channel);
   }
 
-  async close(): Promise<void> {
-    this.listeners.clear();
-    this.occurrences.close();
-    this.subscriber.disconnect();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  watchStatuses(watch: StatusWatch): () => void {
+    return this.watches.add(watch);
   }
-
-  private onNotice(message: string): void {
-    const [type, id = "", last = ""] = message.split("|");
-    let notice: StoreNotice | undefined;
-    if (type === "w") notice = { type: "work", taskId: id };
-    else if (type === "i")
-      notice = { type: "invocation", invocationId: id, status: last as InvocationStatus };
-    else if (type === "t") notice = { type: "trigger", triggerId: id, version: Number(last) };
-    else if (type === "a") notice = { type: "app", appId: id, version: Number(last) };
-    if (notice) this.deliver(notice);
-  }
-
-  private deliver(notice: StoreNotice): void {
-    for (const listener of this.listeners) listener(notice);
-  }
-
-  private run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.scripts.run(this.redis, name, keys, [this.keys.base, ...args]);
-  }
-
-  // ---- apps, tasks, triggers --------------------------------------------------------
-
-  async registerApp(registration: AppRegistration): Promise<{ removedTriggerIds: string[] }> {
-    const args: Array<string | number> = [registration.appId, registration.tasks.length];
-    for (const task of registration.tasks) args.push(task.id, JSON.stringify(task));
-    args.push(registration.triggers.length);
-    for (const trigger of registration.triggers) args.push(trigger.id, JSON.stringify(trigger));
-    const removed = (await this.run("registerApp", [this.keys.tasks, this.keys.triggers], args)) as string[];
-    return { removedTriggerIds: removed };
-  }
-
-  async registryVersion(): Promise<number> {
-    return Number((await this.redis.get(this.keys.registry)) ?? 0);
-  }
-
-  openDataSet(awaitApps: readonly string[], awaitMs: number): Promise<string> {
-    return this.replicas.openDataSet(awaitApps, awaitMs);
-  }
-
-  async getTask(taskId: string): Promise<Task | undefined> {
-    const json = await this.redis.hget(this.keys.tasks, taskId);
-    return json ? (JSON.parse(json) as Task) : undefined;
-  }
-
-  async listTasks(): Promise<Task[]> {
-    return Object.values(await this.redis.hgetall(this.keys.tasks)).map((json) => JSON.parse(json) as Task);
-  }
-
-  async createTrigger(trigger: Trigger): Promise<{ trigger: Trigger; created: boolean }> {
-    const created =
-      (await this.run("createTrigger", [this.keys.triggers], [trigger.id, JSON.stringify(trigger)])) === 1;
-    if (created) return { trigger, created };
-    return { trigger: (await this.getTrigger(trigger.id)) ?? trigger, created };
-  }
-
-  async getTrigger(triggerId: string): Promise<Trigger | undefined> {
-    const [json, paused] = await Promise.all([
-      this.redis.hget(this.keys.triggers, triggerId),
-      this.redis.hget(this.keys.paused, triggerId),
-    ]);
-    return json ? { ...(JSON.parse(json) as Trigger), paused: paused === "1" } : undefined;
-  }
-
-  async listTriggers(): Promise<Trigger[]> {
-    const [all, paused] = await Promise.all([
-      this.redis.hgetall(this.keys.triggers),
-      this.redis.hgetall(this.keys.paused),
-    ]);
-    return Object.entries(all).map(([id, json]) => ({
-      ...(JSON.parse(json) as Trigger),
-      paused: paused[id] === "1",
-    }));
-  }
-
-  async setTriggerPaused(triggerId: string, paused: boolean): Promise<Trigger | undefined> {
-    const json = (await this.run(
-      "setTriggerPaused",
-      [this.keys.triggers, this.keys.paused],
-      [triggerId, paused ? "1" : "0"],
-    )) as string | null;
-    return json ? { ...(JSON.parse(json) as Trigger), paused } : undefined;
-  }
-
-  async deleteTrigger(triggerId: string): Promise<boolean> {
-    const trigger = await this.getTrigger(triggerId);
-    if (!trigger) return false;
-    const app = trigger.origin === "declared" ? trigger.appId : "";
-    return (await this.run("deleteTrigger", [this.keys.triggers], [triggerId, app])) === 1;
-  }
-
-  // ---- invocations and work (redis-invocations.ts) -------------------------------
-
-  createInvocation(
-    input: NewInvocation,
-    options: { idempotencyKey?: string; watch: StatusWatch; assignTo?: WorkerRef },
-  ) {
-    return this.invocations.createInvocation(input, options);
-  }
-  fire(firing: Firing, watch: StatusWatch, assignTo?: WorkerRef) {
-    return this.invocations.fire(firing, watch, assignTo);
-  }
-  getInvocation(invocationId: string) {
-    return this.invocations.getInvocation(invocationId);
-  }
-  listInvocations(query: InvocationQuery) {
-    return this.invocations.listInvocations(query);
-  }
-  claimWork(worker: WorkerRef, taskIds: readonly string[], max: number, now: number, watch: StatusWatch) {
-    return this.invocations.claimWork(worker, taskIds, max, now, watch);
-  }
-  getAssignment(assignmentId: string, workerId: string) {
-    return this.invocations.getAssignment(assignmentId, workerId);
-  }
-  markStarted(assignmentId: string, workerId: string, now: number, watch: StatusWatch) {
-    return this.invocations.markStarted(assignmentId, workerId, now, watch);
-  }
-  finishAttempt(
-    assignmentId: string,
-    worker: WorkerRef,
-    outcome: AttemptOutcome,
-    now: number,
-    watch: StatusWatch,
-    options?: FinishOptions,
-  ) {
-    return this.invocations.finishAttempt(assignmentId, worker, outcome, now, watch, options);
-  }
-  connectWorker(worker: WorkerRef, held: readonly string[], until: number, now: number, watch: StatusWatch) {
-    return this.invocations.connectWorker(worker, held, until, now, watch);
-  }
-  releaseWorker(worker: WorkerRef, now: number, watch: StatusWatch, only?: readonly string[]) {
-    return this.invocations.releaseWorker(worker, now, watch, only);
-  }
-  renewWorkerLease(worker: WorkerRef, until: number) {
-    return this.invocations.renewWorkerLease(worker, until);
-  }
-  releaseExpiredWorkers(now: number, watch: StatusWatch) {
-    return this.invocations.releaseExpiredWorkers(now, watch);
-  }
-  announceDueRetries(now: number) {
-    return this.invocations.announceDueRetries(now);
-  }
-
-  // ---- occurrences and deferred evaluations (redis-occurrences.ts) -------------------
-
-  readOccurrences(consumerId: string, max: number, waitMs: number, signal: AbortSignal) {
-    return this.occurrences.read(consumerId, max, waitMs, signal);
-  }
-  ackOccurrences(refs: readonly string[]) {
-    return this.occurrences.settle(this.keys.occurrences, [], refs);
-  }
-  settleOccurrences(evaluations: readonly Evaluation[], refs: readonly string[]) {
-    return this.occurrences.settle(this.keys.occurrences, evaluations, refs);
-  }
-  keepOccurrences(consumerId: string, refs: readonly string[]) {
-    return this.occurrences.keep(consumerId, refs);
-  }
-  appendOccurrences(occurrences: readonly Occurrence[]) {
-    return this.occurrences.append(occurrences);
-  }
-  deferEvaluation(appId: string, triggerId: string, occurrence: Occurrence) {
-    return this.occurrences.defer(appId, triggerId, occurrence);
-  }
-  readDeferred(
-    appIds: readonly string[],
-    consumerId: string,
-    max: number,
-    waitMs: number,
-    signal: AbortSignal,
-  ) {
-    return this.occurrences.readDeferred(appIds, consumerId, max, waitMs, signal);
-  }
-  keepDeferred(consumerId: string, refs: readonly string[]) {
-    return this.occurrences.keepDeferred(consumerId, refs);
-  }
-  settleDeferred(item: DeferredEvaluation, evaluations: readonly Evaluation[]) {
-    return this.occurrences.settleDeferred(item, evaluations);
-  }
-  forgetIdleConsumers(idleMs: number) {
-    return this.occurrences.forgetIdleConsumers(idleMs);
-  }
-
-  // ---- events (redis-events.ts) -----------------------------------------------------
-
-  appendEvent(event: StoredEvent) {
-    return this.events.appendEvent(event);
-  }
-  getEvent(eventId: string) {
-    return this.events.getEvent(eventId);
-  }
-  listEvents(query: EventQuery) {
-    return this.events.listEvents(query);
-  }
-
-  // ---- AND joins and cron (redis-trigger-state.ts) ---------------------------------
-
-  updateJoin(
-    triggerId: string,
-    partition: string,
-    occurrenceId: string,
-    step: (state: JoinState) => JoinStep,
-    maxEntries: number,
-  ) {
-    return this.triggerState.updateJoin(triggerId, partition, occurrenceId, step, maxEntries);
-  }
-  listJoinStates(triggerId: string) {
-    return this.triggerState.listJoinStates(triggerId);
-  }
-  getCronSlots(conditionKeys: readonly string[]) {
-    return this.triggerState.getCronSlots(conditionKeys);
-  }
-  advanceCron(advances: readonly CronAdvance[]) {
-    return this.triggerState.advanceCron(advances);
-  }
-
-  // ---- replicas (redis-replicas.ts) ---------------------------------------------------
-
-  announceReplica(announcement: ReplicaAnnouncement, liveSince: number) {
-    return this.replicas.announce(announcement, liveSince);
-  }
-  retireReplica(replicaId: string) {
-    return this.replicas.retire(replicaId);
-  }
-
-  // ---- introspection ----------------------------------------------------------------
 
   async stats(): Promise<StoreStats> {
     const [active, backlog, deferredStreams] = await Promise.all([
@@ -406,15 +176,39 @@ export class RedisStore implements Store {
     };
   }
 
-  // ---- explainability ---------------------------------------------------------------
-
-  recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
-    return this.settleOccurrences(evaluations, []);
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.streams.close();
+    this.subscriber.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {
-    const list = await this.redis.lrange(this.keys.evaluations(triggerId), 0, limit - 1);
-    return list.map((json) => JSON.parse(json) as Evaluation);
+  /** "w|task", "i|id|status", "t|id|version", "a|app|version", or "r" (entries were released: scan now). */
+  private onNotice(message: string): void {
+    const [type, id = "", last = ""] = message.split("|");
+    let notice: StoreNotice | undefined;
+    if (type === "w") notice = { type: "work", taskId: id };
+    else if (type === "i")
+      notice = { type: "invocation", invocationId: id, status: last as InvocationStatus };
+    else if (type === "t") notice = { type: "trigger", triggerId: id, version: Number(last) };
+    else if (type === "a") notice = { type: "app", appId: id, version: Number(last) };
+    else if (type === "r") this.streams.rescan();
+    if (notice) this.deliver(notice);
+  }
+
+  private deliver(notice: StoreNotice): void {
+    for (const listener of this.listeners) listener(notice);
+  }
+}
+
+/** The store's address for logs, without a password. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "redis";
   }
 }
 

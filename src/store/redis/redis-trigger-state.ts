@@ -6,11 +6,11 @@ import {
   type JoinState,
   type JoinStep,
 } from "../../domain/join.js";
-import type { CronAdvance, JoinUpdate } from "../store.js";
+import type { CronAdvance, JoinUpdate, TriggerStateStore } from "../store.js";
 import type { RedisContext } from "./context.js";
 
-/** Per-trigger state on Redis: AND partial matches (compare-and-set) and cron slots (claims). */
-export class RedisTriggerState {
+/** Per-trigger state on Redis (the trigger-state role): AND partial matches (compare-and-set) and cron slots (claims). */
+export class RedisTriggerState implements TriggerStateStore {
   constructor(private readonly ctx: RedisContext) {}
 
   async updateJoin(

@@ -86,6 +86,11 @@ export class StreamReader {
     await this.run("keepClaimed", [stream], [this.group, consumer, ...ids]);
   }
 
+  /** The next read scans the pending lists at once (a replica went away: its entries are waiting). */
+  rescan(): void {
+    for (const cursor of this.cursors.values()) cursor.startedAt = 0;
+  }
+
   close(): void {
     this.blocking.disconnect();
   }

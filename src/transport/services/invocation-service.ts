@@ -1,10 +1,17 @@
-import type { ServiceImpl } from "@connectrpc/connect";
-import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
-import type { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  type Invocation as InvocationMessage,
+  InvocationStatus,
+} from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import type {
+  InvocationService,
+  ListInvocationsRequest,
+} from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
-import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrator.js";
+import type { InvocationQuery } from "../../store/store.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
@@ -13,38 +20,18 @@ import { runSession } from "./invocation-session.js";
 
 const MAX_AWAIT_MS = 300_000;
 
+/**
+ * InvocationService: invoke, look up and list invocations, and wait for their results
+ * (AwaitInvocation, WatchInvocation, Session). Open watch streams and session waits
+ * are capped per connection and per replica, since each holds memory here until it ends.
+ */
 export function createInvocationService(
   orchestrator: Orchestrator,
   logger: Logger,
 ): ServiceImpl<typeof InvocationService> {
   const invocations = orchestrator.invocations;
-  const o = orchestrator.options;
-  const watchStreams = new ConnectionCaps({
-    what: "WatchInvocation streams open",
-    perConnection: {
-      max: o.maxWatchStreamsPerConnection,
-      setting: "maxWatchStreamsPerConnection, NENC_MAX_WATCH_STREAMS_PER_CONNECTION",
-      instead: "close one first, or wait with AwaitInvocation or a Session",
-    },
-    total: {
-      max: o.maxWatchStreams,
-      setting: "maxWatchStreams, NENC_MAX_WATCH_STREAMS",
-      instead: "retry later or on another replica, or wait with AwaitInvocation or a Session",
-    },
-  });
-  const sessionWaits = new ConnectionCaps({
-    what: "Session result waits pending",
-    perConnection: {
-      max: o.maxSessionWaitsPerConnection,
-      setting: "maxSessionWaitsPerConnection, NENC_MAX_SESSION_WAITS_PER_CONNECTION",
-      instead: "wait for some to finish, or open another connection",
-    },
-    total: {
-      max: o.maxSessionWaits,
-      setting: "maxSessionWaits, NENC_MAX_SESSION_WAITS",
-      instead: "wait for some to finish, or retry on another replica",
-    },
-  });
+  const watchStreams = watchStreamCaps(orchestrator.options);
+  const sessionWaits = sessionWaitCaps(orchestrator.options);
   const watchMessages = new WatchMessages();
   return {
     async invoke(request) {
@@ -59,15 +46,7 @@ export function createInvocationService(
       return { invocation: invocationToProto(await invocations.get(request.id)) };
     },
     async listInvocations(request) {
-      const page = await invocations.list({
-        ...(request.taskId ? { taskId: request.taskId } : {}),
-        ...(request.status !== InvocationStatus.INVOCATION_STATUS_UNSPECIFIED
-          ? { status: statusFromProto(request.status, "status") }
-          : {}),
-        ...(request.triggerId ? { triggerId: request.triggerId } : {}),
-        limit: request.pageSize,
-        ...(request.pageToken ? { pageToken: request.pageToken } : {}),
-      });
+      const page = await invocations.list(listQueryFromProto(request));
       return { invocations: page.items.map(invocationToProto), nextPageToken: page.nextPageToken ?? "" };
     },
     async awaitInvocation(request, context) {
@@ -86,22 +65,82 @@ export function createInvocationService(
       const close = watchStreams.open(context.values.get(CONNECTION));
       const unfollow = watchMessages.follow(request.id);
       try {
-        const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
-        let final = false;
-        let first = true;
-        const codec = codecOf(context);
-        for await (const invocation of invocations.watchChanges(request.id, signal)) {
-          final = isFinalStatus(invocation.status);
-          yield { invocation: watchMessages.update(invocation, first, codec) };
-          first = false;
-        }
-        // Cut short by a stop, not by the client: say so rather than end as if complete.
-        if (!final && orchestrator.stoppedSignal.aborted && !context.signal.aborted)
-          throw orchestrator.stoppedSignal.reason;
+        yield* streamChanges(orchestrator, watchMessages, request.id, context);
       } finally {
         unfollow();
         close();
       }
     },
   };
+}
+
+/** ListInvocations' filters as the engine's query: unset fields filter nothing. */
+function listQueryFromProto(request: ListInvocationsRequest): InvocationQuery {
+  return {
+    ...(request.taskId ? { taskId: request.taskId } : {}),
+    ...(request.status !== InvocationStatus.INVOCATION_STATUS_UNSPECIFIED
+      ? { status: statusFromProto(request.status, "status") }
+      : {}),
+    ...(request.triggerId ? { triggerId: request.triggerId } : {}),
+    limit: request.pageSize,
+    ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+  };
+}
+
+/**
+ * The WatchInvocation messages of invocation `id`, each change as it happens until
+ * it is final, the client leaves or the orchestrator stops.
+ */
+async function* streamChanges(
+  orchestrator: Orchestrator,
+  watchMessages: WatchMessages,
+  id: string,
+  context: HandlerContext,
+): AsyncGenerator<{ invocation: InvocationMessage }> {
+  const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
+  let final = false;
+  let first = true;
+  const codec = codecOf(context);
+  for await (const invocation of orchestrator.invocations.watchChanges(id, signal)) {
+    final = isFinalStatus(invocation.status);
+    yield { invocation: watchMessages.update(invocation, first, codec) };
+    first = false;
+  }
+  // Cut short by a stop, not by the client: say so rather than end as if complete.
+  if (!final && orchestrator.stoppedSignal.aborted && !context.signal.aborted)
+    throw orchestrator.stoppedSignal.reason;
+}
+
+/** The caps on WatchInvocation streams, each a stream and a follower held open. */
+function watchStreamCaps(o: OrchestratorOptions): ConnectionCaps {
+  return new ConnectionCaps({
+    what: "WatchInvocation streams open",
+    perConnection: {
+      max: o.maxWatchStreamsPerConnection,
+      setting: "maxWatchStreamsPerConnection, NENC_MAX_WATCH_STREAMS_PER_CONNECTION",
+      instead: "close one first, or wait with AwaitInvocation or a Session",
+    },
+    total: {
+      max: o.maxWatchStreams,
+      setting: "maxWatchStreams, NENC_MAX_WATCH_STREAMS",
+      instead: "retry later or on another replica, or wait with AwaitInvocation or a Session",
+    },
+  });
+}
+
+/** The caps on Session result waits, each a listener held until its invocation ends. */
+function sessionWaitCaps(o: OrchestratorOptions): ConnectionCaps {
+  return new ConnectionCaps({
+    what: "Session result waits pending",
+    perConnection: {
+      max: o.maxSessionWaitsPerConnection,
+      setting: "maxSessionWaitsPerConnection, NENC_MAX_SESSION_WAITS_PER_CONNECTION",
+      instead: "wait for some to finish, or open another connection",
+    },
+    total: {
+      max: o.maxSessionWaits,
+      setting: "maxSessionWaits, NENC_MAX_SESSION_WAITS",
+      instead: "wait for some to finish, or retry on another replica",
+    },
+  });
 }

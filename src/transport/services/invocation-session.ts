@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
+  type InvokeRequest,
   type SessionRequest,
   type SessionResponse,
   SessionResponseSchema,
@@ -27,22 +28,78 @@ export async function* runSession(
   logger: Logger,
   waits: ConnectionCaps,
 ): AsyncGenerator<SessionResponse> {
-  const outbox = new AsyncQueue<SessionResponse>();
-  const failure = (error: unknown) => {
-    const connectError = toConnectError(error, logger);
-    return { errorCode: codeName(connectError.code), errorMessage: connectError.rawMessage };
-  };
-  const invoke = async (
-    requestId: bigint,
-    message: NonNullable<Extract<SessionRequest["message"], { case: "invoke" }>["value"]["invoke"]>,
-  ) => {
+  const session = new Session(orchestrator, logger, waits, context.values.get(CONNECTION));
+  const reading = session.read(requests);
+  const stopListening = session.endOnAbortOrStop(context.signal);
+  try {
+    yield* session.outbox;
+  } finally {
+    stopListening();
+    session.cancelWatches();
+    void reading;
+  }
+}
+
+/** One session's state: the answers it has to send and the result waits it holds. */
+class Session {
+  /** Answers in the order they are ready, whatever order the requests came in. */
+  readonly outbox = new AsyncQueue<SessionResponse>();
+  // Waits are cancelled together when the session ends: no listener per watch.
+  private readonly watches = new Set<() => void>();
+
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    private readonly logger: Logger,
+    private readonly waits: ConnectionCaps,
+    private readonly connection: object | undefined,
+  ) {}
+
+  /** Handles each request as it arrives; a broken request stream ends the session. */
+  async read(requests: AsyncIterable<SessionRequest>): Promise<void> {
     try {
-      const { invocation, duplicate } = await orchestrator.invocations.invoke(
+      for await (const request of requests) {
+        const message = request.message;
+        if (message.case === "invoke" && message.value.invoke)
+          void this.invoke(message.value.requestId, message.value.invoke);
+        else if (message.case === "watch") this.watch(message.value.invocationId);
+      }
+      // The client closed its side: answer what is pending, then end.
+    } catch {
+      this.outbox.end();
+    }
+  }
+
+  /**
+   * Ends the outbox when the client goes away or the orchestrator stops; returns
+   * the function that stops listening.
+   */
+  endOnAbortOrStop(signal: AbortSignal): () => void {
+    const stoppedSignal = this.orchestrator.stoppedSignal;
+    const onAbort = () => this.outbox.end();
+    signal.addEventListener("abort", onAbort);
+    // The orchestrator stopped: end the stream (the client re-sends its watches elsewhere).
+    const onStopped = () => this.outbox.end(toConnectError(stoppedSignal.reason, this.logger));
+    stoppedSignal.addEventListener("abort", onStopped);
+    if (stoppedSignal.aborted) onStopped();
+    return () => {
+      signal.removeEventListener("abort", onAbort);
+      stoppedSignal.removeEventListener("abort", onStopped);
+    };
+  }
+
+  /** Stops every result wait still pending and gives back its place under the caps. */
+  cancelWatches(): void {
+    for (const cancel of this.watches) cancel();
+  }
+
+  private async invoke(requestId: bigint, message: InvokeRequest): Promise<void> {
+    try {
+      const { invocation, duplicate } = await this.orchestrator.invocations.invoke(
         message.taskId,
         message.arguments ? valueToJson(message.arguments, "arguments") : {},
         message.idempotencyKey || undefined,
       );
-      outbox.push(
+      this.outbox.push(
         create(SessionResponseSchema, {
           message: {
             case: "invoked",
@@ -51,67 +108,47 @@ export async function* runSession(
         }),
       );
     } catch (error) {
-      outbox.push(
+      this.outbox.push(
         create(SessionResponseSchema, {
-          message: { case: "invoked", value: { requestId, ...failure(error) } },
+          message: { case: "invoked", value: { requestId, ...this.failure(error) } },
         }),
       );
     }
-  };
-  const finished = (invocationId: string, outcome: { invocation: Invocation } | { error: NencError }) => {
-    const value =
-      "error" in outcome
-        ? { invocationId, ...failure(outcome.error) }
-        : { invocationId, invocation: invocationToProto(outcome.invocation) };
-    outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
-  };
-  // Waits are cancelled together when the session ends: no listener per watch.
-  const watches = new Set<() => void>();
-  const connection = context.values.get(CONNECTION);
-  const watch = (invocationId: string) => {
+  }
+
+  /** Answers `finished` once the invocation is final (at once when a cap refuses the wait). */
+  private watch(invocationId: string): void {
     let release: () => void;
     try {
-      release = waits.open(connection);
+      release = this.waits.open(this.connection);
     } catch (error) {
-      return finished(invocationId, { error: error as NencError });
+      this.finished(invocationId, { error: error as NencError });
+      return;
     }
-    const stop = orchestrator.invocations.onFinal(invocationId, (outcome) => {
-      watches.delete(cancel);
+    const stop = this.orchestrator.invocations.onFinal(invocationId, (outcome) => {
+      this.watches.delete(cancel);
       release();
-      finished(invocationId, outcome);
+      this.finished(invocationId, outcome);
     });
     const cancel = () => {
       stop();
       release();
     };
-    watches.add(cancel);
-  };
-  const reading = (async () => {
-    try {
-      for await (const request of requests) {
-        const message = request.message;
-        if (message.case === "invoke" && message.value.invoke)
-          void invoke(message.value.requestId, message.value.invoke);
-        else if (message.case === "watch") watch(message.value.invocationId);
-      }
-      // The client closed its side: answer what is pending, then end.
-    } catch {
-      outbox.end();
-    }
-  })();
-  const onAbort = () => outbox.end();
-  context.signal.addEventListener("abort", onAbort);
-  // The orchestrator stopped: end the stream (the client re-sends its watches elsewhere).
-  const onStopped = () => outbox.end(toConnectError(orchestrator.stoppedSignal.reason, logger));
-  orchestrator.stoppedSignal.addEventListener("abort", onStopped);
-  if (orchestrator.stoppedSignal.aborted) onStopped();
-  try {
-    yield* outbox;
-  } finally {
-    context.signal.removeEventListener("abort", onAbort);
-    orchestrator.stoppedSignal.removeEventListener("abort", onStopped);
-    for (const cancel of watches) cancel();
-    void reading;
+    this.watches.add(cancel);
+  }
+
+  private finished(invocationId: string, outcome: { invocation: Invocation } | { error: NencError }): void {
+    const value =
+      "error" in outcome
+        ? { invocationId, ...this.failure(outcome.error) }
+        : { invocationId, invocation: invocationToProto(outcome.invocation) };
+    this.outbox.push(create(SessionResponseSchema, { message: { case: "finished", value } }));
+  }
+
+  /** An error as the answer's fields: the code name the SDKs map, and the message. */
+  private failure(error: unknown): { errorCode: string; errorMessage: string } {
+    const connectError = toConnectError(error, this.logger);
+    return { errorCode: codeName(connectError.code), errorMessage: connectError.rawMessage };
   }
 }
 

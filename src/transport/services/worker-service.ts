@@ -1,12 +1,13 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Value } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type ConnectRequest,
   type ConnectResponse,
   ConnectResponseSchema,
   type TaskCompleted,
+  type WorkerHello as WorkerHelloMessage,
   type WorkerService,
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { NencError } from "../../domain/errors.js";
@@ -14,7 +15,8 @@ import type { TaskError } from "../../domain/invocation.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import type { WorkerChannel, WorkerMessage } from "../../engine/workers/worker-session.js";
+import type { WorkerConnection } from "../../engine/workers/worker-link.js";
+import type { WorkerChannel, WorkerHello, WorkerMessage } from "../../engine/workers/worker-session.js";
 import {
   abortReasonToProto,
   assignmentToProto,
@@ -35,60 +37,90 @@ export function createWorkerService(
   logger: Logger,
 ): ServiceImpl<typeof WorkerService> {
   return {
-    async *connect(requests, context) {
-      const iterator = requests[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done) return;
-      const opening = first.value.message;
-      if (opening.case !== "hello") {
-        throw new ConnectError(
-          `the first message on the worker stream must be hello, got ${opening.case ?? "an empty message"}`,
-          Code.FailedPrecondition,
-        );
-      }
-      const hello = opening.value;
-      const outbox = new AsyncQueue<ConnectResponse>();
-      const channel = outboxChannel(hello.workerId, outbox, logger);
-      const connection = await orchestrator.workers.connect(
-        {
-          appId: hello.appId,
-          workerId: hello.workerId,
-          concurrency: hello.concurrency,
-          taskIds: [...hello.taskIds],
-          functions: [...hello.functions],
-          sdk: hello.sdk,
-          heldAssignmentIds: [...hello.heldAssignmentIds],
-        },
-        channel,
-      );
-
-      const onAbort = () => outbox.end();
-      context.signal.addEventListener("abort", onAbort);
-      const reading = (async () => {
-        try {
-          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-            connection.receive(toWorkerMessage(next.value));
-          }
-          await connection.settled();
-          outbox.end();
-        } catch (error) {
-          outbox.end(context.signal.aborted ? undefined : toConnectError(error, logger));
-        }
-      })();
-      try {
-        yield* outbox;
-      } finally {
-        context.signal.removeEventListener("abort", onAbort);
-        await connection.disconnected().catch((error: unknown) => {
-          logger.error("releasing a worker's assignments failed", {
-            workerId: hello.workerId,
-            error: String(error),
-          });
-        });
-        void reading;
-      }
+    connect(requests, context) {
+      return runWorkerStream(orchestrator, logger, requests, context);
     },
   };
+}
+
+/** One worker's stream: its hello, then its messages to the engine and the engine's to it. */
+async function* runWorkerStream(
+  orchestrator: Orchestrator,
+  logger: Logger,
+  requests: AsyncIterable<ConnectRequest>,
+  context: HandlerContext,
+): AsyncGenerator<ConnectResponse> {
+  const iterator = requests[Symbol.asyncIterator]();
+  const hello = await readHello(iterator);
+  if (!hello) return;
+  const outbox = new AsyncQueue<ConnectResponse>();
+  const channel = outboxChannel(hello.workerId, outbox, logger);
+  const connection = await orchestrator.workers.connect(helloFromProto(hello), channel);
+
+  const onAbort = () => outbox.end();
+  context.signal.addEventListener("abort", onAbort);
+  const reading = forwardMessages(iterator, connection, outbox, context.signal, logger);
+  try {
+    yield* outbox;
+  } finally {
+    context.signal.removeEventListener("abort", onAbort);
+    await connection.disconnected().catch((error: unknown) => {
+      logger.error("releasing a worker's assignments failed", {
+        workerId: hello.workerId,
+        error: String(error),
+      });
+    });
+    void reading;
+  }
+}
+
+/** The stream's first message, which must be hello; undefined when the stream ended first. */
+async function readHello(iterator: AsyncIterator<ConnectRequest>): Promise<WorkerHelloMessage | undefined> {
+  const first = await iterator.next();
+  if (first.done) return undefined;
+  const opening = first.value.message;
+  if (opening.case !== "hello") {
+    throw new ConnectError(
+      `the first message on the worker stream must be hello, got ${opening.case ?? "an empty message"}`,
+      Code.FailedPrecondition,
+    );
+  }
+  return opening.value;
+}
+
+function helloFromProto(hello: WorkerHelloMessage): WorkerHello {
+  return {
+    appId: hello.appId,
+    workerId: hello.workerId,
+    concurrency: hello.concurrency,
+    taskIds: [...hello.taskIds],
+    functions: [...hello.functions],
+    sdk: hello.sdk,
+    heldAssignmentIds: [...hello.heldAssignmentIds],
+  };
+}
+
+/**
+ * Hands the worker's messages to the engine until the worker closes its side, then
+ * ends the outbox once its work is settled. A broken stream ends the outbox with the
+ * error, unless the client went away (then nobody is listening).
+ */
+async function forwardMessages(
+  iterator: AsyncIterator<ConnectRequest>,
+  connection: WorkerConnection,
+  outbox: AsyncQueue<ConnectResponse>,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      connection.receive(toWorkerMessage(next.value));
+    }
+    await connection.settled();
+    outbox.end();
+  } catch (error) {
+    outbox.end(signal.aborted ? undefined : toConnectError(error, logger));
+  }
 }
 
 /** The engine's channel to one worker, writing wire messages to the stream's outbox. */

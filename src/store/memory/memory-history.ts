@@ -1,23 +1,39 @@
+import type { Evaluation } from "../../domain/evaluation.js";
 import type { StoredEvent } from "../../domain/event.js";
+import { getOrCreate } from "../../domain/maps.js";
+import type { Occurrence } from "../../domain/occurrence.js";
 import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
-import type { EventQuery, Page } from "../store.js";
-import type { OccurrenceLog } from "./occurrence-log.js";
+import type { EventQuery, HistoryStore, Page } from "../store.js";
 import { SequencedList } from "./sequenced-list.js";
 
 /** A memory page token's position: a sequence number. */
 const SEQ = /^(\d{1,15})$/;
 
-/** Events in memory: durable append (idempotent by key), listing, retention, provenance. */
-export class MemoryEvents {
+/** What {@link MemoryHistory} shares with the other roles of the memory store. */
+export interface MemoryHistoryDeps {
+  retention: RetentionOptions;
+  /** Logs an event's occurrence in the same synchronous step as the event. */
+  logOccurrence(occurrence: Occurrence): void;
+  /** Evaluations of a trigger that no longer exists are not kept. */
+  triggerExists(triggerId: string): boolean;
+}
+
+/**
+ * Events and trigger evaluations in memory (the history role): durable append
+ * (idempotent by key), listing, retention, provenance; the newest evaluations per trigger.
+ */
+export class MemoryHistory implements HistoryStore {
   private readonly events = new Map<string, StoredEvent>();
   private readonly eventOrder = new SequencedList();
   private readonly eventKeys = new Map<string, string>();
+  private readonly evaluations = new Map<string, Evaluation[]>();
 
-  constructor(
-    private readonly log: OccurrenceLog,
-    private readonly retention: RetentionOptions,
-  ) {}
+  constructor(private readonly deps: MemoryHistoryDeps) {}
+
+  private get retention(): RetentionOptions {
+    return this.deps.retention;
+  }
 
   /** Records that `invocationId` was started by the event. */
   addInvocation(eventId: string, invocationId: string): void {
@@ -32,9 +48,13 @@ export class MemoryEvents {
     this.events.set(event.id, copyEvent(event));
     this.eventOrder.add(event.id);
     if (key) this.eventKeys.set(key, event.id);
-    this.log.append([
-      { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload },
-    ]);
+    this.deps.logOccurrence({
+      kind: "event",
+      id: event.id,
+      at: event.emittedAt,
+      code: event.code,
+      payload: event.payload,
+    });
     this.pruneEvents(event.emittedAt);
     return { event: copyEvent(event), duplicate: false };
   }
@@ -77,6 +97,29 @@ export class MemoryEvents {
     });
     const items = ids.map((id) => copyEvent(this.events.get(id) as StoredEvent));
     return next === undefined ? { items } : { items, nextPageToken: encodePageToken("me", String(next)) };
+  }
+
+  /** Keeps evaluations in the caller's synchronous step (settling an occurrence records and settles at once). */
+  record(evaluations: readonly Evaluation[]): void {
+    for (const evaluation of evaluations) {
+      if (!this.deps.triggerExists(evaluation.triggerId)) continue;
+      const list = getOrCreate(this.evaluations, evaluation.triggerId, (): Evaluation[] => []);
+      list.push(evaluation);
+      if (list.length > this.retention.evaluationsPerTrigger) list.shift();
+    }
+  }
+
+  async recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
+    this.record(evaluations);
+  }
+
+  async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {
+    return (this.evaluations.get(triggerId) ?? []).slice(-limit).reverse();
+  }
+
+  /** The trigger was deleted: its history goes with it. */
+  dropTrigger(triggerId: string): void {
+    this.evaluations.delete(triggerId);
   }
 }
 

@@ -1,17 +1,32 @@
+import type { Evaluation } from "../../domain/evaluation.js";
 import type { StoredEvent } from "../../domain/event.js";
 import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
-import type { EventQuery, Page } from "../store.js";
+import type { EventQuery, HistoryStore, Page } from "../store.js";
 import { decodeEvent } from "./codec.js";
 import type { RedisContext } from "./context.js";
+import { settleEntries } from "./engine-streams.js";
 
 /** A Redis event page token's position: "<emission ms>:<event id>" of the last event listed. */
 const SCORE_AND_ID = /^(\d{1,15}):(\S{1,200})$/;
 /** Ids a listing sizes per round trip: small, so that a page reads little past its end. */
 const LIST_BATCH = 50;
 
-/** Events on Redis: durable append with its occurrence (one script), listing by code and time. */
-export class RedisEvents {
+/**
+ * Events and trigger evaluations on Redis (the history role): durable append of an
+ * event with its occurrence (one script), listing by code and time; the newest
+ * evaluations per trigger (a capped list, written by settleOccurrences-2.lua).
+ */
+export class RedisHistory implements HistoryStore {
   constructor(private readonly ctx: RedisContext) {}
+
+  recordEvaluations(evaluations: readonly Evaluation[]): Promise<void> {
+    return settleEntries(this.ctx, this.ctx.keys.occurrences, evaluations, []);
+  }
+
+  async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {
+    const list = await this.ctx.redis.lrange(this.ctx.keys.evaluations(triggerId), 0, limit - 1);
+    return list.map((json) => JSON.parse(json) as Evaluation);
+  }
 
   async appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
     const { invocationIds: _none, ...stored } = event;

@@ -36,6 +36,8 @@ const CHAIN_APP = "fo";
 const DEFERRED_APP = "fodef";
 /** The store's default (src/store/store.ts DEFAULT_RECLAIM_AFTER_MS), unless the environment sets it. */
 const DEFAULT_RECLAIM_AFTER_MS = 30_000;
+/** The store's consumer for a gone replica's entries (src/store/redis/engine-streams.ts). */
+const RELEASED_CONSUMER = "released";
 /** A unit this late past the kill is looked at: was its triggered invocation created late, or delivered late? */
 const LATE_MS = 1_000;
 
@@ -414,7 +416,10 @@ class BacklogWatch {
     const held = await heldByConsumer(this.ctx, this.prefix, this.consumer);
     if (this.first) this.held = held;
     this.first = false;
-    if (held.occurrences + held.deferred === 0) this.drainedAt = wallNow();
+    // A replica forgotten as dead has its entries moved to the "released" consumer until a scan hands them out.
+    const released = await heldByConsumer(this.ctx, this.prefix, RELEASED_CONSUMER);
+    if (held.occurrences + held.deferred + released.occurrences + released.deferred === 0)
+      this.drainedAt = wallNow();
   }
 }
 

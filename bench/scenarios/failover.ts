@@ -6,9 +6,11 @@
  *   occurrences on the occurrence log, read by both replicas through its consumer group);
  * - cron slots: N triggers on `* * * * * *` (shared out among the live replicas);
  * - deferred evaluations: `onSuccess(fd_src, { callArguments: <function> })` → fd_next,
- *   whose filter runs on a worker of its app; that app's only worker is on the replica
- *   that is killed, so the other replica defers its evaluations to it (the app's
- *   deferred stream), and the killed replica evaluates the rest in place.
+ *   whose filter runs on a worker of its app and takes 1 s (I/O); that app's only
+ *   worker is on the replica that is killed, so the other replica defers its
+ *   evaluations to it (the app's deferred stream), and the killed replica evaluates
+ *   the rest in place. The kill comes while the victim is half-way through such a
+ *   filter for both, so that every run leaves it holding work of each.
  * Raw workers of each app run on both replicas (the deferred app's only on the one
  * killed); the producer and every control call go through the survivor. When the
  * killed replica's streams break, its workers connect again to the survivor with the
@@ -39,7 +41,7 @@ const DEFAULT_RECLAIM_AFTER_MS = 30_000;
 /** The store's consumer for a gone replica's entries (src/store/redis/engine-streams.ts). */
 const RELEASED_CONSUMER = "released";
 /** A unit this late past the kill is looked at: was its triggered invocation created late, or delivered late? */
-const LATE_MS = 1_000;
+const LATE_MS = 3_000;
 
 export interface FailoverPlan {
   chainsPerSecond: number;
@@ -69,7 +71,7 @@ export function failoverPlan(quick: boolean): FailoverPlan {
         afterKillMs: 2_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
-        filterMs: 200,
+        filterMs: 1_000,
       }
     : {
         chainsPerSecond: 100,
@@ -79,7 +81,7 @@ export function failoverPlan(quick: boolean): FailoverPlan {
         afterKillMs: 5_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
-        filterMs: 200,
+        filterMs: 1_000,
       };
 }
 
@@ -164,7 +166,7 @@ export interface FailoverKindResult {
   /** Extra assignments of an invocation already delivered (at-least-once delivery after the crash). */
   redelivered: number;
   /**
-   * Of the units that fired more than 1 s past max(kill, due): how many had their
+   * Of the units that fired more than 3 s past max(kill, due) (the goal): how many had their
    * triggered invocation created that late (the evaluation or the source was held by
    * the killed replica) and the longest such wait; the others were created in time
    * but delivered late (an assignment held by a worker stream of the killed replica).
@@ -378,20 +380,46 @@ async function heldByConsumer(
   return { occurrences, deferred };
 }
 
+/** Whether `consumer` holds an entry of `stream` handed to it less than `maxIdleMs` ago (and mentioning `text`). */
+async function freshlyHeld(
+  ctx: BenchContext,
+  stream: string,
+  consumer: string,
+  maxIdleMs: number,
+  text?: string,
+): Promise<boolean> {
+  const pending = (await ctx.redis.admin
+    .xpending(stream, "engine", "-", "+", 1000, consumer)
+    .catch(() => [])) as Array<[id: string, consumer: string, idleMs: number, deliveries: number]>;
+  for (const [id, , idleMs] of pending) {
+    if (Number(idleMs) >= maxIdleMs) continue;
+    if (text === undefined) return true;
+    const rows = await ctx.redis.admin.xrange(stream, id, id);
+    if (rows.some(([, fields]) => fields.some((field) => field.includes(text)))) return true;
+  }
+  return false;
+}
+
 /**
- * Waits (at most `maxMs`) until the victim holds at least one occurrence and one
- * deferred evaluation unacknowledged, so that the kill always leaves some of each.
+ * Waits (at most `maxMs`) until the victim is in the middle of evaluating a deferred
+ * chain's filter both for an occurrence it read from the log and for an evaluation it
+ * read from the deferred stream (each handed to it less than half the filter's time
+ * ago, so the kill comes before their trigger fires): every kill leaves work of both.
  */
 async function untilHolding(
   ctx: BenchContext,
   prefix: string,
   consumer: string,
-  maxMs: number,
+  plan: FailoverPlan,
 ): Promise<void> {
-  const deadline = Date.now() + maxMs;
+  const deadline = Date.now() + 3_000;
+  const fresh = plan.filterMs / 2;
   while (Date.now() < deadline) {
-    const held = await heldByConsumer(ctx, prefix, consumer);
-    if (held.occurrences > 0 && held.deferred > 0) return;
+    const [occurrence, deferred] = await Promise.all([
+      freshlyHeld(ctx, `{${prefix}}:occ`, consumer, fresh, "fd_src"),
+      freshlyHeld(ctx, `{${prefix}}:defer:${DEFERRED_APP}`, consumer, fresh),
+    ]);
+    if (occurrence && deferred) return;
     await sleep(5);
   }
 }
@@ -589,7 +617,7 @@ async function runCase(ctx: BenchContext, plan: FailoverPlan, replicas: Replica[
     const producing = producer.run(() => loadEnd);
     const consumer = await victimConsumer(ctx, prefix);
     await untilWallClock(killAt);
-    if (consumer) await untilHolding(ctx, prefix, consumer, 3_000);
+    if (consumer) await untilHolding(ctx, prefix, consumer, plan);
     const moved = await killAndReconnect(
       victim,
       setup.victimWorkers,

@@ -6,7 +6,7 @@
  *   occurrences on the occurrence log, read by both replicas through its consumer group);
  * - cron slots: N triggers on `* * * * * *` (shared out among the live replicas);
  * - deferred evaluations: `onSuccess(fd_src, { callArguments: <function> })` → fd_next,
- *   whose filter runs on a worker of its app and takes 1 s (I/O); that app's only
+ *   whose filter runs on a worker of its app and takes 400 ms (I/O); that app's only
  *   worker is on the replica that is killed, so the other replica defers its
  *   evaluations to it (the app's deferred stream), and the killed replica evaluates
  *   the rest in place. The kill comes while the victim is half-way through such a
@@ -65,13 +65,13 @@ export function failoverPlan(quick: boolean): FailoverPlan {
   return quick
     ? {
         chainsPerSecond: 20,
-        deferredPerSecond: 5,
+        deferredPerSecond: 10,
         cronTriggers: 50,
         beforeKillMs: 4_000,
         afterKillMs: 2_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
-        filterMs: 1_000,
+        filterMs: 400,
       }
     : {
         chainsPerSecond: 100,
@@ -81,7 +81,7 @@ export function failoverPlan(quick: boolean): FailoverPlan {
         afterKillMs: 5_000,
         deadlineMs: 60_000,
         workerConcurrency: 64,
-        filterMs: 1_000,
+        filterMs: 400,
       };
 }
 

@@ -41,6 +41,11 @@ function shortUrl(url: string): string {
   return src >= 0 ? clean.slice(src + 1) : clean;
 }
 
+/** "file:line"; just the file where V8 gives line 0 (code tsx compiled on the fly reports no lines). */
+function located(url: string, lineNumber: number): string {
+  return lineNumber > 0 ? `${shortUrl(url)}:${lineNumber + 1}` : shortUrl(url);
+}
+
 export function summarizeProfile(path: string, topN = 25): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -67,7 +72,7 @@ export function summarizeProfile(path: string, topN = 25): ProfileSummary {
       idle += us / 1000;
       continue;
     }
-    const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : "(native)";
+    const where = url ? located(url, lineNumber) : "(native)";
     const key = `${name} ${where}`;
     const entry = perFunction.get(key) ?? { fn: name, where, self: 0 };
     entry.self += us / 1000;
@@ -83,7 +88,7 @@ export function summarizeProfile(path: string, topN = 25): ProfileSummary {
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id)?.callFrame;
       if (!frame?.url || !/\/(src|sdk)\//.test(frame.url) || frame.url.includes("node_modules")) continue;
-      const where = `${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+      const where = located(frame.url, frame.lineNumber);
       const key = `${frame.functionName || "(anonymous)"} ${where}`;
       if (seen.has(key)) continue;
       seen.add(key);

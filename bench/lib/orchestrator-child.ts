@@ -6,6 +6,8 @@
  *
  * Started by orchestrator.ts with `node --import tsx`; argv[2] is the JSON config.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import type { NencServer } from "nenc/server";
 import { startNencServer } from "nenc/server";
 import type { TriggerDefinition } from "../../src/domain/trigger.js";
@@ -23,6 +25,8 @@ export type ChildRequest =
   | { id: number; cmd: "armSuccess"; target: number | null }
   | { id: number; cmd: "awaitSuccess"; timeoutMs: number; target?: number }
   | { id: number; cmd: "usage" }
+  | { id: number; cmd: "profileStart" }
+  | { id: number; cmd: "profileStop"; path: string }
   | { id: number; cmd: "stop" };
 
 const config = JSON.parse(process.argv[2] ?? "{}") as ChildConfig;
@@ -104,6 +108,31 @@ async function registerFillers(count: number, tag: string, via: "create" | "regi
   return orchestrator.index.size;
 }
 
+/** The V8 profiler of this process (a CPU profile of one case, without --cpu-prof for the whole process). */
+let profiler: Session | undefined;
+
+function post(session: Session, method: string, params: object = {}): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+
+async function profileStart(): Promise<void> {
+  profiler = new Session();
+  profiler.connect();
+  await post(profiler, "Profiler.enable");
+  await post(profiler, "Profiler.start");
+}
+
+/** Stops the profiler and writes the profile (.cpuprofile JSON) to `path`. */
+async function profileStop(path: string): Promise<void> {
+  if (!profiler) throw new Error("profileStop: the profiler was not started");
+  const { profile } = (await post(profiler, "Profiler.stop")) as { profile: unknown };
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(path, JSON.stringify(profile));
+}
+
 async function handle(request: ChildRequest): Promise<unknown> {
   switch (request.cmd) {
     case "fillers":
@@ -140,6 +169,12 @@ async function handle(request: ChildRequest): Promise<unknown> {
         indexSize: orchestrator.index.size,
         stats: await orchestrator.store.stats(),
       };
+    case "profileStart":
+      await profileStart();
+      return {};
+    case "profileStop":
+      await profileStop(request.path);
+      return { path: request.path };
     case "stop":
       await server.stop();
       setImmediate(() => process.exit(0));

@@ -38,6 +38,8 @@ export interface ChildOrchestrator {
   call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
   /** Graceful stop (drain), then the process exits; killed after `graceMs` (default 20 s). */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once, as a crash. Resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 export async function startChildOrchestrator(
@@ -116,6 +118,11 @@ export async function startChildOrchestrator(
       await exited;
       clearTimeout(timer);
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
   };
 }
 
@@ -124,6 +131,8 @@ export interface Replica {
   readonly pid: number;
   /** SIGTERM (drain), killed after `graceMs` (default 20 s). */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once, as a crash: nothing drains. Resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** `node bin/nenc.js serve --port 0 --redis <url> --redis-prefix <prefix>`. */
@@ -166,6 +175,11 @@ export async function startReplica(
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }

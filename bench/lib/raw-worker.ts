@@ -12,8 +12,11 @@ import {
   type Assignment,
   type ConnectRequest,
   ConnectRequestSchema,
+  type EvaluateFunction,
   WorkerService,
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import { jsonToValue } from "../../sdk/typescript/src/convert.js";
+import type { JsonValue } from "../../sdk/typescript/src/json.js";
 import { wallNow } from "./stats.js";
 
 /** A push-based async iterable (the request side of the stream). */
@@ -63,6 +66,10 @@ export interface RawWorkerOptions {
   onAssignment(assignment: Assignment, receivedAt: number, worker: RawWorker): void | Promise<void>;
   /** Called right after `completed` was handed to the stream, with that wall-clock time. */
   onCompleted?(assignment: Assignment, sentAt: number): void;
+  /** Function ids (trigger filters and providers) this worker announces in hello. */
+  functions?: string[];
+  /** Answers an evaluation request of one of `functions` (default: `true`, a filter that lets everything through). */
+  onEvaluate?(request: EvaluateFunction): JsonValue | Promise<JsonValue>;
 }
 
 const NULL_VALUE = create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
@@ -107,7 +114,7 @@ export class RawWorker {
             workerId: this.workerId,
             concurrency: this.options.concurrency,
             taskIds: this.options.taskIds,
-            functions: [],
+            functions: this.options.functions ?? [],
             sdk: "bench-raw/0.1.0",
             heldAssignmentIds: [],
           },
@@ -128,6 +135,8 @@ export class RawWorker {
             const receivedAt = wallNow();
             this.received++;
             this.handle(message.value, receivedAt);
+          } else if (message.case === "evaluate") {
+            this.evaluate(message.value);
           } else if (message.case === "welcome") {
             this.heartbeat = setInterval(
               () =>
@@ -161,6 +170,16 @@ export class RawWorker {
         () => this.complete(assignment),
       );
     } else this.complete(assignment);
+  }
+
+  private evaluate(request: EvaluateFunction): void {
+    void Promise.resolve(this.options.onEvaluate ? this.options.onEvaluate(request) : true).then((value) =>
+      this.outbox.push(
+        create(ConnectRequestSchema, {
+          message: { case: "evaluated", value: { requestId: request.requestId, value: jsonToValue(value) } },
+        }),
+      ),
+    );
   }
 
   private complete(assignment: Assignment): void {

@@ -18,6 +18,7 @@ import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
 import { benchClients, registerApp, type TaskDeclaration } from "../lib/clients.js";
 import { type BenchContext, withCommandStats } from "../lib/context.js";
 import { type ChildOrchestrator, type Replica, startReplica } from "../lib/orchestrator.js";
+import { cpuSeconds } from "../lib/proc.js";
 import { RawWorker } from "../lib/raw-worker.js";
 import { type Summary, sleep, summarize, wallNow } from "../lib/stats.js";
 
@@ -62,6 +63,13 @@ export interface CronRunResult {
   registerSeconds?: number;
   /** When the case budget ran out: work the store still held (a slot there is late, not lost). */
   pendingAtDeadline?: number;
+  /**
+   * nenc: CPU seconds of the orchestrator process(es) (all replicas together) from the
+   * window's first slot until every slot of it ran, and per slot run delivered meanwhile
+   * (the unit of the Redis command counts).
+   */
+  orchestratorCpuSeconds?: number;
+  orchestratorCpuMsPerSlotFiring?: number;
   note?: string;
 }
 
@@ -256,6 +264,9 @@ async function nencCron(
     // and removal excluded), per run delivered meanwhile (slots before and after the window included).
     await untilWallClock(firstSlot - 100);
     const receivedAtStart = totalReceived();
+    const pids = child ? [child.pid] : replicas.map((replica) => replica.pid);
+    const orchestratorCpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const cpuAtStart = orchestratorCpu();
     const window = async () => {
       await untilWallClock(lastSlot + 300);
       await waitFor(
@@ -266,7 +277,7 @@ async function nencCron(
       ).catch(() => undefined);
       return totalReceived() - receivedAtStart;
     };
-    await withCommandStats(
+    const firings = await withCommandStats(
       ctx,
       `${SCENARIO} ${triggers} triggers`,
       backend,
@@ -275,6 +286,7 @@ async function nencCron(
       window,
       child,
     );
+    const cpuInWindow = orchestratorCpu() - cpuAtStart;
     if (current.ranInWindow < current.expected) pendingAtDeadline = await pendingWork(ctx, child, prefix);
     // Slots are logged in order, so once every slot of the window ran, nothing of it is pending: only
     // then do the apps register again without triggers (removing them earlier would drop slots that
@@ -294,6 +306,8 @@ async function nencCron(
     const result = resultOf(backend, current, seconds, concurrencyPerWorker * workers.length);
     result.registerSeconds = registerSeconds;
     result.pendingAtDeadline = pendingAtDeadline;
+    result.orchestratorCpuSeconds = cpuInWindow;
+    result.orchestratorCpuMsPerSlotFiring = firings > 0 ? (cpuInWindow * 1000) / firings : Number.NaN;
     if (note) result.note = note;
     return result;
   } finally {

@@ -8,6 +8,9 @@
  * steady window after a warm-up. Afterwards every job must have run exactly once and
  * reached SUCCESS.
  */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Nenc } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
@@ -15,6 +18,10 @@ import { type Backend, type BenchContext, withCommandStats } from "../lib/contex
 import type { ChildOrchestrator } from "../lib/orchestrator.js";
 import { cpuSeconds } from "../lib/proc.js";
 import { sleep } from "../lib/stats.js";
+import { type ProfileSummary, summarizeProfile } from "../profile-summary.js";
+
+/** Scratch space for the profile (bench/results/tmp, never committed). */
+const PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results", "tmp", "profiles");
 
 function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
@@ -119,6 +126,8 @@ async function nencRun(
   concurrency: number,
   warmupMs: number,
   windowMs: number,
+  /** False for the profiled repetition: its Redis commands are not counted. */
+  countCommands = true,
 ): Promise<ThroughputRun> {
   const app = new Nenc({ url: orchestrator.url, appId: `throughput${concurrency}` });
   const taskId = `tp_${concurrency}`;
@@ -142,15 +151,17 @@ async function nencRun(
       });
       return count;
     };
-    const succeeded = await withCommandStats(
-      ctx,
-      `${SCENARIO} (concurrency ${concurrency})`,
-      backend,
-      "job",
-      () => pump.produced,
-      run,
-      orchestrator,
-    );
+    const succeeded = countCommands
+      ? await withCommandStats(
+          ctx,
+          `${SCENARIO} (concurrency ${concurrency})`,
+          backend,
+          "job",
+          () => pump.produced,
+          run,
+          orchestrator,
+        )
+      : await run();
     await sleep(100);
     return pump.result(succeeded);
   } finally {
@@ -210,6 +221,72 @@ async function bullRun(
   }
 }
 
+/** Checks that every job of a run ran exactly once and reached SUCCESS. */
+function checkRun(ctx: BenchContext, what: string, backend: Backend, run: ThroughputRun): void {
+  const duplicates = [...run.ran.values()].filter((count) => count > 1).length;
+  const missing = run.produced - run.ran.size;
+  ctx.check(
+    what,
+    backend,
+    "every job ran exactly once and reached SUCCESS",
+    duplicates === 0 && missing === 0 && run.succeeded === run.produced,
+    `${run.produced} jobs: ${run.ran.size} ran, ${duplicates} ran twice, ${missing} never ran, ${run.succeeded} SUCCESS`,
+  );
+}
+
+/** The profiled case: the orchestrator on Redis at this concurrency. */
+const PROFILED = { backend: "nenc-redis", concurrency: 64 } as const;
+
+export interface ThroughputProfile {
+  backend: string;
+  concurrency: number;
+  /** Of the profiled repetition (the profiler slows it a little; the measured row is the one without). */
+  jobsPerSecond: number;
+  profiledSeconds: number;
+  /** Main-thread time that was not idle (GC and I/O threads are not in a V8 CPU profile). */
+  busyMs: number;
+  top: ProfileSummary["top"];
+  inclusive: ProfileSummary["inclusive"];
+  byFile: ProfileSummary["byFile"];
+}
+
+/**
+ * Runs the profiled case once more with the orchestrator's V8 profiler on (through
+ * IPC, for that run only), after the measured runs: the profiler's overhead does not
+ * touch the figures, and the profile shows where the orchestrator's time per job goes.
+ */
+async function profiledRun(
+  ctx: BenchContext,
+  orchestrator: ChildOrchestrator,
+  warmupMs: number,
+  windowMs: number,
+): Promise<ThroughputProfile> {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const path = join(PROFILE_DIR, `throughput-${PROFILED.backend}-c${PROFILED.concurrency}.cpuprofile`);
+  ctx.log(
+    `(b) throughput, concurrency ${PROFILED.concurrency}, ${PROFILED.backend}, once more with a CPU profile`,
+  );
+  await orchestrator.call("profileStart");
+  const started = performance.now();
+  let run: ThroughputRun;
+  try {
+    run = await nencRun(ctx, orchestrator, PROFILED.backend, PROFILED.concurrency, warmupMs, windowMs, false);
+  } finally {
+    await orchestrator.call("profileStop", { path });
+  }
+  checkRun(ctx, `${SCENARIO} concurrency ${PROFILED.concurrency}, profiled`, PROFILED.backend, run);
+  const summary = summarizeProfile(path, 10);
+  return {
+    ...PROFILED,
+    jobsPerSecond: run.windowCompleted / run.windowSeconds,
+    profiledSeconds: (performance.now() - started) / 1000,
+    busyMs: summary.totalMs - summary.idleMs,
+    top: summary.top,
+    inclusive: summary.inclusive,
+    byFile: summary.byFile,
+  };
+}
+
 export async function runThroughput(ctx: BenchContext, backends: readonly Backend[]): Promise<void> {
   const levels = [1, 16, 64];
   const warmupMs = ctx.quick ? 150 : 1_000;
@@ -237,15 +314,7 @@ export async function runThroughput(ctx: BenchContext, backends: readonly Backen
             windowMs,
           )
         : await bullRun(ctx, concurrency, warmup, windowMs);
-      const duplicates = [...run.ran.values()].filter((count) => count > 1).length;
-      const missing = run.produced - run.ran.size;
-      ctx.check(
-        `${SCENARIO} concurrency ${concurrency}`,
-        backend,
-        "every job ran exactly once and reached SUCCESS",
-        duplicates === 0 && missing === 0 && run.succeeded === run.produced,
-        `${run.produced} jobs: ${run.ran.size} ran, ${duplicates} ran twice, ${missing} never ran, ${run.succeeded} SUCCESS`,
-      );
+      checkRun(ctx, `${SCENARIO} concurrency ${concurrency}`, backend, run);
       const jobsPerSecond = run.windowCompleted / run.windowSeconds;
       const cpu = Object.entries(run.cpu)
         .map(([name, share]) => `${name} ${(share * 100).toFixed(0)}%`)
@@ -253,6 +322,8 @@ export async function runThroughput(ctx: BenchContext, backends: readonly Backen
       ctx.log(`    ${jobsPerSecond.toFixed(0)} jobs/s (${run.produced} jobs in all); CPU: ${cpu}`);
       rows.push({ backend, concurrency, jobsPerSecond, jobs: run.produced, cpuShare: run.cpu });
     }
+    if (orchestrator && backend === PROFILED.backend)
+      ctx.results.throughputProfile = await profiledRun(ctx, orchestrator, warmupMs, windowMs);
     await orchestrator?.stop();
   }
   ctx.results.throughput = rows;

@@ -243,11 +243,7 @@ export class RedisInvocations implements WorkStore {
       outcome.status === "SUCCESS" ? JSON.stringify(outcome.result) : JSON.stringify(outcome.error);
     const [applied, claimed] = (await this.ctx.run(
       "finishAttempt",
-      [
-        this.ctx.keys.invocation(parsed.invocationId),
-        this.ctx.keys.finished,
-        this.ctx.keys.delayed,
-      ],
+      [this.ctx.keys.invocation(parsed.invocationId), this.ctx.keys.finished, this.ctx.keys.delayed],
       [
         assignmentId,
         outcome.status,

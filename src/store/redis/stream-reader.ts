@@ -28,6 +28,14 @@ interface ReclaimCursor {
 const START = "0-0";
 
 /**
+ * A blocking read waits at most this long, whatever the caller allows: released
+ * entries (see rescan) are then taken at the next read, a fraction of a second
+ * later. Ending a blocking read early would be faster but can lose what Redis had
+ * already handed to it (until the redelivery delay).
+ */
+const MAX_BLOCK_MS = 250;
+
+/**
  * Reads streams through a consumer group, once per entry across replicas: new
  * entries by a blocking XREADGROUP on a connection of its own, and entries a
  * consumer took but never acknowledged (a crashed replica, a failed evaluation) by
@@ -124,7 +132,7 @@ export class StreamReader {
       "COUNT",
       max,
       "BLOCK",
-      Math.max(1, waitMs),
+      Math.max(1, Math.min(waitMs, MAX_BLOCK_MS)),
       "STREAMS",
       ...streams,
       ...streams.map(() => ">"),

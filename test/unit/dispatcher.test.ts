@@ -15,7 +15,48 @@ const assignment = (id: string): Assignment => ({
   attempt: 1,
 });
 
+/** A serving session of worker "w" running task "t" with `concurrency`, recording what it is given. */
+function servingSession(concurrency: number, delivered: string[]): WorkerSession {
+  const session = new WorkerSession(
+    { appId: "a", workerId: "w", concurrency, taskIds: ["t"], functions: [], sdk: "", heldAssignmentIds: [] },
+    {
+      welcome: () => {},
+      assign: (a) => delivered.push(a.invocationId),
+      evaluate: () => {},
+      abort: () => {},
+      close: () => {},
+    },
+  );
+  session.state = "serving";
+  return session;
+}
+
 describe("Dispatcher", () => {
+  it("a result asks for no refill once its tasks' queues were found empty, and asks again after a work notice", async () => {
+    const store = { claimWork: async () => [] } as unknown as WorkStore;
+    const dispatcher = new Dispatcher({ store: { work: store }, clock: systemClock, logger: silentLogger });
+    const delivered: string[] = [];
+    const session = servingSession(1, delivered);
+    dispatcher.add(session); // its claim finds the queue empty
+    await new Promise((resolve) => setImmediate(resolve));
+    const refills: Array<string[] | undefined> = [];
+    const finish = async (refill?: { taskIds: readonly string[] }) => {
+      refills.push(refill ? [...refill.taskIds] : undefined);
+      return { applied: true, claimed: refill ? [assignment("inv-q")] : [] };
+    };
+    // Busy with one attempt; it ends with no work queued: no claim with the result.
+    session.deliver(assignment("inv-1"));
+    session.finish("asg-inv-1");
+    await dispatcher.finishAndRefill(session, finish);
+    // Busy again when work is announced: the next result claims it in the same step.
+    session.deliver(assignment("inv-2"));
+    dispatcher.onWork("t");
+    session.finish("asg-inv-2");
+    await dispatcher.finishAndRefill(session, finish);
+    expect(refills).toEqual([undefined, ["t"]]);
+    expect(delivered).toEqual(["inv-1", "inv-2", "inv-q"]);
+  });
+
   it("claims again when work is announced while a claim is under way (its credit set aside)", async () => {
     // The first claim reads an empty queue; the work announced meanwhile must not wait for a sweep.
     const claims: Array<ReturnType<typeof deferred<Assignment[]>>> = [];
@@ -28,25 +69,7 @@ describe("Dispatcher", () => {
     } as unknown as WorkStore;
     const dispatcher = new Dispatcher({ store: { work: store }, clock: systemClock, logger: silentLogger });
     const delivered: string[] = [];
-    const session = new WorkerSession(
-      {
-        appId: "a",
-        workerId: "w",
-        concurrency: 4,
-        taskIds: ["t"],
-        functions: [],
-        sdk: "",
-        heldAssignmentIds: [],
-      },
-      {
-        welcome: () => {},
-        assign: (a) => delivered.push(a.invocationId),
-        evaluate: () => {},
-        abort: () => {},
-        close: () => {},
-      },
-    );
-    session.state = "serving";
+    const session = servingSession(4, delivered);
     dispatcher.add(session); // claims at once: the first claim is under way
     expect(claims.length).toBe(1);
     expect(session.free).toBe(0);

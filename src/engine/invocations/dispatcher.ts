@@ -31,6 +31,17 @@ export class Dispatcher {
   private readonly pumpAgain = new Set<WorkerSession>();
   private stopped = false;
   private rotation = 0;
+  /**
+   * Tasks whose queue may hold work: a refill (the claim made with a result) asks
+   * only for these, so that a result costs no claim while work goes straight to
+   * workers. A task enters on a work notice (its queue went from empty to not) and
+   * when a worker of it connects; it leaves when a claim for it came back short
+   * with no notice meanwhile. The sweep claims for every task anyway, so a lost
+   * notice only delays work until then.
+   */
+  private readonly maybeQueued = new Set<string>();
+  /** Work notices per task: a claim that came back short clears its tasks only if none came meanwhile. */
+  private readonly notices = new Map<string, number>();
 
   private readonly store: Pick<Store, "work">;
   private readonly clock: Clock;
@@ -47,6 +58,7 @@ export class Dispatcher {
     this.sessions.set(session.workerId, session);
     for (const taskId of session.taskIds) {
       getOrCreate(this.byTask, taskId, () => new Set<WorkerSession>()).add(session);
+      this.maybeQueued.add(taskId);
     }
     this.pump(session);
     return previous;
@@ -72,13 +84,16 @@ export class Dispatcher {
    * sweep (or, on a test's fake clock, for ever).
    */
   onWork(taskId: string): void {
+    this.maybeQueued.add(taskId);
+    this.notices.set(taskId, (this.notices.get(taskId) ?? 0) + 1);
     for (const session of this.byTask.get(taskId) ?? []) {
       if (session.free > 0 || this.pumping.has(session)) this.pump(session);
     }
   }
 
-  /** Claims for every session with free credit. */
+  /** Claims for every session with free credit (notices may have been lost: every task may have work). */
   pumpAll(): void {
+    for (const taskId of this.byTask.keys()) this.maybeQueued.add(taskId);
     for (const session of this.sessions.values()) if (session.free > 0) this.pump(session);
   }
 
@@ -176,21 +191,24 @@ export class Dispatcher {
     finish: (refill?: Refill) => Promise<{ applied: boolean; claimed: Assignment[] }>,
   ): Promise<boolean> {
     const max = session.free;
-    const refilling = !this.stopped && max > 0 && !this.pumping.has(session);
+    const taskIds = session.taskIds.filter((taskId) => this.maybeQueued.has(taskId));
+    const refilling = !this.stopped && max > 0 && taskIds.length > 0 && !this.pumping.has(session);
     if (!refilling) {
       const { applied } = await finish();
-      this.pump(session);
+      if (taskIds.length > 0 || this.pumpAgain.has(session)) this.pump(session);
       return applied;
     }
     this.pumping.add(session);
     session.reserved += max;
+    const noticed = this.noticeCounts(taskIds);
     try {
       let result: { applied: boolean; claimed: Assignment[] };
       try {
-        result = await finish({ taskIds: session.taskIds, max });
+        result = await finish({ taskIds, max });
       } finally {
         session.reserved -= max;
       }
+      if (result.claimed.length < max) this.drained(taskIds, noticed);
       await this.deliver(session, result.claimed);
       return result.applied;
     } finally {
@@ -206,16 +224,29 @@ export class Dispatcher {
         const max = session.free;
         // Credit being claimed for is set aside, so reserve() cannot promise it too.
         session.reserved += max;
+        const noticed = this.noticeCounts(session.taskIds);
         let claimed: Assignment[];
         try {
           claimed = await this.store.work.claimWork(session.ref, session.taskIds, max, this.clock.now());
         } finally {
           session.reserved -= max;
         }
+        if (claimed.length < max) this.drained(session.taskIds, noticed);
         if (!(await this.deliver(session, claimed))) return;
         if (claimed.length < max) break;
       }
     } while (this.pumpAgain.has(session) && !session.closed);
+  }
+
+  private noticeCounts(taskIds: readonly string[]): number[] {
+    return taskIds.map((taskId) => this.notices.get(taskId) ?? 0);
+  }
+
+  /** A claim for `taskIds` came back short: their queues are empty, unless a notice came since it started. */
+  private drained(taskIds: readonly string[], noticed: readonly number[]): void {
+    taskIds.forEach((taskId, i) => {
+      if ((this.notices.get(taskId) ?? 0) === noticed[i]) this.maybeQueued.delete(taskId);
+    });
   }
 
   /** Hands claimed work to the worker; false when its stream ended meanwhile (the work goes back). */

@@ -440,6 +440,13 @@ export interface OccurrenceLog {
   retryOccurrences(items: readonly LoggedOccurrence[]): Promise<void>;
   /** Logs occurrences again (event replay). */
   appendOccurrences(occurrences: readonly Occurrence[]): Promise<void>;
+  /**
+   * The occurrences that steps taken through this store instance log may be handed
+   * straight to `replicaId`, with no read (a store may do so for some steps:
+   * docs/design.md §2.3): `listener` gets them, held by that replica as if read.
+   * One listener at a time; returns the function that removes it.
+   */
+  onHandedOut(replicaId: string, listener: (items: LoggedOccurrence[]) => void): () => void;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   RedisStore,
   type RedisStoreOptions,
 } from "../../src/store/redis/redis-store.js";
-import type { StatusWatch, Store } from "../../src/store/store.js";
+import type { LoggedOccurrence, StatusWatch, Store } from "../../src/store/store.js";
 import { events, trigger } from "../support/fixtures.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { storeAvailable, uniquePrefix } from "../support/stores.js";
@@ -79,6 +79,51 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     expect(reclaimed.map((item) => [item.occurrence.id, item.deliveries])).toEqual(
       [55, 56, 57, 58, 59].map((n) => [`ev${n}`, 2]),
     );
+  });
+
+  it("the occurrences a result or an event logs are handed straight to the listening replica: no read gets them", async () => {
+    const { store, raw, key } = await connect();
+    await store.registry.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+    store.watchStatuses({ watches: (_task, status) => status === "SUCCESS" });
+    const handed: LoggedOccurrence[] = [];
+    const stop = store.log.onHandedOut("replica-a", (items) => handed.push(...items));
+    const worker = { workerId: "w", sessionId: "w-s1" };
+    await store.work.connectWorker(worker, [], 1e12, 0);
+    const created = await store.work.createInvocation(
+      { id: "i1", taskId: "task", appId: "app", arguments: {}, createdAt: 1 },
+      { assignTo: worker },
+    );
+    await store.work.finishAttempt(
+      created.assignment!.assignmentId,
+      worker,
+      { status: "SUCCESS", result: 7 },
+      2,
+      {
+        startedAt: 2,
+      },
+    );
+    await store.history.appendEvent({ id: "evt_1", code: "e", payload: {}, emittedAt: 3, invocationIds: [] });
+    await waitFor(() => handed.length === 2, "the two occurrences handed over");
+    expect(handed.map((item) => [item.occurrence.id, item.deliveries])).toEqual([
+      ["i1@4", 1],
+      ["evt_1", 1],
+    ]);
+    // Held by replica-a: another reader gets nothing.
+    expect(await store.log.readOccurrences("replica-b", 10, 0, never)).toEqual([]);
+    const pending = (await raw.xpending(key("occ"), "engine", "-", "+", 10)) as Array<[string, string]>;
+    expect(pending.map(([, consumer]) => consumer)).toEqual(["replica-a", "replica-a"]);
+    await store.log.settleOccurrences([], handed);
+    expect((await store.stats()).occurrenceBacklog).toBe(0);
+    // Without a listener, steps hand nothing out: readers get what is logged.
+    stop();
+    await store.history.appendEvent({ id: "evt_2", code: "e", payload: {}, emittedAt: 4, invocationIds: [] });
+    const read = await store.log.readOccurrences("replica-b", 10, 50, never);
+    expect(read.map((item) => item.occurrence.id)).toEqual(["evt_2"]);
+    expect(handed).toHaveLength(2);
   });
 
   it("a retired replica's entries move to the released consumer, idle, and its consumer is deleted, on the log and the deferred streams", async () => {

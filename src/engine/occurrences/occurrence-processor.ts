@@ -45,15 +45,21 @@ export class OccurrenceProcessor {
   private readonly idleWaiters: Array<() => void> = [];
   private pending: PendingSettle[] = [];
   private flushScheduled = false;
+  private stopHandOut: () => void = () => {};
 
   constructor(private readonly deps: OccurrenceProcessorDeps) {}
 
   start(): void {
-    this.running ??= this.loop();
+    if (this.running) return;
+    this.stopHandOut = this.deps.store.log.onHandedOut(this.deps.options.replicaId, (items) =>
+      this.accept(items),
+    );
+    this.running = this.loop();
   }
 
   /** Stops reading; resolves once in-flight evaluations ended. */
   async stop(): Promise<void> {
+    this.stopHandOut();
     this.abort.abort();
     await this.running;
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -89,6 +95,23 @@ export class OccurrenceProcessor {
       if (signal.aborted) break;
       for (const item of batch) void this.handle(item);
     }
+  }
+
+  /**
+   * Occurrences a store step handed straight to this replica (no read): evaluated
+   * at once, once the gate is open. They count against maxInFlight like read ones,
+   * so the next read waits for room.
+   */
+  private accept(items: readonly LoggedOccurrence[]): void {
+    const gate = this.deps.options.gate;
+    const signal = this.abort.signal;
+    if (!gate?.closed) {
+      for (const item of items) void this.handle(item);
+      return;
+    }
+    void gate.passed(signal).then(() => {
+      if (!signal.aborted) for (const item of items) void this.handle(item);
+    });
   }
 
   /**

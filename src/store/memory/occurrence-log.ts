@@ -61,6 +61,11 @@ export class MemoryOccurrenceLog implements OccurrenceLog {
     for (const item of items) this.unacked.giveBack(item.ref, now);
   }
 
+  /** In memory a read is woken the moment something is logged: nothing is handed out besides reads. */
+  onHandedOut(_replicaId: string, _listener: (items: LoggedOccurrence[]) => void): () => void {
+    return () => {};
+  }
+
   /** See ReplicaStore.retireReplica. */
   releaseReplica(replicaId: string): void {
     this.unacked.releaseReplica(replicaId);

@@ -10,6 +10,18 @@ export interface RedisContext {
   readonly retention: RetentionOptions;
   /** The transitions to log as occurrences (see Store.watchStatuses). */
   readonly watch: StatusWatch;
+  /** Where scripts hand the occurrences they log (see takeLogged in scripts/includes/base.lua). */
+  readonly handOut: HandOut;
   /** Runs a Lua script with the key base as ARGV[1] (see scripts.ts). */
   run(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown>;
+}
+
+/**
+ * The replica a store's scripts hand the occurrences they log to, at once (see
+ * OccurrenceLog.onHandedOut): its consumer name, "" while none listens.
+ */
+export interface HandOut {
+  readonly consumer: string;
+  /** Log entries ({id, fields} pairs) a script handed to `consumer`. */
+  accept(entries: ReadonlyArray<[id: string, fields: string[]]>): void;
 }

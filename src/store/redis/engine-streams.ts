@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import type { Evaluation } from "../../domain/evaluation.js";
-import type { RedisContext } from "./context.js";
+import type { LoggedOccurrence } from "../store.js";
+import { decodeOccurrence } from "./codec.js";
+import type { HandOut, RedisContext } from "./context.js";
 import { HeldEntries } from "./held-entries.js";
 import { type StreamEntry, StreamReader } from "./stream-reader.js";
 
@@ -69,10 +71,11 @@ export async function settleEntries(
  * or written by something else) is reported, acknowledged and deleted, and the
  * rest of its batch is returned: one bad entry must not fail every read.
  */
-export class EngineStreams {
+export class EngineStreams implements HandOut {
   readonly occurrenceReader: StreamReader;
   readonly deferredReader: StreamReader;
   private readonly held: HeldEntries;
+  private listener: { replicaId: string; deliver: (items: LoggedOccurrence[]) => void } | undefined;
 
   constructor(
     private readonly ctx: RedisContext,
@@ -92,6 +95,43 @@ export class EngineStreams {
       reclaimAfterMs,
       (stream, consumer, ids) => this.occurrenceReader.keep(stream, consumer, ids),
       options.onKeepFailed,
+    );
+  }
+
+  /** The consumer scripts hand logged occurrences to (see HandOut): the listening replica. */
+  get consumer(): string {
+    return this.listener?.replicaId ?? "";
+  }
+
+  /** See OccurrenceLog.onHandedOut. */
+  listen(replicaId: string, deliver: (items: LoggedOccurrence[]) => void): () => void {
+    const listener = { replicaId, deliver };
+    this.listener = listener;
+    return () => {
+      if (this.listener === listener) this.listener = undefined;
+    };
+  }
+
+  /** Entries a script handed to the listening replica: decoded, held, delivered. */
+  accept(entries: ReadonlyArray<[id: string, fields: string[]]>): void {
+    const listener = this.listener;
+    if (entries.length === 0 || !listener) return;
+    const stream = this.ctx.keys.occurrences;
+    const read = entries.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 }));
+    this.held.hold(
+      stream,
+      listener.replicaId,
+      read.map((entry) => entry.id),
+    );
+    void this.decodeEach(read, (entry) => ({
+      occurrence: decodeOccurrence(entry.fields),
+      ref: entry.id,
+      deliveries: 1,
+    })).then(
+      (items) => {
+        if (items.length > 0) listener.deliver(items);
+      },
+      () => {}, // Settling a malformed entry failed: it stays held, and is reclaimed once idle.
     );
   }
 

@@ -31,7 +31,7 @@ export class RedisHistory implements HistoryStore {
   async appendEvent(event: StoredEvent): Promise<{ event: StoredEvent; duplicate: boolean }> {
     const { invocationIds: _none, ...stored } = event;
     const key = event.idempotencyKey;
-    const [created, id] = (await this.ctx.run(
+    const [created, id, handed] = (await this.ctx.run(
       "appendEvent",
       [
         this.ctx.keys.event(event.id),
@@ -50,9 +50,13 @@ export class RedisHistory implements HistoryStore {
         key ?? "",
         this.ctx.retention.maxEvents,
         event.emittedAt - this.ctx.retention.eventRetentionMs,
+        this.ctx.handOut.consumer,
       ],
-    )) as [number, string];
-    if (created === 1) return { event, duplicate: false };
+    )) as [number, string, Array<[string, string[]]>?];
+    if (created === 1) {
+      this.ctx.handOut.accept(handed ?? []);
+      return { event, duplicate: false };
+    }
     return { event: (await this.getEvent(id)) as StoredEvent, duplicate: true };
   }
 

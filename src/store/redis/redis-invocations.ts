@@ -241,7 +241,7 @@ export class RedisInvocations implements WorkStore {
     if (!parsed) return { applied: false, claimed: [] };
     const payload =
       outcome.status === "SUCCESS" ? JSON.stringify(outcome.result) : JSON.stringify(outcome.error);
-    const [applied, claimed] = (await this.ctx.run(
+    const [applied, claimed, handed] = (await this.ctx.run(
       "finishAttempt",
       [this.ctx.keys.invocation(parsed.invocationId), this.ctx.keys.finished, this.ctx.keys.delayed],
       [
@@ -257,9 +257,11 @@ export class RedisInvocations implements WorkStore {
         startedAt ?? "",
         this.ctx.watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
         worker.sessionId,
+        this.ctx.handOut.consumer,
         ...claimArgs(refill?.taskIds ?? [], this.ctx.watch),
       ],
-    )) as [number, string[]];
+    )) as [number, string[], Array<[string, string[]]>];
+    this.ctx.handOut.accept(handed);
     return { applied: applied === 1, claimed: decodeAssignments(claimed) };
   }
 

@@ -56,6 +56,10 @@ export class RedisOccurrenceLog implements OccurrenceLog {
     );
   }
 
+  onHandedOut(replicaId: string, listener: (items: LoggedOccurrence[]) => void): () => void {
+    return this.streams.listen(replicaId, listener);
+  }
+
   async appendOccurrences(occurrences: readonly Occurrence[]): Promise<void> {
     const pipeline = this.ctx.redis.pipeline();
     for (const occurrence of occurrences)

@@ -4,7 +4,7 @@ import { type RetentionOptions, resolveRetention } from "../retention.js";
 import { StatusWatches } from "../status-watches.js";
 import type { StatusWatch, Store, StoreNotice, StoreStats } from "../store.js";
 import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
-import type { RedisContext } from "./context.js";
+import type { HandOut, RedisContext } from "./context.js";
 import { EngineStreams, type MalformedEntry } from "./engine-streams.js";
 import { RedisKeys } from "./keys.js";
 import { RedisDeferred } from "./redis-deferred.js";
@@ -92,15 +92,20 @@ export class RedisStore implements Store {
       keys: this.keys,
       retention: resolveRetention(options.retention),
       watch: this.watches,
+      // The streams take the context too: read when a script runs, long after both exist.
+      get handOut(): HandOut {
+        return streams;
+      },
       run: (name, keys, args) => this.scripts.run(this.redis, name, keys, [this.keys.base, ...args]),
     };
     const onError = options.onConnectionError ?? (() => {});
-    this.streams = new EngineStreams(context, {
+    const streams = new EngineStreams(context, {
       connect,
       reclaimAfterMs: options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS,
       onMalformed: options.onMalformedEntry ?? (() => {}),
       onKeepFailed: (error) => onError("keeping held entries", error),
     });
+    this.streams = streams;
     this.registry = new RedisRegistry(context);
     this.work = new RedisInvocations(context);
     this.log = new RedisOccurrenceLog(context, this.streams);

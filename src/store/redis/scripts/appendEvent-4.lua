@@ -8,9 +8,11 @@
 -- ARGV[1] key base  [2] id  [3] code  [4] event JSON  [5] payload JSON  [6] emitted at (ms)
 -- ARGV[7] order score (emission time in ms; ties order by id)  [8] idempotency TTL ms ("0": no key)  [9] idempotency key or ""
 -- ARGV[10] events kept at most  [11] scores below this are past the retention period
--- Returns {1, id} when stored, {0, first id} for a repeated idempotency key.
+-- ARGV[12] the replica's consumer for the occurrence ("" none: see takeLogged)
+-- Returns {1, id, the log entries handed to ARGV[12]} when stored, {0, first id} for a
+-- repeated idempotency key.
 local P = ARGV[1]
-if redis.call('EXISTS', KEYS[1]) == 1 then return {1, ARGV[2]} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1, ARGV[2], {}} end
 if ARGV[8] ~= '0' then
   local first = redis.call('GET', KEYS[2])
   if first and redis.call('EXISTS', P .. 'evt:' .. first) == 1 then return {0, first} end
@@ -19,7 +21,7 @@ end
 redis.call('HSET', KEYS[1], 'json', ARGV[4], 'code', ARGV[3], 'key', ARGV[9])
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[2])
-redis.call('XADD', P .. 'occ', '*', 'k', 'e', 'id', ARGV[2], 'at', ARGV[6], 'code', ARGV[3], 'payload', ARGV[5])
+logOccurrence(P, {'k', 'e', 'id', ARGV[2], 'at', ARGV[6], 'code', ARGV[3], 'payload', ARGV[5]})
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[11], 'LIMIT', 0, 10)) do
   dropEvent(P, old)
 end
@@ -28,4 +30,4 @@ if excess > 0 then
   local oldest = redis.call('ZRANGE', KEYS[3], 0, math.min(excess, 10) - 1)
   for _, old in ipairs(oldest) do dropEvent(P, old) end
 end
-return {1, ARGV[2]}
+return {1, ARGV[2], takeLogged(P, ARGV[12])}

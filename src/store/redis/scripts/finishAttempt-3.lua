@@ -22,9 +22,11 @@
 -- ARGV[11] when the attempt started, if that is not recorded yet ("" otherwise: RUNNING
 --          is then recorded first, so a quick task costs one step)  [12] "1" when RUNNING is watched
 -- ARGV[13] session id of the sender's connection (refill claims for it)
--- ARGV[14] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them,
+-- ARGV[14] the replica's consumer for occurrences this call logs ("" none: see takeLogged)
+-- ARGV[15] n tasks, then n task ids, then n "1"/"0" (PENDING watched), as claimWork takes them,
 -- then the request id (see includes/request.lua)
--- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them}.
+-- Returns {1 applied / 0 stale or foreign assignment, the claimed assignments as claim() lists them,
+--   the log entries handed to ARGV[14] (see takeLogged)}.
 local P = ARGV[1]
 local request = requestId()
 local cur = redis.call('HMGET', KEYS[1], 'asg', 'status', 'id', 'worker', 'version', 'freq', 'task', 'trg', 'ikey')
@@ -67,7 +69,7 @@ end
 
 -- A re-run of a call that applied the result: answer as it did, claim nothing more.
 if cur[6] == request then
-  return {1, claimedBefore(P, ARGV[9], request)}
+  return {1, claimedBefore(P, ARGV[9], request), {}}
 end
 local applied = finish()
 local claimed = {}
@@ -75,9 +77,9 @@ if tonumber(ARGV[10]) > 0 then
   -- A stale result's re-run: only the refill could have changed something.
   if applied == 0 then
     claimed = claimedBefore(P, ARGV[9], request)
-    if #claimed > 0 then return {0, claimed} end
+    if #claimed > 0 then return {0, claimed, {}} end
   end
-  local tasks, watched = claimArgs(14)
+  local tasks, watched = claimArgs(15)
   claimed = claim(P, ARGV[9], ARGV[13], tonumber(ARGV[10]), ARGV[6], tasks, watched, request)
 end
-return {applied, claimed}
+return {applied, claimed, takeLogged(P, ARGV[14])}

@@ -37,6 +37,30 @@ local function announceStatus(P, invId, status)
   end
 end
 
+-- How many occurrences this script appended to the log (see takeLogged).
+local logged = 0
+
+-- Appends an occurrence (its stream fields) to the log.
+local function logOccurrence(P, fields)
+  redis.call('XADD', P .. 'occ', '*', unpack(fields))
+  logged = logged + 1
+end
+
+-- Hands as many undelivered log entries as this script appended straight to the
+-- consumer `consumer` (the replica that called it: it evaluates them at once, with
+-- no read), as a blocking read would: usually the ones just appended, or older
+-- ones still waiting. Returns them as {id, fields} pairs; none when `consumer` is
+-- "" or the group is gone (data loss: the next read creates it again). A re-run
+-- of the script whose reply was lost leaves them with that consumer unseen: they
+-- are reclaimed once idle, as after a crash.
+local function takeLogged(P, consumer)
+  if consumer == '' or logged == 0 then return {} end
+  local ok, read = pcall(redis.call, 'XREADGROUP', 'GROUP', 'engine', consumer, 'COUNT', logged, 'STREAMS',
+    P .. 'occ', '>')
+  if not ok or not read then return {} end
+  return read[1][2]
+end
+
 -- Appends the occurrence of an invocation's current status to the log.
 local function logStatus(P, invKey, now)
   local f = redis.call('HMGET', invKey, 'id', 'task', 'status', 'version', 'args', 'attempt', 'result', 'error')
@@ -44,7 +68,7 @@ local function logStatus(P, invKey, now)
     'args', f[5], 'attempt', f[6]}
   if f[7] then entry[#entry + 1] = 'result'; entry[#entry + 1] = f[7] end
   if f[8] then entry[#entry + 1] = 'error'; entry[#entry + 1] = f[8] end
-  redis.call('XADD', P .. 'occ', '*', unpack(entry))
+  logOccurrence(P, entry)
 end
 
 -- Moves an invocation to `status`: version + 1, occurrence if watched ("1"), notice.

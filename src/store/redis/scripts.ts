@@ -4,6 +4,16 @@ import type { Redis } from "ioredis";
 
 const SCRIPT_DIR = new URL("./scripts/", import.meta.url);
 
+/** Drawn once per process: request ids of different processes never collide. */
+const REQUEST_PREFIX = randomBytes(9).toString("base64url");
+let requestCount = 0;
+
+/** A request id new for every call (see includes/request.lua): this process's prefix and a counter. */
+function nextRequestId(): string {
+  requestCount++;
+  return `${REQUEST_PREFIX}${requestCount.toString(36)}`;
+}
+
 /** A Lua script: its source with includes resolved, its key count and SHA1. */
 interface Script {
   name: string;
@@ -87,7 +97,7 @@ export class Scripts {
     if (!script) throw new Error(`no Lua script named ${name}`);
     if (keys.length !== script.keys)
       throw new Error(`script ${name} takes ${script.keys} keys, got ${keys.length}`);
-    const args = script.requestId ? [...callArgs, randomBytes(12).toString("base64url")] : callArgs;
+    const args = script.requestId ? [...callArgs, nextRequestId()] : callArgs;
     try {
       return await redis.evalsha(script.sha, script.keys, ...keys, ...args);
     } catch (error) {

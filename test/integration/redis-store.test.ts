@@ -295,6 +295,34 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(await direct.scard(key("worker:w"))).toBe(2);
   });
 
+  it("results of one turn end in one script call; re-run, it answers each as the first run did", async () => {
+    const { store, raw, key, worker, counts } = await prepare();
+    for (const id of ["a", "b", "c"])
+      await store.work.createInvocation(newInvocation(id), { assignTo: worker });
+    await store.work.createInvocation(newInvocation("q")); // queued: the refill takes it
+    const before = (await store.stats()).requests as number;
+    const results = await resent(() =>
+      Promise.all([
+        store.work.finishAttempt("a/2/task", worker, { status: "SUCCESS", result: "A" }, 10, {
+          refill: { taskIds: ["task"], max: 1 },
+        }),
+        store.work.finishAttempt("b/2/task", worker, { status: "SUCCESS", result: "B" }, 10),
+        store.work.finishAttempt("stale/2/task", worker, { status: "SUCCESS", result: 0 }, 10),
+      ]),
+    );
+    expect(results.map((r) => [r.applied, r.claimed.map((assignment) => assignment.invocationId)])).toEqual([
+      [true, ["q"]],
+      [true, []],
+      [false, []],
+    ]);
+    // One script call for the three (re-sent once here: two requests), then stats' own.
+    expect(((await store.stats()).requests as number) - before).toBe(2 + 4);
+    expect(await raw.hmget(key("inv:a"), "status", "result")).toEqual(["SUCCESS", '"A"']);
+    expect(await raw.hmget(key("inv:b"), "status", "result")).toEqual(["SUCCESS", '"B"']);
+    expect(await raw.zcard(key("finished"))).toBe(2);
+    expect(await counts()).toEqual({ active: 2, queued: 0, held: 2 });
+  });
+
   it("claimWork and finishAttempt's refill claim once; the reply lists that batch", async () => {
     const { store, raw, key, worker, counts } = await prepare();
     // Those of registerApp and connectWorker (rare calls that include "once").

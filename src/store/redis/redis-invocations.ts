@@ -14,6 +14,7 @@ import type {
   WorkerRef,
   WorkStore,
 } from "../store.js";
+import { Batcher } from "./batcher.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
 
@@ -21,6 +22,23 @@ import type { RedisContext } from "./context.js";
 const SEQ = /^(\d{1,15})$/;
 /** Ids a listing sizes per round trip: small, so that a page reads little past its end. */
 const LIST_BATCH = 50;
+/** Results ended by one script call at most: a script runs alone in Redis, so keep it short. */
+const FINISH_BATCH = 64;
+
+/** One finishAttempt call, waiting for its batch. */
+interface FinishRequest {
+  assignmentId: string;
+  worker: WorkerRef;
+  outcome: AttemptOutcome;
+  now: number;
+  options: FinishOptions;
+}
+
+/** What finishAttempt answers. */
+interface FinishAnswer {
+  applied: boolean;
+  claimed: Assignment[];
+}
 
 /**
  * Invocations and work on Redis (the work role): creation (deduplicated by idempotency key or
@@ -28,7 +46,11 @@ const LIST_BATCH = 50;
  * worker leases and retries; each change one Lua script.
  */
 export class RedisInvocations implements WorkStore {
-  constructor(private readonly ctx: RedisContext) {}
+  private readonly finishes: Batcher<FinishRequest, FinishAnswer>;
+
+  constructor(private readonly ctx: RedisContext) {
+    this.finishes = new Batcher((results) => this.finishAll(results), FINISH_BATCH);
+  }
 
   async createInvocation(
     input: NewInvocation,
@@ -230,39 +252,57 @@ export class RedisInvocations implements WorkStore {
     return applied === 1;
   }
 
-  async finishAttempt(
+  finishAttempt(
     assignmentId: string,
     worker: WorkerRef,
     outcome: AttemptOutcome,
     now: number,
-    { refill, startedAt }: FinishOptions = {},
+    options: FinishOptions = {},
   ): Promise<{ applied: boolean; claimed: Assignment[] }> {
-    const parsed = parseAssignmentId(assignmentId);
-    if (!parsed) return { applied: false, claimed: [] };
-    const payload =
-      outcome.status === "SUCCESS" ? JSON.stringify(outcome.result) : JSON.stringify(outcome.error);
-    const [applied, claimed, handed] = (await this.ctx.run(
-      "finishAttempt",
-      [this.ctx.keys.invocation(parsed.invocationId), this.ctx.keys.finished, this.ctx.keys.delayed],
-      [
-        assignmentId,
-        outcome.status,
-        payload,
-        outcome.status === "RETRY" ? outcome.retryAt : 0,
-        now,
-        this.ctx.watch.watches(parsed.taskId, outcome.status) ? "1" : "0",
-        this.ctx.retention.maxFinishedInvocations,
-        worker.workerId,
-        refill?.max ?? 0,
-        startedAt ?? "",
-        this.ctx.watch.watches(parsed.taskId, "RUNNING") ? "1" : "0",
-        worker.sessionId,
-        this.ctx.handOut.consumer,
-        ...claimArgs(refill?.taskIds ?? [], this.ctx.watch),
-      ],
-    )) as [number, string[], Array<[string, string[]]>];
-    this.ctx.handOut.accept(handed);
-    return { applied: applied === 1, claimed: decodeAssignments(claimed) };
+    if (!parseAssignmentId(assignmentId)) return Promise.resolve({ applied: false, claimed: [] });
+    return this.finishes.add({ assignmentId, worker, outcome, now, options });
+  }
+
+  /** The results of one turn in one finishAttempts-2.lua call (see Batcher). */
+  private async finishAll(results: readonly FinishRequest[]): Promise<FinishAnswer[]> {
+    const args: Array<string | number> = [
+      this.ctx.retention.maxFinishedInvocations,
+      this.ctx.handOut.consumer,
+      results.length,
+    ];
+    for (const result of results) args.push(...this.finishArgs(result));
+    const reply = (await this.ctx.run(
+      "finishAttempts",
+      [this.ctx.keys.finished, this.ctx.keys.delayed],
+      args,
+    )) as [...Array<[number, string[]]>, Array<[string, string[]]>];
+    this.ctx.handOut.accept(reply[results.length] as Array<[string, string[]]>);
+    return results.map((_, i) => {
+      const [applied, claimed] = reply[i] as [number, string[]];
+      return { applied: applied === 1, claimed: decodeAssignments(claimed) };
+    });
+  }
+
+  /** One result's 13 values, as finishAttempts-2.lua reads them. */
+  private finishArgs({ assignmentId, worker, outcome, now, options }: FinishRequest): Array<string | number> {
+    const { taskId } = parseAssignmentId(assignmentId) as { taskId: string };
+    const { watch } = this.ctx;
+    const taskIds = options.refill?.taskIds ?? [];
+    return [
+      assignmentId,
+      outcome.status,
+      outcome.status === "SUCCESS" ? JSON.stringify(outcome.result) : JSON.stringify(outcome.error),
+      outcome.status === "RETRY" ? outcome.retryAt : 0,
+      now,
+      watch.watches(taskId, outcome.status) ? "1" : "0",
+      worker.workerId,
+      options.refill?.max ?? 0,
+      options.startedAt ?? "",
+      watch.watches(taskId, "RUNNING") ? "1" : "0",
+      worker.sessionId,
+      taskIds.join(","),
+      taskIds.map((task) => (watch.watches(task, "PENDING") ? "1" : "0")).join(","),
+    ];
   }
 
   async connectWorker(

@@ -295,6 +295,28 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(await direct.scard(key("worker:w"))).toBe(2);
   });
 
+  it("creations of one turn are one script call; an idempotency key repeated in it creates once", async () => {
+    const { store, worker, counts } = await prepare();
+    const before = (await store.stats()).requests as number;
+    const created = await Promise.all([
+      store.work.createInvocation(newInvocation("c1"), { assignTo: worker }),
+      store.work.createInvocation(newInvocation("c2"), { idempotencyKey: "same" }),
+      store.work.createInvocation(newInvocation("c3"), { idempotencyKey: "same" }),
+      store.work.createInvocation(newInvocation("c4")),
+    ]);
+    expect(
+      created.map((c) => [c.created, c.invocation.id, c.invocation.status, c.assignment?.assignmentId ?? ""]),
+    ).toEqual([
+      [true, "c1", "PENDING", "c1/2/task"],
+      [true, "c2", "REGISTERED", ""],
+      [false, "c2", "REGISTERED", ""],
+      [true, "c4", "REGISTERED", ""],
+    ]);
+    // One script call, the read of the deduplicated answer, then stats' own four.
+    expect(((await store.stats()).requests as number) - before).toBe(1 + 1 + 4);
+    expect(await counts()).toEqual({ active: 3, queued: 2, held: 1 });
+  });
+
   it("results of one turn end in one script call; re-run, it answers each as the first run did", async () => {
     const { store, raw, key, worker, counts } = await prepare();
     for (const id of ["a", "b", "c"])

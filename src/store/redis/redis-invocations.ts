@@ -22,8 +22,15 @@ import type { RedisContext } from "./context.js";
 const SEQ = /^(\d{1,15})$/;
 /** Ids a listing sizes per round trip: small, so that a page reads little past its end. */
 const LIST_BATCH = 50;
-/** Results ended by one script call at most: a script runs alone in Redis, so keep it short. */
-const FINISH_BATCH = 64;
+/** Creations or results handled by one script call at most: a script runs alone in Redis, so keep it short. */
+const SCRIPT_BATCH = 64;
+
+/** One createInvocation call, waiting for its batch. */
+interface CreationRequest {
+  input: NewInvocation;
+  idempotencyKey?: string;
+  assignTo?: WorkerRef;
+}
 
 /** One finishAttempt call, waiting for its batch. */
 interface FinishRequest {
@@ -46,34 +53,46 @@ interface FinishAnswer {
  * worker leases and retries; each change one Lua script.
  */
 export class RedisInvocations implements WorkStore {
+  private readonly creations: Batcher<CreationRequest, Created>;
   private readonly finishes: Batcher<FinishRequest, FinishAnswer>;
 
   constructor(private readonly ctx: RedisContext) {
-    this.finishes = new Batcher((results) => this.finishAll(results), FINISH_BATCH);
+    this.creations = new Batcher((creations) => this.createAll(creations), SCRIPT_BATCH);
+    this.finishes = new Batcher((results) => this.finishAll(results), SCRIPT_BATCH);
   }
 
-  async createInvocation(
+  createInvocation(
     input: NewInvocation,
     options: { idempotencyKey?: string; assignTo?: WorkerRef } = {},
   ): Promise<Created> {
-    const key = options.idempotencyKey;
-    const [created, id, assignmentId] = (await this.ctx.run(
-      "createInvocation",
-      [
-        this.ctx.keys.invocation(input.id),
-        key ? this.ctx.keys.key("invkey", key) : this.ctx.keys.invocation(input.id),
-        this.ctx.keys.invocations,
-      ],
-      this.creationArgs(input, {
-        ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
-        idempotencyKey: key ?? "",
-        triggerId: input.provenance?.triggerId ?? "",
-        eventIds: [],
-        assignTo: options.assignTo,
+    return this.creations.add({ input, ...options });
+  }
+
+  /** The creations of one turn in one createInvocations-1.lua call (see Batcher). */
+  private async createAll(creations: readonly CreationRequest[]): Promise<Created[]> {
+    const args: Array<string | number> = [creations.length];
+    for (const { input, idempotencyKey: key, assignTo } of creations) {
+      args.push(
+        ...this.creationArgs(input, {
+          ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
+          idempotencyKey: key ?? "",
+          triggerId: input.provenance?.triggerId ?? "",
+          eventIds: [],
+          assignTo,
+        }),
+      );
+    }
+    const reply = (await this.ctx.run("createInvocations", [this.ctx.keys.invocations], args)) as Array<
+      [number, string, string?]
+    >;
+    return Promise.all(
+      creations.map(async ({ input, assignTo }, i) => {
+        const [created, id, assignmentId] = reply[i] as [number, string, string?];
+        if (created !== 1)
+          return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
+        return { created: true, ...createdInvocation(input, assignmentId, assignTo) };
       }),
-    )) as [number, string, string?];
-    if (created !== 1) return { invocation: (await this.getInvocation(id)) as Invocation, created: false };
-    return { created: true, ...createdInvocation(input, assignmentId, options.assignTo) };
+    );
   }
 
   async fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult> {

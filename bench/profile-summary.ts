@@ -120,7 +120,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const topIndex = args.indexOf("--top");
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
-  const files = args.filter((arg, i) => arg.endsWith(".cpuprofile") && i !== topIndex + 1);
+  const files = args.filter((arg, i) => arg.endsWith(".cpuprofile") && (topIndex < 0 || i !== topIndex + 1));
   for (const file of files) {
     const summary = summarizeProfile(file, top);
     const busy = summary.totalMs - summary.idleMs;

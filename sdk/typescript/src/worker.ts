@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  assignmentArguments,
+  completedReport,
+  type ReportMessage,
+  reportsFrame,
+  valueFields,
+  wireValue,
+} from "@nenc/protocol";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type AbortAssignment,
@@ -12,10 +20,10 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { setLongTimeout } from "@nenc/protocol/timers";
 import type { NencClients } from "./client.js";
-import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
+import { contextFromProto } from "./convert.js";
 import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
 import type { FunctionRegistry } from "./functions.js";
-import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
+import { type JsonLimits, toJsonText, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
 
 /** Where a worker is in its life: connecting, serving, finishing its work after stop(), or done. */
@@ -81,6 +89,10 @@ export class Worker {
   private limits: JsonLimits = {};
   /** Results of tasks that ended while no stream was live, for the next stream. */
   private readonly unsent = new Map<string, ConnectRequest>();
+  /** What the orchestrator's welcome says it reads: JSON bytes, several reports in one frame. */
+  private peer = { jsonValues: false, batches: false };
+  /** Reports of this turn of the event loop, sent together (see send). */
+  private reports: ReportMessage[] = [];
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private unsubscribeFunctions: () => void = () => {};
@@ -129,6 +141,7 @@ export class Worker {
     this.currentState = "STOPPED";
     this.unsubscribeFunctions();
     clearInterval(this.heartbeat);
+    this.flushReports();
     this.outbox?.end();
     await this.loop;
   }
@@ -176,6 +189,8 @@ export class Worker {
             functions: this.host.functions.ids(),
             sdk: "typescript/0.1.0",
             heldAssignmentIds: [...this.running.keys(), ...this.unsent.keys()],
+            jsonValues: true,
+            batches: true,
           },
         },
       }),
@@ -195,6 +210,7 @@ export class Worker {
               maxDepth: message.value.maxJsonDepth,
               maxBytes: Number(message.value.maxPayloadBytes),
             };
+            this.peer = { jsonValues: message.value.jsonValues, batches: message.value.batches };
             this.live = true;
             for (const request of this.unsent.values()) outbox.push(request);
             this.unsent.clear();
@@ -202,6 +218,9 @@ export class Worker {
             break;
           case "assignment":
             this.run(message.value);
+            break;
+          case "assignments":
+            for (const assignment of message.value.items) this.run(assignment);
             break;
           case "evaluate":
             void this.evaluate(message.value);
@@ -223,8 +242,30 @@ export class Worker {
     return this.currentState === "STOPPED";
   }
 
+  /**
+   * Sends a message on the live stream. Reports (started, completed, failed) wait for
+   * the end of this turn of the event loop and go together in one frame, to an
+   * orchestrator that reads Reports; anything else first sends the reports before it.
+   */
   private send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void {
-    const request = create(ConnectRequestSchema, { message });
+    if (message.case === "started" || message.case === "completed" || message.case === "failed") {
+      this.reports.push(message);
+      if (this.reports.length === 1) setImmediate(() => this.flushReports());
+      return;
+    }
+    this.flushReports();
+    this.deliver(create(ConnectRequestSchema, { message }));
+  }
+
+  private flushReports(): void {
+    const reports = this.reports;
+    if (reports.length === 0) return;
+    this.reports = [];
+    if (this.live && this.peer.batches) this.deliver(reportsFrame(reports));
+    else for (const report of reports) this.deliver(create(ConnectRequestSchema, { message: report }));
+  }
+
+  private deliver(request: ConnectRequest): void {
     if (this.live) this.outbox?.push(request);
     else if (request.message.case === "completed" || request.message.case === "failed")
       this.unsent.set(request.message.value.assignmentId, request);
@@ -245,11 +286,8 @@ export class Worker {
       try {
         if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
         const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
-        const result = await fn(assignment.arguments ?? {}, context);
-        this.send({
-          case: "completed",
-          value: { assignmentId: id, result: this.travelling(result, "the task's result") },
-        });
+        const result = await fn(assignmentArguments(assignment), context);
+        this.send(completedReport(id, this.travelling(result, "the task's result"), this.peer.jsonValues));
       } catch (error) {
         this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
       }
@@ -275,10 +313,11 @@ export class Worker {
    * A result or function value as it travels, checked first against the limits the
    * orchestrator announced: a value it would refuse (or could not even decode) fails
    * here, in this process, as ResultNotAcceptedError; the stream is never put at risk.
+   * Returns its JSON text.
    */
-  private travelling(value: unknown, what: string): ReturnType<typeof jsonToValue> {
+  private travelling(value: unknown, what: string): string {
     try {
-      return jsonToValue(toJson(value, what, this.limits));
+      return toJsonText(value, what, this.limits);
     } catch (error) {
       if (error instanceof ValueNotAcceptedError) throw new ResultNotAcceptedError(error.message);
       throw error;
@@ -294,7 +333,7 @@ export class Worker {
         );
       const output =
         request.purpose === FunctionPurpose.FILTER
-          ? await fn(valueToJson(request.value))
+          ? await fn(wireValue(request.valueJson, request.value))
           : await fn(
               request.context ? contextFromProto(request.context) : undefined,
               request.contexts.map(contextFromProto),
@@ -303,7 +342,7 @@ export class Worker {
         case: "evaluated",
         value: {
           requestId: request.requestId,
-          value: this.travelling(output, "the function's return value"),
+          ...valueFields(this.travelling(output, "the function's return value"), this.peer.jsonValues),
         },
       });
     } catch (error) {

@@ -148,9 +148,10 @@ export class WorkerLink implements WorkerConnection {
   private async apply(message: WorkerMessage): Promise<void> {
     try {
       await this.touch();
+      if ("startedWithIt" in message && message.startedWithIt) this.started(message.assignmentId, true);
       switch (message.kind) {
         case "started":
-          return await this.started(message.assignmentId);
+          return this.started(message.assignmentId);
         case "completed":
           return await this.completed(message.assignmentId, message.result);
         case "unreadable":
@@ -194,11 +195,13 @@ export class WorkerLink implements WorkerConnection {
     );
   }
 
-  private async started(assignmentId: string): Promise<void> {
+  /** A start; `withEnd`: its end is being applied right after it (see AttemptEnd). */
+  private started(assignmentId: string, withEnd = false): void {
     // A revoked attempt's start changes nothing: its end is what frees the credit.
     if (this.session.revoked.has(assignmentId)) return;
     this.deadlines.started(assignmentId);
-    this.starts.started(assignmentId);
+    if (withEnd) this.starts.startedWithEnd(assignmentId);
+    else this.starts.started(assignmentId);
   }
 
   private async completed(assignmentId: string, result: JsonValue): Promise<void> {

@@ -93,6 +93,8 @@ export class Worker {
   private peer = { jsonValues: false, batches: false };
   /** Reports of this turn of the event loop, sent together (see send). */
   private reports: ReportMessage[] = [];
+  private flushQueued = false;
+  private startFlushQueued = false;
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private unsubscribeFunctions: () => void = () => {};
@@ -243,14 +245,26 @@ export class Worker {
   }
 
   /**
-   * Sends a message on the live stream. Reports (started, completed, failed) wait for
-   * the end of this turn of the event loop and go together in one frame, to an
-   * orchestrator that reads Reports; anything else first sends the reports before it.
+   * Sends a message on the live stream. Reports (started, completed, failed) go
+   * together in one frame to an orchestrator that reads Reports: an end is sent
+   * once the microtasks queued before it ran (the other tasks of a batch end
+   * there), a start waits for the next turn of the event loop unless an end takes
+   * it along (a quick task's start and end travel together, and the orchestrator
+   * records both in one step). Anything else sends the reports before it.
    */
   private send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void {
     if (message.case === "started" || message.case === "completed" || message.case === "failed") {
       this.reports.push(message);
-      if (this.reports.length === 1) setImmediate(() => this.flushReports());
+      if (message.case !== "started" && !this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => this.flushReports());
+      } else if (message.case === "started" && !this.startFlushQueued) {
+        this.startFlushQueued = true;
+        setImmediate(() => {
+          this.startFlushQueued = false;
+          this.flushReports();
+        });
+      }
       return;
     }
     this.flushReports();
@@ -258,6 +272,7 @@ export class Worker {
   }
 
   private flushReports(): void {
+    this.flushQueued = false;
     const reports = this.reports;
     if (reports.length === 0) return;
     this.reports = [];

@@ -126,8 +126,10 @@ async function forwardMessages(
 
 /**
  * The engine's channel to one worker, writing wire messages to the stream's outbox:
- * values as JSON bytes and assignments of one turn of the event loop as one frame,
- * for a worker whose hello says it reads them.
+ * values as JSON bytes and the assignments delivered together (in one run of
+ * microtasks: a claim's batch) as one frame, for a worker whose hello says it
+ * reads them. Not later: waiting for the next turn of the event loop would hold
+ * the work back while other requests are served.
  */
 function outboxChannel(
   hello: WorkerHelloMessage,
@@ -172,7 +174,7 @@ function outboxChannel(
       const message = assignmentToWire(assignment, jsonValues);
       if (!batches) return send({ case: "assignment", value: message });
       pending.push(message);
-      if (pending.length === 1) setImmediate(flush);
+      if (pending.length === 1) queueMicrotask(flush);
     },
     evaluate: (request) => send({ case: "evaluate", value: evaluationRequestToProto(request, jsonValues) }),
     abort: (assignmentId, reason, message) =>
@@ -236,11 +238,13 @@ function reportMessages(reports: Reports): WorkerMessage[] {
     if (ends.has(assignmentId)) startedIds.add(assignmentId);
     else messages.push({ kind: "started", assignmentId });
   }
-  const ended = (message: EndMessage): EndMessage =>
-    startedIds.has(message.assignmentId) ? { ...message, startedWithIt: true } : message;
-  for (const value of reports.completed) messages.push(ended(completedMessage(value)));
-  for (const value of reports.failed) messages.push(ended(failedMessage(value)));
+  for (const value of reports.completed) messages.push(withStart(completedMessage(value), startedIds));
+  for (const value of reports.failed) messages.push(withStart(failedMessage(value), startedIds));
   return messages;
+}
+
+function withStart(message: EndMessage, startedIds: ReadonlySet<string>): EndMessage {
+  return startedIds.has(message.assignmentId) ? { ...message, startedWithIt: true } : message;
 }
 
 /** A result that cannot even be read as JSON fails its attempt; the stream carries on. */

@@ -80,8 +80,8 @@ export class Worker {
   readonly id = `wrk_${randomUUID()}`;
   private currentState: WorkerState = "STARTING";
   private readonly running = new Map<string, Promise<void>>();
-  /** The abort controllers of the running tasks (their `signal`). */
-  private readonly aborts = new Map<string, AbortController>();
+  /** The contexts of the running tasks (their `signal`). */
+  private readonly contexts = new Map<string, AttemptContext>();
   private outbox?: AsyncQueue<ConnectRequest>;
   /** The current stream was welcomed and has not ended: messages sent now can arrive. */
   private live = false;
@@ -288,30 +288,29 @@ export class Worker {
   }
 
   private run(assignment: Assignment): void {
-    const task = this.tasks.get(assignment.taskId);
     const id = assignment.assignmentId;
-    const controller = new AbortController();
-    const context: TaskContext = {
-      signal: controller.signal,
-      invocationId: assignment.invocationId,
-      attempt: assignment.attempt,
-    };
-    const execution = (async () => {
-      this.send({ case: "started", value: { assignmentId: id } });
-      try {
-        if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
-        const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
-        const result = await fn(assignmentArguments(assignment), context);
-        this.send(completedReport(id, this.travelling(result, "the task's result"), this.peer.jsonValues));
-      } catch (error) {
-        this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
-      }
-    })().finally(() => {
+    const context = new AttemptContext(assignment.invocationId, assignment.attempt);
+    this.contexts.set(id, context);
+    const execution = this.execute(assignment, context);
+    // Still there unless it ended before its first await (a task this worker lacks).
+    if (this.contexts.get(id) === context) this.running.set(id, execution);
+  }
+
+  private async execute(assignment: Assignment, context: AttemptContext): Promise<void> {
+    const id = assignment.assignmentId;
+    this.send({ case: "started", value: { assignmentId: id } });
+    try {
+      const task = this.tasks.get(assignment.taskId);
+      if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
+      const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
+      const result = await fn(assignmentArguments(assignment), context);
+      this.send(completedReport(id, this.travelling(result, "the task's result"), this.peer.jsonValues));
+    } catch (error) {
+      this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
+    } finally {
       this.running.delete(id);
-      this.aborts.delete(id);
-    });
-    this.running.set(id, execution);
-    this.aborts.set(id, controller);
+      this.contexts.delete(id);
+    }
   }
 
   /**
@@ -321,7 +320,7 @@ export class Worker {
    */
   private abort(message: AbortAssignment): void {
     const name = message.reason === AbortReason.TIMEOUT ? "TimeoutError" : "AbortError";
-    this.aborts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
+    this.contexts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
   }
 
   /**
@@ -363,5 +362,35 @@ export class Worker {
     } catch (error) {
       this.send({ case: "evaluated", value: { requestId: request.requestId, error: describeError(error) } });
     }
+  }
+}
+
+/**
+ * A running attempt's context. Its signal is made when the task first reads it: an
+ * AbortSignal costs microseconds, and most tasks never look.
+ */
+class AttemptContext implements TaskContext {
+  private controller?: AbortController;
+  private reason: unknown;
+  private aborted = false;
+
+  constructor(
+    readonly invocationId: string,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
   }
 }

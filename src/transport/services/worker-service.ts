@@ -219,8 +219,9 @@ function toWorkerMessage(message: ConnectRequest["message"]): WorkerMessage {
 /** A worker's report of an attempt's end, in the engine's words. */
 type EndMessage = Extract<WorkerMessage, { kind: "completed" | "unreadable" | "failed" }>;
 
-function failedMessage(message: TaskFailed): EndMessage {
-  return { kind: "failed", assignmentId: message.assignmentId, error: taskErrorFromProto(message.error) };
+function failedMessage(message: TaskFailed, startedWithIt = false): EndMessage {
+  const { assignmentId } = message;
+  return { kind: "failed", assignmentId, error: taskErrorFromProto(message.error), startedWithIt };
 }
 
 /**
@@ -238,26 +239,21 @@ function reportMessages(reports: Reports): WorkerMessage[] {
     if (ends.has(assignmentId)) startedIds.add(assignmentId);
     else messages.push({ kind: "started", assignmentId });
   }
-  for (const value of reports.completed) messages.push(withStart(completedMessage(value), startedIds));
-  for (const value of reports.failed) messages.push(withStart(failedMessage(value), startedIds));
+  for (const value of reports.completed)
+    messages.push(completedMessage(value, startedIds.has(value.assignmentId)));
+  for (const value of reports.failed) messages.push(failedMessage(value, startedIds.has(value.assignmentId)));
   return messages;
 }
 
-function withStart(message: EndMessage, startedIds: ReadonlySet<string>): EndMessage {
-  return startedIds.has(message.assignmentId) ? { ...message, startedWithIt: true } : message;
-}
-
 /** A result that cannot even be read as JSON fails its attempt; the stream carries on. */
-function completedMessage(message: TaskCompleted): EndMessage {
+function completedMessage(message: TaskCompleted, startedWithIt = false): EndMessage {
+  const { assignmentId } = message;
   try {
-    return {
-      kind: "completed",
-      assignmentId: message.assignmentId,
-      result: wireValueToJson(message.resultJson, message.result, "result"),
-    };
+    const result = wireValueToJson(message.resultJson, message.result, "result");
+    return { kind: "completed", assignmentId, result, startedWithIt };
   } catch (error) {
     if (!(error instanceof NencError)) throw error;
-    return { kind: "unreadable", assignmentId: message.assignmentId, why: error.message };
+    return { kind: "unreadable", assignmentId, why: error.message, startedWithIt };
   }
 }
 

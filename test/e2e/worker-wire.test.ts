@@ -1,10 +1,22 @@
 /**
  * The worker stream's two forms, spoken by hand: JSON bytes and batches for a
  * worker that announces them in its hello, google.protobuf.Struct/Value and one
- * assignment per frame for one that does not (the Python SDK, older workers).
+ * assignment per frame for one that does not (the Python SDK, older workers); and
+ * the SDK's worker falling back to the old forms with an orchestrator that does not
+ * announce them in its welcome.
  */
-import { jsonToValue } from "@nenc/protocol";
-import type { Assignment, ConnectResponse } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { jsonToValue, valueToJson } from "@nenc/protocol";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import {
+  type Assignment,
+  type ConnectRequest,
+  type ConnectResponse,
+  WorkerService,
+} from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { type Invocation, type JsonObject, type JsonValue, Nenc } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -211,5 +223,74 @@ describe.each(STORE_KINDS)("the worker stream's wire forms on %s", (kind) => {
     expect(await byId.get(a.invocationId)!.result()).toEqual({ via: "value" });
     expect(await byId.get(b.invocationId)!.result()).toEqual({ via: "bytes" });
     expect(await byId.get(c.invocationId)!.result()).toEqual([1, "two"]);
+  });
+});
+
+describe("an SDK worker and an orchestrator that announces neither JSON bytes nor batches (an older one)", () => {
+  let server: http2.Http2Server | undefined;
+  let app: Nenc | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    server?.close();
+  });
+
+  it("reads Struct arguments and answers with a google.protobuf.Value, one report per frame", async () => {
+    const received: ConnectRequest["message"][] = [];
+    let completed!: () => void;
+    const done = new Promise<void>((resolve) => (completed = resolve));
+    let streams = 0;
+    const routes = (router: ConnectRouter) => {
+      router.service(AppService, { registerApp: async () => ({}) });
+      router.service(WorkerService, {
+        async *connect(requests) {
+          const iterator = requests[Symbol.asyncIterator]();
+          const hello = await iterator.next();
+          if (hello.done) return;
+          received.push(hello.value.message);
+          yield {
+            message: {
+              case: "welcome",
+              value: { workerId: "w", heartbeatIntervalMs: 60_000n, leaseMs: 120_000n },
+            },
+          };
+          if (++streams === 1) {
+            const args = { n: 21, tags: ["a", "b"] };
+            yield {
+              message: {
+                case: "assignment",
+                value: {
+                  assignmentId: "as-1",
+                  invocationId: "inv-1",
+                  taskId: "double",
+                  arguments: args,
+                  attempt: 1,
+                },
+              },
+            };
+          }
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+            if (next.value.message.case === "heartbeat") continue;
+            received.push(next.value.message);
+            if (next.value.message.case === "completed") completed();
+          }
+        },
+      });
+    };
+    server = http2.createServer(connectNodeAdapter({ routes }));
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    app = new Nenc({ url: `http://127.0.0.1:${port}`, appId: "old" });
+    app.task("double", async ({ n, tags }: { n: number; tags: string[] }) => ({ doubled: n * 2, tags }));
+    await app.startWorker({ concurrency: 4 });
+    await done;
+
+    expect(received.map((message) => message.case)).toEqual(["hello", "started", "completed"]);
+    const [hello, started, result] = received;
+    expect(hello?.case === "hello" && [hello.value.jsonValues, hello.value.batches]).toEqual([true, true]);
+    expect(started?.value).toMatchObject({ assignmentId: "as-1" });
+    if (result?.case !== "completed") throw new Error("expected completed");
+    expect([result.value.assignmentId, result.value.resultJson.length]).toEqual(["as-1", 0]);
+    expect(valueToJson(result.value.result)).toEqual({ doubled: 42, tags: ["a", "b"] });
   });
 });

@@ -293,4 +293,71 @@ describe("an SDK worker and an orchestrator that announces neither JSON bytes no
     expect([result.value.assignmentId, result.value.resultJson.length]).toEqual(["as-1", 0]);
     expect(valueToJson(result.value.result)).toEqual({ doubled: 42, tags: ["a", "b"] });
   });
+
+  it("a result kept while disconnected goes as a Value to a reconnected stream whose orchestrator reads no JSON bytes", async () => {
+    const seen: Array<{ stream: number; message: ConnectRequest["message"] }> = [];
+    let gate!: () => void;
+    const released = new Promise<void>((resolve) => (gate = resolve));
+    let ended!: () => void;
+    const taskEnded = new Promise<void>((resolve) => (ended = resolve));
+    let completed!: () => void;
+    const done = new Promise<void>((resolve) => (completed = resolve));
+    let streams = 0;
+    const routes = (router: ConnectRouter) => {
+      router.service(AppService, { registerApp: async () => ({}) });
+      router.service(WorkerService, {
+        async *connect(requests) {
+          const stream = ++streams;
+          const iterator = requests[Symbol.asyncIterator]();
+          const hello = await iterator.next();
+          if (hello.done) return;
+          seen.push({ stream, message: hello.value.message });
+          const terms = { workerId: "w", heartbeatIntervalMs: 60_000n, leaseMs: 120_000n };
+          if (stream === 1) {
+            // A newer orchestrator: the worker takes the work, then the stream breaks.
+            yield { message: { case: "welcome", value: { ...terms, jsonValues: true, batches: true } } };
+            const value = { assignmentId: "as-1", invocationId: "inv-1", taskId: "slow", attempt: 1 };
+            yield { message: { case: "assignment", value: { ...value, argumentsJson: bytes('{"n":5}') } } };
+            const started = await iterator.next();
+            if (!started.done) seen.push({ stream, message: started.value.message });
+            return;
+          }
+          // An older one: the task ends before its welcome, so its result waits for it.
+          gate();
+          await taskEnded;
+          await new Promise((resolve) => setImmediate(resolve));
+          yield { message: { case: "welcome", value: terms } };
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+            if (next.value.message.case === "heartbeat") continue;
+            seen.push({ stream, message: next.value.message });
+            if (next.value.message.case === "completed") completed();
+          }
+        },
+      });
+    };
+    server = http2.createServer(connectNodeAdapter({ routes }));
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    app = new Nenc({ url: `http://127.0.0.1:${port}`, appId: "old" });
+    app.task("slow", async ({ n }: { n: number }) => {
+      await released;
+      ended();
+      return { n, text: "done ✓" };
+    });
+    await app.startWorker({ concurrency: 1 });
+    await done;
+
+    expect(seen.map(({ stream, message }) => [stream, message.case])).toEqual([
+      [1, "hello"],
+      [1, "started"],
+      [2, "hello"],
+      [2, "completed"],
+    ]);
+    const rehello = seen[2]?.message;
+    expect(rehello?.case === "hello" && rehello.value.heldAssignmentIds).toEqual(["as-1"]);
+    const result = seen[3]?.message;
+    if (result?.case !== "completed") throw new Error("expected completed");
+    expect([result.value.assignmentId, result.value.resultJson.length]).toEqual(["as-1", 0]);
+    expect(valueToJson(result.value.result)).toEqual({ n: 5, text: "done ✓" });
+  });
 });

@@ -38,6 +38,7 @@ export {
   jsonTextBytes,
   parseJsonBytes,
   type ReportMessage,
+  reportFor,
   reportsFrame,
   valueFields,
   type WireAssignment,

@@ -90,6 +90,20 @@ export function completedReport(assignmentId: string, text: string, json: boolea
   };
 }
 
+/**
+ * A report kept for a later stream, in the form that stream's orchestrator reads:
+ * a result in JSON bytes becomes a Value for one that does not read them (a worker
+ * may reconnect to an older replica).
+ */
+export function reportFor(request: ConnectRequest, jsonValues: boolean): ConnectRequest {
+  const message = request.message;
+  if (jsonValues || message.case !== "completed" || message.value.resultJson.length === 0) return request;
+  const { assignmentId, resultJson } = message.value;
+  return create(ConnectRequestSchema, {
+    message: { case: "completed", value: { assignmentId, result: jsonToValue(parseJsonBytes(resultJson)) } },
+  });
+}
+
 /** A TaskCompleted's result, from whichever form it carries. Throws as parseJsonBytes/valueToJson. */
 export function completedResult(message: TaskCompleted): JsonValue {
   return wireValue(message.resultJson, message.result);

@@ -4,6 +4,7 @@ import {
   assignmentArguments,
   completedReport,
   type ReportMessage,
+  reportFor,
   reportsFrame,
   valueFields,
   wireValue,
@@ -214,7 +215,7 @@ export class Worker {
             };
             this.peer = { jsonValues: message.value.jsonValues, batches: message.value.batches };
             this.live = true;
-            for (const request of this.unsent.values()) outbox.push(request);
+            for (const request of this.unsent.values()) outbox.push(reportFor(request, this.peer.jsonValues));
             this.unsent.clear();
             onWelcome();
             break;

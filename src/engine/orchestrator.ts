@@ -471,10 +471,8 @@ export class Orchestrator {
   private onNotice(notice: StoreNotice): void {
     const { logger } = this.options;
     // A registry notice counts as applied only once its refresh succeeded: a failed
-    // one leaves a gap that the sweep's version check fills by reloading.
-    const fail = (what: string, fields: Record<string, unknown>) => (error: unknown) => {
-      logger.error(`${what} failed; the sweep will reload`, { ...fields, error: String(error) });
-    };
+    // one leaves a gap that the sweep's version check fills by reloading. No closure
+    // up front: work and status notices (several per job) need none.
     switch (notice.type) {
       case "work":
         this.dispatcher.onWork(notice.taskId);
@@ -487,7 +485,7 @@ export class Orchestrator {
           .refresh(notice.triggerId)
           .then(
             () => this.registry.noticeApplied(notice.version),
-            fail("refreshing a trigger", { triggerId: notice.triggerId }),
+            reloadFailed(logger, "refreshing a trigger", { triggerId: notice.triggerId }),
           );
         return;
       case "app":
@@ -495,7 +493,7 @@ export class Orchestrator {
           .load()
           .then(
             () => this.registry.noticeApplied(notice.version),
-            fail("reloading the tasks", { appId: notice.appId }),
+            reloadFailed(logger, "reloading the tasks", { appId: notice.appId }),
           );
         return;
       case "resync":
@@ -506,12 +504,22 @@ export class Orchestrator {
         this.maintenance
           .checkIn()
           .then(() => this.registry.load())
-          .catch(fail("checking the store and reloading tasks and triggers", {}));
-        this.invocations.recheckWaiters().catch(fail("rechecking result waiters", {}));
+          .catch(reloadFailed(logger, "checking the store and reloading tasks and triggers", {}));
+        this.invocations.recheckWaiters().catch(reloadFailed(logger, "rechecking result waiters", {}));
         this.dispatcher.pumpAll();
         return;
     }
   }
+}
+
+/** The handler of a failed refresh after a store notice: logged, the sweep reloads. */
+function reloadFailed(
+  logger: Logger,
+  what: string,
+  fields: Record<string, unknown>,
+): (error: unknown) => void {
+  return (error) =>
+    logger.error(`${what} failed; the sweep will reload`, { ...fields, error: String(error) });
 }
 
 /** The options with their defaults, checked: refuses settings that cannot work together. */

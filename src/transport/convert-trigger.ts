@@ -1,6 +1,7 @@
 import { timestampFromMs, type Value } from "@bufbuild/protobuf/wkt";
 import {
   CONTEXT_KINDS,
+  parseJsonBytes,
   valueToJson as toJsonValue,
   triggerToProto as wireTriggerToProto,
 } from "@nenc/protocol";
@@ -40,6 +41,24 @@ export function valueToJson(value: Value | undefined, field: string): JsonValue 
       "",
     );
     throw NencError.invalid(field, `is not a JSON value: ${reason}`);
+  }
+}
+
+/**
+ * JSON of a value sent either way on the worker stream: the JSON bytes when set,
+ * else the google.protobuf.Value. Bytes that are not UTF-8 JSON text are refused
+ * as INVALID_ARGUMENT naming `field` (JSON has no NaN or Infinity, so neither
+ * arrives this way).
+ */
+export function wireValueToJson(json: Uint8Array, value: Value | undefined, field: string): JsonValue {
+  if (json.length === 0) return valueToJson(value, field);
+  try {
+    return parseJsonBytes(json);
+  } catch (error) {
+    throw NencError.invalid(
+      field,
+      `is not JSON text: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

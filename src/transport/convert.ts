@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { int64ToProto, jsonToValue, statusToProto } from "@nenc/protocol";
+import { int64ToProto, jsonToValue, statusToProto, valueFields } from "@nenc/protocol";
 import {
   type TriggerContext as TriggerContextMessage,
   TriggerContextSchema,
@@ -25,8 +25,6 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import {
   AbortReason as AbortReasonEnum,
-  type Assignment as AssignmentMessage,
-  AssignmentSchema,
   type EvaluateFunction,
   EvaluateFunctionSchema,
   FunctionPurpose,
@@ -37,7 +35,7 @@ import type {
   EvaluationOutcome as DomainOutcome,
 } from "../domain/evaluation.js";
 import type { StoredEvent } from "../domain/event.js";
-import type { Assignment, Invocation, TaskError } from "../domain/invocation.js";
+import type { Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
 import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
@@ -165,19 +163,17 @@ export function abortReasonToProto(reason: AbortReason): AbortReasonEnum {
   return reason === "timeout" ? AbortReasonEnum.TIMEOUT : AbortReasonEnum.NOT_STARTED;
 }
 
-/** Work for a worker, as the stream's Assignment message. */
-export function assignmentToProto(assignment: Assignment): AssignmentMessage {
-  return create(AssignmentSchema, assignment);
-}
-
-/** A call of a filter or provider function, as the stream's EvaluateFunction message. */
-export function evaluationRequestToProto(request: EvaluationRequest): EvaluateFunction {
+/**
+ * A call of a filter or provider function, as the stream's EvaluateFunction message;
+ * the value as JSON bytes for a worker that reads them (`jsonValues`).
+ */
+export function evaluationRequestToProto(request: EvaluationRequest, jsonValues: boolean): EvaluateFunction {
   return create(EvaluateFunctionSchema, {
     requestId: request.requestId,
     function: request.functionId,
     purpose: request.purpose === "filter" ? FunctionPurpose.FILTER : FunctionPurpose.PROVIDER,
     triggerId: request.triggerId,
-    ...(request.value === undefined ? {} : { value: jsonToValue(request.value) }),
+    ...(request.value === undefined ? {} : valueFields(JSON.stringify(request.value), jsonValues)),
     ...(request.context ? { context: contextToProto(request.context) } : {}),
     contexts: (request.contexts ?? []).map(contextToProto),
   });

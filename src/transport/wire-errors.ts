@@ -55,12 +55,34 @@ async function rewriteConnectUnary(
   return { ...response, status: 400, body: once(bytes) };
 }
 
-/** gRPC (trailers after the body), gRPC-web and Connect streams (a final frame in the body). */
-async function* rewriteStream(
+/**
+ * gRPC (trailers after the body), gRPC-web and Connect streams (a final frame in the
+ * body). A plain iterator rather than an async generator: every frame of every
+ * stream passes here, and a generator costs several promises per frame.
+ */
+function rewriteStream(
   body: AsyncIterable<Uint8Array>,
   trailer: Headers | undefined,
 ): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) yield rewriteFinalFrame(chunk);
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const inner = body[Symbol.asyncIterator]();
+      const step = (result: IteratorResult<Uint8Array>): IteratorResult<Uint8Array> => {
+        if (!result.done) return { done: false, value: rewriteFinalFrame(result.value) };
+        rewriteTrailer(trailer);
+        return result;
+      };
+      return {
+        next: () => inner.next().then(step),
+        return: (value?: unknown) =>
+          inner.return ? inner.return(value) : Promise.resolve({ done: true, value: undefined }),
+        throw: (error?: unknown) => (inner.throw ? inner.throw(error) : Promise.reject(error)),
+      };
+    },
+  };
+}
+
+function rewriteTrailer(trailer: Headers | undefined): void {
   if (trailer?.get("grpc-status") === "13" && isParseFailureMessage(trailer.get("grpc-message"))) {
     trailer.set("grpc-status", "3");
   }

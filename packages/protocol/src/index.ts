@@ -1,6 +1,7 @@
 /**
  * The wire of nenc shared by the orchestrator and the TypeScript SDK: JSON ↔
- * google.protobuf.Value, the decode limits and the trigger mapping. Generated code
+ * google.protobuf.Value, the decode limits, the trigger mapping and the worker
+ * stream's JSON-bytes and batch forms. Generated code
  * is imported from `@nenc/protocol/gen/…`; the helpers that need no protobuf from
  * `@nenc/protocol/timers`, `/async-queue`, `/limits` and `/context`.
  */
@@ -29,3 +30,17 @@ export {
   type WireProvider,
   type WireTrigger,
 } from "./trigger.js";
+export {
+  assignmentArguments,
+  assignmentToWire,
+  completedReport,
+  completedResult,
+  jsonTextBytes,
+  parseJsonBytes,
+  type ReportMessage,
+  reportFor,
+  reportsFrame,
+  valueFields,
+  type WireAssignment,
+  wireValue,
+} from "./worker-wire.js";

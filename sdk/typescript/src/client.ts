@@ -65,11 +65,12 @@ export function createClients(url: string, keepalive: KeepaliveOptions = {}): Ne
     pingTimeoutMs: keepalive.pingTimeoutMs ?? 15_000,
     idleConnectionTimeoutMs: 60_000,
   });
-  const transport = createGrpcTransport({
+  const transportOptions = {
     baseUrl: url,
     sessionManager,
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
-  });
+  };
+  const transport = createGrpcTransport(transportOptions);
   const invocations = createClient(InvocationService, transport);
   const session = new InvocationSession({ invocations });
   return {
@@ -77,7 +78,9 @@ export function createClients(url: string, keepalive: KeepaliveOptions = {}): Ne
     invocations,
     triggers: createClient(TriggerService, transport),
     events: createClient(EventService, transport),
-    workers: createClient(WorkerService, transport),
+    // The worker stream's frames are small and many (a batch of assignments passes
+    // the 1 KiB at which the orchestrator would gzip): plain is cheaper on both ends.
+    workers: createClient(WorkerService, createGrpcTransport({ ...transportOptions, acceptCompression: [] })),
     session,
     close: () => {
       session.close();

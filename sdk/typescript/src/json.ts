@@ -55,7 +55,12 @@ export class ValueNotAcceptedError extends TypeError {
  * JSON within `limits`; throws ValueNotAcceptedError naming `what` and the limit.
  */
 export function toJson(value: unknown, what: string, limits: JsonLimits = {}): JsonValue {
-  if (value === undefined) return null;
+  return JSON.parse(toJsonText(value, what, limits)) as JsonValue;
+}
+
+/** As toJson, but the checked value's JSON text (`undefined` is "null"). */
+export function toJsonText(value: unknown, what: string, limits: JsonLimits = {}): string {
+  if (value === undefined) return "null";
   const bad = findNonJson(value);
   if (bad) throw new ValueNotAcceptedError(`${what} is not JSON-serialisable at ${bad}`);
   const maxDepth = limits.maxDepth || MAX_JSON_DEPTH;
@@ -71,5 +76,5 @@ export function toJson(value: unknown, what: string, limits: JsonLimits = {}): J
       `${what} is ${size} bytes of JSON; the limit is ${limits.maxBytes} (the orchestrator's NENC_MAX_PAYLOAD_BYTES; send a reference instead)`,
     );
   }
-  return JSON.parse(text) as JsonValue;
+  return text;
 }

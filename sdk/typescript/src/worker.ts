@@ -1,5 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  assignmentArguments,
+  completedReport,
+  type ReportMessage,
+  reportFor,
+  reportsFrame,
+  valueFields,
+  wireValue,
+} from "@nenc/protocol";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type AbortAssignment,
@@ -12,10 +21,10 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { setLongTimeout } from "@nenc/protocol/timers";
 import type { NencClients } from "./client.js";
-import { contextFromProto, jsonToValue, valueToJson } from "./convert.js";
+import { contextFromProto } from "./convert.js";
 import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
 import type { FunctionRegistry } from "./functions.js";
-import { type JsonLimits, toJson, ValueNotAcceptedError } from "./json.js";
+import { type JsonLimits, toJsonText, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
 
 /** Where a worker is in its life: connecting, serving, finishing its work after stop(), or done. */
@@ -72,8 +81,8 @@ export class Worker {
   readonly id = `wrk_${randomUUID()}`;
   private currentState: WorkerState = "STARTING";
   private readonly running = new Map<string, Promise<void>>();
-  /** The abort controllers of the running tasks (their `signal`). */
-  private readonly aborts = new Map<string, AbortController>();
+  /** The contexts of the running tasks (their `signal`). */
+  private readonly contexts = new Map<string, AttemptContext>();
   private outbox?: AsyncQueue<ConnectRequest>;
   /** The current stream was welcomed and has not ended: messages sent now can arrive. */
   private live = false;
@@ -81,6 +90,12 @@ export class Worker {
   private limits: JsonLimits = {};
   /** Results of tasks that ended while no stream was live, for the next stream. */
   private readonly unsent = new Map<string, ConnectRequest>();
+  /** What the orchestrator's welcome says it reads: JSON bytes, several reports in one frame. */
+  private peer = { jsonValues: false, batches: false };
+  /** Reports of this turn of the event loop, sent together (see send). */
+  private reports: ReportMessage[] = [];
+  private flushQueued = false;
+  private startFlushQueued = false;
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private unsubscribeFunctions: () => void = () => {};
@@ -129,6 +144,7 @@ export class Worker {
     this.currentState = "STOPPED";
     this.unsubscribeFunctions();
     clearInterval(this.heartbeat);
+    this.flushReports();
     this.outbox?.end();
     await this.loop;
   }
@@ -176,6 +192,8 @@ export class Worker {
             functions: this.host.functions.ids(),
             sdk: "typescript/0.1.0",
             heldAssignmentIds: [...this.running.keys(), ...this.unsent.keys()],
+            jsonValues: true,
+            batches: true,
           },
         },
       }),
@@ -195,13 +213,17 @@ export class Worker {
               maxDepth: message.value.maxJsonDepth,
               maxBytes: Number(message.value.maxPayloadBytes),
             };
+            this.peer = { jsonValues: message.value.jsonValues, batches: message.value.batches };
             this.live = true;
-            for (const request of this.unsent.values()) outbox.push(request);
+            for (const request of this.unsent.values()) outbox.push(reportFor(request, this.peer.jsonValues));
             this.unsent.clear();
             onWelcome();
             break;
           case "assignment":
             this.run(message.value);
+            break;
+          case "assignments":
+            for (const assignment of message.value.items) this.run(assignment);
             break;
           case "evaluate":
             void this.evaluate(message.value);
@@ -223,8 +245,43 @@ export class Worker {
     return this.currentState === "STOPPED";
   }
 
+  /**
+   * Sends a message on the live stream. Reports (started, completed, failed) go
+   * together in one frame to an orchestrator that reads Reports: an end is sent
+   * once the microtasks queued before it ran (the other tasks of a batch end
+   * there), a start waits for the next turn of the event loop unless an end takes
+   * it along (a quick task's start and end travel together, and the orchestrator
+   * records both in one step). Anything else sends the reports before it.
+   */
   private send(message: NonNullable<MessageInitShape<typeof ConnectRequestSchema>["message"]>): void {
-    const request = create(ConnectRequestSchema, { message });
+    if (message.case === "started" || message.case === "completed" || message.case === "failed") {
+      this.reports.push(message);
+      if (message.case !== "started" && !this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => this.flushReports());
+      } else if (message.case === "started" && !this.startFlushQueued) {
+        this.startFlushQueued = true;
+        setImmediate(() => {
+          this.startFlushQueued = false;
+          this.flushReports();
+        });
+      }
+      return;
+    }
+    this.flushReports();
+    this.deliver(create(ConnectRequestSchema, { message }));
+  }
+
+  private flushReports(): void {
+    this.flushQueued = false;
+    const reports = this.reports;
+    if (reports.length === 0) return;
+    this.reports = [];
+    if (this.live && this.peer.batches) this.deliver(reportsFrame(reports));
+    else for (const report of reports) this.deliver(create(ConnectRequestSchema, { message: report }));
+  }
+
+  private deliver(request: ConnectRequest): void {
     if (this.live) this.outbox?.push(request);
     else if (request.message.case === "completed" || request.message.case === "failed")
       this.unsent.set(request.message.value.assignmentId, request);
@@ -232,33 +289,29 @@ export class Worker {
   }
 
   private run(assignment: Assignment): void {
-    const task = this.tasks.get(assignment.taskId);
     const id = assignment.assignmentId;
-    const controller = new AbortController();
-    const context: TaskContext = {
-      signal: controller.signal,
-      invocationId: assignment.invocationId,
-      attempt: assignment.attempt,
-    };
-    const execution = (async () => {
-      this.send({ case: "started", value: { assignmentId: id } });
-      try {
-        if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
-        const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
-        const result = await fn(assignment.arguments ?? {}, context);
-        this.send({
-          case: "completed",
-          value: { assignmentId: id, result: this.travelling(result, "the task's result") },
-        });
-      } catch (error) {
-        this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
-      }
-    })().finally(() => {
+    const context = new AttemptContext(assignment.invocationId, assignment.attempt);
+    this.contexts.set(id, context);
+    const execution = this.execute(assignment, context);
+    // Still there unless it ended before its first await (a task this worker lacks).
+    if (this.contexts.get(id) === context) this.running.set(id, execution);
+  }
+
+  private async execute(assignment: Assignment, context: AttemptContext): Promise<void> {
+    const id = assignment.assignmentId;
+    this.send({ case: "started", value: { assignmentId: id } });
+    try {
+      const task = this.tasks.get(assignment.taskId);
+      if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
+      const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
+      const result = await fn(assignmentArguments(assignment), context);
+      this.send(completedReport(id, this.travelling(result, "the task's result"), this.peer.jsonValues));
+    } catch (error) {
+      this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });
+    } finally {
       this.running.delete(id);
-      this.aborts.delete(id);
-    });
-    this.running.set(id, execution);
-    this.aborts.set(id, controller);
+      this.contexts.delete(id);
+    }
   }
 
   /**
@@ -268,17 +321,18 @@ export class Worker {
    */
   private abort(message: AbortAssignment): void {
     const name = message.reason === AbortReason.TIMEOUT ? "TimeoutError" : "AbortError";
-    this.aborts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
+    this.contexts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
   }
 
   /**
    * A result or function value as it travels, checked first against the limits the
    * orchestrator announced: a value it would refuse (or could not even decode) fails
    * here, in this process, as ResultNotAcceptedError; the stream is never put at risk.
+   * Returns its JSON text.
    */
-  private travelling(value: unknown, what: string): ReturnType<typeof jsonToValue> {
+  private travelling(value: unknown, what: string): string {
     try {
-      return jsonToValue(toJson(value, what, this.limits));
+      return toJsonText(value, what, this.limits);
     } catch (error) {
       if (error instanceof ValueNotAcceptedError) throw new ResultNotAcceptedError(error.message);
       throw error;
@@ -294,7 +348,7 @@ export class Worker {
         );
       const output =
         request.purpose === FunctionPurpose.FILTER
-          ? await fn(valueToJson(request.value))
+          ? await fn(wireValue(request.valueJson, request.value))
           : await fn(
               request.context ? contextFromProto(request.context) : undefined,
               request.contexts.map(contextFromProto),
@@ -303,11 +357,41 @@ export class Worker {
         case: "evaluated",
         value: {
           requestId: request.requestId,
-          value: this.travelling(output, "the function's return value"),
+          ...valueFields(this.travelling(output, "the function's return value"), this.peer.jsonValues),
         },
       });
     } catch (error) {
       this.send({ case: "evaluated", value: { requestId: request.requestId, error: describeError(error) } });
     }
+  }
+}
+
+/**
+ * A running attempt's context. Its signal is made when the task first reads it: an
+ * AbortSignal costs microseconds, and most tasks never look.
+ */
+class AttemptContext implements TaskContext {
+  private controller?: AbortController;
+  private reason: unknown;
+  private aborted = false;
+
+  constructor(
+    readonly invocationId: string,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
   }
 }

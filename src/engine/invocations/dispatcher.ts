@@ -107,27 +107,12 @@ export class Dispatcher {
     const session = this.nextWithCredit(taskId);
     if (!session) return undefined;
     session.reserved++;
-    let settled = false;
-    const settle = () => {
-      if (settled) return false;
-      settled = true;
-      session.reserved--;
-      return true;
-    };
-    return {
-      worker: session.ref,
-      deliver: (assignment) => {
-        if (!settle()) return;
-        if (session.closed) {
-          void this.store.work.releaseWorker(session.ref, this.clock.now(), [assignment.assignmentId]);
-          return;
-        }
-        session.deliver(assignment);
-      },
-      cancel: () => {
-        if (settle() && session.free > 0) this.pump(session);
-      },
-    };
+    return new SessionReservation(session, this);
+  }
+
+  /** A reservation was delivered to a stream that has ended meanwhile: the work goes back. */
+  releaseLate(session: WorkerSession, assignment: Assignment): void {
+    void this.store.work.releaseWorker(session.ref, this.clock.now(), [assignment.assignmentId]);
   }
 
   /** Round robin over the workers of `taskId` with free credit (no copy of the set: a hot path). */
@@ -257,6 +242,40 @@ export class Dispatcher {
       return false;
     }
     for (const assignment of claimed) session.deliver(assignment);
+    return true;
+  }
+}
+
+/**
+ * One credit set aside on a session (see Dispatcher.reserve). A class rather than
+ * closures: one is made per invocation.
+ */
+class SessionReservation implements Reservation {
+  private settled = false;
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  get worker(): WorkerRef {
+    return this.session.ref;
+  }
+
+  deliver(assignment: Assignment): void {
+    if (!this.settle()) return;
+    if (this.session.closed) this.dispatcher.releaseLate(this.session, assignment);
+    else this.session.deliver(assignment);
+  }
+
+  cancel(): void {
+    if (this.settle() && this.session.free > 0) this.dispatcher.pump(this.session);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.session.reserved--;
     return true;
   }
 }

@@ -66,6 +66,11 @@ export class StartRecorder {
     this.unrecorded.set(assignmentId, { at, cancel });
   }
 
+  /** The start arrived with the attempt's end: recorded with it, no timer needed. */
+  startedWithEnd(assignmentId: string): void {
+    this.unrecorded.set(assignmentId, { at: this.clock.now(), cancel: noop });
+  }
+
   /**
    * Before the attempt ends: the start time still to record with the result, or
    * undefined once a start written on its own has landed (or there was none).
@@ -87,3 +92,5 @@ export class StartRecorder {
     this.unrecorded.clear();
   }
 }
+
+function noop(): void {}

@@ -14,6 +14,11 @@ import type { FunctionRunner } from "./function-runner.js";
 import { StartRecorder } from "./start-recorder.js";
 import { type WorkerChannel, type WorkerHello, type WorkerMessage, WorkerSession } from "./worker-session.js";
 
+/** One message's turn on a stream (see WorkerLink.receive): its application, once started. */
+interface Turn {
+  done: Promise<void> | undefined;
+}
+
 /** The type of the error that fails an attempt whose result the orchestrator cannot accept. */
 export const RESULT_NOT_ACCEPTED = "ResultNotAccepted";
 
@@ -71,9 +76,10 @@ export interface WorkerLinkOptions {
  */
 export class WorkerLink implements WorkerConnection {
   readonly session: WorkerSession;
-  /** Messages being applied, and the last one of each assignment (the next waits for it). */
-  private readonly applying = new Set<Promise<void>>();
-  private readonly lastOf = new Map<string, Promise<void>>();
+  /** Messages being applied, the last one of each assignment (the next waits for it), and who waits for none. */
+  private applying = 0;
+  private readonly lastOf = new Map<string, Turn>();
+  private readonly idle: Array<() => void> = [];
   private readonly starts: StartRecorder;
   private readonly deadlines: AttemptDeadlines;
   private renewedAt: number;
@@ -128,29 +134,48 @@ export class WorkerLink implements WorkerConnection {
 
   receive(message: WorkerMessage): void {
     const key = "assignmentId" in message ? message.assignmentId : undefined;
-    const previous = (key && this.lastOf.get(key)) || Promise.resolve();
-    const applied: Promise<void> = previous
-      .then(() => this.apply(message))
-      .catch((error: unknown) => this.fail(error))
-      .finally(() => {
-        this.applying.delete(applied);
-        if (key && this.lastOf.get(key) === applied) this.lastOf.delete(key);
-      });
-    this.applying.add(applied);
-    if (key) this.lastOf.set(key, applied);
+    const turn: Turn = { done: undefined };
+    const previous = key === undefined ? undefined : this.lastOf.get(key)?.done;
+    this.applying++;
+    turn.done = this.applyInTurn(message, key, turn, previous);
+    if (key !== undefined) this.lastOf.set(key, turn);
   }
 
   async settled(): Promise<void> {
-    while (this.applying.size > 0) await Promise.all(this.applying);
+    while (this.applying > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /**
+   * Applies `message` after the one before it about the same assignment. (One
+   * async call per message, no closures: this runs for every message.)
+   */
+  private async applyInTurn(
+    message: WorkerMessage,
+    key: string | undefined,
+    turn: Turn,
+    previous: Promise<void> | undefined,
+  ): Promise<void> {
+    try {
+      if (previous) await previous;
+      await this.apply(message);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      // apply() always awaits, so receive() has stored `turn` by now.
+      if (key !== undefined && this.lastOf.get(key) === turn) this.lastOf.delete(key);
+      if (--this.applying === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
   }
 
   /** Applies one message; bad input (a result too large, a malformed value) is the sender's problem, not the stream's. */
   private async apply(message: WorkerMessage): Promise<void> {
     try {
-      await this.touch();
+      const renewing = this.touch();
+      if (renewing) await renewing;
+      if ("startedWithIt" in message && message.startedWithIt) this.started(message.assignmentId, true);
       switch (message.kind) {
         case "started":
-          return await this.started(message.assignmentId);
+          return this.started(message.assignmentId);
         case "completed":
           return await this.completed(message.assignmentId, message.result);
         case "unreadable":
@@ -194,11 +219,13 @@ export class WorkerLink implements WorkerConnection {
     );
   }
 
-  private async started(assignmentId: string): Promise<void> {
+  /** A start; `withEnd`: its end is being applied right after it (see AttemptEnd). */
+  private started(assignmentId: string, withEnd = false): void {
     // A revoked attempt's start changes nothing: its end is what frees the credit.
     if (this.session.revoked.has(assignmentId)) return;
     this.deadlines.started(assignmentId);
-    this.starts.started(assignmentId);
+    if (withEnd) this.starts.startedWithEnd(assignmentId);
+    else this.starts.started(assignmentId);
   }
 
   private async completed(assignmentId: string, result: JsonValue): Promise<void> {
@@ -215,13 +242,16 @@ export class WorkerLink implements WorkerConnection {
    * Any message proves the worker alive, so a backlog of its messages never costs it
    * its lease; renewing at most four times per lease keeps the store traffic small.
    */
-  private async touch(): Promise<void> {
-    const { store, clock } = this.deps;
-    const now = clock.now();
+  private touch(): Promise<void> | undefined {
+    const now = this.deps.clock.now();
     this.session.lastHeardAt = now;
-    if (now - this.renewedAt < this.options.leaseMs / 4 || this.session.closed) return;
+    if (now - this.renewedAt < this.options.leaseMs / 4 || this.session.closed) return undefined;
     this.renewedAt = now;
-    if (await store.work.renewWorkerLease(this.session.ref, now + this.options.leaseMs)) return;
+    return this.renew(now);
+  }
+
+  private async renew(now: number): Promise<void> {
+    if (await this.deps.store.work.renewWorkerLease(this.session.ref, now + this.options.leaseMs)) return;
     // The worker connected again on another stream (another replica): this one is a leftover.
     this.session.channel.close(
       new NencError("ALREADY_EXISTS", `worker ${this.session.workerId} connected again on another stream`),

@@ -76,16 +76,25 @@ export interface WorkerChannel {
  */
 export type WorkerState = "connecting" | "serving" | "draining" | "closed";
 
+/** What a worker's report of an attempt's end may say besides. */
+export interface AttemptEnd {
+  /**
+   * The worker reported the start together with the end (in one frame): it counts
+   * as a start reported just before, without a message of its own.
+   */
+  startedWithIt?: boolean;
+}
+
 /**
  * What a worker sends after its hello, in the engine's words (the transport
  * translates the wire messages into these).
  */
 export type WorkerMessage =
   | { kind: "started"; assignmentId: string }
-  | { kind: "completed"; assignmentId: string; result: JsonValue }
+  | ({ kind: "completed"; assignmentId: string; result: JsonValue } & AttemptEnd)
   /** A result that could not even be read as JSON (NaN, a value with no kind): `why` says so. */
-  | { kind: "unreadable"; assignmentId: string; why: string }
-  | { kind: "failed"; assignmentId: string; error: TaskError }
+  | ({ kind: "unreadable"; assignmentId: string; why: string } & AttemptEnd)
+  | ({ kind: "failed"; assignmentId: string; error: TaskError } & AttemptEnd)
   | { kind: "heartbeat" }
   | { kind: "evaluated"; requestId: string; outcome: { value: JsonValue } | { error: TaskError } }
   | { kind: "functionsAnnounced"; functions: readonly string[] }

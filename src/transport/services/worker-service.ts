@@ -1,12 +1,16 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import type { Value } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { assignmentToWire } from "@nenc/protocol";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
+  type Assignment as AssignmentMessage,
   type ConnectRequest,
   type ConnectResponse,
   ConnectResponseSchema,
+  type FunctionEvaluated,
+  type Reports,
   type TaskCompleted,
+  type TaskFailed,
   type WorkerHello as WorkerHelloMessage,
   type WorkerService,
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
@@ -17,13 +21,8 @@ import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { WorkerConnection } from "../../engine/workers/worker-link.js";
 import type { WorkerChannel, WorkerHello, WorkerMessage } from "../../engine/workers/worker-session.js";
-import {
-  abortReasonToProto,
-  assignmentToProto,
-  evaluationRequestToProto,
-  taskErrorFromProto,
-} from "../convert.js";
-import { valueToJson } from "../convert-trigger.js";
+import { abortReasonToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
+import { wireValueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
 
 /**
@@ -54,7 +53,7 @@ async function* runWorkerStream(
   const hello = await readHello(iterator);
   if (!hello) return;
   const outbox = new AsyncQueue<ConnectResponse>();
-  const channel = outboxChannel(hello.workerId, outbox, logger);
+  const channel = outboxChannel(hello, outbox, logger);
   const connection = await orchestrator.workers.connect(helloFromProto(hello), channel);
 
   const onAbort = () => outbox.end();
@@ -114,7 +113,9 @@ async function forwardMessages(
 ): Promise<void> {
   try {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-      connection.receive(toWorkerMessage(next.value));
+      const message = next.value.message;
+      if (message.case !== "reports") connection.receive(toWorkerMessage(message));
+      else for (const report of reportMessages(message.value)) connection.receive(report);
     }
     await connection.settled();
     outbox.end();
@@ -123,10 +124,38 @@ async function forwardMessages(
   }
 }
 
-/** The engine's channel to one worker, writing wire messages to the stream's outbox. */
-function outboxChannel(workerId: string, outbox: AsyncQueue<ConnectResponse>, logger: Logger): WorkerChannel {
-  const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) =>
+/**
+ * The engine's channel to one worker, writing wire messages to the stream's outbox:
+ * values as JSON bytes and the assignments delivered together (in one run of
+ * microtasks: a claim's batch) as one frame, for a worker whose hello says it
+ * reads them. Not later: waiting for the next turn of the event loop would hold
+ * the work back while other requests are served.
+ */
+function outboxChannel(
+  hello: WorkerHelloMessage,
+  outbox: AsyncQueue<ConnectResponse>,
+  logger: Logger,
+): WorkerChannel {
+  const { workerId, jsonValues, batches } = hello;
+  let pending: AssignmentMessage[] = [];
+  const flush = () => {
+    const items = pending;
+    if (items.length === 0) return;
+    pending = [];
+    outbox.push(
+      create(ConnectResponseSchema, {
+        message:
+          items.length === 1
+            ? { case: "assignment", value: items[0] as AssignmentMessage }
+            : { case: "assignments", value: { items } },
+      }),
+    );
+  };
+  // Anything else flushes the batch first, so that an abort never overtakes its assignment.
+  const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => {
+    flush();
     outbox.push(create(ConnectResponseSchema, { message }));
+  };
   return {
     welcome: (terms) =>
       send({
@@ -137,30 +166,35 @@ function outboxChannel(workerId: string, outbox: AsyncQueue<ConnectResponse>, lo
           leaseMs: BigInt(terms.leaseMs),
           maxPayloadBytes: BigInt(terms.maxPayloadBytes),
           maxJsonDepth: terms.maxJsonDepth,
+          jsonValues: true,
+          batches: true,
         },
       }),
-    assign: (assignment) => send({ case: "assignment", value: assignmentToProto(assignment) }),
-    evaluate: (request) => send({ case: "evaluate", value: evaluationRequestToProto(request) }),
+    assign: (assignment) => {
+      const message = assignmentToWire(assignment, jsonValues);
+      if (!batches) return send({ case: "assignment", value: message });
+      pending.push(message);
+      if (pending.length === 1) queueMicrotask(flush);
+    },
+    evaluate: (request) => send({ case: "evaluate", value: evaluationRequestToProto(request, jsonValues) }),
     abort: (assignmentId, reason, message) =>
       send({ case: "abort", value: { assignmentId, reason: abortReasonToProto(reason), message } }),
-    close: (error) => outbox.end(error ? toConnectError(error, logger) : undefined),
+    close: (error) => {
+      flush();
+      outbox.end(error ? toConnectError(error, logger) : undefined);
+    },
   };
 }
 
 /** A worker's wire message in the engine's words. */
-function toWorkerMessage(request: ConnectRequest): WorkerMessage {
-  const message = request.message;
+function toWorkerMessage(message: ConnectRequest["message"]): WorkerMessage {
   switch (message.case) {
     case "started":
       return { kind: "started", assignmentId: message.value.assignmentId };
     case "completed":
       return completedMessage(message.value);
     case "failed":
-      return {
-        kind: "failed",
-        assignmentId: message.value.assignmentId,
-        error: taskErrorFromProto(message.value.error),
-      };
+      return failedMessage(message.value);
     case "heartbeat":
       return { kind: "heartbeat" };
     case "evaluated":
@@ -169,7 +203,7 @@ function toWorkerMessage(request: ConnectRequest): WorkerMessage {
         requestId: message.value.requestId,
         outcome: message.value.error
           ? { error: taskErrorFromProto(message.value.error) }
-          : functionValue(message.value.value),
+          : functionValue(message.value),
       };
     case "functionsAnnounced":
       return { kind: "functionsAnnounced", functions: message.value.functions };
@@ -182,24 +216,51 @@ function toWorkerMessage(request: ConnectRequest): WorkerMessage {
   }
 }
 
+/** A worker's report of an attempt's end, in the engine's words. */
+type EndMessage = Extract<WorkerMessage, { kind: "completed" | "unreadable" | "failed" }>;
+
+function failedMessage(message: TaskFailed, startedWithIt = false): EndMessage {
+  const { assignmentId } = message;
+  return { kind: "failed", assignmentId, error: taskErrorFromProto(message.error), startedWithIt };
+}
+
+/**
+ * A Reports frame in the engine's words, in the order it applies: starts, then
+ * completions, then failures. A start whose end is in the same frame travels with
+ * the end (startedWithIt) instead of as a message of its own.
+ */
+function reportMessages(reports: Reports): WorkerMessage[] {
+  const ends = new Set<string>();
+  for (const { assignmentId } of reports.completed) ends.add(assignmentId);
+  for (const { assignmentId } of reports.failed) ends.add(assignmentId);
+  const startedIds = new Set<string>();
+  const messages: WorkerMessage[] = [];
+  for (const { assignmentId } of reports.started) {
+    if (ends.has(assignmentId)) startedIds.add(assignmentId);
+    else messages.push({ kind: "started", assignmentId });
+  }
+  for (const value of reports.completed)
+    messages.push(completedMessage(value, startedIds.has(value.assignmentId)));
+  for (const value of reports.failed) messages.push(failedMessage(value, startedIds.has(value.assignmentId)));
+  return messages;
+}
+
 /** A result that cannot even be read as JSON fails its attempt; the stream carries on. */
-function completedMessage(message: TaskCompleted): WorkerMessage {
+function completedMessage(message: TaskCompleted, startedWithIt = false): EndMessage {
+  const { assignmentId } = message;
   try {
-    return {
-      kind: "completed",
-      assignmentId: message.assignmentId,
-      result: valueToJson(message.result, "result"),
-    };
+    const result = wireValueToJson(message.resultJson, message.result, "result");
+    return { kind: "completed", assignmentId, result, startedWithIt };
   } catch (error) {
     if (!(error instanceof NencError)) throw error;
-    return { kind: "unreadable", assignmentId: message.assignmentId, why: error.message };
+    return { kind: "unreadable", assignmentId, why: error.message, startedWithIt };
   }
 }
 
 /** A function's value, or why it cannot be read: then that evaluation fails, nothing else. */
-function functionValue(value: Value | undefined): { value: JsonValue } | { error: TaskError } {
+function functionValue(message: FunctionEvaluated): { value: JsonValue } | { error: TaskError } {
   try {
-    return { value: valueToJson(value, "the function's value") };
+    return { value: wireValueToJson(message.valueJson, message.value, "the function's value") };
   } catch (error) {
     if (!(error instanceof NencError)) throw error;
     return {

@@ -137,6 +137,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Evaluated
 	//	*ConnectRequest_Drain
 	//	*ConnectRequest_FunctionsAnnounced
+	//	*ConnectRequest_Reports
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -251,6 +252,15 @@ func (x *ConnectRequest) GetFunctionsAnnounced() *FunctionsAnnounced {
 	return nil
 }
 
+func (x *ConnectRequest) GetReports() *Reports {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_Reports); ok {
+			return x.Reports
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -289,6 +299,11 @@ type ConnectRequest_FunctionsAnnounced struct {
 	FunctionsAnnounced *FunctionsAnnounced `protobuf:"bytes,8,opt,name=functions_announced,json=functionsAnnounced,proto3,oneof"`
 }
 
+type ConnectRequest_Reports struct {
+	// Several reports in one frame (any worker may send it; see Reports).
+	Reports *Reports `protobuf:"bytes,9,opt,name=reports,proto3,oneof"`
+}
+
 func (*ConnectRequest_Hello) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Started) isConnectRequest_Message() {}
@@ -304,6 +319,71 @@ func (*ConnectRequest_Evaluated) isConnectRequest_Message() {}
 func (*ConnectRequest_Drain) isConnectRequest_Message() {}
 
 func (*ConnectRequest_FunctionsAnnounced) isConnectRequest_Message() {}
+
+func (*ConnectRequest_Reports) isConnectRequest_Message() {}
+
+// Reports of several assignments in one frame, applied in this order: every
+// started, then every completed, then every failed (a worker puts an assignment's
+// started in the same frame as its end, or in an earlier one).
+type Reports struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Started       []*TaskStarted         `protobuf:"bytes,1,rep,name=started,proto3" json:"started,omitempty"`
+	Completed     []*TaskCompleted       `protobuf:"bytes,2,rep,name=completed,proto3" json:"completed,omitempty"`
+	Failed        []*TaskFailed          `protobuf:"bytes,3,rep,name=failed,proto3" json:"failed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reports) Reset() {
+	*x = Reports{}
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reports) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reports) ProtoMessage() {}
+
+func (x *Reports) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reports.ProtoReflect.Descriptor instead.
+func (*Reports) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Reports) GetStarted() []*TaskStarted {
+	if x != nil {
+		return x.Started
+	}
+	return nil
+}
+
+func (x *Reports) GetCompleted() []*TaskCompleted {
+	if x != nil {
+		return x.Completed
+	}
+	return nil
+}
+
+func (x *Reports) GetFailed() []*TaskFailed {
+	if x != nil {
+		return x.Failed
+	}
+	return nil
+}
 
 type WorkerHello struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -323,13 +403,20 @@ type WorkerHello struct {
 	// Assignments the worker still runs from an earlier stream: they count against
 	// its concurrency until it reports them.
 	HeldAssignmentIds []string `protobuf:"bytes,7,rep,name=held_assignment_ids,json=heldAssignmentIds,proto3" json:"held_assignment_ids,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The worker reads Assignment.arguments_json and EvaluateFunction.value_json:
+	// the orchestrator then sends values as JSON bytes instead of
+	// google.protobuf.Struct/Value (cheaper on both sides). An older worker leaves it
+	// false and gets the Struct/Value fields.
+	JsonValues bool `protobuf:"varint,8,opt,name=json_values,json=jsonValues,proto3" json:"json_values,omitempty"`
+	// The worker reads ConnectResponse.assignments (several assignments in one frame).
+	Batches       bool `protobuf:"varint,9,opt,name=batches,proto3" json:"batches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkerHello) Reset() {
 	*x = WorkerHello{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[1]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +428,7 @@ func (x *WorkerHello) String() string {
 func (*WorkerHello) ProtoMessage() {}
 
 func (x *WorkerHello) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[1]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +441,7 @@ func (x *WorkerHello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerHello.ProtoReflect.Descriptor instead.
 func (*WorkerHello) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{1}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WorkerHello) GetAppId() string {
@@ -406,6 +493,20 @@ func (x *WorkerHello) GetHeldAssignmentIds() []string {
 	return nil
 }
 
+func (x *WorkerHello) GetJsonValues() bool {
+	if x != nil {
+		return x.JsonValues
+	}
+	return false
+}
+
+func (x *WorkerHello) GetBatches() bool {
+	if x != nil {
+		return x.Batches
+	}
+	return false
+}
+
 type TaskStarted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AssignmentId  string                 `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
@@ -415,7 +516,7 @@ type TaskStarted struct {
 
 func (x *TaskStarted) Reset() {
 	*x = TaskStarted{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[2]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +528,7 @@ func (x *TaskStarted) String() string {
 func (*TaskStarted) ProtoMessage() {}
 
 func (x *TaskStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[2]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +541,7 @@ func (x *TaskStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStarted.ProtoReflect.Descriptor instead.
 func (*TaskStarted) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{2}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *TaskStarted) GetAssignmentId() string {
@@ -451,16 +552,20 @@ func (x *TaskStarted) GetAssignmentId() string {
 }
 
 type TaskCompleted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AssignmentId  string                 `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
-	Result        *structpb.Value        `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	AssignmentId string                 `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	// The result as a google.protobuf.Value, or
+	Result *structpb.Value `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
+	// the result as UTF-8 JSON text (used when set; send it only to an orchestrator
+	// whose welcome has json_values). NaN and Infinity are not JSON.
+	ResultJson    []byte `protobuf:"bytes,3,opt,name=result_json,json=resultJson,proto3" json:"result_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskCompleted) Reset() {
 	*x = TaskCompleted{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[3]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +577,7 @@ func (x *TaskCompleted) String() string {
 func (*TaskCompleted) ProtoMessage() {}
 
 func (x *TaskCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[3]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +590,7 @@ func (x *TaskCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskCompleted.ProtoReflect.Descriptor instead.
 func (*TaskCompleted) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{3}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *TaskCompleted) GetAssignmentId() string {
@@ -502,6 +607,13 @@ func (x *TaskCompleted) GetResult() *structpb.Value {
 	return nil
 }
 
+func (x *TaskCompleted) GetResultJson() []byte {
+	if x != nil {
+		return x.ResultJson
+	}
+	return nil
+}
+
 type TaskFailed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AssignmentId  string                 `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
@@ -512,7 +624,7 @@ type TaskFailed struct {
 
 func (x *TaskFailed) Reset() {
 	*x = TaskFailed{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[4]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +636,7 @@ func (x *TaskFailed) String() string {
 func (*TaskFailed) ProtoMessage() {}
 
 func (x *TaskFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[4]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +649,7 @@ func (x *TaskFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskFailed.ProtoReflect.Descriptor instead.
 func (*TaskFailed) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{4}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TaskFailed) GetAssignmentId() string {
@@ -562,7 +674,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[5]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -574,7 +686,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[5]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -587,7 +699,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{5}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{6}
 }
 
 type Drain struct {
@@ -598,7 +710,7 @@ type Drain struct {
 
 func (x *Drain) Reset() {
 	*x = Drain{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[6]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -610,7 +722,7 @@ func (x *Drain) String() string {
 func (*Drain) ProtoMessage() {}
 
 func (x *Drain) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[6]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -623,7 +735,7 @@ func (x *Drain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drain.ProtoReflect.Descriptor instead.
 func (*Drain) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{6}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{7}
 }
 
 type FunctionsAnnounced struct {
@@ -635,7 +747,7 @@ type FunctionsAnnounced struct {
 
 func (x *FunctionsAnnounced) Reset() {
 	*x = FunctionsAnnounced{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[7]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +759,7 @@ func (x *FunctionsAnnounced) String() string {
 func (*FunctionsAnnounced) ProtoMessage() {}
 
 func (x *FunctionsAnnounced) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[7]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +772,7 @@ func (x *FunctionsAnnounced) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionsAnnounced.ProtoReflect.Descriptor instead.
 func (*FunctionsAnnounced) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{7}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FunctionsAnnounced) GetFunctions() []string {
@@ -676,14 +788,17 @@ type FunctionEvaluated struct {
 	// The filter's bool or the provider's object.
 	Value *structpb.Value `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	// Set when the function threw.
-	Error         *TaskError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Error *TaskError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// The value as UTF-8 JSON text instead (used when set; only to an orchestrator
+	// whose welcome has json_values).
+	ValueJson     []byte `protobuf:"bytes,4,opt,name=value_json,json=valueJson,proto3" json:"value_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FunctionEvaluated) Reset() {
 	*x = FunctionEvaluated{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[8]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -695,7 +810,7 @@ func (x *FunctionEvaluated) String() string {
 func (*FunctionEvaluated) ProtoMessage() {}
 
 func (x *FunctionEvaluated) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[8]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -708,7 +823,7 @@ func (x *FunctionEvaluated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionEvaluated.ProtoReflect.Descriptor instead.
 func (*FunctionEvaluated) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{8}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FunctionEvaluated) GetRequestId() string {
@@ -732,6 +847,13 @@ func (x *FunctionEvaluated) GetError() *TaskError {
 	return nil
 }
 
+func (x *FunctionEvaluated) GetValueJson() []byte {
+	if x != nil {
+		return x.ValueJson
+	}
+	return nil
+}
+
 type ConnectResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Message:
@@ -740,6 +862,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Assignment
 	//	*ConnectResponse_Evaluate
 	//	*ConnectResponse_Abort
+	//	*ConnectResponse_Assignments
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -747,7 +870,7 @@ type ConnectResponse struct {
 
 func (x *ConnectResponse) Reset() {
 	*x = ConnectResponse{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[9]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +882,7 @@ func (x *ConnectResponse) String() string {
 func (*ConnectResponse) ProtoMessage() {}
 
 func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[9]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +895,7 @@ func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectResponse.ProtoReflect.Descriptor instead.
 func (*ConnectResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{9}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConnectResponse) GetMessage() isConnectResponse_Message {
@@ -818,6 +941,15 @@ func (x *ConnectResponse) GetAbort() *AbortAssignment {
 	return nil
 }
 
+func (x *ConnectResponse) GetAssignments() *Assignments {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_Assignments); ok {
+			return x.Assignments
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -839,6 +971,11 @@ type ConnectResponse_Abort struct {
 	Abort *AbortAssignment `protobuf:"bytes,4,opt,name=abort,proto3,oneof"`
 }
 
+type ConnectResponse_Assignments struct {
+	// Several assignments at once, only to a worker whose hello set batches.
+	Assignments *Assignments `protobuf:"bytes,5,opt,name=assignments,proto3,oneof"`
+}
+
 func (*ConnectResponse_Welcome) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
@@ -846,6 +983,52 @@ func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
 func (*ConnectResponse_Evaluate) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Abort) isConnectResponse_Message() {}
+
+func (*ConnectResponse_Assignments) isConnectResponse_Message() {}
+
+type Assignments struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*Assignment          `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Assignments) Reset() {
+	*x = Assignments{}
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Assignments) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Assignments) ProtoMessage() {}
+
+func (x *Assignments) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
+func (*Assignments) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Assignments) GetItems() []*Assignment {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
 
 type Welcome struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -858,14 +1041,19 @@ type Welcome struct {
 	// (the attempt fails); 0 = unknown (an older orchestrator).
 	MaxPayloadBytes int64 `protobuf:"varint,4,opt,name=max_payload_bytes,json=maxPayloadBytes,proto3" json:"max_payload_bytes,omitempty"`
 	// A result or function value nested deeper than this is refused; 0 = unknown.
-	MaxJsonDepth  int32 `protobuf:"varint,5,opt,name=max_json_depth,json=maxJsonDepth,proto3" json:"max_json_depth,omitempty"`
+	MaxJsonDepth int32 `protobuf:"varint,5,opt,name=max_json_depth,json=maxJsonDepth,proto3" json:"max_json_depth,omitempty"`
+	// The orchestrator reads TaskCompleted.result_json and FunctionEvaluated.value_json
+	// (false from an older orchestrator: send the Value fields).
+	JsonValues bool `protobuf:"varint,6,opt,name=json_values,json=jsonValues,proto3" json:"json_values,omitempty"`
+	// The orchestrator reads ConnectRequest.reports.
+	Batches       bool `protobuf:"varint,7,opt,name=batches,proto3" json:"batches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[10]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +1065,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[10]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +1078,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{10}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Welcome) GetWorkerId() string {
@@ -928,21 +1116,38 @@ func (x *Welcome) GetMaxJsonDepth() int32 {
 	return 0
 }
 
+func (x *Welcome) GetJsonValues() bool {
+	if x != nil {
+		return x.JsonValues
+	}
+	return false
+}
+
+func (x *Welcome) GetBatches() bool {
+	if x != nil {
+		return x.Batches
+	}
+	return false
+}
+
 type Assignment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Echo it in started, completed and failed.
-	AssignmentId  string           `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
-	InvocationId  string           `protobuf:"bytes,2,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
-	TaskId        string           `protobuf:"bytes,3,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	AssignmentId string `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	InvocationId string `protobuf:"bytes,2,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	TaskId       string `protobuf:"bytes,3,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The arguments as a google.protobuf.Struct, or (to a worker whose hello set
+	// json_values) as UTF-8 JSON text of an object in arguments_json.
 	Arguments     *structpb.Struct `protobuf:"bytes,4,opt,name=arguments,proto3" json:"arguments,omitempty"`
 	Attempt       int32            `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	ArgumentsJson []byte           `protobuf:"bytes,6,opt,name=arguments_json,json=argumentsJson,proto3" json:"arguments_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[11]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1159,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[11]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1172,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{11}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Assignment) GetAssignmentId() string {
@@ -1005,6 +1210,13 @@ func (x *Assignment) GetAttempt() int32 {
 	return 0
 }
 
+func (x *Assignment) GetArgumentsJson() []byte {
+	if x != nil {
+		return x.ArgumentsJson
+	}
+	return nil
+}
+
 // The orchestrator ended an assignment's attempt on its own (a timeout, work taken
 // back): the worker should stop running it (a TypeScript task's signal is aborted,
 // Python's current_invocation().cancelled turns True). A result the worker still
@@ -1023,7 +1235,7 @@ type AbortAssignment struct {
 
 func (x *AbortAssignment) Reset() {
 	*x = AbortAssignment{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1247,7 @@ func (x *AbortAssignment) String() string {
 func (*AbortAssignment) ProtoMessage() {}
 
 func (x *AbortAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1260,7 @@ func (x *AbortAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortAssignment.ProtoReflect.Descriptor instead.
 func (*AbortAssignment) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{12}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AbortAssignment) GetAssignmentId() string {
@@ -1078,20 +1290,22 @@ type EvaluateFunction struct {
 	RequestId string          `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	Function  string          `protobuf:"bytes,2,opt,name=function,proto3" json:"function,omitempty"`
 	Purpose   FunctionPurpose `protobuf:"varint,3,opt,name=purpose,proto3,enum=nenc.v1.FunctionPurpose" json:"purpose,omitempty"`
-	// Filters: the value filtered (arguments, result or payload).
+	// Filters: the value filtered (arguments, result or payload); to a worker whose
+	// hello set json_values, as UTF-8 JSON text in value_json instead.
 	Value *structpb.Value `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
 	// Providers: the context the function asked for.
 	Context *TriggerContext `protobuf:"bytes,5,opt,name=context,proto3" json:"context,omitempty"`
 	// Providers: every context that took part, in condition order.
 	Contexts      []*TriggerContext `protobuf:"bytes,6,rep,name=contexts,proto3" json:"contexts,omitempty"`
 	TriggerId     string            `protobuf:"bytes,7,opt,name=trigger_id,json=triggerId,proto3" json:"trigger_id,omitempty"`
+	ValueJson     []byte            `protobuf:"bytes,8,opt,name=value_json,json=valueJson,proto3" json:"value_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EvaluateFunction) Reset() {
 	*x = EvaluateFunction{}
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1317,7 @@ func (x *EvaluateFunction) String() string {
 func (*EvaluateFunction) ProtoMessage() {}
 
 func (x *EvaluateFunction) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_worker_service_proto_msgTypes[13]
+	mi := &file_nenc_v1_worker_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1330,7 @@ func (x *EvaluateFunction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluateFunction.ProtoReflect.Descriptor instead.
 func (*EvaluateFunction) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{13}
+	return file_nenc_v1_worker_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *EvaluateFunction) GetRequestId() string {
@@ -1168,11 +1382,18 @@ func (x *EvaluateFunction) GetTriggerId() string {
 	return ""
 }
 
+func (x *EvaluateFunction) GetValueJson() []byte {
+	if x != nil {
+		return x.ValueJson
+	}
+	return nil
+}
+
 var File_nenc_v1_worker_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1cnenc/v1/worker_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15nenc/v1/context.proto\x1a\x18nenc/v1/invocation.proto\"\xca\x03\n" +
+	"\x1cnenc/v1/worker_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15nenc/v1/context.proto\x1a\x18nenc/v1/invocation.proto\"\xf8\x03\n" +
 	"\x0eConnectRequest\x12,\n" +
 	"\x05hello\x18\x01 \x01(\v2\x14.nenc.v1.WorkerHelloH\x00R\x05hello\x120\n" +
 	"\astarted\x18\x02 \x01(\v2\x14.nenc.v1.TaskStartedH\x00R\astarted\x126\n" +
@@ -1181,8 +1402,13 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\theartbeat\x18\x05 \x01(\v2\x12.nenc.v1.HeartbeatH\x00R\theartbeat\x12:\n" +
 	"\tevaluated\x18\x06 \x01(\v2\x1a.nenc.v1.FunctionEvaluatedH\x00R\tevaluated\x12&\n" +
 	"\x05drain\x18\a \x01(\v2\x0e.nenc.v1.DrainH\x00R\x05drain\x12N\n" +
-	"\x13functions_announced\x18\b \x01(\v2\x1b.nenc.v1.FunctionsAnnouncedH\x00R\x12functionsAnnouncedB\t\n" +
-	"\amessage\"\xde\x01\n" +
+	"\x13functions_announced\x18\b \x01(\v2\x1b.nenc.v1.FunctionsAnnouncedH\x00R\x12functionsAnnounced\x12,\n" +
+	"\areports\x18\t \x01(\v2\x10.nenc.v1.ReportsH\x00R\areportsB\t\n" +
+	"\amessage\"\x9c\x01\n" +
+	"\aReports\x12.\n" +
+	"\astarted\x18\x01 \x03(\v2\x14.nenc.v1.TaskStartedR\astarted\x124\n" +
+	"\tcompleted\x18\x02 \x03(\v2\x16.nenc.v1.TaskCompletedR\tcompleted\x12+\n" +
+	"\x06failed\x18\x03 \x03(\v2\x13.nenc.v1.TaskFailedR\x06failed\"\x99\x02\n" +
 	"\vWorkerHello\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x1b\n" +
 	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x12 \n" +
@@ -1190,12 +1416,17 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\btask_ids\x18\x04 \x03(\tR\ataskIds\x12\x1c\n" +
 	"\tfunctions\x18\x05 \x03(\tR\tfunctions\x12\x10\n" +
 	"\x03sdk\x18\x06 \x01(\tR\x03sdk\x12.\n" +
-	"\x13held_assignment_ids\x18\a \x03(\tR\x11heldAssignmentIds\"2\n" +
+	"\x13held_assignment_ids\x18\a \x03(\tR\x11heldAssignmentIds\x12\x1f\n" +
+	"\vjson_values\x18\b \x01(\bR\n" +
+	"jsonValues\x12\x18\n" +
+	"\abatches\x18\t \x01(\bR\abatches\"2\n" +
 	"\vTaskStarted\x12#\n" +
-	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"d\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"\x85\x01\n" +
 	"\rTaskCompleted\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12.\n" +
-	"\x06result\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06result\"[\n" +
+	"\x06result\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06result\x12\x1f\n" +
+	"\vresult_json\x18\x03 \x01(\fR\n" +
+	"resultJson\"[\n" +
 	"\n" +
 	"TaskFailed\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12(\n" +
@@ -1203,37 +1434,46 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\tHeartbeat\"\a\n" +
 	"\x05Drain\"2\n" +
 	"\x12FunctionsAnnounced\x12\x1c\n" +
-	"\tfunctions\x18\x01 \x03(\tR\tfunctions\"\x8a\x01\n" +
+	"\tfunctions\x18\x01 \x03(\tR\tfunctions\"\xa9\x01\n" +
 	"\x11FunctionEvaluated\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value\x12(\n" +
-	"\x05error\x18\x03 \x01(\v2\x12.nenc.v1.TaskErrorR\x05error\"\xec\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.nenc.v1.TaskErrorR\x05error\x12\x1d\n" +
+	"\n" +
+	"value_json\x18\x04 \x01(\fR\tvalueJson\"\xa6\x02\n" +
 	"\x0fConnectResponse\x12,\n" +
 	"\awelcome\x18\x01 \x01(\v2\x10.nenc.v1.WelcomeH\x00R\awelcome\x125\n" +
 	"\n" +
 	"assignment\x18\x02 \x01(\v2\x13.nenc.v1.AssignmentH\x00R\n" +
 	"assignment\x127\n" +
 	"\bevaluate\x18\x03 \x01(\v2\x19.nenc.v1.EvaluateFunctionH\x00R\bevaluate\x120\n" +
-	"\x05abort\x18\x04 \x01(\v2\x18.nenc.v1.AbortAssignmentH\x00R\x05abortB\t\n" +
-	"\amessage\"\xc7\x01\n" +
+	"\x05abort\x18\x04 \x01(\v2\x18.nenc.v1.AbortAssignmentH\x00R\x05abort\x128\n" +
+	"\vassignments\x18\x05 \x01(\v2\x14.nenc.v1.AssignmentsH\x00R\vassignmentsB\t\n" +
+	"\amessage\"8\n" +
+	"\vAssignments\x12)\n" +
+	"\x05items\x18\x01 \x03(\v2\x13.nenc.v1.AssignmentR\x05items\"\x82\x02\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x122\n" +
 	"\x15heartbeat_interval_ms\x18\x02 \x01(\x03R\x13heartbeatIntervalMs\x12\x19\n" +
 	"\blease_ms\x18\x03 \x01(\x03R\aleaseMs\x12*\n" +
 	"\x11max_payload_bytes\x18\x04 \x01(\x03R\x0fmaxPayloadBytes\x12$\n" +
-	"\x0emax_json_depth\x18\x05 \x01(\x05R\fmaxJsonDepth\"\xc0\x01\n" +
+	"\x0emax_json_depth\x18\x05 \x01(\x05R\fmaxJsonDepth\x12\x1f\n" +
+	"\vjson_values\x18\x06 \x01(\bR\n" +
+	"jsonValues\x12\x18\n" +
+	"\abatches\x18\a \x01(\bR\abatches\"\xe7\x01\n" +
 	"\n" +
 	"Assignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12#\n" +
 	"\rinvocation_id\x18\x02 \x01(\tR\finvocationId\x12\x17\n" +
 	"\atask_id\x18\x03 \x01(\tR\x06taskId\x125\n" +
 	"\targuments\x18\x04 \x01(\v2\x17.google.protobuf.StructR\targuments\x12\x18\n" +
-	"\aattempt\x18\x05 \x01(\x05R\aattempt\"~\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x12%\n" +
+	"\x0earguments_json\x18\x06 \x01(\fR\rargumentsJson\"~\n" +
 	"\x0fAbortAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12,\n" +
 	"\x06reason\x18\x02 \x01(\x0e2\x14.nenc.v1.AbortReasonR\x06reason\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xb6\x02\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xd5\x02\n" +
 	"\x10EvaluateFunction\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1a\n" +
@@ -1243,7 +1483,9 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\acontext\x18\x05 \x01(\v2\x17.nenc.v1.TriggerContextR\acontext\x123\n" +
 	"\bcontexts\x18\x06 \x03(\v2\x17.nenc.v1.TriggerContextR\bcontexts\x12\x1d\n" +
 	"\n" +
-	"trigger_id\x18\a \x01(\tR\ttriggerId*c\n" +
+	"trigger_id\x18\a \x01(\tR\ttriggerId\x12\x1d\n" +
+	"\n" +
+	"value_json\x18\b \x01(\fR\tvalueJson*c\n" +
 	"\vAbortReason\x12\x1c\n" +
 	"\x18ABORT_REASON_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ABORT_REASON_TIMEOUT\x10\x01\x12\x1c\n" +
@@ -1269,59 +1511,67 @@ func file_nenc_v1_worker_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nenc_v1_worker_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nenc_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_nenc_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_nenc_v1_worker_service_proto_goTypes = []any{
 	(AbortReason)(0),           // 0: nenc.v1.AbortReason
 	(FunctionPurpose)(0),       // 1: nenc.v1.FunctionPurpose
 	(*ConnectRequest)(nil),     // 2: nenc.v1.ConnectRequest
-	(*WorkerHello)(nil),        // 3: nenc.v1.WorkerHello
-	(*TaskStarted)(nil),        // 4: nenc.v1.TaskStarted
-	(*TaskCompleted)(nil),      // 5: nenc.v1.TaskCompleted
-	(*TaskFailed)(nil),         // 6: nenc.v1.TaskFailed
-	(*Heartbeat)(nil),          // 7: nenc.v1.Heartbeat
-	(*Drain)(nil),              // 8: nenc.v1.Drain
-	(*FunctionsAnnounced)(nil), // 9: nenc.v1.FunctionsAnnounced
-	(*FunctionEvaluated)(nil),  // 10: nenc.v1.FunctionEvaluated
-	(*ConnectResponse)(nil),    // 11: nenc.v1.ConnectResponse
-	(*Welcome)(nil),            // 12: nenc.v1.Welcome
-	(*Assignment)(nil),         // 13: nenc.v1.Assignment
-	(*AbortAssignment)(nil),    // 14: nenc.v1.AbortAssignment
-	(*EvaluateFunction)(nil),   // 15: nenc.v1.EvaluateFunction
-	(*structpb.Value)(nil),     // 16: google.protobuf.Value
-	(*TaskError)(nil),          // 17: nenc.v1.TaskError
-	(*structpb.Struct)(nil),    // 18: google.protobuf.Struct
-	(*TriggerContext)(nil),     // 19: nenc.v1.TriggerContext
+	(*Reports)(nil),            // 3: nenc.v1.Reports
+	(*WorkerHello)(nil),        // 4: nenc.v1.WorkerHello
+	(*TaskStarted)(nil),        // 5: nenc.v1.TaskStarted
+	(*TaskCompleted)(nil),      // 6: nenc.v1.TaskCompleted
+	(*TaskFailed)(nil),         // 7: nenc.v1.TaskFailed
+	(*Heartbeat)(nil),          // 8: nenc.v1.Heartbeat
+	(*Drain)(nil),              // 9: nenc.v1.Drain
+	(*FunctionsAnnounced)(nil), // 10: nenc.v1.FunctionsAnnounced
+	(*FunctionEvaluated)(nil),  // 11: nenc.v1.FunctionEvaluated
+	(*ConnectResponse)(nil),    // 12: nenc.v1.ConnectResponse
+	(*Assignments)(nil),        // 13: nenc.v1.Assignments
+	(*Welcome)(nil),            // 14: nenc.v1.Welcome
+	(*Assignment)(nil),         // 15: nenc.v1.Assignment
+	(*AbortAssignment)(nil),    // 16: nenc.v1.AbortAssignment
+	(*EvaluateFunction)(nil),   // 17: nenc.v1.EvaluateFunction
+	(*structpb.Value)(nil),     // 18: google.protobuf.Value
+	(*TaskError)(nil),          // 19: nenc.v1.TaskError
+	(*structpb.Struct)(nil),    // 20: google.protobuf.Struct
+	(*TriggerContext)(nil),     // 21: nenc.v1.TriggerContext
 }
 var file_nenc_v1_worker_service_proto_depIdxs = []int32{
-	3,  // 0: nenc.v1.ConnectRequest.hello:type_name -> nenc.v1.WorkerHello
-	4,  // 1: nenc.v1.ConnectRequest.started:type_name -> nenc.v1.TaskStarted
-	5,  // 2: nenc.v1.ConnectRequest.completed:type_name -> nenc.v1.TaskCompleted
-	6,  // 3: nenc.v1.ConnectRequest.failed:type_name -> nenc.v1.TaskFailed
-	7,  // 4: nenc.v1.ConnectRequest.heartbeat:type_name -> nenc.v1.Heartbeat
-	10, // 5: nenc.v1.ConnectRequest.evaluated:type_name -> nenc.v1.FunctionEvaluated
-	8,  // 6: nenc.v1.ConnectRequest.drain:type_name -> nenc.v1.Drain
-	9,  // 7: nenc.v1.ConnectRequest.functions_announced:type_name -> nenc.v1.FunctionsAnnounced
-	16, // 8: nenc.v1.TaskCompleted.result:type_name -> google.protobuf.Value
-	17, // 9: nenc.v1.TaskFailed.error:type_name -> nenc.v1.TaskError
-	16, // 10: nenc.v1.FunctionEvaluated.value:type_name -> google.protobuf.Value
-	17, // 11: nenc.v1.FunctionEvaluated.error:type_name -> nenc.v1.TaskError
-	12, // 12: nenc.v1.ConnectResponse.welcome:type_name -> nenc.v1.Welcome
-	13, // 13: nenc.v1.ConnectResponse.assignment:type_name -> nenc.v1.Assignment
-	15, // 14: nenc.v1.ConnectResponse.evaluate:type_name -> nenc.v1.EvaluateFunction
-	14, // 15: nenc.v1.ConnectResponse.abort:type_name -> nenc.v1.AbortAssignment
-	18, // 16: nenc.v1.Assignment.arguments:type_name -> google.protobuf.Struct
-	0,  // 17: nenc.v1.AbortAssignment.reason:type_name -> nenc.v1.AbortReason
-	1,  // 18: nenc.v1.EvaluateFunction.purpose:type_name -> nenc.v1.FunctionPurpose
-	16, // 19: nenc.v1.EvaluateFunction.value:type_name -> google.protobuf.Value
-	19, // 20: nenc.v1.EvaluateFunction.context:type_name -> nenc.v1.TriggerContext
-	19, // 21: nenc.v1.EvaluateFunction.contexts:type_name -> nenc.v1.TriggerContext
-	2,  // 22: nenc.v1.WorkerService.Connect:input_type -> nenc.v1.ConnectRequest
-	11, // 23: nenc.v1.WorkerService.Connect:output_type -> nenc.v1.ConnectResponse
-	23, // [23:24] is the sub-list for method output_type
-	22, // [22:23] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	4,  // 0: nenc.v1.ConnectRequest.hello:type_name -> nenc.v1.WorkerHello
+	5,  // 1: nenc.v1.ConnectRequest.started:type_name -> nenc.v1.TaskStarted
+	6,  // 2: nenc.v1.ConnectRequest.completed:type_name -> nenc.v1.TaskCompleted
+	7,  // 3: nenc.v1.ConnectRequest.failed:type_name -> nenc.v1.TaskFailed
+	8,  // 4: nenc.v1.ConnectRequest.heartbeat:type_name -> nenc.v1.Heartbeat
+	11, // 5: nenc.v1.ConnectRequest.evaluated:type_name -> nenc.v1.FunctionEvaluated
+	9,  // 6: nenc.v1.ConnectRequest.drain:type_name -> nenc.v1.Drain
+	10, // 7: nenc.v1.ConnectRequest.functions_announced:type_name -> nenc.v1.FunctionsAnnounced
+	3,  // 8: nenc.v1.ConnectRequest.reports:type_name -> nenc.v1.Reports
+	5,  // 9: nenc.v1.Reports.started:type_name -> nenc.v1.TaskStarted
+	6,  // 10: nenc.v1.Reports.completed:type_name -> nenc.v1.TaskCompleted
+	7,  // 11: nenc.v1.Reports.failed:type_name -> nenc.v1.TaskFailed
+	18, // 12: nenc.v1.TaskCompleted.result:type_name -> google.protobuf.Value
+	19, // 13: nenc.v1.TaskFailed.error:type_name -> nenc.v1.TaskError
+	18, // 14: nenc.v1.FunctionEvaluated.value:type_name -> google.protobuf.Value
+	19, // 15: nenc.v1.FunctionEvaluated.error:type_name -> nenc.v1.TaskError
+	14, // 16: nenc.v1.ConnectResponse.welcome:type_name -> nenc.v1.Welcome
+	15, // 17: nenc.v1.ConnectResponse.assignment:type_name -> nenc.v1.Assignment
+	17, // 18: nenc.v1.ConnectResponse.evaluate:type_name -> nenc.v1.EvaluateFunction
+	16, // 19: nenc.v1.ConnectResponse.abort:type_name -> nenc.v1.AbortAssignment
+	13, // 20: nenc.v1.ConnectResponse.assignments:type_name -> nenc.v1.Assignments
+	15, // 21: nenc.v1.Assignments.items:type_name -> nenc.v1.Assignment
+	20, // 22: nenc.v1.Assignment.arguments:type_name -> google.protobuf.Struct
+	0,  // 23: nenc.v1.AbortAssignment.reason:type_name -> nenc.v1.AbortReason
+	1,  // 24: nenc.v1.EvaluateFunction.purpose:type_name -> nenc.v1.FunctionPurpose
+	18, // 25: nenc.v1.EvaluateFunction.value:type_name -> google.protobuf.Value
+	21, // 26: nenc.v1.EvaluateFunction.context:type_name -> nenc.v1.TriggerContext
+	21, // 27: nenc.v1.EvaluateFunction.contexts:type_name -> nenc.v1.TriggerContext
+	2,  // 28: nenc.v1.WorkerService.Connect:input_type -> nenc.v1.ConnectRequest
+	12, // 29: nenc.v1.WorkerService.Connect:output_type -> nenc.v1.ConnectResponse
+	29, // [29:30] is the sub-list for method output_type
+	28, // [28:29] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_worker_service_proto_init() }
@@ -1340,12 +1590,14 @@ func file_nenc_v1_worker_service_proto_init() {
 		(*ConnectRequest_Evaluated)(nil),
 		(*ConnectRequest_Drain)(nil),
 		(*ConnectRequest_FunctionsAnnounced)(nil),
+		(*ConnectRequest_Reports)(nil),
 	}
-	file_nenc_v1_worker_service_proto_msgTypes[9].OneofWrappers = []any{
+	file_nenc_v1_worker_service_proto_msgTypes[10].OneofWrappers = []any{
 		(*ConnectResponse_Welcome)(nil),
 		(*ConnectResponse_Assignment)(nil),
 		(*ConnectResponse_Evaluate)(nil),
 		(*ConnectResponse_Abort)(nil),
+		(*ConnectResponse_Assignments)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1353,7 +1605,7 @@ func file_nenc_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_worker_service_proto_rawDesc), len(file_nenc_v1_worker_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/worker_service.proto.
  */
 export const file_nenc_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("ChxuZW5jL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEgduZW5jLnYxIvYCCg5Db25uZWN0UmVxdWVzdBIlCgVoZWxsbxgBIAEoCzIULm5lbmMudjEuV29ya2VySGVsbG9IABInCgdzdGFydGVkGAIgASgLMhQubmVuYy52MS5UYXNrU3RhcnRlZEgAEisKCWNvbXBsZXRlZBgDIAEoCzIWLm5lbmMudjEuVGFza0NvbXBsZXRlZEgAEiUKBmZhaWxlZBgEIAEoCzITLm5lbmMudjEuVGFza0ZhaWxlZEgAEicKCWhlYXJ0YmVhdBgFIAEoCzISLm5lbmMudjEuSGVhcnRiZWF0SAASLwoJZXZhbHVhdGVkGAYgASgLMhoubmVuYy52MS5GdW5jdGlvbkV2YWx1YXRlZEgAEh8KBWRyYWluGAcgASgLMg4ubmVuYy52MS5EcmFpbkgAEjoKE2Z1bmN0aW9uc19hbm5vdW5jZWQYCCABKAsyGy5uZW5jLnYxLkZ1bmN0aW9uc0Fubm91bmNlZEgAQgkKB21lc3NhZ2UilAEKC1dvcmtlckhlbGxvEg4KBmFwcF9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSEwoLY29uY3VycmVuY3kYAyABKAUSEAoIdGFza19pZHMYBCADKAkSEQoJZnVuY3Rpb25zGAUgAygJEgsKA3NkaxgGIAEoCRIbChNoZWxkX2Fzc2lnbm1lbnRfaWRzGAcgAygJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiTgoNVGFza0NvbXBsZXRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEiYKBnJlc3VsdBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSJGCgpUYXNrRmFpbGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSIQoFZXJyb3IYAiABKAsyEi5uZW5jLnYxLlRhc2tFcnJvciILCglIZWFydGJlYXQiBwoFRHJhaW4iJwoSRnVuY3Rpb25zQW5ub3VuY2VkEhEKCWZ1bmN0aW9ucxgBIAMoCSJxChFGdW5jdGlvbkV2YWx1YXRlZBISCgpyZXF1ZXN0X2lkGAEgASgJEiUKBXZhbHVlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiEKBWVycm9yGAMgASgLMhIubmVuYy52MS5UYXNrRXJyb3IixgEKD0Nvbm5lY3RSZXNwb25zZRIjCgd3ZWxjb21lGAEgASgLMhAubmVuYy52MS5XZWxjb21lSAASKQoKYXNzaWdubWVudBgCIAEoCzITLm5lbmMudjEuQXNzaWdubWVudEgAEi0KCGV2YWx1YXRlGAMgASgLMhkubmVuYy52MS5FdmFsdWF0ZUZ1bmN0aW9uSAASKQoFYWJvcnQYBCABKAsyGC5uZW5jLnYxLkFib3J0QXNzaWdubWVudEgAQgkKB21lc3NhZ2UigAEKB1dlbGNvbWUSEQoJd29ya2VyX2lkGAEgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgCIAEoAxIQCghsZWFzZV9tcxgDIAEoAxIZChFtYXhfcGF5bG9hZF9ieXRlcxgEIAEoAxIWCg5tYXhfanNvbl9kZXB0aBgFIAEoBSKIAQoKQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhUKDWludm9jYXRpb25faWQYAiABKAkSDwoHdGFza19pZBgDIAEoCRIqCglhcmd1bWVudHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg8KB2F0dGVtcHQYBSABKAUiXwoPQWJvcnRBc3NpZ25tZW50EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSJAoGcmVhc29uGAIgASgOMhQubmVuYy52MS5BYm9ydFJlYXNvbhIPCgdtZXNzYWdlGAMgASgJIvMBChBFdmFsdWF0ZUZ1bmN0aW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZnVuY3Rpb24YAiABKAkSKQoHcHVycG9zZRgDIAEoDjIYLm5lbmMudjEuRnVuY3Rpb25QdXJwb3NlEiUKBXZhbHVlGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKB2NvbnRleHQYBSABKAsyFy5uZW5jLnYxLlRyaWdnZXJDb250ZXh0EikKCGNvbnRleHRzGAYgAygLMhcubmVuYy52MS5UcmlnZ2VyQ29udGV4dBISCgp0cmlnZ2VyX2lkGAcgASgJKmMKC0Fib3J0UmVhc29uEhwKGEFCT1JUX1JFQVNPTl9VTlNQRUNJRklFRBAAEhgKFEFCT1JUX1JFQVNPTl9USU1FT1VUEAESHAoYQUJPUlRfUkVBU09OX05PVF9TVEFSVEVEEAIqbwoPRnVuY3Rpb25QdXJwb3NlEiAKHEZVTkNUSU9OX1BVUlBPU0VfVU5TUEVDSUZJRUQQABIbChdGVU5DVElPTl9QVVJQT1NFX0ZJTFRFUhABEh0KGUZVTkNUSU9OX1BVUlBPU0VfUFJPVklERVIQAjJRCg1Xb3JrZXJTZXJ2aWNlEkAKB0Nvbm5lY3QSFy5uZW5jLnYxLkNvbm5lY3RSZXF1ZXN0GhgubmVuYy52MS5Db25uZWN0UmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_struct, file_nenc_v1_context, file_nenc_v1_invocation]);
+  fileDesc("ChxuZW5jL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEgduZW5jLnYxIpsDCg5Db25uZWN0UmVxdWVzdBIlCgVoZWxsbxgBIAEoCzIULm5lbmMudjEuV29ya2VySGVsbG9IABInCgdzdGFydGVkGAIgASgLMhQubmVuYy52MS5UYXNrU3RhcnRlZEgAEisKCWNvbXBsZXRlZBgDIAEoCzIWLm5lbmMudjEuVGFza0NvbXBsZXRlZEgAEiUKBmZhaWxlZBgEIAEoCzITLm5lbmMudjEuVGFza0ZhaWxlZEgAEicKCWhlYXJ0YmVhdBgFIAEoCzISLm5lbmMudjEuSGVhcnRiZWF0SAASLwoJZXZhbHVhdGVkGAYgASgLMhoubmVuYy52MS5GdW5jdGlvbkV2YWx1YXRlZEgAEh8KBWRyYWluGAcgASgLMg4ubmVuYy52MS5EcmFpbkgAEjoKE2Z1bmN0aW9uc19hbm5vdW5jZWQYCCABKAsyGy5uZW5jLnYxLkZ1bmN0aW9uc0Fubm91bmNlZEgAEiMKB3JlcG9ydHMYCSABKAsyEC5uZW5jLnYxLlJlcG9ydHNIAEIJCgdtZXNzYWdlIoABCgdSZXBvcnRzEiUKB3N0YXJ0ZWQYASADKAsyFC5uZW5jLnYxLlRhc2tTdGFydGVkEikKCWNvbXBsZXRlZBgCIAMoCzIWLm5lbmMudjEuVGFza0NvbXBsZXRlZBIjCgZmYWlsZWQYAyADKAsyEy5uZW5jLnYxLlRhc2tGYWlsZWQiugEKC1dvcmtlckhlbGxvEg4KBmFwcF9pZBgBIAEoCRIRCgl3b3JrZXJfaWQYAiABKAkSEwoLY29uY3VycmVuY3kYAyABKAUSEAoIdGFza19pZHMYBCADKAkSEQoJZnVuY3Rpb25zGAUgAygJEgsKA3NkaxgGIAEoCRIbChNoZWxkX2Fzc2lnbm1lbnRfaWRzGAcgAygJEhMKC2pzb25fdmFsdWVzGAggASgIEg8KB2JhdGNoZXMYCSABKAgiJAoLVGFza1N0YXJ0ZWQSFQoNYXNzaWdubWVudF9pZBgBIAEoCSJjCg1UYXNrQ29tcGxldGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSJgoGcmVzdWx0GAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhMKC3Jlc3VsdF9qc29uGAMgASgMIkYKClRhc2tGYWlsZWQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIhCgVlcnJvchgCIAEoCzISLm5lbmMudjEuVGFza0Vycm9yIgsKCUhlYXJ0YmVhdCIHCgVEcmFpbiInChJGdW5jdGlvbnNBbm5vdW5jZWQSEQoJZnVuY3Rpb25zGAEgAygJIoUBChFGdW5jdGlvbkV2YWx1YXRlZBISCgpyZXF1ZXN0X2lkGAEgASgJEiUKBXZhbHVlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiEKBWVycm9yGAMgASgLMhIubmVuYy52MS5UYXNrRXJyb3ISEgoKdmFsdWVfanNvbhgEIAEoDCLzAQoPQ29ubmVjdFJlc3BvbnNlEiMKB3dlbGNvbWUYASABKAsyEC5uZW5jLnYxLldlbGNvbWVIABIpCgphc3NpZ25tZW50GAIgASgLMhMubmVuYy52MS5Bc3NpZ25tZW50SAASLQoIZXZhbHVhdGUYAyABKAsyGS5uZW5jLnYxLkV2YWx1YXRlRnVuY3Rpb25IABIpCgVhYm9ydBgEIAEoCzIYLm5lbmMudjEuQWJvcnRBc3NpZ25tZW50SAASKwoLYXNzaWdubWVudHMYBSABKAsyFC5uZW5jLnYxLkFzc2lnbm1lbnRzSABCCQoHbWVzc2FnZSIxCgtBc3NpZ25tZW50cxIiCgVpdGVtcxgBIAMoCzITLm5lbmMudjEuQXNzaWdubWVudCKmAQoHV2VsY29tZRIRCgl3b3JrZXJfaWQYASABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAIgASgDEhAKCGxlYXNlX21zGAMgASgDEhkKEW1heF9wYXlsb2FkX2J5dGVzGAQgASgDEhYKDm1heF9qc29uX2RlcHRoGAUgASgFEhMKC2pzb25fdmFsdWVzGAYgASgIEg8KB2JhdGNoZXMYByABKAgioAEKCkFzc2lnbm1lbnQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIVCg1pbnZvY2F0aW9uX2lkGAIgASgJEg8KB3Rhc2tfaWQYAyABKAkSKgoJYXJndW1lbnRzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgdhdHRlbXB0GAUgASgFEhYKDmFyZ3VtZW50c19qc29uGAYgASgMIl8KD0Fib3J0QXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEiQKBnJlYXNvbhgCIAEoDjIULm5lbmMudjEuQWJvcnRSZWFzb24SDwoHbWVzc2FnZRgDIAEoCSKHAgoQRXZhbHVhdGVGdW5jdGlvbhISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCGZ1bmN0aW9uGAIgASgJEikKB3B1cnBvc2UYAyABKA4yGC5uZW5jLnYxLkZ1bmN0aW9uUHVycG9zZRIlCgV2YWx1ZRgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIoCgdjb250ZXh0GAUgASgLMhcubmVuYy52MS5UcmlnZ2VyQ29udGV4dBIpCghjb250ZXh0cxgGIAMoCzIXLm5lbmMudjEuVHJpZ2dlckNvbnRleHQSEgoKdHJpZ2dlcl9pZBgHIAEoCRISCgp2YWx1ZV9qc29uGAggASgMKmMKC0Fib3J0UmVhc29uEhwKGEFCT1JUX1JFQVNPTl9VTlNQRUNJRklFRBAAEhgKFEFCT1JUX1JFQVNPTl9USU1FT1VUEAESHAoYQUJPUlRfUkVBU09OX05PVF9TVEFSVEVEEAIqbwoPRnVuY3Rpb25QdXJwb3NlEiAKHEZVTkNUSU9OX1BVUlBPU0VfVU5TUEVDSUZJRUQQABIbChdGVU5DVElPTl9QVVJQT1NFX0ZJTFRFUhABEh0KGUZVTkNUSU9OX1BVUlBPU0VfUFJPVklERVIQAjJRCg1Xb3JrZXJTZXJ2aWNlEkAKB0Nvbm5lY3QSFy5uZW5jLnYxLkNvbm5lY3RSZXF1ZXN0GhgubmVuYy52MS5Db25uZWN0UmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_struct, file_nenc_v1_context, file_nenc_v1_invocation]);
 
 /**
  * @generated from message nenc.v1.ConnectRequest
@@ -77,6 +77,14 @@ export type ConnectRequest = Message<"nenc.v1.ConnectRequest"> & {
      */
     value: FunctionsAnnounced;
     case: "functionsAnnounced";
+  } | {
+    /**
+     * Several reports in one frame (any worker may send it; see Reports).
+     *
+     * @generated from field: nenc.v1.Reports reports = 9;
+     */
+    value: Reports;
+    case: "reports";
   } | { case: undefined; value?: undefined };
 };
 
@@ -86,6 +94,37 @@ export type ConnectRequest = Message<"nenc.v1.ConnectRequest"> & {
  */
 export const ConnectRequestSchema: GenMessage<ConnectRequest> = /*@__PURE__*/
   messageDesc(file_nenc_v1_worker_service, 0);
+
+/**
+ * Reports of several assignments in one frame, applied in this order: every
+ * started, then every completed, then every failed (a worker puts an assignment's
+ * started in the same frame as its end, or in an earlier one).
+ *
+ * @generated from message nenc.v1.Reports
+ */
+export type Reports = Message<"nenc.v1.Reports"> & {
+  /**
+   * @generated from field: repeated nenc.v1.TaskStarted started = 1;
+   */
+  started: TaskStarted[];
+
+  /**
+   * @generated from field: repeated nenc.v1.TaskCompleted completed = 2;
+   */
+  completed: TaskCompleted[];
+
+  /**
+   * @generated from field: repeated nenc.v1.TaskFailed failed = 3;
+   */
+  failed: TaskFailed[];
+};
+
+/**
+ * Describes the message nenc.v1.Reports.
+ * Use `create(ReportsSchema)` to create a new message.
+ */
+export const ReportsSchema: GenMessage<Reports> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_worker_service, 1);
 
 /**
  * @generated from message nenc.v1.WorkerHello
@@ -140,6 +179,23 @@ export type WorkerHello = Message<"nenc.v1.WorkerHello"> & {
    * @generated from field: repeated string held_assignment_ids = 7;
    */
   heldAssignmentIds: string[];
+
+  /**
+   * The worker reads Assignment.arguments_json and EvaluateFunction.value_json:
+   * the orchestrator then sends values as JSON bytes instead of
+   * google.protobuf.Struct/Value (cheaper on both sides). An older worker leaves it
+   * false and gets the Struct/Value fields.
+   *
+   * @generated from field: bool json_values = 8;
+   */
+  jsonValues: boolean;
+
+  /**
+   * The worker reads ConnectResponse.assignments (several assignments in one frame).
+   *
+   * @generated from field: bool batches = 9;
+   */
+  batches: boolean;
 };
 
 /**
@@ -147,7 +203,7 @@ export type WorkerHello = Message<"nenc.v1.WorkerHello"> & {
  * Use `create(WorkerHelloSchema)` to create a new message.
  */
 export const WorkerHelloSchema: GenMessage<WorkerHello> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 1);
+  messageDesc(file_nenc_v1_worker_service, 2);
 
 /**
  * @generated from message nenc.v1.TaskStarted
@@ -164,7 +220,7 @@ export type TaskStarted = Message<"nenc.v1.TaskStarted"> & {
  * Use `create(TaskStartedSchema)` to create a new message.
  */
 export const TaskStartedSchema: GenMessage<TaskStarted> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 2);
+  messageDesc(file_nenc_v1_worker_service, 3);
 
 /**
  * @generated from message nenc.v1.TaskCompleted
@@ -176,9 +232,19 @@ export type TaskCompleted = Message<"nenc.v1.TaskCompleted"> & {
   assignmentId: string;
 
   /**
+   * The result as a google.protobuf.Value, or
+   *
    * @generated from field: google.protobuf.Value result = 2;
    */
   result?: Value | undefined;
+
+  /**
+   * the result as UTF-8 JSON text (used when set; send it only to an orchestrator
+   * whose welcome has json_values). NaN and Infinity are not JSON.
+   *
+   * @generated from field: bytes result_json = 3;
+   */
+  resultJson: Uint8Array;
 };
 
 /**
@@ -186,7 +252,7 @@ export type TaskCompleted = Message<"nenc.v1.TaskCompleted"> & {
  * Use `create(TaskCompletedSchema)` to create a new message.
  */
 export const TaskCompletedSchema: GenMessage<TaskCompleted> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 3);
+  messageDesc(file_nenc_v1_worker_service, 4);
 
 /**
  * @generated from message nenc.v1.TaskFailed
@@ -208,7 +274,7 @@ export type TaskFailed = Message<"nenc.v1.TaskFailed"> & {
  * Use `create(TaskFailedSchema)` to create a new message.
  */
 export const TaskFailedSchema: GenMessage<TaskFailed> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 4);
+  messageDesc(file_nenc_v1_worker_service, 5);
 
 /**
  * @generated from message nenc.v1.Heartbeat
@@ -221,7 +287,7 @@ export type Heartbeat = Message<"nenc.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 5);
+  messageDesc(file_nenc_v1_worker_service, 6);
 
 /**
  * @generated from message nenc.v1.Drain
@@ -234,7 +300,7 @@ export type Drain = Message<"nenc.v1.Drain"> & {
  * Use `create(DrainSchema)` to create a new message.
  */
 export const DrainSchema: GenMessage<Drain> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 6);
+  messageDesc(file_nenc_v1_worker_service, 7);
 
 /**
  * @generated from message nenc.v1.FunctionsAnnounced
@@ -251,7 +317,7 @@ export type FunctionsAnnounced = Message<"nenc.v1.FunctionsAnnounced"> & {
  * Use `create(FunctionsAnnouncedSchema)` to create a new message.
  */
 export const FunctionsAnnouncedSchema: GenMessage<FunctionsAnnounced> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 7);
+  messageDesc(file_nenc_v1_worker_service, 8);
 
 /**
  * @generated from message nenc.v1.FunctionEvaluated
@@ -275,6 +341,14 @@ export type FunctionEvaluated = Message<"nenc.v1.FunctionEvaluated"> & {
    * @generated from field: nenc.v1.TaskError error = 3;
    */
   error?: TaskError | undefined;
+
+  /**
+   * The value as UTF-8 JSON text instead (used when set; only to an orchestrator
+   * whose welcome has json_values).
+   *
+   * @generated from field: bytes value_json = 4;
+   */
+  valueJson: Uint8Array;
 };
 
 /**
@@ -282,7 +356,7 @@ export type FunctionEvaluated = Message<"nenc.v1.FunctionEvaluated"> & {
  * Use `create(FunctionEvaluatedSchema)` to create a new message.
  */
 export const FunctionEvaluatedSchema: GenMessage<FunctionEvaluated> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 8);
+  messageDesc(file_nenc_v1_worker_service, 9);
 
 /**
  * @generated from message nenc.v1.ConnectResponse
@@ -317,6 +391,14 @@ export type ConnectResponse = Message<"nenc.v1.ConnectResponse"> & {
      */
     value: AbortAssignment;
     case: "abort";
+  } | {
+    /**
+     * Several assignments at once, only to a worker whose hello set batches.
+     *
+     * @generated from field: nenc.v1.Assignments assignments = 5;
+     */
+    value: Assignments;
+    case: "assignments";
   } | { case: undefined; value?: undefined };
 };
 
@@ -325,7 +407,24 @@ export type ConnectResponse = Message<"nenc.v1.ConnectResponse"> & {
  * Use `create(ConnectResponseSchema)` to create a new message.
  */
 export const ConnectResponseSchema: GenMessage<ConnectResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 9);
+  messageDesc(file_nenc_v1_worker_service, 10);
+
+/**
+ * @generated from message nenc.v1.Assignments
+ */
+export type Assignments = Message<"nenc.v1.Assignments"> & {
+  /**
+   * @generated from field: repeated nenc.v1.Assignment items = 1;
+   */
+  items: Assignment[];
+};
+
+/**
+ * Describes the message nenc.v1.Assignments.
+ * Use `create(AssignmentsSchema)` to create a new message.
+ */
+export const AssignmentsSchema: GenMessage<Assignments> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_worker_service, 11);
 
 /**
  * @generated from message nenc.v1.Welcome
@@ -364,6 +463,21 @@ export type Welcome = Message<"nenc.v1.Welcome"> & {
    * @generated from field: int32 max_json_depth = 5;
    */
   maxJsonDepth: number;
+
+  /**
+   * The orchestrator reads TaskCompleted.result_json and FunctionEvaluated.value_json
+   * (false from an older orchestrator: send the Value fields).
+   *
+   * @generated from field: bool json_values = 6;
+   */
+  jsonValues: boolean;
+
+  /**
+   * The orchestrator reads ConnectRequest.reports.
+   *
+   * @generated from field: bool batches = 7;
+   */
+  batches: boolean;
 };
 
 /**
@@ -371,7 +485,7 @@ export type Welcome = Message<"nenc.v1.Welcome"> & {
  * Use `create(WelcomeSchema)` to create a new message.
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 10);
+  messageDesc(file_nenc_v1_worker_service, 12);
 
 /**
  * @generated from message nenc.v1.Assignment
@@ -395,6 +509,9 @@ export type Assignment = Message<"nenc.v1.Assignment"> & {
   taskId: string;
 
   /**
+   * The arguments as a google.protobuf.Struct, or (to a worker whose hello set
+   * json_values) as UTF-8 JSON text of an object in arguments_json.
+   *
    * @generated from field: google.protobuf.Struct arguments = 4;
    */
   arguments?: JsonObject | undefined;
@@ -403,6 +520,11 @@ export type Assignment = Message<"nenc.v1.Assignment"> & {
    * @generated from field: int32 attempt = 5;
    */
   attempt: number;
+
+  /**
+   * @generated from field: bytes arguments_json = 6;
+   */
+  argumentsJson: Uint8Array;
 };
 
 /**
@@ -410,7 +532,7 @@ export type Assignment = Message<"nenc.v1.Assignment"> & {
  * Use `create(AssignmentSchema)` to create a new message.
  */
 export const AssignmentSchema: GenMessage<Assignment> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 11);
+  messageDesc(file_nenc_v1_worker_service, 13);
 
 /**
  * The orchestrator ended an assignment's attempt on its own (a timeout, work taken
@@ -446,7 +568,7 @@ export type AbortAssignment = Message<"nenc.v1.AbortAssignment"> & {
  * Use `create(AbortAssignmentSchema)` to create a new message.
  */
 export const AbortAssignmentSchema: GenMessage<AbortAssignment> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 12);
+  messageDesc(file_nenc_v1_worker_service, 14);
 
 /**
  * @generated from message nenc.v1.EvaluateFunction
@@ -470,7 +592,8 @@ export type EvaluateFunction = Message<"nenc.v1.EvaluateFunction"> & {
   purpose: FunctionPurpose;
 
   /**
-   * Filters: the value filtered (arguments, result or payload).
+   * Filters: the value filtered (arguments, result or payload); to a worker whose
+   * hello set json_values, as UTF-8 JSON text in value_json instead.
    *
    * @generated from field: google.protobuf.Value value = 4;
    */
@@ -494,6 +617,11 @@ export type EvaluateFunction = Message<"nenc.v1.EvaluateFunction"> & {
    * @generated from field: string trigger_id = 7;
    */
   triggerId: string;
+
+  /**
+   * @generated from field: bytes value_json = 8;
+   */
+  valueJson: Uint8Array;
 };
 
 /**
@@ -501,7 +629,7 @@ export type EvaluateFunction = Message<"nenc.v1.EvaluateFunction"> & {
  * Use `create(EvaluateFunctionSchema)` to create a new message.
  */
 export const EvaluateFunctionSchema: GenMessage<EvaluateFunction> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_worker_service, 13);
+  messageDesc(file_nenc_v1_worker_service, 15);
 
 /**
  * Why the orchestrator ended an attempt without the worker.

@@ -22,6 +22,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** What summarizeProfile reports of one profile; times in ms. */
 export interface ProfileSummary {
   file: string;
   totalMs: number;
@@ -46,11 +47,8 @@ function located(url: string, lineNumber: number): string {
   return lineNumber > 0 ? `${shortUrl(url)}:${lineNumber + 1}` : shortUrl(url);
 }
 
-export function summarizeProfile(path: string, topN = 25): ProfileSummary {
-  const profile = JSON.parse(readFileSync(path, "utf8")) as Profile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+/** Microseconds of self time per node id, from the sample ids and their time deltas. */
+function selfTimeByNode(profile: Profile): Map<number, number> {
   const selfUs = new Map<number, number>();
   // Sample i lasts timeDeltas[i + 1] (V8 convention); the last one gets the mean delta.
   const deltas = profile.timeDeltas;
@@ -59,7 +57,11 @@ export function summarizeProfile(path: string, topN = 25): ProfileSummary {
     const dt = i + 1 < deltas.length ? (deltas[i + 1] as number) : mean;
     selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, dt));
   });
-  const total = (profile.endTime - profile.startTime) / 1000;
+  return selfUs;
+}
+
+/** Self time (ms) per function and per source file; V8's "(idle)" pseudo-function is set apart. */
+function selfTimeTotals(byId: Map<number, ProfileNode>, selfUs: Map<number, number>) {
   let idle = 0;
   const perFunction = new Map<string, { fn: string; where: string; self: number }>();
   const perFile = new Map<string, number>();
@@ -80,8 +82,18 @@ export function summarizeProfile(path: string, topN = 25): ProfileSummary {
     const file = name.startsWith("(") && !url ? name : shortUrl(url);
     perFile.set(file, (perFile.get(file) ?? 0) + us / 1000);
   }
-  const busy = total - idle;
-  // Inclusive time: each sample counts once for every distinct project function on its stack.
+  return { idle, perFunction, perFile };
+}
+
+/** Inclusive time (ms) of the project's own functions (src/, sdk/; not node_modules). */
+function projectInclusiveTimes(
+  profile: Profile,
+  byId: Map<number, ProfileNode>,
+  selfUs: Map<number, number>,
+) {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  // Each sample counts once for every distinct project function on its stack (recursion counts once).
   const inclusive = new Map<string, { fn: string; where: string; total: number }>();
   for (const [leaf, us] of selfUs) {
     const seen = new Set<string>();
@@ -97,6 +109,22 @@ export function summarizeProfile(path: string, topN = 25): ProfileSummary {
       inclusive.set(key, entry);
     }
   }
+  return inclusive;
+}
+
+/**
+ * Reads one .cpuprofile and returns its `topN` functions by self time, the project's
+ * functions by inclusive time and the files by self time; shares are of the busy
+ * (non-idle) time.
+ */
+export function summarizeProfile(path: string, topN = 25): ProfileSummary {
+  const profile = JSON.parse(readFileSync(path, "utf8")) as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = selfTimeByNode(profile);
+  const total = (profile.endTime - profile.startTime) / 1000;
+  const { idle, perFunction, perFile } = selfTimeTotals(byId, selfUs);
+  const busy = total - idle;
+  const inclusive = projectInclusiveTimes(profile, byId, selfUs);
   return {
     file: basename(path),
     totalMs: total,

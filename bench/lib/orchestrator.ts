@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** The repository root: the working directory of every process started here. */
 export const REPO_ROOT = join(HERE, "..", "..");
 
 /** Every process started here, killed on exit whatever happens (nothing is left running). */
@@ -24,12 +25,14 @@ function track(child: ChildProcess): void {
   child.once("exit", () => children.delete(child));
 }
 
+/** Where a started process writes its CPU profile (`--cpu-prof`). */
 export interface ProfileOptions {
   /** Write a V8 CPU profile of the orchestrator process into this directory. */
   dir: string;
   name: string;
 }
 
+/** An orchestrator in a child process: its address, and its in-process API by IPC (`call`). */
 export interface ChildOrchestrator {
   readonly url: string;
   readonly pid: number;
@@ -42,15 +45,17 @@ export interface ChildOrchestrator {
   kill(): Promise<void>;
 }
 
-export async function startChildOrchestrator(
-  options: {
-    redisUrl?: string;
-    redisPrefix?: string;
-    profile?: ProfileOptions;
-    /** Store retention (see src/store/retention.ts). */
-    retention?: Record<string, number>;
-  } = {},
-): Promise<ChildOrchestrator> {
+/** A child orchestrator's options: the Redis store when `redisUrl` is set, else the memory store. */
+interface ChildOrchestratorOptions {
+  redisUrl?: string;
+  redisPrefix?: string;
+  profile?: ProfileOptions;
+  /** Store retention (see src/store/retention.ts). */
+  retention?: Record<string, number>;
+}
+
+/** Forks orchestrator-child.ts under tsx with its store config as the one argument. */
+function forkOrchestratorChild(options: ChildOrchestratorOptions): ChildProcess {
   const execArgv = ["--import", "tsx"];
   if (options.profile) {
     // One directory per process: the module loader thread of tsx writes a profile of its own there too.
@@ -69,22 +74,32 @@ export async function startChildOrchestrator(
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   track(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return child;
+}
+
+/** What the child sends: one `ready` message once it listens, then one reply per command. */
+interface ChildMessage {
+  ready?: boolean;
+  url: string;
+  pid: number;
+  store: "memory" | "redis";
+  id: number;
+  ok: boolean;
+  value: unknown;
+  error: string;
+}
+
+/**
+ * Commands to the child over IPC, each reply matched to its command by id. Every command
+ * still waiting fails when the child exits, so no caller hangs on a dead process.
+ */
+function commandChannel(child: ChildProcess, exited: Promise<void>) {
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const ready = new Promise<{ url: string; pid: number; store: "memory" | "redis" }>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`orchestrator process exited early (${code})`)));
     child.on("message", (raw) => {
-      const message = raw as {
-        ready?: boolean;
-        url: string;
-        pid: number;
-        store: "memory" | "redis";
-        id: number;
-        ok: boolean;
-        value: unknown;
-        error: string;
-      };
+      const message = raw as ChildMessage;
       if (message.ready) return resolve(message);
       const waiter = pending.get(message.id);
       if (!waiter) return;
@@ -97,23 +112,45 @@ export async function startChildOrchestrator(
     for (const waiter of pending.values()) waiter.reject(new Error("orchestrator process exited"));
     pending.clear();
   });
-  const info = await ready;
   return {
-    url: info.url,
-    pid: info.pid,
-    store: info.store,
-    ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
-    call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+    ready,
+    call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
         child.send({ id, cmd, ...args });
       });
     },
+    /** Sends a command whose reply nobody waits for (the process exit is the answer). */
+    notify(cmd: string): void {
+      child.send({ id: nextId++, cmd });
+    },
+  };
+}
+
+/**
+ * Starts an orchestrator in a child process of its own (memory store, or Redis with
+ * `redisUrl`) and resolves once it listens, so its CPU and memory are measured apart
+ * from the workers and producers in this process.
+ */
+export async function startChildOrchestrator(
+  options: ChildOrchestratorOptions = {},
+): Promise<ChildOrchestrator> {
+  const child = forkOrchestratorChild(options);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const channel = commandChannel(child, exited);
+  const info = await channel.ready;
+  return {
+    url: info.url,
+    pid: info.pid,
+    store: info.store,
+    ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
+    call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+      return channel.call<T>(cmd, args);
+    },
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const id = nextId++;
-      child.send({ id, cmd: "stop" });
+      channel.notify("stop");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
@@ -126,6 +163,7 @@ export async function startChildOrchestrator(
   };
 }
 
+/** A `nenc serve --redis` process, as operators run it. */
 export interface Replica {
   readonly url: string;
   readonly pid: number;

@@ -170,126 +170,134 @@ function failoverGoal(result: FailoverResult): Target {
   };
 }
 
-function evaluateTargets(ctx: BenchContext): Target[] {
-  const targets: Target[] = [];
+/** Trigger latency rows: absolute p50/p99 limits, then each nenc store against BullMQ. */
+function latencyGoals(ctx: BenchContext): Target[] {
   const latency = ctx.results.triggerLatency as LatencyResult[] | undefined;
-  if (latency) {
-    const find = (backend: Backend, inFlight: number) =>
-      latency.find((row) => row.backend === backend && row.inFlight === inFlight)?.latencyMs;
-    const memory = find("nenc-memory", 1);
-    const redis = find("nenc-redis", 1);
+  if (!latency) return [];
+  const targets: Target[] = [];
+  const find = (backend: Backend, inFlight: number) =>
+    latency.find((row) => row.backend === backend && row.inFlight === inFlight)?.latencyMs;
+  const memory = find("nenc-memory", 1);
+  const redis = find("nenc-redis", 1);
+  targets.push({
+    target: "Trigger latency, memory store: p50 ≤ 2 ms (one chain at a time)",
+    measured: `p50 ${ms(memory?.p50)} ms`,
+    met: memory ? memory.p50 <= 2 : undefined,
+  });
+  targets.push({
+    target: "Trigger latency, Redis: p50 ≤ 5 ms (one chain at a time)",
+    measured: `p50 ${ms(redis?.p50)} ms`,
+    met: redis ? redis.p50 <= 5 : undefined,
+  });
+  for (const [backend, summary] of [
+    ["nenc-memory", memory],
+    ["nenc-redis", redis],
+  ] as const) {
     targets.push({
-      target: "Trigger latency, memory store: p50 ≤ 2 ms (one chain at a time)",
-      measured: `p50 ${ms(memory?.p50)} ms`,
-      met: memory ? memory.p50 <= 2 : undefined,
+      target: `Trigger latency, ${backend}: p99 ≤ 20 ms (one chain at a time)`,
+      measured: `p99 ${ms(summary?.p99)} ms`,
+      met: summary ? summary.p99 <= 20 : undefined,
     });
-    targets.push({
-      target: "Trigger latency, Redis: p50 ≤ 5 ms (one chain at a time)",
-      measured: `p50 ${ms(redis?.p50)} ms`,
-      met: redis ? redis.p50 <= 5 : undefined,
-    });
-    for (const [backend, summary] of [
-      ["nenc-memory", memory],
-      ["nenc-redis", redis],
-    ] as const) {
-      targets.push({
-        target: `Trigger latency, ${backend}: p99 ≤ 20 ms (one chain at a time)`,
-        measured: `p99 ${ms(summary?.p99)} ms`,
-        met: summary ? summary.p99 <= 20 : undefined,
-      });
-    }
-    for (const inFlight of [1, 50]) {
-      const bull = find("bullmq", inFlight);
-      for (const backend of ["nenc-memory", "nenc-redis"] as const) {
-        const nenc = find(backend, inFlight);
-        targets.push(latencyGoal(backend, inFlight, nenc, bull));
-      }
+  }
+  for (const inFlight of [1, 50]) {
+    const bull = find("bullmq", inFlight);
+    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+      const nenc = find(backend, inFlight);
+      targets.push(latencyGoal(backend, inFlight, nenc, bull));
     }
   }
-  const throughput = ctx.results.throughput as ThroughputResult[] | undefined;
-  if (throughput) {
-    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
-      const parts: string[] = [];
-      let met: boolean | undefined = true;
-      for (const concurrency of [1, 16, 64]) {
-        const nenc = throughput.find((row) => row.backend === backend && row.concurrency === concurrency);
-        const bull = throughput.find((row) => row.backend === "bullmq" && row.concurrency === concurrency);
-        if (!nenc || !bull) {
-          met = undefined;
-          continue;
-        }
-        parts.push(
-          `c=${concurrency}: ${int(nenc.jobsPerSecond)} vs ${int(bull.jobsPerSecond)} (${ratio(nenc.jobsPerSecond, bull.jobsPerSecond)})`,
-        );
-        const need = backend === "nenc-redis" && concurrency === 1 ? 0.7 : 1;
-        if (met !== undefined) met = met && nenc.jobsPerSecond >= need * bull.jobsPerSecond;
-      }
-      targets.push({
-        target:
-          backend === "nenc-memory"
-            ? "Dispatch throughput ≥ BullMQ at equal concurrency (1, 16, 64), nenc-memory"
-            : "Dispatch throughput ≥ BullMQ at concurrency 16 and 64, ≥ 0.7× at 1, nenc-redis",
-        measured: `${parts.join("; ")} jobs/s`,
-        met,
-      });
+  return targets;
+}
+
+/** Dispatch throughput of one nenc store against BullMQ at concurrency 1, 16 and 64. */
+function throughputGoal(throughput: ThroughputResult[], backend: "nenc-memory" | "nenc-redis"): Target {
+  const parts: string[] = [];
+  let met: boolean | undefined = true;
+  for (const concurrency of [1, 16, 64]) {
+    const nenc = throughput.find((row) => row.backend === backend && row.concurrency === concurrency);
+    const bull = throughput.find((row) => row.backend === "bullmq" && row.concurrency === concurrency);
+    if (!nenc || !bull) {
+      // A missing row leaves the goal unmeasured, but the other concurrencies still print.
+      met = undefined;
+      continue;
     }
-  }
-  targets.push(...costGoals(ctx));
-  const events = ctx.results.eventEvaluation as EventRow[] | undefined;
-  if (events) {
-    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
-      const rows = events.filter((row) => row.backend === backend);
-      const base = rows.find((row) => row.unrelatedTriggers === 10);
-      const top = rows.reduce<EventRow | undefined>(
-        (best, row) => (!best || row.unrelatedTriggers > best.unrelatedTriggers ? row : best),
-        undefined,
-      );
-      targets.push({
-        target: `Event latency with ${int(top?.unrelatedTriggers)} unrelated triggers within 1.5× of the 10-trigger case (p50), ${backend}`,
-        measured: `p50 ${ms(top?.latencyMs.p50)} vs ${ms(base?.latencyMs.p50)} ms (${ratio(top?.latencyMs.p50, base?.latencyMs.p50)}); p99 ${ms(top?.latencyMs.p99)} vs ${ms(base?.latencyMs.p99)} ms`,
-        met: base && top && top !== base ? top.latencyMs.p50 <= 1.5 * base.latencyMs.p50 : undefined,
-      });
-    }
-  }
-  const cron = ctx.results.cron as CronRunResult[] | undefined;
-  if (cron) {
-    const smallest = Math.min(...cron.map((row) => row.triggers));
-    const bull = cron.find((row) => row.backend === "bullmq" && row.triggers === smallest && row.measured);
-    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
-      const nenc = cron.find((row) => row.backend === backend && row.triggers === smallest && row.measured);
-      targets.push({
-        target: `Cron lag with ${int(smallest)} triggers on "* * * * * *" at most 1/3 of BullMQ job schedulers (p50 and p99), ${backend}`,
-        measured: `p50 ${ms(nenc?.lagMs.p50, 0)} vs ${ms(bull?.lagMs.p50, 0)} ms (${ratio(nenc?.lagMs.p50, bull?.lagMs.p50)}); p99 ${ms(nenc?.lagMs.p99, 0)} vs ${ms(bull?.lagMs.p99, 0)} ms (${ratio(nenc?.lagMs.p99, bull?.lagMs.p99)})`,
-        met:
-          nenc && bull && nenc.misses === 0
-            ? nenc.lagMs.p50 <= bull.lagMs.p50 / 3 && nenc.lagMs.p99 <= bull.lagMs.p99 / 3
-            : nenc && bull
-              ? false
-              : undefined,
-      });
-    }
-    const largest = Math.max(...cron.map((row) => row.triggers));
-    const bullLarge = cron.find(
-      (row) => row.backend === "bullmq" && row.triggers === largest && row.measured,
+    parts.push(
+      `c=${concurrency}: ${int(nenc.jobsPerSecond)} vs ${int(bull.jobsPerSecond)} (${ratio(nenc.jobsPerSecond, bull.jobsPerSecond)})`,
     );
-    for (const row of cron.filter((r) => r.triggers === largest && r.backend !== "bullmq")) {
-      targets.push({
-        target: `Cron with ${int(largest)} triggers: every slot of the window run within the case budget, zero duplicates, zero late; lag p99 below BullMQ's (${row.backend})`,
-        measured: row.measured
-          ? `${int(row.ranInWindow)}/${int(row.expected)} ran, ${row.duplicates} duplicates, ${row.misses} not run (${row.late ?? 0} late, ${row.lost ?? 0} lost); lag p50 ${ms(row.lagMs.p50, 0)} ms, p99 ${ms(row.lagMs.p99, 0)} vs ${ms(bullLarge?.lagMs.p99, 0)} ms`
-          : (row.note ?? "not measured"),
-        met: row.measured
-          ? row.duplicates === 0 && row.misses === 0 && (!bullLarge || row.lagMs.p99 < bullLarge.lagMs.p99)
-          : false,
-      });
-    }
-    targets.push(...replicaCostGoals(ctx, cron, largest));
+    // The goal asks less of nenc-redis one job at a time: 0.7× of BullMQ.
+    const need = backend === "nenc-redis" && concurrency === 1 ? 0.7 : 1;
+    if (met !== undefined) met = met && nenc.jobsPerSecond >= need * bull.jobsPerSecond;
   }
-  const failover = ctx.results.failover as FailoverResult | undefined;
-  if (failover) targets.push(failoverGoal(failover));
+  return {
+    target:
+      backend === "nenc-memory"
+        ? "Dispatch throughput ≥ BullMQ at equal concurrency (1, 16, 64), nenc-memory"
+        : "Dispatch throughput ≥ BullMQ at concurrency 16 and 64, ≥ 0.7× at 1, nenc-redis",
+    measured: `${parts.join("; ")} jobs/s`,
+    met,
+  };
+}
+
+/** Event latency with the most unrelated triggers stays within 1.5× of the 10-trigger case. */
+function eventGoals(ctx: BenchContext): Target[] {
+  const events = ctx.results.eventEvaluation as EventRow[] | undefined;
+  if (!events) return [];
+  return (["nenc-memory", "nenc-redis"] as const).map((backend) => {
+    const rows = events.filter((row) => row.backend === backend);
+    const base = rows.find((row) => row.unrelatedTriggers === 10);
+    const top = rows.reduce<EventRow | undefined>(
+      (best, row) => (!best || row.unrelatedTriggers > best.unrelatedTriggers ? row : best),
+      undefined,
+    );
+    return {
+      target: `Event latency with ${int(top?.unrelatedTriggers)} unrelated triggers within 1.5× of the 10-trigger case (p50), ${backend}`,
+      measured: `p50 ${ms(top?.latencyMs.p50)} vs ${ms(base?.latencyMs.p50)} ms (${ratio(top?.latencyMs.p50, base?.latencyMs.p50)}); p99 ${ms(top?.latencyMs.p99)} vs ${ms(base?.latencyMs.p99)} ms`,
+      met: base && top && top !== base ? top.latencyMs.p50 <= 1.5 * base.latencyMs.p50 : undefined,
+    };
+  });
+}
+
+/** Cron lag at the smallest trigger count: at most a third of BullMQ job schedulers'. */
+function cronLagGoals(cron: CronRunResult[]): Target[] {
+  const smallest = Math.min(...cron.map((row) => row.triggers));
+  const bull = cron.find((row) => row.backend === "bullmq" && row.triggers === smallest && row.measured);
+  return (["nenc-memory", "nenc-redis"] as const).map((backend) => {
+    const nenc = cron.find((row) => row.backend === backend && row.triggers === smallest && row.measured);
+    return {
+      target: `Cron lag with ${int(smallest)} triggers on "* * * * * *" at most 1/3 of BullMQ job schedulers (p50 and p99), ${backend}`,
+      measured: `p50 ${ms(nenc?.lagMs.p50, 0)} vs ${ms(bull?.lagMs.p50, 0)} ms (${ratio(nenc?.lagMs.p50, bull?.lagMs.p50)}); p99 ${ms(nenc?.lagMs.p99, 0)} vs ${ms(bull?.lagMs.p99, 0)} ms (${ratio(nenc?.lagMs.p99, bull?.lagMs.p99)})`,
+      // Missed slots fail the goal whatever the lag of the slots that did run.
+      met:
+        nenc && bull && nenc.misses === 0
+          ? nenc.lagMs.p50 <= bull.lagMs.p50 / 3 && nenc.lagMs.p99 <= bull.lagMs.p99 / 3
+          : nenc && bull
+            ? false
+            : undefined,
+    };
+  });
+}
+
+/** Cron at the largest trigger count: every slot run once and in time, lag p99 below BullMQ's. */
+function cronScaleGoals(cron: CronRunResult[], largest: number): Target[] {
+  const bullLarge = cron.find((row) => row.backend === "bullmq" && row.triggers === largest && row.measured);
+  return cron
+    .filter((r) => r.triggers === largest && r.backend !== "bullmq")
+    .map((row) => ({
+      target: `Cron with ${int(largest)} triggers: every slot of the window run within the case budget, zero duplicates, zero late; lag p99 below BullMQ's (${row.backend})`,
+      measured: row.measured
+        ? `${int(row.ranInWindow)}/${int(row.expected)} ran, ${row.duplicates} duplicates, ${row.misses} not run (${row.late ?? 0} late, ${row.lost ?? 0} lost); lag p50 ${ms(row.lagMs.p50, 0)} ms, p99 ${ms(row.lagMs.p99, 0)} vs ${ms(bullLarge?.lagMs.p99, 0)} ms`
+        : (row.note ?? "not measured"),
+      met: row.measured
+        ? row.duplicates === 0 && row.misses === 0 && (!bullLarge || row.lagMs.p99 < bullLarge.lagMs.p99)
+        : false,
+    }));
+}
+
+/** Memory stays flat over the soak; a run without `--soak` quotes the last soak run instead. */
+function soakGoal(ctx: BenchContext): Target {
   const soak = ctx.results.soak as SoakResult | undefined;
   const lastSoak = ctx.results.lastSoak as (SoakResult & { at: string; commit: string }) | undefined;
-  targets.push({
+  return {
     target: "Memory bounded: 10-minute soak at steady load ends with flat orchestrator RSS and Redis memory",
     measured: soak
       ? soak.verdict
@@ -297,7 +305,29 @@ function evaluateTargets(ctx: BenchContext): Target[] {
         ? `not part of this run; the last \`--soak\` run (${lastSoak.minutes} min, ${lastSoak.at}, commit ${lastSoak.commit}, [soak/latest.md](soak/latest.md)): ${lastSoak.verdict}`
         : "not part of this run (`npm run bench -- --soak`)",
     met: soak ? soak.flat : lastSoak ? lastSoak.flat : undefined,
-  });
+  };
+}
+
+/** Every performance goal, in the order of the report's goals table; a scenario not run adds no rows. */
+function evaluateTargets(ctx: BenchContext): Target[] {
+  const targets: Target[] = [...latencyGoals(ctx)];
+  const throughput = ctx.results.throughput as ThroughputResult[] | undefined;
+  if (throughput) {
+    for (const backend of ["nenc-memory", "nenc-redis"] as const) {
+      targets.push(throughputGoal(throughput, backend));
+    }
+  }
+  targets.push(...costGoals(ctx));
+  targets.push(...eventGoals(ctx));
+  const cron = ctx.results.cron as CronRunResult[] | undefined;
+  if (cron) {
+    const largest = Math.max(...cron.map((row) => row.triggers));
+    targets.push(...cronLagGoals(cron), ...cronScaleGoals(cron, largest));
+    targets.push(...replicaCostGoals(ctx, cron, largest));
+  }
+  const failover = ctx.results.failover as FailoverResult | undefined;
+  if (failover) targets.push(failoverGoal(failover));
+  targets.push(soakGoal(ctx));
   return targets;
 }
 
@@ -516,11 +546,11 @@ function soakSection(ctx: BenchContext): string[] {
   return [...out, ""];
 }
 
-export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
-  const targets = evaluateTargets(ctx);
+/** The top of latest.md: who wrote it, on what machine and code, the goals table and the check count. */
+function reportHeader(ctx: BenchContext, meta: ReportMeta, targets: Target[]): string[] {
   const m = meta.machine;
   const failed = ctx.checks.filter((check) => !check.ok);
-  const md: string[] = [
+  return [
     "# nenc benchmark results",
     "",
     `Written by \`${meta.command}\` (bench/run.ts) on ${meta.startedAt.toISOString()}; ${meta.mode} run of ${meta.totalSeconds.toFixed(0)} s (${Object.entries(
@@ -543,6 +573,35 @@ export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
     "",
     `Checks of exact counts (no lost or duplicate work): ${ctx.checks.length - failed.length}/${ctx.checks.length} passed${failed.length ? ` — FAILED: ${failed.map((c) => `${c.scenario} / ${c.backend}: ${c.detail}`).join("; ")}` : ""}.`,
     "",
+  ];
+}
+
+/** Quantiles of each latency series for latest.json (the raw samples stay out: they only feed the SVG). */
+function latencySeriesQuantiles(ctx: BenchContext) {
+  return ctx.series.map((series) => ({
+    panel: series.panel,
+    label: series.label,
+    n: series.samples.length,
+    quantilesMs: Object.fromEntries(
+      [0.5, 0.9, 0.99, 0.999, 1].map((q) => {
+        const sorted = [...series.samples].sort((a, b) => a - b);
+        return [
+          String(q),
+          round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN, 3),
+        ];
+      }),
+    ),
+  }));
+}
+
+/**
+ * Writes latest.md, latest.json and (when latency samples were kept) latency.svg into
+ * `meta.outDir`. The goals are evaluated once here so the markdown and the JSON agree.
+ */
+export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
+  const targets = evaluateTargets(ctx);
+  const md: string[] = [
+    ...reportHeader(ctx, meta, targets),
     ...latencyTable(ctx),
     ...throughputTable(ctx),
     ...profileTable(ctx),
@@ -566,20 +625,7 @@ export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
     results: ctx.results,
     redisCommands: ctx.commands,
     checks: ctx.checks,
-    latencySeries: ctx.series.map((series) => ({
-      panel: series.panel,
-      label: series.label,
-      n: series.samples.length,
-      quantilesMs: Object.fromEntries(
-        [0.5, 0.9, 0.99, 0.999, 1].map((q) => {
-          const sorted = [...series.samples].sort((a, b) => a - b);
-          return [
-            String(q),
-            round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN, 3),
-          ];
-        }),
-      ),
-    })),
+    latencySeries: latencySeriesQuantiles(ctx),
   };
   writeFileSync(join(meta.outDir, "latest.json"), `${JSON.stringify(json, null, 2)}\n`);
   if (ctx.series.length > 0) writeFileSync(join(meta.outDir, "latency.svg"), latencySvg(ctx.series));

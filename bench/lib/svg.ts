@@ -34,23 +34,26 @@ function curve(samples: readonly number[]): Array<[x: number, ms: number]> {
   return points;
 }
 
-function panel(title: string, series: readonly Series[], ox: number, oy: number): string {
-  const curves = series
-    .map((s) => ({ series: s, points: curve(s.samples) }))
-    .filter((c) => c.points.length > 0);
+interface Curve {
+  series: Series;
+  points: Array<[x: number, ms: number]>;
+}
+
+/** Plot-area size and the data → pixel mappings shared by a panel's grid and curves. */
+interface PanelScale {
+  w: number;
+  h: number;
+  xMax: number;
+  lo: number;
+  hi: number;
+  sx: (x: number) => number;
+  sy: (ms: number) => number;
+}
+
+/** Fits the axes to the curves: y spans whole decades, x at least to the 99.9th percentile. */
+function panelScale(curves: readonly Curve[]): PanelScale {
   const w = PANEL_W - MARGIN.left - MARGIN.right;
   const h = PANEL_H - MARGIN.top - MARGIN.bottom;
-  const parts: string[] = [
-    `<g transform="translate(${ox},${oy})">`,
-    `<rect x="0" y="0" width="${PANEL_W}" height="${PANEL_H}" fill="#fff" stroke="#ddd"/>`,
-    `<text x="${PANEL_W / 2}" y="20" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
-  if (curves.length === 0) {
-    parts.push(
-      `<text x="${PANEL_W / 2}" y="${PANEL_H / 2}" text-anchor="middle" font-size="12">no samples</text></g>`,
-    );
-    return parts.join("");
-  }
   const all = curves.flatMap((c) => c.points.map((p) => p[1]));
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
@@ -58,7 +61,12 @@ function panel(title: string, series: readonly Series[], ox: number, oy: number)
   const sx = (x: number) => MARGIN.left + (x / xMax) * w;
   const sy = (v: number) =>
     MARGIN.top + h - ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h;
-  // Grid and axes.
+  return { w, h, xMax, lo, hi, sx, sy };
+}
+
+/** Grid lines at each decade of latency and each percentile step, the frame and the x label. */
+function gridAndAxes({ w, h, xMax, lo, hi, sx, sy }: PanelScale): string[] {
+  const parts: string[] = [];
   for (let d = Math.log10(lo); d <= Math.log10(hi) + 1e-9; d++) {
     const v = 10 ** d;
     const y = sy(v);
@@ -78,7 +86,13 @@ function panel(title: string, series: readonly Series[], ox: number, oy: number)
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${w}" height="${h}" fill="none" stroke="#999"/>`,
     `<text x="${MARGIN.left + w / 2}" y="${MARGIN.top + h + 28}" text-anchor="middle" font-size="10">percentile</text>`,
   );
-  // Curves: a backend's second series in the same panel is dashed.
+  return parts;
+}
+
+/** One path per curve plus its legend entry, two legend entries per line under the plot. */
+function curvesWithLegend(curves: readonly Curve[], { w, h, sx, sy }: PanelScale): string[] {
+  const parts: string[] = [];
+  // A backend's second series in the same panel is dashed, so both stay readable in one colour.
   const seen = new Map<string, number>();
   curves.forEach(({ series: s, points }, i) => {
     const key = s.label.startsWith("nenc-redis ×3") ? "nenc-redis ×3" : s.backend;
@@ -97,10 +111,31 @@ function panel(title: string, series: readonly Series[], ox: number, oy: number)
       `<text x="${lx + 22}" y="${ly}" font-size="10">${escapeXml(`${s.label} (n=${s.samples.length.toLocaleString("en-US")})`)}</text>`,
     );
   });
-  parts.push("</g>");
+  return parts;
+}
+
+/** One panel of the chart at (ox, oy): its title, then the series' curves or "no samples". */
+function panel(title: string, series: readonly Series[], ox: number, oy: number): string {
+  const curves: Curve[] = series
+    .map((s) => ({ series: s, points: curve(s.samples) }))
+    .filter((c) => c.points.length > 0);
+  const parts: string[] = [
+    `<g transform="translate(${ox},${oy})">`,
+    `<rect x="0" y="0" width="${PANEL_W}" height="${PANEL_H}" fill="#fff" stroke="#ddd"/>`,
+    `<text x="${PANEL_W / 2}" y="20" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  if (curves.length === 0) {
+    parts.push(
+      `<text x="${PANEL_W / 2}" y="${PANEL_H / 2}" text-anchor="middle" font-size="12">no samples</text></g>`,
+    );
+    return parts.join("");
+  }
+  const scale = panelScale(curves);
+  parts.push(...gridAndAxes(scale), ...curvesWithLegend(curves, scale), "</g>");
   return parts.join("");
 }
 
+/** The whole latency chart as an SVG document: one panel per `Series.panel`, two panels a row. */
 export function latencySvg(series: readonly Series[]): string {
   const panels = [...new Set(series.map((s) => s.panel))];
   const columns = 2;

@@ -15,8 +15,9 @@ import { TriggerBuilder } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
 import { waitFor } from "../../test/support/wait.js";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
-import { benchClients, emitEvent, registerApp } from "../lib/clients.js";
+import { type BenchClients, benchClients, emitEvent, registerApp } from "../lib/clients.js";
 import { type Backend, type BenchContext, withCommandStats } from "../lib/context.js";
+import type { ChildOrchestrator } from "../lib/orchestrator.js";
 import { waitForQuiet } from "../lib/proc.js";
 import { RawWorker } from "../lib/raw-worker.js";
 import { type Summary, sleep, summarize, wallNow } from "../lib/stats.js";
@@ -25,6 +26,7 @@ const SCENARIO = "event-evaluation";
 const CODE = "bench.evt";
 const CALLS_IN_FLIGHT = 32;
 
+/** One row of table (c): a backend at one level of unrelated triggers. */
 export interface EventRow {
   backend: Backend;
   unrelatedTriggers: number;
@@ -42,6 +44,10 @@ interface Delivery {
   waiters: Map<number, () => void>;
 }
 
+/**
+ * Emits events one at a time for latency (the first `warmup` not sampled), then a burst
+ * with CALLS_IN_FLIGHT calls in flight for throughput. Returns the next unused seq as `last`.
+ */
 async function measure(
   emit: (seq: number) => Promise<unknown>,
   delivery: Delivery,
@@ -101,6 +107,7 @@ function newDelivery(): Delivery {
   return { sentAt: new Map(), delivered: new Map(), samples: [], waiters: new Map() };
 }
 
+/** Counts a delivery; only the first delivery of a seq is sampled, a second one is a duplicate. */
 function record(delivery: Delivery, seq: number, at: number): void {
   const count = (delivery.delivered.get(seq) ?? 0) + 1;
   delivery.delivered.set(seq, count);
@@ -129,15 +136,100 @@ function verify(
   );
 }
 
+/** How many events each level emits: one at a time (the first `warmup` not sampled), then a burst. */
+interface EventSizes {
+  sequential: number;
+  warmup: number;
+  burst: number;
+}
+
+/** What every level of one nenc backend shares: one orchestrator, its clients, one delivery log. */
+interface NencEventRun {
+  ctx: BenchContext;
+  backend: Exclude<Backend, "bullmq">;
+  orchestrator: ChildOrchestrator;
+  clients: BenchClients;
+  delivery: Delivery;
+  sizes: EventSizes;
+}
+
+/** One level: `triggers` unrelated triggers in all, `fillers` of them added now; `charted` levels feed the chart. */
+interface EventLevel {
+  triggers: number;
+  fillers: number;
+  tag: string;
+  charted: boolean;
+}
+
+/** Adds the level's unrelated triggers, waits for calm, then measures event latency and throughput. */
+async function measureLevel(
+  run: NencEventRun,
+  level: EventLevel,
+  firstSeq: number,
+): Promise<{ row: EventRow; last: number }> {
+  const { ctx, backend, orchestrator, sizes } = run;
+  const started = Date.now();
+  await orchestrator.call("fillers", { count: level.fillers, tag: level.tag, via: "registerApp" });
+  // Registration leaves refreshes behind (change notices): measure once the orchestrator is idle.
+  await waitForQuiet([orchestrator.pid], 0.15, 300, 30_000);
+  const registerSeconds = (Date.now() - started) / 1000;
+  ctx.log(
+    `(c) event evaluation, ${level.triggers} unrelated triggers (registered in ${registerSeconds.toFixed(1)} s), ${backend}`,
+  );
+  const label = `${level.triggers} unrelated triggers`;
+  const result = await measure(
+    (n) => emitEvent(run.clients, CODE, { seq: n }),
+    run.delivery,
+    firstSeq,
+    sizes.sequential,
+    sizes.warmup,
+    sizes.burst,
+    (body) =>
+      withCommandStats(
+        ctx,
+        `${SCENARIO} (${label})`,
+        backend,
+        "event",
+        () => sizes.burst,
+        body,
+        orchestrator,
+      ),
+  );
+  if (level.charted)
+    ctx.series.push({
+      panel: "(c) Event emitted → triggered task delivered",
+      label: `${backend}, ${level.triggers.toLocaleString("en-US")} triggers`,
+      backend,
+      samples: result.samples,
+    });
+  ctx.log(
+    `    p50 ${result.latency.p50.toFixed(2)} ms  p90 ${result.latency.p90.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)}; ${result.eventsPerSecond.toFixed(0)} events/s`,
+  );
+  const row: EventRow = {
+    backend,
+    unrelatedTriggers: level.triggers,
+    registerSeconds,
+    latencyMs: result.latency,
+    eventsPerSecond: result.eventsPerSecond,
+    events: sizes.sequential + sizes.burst,
+  };
+  return { row, last: result.last };
+}
+
+/**
+ * One nenc backend through every level on one orchestrator: unrelated triggers only
+ * accumulate, so each level adds the difference to the one before.
+ */
 async function nencEvents(
   ctx: BenchContext,
   backend: Exclude<Backend, "bullmq">,
   levels: readonly number[],
-  sizes: { sequential: number; warmup: number; burst: number },
+  sizes: EventSizes,
 ): Promise<EventRow[]> {
   const orchestrator = await startNenc(ctx, backend, SCENARIO);
   const clients = benchClients(orchestrator.url);
   const delivery = newDelivery();
+  const run: NencEventRun = { ctx, backend, orchestrator, clients, delivery, sizes };
   const rows: EventRow[] = [];
   let worker: RawWorker | undefined;
   try {
@@ -158,54 +250,13 @@ async function nencEvents(
     });
     let registered = 0;
     let seq = 0;
-    for (const [index, level] of levels.entries()) {
-      const started = Date.now();
-      await orchestrator.call("fillers", { count: level - registered, tag: `l${index}`, via: "registerApp" });
-      registered = level;
-      // Registration leaves refreshes behind (change notices): measure once the orchestrator is idle.
-      await waitForQuiet([orchestrator.pid], 0.15, 300, 30_000);
-      const registerSeconds = (Date.now() - started) / 1000;
-      ctx.log(
-        `(c) event evaluation, ${level} unrelated triggers (registered in ${registerSeconds.toFixed(1)} s), ${backend}`,
-      );
-      const label = `${level} unrelated triggers`;
-      const result = await measure(
-        (n) => emitEvent(clients, CODE, { seq: n }),
-        delivery,
-        seq,
-        sizes.sequential,
-        sizes.warmup,
-        sizes.burst,
-        (body) =>
-          withCommandStats(
-            ctx,
-            `${SCENARIO} (${label})`,
-            backend,
-            "event",
-            () => sizes.burst,
-            body,
-            orchestrator,
-          ),
-      );
-      seq = result.last;
-      if (index === 0 || index === levels.length - 1)
-        ctx.series.push({
-          panel: "(c) Event emitted → triggered task delivered",
-          label: `${backend}, ${level.toLocaleString("en-US")} triggers`,
-          backend,
-          samples: result.samples,
-        });
-      ctx.log(
-        `    p50 ${result.latency.p50.toFixed(2)} ms  p90 ${result.latency.p90.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)}; ${result.eventsPerSecond.toFixed(0)} events/s`,
-      );
-      rows.push({
-        backend,
-        unrelatedTriggers: level,
-        registerSeconds,
-        latencyMs: result.latency,
-        eventsPerSecond: result.eventsPerSecond,
-        events: sizes.sequential + sizes.burst,
-      });
+    for (const [index, triggers] of levels.entries()) {
+      const charted = index === 0 || index === levels.length - 1;
+      const level = { triggers, fillers: triggers - registered, tag: `l${index}`, charted };
+      const measured = await measureLevel(run, level, seq);
+      registered = triggers;
+      seq = measured.last;
+      rows.push(measured.row);
     }
     await orchestrator.call("settled", { timeoutMs: 30_000 });
     await sleep(200);
@@ -218,10 +269,8 @@ async function nencEvents(
   }
 }
 
-async function bullEvents(
-  ctx: BenchContext,
-  sizes: { sequential: number; warmup: number; burst: number },
-): Promise<EventRow> {
+/** BullMQ reference: the plain queue path, Queue.add → processor start, no trigger evaluation. */
+async function bullEvents(ctx: BenchContext, sizes: EventSizes): Promise<EventRow> {
   await flushRedis(ctx);
   const connection = bullConnection(ctx);
   const queue = new Queue("events", {
@@ -275,6 +324,7 @@ async function bullEvents(
   }
 }
 
+/** Scenario (c): event latency and throughput on both nenc stores at each trigger level, then BullMQ. */
 export async function runEventEvaluation(ctx: BenchContext): Promise<void> {
   const levels = ctx.quick ? [10, 10_000] : [10, 10_000, 100_000];
   const sizes = ctx.quick

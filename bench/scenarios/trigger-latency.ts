@@ -49,6 +49,7 @@ async function runLanes(
   return { lost, elapsedMs: performance.now() - started };
 }
 
+/** One promise per chain, resolved true when its triggered task completed, false after the timeout. */
 function waiterSet() {
   const waiters = new Map<number, () => void>();
   return {
@@ -71,6 +72,64 @@ function waiterSet() {
   };
 }
 
+/**
+ * Per-chain bookkeeping shared by both backends: when each chain's source finished, how
+ * often its triggered task arrived, and one latency sample per chain past the warm-up
+ * (a duplicate delivery is counted, never sampled).
+ */
+function chainRecorder(warmup: number) {
+  const sourceFinishedAt = new Map<number, number>();
+  const triggered = new Map<number, number>();
+  const samples: number[] = [];
+  let sources = 0;
+  return {
+    waiters: waiterSet(),
+    sourceStarted(): void {
+      sources++;
+    },
+    sourceFinished(chain: number, at: number): void {
+      sourceFinishedAt.set(chain, at);
+    },
+    triggeredStarted(chain: number, at: number): void {
+      triggered.set(chain, (triggered.get(chain) ?? 0) + 1);
+      const sent = sourceFinishedAt.get(chain);
+      if (sent !== undefined && chain >= warmup && triggered.get(chain) === 1) samples.push(at - sent);
+    },
+    result(total: number, lost: number, elapsedMs: number): ChainRun {
+      return { samples, total, sources, triggered, lost, elapsedMs };
+    },
+  };
+}
+
+type ChainRecorder = ReturnType<typeof chainRecorder>;
+
+/** A raw worker for both tasks of a nenc chain: stamps `completed` handed over and assignments arriving. */
+function startNencChainWorker(
+  url: string,
+  appId: string,
+  sourceTask: string,
+  triggeredTask: string,
+  recorder: ChainRecorder,
+): Promise<RawWorker> {
+  return RawWorker.start({
+    url,
+    appId,
+    taskIds: [sourceTask, triggeredTask],
+    concurrency: 64,
+    onAssignment(assignment, receivedAt) {
+      const chain = Number(assignment.arguments?.chain);
+      if (assignment.taskId === sourceTask) recorder.sourceStarted();
+      else recorder.triggeredStarted(chain, receivedAt);
+    },
+    onCompleted(assignment, sentAt) {
+      const chain = Number(assignment.arguments?.chain);
+      if (assignment.taskId === sourceTask) recorder.sourceFinished(chain, sentAt);
+      else recorder.waiters.done(chain);
+    },
+  });
+}
+
+/** nenc chains: an `onSuccess(source)` trigger whose CEL arguments carry the chain number on. */
 async function nencChains(
   ctx: BenchContext,
   orchestrator: ChildOrchestrator,
@@ -89,36 +148,11 @@ async function nencChains(
       triggers: new TriggerBuilder().onSuccess(source).withArgsFromCel("{'chain': arguments.chain}"),
     });
     await app.register();
-    const completedAt = new Map<number, number>();
-    const triggered = new Map<number, number>();
-    const samples: number[] = [];
-    const waiters = waiterSet();
-    let sources = 0;
-    const worker = await RawWorker.start({
-      url: orchestrator.url,
-      appId,
-      taskIds: [sourceTask, triggeredTask],
-      concurrency: 64,
-      onAssignment(assignment, receivedAt) {
-        const chain = Number(assignment.arguments?.chain);
-        if (assignment.taskId === sourceTask) {
-          sources++;
-          return;
-        }
-        triggered.set(chain, (triggered.get(chain) ?? 0) + 1);
-        const sent = completedAt.get(chain);
-        if (sent !== undefined && chain >= warmup && triggered.get(chain) === 1)
-          samples.push(receivedAt - sent);
-      },
-      onCompleted(assignment, sentAt) {
-        const chain = Number(assignment.arguments?.chain);
-        if (assignment.taskId === sourceTask) completedAt.set(chain, sentAt);
-        else waiters.done(chain);
-      },
-    });
+    const recorder = chainRecorder(warmup);
+    const worker = await startNencChainWorker(orchestrator.url, appId, sourceTask, triggeredTask, recorder);
     const run = async () => {
       const result = await runLanes(total, inFlight, async (i) => {
-        const done = waiters.wait(i);
+        const done = recorder.waiters.wait(i);
         await app.invoke(sourceTask, { chain: i });
         return done;
       });
@@ -136,12 +170,41 @@ async function nencChains(
     );
     await sleep(200); // Late duplicates would show up here.
     await worker.stop();
-    return { samples, total, sources, triggered, lost, elapsedMs };
+    return recorder.result(total, lost, elapsedMs);
   } finally {
     await app.close();
   }
 }
 
+/** A BullMQ worker running the idiomatic chain: when the source completes, add the next job. */
+function startBullChainWorker(
+  queue: Queue,
+  connection: ReturnType<typeof bullConnection>,
+  recorder: ChainRecorder,
+): Worker {
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      const startedAt = wallNow();
+      const chain = Number(job.data.chain);
+      if (job.name === "source") {
+        recorder.sourceStarted();
+        recorder.sourceFinished(chain, wallNow());
+        return null;
+      }
+      recorder.triggeredStarted(chain, startedAt);
+      return null;
+    },
+    { connection, concurrency: 64 },
+  );
+  worker.on("completed", (job) => {
+    if (job.name === "source") void queue.add("triggered", { chain: job.data.chain });
+    else recorder.waiters.done(Number(job.data.chain));
+  });
+  return worker;
+}
+
+/** BullMQ chains, for reference: from the source processor returning to the next processor starting. */
 async function bullChains(
   ctx: BenchContext,
   total: number,
@@ -155,33 +218,8 @@ async function bullChains(
     connection,
     defaultJobOptions: { removeOnComplete: { count: 100_000 }, removeOnFail: { count: 100_000 } },
   });
-  const returnedAt = new Map<number, number>();
-  const triggered = new Map<number, number>();
-  const samples: number[] = [];
-  const waiters = waiterSet();
-  let sources = 0;
-  const worker = new Worker(
-    name,
-    async (job) => {
-      const startedAt = wallNow();
-      const chain = Number(job.data.chain);
-      if (job.name === "source") {
-        sources++;
-        returnedAt.set(chain, wallNow());
-        return null;
-      }
-      triggered.set(chain, (triggered.get(chain) ?? 0) + 1);
-      const sent = returnedAt.get(chain);
-      if (sent !== undefined && chain >= warmup && triggered.get(chain) === 1) samples.push(startedAt - sent);
-      return null;
-    },
-    { connection, concurrency: 64 },
-  );
-  // The idiomatic chain: when the source completes, add the next job.
-  worker.on("completed", (job) => {
-    if (job.name === "source") void queue.add("triggered", { chain: job.data.chain });
-    else waiters.done(Number(job.data.chain));
-  });
+  const recorder = chainRecorder(warmup);
+  const worker = startBullChainWorker(queue, connection, recorder);
   await worker.waitUntilReady();
   try {
     const { lost, elapsedMs } = await withCommandStats(
@@ -192,13 +230,13 @@ async function bullChains(
       () => total,
       () =>
         runLanes(total, inFlight, async (i) => {
-          const done = waiters.wait(i);
+          const done = recorder.waiters.wait(i);
           await queue.add("source", { chain: i });
           return done;
         }),
     );
     await sleep(200);
-    return { samples, total, sources, triggered, lost, elapsedMs };
+    return recorder.result(total, lost, elapsedMs);
   } finally {
     await worker.close();
     await queue.close();
@@ -217,6 +255,7 @@ function verify(ctx: BenchContext, backend: Backend, label: string, run: ChainRu
   );
 }
 
+/** Scenario (a): trigger latency one chain at a time and 50 in flight, on every backend given. */
 export async function runTriggerLatency(ctx: BenchContext, backends: readonly Backend[]): Promise<void> {
   const modes = [
     { inFlight: 1, total: ctx.quick ? 120 : 1_000, warmup: ctx.quick ? 30 : 100 },

@@ -1,11 +1,13 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { CronAdvance, Store } from "../../store/store.js";
+import type { CronOccurrence } from "../../domain/occurrence.js";
+import type { CronAdvance, CronFiringClaim, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import type { CronSchedule } from "./cron.js";
+import { cronFirings, firesOnClaim, pausedRecord } from "./cron-firing.js";
 import { type CronMember, CronPlanner, type CronPlanOptions } from "./cron-plan.js";
 
 export interface CronSchedulerOptions extends CronPlanOptions {
@@ -312,39 +314,95 @@ export class CronScheduler {
     const lastOf = (member: Member) =>
       this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
     const planner = new CronPlanner(now, this.deps.options);
-    const advances: CronAdvance[] = [];
-    const skipped: Array<Evaluation | undefined> = [];
-    const planned: Member[] = [];
+    const claims: Claim[] = [];
     for (const member of due) {
       const expected = lastOf(member);
       const plan = planner.plan(member, expected);
       if (!plan) continue;
-      advances.push({
-        triggerId: member.triggerId,
-        conditionIndex: member.conditionIndex,
-        expected,
-        next: plan.next,
-        occurrences: plan.occurrences,
+      claims.push({
+        member,
+        advance: {
+          triggerId: member.triggerId,
+          conditionIndex: member.conditionIndex,
+          expected,
+          next: plan.next,
+          occurrences: plan.occurrences,
+        },
+        firings: await this.firingsOf(member, plan.occurrences, now),
+        skip: planner.skipRecord(member, plan, expected),
+        won: false,
       });
-      planned.push(member);
-      skipped.push(planner.skipRecord(member, plan, expected));
     }
-    if (advances.length === 0) return;
-    const won = await this.deps.store.triggerState.advanceCron(advances);
+    if (claims.length === 0) return;
+    const records = await this.claim(claims, now);
     let takenOver = 0;
-    planned.forEach((member, i) => {
-      if (won[i] && !this.owned(member)) takenOver++;
-      if (won[i] && this.owned(member)) this.known.set(member.key, (advances[i] as CronAdvance).next);
+    for (const { member, advance, won } of claims) {
+      if (won && !this.owned(member)) takenOver++;
+      if (won && this.owned(member)) this.known.set(member.key, advance.next);
       else this.known.delete(member.key); // Another replica claimed it, or will: read again next time.
-    });
+    }
     if (takenOver > 0)
       this.deps.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
     // Only the replica that claimed a slot reports what it dropped.
-    const ownSkips = skipped.filter(
-      (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
-    );
-    if (ownSkips.length > 0) await this.deps.store.history.recordEvaluations(ownSkips);
+    for (const { skip, won } of claims) if (skip && won) records.push(skip);
+    if (records.length > 0) await this.deps.store.history.recordEvaluations(records);
   }
+
+  /** The firings of a member's due slots when its trigger fires them on the claim (see firesOnClaim). */
+  private async firingsOf(
+    member: Member,
+    occurrences: CronOccurrence[],
+    now: number,
+  ): Promise<CronFiringClaim["firings"] | undefined> {
+    if (occurrences.length === 0) return undefined;
+    const compiled = this.deps.index.get(member.triggerId);
+    if (!compiled || !firesOnClaim(compiled)) return undefined;
+    return cronFirings(compiled, occurrences, now);
+  }
+
+  /**
+   * Claims the slots: those of triggers that fire on the claim fire in the same
+   * step (fireCron), the others log their occurrences (advanceCron). Sets `won`;
+   * returns the records of slots claimed while their trigger was paused.
+   */
+  private async claim(claims: Claim[], now: number): Promise<Evaluation[]> {
+    const { triggerState } = this.deps.store;
+    const logged = claims.filter((claim) => !claim.firings);
+    const direct = claims.filter((claim) => claim.firings);
+    const [won, outcomes] = await Promise.all([
+      logged.length > 0 ? triggerState.advanceCron(logged.map((claim) => claim.advance)) : [],
+      direct.length > 0
+        ? triggerState.fireCron(
+            direct.map(({ advance, firings = [] }) => {
+              const { occurrences: _fired, ...slot } = advance;
+              return { ...slot, firings };
+            }),
+          )
+        : [],
+    ]);
+    logged.forEach((claim, i) => {
+      claim.won = won[i] === true;
+    });
+    const paused: Evaluation[] = [];
+    direct.forEach((claim, i) => {
+      claim.won = outcomes[i] === "fired" || outcomes[i] === "paused";
+      if (outcomes[i] !== "paused") return;
+      for (const occurrence of claim.advance.occurrences)
+        paused.push(pausedRecord(claim.member.triggerId, occurrence, now));
+    });
+    return paused;
+  }
+}
+
+/** One member's claim, as fireDue plans it. */
+interface Claim {
+  member: Member;
+  advance: CronAdvance;
+  /** Set when its trigger fires on the claim: the firings of advance.occurrences. */
+  firings: CronFiringClaim["firings"] | undefined;
+  /** The record of the slots the claim drops (misfire policy), if any. */
+  skip: Evaluation | undefined;
+  won: boolean;
 }
 
 /**

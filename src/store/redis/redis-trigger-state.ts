@@ -6,7 +6,13 @@ import {
   type JoinState,
   type JoinStep,
 } from "../../domain/join.js";
-import type { CronAdvance, JoinUpdate, TriggerStateStore } from "../store.js";
+import type {
+  CronAdvance,
+  CronFireOutcome,
+  CronFiringClaim,
+  JoinUpdate,
+  TriggerStateStore,
+} from "../store.js";
 import type { RedisContext } from "./context.js";
 
 /** Per-trigger state on Redis (the trigger-state role): AND partial matches (compare-and-set) and cron slots (claims). */
@@ -123,6 +129,46 @@ export class RedisTriggerState implements TriggerStateStore {
       won.push(...results.map((result) => result === 1));
     }
     return won;
+  }
+
+  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
+    const { keys, retention, watch } = this.ctx;
+    const outcomes: CronFireOutcome[] = [];
+    // In chunks, one after the other, as advanceCron: each script stays short.
+    for (const chunk of inChunks(claims, 500)) {
+      // ARGV[2..15]: the invocation include's layout, set by the script per firing.
+      const args: Array<string | number> = [...Array<string>(14).fill(""), retention.evaluationsPerTrigger];
+      args.push(retention.markerRetentionMs, chunk.length);
+      for (const claim of chunk) {
+        args.push(
+          `${claim.triggerId}:${claim.conditionIndex}`,
+          claim.expected === undefined ? "" : String(claim.expected),
+          String(claim.next),
+          claim.firings.length,
+        );
+        for (const { firing, record } of claim.firings) {
+          const input = firing.invocation;
+          args.push(
+            input.id,
+            input.taskId,
+            input.appId,
+            JSON.stringify(input.arguments),
+            input.provenance ? JSON.stringify(input.provenance) : "",
+            input.createdAt,
+            watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
+            firing.firingKey,
+            JSON.stringify(record),
+          );
+        }
+      }
+      const results = (await this.ctx.run(
+        "fireCron",
+        [keys.cron, keys.triggers, keys.paused, keys.invocations],
+        args,
+      )) as CronFireOutcome[];
+      outcomes.push(...results);
+    }
+    return outcomes;
   }
 }
 

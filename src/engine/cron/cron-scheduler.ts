@@ -45,8 +45,8 @@ interface Group {
   unconfirmed?: number;
   /** The check-in the last takeover check of this group went by: each is gone through once. */
   checkedWith?: number;
-  /** See latestSlot. */
-  latest?: { slot: number; next: number };
+  /** See latestSlot: the two looked up last (a tick asks for the current slot, a takeover check for an older one). */
+  latest: Array<{ slot: number; next: number }>;
 }
 
 /** What {@link CronScheduler} needs: one dependencies object. */
@@ -140,7 +140,7 @@ export class CronScheduler {
       let group = this.groups.get(groupKey);
       if (!group) {
         // A new schedule is checked at once: slots missed while nothing ran meet the misfire policy now.
-        group = { schedule, next: now, members: new Set() };
+        group = { schedule, next: now, members: new Set(), latest: [] };
         this.groups.set(groupKey, group);
       }
       const key = `${triggerId}:${condition.index}`;
@@ -315,26 +315,38 @@ export class CronScheduler {
       this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
     const planner = new CronPlanner(now, this.deps.options);
     const claims: Claim[] = [];
-    for (const member of due) {
-      const expected = lastOf(member);
-      const plan = planner.plan(member, expected);
-      if (!plan) continue;
-      claims.push({
-        member,
-        advance: {
-          triggerId: member.triggerId,
-          conditionIndex: member.conditionIndex,
-          expected,
-          next: plan.next,
-          occurrences: plan.occurrences,
-        },
-        firings: await this.firingsOf(member, plan.occurrences, now),
-        skip: planner.skipRecord(member, plan, expected),
-        won: false,
-      });
+    const records: Evaluation[] = [];
+    let inFlight: Promise<Evaluation[]> | undefined;
+    // Chunk by chunk, yielding to I/O in between (a pass of thousands of conditions
+    // must not hold the event loop: workers' results wait behind it); the next chunk
+    // is planned while the previous one's claim is under way.
+    for (let from = 0; from < due.length; from += CLAIM_CHUNK) {
+      if (from > 0) await yieldToIo();
+      const chunk: Claim[] = [];
+      for (const member of due.slice(from, from + CLAIM_CHUNK)) {
+        const expected = lastOf(member);
+        const plan = planner.plan(member, expected);
+        if (!plan) continue;
+        chunk.push({
+          member,
+          advance: {
+            triggerId: member.triggerId,
+            conditionIndex: member.conditionIndex,
+            expected,
+            next: plan.next,
+            occurrences: plan.occurrences,
+          },
+          firings: await this.firingsOf(member, plan.occurrences, now),
+          skip: planner.skipRecord(member, plan, expected),
+          won: false,
+        });
+      }
+      if (inFlight) records.push(...(await inFlight));
+      inFlight = chunk.length > 0 ? this.claim(chunk, now) : undefined;
+      claims.push(...chunk);
     }
+    if (inFlight) records.push(...(await inFlight));
     if (claims.length === 0) return;
-    const records = await this.claim(claims, now);
     let takenOver = 0;
     for (const { member, advance, won } of claims) {
       if (won && !this.owned(member)) takenOver++;
@@ -394,6 +406,14 @@ export class CronScheduler {
   }
 }
 
+/** Conditions claimed per store call (the stores chunk the same way). */
+const CLAIM_CHUNK = 500;
+
+/** Lets pending I/O callbacks run (a macrotask turn), unlike an await, which stays in microtasks. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One member's claim, as fireDue plans it. */
 interface Claim {
   member: Member;
@@ -410,9 +430,10 @@ interface Claim {
  * slot, since thousands of members share it (a cron-parser step costs ~0.1 ms).
  */
 function latestSlot(group: Group, time: number): { slot: number; next: number } {
-  const cached = group.latest;
-  if (cached && cached.slot <= time && time < cached.next) return cached;
+  const cached = group.latest.find((entry) => entry.slot <= time && time < entry.next);
+  if (cached) return cached;
   const slot = group.schedule.latestAtOrBefore(time);
-  group.latest = { slot, next: group.schedule.next(slot) };
-  return group.latest;
+  const found = { slot, next: group.schedule.next(slot) };
+  group.latest = [found, ...group.latest.slice(0, 1)];
+  return found;
 }

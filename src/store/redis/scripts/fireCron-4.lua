@@ -25,17 +25,14 @@ local ttl = ARGV[17]
 
 -- One firing: ARGV takes its values in the include's layout, then the invocation is created.
 local function fireOne(triggerId, f)
-  local firingKey = P .. 'fired:' .. f[8]
   -- Only a slot claimed before under another version could have fired already.
-  if redis.call('EXISTS', firingKey) == 1 then return end
+  if not redis.call('SET', P .. 'fired:' .. f[8], f[1], 'PX', ttl, 'NX') then return end
   ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] = f[1], f[2], f[3], f[4], f[5]
   ARGV[7], ARGV[8], ARGV[9] = triggerId, f[6], f[7]
   ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15] = '', '', '', '0', ''
-  redis.call('SET', firingKey, f[1], 'PX', ttl)
   insertInvocation(P .. 'inv:' .. f[1], KEYS[4])
   local list = P .. 'evals:' .. triggerId
-  redis.call('LPUSH', list, f[9])
-  redis.call('LTRIM', list, 0, kept - 1)
+  if redis.call('LPUSH', list, f[9]) > kept then redis.call('LTRIM', list, 0, kept - 1) end
 end
 
 return once(P, function()

@@ -134,8 +134,9 @@ export class RedisTriggerState implements TriggerStateStore {
   async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
     const { keys, retention, watch } = this.ctx;
     const outcomes: CronFireOutcome[] = [];
-    // In chunks, one after the other, as advanceCron: each script stays short.
-    for (const chunk of inChunks(claims, 500)) {
+    // In chunks, one after the other, as advanceCron: each script stays short (at
+    // most 500 firings, unless one claim catching up on missed slots has more).
+    for (const chunk of byFirings(claims, 500)) {
       // ARGV[2..15]: the invocation include's layout, set by the script per firing.
       const args: Array<string | number> = [...Array<string>(14).fill(""), retention.evaluationsPerTrigger];
       args.push(retention.markerRetentionMs, chunk.length);
@@ -175,6 +176,24 @@ export class RedisTriggerState implements TriggerStateStore {
 function inChunks<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** Consecutive claims, as few per chunk as keeps each chunk's firings within `max` (a claim is never split). */
+function byFirings(claims: readonly CronFiringClaim[], max: number): CronFiringClaim[][] {
+  const chunks: CronFiringClaim[][] = [];
+  let current: CronFiringClaim[] = [];
+  let firings = 0;
+  for (const claim of claims) {
+    if (current.length > 0 && firings + Math.max(1, claim.firings.length) > max) {
+      chunks.push(current);
+      current = [];
+      firings = 0;
+    }
+    current.push(claim);
+    firings += Math.max(1, claim.firings.length);
+  }
+  if (current.length > 0) chunks.push(current);
   return chunks;
 }
 

@@ -188,7 +188,8 @@ export async function startReplica(
   args.push("bin/nenc.js", "serve", "--port", "0", "--redis", redisUrl, "--redis-prefix", prefix);
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, NENC_LOG_LEVEL: "error" },
+    // NENC_BENCH_LOG_LEVEL=info shows what the replicas log (takeovers, membership changes).
+    env: { ...process.env, NENC_LOG_LEVEL: process.env.NENC_BENCH_LOG_LEVEL ?? "error" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   track(child);

@@ -162,11 +162,13 @@ async function pendingWork(
     return usage.stats.activeInvocations + usage.stats.occurrenceBacklog;
   }
   const base = `{${prefix}}:`;
-  const [active, backlog] = await Promise.all([
-    ctx.redis.admin.get(`${base}active`),
+  // Unfinished invocations: those kept, less those finished (as RedisStore.stats counts them).
+  const [kept, finished, backlog] = await Promise.all([
+    ctx.redis.admin.zcard(`${base}invs`),
+    ctx.redis.admin.zcard(`${base}finished`),
     ctx.redis.admin.xlen(`${base}occ`),
   ]);
-  return Number(active ?? 0) + backlog;
+  return kept - finished + backlog;
 }
 
 async function nencCron(

@@ -179,6 +179,27 @@ export interface CronAdvance {
   occurrences: CronOccurrence[];
 }
 
+/**
+ * A cron slot claim that fires its trigger in the same atomic step (see
+ * TriggerStateStore.fireCron): for a trigger whose firing needs no worker and no join.
+ */
+export interface CronFiringClaim {
+  triggerId: string;
+  conditionIndex: number;
+  /** The stored last slot this replica saw; the claim fails if it moved. */
+  expected: number | undefined;
+  next: number;
+  /** One per slot that runs: its firing (invocation and firing key) and the "fired" record of it. */
+  firings: Array<{ firing: Firing; record: Evaluation }>;
+}
+
+/**
+ * What a CronFiringClaim did: "fired" (claimed, invocations queued, records kept),
+ * "paused" (claimed, nothing fired: the trigger is paused), "lost" (another caller
+ * claimed the slot, or the trigger is gone: nothing done).
+ */
+export type CronFireOutcome = "fired" | "paused" | "lost";
+
 /** A replica as it last announced itself (see Store.announceReplica). */
 export interface ReplicaAnnouncement {
   replicaId: string;
@@ -501,6 +522,13 @@ export interface TriggerStateStore {
   getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>>;
   /** Applies each claim atomically; true where this caller won the slot. */
   advanceCron(advances: readonly CronAdvance[]): Promise<boolean[]>;
+  /**
+   * Applies each claim atomically as advanceCron does, but instead of logging the
+   * slots' occurrences fires them: each firing creates and queues its invocation
+   * (unless its firing key is known, as for WorkStore.fire) and prepends its record
+   * to the trigger's history. A paused trigger's slots are claimed and fire nothing.
+   */
+  fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]>;
 }
 
 /** The live replicas: check-ins and retirements. */

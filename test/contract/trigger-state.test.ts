@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence } from "../../src/domain/occurrence.js";
 import type { CronCondition } from "../../src/domain/trigger.js";
+import type { CronFiringClaim } from "../../src/store/store.js";
 import { trigger } from "../support/fixtures.js";
 import { STORE_KINDS } from "../support/stores.js";
-import { drainOccurrences, useContractStore } from "./contract.js";
+import { connectWorker, drainOccurrences, useContractStore } from "./contract.js";
 
 describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
   const store = useContractStore(kind);
@@ -130,6 +131,100 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
     ).toEqual([true]);
     expect(await store().triggerState.advanceCron([{ ...claim, triggerId: "trg_gone" }])).toEqual([false]);
     expect(await drainOccurrences(store())).toEqual([occurrence]);
+  });
+
+  it("cron: a claim that fires claims once, fires once, records it; stale, deleted or paused fire nothing", async () => {
+    const cron: CronCondition = {
+      kind: "cron",
+      expression: "* * * * *",
+      timezone: "UTC",
+      misfire: "skip",
+      catchUpWindowMs: 0,
+    };
+    for (const id of ["trg_f", "trg_fp", "trg_fd"])
+      await store().registry.createTrigger(trigger(id, { conditions: [cron] }));
+    /** The claim of `triggerId`'s slot `slot` (last one `expected`), firing invocation `inv_<trigger>_<slot>`. */
+    const claim = (triggerId: string, expected: number | undefined, slot: number): CronFiringClaim => {
+      const occurrenceId = `cron:${triggerId}:0:${slot}`;
+      const invocationId = `inv_${triggerId}_${slot}`;
+      return {
+        triggerId,
+        conditionIndex: 0,
+        expected,
+        next: slot,
+        firings: [
+          {
+            firing: {
+              triggerId,
+              invocation: {
+                id: invocationId,
+                taskId: "task",
+                appId: "app",
+                arguments: { slot },
+                provenance: {
+                  triggerId,
+                  occurrenceIds: [occurrenceId],
+                  sourceInvocationIds: [],
+                  eventIds: [],
+                },
+                createdAt: slot + 1,
+              },
+              firingKey: `${triggerId}|${occurrenceId}`,
+              eventIds: [],
+            },
+            record: {
+              triggerId,
+              at: slot + 1,
+              occurrenceId,
+              outcome: "fired",
+              invocationId,
+              detail: "invoked task",
+            },
+          },
+        ],
+      };
+    };
+    await store().registry.setTriggerPaused("trg_fp", true);
+    await store().registry.deleteTrigger("trg_fd");
+    const state = store().triggerState;
+    expect(
+      await state.fireCron([
+        claim("trg_f", undefined, 60000),
+        claim("trg_f", undefined, 60000),
+        claim("trg_fp", undefined, 60000),
+        claim("trg_fd", undefined, 60000),
+      ]),
+    ).toEqual(["fired", "lost", "paused", "lost"]);
+    // Stale: the slot moved on since.
+    expect(await state.fireCron([claim("trg_f", undefined, 120000)])).toEqual(["lost"]);
+    expect(await state.fireCron([claim("trg_f", 60000, 120000)])).toEqual(["fired"]);
+    expect(await state.getCronSlots(["trg_f:0", "trg_fp:0", "trg_fd:0"])).toEqual(
+      new Map([
+        ["trg_f:0", 120000],
+        ["trg_fp:0", 60000],
+      ]),
+    );
+    const fired = await store().work.listInvocations({ triggerId: "trg_f", limit: 10 });
+    expect(fired.items.map((inv) => [inv.id, inv.status, inv.arguments])).toEqual([
+      ["inv_trg_f_120000", "REGISTERED", { slot: 120000 }],
+      ["inv_trg_f_60000", "REGISTERED", { slot: 60000 }],
+    ]);
+    expect((await store().work.listInvocations({ triggerId: "trg_fp", limit: 10 })).items).toEqual([]);
+    expect(
+      (await store().history.listEvaluations("trg_f", 10)).map((e) => [e.occurrenceId, e.outcome]),
+    ).toEqual([
+      ["cron:trg_f:0:120000", "fired"],
+      ["cron:trg_f:0:60000", "fired"],
+    ]);
+    expect(await store().history.listEvaluations("trg_fp", 10)).toEqual([]);
+    // Queued: a worker claims both, oldest first; nothing was logged as an occurrence.
+    const worker = await connectWorker(store(), "w");
+    const claimed = await store().work.claimWork(worker, ["task"], 10, 200000);
+    expect(claimed.map((assignment) => assignment.invocationId)).toEqual([
+      "inv_trg_f_60000",
+      "inv_trg_f_120000",
+    ]);
+    expect(await drainOccurrences(store())).toEqual([]);
   });
 
   it("cron: deleting a trigger clears the slots of all its conditions, however many", async () => {

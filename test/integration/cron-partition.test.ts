@@ -13,7 +13,13 @@ import { Orchestrator } from "../../src/engine/orchestrator.js";
 import { rendezvousOwner } from "../../src/engine/replicas/rendezvous.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
-import type { CronAdvance, ReplicaAnnouncement, Store } from "../../src/store/store.js";
+import type {
+  CronAdvance,
+  CronFireOutcome,
+  CronFiringClaim,
+  ReplicaAnnouncement,
+  Store,
+} from "../../src/store/store.js";
 import { FakeClock, settleMicrotasks } from "../support/fake-clock.js";
 import { type RecordingLogger, recordingLogger } from "../support/logs.js";
 import { interceptCalls } from "../support/store-faults.js";
@@ -105,12 +111,26 @@ function observed(
                 claims.push({ replica, key, slot: occurrence.scheduledTime, at: calledAt });
             });
           }
+          if (property === "fireCron") {
+            (args[0] as CronFiringClaim[]).forEach((claim, i) => {
+              if ((answer as CronFireOutcome[])[i] === "lost") return;
+              const key = `${claim.triggerId}:${claim.conditionIndex}`;
+              for (const { record } of claim.firings)
+                claims.push({
+                  replica,
+                  key,
+                  slot: Number(record.occurrenceId.split(":").at(-1)),
+                  at: calledAt,
+                });
+            });
+          }
           return answer;
         })
         .finally(() => inFlight.count--);
     };
     if (property === "retireReplica" && handle.crashed) return Promise.resolve();
-    if (property === "advanceCron" && handle.hang) return handle.hang.then(() => call(args));
+    if ((property === "advanceCron" || property === "fireCron") && handle.hang)
+      return handle.hang.then(() => call(args));
     return call(args);
   });
 }

@@ -485,7 +485,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(await raw.xlen(key("occ"))).toBe(0);
   });
 
-  it("markStarted, connectWorker and advanceCron answer their first reply again", async () => {
+  it("markStarted, connectWorker, advanceCron and fireCron answer their first reply again", async () => {
     const { store, raw, key, worker } = await prepare();
     for (const id of ["a", "b"]) await store.work.createInvocation(newInvocation(id));
     const [a, b] = await store.work.claimWork(worker, ["task"], 2, 5);
@@ -523,6 +523,39 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     );
     expect(won).toEqual([true]);
     expect(await raw.xlen(key("occ"))).toBe(logged + 1);
+
+    // A claim that fires: the re-sent call answers "fired" and created one invocation.
+    const fired = await resent(() =>
+      store.triggerState.fireCron([
+        {
+          triggerId: "trg_cron",
+          conditionIndex: 0,
+          expected: 60000,
+          next: 120000,
+          firings: [
+            {
+              firing: {
+                triggerId: "trg_cron",
+                invocation: { ...newInvocation("c"), createdAt: 120001 },
+                firingKey: "trg_cron|cron:trg_cron:0:120000",
+                eventIds: [],
+              },
+              record: {
+                triggerId: "trg_cron",
+                at: 120001,
+                occurrenceId: "cron:trg_cron:0:120000",
+                outcome: "fired",
+                invocationId: "c",
+                detail: "invoked task",
+              },
+            },
+          ],
+        },
+      ]),
+    );
+    expect(fired).toEqual(["fired"]);
+    expect(await raw.zcard(key("invs"))).toBe(3);
+    expect((await store.history.listEvaluations("trg_cron", 10)).map((e) => e.invocationId)).toEqual(["c"]);
   });
 
   it("app and trigger changes apply once and answer as the first run did", async () => {

@@ -215,6 +215,8 @@ describe("cron scheduling", () => {
     const flaky = overrideRole(store, "triggerState", (state) => ({
       advanceCron: (advances) =>
         failures-- > 0 ? Promise.reject(new Error("store unreachable")) : state.advanceCron(advances),
+      fireCron: (claims) =>
+        failures-- > 0 ? Promise.reject(new Error("store unreachable")) : state.fireCron(claims),
     }));
     const orchestrator = await Orchestrator.start(flaky, {
       clock,

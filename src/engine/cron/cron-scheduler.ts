@@ -1,11 +1,13 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { CronAdvance, Store } from "../../store/store.js";
+import type { CronOccurrence } from "../../domain/occurrence.js";
+import type { CronAdvance, CronFiringClaim, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import type { CronSchedule } from "./cron.js";
+import { cronFirings, firesOnClaim, pausedRecord } from "./cron-firing.js";
 import { type CronMember, CronPlanner, type CronPlanOptions } from "./cron-plan.js";
 
 export interface CronSchedulerOptions extends CronPlanOptions {
@@ -43,8 +45,8 @@ interface Group {
   unconfirmed?: number;
   /** The check-in the last takeover check of this group went by: each is gone through once. */
   checkedWith?: number;
-  /** See latestSlot. */
-  latest?: { slot: number; next: number };
+  /** See latestSlot: the two looked up last (a tick asks for the current slot, a takeover check for an older one). */
+  latest: Array<{ slot: number; next: number }>;
 }
 
 /** What {@link CronScheduler} needs: one dependencies object. */
@@ -138,7 +140,7 @@ export class CronScheduler {
       let group = this.groups.get(groupKey);
       if (!group) {
         // A new schedule is checked at once: slots missed while nothing ran meet the misfire policy now.
-        group = { schedule, next: now, members: new Set() };
+        group = { schedule, next: now, members: new Set(), latest: [] };
         this.groups.set(groupKey, group);
       }
       const key = `${triggerId}:${condition.index}`;
@@ -312,39 +314,115 @@ export class CronScheduler {
     const lastOf = (member: Member) =>
       this.owned(member) && this.known.has(member.key) ? this.known.get(member.key) : stored.get(member.key);
     const planner = new CronPlanner(now, this.deps.options);
-    const advances: CronAdvance[] = [];
-    const skipped: Array<Evaluation | undefined> = [];
-    const planned: Member[] = [];
-    for (const member of due) {
-      const expected = lastOf(member);
-      const plan = planner.plan(member, expected);
-      if (!plan) continue;
-      advances.push({
-        triggerId: member.triggerId,
-        conditionIndex: member.conditionIndex,
-        expected,
-        next: plan.next,
-        occurrences: plan.occurrences,
-      });
-      planned.push(member);
-      skipped.push(planner.skipRecord(member, plan, expected));
+    const claims: Claim[] = [];
+    const records: Evaluation[] = [];
+    let inFlight: Promise<Evaluation[]> | undefined;
+    // Chunk by chunk, yielding to I/O in between (a pass of thousands of conditions
+    // must not hold the event loop: workers' results wait behind it); the next chunk
+    // is planned while the previous one's claim is under way.
+    for (let from = 0; from < due.length; from += CLAIM_CHUNK) {
+      if (from > 0) await yieldToIo();
+      const chunk: Claim[] = [];
+      for (const member of due.slice(from, from + CLAIM_CHUNK)) {
+        const expected = lastOf(member);
+        const plan = planner.plan(member, expected);
+        if (!plan) continue;
+        chunk.push({
+          member,
+          advance: {
+            triggerId: member.triggerId,
+            conditionIndex: member.conditionIndex,
+            expected,
+            next: plan.next,
+            occurrences: plan.occurrences,
+          },
+          firings: await this.firingsOf(member, plan.occurrences, now),
+          skip: planner.skipRecord(member, plan, expected),
+          won: false,
+        });
+      }
+      if (inFlight) records.push(...(await inFlight));
+      inFlight = chunk.length > 0 ? this.claim(chunk, now) : undefined;
+      claims.push(...chunk);
     }
-    if (advances.length === 0) return;
-    const won = await this.deps.store.triggerState.advanceCron(advances);
+    if (inFlight) records.push(...(await inFlight));
+    if (claims.length === 0) return;
     let takenOver = 0;
-    planned.forEach((member, i) => {
-      if (won[i] && !this.owned(member)) takenOver++;
-      if (won[i] && this.owned(member)) this.known.set(member.key, (advances[i] as CronAdvance).next);
+    for (const { member, advance, won } of claims) {
+      if (won && !this.owned(member)) takenOver++;
+      if (won && this.owned(member)) this.known.set(member.key, advance.next);
       else this.known.delete(member.key); // Another replica claimed it, or will: read again next time.
-    });
+    }
     if (takenOver > 0)
       this.deps.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
     // Only the replica that claimed a slot reports what it dropped.
-    const ownSkips = skipped.filter(
-      (evaluation, i): evaluation is Evaluation => evaluation !== undefined && won[i] === true,
-    );
-    if (ownSkips.length > 0) await this.deps.store.history.recordEvaluations(ownSkips);
+    for (const { skip, won } of claims) if (skip && won) records.push(skip);
+    if (records.length > 0) await this.deps.store.history.recordEvaluations(records);
   }
+
+  /** The firings of a member's due slots when its trigger fires them on the claim (see firesOnClaim). */
+  private async firingsOf(
+    member: Member,
+    occurrences: CronOccurrence[],
+    now: number,
+  ): Promise<CronFiringClaim["firings"] | undefined> {
+    if (occurrences.length === 0) return undefined;
+    const compiled = this.deps.index.get(member.triggerId);
+    if (!compiled || !firesOnClaim(compiled)) return undefined;
+    return cronFirings(compiled, occurrences, now);
+  }
+
+  /**
+   * Claims the slots: those of triggers that fire on the claim fire in the same
+   * step (fireCron), the others log their occurrences (advanceCron). Sets `won`;
+   * returns the records of slots claimed while their trigger was paused.
+   */
+  private async claim(claims: Claim[], now: number): Promise<Evaluation[]> {
+    const { triggerState } = this.deps.store;
+    const logged = claims.filter((claim) => !claim.firings);
+    const direct = claims.filter((claim) => claim.firings);
+    const [won, outcomes] = await Promise.all([
+      logged.length > 0 ? triggerState.advanceCron(logged.map((claim) => claim.advance)) : [],
+      direct.length > 0
+        ? triggerState.fireCron(
+            direct.map(({ advance, firings = [] }) => {
+              const { occurrences: _fired, ...slot } = advance;
+              return { ...slot, firings };
+            }),
+          )
+        : [],
+    ]);
+    logged.forEach((claim, i) => {
+      claim.won = won[i] === true;
+    });
+    const paused: Evaluation[] = [];
+    direct.forEach((claim, i) => {
+      claim.won = outcomes[i] === "fired" || outcomes[i] === "paused";
+      if (outcomes[i] !== "paused") return;
+      for (const occurrence of claim.advance.occurrences)
+        paused.push(pausedRecord(claim.member.triggerId, occurrence, now));
+    });
+    return paused;
+  }
+}
+
+/** Conditions claimed per store call (the stores chunk the same way). */
+const CLAIM_CHUNK = 500;
+
+/** Lets pending I/O callbacks run (a macrotask turn), unlike an await, which stays in microtasks. */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One member's claim, as fireDue plans it. */
+interface Claim {
+  member: Member;
+  advance: CronAdvance;
+  /** Set when its trigger fires on the claim: the firings of advance.occurrences. */
+  firings: CronFiringClaim["firings"] | undefined;
+  /** The record of the slots the claim drops (misfire policy), if any. */
+  skip: Evaluation | undefined;
+  won: boolean;
 }
 
 /**
@@ -352,9 +430,10 @@ export class CronScheduler {
  * slot, since thousands of members share it (a cron-parser step costs ~0.1 ms).
  */
 function latestSlot(group: Group, time: number): { slot: number; next: number } {
-  const cached = group.latest;
-  if (cached && cached.slot <= time && time < cached.next) return cached;
+  const cached = group.latest.find((entry) => entry.slot <= time && time < entry.next);
+  if (cached) return cached;
   const slot = group.schedule.latestAtOrBefore(time);
-  group.latest = { slot, next: group.schedule.next(slot) };
-  return group.latest;
+  const found = { slot, next: group.schedule.next(slot) };
+  group.latest = [found, ...group.latest.slice(0, 1)];
+  return found;
 }

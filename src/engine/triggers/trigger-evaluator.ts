@@ -3,15 +3,15 @@ import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
 import type { JsonValue } from "../../domain/json.js";
 import type { Occurrence } from "../../domain/occurrence.js";
-import type { FireResult, FireSkip, Firing, Store } from "../../store/store.js";
+import type { FireResult, FireSkip, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
-import { newId } from "../ids.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "../joins/join.js";
 import { type FunctionRunner, NoWorkerError } from "../workers/function-runner.js";
 import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { type ConditionVerdict, matchCondition } from "./condition-match.js";
+import { type FiringArguments, firedDetail, newFiring } from "./firing.js";
 
 /** An evaluation record without the fields every record of one evaluation shares. */
 type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
@@ -155,7 +155,7 @@ export class TriggerEvaluator {
     record: (fields: RecordFields) => Evaluation,
   ): Promise<Evaluation> {
     const { trigger } = compiled;
-    let args: JsonObjectArguments;
+    let args: FiringArguments;
     try {
       args = await buildArguments(compiled, used, completing, (request) =>
         this.deps.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
@@ -165,44 +165,11 @@ export class TriggerEvaluator {
       if (error instanceof NoWorkerError) return this.defer(compiled, occurrence, record);
       return record({ outcome: "errored", detail: errorMessage(error) });
     }
-    const firing = this.firing(compiled, occurrence, used, args);
+    const firing = newFiring(compiled, occurrence, used, args, this.deps.clock.now());
     const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
       this.deps.store.work.fire(firing, assignTo),
     );
     return record(firedRecord(result, trigger.targetTaskId));
-  }
-
-  /** The firing of `trigger` by `occurrence`: its invocation, with provenance, and its once-only key. */
-  private firing(
-    compiled: CompiledTrigger,
-    occurrence: Occurrence,
-    used: UsedOccurrence[],
-    args: JsonObjectArguments,
-  ): Firing {
-    const { trigger } = compiled;
-    const unique = (ids: string[]) => [...new Set(ids)];
-    const occurrences = used.map((item) => item.occurrence);
-    const eventIds = unique(occurrences.flatMap((o) => (o.kind === "event" ? [o.id] : [])));
-    return {
-      triggerId: trigger.id,
-      invocation: {
-        id: newId("inv"),
-        taskId: trigger.targetTaskId,
-        appId: trigger.appId,
-        arguments: args,
-        provenance: {
-          triggerId: trigger.id,
-          occurrenceIds: unique(occurrences.map((o) => o.id)),
-          sourceInvocationIds: unique(
-            occurrences.flatMap((o) => (o.kind === "status" ? [o.invocationId] : [])),
-          ),
-          eventIds,
-        },
-        createdAt: this.deps.clock.now(),
-      },
-      firingKey: `${trigger.id}|${occurrence.id}`,
-      eventIds,
-    };
   }
 }
 
@@ -216,9 +183,6 @@ interface JoinInput {
   completing: UsedOccurrence;
   record: (fields: RecordFields) => Evaluation;
 }
-
-/** The arguments a trigger's providers built. */
-type JsonObjectArguments = Awaited<ReturnType<typeof buildArguments>>;
 
 /** No condition matched: the record of the first that filtered it out or failed, if any. */
 function unmatchedRecords(verdicts: readonly ConditionVerdict[]): RecordFields[] {
@@ -237,7 +201,7 @@ function unmatchedRecords(verdicts: readonly ConditionVerdict[]): RecordFields[]
 function firedRecord(result: FireResult, targetTaskId: string): RecordFields {
   switch (result.outcome) {
     case "fired":
-      return { outcome: "fired", invocationId: result.invocation.id, detail: `invoked ${targetTaskId}` };
+      return { outcome: "fired", invocationId: result.invocation.id, detail: firedDetail(targetTaskId) };
     case "deduplicated":
       return {
         outcome: "deduplicated",

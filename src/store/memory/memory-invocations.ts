@@ -118,6 +118,11 @@ export class MemoryInvocations implements WorkStore {
 
   /** Checked in the same synchronous step as the creation: atomic with the trigger's state. */
   async fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult> {
+    return this.fireNow(firing, assignTo);
+  }
+
+  /** fire in the caller's synchronous step (a cron claim fires with it, see MemoryTriggerState.fireCron). */
+  fireNow(firing: Firing, assignTo?: WorkerRef): FireResult {
     const repeat = this.firedBefore(firing.firingKey);
     if (repeat) return repeat;
     const skip = this.registry.skipReason(firing.triggerId);

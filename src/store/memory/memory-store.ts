@@ -55,6 +55,8 @@ export class MemoryStore implements Store {
       registry: this.registry,
       retention,
       logOccurrences: (occurrences) => this.log.append(occurrences),
+      fire: (firing) => this.work.fireNow(firing),
+      record: (evaluations) => this.history.record(evaluations),
     });
     this.work = new MemoryInvocations({
       log: this.log,

@@ -1,8 +1,17 @@
+import type { Evaluation } from "../../domain/evaluation.js";
 import type { JoinState, JoinStep } from "../../domain/join.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { Trigger } from "../../domain/trigger.js";
 import type { RetentionOptions } from "../retention.js";
-import type { CronAdvance, JoinUpdate, TriggerStateStore } from "../store.js";
+import type {
+  CronAdvance,
+  CronFireOutcome,
+  CronFiringClaim,
+  FireResult,
+  Firing,
+  JoinUpdate,
+  TriggerStateStore,
+} from "../store.js";
 import { MemoryJoins } from "./memory-joins.js";
 import type { MemoryRegistry } from "./memory-registry.js";
 
@@ -12,6 +21,10 @@ export interface MemoryTriggerStateDeps {
   retention: RetentionOptions;
   /** Logs a claimed cron slot's occurrences in the claim's synchronous step. */
   logOccurrences: (occurrences: readonly Occurrence[]) => void;
+  /** Fires (WorkStore.fire) in the claim's synchronous step. */
+  fire: (firing: Firing) => FireResult;
+  /** Keeps evaluation records in the claim's synchronous step. */
+  record: (evaluations: readonly Evaluation[]) => void;
 }
 
 /** AND-join state and cron slots in memory (the trigger-state role). */
@@ -58,6 +71,23 @@ export class MemoryTriggerState implements TriggerStateStore {
       this.cronSlots.set(key, advance.next);
       this.deps.logOccurrences(advance.occurrences);
       return true;
+    });
+  }
+
+  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
+    return claims.map((claim) => {
+      const key = `${claim.triggerId}:${claim.conditionIndex}`;
+      if (!this.deps.registry.has(claim.triggerId) || this.cronSlots.get(key) !== claim.expected)
+        return "lost";
+      this.cronSlots.set(key, claim.next);
+      if (this.deps.registry.skipReason(claim.triggerId)) return "paused";
+      const records: Evaluation[] = [];
+      for (const { firing, record } of claim.firings) {
+        // Only a slot claimed before under another version could have fired already.
+        if (this.deps.fire(firing).outcome === "fired") records.push(record);
+      }
+      this.deps.record(records);
+      return "fired";
     });
   }
 

@@ -6,7 +6,13 @@ import {
   type JoinState,
   type JoinStep,
 } from "../../domain/join.js";
-import type { CronAdvance, JoinUpdate, TriggerStateStore } from "../store.js";
+import type {
+  CronAdvance,
+  CronFireOutcome,
+  CronFiringClaim,
+  JoinUpdate,
+  TriggerStateStore,
+} from "../store.js";
 import type { RedisContext } from "./context.js";
 
 /** Per-trigger state on Redis (the trigger-state role): AND partial matches (compare-and-set) and cron slots (claims). */
@@ -124,11 +130,70 @@ export class RedisTriggerState implements TriggerStateStore {
     }
     return won;
   }
+
+  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
+    const { keys, retention, watch } = this.ctx;
+    const outcomes: CronFireOutcome[] = [];
+    // In chunks, one after the other, as advanceCron: each script stays short (at
+    // most 500 firings, unless one claim catching up on missed slots has more).
+    for (const chunk of byFirings(claims, 500)) {
+      // ARGV[2..15]: the invocation include's layout, set by the script per firing.
+      const args: Array<string | number> = [...Array<string>(14).fill(""), retention.evaluationsPerTrigger];
+      args.push(retention.markerRetentionMs, chunk.length);
+      for (const claim of chunk) {
+        args.push(
+          `${claim.triggerId}:${claim.conditionIndex}`,
+          claim.expected === undefined ? "" : String(claim.expected),
+          String(claim.next),
+          claim.firings.length,
+        );
+        for (const { firing, record } of claim.firings) {
+          const input = firing.invocation;
+          args.push(
+            input.id,
+            input.taskId,
+            input.appId,
+            JSON.stringify(input.arguments),
+            input.provenance ? JSON.stringify(input.provenance) : "",
+            input.createdAt,
+            watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
+            firing.firingKey,
+            JSON.stringify(record),
+          );
+        }
+      }
+      const results = (await this.ctx.run(
+        "fireCron",
+        [keys.cron, keys.triggers, keys.paused, keys.invocations],
+        args,
+      )) as CronFireOutcome[];
+      outcomes.push(...results);
+    }
+    return outcomes;
+  }
 }
 
 function inChunks<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** Consecutive claims, as few per chunk as keeps each chunk's firings within `max` (a claim is never split). */
+function byFirings(claims: readonly CronFiringClaim[], max: number): CronFiringClaim[][] {
+  const chunks: CronFiringClaim[][] = [];
+  let current: CronFiringClaim[] = [];
+  let firings = 0;
+  for (const claim of claims) {
+    if (current.length > 0 && firings + Math.max(1, claim.firings.length) > max) {
+      chunks.push(current);
+      current = [];
+      firings = 0;
+    }
+    current.push(claim);
+    firings += Math.max(1, claim.firings.length);
+  }
+  if (current.length > 0) chunks.push(current);
   return chunks;
 }
 

@@ -137,9 +137,11 @@ export class RedisTriggerState implements TriggerStateStore {
     // In chunks, one after the other, as advanceCron: each script stays short (at
     // most 500 firings, unless one claim catching up on missed slots has more).
     for (const chunk of byFirings(claims, 500)) {
-      // ARGV[2..15]: the invocation include's layout, set by the script per firing.
-      const args: Array<string | number> = [...Array<string>(14).fill(""), retention.evaluationsPerTrigger];
-      args.push(retention.markerRetentionMs, chunk.length);
+      const args: Array<string | number> = [
+        retention.evaluationsPerTrigger,
+        retention.markerRetentionMs,
+        chunk.length,
+      ];
       for (const claim of chunk) {
         args.push(
           `${claim.triggerId}:${claim.conditionIndex}`,
@@ -164,7 +166,7 @@ export class RedisTriggerState implements TriggerStateStore {
       }
       const results = (await this.ctx.run(
         "fireCron",
-        [keys.cron, keys.triggers, keys.paused, keys.invocations],
+        [keys.cron, keys.triggers, keys.paused],
         args,
       )) as CronFireOutcome[];
       outcomes.push(...results);

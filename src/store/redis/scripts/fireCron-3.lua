@@ -11,35 +11,33 @@
 -- claimed and fire nothing. A re-run (see includes/once.lua) answers as the first
 -- run did.
 --
--- KEYS[1] cron  KEYS[2] triggers  KEYS[3] paused  KEYS[4] invs
--- ARGV[1] key base; ARGV[2..15] the layout of includes/invocation.lua, set here per
--- firing (sent as placeholders); [16] records kept per trigger  [17] firing identity
--- TTL ms  [18] n claims, then per claim: "<trigger>:<condition>", expected last slot
--- ("" when none is stored), next slot, n firings, then per firing: invocation id,
--- task id, app id, arguments JSON, provenance JSON, created at, "1" when REGISTERED
--- is watched, firing identity, evaluation record JSON; then the request id.
+-- KEYS[1] cron  KEYS[2] triggers  KEYS[3] paused
+-- ARGV[1] key base  [2] records kept per trigger  [3] firing identity TTL ms
+-- [4] n claims, then per claim: "<trigger>:<condition>", expected last slot ("" when
+-- none is stored), next slot, n firings, then per firing: invocation id, task id,
+-- app id, arguments JSON, provenance JSON, created at, "1" when REGISTERED is
+-- watched, firing identity, evaluation record JSON; then the request id.
 -- Returns per claim "fired", "paused" or "lost" (lost, or the trigger is gone).
 local P = ARGV[1]
-local kept = tonumber(ARGV[16])
-local ttl = ARGV[17]
+local kept = tonumber(ARGV[2])
+local ttl = ARGV[3]
 
--- One firing: ARGV takes its values in the include's layout, then the invocation is created.
+-- One firing: its invocation created and queued (see insertInvocation), its record kept.
 local function fireOne(triggerId, f)
   -- Only a slot claimed before under another version could have fired already.
   if not redis.call('SET', P .. 'fired:' .. f[8], f[1], 'PX', ttl, 'NX') then return end
-  ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] = f[1], f[2], f[3], f[4], f[5]
-  ARGV[7], ARGV[8], ARGV[9] = triggerId, f[6], f[7]
-  ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15] = '', '', '', '0', ''
-  insertInvocation(P .. 'inv:' .. f[1], KEYS[4])
+  insertInvocation(P, {
+    id = f[1], task = f[2], app = f[3], args = f[4], prov = f[5], trigger = triggerId, now = f[6],
+    registeredWatched = f[7], ttl = ttl, ikey = '', events = '', worker = '', pendingWatched = '0', session = '',
+  })
   local list = P .. 'evals:' .. triggerId
   if redis.call('LPUSH', list, f[9]) > kept then redis.call('LTRIM', list, 0, kept - 1) end
 end
 
 return once(P, function()
-  -- Read first: fireOne overwrites ARGV[2..15].
   local claims = {}
-  local at = 19
-  for claim = 1, tonumber(ARGV[18]) do
+  local at = 5
+  for claim = 1, tonumber(ARGV[4]) do
     local c = { field = ARGV[at], expected = ARGV[at + 1], nextSlot = ARGV[at + 2], firings = {} }
     local n = tonumber(ARGV[at + 3])
     at = at + 4

@@ -3,13 +3,14 @@
  * killed with SIGKILL mid-load. The load exercises the three kinds of work a replica
  * holds for the others:
  * - chains: `onSuccess(fo_src)` → fo_next, sources invoked at a steady rate (status
- *   occurrences on the occurrence log, read by both replicas through its consumer group);
+ *   occurrences on the occurrence log, each evaluated by the replica whose worker ran
+ *   its source);
  * - cron slots: N triggers on `* * * * * *` (shared out among the live replicas);
  * - deferred evaluations: `onSuccess(fd_src, { callArguments: <function> })` → fd_next,
- *   whose filter runs on a worker of its app and takes 400 ms (I/O); that app's only
- *   worker is on the replica that is killed, so the other replica defers its
- *   evaluations to it (the app's deferred stream), and the killed replica evaluates
- *   the rest in place. The kill comes while the victim is half-way through such a
+ *   whose filter runs on a worker of its app and takes 400 ms (I/O); fd_src runs on
+ *   both replicas' workers, that app's only worker is on the replica that is killed,
+ *   so the other replica defers its evaluations to it (the app's deferred stream),
+ *   and the killed replica evaluates the rest in place. The kill comes while the victim is half-way through such a
  *   filter for both, so that every run leaves it holding work of each.
  * Raw workers of each app run on both replicas (the deferred app's only on the one
  * killed); the producer and every control call go through the survivor. When the
@@ -217,6 +218,10 @@ function foKeepEverything(_args: Record<string, unknown>): boolean {
 function declarations(cronTriggers: number, withTriggers: boolean) {
   const chain: TaskDeclaration[] = [
     { name: "fo_src" },
+    // The deferred chains' source runs on both replicas' workers: a replica evaluates
+    // the occurrences its own workers' results log (docs/design.md §2.3), so only the
+    // survivor's defer their evaluation to the victim, which alone hosts the filter.
+    { name: "fd_src" },
     {
       name: "fo_next",
       triggers: withTriggers
@@ -238,10 +243,7 @@ function declarations(cronTriggers: number, withTriggers: boolean) {
   const deferredTrigger = new TriggerBuilder()
     .onSuccess("fd_src", { callArguments: foKeepEverything })
     .withArgsFromCel("{'d': arguments.d}");
-  const deferred: TaskDeclaration[] = [
-    { name: "fd_src" },
-    { name: "fd_next", triggers: withTriggers ? [deferredTrigger] : [] },
-  ];
+  const deferred: TaskDeclaration[] = [{ name: "fd_next", triggers: withTriggers ? [deferredTrigger] : [] }];
   return { chain, deferred, filterIds: functionIds(deferredTrigger.build()) };
 }
 
@@ -258,12 +260,12 @@ async function startWorkers(
       await RawWorker.start({
         url,
         appId: CHAIN_APP,
-        taskIds: ["fo_src", "fo_next", "fo_cron"],
+        taskIds: ["fo_src", "fd_src", "fo_next", "fo_cron"],
         concurrency: options.concurrency,
         workerId: `failover-${CHAIN_APP}-${options.tag}`,
         onAssignment(assignment, receivedAt) {
           const args = assignment.arguments ?? {};
-          if (assignment.taskId === "fo_src") {
+          if (assignment.taskId === "fo_src" || assignment.taskId === "fd_src") {
             ledger.sourceDeliveries++;
             ledger.sourceRuns.add(assignment.invocationId);
           } else if (assignment.taskId === "fo_next")
@@ -272,6 +274,7 @@ async function startWorkers(
         },
         onCompleted(assignment, sentAt) {
           if (assignment.taskId === "fo_src") ledger.due("chain", String(assignment.arguments?.c), sentAt);
+          if (assignment.taskId === "fd_src") ledger.due("deferred", String(assignment.arguments?.d), sentAt);
         },
       }),
     );
@@ -280,20 +283,13 @@ async function startWorkers(
       await RawWorker.start({
         url,
         appId: DEFERRED_APP,
-        taskIds: ["fd_src", "fd_next"],
+        taskIds: ["fd_next"],
         concurrency: options.concurrency,
         workerId: `failover-${DEFERRED_APP}-${options.tag}`,
         functions: filterIds,
         onEvaluate: () => sleep(options.filterMs).then(() => true),
         onAssignment(assignment, receivedAt) {
-          if (assignment.taskId === "fd_src") {
-            ledger.sourceDeliveries++;
-            ledger.sourceRuns.add(assignment.invocationId);
-          } else
-            ledger.fired("deferred", String(assignment.arguments?.d), assignment.invocationId, receivedAt);
-        },
-        onCompleted(assignment, sentAt) {
-          if (assignment.taskId === "fd_src") ledger.due("deferred", String(assignment.arguments?.d), sentAt);
+          ledger.fired("deferred", String(assignment.arguments?.d), assignment.invocationId, receivedAt);
         },
       }),
     );

@@ -15,7 +15,7 @@ import { TriggerBuilder } from "@nenc/sdk";
 import { Queue, Worker } from "bullmq";
 import { waitFor } from "../../test/support/wait.js";
 import { bullConnection, flushRedis, startNenc } from "../lib/backends.js";
-import { benchClients, registerApp, type TaskDeclaration } from "../lib/clients.js";
+import { type BenchClients, benchClients, registerApp, type TaskDeclaration } from "../lib/clients.js";
 import { type BenchContext, withCommandStats } from "../lib/context.js";
 import { type ChildOrchestrator, type Replica, startReplica } from "../lib/orchestrator.js";
 import { cpuSeconds } from "../lib/proc.js";
@@ -31,8 +31,10 @@ const CRON_CONCURRENCY = 256;
 /** From the end of registration to the first slot of the window, at least. */
 const WINDOW_LEAD_MS = 2_500;
 
+/** Where a cron case runs: one nenc orchestrator (memory or Redis), three Redis replicas, or BullMQ. */
 export type CronBackend = "nenc-memory" | "nenc-redis" | "nenc-redis ×3" | "bullmq";
 
+/** One case's figures, as `results.cron` of the JSON report holds them. */
 export interface CronRunResult {
   backend: CronBackend;
   triggers: number;
@@ -73,6 +75,7 @@ export interface CronRunResult {
   note?: string;
 }
 
+/** Which (trigger, slot) pairs ran and how late: misses and duplicates of the window are counted here. */
 class SlotLedger {
   readonly counts = new Map<string, number>();
   readonly lags: number[] = [];
@@ -171,6 +174,235 @@ async function pendingWork(
   return kept - finished + backlog;
 }
 
+/**
+ * Slot runs can arrive before the window is fixed (triggers fire from registration on):
+ * they are kept and recorded once the window, and so the ledger, exists.
+ */
+class SlotCollector {
+  private ledger: SlotLedger | undefined;
+  private readonly early: Array<[number, number, number]> = [];
+
+  record(n: number, slot: number, at: number): void {
+    if (this.ledger) this.ledger.record(n, slot, at);
+    else this.early.push([n, slot, at]);
+  }
+
+  /** Fixes the window (from `firstSlot`, `seconds` long) and records what arrived before it. */
+  startWindow(triggers: number, firstSlot: number, seconds: number): SlotLedger {
+    const ledger = new SlotLedger(triggers, firstSlot, seconds);
+    this.ledger = ledger;
+    for (const [n, slot, at] of this.early.splice(0)) ledger.record(n, slot, at);
+    return ledger;
+  }
+}
+
+/** The first slot of a case's window, later in --quick where there is less registration to settle. */
+function windowStart(ctx: BenchContext): number {
+  return firstSlotAfter(ctx.quick ? 1_500 : WINDOW_LEAD_MS);
+}
+
+/** The nenc orchestrator(s) of a case: one child process, or three replicas sharing a Redis prefix. */
+interface NencDeployment {
+  child?: ChildOrchestrator;
+  replicas: Replica[];
+  prefix?: string;
+  urls: string[];
+}
+
+async function startNencDeployment(
+  ctx: BenchContext,
+  backend: Exclude<CronBackend, "bullmq">,
+  triggers: number,
+): Promise<NencDeployment> {
+  if (backend === "nenc-redis ×3") {
+    const prefix = `cron3x${triggers}`;
+    const replicas = await Promise.all(
+      [0, 1, 2].map((i) =>
+        startReplica(
+          ctx.redis.url,
+          prefix,
+          ctx.profileDir ? { dir: ctx.profileDir, name: `${SCENARIO}-${triggers}-replica${i}` } : undefined,
+        ),
+      ),
+    );
+    return { replicas, prefix, urls: replicas.map((replica) => replica.url) };
+  }
+  const child = await startNenc(ctx, backend, `${SCENARIO}-${triggers}`);
+  return { child, replicas: [], prefix: child.redisPrefix, urls: [child.url] };
+}
+
+/** Everything one nenc case works with; `workers` fills as they start, so a failed start still stops them. */
+interface NencCronCase {
+  ctx: BenchContext;
+  backend: Exclude<CronBackend, "bullmq">;
+  triggers: number;
+  seconds: number;
+  budgetMs: number;
+  deadline: number;
+  deployment: NencDeployment;
+  clients: BenchClients;
+  apps: Array<{ appId: string; task: TaskDeclaration }>;
+  workers: RawWorker[];
+  collector: SlotCollector;
+}
+
+/**
+ * Registers the apps one RegisterApp call each. Returns how many triggers were registered
+ * and, when the case budget ran out, the error that cut registration short.
+ */
+async function registerCronApps(run: NencCronCase): Promise<{ registered: number; cutShort?: string }> {
+  let registered = 0;
+  try {
+    for (const app of run.apps) {
+      await registerApp(run.clients, app.appId, [app.task], {
+        signal: AbortSignal.timeout(Math.round(Math.max(1000, run.deadline - Date.now()))),
+      });
+      registered += app.task.triggers?.length ?? 0;
+    }
+  } catch (error) {
+    // Only the budget running out is "not measured"; a registration that fails is a failure.
+    if (!/abort|cancel/i.test(String(error))) throw error;
+    return { registered, cutShort: String(error) };
+  }
+  return { registered };
+}
+
+/** The result of a case whose registration did not finish within its budget. */
+function notMeasuredResult(
+  run: NencCronCase,
+  registerStarted: number,
+  registered: number,
+  error: string,
+): CronRunResult {
+  const { backend, triggers, seconds, budgetMs } = run;
+  const took = ((Date.now() - registerStarted) / 1000).toFixed(1);
+  const result = resultOf(backend, new SlotLedger(triggers, 0, seconds), seconds, 0);
+  result.registerSeconds = (Date.now() - registerStarted) / 1000;
+  result.measured = false;
+  result.note = `not measured: registering the ${triggers} triggers (RegisterApp, ${TRIGGERS_PER_APP} per app) did not finish within the case budget of ${(budgetMs / 1000).toFixed(0)} s (${registered} registered after ${took} s; ${error.slice(0, 120)})`;
+  return result;
+}
+
+/** One raw worker per replica and app, all recording into the case's collector. */
+async function startCronWorkers(run: NencCronCase, concurrencyPerWorker: number): Promise<void> {
+  const onAssignment = (assignment: Assignment, receivedAt: number) =>
+    run.collector.record(Number(assignment.arguments?.n), Number(assignment.arguments?.slot), receivedAt);
+  for (const [i, url] of run.deployment.urls.entries()) {
+    for (const app of run.apps) {
+      run.workers.push(
+        await RawWorker.start({
+          url,
+          appId: app.appId,
+          taskIds: [app.task.name],
+          concurrency: concurrencyPerWorker,
+          workerId: `cron-worker-${i}-${app.appId}`,
+          onAssignment,
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * Waits until every slot of the window ran (or the budget ran out). Redis commands are
+ * counted from the window's first slot until then (registration and removal excluded),
+ * per run delivered meanwhile (slots before and after the window included); the
+ * orchestrators' CPU over the same span.
+ */
+async function measureNencWindow(
+  run: NencCronCase,
+  ledger: SlotLedger,
+): Promise<{ firings: number; cpuInWindow: number }> {
+  const { ctx, deployment, workers } = run;
+  const lastSlot = ledger.firstSlot + (run.seconds - 1) * 1000;
+  const totalReceived = () => workers.reduce((sum, worker) => sum + worker.received, 0);
+  await untilWallClock(ledger.firstSlot - 100);
+  const receivedAtStart = totalReceived();
+  const pids = deployment.child ? [deployment.child.pid] : deployment.replicas.map((replica) => replica.pid);
+  const orchestratorCpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuAtStart = orchestratorCpu();
+  const window = async () => {
+    await untilWallClock(lastSlot + 300);
+    await waitFor(
+      () => ledger.ranInWindow >= ledger.expected,
+      "every slot of the window to run",
+      Math.max(2_000, run.deadline - Date.now()),
+      20,
+    ).catch(() => undefined);
+    return totalReceived() - receivedAtStart;
+  };
+  const firings = await withCommandStats(
+    ctx,
+    `${SCENARIO} ${run.triggers} triggers`,
+    run.backend,
+    "slot firing",
+    (n) => n,
+    window,
+    deployment.child,
+  );
+  return { firings, cpuInWindow: orchestratorCpu() - cpuAtStart };
+}
+
+/**
+ * Slots are logged in order, so once every slot of the window ran, nothing of it is pending: only
+ * then do the apps register again without triggers (removing them earlier would drop slots that
+ * were claimed but not yet evaluated). Then a short wait for late duplicates, within the budget.
+ * Past the budget the orchestrator is stopped as it is (each case has a Redis prefix of its own).
+ */
+async function removeTriggersAndSettle(run: NencCronCase, ledger: SlotLedger): Promise<void> {
+  if (Date.now() < run.deadline)
+    for (const app of cronTasks(run.triggers, false)) await registerApp(run.clients, app.appId, [app.task]);
+  if (ledger.ranInWindow >= ledger.expected) {
+    const left = Math.max(1_000, run.deadline - Date.now());
+    const child = run.deployment.child;
+    if (child) await child.call("settled", { timeoutMs: Math.min(left, 30_000) }).catch(() => undefined);
+    else await quiet(run.workers, 1000, left);
+    await sleep(300);
+  }
+}
+
+/** Why a case has slots of its window outstanding: what the store held and how fast the workers ran. */
+function outstandingNote(run: NencCronCase, ledger: SlotLedger, pendingAtDeadline: number): string {
+  const rate =
+    ledger.lastRunAt > ledger.firstRunAt
+      ? ledger.ranAll / ((ledger.lastRunAt - ledger.firstRunAt) / 1000)
+      : 0;
+  return `case budget of ${(run.budgetMs / 1000).toFixed(0)} s ran out with ${ledger.expected - ledger.ranInWindow} slot runs of the window outstanding; the store still held ${pendingAtDeadline} unfinished invocations and unevaluated occurrences; the workers ran ${ledger.ranAll} slots in all during the case (${rate.toFixed(0)}/s, while ${run.triggers}/s come due), the last of them ${(ledger.lastLag / 1000).toFixed(1)} s after its scheduled instant`;
+}
+
+/** Registers, starts the workers, measures the window and removes the triggers again. */
+async function measureNencCase(run: NencCronCase): Promise<CronRunResult> {
+  const registerStarted = Date.now();
+  const { registered, cutShort } = await registerCronApps(run);
+  if (cutShort !== undefined) return notMeasuredResult(run, registerStarted, registered, cutShort);
+  const registerSeconds = (Date.now() - registerStarted) / 1000;
+  // The same total concurrency as the BullMQ worker, spread over the workers (one per replica and app).
+  const concurrencyPerWorker = Math.max(
+    8,
+    Math.floor(CRON_CONCURRENCY / (run.deployment.urls.length * run.apps.length)),
+  );
+  await startCronWorkers(run, concurrencyPerWorker);
+  // The triggers fire from the moment they are registered; the window starts a little later, so that
+  // the work registration leaves behind (other replicas compiling every trigger) is mostly done.
+  // Waiting longer would only queue more slots ahead of the window when the backend cannot keep up.
+  const ledger = run.collector.startWindow(run.triggers, windowStart(run.ctx), run.seconds);
+  const { firings, cpuInWindow } = await measureNencWindow(run, ledger);
+  const pendingAtDeadline =
+    ledger.ranInWindow < ledger.expected
+      ? await pendingWork(run.ctx, run.deployment.child, run.deployment.prefix)
+      : 0;
+  await removeTriggersAndSettle(run, ledger);
+  const note = ledger.ranInWindow < ledger.expected ? outstandingNote(run, ledger, pendingAtDeadline) : "";
+  const result = resultOf(run.backend, ledger, run.seconds, concurrencyPerWorker * run.workers.length);
+  result.registerSeconds = registerSeconds;
+  result.pendingAtDeadline = pendingAtDeadline;
+  result.orchestratorCpuSeconds = cpuInWindow;
+  result.orchestratorCpuMsPerSlotFiring = firings > 0 ? (cpuInWindow * 1000) / firings : Number.NaN;
+  if (note) result.note = note;
+  return result;
+}
+
+/** One nenc case: its orchestrator(s) start, the case runs within `budgetMs`, and everything stops. */
 async function nencCron(
   ctx: BenchContext,
   backend: Exclude<CronBackend, "bullmq">,
@@ -178,147 +410,30 @@ async function nencCron(
   seconds: number,
   budgetMs: number,
 ): Promise<CronRunResult> {
-  const caseStarted = Date.now();
-  const replicas: Replica[] = [];
-  let child: ChildOrchestrator | undefined;
-  let prefix: string | undefined;
-  const urls: string[] = [];
-  if (backend === "nenc-redis ×3") {
-    prefix = `cron3x${triggers}`;
-    replicas.push(
-      ...(await Promise.all(
-        [0, 1, 2].map((i) =>
-          startReplica(
-            ctx.redis.url,
-            prefix as string,
-            ctx.profileDir ? { dir: ctx.profileDir, name: `${SCENARIO}-${triggers}-replica${i}` } : undefined,
-          ),
-        ),
-      )),
-    );
-    urls.push(...replicas.map((replica) => replica.url));
-  } else {
-    child = await startNenc(ctx, backend, `${SCENARIO}-${triggers}`);
-    prefix = child.redisPrefix;
-    urls.push(child.url);
-  }
-  const clients = benchClients(urls[0] as string);
-  const apps = cronTasks(triggers, true);
-  const workers: RawWorker[] = [];
-  // The same total concurrency as the BullMQ worker, spread over the workers (one per replica and app).
-  const concurrencyPerWorker = Math.max(8, Math.floor(CRON_CONCURRENCY / (urls.length * apps.length)));
-  let ledger: SlotLedger | undefined;
-  const early: Array<[number, number, number]> = [];
-  const onAssignment = (assignment: Assignment, receivedAt: number) => {
-    const n = Number(assignment.arguments?.n);
-    const slot = Number(assignment.arguments?.slot);
-    if (ledger) ledger.record(n, slot, receivedAt);
-    else early.push([n, slot, receivedAt]);
+  const deadline = Date.now() + budgetMs;
+  const deployment = await startNencDeployment(ctx, backend, triggers);
+  const run: NencCronCase = {
+    ctx,
+    backend,
+    triggers,
+    seconds,
+    budgetMs,
+    deadline,
+    deployment,
+    clients: benchClients(deployment.urls[0] as string),
+    apps: cronTasks(triggers, true),
+    workers: [],
+    collector: new SlotCollector(),
   };
-  let note = "";
-  const deadline = caseStarted + budgetMs;
   try {
-    const registerStarted = Date.now();
-    let registered = 0;
-    try {
-      for (const app of apps) {
-        await registerApp(clients, app.appId, [app.task], {
-          signal: AbortSignal.timeout(Math.round(Math.max(1000, deadline - Date.now()))),
-        });
-        registered += app.task.triggers?.length ?? 0;
-      }
-    } catch (error) {
-      // Only the budget running out is "not measured"; a registration that fails is a failure.
-      if (!/abort|cancel/i.test(String(error))) throw error;
-      const seconds_ = ((Date.now() - registerStarted) / 1000).toFixed(1);
-      const result = resultOf(backend, new SlotLedger(triggers, 0, seconds), seconds, 0);
-      result.registerSeconds = (Date.now() - registerStarted) / 1000;
-      result.measured = false;
-      result.note = `not measured: registering the ${triggers} triggers (RegisterApp, ${TRIGGERS_PER_APP} per app) did not finish within the case budget of ${(budgetMs / 1000).toFixed(0)} s (${registered} registered after ${seconds_} s; ${String(error).slice(0, 120)})`;
-      return result;
-    }
-    const registerSeconds = (Date.now() - registerStarted) / 1000;
-    for (const [i, url] of urls.entries()) {
-      for (const app of apps) {
-        workers.push(
-          await RawWorker.start({
-            url,
-            appId: app.appId,
-            taskIds: [app.task.name],
-            concurrency: concurrencyPerWorker,
-            workerId: `cron-worker-${i}-${app.appId}`,
-            onAssignment,
-          }),
-        );
-      }
-    }
-    // The triggers fire from the moment they are registered; the window starts a little later, so that
-    // the work registration leaves behind (other replicas compiling every trigger) is mostly done.
-    // Waiting longer would only queue more slots ahead of the window when the backend cannot keep up.
-    const firstSlot = firstSlotAfter(ctx.quick ? 1_500 : WINDOW_LEAD_MS);
-    ledger = new SlotLedger(triggers, firstSlot, seconds);
-    for (const [n, slot, at] of early.splice(0)) ledger.record(n, slot, at);
-    const lastSlot = firstSlot + (seconds - 1) * 1000;
-    const current = ledger;
-    let pendingAtDeadline = 0;
-    const totalReceived = () => workers.reduce((sum, worker) => sum + worker.received, 0);
-    // Redis commands are counted from the window's first slot until every slot of it ran (registration
-    // and removal excluded), per run delivered meanwhile (slots before and after the window included).
-    await untilWallClock(firstSlot - 100);
-    const receivedAtStart = totalReceived();
-    const pids = child ? [child.pid] : replicas.map((replica) => replica.pid);
-    const orchestratorCpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const cpuAtStart = orchestratorCpu();
-    const window = async () => {
-      await untilWallClock(lastSlot + 300);
-      await waitFor(
-        () => current.ranInWindow >= current.expected,
-        "every slot of the window to run",
-        Math.max(2_000, deadline - Date.now()),
-        20,
-      ).catch(() => undefined);
-      return totalReceived() - receivedAtStart;
-    };
-    const firings = await withCommandStats(
-      ctx,
-      `${SCENARIO} ${triggers} triggers`,
-      backend,
-      "slot firing",
-      (n) => n,
-      window,
-      child,
-    );
-    const cpuInWindow = orchestratorCpu() - cpuAtStart;
-    if (current.ranInWindow < current.expected) pendingAtDeadline = await pendingWork(ctx, child, prefix);
-    // Slots are logged in order, so once every slot of the window ran, nothing of it is pending: only
-    // then do the apps register again without triggers (removing them earlier would drop slots that
-    // were claimed but not yet evaluated). Then a short wait for late duplicates, within the budget.
-    // Past the budget the orchestrator is stopped as it is (each case has a Redis prefix of its own).
-    if (Date.now() < deadline)
-      for (const app of cronTasks(triggers, false)) await registerApp(clients, app.appId, [app.task]);
-    if (current.ranInWindow >= current.expected) {
-      const left = Math.max(1_000, deadline - Date.now());
-      if (child) await child.call("settled", { timeoutMs: Math.min(left, 30_000) }).catch(() => undefined);
-      else await quiet(workers, 1000, left);
-      await sleep(300);
-    }
-    if (current.ranInWindow < current.expected) {
-      note = `case budget of ${(budgetMs / 1000).toFixed(0)} s ran out with ${current.expected - current.ranInWindow} slot runs of the window outstanding; the store still held ${pendingAtDeadline} unfinished invocations and unevaluated occurrences; the workers ran ${current.ranAll} slots in all during the case (${(current.lastRunAt > current.firstRunAt ? current.ranAll / ((current.lastRunAt - current.firstRunAt) / 1000) : 0).toFixed(0)}/s, while ${triggers}/s come due), the last of them ${(current.lastLag / 1000).toFixed(1)} s after its scheduled instant`;
-    }
-    const result = resultOf(backend, current, seconds, concurrencyPerWorker * workers.length);
-    result.registerSeconds = registerSeconds;
-    result.pendingAtDeadline = pendingAtDeadline;
-    result.orchestratorCpuSeconds = cpuInWindow;
-    result.orchestratorCpuMsPerSlotFiring = firings > 0 ? (cpuInWindow * 1000) / firings : Number.NaN;
-    if (note) result.note = note;
-    return result;
+    return await measureNencCase(run);
   } finally {
     // Past the budget, an orchestrator still busy with the backlog is not waited for.
     const grace = Date.now() > deadline ? 2_000 : 20_000;
-    await Promise.all(workers.map((worker) => worker.stop()));
-    clients.close();
-    await child?.stop(grace);
-    await Promise.all(replicas.map((replica) => replica.stop(grace)));
+    await Promise.all(run.workers.map((worker) => worker.stop()));
+    run.clients.close();
+    await deployment.child?.stop(grace);
+    await Promise.all(deployment.replicas.map((replica) => replica.stop(grace)));
   }
 }
 
@@ -375,22 +490,23 @@ function resultOf(
   return result;
 }
 
-async function bullCron(
-  ctx: BenchContext,
-  triggers: number,
-  seconds: number,
-  budgetMs: number,
-): Promise<CronRunResult> {
-  const caseStarted = Date.now();
-  await flushRedis(ctx);
-  const connection = bullConnection(ctx);
-  const queue = new Queue("cron", {
-    connection,
-    defaultJobOptions: { removeOnComplete: { count: 100_000 }, removeOnFail: { count: 100_000 } },
-  });
-  let ledger: SlotLedger | undefined;
-  const early: Array<[number, number, number]> = [];
-  const concurrency = CRON_CONCURRENCY;
+/** Calls `each` for trigger numbers 0..triggers-1, 500 at a time (one batch in flight). */
+async function inBatchesOf500(triggers: number, each: (n: number) => Promise<unknown>): Promise<void> {
+  for (let from = 0; from < triggers; from += 500) {
+    const batch: Array<Promise<unknown>> = [];
+    for (let n = from; n < Math.min(triggers, from + 500); n++) batch.push(each(n));
+    await Promise.all(batch);
+  }
+}
+
+/**
+ * A BullMQ worker that records each job's start against its slot (BullMQ puts the
+ * scheduled time in the job id) and counts every job it started.
+ */
+function startBullCronWorker(
+  connection: ReturnType<typeof bullConnection>,
+  collector: SlotCollector,
+): { worker: Worker; started: () => number } {
   let started = 0;
   const worker = new Worker(
     "cron",
@@ -399,33 +515,60 @@ async function bullCron(
       started++;
       const id = String(job.id);
       const slot = Number(id.slice(id.lastIndexOf(":") + 1));
-      const n = Number(job.data.n);
-      if (ledger) ledger.record(n, slot, startedAt);
-      else early.push([n, slot, startedAt]);
+      collector.record(Number(job.data.n), slot, startedAt);
       return null;
     },
-    { connection, concurrency },
+    { connection, concurrency: CRON_CONCURRENCY },
   );
+  return { worker, started: () => started };
+}
+
+/**
+ * BullMQ skips iterations it could not start in time, so not every slot will run: waits
+ * until every slot ran or none of the window started for a second (or the budget ran out).
+ */
+async function bullWindowDrained(ledger: SlotLedger, lastSlot: number, deadline: number): Promise<void> {
+  await waitFor(
+    () => {
+      if (ledger.ranInWindow >= ledger.expected) return true;
+      const idle =
+        ledger.lastExpectedAt > 0 ? Date.now() - ledger.lastExpectedAt : Date.now() - lastSlot - 10_000;
+      return Date.now() > lastSlot + 1_500 && idle > 1_000;
+    },
+    "the BullMQ queue to drain",
+    Math.max(2_000, deadline - Date.now()),
+    50,
+  ).catch(() => undefined);
+}
+
+/** One BullMQ case: a job scheduler per trigger with the same pattern, measured like nenc. */
+async function bullCron(
+  ctx: BenchContext,
+  triggers: number,
+  seconds: number,
+  budgetMs: number,
+): Promise<CronRunResult> {
+  const deadline = Date.now() + budgetMs;
+  await flushRedis(ctx);
+  // One connection setting for the queue and its worker.
+  const connection = bullConnection(ctx);
+  const queue = new Queue("cron", {
+    connection,
+    defaultJobOptions: { removeOnComplete: { count: 100_000 }, removeOnFail: { count: 100_000 } },
+  });
+  const collector = new SlotCollector();
+  const { worker, started } = startBullCronWorker(connection, collector);
   await worker.waitUntilReady();
   try {
-    const upsert = async (from: number, to: number) => {
-      const batch: Array<Promise<unknown>> = [];
-      for (let n = from; n < to; n++)
-        batch.push(
-          queue.upsertJobScheduler(`tick-${n}`, { pattern: PATTERN }, { name: "tick", data: { n } }),
-        );
-      await Promise.all(batch);
-    };
     const registerStarted = Date.now();
-    for (let from = 0; from < triggers; from += 500) await upsert(from, Math.min(triggers, from + 500));
+    await inBatchesOf500(triggers, (n) =>
+      queue.upsertJobScheduler(`tick-${n}`, { pattern: PATTERN }, { name: "tick", data: { n } }),
+    );
     const registerSeconds = (Date.now() - registerStarted) / 1000;
-    const firstSlot = firstSlotAfter(ctx.quick ? 1_500 : WINDOW_LEAD_MS);
-    ledger = new SlotLedger(triggers, firstSlot, seconds);
-    for (const [n, slot, at] of early.splice(0)) ledger.record(n, slot, at);
-    const current = ledger;
-    const lastSlot = firstSlot + (seconds - 1) * 1000;
-    await untilWallClock(firstSlot - 100);
-    const processedAtStart = started;
+    const ledger = collector.startWindow(triggers, windowStart(ctx), seconds);
+    const lastSlot = ledger.firstSlot + (seconds - 1) * 1000;
+    await untilWallClock(ledger.firstSlot - 100);
+    const startedBefore = started();
     await withCommandStats(
       ctx,
       `${SCENARIO} ${triggers} triggers`,
@@ -434,32 +577,13 @@ async function bullCron(
       (n) => n,
       async () => {
         await untilWallClock(lastSlot + 300);
-        // BullMQ skips iterations it could not start in time, so not every slot will run: wait until
-        // every slot ran or none of the window started for a second.
-        await waitFor(
-          () => {
-            if (current.ranInWindow >= current.expected) return true;
-            const idle =
-              current.lastExpectedAt > 0
-                ? Date.now() - current.lastExpectedAt
-                : Date.now() - lastSlot - 10_000;
-            return Date.now() > lastSlot + 1_500 && idle > 1_000;
-          },
-          "the BullMQ queue to drain",
-          Math.max(2_000, caseStarted + budgetMs - Date.now()),
-          50,
-        ).catch(() => undefined);
-        return started - processedAtStart;
+        await bullWindowDrained(ledger, lastSlot, deadline);
+        return started() - startedBefore;
       },
     );
-    for (let from = 0; from < triggers; from += 500) {
-      const batch: Array<Promise<unknown>> = [];
-      for (let n = from; n < Math.min(triggers, from + 500); n++)
-        batch.push(queue.removeJobScheduler(`tick-${n}`));
-      await Promise.all(batch);
-    }
+    await inBatchesOf500(triggers, (n) => queue.removeJobScheduler(`tick-${n}`));
     await sleep(300);
-    const result = resultOf("bullmq", current, seconds, concurrency);
+    const result = resultOf("bullmq", ledger, seconds, CRON_CONCURRENCY);
     result.registerSeconds = registerSeconds;
     return result;
   } finally {
@@ -469,6 +593,7 @@ async function bullCron(
   }
 }
 
+/** One case of the plan: a backend, how many triggers, how long a window and within what budget. */
 export interface CronPlanEntry {
   backend: CronBackend;
   triggers: number;
@@ -531,6 +656,65 @@ export function selectCronCases(mode: "quick" | "full" | "long", names: readonly
 }
 
 /**
+ * A case's budget when the run must end by `finishBy`: its share of the time left, in
+ * proportion to the budgets of the cases still to run, never more than planned and never
+ * less than its window needs.
+ */
+function caseBudgetMs(plan: CronPlanEntry[], index: number, finishBy: number): number {
+  const entry = plan[index] as CronPlanEntry;
+  const planned = plan.slice(index).reduce((sum, e) => sum + e.budgetMs, 0);
+  const share = ((finishBy - Date.now()) * entry.budgetMs) / planned;
+  return Math.floor(Math.max(Math.min(entry.budgetMs, share), (entry.seconds + 6) * 1000));
+}
+
+/** A case that could not start its window: logged, and checked as passing with the reason. */
+function reportUnmeasured(ctx: BenchContext, entry: CronPlanEntry, result: CronRunResult): void {
+  ctx.log(`    ${result.note}`);
+  ctx.check(
+    `${SCENARIO} ${entry.triggers} triggers`,
+    entry.backend,
+    "no slot lost or run twice",
+    true,
+    result.note ?? "not measured",
+  );
+}
+
+/**
+ * nenc: slots the store still held when the budget ran out are late; only those missing
+ * beyond them are lost.
+ */
+function splitMisses(result: CronRunResult): void {
+  const pending = result.pendingAtDeadline ?? 0;
+  result.lost = Math.max(0, result.misses - pending);
+  result.late = result.misses - result.lost;
+}
+
+/** A measured case: its log line, its lag panel series and (nenc) the exactly-once check. */
+function reportMeasured(ctx: BenchContext, entry: CronPlanEntry, result: CronRunResult): void {
+  const { backend, triggers } = entry;
+  const lag = result.lagMs;
+  ctx.log(
+    `    lag p50 ${lag.p50.toFixed(1)} ms  p99 ${lag.p99.toFixed(1)}  max ${lag.max.toFixed(1)}; ${result.ranInWindow}/${result.expected} ran, ${result.duplicates} duplicates, ${result.misses} not run${result.late ? ` (${result.late} late, ${result.lost} lost)` : ""}; last ran ${result.drainSeconds.toFixed(1)} s after the last slot${result.registerSeconds === undefined ? "" : `; RegisterApp took ${result.registerSeconds.toFixed(1)} s`}`,
+  );
+  ctx.series.push({
+    panel: `(d) Cron lag, ${triggers.toLocaleString("en-US")} triggers on "${PATTERN}"`,
+    label: backend,
+    backend: backend.startsWith("nenc-redis") ? "nenc-redis" : backend,
+    samples: lagsOf.get(result) ?? [],
+  });
+  // BullMQ skips slots by design, so only nenc is held to exactly once.
+  if (backend !== "bullmq") {
+    ctx.check(
+      `${SCENARIO} ${triggers} triggers`,
+      backend,
+      "no slot lost or run twice (slots still queued when the case budget ran out count as late, not lost)",
+      result.duplicates === 0 && result.lost === 0,
+      `${result.ranInWindow}/${result.expected} slot runs, ${result.duplicates} duplicates, ${result.late ?? 0} late, ${result.lost ?? 0} lost`,
+    );
+  }
+}
+
+/**
  * Runs the plan. `finishBy` (epoch ms) keeps the whole run within its time limit: when
  * time is short, each remaining case gets its share of what is left instead of its
  * full budget (never less than what its window needs).
@@ -543,9 +727,7 @@ export async function runCron(
   const rows: CronRunResult[] = [];
   for (const [index, entry] of plan.entries()) {
     const { backend, triggers, seconds } = entry;
-    const planned = plan.slice(index).reduce((sum, e) => sum + e.budgetMs, 0);
-    const share = ((finishBy - Date.now()) * entry.budgetMs) / planned;
-    const budgetMs = Math.floor(Math.max(Math.min(entry.budgetMs, share), (seconds + 6) * 1000));
+    const budgetMs = caseBudgetMs(plan, index, finishBy);
     ctx.log(
       `(d) cron, ${triggers} triggers on "${PATTERN}" for ${seconds} s, ${backend}${budgetMs < entry.budgetMs - 500 ? ` (budget cut to ${(budgetMs / 1000).toFixed(0)} s to end the run in time)` : ""}`,
     );
@@ -555,41 +737,12 @@ export async function runCron(
         : await nencCron(ctx, backend, triggers, seconds, budgetMs);
     if (!result.measured) {
       rows.push(result);
-      ctx.log(`    ${result.note}`);
-      ctx.check(
-        `${SCENARIO} ${triggers} triggers`,
-        backend,
-        "no slot lost or run twice",
-        true,
-        result.note ?? "not measured",
-      );
+      reportUnmeasured(ctx, entry, result);
       continue;
     }
-    if (backend !== "bullmq") {
-      const pending = result.pendingAtDeadline ?? 0;
-      result.lost = Math.max(0, result.misses - pending);
-      result.late = result.misses - result.lost;
-    }
+    if (backend !== "bullmq") splitMisses(result);
     rows.push(result);
-    const lag = result.lagMs;
-    ctx.log(
-      `    lag p50 ${lag.p50.toFixed(1)} ms  p99 ${lag.p99.toFixed(1)}  max ${lag.max.toFixed(1)}; ${result.ranInWindow}/${result.expected} ran, ${result.duplicates} duplicates, ${result.misses} not run${result.late ? ` (${result.late} late, ${result.lost} lost)` : ""}; last ran ${result.drainSeconds.toFixed(1)} s after the last slot${result.registerSeconds === undefined ? "" : `; RegisterApp took ${result.registerSeconds.toFixed(1)} s`}`,
-    );
-    ctx.series.push({
-      panel: `(d) Cron lag, ${triggers.toLocaleString("en-US")} triggers on "${PATTERN}"`,
-      label: backend,
-      backend: backend.startsWith("nenc-redis") ? "nenc-redis" : backend,
-      samples: lagsOf.get(result) ?? [],
-    });
-    if (backend !== "bullmq") {
-      ctx.check(
-        `${SCENARIO} ${triggers} triggers`,
-        backend,
-        "no slot lost or run twice (slots still queued when the case budget ran out count as late, not lost)",
-        result.duplicates === 0 && result.lost === 0,
-        `${result.ranInWindow}/${result.expected} slot runs, ${result.duplicates} duplicates, ${result.late ?? 0} late, ${result.lost ?? 0} lost`,
-      );
-    }
+    reportMeasured(ctx, entry, result);
   }
   ctx.results.cron = rows;
 }

@@ -37,24 +37,25 @@ interface Script {
  * run must change nothing and answer as the first did, at least where the caller acts
  * on the answer. Each script says how in its header:
  * - it finds its own earlier work: an invocation or event id is new for every call, so
- *   creating one that exists means a re-run (createInvocation, fireTrigger,
+ *   creating one that exists means a re-run (createInvocations, fireTrigger,
  *   appendEvent); markStarted finds the start it recorded; settleOccurrences finds
  *   its entries acknowledged;
  * - it includes "request" (scripts/includes/request.lua): `run` appends a request id,
  *   new for every call, as the last ARGV, and the script records it in the
- *   invocation hashes it changes: finishAttempt in the invocation it finishes, each
- *   claim (claimWork, finishAttempt's refill) in every invocation it assigns. A re-run
+ *   invocation hashes it changes: finishAttempts in each invocation it finishes (the
+ *   id and the result's place in the call), each claim (claimWork, finishAttempts'
+ *   refills) in every invocation it assigns. A re-run
  *   that finds it answers as the first run did (applied; the worker's held
  *   assignments carrying it) and claims nothing more. Nothing is kept per call, so
  *   the hot path leaves no keys behind, and a re-send after however long an outage
  *   is still recognised (unless the batch it claimed ended or was released since);
  * - it includes "once" (scripts/includes/once.lua): the request id as above, and the
  *   script remembers its reply under it for a minute (req:<id> in keys.ts):
- *   connectWorker, advanceCron, deferEvaluation, openDataSet, and the app and
+ *   connectWorker, advanceCron, fireCron, deferEvaluation, openDataSet, and the app and
  *   trigger changes, which are rare next to claims and results;
  * - its second run is harmless by nature: joinCommit finds its marker ("replayed"),
  *   renewWorkerLease sets the same deadline, announceReplica keeps the newer
- *   announcement, the releases, retries and consumer clean-up find their work done
+ *   announcement, the releases, retries and releaseConsumer find their work done
  *   (their replies only feed log lines), keepClaimed restarts the same idle times
  *   again, and the entries a lost reclaimIdle reply carried are reclaimed again once idle.
  * The "once" memory is short to keep Redis small: a re-send of those scripts more

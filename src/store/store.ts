@@ -200,7 +200,7 @@ export interface CronFiringClaim {
  */
 export type CronFireOutcome = "fired" | "paused" | "lost";
 
-/** A replica as it last announced itself (see Store.announceReplica). */
+/** A replica as it last announced itself (see ReplicaStore.announceReplica). */
 export interface ReplicaAnnouncement {
   replicaId: string;
   /** When it announced itself, by its clock (replicas' clocks must agree, as for worker leases). */

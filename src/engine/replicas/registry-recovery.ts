@@ -52,7 +52,7 @@ const MAX_IDS_LOGGED = 50;
 
 /**
  * Notices that the store lost its data and recovers what can come back. The store's
- * data set has an identity (Store.openDataSet); the sweep's check-in reads it. When
+ * data set has an identity (RegistryStore.openDataSet); the sweep's check-in reads it. When
  * it is gone or changed (Redis restarted empty, or was flushed), or the registry
  * version went back, the data was lost, which a connection that broke and came back
  * (Redis restarted with its data) never shows. Then this replica:

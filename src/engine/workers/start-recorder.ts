@@ -17,7 +17,7 @@ export interface StartRecorderDeps {
  * Records when a worker started an assignment (PENDING → RUNNING). A quick task's
  * start and end share one store step: the start is written on its own only if the
  * result has not arrived within `delayMs`; otherwise the step that ends the attempt
- * records it first (see Store.finishAttempt's `startedAt`). One per worker stream;
+ * records it first (see WorkStore.finishAttempt's `startedAt`). One per worker stream;
  * a start is written only for an assignment `workerId` holds.
  */
 export class StartRecorder {

@@ -25,7 +25,7 @@ export type WorkerGatewayDeps = WorkerLinkDeps;
  * A worker that reconnects (same worker id, new stream, this replica or another)
  * lists in its hello the assignments it still runs: the new stream takes those over
  * and the rest go back to the queue; the old stream's cleanup, whenever it runs,
- * then releases nothing (see Store.connectWorker).
+ * then releases nothing (see WorkStore.connectWorker).
  */
 export class WorkerGateway {
   constructor(

@@ -105,7 +105,7 @@ export type WorkerMessage =
 /** One connected worker stream, its lifecycle and its credit (free capacity). */
 export class WorkerSession {
   readonly workerId: string;
-  /** This stream, to the store: only the worker's current stream gets work (see Store.connectWorker). */
+  /** This stream, to the store: only the worker's current stream gets work (see WorkStore.connectWorker). */
   readonly ref: WorkerRef;
   readonly appId: string;
   readonly taskIds: readonly string[];

@@ -67,7 +67,7 @@ export class MemoryInvocations implements WorkStore {
   private readonly assignments = new Map<string, string>();
   private readonly workerAssignments = new Map<string, Set<string>>();
   private readonly workerLeases = new Map<string, number>();
-  /** Worker id → session id of its current connection (see Store.connectWorker). */
+  /** Worker id → session id of its current connection (see WorkStore.connectWorker). */
   private readonly workerSessions = new Map<string, string>();
   /** Invocation id → how often its worker lost it (see Assignment.lost). */
   private readonly losses = new Map<string, number>();

@@ -15,7 +15,7 @@
  * | paused                       | hash   | trigger id → "1" while the trigger is paused |
  * | app:<appId>:declared         | set    | the app's declared trigger ids |
  * | registry                     | string | registry version: INCR by every change of tasks, triggers, apps (their notices carry it) |
- * | dataset                      | string | the data set's identity: a random id set when the deployment's data is first created; gone or changed = the data was lost (see Store.openDataSet) |
+ * | dataset                      | string | the data set's identity: a random id set when the deployment's data is first created; gone or changed = the data was lost (see RegistryStore.openDataSet) |
  * | awaiting                     | set    | after a loss, the apps whose workers were asked to register again (removed as each registers; TTL: the wait's bound) |
  * | seq                          | string | sequence for ordering invocations and events |
  * | inv:<id>                     | hash   | one invocation (see codec.ts for fields; freq/creq: the request ids of the result and the claim that last changed it, see scripts.ts) |

@@ -17,6 +17,7 @@ import type {
 import { Batcher } from "./batcher.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
+import { creationArgs } from "./creation.js";
 
 /** A Redis invocation page token's position: the sequence number of the last item listed. */
 const SEQ = /^(\d{1,15})$/;
@@ -73,7 +74,7 @@ export class RedisInvocations implements WorkStore {
     const args: Array<string | number> = [creations.length];
     for (const { input, idempotencyKey: key, assignTo } of creations) {
       args.push(
-        ...this.creationArgs(input, {
+        ...creationArgs(this.ctx.watch, input, {
           ttlMs: key ? this.ctx.retention.markerRetentionMs : 0,
           idempotencyKey: key ?? "",
           triggerId: input.provenance?.triggerId ?? "",
@@ -106,7 +107,7 @@ export class RedisInvocations implements WorkStore {
         this.ctx.keys.triggers,
         this.ctx.keys.paused,
       ],
-      this.creationArgs(input, {
+      creationArgs(this.ctx.watch, input, {
         ttlMs: this.ctx.retention.markerRetentionMs,
         idempotencyKey: "",
         triggerId: firing.triggerId,
@@ -135,36 +136,6 @@ export class RedisInvocations implements WorkStore {
       default:
         return { outcome: "skipped", reason: "trigger deleted" };
     }
-  }
-
-  /** ARGV[2..] of the creation scripts (see scripts/includes/invocation.lua). */
-  private creationArgs(
-    input: NewInvocation,
-    options: {
-      ttlMs: number;
-      idempotencyKey: string;
-      triggerId: string;
-      eventIds: readonly string[];
-      assignTo: WorkerRef | undefined;
-    },
-  ): Array<string | number> {
-    const { assignTo } = options;
-    return [
-      input.id,
-      input.taskId,
-      input.appId,
-      JSON.stringify(input.arguments),
-      input.provenance ? JSON.stringify(input.provenance) : "",
-      options.triggerId,
-      input.createdAt,
-      this.ctx.watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
-      options.ttlMs,
-      options.idempotencyKey,
-      options.eventIds.join(","),
-      assignTo?.workerId ?? "",
-      assignTo && this.ctx.watch.watches(input.taskId, "PENDING") ? "1" : "0",
-      assignTo?.sessionId ?? "",
-    ];
   }
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {

@@ -14,6 +14,7 @@ import type {
   TriggerStateStore,
 } from "../store.js";
 import type { RedisContext } from "./context.js";
+import { creationArgs } from "./creation.js";
 
 /** Per-trigger state on Redis (the trigger-state role): AND partial matches (compare-and-set) and cron slots (claims). */
 export class RedisTriggerState implements TriggerStateStore {
@@ -137,11 +138,7 @@ export class RedisTriggerState implements TriggerStateStore {
     // In chunks, one after the other, as advanceCron: each script stays short (at
     // most 500 firings, unless one claim catching up on missed slots has more).
     for (const chunk of byFirings(claims, 500)) {
-      const args: Array<string | number> = [
-        retention.evaluationsPerTrigger,
-        retention.markerRetentionMs,
-        chunk.length,
-      ];
+      const args: Array<string | number> = [retention.evaluationsPerTrigger, chunk.length];
       for (const claim of chunk) {
         args.push(
           `${claim.triggerId}:${claim.conditionIndex}`,
@@ -150,15 +147,14 @@ export class RedisTriggerState implements TriggerStateStore {
           claim.firings.length,
         );
         for (const { firing, record } of claim.firings) {
-          const input = firing.invocation;
           args.push(
-            input.id,
-            input.taskId,
-            input.appId,
-            JSON.stringify(input.arguments),
-            input.provenance ? JSON.stringify(input.provenance) : "",
-            input.createdAt,
-            watch.watches(input.taskId, "REGISTERED") ? "1" : "0",
+            ...creationArgs(watch, firing.invocation, {
+              ttlMs: retention.markerRetentionMs,
+              idempotencyKey: "",
+              triggerId: firing.triggerId,
+              eventIds: [],
+              assignTo: undefined,
+            }),
             firing.firingKey,
             JSON.stringify(record),
           );

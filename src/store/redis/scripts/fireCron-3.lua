@@ -12,38 +12,34 @@
 -- run did.
 --
 -- KEYS[1] cron  KEYS[2] triggers  KEYS[3] paused
--- ARGV[1] key base  [2] records kept per trigger  [3] firing identity TTL ms
--- [4] n claims, then per claim: "<trigger>:<condition>", expected last slot ("" when
--- none is stored), next slot, n firings, then per firing: invocation id, task id,
--- app id, arguments JSON, provenance JSON, created at, "1" when REGISTERED is
--- watched, firing identity, evaluation record JSON; then the request id.
+-- ARGV[1] key base  [2] records kept per trigger  [3] n claims, then per claim:
+-- "<trigger>:<condition>", expected last slot ("" when none is stored), next slot,
+-- n firings, then per firing: the 14 values of its creation (see creationAt; its key
+-- TTL is the firing identity's), the firing identity, the evaluation record JSON;
+-- then the request id.
 -- Returns per claim "fired", "paused" or "lost" (lost, or the trigger is gone).
 local P = ARGV[1]
 local kept = tonumber(ARGV[2])
-local ttl = ARGV[3]
 
 -- One firing: its invocation created and queued (see insertInvocation), its record kept.
-local function fireOne(triggerId, f)
+local function fireOne(f)
   -- Only a slot claimed before under another version could have fired already.
-  if not redis.call('SET', P .. 'fired:' .. f[8], f[1], 'PX', ttl, 'NX') then return end
-  insertInvocation(P, {
-    id = f[1], task = f[2], app = f[3], args = f[4], prov = f[5], trigger = triggerId, now = f[6],
-    registeredWatched = f[7], ttl = ttl, ikey = '', events = '', worker = '', pendingWatched = '0', session = '',
-  })
-  local list = P .. 'evals:' .. triggerId
-  if redis.call('LPUSH', list, f[9]) > kept then redis.call('LTRIM', list, 0, kept - 1) end
+  if not redis.call('SET', P .. 'fired:' .. f.key, f.creation.id, 'PX', f.creation.ttl, 'NX') then return end
+  insertInvocation(P, f.creation)
+  local list = P .. 'evals:' .. f.creation.trigger
+  if redis.call('LPUSH', list, f.record) > kept then redis.call('LTRIM', list, 0, kept - 1) end
 end
 
 return once(P, function()
   local claims = {}
-  local at = 5
-  for claim = 1, tonumber(ARGV[4]) do
+  local at = 4
+  for claim = 1, tonumber(ARGV[3]) do
     local c = { field = ARGV[at], expected = ARGV[at + 1], nextSlot = ARGV[at + 2], firings = {} }
     local n = tonumber(ARGV[at + 3])
     at = at + 4
     for i = 1, n do
-      c.firings[i] = { unpack(ARGV, at, at + 8) }
-      at = at + 9
+      c.firings[i] = { creation = creationAt(at), key = ARGV[at + 14], record = ARGV[at + 15] }
+      at = at + 16
     end
     claims[claim] = c
   end
@@ -57,7 +53,7 @@ return once(P, function()
       if redis.call('HEXISTS', KEYS[3], triggerId) == 1 then
         results[i] = 'paused'
       else
-        for _, f in ipairs(c.firings) do fireOne(triggerId, f) end
+        for _, f in ipairs(c.firings) do fireOne(f) end
         results[i] = 'fired'
       end
     else

@@ -112,27 +112,35 @@ export class EngineStreams implements HandOut {
     };
   }
 
-  /** Entries a script handed to the listening replica: decoded, held, delivered. */
+  /** Entries a script handed to the listening replica: held, decoded, delivered. */
   accept(entries: ReadonlyArray<[id: string, fields: string[]]>): void {
     const listener = this.listener;
     if (entries.length === 0 || !listener) return;
     const stream = this.ctx.keys.occurrences;
-    const read = entries.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 }));
-    this.held.hold(
-      stream,
-      listener.replicaId,
-      read.map((entry) => entry.id),
-    );
-    void this.decodeEach(read, (entry) => ({
-      occurrence: decodeOccurrence(entry.fields),
-      ref: entry.id,
-      deliveries: 1,
-    })).then(
+    const handed = entries.map(([id, fields]) => ({ stream, id, fields, deliveries: 1 }));
+    void this.occurrencesFor(listener.replicaId, handed).then(
       (items) => {
         if (items.length > 0) listener.deliver(items);
       },
       () => {}, // Settling a malformed entry failed: it stays held, and is reclaimed once idle.
     );
+  }
+
+  /**
+   * Log entries handed to `replicaId` (read, or taken by a script): held by it (kept
+   * from reclaim until settled or handed back), then decoded.
+   */
+  occurrencesFor(replicaId: string, entries: readonly StreamEntry[]): Promise<LoggedOccurrence[]> {
+    this.held.hold(
+      this.ctx.keys.occurrences,
+      replicaId,
+      entries.map((entry) => entry.id),
+    );
+    return this.decodeEach(entries, (entry) => ({
+      occurrence: decodeOccurrence(entry.fields),
+      ref: entry.id,
+      deliveries: entry.deliveries,
+    }));
   }
 
   /** Read by `replicaId`: held (kept from reclaim) until settled or handed back. */

@@ -1,3 +1,5 @@
+import { getOrCreate } from "../../domain/maps.js";
+
 /** Keeps stream entries held (see keepClaimed-1.lua): the stream, the consumer, the entry ids. */
 export type KeepEntries = (stream: string, consumer: string, ids: string[]) => Promise<void>;
 
@@ -76,8 +78,7 @@ export class HeldEntries {
     const due = new Map<string, Held[]>();
     for (const entry of this.held.values()) {
       if (now - entry.since < this.everyMs) continue;
-      const group = `${entry.stream}\u0000${entry.consumer}`;
-      due.set(group, [...(due.get(group) ?? []), entry]);
+      getOrCreate(due, `${entry.stream}\u0000${entry.consumer}`, (): Held[] => []).push(entry);
     }
     if (due.size === 0) return;
     this.keeping = true;

@@ -1,7 +1,6 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { LoggedOccurrence, OccurrenceLog } from "../store.js";
-import { decodeOccurrence } from "./codec.js";
 import type { RedisContext } from "./context.js";
 import type { EngineStreams } from "./engine-streams.js";
 
@@ -28,17 +27,7 @@ export class RedisOccurrenceLog implements OccurrenceLog {
   ): Promise<LoggedOccurrence[]> {
     const stream = this.ctx.keys.occurrences;
     const entries = await this.streams.occurrenceReader.read([stream], replicaId, max, waitMs, signal);
-    const items = await this.streams.decodeEach(entries, (entry) => ({
-      occurrence: decodeOccurrence(entry.fields),
-      ref: entry.id,
-      deliveries: entry.deliveries,
-    }));
-    this.streams.hold(
-      stream,
-      replicaId,
-      items.map((item) => item.ref),
-    );
-    return items;
+    return this.streams.occurrencesFor(replicaId, entries);
   }
 
   settleOccurrences(evaluations: readonly Evaluation[], items: readonly LoggedOccurrence[]): Promise<void> {

@@ -7,16 +7,16 @@ import type { StatusWatch } from "./store.js";
  * engine per store; tests and embedded setups may run more on one memory store.
  */
 export class StatusWatches implements StatusWatch {
-  private readonly watches_ = new Set<StatusWatch>();
+  private readonly registered = new Set<StatusWatch>();
 
   /** Adds a watch; returns the function that removes it. */
   add(watch: StatusWatch): () => void {
-    this.watches_.add(watch);
-    return () => this.watches_.delete(watch);
+    this.registered.add(watch);
+    return () => this.registered.delete(watch);
   }
 
   watches(taskId: string, status: InvocationStatus): boolean {
-    for (const watch of this.watches_) if (watch.watches(taskId, status)) return true;
+    for (const watch of this.registered) if (watch.watches(taskId, status)) return true;
     return false;
   }
 }

@@ -1,13 +1,15 @@
 /**
  * A bare worker over nenc.v1.WorkerService/Connect (the generated TypeScript client,
- * no SDK runtime): hello, then for each assignment `started` and `completed`. The
+ * no SDK runtime): hello, then for each assignment `started` and `completed`. It
+ * speaks the stream as the SDK worker does: values as JSON bytes, assignments and
+ * reports in batches (the reports of one turn of the event loop travel in one frame). The
  * handler sees the assignment and the wall-clock time it arrived, so latencies are
  * measured inside this process on one clock. Heartbeats are sent as the welcome asks.
  */
 import { create } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { assignmentArguments, completedReport, type ReportMessage, reportsFrame } from "@nenc/protocol";
 import {
   type Assignment,
   type ConnectRequest,
@@ -72,14 +74,15 @@ export interface RawWorkerOptions {
   onEvaluate?(request: EvaluateFunction): JsonValue | Promise<JsonValue>;
 }
 
-const NULL_VALUE = create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
-
 export class RawWorker {
   readonly workerId: string;
   private readonly outbox = new Outbox<ConnectRequest>();
   private readonly sessionManager: Http2SessionManager;
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
+  /** Reports of this turn, sent together in one frame. */
+  private reports: ReportMessage[] = [];
+  private jsonValues = false;
   /** Assignments received, in total. */
   received = 0;
   completed = 0;
@@ -117,6 +120,8 @@ export class RawWorker {
             functions: this.options.functions ?? [],
             sdk: "bench-raw/0.1.0",
             heldAssignmentIds: [],
+            jsonValues: true,
+            batches: true,
           },
         },
       }),
@@ -131,10 +136,11 @@ export class RawWorker {
       try {
         for await (const response of client.connect(this.outbox)) {
           const message = response.message;
-          if (message.case === "assignment") {
+          if (message.case === "assignment" || message.case === "assignments") {
             const receivedAt = wallNow();
-            this.received++;
-            this.handle(message.value, receivedAt);
+            const items = message.case === "assignment" ? [message.value] : message.value.items;
+            this.received += items.length;
+            for (const assignment of items) this.handle(assignment, receivedAt);
           } else if (message.case === "evaluate") {
             this.evaluate(message.value);
           } else if (message.case === "welcome") {
@@ -144,6 +150,7 @@ export class RawWorker {
               Number(message.value.heartbeatIntervalMs),
             );
             this.heartbeat.unref();
+            this.jsonValues = message.value.jsonValues;
             welcomed();
           }
         }
@@ -158,11 +165,9 @@ export class RawWorker {
   }
 
   private handle(assignment: Assignment, receivedAt: number): void {
-    this.outbox.push(
-      create(ConnectRequestSchema, {
-        message: { case: "started", value: { assignmentId: assignment.assignmentId } },
-      }),
-    );
+    // Handlers read `arguments`, whichever field carried them.
+    assignment.arguments = assignmentArguments(assignment);
+    this.report({ case: "started", value: { assignmentId: assignment.assignmentId } });
     const outcome = this.options.onAssignment(assignment, receivedAt, this);
     if (outcome && typeof (outcome as Promise<void>).then === "function") {
       (outcome as Promise<void>).then(
@@ -184,12 +189,20 @@ export class RawWorker {
 
   private complete(assignment: Assignment): void {
     this.completed++;
-    this.outbox.push(
-      create(ConnectRequestSchema, {
-        message: { case: "completed", value: { assignmentId: assignment.assignmentId, result: NULL_VALUE } },
-      }),
-    );
+    this.report(completedReport(assignment.assignmentId, "null", this.jsonValues));
     this.options.onCompleted?.(assignment, wallNow());
+  }
+
+  /** Queues a report; the reports of this turn go out together once its microtasks ran. */
+  private report(message: ReportMessage): void {
+    this.reports.push(message);
+    if (this.reports.length === 1) queueMicrotask(() => this.flushReports());
+  }
+
+  private flushReports(): void {
+    const reports = this.reports;
+    this.reports = [];
+    if (reports.length > 0) this.outbox.push(reportsFrame(reports));
   }
 
   async stop(): Promise<void> {

@@ -77,7 +77,8 @@ function checkCel(program: CelProgram, path: string, use: CelUse, maxSteps: numb
 const MAX_RESULT_VALUES = 1_000_000;
 
 const env = celEnv({ funcs: METER_FUNCTIONS });
-const cache = new Map<string, CelProgram>();
+/** Compiled programs by source, with their free identifiers: thousands of triggers often share one expression. */
+const cache = new Map<string, { program: CelProgram; identifiers: readonly string[] }>();
 const CACHE_LIMIT = 10_000;
 
 /**
@@ -87,21 +88,26 @@ const CACHE_LIMIT = 10_000;
  */
 export function compileCel(source: string, variables: readonly string[], field: string): CelProgram {
   if (source.trim() === "") throw NencError.invalid(field, "CEL expression is empty");
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(source);
-  } catch (error) {
-    throw NencError.invalid(field, `invalid CEL: ${errorMessage(error).replace("<input>:", "at ")}`);
-  }
-  const unknown = [...freeIdentifiers(parsed.expr)].filter((name) => !variables.includes(name));
+  const compiled = cache.get(source) ?? planCel(source, field);
+  const unknown = compiled.identifiers.filter((name) => !variables.includes(name));
   if (unknown.length > 0) {
     throw NencError.invalid(
       field,
       `invalid CEL: unknown variable "${unknown[0]}"; available here: ${variables.join(", ")}`,
     );
   }
-  const cached = cache.get(source);
-  if (cached) return cached;
+  return compiled.program;
+}
+
+/** Parses, analyses and plans `source` once; remembered in the cache. */
+function planCel(source: string, field: string): { program: CelProgram; identifiers: readonly string[] } {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(source);
+  } catch (error) {
+    throw NencError.invalid(field, `invalid CEL: ${errorMessage(error).replace("<input>:", "at ")}`);
+  }
+  const identifiers = [...freeIdentifiers(parsed.expr)];
   const resultType = resultTypeOf(parsed.expr);
   const minSteps = minimumSteps(parsed.expr);
   instrument(parsed.expr);
@@ -120,9 +126,10 @@ export function compileCel(source: string, variables: readonly string[], field: 
       return fromCel(result, { left: MAX_RESULT_VALUES });
     },
   };
+  const entry = { program, identifiers };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(source, program);
-  return program;
+  cache.set(source, entry);
+  return entry;
 }
 
 function toCel(value: JsonValue): unknown {

@@ -85,6 +85,24 @@ describe("count limits", () => {
     expect((await triggers.listTriggers({})).triggers.length).toBe(20);
   });
 
+  it.each([-1, 1001, 2147483647])(
+    "a worker hello with prefetch %s is refused, naming the field",
+    async (prefetch) => {
+      await apps.registerApp({ appId: "pf", tasks: [{ id: "p" }] });
+      const raw = openRawWorker(server.url);
+      raw.send({
+        case: "hello",
+        value: { appId: "pf", workerId: "w", concurrency: 2, prefetch, taskIds: ["p"] },
+      });
+      const ended = ConnectError.from(await raw.ended);
+      raw.close();
+      expect(ended.code).toBe(Code.InvalidArgument);
+      expect(ended.rawMessage).toBe(
+        "hello.prefetch: must be an integer from 0 to 1000 (assignments held beyond concurrency; 0 for none)",
+      );
+    },
+  );
+
   it("a worker hello listing more held assignments than its concurrency is refused", async () => {
     await apps.registerApp({ appId: "held", tasks: [{ id: "h" }] });
     const raw = openRawWorker(server.url);
@@ -102,7 +120,7 @@ describe("count limits", () => {
     raw.close();
     expect(ended.code).toBe(Code.ResourceExhausted);
     expect(ended.rawMessage).toBe(
-      "hello.heldAssignmentIds: has 3 held assignments (more than hello.concurrency); the limit is 2",
+      "hello.heldAssignmentIds: has 3 held assignments (more than hello.concurrency + hello.prefetch); the limit is 2",
     );
   });
 });

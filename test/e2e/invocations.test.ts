@@ -125,29 +125,39 @@ describe.each(STORE_KINDS)("invocations on %s", (kind) => {
       expect((await a.get()).attempt).toBe(3);
     });
 
-    it("never gives a worker more than its concurrency", async () => {
-      const app = newApp("limits");
-      let running = 0;
-      let peak = 0;
-      const gate = deferred();
-      const slow = app.task("slow", async () => {
-        running++;
-        peak = Math.max(peak, running);
-        await gate.promise;
-        running--;
-        return "done";
-      });
-      await app.startWorker({ concurrency: 3 });
-      const invocations = await Promise.all(Array.from({ length: 12 }, () => slow.invoke({})));
-      await waitFor(() => running === 3, "three tasks running");
-      const statuses = await Promise.all(invocations.map((invocation) => invocation.status()));
-      expect(statuses.filter((status) => status === "REGISTERED")).toHaveLength(9);
-      gate.resolve();
-      expect(await Promise.all(invocations.map((invocation) => invocation.result()))).toEqual(
-        Array(12).fill("done"),
-      );
-      expect(peak).toBe(3);
-    });
+    it.each([
+      [0, 9],
+      [2, 7],
+    ])(
+      "never runs more than concurrency at once, and holds at most prefetch %i more (%i left queued)",
+      async (prefetch, queued) => {
+        const app = newApp(`limits${prefetch}`);
+        let running = 0;
+        let peak = 0;
+        const gate = deferred();
+        const slow = app.task("slow", async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await gate.promise;
+          running--;
+          return "done";
+        });
+        await app.startWorker({ concurrency: 3, prefetch });
+        const invocations = await Promise.all(Array.from({ length: 12 }, () => slow.invoke({})));
+        await waitFor(() => running === 3, "three tasks running");
+        const queuedNow = async () =>
+          (await Promise.all(invocations.map((invocation) => invocation.status()))).filter(
+            (status) => status === "REGISTERED",
+          ).length;
+        await waitFor(async () => (await queuedNow()) <= queued, `${3 + prefetch} handed to the worker`);
+        expect(await queuedNow()).toBe(queued);
+        gate.resolve();
+        expect(await Promise.all(invocations.map((invocation) => invocation.result()))).toEqual(
+          Array(12).fill("done"),
+        );
+        expect(peak).toBe(3);
+      },
+    );
 
     it("runs 2,000 concurrent invocations across 3 workers exactly once each", async () => {
       const runs = new Map<number, number>();

@@ -1,8 +1,9 @@
 /**
  * Task timeouts and the start lease, over real gRPC with real workers, on every store:
- * an attempt not ended `timeoutMs` after its delivery fails with TimeoutError (retries
- * and onException apply) and its task's signal is aborted; work a worker holds without
- * starting it goes back to the queue after one lease.
+ * an attempt not ended `timeoutMs` after its delivery (a prefetching worker: its
+ * start) fails with TimeoutError (retries and onException apply) and its task's
+ * signal is aborted; work a worker holds without starting it, while it has a slot
+ * free, goes back to the queue after one lease.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AbortReason, type ConnectResponse } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
@@ -148,7 +149,8 @@ describe.each(STORE_KINDS)("task timeouts on %s", (kind) => {
       );
       let quickRuns = 0;
       const quick = app.task("quick", async () => ++quickRuns);
-      await app.startWorker({ concurrency: 1 });
+      // No prefetch: the quick task stays in the queue, where another worker could take it.
+      await app.startWorker({ concurrency: 1, prefetch: 0 });
 
       const hung = await stubborn.invoke({});
       await expect(hung.result()).rejects.toBeInstanceOf(TaskFailedError);
@@ -161,6 +163,39 @@ describe.each(STORE_KINDS)("task timeouts on %s", (kind) => {
       expect(await next.result()).toBe(1);
       const info = await hung.get();
       expect([info.status, info.error?.type, info.result]).toEqual(["FAILED", "TimeoutError", undefined]);
+    },
+  );
+
+  it.skipIf(!storeAvailable(kind))(
+    "counts a prefetched assignment's timeout from its start, and keeps it past the lease while every slot runs",
+    async () => {
+      await start({ leaseMs: 200, heartbeatIntervalMs: 50 });
+      const app = newApp("prefetched");
+      const gate = deferred();
+      let longRunning = false;
+      const long = app.task("long", async () => {
+        longRunning = true;
+        await gate.promise;
+        return "long";
+      });
+      let quickRuns = 0;
+      const quick = app.task("quick", async () => ++quickRuns, { timeoutMs: 100 });
+      await app.startWorker({ concurrency: 1, prefetch: 1 });
+
+      const first = await long.invoke({});
+      await waitFor(() => longRunning, "the long task running");
+      const held = await quick.invoke({});
+      await waitFor(async () => (await held.status()) === "PENDING", "the quick task held by the worker");
+      // Held well past its timeout and past the lease (200 ms; a sweep every 50 ms), never started.
+      const heldSince = Date.now();
+      await afterSweeps(8);
+      await waitFor(() => Date.now() - heldSince > 400, "two leases");
+      expect([await held.status(), quickRuns]).toEqual(["PENDING", 0]);
+
+      gate.resolve();
+      expect([await first.result(), await held.result()]).toEqual(["long", 1]);
+      const info = await held.get();
+      expect([info.status, info.attempt, quickRuns]).toEqual(["SUCCESS", 1, 1]);
     },
   );
 

@@ -18,7 +18,16 @@ const assignment = (id: string): Assignment => ({
 /** A serving session of worker "w" running task "t" with `concurrency`, recording what it is given. */
 function servingSession(concurrency: number, delivered: string[]): WorkerSession {
   const session = new WorkerSession(
-    { appId: "a", workerId: "w", concurrency, taskIds: ["t"], functions: [], sdk: "", heldAssignmentIds: [] },
+    {
+      appId: "a",
+      workerId: "w",
+      concurrency,
+      prefetch: 0,
+      taskIds: ["t"],
+      functions: [],
+      sdk: "",
+      heldAssignmentIds: [],
+    },
     {
       welcome: () => {},
       assign: (a) => delivered.push(a.invocationId),

@@ -88,6 +88,7 @@ describe("registry recovery", () => {
     const hello = {
       workerId: "w1",
       concurrency: 1,
+      prefetch: 0,
       taskIds: [],
       functions: [],
       sdk: "test",

@@ -11,6 +11,8 @@ import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 
+/** The default prefetch is four times the worker's concurrency, up to this (see WorkerOptions.prefetch). */
+const DEFAULT_PREFETCH_MAX = 64;
 /** Options of `new Nenc()`; every one has a default. */
 export interface NencOptions {
   /** Default: NENC_URL, else http://127.0.0.1:7070. */
@@ -184,9 +186,13 @@ export class Nenc {
     const concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new TypeError("startWorker: concurrency must be an integer ≥ 1");
+    const prefetch = options.prefetch ?? Math.min(4 * concurrency, DEFAULT_PREFETCH_MAX);
+    if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 1000)
+      throw new TypeError("startWorker: prefetch must be an integer from 0 to 1000 (0: none)");
     await this.register();
     const worker = new Worker(this, this.tasks, {
       concurrency,
+      prefetch,
       drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
     });
     await worker.start();

@@ -43,6 +43,14 @@ export interface WorkerHost {
 export interface WorkerOptions {
   /** Assignments run at the same time, at most. Default 10. */
   concurrency?: number;
+  /**
+   * Assignments the worker may hold beyond `concurrency`, each started when a slot
+   * frees: the next work is already here when a task ends (a quick task then runs
+   * without waiting for a round trip). A held assignment's `timeoutMs` counts from
+   * its start. Default: 4 × `concurrency`, at most 64. Use 0 for long tasks, so that
+   * work waiting behind them goes to another worker with a free slot instead.
+   */
+  prefetch?: number;
   /** How long stop() waits for running tasks. Default 30000. */
   drainTimeoutMs?: number;
 }
@@ -81,6 +89,8 @@ export class Worker {
   readonly id = `wrk_${randomUUID()}`;
   private currentState: WorkerState = "STARTING";
   private readonly running = new Map<string, Promise<void>>();
+  /** Assignments received while every slot was busy (prefetched), in arrival order. */
+  private readonly waiting = new Map<string, Assignment>();
   /** The contexts of the running tasks (their `signal`). */
   private readonly contexts = new Map<string, AttemptContext>();
   private outbox?: AsyncQueue<ConnectRequest>;
@@ -131,14 +141,16 @@ export class Worker {
     this.currentState = "RUNNING";
   }
 
-  /** Takes no new work, waits for running tasks (up to drainTimeoutMs), then closes the stream. */
+  /**
+   * Takes no new work, runs what it holds (running tasks and prefetched assignments,
+   * up to drainTimeoutMs), then closes the stream.
+   */
   async stop(): Promise<void> {
     if (this.currentState === "STOPPED" || this.currentState === "DRAINING") return this.loop;
     this.currentState = "DRAINING";
     this.send({ case: "drain", value: {} });
-    const drained = Promise.allSettled([...this.running.values()]);
     await Promise.race([
-      drained,
+      this.drained(),
       new Promise<void>((resolve) => setLongTimeout(this.options.drainTimeoutMs, resolve, { unref: true })),
     ]);
     this.currentState = "STOPPED";
@@ -188,6 +200,7 @@ export class Worker {
             appId: this.host.appId,
             workerId: this.id,
             concurrency: this.options.concurrency,
+            prefetch: this.options.prefetch,
             taskIds: [...this.tasks.keys()],
             functions: this.host.functions.ids(),
             sdk: "typescript/0.1.0",
@@ -235,6 +248,8 @@ export class Worker {
       }
     } finally {
       this.live = false;
+      // Held work not started belongs to this stream: the orchestrator puts it back in the queue.
+      this.waiting.clear();
       clearInterval(this.heartbeat);
       outbox.end();
     }
@@ -288,7 +303,13 @@ export class Worker {
     // Other messages (starts, heartbeats, answers to evaluations) only matter on the stream they were for.
   }
 
+  /** Runs the assignment now if a slot is free, else holds it until one frees (prefetch). */
   private run(assignment: Assignment): void {
+    if (this.running.size >= this.options.concurrency) this.waiting.set(assignment.assignmentId, assignment);
+    else this.runNow(assignment);
+  }
+
+  private runNow(assignment: Assignment): void {
     const id = assignment.assignmentId;
     const context = new AttemptContext(assignment.invocationId, assignment.attempt);
     this.contexts.set(id, context);
@@ -311,7 +332,22 @@ export class Worker {
     } finally {
       this.running.delete(id);
       this.contexts.delete(id);
+      this.startWaiting();
     }
+  }
+
+  /** Resolves once nothing runs and nothing waits (a task that ends starts the next held one). */
+  private async drained(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** A slot freed: the oldest held assignment starts (a draining worker still runs what it holds). */
+  private startWaiting(): void {
+    if (this.currentState === "STOPPED") return;
+    const next = this.waiting.values().next();
+    if (next.done) return;
+    this.waiting.delete(next.value.assignmentId);
+    this.runNow(next.value);
   }
 
   /**
@@ -320,6 +356,19 @@ export class Worker {
    * frees the slot only then).
    */
   private abort(message: AbortAssignment): void {
+    const held = this.waiting.get(message.assignmentId);
+    if (held) {
+      // Never started: its end is reported at once, which frees its credit.
+      this.waiting.delete(message.assignmentId);
+      this.send({
+        case: "failed",
+        value: {
+          assignmentId: message.assignmentId,
+          error: describeError(new DOMException(message.message, "AbortError")),
+        },
+      });
+      return;
+    }
     const name = message.reason === AbortReason.TIMEOUT ? "TimeoutError" : "AbortError";
     this.contexts.get(message.assignmentId)?.abort(new DOMException(message.message, name));
   }

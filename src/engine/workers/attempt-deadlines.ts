@@ -23,12 +23,17 @@ export interface AttemptDeadlinesDeps {
 /**
  * Keeps the deadlines of one worker stream's attempts:
  * - a task's `timeoutMs`: a timer per attempt on the injected clock, from the
- *   attempt's delivery. At the deadline the attempt fails with TimeoutError, and the
- *   task's retry policy decides between RETRY and the final FAILED, as for an
+ *   attempt's delivery, or, for a worker that prefetches (holds assignments beyond
+ *   its concurrency until a slot frees), from the start it reports: waiting for a
+ *   slot is not running. At the deadline the attempt fails with TimeoutError, and
+ *   the task's retry policy decides between RETRY and the final FAILED, as for an
  *   error the worker reports;
  * - the start lease: an assignment whose start the worker has not reported one lease
  *   after delivery goes back to the queue (checked by the maintenance sweep), however
- *   well the worker heartbeats. No attempt is counted: it never ran.
+ *   well the worker heartbeats. No attempt is counted: it never ran. A prefetching
+ *   worker's assignment waits legitimately while every slot runs an attempt: the
+ *   lease counts only while a slot is free, from delivery or from the last time a
+ *   slot freed, whichever is later (the worker starts held work as a slot frees).
  * Either way the worker is told to abort the assignment, and its credit stays used
  * until the worker reports the attempt ended (WorkerSession.revoked), so a task that
  * ignores the abort earns its worker no new work in that slot. The store applies
@@ -40,6 +45,8 @@ export class AttemptDeadlines implements SessionDeadlines {
   private readonly timers = new Map<string, () => void>();
   /** Delivered and not yet reported started: when, and the invocation (what a release reports). */
   private readonly unstarted = new Map<string, { at: number; invocationId: string }>();
+  /** When an attempt of this stream last ended (a prefetching worker then starts what it holds). */
+  private slotFreedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly session: WorkerSession,
@@ -49,7 +56,12 @@ export class AttemptDeadlines implements SessionDeadlines {
   delivered(assignment: Assignment): void {
     const now = this.deps.clock.now();
     this.unstarted.set(assignment.assignmentId, { at: now, invocationId: assignment.invocationId });
-    this.scheduleTimeout(assignment, now);
+    if (!this.prefetching) this.scheduleTimeout(assignment, now);
+  }
+
+  /** The worker holds work beyond its concurrency: timeouts count from reported starts. */
+  private get prefetching(): boolean {
+    return this.session.prefetch > 0;
   }
 
   /**
@@ -65,14 +77,20 @@ export class AttemptDeadlines implements SessionDeadlines {
     }
   }
 
-  /** The worker reported the start: the start lease no longer applies. */
+  /** The worker reported the start: the start lease no longer applies (a prefetching worker's timeout starts). */
   started(assignmentId: string): void {
-    this.unstarted.delete(assignmentId);
+    if (!this.unstarted.delete(assignmentId) || !this.prefetching) return;
+    const assignment = this.session.assignments.get(assignmentId);
+    if (assignment) this.scheduleTimeout(assignment, this.deps.clock.now());
   }
 
   /** The worker reported the attempt ended: no deadline any more. */
   ended(assignmentId: string): void {
-    this.unstarted.delete(assignmentId);
+    if (!this.unstarted.delete(assignmentId)) this.slotFreedAt = this.deps.clock.now();
+    this.cancelTimeout(assignmentId);
+  }
+
+  private cancelTimeout(assignmentId: string): void {
     this.timers.get(assignmentId)?.();
     this.timers.delete(assignmentId);
   }
@@ -86,9 +104,12 @@ export class AttemptDeadlines implements SessionDeadlines {
 
   async sweep(now: number): Promise<void> {
     if (this.session.closed || this.unstarted.size === 0) return;
+    // Every slot busy: what a prefetching worker holds waits for one (see the class comment).
+    if (this.session.running(this.unstarted.size) >= this.session.concurrency) return;
+    const since = this.prefetching ? this.slotFreedAt : Number.NEGATIVE_INFINITY;
     const overdue = new Map<string, string>();
     for (const [id, { at, invocationId }] of this.unstarted) {
-      if (now - at >= this.deps.leaseMs) overdue.set(id, invocationId);
+      if (now - Math.max(at, since) >= this.deps.leaseMs) overdue.set(id, invocationId);
     }
     if (overdue.size === 0) return;
     for (const id of overdue.keys()) this.unstarted.delete(id);
@@ -99,7 +120,7 @@ export class AttemptDeadlines implements SessionDeadlines {
     for (const [id, invocationId] of overdue) {
       if (!releasedIds.has(invocationId)) continue;
       count++;
-      this.ended(id);
+      this.cancelTimeout(id);
       this.revoke(id, "not-started", `the worker did not report it started within ${this.deps.leaseMs} ms`);
     }
     if (count > 0) {

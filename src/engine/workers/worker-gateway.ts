@@ -15,6 +15,9 @@ export interface WorkerGatewayOptions {
   maxWorkerLosses: number;
 }
 
+/** Assignments a worker may hold beyond its concurrency at most (WorkerHello.prefetch). */
+export const MAX_PREFETCH = 1_000;
+
 /** What the gateway needs of the engine: what each worker stream needs. */
 export type WorkerGatewayDeps = WorkerLinkDeps;
 
@@ -72,6 +75,7 @@ export class WorkerGateway {
       appId: session.appId,
       tasks: session.taskIds,
       concurrency: session.concurrency,
+      prefetch: session.prefetch,
       held: hello.heldAssignmentIds.length,
       requeued: requeued.length,
     });
@@ -91,14 +95,20 @@ export class WorkerGateway {
         `must be an integer from 1 to ${this.options.maxConcurrency}`,
       );
     }
+    if (!Number.isInteger(hello.prefetch) || hello.prefetch < 0 || hello.prefetch > MAX_PREFETCH) {
+      throw NencError.invalid(
+        "hello.prefetch",
+        `must be an integer from 0 to ${MAX_PREFETCH} (assignments held beyond concurrency; 0 for none)`,
+      );
+    }
     requireAtMost(hello.taskIds.length, COUNT_LIMITS.tasksPerApp, "hello.taskIds", "task ids");
     requireAtMost(hello.functions.length, COUNT_LIMITS.functionsPerWorker, "hello.functions", "function ids");
-    // A worker holds at most its concurrency: more is not a reconnection, and would be store work for nothing.
+    // A worker holds at most concurrency + prefetch: more is not a reconnection, and would be store work for nothing.
     requireAtMost(
       hello.heldAssignmentIds.length,
-      hello.concurrency,
+      hello.concurrency + hello.prefetch,
       "hello.heldAssignmentIds",
-      "held assignments (more than hello.concurrency)",
+      "held assignments (more than hello.concurrency + hello.prefetch)",
     );
     for (const [index, taskId] of hello.taskIds.entries()) {
       const task = await this.deps.tasks.get(taskId);

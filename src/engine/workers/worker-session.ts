@@ -10,6 +10,11 @@ export interface WorkerHello {
   appId: string;
   workerId: string;
   concurrency: number;
+  /**
+   * Assignments it may hold beyond concurrency, started as slots free (0: none).
+   * Their timeout counts from the start the worker reports (see AttemptDeadlines).
+   */
+  prefetch: number;
   taskIds: string[];
   functions: string[];
   sdk: string;
@@ -111,6 +116,8 @@ export class WorkerSession {
   readonly taskIds: readonly string[];
   readonly functions: Set<string>;
   readonly concurrency: number;
+  /** Assignments it may hold beyond concurrency, waiting for a slot (see WorkerHello.prefetch). */
+  readonly prefetch: number;
   /** In-flight assignments given on this stream. */
   readonly assignments = new Map<string, Assignment>();
   /** In-flight assignments from a previous stream of the same worker. */
@@ -140,6 +147,7 @@ export class WorkerSession {
     this.taskIds = [...new Set(hello.taskIds)];
     this.functions = new Set(hello.functions);
     this.concurrency = hello.concurrency;
+    this.prefetch = hello.prefetch;
     this.held = new Set(hello.heldAssignmentIds);
   }
 
@@ -157,11 +165,16 @@ export class WorkerSession {
   get free(): number {
     if (this.state !== "serving") return 0;
     const busy = this.assignments.size + this.held.size + this.revoked.size + this.reserved;
-    return Math.max(0, this.concurrency - busy);
+    return Math.max(0, this.concurrency + this.prefetch - busy);
   }
 
   get inFlight(): number {
     return this.assignments.size + this.held.size;
+  }
+
+  /** Attempts using a slot of the worker's concurrency: in flight or revoked, less those not started. */
+  running(unstarted: number): number {
+    return this.inFlight + this.revoked.size - unstarted;
   }
 
   /** Hands an assignment to the worker: it uses credit until the worker reports it. */

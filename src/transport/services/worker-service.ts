@@ -92,6 +92,7 @@ function helloFromProto(hello: WorkerHelloMessage): WorkerHello {
     appId: hello.appId,
     workerId: hello.workerId,
     concurrency: hello.concurrency,
+    prefetch: hello.prefetch,
     taskIds: [...hello.taskIds],
     functions: [...hello.functions],
     sdk: hello.sdk,

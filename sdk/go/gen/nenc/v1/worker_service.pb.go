@@ -409,7 +409,13 @@ type WorkerHello struct {
 	// false and gets the Struct/Value fields.
 	JsonValues bool `protobuf:"varint,8,opt,name=json_values,json=jsonValues,proto3" json:"json_values,omitempty"`
 	// The worker reads ConnectResponse.assignments (several assignments in one frame).
-	Batches       bool `protobuf:"varint,9,opt,name=batches,proto3" json:"batches,omitempty"`
+	Batches bool `protobuf:"varint,9,opt,name=batches,proto3" json:"batches,omitempty"`
+	// Assignments the orchestrator may send beyond concurrency: the worker holds them
+	// and starts each when a slot frees, so the next work is already there when a
+	// task ends (0: none). A held assignment's timeout counts from the start the
+	// worker reports; the start lease takes it back only while the worker has a slot
+	// free (it should have started it) for a whole lease. 0 to 1000.
+	Prefetch      int32 `protobuf:"varint,10,opt,name=prefetch,proto3" json:"prefetch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -505,6 +511,13 @@ func (x *WorkerHello) GetBatches() bool {
 		return x.Batches
 	}
 	return false
+}
+
+func (x *WorkerHello) GetPrefetch() int32 {
+	if x != nil {
+		return x.Prefetch
+	}
+	return 0
 }
 
 type TaskStarted struct {
@@ -1408,7 +1421,7 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\aReports\x12.\n" +
 	"\astarted\x18\x01 \x03(\v2\x14.nenc.v1.TaskStartedR\astarted\x124\n" +
 	"\tcompleted\x18\x02 \x03(\v2\x16.nenc.v1.TaskCompletedR\tcompleted\x12+\n" +
-	"\x06failed\x18\x03 \x03(\v2\x13.nenc.v1.TaskFailedR\x06failed\"\x99\x02\n" +
+	"\x06failed\x18\x03 \x03(\v2\x13.nenc.v1.TaskFailedR\x06failed\"\xb5\x02\n" +
 	"\vWorkerHello\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12\x1b\n" +
 	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x12 \n" +
@@ -1419,7 +1432,9 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\x13held_assignment_ids\x18\a \x03(\tR\x11heldAssignmentIds\x12\x1f\n" +
 	"\vjson_values\x18\b \x01(\bR\n" +
 	"jsonValues\x12\x18\n" +
-	"\abatches\x18\t \x01(\bR\abatches\"2\n" +
+	"\abatches\x18\t \x01(\bR\abatches\x12\x1a\n" +
+	"\bprefetch\x18\n" +
+	" \x01(\x05R\bprefetch\"2\n" +
 	"\vTaskStarted\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"\x85\x01\n" +
 	"\rTaskCompleted\x12#\n" +

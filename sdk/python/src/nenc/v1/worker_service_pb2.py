@@ -27,49 +27,49 @@ from nenc.v1 import context_pb2 as nenc_dot_v1_dot_context__pb2
 from nenc.v1 import invocation_pb2 as nenc_dot_v1_dot_invocation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cnenc/v1/worker_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15nenc/v1/context.proto\x1a\x18nenc/v1/invocation.proto\"\xf8\x03\n\x0e\x43onnectRequest\x12,\n\x05hello\x18\x01 \x01(\x0b\x32\x14.nenc.v1.WorkerHelloH\x00R\x05hello\x12\x30\n\x07started\x18\x02 \x01(\x0b\x32\x14.nenc.v1.TaskStartedH\x00R\x07started\x12\x36\n\tcompleted\x18\x03 \x01(\x0b\x32\x16.nenc.v1.TaskCompletedH\x00R\tcompleted\x12-\n\x06\x66\x61iled\x18\x04 \x01(\x0b\x32\x13.nenc.v1.TaskFailedH\x00R\x06\x66\x61iled\x12\x32\n\theartbeat\x18\x05 \x01(\x0b\x32\x12.nenc.v1.HeartbeatH\x00R\theartbeat\x12:\n\tevaluated\x18\x06 \x01(\x0b\x32\x1a.nenc.v1.FunctionEvaluatedH\x00R\tevaluated\x12&\n\x05\x64rain\x18\x07 \x01(\x0b\x32\x0e.nenc.v1.DrainH\x00R\x05\x64rain\x12N\n\x13\x66unctions_announced\x18\x08 \x01(\x0b\x32\x1b.nenc.v1.FunctionsAnnouncedH\x00R\x12\x66unctionsAnnounced\x12,\n\x07reports\x18\t \x01(\x0b\x32\x10.nenc.v1.ReportsH\x00R\x07reportsB\t\n\x07message\"\x9c\x01\n\x07Reports\x12.\n\x07started\x18\x01 \x03(\x0b\x32\x14.nenc.v1.TaskStartedR\x07started\x12\x34\n\tcompleted\x18\x02 \x03(\x0b\x32\x16.nenc.v1.TaskCompletedR\tcompleted\x12+\n\x06\x66\x61iled\x18\x03 \x03(\x0b\x32\x13.nenc.v1.TaskFailedR\x06\x66\x61iled\"\x99\x02\n\x0bWorkerHello\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12 \n\x0b\x63oncurrency\x18\x03 \x01(\x05R\x0b\x63oncurrency\x12\x19\n\x08task_ids\x18\x04 \x03(\tR\x07taskIds\x12\x1c\n\tfunctions\x18\x05 \x03(\tR\tfunctions\x12\x10\n\x03sdk\x18\x06 \x01(\tR\x03sdk\x12.\n\x13held_assignment_ids\x18\x07 \x03(\tR\x11heldAssignmentIds\x12\x1f\n\x0bjson_values\x18\x08 \x01(\x08R\njsonValues\x12\x18\n\x07\x62\x61tches\x18\t \x01(\x08R\x07\x62\x61tches\"2\n\x0bTaskStarted\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\"\x85\x01\n\rTaskCompleted\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12.\n\x06result\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06result\x12\x1f\n\x0bresult_json\x18\x03 \x01(\x0cR\nresultJson\"[\n\nTaskFailed\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\"\x0b\n\tHeartbeat\"\x07\n\x05\x44rain\"2\n\x12\x46unctionsAnnounced\x12\x1c\n\tfunctions\x18\x01 \x03(\tR\tfunctions\"\xa9\x01\n\x11\x46unctionEvaluated\x12\x1d\n\nrequest_id\x18\x01 \x01(\tR\trequestId\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\x12(\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\x12\x1d\n\nvalue_json\x18\x04 \x01(\x0cR\tvalueJson\"\xa6\x02\n\x0f\x43onnectResponse\x12,\n\x07welcome\x18\x01 \x01(\x0b\x32\x10.nenc.v1.WelcomeH\x00R\x07welcome\x12\x35\n\nassignment\x18\x02 \x01(\x0b\x32\x13.nenc.v1.AssignmentH\x00R\nassignment\x12\x37\n\x08\x65valuate\x18\x03 \x01(\x0b\x32\x19.nenc.v1.EvaluateFunctionH\x00R\x08\x65valuate\x12\x30\n\x05\x61\x62ort\x18\x04 \x01(\x0b\x32\x18.nenc.v1.AbortAssignmentH\x00R\x05\x61\x62ort\x12\x38\n\x0b\x61ssignments\x18\x05 \x01(\x0b\x32\x14.nenc.v1.AssignmentsH\x00R\x0b\x61ssignmentsB\t\n\x07message\"8\n\x0b\x41ssignments\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x13.nenc.v1.AssignmentR\x05items\"\x82\x02\n\x07Welcome\x12\x1b\n\tworker_id\x18\x01 \x01(\tR\x08workerId\x12\x32\n\x15heartbeat_interval_ms\x18\x02 \x01(\x03R\x13heartbeatIntervalMs\x12\x19\n\x08lease_ms\x18\x03 \x01(\x03R\x07leaseMs\x12*\n\x11max_payload_bytes\x18\x04 \x01(\x03R\x0fmaxPayloadBytes\x12$\n\x0emax_json_depth\x18\x05 \x01(\x05R\x0cmaxJsonDepth\x12\x1f\n\x0bjson_values\x18\x06 \x01(\x08R\njsonValues\x12\x18\n\x07\x62\x61tches\x18\x07 \x01(\x08R\x07\x62\x61tches\"\xe7\x01\n\nAssignment\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12#\n\rinvocation_id\x18\x02 \x01(\tR\x0cinvocationId\x12\x17\n\x07task_id\x18\x03 \x01(\tR\x06taskId\x12\x35\n\targuments\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\targuments\x12\x18\n\x07\x61ttempt\x18\x05 \x01(\x05R\x07\x61ttempt\x12%\n\x0e\x61rguments_json\x18\x06 \x01(\x0cR\rargumentsJson\"~\n\x0f\x41\x62ortAssignment\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12,\n\x06reason\x18\x02 \x01(\x0e\x32\x14.nenc.v1.AbortReasonR\x06reason\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"\xd5\x02\n\x10\x45valuateFunction\x12\x1d\n\nrequest_id\x18\x01 \x01(\tR\trequestId\x12\x1a\n\x08\x66unction\x18\x02 \x01(\tR\x08\x66unction\x12\x32\n\x07purpose\x18\x03 \x01(\x0e\x32\x18.nenc.v1.FunctionPurposeR\x07purpose\x12,\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\x12\x31\n\x07\x63ontext\x18\x05 \x01(\x0b\x32\x17.nenc.v1.TriggerContextR\x07\x63ontext\x12\x33\n\x08\x63ontexts\x18\x06 \x03(\x0b\x32\x17.nenc.v1.TriggerContextR\x08\x63ontexts\x12\x1d\n\ntrigger_id\x18\x07 \x01(\tR\ttriggerId\x12\x1d\n\nvalue_json\x18\x08 \x01(\x0cR\tvalueJson*c\n\x0b\x41\x62ortReason\x12\x1c\n\x18\x41\x42ORT_REASON_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41\x42ORT_REASON_TIMEOUT\x10\x01\x12\x1c\n\x18\x41\x42ORT_REASON_NOT_STARTED\x10\x02*o\n\x0f\x46unctionPurpose\x12 \n\x1c\x46UNCTION_PURPOSE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x46UNCTION_PURPOSE_FILTER\x10\x01\x12\x1d\n\x19\x46UNCTION_PURPOSE_PROVIDER\x10\x02\x32Q\n\rWorkerService\x12@\n\x07\x43onnect\x12\x17.nenc.v1.ConnectRequest\x1a\x18.nenc.v1.ConnectResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cnenc/v1/worker_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15nenc/v1/context.proto\x1a\x18nenc/v1/invocation.proto\"\xf8\x03\n\x0e\x43onnectRequest\x12,\n\x05hello\x18\x01 \x01(\x0b\x32\x14.nenc.v1.WorkerHelloH\x00R\x05hello\x12\x30\n\x07started\x18\x02 \x01(\x0b\x32\x14.nenc.v1.TaskStartedH\x00R\x07started\x12\x36\n\tcompleted\x18\x03 \x01(\x0b\x32\x16.nenc.v1.TaskCompletedH\x00R\tcompleted\x12-\n\x06\x66\x61iled\x18\x04 \x01(\x0b\x32\x13.nenc.v1.TaskFailedH\x00R\x06\x66\x61iled\x12\x32\n\theartbeat\x18\x05 \x01(\x0b\x32\x12.nenc.v1.HeartbeatH\x00R\theartbeat\x12:\n\tevaluated\x18\x06 \x01(\x0b\x32\x1a.nenc.v1.FunctionEvaluatedH\x00R\tevaluated\x12&\n\x05\x64rain\x18\x07 \x01(\x0b\x32\x0e.nenc.v1.DrainH\x00R\x05\x64rain\x12N\n\x13\x66unctions_announced\x18\x08 \x01(\x0b\x32\x1b.nenc.v1.FunctionsAnnouncedH\x00R\x12\x66unctionsAnnounced\x12,\n\x07reports\x18\t \x01(\x0b\x32\x10.nenc.v1.ReportsH\x00R\x07reportsB\t\n\x07message\"\x9c\x01\n\x07Reports\x12.\n\x07started\x18\x01 \x03(\x0b\x32\x14.nenc.v1.TaskStartedR\x07started\x12\x34\n\tcompleted\x18\x02 \x03(\x0b\x32\x16.nenc.v1.TaskCompletedR\tcompleted\x12+\n\x06\x66\x61iled\x18\x03 \x03(\x0b\x32\x13.nenc.v1.TaskFailedR\x06\x66\x61iled\"\xb5\x02\n\x0bWorkerHello\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12 \n\x0b\x63oncurrency\x18\x03 \x01(\x05R\x0b\x63oncurrency\x12\x19\n\x08task_ids\x18\x04 \x03(\tR\x07taskIds\x12\x1c\n\tfunctions\x18\x05 \x03(\tR\tfunctions\x12\x10\n\x03sdk\x18\x06 \x01(\tR\x03sdk\x12.\n\x13held_assignment_ids\x18\x07 \x03(\tR\x11heldAssignmentIds\x12\x1f\n\x0bjson_values\x18\x08 \x01(\x08R\njsonValues\x12\x18\n\x07\x62\x61tches\x18\t \x01(\x08R\x07\x62\x61tches\x12\x1a\n\x08prefetch\x18\n \x01(\x05R\x08prefetch\"2\n\x0bTaskStarted\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\"\x85\x01\n\rTaskCompleted\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12.\n\x06result\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06result\x12\x1f\n\x0bresult_json\x18\x03 \x01(\x0cR\nresultJson\"[\n\nTaskFailed\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\"\x0b\n\tHeartbeat\"\x07\n\x05\x44rain\"2\n\x12\x46unctionsAnnounced\x12\x1c\n\tfunctions\x18\x01 \x03(\tR\tfunctions\"\xa9\x01\n\x11\x46unctionEvaluated\x12\x1d\n\nrequest_id\x18\x01 \x01(\tR\trequestId\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\x12(\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\x12\x1d\n\nvalue_json\x18\x04 \x01(\x0cR\tvalueJson\"\xa6\x02\n\x0f\x43onnectResponse\x12,\n\x07welcome\x18\x01 \x01(\x0b\x32\x10.nenc.v1.WelcomeH\x00R\x07welcome\x12\x35\n\nassignment\x18\x02 \x01(\x0b\x32\x13.nenc.v1.AssignmentH\x00R\nassignment\x12\x37\n\x08\x65valuate\x18\x03 \x01(\x0b\x32\x19.nenc.v1.EvaluateFunctionH\x00R\x08\x65valuate\x12\x30\n\x05\x61\x62ort\x18\x04 \x01(\x0b\x32\x18.nenc.v1.AbortAssignmentH\x00R\x05\x61\x62ort\x12\x38\n\x0b\x61ssignments\x18\x05 \x01(\x0b\x32\x14.nenc.v1.AssignmentsH\x00R\x0b\x61ssignmentsB\t\n\x07message\"8\n\x0b\x41ssignments\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x13.nenc.v1.AssignmentR\x05items\"\x82\x02\n\x07Welcome\x12\x1b\n\tworker_id\x18\x01 \x01(\tR\x08workerId\x12\x32\n\x15heartbeat_interval_ms\x18\x02 \x01(\x03R\x13heartbeatIntervalMs\x12\x19\n\x08lease_ms\x18\x03 \x01(\x03R\x07leaseMs\x12*\n\x11max_payload_bytes\x18\x04 \x01(\x03R\x0fmaxPayloadBytes\x12$\n\x0emax_json_depth\x18\x05 \x01(\x05R\x0cmaxJsonDepth\x12\x1f\n\x0bjson_values\x18\x06 \x01(\x08R\njsonValues\x12\x18\n\x07\x62\x61tches\x18\x07 \x01(\x08R\x07\x62\x61tches\"\xe7\x01\n\nAssignment\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12#\n\rinvocation_id\x18\x02 \x01(\tR\x0cinvocationId\x12\x17\n\x07task_id\x18\x03 \x01(\tR\x06taskId\x12\x35\n\targuments\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\targuments\x12\x18\n\x07\x61ttempt\x18\x05 \x01(\x05R\x07\x61ttempt\x12%\n\x0e\x61rguments_json\x18\x06 \x01(\x0cR\rargumentsJson\"~\n\x0f\x41\x62ortAssignment\x12#\n\rassignment_id\x18\x01 \x01(\tR\x0c\x61ssignmentId\x12,\n\x06reason\x18\x02 \x01(\x0e\x32\x14.nenc.v1.AbortReasonR\x06reason\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"\xd5\x02\n\x10\x45valuateFunction\x12\x1d\n\nrequest_id\x18\x01 \x01(\tR\trequestId\x12\x1a\n\x08\x66unction\x18\x02 \x01(\tR\x08\x66unction\x12\x32\n\x07purpose\x18\x03 \x01(\x0e\x32\x18.nenc.v1.FunctionPurposeR\x07purpose\x12,\n\x05value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\x12\x31\n\x07\x63ontext\x18\x05 \x01(\x0b\x32\x17.nenc.v1.TriggerContextR\x07\x63ontext\x12\x33\n\x08\x63ontexts\x18\x06 \x03(\x0b\x32\x17.nenc.v1.TriggerContextR\x08\x63ontexts\x12\x1d\n\ntrigger_id\x18\x07 \x01(\tR\ttriggerId\x12\x1d\n\nvalue_json\x18\x08 \x01(\x0cR\tvalueJson*c\n\x0b\x41\x62ortReason\x12\x1c\n\x18\x41\x42ORT_REASON_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41\x42ORT_REASON_TIMEOUT\x10\x01\x12\x1c\n\x18\x41\x42ORT_REASON_NOT_STARTED\x10\x02*o\n\x0f\x46unctionPurpose\x12 \n\x1c\x46UNCTION_PURPOSE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x46UNCTION_PURPOSE_FILTER\x10\x01\x12\x1d\n\x19\x46UNCTION_PURPOSE_PROVIDER\x10\x02\x32Q\n\rWorkerService\x12@\n\x07\x43onnect\x12\x17.nenc.v1.ConnectRequest\x1a\x18.nenc.v1.ConnectResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.worker_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ABORTREASON']._serialized_start=2919
-  _globals['_ABORTREASON']._serialized_end=3018
-  _globals['_FUNCTIONPURPOSE']._serialized_start=3020
-  _globals['_FUNCTIONPURPOSE']._serialized_end=3131
+  _globals['_ABORTREASON']._serialized_start=2947
+  _globals['_ABORTREASON']._serialized_end=3046
+  _globals['_FUNCTIONPURPOSE']._serialized_start=3048
+  _globals['_FUNCTIONPURPOSE']._serialized_end=3159
   _globals['_CONNECTREQUEST']._serialized_start=121
   _globals['_CONNECTREQUEST']._serialized_end=625
   _globals['_REPORTS']._serialized_start=628
   _globals['_REPORTS']._serialized_end=784
   _globals['_WORKERHELLO']._serialized_start=787
-  _globals['_WORKERHELLO']._serialized_end=1068
-  _globals['_TASKSTARTED']._serialized_start=1070
-  _globals['_TASKSTARTED']._serialized_end=1120
-  _globals['_TASKCOMPLETED']._serialized_start=1123
-  _globals['_TASKCOMPLETED']._serialized_end=1256
-  _globals['_TASKFAILED']._serialized_start=1258
-  _globals['_TASKFAILED']._serialized_end=1349
-  _globals['_HEARTBEAT']._serialized_start=1351
-  _globals['_HEARTBEAT']._serialized_end=1362
-  _globals['_DRAIN']._serialized_start=1364
-  _globals['_DRAIN']._serialized_end=1371
-  _globals['_FUNCTIONSANNOUNCED']._serialized_start=1373
-  _globals['_FUNCTIONSANNOUNCED']._serialized_end=1423
-  _globals['_FUNCTIONEVALUATED']._serialized_start=1426
-  _globals['_FUNCTIONEVALUATED']._serialized_end=1595
-  _globals['_CONNECTRESPONSE']._serialized_start=1598
-  _globals['_CONNECTRESPONSE']._serialized_end=1892
-  _globals['_ASSIGNMENTS']._serialized_start=1894
-  _globals['_ASSIGNMENTS']._serialized_end=1950
-  _globals['_WELCOME']._serialized_start=1953
-  _globals['_WELCOME']._serialized_end=2211
-  _globals['_ASSIGNMENT']._serialized_start=2214
-  _globals['_ASSIGNMENT']._serialized_end=2445
-  _globals['_ABORTASSIGNMENT']._serialized_start=2447
-  _globals['_ABORTASSIGNMENT']._serialized_end=2573
-  _globals['_EVALUATEFUNCTION']._serialized_start=2576
-  _globals['_EVALUATEFUNCTION']._serialized_end=2917
-  _globals['_WORKERSERVICE']._serialized_start=3133
-  _globals['_WORKERSERVICE']._serialized_end=3214
+  _globals['_WORKERHELLO']._serialized_end=1096
+  _globals['_TASKSTARTED']._serialized_start=1098
+  _globals['_TASKSTARTED']._serialized_end=1148
+  _globals['_TASKCOMPLETED']._serialized_start=1151
+  _globals['_TASKCOMPLETED']._serialized_end=1284
+  _globals['_TASKFAILED']._serialized_start=1286
+  _globals['_TASKFAILED']._serialized_end=1377
+  _globals['_HEARTBEAT']._serialized_start=1379
+  _globals['_HEARTBEAT']._serialized_end=1390
+  _globals['_DRAIN']._serialized_start=1392
+  _globals['_DRAIN']._serialized_end=1399
+  _globals['_FUNCTIONSANNOUNCED']._serialized_start=1401
+  _globals['_FUNCTIONSANNOUNCED']._serialized_end=1451
+  _globals['_FUNCTIONEVALUATED']._serialized_start=1454
+  _globals['_FUNCTIONEVALUATED']._serialized_end=1623
+  _globals['_CONNECTRESPONSE']._serialized_start=1626
+  _globals['_CONNECTRESPONSE']._serialized_end=1920
+  _globals['_ASSIGNMENTS']._serialized_start=1922
+  _globals['_ASSIGNMENTS']._serialized_end=1978
+  _globals['_WELCOME']._serialized_start=1981
+  _globals['_WELCOME']._serialized_end=2239
+  _globals['_ASSIGNMENT']._serialized_start=2242
+  _globals['_ASSIGNMENT']._serialized_end=2473
+  _globals['_ABORTASSIGNMENT']._serialized_start=2475
+  _globals['_ABORTASSIGNMENT']._serialized_end=2601
+  _globals['_EVALUATEFUNCTION']._serialized_start=2604
+  _globals['_EVALUATEFUNCTION']._serialized_end=2945
+  _globals['_WORKERSERVICE']._serialized_start=3161
+  _globals['_WORKERSERVICE']._serialized_end=3242
 # @@protoc_insertion_point(module_scope)

@@ -61,7 +61,7 @@ class Reports(_message.Message):
     def __init__(self, started: _Optional[_Iterable[_Union[TaskStarted, _Mapping]]] = ..., completed: _Optional[_Iterable[_Union[TaskCompleted, _Mapping]]] = ..., failed: _Optional[_Iterable[_Union[TaskFailed, _Mapping]]] = ...) -> None: ...
 
 class WorkerHello(_message.Message):
-    __slots__ = ("app_id", "worker_id", "concurrency", "task_ids", "functions", "sdk", "held_assignment_ids", "json_values", "batches")
+    __slots__ = ("app_id", "worker_id", "concurrency", "task_ids", "functions", "sdk", "held_assignment_ids", "json_values", "batches", "prefetch")
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +71,7 @@ class WorkerHello(_message.Message):
     HELD_ASSIGNMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     JSON_VALUES_FIELD_NUMBER: _ClassVar[int]
     BATCHES_FIELD_NUMBER: _ClassVar[int]
+    PREFETCH_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     worker_id: str
     concurrency: int
@@ -80,7 +81,8 @@ class WorkerHello(_message.Message):
     held_assignment_ids: _containers.RepeatedScalarFieldContainer[str]
     json_values: bool
     batches: bool
-    def __init__(self, app_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., concurrency: _Optional[int] = ..., task_ids: _Optional[_Iterable[str]] = ..., functions: _Optional[_Iterable[str]] = ..., sdk: _Optional[str] = ..., held_assignment_ids: _Optional[_Iterable[str]] = ..., json_values: _Optional[bool] = ..., batches: _Optional[bool] = ...) -> None: ...
+    prefetch: int
+    def __init__(self, app_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., concurrency: _Optional[int] = ..., task_ids: _Optional[_Iterable[str]] = ..., functions: _Optional[_Iterable[str]] = ..., sdk: _Optional[str] = ..., held_assignment_ids: _Optional[_Iterable[str]] = ..., json_values: _Optional[bool] = ..., batches: _Optional[bool] = ..., prefetch: _Optional[int] = ...) -> None: ...
 
 class TaskStarted(_message.Message):
     __slots__ = ("assignment_id",)

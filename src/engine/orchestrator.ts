@@ -328,6 +328,7 @@ export class Orchestrator {
       clock,
       logger,
       membership: this.membership,
+      reserve: (taskId) => this.dispatcher.reserve(taskId),
       options: {
         graceMs: o.cronGraceMs,
         maxCatchUpSlots: o.maxCatchUpSlots,

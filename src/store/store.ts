@@ -189,8 +189,19 @@ export interface CronFiringClaim {
   /** The stored last slot this replica saw; the claim fails if it moved. */
   expected: number | undefined;
   next: number;
-  /** One per slot that runs: its firing (invocation and firing key) and the "fired" record of it. */
-  firings: Array<{ firing: Firing; record: Evaluation }>;
+  /**
+   * One per slot that runs: its firing (invocation and firing key), the "fired"
+   * record of it, and the worker to assign its invocation to at once if that
+   * worker's connection is still current (else it is queued).
+   */
+  firings: Array<{ firing: Firing; record: Evaluation; assignTo?: WorkerRef }>;
+}
+
+/** What fireCron did with one claim: its outcome, and the invocations it created already assigned. */
+export interface CronFired {
+  outcome: CronFireOutcome;
+  /** The assignments of firings created straight onto their assignTo worker. */
+  assigned: Assignment[];
 }
 
 /**
@@ -527,8 +538,9 @@ export interface TriggerStateStore {
    * slots' occurrences fires them: each firing creates and queues its invocation
    * (unless its firing key is known, as for WorkStore.fire) and prepends its record
    * to the trigger's history. A paused trigger's slots are claimed and fire nothing.
+   * A firing with assignTo is created PENDING on that worker (see WorkStore.fire).
    */
-  fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]>;
+  fireCron(claims: readonly CronFiringClaim[]): Promise<CronFired[]>;
 }
 
 /** The live replicas: check-ins and retirements. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JoinState, JoinStep } from "../../src/domain/join.js";
 import type { CronOccurrence } from "../../src/domain/occurrence.js";
 import type { CronCondition } from "../../src/domain/trigger.js";
-import type { CronFiringClaim } from "../../src/store/store.js";
+import type { CronFiringClaim, WorkerRef } from "../../src/store/store.js";
 import { trigger } from "../support/fixtures.js";
 import { STORE_KINDS } from "../support/stores.js";
 import { connectWorker, drainOccurrences, useContractStore } from "./contract.js";
@@ -187,17 +187,24 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
     await store().registry.setTriggerPaused("trg_fp", true);
     await store().registry.deleteTrigger("trg_fd");
     const state = store().triggerState;
+    const outcomes = async (claims: CronFiringClaim[]) =>
+      (await state.fireCron(claims)).map(({ outcome, assigned }) => [outcome, assigned.length]);
     expect(
-      await state.fireCron([
+      await outcomes([
         claim("trg_f", undefined, 60000),
         claim("trg_f", undefined, 60000),
         claim("trg_fp", undefined, 60000),
         claim("trg_fd", undefined, 60000),
       ]),
-    ).toEqual(["fired", "lost", "paused", "lost"]);
+    ).toEqual([
+      ["fired", 0],
+      ["lost", 0],
+      ["paused", 0],
+      ["lost", 0],
+    ]);
     // Stale: the slot moved on since.
-    expect(await state.fireCron([claim("trg_f", undefined, 120000)])).toEqual(["lost"]);
-    expect(await state.fireCron([claim("trg_f", 60000, 120000)])).toEqual(["fired"]);
+    expect(await outcomes([claim("trg_f", undefined, 120000)])).toEqual([["lost", 0]]);
+    expect(await outcomes([claim("trg_f", 60000, 120000)])).toEqual([["fired", 0]]);
     expect(await state.getCronSlots(["trg_f:0", "trg_fp:0", "trg_fd:0"])).toEqual(
       new Map([
         ["trg_f:0", 120000],
@@ -225,6 +232,73 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
       "inv_trg_f_120000",
     ]);
     expect(await drainOccurrences(store())).toEqual([]);
+  });
+
+  it("cron: a firing claim creates its invocations on the worker named, while that connection is current", async () => {
+    const cron: CronCondition = {
+      kind: "cron",
+      expression: "* * * * *",
+      timezone: "UTC",
+      misfire: "skip",
+      catchUpWindowMs: 0,
+    };
+    await store().registry.createTrigger(trigger("trg_a", { conditions: [cron] }));
+    const worker = await connectWorker(store(), "w");
+    const stale = { workerId: "w", sessionId: "w-old" };
+    const firing = (slot: number, assignTo: WorkerRef) => {
+      const invocationId = `inv_a_${slot}`;
+      const occurrenceId = `cron:trg_a:0:${slot}`;
+      return {
+        firing: {
+          triggerId: "trg_a",
+          invocation: {
+            id: invocationId,
+            taskId: "task",
+            appId: "app",
+            arguments: { slot },
+            provenance: {
+              triggerId: "trg_a",
+              occurrenceIds: [occurrenceId],
+              sourceInvocationIds: [],
+              eventIds: [],
+            },
+            createdAt: slot + 1,
+          },
+          firingKey: `trg_a|${occurrenceId}`,
+          eventIds: [],
+        },
+        record: {
+          triggerId: "trg_a",
+          at: slot + 1,
+          occurrenceId,
+          outcome: "fired" as const,
+          invocationId,
+          detail: "invoked task",
+        },
+        assignTo,
+      };
+    };
+    const [fired] = await store().triggerState.fireCron([
+      {
+        triggerId: "trg_a",
+        conditionIndex: 0,
+        expected: undefined,
+        next: 120000,
+        firings: [firing(60000, worker), firing(120000, stale)],
+      },
+    ]);
+    expect(fired?.outcome).toBe("fired");
+    expect(fired?.assigned.map((a) => [a.invocationId, a.taskId, a.arguments, a.attempt])).toEqual([
+      ["inv_a_60000", "task", { slot: 60000 }, 1],
+    ]);
+    const listed = await store().work.listInvocations({ triggerId: "trg_a", limit: 10 });
+    expect(listed.items.map((inv) => [inv.id, inv.status, inv.assignment?.workerId])).toEqual([
+      ["inv_a_120000", "REGISTERED", undefined],
+      ["inv_a_60000", "PENDING", "w"],
+    ]);
+    // The one the stale connection could not take is queued for the current one.
+    const claimed = await store().work.claimWork(worker, ["task"], 10, 200000);
+    expect(claimed.map((assignment) => assignment.invocationId)).toEqual(["inv_a_120000"]);
   });
 
   it("cron: deleting a trigger clears the slots of all its conditions, however many", async () => {

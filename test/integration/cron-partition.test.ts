@@ -15,7 +15,7 @@ import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type {
   CronAdvance,
-  CronFireOutcome,
+  CronFired,
   CronFiringClaim,
   ReplicaAnnouncement,
   Store,
@@ -113,7 +113,7 @@ function observed(
           }
           if (property === "fireCron") {
             (args[0] as CronFiringClaim[]).forEach((claim, i) => {
-              if ((answer as CronFireOutcome[])[i] === "lost") return;
+              if ((answer as CronFired[])[i]?.outcome === "lost") return;
               const key = `${claim.triggerId}:${claim.conditionIndex}`;
               for (const { record } of claim.firings)
                 claims.push({

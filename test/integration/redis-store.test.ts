@@ -553,7 +553,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
         },
       ]),
     );
-    expect(fired).toEqual(["fired"]);
+    expect(fired).toEqual([{ outcome: "fired", assigned: [] }]);
     expect(await raw.zcard(key("invs"))).toBe(3);
     expect((await store.history.listEvaluations("trg_cron", 10)).map((e) => e.invocationId)).toEqual(["c"]);
   });

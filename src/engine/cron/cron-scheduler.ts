@@ -4,6 +4,7 @@ import { getOrCreate } from "../../domain/maps.js";
 import type { CronOccurrence } from "../../domain/occurrence.js";
 import type { CronAdvance, CronFiringClaim, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
+import type { Reservation } from "../invocations/dispatcher.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import type { CronSchedule } from "./cron.js";
@@ -57,6 +58,8 @@ export interface CronSchedulerDeps {
   logger: Logger;
   membership: ReplicaMembership;
   options: CronSchedulerOptions;
+  /** Sets a credit aside on a worker of the task here, if one has some (Dispatcher.reserve). */
+  reserve(taskId: string): Reservation | undefined;
 }
 
 /**
@@ -381,28 +384,50 @@ export class CronScheduler {
     const { triggerState } = this.deps.store;
     const logged = claims.filter((claim) => !claim.firings);
     const direct = claims.filter((claim) => claim.firings);
-    const [won, outcomes] = await Promise.all([
-      logged.length > 0 ? triggerState.advanceCron(logged.map((claim) => claim.advance)) : [],
-      direct.length > 0
-        ? triggerState.fireCron(
-            direct.map(({ advance, firings = [] }) => {
-              const { occurrences: _fired, ...slot } = advance;
-              return { ...slot, firings };
-            }),
-          )
-        : [],
-    ]);
-    logged.forEach((claim, i) => {
-      claim.won = won[i] === true;
+    const reservations = new Map<string, Reservation>();
+    try {
+      const [won, outcomes] = await Promise.all([
+        logged.length > 0 ? triggerState.advanceCron(logged.map((claim) => claim.advance)) : [],
+        direct.length > 0
+          ? triggerState.fireCron(direct.map((claim) => this.onWorkers(claim, reservations)))
+          : [],
+      ]);
+      logged.forEach((claim, i) => {
+        claim.won = won[i] === true;
+      });
+      const paused: Evaluation[] = [];
+      direct.forEach((claim, i) => {
+        const { outcome = "lost", assigned = [] } = outcomes[i] ?? {};
+        claim.won = outcome === "fired" || outcome === "paused";
+        for (const assignment of assigned) {
+          reservations.get(assignment.invocationId)?.deliver(assignment);
+          reservations.delete(assignment.invocationId);
+        }
+        if (outcome !== "paused") return;
+        for (const occurrence of claim.advance.occurrences)
+          paused.push(pausedRecord(claim.member.triggerId, occurrence, now));
+      });
+      return paused;
+    } finally {
+      // Firings queued instead (the worker's connection changed, or the claim was lost).
+      for (const reservation of reservations.values()) reservation.cancel();
+    }
+  }
+
+  /**
+   * A claim as fireCron takes it, each firing onto a worker here with free credit
+   * when there is one (created PENDING in the same step: no queue, notice or claim).
+   */
+  private onWorkers(claim: Claim, reservations: Map<string, Reservation>): CronFiringClaim {
+    const { occurrences: _fired, ...slot } = claim.advance;
+    const firings = (claim.firings ?? []).map((entry) => {
+      const invocation = entry.firing.invocation;
+      const reservation = this.deps.reserve(invocation.taskId);
+      if (!reservation) return entry;
+      reservations.set(invocation.id, reservation);
+      return { ...entry, assignTo: reservation.worker };
     });
-    const paused: Evaluation[] = [];
-    direct.forEach((claim, i) => {
-      claim.won = outcomes[i] === "fired" || outcomes[i] === "paused";
-      if (outcomes[i] !== "paused") return;
-      for (const occurrence of claim.advance.occurrences)
-        paused.push(pausedRecord(claim.member.triggerId, occurrence, now));
-    });
-    return paused;
+    return { ...slot, firings };
   }
 }
 

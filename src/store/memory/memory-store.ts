@@ -55,7 +55,7 @@ export class MemoryStore implements Store {
       registry: this.registry,
       retention,
       logOccurrences: (occurrences) => this.log.append(occurrences),
-      fire: (firing) => this.work.fireNow(firing),
+      fire: (firing, assignTo) => this.work.fireNow(firing, assignTo),
       record: (evaluations) => this.history.record(evaluations),
     });
     this.work = new MemoryInvocations({

@@ -1,16 +1,18 @@
 import type { Evaluation } from "../../domain/evaluation.js";
+import type { Assignment } from "../../domain/invocation.js";
 import type { JoinState, JoinStep } from "../../domain/join.js";
 import type { Occurrence } from "../../domain/occurrence.js";
 import type { Trigger } from "../../domain/trigger.js";
 import type { RetentionOptions } from "../retention.js";
 import type {
   CronAdvance,
-  CronFireOutcome,
+  CronFired,
   CronFiringClaim,
   FireResult,
   Firing,
   JoinUpdate,
   TriggerStateStore,
+  WorkerRef,
 } from "../store.js";
 import { MemoryJoins } from "./memory-joins.js";
 import type { MemoryRegistry } from "./memory-registry.js";
@@ -22,7 +24,7 @@ export interface MemoryTriggerStateDeps {
   /** Logs a claimed cron slot's occurrences in the claim's synchronous step. */
   logOccurrences: (occurrences: readonly Occurrence[]) => void;
   /** Fires (WorkStore.fire) in the claim's synchronous step. */
-  fire: (firing: Firing) => FireResult;
+  fire: (firing: Firing, assignTo?: WorkerRef) => FireResult;
   /** Keeps evaluation records in the claim's synchronous step. */
   record: (evaluations: readonly Evaluation[]) => void;
 }
@@ -74,20 +76,24 @@ export class MemoryTriggerState implements TriggerStateStore {
     });
   }
 
-  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
+  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFired[]> {
     return claims.map((claim) => {
       const key = `${claim.triggerId}:${claim.conditionIndex}`;
       if (!this.deps.registry.has(claim.triggerId) || this.cronSlots.get(key) !== claim.expected)
-        return "lost";
+        return { outcome: "lost", assigned: [] };
       this.cronSlots.set(key, claim.next);
-      if (this.deps.registry.skipReason(claim.triggerId)) return "paused";
+      if (this.deps.registry.skipReason(claim.triggerId)) return { outcome: "paused", assigned: [] };
       const records: Evaluation[] = [];
-      for (const { firing, record } of claim.firings) {
+      const assigned: Assignment[] = [];
+      for (const { firing, record, assignTo } of claim.firings) {
+        const result = this.deps.fire(firing, assignTo);
         // Only a slot claimed before under another version could have fired already.
-        if (this.deps.fire(firing).outcome === "fired") records.push(record);
+        if (result.outcome !== "fired") continue;
+        records.push(record);
+        if (result.assignment) assigned.push(result.assignment);
       }
       this.deps.record(records);
-      return "fired";
+      return { outcome: "fired", assigned };
     });
   }
 

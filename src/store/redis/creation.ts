@@ -1,4 +1,4 @@
-import type { NewInvocation } from "../../domain/invocation.js";
+import type { Assignment, NewInvocation } from "../../domain/invocation.js";
 import type { StatusWatch, WorkerRef } from "../store.js";
 
 /** How an invocation is created besides its own fields (see creationArgs). */
@@ -39,4 +39,15 @@ export function creationArgs(
     assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
     assignTo?.sessionId ?? "",
   ];
+}
+
+/** The first attempt's assignment of an invocation a script created assigned (`assignmentId` its reply). */
+export function firstAssignment(input: NewInvocation, assignmentId: string): Assignment {
+  return {
+    assignmentId,
+    invocationId: input.id,
+    taskId: input.taskId,
+    arguments: input.arguments,
+    attempt: 1,
+  };
 }

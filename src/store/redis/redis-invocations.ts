@@ -17,7 +17,7 @@ import type {
 import { Batcher } from "./batcher.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
-import { creationArgs } from "./creation.js";
+import { creationArgs, firstAssignment } from "./creation.js";
 
 /** A Redis invocation page token's position: the sequence number of the last item listed. */
 const SEQ = /^(\d{1,15})$/;
@@ -376,13 +376,7 @@ function createdInvocation(
       version: 2,
       assignment: { assignmentId, workerId: assignTo.workerId, assignedAt: input.createdAt },
     },
-    assignment: {
-      assignmentId,
-      invocationId: input.id,
-      taskId: input.taskId,
-      arguments: input.arguments,
-      attempt: 1,
-    },
+    assignment: firstAssignment(input, assignmentId),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Assignment } from "../../domain/invocation.js";
 import {
   type ExpiredMatch,
   expiredMatch,
@@ -8,13 +9,15 @@ import {
 } from "../../domain/join.js";
 import type {
   CronAdvance,
+  CronFired,
   CronFireOutcome,
   CronFiringClaim,
   JoinUpdate,
   TriggerStateStore,
 } from "../store.js";
+import { parseAssignmentId } from "./codec.js";
 import type { RedisContext } from "./context.js";
-import { creationArgs } from "./creation.js";
+import { creationArgs, firstAssignment } from "./creation.js";
 
 /** Per-trigger state on Redis (the trigger-state role): AND partial matches (compare-and-set) and cron slots (claims). */
 export class RedisTriggerState implements TriggerStateStore {
@@ -132,9 +135,9 @@ export class RedisTriggerState implements TriggerStateStore {
     return won;
   }
 
-  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFireOutcome[]> {
+  async fireCron(claims: readonly CronFiringClaim[]): Promise<CronFired[]> {
     const { keys, retention, watch } = this.ctx;
-    const outcomes: CronFireOutcome[] = [];
+    const outcomes: CronFired[] = [];
     // In chunks, one after the other, as advanceCron: each script stays short (at
     // most 500 firings, unless one claim catching up on missed slots has more).
     for (const chunk of byFirings(claims, 500)) {
@@ -146,14 +149,14 @@ export class RedisTriggerState implements TriggerStateStore {
           String(claim.next),
           claim.firings.length,
         );
-        for (const { firing, record } of claim.firings) {
+        for (const { firing, record, assignTo } of claim.firings) {
           args.push(
             ...creationArgs(watch, firing.invocation, {
               ttlMs: retention.markerRetentionMs,
               idempotencyKey: "",
               triggerId: firing.triggerId,
               eventIds: [],
-              assignTo: undefined,
+              assignTo,
             }),
             firing.firingKey,
             JSON.stringify(record),
@@ -164,11 +167,24 @@ export class RedisTriggerState implements TriggerStateStore {
         "fireCron",
         [keys.cron, keys.triggers, keys.paused],
         args,
-      )) as CronFireOutcome[];
-      outcomes.push(...results);
+      )) as Array<[CronFireOutcome, ...string[]]>;
+      chunk.forEach((claim, i) => {
+        const [outcome, ...assignmentIds] = results[i] as [CronFireOutcome, ...string[]];
+        outcomes.push({ outcome, assigned: assignedFirings(claim, assignmentIds) });
+      });
     }
     return outcomes;
   }
+}
+
+/** The assignments of a claim's firings the script created assigned (their ids name the invocation). */
+function assignedFirings(claim: CronFiringClaim, assignmentIds: readonly string[]): Assignment[] {
+  if (assignmentIds.length === 0) return [];
+  const byInvocation = new Map(claim.firings.map(({ firing }) => [firing.invocation.id, firing.invocation]));
+  return assignmentIds.flatMap((assignmentId) => {
+    const input = byInvocation.get(parseAssignmentId(assignmentId)?.invocationId ?? "");
+    return input ? [firstAssignment(input, assignmentId)] : [];
+  });
 }
 
 function inChunks<T>(items: readonly T[], size: number): T[][] {

@@ -4,8 +4,9 @@
 -- Claims cron slots and fires them in the same step, for triggers whose firing
 -- needs no worker and no join: for each condition, moves its last scheduled slot
 -- from the expected value to the next one (as advanceCron-2.lua does) and, instead
--- of logging the slots' occurrences, creates and queues one invocation per slot
--- (includes/invocation.lua) under its firing identity (as fireTrigger-5.lua: a
+-- of logging the slots' occurrences, creates one invocation per slot, queued or
+-- assigned to the worker its creation names (includes/invocation.lua), under its
+-- firing identity (as fireTrigger-5.lua: a
 -- known identity creates nothing), then prepends the "fired" record to the
 -- trigger's history (as settleOccurrences-2.lua). A paused trigger's slots are
 -- claimed and fire nothing. A re-run (see includes/once.lua) answers as the first
@@ -17,17 +18,20 @@
 -- n firings, then per firing: the 14 values of its creation (see creationAt; its key
 -- TTL is the firing identity's), the firing identity, the evaluation record JSON;
 -- then the request id.
--- Returns per claim "fired", "paused" or "lost" (lost, or the trigger is gone).
+-- Returns per claim {"fired", the assignment ids of the firings created assigned},
+-- {"paused"} or {"lost"} (lost, or the trigger is gone).
 local P = ARGV[1]
 local kept = tonumber(ARGV[2])
 
--- One firing: its invocation created and queued (see insertInvocation), its record kept.
+-- One firing: its invocation created, queued or assigned (see insertInvocation), its
+-- record kept. Returns the assignment id when assigned.
 local function fireOne(f)
   -- Only a slot claimed before under another version could have fired already.
-  if not redis.call('SET', P .. 'fired:' .. f.key, f.creation.id, 'PX', f.creation.ttl, 'NX') then return end
-  insertInvocation(P, f.creation)
+  if not redis.call('SET', P .. 'fired:' .. f.key, f.creation.id, 'PX', f.creation.ttl, 'NX') then return false end
+  local asg = insertInvocation(P, f.creation)
   local list = P .. 'evals:' .. f.creation.trigger
   if redis.call('LPUSH', list, f.record) > kept then redis.call('LTRIM', list, 0, kept - 1) end
+  return asg
 end
 
 return once(P, function()
@@ -51,13 +55,17 @@ return once(P, function()
     if matches and redis.call('HEXISTS', KEYS[2], triggerId) == 1 then
       redis.call('HSET', KEYS[1], c.field, c.nextSlot)
       if redis.call('HEXISTS', KEYS[3], triggerId) == 1 then
-        results[i] = 'paused'
+        results[i] = {'paused'}
       else
-        for _, f in ipairs(c.firings) do fireOne(f) end
-        results[i] = 'fired'
+        local fired = {'fired'}
+        for _, f in ipairs(c.firings) do
+          local asg = fireOne(f)
+          if asg then fired[#fired + 1] = asg end
+        end
+        results[i] = fired
       end
     else
-      results[i] = 'lost'
+      results[i] = {'lost'}
     end
   end
   return results

@@ -334,6 +334,41 @@ def test_stop_drains_running_tasks(app: Nenc) -> None:
     assert invocation.wait(timeout=1) == "rested"
 
 
+PREFETCH_GATE = threading.Event()
+PREFETCHED_RUNNING: list[int] = [0, 0]  # now, peak
+PREFETCHED_LOCK = threading.Lock()
+
+
+def prefetched(n: int) -> int:
+    with PREFETCHED_LOCK:
+        PREFETCHED_RUNNING[0] += 1
+        PREFETCHED_RUNNING[1] = max(PREFETCHED_RUNNING[1], PREFETCHED_RUNNING[0])
+    PREFETCH_GATE.wait(20)
+    with PREFETCHED_LOCK:
+        PREFETCHED_RUNNING[0] -= 1
+    return n
+
+
+def test_prefetch_holds_work_beyond_concurrency_and_runs_one_thread_at_a_time(app: Nenc) -> None:
+    with pytest.raises(ValueError, match="prefetch must be an int from 0 to 1000"):
+        app.start_worker(concurrency=1, prefetch=-1)
+    task = app.task(prefetched)
+    PREFETCH_GATE.clear()
+    with app.start_worker(concurrency=1, prefetch=2) as worker:
+        invocations = [task(n) for n in range(5)]
+        wait_until(lambda: worker.in_flight == 1, "one task running")
+        # One running, two held by the worker (prefetch), two left in the queue.
+        wait_until(
+            lambda: sum(i.status is InvocationStatus.REGISTERED for i in invocations) == 2,
+            "three handed to the worker",
+        )
+        assert [i.status for i in invocations].count(InvocationStatus.REGISTERED) == 2
+        PREFETCH_GATE.set()
+        assert [i.wait(timeout=15) for i in invocations] == [0, 1, 2, 3, 4]
+    assert PREFETCHED_RUNNING == [0, 1]
+    assert [i.get().attempt for i in invocations] == [1, 1, 1, 1, 1]
+
+
 PROVIDER_CALLED = threading.Event()
 
 

@@ -284,24 +284,36 @@ class Nenc:
         if target_task_id in self._tasks and not self._registered:
             self.register()
 
-    def start_worker(self, concurrency: int = 10, drain_timeout: float = 30.0) -> WorkerHandle:
+    def start_worker(
+        self, concurrency: int = 10, drain_timeout: float = 30.0, prefetch: int | None = None
+    ) -> WorkerHandle:
         """Registers the app, then connects a worker that runs its tasks in ``concurrency`` threads.
 
         Returns once the orchestrator welcomed the worker. ``async def`` tasks run
-        on an event loop of their own per call.
+        on an event loop of their own per call. ``prefetch`` assignments beyond
+        ``concurrency`` wait in the worker and start as threads free, so a quick
+        task's successor is already there (default 4 times concurrency, at most 64; a
+        waiting task's timeout counts from its start). Use 0 for long tasks, so that
+        work waiting behind them goes to another worker with a free thread.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("start_worker: concurrency must be an int ≥ 1")
+        if prefetch is None:
+            prefetch = min(4 * concurrency, 64)
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or not 0 <= prefetch <= 1000:
+            raise ValueError("start_worker: prefetch must be an int from 0 to 1000 (0: none)")
         self.register()
-        worker = Worker(self, self._tasks, concurrency, drain_timeout)
+        worker = Worker(self, self._tasks, concurrency, drain_timeout, prefetch)
         worker.start()
         with self._lock:
             self._workers.append(worker)
         return WorkerHandle(worker, self._forget_worker)
 
-    def run_worker(self, concurrency: int = 10, drain_timeout: float = 30.0) -> None:
+    def run_worker(
+        self, concurrency: int = 10, drain_timeout: float = 30.0, prefetch: int | None = None
+    ) -> None:
         """Runs a worker until SIGINT or SIGTERM, then drains it (the entry point of a worker process)."""
-        handle = self.start_worker(concurrency, drain_timeout)
+        handle = self.start_worker(concurrency, drain_timeout, prefetch)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: handle.stop())
         try:

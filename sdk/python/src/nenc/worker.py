@@ -68,11 +68,18 @@ class Worker:
         tasks: Mapping[str, Task[Any, Any]],
         concurrency: int,
         drain_timeout: float,
+        prefetch: int = 0,
     ) -> None:
         self.id = f"wrk_{uuid.uuid4().hex}"
         self._host = host
         self._tasks = dict(tasks)
         self._concurrency = concurrency
+        # Assignments held beyond concurrency: they wait in the task pool's queue for a thread.
+        self._prefetch = prefetch
+        # Assignments whose task started; the others wait for a thread and belong to their stream.
+        self._started: set[str] = set()
+        # Counts the streams: a waiting assignment runs only while the stream that brought it lives.
+        self._stream_number = 0
         self._drain_timeout = drain_timeout
         self._state: WorkerState = "STARTING"
         self._running: dict[str, Future[None]] = {}
@@ -104,9 +111,9 @@ class Worker:
 
     @property
     def in_flight(self) -> int:
-        """Tasks running now."""
+        """Tasks running now (not those waiting for a thread)."""
         with self._lock:
-            return len(self._running)
+            return len(self._started)
 
     def start(self, timeout: float = 30.0) -> None:
         """Connects; returns once the orchestrator welcomed the worker, raises if it refused."""
@@ -191,13 +198,14 @@ class Worker:
     def _run_stream(self) -> None:
         outbox: _Outbox = queue.Queue()
         with self._lock:
-            held = [*self._running, *self._unsent]
+            held = [*self._started, *self._unsent]
         outbox.put(
             worker_pb.ConnectRequest(
                 hello=worker_pb.WorkerHello(
                     app_id=self._host.app_id,
                     worker_id=self.id,
                     concurrency=self._concurrency,
+                    prefetch=self._prefetch,
                     task_ids=list(self._tasks),
                     functions=self._host.functions.ids(),
                     sdk=SDK_NAME,
@@ -231,6 +239,11 @@ class Worker:
         finally:
             with self._lock:
                 self._live = False
+                # Waiting work goes back to the queue with this stream: it must not run here.
+                self._stream_number += 1
+                waiting = [f for a, f in self._running.items() if a not in self._started]
+            for future in waiting:
+                future.cancel()
             self._stream_cancel = None
             outbox.put(None)  # ends the request iterator grpc consumes in its own thread
 
@@ -261,7 +274,7 @@ class Worker:
     def _run(self, assignment: worker_pb.Assignment) -> None:
         current = CurrentInvocation(assignment.invocation_id, assignment.task_id, assignment.attempt)
         with self._lock:
-            future = self._task_pool.submit(self._execute, assignment, current)
+            future = self._task_pool.submit(self._execute, assignment, current, self._stream_number)
             self._running[assignment.assignment_id] = future
             self._current[assignment.assignment_id] = current
         future.add_done_callback(lambda _: self._forget(assignment.assignment_id))
@@ -290,9 +303,27 @@ class Worker:
         with self._lock:
             self._running.pop(assignment_id, None)
             self._current.pop(assignment_id, None)
+            self._started.discard(assignment_id)
 
-    def _execute(self, assignment: worker_pb.Assignment, current: CurrentInvocation) -> None:
+    def _begin(self, assignment_id: str, current: CurrentInvocation, stream_number: int) -> bool:
+        """Marks a task started; False when it must not run (its stream ended, or it was aborted)."""
+        with self._lock:
+            if stream_number != self._stream_number:
+                return False
+            if not current.cancelled:
+                self._started.add(assignment_id)
+                return True
+        # Taken back before it started: its end is reported, which frees its credit.
+        error = describe_error(RuntimeError(f"aborted before it started: {current.cancel_reason}"))
+        self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=error))
+        return False
+
+    def _execute(
+        self, assignment: worker_pb.Assignment, current: CurrentInvocation, stream_number: int
+    ) -> None:
         assignment_id = assignment.assignment_id
+        if not self._begin(assignment_id, current, stream_number):
+            return
         self._send(started=worker_pb.TaskStarted(assignment_id=assignment_id))
         token = running(current)
         try:

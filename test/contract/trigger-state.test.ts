@@ -134,56 +134,16 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
   });
 
   it("cron: a claim that fires claims once, fires once, records it; stale, deleted or paused fire nothing", async () => {
-    const cron: CronCondition = {
-      kind: "cron",
-      expression: "* * * * *",
-      timezone: "UTC",
-      misfire: "skip",
-      catchUpWindowMs: 0,
-    };
     for (const id of ["trg_f", "trg_fp", "trg_fd"])
-      await store().registry.createTrigger(trigger(id, { conditions: [cron] }));
+      await store().registry.createTrigger(trigger(id, { conditions: [EVERY_MINUTE] }));
     /** The claim of `triggerId`'s slot `slot` (last one `expected`), firing invocation `inv_<trigger>_<slot>`. */
-    const claim = (triggerId: string, expected: number | undefined, slot: number): CronFiringClaim => {
-      const occurrenceId = `cron:${triggerId}:0:${slot}`;
-      const invocationId = `inv_${triggerId}_${slot}`;
-      return {
-        triggerId,
-        conditionIndex: 0,
-        expected,
-        next: slot,
-        firings: [
-          {
-            firing: {
-              triggerId,
-              invocation: {
-                id: invocationId,
-                taskId: "task",
-                appId: "app",
-                arguments: { slot },
-                provenance: {
-                  triggerId,
-                  occurrenceIds: [occurrenceId],
-                  sourceInvocationIds: [],
-                  eventIds: [],
-                },
-                createdAt: slot + 1,
-              },
-              firingKey: `${triggerId}|${occurrenceId}`,
-              eventIds: [],
-            },
-            record: {
-              triggerId,
-              at: slot + 1,
-              occurrenceId,
-              outcome: "fired",
-              invocationId,
-              detail: "invoked task",
-            },
-          },
-        ],
-      };
-    };
+    const claim = (triggerId: string, expected: number | undefined, slot: number): CronFiringClaim => ({
+      triggerId,
+      conditionIndex: 0,
+      expected,
+      next: slot,
+      firings: [cronFiring(triggerId, slot)],
+    });
     await store().registry.setTriggerPaused("trg_fp", true);
     await store().registry.deleteTrigger("trg_fd");
     const state = store().triggerState;
@@ -235,70 +195,30 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
   });
 
   it("cron: a firing claim creates its invocations on the worker named, while that connection is current", async () => {
-    const cron: CronCondition = {
-      kind: "cron",
-      expression: "* * * * *",
-      timezone: "UTC",
-      misfire: "skip",
-      catchUpWindowMs: 0,
-    };
-    await store().registry.createTrigger(trigger("trg_a", { conditions: [cron] }));
+    await store().registry.createTrigger(trigger("trg_a", { conditions: [EVERY_MINUTE] }));
     const worker = await connectWorker(store(), "w");
     const stale = { workerId: "w", sessionId: "w-old" };
-    const firing = (slot: number, assignTo: WorkerRef) => {
-      const invocationId = `inv_a_${slot}`;
-      const occurrenceId = `cron:trg_a:0:${slot}`;
-      return {
-        firing: {
-          triggerId: "trg_a",
-          invocation: {
-            id: invocationId,
-            taskId: "task",
-            appId: "app",
-            arguments: { slot },
-            provenance: {
-              triggerId: "trg_a",
-              occurrenceIds: [occurrenceId],
-              sourceInvocationIds: [],
-              eventIds: [],
-            },
-            createdAt: slot + 1,
-          },
-          firingKey: `trg_a|${occurrenceId}`,
-          eventIds: [],
-        },
-        record: {
-          triggerId: "trg_a",
-          at: slot + 1,
-          occurrenceId,
-          outcome: "fired" as const,
-          invocationId,
-          detail: "invoked task",
-        },
-        assignTo,
-      };
-    };
     const [fired] = await store().triggerState.fireCron([
       {
         triggerId: "trg_a",
         conditionIndex: 0,
         expected: undefined,
         next: 120000,
-        firings: [firing(60000, worker), firing(120000, stale)],
+        firings: [cronFiring("trg_a", 60000, worker), cronFiring("trg_a", 120000, stale)],
       },
     ]);
     expect(fired?.outcome).toBe("fired");
     expect(fired?.assigned.map((a) => [a.invocationId, a.taskId, a.arguments, a.attempt])).toEqual([
-      ["inv_a_60000", "task", { slot: 60000 }, 1],
+      ["inv_trg_a_60000", "task", { slot: 60000 }, 1],
     ]);
     const listed = await store().work.listInvocations({ triggerId: "trg_a", limit: 10 });
     expect(listed.items.map((inv) => [inv.id, inv.status, inv.assignment?.workerId])).toEqual([
-      ["inv_a_120000", "REGISTERED", undefined],
-      ["inv_a_60000", "PENDING", "w"],
+      ["inv_trg_a_120000", "REGISTERED", undefined],
+      ["inv_trg_a_60000", "PENDING", "w"],
     ]);
     // The one the stale connection could not take is queued for the current one.
     const claimed = await store().work.claimWork(worker, ["task"], 10, 200000);
-    expect(claimed.map((assignment) => assignment.invocationId)).toEqual(["inv_a_120000"]);
+    expect(claimed.map((assignment) => assignment.invocationId)).toEqual(["inv_trg_a_120000"]);
   });
 
   it("cron: deleting a trigger clears the slots of all its conditions, however many", async () => {
@@ -343,3 +263,38 @@ describe.each(STORE_KINDS)("Store contract, triggerState: %s", (kind) => {
     ]);
   });
 });
+
+const EVERY_MINUTE: CronCondition = {
+  kind: "cron",
+  expression: "* * * * *",
+  timezone: "UTC",
+  misfire: "skip",
+  catchUpWindowMs: 0,
+};
+
+/** The firing of `triggerId`'s slot `slot` (invocation `inv_<trigger>_<slot>`) with its record, onto `assignTo` if given. */
+function cronFiring(
+  triggerId: string,
+  slot: number,
+  assignTo?: WorkerRef,
+): CronFiringClaim["firings"][number] {
+  const occurrenceId = `cron:${triggerId}:0:${slot}`;
+  const invocationId = `inv_${triggerId}_${slot}`;
+  return {
+    firing: {
+      triggerId,
+      invocation: {
+        id: invocationId,
+        taskId: "task",
+        appId: "app",
+        arguments: { slot },
+        provenance: { triggerId, occurrenceIds: [occurrenceId], sourceInvocationIds: [], eventIds: [] },
+        createdAt: slot + 1,
+      },
+      firingKey: `${triggerId}|${occurrenceId}`,
+      eventIds: [],
+    },
+    record: { triggerId, at: slot + 1, occurrenceId, outcome: "fired", invocationId, detail: "invoked task" },
+    ...(assignTo ? { assignTo } : {}),
+  };
+}

@@ -427,9 +427,16 @@ export interface WorkStore {
    * The connection ended: puts the worker's assignments back in their queues
    * (REGISTERED) and forgets its lease, if `worker` is still its current connection
    * (otherwise a newer connection owns them: nothing changes). With `only`, just
-   * those assignments (and the lease stays). Returns the released invocations.
+   * those assignments (and the lease stays). Each released assignment counts as a
+   * loss (Assignment.lost) except those in `waiting`: held for a slot by a worker that
+   * prefetches, never started. Returns the released invocations.
    */
-  releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]>;
+  releaseWorker(
+    worker: WorkerRef,
+    now: number,
+    only?: readonly string[],
+    waiting?: readonly string[],
+  ): Promise<Invocation[]>;
   /**
    * Marks the worker alive until `until`, if `worker` is its current connection (or
    * it has none, its lease having ended: `worker` becomes current again). False

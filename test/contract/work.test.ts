@@ -272,6 +272,42 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
     expect(await store().work.getInvocation("lost")).toMatchObject({ status: "PENDING", attempt: 1 });
   });
 
+  it("releases work a prefetching worker held for a slot without counting a loss", async () => {
+    for (const id of ["ran", "held1", "held2"]) await store().work.createInvocation(newInvocation(id));
+    /** What the connection claims, by invocation id, with each one's loss count. */
+    const claimAll = async (worker: WorkerRef, at: number) =>
+      (await store().work.claimWork(worker, ["task"], 3, at))
+        .map((a) => [a.invocationId, a.lost, a.assignmentId] as const)
+        .sort(([a], [b]) => a.localeCompare(b));
+    const w1 = await connect("w", "w-s1");
+    const first = await claimAll(w1, 10);
+    const waiting = first.filter(([id]) => id !== "ran").map(([, , assignmentId]) => assignmentId);
+    // The stream ends holding all three; two were waiting for its slot.
+    expect((await store().work.releaseWorker(w1, 11, undefined, waiting)).map((i) => i.id).sort()).toEqual([
+      "held1",
+      "held2",
+      "ran",
+    ]);
+    const w2 = await connect("w", "w-s2");
+    const again = await claimAll(w2, 12);
+    expect(again.map(([id, lost]) => [id, lost])).toEqual([
+      ["held1", undefined],
+      ["held2", undefined],
+      ["ran", 1],
+    ]);
+    // By id too (the lease stays): only the one named waiting goes back uncounted.
+    const [held1, held2] = again.map(([, , assignmentId]) => assignmentId);
+    expect(
+      (await store().work.releaseWorker(w2, 13, [held1 as string, held2 as string], [held1 as string]))
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(["held1", "held2"]);
+    expect((await claimAll(w2, 14)).map(([id, lost]) => [id, lost])).toEqual([
+      ["held1", undefined],
+      ["held2", 1],
+    ]);
+  });
+
   it("applies starts, results and failures only from the worker holding the assignment", async () => {
     await store().work.createInvocation(newInvocation("held"));
     const owner = await connect("owner");

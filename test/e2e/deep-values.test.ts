@@ -354,4 +354,51 @@ describe.each(STORE_KINDS)("values that cannot travel fail the invocation, not t
     });
     expect(await next.result()).toBe("ran");
   });
+
+  it("work a prefetching worker held for a slot is not counted lost when its stream ends", async () => {
+    app.task("held", async () => null);
+    await app.register();
+    const [started, ...waiting] = await Promise.all([0, 1, 2].map(() => app.invoke("held", {})));
+    // Three times: a worker with one slot and two more held takes all three, starts the first, and drops.
+    for (let loss = 1; loss <= 3; loss++) {
+      const worker = openRawWorker(server.url);
+      worker.send({
+        case: "hello",
+        value: { appId: "deep", workerId: "w-held", concurrency: 1, prefetch: 2, taskIds: ["held"] },
+      });
+      expect((await worker.next()).message.case).toBe("welcome");
+      const ids = new Map<string, string>();
+      while (ids.size < 3) {
+        const message = (await worker.next()).message;
+        if (message.case === "assignment") ids.set(message.value.invocationId, message.value.assignmentId);
+      }
+      worker.send({ case: "started", value: { assignmentId: ids.get(started!.id) as string } });
+      await waitFor(async () => (await started!.status()) === "RUNNING", "the start recorded");
+      worker.close();
+      await waitFor(
+        () => logs.lines.filter((l) => l.message === "worker disconnected").length === loss,
+        `loss ${loss} to be released`,
+      );
+    }
+    // The started one was lost three times (maxWorkerLosses 3); the held ones never.
+    raw = openRawWorker(server.url);
+    raw.send({
+      case: "hello",
+      value: { appId: "deep", workerId: "w-last", concurrency: 3, taskIds: ["held"] },
+    });
+    expect((await raw.next()).message.case).toBe("welcome");
+    await expect(started!.result()).rejects.toThrow("WorkerLost: its worker lost it 3 times");
+    const assigned: string[] = [];
+    while (assigned.length < 2) {
+      const message = (await raw.next()).message;
+      if (message.case !== "assignment") continue;
+      assigned.push(message.value.invocationId);
+      raw.send({
+        case: "completed",
+        value: { assignmentId: message.value.assignmentId, result: jsonToValue("ran") },
+      });
+    }
+    expect(assigned.sort()).toEqual(waiting.map((invocation) => invocation.id).sort());
+    expect(await Promise.all(waiting.map((invocation) => invocation.result()))).toEqual(["ran", "ran"]);
+  });
 });

@@ -95,6 +95,20 @@ export class AttemptDeadlines implements SessionDeadlines {
     this.timers.delete(assignmentId);
   }
 
+  /**
+   * The assignments a prefetching worker holds waiting for a slot: its unstarted
+   * ones beyond its free slots (those it should have started: the oldest, which it
+   * starts first). Empty for a worker that does not prefetch.
+   */
+  waitingForSlot(): string[] {
+    if (!this.prefetching) return [];
+    const free = Math.max(0, this.session.concurrency - this.session.running(this.unstarted.size));
+    return [...this.unstarted.entries()]
+      .sort(([, a], [, b]) => a.at - b.at)
+      .slice(free)
+      .map(([id]) => id);
+  }
+
   /** The stream ended: its assignments were released, nothing to watch. */
   clear(): void {
     for (const cancel of this.timers.values()) cancel();

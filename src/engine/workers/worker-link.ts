@@ -285,6 +285,8 @@ export class WorkerLink implements WorkerConnection {
 
   async disconnected(): Promise<void> {
     const { store, dispatcher, functions, clock, logger } = this.deps;
+    // Work held for a slot goes back without counting against it (see WorkStore.releaseWorker).
+    const waiting = this.deadlines.waitingForSlot();
     this.starts.clear();
     this.deadlines.clear();
     await this.adopting;
@@ -292,7 +294,7 @@ export class WorkerLink implements WorkerConnection {
     functions.sessionClosed(this.session);
     // Releases nothing when the worker connected again meanwhile (here or on another
     // replica): its new stream holds what it still runs, the rest went back then.
-    const released = await store.work.releaseWorker(this.session.ref, clock.now());
+    const released = await store.work.releaseWorker(this.session.ref, clock.now(), undefined, waiting);
     logger.info("worker disconnected", { workerId: this.session.workerId, requeued: released.length });
   }
 

@@ -319,10 +319,16 @@ export class MemoryInvocations implements WorkStore {
     return this.release(worker.workerId, stale, now);
   }
 
-  async releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]> {
-    if (only) return this.release(worker.workerId, only, now);
+  async releaseWorker(
+    worker: WorkerRef,
+    now: number,
+    only?: readonly string[],
+    waiting: readonly string[] = [],
+  ): Promise<Invocation[]> {
+    const waited = new Set(waiting);
+    if (only) return this.release(worker.workerId, only, now, waited);
     if (!this.isCurrent(worker)) return [];
-    return this.forgetWorker(worker.workerId, now);
+    return this.forgetWorker(worker.workerId, now, waited);
   }
 
   async renewWorkerLease(worker: WorkerRef, until: number): Promise<boolean> {
@@ -342,22 +348,31 @@ export class MemoryInvocations implements WorkStore {
   }
 
   /** Releases everything the worker holds and forgets its lease and connection. */
-  private forgetWorker(workerId: string, now: number): Invocation[] {
+  private forgetWorker(workerId: string, now: number, waited?: ReadonlySet<string>): Invocation[] {
     this.workerLeases.delete(workerId);
     this.workerSessions.delete(workerId);
-    const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now);
+    const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now, waited);
     this.workerAssignments.delete(workerId);
     return released;
   }
 
-  /** Puts the listed assignments of the worker back at the front of their queues (newest first). */
-  private release(workerId: string, assignmentIds: readonly string[], now: number): Invocation[] {
+  /**
+   * Puts the listed assignments of the worker back at the front of their queues
+   * (newest first), counting a loss for each not in `waited` (see WorkStore.releaseWorker).
+   */
+  private release(
+    workerId: string,
+    assignmentIds: readonly string[],
+    now: number,
+    waited?: ReadonlySet<string>,
+  ): Invocation[] {
     const released: Invocation[] = [];
     for (const assignmentId of [...assignmentIds].reverse()) {
       const invocation = this.heldBy(assignmentId, workerId);
       if (!invocation) continue;
       this.unassign(invocation);
-      this.losses.set(invocation.id, (this.losses.get(invocation.id) ?? 0) + 1);
+      if (!waited?.has(assignmentId))
+        this.losses.set(invocation.id, (this.losses.get(invocation.id) ?? 0) + 1);
       this.transition(invocation, "REGISTERED", now, () => {});
       this.enqueue(invocation.taskId, invocation.id, true);
       released.push(copy(invocation));

@@ -311,12 +311,19 @@ export class RedisInvocations implements WorkStore {
     return this.invocationsById(ids);
   }
 
-  async releaseWorker(worker: WorkerRef, now: number, only?: readonly string[]): Promise<Invocation[]> {
+  async releaseWorker(
+    worker: WorkerRef,
+    now: number,
+    only?: readonly string[],
+    waiting: readonly string[] = [],
+  ): Promise<Invocation[]> {
     const ids = (await this.ctx.run("releaseWorker", this.workerKeys(worker.workerId), [
       worker.workerId,
       worker.sessionId,
       now,
       only ? "1" : "0",
+      waiting.length,
+      ...waiting,
       ...(only ?? []),
     ])) as string[];
     return this.invocationsById(ids);

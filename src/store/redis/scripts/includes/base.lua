@@ -115,9 +115,9 @@ local function enqueue(P, taskId, invId)
 end
 
 -- Puts one assignment of `workerId` back in its queue if it is still current and that
--- worker holds it, counting the loss ("lost", see Assignment.lost); returns the
--- invocation id.
-local function releaseAssignment(P, asg, workerId, now)
+-- worker holds it, counting the loss ("lost", see Assignment.lost) unless `waited`
+-- (it was held waiting for a slot, never started); returns the invocation id.
+local function releaseAssignment(P, asg, workerId, now, waited)
   local invId = string.match(asg, '^([^/]+)/')
   if not invId then return false end
   local invKey = P .. 'inv:' .. invId
@@ -125,7 +125,7 @@ local function releaseAssignment(P, asg, workerId, now)
   if cur[1] ~= asg or cur[3] ~= workerId then return false end
   redis.call('SREM', P .. 'worker:' .. workerId, asg)
   redis.call('HDEL', invKey, 'asg', 'worker', 'asgAt')
-  redis.call('HINCRBY', invKey, 'lost', 1)
+  if not waited then redis.call('HINCRBY', invKey, 'lost', 1) end
   transition(P, invKey, invId, 'REGISTERED', now, '1')
   enqueue(P, cur[2], invId)
   return invId

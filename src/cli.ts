@@ -1,38 +1,65 @@
 /**
  * The `nenc` command line: `nenc serve` runs an orchestrator; the other commands
- * talk to one at NENC_URL (or --url). Wiring only; see src/cli/.
+ * talk to one at NENC_URL (or --url, in any position). Wiring only; see src/cli/.
  */
-import { CLIENT_COMMANDS, runClientCommand } from "./cli/client-commands.js";
+import { readFileSync } from "node:fs";
+import { runClientCommand } from "./cli/client-commands.js";
+import { COMMAND_HELP, commandHelp, overview } from "./cli/help.js";
 import { serve } from "./cli/serve.js";
+import { UsageError } from "./cli/usage.js";
 
-const USAGE = `nenc — declarative trigger orchestrator
+const HELP = new Set(["-h", "--help"]);
 
-Usage:
-  nenc serve [--port 7070] [--host 127.0.0.1] [--redis redis://host:6379] [--redis-prefix nenc]
-                                                         run an orchestrator (memory store unless --redis)
-  nenc invoke <task> [--args '{"k":1}'] [--key K] [--wait]   (--wait: exit 1 unless it ends SUCCESS)
-  nenc get <invocation-id>
-  nenc list [--task T] [--status SUCCESS] [--trigger ID] [--limit N]
-  nenc emit <code> [--payload '{"k":1}'] [--key K]
-  nenc events [--code C] [--limit N]
-  nenc replay [--code C] [--since ISO] [--until ISO]
-  nenc triggers [--task T] [--app A]
-  nenc explain <trigger-id> [--limit N]
-  nenc pause|resume|delete <trigger-id>
-  nenc tasks [--app A]
-
-Client commands use --url or NENC_URL (default http://127.0.0.1:7070) and print JSON.
-Logs: NENC_LOG_LEVEL=debug|info|warn|error.`;
-
-const [command, ...rest] = process.argv.slice(2);
-try {
-  if (command === "serve") await serve(rest);
-  else if (command && CLIENT_COMMANDS.has(command)) await runClientCommand(command, rest);
-  else {
-    console.log(USAGE);
-    process.exitCode = command && command !== "help" && command !== "--help" ? 2 : 0;
-  }
-} catch (error) {
-  console.error(`nenc ${command}: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+/** The package version, and the wire protocol this build speaks. */
+function version(): string {
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `nenc ${version} (protocol nenc.v1)`;
 }
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || HELP.has(command)) {
+    console.log(overview());
+    return 0;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(version());
+    return 0;
+  }
+  if (!COMMAND_HELP.has(command)) {
+    // `nenc --url X invoke t`: a global flag before the command.
+    const moved = command === "--url" || command.startsWith("--url=") ? moveUrlFlag(argv) : undefined;
+    if (moved) return main(moved);
+    console.error(
+      command === "--url"
+        ? "nenc: --url needs a value, e.g. --url http://127.0.0.1:7070"
+        : `nenc: unknown command "${command}"; see nenc --help`,
+    );
+    return 2;
+  }
+  if (rest.some((arg) => HELP.has(arg))) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  try {
+    if (command !== "serve") return await runClientCommand(command, rest);
+    await serve(rest);
+    return 0;
+  } catch (error) {
+    console.error(`nenc ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** `--url X cmd ...` (or `--url=X cmd ...`) as `cmd ... --url X`; undefined when the value is missing. */
+function moveUrlFlag(argv: string[]): string[] | undefined {
+  const [flag, ...rest] = argv as [string, ...string[]];
+  if (flag.startsWith("--url=")) return [...rest, flag];
+  const [value, ...after] = rest;
+  if (value === undefined) return undefined;
+  return after.length === 0 ? ["--help"] : [...after, flag, value];
+}
+
+process.exitCode = await main(process.argv.slice(2));

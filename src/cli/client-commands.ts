@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type DescMessage, fromJson, type MessageShape, toJsonString } from "@bufbuild/protobuf";
+import { type DescMessage, fromJson, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -18,7 +19,9 @@ import {
   InvokeResponseSchema,
   ListInvocationsResponseSchema,
 } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { TriggerSchema } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import {
+  CreateTriggerResponseSchema,
   DeleteTriggerResponseSchema,
   ExplainTriggerResponseSchema,
   ListTriggersResponseSchema,
@@ -27,6 +30,8 @@ import {
   TriggerService,
 } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { DECODE_RECURSION_LIMIT } from "@nenc/protocol/limits";
+import { COMMAND_HELP } from "./help.js";
+import { UsageError, usageError } from "./usage.js";
 
 const OPTIONS = {
   url: { type: "string" },
@@ -42,6 +47,9 @@ const OPTIONS = {
   since: { type: "string" },
   until: { type: "string" },
   limit: { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "string" },
+  file: { type: "string" },
 } as const;
 
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
@@ -60,14 +68,16 @@ interface Clients {
 
 /** The parsed command line of one client command. */
 interface CommandInput {
-  values: ReturnType<typeof parseCommandLine>["values"];
+  values: ReturnType<typeof parseFlags>["values"];
+  positionals: readonly string[];
   /** The first positional argument (the task, the id...); throws when absent. */
   first(): string;
   /** `--limit`, 0 (the server's default) when not given. */
   limit: number;
 }
 
-type Command = (clients: Clients, input: CommandInput) => Promise<void>;
+/** Runs one command; resolves with the exit code (0 unless the command says otherwise). */
+type Command = (clients: Clients, input: CommandInput) => Promise<number>;
 
 /** Each client command: the RPC it makes, printed as JSON. */
 const COMMANDS = new Map<string, Command>([
@@ -85,14 +95,7 @@ const COMMANDS = new Map<string, Command>([
       print(ListEventsResponseSchema, await events.listEvents({ code: values.code ?? "", pageSize: limit })),
   ],
   ["replay", replayCommand],
-  [
-    "triggers",
-    async ({ triggers }, { values }) =>
-      print(
-        ListTriggersResponseSchema,
-        await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
-      ),
-  ],
+  ["triggers", triggersCommand],
   [
     "explain",
     async ({ triggers }, { first, limit }) =>
@@ -120,31 +123,48 @@ const COMMANDS = new Map<string, Command>([
   ],
 ]);
 
-/** The commands `nenc` runs as a client of a running orchestrator (the rest start one). */
-export const CLIENT_COMMANDS: Set<string> = new Set(COMMANDS.keys());
-
-/** Runs one client command against the orchestrator and prints the answer as JSON. */
-export async function runClientCommand(command: string, argv: string[]): Promise<void> {
-  const { values, positionals } = parseCommandLine(argv);
+/**
+ * Runs one client command against the orchestrator and prints the answer as JSON;
+ * resolves with the exit code. A command line it cannot take throws UsageError.
+ */
+export async function runClientCommand(command: string, argv: string[]): Promise<number> {
+  const run = COMMANDS.get(command);
+  if (!run) throw new UsageError(`unknown command "${command}"; see nenc --help`);
+  const { values, positionals } = parseCommandLine(command, argv);
   const url = values.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
   const sessions = new Http2SessionManager(url);
   const clients = connectClients(url, sessions);
   const first = () => {
     const value = positionals[0];
-    if (!value) throw new Error(`missing argument; see nenc help`);
+    if (!value) throw new UsageError(`missing argument; see nenc ${command} --help`);
     return value;
   };
   const limit = values.limit === undefined ? 0 : Number(values.limit);
   try {
-    await COMMANDS.get(command)?.(clients, { values, first, limit });
+    return await run(clients, { values, positionals, first, limit });
   } finally {
     // The HTTP/2 session would keep the process alive after the answer.
     sessions.abort();
   }
 }
 
-function parseCommandLine(argv: string[]) {
+function parseFlags(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+}
+
+/** The command line, with only the flags the command's help lists (COMMAND_HELP is their one source). */
+function parseCommandLine(command: string, argv: string[]) {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    throw usageError(command, error);
+  }
+  const allowed = new Set(COMMAND_HELP.get(command)?.flags.map(([flag]) => flag.split(" ")[0]));
+  const foreign = Object.keys(parsed.values).find((name) => !allowed.has(`--${name}`));
+  if (foreign)
+    throw new UsageError(`--${foreign} is not a flag of nenc ${command}; see nenc ${command} --help`);
+  return parsed;
 }
 
 /** Clients of every service over one HTTP/2 session that the caller closes. */
@@ -162,12 +182,26 @@ function connectClients(url: string, sessions: Http2SessionManager): Clients {
   };
 }
 
-function print<S extends DescMessage>(schema: S, message: MessageShape<S>): void {
-  console.log(toJsonString(schema, message, { prettySpaces: 2 }));
+/**
+ * Prints the answer as JSON, its empty lists as [] (JSON for protobuf leaves them
+ * out); returns 0, the exit code of a command that printed its answer.
+ */
+function print<S extends DescMessage>(schema: S, message: MessageShape<S>): 0 {
+  const json = toJson(schema, message) as Record<string, unknown>;
+  for (const field of schema.fields) {
+    if (field.fieldKind === "list" && json[field.jsonName] === undefined) json[field.jsonName] = [];
+  }
+  console.log(JSON.stringify(json, null, 2));
+  return 0;
 }
 
-/** `nenc invoke TASK [--args JSON] [--key K] [--wait]`. */
-async function invokeCommand({ invocations }: Clients, { values, first }: CommandInput): Promise<void> {
+/** Exit code of `invoke --wait --timeout` when the invocation had not ended (as coreutils' timeout). */
+const TIMED_OUT = 124;
+
+/** `nenc invoke TASK [--args JSON] [--key K] [--wait [--timeout S]]`. */
+async function invokeCommand({ invocations }: Clients, { values, first }: CommandInput): Promise<number> {
+  const timeoutMs = values.timeout === undefined ? undefined : parseSeconds(values.timeout, "--timeout");
+  if (timeoutMs !== undefined && !values.wait) throw new UsageError("--timeout needs --wait");
   const invoked = await invocations.invoke({
     taskId: first(),
     arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args"), DEEP),
@@ -175,60 +209,102 @@ async function invokeCommand({ invocations }: Clients, { values, first }: Comman
   });
   if (!values.wait) return print(InvokeResponseSchema, invoked);
   const id = invoked.invocation!.id;
-  let answer = await invocations.awaitInvocation({ id, timeoutMs: AWAIT_TIMEOUT_MS });
-  while (!answer.done) answer = await invocations.awaitInvocation({ id, timeoutMs: AWAIT_TIMEOUT_MS });
+  const deadline = Date.now() + (timeoutMs ?? Number.POSITIVE_INFINITY);
+  const waitMs = () => BigInt(Math.max(0, Math.min(Number(AWAIT_TIMEOUT_MS), deadline - Date.now())));
+  let answer = await invocations.awaitInvocation({ id, timeoutMs: waitMs() });
+  while (!answer.done && Date.now() < deadline)
+    answer = await invocations.awaitInvocation({ id, timeoutMs: waitMs() });
   print(AwaitInvocationResponseSchema, answer);
+  if (!answer.done) {
+    const status = InvocationStatus[answer.invocation?.status ?? 0];
+    console.error(`nenc invoke: ${id} had not ended after ${values.timeout} s (still ${status})`);
+    return TIMED_OUT;
+  }
   // Scripts can chain on it: `nenc invoke t --wait && next` stops when the task failed.
-  if (answer.invocation?.status !== InvocationStatus.SUCCESS) process.exitCode = 1;
+  return answer.invocation?.status === InvocationStatus.SUCCESS ? 0 : 1;
+}
+
+/** `nenc triggers [list] [--task T] [--app A]`, `nenc triggers create (--json JSON | --file PATH)`. */
+async function triggersCommand(
+  { triggers }: Clients,
+  { values, positionals }: CommandInput,
+): Promise<number> {
+  const [action = "list"] = positionals;
+  if (action === "list")
+    return print(
+      ListTriggersResponseSchema,
+      await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
+    );
+  if (action !== "create") throw new UsageError(`unknown action "${action}"; use list or create`);
+  if ((values.json === undefined) === (values.file === undefined))
+    throw new UsageError("create takes the definition as --json JSON or --file PATH (one of them)");
+  const [text, flag] =
+    values.json === undefined
+      ? [readFileSync(values.file === "-" ? 0 : (values.file as string), "utf8"), "--file"]
+      : [values.json, "--json"];
+  let trigger: MessageShape<typeof TriggerSchema>;
+  try {
+    trigger = fromJson(TriggerSchema, parseJson(text, flag), DEEP);
+  } catch (error) {
+    throw new UsageError(`${flag}: not a nenc.v1.Trigger: ${(error as Error).message}`);
+  }
+  return print(CreateTriggerResponseSchema, await triggers.createTrigger({ trigger }));
 }
 
 /** `nenc list [--task T] [--status S] [--trigger ID] [--limit N]`. */
-async function listCommand({ invocations }: Clients, { values, limit }: CommandInput): Promise<void> {
+async function listCommand({ invocations }: Clients, { values, limit }: CommandInput): Promise<number> {
   const page = await invocations.listInvocations({
     taskId: values.task ?? "",
     status: values.status ? parseStatus(values.status) : InvocationStatus.INVOCATION_STATUS_UNSPECIFIED,
     triggerId: values.trigger ?? "",
     pageSize: limit,
   });
-  print(ListInvocationsResponseSchema, page);
+  return print(ListInvocationsResponseSchema, page);
 }
 
 /** `nenc emit CODE [--payload JSON] [--key K]`. */
-async function emitCommand({ events }: Clients, { values, first }: CommandInput): Promise<void> {
+async function emitCommand({ events }: Clients, { values, first }: CommandInput): Promise<number> {
   const emitted = await events.emitEvent({
     code: first(),
     payload: fromJson(ValueSchema, parseJson(values.payload ?? "{}", "--payload"), DEEP),
     idempotencyKey: values.key ?? "",
   });
-  print(EmitEventResponseSchema, emitted);
+  return print(EmitEventResponseSchema, emitted);
 }
 
 /** `nenc replay [--code C] [--since ISO] [--until ISO]`. */
-async function replayCommand({ events }: Clients, { values }: CommandInput): Promise<void> {
+async function replayCommand({ events }: Clients, { values }: CommandInput): Promise<number> {
   const replayed = await events.replayEvents({
     code: values.code ?? "",
     ...(values.since ? { since: timestampFromMs(parseTime(values.since, "--since")) } : {}),
     ...(values.until ? { until: timestampFromMs(parseTime(values.until, "--until")) } : {}),
   });
-  print(ReplayEventsResponseSchema, replayed);
+  return print(ReplayEventsResponseSchema, replayed);
 }
 
 function parseJson(text: string, flag: string) {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${flag} is not JSON: ${(error as Error).message}`);
+    throw new UsageError(`${flag} is not JSON: ${(error as Error).message}`);
   }
+}
+
+function parseSeconds(text: string, flag: string): number {
+  const seconds = Number(text);
+  if (!(seconds > 0) || !Number.isFinite(seconds))
+    throw new UsageError(`${flag}: "${text}" is not a number of seconds`);
+  return seconds * 1000;
 }
 
 function parseStatus(name: string): InvocationStatus {
   const value = InvocationStatus[name.toUpperCase() as keyof typeof InvocationStatus];
-  if (typeof value !== "number" || value === 0) throw new Error(`--status: unknown status "${name}"`);
+  if (typeof value !== "number" || value === 0) throw new UsageError(`--status: unknown status "${name}"`);
   return value;
 }
 
 function parseTime(text: string, flag: string): number {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`${flag}: "${text}" is not a date (use ISO 8601)`);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: "${text}" is not a date (use ISO 8601)`);
   return ms;
 }

@@ -3,24 +3,33 @@ import { setLongTimeout } from "@nenc/protocol/timers";
 import { createJsonLogger } from "../logging.js";
 import { startNencServer } from "../main.js";
 import { readEnvironment } from "./config.js";
+import { UsageError, usageError } from "./usage.js";
 
 /** Past the drain limit, how long closing the port and the store may take before the process exits anyway. */
 const EXIT_GRACE_MS = 5_000;
 
+function parseServeArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
+        host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
+        redis: { type: "string", default: process.env.NENC_REDIS_URL },
+        "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
+      },
+    });
+  } catch (error) {
+    throw usageError("serve", error);
+  }
+}
+
 /** `nenc serve`: runs until SIGTERM or SIGINT, then drains and exits. */
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
-      host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
-      redis: { type: "string", default: process.env.NENC_REDIS_URL },
-      "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
-    },
-  });
+  const { values } = parseServeArgs(argv);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port: "${values.port}" is not a port number`);
+    throw new UsageError(`--port: "${values.port}" is not a port number`);
   const logger = createJsonLogger();
   const config = readEnvironment();
   const server = await startNencServer({
@@ -32,6 +41,9 @@ export async function serve(argv: string[]): Promise<void> {
     ...(config.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: config.reclaimAfterMs }),
     ...(values.redis ? { redisUrl: values.redis } : {}),
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    throw new Error(`port ${port} is in use; pass --port or set NENC_PORT`);
   });
   // The line tools wait for (docs/design.md §1.1).
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { Nenc, TriggerBuilder } from "@nenc/sdk";
@@ -127,4 +128,99 @@ describe("the nenc command", () => {
     const unknown = await nenc("frobnicate").catch((error: { code: number }) => error);
     expect(unknown).toMatchObject({ code: 2 });
   });
+
+  it("follows the conventions: --version, -h/--help on every command, flags checked per command", async () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect((await nenc("--version")).stdout).toBe(`nenc ${version} (protocol nenc.v1)\n`);
+    for (const flag of ["-h", "--help"])
+      expect((await nenc(flag)).stdout).toContain("Every command takes -h/--help");
+    const commands = ["serve", "invoke", "get", "list", "emit", "events", "replay", "triggers", "explain"];
+    for (const command of [...commands, "pause", "resume", "delete", "tasks"]) {
+      const { stdout } = await nenc(command, "--help");
+      expect(stdout.startsWith(`Usage: nenc ${command}`)).toBe(true);
+      expect(stdout).toContain("-h, --help");
+    }
+    expect((await nenc("serve", "-h")).stdout).toContain("--redis-prefix P");
+    // The README shows both as they are.
+    const readme = readFileSync("README.md", "utf8");
+    expect(readme).toContain((await nenc("--help")).stdout);
+    expect(readme).toContain((await nenc("serve", "--help")).stdout);
+    expect(await failing("list", "--bogus")).toEqual({
+      code: 2,
+      stderr: "nenc list: Unknown option '--bogus'; see nenc list --help\n",
+    });
+    expect(await failing("get", "inv_x", "--payload", "{}")).toEqual({
+      code: 2,
+      stderr: "nenc get: --payload is not a flag of nenc get; see nenc get --help\n",
+    });
+    expect(await failing("invoke", "t", "--timeout", "5")).toEqual({
+      code: 2,
+      stderr: "nenc invoke: --timeout needs --wait\n",
+    });
+    expect(await failing("--url")).toEqual({
+      code: 2,
+      stderr: "nenc: --url needs a value, e.g. --url http://127.0.0.1:7070\n",
+    });
+  });
+
+  it("a busy port is one clear line, not a stack trace", async () => {
+    const { url } = await serve();
+    const port = new URL(url).port;
+    expect(await failing("serve", "--port", port)).toEqual({
+      code: 1,
+      stderr: `nenc serve: port ${port} is in use; pass --port or set NENC_PORT\n`,
+    });
+  });
+
+  it("takes --url before the command; prints empty lists as []; creates a trigger from JSON; invoke --wait --timeout", async () => {
+    const { url } = await serve();
+    expect(JSON.parse((await nenc("--url", url, "list")).stdout)).toEqual({ invocations: [] });
+    expect(JSON.parse((await nenc(`--url=${url}`, "triggers")).stdout)).toEqual({ triggers: [] });
+    app = new Nenc({ url, appId: "cli-new" });
+    app.task("ping", async () => "pong");
+    app.task("pinged", async ({ said }: { said: string }) => said);
+    await app.register();
+
+    const definition = {
+      targetTaskId: "pinged",
+      conditions: [{ status: { taskId: "ping", statuses: ["SUCCESS"] } }],
+      argumentProviders: [{ cel: "{'said': result}" }],
+    };
+    const created = JSON.parse(
+      (await nenc("triggers", "create", "--json", JSON.stringify(definition), "--url", url)).stdout,
+    );
+    expect(created).toMatchObject({ created: true, trigger: { targetTaskId: "pinged" } });
+    expect(await failing("triggers", "create", "--json", "{", "--url", url)).toMatchObject({ code: 2 });
+    expect(await failing("triggers", "create", "--url", url)).toEqual({
+      code: 2,
+      stderr: "nenc triggers: create takes the definition as --json JSON or --file PATH (one of them)\n",
+    });
+
+    // No worker yet: --wait gives up at the timeout, printing the invocation as it stands.
+    const timedOut = await failing("invoke", "ping", "--wait", "--timeout", "0.3", "--url", url);
+    expect(timedOut.code).toBe(124);
+    expect(timedOut.stderr).toMatch(
+      /^nenc invoke: inv_\S+ had not ended after 0\.3 s \(still REGISTERED\)\n$/,
+    );
+    await app.startWorker({ concurrency: 1 });
+    const done = JSON.parse((await nenc("invoke", "ping", "--wait", "--timeout", "30", "--url", url)).stdout);
+    expect(done).toMatchObject({ done: true, invocation: { status: "SUCCESS", result: "pong" } });
+    // The timed-out invocation ran once the worker came, and fired too.
+    const runs = await waitFor(async () => {
+      const found = await app!.listInvocations({ taskId: "pinged", status: "SUCCESS" });
+      return found.length === 2 && found;
+    }, "the created trigger to fire twice");
+    expect(runs.map((run) => run.result).sort()).toEqual(["pong", "pong"]);
+  });
 });
+
+/** Runs a nenc command that must fail: its exit code and what it printed on stderr. */
+async function failing(...args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await nenc(...args);
+  } catch (error) {
+    const { code, stderr } = error as { code: number; stderr: string };
+    return { code, stderr };
+  }
+  throw new Error(`nenc ${args.join(" ")} succeeded`);
+}

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readEnvironment } from "../../src/cli/config.js";
 import { Orchestrator } from "../../src/engine/orchestrator.js";
@@ -65,5 +67,32 @@ describe("environment configuration", () => {
     await expect(Orchestrator.start(new MemoryStore(), { celMaxSteps: 0.5 })).rejects.toThrow(
       "celMaxSteps: is 0.5 (NENC_CEL_MAX_STEPS); give a whole number of steps, at least 1 (default 100000)",
     );
+  });
+
+  it("the README's configuration table names every environment variable nenc and its SDKs read", () => {
+    const files = execFileSync("git", ["ls-files", "src", "sdk/typescript/src", "sdk/python/src"], {
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((file) => /\.(ts|py)$/.test(file) && !file.includes("/gen/") && !file.includes("/v1/"));
+    const read = new Set<string>();
+    for (const file of files) {
+      // process.env.NENC_X, os.environ.get("NENC_X"), or a name in a settings table.
+      for (const match of readFileSync(file, "utf8").matchAll(/(?:env\.|["'])(NENC_[A-Z_]+)/g))
+        read.add(match[1] as string);
+    }
+    const readme = readFileSync("README.md", "utf8");
+    const table = readme.slice(
+      readme.indexOf("**Configuration**"),
+      readme.indexOf("Acknowledged occurrences"),
+    );
+    const listed = new Set<string>();
+    // "`NENC_A` / `_B`" lists NENC_A and NENC_A_B.
+    for (const [, name, suffix] of table.matchAll(/`(NENC_[A-Z_]+)`(?: \/ `(_[A-Z_]+)`)?/g)) {
+      listed.add(name as string);
+      if (suffix) listed.add(`${name}${suffix}`);
+    }
+    expect(read.size).toBeGreaterThan(25);
+    expect([...read].filter((name) => !listed.has(name))).toEqual([]);
   });
 });

@@ -117,7 +117,7 @@ export class RawWorker {
             workerId: this.workerId,
             concurrency: this.options.concurrency,
             // As the SDK worker does by default (its handlers end at once, so it never holds work long).
-            prefetch: Math.min(4 * this.options.concurrency, 64),
+            prefetch: Math.min(Math.max(4 * this.options.concurrency, 16), 64),
             taskIds: this.options.taskIds,
             functions: this.options.functions ?? [],
             sdk: "bench-raw/0.1.0",

@@ -11,8 +11,12 @@ import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
 
-/** The default prefetch is four times the worker's concurrency, up to this (see WorkerOptions.prefetch). */
-const DEFAULT_PREFETCH_MAX = 64;
+/**
+ * The default prefetch: four times the worker's concurrency, within these bounds
+ * (see WorkerOptions.prefetch). The floor keeps a small worker's next jobs at hand:
+ * at concurrency 1, four would still leave it waiting on round trips.
+ */
+const DEFAULT_PREFETCH = { min: 16, max: 64 };
 /** Options of `new Nenc()`; every one has a default. */
 export interface NencOptions {
   /** Default: NENC_URL, else http://127.0.0.1:7070. */
@@ -186,7 +190,8 @@ export class Nenc {
     const concurrency = options.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new TypeError("startWorker: concurrency must be an integer ≥ 1");
-    const prefetch = options.prefetch ?? Math.min(4 * concurrency, DEFAULT_PREFETCH_MAX);
+    const prefetch =
+      options.prefetch ?? Math.min(Math.max(4 * concurrency, DEFAULT_PREFETCH.min), DEFAULT_PREFETCH.max);
     if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 1000)
       throw new TypeError("startWorker: prefetch must be an integer from 0 to 1000 (0: none)");
     await this.register();

@@ -47,7 +47,7 @@ export interface WorkerOptions {
    * Assignments the worker may hold beyond `concurrency`, each started when a slot
    * frees: the next work is already here when a task ends (a quick task then runs
    * without waiting for a round trip). A held assignment's `timeoutMs` counts from
-   * its start. Default: 4 × `concurrency`, at most 64. Use 0 for long tasks, so that
+   * its start. Default: 4 × `concurrency`, at least 16 and at most 64. Use 0 for long tasks, so that
    * work waiting behind them goes to another worker with a free slot instead.
    */
   prefetch?: number;

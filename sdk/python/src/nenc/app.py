@@ -292,14 +292,14 @@ class Nenc:
         Returns once the orchestrator welcomed the worker. ``async def`` tasks run
         on an event loop of their own per call. ``prefetch`` assignments beyond
         ``concurrency`` wait in the worker and start as threads free, so a quick
-        task's successor is already there (default 4 times concurrency, at most 64; a
+        task's successor is already there (default 4 times concurrency, at least 16 and at most 64; a
         waiting task's timeout counts from its start). Use 0 for long tasks, so that
         work waiting behind them goes to another worker with a free thread.
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("start_worker: concurrency must be an int ≥ 1")
         if prefetch is None:
-            prefetch = min(4 * concurrency, 64)
+            prefetch = min(max(4 * concurrency, 16), 64)
         if isinstance(prefetch, bool) or not isinstance(prefetch, int) or not 0 <= prefetch <= 1000:
             raise ValueError("start_worker: prefetch must be an int from 0 to 1000 (0: none)")
         self.register()

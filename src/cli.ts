@@ -2,20 +2,18 @@
  * The `nenc` command line: `nenc serve` runs an orchestrator; the other commands
  * talk to one at NENC_URL (or --url, in any position). Wiring only; see src/cli/.
  */
-import { readFileSync } from "node:fs";
+import { PROTOCOL_VERSION } from "@nenc/protocol";
 import { runClientCommand } from "./cli/client-commands.js";
 import { COMMAND_HELP, commandHelp, overview } from "./cli/help.js";
 import { serve } from "./cli/serve.js";
 import { UsageError } from "./cli/usage.js";
+import { NENC_VERSION } from "./version.js";
 
 const HELP = new Set(["-h", "--help"]);
 
 /** The package version, and the wire protocol this build speaks. */
 function version(): string {
-  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return `nenc ${version} (protocol nenc.v1)`;
+  return `nenc ${NENC_VERSION} (protocol ${PROTOCOL_VERSION})`;
 }
 
 async function main(argv: string[]): Promise<number> {

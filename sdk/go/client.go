@@ -65,7 +65,8 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	if secure {
 		creds = credentials.NewTLS(nil)
 	}
-	conn, err := grpc.NewClient(target, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, o.grpc...)...)
+	own := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, identify()...)
+	conn, err := grpc.NewClient(target, append(own, o.grpc...)...)
 	if err != nil {
 		return nil, fmt.Errorf("nenc: dial %s: %w", url, err)
 	}

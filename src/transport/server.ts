@@ -27,6 +27,7 @@ import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
 import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
+import { protocolCheck } from "./protocol-check.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
 import { createHealthService } from "./services/health-service.js";
@@ -97,6 +98,7 @@ function createNodeHandler(
     acceptCompression: [compressionGzip, compressionBrotli],
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
     jsonOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+    interceptors: [protocolCheck],
   });
   createRoutes(orchestrator, options.logger)(router);
   const handlers = new Map(

@@ -131,7 +131,7 @@ describe("the nenc command", () => {
 
   it("follows the conventions: --version, -h/--help on every command, flags checked per command", async () => {
     const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
-    expect((await nenc("--version")).stdout).toBe(`nenc ${version} (protocol nenc.v1)\n`);
+    expect((await nenc("--version")).stdout).toBe(`nenc ${version} (protocol 1)\n`);
     for (const flag of ["-h", "--help"])
       expect((await nenc(flag)).stdout).toContain("Every command takes -h/--help");
     const commands = ["serve", "invoke", "get", "list", "emit", "events", "replay", "triggers", "explain"];

@@ -30,6 +30,7 @@ export {
   type WireProvider,
   type WireTrigger,
 } from "./trigger.js";
+export { PROTOCOL_HEADER, PROTOCOL_VERSION, SDK_HEADER } from "./version.js";
 export {
   assignmentArguments,
   assignmentToWire,

@@ -1,6 +1,7 @@
 import type http2 from "node:http2";
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, SDK_HEADER } from "@nenc/protocol";
 import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
@@ -8,6 +9,16 @@ import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js
 import { WorkerService } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { DECODE_RECURSION_LIMIT } from "./json.js";
 import { InvocationSession } from "./session.js";
+
+/** This SDK and its version, as it names itself to the orchestrator (worker hello, every call's headers). */
+export const SDK_NAME = "typescript/0.1.0";
+
+/** Every call says which protocol and SDK it comes from (see @nenc/protocol's version.ts). */
+const identify: Interceptor = (next) => (request) => {
+  request.header.set(PROTOCOL_HEADER, PROTOCOL_VERSION);
+  request.header.set(SDK_HEADER, SDK_NAME);
+  return next(request);
+};
 
 /** Typed clients of every nenc service over one HTTP/2 connection. */
 export interface NencClients {
@@ -69,6 +80,7 @@ export function createClients(url: string, keepalive: KeepaliveOptions = {}): Ne
     baseUrl: url,
     sessionManager,
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+    interceptors: [identify],
   };
   const transport = createGrpcTransport(transportOptions);
   const invocations = createClient(InvocationService, transport);

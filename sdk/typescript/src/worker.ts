@@ -20,7 +20,7 @@ import {
   FunctionPurpose,
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { setLongTimeout } from "@nenc/protocol/timers";
-import type { NencClients } from "./client.js";
+import { type NencClients, SDK_NAME } from "./client.js";
 import { contextFromProto } from "./convert.js";
 import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js";
 import type { FunctionRegistry } from "./functions.js";
@@ -203,7 +203,7 @@ export class Worker {
             prefetch: this.options.prefetch,
             taskIds: [...this.tasks.keys()],
             functions: this.host.functions.ids(),
-            sdk: "typescript/0.1.0",
+            sdk: SDK_NAME,
             heldAssignmentIds: [...this.running.keys(), ...this.unsent.keys()],
             jsonValues: true,
             batches: true,

@@ -76,6 +76,7 @@ export class WorkerGateway {
       tasks: session.taskIds,
       concurrency: session.concurrency,
       prefetch: session.prefetch,
+      sdk: session.sdk,
       held: hello.heldAssignmentIds.length,
       requeued: requeued.length,
     });

@@ -116,6 +116,8 @@ export class WorkerSession {
   readonly taskIds: readonly string[];
   readonly functions: Set<string>;
   readonly concurrency: number;
+  /** The SDK the worker runs and its version, as its hello says (e.g. "typescript/0.1.0"). */
+  readonly sdk: string;
   /** Assignments it may hold beyond concurrency, waiting for a slot (see WorkerHello.prefetch). */
   readonly prefetch: number;
   /** In-flight assignments given on this stream. */
@@ -148,6 +150,7 @@ export class WorkerSession {
     this.functions = new Set(hello.functions);
     this.concurrency = hello.concurrency;
     this.prefetch = hello.prefetch;
+    this.sdk = hello.sdk;
     this.held = new Set(hello.heldAssignmentIds);
   }
 

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from google.protobuf.struct_pb2 import Value
 
-from nenc._impl.clients import Clients
+from nenc._impl.clients import SDK_NAME, Clients
 from nenc._impl.convert import context_from_proto, describe_error
 from nenc._impl.values import from_struct, from_value, to_value
 from nenc.current import CurrentInvocation, reset, running
@@ -36,7 +36,6 @@ from nenc.v1 import worker_service_pb2 as worker_pb
 
 WorkerState = Literal["STARTING", "RUNNING", "DRAINING", "STOPPED"]
 
-SDK_NAME = "python/0.1.0"
 _log = logging.getLogger("nenc.worker")
 _T = TypeVar("_T")
 _Outbox = queue.Queue[worker_pb.ConnectRequest | None]

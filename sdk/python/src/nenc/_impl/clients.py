@@ -8,7 +8,7 @@ the SDK's typed errors, so nothing above this module sees gRPC.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 import grpc
@@ -29,6 +29,13 @@ from nenc.v1 import trigger_service_pb2 as trigger_pb
 from nenc.v1 import worker_service_pb2 as worker_pb
 
 _Response = TypeVar("_Response", bound=Message)
+
+# This SDK and its version, and the wire protocol it speaks: named on every call (the
+# orchestrator refuses another protocol with FAILED_PRECONDITION naming both) and in
+# the worker's hello.
+SDK_NAME = "python/0.1.0"
+PROTOCOL_VERSION = "1"
+_IDENTITY = (("nenc-protocol", PROTOCOL_VERSION), ("nenc-sdk", SDK_NAME))
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -83,16 +90,58 @@ def parse_url(url: str) -> tuple[str, bool]:
     return f"{host}:{port}", secure
 
 
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Any
+    credentials: Any
+    wait_for_ready: bool | None
+    compression: Any
+
+
+class _Identify(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
+    """Adds the protocol and SDK headers to every call."""
+
+    @staticmethod
+    def _named(details: Any) -> _CallDetails:
+        return _CallDetails(
+            details.method,
+            details.timeout,
+            [*(details.metadata or ()), *_IDENTITY],
+            details.credentials,
+            details.wait_for_ready,
+            details.compression,
+        )
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._named(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._named(details), request)
+
+    def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._named(details), requests)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._named(details), requests)
+
+
 class Clients:
     """Typed calls of every nenc service over one channel."""
 
     def __init__(self, url: str) -> None:
         self.target, secure = parse_url(url)
-        self._channel = (
+        channel = (
             grpc.secure_channel(self.target, grpc.ssl_channel_credentials(), _CHANNEL_OPTIONS)
             if secure
             else grpc.insecure_channel(self.target, _CHANNEL_OPTIONS)
         )
+        self._channel = grpc.intercept_channel(channel, _Identify())
         self._apps = app_service_pb2_grpc.AppServiceStub(self._channel)
         self._invocations = invocation_service_pb2_grpc.InvocationServiceStub(self._channel)
         self._events = event_service_pb2_grpc.EventServiceStub(self._channel)

@@ -96,7 +96,7 @@ export class RedisTriggerState implements TriggerStateStore {
 
   async getCronSlots(conditionKeys: readonly string[]): Promise<Map<string, number>> {
     const slots = new Map<string, number>();
-    // Sent together (one round trip under autopipelining); each read stays short.
+    // Sent together, without waiting for each other (pipelined on the socket); each read stays short.
     const chunks = inChunks(conditionKeys, 1000);
     const answers = await Promise.all(
       chunks.map((chunk) => this.ctx.redis.hmget(this.ctx.keys.cron, ...chunk)),

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -190,6 +190,17 @@ describe("the nenc command", () => {
       (await nenc("triggers", "create", "--json", JSON.stringify(definition), "--url", url)).stdout,
     );
     expect(created).toMatchObject({ created: true, trigger: { targetTaskId: "pinged" } });
+    // The same definition from standard input: an identical trigger exists already.
+    const again = execFileSync(
+      process.execPath,
+      ["bin/nenc.js", "triggers", "create", "--file", "-", "--url", url],
+      {
+        input: JSON.stringify(definition),
+        encoding: "utf8",
+      },
+    );
+    expect(JSON.parse(again)).toMatchObject({ trigger: { id: created.trigger.id } });
+    expect(JSON.parse(again).created).toBeUndefined();
     expect(await failing("triggers", "create", "--json", "{", "--url", url)).toMatchObject({ code: 2 });
     expect(await failing("triggers", "create", "--url", url)).toEqual({
       code: 2,

@@ -312,11 +312,17 @@ export interface Store {
 
   /**
    * Subscribes to notices; returns the unsubscribe function. Invocation notices of
-   * non-final statuses may only come while followStatusChanges(true) is in force.
+   * non-final statuses may only come while followStatusChanges(true) is in force,
+   * those of final statuses while followFinalStatuses(true) is.
    */
   subscribe(listener: (notice: StoreNotice) => void): () => void;
-  /** Asks for (or no longer needs) notices of every status change; resolves once in force. */
+  /**
+   * Asks for (or no longer needs) notices of every status change; resolves once in
+   * force. Calls nest: each `true` is matched by one `false`, even when it rejected.
+   */
   followStatusChanges(follow: boolean): Promise<void>;
+  /** Asks for (or no longer needs) notices of final statuses, as followStatusChanges. */
+  followFinalStatuses(follow: boolean): Promise<void>;
   /**
    * Adds the status transitions to log as occurrences (a transition is logged when
    * any added watch watches it); returns the function that removes it. Without

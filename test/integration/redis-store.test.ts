@@ -57,6 +57,42 @@ async function readAsCrashed(raw: Redis, stream: string, consumer: string, count
 }
 
 describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
+  it("publishes final statuses only while some replica waits for one (the resultwaiters mark)", async () => {
+    const { store, raw, key } = await connect();
+    await store.registry.registerApp({
+      appId: "app",
+      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+      triggers: [],
+    });
+    const worker = { workerId: "w", sessionId: "w-s1" };
+    await store.work.connectWorker(worker, [], 1e12, 0);
+    const listener = new Redis(inject("redisUrl"));
+    cleanups.push(() => listener.quit());
+    const heard: string[] = [];
+    listener.on("message", (_channel: string, message: string) => heard.push(message));
+    await listener.subscribe(key("notices"));
+    const runToSuccess = async (id: string) => {
+      const created = { id, taskId: "task", appId: "app", arguments: {}, createdAt: 1 };
+      await store.work.createInvocation(created, { assignTo: worker });
+      const { applied } = await store.work.finishAttempt(
+        `${id}/2/task`,
+        worker,
+        { status: "SUCCESS", result: 1 },
+        2,
+      );
+      expect(applied).toBe(true);
+    };
+    await runToSuccess("unwaited");
+    expect(await raw.exists(key("resultwaiters"))).toBe(0);
+    await store.followFinalStatuses(true);
+    expect(await raw.pttl(key("resultwaiters"))).toBeGreaterThan(20_000);
+    await runToSuccess("waited");
+    await waitFor(() => heard.includes("i|waited|SUCCESS"), "the notice of the waited result");
+    // One connection's messages arrive in order: the first result's would have come first.
+    expect(heard.filter((message) => message.startsWith("i|"))).toEqual(["i|waited|SUCCESS"]);
+    await store.followFinalStatuses(false);
+  });
+
   it("reclaims idle entries that sit behind more busy ones than one scan covers (the cursor goes on)", async () => {
     const { store, raw, key } = await connect({ reclaimAfterMs: 1000 });
     await store.log.appendOccurrences(events(60));

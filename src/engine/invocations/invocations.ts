@@ -12,7 +12,7 @@ import type { Dispatcher } from "./dispatcher.js";
 
 /** What {@link Invocations} needs: one dependencies object. */
 export interface InvocationsDeps {
-  store: Pick<Store, "work" | "followStatusChanges">;
+  store: Pick<Store, "work" | "followStatusChanges" | "followFinalStatuses">;
   tasks: TaskRegistry;
   clock: Clock;
   dispatcher: Dispatcher;
@@ -152,9 +152,8 @@ export class Invocations {
       done = true;
       this.removeWaiter(invocationId, onStatus);
     };
-    this.addWaiter(invocationId, onStatus);
     // Subscribed first, then read: a change in between is not missed.
-    void check();
+    void this.addWaiter(invocationId, onStatus).then(check, check);
     return cancel;
   }
 
@@ -201,9 +200,10 @@ export class Invocations {
       wake?.();
     };
     const onAbort = () => wake?.();
-    this.addWaiter(invocationId, onStatus);
+    const following = this.addWaiter(invocationId, onStatus);
     signal.addEventListener("abort", onAbort);
     try {
+      await following.catch(() => {}); // The read below fails too if the store does.
       let last = await this.sharedGet(invocationId);
       yield last;
       while (!isFinalStatus(last.status) && !signal.aborted) {
@@ -234,13 +234,16 @@ export class Invocations {
     return read;
   }
 
-  private addWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {
+  /** Resolves once final statuses are announced (see Store.followFinalStatuses): then read. */
+  private addWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): Promise<void> {
     getOrCreate(this.waiters, invocationId, () => new Set<(status: InvocationStatus) => void>()).add(waiter);
+    return this.deps.store.followFinalStatuses(true);
   }
 
   private removeWaiter(invocationId: string, waiter: (status: InvocationStatus) => void): void {
     const set = this.waiters.get(invocationId);
-    set?.delete(waiter);
-    if (set?.size === 0) this.waiters.delete(invocationId);
+    if (!set?.delete(waiter)) return;
+    if (set.size === 0) this.waiters.delete(invocationId);
+    void this.deps.store.followFinalStatuses(false);
   }
 }

@@ -84,6 +84,8 @@ export class MemoryStore implements Store {
   /** In process, every notice is cheap: they all come anyway. */
   async followStatusChanges(_follow: boolean): Promise<void> {}
 
+  async followFinalStatuses(_follow: boolean): Promise<void> {}
+
   watchStatuses(watch: StatusWatch): () => void {
     return this.watches.add(watch);
   }

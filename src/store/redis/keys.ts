@@ -24,6 +24,7 @@
  * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL: marker retention; outlives the invocation) |
  * | finished                     | zset   | finished invocations by sequence (retention): "<id>|<task>|<trigger>|<idempotency key>" |
  * | statusfollowers              | string | exists while some replica follows every status change (PX, refreshed) |
+ * | resultwaiters                | string | exists while some replica waits for a final status (PX, refreshed): final statuses are published only then |
  * | queues                       | set    | task ids whose queue stream exists |
  * | q:<taskId>                   | stream | work queue of a task (consumer group "dispatch") |
  * | delayed                      | zset   | RETRY invocation ids by due time |
@@ -45,7 +46,7 @@
  * | replicas                     | hash   | orchestrator replica id → "<seen at> <cron claimed through>" (ms; announced every sweep, forgotten a minute after it stopped) |
  * | evals:<trigger>              | list   | evaluation records, newest first (capped) |
  * | req:<requestId>              | string | the reply of a rare script call that includes "once" (connectWorker, advanceCron, deferEvaluation, openDataSet, app and trigger changes), answered again if ioredis re-sends that call (TTL 60 s; see scripts.ts). Claims and results keep none: they record their request id in the invocation (freq, creq) |
- * | notices                      | pubsub | change notices for every replica (final statuses, work; trigger and app changes with their registry version) |
+ * | notices                      | pubsub | change notices for every replica (final statuses while waited for, work; trigger and app changes with their registry version) |
  * | notices:status               | pubsub | non-final status changes, followed only while watched |
  */
 export class RedisKeys {

@@ -7,6 +7,7 @@ import { DEFAULT_RECLAIM_AFTER_MS } from "../store.js";
 import type { HandOut, RedisContext } from "./context.js";
 import { EngineStreams, type MalformedEntry } from "./engine-streams.js";
 import { RedisKeys } from "./keys.js";
+import { LiveMark } from "./live-mark.js";
 import { RedisDeferred } from "./redis-deferred.js";
 import { RedisHistory } from "./redis-history.js";
 import { RedisInvocations } from "./redis-invocations.js";
@@ -18,7 +19,7 @@ import { Scripts } from "./scripts.js";
 
 export type { MalformedEntry } from "./engine-streams.js";
 
-/** How long the "statusfollowers" mark lives unless refreshed. */
+/** How long the "statusfollowers" and "resultwaiters" marks live unless refreshed. */
 const FOLLOWER_MARK_MS = 30_000;
 
 export interface RedisStoreOptions {
@@ -77,8 +78,10 @@ export class RedisStore implements Store {
   /** Requests sent to Redis by this replica (for StoreStats.requests). */
   private requestsSent = 0;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
-  /** Keeps "statusfollowers" alive while this replica follows status changes. */
-  private followerRefresh: NodeJS.Timeout | undefined;
+  /** Exists while this replica follows every status change. */
+  private readonly statusFollowers: LiveMark;
+  /** Exists while this replica waits for some invocation's final status. */
+  private readonly resultWaiters: LiveMark;
 
   private constructor(options: RedisStoreOptions) {
     const prefix = options.prefix ?? "nenc";
@@ -87,6 +90,8 @@ export class RedisStore implements Store {
     const connect = this.connector(options);
     this.redis = connect("commands");
     this.subscriber = connect("notices");
+    this.statusFollowers = new LiveMark(this.redis, this.keys.key("statusfollowers"), FOLLOWER_MARK_MS);
+    this.resultWaiters = new LiveMark(this.redis, this.keys.key("resultwaiters"), FOLLOWER_MARK_MS);
     const context: RedisContext = {
       redis: this.redis,
       keys: this.keys,
@@ -169,22 +174,28 @@ export class RedisStore implements Store {
   /**
    * Non-final status changes are published only while the key "statusfollowers"
    * exists (see announceStatus in scripts/includes/base.lua): a follower keeps it
-   * alive, refreshed every third of its lifetime; once no replica follows it expires.
-   * It is set before this resolves, so every change after that is published.
+   * alive (LiveMark). It is set before this resolves, so every change after that is
+   * published.
    */
   async followStatusChanges(follow: boolean): Promise<void> {
     const channel = this.keys.key("notices:status");
-    clearInterval(this.followerRefresh);
-    this.followerRefresh = undefined;
     if (!follow) {
+      this.statusFollowers.release();
       await this.subscriber.unsubscribe(channel);
       return;
     }
     await this.subscriber.subscribe(channel);
-    const mark = () => this.redis.set(this.keys.key("statusfollowers"), "1", "PX", FOLLOWER_MARK_MS);
-    await mark();
-    this.followerRefresh = setInterval(() => void mark().catch(() => {}), FOLLOWER_MARK_MS / 3);
-    this.followerRefresh.unref();
+    await this.statusFollowers.hold();
+  }
+
+  /**
+   * Final statuses are published only while the key "resultwaiters" exists (see
+   * announceStatus): most results have no one waiting for them, and every replica
+   * would read each notice. Set before this resolves.
+   */
+  async followFinalStatuses(follow: boolean): Promise<void> {
+    if (follow) await this.resultWaiters.hold();
+    else this.resultWaiters.release();
   }
 
   watchStatuses(watch: StatusWatch): () => void {
@@ -207,7 +218,8 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.followerRefresh);
+    this.statusFollowers.close();
+    this.resultWaiters.close();
     this.listeners.clear();
     this.streams.close();
     this.subscriber.disconnect();

@@ -18,21 +18,23 @@ local function notifyRegistry(P, kind, id)
 end
 
 -- Whether some replica follows every status change (a WatchInvocation stream is
--- open): it keeps the key "statusfollowers" alive while it does (see
--- RedisStore.followStatusChanges). Read once per script.
-local statusFollowed = nil
-local function followed(P)
-  if statusFollowed == nil then statusFollowed = redis.call('EXISTS', P .. 'statusfollowers') == 1 end
-  return statusFollowed
+-- open), and whether some replica waits for a final status: it keeps the key
+-- "statusfollowers" or "resultwaiters" alive while it does (see LiveMark in
+-- live-mark.ts). Each read once per script.
+local marks = {}
+local function marked(P, key)
+  if marks[key] == nil then marks[key] = redis.call('EXISTS', P .. key) == 1 end
+  return marks[key]
 end
 
--- Announces a status change: final ones to every replica (result waiters), the
--- others on a channel replicas follow only while someone watches every change
--- (and only then: most deployments never pay for them).
+-- Announces a status change, only while some replica needs it: final ones to every
+-- replica while one waits for a result, the others on a channel replicas follow
+-- while someone watches every change. Most results have no one waiting for them:
+-- they cost no message, and no replica reads one.
 local function announceStatus(P, invId, status)
   if status == 'SUCCESS' or status == 'FAILED' then
-    notify(P, 'i|' .. invId .. '|' .. status)
-  elseif followed(P) then
+    if marked(P, 'resultwaiters') then notify(P, 'i|' .. invId .. '|' .. status) end
+  elseif marked(P, 'statusfollowers') then
     redis.call('PUBLISH', P .. 'notices:status', 'i|' .. invId .. '|' .. status)
   end
 end

@@ -93,6 +93,26 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     await store.followFinalStatuses(false);
   });
 
+  it("a trigger's evaluation list is trimmed to its cap once 16 over it; listings show the newest `cap` only", async () => {
+    const { store, raw, key } = await connect({ retention: { evaluationsPerTrigger: 3 } });
+    await store.registry.createTrigger(trigger("trg_cap"));
+    const record = (at: number) => ({
+      triggerId: "trg_cap",
+      at,
+      occurrenceId: `o${at}`,
+      outcome: "skipped" as const,
+      detail: "d",
+    });
+    const lengths: number[] = [];
+    for (let at = 1; at <= 40; at++) {
+      await store.history.recordEvaluations([record(at)]);
+      lengths.push(await raw.llen(key("evals:trg_cap")));
+    }
+    expect(Math.max(...lengths)).toBe(3 + 16);
+    expect(lengths.slice(0, 20)).toEqual([...Array.from({ length: 19 }, (_, i) => i + 1), 3]);
+    expect((await store.history.listEvaluations("trg_cap", 100)).map((e) => e.at)).toEqual([40, 39, 38]);
+  });
+
   it("reclaims idle entries that sit behind more busy ones than one scan covers (the cursor goes on)", async () => {
     const { store, raw, key } = await connect({ reclaimAfterMs: 1000 });
     await store.log.appendOccurrences(events(60));
@@ -489,8 +509,9 @@ describe.skipIf(!storeAvailable("redis"))("Redis store: a script call re-sent af
     expect(fired).toMatchObject({ outcome: "fired", assignment: { assignmentId: "i4/2/task" } });
     expect(await counts()).toEqual({ active: 4, queued: 2, held: 2 });
     expect(await raw.hmget(key("inv:i4"), "status", "version")).toEqual(["PENDING", "2"]);
-    // Four invocations; the re-runs of the two calls without a key drew a number each.
-    expect(await raw.get(key("seq"))).toBe("6");
+    // Four invocations; the re-runs of the three creation calls drew the number each reserved
+    // (reserveSeq), the re-run of fire's the one it drew before finding its invocation.
+    expect(await raw.get(key("seq"))).toBe("7");
   });
 
   it("appendEvent, deferEvaluation and settleOccurrences log and record once", async () => {

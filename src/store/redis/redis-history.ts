@@ -24,7 +24,10 @@ export class RedisHistory implements HistoryStore {
   }
 
   async listEvaluations(triggerId: string, limit: number): Promise<Evaluation[]> {
-    const list = await this.ctx.redis.lrange(this.ctx.keys.evaluations(triggerId), 0, limit - 1);
+    // The list runs a little over the cap between trims (see pushCapped in scripts/includes/base.lua).
+    const upTo = Math.min(limit, this.ctx.retention.evaluationsPerTrigger);
+    if (upTo <= 0) return [];
+    const list = await this.ctx.redis.lrange(this.ctx.keys.evaluations(triggerId), 0, upTo - 1);
     return list.map((json) => JSON.parse(json) as Evaluation);
   }
 

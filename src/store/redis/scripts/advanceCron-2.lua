@@ -19,7 +19,8 @@ return once(P, function()
     local triggerId = string.match(field, '^(.*):%d+$')
     local current = redis.call('HGET', KEYS[1], field)
     local matches = (current == false and expected == '') or current == expected
-    if matches and redis.call('HEXISTS', KEYS[2], triggerId) == 1 then
+    -- A deleted trigger's slots are gone with it (see dropTrigger): only a first claim can match one.
+    if matches and (expected ~= '' or redis.call('HEXISTS', KEYS[2], triggerId) == 1) then
       redis.call('HSET', KEYS[1], field, nextSlot)
       for _, occurrence in ipairs(cjson.decode(occurrences)) do
         redis.call('XADD', P .. 'occ', '*', 'j', occurrence)

@@ -33,5 +33,6 @@ local function createOne(c)
   return {1, c.id}
 end
 
+reserveSeq(P, tonumber(ARGV[2]))
 for n = 1, tonumber(ARGV[2]) do out[n] = createOne(creationAt(3 + (n - 1) * 14)) end
 return out

@@ -45,6 +45,7 @@ local function resultAt(n)
   }
 end
 
+reserveSeq(P, tonumber(ARGV[4]))
 for n = 1, tonumber(ARGV[4]) do
   local r = resultAt(n)
   local own = request .. ':' .. n

@@ -29,13 +29,13 @@ local function fireOne(f)
   -- Only a slot claimed before under another version could have fired already.
   if not redis.call('SET', P .. 'fired:' .. f.key, f.creation.id, 'PX', f.creation.ttl, 'NX') then return false end
   local asg = insertInvocation(P, f.creation)
-  local list = P .. 'evals:' .. f.creation.trigger
-  if redis.call('LPUSH', list, f.record) > kept then redis.call('LTRIM', list, 0, kept - 1) end
+  pushCapped(P .. 'evals:' .. f.creation.trigger, f.record, kept)
   return asg
 end
 
 return once(P, function()
   local claims = {}
+  local firings = 0
   local at = 4
   for claim = 1, tonumber(ARGV[3]) do
     local c = { field = ARGV[at], expected = ARGV[at + 1], nextSlot = ARGV[at + 2], firings = {} }
@@ -45,14 +45,17 @@ return once(P, function()
       c.firings[i] = { creation = creationAt(at), key = ARGV[at + 14], record = ARGV[at + 15] }
       at = at + 16
     end
+    firings = firings + n
     claims[claim] = c
   end
+  reserveSeq(P, firings)
   local results = {}
   for i, c in ipairs(claims) do
     local triggerId = string.match(c.field, '^(.*):%d+$')
     local current = redis.call('HGET', KEYS[1], c.field)
     local matches = (current == false and c.expected == '') or current == c.expected
-    if matches and redis.call('HEXISTS', KEYS[2], triggerId) == 1 then
+    -- A deleted trigger's slots are gone with it (see dropTrigger): only a first claim can match one.
+    if matches and (c.expected ~= '' or redis.call('HEXISTS', KEYS[2], triggerId) == 1) then
       redis.call('HSET', KEYS[1], c.field, c.nextSlot)
       if redis.call('HEXISTS', KEYS[3], triggerId) == 1 then
         results[i] = {'paused'}

@@ -1,3 +1,4 @@
+--- @include "base"
 -- Settles evaluated occurrences in one step: acknowledges and deletes the entries,
 -- then prepends the evaluation records to their triggers' histories (keeping the
 -- newest ARGV[2]; records of deleted triggers are dropped). No entries: the records
@@ -21,9 +22,7 @@ end
 if firstId <= #ARGV and acked == 0 then return 0 end
 for i = 5, firstId - 1, 2 do
   if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
-    local list = ARGV[1] .. 'evals:' .. ARGV[i]
-    redis.call('LPUSH', list, ARGV[i + 1])
-    redis.call('LTRIM', list, 0, kept - 1)
+    pushCapped(ARGV[1] .. 'evals:' .. ARGV[i], ARGV[i + 1], kept)
   end
 end
 return 1

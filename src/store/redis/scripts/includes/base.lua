@@ -39,6 +39,42 @@ local function announceStatus(P, invId, status)
   end
 end
 
+-- Sequence numbers (the order of invocations), drawn from "seq": a script that
+-- knows how many it may need reserves them with one INCRBY (reserveSeq) instead of
+-- one INCR each. Numbers it leaves unused are gaps, which order nothing wrongly.
+local seqNext, seqLast = 1, 0
+local function reserveSeq(P, n)
+  if n <= 0 then return end
+  seqLast = redis.call('INCRBY', P .. 'seq', n)
+  seqNext = seqLast - n + 1
+end
+
+local function nextSeq(P)
+  if seqNext > seqLast then return redis.call('INCR', P .. 'seq') end
+  seqNext = seqNext + 1
+  return seqNext - 1
+end
+
+-- The session id of a worker's current connection (sessions hash), read once per
+-- script and worker: no script that reads it changes it.
+local sessions = {}
+local function currentSession(P, workerId)
+  local session = sessions[workerId]
+  if session == nil then
+    session = redis.call('HGET', P .. 'sessions', workerId)
+    sessions[workerId] = session
+  end
+  return session
+end
+
+-- Prepends a record to a capped list, trimming it back to `kept` only once it is
+-- TRIM_SLACK over (one LTRIM per so many records, not one each): readers take the
+-- first `kept` at most (see RedisHistory.listEvaluations).
+local TRIM_SLACK = 16
+local function pushCapped(list, record, kept)
+  if redis.call('LPUSH', list, record) > kept + TRIM_SLACK then redis.call('LTRIM', list, 0, kept - 1) end
+end
+
 -- How many occurrences this script appended to the log (see takeLogged).
 local logged = 0
 

@@ -10,7 +10,7 @@
 -- arguments JSON, attempt, times lost ("0" when never), ...
 local function claim(P, workerId, session, max, now, tasks, watched, request)
   local out = {}
-  if redis.call('HGET', P .. 'sessions', workerId) ~= session then return out end
+  if currentSession(P, workerId) ~= session then return out end
   local claimed = 0
   local held = P .. 'worker:' .. workerId
   for i, task in ipairs(tasks) do

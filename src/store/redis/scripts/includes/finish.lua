@@ -19,6 +19,9 @@ end
 -- the retention index `finishedKey`; beyond `kept` the oldest finished invocations
 -- are dropped (two at most per call). Returns 1 when applied, 0 for a stale or
 -- foreign assignment, "rerun" when this very request applied it before.
+-- Finished invocations retained, counted once per script (ZCARD), then kept in step.
+local finishedCount = nil
+
 local function finishOne(P, finishedKey, delayedKey, kept, r, request)
   local invId = string.match(r.asg, '^([^/]+)/')
   if not invId then return 0 end
@@ -38,11 +41,13 @@ local function finishOne(P, finishedKey, delayedKey, kept, r, request)
   end
   transition(P, invKey, invId, r.status, r.now, r.watched, version, fields)
   if r.status ~= 'RETRY' then
-    redis.call('ZADD', finishedKey, redis.call('INCR', P .. 'seq'), finishedEntry(invId, cur[6], cur[7], cur[8]))
-    local excess = redis.call('ZCARD', finishedKey) - kept
+    redis.call('ZADD', finishedKey, nextSeq(P), finishedEntry(invId, cur[6], cur[7], cur[8]))
+    finishedCount = finishedCount and finishedCount + 1 or redis.call('ZCARD', finishedKey)
+    local excess = finishedCount - kept
     if excess > 0 then
       local oldest = redis.call('ZPOPMIN', finishedKey, math.min(excess, 2))
       for i = 1, #oldest, 2 do dropInvocation(P, oldest[i]) end
+      finishedCount = finishedCount - #oldest / 2
     end
   end
   return 1

@@ -23,10 +23,10 @@ end
 -- re-run, see assignedBefore: the id is new for every call, so only this call made it).
 local function insertInvocation(P, c)
   local invKey = P .. 'inv:' .. c.id
-  local seq = redis.call('INCR', P .. 'seq')
+  local seq = nextSeq(P)
   if redis.call('ZADD', P .. 'invs', 'NX', seq, c.id) == 0 then return nil end
   local asg = false
-  if c.worker ~= '' and redis.call('HGET', P .. 'sessions', c.worker) == c.session then
+  if c.worker ~= '' and currentSession(P, c.worker) == c.session then
     asg = c.id .. '/2/' .. c.task
   end
   local call = {'HSET', invKey, 'id', c.id, 'task', c.task, 'app', c.app, 'args', c.args, 'prov', c.prov,
@@ -72,6 +72,6 @@ local function assignedBefore(P, c)
   local asg = c.id .. '/2/' .. c.task
   local f = redis.call('HMGET', P .. 'inv:' .. c.id, 'asg', 'worker')
   if f[1] ~= asg or f[2] ~= c.worker then return false end
-  if redis.call('HGET', P .. 'sessions', c.worker) ~= c.session then return false end
+  if currentSession(P, c.worker) ~= c.session then return false end
   return asg
 end

@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+/**
+ * The install test (`npm run test:install`, run by .ci/run): nenc as a stranger gets
+ * it, outside this repository. Builds and packs every npm package, checks each
+ * tarball (publint, @arethetypeswrong/cli), installs the tarballs in an empty
+ * folder, type-checks a strict TypeScript user of them (moduleResolution node16 and
+ * bundler), then starts `npx nenc serve` from there, on the memory store and on
+ * Redis, and runs against it: a plain .mjs worker with a task and a trigger, a
+ * CommonJS script that invokes the task and waits for the triggered run, a Python
+ * script in a fresh venv with the wheel of sdk/python, and a Go program in a module
+ * of its own that uses sdk/go through a replace line. Exact results throughout.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const PACKAGES = ["packages/protocol", "sdk/typescript", "."];
+const work = mkdtempSync(join(tmpdir(), "nenc-install-"));
+const children = new Set();
+
+/** Runs a command to completion; its output shows on failure. Returns stdout. */
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: REPO, encoding: "utf8", maxBuffer: 64 << 20, ...options });
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${result.status}\n${result.stdout ?? ""}\n${result.stderr ?? ""}`,
+    );
+  }
+  return result.stdout;
+}
+
+function step(what) {
+  console.log(`--- install test: ${what}`);
+}
+
+/** Fails unless `output` has `expected` on one of its lines. */
+function expectLine(output, expected, what) {
+  if (!output.split("\n").some((line) => line.trim() === expected))
+    throw new Error(`${what}: expected the line "${expected}", got:\n${output}`);
+  console.log(`  ✓ ${what}: ${expected}`);
+}
+
+/** Starts a long-running process; resolves once a stdout line matches `ready` (or rejects at the deadline). */
+function start(command, args, { ready, env = {}, cwd = work, timeoutMs = 30_000 }) {
+  // A process group of its own: stop() signals npx and the orchestrator it started alike.
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  let seen = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${command} ${args.join(" ")}: not ready in ${timeoutMs} ms:\n${seen}`)),
+      timeoutMs,
+    );
+    const onData = (chunk) => {
+      seen += chunk;
+      const match = seen.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => seen });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (chunk) => {
+      seen += chunk;
+    });
+    child.on("exit", (code) =>
+      reject(new Error(`${command} ${args.join(" ")} exited ${code} before it was ready:\n${seen}`)),
+    );
+  });
+}
+
+/** SIGTERM to the child's process group; resolves with its exit code once its output ended too. */
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    let code;
+    let pending = 2;
+    const done = () => --pending === 0 && resolve(code);
+    child.once("exit", (exitCode) => {
+      code = exitCode;
+      done();
+    });
+    child.stdout.once("close", done);
+    process.kill(-child.pid, "SIGTERM");
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds, packs and checks the npm packages; returns the tarballs. */
+function packAndCheck() {
+  step("build (scripts/build.sh)");
+  run("bash", ["scripts/build.sh"], { stdio: ["ignore", "ignore", "inherit"] });
+  const tarballs = join(work, "tarballs");
+  mkdirSync(tarballs);
+  for (const dir of PACKAGES) {
+    const name = run("npm", ["pack", "--silent", "--pack-destination", tarballs], {
+      cwd: join(REPO, dir),
+    }).trim();
+    step(`${name}: publint, attw`);
+    run("npx", ["publint", "--strict"], { cwd: join(REPO, dir) });
+    // node10 (TypeScript's legacy resolution) cannot see subpath exports; node16 and bundler must be right.
+    if (dir !== ".") run("npx", ["attw", join(tarballs, name), "--profile", "node16"]);
+  }
+  return readdirSync(tarballs).map((name) => join(tarballs, name));
+}
+
+/** An empty project that installs the tarballs (and @types/node, for the strict type check). */
+function installTarballs(tarballs) {
+  const app = join(work, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "install-check", private: true }, null, 2));
+  step("npm install of the tarballs in an empty folder");
+  const typesNode = run("node", ["-p", "require('./package.json').devDependencies['@types/node']"]).trim();
+  run("npm", ["install", "--no-audit", "--no-fund", ...tarballs, `@types/node@${typesNode}`], { cwd: app });
+  if (existsSync(join(app, "node_modules", "tsx"))) throw new Error("installing nenc pulled in tsx");
+  for (const file of ["worker.mjs", "invoke.cjs", "client.py", "strict.ts"])
+    copyFileSync(join(HERE, file), join(app, file));
+  return app;
+}
+
+/** tsc over strict.ts with the strictest settings users have, under both module resolutions. */
+function typecheckStrict(app) {
+  const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
+  const strict = [
+    "--strict",
+    "--exactOptionalPropertyTypes",
+    "--noUncheckedIndexedAccess",
+    "--noEmit",
+    "--target",
+    "es2022",
+    "--types",
+    "node",
+  ];
+  for (const [module, resolution] of [
+    ["node16", "node16"],
+    ["esnext", "bundler"],
+  ]) {
+    step(`strict tsc, moduleResolution ${resolution}`);
+    run("node", [tsc, ...strict, "--module", module, "--moduleResolution", resolution, "strict.ts"], {
+      cwd: app,
+    });
+  }
+}
+
+/** Run by the venv's python: nenc's declared requirements, and what is installed that nothing requires. */
+const REQUIRES_CLOSURE = `
+import importlib.metadata as m, json, re
+name = lambda req: re.split(r"[ ;<>=!~\\[(]", req, maxsplit=1)[0].lower().replace("_", "-")
+needed, todo = set(), ["nenc"]
+while todo:
+    dist = todo.pop()
+    if dist in needed: continue
+    needed.add(dist)
+    todo += [name(r) for r in (m.requires(dist) or []) if "extra ==" not in r]
+installed = sorted(name(d.metadata["Name"]) for d in m.distributions())
+declared = sorted(name(r) for r in m.requires("nenc") or [])
+extra = [d for d in installed if d not in needed and d not in ("pip", "setuptools", "wheel")]
+print(json.dumps({"declared": declared, "installed": installed, "extra": extra}))
+`;
+
+/** The Python wheel in a fresh venv; checks it pulls in nothing the SDK does not import. */
+function pythonVenv() {
+  step("pip wheel sdk/python, then a fresh venv with it");
+  const wheels = join(work, "wheels");
+  run("python3", ["-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, "sdk/python"]);
+  const wheel = readdirSync(wheels).find((name) => name.endsWith(".whl"));
+  const venv = join(work, "venv");
+  run("python3", ["-m", "venv", venv]);
+  const python = join(venv, "bin", "python");
+  run(python, ["-m", "pip", "install", "--quiet", join(wheels, wheel)]);
+  // Everything installed besides pip is nenc or what it requires, directly or through its dependencies.
+  const closure = JSON.parse(run(python, ["-c", REQUIRES_CLOSURE]));
+  if (JSON.stringify(closure.declared) !== JSON.stringify(["grpcio", "protobuf"]))
+    throw new Error(`the wheel declares ${closure.declared.join(", ")}; expected grpcio, protobuf`);
+  if (closure.extra.length > 0)
+    throw new Error(`the venv holds what nothing requires: ${closure.extra.join(", ")}`);
+  console.log(`  ✓ the wheel requires grpcio, protobuf; the venv holds ${closure.installed.join(", ")}`);
+  return python;
+}
+
+/** A Go module of its own, using sdk/go through a replace line; returns the built program. */
+function goProgram() {
+  step("a Go module with a replace line to sdk/go");
+  const dir = join(work, "go");
+  mkdirSync(dir);
+  copyFileSync(join(HERE, "go", "main.go"), join(dir, "main.go"));
+  const goMod = [
+    "module example.com/nenc-install-check",
+    "",
+    "go 1.26.0",
+    "",
+    "require github.com/nenc-dev/nenc/sdk/go v0.0.0",
+    "",
+    `replace github.com/nenc-dev/nenc/sdk/go => ${join(REPO, "sdk", "go")}`,
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "go.mod"), goMod);
+  run("go", ["mod", "tidy"], { cwd: dir });
+  run("go", ["build", "-o", "install-check", "."], { cwd: dir });
+  return join(dir, "install-check");
+}
+
+/** One orchestrator started from the install, and every client against it. */
+async function againstOrchestrator(store, app, python, goBinary) {
+  const serveArgs = ["nenc", "serve", "--port", "0"];
+  let redis;
+  if (store === "redis") {
+    const port = await freePort();
+    redis = (
+      await start("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
+        ready: /Ready to accept connections/,
+      })
+    ).child;
+    serveArgs.push("--redis", `redis://127.0.0.1:${port}`, "--redis-prefix", "install");
+  }
+  step(`npx nenc serve (${store})`);
+  const startedAt = performance.now();
+  const {
+    child: server,
+    match,
+    output,
+  } = await start("npx", serveArgs, {
+    ready: /listening on (http:\/\/\S+)/,
+    cwd: app,
+  });
+  console.log(`  ✓ listening after ${Math.round(performance.now() - startedAt)} ms: ${match[1]}`);
+  const env = { ...process.env, NENC_URL: match[1] };
+  try {
+    const { child: worker } = await start("node", ["worker.mjs"], { ready: /worker ready/, cwd: app, env });
+    expectLine(
+      run("node", ["invoke.cjs", "invoke", "21"], { cwd: app, env }),
+      "double(21) = 42; announced 42",
+      "CommonJS client",
+    );
+    expectLine(
+      run(python, ["client.py", "5"], { cwd: app, env }),
+      "double(5) = 10; square(7) = 49",
+      "Python wheel",
+    );
+    expectLine(run(goBinary, ["4"], { cwd: app, env }), "double(4) = 8", "Go module");
+    expectLine(
+      run("node", ["invoke.cjs", "check", "42,10,8"], { cwd: app, env }),
+      "announce ran exactly 3 times: announced 10, announced 42, announced 8",
+      "triggered runs",
+    );
+    if ((await stop(worker)) !== 0) throw new Error("the worker did not stop cleanly");
+  } finally {
+    await stop(server);
+    if (redis) await stop(redis);
+  }
+  if (!output().includes('"msg":"orchestrator stopped"'))
+    throw new Error(`nenc serve did not stop cleanly on SIGTERM:\n${output()}`);
+  console.log("  ✓ stopped cleanly on SIGTERM");
+}
+
+async function main() {
+  const tarballs = packAndCheck();
+  const app = installTarballs(tarballs);
+  typecheckStrict(app);
+  const python = pythonVenv();
+  const goBinary = goProgram();
+  for (const store of ["memory", "redis"]) await againstOrchestrator(store, app, python, goBinary);
+  console.log(`--- install test: passed (${work})`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  console.error(`install test failed: ${error.stack ?? error}`);
+  for (const child of children) process.kill(-child.pid, "SIGKILL");
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 /**
  * nenc benchmark: `npm run bench` (full, ≤ 6 min on 2 cores), `npm run bench -- --quick`
  * (≤ 2 min), `npm run bench -- --soak` (10 minutes of steady load, memory sampled).
- * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron, failover),
+ * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron, failover, startup),
  * `--profile` writes V8 CPU profiles of the orchestrator processes to
  * bench/results/tmp/profiles, `--out DIR` writes the results elsewhere.
  *
@@ -24,11 +24,12 @@ import { cronPlan, runCron, selectCronCases } from "./scenarios/cron.js";
 import { runEventEvaluation } from "./scenarios/event-evaluation.js";
 import { runFailover } from "./scenarios/failover.js";
 import { runSoak } from "./scenarios/soak.js";
+import { runStartup } from "./scenarios/startup.js";
 import { runThroughput } from "./scenarios/throughput.js";
 import { runTriggerLatency } from "./scenarios/trigger-latency.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ALL = ["latency", "throughput", "events", "cron", "failover"] as const;
+const ALL = ["latency", "throughput", "events", "cron", "failover", "startup"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -115,6 +116,7 @@ try {
   }
   // After cron, whose budgets count from the start of the run; ~45 s (the store's 30 s reclaim is waited for).
   if (selected.includes("failover")) await timed("failover", () => runFailover(ctx));
+  if (selected.includes("startup")) await timed("startup", () => runStartup(ctx));
   if (values.soak) await timed("soak", () => runSoak(ctx, Number(values["soak-minutes"] ?? 10)));
 } catch (error) {
   failure = error;

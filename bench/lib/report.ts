@@ -9,6 +9,7 @@ import type { CronRunResult } from "../scenarios/cron.js";
 import type { EventRow } from "../scenarios/event-evaluation.js";
 import type { FailoverResult } from "../scenarios/failover.js";
 import type { SoakResult } from "../scenarios/soak.js";
+import type { StartupResult } from "../scenarios/startup.js";
 import type { ThroughputProfile } from "../scenarios/throughput.js";
 import type { Backend, BenchContext } from "./context.js";
 import type { MachineInfo } from "./machine.js";
@@ -170,6 +171,29 @@ function failoverGoal(result: FailoverResult): Target {
   };
 }
 
+/** Issue 16, item 2: the compiled orchestrator starts faster and idles smaller than the sources under tsx. */
+function startupGoals(ctx: BenchContext): Target[] {
+  const rows = ctx.results.startup as StartupResult[] | undefined;
+  const compiled = rows?.find((row) => row.variant === "compiled (dist)");
+  const tsx = rows?.find((row) => row.variant === "tsx (sources)");
+  if (!compiled || !tsx) return [];
+  const tsxRss = tsx.rssMb + tsx.childrenRssMb;
+  const compiledRss = compiled.rssMb + compiled.childrenRssMb;
+  return [
+    {
+      target: "Start-up: the compiled orchestrator reaches `listening` sooner than the sources under tsx",
+      measured: `${ms(compiled.listeningMs.median, 0)} vs ${ms(tsx.listeningMs.median, 0)} ms (median)`,
+      met: compiled.listeningMs.median < tsx.listeningMs.median,
+    },
+    {
+      target:
+        "Start-up: the compiled orchestrator's idle RSS (with its child processes) is below the sources' under tsx",
+      measured: `${ms(compiledRss, 0)} vs ${ms(tsxRss, 0)} MiB`,
+      met: compiledRss < tsxRss,
+    },
+  ];
+}
+
 /** Trigger latency rows: absolute p50/p99 limits, then each nenc store against BullMQ. */
 function latencyGoals(ctx: BenchContext): Target[] {
   const latency = ctx.results.triggerLatency as LatencyResult[] | undefined;
@@ -327,6 +351,7 @@ function evaluateTargets(ctx: BenchContext): Target[] {
   }
   const failover = ctx.results.failover as FailoverResult | undefined;
   if (failover) targets.push(failoverGoal(failover));
+  targets.push(...startupGoals(ctx));
   targets.push(soakGoal(ctx));
   return targets;
 }
@@ -479,6 +504,24 @@ function failoverTable(ctx: BenchContext): string[] {
   return out;
 }
 
+function startupTable(ctx: BenchContext): string[] {
+  const rows = ctx.results.startup as StartupResult[] | undefined;
+  if (!rows) return [];
+  return [
+    "## (g) Start-up: compiled JavaScript beside the sources under tsx",
+    "",
+    "`node dist/cli.js serve` (what the `nenc` package runs, built by scripts/build.sh) and `node bin/nenc.js serve` in this repository (the TypeScript sources through tsx, as every install ran before the packages were compiled), on the memory store, each started several times: the time from spawn to the `listening` line, and the resident memory one second later (tsx starts an esbuild service process: its RSS is counted apart).",
+    "",
+    "| variant | runs | listening ms (median, min–max) | idle RSS MiB | child processes' RSS MiB |",
+    "|---|---:|---|---:|---:|",
+    ...rows.map(
+      (row) =>
+        `| ${row.variant} | ${row.runs} | ${ms(row.listeningMs.median, 0)} (${ms(row.listeningMs.min, 0)}–${ms(row.listeningMs.max, 0)}) | ${ms(row.rssMb, 0)} | ${ms(row.childrenRssMb, 0)} |`,
+    ),
+    "",
+  ];
+}
+
 function profileTable(ctx: BenchContext): string[] {
   const profile = ctx.results.throughputProfile as ThroughputProfile | undefined;
   if (!profile) return [];
@@ -608,6 +651,7 @@ export function writeReports(ctx: BenchContext, meta: ReportMeta): void {
     ...eventTable(ctx),
     ...cronTable(ctx),
     ...failoverTable(ctx),
+    ...startupTable(ctx),
     ...commandTable(ctx),
     ...soakSection(ctx),
     ...(ctx.series.length > 0

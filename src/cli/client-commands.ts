@@ -4,6 +4,11 @@ import { type DescMessage, fromJson, type MessageShape, toJson } from "@bufbuild
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+} from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
 import { AppService, ListTasksResponseSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import {
   EmitEventResponseSchema,
@@ -64,6 +69,7 @@ interface Clients {
   triggers: Client<typeof TriggerService>;
   events: Client<typeof EventService>;
   apps: Client<typeof AppService>;
+  health: Client<typeof Health>;
 }
 
 /** The parsed command line of one client command. */
@@ -121,7 +127,15 @@ const COMMANDS = new Map<string, Command>([
     async ({ apps }, { values }) =>
       print(ListTasksResponseSchema, await apps.listTasks({ appId: values.app ?? "" })),
   ],
+  ["health", healthCommand],
 ]);
+
+/** Exit code of `health` when the orchestrator answers but does not serve (draining): 1. */
+async function healthCommand({ health }: Clients): Promise<number> {
+  const answer = await health.check({ service: "" }, { timeoutMs: 5_000 });
+  print(HealthCheckResponseSchema, answer);
+  return answer.status === HealthCheckResponse_ServingStatus.SERVING ? 0 : 1;
+}
 
 /**
  * Runs one client command against the orchestrator and prints the answer as JSON;
@@ -179,6 +193,7 @@ function connectClients(url: string, sessions: Http2SessionManager): Clients {
     triggers: createClient(TriggerService, transport),
     events: createClient(EventService, transport),
     apps: createClient(AppService, transport),
+    health: createClient(Health, transport),
   };
 }
 

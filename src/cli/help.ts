@@ -130,6 +130,14 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
       flags: [["--app A", "only app A"], URL_FLAG],
     },
   ],
+  [
+    "health",
+    {
+      usage: "nenc health",
+      summary: "exit 0 when the orchestrator serves, 1 when it drains (container health checks)",
+      flags: [URL_FLAG],
+    },
+  ],
 ]);
 
 /** `nenc --help`: every command's usage line and what it does. */

@@ -46,6 +46,7 @@ describe("the nenc command", () => {
       },
     );
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+    expect(JSON.parse((await nenc("health", "--url", url)).stdout)).toEqual({ status: "SERVING" });
 
     const emitted = JSON.parse(
       (await nenc("emit", "user.login", "--payload", '{"userId":"u1"}', "--url", url)).stdout,
@@ -68,6 +69,10 @@ describe("the nenc command", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    // Nothing answers any more: health says so and exits 1 (a container's check fails).
+    const gone = await nenc("health", "--url", url).catch((error: { stderr: string; code: number }) => error);
+    expect(gone).toMatchObject({ code: 1 });
+    expect((gone as { stderr: string }).stderr).toMatch(/^nenc health: \[unavailable\]/);
   });
 
   it("invoke --wait (exit 1 when the task failed), get, list; triggers, explain, pause and resume", async () => {

@@ -1,33 +1,36 @@
-# nenc orchestrator image: `docker build -t nenc . && docker run -p 7070:7070 nenc`
-# (add `--redis redis://host:6379` or NENC_REDIS_URL for the Redis store).
+# The nenc orchestrator image: `docker build -t nenc . && docker run -p 7070:7070 --stop-timeout 40 nenc`
+# (add `--redis redis://host:6379`, or set NENC_REDIS_URL, for the Redis store). compose.yaml runs a
+# whole stack: Redis, two replicas and an example worker. Give a container a stop timeout above the
+# drain timeout (NENC_DRAIN_TIMEOUT_MS, 30 s): docker stop waits 10 s by default, then kills.
 
-# --- dependencies: the full install, checked against the lockfile -------------------------
-FROM node:20-bookworm-slim AS deps
-WORKDIR /app
+# --- build: compile and pack the npm packages (as `npm run test:install` checks them) ------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
 COPY package.json package-lock.json ./
 COPY sdk/typescript/package.json sdk/typescript/package.json
 COPY packages/protocol/package.json packages/protocol/package.json
 RUN npm ci --no-audit --no-fund
-
-# --- verify: the sources type-check before anything ships ---------------------------------
-FROM deps AS verify
 COPY . .
-RUN npx tsc -p . && npx biome check src packages/protocol/src
+RUN bash scripts/build.sh \
+ && mkdir /packages \
+ && npm pack --silent --pack-destination /packages \
+ && (cd packages/protocol && npm pack --silent --pack-destination /packages) \
+ && (cd sdk/typescript && npm pack --silent --pack-destination /packages)
 
-# --- runtime: production dependencies and the server sources only -------------------------
+# --- runtime: the packed orchestrator and SDK with their production dependencies only -------------
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070
 WORKDIR /app
-COPY package.json package-lock.json ./
-COPY sdk/typescript/package.json sdk/typescript/package.json
-COPY packages/protocol/package.json packages/protocol/package.json
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=verify /app/bin ./bin
-COPY --from=verify /app/src ./src
-COPY --from=verify /app/packages/protocol/src ./packages/protocol/src
-COPY --from=verify /app/tsconfig.json ./tsconfig.json
+COPY --from=build /packages /tmp/packages
+RUN echo '{"name":"nenc-image","private":true}' > package.json \
+ && npm install --omit=dev --no-audit --no-fund /tmp/packages/*.tgz \
+ && rm -rf /tmp/packages \
+ && npm cache clean --force
+COPY examples/compose/worker.mjs examples/worker.mjs
 USER node
 EXPOSE 7070
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD node node_modules/nenc/bin/nenc.js health --url "http://127.0.0.1:${NENC_PORT}"
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "bin/nenc.js"]
+ENTRYPOINT ["node", "node_modules/nenc/bin/nenc.js"]
 CMD ["serve"]

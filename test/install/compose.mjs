@@ -1,0 +1,148 @@
+/**
+ * compose.yaml and the Dockerfile, run without a Docker engine: reads them, checks
+ * what the image promises (multi-stage, production dependencies only, non-root,
+ * a HEALTHCHECK, the compiled orchestrator run by node), then starts each service's
+ * command as a process on this machine in the order its depends_on says, from the
+ * packages installed as the image installs them: service names become 127.0.0.1 and
+ * each service gets a free port. Each service with a health check is started only
+ * once the services it depends on pass theirs. Then the stack must run a triggered
+ * task: greet invoked through one replica, its success firing log_greeting on the
+ * worker connected to the other, exactly once.
+ */
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { expectLine, freePort, REPO, run, start, step, stop, work } from "./processes.mjs";
+
+/** What the final stage of the Dockerfile says: its ENTRYPOINT, health check and user. */
+function readDockerfile() {
+  const text = readFileSync(join(REPO, "Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
+  const stages = text.split(/^FROM /m).slice(1);
+  if (stages.length < 2) throw new Error("the Dockerfile is not multi-stage");
+  const final = stages.at(-1);
+  const line = (instruction) => final.match(new RegExp(`^${instruction} (.+)$`, "m"))?.[1];
+  const entrypoint = JSON.parse(line("ENTRYPOINT") ?? "null");
+  const user = line("USER");
+  const health = line("HEALTHCHECK");
+  if (entrypoint?.[0] !== "node" || !entrypoint[1].endsWith("nenc/bin/nenc.js"))
+    throw new Error(
+      `the image's ENTRYPOINT should run the installed nenc with node, got ${line("ENTRYPOINT")}`,
+    );
+  if (!user || user === "root") throw new Error("the image runs as root");
+  if (!health?.includes("nenc.js health"))
+    throw new Error("the image has no HEALTHCHECK running nenc health");
+  if (!/npm install --omit=dev/.test(final))
+    throw new Error("the final stage installs more than production dependencies");
+  if (/tsx/.test(final)) throw new Error("the final stage mentions tsx");
+  console.log(
+    `  ✓ Dockerfile: ${stages.length} stages; the final one runs ${entrypoint.join(" ")} as ${user}, with a HEALTHCHECK`,
+  );
+  return { entrypoint };
+}
+
+/** The services in start order (each after those it depends on). */
+function startOrder(services) {
+  const order = [];
+  const visit = (name, path = []) => {
+    if (order.includes(name)) return;
+    if (path.includes(name)) throw new Error(`compose.yaml: depends_on cycle ${[...path, name].join(" → ")}`);
+    for (const dependency of Object.keys(services[name].depends_on ?? {})) visit(dependency, [...path, name]);
+    order.push(name);
+  };
+  for (const name of Object.keys(services)) visit(name);
+  return order;
+}
+
+/** Replaces `<service>:<container port>` in a URL with the process's 127.0.0.1:<port>. */
+function localize(value, ports) {
+  return String(value).replace(/\/\/([\w-]+):(\d+)/g, (whole, host) =>
+    ports.has(host) ? `//127.0.0.1:${ports.get(host)}` : whole,
+  );
+}
+
+/** Starts one service; resolves once it passes its health check (or, without one, once it started). */
+async function startService(name, service, { entrypoint, app, ports, dataDir }) {
+  const port = ports.get(name);
+  if (service.image?.startsWith("redis")) {
+    const [command, ...args] = service.command;
+    const { child } = await start(
+      command,
+      [...args, "--port", String(port), "--dir", dataDir, "--save", ""],
+      {
+        ready: /Ready to accept connections/,
+      },
+    );
+    expectLine(
+      run("redis-cli", ["-p", String(port), "ping"]),
+      "PONG",
+      `${name} health check (redis-cli ping)`,
+    );
+    return child;
+  }
+  const [command, ...prefix] = service.entrypoint ?? entrypoint;
+  const args = [...prefix, ...(service.command ?? [])].map((arg) => localize(arg, ports));
+  const env = { NENC_HOST: "127.0.0.1", NENC_PORT: String(port), NENC_LOG_LEVEL: "warn" };
+  for (const [key, value] of Object.entries(service.environment ?? {})) env[key] = localize(value, ports);
+  const ready = service.build && !service.entrypoint ? /listening on/ : /ready/;
+  const { child } = await start(command, args, { ready, cwd: app, env });
+  if (!service.entrypoint) {
+    const health = run("node", [
+      `${app}/node_modules/nenc/bin/nenc.js`,
+      "health",
+      "--url",
+      `http://127.0.0.1:${port}`,
+    ]);
+    expectLine(health.replace(/\s+/g, " "), '{ "status": "SERVING" }', `${name} health check (nenc health)`);
+  }
+  return child;
+}
+
+/** Runs compose.yaml's stack as processes from the install in `app`, and a triggered task through it. */
+export async function runComposeStack(app) {
+  step("Dockerfile and compose.yaml, their commands run as processes");
+  const { entrypoint } = readDockerfile();
+  const { services } = parse(readFileSync(join(REPO, "compose.yaml"), "utf8"));
+  // As the image has it: the example worker beside the installed packages.
+  mkdirSync(join(app, "examples"), { recursive: true });
+  copyFileSync(join(REPO, "examples", "compose", "worker.mjs"), join(app, "examples", "worker.mjs"));
+  const ports = new Map();
+  for (const name of Object.keys(services)) ports.set(name, await freePort());
+  const dataDir = join(work, "redis-data");
+  mkdirSync(dataDir);
+  const running = [];
+  try {
+    for (const name of startOrder(services)) {
+      running.push(await startService(name, services[name], { entrypoint, app, ports, dataDir }));
+      console.log(`  ✓ ${name} started`);
+    }
+    checkTriggeredTask(app, ports);
+  } finally {
+    for (const child of running.reverse()) await stop(child);
+  }
+}
+
+/** greet through nenc-2; log_greeting, which its success triggers, runs once (seen through nenc-1). */
+function checkTriggeredTask(app, ports) {
+  const nenc = (url, ...args) => run("node", [`${app}/node_modules/nenc/bin/nenc.js`, ...args, "--url", url]);
+  const [first, second] = ["nenc-1", "nenc-2"].map((name) => `http://127.0.0.1:${ports.get(name)}`);
+  const greeted = JSON.parse(
+    nenc(second, "invoke", "greet", "--args", '{"name":"compose"}', "--wait", "--timeout", "20"),
+  );
+  expectLine(JSON.stringify(greeted.invocation.result), '"Hello, compose!"', "greet through nenc-2");
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const listed = JSON.parse(
+      nenc(first, "list", "--task", "log_greeting", "--status", "SUCCESS"),
+    ).invocations;
+    if (listed.length > 0) {
+      expectLine(
+        JSON.stringify(listed.map((invocation) => invocation.result)),
+        '["logged: Hello, compose!"]',
+        "log_greeting, triggered, seen through nenc-1",
+      );
+      return;
+    }
+    if (Date.now() > deadline) throw new Error("log_greeting did not run within 20 s");
+    run("sleep", ["0.1"]);
+  }
+}

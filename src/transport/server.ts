@@ -1,5 +1,3 @@
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import {
   Code,
@@ -27,6 +25,7 @@ import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
 import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
+import { listen, type NodeHandler } from "./listener.js";
 import { protocolCheck } from "./protocol-check.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
@@ -89,10 +88,7 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
  * The request handler: connect-node's adapter, with the decoder's recursion limit
  * raised and undecodable requests answered INVALID_ARGUMENT (see wire-errors.ts).
  */
-function createNodeHandler(
-  orchestrator: Orchestrator,
-  options: ServerOptions,
-): (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => void {
+function createNodeHandler(orchestrator: Orchestrator, options: ServerOptions): NodeHandler {
   const router = createConnectRouter({
     readMaxBytes: options.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
@@ -105,7 +101,7 @@ function createNodeHandler(
     router.handlers.map((handler) => [handler.requestPath, mapDecodeFailures(handler)]),
   );
   return (request, response) => {
-    const handler = handlers.get(request.url.split("?", 2)[0] ?? "");
+    const handler = handlers.get((request.url ?? "").split("?", 2)[0] ?? "");
     if (!handler) {
       response.writeHead(404).end();
       return;
@@ -122,40 +118,18 @@ function createNodeHandler(
 }
 
 /**
- * Serves gRPC, gRPC-Web and Connect over HTTP/2 cleartext on one port. Resolves once
- * the port accepts connections.
+ * Serves gRPC, gRPC-Web and Connect on one cleartext port, over HTTP/2 (prior
+ * knowledge) and HTTP/1.1 (see listener.ts). Resolves once the port accepts connections.
  */
 export async function startServer(
   orchestrator: Orchestrator,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const server = http2.createServer(createNodeHandler(orchestrator, options));
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listen(createNodeHandler(orchestrator, options), options.port, options.host);
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
-    port,
-    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // http2's close() waits for open sessions: end them too.
-      for (const session of sessions) session.close();
-      const force = setTimeout(() => {
-        for (const session of sessions) session.destroy();
-      }, 2000);
-      await closed;
-      clearTimeout(force);
-    },
+    port: listener.port,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${listener.port}`,
+    close: () => listener.close(),
   };
 }

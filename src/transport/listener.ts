@@ -1,0 +1,129 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import net, { type AddressInfo, type Socket } from "node:net";
+
+/** A request handler both HTTP versions call. */
+export type NodeHandler = (
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+) => void;
+
+/** One cleartext port that speaks HTTP/2 (prior knowledge: gRPC, SDKs) and HTTP/1.1 (curl, fetch). */
+export interface Listener {
+  readonly port: number;
+  /** Stops accepting, ends open HTTP/2 sessions and HTTP/1.1 connections (forced after 2 s). */
+  close(): Promise<void>;
+}
+
+/** Every HTTP/2 connection starts with this preface (RFC 9113 §3.4); no HTTP/1.1 request line does. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/**
+ * Listens on one port for both HTTP versions: each connection goes to the HTTP/2 or
+ * the HTTP/1.1 server by its first bytes. HTTP/2 cleartext only by prior knowledge
+ * (no Upgrade): gRPC clients and the SDKs connect that way. HTTP/1.1 carries the
+ * Connect protocol's unary calls and gRPC-Web, so plain `curl` and `fetch` work.
+ */
+export async function listen(handler: NodeHandler, port: number, host: string): Promise<Listener> {
+  const h2 = http2.createServer(handler);
+  const h1 = http.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  const h1Connections = new Http1Connections(h1);
+  const server = net.createServer((socket) => route(socket, h2, h1, h1Connections));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Neither server closes what it holds by itself: end sessions and idle connections.
+      for (const session of sessions) session.close();
+      h1Connections.closeWhenIdle();
+      const force = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        h1Connections.destroyAll();
+      }, 2000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
+
+/**
+ * Hands the socket to the server its first bytes call for, those bytes first: put
+ * back in the stream for HTTP/2 (its session reads the stream), emitted as data for
+ * HTTP/1.1 (its parser listens to data events and would not see bytes put back).
+ */
+function route(
+  socket: Socket,
+  h2: http2.Http2Server,
+  h1: http.Server,
+  h1Connections: Http1Connections,
+): void {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    const compared = Math.min(head.length, PREFACE.length);
+    const isHttp2 = head.subarray(0, compared).equals(PREFACE.subarray(0, compared));
+    // Undecided while what came so far is a start of the preface.
+    if (isHttp2 && compared < PREFACE.length) return;
+    socket.off("data", onData);
+    if (isHttp2) {
+      socket.pause();
+      socket.unshift(head);
+      h2.emit("connection", socket);
+    } else {
+      h1Connections.add(socket);
+      h1.emit("connection", socket);
+      socket.emit("data", head);
+    }
+  };
+  socket.on("data", onData);
+  socket.on("error", () => socket.destroy());
+}
+
+/**
+ * The HTTP/1.1 connections and how many requests each is answering: the HTTP server
+ * tracks only connections it accepted itself (closeIdleConnections does nothing for
+ * those handed to it), and a client's idle keep-alive connection would hold close().
+ */
+class Http1Connections {
+  private readonly busy = new Map<Socket, number>();
+  private closing = false;
+
+  constructor(server: http.Server) {
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      const socket = request.socket;
+      this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1);
+      response.once("close", () => {
+        const left = (this.busy.get(socket) ?? 1) - 1;
+        this.busy.set(socket, left);
+        if (this.closing && left === 0) socket.destroy();
+      });
+    });
+  }
+
+  add(socket: Socket): void {
+    this.busy.set(socket, 0);
+    socket.once("close", () => this.busy.delete(socket));
+  }
+
+  /** Ends the idle connections now, the others once their last answer is sent. */
+  closeWhenIdle(): void {
+    this.closing = true;
+    for (const [socket, requests] of this.busy) if (requests === 0) socket.destroy();
+  }
+
+  destroyAll(): void {
+    for (const socket of this.busy.keys()) socket.destroy();
+  }
+}

@@ -72,4 +72,25 @@ describe.each(STORE_KINDS)("event replay on %s", (kind) => {
     expect(await events.replay({ code: "odd", since: 5_003, until: 5_010 })).toBe(350);
     expect(await drainLog(store)).toEqual(all.filter((_, n) => n % 2 === 1 && n >= 300 && n < 1000));
   });
+
+  it("replays the events named by id, in that order; an unknown id is NOT_FOUND and logs nothing", async () => {
+    const events = new Events({
+      store,
+      clock: systemClock,
+      maxPayloadBytes: 1024 * 1024,
+      admission: new Admission(),
+      maxResponseBytes: 2 * 1024 * 1024,
+    });
+    expect(await events.replayIds(["ev0007", "ev0003"])).toBe(2);
+    expect(await drainLog(store)).toEqual(["ev0007", "ev0003"]);
+    await expect(events.replayIds(["ev0001", "ev9999"])).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining('"ev9999"'),
+    });
+    await expect(events.replayIds(Array.from({ length: 1_001 }, () => "ev0001"))).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      field: "ids",
+    });
+    expect(await drainLog(store)).toEqual([]);
+  });
 });

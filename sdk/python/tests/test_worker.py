@@ -184,7 +184,8 @@ def test_task_errors_carry_type_message_and_mro_chain(app: Nenc) -> None:
     )
     assert error.chain == ["CardDeclined", "PaymentError", "Exception", "BaseException"]
     assert "raise CardDeclined" in error.remote_stack
-    assert str(error) == "CardDeclined: card 4242 declined"
+    # The caller has CardDeclined: the error is one (and a TaskFailedError), as the task raised it.
+    assert isinstance(error, CardDeclined) and str(error) == "card 4242 declined"
     assert invocation.status is InvocationStatus.FAILED
 
 

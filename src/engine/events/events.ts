@@ -10,6 +10,8 @@ import { requireJsonObject, requireName } from "../validate.js";
 
 /** Events replay reads and logs again per step (fewer when the byte budget cuts a page). */
 const REPLAY_PAGE = 500;
+/** Events one ReplayEvents call may name. */
+const MAX_REPLAY_IDS = 1000;
 
 /**
  * An idempotency key names one emission: a repeat must be that emission again.
@@ -99,17 +101,28 @@ export class Events {
     let pageToken: string | undefined;
     do {
       const page = await this.list({ ...query, limit: REPLAY_PAGE, ...(pageToken ? { pageToken } : {}) });
-      const occurrences: EventOccurrence[] = page.items.map((event) => ({
-        kind: "event",
-        id: event.id,
-        at: event.emittedAt,
-        code: event.code,
-        payload: event.payload,
-      }));
-      await this.deps.store.log.appendOccurrences(occurrences);
-      count += occurrences.length;
+      await this.deps.store.log.appendOccurrences(page.items.map(eventOccurrence));
+      count += page.items.length;
       pageToken = page.nextPageToken;
     } while (pageToken);
     return count;
   }
+
+  /** Logs these stored events again, as replay does a range; every id must name one. */
+  async replayIds(ids: readonly string[]): Promise<number> {
+    this.deps.admission.require();
+    if (ids.length > MAX_REPLAY_IDS)
+      throw NencError.invalid("ids", `holds ${ids.length} ids; replay at most ${MAX_REPLAY_IDS} per call`);
+    const events = await Promise.all(ids.map((id) => this.deps.store.history.getEvent(id)));
+    const missing = events.findIndex((event) => !event);
+    if (missing >= 0)
+      throw NencError.notFound("event", ids[missing] as string, "it may be older than the retention limit");
+    await this.deps.store.log.appendOccurrences((events as StoredEvent[]).map(eventOccurrence));
+    return events.length;
+  }
+}
+
+/** The occurrence of a stored event, under its original id. */
+function eventOccurrence(event: StoredEvent): EventOccurrence {
+  return { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload };
 }

@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
+import { NencError } from "../../domain/errors.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import { eventToProto, optionalMs } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
@@ -31,6 +32,11 @@ export function createEventService(orchestrator: Orchestrator): ServiceImpl<type
       return { events: page.items.map(eventToProto), nextPageToken: page.nextPageToken ?? "" };
     },
     async replayEvents(request) {
+      if (request.ids.length > 0) {
+        if (request.code || request.since || request.until)
+          throw NencError.invalid("ids", "replays those events: leave code, since and until empty");
+        return { replayedCount: await events.replayIds(request.ids) };
+      }
       const since = optionalMs(request.since);
       const until = optionalMs(request.until);
       const replayedCount = await events.replay({

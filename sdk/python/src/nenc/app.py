@@ -145,6 +145,8 @@ class Nenc:
         name: str | None = None,
         retry: RetryPolicy | int | None = None,
         timeout_ms: int | None = None,
+        max_retries: int | None = None,
+        retry_for: Iterable[type[BaseException] | str] | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -156,6 +158,8 @@ class Nenc:
         name: str | None = None,
         retry: RetryPolicy | int | None = None,
         timeout_ms: int | None = None,
+        max_retries: int | None = None,
+        retry_for: Iterable[type[BaseException] | str] | None = None,
     ) -> Any:
         """Declares a task: ``@app.task`` or ``@app.task(triggers=..., name=..., retry=...)``.
 
@@ -167,7 +171,11 @@ class Nenc:
         fails with the exception type TimeoutError (retried as ``retry`` says;
         ``on_exception`` can match it) and ``nenc.current_invocation().cancelled``
         turns True in the task; at most 7 days, default no limit.
+        ``max_retries`` and ``retry_for`` are Pynenc's options (instead of ``retry``):
+        retry up to ``max_retries`` times, only for those exception classes (or class
+        names, of any language) when ``retry_for`` is given.
         """
+        retry = retry_policy(retry, max_retries, retry_for)
         if timeout_ms is not None and (
             isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 1
         ):
@@ -362,3 +370,24 @@ def _retry_to_proto(retry: RetryPolicy | None) -> task_pb2.RetryPolicy | None:
         max_backoff_ms=retry.max_backoff_ms,
         retry_on=retry.retry_on_names(),
     )
+
+
+def retry_policy(
+    retry: RetryPolicy | int | None,
+    max_retries: int | None,
+    retry_for: Iterable[type[BaseException] | str] | None,
+) -> RetryPolicy | int | None:
+    """``retry``, or the policy Pynenc's ``max_retries`` and ``retry_for`` describe."""
+    if max_retries is None and retry_for is None:
+        return retry
+    if retry is not None:
+        raise ValueError("app.task: pass retry=... or max_retries=/retry_for=..., not both")
+    if max_retries is None or isinstance(max_retries, bool) or not isinstance(max_retries, int):
+        raise ValueError(
+            f"app.task: retry_for needs max_retries, an int ≥ 0; got max_retries={max_retries!r}"
+        )
+    classes = tuple(retry_for or ())
+    for item in classes:
+        if not (isinstance(item, str) or (isinstance(item, type) and issubclass(item, BaseException))):
+            raise TypeError(f"app.task: retry_for takes exception classes or class names, got {item!r}")
+    return RetryPolicy(max_retries=max_retries, retry_on=classes)

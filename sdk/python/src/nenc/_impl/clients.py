@@ -197,6 +197,12 @@ class Clients:
     def emit_event(self, request: event_pb.EmitEventRequest) -> event_pb.EmitEventResponse:
         return self._unary(self._events.EmitEvent, request, event_pb.EmitEventResponse)
 
+    def list_events(self, request: event_pb.ListEventsRequest) -> event_pb.ListEventsResponse:
+        return self._unary(self._events.ListEvents, request, event_pb.ListEventsResponse)
+
+    def replay_events(self, request: event_pb.ReplayEventsRequest) -> event_pb.ReplayEventsResponse:
+        return self._unary(self._events.ReplayEvents, request, event_pb.ReplayEventsResponse)
+
     # TriggerService
     def create_trigger(self, request: trigger_pb.CreateTriggerRequest) -> trigger_pb.CreateTriggerResponse:
         return self._unary(self._triggers.CreateTrigger, request, trigger_pb.CreateTriggerResponse)

@@ -23,7 +23,7 @@ from nenc.trigger.conditions import (
     StatusContext,
     TriggerContext,
 )
-from nenc.trigger.info import Evaluation, Explanation, Origin, PendingMatch, TriggerInfo
+from nenc.trigger.info import Evaluation, EventInfo, Explanation, Origin, PendingMatch, TriggerInfo
 from nenc.trigger.spec import (
     Condition,
     CronCondition,
@@ -37,7 +37,7 @@ from nenc.trigger.spec import (
     StatusCondition,
     TriggerSpec,
 )
-from nenc.v1 import context_pb2, invocation_pb2, trigger_pb2, trigger_service_pb2
+from nenc.v1 import context_pb2, event_pb2, invocation_pb2, trigger_pb2, trigger_service_pb2
 
 _MISFIRE = {
     "skip": trigger_pb2.MISFIRE_POLICY_SKIP,
@@ -77,6 +77,20 @@ def _time(parent: Message, field: str) -> datetime | None:
 
 def _required_time(parent: Message, field: str) -> datetime:
     return _time(parent, field) or datetime.fromtimestamp(0, UTC)
+
+
+# Events
+
+
+def event_info(message: event_pb2.Event) -> EventInfo:
+    return EventInfo(
+        id=message.id,
+        code=message.code,
+        payload=from_struct(message.payload),
+        emitted_at=_required_time(message, "emitted_at"),
+        idempotency_key=message.idempotency_key or None,
+        invocation_ids=list(message.invocation_ids),
+    )
 
 
 # Invocations

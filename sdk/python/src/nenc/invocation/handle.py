@@ -7,8 +7,9 @@ from typing import Generic, TypeVar
 
 from nenc._impl.clients import Clients
 from nenc._impl.convert import invocation_info
-from nenc.errors import InvocationTimeoutError, TaskFailedError
+from nenc.errors import InvocationTimeoutError
 from nenc.invocation.info import InvocationInfo, TaskErrorInfo
+from nenc.invocation.remote_error import remote_exception
 from nenc.invocation.status import InvocationStatus
 from nenc.v1 import invocation_service_pb2 as invocation_pb
 
@@ -24,7 +25,7 @@ class Invocation(Generic[R]):
     Example::
 
         invocation = divide(10, 2)
-        invocation.result  # 5.0, once a worker ran it; raises TaskFailedError if it failed
+        invocation.result  # 5.0, once a worker ran it; raises its error if it failed
     """
 
     def __init__(self, invocation_id: str, task_id: str, clients: Clients) -> None:
@@ -47,7 +48,9 @@ class Invocation(Generic[R]):
 
     @property
     def result(self) -> R:
-        """Blocks until the invocation is final; its result, or TaskFailedError."""
+        """Blocks until the invocation is final; its result, or its error raised (see
+        :func:`~nenc.invocation.remote_error.remote_exception`: the task's own exception
+        class when the caller has it, else TaskFailedError)."""
         return self.wait()
 
     def wait(self, timeout: float | None = None) -> R:
@@ -68,7 +71,7 @@ class Invocation(Generic[R]):
                     result: R = info.result
                     return result
                 error = info.error or TaskErrorInfo("Error", "failed without an error", ["Error"])
-                raise TaskFailedError(self.id, error.type, error.message, error.chain, error.stack)
+                raise remote_exception(self.id, error)
             if deadline is not None and time.monotonic() >= deadline:
                 raise InvocationTimeoutError(self.id, info.status.value, timeout or 0)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from nenc._impl.clients import Clients
-from nenc._impl.convert import explanation, trigger_info, trigger_to_proto
+from nenc._impl.convert import event_info, explanation, trigger_info, trigger_to_proto
 from nenc._impl.values import to_object_value
 from nenc.invocation.status import InvocationStatus
-from nenc.trigger.info import Explanation, TriggerInfo
+from nenc.trigger.info import EventInfo, Explanation, TriggerInfo
 from nenc.trigger.spec import MisfirePolicy, TriggerSpec
 from nenc.trigger.trigger_builder import (
     ExceptionTypes,
@@ -78,6 +81,34 @@ class TriggerClient:
             idempotency_key=idempotency_key or "",
         )
         return self._host.clients.emit_event(request).event_id
+
+    def list_events(
+        self,
+        code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> list[EventInfo]:
+        """Stored events, oldest first: of one code, emitted in [since, until) (aware
+        datetimes), at most ``limit``."""
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+            raise ValueError(f"list_events: limit must be an int from 1 to 1000, got {limit!r}")
+        request = event_pb.ListEventsRequest(
+            code=code or "",
+            since=_timestamp(since, "since"),
+            until=_timestamp(until, "until"),
+            page_size=limit,
+        )
+        return [event_info(event) for event in self._host.clients.list_events(request).events]
+
+    def replay_event(self, event_id: str) -> int:
+        """Evaluates one stored event again against the current triggers (none fires twice
+        for it: those that fired already deduplicate); returns 1. NotFoundError when no
+        event has that id (or retention dropped it)."""
+        if not isinstance(event_id, str) or not event_id:
+            raise ValueError("replay_event: pass the id of a stored event (emit_event returns it)")
+        request = event_pb.ReplayEventsRequest(ids=[event_id])
+        return self._host.clients.replay_events(request).replayed_count
 
     # Builders: each starts a runtime trigger.
 
@@ -162,3 +193,15 @@ class TriggerClient:
 
     def _builder(self) -> RuntimeTriggerBuilder:
         return RuntimeTriggerBuilder(self)
+
+
+def _timestamp(moment: datetime | None, name: str) -> Timestamp | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError(
+            f"list_events: {name} must be an aware datetime (e.g. datetime.now(UTC)), got a naive one"
+        )
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

@@ -1,4 +1,4 @@
-"""What ``app.trigger.list()`` and ``app.trigger.explain()`` return."""
+"""What ``app.trigger.list()``, ``explain()`` and ``list_events()`` return."""
 
 from __future__ import annotations
 
@@ -62,3 +62,16 @@ class Explanation:
     trigger: TriggerInfo
     evaluations: list[Evaluation]
     pending: list[PendingMatch]
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A stored custom event: what ``app.trigger.list_events()`` returns."""
+
+    id: str
+    code: str
+    payload: dict[str, Any]
+    emitted_at: datetime
+    idempotency_key: str | None
+    invocation_ids: list[str]
+    """The invocations triggers started because of it."""

@@ -283,6 +283,47 @@ class TriggerBuilder:
         """
         return self._provider(fn, None, "with_args_from_context")
 
+    # Pynenc 0.4's names, for code written against it.
+
+    def with_arguments(self, arguments: Mapping[str, Any]) -> Self:
+        """Pynenc's older name of :meth:`with_args_static`."""
+        return self.with_args_static(arguments)
+
+    def with_args_from_trigger_context(self, fn: ProviderFunction[TriggerContext]) -> Self:
+        """Pynenc's name of :meth:`with_args_from_context`."""
+        return self._provider(fn, None, "with_args_from_trigger_context")
+
+    def with_args_provider(
+        self, provider: Mapping[str, Any] | Cel | ProviderFunction[TriggerContext]
+    ) -> Self:
+        """Pynenc's custom argument provider, as nenc has them: a mapping (static
+        arguments), a :func:`cel` expression, or a module-level function of the
+        trigger context (as :meth:`with_args_from_context`)."""
+        if isinstance(provider, Mapping):
+            return self.with_args_static(provider)
+        if isinstance(provider, Cel):
+            return self.with_args_from_cel(provider)
+        if callable(provider):
+            return self._provider(provider, None, "with_args_provider")
+        raise TypeError(
+            "with_args_provider: takes a mapping, a cel(...) expression or a function, "
+            f"got {type(provider).__name__}"
+        )
+
+    def add_condition(self, condition: Condition) -> Self:
+        """Pynenc's way to add a condition object: here one of nenc.trigger.spec's
+        (CronCondition, StatusCondition, ResultCondition, ExceptionCondition,
+        EventCondition), as the on_* methods build them."""
+        if not isinstance(
+            condition, CronCondition | StatusCondition | ResultCondition | ExceptionCondition | EventCondition
+        ):
+            raise TypeError(
+                f"add_condition: takes a condition of nenc.trigger.spec (CronCondition, StatusCondition, "
+                f"ResultCondition, ExceptionCondition, EventCondition), got {type(condition).__name__}"
+            )
+        self._conditions.append(condition)
+        return self
+
     def build(self) -> TriggerSpec:
         """The checked declaration; raises ValueError when it cannot make a valid trigger."""
         if not self._conditions:

@@ -146,3 +146,36 @@ def test_a_failed_invocation_raises_its_own_class_when_the_caller_has_it(app: Ne
     assert not isinstance(plain.value, NeedsTwoArguments)
     assert (plain.value.remote_type, plain.value.remote_message) == ("NeedsTwoArguments", "7: refused")
     assert "NeedsTwoArguments: 7: refused" in plain.value.remote_stack
+
+
+def kinds(amount: float, factors: list[float], limit: float | None = None, **extra: float) -> list[str]:
+    values = [amount, *factors, limit, *extra.values()]
+    return [type(value).__name__ for value in values]
+
+
+def doubled(x: float) -> float:
+    return x * 2
+
+
+def incremented(n: int) -> int:
+    return n + 1
+
+
+def untyped(x):  # type: ignore[no-untyped-def]
+    return x
+
+
+def test_floats_stay_floats_and_ints_ints_as_the_annotations_say(app: Nenc) -> None:
+    kinds_task = app.task(kinds)
+    doubled_task = app.task(doubled)
+    incremented_task = app.task(incremented)
+    untyped_task = app.task(untyped)
+    with app.start_worker(concurrency=2):
+        # 2.0, 1.0 and 5.0 travel as 2, 1 and 5 (the wire keeps no number kind): the task gets floats.
+        assert kinds_task(2.0, [1.0, 3.5], limit=5.0, bonus=1.0).result == ["float"] * 5
+        result = doubled_task(2.0).result
+        assert (result, type(result)) == (4.0, float)
+        count = incremented_task(2).result
+        assert (count, type(count)) == (3, int)
+        # Without annotations the kind is the wire's: an integral number reads as an int.
+        assert untyped_task(2.0).result == 2 and type(untyped_task(2.5).result) is float

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
+from nenc._impl.numbers import coerce, type_hints
 from nenc._impl.values import to_json_object
 from nenc.invocation.handle import Invocation
 from nenc.trigger.spec import TriggerSpec
@@ -70,6 +71,7 @@ class Task(Generic[P, R]):
         self.triggers = triggers
         self._app = app
         self._signature = _named_signature(fn, name)
+        self._hints = type_hints(fn)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
@@ -102,10 +104,26 @@ class Task(Generic[P, R]):
     def invoke(
         self, arguments: Mapping[str, Any] | None = None, *, idempotency_key: str | None = None
     ) -> Invocation[R]:
-        """Queues an invocation with a dict of named arguments; a repeated key returns the first."""
+        """Queues an invocation with a dict of named arguments; a repeated key returns the first.
+
+        Its result comes back as the function's return annotation says (``-> float``
+        gives a float, see nenc._impl.numbers)."""
         checked = to_json_object(arguments or {}, f"{self.name}: arguments")
         invocation: Invocation[R] = self._app.invoke(self.name, checked, idempotency_key=idempotency_key)
+        invocation.result_type = self._hints.get("return")
         return invocation
+
+    def arguments_for_call(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Arguments as received, numbers made what the parameters' annotations say."""
+        extra = next(
+            (p.name for p in self._signature.parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD),
+            None,
+        )
+        called: dict[str, Any] = {}
+        for name, value in arguments.items():
+            hint = self._hints.get(name if name in self._signature.parameters else (extra or ""))
+            called[name] = coerce(hint, value) if hint is not None else value
+        return called
 
 
 def _named_signature(fn: Callable[..., Any], name: str) -> inspect.Signature:

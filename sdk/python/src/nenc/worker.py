@@ -329,7 +329,7 @@ class Worker:
             task = self._tasks.get(assignment.task_id)
             if task is None:
                 raise LookupError(f'this worker has no task "{assignment.task_id}"')
-            result = _call(task.fn, **from_struct(assignment.arguments))
+            result = _call(task.fn, **task.arguments_for_call(from_struct(assignment.arguments)))
             value = self._travelling(result, f"the result of task {task.name}")
         except Exception as error:  # noqa: BLE001 - every task error is reported, none kills the worker
             self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=describe_error(error)))

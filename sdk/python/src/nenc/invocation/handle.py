@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from nenc._impl.clients import Clients
 from nenc._impl.convert import invocation_info
+from nenc._impl.numbers import coerce
 from nenc.errors import InvocationTimeoutError
 from nenc.invocation.info import InvocationInfo, TaskErrorInfo
 from nenc.invocation.remote_error import remote_exception
@@ -32,6 +33,8 @@ class Invocation(Generic[R]):
         self.id = invocation_id
         self.task_id = task_id
         self._clients = clients
+        self.result_type: Any = None
+        """The task's return annotation when invoked through its Task: numbers come back as it says."""
 
     def __repr__(self) -> str:
         return f"Invocation(id={self.id!r}, task_id={self.task_id!r})"
@@ -68,7 +71,7 @@ class Invocation(Generic[R]):
             info = invocation_info(response.invocation)
             if response.done:
                 if info.status is InvocationStatus.SUCCESS:
-                    result: R = info.result
+                    result: R = coerce(self.result_type, info.result)
                     return result
                 error = info.error or TaskErrorInfo("Error", "failed without an error", ["Error"])
                 raise remote_exception(self.id, error)

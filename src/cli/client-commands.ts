@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type DescMessage, fromJson, type MessageShape, toJson } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromJson, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -214,21 +214,23 @@ function print<S extends DescMessage>(schema: S, message: MessageShape<S>): 0 {
 const TIMED_OUT = 124;
 
 /** `nenc invoke TASK [--args JSON] [--key K] [--wait [--timeout S]]`. */
-async function invokeCommand({ invocations }: Clients, { values, first }: CommandInput): Promise<number> {
+async function invokeCommand(clients: Clients, { values, first }: CommandInput): Promise<number> {
   const timeoutMs = values.timeout === undefined ? undefined : parseSeconds(values.timeout, "--timeout");
   if (timeoutMs !== undefined && !values.wait) throw new UsageError("--timeout needs --wait");
-  const invoked = await invocations.invoke({
-    taskId: first(),
+  const taskId = first();
+  const invoked = await clients.invocations.invoke({
+    taskId,
     arguments: fromJson(ValueSchema, parseJson(values.args ?? "{}", "--args"), DEEP),
     idempotencyKey: values.key ?? "",
   });
   if (!values.wait) return print(InvokeResponseSchema, invoked);
-  const id = invoked.invocation!.id;
-  const deadline = Date.now() + (timeoutMs ?? Number.POSITIVE_INFINITY);
-  const waitMs = () => BigInt(Math.max(0, Math.min(Number(AWAIT_TIMEOUT_MS), deadline - Date.now())));
-  let answer = await invocations.awaitInvocation({ id, timeoutMs: waitMs() });
-  while (!answer.done && Date.now() < deadline)
-    answer = await invocations.awaitInvocation({ id, timeoutMs: waitMs() });
+  const id = invoked.invocation?.id ?? "";
+  const answer = await awaitSaying(
+    clients,
+    invoked,
+    taskId,
+    Date.now() + (timeoutMs ?? Number.POSITIVE_INFINITY),
+  );
   print(AwaitInvocationResponseSchema, answer);
   if (!answer.done) {
     const status = InvocationStatus[answer.invocation?.status ?? 0];
@@ -237,6 +239,42 @@ async function invokeCommand({ invocations }: Clients, { values, first }: Comman
   }
   // Scripts can chain on it: `nenc invoke t --wait && next` stops when the task failed.
   return answer.invocation?.status === InvocationStatus.SUCCESS ? 0 : 1;
+}
+
+/** While an invocation waits in its queue, how often `--wait` looks for a worker of its task. */
+const WORKER_CHECK_MS = 5_000;
+
+/**
+ * Waits for the invocation until `deadline`; while it waits in its queue, says on
+ * stderr when no connected worker runs its task (and when one connects), instead
+ * of waiting in silence.
+ */
+async function awaitSaying(
+  { invocations, apps }: Clients,
+  invoked: MessageShape<typeof InvokeResponseSchema>,
+  taskId: string,
+  deadline: number,
+): Promise<MessageShape<typeof AwaitInvocationResponseSchema>> {
+  const id = invoked.invocation?.id ?? "";
+  let saidNone = false;
+  let answer = create(AwaitInvocationResponseSchema, { invocation: invoked.invocation, done: false });
+  do {
+    const queued = answer.invocation?.status === InvocationStatus.REGISTERED;
+    if (queued) {
+      const { tasks } = await apps.listTasks({});
+      const workers = tasks.find((task) => task.id === taskId)?.connectedWorkers ?? 0;
+      if (workers === 0 && !saidNone)
+        console.error(
+          `nenc invoke: no connected worker runs task "${taskId}"; ${id} waits in its queue until one connects (start a worker of its app; Ctrl-C stops waiting, the invocation stays queued)`,
+        );
+      else if (workers > 0 && saidNone) console.error(`nenc invoke: a worker of "${taskId}" is connected`);
+      saidNone = workers === 0;
+    }
+    const cap = queued ? WORKER_CHECK_MS : Number(AWAIT_TIMEOUT_MS);
+    const timeoutMs = BigInt(Math.max(0, Math.min(cap, deadline - Date.now())));
+    answer = await invocations.awaitInvocation({ id, timeoutMs });
+  } while (!answer.done && Date.now() < deadline);
+  return answer;
 }
 
 /** `nenc triggers [list] [--task T] [--app A]`, `nenc triggers create (--json JSON | --file PATH)`. */

@@ -126,7 +126,7 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "tasks",
     {
       usage: "nenc tasks [--app A]",
-      summary: "list registered tasks",
+      summary: "list registered tasks, with how many workers run each now (any replica)",
       flags: [["--app A", "only app A"], URL_FLAG],
     },
   ],

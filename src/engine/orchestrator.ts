@@ -185,7 +185,7 @@ export class Orchestrator {
   ) {
     const o = resolveOptions(options);
     this.options = o;
-    this.tasks = new TaskRegistry(store);
+    this.tasks = new TaskRegistry(store, o.clock);
     this.dispatcher = new Dispatcher({ store, clock: o.clock, logger: o.logger });
     this.functions = new FunctionRunner({
       sessions: () => this.dispatcher.all(),

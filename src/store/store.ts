@@ -428,7 +428,14 @@ export interface WorkStore {
     held: readonly string[],
     until: number,
     now: number,
+    taskIds?: readonly string[],
   ): Promise<Invocation[]>;
+  /**
+   * How many workers whose lease runs past `now` run each task (the task ids their
+   * connectWorker named), on every replica: to tell a caller that no one would run
+   * its invocation. Tasks no live worker runs are absent.
+   */
+  servingWorkers(now: number): Promise<Map<string, number>>;
   /**
    * The connection ended: puts the worker's assignments back in their queues
    * (REGISTERED) and forgets its lease, if `worker` is still its current connection

@@ -94,8 +94,8 @@ export function taskDeclarationFromProto(definition: TaskDefinition): TaskDeclar
   return declaration;
 }
 
-/** A registered task as the contract's Task message (ListTasks). */
-export function taskToProto(task: Task): TaskMessage {
+/** A registered task as the contract's Task message (ListTasks), with its live workers. */
+export function taskToProto(task: Task, connectedWorkers = 0): TaskMessage {
   return create(TaskSchema, {
     id: task.id,
     appId: task.appId,
@@ -107,6 +107,7 @@ export function taskToProto(task: Task): TaskMessage {
       retryOn: task.retry.retryOn,
     },
     timeoutMs: BigInt(task.timeoutMs ?? 0),
+    connectedWorkers,
   });
 }
 

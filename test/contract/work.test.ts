@@ -11,6 +11,30 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
   const connect = (workerId: string, sessionId?: string, until?: number) =>
     connectWorker(store(), workerId, sessionId, until);
 
+  it("counts the live workers of each task, on every connection; a released or expired worker counts no more", async () => {
+    const a = { workerId: "wa", sessionId: "wa-s1" };
+    const b = { workerId: "wb", sessionId: "wb-s1" };
+    await store().work.connectWorker(a, [], 5_000, 0, ["task", "other"]);
+    await store().work.connectWorker(b, [], 9_000, 0, ["task"]);
+    expect(await store().work.servingWorkers(1_000)).toEqual(
+      new Map([
+        ["task", 2],
+        ["other", 1],
+      ]),
+    );
+    // Past a's lease: only b runs "task".
+    expect(await store().work.servingWorkers(6_000)).toEqual(new Map([["task", 1]]));
+    await store().work.releaseWorker(b, 1_000);
+    expect(await store().work.servingWorkers(1_000)).toEqual(
+      new Map([
+        ["task", 1],
+        ["other", 1],
+      ]),
+    );
+    await store().work.releaseExpiredWorkers(6_000);
+    expect(await store().work.servingWorkers(0)).toEqual(new Map());
+  });
+
   it("creates, dedupes by idempotency key, lists newest first with stable pages", async () => {
     for (const id of ["i1", "i2", "i3"]) await store().work.createInvocation(newInvocation(id));
     const first = await store().work.createInvocation(newInvocation("i4"), {

@@ -212,15 +212,31 @@ describe("the nenc command", () => {
       stderr: "nenc triggers: create takes the definition as --json JSON or --file PATH (one of them)\n",
     });
 
-    // No worker yet: --wait gives up at the timeout, printing the invocation as it stands.
+    // No worker yet: --wait says so, then gives up at the timeout, printing the invocation as it stands.
     const timedOut = await failing("invoke", "ping", "--wait", "--timeout", "0.3", "--url", url);
     expect(timedOut.code).toBe(124);
     expect(timedOut.stderr).toMatch(
-      /^nenc invoke: inv_\S+ had not ended after 0\.3 s \(still REGISTERED\)\n$/,
+      /^nenc invoke: no connected worker runs task "ping"; inv_\S+ waits in its queue until one connects \(start a worker of its app; Ctrl-C stops waiting, the invocation stays queued\)\nnenc invoke: inv_\S+ had not ended after 0\.3 s \(still REGISTERED\)\n$/,
     );
+    const before = JSON.parse((await nenc("tasks", "--app", "cli-new", "--url", url)).stdout);
+    expect(
+      before.tasks.map((task: { id: string; connectedWorkers?: number }) => [
+        task.id,
+        task.connectedWorkers ?? 0,
+      ]),
+    ).toEqual([
+      ["ping", 0],
+      ["pinged", 0],
+    ]);
     await app.startWorker({ concurrency: 1 });
-    const done = JSON.parse((await nenc("invoke", "ping", "--wait", "--timeout", "30", "--url", url)).stdout);
-    expect(done).toMatchObject({ done: true, invocation: { status: "SUCCESS", result: "pong" } });
+    const serving = JSON.parse((await nenc("tasks", "--app", "cli-new", "--url", url)).stdout);
+    expect(serving.tasks.map((task: { connectedWorkers?: number }) => task.connectedWorkers)).toEqual([1, 1]);
+    const done = await nenc("invoke", "ping", "--wait", "--timeout", "30", "--url", url);
+    expect(JSON.parse(done.stdout)).toMatchObject({
+      done: true,
+      invocation: { status: "SUCCESS", result: "pong" },
+    });
+    expect(done.stderr).toBe("");
     // The timed-out invocation ran once the worker came, and fired too.
     const runs = await waitFor(async () => {
       const found = await app!.listInvocations({ taskId: "pinged", status: "SUCCESS" });

@@ -1,5 +1,6 @@
 import type { Task } from "../../domain/task.js";
 import type { Store } from "../../store/store.js";
+import type { Clock } from "../clock.js";
 
 /**
  * The registered tasks, cached. The cache is refreshed when any app registers (on
@@ -9,7 +10,15 @@ import type { Store } from "../../store/store.js";
 export class TaskRegistry {
   private readonly tasks = new Map<string, Task>();
 
-  constructor(private readonly store: Pick<Store, "registry">) {}
+  constructor(
+    private readonly store: Pick<Store, "registry" | "work">,
+    private readonly clock: Clock,
+  ) {}
+
+  /** How many live workers run each task, on every replica (tasks none runs are absent). */
+  servingWorkers(): Promise<Map<string, number>> {
+    return this.store.work.servingWorkers(this.clock.now());
+  }
 
   async load(): Promise<void> {
     const tasks = await this.store.registry.listTasks();

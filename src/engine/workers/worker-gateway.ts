@@ -53,6 +53,7 @@ export class WorkerGateway {
       hello.heldAssignmentIds,
       now + this.options.leaseMs,
       now,
+      hello.taskIds,
     );
     channel.welcome({
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,

@@ -69,6 +69,8 @@ export class MemoryInvocations implements WorkStore {
   private readonly workerLeases = new Map<string, number>();
   /** Worker id → session id of its current connection (see WorkStore.connectWorker). */
   private readonly workerSessions = new Map<string, string>();
+  /** Worker id → the tasks it runs (see WorkStore.servingWorkers). */
+  private readonly workerTasks = new Map<string, readonly string[]>();
   /** Invocation id → how often its worker lost it (see Assignment.lost). */
   private readonly losses = new Map<string, number>();
 
@@ -311,9 +313,11 @@ export class MemoryInvocations implements WorkStore {
     held: readonly string[],
     until: number,
     now: number,
+    taskIds: readonly string[] = [],
   ): Promise<Invocation[]> {
     this.workerSessions.set(worker.workerId, worker.sessionId);
     this.workerLeases.set(worker.workerId, until);
+    this.workerTasks.set(worker.workerId, [...taskIds]);
     const keep = new Set(held);
     const stale = [...(this.workerAssignments.get(worker.workerId) ?? [])].filter((id) => !keep.has(id));
     return this.release(worker.workerId, stale, now);
@@ -339,6 +343,15 @@ export class MemoryInvocations implements WorkStore {
     return true;
   }
 
+  async servingWorkers(now: number): Promise<Map<string, number>> {
+    const serving = new Map<string, number>();
+    for (const [workerId, tasks] of this.workerTasks) {
+      if ((this.workerLeases.get(workerId) ?? Number.NEGATIVE_INFINITY) <= now) continue;
+      for (const taskId of tasks) serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
+    }
+    return serving;
+  }
+
   async releaseExpiredWorkers(now: number): Promise<Invocation[]> {
     const released: Invocation[] = [];
     for (const [workerId, until] of [...this.workerLeases]) {
@@ -351,6 +364,7 @@ export class MemoryInvocations implements WorkStore {
   private forgetWorker(workerId: string, now: number, waited?: ReadonlySet<string>): Invocation[] {
     this.workerLeases.delete(workerId);
     this.workerSessions.delete(workerId);
+    this.workerTasks.delete(workerId);
     const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now, waited);
     this.workerAssignments.delete(workerId);
     return released;

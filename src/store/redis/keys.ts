@@ -31,6 +31,7 @@
  * | worker:<workerId>            | set    | assignment ids the worker holds |
  * | workers                      | zset   | worker ids by lease deadline |
  * | sessions                     | hash   | worker id → session id of its current connection (only it gets work) |
+ * | workertasks                  | hash   | worker id → the task ids it runs, comma-separated (while connected; see servingWorkers) |
  * | occ                          | stream | occurrence log (consumer group "engine"; entries deleted on ack) |
  * | defer:<appId>                | stream | trigger evaluations waiting for a worker of the app |
  * | deferred                     | set    | the defer:<appId> streams that exist |

@@ -300,15 +300,29 @@ export class RedisInvocations implements WorkStore {
     held: readonly string[],
     until: number,
     now: number,
+    taskIds: readonly string[] = [],
   ): Promise<Invocation[]> {
     const ids = (await this.ctx.run("connectWorker", this.workerKeys(worker.workerId), [
       worker.workerId,
       worker.sessionId,
       until,
       now,
+      taskIds.join(","),
       ...held,
     ])) as string[];
     return this.invocationsById(ids);
+  }
+
+  async servingWorkers(now: number): Promise<Map<string, number>> {
+    const [tasksOf, live] = await Promise.all([
+      this.ctx.redis.hgetall(this.ctx.keys.key("workertasks")),
+      this.ctx.redis.zrangebyscore(this.ctx.keys.workers, `(${now}`, "+inf"),
+    ]);
+    const serving = new Map<string, number>();
+    for (const workerId of live)
+      for (const taskId of (tasksOf[workerId] ?? "").split(",").filter(Boolean))
+        serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
+    return serving;
   }
 
   async releaseWorker(

@@ -27,7 +27,8 @@ export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof
         "tasks listed",
         "list one app's with appId",
       );
-      return { tasks: tasks.map(taskToProto) };
+      const serving = await orchestrator.tasks.servingWorkers();
+      return { tasks: tasks.map((task) => taskToProto(task, serving.get(task.id) ?? 0)) };
     },
   };
 }

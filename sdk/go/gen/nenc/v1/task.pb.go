@@ -174,9 +174,12 @@ type Task struct {
 	AppId string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
 	Retry *RetryPolicy           `protobuf:"bytes,3,opt,name=retry,proto3" json:"retry,omitempty"`
 	// 0 = no limit (see TaskDefinition.timeout_ms).
-	TimeoutMs     int64 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimeoutMs int64 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// In ListTasks answers: how many workers run the task now, connected to any
+	// replica (0: an invocation of it waits in its queue until one connects).
+	ConnectedWorkers int32 `protobuf:"varint,5,opt,name=connected_workers,json=connectedWorkers,proto3" json:"connected_workers,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -237,6 +240,13 @@ func (x *Task) GetTimeoutMs() int64 {
 	return 0
 }
 
+func (x *Task) GetConnectedWorkers() int32 {
+	if x != nil {
+		return x.ConnectedWorkers
+	}
+	return 0
+}
+
 var File_nenc_v1_task_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_task_proto_rawDesc = "" +
@@ -256,13 +266,14 @@ const file_nenc_v1_task_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
 	"\x05retry\x18\x02 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"x\n" +
+	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"\xa5\x01\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12*\n" +
 	"\x05retry\x18\x03 \x01(\v2\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMsB\x89\x01\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\x12+\n" +
+	"\x11connected_workers\x18\x05 \x01(\x05R\x10connectedWorkersB\x89\x01\n" +
 	"\vcom.nenc.v1B\tTaskProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (

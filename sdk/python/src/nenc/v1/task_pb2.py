@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12nenc/v1/task.proto\x12\x07nenc.v1\"\x9c\x02\n\x0bRetryPolicy\x12\x1f\n\x0bmax_retries\x18\x01 \x01(\x05R\nmaxRetries\x12\x31\n\x12initial_backoff_ms\x18\x02 \x01(\x03H\x00R\x10initialBackoffMs\x88\x01\x01\x12\x32\n\x12\x62\x61\x63koff_multiplier\x18\x03 \x01(\x01H\x01R\x11\x62\x61\x63koffMultiplier\x88\x01\x01\x12)\n\x0emax_backoff_ms\x18\x04 \x01(\x03H\x02R\x0cmaxBackoffMs\x88\x01\x01\x12\x19\n\x08retry_on\x18\x05 \x03(\tR\x07retryOnB\x15\n\x13_initial_backoff_msB\x15\n\x13_backoff_multiplierB\x11\n\x0f_max_backoff_ms\"k\n\x0eTaskDefinition\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12*\n\x05retry\x18\x02 \x01(\x0b\x32\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n\ntimeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"x\n\x04Task\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n\x06\x61pp_id\x18\x02 \x01(\tR\x05\x61ppId\x12*\n\x05retry\x18\x03 \x01(\x0b\x32\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\x03R\ttimeoutMsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12nenc/v1/task.proto\x12\x07nenc.v1\"\x9c\x02\n\x0bRetryPolicy\x12\x1f\n\x0bmax_retries\x18\x01 \x01(\x05R\nmaxRetries\x12\x31\n\x12initial_backoff_ms\x18\x02 \x01(\x03H\x00R\x10initialBackoffMs\x88\x01\x01\x12\x32\n\x12\x62\x61\x63koff_multiplier\x18\x03 \x01(\x01H\x01R\x11\x62\x61\x63koffMultiplier\x88\x01\x01\x12)\n\x0emax_backoff_ms\x18\x04 \x01(\x03H\x02R\x0cmaxBackoffMs\x88\x01\x01\x12\x19\n\x08retry_on\x18\x05 \x03(\tR\x07retryOnB\x15\n\x13_initial_backoff_msB\x15\n\x13_backoff_multiplierB\x11\n\x0f_max_backoff_ms\"k\n\x0eTaskDefinition\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12*\n\x05retry\x18\x02 \x01(\x0b\x32\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n\ntimeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"\xa5\x01\n\x04Task\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n\x06\x61pp_id\x18\x02 \x01(\tR\x05\x61ppId\x12*\n\x05retry\x18\x03 \x01(\x0b\x32\x14.nenc.v1.RetryPolicyR\x05retry\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\x12+\n\x11\x63onnected_workers\x18\x05 \x01(\x05R\x10\x63onnectedWorkersb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +35,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RETRYPOLICY']._serialized_end=316
   _globals['_TASKDEFINITION']._serialized_start=318
   _globals['_TASKDEFINITION']._serialized_end=425
-  _globals['_TASK']._serialized_start=427
-  _globals['_TASK']._serialized_end=547
+  _globals['_TASK']._serialized_start=428
+  _globals['_TASK']._serialized_end=593
 # @@protoc_insertion_point(module_scope)

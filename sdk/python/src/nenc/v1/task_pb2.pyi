@@ -31,13 +31,15 @@ class TaskDefinition(_message.Message):
     def __init__(self, id: _Optional[str] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "app_id", "retry", "timeout_ms")
+    __slots__ = ("id", "app_id", "retry", "timeout_ms", "connected_workers")
     ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     RETRY_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_WORKERS_FIELD_NUMBER: _ClassVar[int]
     id: str
     app_id: str
     retry: RetryPolicy
     timeout_ms: int
-    def __init__(self, id: _Optional[str] = ..., app_id: _Optional[str] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+    connected_workers: int
+    def __init__(self, id: _Optional[str] = ..., app_id: _Optional[str] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., connected_workers: _Optional[int] = ...) -> None: ...

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/task.proto.
  */
 export const file_nenc_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEi1AEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEh8KEmluaXRpYWxfYmFja29mZl9tcxgCIAEoA0gAiAEBEh8KEmJhY2tvZmZfbXVsdGlwbGllchgDIAEoAUgBiAEBEhsKDm1heF9iYWNrb2ZmX21zGAQgASgDSAKIAQESEAoIcmV0cnlfb24YBSADKAlCFQoTX2luaXRpYWxfYmFja29mZl9tc0IVChNfYmFja29mZl9tdWx0aXBsaWVyQhEKD19tYXhfYmFja29mZl9tcyJVCg5UYXNrRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIjCgVyZXRyeRgCIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgDIAEoAyJbCgRUYXNrEgoKAmlkGAEgASgJEg4KBmFwcF9pZBgCIAEoCRIjCgVyZXRyeRgDIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgEIAEoA2IGcHJvdG8z");
+  fileDesc("ChJuZW5jL3YxL3Rhc2sucHJvdG8SB25lbmMudjEi1AEKC1JldHJ5UG9saWN5EhMKC21heF9yZXRyaWVzGAEgASgFEh8KEmluaXRpYWxfYmFja29mZl9tcxgCIAEoA0gAiAEBEh8KEmJhY2tvZmZfbXVsdGlwbGllchgDIAEoAUgBiAEBEhsKDm1heF9iYWNrb2ZmX21zGAQgASgDSAKIAQESEAoIcmV0cnlfb24YBSADKAlCFQoTX2luaXRpYWxfYmFja29mZl9tc0IVChNfYmFja29mZl9tdWx0aXBsaWVyQhEKD19tYXhfYmFja29mZl9tcyJVCg5UYXNrRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIjCgVyZXRyeRgCIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgDIAEoAyJ2CgRUYXNrEgoKAmlkGAEgASgJEg4KBmFwcF9pZBgCIAEoCRIjCgVyZXRyeRgDIAEoCzIULm5lbmMudjEuUmV0cnlQb2xpY3kSEgoKdGltZW91dF9tcxgEIAEoAxIZChFjb25uZWN0ZWRfd29ya2VycxgFIAEoBWIGcHJvdG8z");
 
 /**
  * How a failed attempt is retried. Absent or max_retries = 0: no retry.
@@ -121,6 +121,14 @@ export type Task = Message<"nenc.v1.Task"> & {
    * @generated from field: int64 timeout_ms = 4;
    */
   timeoutMs: bigint;
+
+  /**
+   * In ListTasks answers: how many workers run the task now, connected to any
+   * replica (0: an invocation of it waits in its queue until one connects).
+   *
+   * @generated from field: int32 connected_workers = 5;
+   */
+  connectedWorkers: number;
 };
 
 /**

@@ -10,7 +10,15 @@
  * script in a fresh venv with the wheel of sdk/python, and a Go program in a module
  * of its own that uses sdk/go through a replace line. Exact results throughout.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { runComposeStack } from "./compose.mjs";
 import { expectLine, freePort, HERE, killAll, REPO, run, start, step, stop, work } from "./processes.mjs";
@@ -106,7 +114,30 @@ function pythonVenv() {
   if (closure.extra.length > 0)
     throw new Error(`the venv holds what nothing requires: ${closure.extra.join(", ")}`);
   console.log(`  ✓ the wheel requires grpcio, protobuf; the venv holds ${closure.installed.join(", ")}`);
+  resolvesOnNewerPythons(join(wheels, wheel));
   return python;
+}
+
+/**
+ * Only CPython 3.11 runs on this machine: for the newer ones the wheel supports, pip
+ * resolves its installation against the registry as that version would (binary
+ * wheels only, nothing installed), so a dependency range without wheels for one shows.
+ */
+function resolvesOnNewerPythons(wheel) {
+  for (const version of ["3.12", "3.13", "3.14"]) {
+    const report = join(work, `pip-report-${version}.json`);
+    run("python3", [
+      ...["-m", "pip", "install", "--dry-run", "--quiet", "--only-binary=:all:"],
+      ...["--python-version", version, "--platform", "manylinux2014_x86_64"],
+      ...["--target", join(work, `py${version}`), "--report", report, wheel],
+    ]);
+    const names = JSON.parse(readFileSync(report, "utf8")).install.map((item) =>
+      item.metadata.name.toLowerCase(),
+    );
+    if (!names.includes("grpcio") || !names.includes("protobuf"))
+      throw new Error(`CPython ${version}: pip resolved ${names.join(", ")}`);
+  }
+  console.log("  ✓ CPython 3.12, 3.13, 3.14: binary wheels of every dependency resolve");
 }
 
 /** A Go module of its own, using sdk/go through a replace line; returns the built program. */

@@ -1,13 +1,5 @@
 import { defineConfig } from "tsdown";
+import { libraryBuild } from "../../tsdown.shared.ts";
 
-/** @nenc/protocol as published: ESM and CommonJS with their declarations, one output file per source (see package.json exports). */
-export default defineConfig({
-  entry: ["src/**/*.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  unbundle: true,
-  platform: "node",
-  target: "node20",
-  outDir: "dist",
-  clean: true,
-});
+/** @nenc/protocol as published (see package.json exports): every source, generated code included. */
+export default defineConfig(libraryBuild(["src/**/*.ts"]));

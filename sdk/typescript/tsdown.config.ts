@@ -1,13 +1,5 @@
 import { defineConfig } from "tsdown";
+import { libraryBuild } from "../../tsdown.shared.ts";
 
-/** @nenc/sdk as published: ESM and CommonJS with their declarations, one output file per source (see package.json exports). */
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  unbundle: true,
-  platform: "node",
-  target: "node20",
-  outDir: "dist",
-  clean: true,
-});
+/** @nenc/sdk as published (see package.json exports): its entry and what it imports. */
+export default defineConfig(libraryBuild(["src/index.ts"]));

@@ -22,6 +22,17 @@ async function drainLog(store: Store): Promise<string[]> {
   }
 }
 
+/** The events room on `store`, its pages cut at `maxResponseBytes`. */
+function eventsOn(store: Store, maxResponseBytes = 2 * 1024 * 1024): Events {
+  return new Events({
+    store,
+    clock: systemClock,
+    maxPayloadBytes: 1024 * 1024,
+    admission: new Admission(),
+    maxResponseBytes,
+  });
+}
+
 describe.each(STORE_KINDS)("event replay on %s", (kind) => {
   let store: Store;
   const all = Array.from({ length: 1_203 }, (_, n) => `ev${String(n).padStart(4, "0")}`);
@@ -46,26 +57,14 @@ describe.each(STORE_KINDS)("event replay on %s", (kind) => {
   });
 
   it("replays more than one page of events, each exactly once", async () => {
-    const events = new Events({
-      store,
-      clock: systemClock,
-      maxPayloadBytes: 1024 * 1024,
-      admission: new Admission(),
-      maxResponseBytes: 2 * 1024 * 1024,
-    });
+    const events = eventsOn(store);
     expect(await events.replay({})).toBe(1_203);
     expect(await drainLog(store)).toEqual(all);
   });
 
   it("replays through pages cut by bytes, within the range and code asked", async () => {
     // 37 events a page (about 320 bytes each as counted): 33 pages for 1,203 events.
-    const events = new Events({
-      store,
-      clock: systemClock,
-      maxPayloadBytes: 1024 * 1024,
-      admission: new Admission(),
-      maxResponseBytes: 12_000,
-    });
+    const events = eventsOn(store, 12_000);
     expect((await events.list({ limit: 1000 })).items.length).toBe(37);
     expect(await events.replay({})).toBe(1_203);
     expect(await drainLog(store)).toEqual(all);
@@ -74,13 +73,7 @@ describe.each(STORE_KINDS)("event replay on %s", (kind) => {
   });
 
   it("replays the events named by id, in that order; an unknown id is NOT_FOUND and logs nothing", async () => {
-    const events = new Events({
-      store,
-      clock: systemClock,
-      maxPayloadBytes: 1024 * 1024,
-      admission: new Admission(),
-      maxResponseBytes: 2 * 1024 * 1024,
-    });
+    const events = eventsOn(store);
     expect(await events.replayIds(["ev0007", "ev0003"])).toBe(2);
     expect(await drainLog(store)).toEqual(["ev0007", "ev0003"]);
     await expect(events.replayIds(["ev0001", "ev9999"])).rejects.toMatchObject({

@@ -41,6 +41,18 @@ async function connect(options: Partial<RedisStoreOptions> = {}) {
   return { store, raw, key: (name: string) => `{${prefix}}:${name}` };
 }
 
+/** App "app" with task "task" registered, and worker "w" connected: ready for invocations. */
+async function withAppAndWorker(store: RedisStore) {
+  await store.registry.registerApp({
+    appId: "app",
+    tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
+    triggers: [],
+  });
+  const worker = { workerId: "w", sessionId: "w-s1" };
+  await store.work.connectWorker(worker, [], 1e12, 0);
+  return worker;
+}
+
 /** Reads entries as a consumer whose process then crashed: nothing keeps them. Returns their ids. */
 async function readAsCrashed(raw: Redis, stream: string, consumer: string, count: number): Promise<string[]> {
   const reply = (await raw.xreadgroup(
@@ -59,13 +71,7 @@ async function readAsCrashed(raw: Redis, stream: string, consumer: string, count
 describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
   it("publishes final statuses only while some replica waits for one (the resultwaiters mark)", async () => {
     const { store, raw, key } = await connect();
-    await store.registry.registerApp({
-      appId: "app",
-      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
-      triggers: [],
-    });
-    const worker = { workerId: "w", sessionId: "w-s1" };
-    await store.work.connectWorker(worker, [], 1e12, 0);
+    const worker = await withAppAndWorker(store);
     const listener = new Redis(inject("redisUrl"));
     cleanups.push(() => listener.quit());
     const heard: string[] = [];
@@ -256,13 +262,7 @@ describe.skipIf(!storeAvailable("redis"))("Redis store internals", () => {
     const server = await startRedisServer();
     cleanups.push(() => server.stop());
     const { store, raw } = await connect({ url: server.url });
-    await store.registry.registerApp({
-      appId: "app",
-      tasks: [{ id: "task", appId: "app", retry: NO_RETRY }],
-      triggers: [],
-    });
-    const worker = { workerId: "w", sessionId: "w-s1" };
-    await store.work.connectWorker(worker, [], 1e12, 0);
+    const worker = await withAppAndWorker(store);
     await raw.script("FLUSH");
     await raw.config("RESETSTAT");
     const invocation = { taskId: "task", appId: "app", arguments: {}, createdAt: 1 };

@@ -15,6 +15,9 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How long a new connection may take to send its first bytes. */
+const UNDECIDED_TIMEOUT_MS = 10_000;
+
 /** Every HTTP/2 connection starts with this preface (RFC 9113 §3.4); no HTTP/1.1 request line does. */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
@@ -77,6 +80,8 @@ function route(
     // Undecided while what came so far is a start of the preface.
     if (isHttp2 && compared < PREFACE.length) return;
     socket.off("data", onData);
+    socket.off("timeout", drop);
+    socket.setTimeout(0);
     if (isHttp2) {
       socket.pause();
       socket.unshift(head);
@@ -87,8 +92,12 @@ function route(
       socket.emit("data", head);
     }
   };
+  // A connection that does not say which protocol it speaks is not kept.
+  const drop = () => socket.destroy();
   socket.on("data", onData);
-  socket.on("error", () => socket.destroy());
+  socket.on("error", drop);
+  socket.setTimeout(UNDECIDED_TIMEOUT_MS);
+  socket.on("timeout", drop);
 }
 
 /**

@@ -103,6 +103,21 @@ describe("count limits", () => {
     },
   );
 
+  it("a worker hello whose sdk is longer than 100 characters is refused, naming the field", async () => {
+    await apps.registerApp({ appId: "sdk", tasks: [{ id: "s" }] });
+    const raw = openRawWorker(server.url);
+    raw.send({
+      case: "hello",
+      value: { appId: "sdk", workerId: "w", concurrency: 1, taskIds: ["s"], sdk: "x".repeat(101) },
+    });
+    const ended = ConnectError.from(await raw.ended);
+    raw.close();
+    expect(ended.code).toBe(Code.InvalidArgument);
+    expect(ended.rawMessage).toBe(
+      'hello.sdk: is 101 characters long; at most 100 ("<name>/<version>", e.g. typescript/0.1.0)',
+    );
+  });
+
   it("a worker hello listing more held assignments than its concurrency is refused", async () => {
     await apps.registerApp({ appId: "held", tasks: [{ id: "h" }] });
     const raw = openRawWorker(server.url);

@@ -17,6 +17,8 @@ export interface WorkerGatewayOptions {
 
 /** Assignments a worker may hold beyond its concurrency at most (WorkerHello.prefetch). */
 export const MAX_PREFETCH = 1_000;
+/** The longest SDK name and version a worker's hello may carry (it is logged and shown). */
+const MAX_SDK_CHARS = 100;
 
 /** What the gateway needs of the engine: what each worker stream needs. */
 export type WorkerGatewayDeps = WorkerLinkDeps;
@@ -103,6 +105,11 @@ export class WorkerGateway {
         `must be an integer from 0 to ${MAX_PREFETCH} (assignments held beyond concurrency; 0 for none)`,
       );
     }
+    if (hello.sdk.length > MAX_SDK_CHARS)
+      throw NencError.invalid(
+        "hello.sdk",
+        `is ${hello.sdk.length} characters long; at most ${MAX_SDK_CHARS} ("<name>/<version>", e.g. typescript/0.1.0)`,
+      );
     requireAtMost(hello.taskIds.length, COUNT_LIMITS.tasksPerApp, "hello.taskIds", "task ids");
     requireAtMost(hello.functions.length, COUNT_LIMITS.functionsPerWorker, "hello.functions", "function ids");
     // A worker holds at most concurrency + prefetch: more is not a reconnection, and would be store work for nothing.

@@ -431,8 +431,12 @@ export class CronScheduler {
   }
 }
 
-/** Conditions claimed per store call (the stores chunk the same way). */
-const CLAIM_CHUNK = 500;
+/**
+ * Conditions claimed per store call: small, so that while Redis runs one chunk's
+ * script the orchestrator plans the next and hands out the last one's assignments
+ * (500 kept both waiting on each other: 10,000 crons on Redis, lag p99 ~5 s → ~4 s).
+ */
+const CLAIM_CHUNK = 100;
 
 /** Lets pending I/O callbacks run (a macrotask turn), unlike an await, which stays in microtasks. */
 function yieldToIo(): Promise<void> {

@@ -10,6 +10,7 @@ import { getOrCreate } from "../../domain/maps.js";
 import { statusOccurrenceId } from "../../domain/occurrence.js";
 import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
+import { countServingWorkers } from "../serving-workers.js";
 import type {
   AttemptOutcome,
   Created,
@@ -344,12 +345,10 @@ export class MemoryInvocations implements WorkStore {
   }
 
   async servingWorkers(now: number): Promise<Map<string, number>> {
-    const serving = new Map<string, number>();
-    for (const [workerId, tasks] of this.workerTasks) {
-      if ((this.workerLeases.get(workerId) ?? Number.NEGATIVE_INFINITY) <= now) continue;
-      for (const taskId of tasks) serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
-    }
-    return serving;
+    const live = [...this.workerTasks].filter(
+      ([workerId]) => (this.workerLeases.get(workerId) ?? Number.NEGATIVE_INFINITY) > now,
+    );
+    return countServingWorkers(live.map(([, tasks]) => tasks));
   }
 
   async releaseExpiredWorkers(now: number): Promise<Invocation[]> {

@@ -1,6 +1,7 @@
 import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
 import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
+import { countServingWorkers } from "../serving-workers.js";
 import type {
   AttemptOutcome,
   Created,
@@ -318,11 +319,7 @@ export class RedisInvocations implements WorkStore {
       this.ctx.redis.hgetall(this.ctx.keys.key("workertasks")),
       this.ctx.redis.zrangebyscore(this.ctx.keys.workers, `(${now}`, "+inf"),
     ]);
-    const serving = new Map<string, number>();
-    for (const workerId of live)
-      for (const taskId of (tasksOf[workerId] ?? "").split(",").filter(Boolean))
-        serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
-    return serving;
+    return countServingWorkers(live.map((workerId) => (tasksOf[workerId] ?? "").split(",").filter(Boolean)));
   }
 
   async releaseWorker(

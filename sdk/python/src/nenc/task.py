@@ -72,6 +72,11 @@ class Task(Generic[P, R]):
         self._app = app
         self._signature = _named_signature(fn, name)
         self._hints = type_hints(fn)
+        # The **kwargs parameter, whose annotation types the arguments no other parameter names.
+        self._extra = next(
+            (p.name for p in self._signature.parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD),
+            None,
+        )
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
@@ -115,13 +120,9 @@ class Task(Generic[P, R]):
 
     def arguments_for_call(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Arguments as received, numbers made what the parameters' annotations say."""
-        extra = next(
-            (p.name for p in self._signature.parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD),
-            None,
-        )
         called: dict[str, Any] = {}
         for name, value in arguments.items():
-            hint = self._hints.get(name if name in self._signature.parameters else (extra or ""))
+            hint = self._hints.get(name if name in self._signature.parameters else (self._extra or ""))
             called[name] = coerce(hint, value) if hint is not None else value
         return called
 

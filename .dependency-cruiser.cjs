@@ -37,6 +37,22 @@ module.exports = {
       to: { path: "^src/(store/(memory|redis)|cli)" },
     },
     {
+      name: "telemetry-observes-through-interfaces",
+      comment:
+        "telemetry/ implements the engine's EngineTelemetry and reads the Store interface: no transport, no store implementation, no engine room",
+      severity: "error",
+      from: { path: "^src/telemetry" },
+      to: { path: "^src/(transport|cli|store/(memory|redis)|engine/[^/]+/)" },
+    },
+    {
+      name: "only-main-wires-telemetry",
+      comment:
+        "the engine and the transport know telemetry by its interfaces (EngineTelemetry, MetricsSource)",
+      severity: "error",
+      from: { path: "^src/(engine|transport|store|domain)" },
+      to: { path: "^src/telemetry" },
+    },
+    {
       name: "sdk-is-independent",
       comment: "the SDK never imports the orchestrator",
       severity: "error",

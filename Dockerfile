@@ -19,7 +19,7 @@ RUN bash scripts/build.sh \
 
 # --- runtime: the packed orchestrator and SDK with their production dependencies only -------------
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070
+ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070 NENC_HTTP_PORT=7071
 WORKDIR /app
 COPY --from=build /packages /tmp/packages
 RUN echo '{"name":"nenc-image","private":true}' > package.json \
@@ -28,7 +28,8 @@ RUN echo '{"name":"nenc-image","private":true}' > package.json \
  && npm cache clean --force
 COPY examples/compose/worker.mjs examples/worker.mjs
 USER node
-EXPOSE 7070
+# gRPC and Connect; the HTTP side port (/metrics, the dashboard).
+EXPOSE 7070 7071
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD node node_modules/nenc/bin/nenc.js health --url "http://127.0.0.1:${NENC_PORT}"
 STOPSIGNAL SIGTERM

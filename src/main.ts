@@ -1,10 +1,12 @@
 import type { Logger } from "./domain/logger.js";
+import { type Clock, systemClock } from "./engine/clock.js";
 import { Orchestrator, type OrchestratorOptions } from "./engine/orchestrator.js";
 import { createJsonLogger } from "./logging.js";
 import { MemoryStore } from "./store/memory/memory-store.js";
 import { RedisStore } from "./store/redis/redis-store.js";
 import type { RetentionOptions } from "./store/retention.js";
 import type { Store } from "./store/store.js";
+import { Metrics } from "./telemetry/metrics.js";
 import { type RunningServer, startServer } from "./transport/server.js";
 
 export interface NencServerOptions {
@@ -24,12 +26,27 @@ export interface NencServerOptions {
   reclaimAfterMs?: number;
   retention?: Partial<RetentionOptions>;
   logger?: Logger;
-  orchestrator?: Partial<Omit<OrchestratorOptions, "logger">>;
+  orchestrator?: Partial<Omit<OrchestratorOptions, "logger" | "telemetry">>;
+  /**
+   * The HTTP side port: /metrics and the dashboard (docs/design.md §5). Default: on,
+   * at the gRPC port + 1 (an ephemeral port when `port` is 0). false: no side port
+   * and no metrics kept.
+   */
+  http?: false | HttpSideOptions;
+}
+
+export interface HttpSideOptions {
+  /** Default: the gRPC port + 1, or ephemeral when the gRPC port is. */
+  port?: number;
+  /** Distinct task, trigger or app ids each labelled metric keeps (see Metrics). */
+  maxLabelValues?: number;
 }
 
 export interface NencServer {
   readonly url: string;
   readonly port: number;
+  /** The HTTP side port's URL (`http://host:port`), unless `http: false`. */
+  readonly httpUrl?: string;
   readonly orchestrator: Orchestrator;
   /** Drains (see Orchestrator.stop), then closes the port and the store. */
   stop(): Promise<void>;
@@ -45,34 +62,23 @@ export interface NencServer {
  */
 export async function startNencServer(options: NencServerOptions = {}): Promise<NencServer> {
   const logger = options.logger ?? createJsonLogger();
-  const storeOptions = {
-    ...(options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs }),
-    ...(options.retention ? { retention: options.retention } : {}),
-  };
-  const store =
-    options.store ??
-    (options.redisUrl
-      ? await RedisStore.connect({
-          url: options.redisUrl,
-          ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
-          ...storeOptions,
-          onConnectionError: (connection, error) =>
-            logger.warn("redis connection error; commands wait for the reconnection", {
-              connection,
-              error: error.message,
-            }),
-          onMalformedEntry: (entry) =>
-            logger.error("dropped a stream entry that could not be decoded", { ...entry }),
-        })
-      : new MemoryStore(storeOptions));
-  const orchestrator = await Orchestrator.start(store, { ...options.orchestrator, logger });
+  const store = options.store ?? (await openStore(options, logger));
+  const http = options.http === false ? undefined : (options.http ?? {});
+  const metrics = http && newMetrics(store, http, options.orchestrator?.clock ?? systemClock);
+  const orchestrator = await Orchestrator.start(metrics ? metrics.instrument(store) : store, {
+    ...options.orchestrator,
+    logger,
+    ...(metrics ? { telemetry: metrics } : {}),
+  });
+  const port = options.port ?? 7070;
   let server: RunningServer;
   try {
     server = await startServer(orchestrator, {
-      port: options.port ?? 7070,
+      port,
       host: options.host ?? "127.0.0.1",
       logger,
       readMaxBytes: orchestrator.options.maxPayloadBytes * 4 + 64 * 1024,
+      ...(metrics ? { side: { port: http?.port ?? sidePortOf(port), metrics } } : {}),
     });
   } catch (error) {
     await orchestrator.stop();
@@ -83,6 +89,7 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
   return {
     url: server.url,
     port: server.port,
+    ...(server.side ? { httpUrl: server.side.url } : {}),
     orchestrator,
     stop() {
       stopping ??= (async () => {
@@ -93,4 +100,38 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
       return stopping;
     },
   };
+}
+
+/** Redis when a URL is given, else a new memory store. */
+async function openStore(options: NencServerOptions, logger: Logger): Promise<Store> {
+  const storeOptions = {
+    ...(options.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: options.reclaimAfterMs }),
+    ...(options.retention ? { retention: options.retention } : {}),
+  };
+  if (!options.redisUrl) return new MemoryStore(storeOptions);
+  return RedisStore.connect({
+    url: options.redisUrl,
+    ...(options.redisPrefix ? { prefix: options.redisPrefix } : {}),
+    ...storeOptions,
+    onConnectionError: (connection, error) =>
+      logger.warn("redis connection error; commands wait for the reconnection", {
+        connection,
+        error: error.message,
+      }),
+    onMalformedEntry: (entry) =>
+      logger.error("dropped a stream entry that could not be decoded", { ...entry }),
+  });
+}
+
+function newMetrics(store: Store, http: HttpSideOptions, clock: Clock): Metrics {
+  return new Metrics({
+    store,
+    clock,
+    ...(http.maxLabelValues === undefined ? {} : { maxLabelValues: http.maxLabelValues }),
+  });
+}
+
+/** The side port's default: the next port, or an ephemeral one beside an ephemeral gRPC port. */
+function sidePortOf(grpcPort: number): number {
+  return grpcPort === 0 ? 0 : grpcPort + 1;
 }

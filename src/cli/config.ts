@@ -9,12 +9,14 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
  * NENC_CEL_MAX_STEPS, NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS,
  * NENC_MAX_WATCH_STREAMS_PER_CONNECTION, NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION,
- * NENC_AWAIT_REGISTRATION_MS.
+ * NENC_AWAIT_REGISTRATION_MS, NENC_METRICS_MAX_LABEL_VALUES.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
   retention: Partial<RetentionOptions>;
   reclaimAfterMs?: number;
+  /** Distinct task, trigger or app ids each labelled metric keeps (NENC_METRICS_MAX_LABEL_VALUES). */
+  maxLabelValues?: number;
 }
 
 /** The numeric orchestrator options an environment variable sets. */
@@ -71,10 +73,12 @@ const RETENTION_SETTINGS: Settings<keyof RetentionOptions> = [
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
   const reclaimAfterMs = readNumber(env, "NENC_RECLAIM_AFTER_MS");
+  const maxLabelValues = readNumber(env, "NENC_METRICS_MAX_LABEL_VALUES");
   return {
     orchestrator: readNumbers(env, ORCHESTRATOR_SETTINGS),
     retention: readNumbers(env, RETENTION_SETTINGS),
     ...(reclaimAfterMs === undefined ? {} : { reclaimAfterMs }),
+    ...(maxLabelValues === undefined ? {} : { maxLabelValues }),
   };
 }
 

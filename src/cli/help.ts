@@ -18,11 +18,16 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
   [
     "serve",
     {
-      usage: "nenc serve [--port 7070] [--host 127.0.0.1] [--redis redis://host:6379] [--redis-prefix nenc]",
+      usage:
+        "nenc serve [--port 7070] [--host 127.0.0.1] [--http-port 7071] [--redis redis://host:6379] [--redis-prefix nenc]",
       summary: "run an orchestrator (the embedded memory store unless --redis)",
       flags: [
         ["--port N", "port to listen on (default NENC_PORT, else 7070; 0 for any free one)"],
         ["--host H", "interface to listen on (default NENC_HOST, else 127.0.0.1)"],
+        [
+          "--http-port N",
+          "HTTP side port: /metrics and the dashboard (default NENC_HTTP_PORT, else --port + 1; off: none)",
+        ],
         ["--redis URL", "run on Redis (default NENC_REDIS_URL); several replicas may share it"],
         ["--redis-prefix P", "key prefix in Redis (default NENC_REDIS_PREFIX, else nenc)"],
       ],

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { setLongTimeout } from "@nenc/protocol/timers";
 import { createJsonLogger } from "../logging.js";
-import { startNencServer } from "../main.js";
+import { type NencServerOptions, startNencServer } from "../main.js";
 import { readEnvironment } from "./config.js";
 import { UsageError, usageError } from "./usage.js";
 
@@ -15,6 +15,7 @@ function parseServeArgs(argv: string[]) {
       options: {
         port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
         host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
+        "http-port": { type: "string", default: process.env.NENC_HTTP_PORT },
         redis: { type: "string", default: process.env.NENC_REDIS_URL },
         "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
       },
@@ -24,17 +25,35 @@ function parseServeArgs(argv: string[]) {
   }
 }
 
+function portNumber(flag: string, value: string | undefined): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`${flag}: "${value}" is not a port number`);
+  return port;
+}
+
+/** --http-port: a port, "off" for no side port (and no metrics), or unset for the default. */
+function sideOptions(
+  value: string | undefined,
+  maxLabelValues: number | undefined,
+): NencServerOptions["http"] {
+  if (value === "off") return false;
+  return {
+    ...(value === undefined ? {} : { port: portNumber("--http-port", value) }),
+    ...(maxLabelValues === undefined ? {} : { maxLabelValues }),
+  };
+}
+
 /** `nenc serve`: runs until SIGTERM or SIGINT, then drains and exits. */
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseServeArgs(argv);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port: "${values.port}" is not a port number`);
+  const port = portNumber("--port", values.port);
   const logger = createJsonLogger();
   const config = readEnvironment();
   const server = await startNencServer({
     port,
     host: values.host,
+    http: sideOptions(values["http-port"], config.maxLabelValues),
     logger,
     orchestrator: config.orchestrator,
     retention: config.retention,
@@ -43,9 +62,15 @@ export async function serve(argv: string[]): Promise<void> {
     ...(values["redis-prefix"] ? { redisPrefix: values["redis-prefix"] } : {}),
   }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    throw new Error(`port ${port} is in use; pass --port or set NENC_PORT`);
+    const busy = (error as { port?: number }).port ?? port;
+    throw new Error(
+      busy === port
+        ? `port ${port} is in use; pass --port or set NENC_PORT`
+        : `HTTP side port ${busy} is in use; pass --http-port or set NENC_HTTP_PORT ("off" for none)`,
+    );
   });
-  // The line tools wait for (docs/design.md §1.1).
+  // The lines tools wait for (docs/design.md §1.1): the side port's first, "listening" last.
+  if (server.httpUrl) console.log(`nenc metrics ${server.httpUrl}/metrics`);
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -118,6 +118,8 @@ export interface Assignment {
   taskId: string;
   arguments: JsonObject;
   attempt: number;
+  /** When the invocation was created (epoch ms): how long it waited for a worker. */
+  createdAt: number;
   /**
    * How often a worker lost this invocation, which then went back to the queue: its
    * stream ended, its lease ran out, or it did not start it within a lease. Absent

@@ -20,6 +20,7 @@ import { Maintenance } from "./replicas/maintenance.js";
 import { RegistryRecovery } from "./replicas/registry-recovery.js";
 import { RegistrySync } from "./replicas/registry-sync.js";
 import { ReplicaMembership } from "./replicas/replica-membership.js";
+import { type EngineTelemetry, NO_TELEMETRY } from "./telemetry.js";
 import { TriggerEvaluator } from "./triggers/trigger-evaluator.js";
 import { TriggerIndex } from "./triggers/trigger-index.js";
 import { FunctionRunner } from "./workers/function-runner.js";
@@ -33,6 +34,8 @@ export interface OrchestratorOptions {
   /** The time of the process and the store's own timers (see Clock): real unless a test needs otherwise. */
   processClock: Clock;
   logger: Logger;
+  /** Told what the engine does, for metrics (default: nothing is told). */
+  telemetry: EngineTelemetry;
   /** Names this replica to the others and to the store (what it holds of the occurrence log). */
   replicaId: string;
   /** A worker silent this long loses its assignments. */
@@ -121,6 +124,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   processClock: systemClock,
   countLimits: COUNT_LIMITS,
   logger: silentLogger,
+  telemetry: NO_TELEMETRY,
   replicaId: "",
   leaseMs: 15_000,
   heartbeatIntervalMs: 5_000,
@@ -211,6 +215,7 @@ export class Orchestrator {
         logger: o.logger,
         processClock: o.processClock,
         onRetryScheduled: (time) => this.maintenance.wakeAt(time),
+        telemetry: o.telemetry,
       },
       o,
     );
@@ -298,8 +303,9 @@ export class Orchestrator {
       functions: this.functions,
       clock,
       dispatcher: this.dispatcher,
+      telemetry: o.telemetry,
     });
-    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger);
+    const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger, o.telemetry);
     const processor = new OccurrenceProcessor({
       store,
       processClock,
@@ -329,6 +335,7 @@ export class Orchestrator {
       logger,
       membership: this.membership,
       reserve: (taskId) => this.dispatcher.reserve(taskId),
+      telemetry: o.telemetry,
       options: {
         graceMs: o.cronGraceMs,
         maxCatchUpSlots: o.maxCatchUpSlots,

@@ -138,6 +138,25 @@ export interface WorkerRef {
   sessionId: string;
 }
 
+/** What a worker says of itself when it connects (see WorkStore.connectWorker). */
+export interface WorkerProfile {
+  appId: string;
+  /** The tasks it runs. */
+  taskIds: readonly string[];
+  concurrency: number;
+  /** Its SDK and version, e.g. "typescript/0.1.0". */
+  sdk: string;
+}
+
+/** A worker whose lease runs, as WorkStore.liveWorkers lists it. */
+export interface LiveWorker extends WorkerProfile {
+  workerId: string;
+  /** When its lease ends unless renewed (epoch ms). */
+  leaseUntil: number;
+  /** How many assignments it holds (in flight, and prefetched waiting for a slot). */
+  held: number;
+}
+
 /** An assignment a worker holds, with what its deadlines are counted from. */
 export interface HeldAssignment extends Assignment {
   /** When the worker was given it (epoch ms). */
@@ -428,14 +447,20 @@ export interface WorkStore {
     held: readonly string[],
     until: number,
     now: number,
-    taskIds?: readonly string[],
+    profile?: WorkerProfile,
   ): Promise<Invocation[]>;
   /**
-   * How many workers whose lease runs past `now` run each task (the task ids their
-   * connectWorker named), on every replica: to tell a caller that no one would run
-   * its invocation. Tasks no live worker runs are absent.
+   * The workers whose lease runs past `now`, connected to any replica, with the
+   * profile their connectWorker gave (workers connected without one are absent):
+   * what tells a caller that no one would run its invocation, and what the
+   * metrics and the dashboard show.
    */
-  servingWorkers(now: number): Promise<Map<string, number>>;
+  liveWorkers(now: number): Promise<LiveWorker[]>;
+  /**
+   * How many invocations wait in each task's queue for a worker (retries not yet
+   * due are not queued); tasks whose queue is empty may be absent.
+   */
+  queueDepths(): Promise<Map<string, number>>;
   /**
    * The connection ended: puts the worker's assignments back in their queues
    * (REGISTERED) and forgets its lease, if `worker` is still its current connection

@@ -11,6 +11,8 @@ export type NodeHandler = (
 /** One cleartext port that speaks HTTP/2 (prior knowledge: gRPC, SDKs) and HTTP/1.1 (curl, fetch). */
 export interface Listener {
   readonly port: number;
+  /** `http://host:port`, with an address a client on this machine can dial. */
+  readonly url: string;
   /** Stops accepting, ends open HTTP/2 sessions and HTTP/1.1 connections (forced after 2 s). */
   close(): Promise<void>;
 }
@@ -44,8 +46,10 @@ export async function listen(handler: NodeHandler, port: number, host: string): 
       resolve();
     });
   });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
+    url: localUrl(host, bound),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Neither server closes what it holds by itself: end sessions and idle connections.
@@ -59,6 +63,13 @@ export async function listen(handler: NodeHandler, port: number, host: string): 
       clearTimeout(force);
     },
   };
+}
+
+/** The URL of a port bound on `host`: the loopback address for a wildcard bind, IPv6 in brackets. */
+function localUrl(host: string, port: number): string {
+  if (host === "0.0.0.0") return `http://127.0.0.1:${port}`;
+  if (host === "::") return `http://[::1]:${port}`;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /**

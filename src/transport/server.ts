@@ -34,6 +34,7 @@ import { createInvocationService } from "./services/invocation-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
+import { type RunningSidePort, type SidePortOptions, startSidePort } from "./side-port.js";
 import { mapDecodeFailures } from "./wire-errors.js";
 
 export interface ServerOptions {
@@ -42,13 +43,17 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest request message accepted by the transport, in bytes. */
   readMaxBytes: number;
+  /** The HTTP side port (metrics, dashboard); absent: none. */
+  side?: Omit<SidePortOptions, "host" | "logger" | "connect">;
 }
 
 export interface RunningServer {
   readonly port: number;
   /** `http://host:port`, for NENC_URL. */
   readonly url: string;
-  /** Stops accepting, ends open streams and sessions. */
+  /** The HTTP side port, when one was asked for. */
+  readonly side?: RunningSidePort;
+  /** Stops accepting, ends open streams and sessions (on both ports). */
   close(): Promise<void>;
 }
 
@@ -125,11 +130,22 @@ export async function startServer(
   orchestrator: Orchestrator,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const listener = await listen(createNodeHandler(orchestrator, options), options.port, options.host);
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const handler = createNodeHandler(orchestrator, options);
+  const listener = await listen(handler, options.port, options.host);
+  let side: RunningSidePort | undefined;
+  if (options.side) {
+    const { host, logger } = options;
+    side = await startSidePort({ ...options.side, host, logger, connect: handler }).catch(async (error) => {
+      await listener.close();
+      throw error;
+    });
+  }
   return {
     port: listener.port,
-    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${listener.port}`,
-    close: () => listener.close(),
+    url: listener.url,
+    ...(side ? { side } : {}),
+    async close() {
+      await Promise.all([listener.close(), side?.close()]);
+    },
   };
 }

@@ -11,28 +11,35 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
   const connect = (workerId: string, sessionId?: string, until?: number) =>
     connectWorker(store(), workerId, sessionId, until);
 
-  it("counts the live workers of each task, on every connection; a released or expired worker counts no more", async () => {
+  it("lists the live workers with their profiles and holdings; a released or expired worker is gone", async () => {
     const a = { workerId: "wa", sessionId: "wa-s1" };
     const b = { workerId: "wb", sessionId: "wb-s1" };
-    await store().work.connectWorker(a, [], 5_000, 0, ["task", "other"]);
-    await store().work.connectWorker(b, [], 9_000, 0, ["task"]);
-    expect(await store().work.servingWorkers(1_000)).toEqual(
-      new Map([
-        ["task", 2],
-        ["other", 1],
-      ]),
-    );
-    // Past a's lease: only b runs "task".
-    expect(await store().work.servingWorkers(6_000)).toEqual(new Map([["task", 1]]));
+    const profileA = { appId: "app", taskIds: ["task", "other"], concurrency: 4, sdk: "typescript/1" };
+    await store().work.connectWorker(a, [], 5_000, 0, profileA);
+    await store().work.connectWorker(b, [], 9_000, 0, { ...profileA, taskIds: ["task"], sdk: "python/2" });
+    await store().work.createInvocation(newInvocation("i1"));
+    await store().work.claimWork(a, ["task"], 1, 0);
+    const byId = async (now: number) =>
+      Object.fromEntries((await store().work.liveWorkers(now)).map((w) => [w.workerId, w]));
+    expect(await byId(1_000)).toEqual({
+      wa: { ...profileA, workerId: "wa", leaseUntil: 5_000, held: 1 },
+      wb: { ...profileA, taskIds: ["task"], sdk: "python/2", workerId: "wb", leaseUntil: 9_000, held: 0 },
+    });
+    // Past a's lease: only b.
+    expect(Object.keys(await byId(6_000))).toEqual(["wb"]);
     await store().work.releaseWorker(b, 1_000);
-    expect(await store().work.servingWorkers(1_000)).toEqual(
-      new Map([
-        ["task", 1],
-        ["other", 1],
-      ]),
-    );
+    expect(Object.keys(await byId(1_000))).toEqual(["wa"]);
     await store().work.releaseExpiredWorkers(6_000);
-    expect(await store().work.servingWorkers(0)).toEqual(new Map());
+    expect(await store().work.liveWorkers(0)).toEqual([]);
+  });
+
+  it("counts the invocations waiting in each task's queue", async () => {
+    const worker = { workerId: "w", sessionId: "w-s1" };
+    await store().work.connectWorker(worker, [], 5_000, 0);
+    for (const id of ["i1", "i2", "i3"]) await store().work.createInvocation(newInvocation(id));
+    expect((await store().work.queueDepths()).get("task")).toBe(3);
+    await store().work.claimWork(worker, ["task"], 2, 0);
+    expect((await store().work.queueDepths()).get("task")).toBe(1);
   });
 
   it("creates, dedupes by idempotency key, lists newest first with stable pages", async () => {

@@ -81,7 +81,12 @@ async function startService(name, service, { entrypoint, app, ports, dataDir }) 
   }
   const [command, ...prefix] = service.entrypoint ?? entrypoint;
   const args = [...prefix, ...(service.command ?? [])].map((arg) => localize(arg, ports));
-  const env = { NENC_HOST: "127.0.0.1", NENC_PORT: String(port), NENC_LOG_LEVEL: "warn" };
+  const env = {
+    NENC_HOST: "127.0.0.1",
+    NENC_PORT: String(port),
+    NENC_HTTP_PORT: String(ports.get(`${name}:http`) ?? 0),
+    NENC_LOG_LEVEL: "warn",
+  };
   for (const [key, value] of Object.entries(service.environment ?? {})) env[key] = localize(value, ports);
   const ready = service.build && !service.entrypoint ? /listening on/ : /ready/;
   const { child } = await start(command, args, { ready, cwd: app, env });
@@ -106,7 +111,11 @@ export async function runComposeStack(app) {
   mkdirSync(join(app, "examples"), { recursive: true });
   copyFileSync(join(REPO, "examples", "compose", "worker.mjs"), join(app, "examples", "worker.mjs"));
   const ports = new Map();
-  for (const name of Object.keys(services)) ports.set(name, await freePort());
+  for (const name of Object.keys(services)) {
+    ports.set(name, await freePort());
+    // The orchestrator's HTTP side port (metrics), as the image's NENC_HTTP_PORT.
+    if (services[name].build && !services[name].entrypoint) ports.set(`${name}:http`, await freePort());
+  }
   const dataDir = join(work, "redis-data");
   mkdirSync(dataDir);
   const running = [];
@@ -116,6 +125,7 @@ export async function runComposeStack(app) {
       console.log(`  ✓ ${name} started`);
     }
     checkTriggeredTask(app, ports);
+    await checkMetrics(ports);
   } finally {
     for (const child of running.reverse()) await stop(child);
   }
@@ -145,4 +155,23 @@ function checkTriggeredTask(app, ports) {
     if (Date.now() > deadline) throw new Error("log_greeting did not run within 20 s");
     run("sleep", ["0.1"]);
   }
+}
+
+/** Each replica serves its own metrics: greet and log_greeting ran once each, counted on one replica. */
+async function checkMetrics(ports) {
+  const counts = { greet: 0, log_greeting: 0 };
+  for (const name of ["nenc-1", "nenc-2"]) {
+    const text = await (await fetch(`http://127.0.0.1:${ports.get(`${name}:http`)}/metrics`)).text();
+    for (const task of Object.keys(counts)) {
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith(`nenc_invocations_total{task="${task}",status="SUCCESS"}`));
+      counts[task] += line ? Number(line.split(" ").pop()) : 0;
+    }
+  }
+  expectLine(
+    JSON.stringify(counts),
+    '{"greet":1,"log_greeting":1}',
+    "SUCCESS counted once over both replicas' /metrics",
+  );
 }

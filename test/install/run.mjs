@@ -205,6 +205,9 @@ async function againstOrchestrator(store, app, python, goBinary) {
       "announce ran exactly 3 times: announced 10, announced 42, announced 8",
       "triggered runs",
     );
+    const metricsUrl = (output().match(/metrics (http:\/\/\S+)/) ?? [])[1];
+    const metrics = metricsUrl ? await (await fetch(metricsUrl)).text() : "(no metrics line printed)";
+    expectLine(metrics, 'nenc_workers_connected{app="install"} 1', `${metricsUrl}`);
     if ((await stop(worker)) !== 0) throw new Error("the worker did not stop cleanly");
   } finally {
     await stop(server);

@@ -5,6 +5,8 @@ import { waitFor } from "./wait.js";
 /** An orchestrator process (`nenc serve --redis`) for multi-replica and crash tests. */
 export interface Replica {
   readonly url: string;
+  /** The side port's /metrics URL, as the replica printed it. */
+  readonly metricsUrl: string;
   readonly child: ChildProcess;
   /** SIGKILL, no goodbye. */
   kill(): Promise<void>;
@@ -30,8 +32,10 @@ export async function startReplica(
   createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
   const line = await waitFor(() => lines.find((l) => l.includes("listening")), "a replica to listen", 30_000);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const metricsLine = lines.find((l) => l.includes("metrics http://")) ?? "";
   return {
     url: (line.match(/http:\/\/\S+/) as RegExpMatchArray)[0],
+    metricsUrl: (metricsLine.match(/http:\/\/\S+/) ?? [""])[0],
     child,
     async kill() {
       child.kill("SIGKILL");

@@ -11,6 +11,7 @@ const assignment = (id: string): Assignment => ({
   assignmentId: `asg-${id}`,
   invocationId: id,
   taskId: "t",
+  createdAt: 0,
   arguments: {},
   attempt: 1,
 });

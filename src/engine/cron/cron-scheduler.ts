@@ -6,6 +6,7 @@ import type { CronAdvance, CronFiringClaim, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Reservation } from "../invocations/dispatcher.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
+import type { EngineTelemetry } from "../telemetry.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import type { CronSchedule } from "./cron.js";
 import { cronFirings, firesOnClaim, pausedRecord } from "./cron-firing.js";
@@ -58,6 +59,7 @@ export interface CronSchedulerDeps {
   logger: Logger;
   membership: ReplicaMembership;
   options: CronSchedulerOptions;
+  telemetry: EngineTelemetry;
   /** Sets a credit aside on a worker of the task here, if one has some (Dispatcher.reserve). */
   reserve(taskId: string): Reservation | undefined;
 }
@@ -360,7 +362,9 @@ export class CronScheduler {
       this.deps.logger.info("claimed cron slots whose owner had not reached them", { conditions: takenOver });
     // Only the replica that claimed a slot reports what it dropped.
     for (const { skip, won } of claims) if (skip && won) records.push(skip);
-    if (records.length > 0) await this.deps.store.history.recordEvaluations(records);
+    if (records.length === 0) return;
+    await this.deps.store.history.recordEvaluations(records);
+    this.deps.telemetry.evaluationsRecorded(records);
   }
 
   /** The firings of a member's due slots when its trigger fires them on the claim (see firesOnClaim). */
@@ -394,11 +398,13 @@ export class CronScheduler {
       ]);
       logged.forEach((claim, i) => {
         claim.won = won[i] === true;
+        if (claim.won) this.reportClaimed(claim, false, now);
       });
       const paused: Evaluation[] = [];
       direct.forEach((claim, i) => {
         const { outcome = "lost", assigned = [] } = outcomes[i] ?? {};
         claim.won = outcome === "fired" || outcome === "paused";
+        if (claim.won) this.reportClaimed(claim, outcome === "fired", now);
         for (const assignment of assigned) {
           reservations.get(assignment.invocationId)?.deliver(assignment);
           reservations.delete(assignment.invocationId);
@@ -412,6 +418,17 @@ export class CronScheduler {
       // Firings queued instead (the worker's connection changed, or the claim was lost).
       for (const reservation of reservations.values()) reservation.cancel();
     }
+  }
+
+  /** Reports a claim this replica won: each slot's lag, and the firings and records of a fired one. */
+  private reportClaimed(claim: Claim, fired: boolean, now: number): void {
+    const { telemetry } = this.deps;
+    for (const occurrence of claim.advance.occurrences)
+      telemetry.cronSlotClaimed(now - occurrence.scheduledTime);
+    if (!fired || !claim.firings) return;
+    // Each invocation was created in the claim's own step: no time between the slot's occurrence and it.
+    for (const { firing } of claim.firings) telemetry.invocationTriggered(firing.triggerId, 0);
+    telemetry.evaluationsRecorded(claim.firings.map((entry) => entry.record));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { errorMessage } from "../../domain/errors.js";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { Logger } from "../../domain/logger.js";
+import type { EngineTelemetry } from "../telemetry.js";
 
 /** One handed-out occurrence (or deferred evaluation), as the cap sees it. */
 export interface Delivery {
@@ -38,6 +39,7 @@ export class DeliveryCap {
   constructor(
     private readonly maxDeliveries: number,
     private readonly logger: Logger,
+    private readonly telemetry: EngineTelemetry,
   ) {
     if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1) {
       throw new Error(
@@ -58,7 +60,7 @@ export class DeliveryCap {
     let lastError: string | undefined;
     if (!this.exceeded(deliveries)) {
       try {
-        await steps.settle(await steps.evaluate());
+        await this.settle(steps, await steps.evaluate());
         return;
       } catch (error) {
         if (!this.reached(deliveries)) {
@@ -80,13 +82,18 @@ export class DeliveryCap {
       steps.now(),
       lastError,
     );
-    await steps.settle(records).catch(async (error: unknown) => {
+    await this.settle(steps, records).catch(async (error: unknown) => {
       this.logger.error(`giving up ${steps.item} failed; it will be handed out again`, {
         occurrenceId: delivery.occurrenceId,
         error: String(error),
       });
       await this.handBack(steps);
     });
+  }
+
+  private async settle(steps: DeliverySteps, records: Evaluation[]): Promise<void> {
+    await steps.settle(records);
+    this.telemetry.evaluationsRecorded(records);
   }
 
   /**

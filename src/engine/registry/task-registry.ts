@@ -16,8 +16,11 @@ export class TaskRegistry {
   ) {}
 
   /** How many live workers run each task, on every replica (tasks none runs are absent). */
-  servingWorkers(): Promise<Map<string, number>> {
-    return this.store.work.servingWorkers(this.clock.now());
+  async servingWorkers(): Promise<Map<string, number>> {
+    const serving = new Map<string, number>();
+    for (const worker of await this.store.work.liveWorkers(this.clock.now()))
+      for (const taskId of worker.taskIds) serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
+    return serving;
   }
 
   async load(): Promise<void> {

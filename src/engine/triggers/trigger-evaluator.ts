@@ -7,6 +7,7 @@ import type { FireResult, FireSkip, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "../joins/join.js";
+import type { EngineTelemetry } from "../telemetry.js";
 import { type FunctionRunner, NoWorkerError } from "../workers/function-runner.js";
 import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
@@ -22,6 +23,7 @@ export interface TriggerEvaluatorDeps {
   functions: FunctionRunner;
   clock: Clock;
   dispatcher: Dispatcher;
+  telemetry: EngineTelemetry;
 }
 
 /**
@@ -169,6 +171,8 @@ export class TriggerEvaluator {
     const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
       this.deps.store.work.fire(firing, assignTo),
     );
+    if (result.outcome === "fired")
+      this.deps.telemetry.invocationTriggered(trigger.id, firing.invocation.createdAt - occurrence.at);
     return record(firedRecord(result, trigger.targetTaskId));
   }
 }

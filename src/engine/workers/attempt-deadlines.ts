@@ -4,6 +4,7 @@ import { decideRetry, type Task, timeoutError } from "../../domain/task.js";
 import type { AttemptOutcome, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
+import type { EngineTelemetry } from "../telemetry.js";
 import type { StartRecorder } from "./start-recorder.js";
 import type { AbortReason, SessionDeadlines, WorkerSession } from "./worker-session.js";
 
@@ -16,6 +17,7 @@ export interface AttemptDeadlinesDeps {
   starts: StartRecorder;
   /** A retry was scheduled for `time`: wake the queue then. */
   onRetryScheduled(time: number): void;
+  telemetry: EngineTelemetry;
   /** Deliveries not reported started for this long are taken back (the worker lease). */
   leaseMs: number;
 }
@@ -47,6 +49,8 @@ export class AttemptDeadlines implements SessionDeadlines {
   private readonly unstarted = new Map<string, { at: number; invocationId: string }>();
   /** When an attempt of this stream last ended (a prefetching worker then starts what it holds). */
   private slotFreedAt = Number.NEGATIVE_INFINITY;
+  /** The tasks of the assignments taken over from an earlier stream (see adopt). */
+  private readonly adoptedTasks = new Map<string, string>();
 
   constructor(
     private readonly session: WorkerSession,
@@ -72,6 +76,7 @@ export class AttemptDeadlines implements SessionDeadlines {
     for (const id of assignmentIds) {
       const held = await this.deps.store.work.getAssignment(id, this.session.workerId);
       if (!held || this.session.closed || !this.session.held.has(id)) continue;
+      this.adoptedTasks.set(id, held.taskId);
       if (!held.started) this.unstarted.set(id, { at: held.assignedAt, invocationId: held.invocationId });
       this.scheduleTimeout(held, held.assignedAt);
     }
@@ -84,8 +89,14 @@ export class AttemptDeadlines implements SessionDeadlines {
     if (assignment) this.scheduleTimeout(assignment, this.deps.clock.now());
   }
 
+  /** The task of an assignment this stream holds, delivered or adopted (unknown while adopt reads it). */
+  taskOf(assignmentId: string): string | undefined {
+    return this.session.assignments.get(assignmentId)?.taskId ?? this.adoptedTasks.get(assignmentId);
+  }
+
   /** The worker reported the attempt ended: no deadline any more. */
   ended(assignmentId: string): void {
+    this.adoptedTasks.delete(assignmentId);
     if (!this.unstarted.delete(assignmentId)) this.slotFreedAt = this.deps.clock.now();
     this.cancelTimeout(assignmentId);
   }
@@ -188,6 +199,7 @@ export class AttemptDeadlines implements SessionDeadlines {
     if (!applied) return;
     this.unstarted.delete(id);
     if (outcome.status === "RETRY") this.deps.onRetryScheduled(outcome.retryAt);
+    else this.deps.telemetry.invocationFinished(task.id, outcome.status);
     logger.warn("an attempt timed out", {
       workerId: this.session.workerId,
       assignmentId: id,

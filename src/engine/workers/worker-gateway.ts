@@ -55,7 +55,7 @@ export class WorkerGateway {
       hello.heldAssignmentIds,
       now + this.options.leaseMs,
       now,
-      hello.taskIds,
+      { appId: session.appId, taskIds: session.taskIds, concurrency: session.concurrency, sdk: session.sdk },
     );
     channel.welcome({
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,

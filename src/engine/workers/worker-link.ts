@@ -8,6 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { COUNT_LIMITS, requireAtMost } from "../limits.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
+import type { EngineTelemetry } from "../telemetry.js";
 import { requireJson } from "../validate.js";
 import { AttemptDeadlines } from "./attempt-deadlines.js";
 import type { FunctionRunner } from "./function-runner.js";
@@ -59,6 +60,7 @@ export interface WorkerLinkDeps {
   logger: Logger;
   /** A retry was scheduled for `time`: wake the queue then. */
   onRetryScheduled(time: number): void;
+  telemetry: EngineTelemetry;
 }
 
 export interface WorkerLinkOptions {
@@ -91,15 +93,16 @@ export class WorkerLink implements WorkerConnection {
     private readonly deps: WorkerLinkDeps,
     private readonly options: WorkerLinkOptions,
   ) {
-    const { store, tasks, clock, logger } = deps;
+    const { store, tasks, clock, logger, telemetry } = deps;
     // An invocation lost by its workers too often (a stream that dies on it every time) is
     // failed when it comes round again instead of being handed out for ever.
     this.session = new WorkerSession(hello, {
       ...channel,
-      assign: (assignment) =>
-        (assignment.lost ?? 0) >= options.maxWorkerLosses
-          ? this.giveUp(assignment)
-          : channel.assign(assignment),
+      assign: (assignment) => {
+        if ((assignment.lost ?? 0) >= options.maxWorkerLosses) return this.giveUp(assignment);
+        channel.assign(assignment);
+        telemetry.assignmentDelivered(assignment, clock.now());
+      },
     });
     this.starts = new StartRecorder({
       workerId: hello.workerId,
@@ -116,6 +119,7 @@ export class WorkerLink implements WorkerConnection {
       logger,
       starts: this.starts,
       onRetryScheduled: deps.onRetryScheduled,
+      telemetry,
       leaseMs: options.leaseMs,
     });
     this.session.deadlines = this.deadlines;
@@ -302,6 +306,7 @@ export class WorkerLink implements WorkerConnection {
   private async finish(assignmentId: string, outcome: AttemptOutcome): Promise<void> {
     const { store, dispatcher, clock, logger } = this.deps;
     const session = this.session;
+    const taskId = this.deadlines.taskOf(assignmentId);
     this.deadlines.ended(assignmentId);
     if (session.revoked.delete(assignmentId)) {
       // The attempt was ended without the worker (timed out, taken back): only its credit comes back.
@@ -328,6 +333,8 @@ export class WorkerLink implements WorkerConnection {
             startedAt,
           })
         ).applied;
+    if (applied && outcome.status !== "RETRY" && taskId)
+      this.deps.telemetry.invocationFinished(taskId, outcome.status);
     if (!applied) {
       logger.warn("ignored a result for an assignment the worker does not hold", {
         workerId: session.workerId,

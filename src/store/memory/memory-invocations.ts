@@ -10,7 +10,6 @@ import { getOrCreate } from "../../domain/maps.js";
 import { statusOccurrenceId } from "../../domain/occurrence.js";
 import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
-import { countServingWorkers } from "../serving-workers.js";
 import type {
   AttemptOutcome,
   Created,
@@ -19,9 +18,11 @@ import type {
   Firing,
   HeldAssignment,
   InvocationQuery,
+  LiveWorker,
   Page,
   StatusWatch,
   StoreNotice,
+  WorkerProfile,
   WorkerRef,
   WorkStore,
 } from "../store.js";
@@ -70,8 +71,8 @@ export class MemoryInvocations implements WorkStore {
   private readonly workerLeases = new Map<string, number>();
   /** Worker id → session id of its current connection (see WorkStore.connectWorker). */
   private readonly workerSessions = new Map<string, string>();
-  /** Worker id → the tasks it runs (see WorkStore.servingWorkers). */
-  private readonly workerTasks = new Map<string, readonly string[]>();
+  /** Worker id → what it said of itself when it connected (see WorkStore.liveWorkers). */
+  private readonly workerProfiles = new Map<string, WorkerProfile>();
   /** Invocation id → how often its worker lost it (see Assignment.lost). */
   private readonly losses = new Map<string, number>();
 
@@ -314,11 +315,11 @@ export class MemoryInvocations implements WorkStore {
     held: readonly string[],
     until: number,
     now: number,
-    taskIds: readonly string[] = [],
+    profile?: WorkerProfile,
   ): Promise<Invocation[]> {
     this.workerSessions.set(worker.workerId, worker.sessionId);
     this.workerLeases.set(worker.workerId, until);
-    this.workerTasks.set(worker.workerId, [...taskIds]);
+    if (profile) this.workerProfiles.set(worker.workerId, { ...profile, taskIds: [...profile.taskIds] });
     const keep = new Set(held);
     const stale = [...(this.workerAssignments.get(worker.workerId) ?? [])].filter((id) => !keep.has(id));
     return this.release(worker.workerId, stale, now);
@@ -344,11 +345,20 @@ export class MemoryInvocations implements WorkStore {
     return true;
   }
 
-  async servingWorkers(now: number): Promise<Map<string, number>> {
-    const live = [...this.workerTasks].filter(
-      ([workerId]) => (this.workerLeases.get(workerId) ?? Number.NEGATIVE_INFINITY) > now,
-    );
-    return countServingWorkers(live.map(([, tasks]) => tasks));
+  async liveWorkers(now: number): Promise<LiveWorker[]> {
+    const live: LiveWorker[] = [];
+    for (const [workerId, profile] of this.workerProfiles) {
+      const leaseUntil = this.workerLeases.get(workerId) ?? Number.NEGATIVE_INFINITY;
+      if (leaseUntil <= now) continue;
+      live.push({ ...profile, workerId, leaseUntil, held: this.workerAssignments.get(workerId)?.size ?? 0 });
+    }
+    return live;
+  }
+
+  async queueDepths(): Promise<Map<string, number>> {
+    const depths = new Map<string, number>();
+    for (const [taskId, queue] of this.ready) if (queue.length > 0) depths.set(taskId, queue.length);
+    return depths;
   }
 
   async releaseExpiredWorkers(now: number): Promise<Invocation[]> {
@@ -363,7 +373,7 @@ export class MemoryInvocations implements WorkStore {
   private forgetWorker(workerId: string, now: number, waited?: ReadonlySet<string>): Invocation[] {
     this.workerLeases.delete(workerId);
     this.workerSessions.delete(workerId);
-    this.workerTasks.delete(workerId);
+    this.workerProfiles.delete(workerId);
     const released = this.release(workerId, [...(this.workerAssignments.get(workerId) ?? [])], now, waited);
     this.workerAssignments.delete(workerId);
     return released;
@@ -505,6 +515,7 @@ function toAssignment(invocation: Invocation, assignmentId: string): Assignment 
     taskId: invocation.taskId,
     arguments: invocation.arguments,
     attempt: invocation.attempt,
+    createdAt: invocation.createdAt,
   };
 }
 

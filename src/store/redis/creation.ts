@@ -49,5 +49,6 @@ export function firstAssignment(input: NewInvocation, assignmentId: string): Ass
     taskId: input.taskId,
     arguments: input.arguments,
     attempt: 1,
+    createdAt: input.createdAt,
   };
 }

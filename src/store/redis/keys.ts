@@ -31,7 +31,7 @@
  * | worker:<workerId>            | set    | assignment ids the worker holds |
  * | workers                      | zset   | worker ids by lease deadline |
  * | sessions                     | hash   | worker id → session id of its current connection (only it gets work) |
- * | workertasks                  | hash   | worker id → the task ids it runs, comma-separated (while connected; see servingWorkers) |
+ * | workerinfo                   | hash   | worker id → its profile JSON: app, tasks, concurrency, SDK (while connected; see liveWorkers) |
  * | occ                          | stream | occurrence log (consumer group "engine"; entries deleted on ack) |
  * | defer:<appId>                | stream | trigger evaluations waiting for a worker of the app |
  * | deferred                     | set    | the defer:<appId> streams that exist |
@@ -104,6 +104,9 @@ export class RedisKeys {
   get sessions(): string {
     return this.key("sessions");
   }
+  get workerProfiles(): string {
+    return this.key("workerinfo");
+  }
   get occurrences(): string {
     return this.key("occ");
   }
@@ -130,6 +133,9 @@ export class RedisKeys {
   }
   worker(workerId: string): string {
     return this.key("worker", workerId);
+  }
+  queue(taskId: string): string {
+    return this.key("q", taskId);
   }
   deferred(appId: string): string {
     return this.key("defer", appId);

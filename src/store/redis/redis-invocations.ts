@@ -1,7 +1,6 @@
 import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
 import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
-import { countServingWorkers } from "../serving-workers.js";
 import type {
   AttemptOutcome,
   Created,
@@ -10,8 +9,10 @@ import type {
   Firing,
   HeldAssignment,
   InvocationQuery,
+  LiveWorker,
   Page,
   StatusWatch,
+  WorkerProfile,
   WorkerRef,
   WorkStore,
 } from "../store.js";
@@ -227,6 +228,7 @@ export class RedisInvocations implements WorkStore {
       taskId: invocation.taskId,
       arguments: invocation.arguments,
       attempt: invocation.attempt,
+      createdAt: invocation.createdAt,
       assignedAt: held.assignedAt,
       started: invocation.status === "RUNNING",
     };
@@ -301,25 +303,40 @@ export class RedisInvocations implements WorkStore {
     held: readonly string[],
     until: number,
     now: number,
-    taskIds: readonly string[] = [],
+    profile?: WorkerProfile,
   ): Promise<Invocation[]> {
     const ids = (await this.ctx.run("connectWorker", this.workerKeys(worker.workerId), [
       worker.workerId,
       worker.sessionId,
       until,
       now,
-      taskIds.join(","),
+      profile ? JSON.stringify(profile) : "",
       ...held,
     ])) as string[];
     return this.invocationsById(ids);
   }
 
-  async servingWorkers(now: number): Promise<Map<string, number>> {
-    const [tasksOf, live] = await Promise.all([
-      this.ctx.redis.hgetall(this.ctx.keys.key("workertasks")),
-      this.ctx.redis.zrangebyscore(this.ctx.keys.workers, `(${now}`, "+inf"),
+  async liveWorkers(now: number): Promise<LiveWorker[]> {
+    const { redis, keys } = this.ctx;
+    const [profiles, leases] = await Promise.all([
+      redis.hgetall(keys.workerProfiles),
+      redis.zrangebyscore(keys.workers, `(${now}`, "+inf", "WITHSCORES"),
     ]);
-    return countServingWorkers(live.map((workerId) => (tasksOf[workerId] ?? "").split(",").filter(Boolean)));
+    const live: Array<Omit<LiveWorker, "held">> = [];
+    for (let i = 0; i < leases.length; i += 2) {
+      const workerId = leases[i] as string;
+      const profile = parseProfile(profiles[workerId]);
+      if (profile) live.push({ ...profile, workerId, leaseUntil: Number(leases[i + 1]) });
+    }
+    const held = await Promise.all(live.map((worker) => redis.scard(keys.worker(worker.workerId))));
+    return live.map((worker, i) => ({ ...worker, held: held[i] ?? 0 }));
+  }
+
+  async queueDepths(): Promise<Map<string, number>> {
+    const { redis, keys } = this.ctx;
+    const taskIds = await redis.smembers(keys.queues);
+    const lengths = await Promise.all(taskIds.map((taskId) => redis.xlen(keys.queue(taskId))));
+    return new Map(taskIds.map((taskId, i) => [taskId, lengths[i] ?? 0]));
   }
 
   async releaseWorker(
@@ -407,10 +424,10 @@ function claimArgs(taskIds: readonly string[], watch: StatusWatch): Array<string
   ];
 }
 
-/** The flat list the claim scripts return, six values per assignment. */
+/** The flat list the claim scripts return, seven values per assignment. */
 function decodeAssignments(flat: readonly string[]): Assignment[] {
   const assignments: Assignment[] = [];
-  for (let i = 0; i < flat.length; i += 6) {
+  for (let i = 0; i < flat.length; i += 7) {
     const lost = Number(flat[i + 5]);
     assignments.push({
       assignmentId: flat[i] as string,
@@ -418,8 +435,20 @@ function decodeAssignments(flat: readonly string[]): Assignment[] {
       taskId: flat[i + 2] as string,
       arguments: JSON.parse(flat[i + 3] as string) as JsonObject,
       attempt: Number(flat[i + 4]),
+      createdAt: Number(flat[i + 6]),
       ...(lost > 0 ? { lost } : {}),
     });
   }
   return assignments;
+}
+
+/** A worker profile as connectWorker stored it; undefined for none (or one that does not parse). */
+function parseProfile(stored: string | undefined): WorkerProfile | undefined {
+  if (!stored) return undefined;
+  try {
+    const profile = JSON.parse(stored) as WorkerProfile;
+    return Array.isArray(profile.taskIds) ? profile : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,18 +8,18 @@
 -- connection's releaseWorker changes nothing. A re-run (see includes/once.lua) changes
 -- nothing: by then a newer connection of the worker may hold its work.
 --
--- It also records the tasks the worker runs (workertasks; see WorkStore.servingWorkers).
+-- It also records what the worker said of itself (workerinfo; see WorkStore.liveWorkers).
 --
 -- KEYS[1] worker:<id>  KEYS[2] workers (lease deadlines)  KEYS[3] sessions
 -- ARGV[1] key base  [2] worker id  [3] session id  [4] lease deadline  [5] now
--- ARGV[6] its task ids, comma-separated
+-- ARGV[6] its profile as JSON (app, tasks, concurrency, SDK), or "" for none
 -- ARGV[7..] assignment ids the worker still runs, then the request id
 -- Returns the released invocation ids.
 local P = ARGV[1]
 return once(P, function()
   redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
-  redis.call('HSET', P .. 'workertasks', ARGV[2], ARGV[6])
+  if ARGV[6] ~= '' then redis.call('HSET', P .. 'workerinfo', ARGV[2], ARGV[6]) end
   local keep = {}
   for i = 7, #ARGV - 1 do keep[ARGV[i]] = true end
   local released = {}

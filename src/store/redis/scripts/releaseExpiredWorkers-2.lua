@@ -18,6 +18,6 @@ for _, worker in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV
   redis.call('DEL', held)
   redis.call('ZREM', KEYS[1], worker)
   redis.call('HDEL', KEYS[2], worker)
-  redis.call('HDEL', P .. 'workertasks', worker)
+  redis.call('HDEL', P .. 'workerinfo', worker)
 end
 return released

@@ -35,5 +35,5 @@ release(redis.call('SMEMBERS', KEYS[1]))
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
-redis.call('HDEL', P .. 'workertasks', ARGV[2])
+redis.call('HDEL', P .. 'workerinfo', ARGV[2])
 return released

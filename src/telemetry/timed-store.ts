@@ -1,0 +1,71 @@
+import { performance } from "node:perf_hooks";
+import type { Store } from "../store/store.js";
+
+/** Reports one store request: its operation ("role.method") and how long it took. */
+export type ObserveRequest = (op: string, seconds: number) => void;
+
+/**
+ * Requests that wait for something to arrive (up to their waitMs) rather than for
+ * the store: their duration says how quiet the system is, not how fast the store is.
+ */
+const WAITING_OPS = new Set(["log.readOccurrences", "deferred.readDeferred"]);
+
+/**
+ * The store with the duration of each request observed: every method of its roles
+ * that returns a promise (docs/design.md §5). The roles' own objects do the work;
+ * this only delegates, so a store's internal calls between its roles are not counted.
+ */
+export function timedStore(store: Store, observe: ObserveRequest): Store {
+  return {
+    registry: timedRole("registry", store.registry, observe),
+    work: timedRole("work", store.work, observe),
+    log: timedRole("log", store.log, observe),
+    deferred: timedRole("deferred", store.deferred, observe),
+    triggerState: timedRole("triggerState", store.triggerState, observe),
+    replicas: timedRole("replicas", store.replicas, observe),
+    history: timedRole("history", store.history, observe),
+    get description() {
+      return store.description;
+    },
+    subscribe: (listener) => store.subscribe(listener),
+    followStatusChanges: (follow) => store.followStatusChanges(follow),
+    followFinalStatuses: (follow) => store.followFinalStatuses(follow),
+    watchStatuses: (watch) => store.watchStatuses(watch),
+    stats: () => store.stats(),
+    close: () => store.close(),
+  };
+}
+
+/** A role object whose methods time the promises they return. */
+function timedRole<R extends object>(role: string, target: R, observe: ObserveRequest): R {
+  const timed: Record<string, unknown> = {};
+  for (const name of methodNames(target)) {
+    const op = `${role}.${name}`;
+    const method = (target as Record<string, (...args: unknown[]) => unknown>)[name] as (
+      ...args: unknown[]
+    ) => unknown;
+    timed[name] = WAITING_OPS.has(op)
+      ? method.bind(target)
+      : (...args: unknown[]) => {
+          const started = performance.now();
+          const answer = method.apply(target, args);
+          if (!(answer instanceof Promise)) return answer;
+          const done = () => observe(op, (performance.now() - started) / 1000);
+          answer.then(done, done);
+          return answer;
+        };
+  }
+  return timed as R;
+}
+
+/** The methods an object answers to, its own and its classes' (not Object's). */
+function methodNames(target: object): string[] {
+  const names = new Set<string>();
+  for (let proto = target; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (name !== "constructor" && typeof descriptor?.value === "function") names.add(name);
+    }
+  }
+  return [...names];
+}

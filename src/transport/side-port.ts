@@ -1,0 +1,50 @@
+import type { Logger } from "../domain/logger.js";
+import { type Listener, listen, type NodeHandler } from "./listener.js";
+
+/** What GET /metrics answers (the Prometheus registry of this replica). */
+export interface MetricsSource {
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface SidePortOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+  metrics: MetricsSource;
+  /** The Connect routes, for the dashboard's own calls (JSON over HTTP/1.1). */
+  connect: NodeHandler;
+  /** Answers every /ui/... path (the dashboard); absent: those are not found. */
+  ui?: NodeHandler;
+}
+
+/** The side port, listening: its port, URL and close (as any Listener). */
+export type RunningSidePort = Listener;
+
+/**
+ * The HTTP side port (docs/design.md §5): /metrics, the dashboard under /ui/, and
+ * the Connect protocol for the dashboard's calls. Apart from the gRPC port so that
+ * a scraper or a browser never competes with workers for that port's connections.
+ */
+export async function startSidePort(options: SidePortOptions): Promise<RunningSidePort> {
+  const { metrics, connect, ui, logger } = options;
+  const handler: NodeHandler = (request, response) => {
+    const path = (request.url ?? "/").split("?", 1)[0] as string;
+    if (path === "/metrics") {
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        response.writeHead(405, { allow: "GET, HEAD" }).end();
+        return;
+      }
+      metrics.render().then(
+        ({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body),
+        (error: unknown) => {
+          logger.error("rendering the metrics failed", { error: String(error) });
+          response.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable; see the log\n");
+        },
+      );
+      return;
+    }
+    if (ui && (path === "/ui" || path.startsWith("/ui/"))) return ui(request, response);
+    connect(request, response);
+  };
+  return listen(handler, options.port, options.host);
+}

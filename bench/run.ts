@@ -1,6 +1,7 @@
 /**
  * nenc benchmark: `npm run bench` (full, ≤ 6 min on 2 cores), `npm run bench -- --quick`
  * (≤ 2 min), `npm run bench -- --soak` (10 minutes of steady load, memory sampled).
+ * `--no-metrics` runs the orchestrators without their metrics (to measure what they cost).
  * Options: `--only a,b,...` runs some scenarios (latency, throughput, events, cron, failover, startup),
  * `--profile` writes V8 CPU profiles of the orchestrator processes to
  * bench/results/tmp/profiles, `--out DIR` writes the results elsewhere.
@@ -23,6 +24,7 @@ import { writeReports } from "./lib/report.js";
 import { cronPlan, runCron, selectCronCases } from "./scenarios/cron.js";
 import { runEventEvaluation } from "./scenarios/event-evaluation.js";
 import { runFailover } from "./scenarios/failover.js";
+import { runMetricsCost } from "./scenarios/metrics-cost.js";
 import { runSoak } from "./scenarios/soak.js";
 import { runStartup } from "./scenarios/startup.js";
 import { runThroughput } from "./scenarios/throughput.js";
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     "cron-cases": { type: "string" },
     /** Cron with 30 s / 10 s windows and budgets of minutes (not part of the default run). */
     "long-cron": { type: "boolean", default: false },
+    /** Orchestrators without the HTTP side port and its metrics: what the metrics cost. */
+    "no-metrics": { type: "boolean", default: false },
   },
   allowPositionals: false,
 });
@@ -93,6 +97,7 @@ const redisVersion = redisServerVersion();
 redis = await startRedis();
 const ctx = createContext({
   quick: values.quick,
+  metrics: !values["no-metrics"],
   redis,
   profileDir: values.profile ? join(tmpDir, "profiles") : undefined,
 });
@@ -107,7 +112,11 @@ try {
     timings[name] = (performance.now() - t) / 1000;
   };
   if (selected.includes("latency")) await timed("latency", () => runTriggerLatency(ctx, BACKENDS));
-  if (selected.includes("throughput")) await timed("throughput", () => runThroughput(ctx, BACKENDS));
+  if (selected.includes("throughput")) {
+    await timed("throughput", () => runThroughput(ctx, BACKENDS));
+    // What the metrics cost: only in a full run, where windows are long enough to tell.
+    if (!values.quick && ctx.metrics) await timed("metrics cost", () => runMetricsCost(ctx));
+  }
   if (selected.includes("events")) await timed("events", () => runEventEvaluation(ctx));
   if (selected.includes("cron")) {
     // The run's time limit (5 min full, 60 s quick), minus the time to write the reports and exit.

@@ -10,12 +10,14 @@ export async function startNenc(
   ctx: BenchContext,
   backend: Exclude<Backend, "bullmq">,
   scenario: string,
+  metrics = ctx.metrics,
 ): Promise<ChildOrchestrator> {
   counter++;
   const name = `${scenario}-${backend}`.replace(/[^A-Za-z0-9_.-]/g, "_");
   return startChildOrchestrator({
     ...(backend === "nenc-redis" ? { redisUrl: ctx.redis.url, redisPrefix: `bench${counter}` } : {}),
     ...(ctx.profileDir ? { profile: { dir: ctx.profileDir, name } } : {}),
+    metrics,
   });
 }
 

@@ -45,6 +45,8 @@ export interface Series {
 
 export interface BenchContext {
   readonly quick: boolean;
+  /** Orchestrators keep and serve their metrics (`--no-metrics`: they do not). */
+  readonly metrics: boolean;
   readonly redis: BenchRedis;
   readonly profileDir: string | undefined;
   readonly results: Record<string, unknown>;
@@ -58,6 +60,7 @@ export interface BenchContext {
 
 export function createContext(options: {
   quick: boolean;
+  metrics: boolean;
   redis: BenchRedis;
   profileDir: string | undefined;
 }): BenchContext {

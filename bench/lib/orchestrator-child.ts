@@ -17,6 +17,8 @@ interface ChildConfig {
   redisPrefix?: string;
   retention?: Record<string, number>;
   logLevel?: "warn" | "error" | "silent";
+  /** false: no HTTP side port, no metrics (`npm run bench -- --no-metrics`, and the metrics cost runs). */
+  metrics?: boolean;
 }
 
 export type ChildRequest =
@@ -50,6 +52,7 @@ const server: NencServer = await startNencServer({
   ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
   ...(config.redisPrefix ? { redisPrefix: config.redisPrefix } : {}),
   ...(config.retention ? { retention: config.retention } : {}),
+  ...(config.metrics === false ? { http: false as const } : {}),
 });
 const orchestrator = server.orchestrator;
 

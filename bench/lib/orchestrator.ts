@@ -52,6 +52,8 @@ interface ChildOrchestratorOptions {
   profile?: ProfileOptions;
   /** Store retention (see src/store/retention.ts). */
   retention?: Record<string, number>;
+  /** false: no HTTP side port and no metrics kept (default: on, as `nenc serve`). */
+  metrics?: boolean;
 }
 
 /** Forks orchestrator-child.ts under tsx with its store config as the one argument. */
@@ -67,6 +69,7 @@ function forkOrchestratorChild(options: ChildOrchestratorOptions): ChildProcess 
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     ...(options.retention ? { retention: options.retention } : {}),
+    ...(options.metrics === false ? { metrics: false } : {}),
   };
   const child: ChildProcess = fork(join(HERE, "orchestrator-child.ts"), [JSON.stringify(config)], {
     execArgv,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { CronRunResult } from "../scenarios/cron.js";
 import type { EventRow } from "../scenarios/event-evaluation.js";
 import type { FailoverResult } from "../scenarios/failover.js";
+import type { MetricsCostRow } from "../scenarios/metrics-cost.js";
 import type { SoakResult } from "../scenarios/soak.js";
 import type { StartupResult } from "../scenarios/startup.js";
 import type { ThroughputProfile } from "../scenarios/throughput.js";
@@ -194,6 +195,16 @@ function startupGoals(ctx: BenchContext): Target[] {
   ];
 }
 
+/** Issue 14: throughput with metrics on stays within 5 % of metrics off, on each store. */
+function metricsCostGoals(ctx: BenchContext): Target[] {
+  const rows = ctx.results.metricsCost as MetricsCostRow[] | undefined;
+  return (rows ?? []).map((row) => ({
+    target: `Metrics cost, ${row.backend}: dispatch jobs/s at concurrency ${row.concurrency} with metrics on ≥ 0.95× off`,
+    measured: `on ${row.on.map((v) => v.toFixed(0)).join(" / ")}, off ${row.off.map((v) => v.toFixed(0)).join(" / ")} jobs/s: ${row.ratio.toFixed(3)}× (medians)`,
+    met: row.ratio >= 0.95,
+  }));
+}
+
 /** Trigger latency rows: absolute p50/p99 limits, then each nenc store against BullMQ. */
 function latencyGoals(ctx: BenchContext): Target[] {
   const latency = ctx.results.triggerLatency as LatencyResult[] | undefined;
@@ -352,6 +363,7 @@ function evaluateTargets(ctx: BenchContext): Target[] {
   const failover = ctx.results.failover as FailoverResult | undefined;
   if (failover) targets.push(failoverGoal(failover));
   targets.push(...startupGoals(ctx));
+  targets.push(...metricsCostGoals(ctx));
   targets.push(soakGoal(ctx));
   return targets;
 }

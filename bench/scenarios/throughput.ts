@@ -31,7 +31,7 @@ function ownCpuSeconds(): number {
 const SCENARIO = "throughput";
 const MAX_CALLS_IN_FLIGHT = 32;
 
-interface ThroughputRun {
+export interface ThroughputRun {
   cpu: Record<string, number>;
   produced: number;
   ran: Map<number, number>;
@@ -119,7 +119,8 @@ class Pump {
   }
 }
 
-async function nencRun(
+/** One measured run of `orchestrator` at `concurrency` (jobs/s over the window: see ThroughputRun). */
+export async function nencRun(
   ctx: BenchContext,
   orchestrator: ChildOrchestrator,
   backend: Exclude<Backend, "bullmq">,
@@ -222,7 +223,7 @@ async function bullRun(
 }
 
 /** Checks that every job of a run ran exactly once and reached SUCCESS. */
-function checkRun(ctx: BenchContext, what: string, backend: Backend, run: ThroughputRun): void {
+export function checkRun(ctx: BenchContext, what: string, backend: Backend, run: ThroughputRun): void {
   const duplicates = [...run.ran.values()].filter((count) => count > 1).length;
   const missing = run.produced - run.ran.size;
   ctx.check(

@@ -1,9 +1,10 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Evaluation } from "../domain/evaluation.js";
 import type { Assignment } from "../domain/invocation.js";
 import type { Clock } from "../engine/clock.js";
 import type { EngineTelemetry } from "../engine/telemetry.js";
 import type { Store } from "../store/store.js";
+import { Counter, Histogram, type HistogramSeries } from "./instruments.js";
 import { LabelCap } from "./label-cap.js";
 import { timedStore } from "./timed-store.js";
 
@@ -37,12 +38,12 @@ export class Metrics implements EngineTelemetry {
   private readonly tasks: LabelCap;
   private readonly triggers: LabelCap;
   private readonly apps: LabelCap;
-  private readonly invocations: Counter<"task" | "status">;
-  private readonly evaluations: Counter<"trigger" | "outcome">;
-  private readonly triggerLatency: Histogram;
-  private readonly dispatchLatency: Histogram;
-  private readonly cronLag: Histogram;
-  private readonly storeRequests: Histogram<"op">;
+  private readonly invocations: Counter;
+  private readonly evaluations: Counter;
+  private readonly triggerLatency: HistogramSeries;
+  private readonly dispatchLatency: HistogramSeries;
+  private readonly cronLag: HistogramSeries;
+  private readonly storeRequests: Histogram;
 
   constructor(private readonly options: MetricsOptions) {
     const max = options.maxLabelValues ?? DEFAULT_MAX_LABEL_VALUES;
@@ -51,48 +52,47 @@ export class Metrics implements EngineTelemetry {
     this.tasks = new LabelCap(max);
     this.triggers = new LabelCap(max);
     this.apps = new LabelCap(max);
-    const registers = [this.registry];
-    this.invocations = new Counter({
-      name: "nenc_invocations_total",
-      help: "Invocations that reached a final status, by task and status.",
-      labelNames: ["task", "status"],
-      registers,
-    });
-    this.evaluations = new Counter({
-      name: "nenc_trigger_evaluations_total",
-      help: "Trigger evaluations recorded, by trigger and outcome (fired, waiting, filtered_out, ...).",
-      labelNames: ["trigger", "outcome"],
-      registers,
-    });
+    const registry = this.registry;
+    this.invocations = new Counter(
+      "nenc_invocations_total",
+      "Invocations that reached a final status, by task and status.",
+      ["task", "status"],
+      registry,
+    );
+    this.evaluations = new Counter(
+      "nenc_trigger_evaluations_total",
+      "Trigger evaluations recorded, by trigger and outcome (fired, waiting, filtered_out, ...).",
+      ["trigger", "outcome"],
+      registry,
+    );
+    const latency = (name: string, help: string) =>
+      new Histogram(name, help, [], LATENCY_BUCKETS, registry).series([]);
     this.triggerLatency = latency(
       "nenc_trigger_latency_seconds",
       "From a source occurrence to the invocation its trigger created.",
-      registers,
     );
     this.dispatchLatency = latency(
       "nenc_dispatch_latency_seconds",
       "From an invocation's creation to its first delivery to a worker.",
-      registers,
     );
     this.cronLag = latency(
       "nenc_cron_lag_seconds",
       "From a cron slot's scheduled time to its claim (fired, or logged for its trigger).",
-      registers,
     );
-    this.storeRequests = new Histogram({
-      name: "nenc_store_request_duration_seconds",
-      help: "Store requests of this replica, by operation (role.method), as the engine waits for them.",
-      labelNames: ["op"],
-      buckets: STORE_BUCKETS,
-      registers,
-    });
+    this.storeRequests = new Histogram(
+      "nenc_store_request_duration_seconds",
+      "Store requests of this replica, by operation (role.method), as the engine waits for them.",
+      ["op"],
+      STORE_BUCKETS,
+      registry,
+    );
     this.registerGauges();
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: registry });
   }
 
   /** The store, with each request's duration observed (give this one to the engine). */
   instrument(store: Store): Store {
-    return timedStore(store, (op, seconds) => this.storeRequests.observe({ op }, seconds));
+    return timedStore(store, (op) => this.storeRequests.series([op]));
   }
 
   /** The exposition text and its content type, for GET /metrics. */
@@ -101,8 +101,7 @@ export class Metrics implements EngineTelemetry {
   }
 
   evaluationsRecorded(records: readonly Evaluation[]): void {
-    for (const record of records)
-      this.evaluations.inc({ trigger: this.triggers.of(record.triggerId), outcome: record.outcome });
+    for (const record of records) this.evaluations.inc([this.triggers.of(record.triggerId), record.outcome]);
   }
 
   invocationTriggered(_triggerId: string, latencyMs: number): void {
@@ -120,7 +119,7 @@ export class Metrics implements EngineTelemetry {
   }
 
   invocationFinished(taskId: string, status: "SUCCESS" | "FAILED"): void {
-    this.invocations.inc({ task: this.tasks.of(taskId), status });
+    this.invocations.inc([this.tasks.of(taskId), status]);
   }
 
   /** Gauges read from the store at each scrape, so every replica reports the same. */
@@ -151,8 +150,4 @@ export class Metrics implements EngineTelemetry {
       },
     });
   }
-}
-
-function latency(name: string, help: string, registers: Registry[]): Histogram {
-  return new Histogram({ name, help, buckets: LATENCY_BUCKETS, registers });
 }

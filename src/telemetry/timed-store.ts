@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Store } from "../store/store.js";
 
-/** Reports one store request: its operation ("role.method") and how long it took. */
-export type ObserveRequest = (op: string, seconds: number) => void;
+/** Where the durations of one operation ("role.method") go, in seconds. */
+export type SeriesOf = (op: string) => { observe(seconds: number): void };
 
 /**
  * Requests that wait for something to arrive (up to their waitMs) rather than for
@@ -15,15 +15,15 @@ const WAITING_OPS = new Set(["log.readOccurrences", "deferred.readDeferred"]);
  * that returns a promise (docs/design.md §5). The roles' own objects do the work;
  * this only delegates, so a store's internal calls between its roles are not counted.
  */
-export function timedStore(store: Store, observe: ObserveRequest): Store {
+export function timedStore(store: Store, seriesOf: SeriesOf): Store {
   return {
-    registry: timedRole("registry", store.registry, observe),
-    work: timedRole("work", store.work, observe),
-    log: timedRole("log", store.log, observe),
-    deferred: timedRole("deferred", store.deferred, observe),
-    triggerState: timedRole("triggerState", store.triggerState, observe),
-    replicas: timedRole("replicas", store.replicas, observe),
-    history: timedRole("history", store.history, observe),
+    registry: timedRole("registry", store.registry, seriesOf),
+    work: timedRole("work", store.work, seriesOf),
+    log: timedRole("log", store.log, seriesOf),
+    deferred: timedRole("deferred", store.deferred, seriesOf),
+    triggerState: timedRole("triggerState", store.triggerState, seriesOf),
+    replicas: timedRole("replicas", store.replicas, seriesOf),
+    history: timedRole("history", store.history, seriesOf),
     get description() {
       return store.description;
     },
@@ -37,10 +37,12 @@ export function timedStore(store: Store, observe: ObserveRequest): Store {
 }
 
 /** A role object whose methods time the promises they return. */
-function timedRole<R extends object>(role: string, target: R, observe: ObserveRequest): R {
+function timedRole<R extends object>(role: string, target: R, seriesOf: SeriesOf): R {
   const timed: Record<string, unknown> = {};
   for (const name of methodNames(target)) {
     const op = `${role}.${name}`;
+    // Made at the first request: methods never called as requests add no series.
+    let series: ReturnType<SeriesOf> | undefined;
     const method = (target as Record<string, (...args: unknown[]) => unknown>)[name] as (
       ...args: unknown[]
     ) => unknown;
@@ -50,7 +52,10 @@ function timedRole<R extends object>(role: string, target: R, observe: ObserveRe
           const started = performance.now();
           const answer = method.apply(target, args);
           if (!(answer instanceof Promise)) return answer;
-          const done = () => observe(op, (performance.now() - started) / 1000);
+          const done = () => {
+            series ??= seriesOf(op);
+            series.observe((performance.now() - started) / 1000);
+          };
           answer.then(done, done);
           return answer;
         };

@@ -1,4 +1,5 @@
 import type { JsonObject } from "./json.js";
+import type { Traceparent } from "./trace.js";
 
 /** A custom event, durable once EmitEvent answered. */
 export interface StoredEvent {
@@ -11,4 +12,6 @@ export interface StoredEvent {
   idempotencyKey?: string;
   /** Invocations that triggers started because of this event. */
   invocationIds: string[];
+  /** The emitter's trace context: invocations the event fires continue it. */
+  traceparent?: Traceparent;
 }

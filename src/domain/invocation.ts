@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from "./json.js";
+import type { Traceparent } from "./trace.js";
 
 /** Every status of an invocation, in lifecycle order. */
 export const INVOCATION_STATUSES = [
@@ -99,6 +100,8 @@ export interface Invocation {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /** The trace context of what created it (a caller, a firing, a cron slot); workers continue it. */
+  traceparent?: Traceparent;
 }
 
 /** What the store needs to create an invocation. */
@@ -109,6 +112,7 @@ export interface NewInvocation {
   arguments: JsonObject;
   provenance?: Provenance;
   createdAt: number;
+  traceparent?: Traceparent;
 }
 
 /** Work handed to a worker. */
@@ -120,6 +124,8 @@ export interface Assignment {
   attempt: number;
   /** When the invocation was created (epoch ms): how long it waited for a worker. */
   createdAt: number;
+  /** The invocation's trace context: the worker's span of the attempt is its child. */
+  traceparent?: Traceparent;
   /**
    * How often a worker lost this invocation, which then went back to the queue: its
    * stream ended, its lease ran out, or it did not start it within a lease. Absent

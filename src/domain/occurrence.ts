@@ -1,5 +1,7 @@
+import type { StoredEvent } from "./event.js";
 import type { InvocationStatus, TaskError } from "./invocation.js";
 import type { JsonObject, JsonValue } from "./json.js";
+import type { Traceparent } from "./trace.js";
 
 /**
  * Something that happened and that triggers react to. Its id is the occurrence half
@@ -21,6 +23,8 @@ export interface StatusOccurrence {
   error?: TaskError;
   /** The attempt that reached the status (1 for the first). */
   attempt: number;
+  /** The invocation's trace context. */
+  traceparent?: Traceparent;
 }
 
 /** A custom event was emitted. id = the event id. */
@@ -31,6 +35,8 @@ export interface EventOccurrence {
   at: number;
   code: string;
   payload: JsonObject;
+  /** The event's trace context (its emitter's). */
+  traceparent?: Traceparent;
 }
 
 /** A cron slot of one trigger came due. id = `cron:${triggerId}:${conditionIndex}:${scheduledTime}`. */
@@ -56,4 +62,21 @@ export function statusOccurrenceId(invocationId: string, version: number): strin
 /** The id of one cron slot of one condition of a trigger: the same on every replica. */
 export function cronOccurrenceId(triggerId: string, conditionIndex: number, scheduledTime: number): string {
   return `cron:${triggerId}:${conditionIndex}:${scheduledTime}`;
+}
+
+/** The occurrence of a stored event, under the event's id (its emission, or a replay of it). */
+export function eventOccurrence(event: StoredEvent): EventOccurrence {
+  return {
+    kind: "event",
+    id: event.id,
+    at: event.emittedAt,
+    code: event.code,
+    payload: event.payload,
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+  };
+}
+
+/** The trace context an occurrence carries: its invocation's or event's (a cron slot has none). */
+export function traceOf(occurrence: Occurrence): Traceparent | undefined {
+  return occurrence.kind === "cron" ? undefined : occurrence.traceparent;
 }

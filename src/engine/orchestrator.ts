@@ -21,6 +21,7 @@ import { RegistryRecovery } from "./replicas/registry-recovery.js";
 import { RegistrySync } from "./replicas/registry-sync.js";
 import { ReplicaMembership } from "./replicas/replica-membership.js";
 import { type EngineTelemetry, NO_TELEMETRY } from "./telemetry.js";
+import { type EngineTracing, PROPAGATION_ONLY } from "./tracing.js";
 import { TriggerEvaluator } from "./triggers/trigger-evaluator.js";
 import { TriggerIndex } from "./triggers/trigger-index.js";
 import { FunctionRunner } from "./workers/function-runner.js";
@@ -36,6 +37,8 @@ export interface OrchestratorOptions {
   logger: Logger;
   /** Told what the engine does, for metrics (default: nothing is told). */
   telemetry: EngineTelemetry;
+  /** Decides the trace context of new invocations and events (default: contexts are handed on as they came). */
+  tracing: EngineTracing;
   /** Names this replica to the others and to the store (what it holds of the occurrence log). */
   replicaId: string;
   /** A worker silent this long loses its assignments. */
@@ -125,6 +128,7 @@ export const DEFAULT_ORCHESTRATOR_OPTIONS: OrchestratorOptions = {
   countLimits: COUNT_LIMITS,
   logger: silentLogger,
   telemetry: NO_TELEMETRY,
+  tracing: PROPAGATION_ONLY,
   replicaId: "",
   leaseMs: 15_000,
   heartbeatIntervalMs: 5_000,
@@ -238,6 +242,7 @@ export class Orchestrator {
       maxPayloadBytes,
       admission: this.admission,
       maxResponseBytes,
+      tracing: o.tracing,
     });
     const triggers = new TriggerRegistry({
       store,
@@ -250,7 +255,14 @@ export class Orchestrator {
       celMaxSteps: o.celMaxSteps,
       maxResponseBytes,
     });
-    const events = new Events({ store, clock, maxPayloadBytes, admission: this.admission, maxResponseBytes });
+    const events = new Events({
+      store,
+      clock,
+      maxPayloadBytes,
+      admission: this.admission,
+      maxResponseBytes,
+      tracing: o.tracing,
+    });
     return { invocations, triggers, events };
   }
 
@@ -304,6 +316,7 @@ export class Orchestrator {
       clock,
       dispatcher: this.dispatcher,
       telemetry: o.telemetry,
+      tracing: o.tracing,
     });
     const cap = new DeliveryCap(o.maxOccurrenceDeliveries, logger, o.telemetry);
     const processor = new OccurrenceProcessor({
@@ -336,6 +349,7 @@ export class Orchestrator {
       membership: this.membership,
       reserve: (taskId) => this.dispatcher.reserve(taskId),
       telemetry: o.telemetry,
+      tracing: o.tracing,
       options: {
         graceMs: o.cronGraceMs,
         maxCatchUpSlots: o.maxCatchUpSlots,

@@ -11,6 +11,7 @@ import {
   InvocationSchema,
   type TaskError as TaskErrorMessage,
 } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import type { InvokeRequest } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import {
   type TaskDefinition,
   type Task as TaskMessage,
@@ -38,6 +39,8 @@ import type { StoredEvent } from "../domain/event.js";
 import type { Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
+import { acceptTraceparent, type Traceparent } from "../domain/trace.js";
+import type { InvokeOptions } from "../engine/invocations/invocations.js";
 import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
 import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
 
@@ -62,6 +65,7 @@ export function invocationToProto(invocation: Invocation): InvocationMessage {
     createdAt: timestampFromMs(invocation.createdAt),
     updatedAt: timestampFromMs(invocation.updatedAt),
     workerId: invocation.assignment?.workerId ?? "",
+    traceparent: invocation.traceparent ?? "",
   });
 }
 
@@ -243,4 +247,21 @@ function taskFields(context: Extract<TriggerContext, { invocationId: string }>) 
 /** Reads an optional Timestamp field as epoch ms. */
 export function optionalMs(timestamp: Timestamp | undefined): number | undefined {
   return timestamp ? timestampMs(timestamp) : undefined;
+}
+
+/**
+ * The trace context a request carries: its `traceparent` field, else its
+ * `traceparent` header; an invalid one is dropped, as W3C Trace Context asks.
+ */
+export function traceOption(field: string, headers?: Headers): { traceparent?: Traceparent } {
+  const traceparent = acceptTraceparent(field) ?? acceptTraceparent(headers?.get("traceparent"));
+  return traceparent ? { traceparent } : {};
+}
+
+/** How an InvokeRequest asks to invoke (its idempotency key and trace context). */
+export function invokeOptions(request: InvokeRequest, headers?: Headers): InvokeOptions {
+  return {
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...traceOption(request.traceparent, headers),
+  };
 }

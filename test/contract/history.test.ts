@@ -6,6 +6,26 @@ import { drainOccurrences, useContractStore } from "./contract.js";
 describe.each(STORE_KINDS)("Store contract, history: %s", (kind) => {
   const store = useContractStore(kind);
 
+  it("keeps an event's traceparent and logs it with its occurrence", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+    await store().history.appendEvent({
+      id: "e1",
+      code: "a",
+      payload: {},
+      emittedAt: 1,
+      invocationIds: [],
+      traceparent,
+    });
+    await store().history.appendEvent({ id: "e2", code: "a", payload: {}, emittedAt: 2, invocationIds: [] });
+    expect((await store().history.getEvent("e1"))?.traceparent).toBe(traceparent);
+    expect(
+      (await drainOccurrences(store())).map((o) => [o.id, o.kind === "event" ? o.traceparent : "?"]),
+    ).toEqual([
+      ["e1", traceparent],
+      ["e2", undefined],
+    ]);
+  });
+
   it("stores events durably, dedupes by key, lists by code and time, and keeps only the newest", async () => {
     const emit = (id: string, code: string, at: number, key?: string) =>
       store().history.appendEvent({

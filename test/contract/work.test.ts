@@ -33,6 +33,34 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
     expect(await store().work.liveWorkers(0)).toEqual([]);
   });
 
+  it("keeps an invocation's traceparent and hands it on with its assignments and status occurrences", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    store().watchStatuses({ watches: (_task, status) => status === "SUCCESS" });
+    const worker = await connect("w");
+    await store().work.createInvocation({ ...newInvocation("traced"), traceparent });
+    await store().work.createInvocation(newInvocation("plain"));
+    const claimed = await store().work.claimWork(worker, ["task"], 2, 1_000);
+    expect(claimed.map((a) => [a.invocationId, a.traceparent, a.createdAt])).toEqual([
+      ["traced", traceparent, 1_000],
+      ["plain", undefined, 1_000],
+    ]);
+    expect((await store().work.getInvocation("traced"))?.traceparent).toBe(traceparent);
+    const held = await store().work.getAssignment(claimed[0]?.assignmentId as string, "w");
+    expect(held?.traceparent).toBe(traceparent);
+    for (const assignment of claimed)
+      await store().work.finishAttempt(
+        assignment.assignmentId,
+        worker,
+        { status: "SUCCESS", result: 1 },
+        1_001,
+      );
+    const logged = await drainOccurrences(store());
+    expect(logged.map((o) => [o.id, o.kind === "status" ? o.traceparent : "?"])).toEqual([
+      ["traced@3", traceparent],
+      ["plain@3", undefined],
+    ]);
+  });
+
   it("counts the invocations waiting in each task's queue", async () => {
     const worker = { workerId: "w", sessionId: "w-s1" };
     await store().work.connectWorker(worker, [], 5_000, 0);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Admission } from "../../src/engine/admission.js";
 import { systemClock } from "../../src/engine/clock.js";
 import { Events } from "../../src/engine/events/events.js";
+import { PROPAGATION_ONLY } from "../../src/engine/tracing.js";
 import type { Store } from "../../src/store/store.js";
 import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
 
@@ -30,6 +31,7 @@ function eventsOn(store: Store, maxResponseBytes = 2 * 1024 * 1024): Events {
     maxPayloadBytes: 1024 * 1024,
     admission: new Admission(),
     maxResponseBytes,
+    tracing: PROPAGATION_ONLY,
   });
 }
 

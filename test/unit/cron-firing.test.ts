@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CronOccurrence } from "../../src/domain/occurrence.js";
 import type { ArgumentProvider, Condition } from "../../src/domain/trigger.js";
 import { cronFirings, firesOnClaim } from "../../src/engine/cron/cron-firing.js";
+import { PROPAGATION_ONLY } from "../../src/engine/tracing.js";
 import { compileTrigger } from "../../src/engine/triggers/compiled-trigger.js";
 import { trigger } from "../support/fixtures.js";
 
@@ -46,10 +47,13 @@ describe("cron triggers firing on the claim", () => {
       { kind: "static", value: { n: 1 } },
       { kind: "cel", expression: "{'slot': scheduledTime}" },
     ]);
-    const [only, ...more] = (await cronFirings(trg, [occurrence], 60010)) ?? [];
+    const cronTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const tracing = { ...PROPAGATION_ONLY, cronSlot: () => cronTrace };
+    const [only, ...more] = (await cronFirings(trg, [occurrence], 60010, tracing)) ?? [];
     expect(more).toEqual([]);
     expect(only?.firing.firingKey).toBe("trg_c|cron:trg_c:0:60000");
     expect(only?.firing.invocation.arguments).toEqual({ n: 1, slot: 60000 });
+    expect(only?.firing.invocation.traceparent).toBe(cronTrace);
     expect(only?.firing.invocation.provenance?.occurrenceIds).toEqual(["cron:trg_c:0:60000"]);
     expect(only?.record).toEqual({
       triggerId: "trg_c",
@@ -61,6 +65,6 @@ describe("cron triggers firing on the claim", () => {
     });
     // A CEL provider that fails: no firing, the occurrence path records why.
     const failing = compiled([{ kind: "cel", expression: "{'x': 1 / (scheduledTime - scheduledTime)}" }]);
-    expect(await cronFirings(failing, [occurrence], 60010)).toBeUndefined();
+    expect(await cronFirings(failing, [occurrence], 60010, tracing)).toBeUndefined();
   });
 });

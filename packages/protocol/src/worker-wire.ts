@@ -47,11 +47,14 @@ export interface WireAssignment {
   taskId: string;
   arguments: JsonObject;
   attempt: number;
+  /** The invocation's W3C trace context, when it has one. */
+  traceparent?: string;
 }
 
 /** An Assignment message: arguments as JSON bytes for a worker that reads them, else as a Struct. */
 export function assignmentToWire(assignment: WireAssignment, jsonValues: boolean): Assignment {
   const { assignmentId, invocationId, taskId, attempt } = assignment;
+  const traceparent = assignment.traceparent ?? "";
   return jsonValues
     ? create(AssignmentSchema, {
         assignmentId,
@@ -59,6 +62,7 @@ export function assignmentToWire(assignment: WireAssignment, jsonValues: boolean
         taskId,
         attempt,
         argumentsJson: jsonTextBytes(JSON.stringify(assignment.arguments)),
+        traceparent,
       })
     : create(AssignmentSchema, {
         assignmentId,
@@ -66,6 +70,7 @@ export function assignmentToWire(assignment: WireAssignment, jsonValues: boolean
         taskId,
         attempt,
         arguments: assignment.arguments,
+        traceparent,
       });
 }
 

@@ -1,6 +1,7 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { CronOccurrence } from "../../domain/occurrence.js";
 import type { CronFiringClaim } from "../../store/store.js";
+import type { EngineTracing } from "../tracing.js";
 import { buildArguments } from "../triggers/arguments.js";
 import type { CompiledTrigger } from "../triggers/compiled-trigger.js";
 import { firedDetail, newFiring } from "../triggers/firing.js";
@@ -33,7 +34,9 @@ export async function cronFirings(
   compiled: CompiledTrigger,
   occurrences: readonly CronOccurrence[],
   now: number,
+  tracing: EngineTracing,
 ): Promise<CronFiringClaim["firings"] | undefined> {
+  const { id: triggerId, targetTaskId } = compiled.trigger;
   const firings: CronFiringClaim["firings"] = [];
   for (const occurrence of occurrences) {
     const used = [{ conditionIndex: occurrence.conditionIndex, occurrence }];
@@ -43,7 +46,8 @@ export async function cronFirings(
     } catch {
       return undefined;
     }
-    const firing = newFiring(compiled, occurrence, used, args, now);
+    const traceparent = tracing.cronSlot(triggerId, targetTaskId, occurrence.scheduledTime);
+    const firing = newFiring(compiled, occurrence, used, args, now, traceparent);
     const record: Evaluation = {
       triggerId: compiled.trigger.id,
       at: now,

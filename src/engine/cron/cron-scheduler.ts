@@ -7,6 +7,7 @@ import type { Clock } from "../clock.js";
 import type { Reservation } from "../invocations/dispatcher.js";
 import type { ReplicaMembership } from "../replicas/replica-membership.js";
 import type { EngineTelemetry } from "../telemetry.js";
+import type { EngineTracing } from "../tracing.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
 import type { CronSchedule } from "./cron.js";
 import { cronFirings, firesOnClaim, pausedRecord } from "./cron-firing.js";
@@ -60,6 +61,7 @@ export interface CronSchedulerDeps {
   membership: ReplicaMembership;
   options: CronSchedulerOptions;
   telemetry: EngineTelemetry;
+  tracing: EngineTracing;
   /** Sets a credit aside on a worker of the task here, if one has some (Dispatcher.reserve). */
   reserve(taskId: string): Reservation | undefined;
 }
@@ -376,7 +378,7 @@ export class CronScheduler {
     if (occurrences.length === 0) return undefined;
     const compiled = this.deps.index.get(member.triggerId);
     if (!compiled || !firesOnClaim(compiled)) return undefined;
-    return cronFirings(compiled, occurrences, now);
+    return cronFirings(compiled, occurrences, now, this.deps.tracing);
   }
 
   /**

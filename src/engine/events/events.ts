@@ -1,11 +1,13 @@
 import { NencError, quote } from "../../domain/errors.js";
 import type { StoredEvent } from "../../domain/event.js";
 import { type JsonObject, jsonEqual } from "../../domain/json.js";
-import type { EventOccurrence } from "../../domain/occurrence.js";
+import { eventOccurrence } from "../../domain/occurrence.js";
+import type { Traceparent } from "../../domain/trace.js";
 import type { EventQuery, Page, Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
+import type { EngineTracing } from "../tracing.js";
 import { requireJsonObject, requireName } from "../validate.js";
 
 /** Events replay reads and logs again per step (fewer when the byte budget cuts a page). */
@@ -40,6 +42,15 @@ export interface EventsDeps {
   admission: Admission;
   /** The most bytes of events one page holds (it ends early, with a nextPageToken). */
   maxResponseBytes: number;
+  tracing: EngineTracing;
+}
+
+/** How an event is emitted besides its code and payload. */
+export interface EmitOptions {
+  /** A repeated emit with the same key answers the first event. */
+  idempotencyKey?: string;
+  /** The emitter's trace context (see EngineTracing.emitted). */
+  traceparent?: Traceparent;
 }
 
 /** Custom events: durable emission (optionally idempotent), listing and replay. */
@@ -49,7 +60,7 @@ export class Events {
   async emit(
     code: string,
     payload: unknown,
-    idempotencyKey?: string,
+    { idempotencyKey, traceparent: caller }: EmitOptions = {},
   ): Promise<{ event: StoredEvent; duplicate: boolean }> {
     this.deps.admission.require();
     requireName(code, "code", "event code, e.g. user.login");
@@ -57,6 +68,7 @@ export class Events {
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
+    const traceparent = this.deps.tracing.emitted(code, caller);
     const stored = await this.deps.store.history.appendEvent({
       id: newId("evt"),
       code,
@@ -64,6 +76,7 @@ export class Events {
       emittedAt: this.deps.clock.now(),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       invocationIds: [],
+      ...(traceparent ? { traceparent } : {}),
     });
     if (stored.duplicate) requireSameEmission(stored.event, code, body);
     return stored;
@@ -120,9 +133,4 @@ export class Events {
     await this.deps.store.log.appendOccurrences((events as StoredEvent[]).map(eventOccurrence));
     return events.length;
   }
-}
-
-/** The occurrence of a stored event, under its original id. */
-function eventOccurrence(event: StoredEvent): EventOccurrence {
-  return { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload };
 }

@@ -2,11 +2,13 @@ import { NencError, quote } from "../../domain/errors.js";
 import { type Invocation, type InvocationStatus, isFinalStatus } from "../../domain/invocation.js";
 import { jsonEqual } from "../../domain/json.js";
 import { getOrCreate } from "../../domain/maps.js";
+import type { Traceparent } from "../../domain/trace.js";
 import type { InvocationQuery, Page, Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
 import { newId } from "../ids.js";
 import type { TaskRegistry } from "../registry/task-registry.js";
+import type { EngineTracing } from "../tracing.js";
 import { requireJsonObject, requireName } from "../validate.js";
 import type { Dispatcher } from "./dispatcher.js";
 
@@ -20,6 +22,15 @@ export interface InvocationsDeps {
   admission: Admission;
   /** The most bytes of invocations one page holds (it ends early, with a nextPageToken). */
   maxResponseBytes: number;
+  tracing: EngineTracing;
+}
+
+/** How a task is invoked besides its arguments. */
+export interface InvokeOptions {
+  /** A repeated invoke of the task with the same key answers the first invocation. */
+  idempotencyKey?: string;
+  /** The caller's trace context (see EngineTracing.invoked). */
+  traceparent?: Traceparent;
 }
 
 /**
@@ -64,7 +75,7 @@ export class Invocations {
   async invoke(
     taskId: string,
     args: unknown,
-    idempotencyKey?: string,
+    { idempotencyKey, traceparent: caller }: InvokeOptions = {},
   ): Promise<{ invocation: Invocation; duplicate: boolean }> {
     this.deps.admission.require();
     requireName(taskId, "taskId", "task to invoke");
@@ -79,6 +90,7 @@ export class Invocations {
     if (idempotencyKey !== undefined && idempotencyKey.length > 200) {
       throw NencError.invalid("idempotencyKey", "is longer than 200 characters");
     }
+    const traceparent = this.deps.tracing.invoked(taskId, caller);
     const { invocation, created } = await this.deps.dispatcher.createAssigned(taskId, (assignTo) =>
       this.deps.store.work.createInvocation(
         {
@@ -87,6 +99,7 @@ export class Invocations {
           appId: task.appId,
           arguments: argumentsObject,
           createdAt: this.deps.clock.now(),
+          ...(traceparent ? { traceparent } : {}),
         },
         {
           ...(idempotencyKey ? { idempotencyKey: `${taskId}|${idempotencyKey}` } : {}),

@@ -1,4 +1,5 @@
 import type { Occurrence } from "../../domain/occurrence.js";
+import type { Traceparent } from "../../domain/trace.js";
 import type { Firing } from "../../store/store.js";
 import { newId } from "../ids.js";
 import type { buildArguments, UsedOccurrence } from "./arguments.js";
@@ -17,6 +18,7 @@ export function newFiring(
   used: readonly UsedOccurrence[],
   args: FiringArguments,
   createdAt: number,
+  traceparent: Traceparent | undefined,
 ): Firing {
   const { trigger } = compiled;
   const unique = (ids: string[]) => [...new Set(ids)];
@@ -38,6 +40,7 @@ export function newFiring(
         eventIds,
       },
       createdAt,
+      ...(traceparent ? { traceparent } : {}),
     },
     firingKey: `${trigger.id}|${occurrence.id}`,
     eventIds,

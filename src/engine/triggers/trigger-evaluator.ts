@@ -2,12 +2,13 @@ import { errorMessage } from "../../domain/errors.js";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
 import type { JsonValue } from "../../domain/json.js";
-import type { Occurrence } from "../../domain/occurrence.js";
+import { type Occurrence, traceOf } from "../../domain/occurrence.js";
 import type { FireResult, FireSkip, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { Dispatcher } from "../invocations/dispatcher.js";
 import { applyToJoin, DEFAULT_MAX_PENDING, partitionOf } from "../joins/join.js";
 import type { EngineTelemetry } from "../telemetry.js";
+import type { EngineTracing } from "../tracing.js";
 import { type FunctionRunner, NoWorkerError } from "../workers/function-runner.js";
 import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
@@ -24,6 +25,7 @@ export interface TriggerEvaluatorDeps {
   clock: Clock;
   dispatcher: Dispatcher;
   telemetry: EngineTelemetry;
+  tracing: EngineTracing;
 }
 
 /**
@@ -149,6 +151,20 @@ export class TriggerEvaluator {
     });
   }
 
+  /** The trace context of a firing's invocation: a cron slot's own, or one continuing what fired it. */
+  private traceOf(compiled: CompiledTrigger, used: UsedOccurrence[], completing: UsedOccurrence) {
+    const { id: triggerId, targetTaskId } = compiled.trigger;
+    const { occurrence } = completing;
+    if (occurrence.kind === "cron" && used.length === 1)
+      return this.deps.tracing.cronSlot(triggerId, targetTaskId, occurrence.scheduledTime);
+    return this.deps.tracing.fired({
+      triggerId,
+      targetTaskId,
+      parent: traceOf(occurrence),
+      participants: used.map((item) => traceOf(item.occurrence)),
+    });
+  }
+
   private async fire(
     compiled: CompiledTrigger,
     occurrence: Occurrence,
@@ -167,7 +183,14 @@ export class TriggerEvaluator {
       if (error instanceof NoWorkerError) return this.defer(compiled, occurrence, record);
       return record({ outcome: "errored", detail: errorMessage(error) });
     }
-    const firing = newFiring(compiled, occurrence, used, args, this.deps.clock.now());
+    const firing = newFiring(
+      compiled,
+      occurrence,
+      used,
+      args,
+      this.deps.clock.now(),
+      this.traceOf(compiled, used, completing),
+    );
     const result = await this.deps.dispatcher.createAssigned(trigger.targetTaskId, (assignTo) =>
       this.deps.store.work.fire(firing, assignTo),
     );

@@ -1,7 +1,7 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { StoredEvent } from "../../domain/event.js";
 import { getOrCreate } from "../../domain/maps.js";
-import type { Occurrence } from "../../domain/occurrence.js";
+import { eventOccurrence, type Occurrence } from "../../domain/occurrence.js";
 import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
 import type { EventQuery, HistoryStore, Page } from "../store.js";
@@ -48,13 +48,7 @@ export class MemoryHistory implements HistoryStore {
     this.events.set(event.id, copyEvent(event));
     this.eventOrder.add(event.id);
     if (key) this.eventKeys.set(key, event.id);
-    this.deps.logOccurrence({
-      kind: "event",
-      id: event.id,
-      at: event.emittedAt,
-      code: event.code,
-      payload: event.payload,
-    });
+    this.deps.logOccurrence(eventOccurrence(event));
     this.pruneEvents(event.emittedAt);
     return { event: copyEvent(event), duplicate: false };
   }

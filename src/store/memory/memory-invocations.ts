@@ -171,6 +171,7 @@ export class MemoryInvocations implements WorkStore {
       version: 1,
       createdAt: input.createdAt,
       updatedAt: input.createdAt,
+      traceparent: input.traceparent,
     };
     this.invocations.set(invocation.id, invocation);
     this.unfinished++;
@@ -475,6 +476,7 @@ export class MemoryInvocations implements WorkStore {
         ...(invocation.result === undefined ? {} : { result: invocation.result }),
         ...(invocation.error === undefined ? {} : { error: invocation.error }),
         attempt: invocation.attempt,
+        ...(invocation.traceparent === undefined ? {} : { traceparent: invocation.traceparent }),
       },
     ]);
   }
@@ -516,6 +518,7 @@ function toAssignment(invocation: Invocation, assignmentId: string): Assignment 
     arguments: invocation.arguments,
     attempt: invocation.attempt,
     createdAt: invocation.createdAt,
+    ...(invocation.traceparent === undefined ? {} : { traceparent: invocation.traceparent }),
   };
 }
 

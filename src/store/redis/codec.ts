@@ -41,6 +41,7 @@ export function decodeInvocation(fields: Record<string, string>): Invocation | u
     };
   }
   if (fields.retryAt) invocation.retryAt = Number(fields.retryAt);
+  if (fields.tp) invocation.traceparent = fields.tp;
   return invocation;
 }
 
@@ -63,6 +64,7 @@ export function decodeOccurrence(fields: readonly string[]): Occurrence {
 function parseOccurrence(map: Map<string, string>): Occurrence {
   const json = map.get("j");
   if (json !== undefined) return JSON.parse(json) as Occurrence;
+  const traceparent = map.get("tp");
   if (map.get("k") === "e") {
     return {
       kind: "event",
@@ -70,6 +72,7 @@ function parseOccurrence(map: Map<string, string>): Occurrence {
       at: Number(map.get("at")),
       code: map.get("code") ?? "",
       payload: JSON.parse(map.get("payload") ?? "{}") as JsonObject,
+      ...(traceparent ? { traceparent } : {}),
     };
   }
   const occurrence: Occurrence = {
@@ -86,6 +89,7 @@ function parseOccurrence(map: Map<string, string>): Occurrence {
   const error = map.get("error");
   if (result !== undefined) occurrence.result = JSON.parse(result) as JsonValue;
   if (error !== undefined) occurrence.error = JSON.parse(error) as TaskError;
+  if (traceparent) occurrence.traceparent = traceparent;
   return occurrence;
 }
 

@@ -14,7 +14,7 @@ export interface CreationOptions {
 }
 
 /**
- * The 14 ARGV values of one creation, as `creationAt` in scripts/includes/invocation.lua
+ * The 15 ARGV values of one creation, as `creationAt` in scripts/includes/invocation.lua
  * reads them: the one layout every script that creates invocations takes.
  */
 export function creationArgs(
@@ -38,6 +38,7 @@ export function creationArgs(
     assignTo?.workerId ?? "",
     assignTo && watch.watches(input.taskId, "PENDING") ? "1" : "0",
     assignTo?.sessionId ?? "",
+    input.traceparent ?? "",
   ];
 }
 
@@ -50,5 +51,6 @@ export function firstAssignment(input: NewInvocation, assignmentId: string): Ass
     arguments: input.arguments,
     attempt: 1,
     createdAt: input.createdAt,
+    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
   };
 }

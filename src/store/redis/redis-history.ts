@@ -54,6 +54,7 @@ export class RedisHistory implements HistoryStore {
         this.ctx.retention.maxEvents,
         event.emittedAt - this.ctx.retention.eventRetentionMs,
         this.ctx.handOut.consumer,
+        event.traceparent ?? "",
       ],
     )) as [number, string, Array<[string, string[]]>?];
     if (created === 1) {

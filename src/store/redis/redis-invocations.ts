@@ -229,6 +229,7 @@ export class RedisInvocations implements WorkStore {
       arguments: invocation.arguments,
       attempt: invocation.attempt,
       createdAt: invocation.createdAt,
+      ...(invocation.traceparent ? { traceparent: invocation.traceparent } : {}),
       assignedAt: held.assignedAt,
       started: invocation.status === "RUNNING",
     };
@@ -424,11 +425,12 @@ function claimArgs(taskIds: readonly string[], watch: StatusWatch): Array<string
   ];
 }
 
-/** The flat list the claim scripts return, seven values per assignment. */
+/** The flat list the claim scripts return, eight values per assignment. */
 function decodeAssignments(flat: readonly string[]): Assignment[] {
   const assignments: Assignment[] = [];
-  for (let i = 0; i < flat.length; i += 7) {
+  for (let i = 0; i < flat.length; i += 8) {
     const lost = Number(flat[i + 5]);
+    const traceparent = flat[i + 7];
     assignments.push({
       assignmentId: flat[i] as string,
       invocationId: flat[i + 1] as string,
@@ -437,6 +439,7 @@ function decodeAssignments(flat: readonly string[]): Assignment[] {
       attempt: Number(flat[i + 4]),
       createdAt: Number(flat[i + 6]),
       ...(lost > 0 ? { lost } : {}),
+      ...(traceparent ? { traceparent } : {}),
     });
   }
   return assignments;

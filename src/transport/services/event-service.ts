@@ -2,17 +2,20 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
 import { NencError } from "../../domain/errors.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
-import { eventToProto, optionalMs } from "../convert.js";
+import { eventToProto, optionalMs, traceOption } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 
 export function createEventService(orchestrator: Orchestrator): ServiceImpl<typeof EventService> {
   const events = orchestrator.events;
   return {
-    async emitEvent(request) {
+    async emitEvent(request, context) {
       const { event, duplicate } = await events.emit(
         request.code,
         request.payload ? valueToJson(request.payload, "payload") : {},
-        request.idempotencyKey || undefined,
+        {
+          ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+          ...traceOption(request.traceparent, context.requestHeader),
+        },
       );
       return { eventId: event.id, duplicate };
     },

@@ -13,7 +13,7 @@ import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrator.js";
 import type { InvocationQuery } from "../../store/store.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
-import { invocationToProto } from "../convert.js";
+import { invocationToProto, invokeOptions } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
 import { codecOf, WatchMessages } from "../watch-messages.js";
 import { runSession } from "./invocation-session.js";
@@ -34,11 +34,11 @@ export function createInvocationService(
   const sessionWaits = sessionWaitCaps(orchestrator.options);
   const watchMessages = new WatchMessages();
   return {
-    async invoke(request) {
+    async invoke(request, context) {
       const { invocation, duplicate } = await invocations.invoke(
         request.taskId,
         request.arguments ? valueToJson(request.arguments, "arguments") : {},
-        request.idempotencyKey || undefined,
+        invokeOptions(request, context.requestHeader),
       );
       return { invocation: invocationToProto(invocation), duplicate };
     },

@@ -12,7 +12,7 @@ import type { Invocation } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import { CONNECTION, type ConnectionCaps } from "../connection-caps.js";
-import { invocationToProto } from "../convert.js";
+import { invocationToProto, invokeOptions } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
 
@@ -97,7 +97,7 @@ class Session {
       const { invocation, duplicate } = await this.orchestrator.invocations.invoke(
         message.taskId,
         message.arguments ? valueToJson(message.arguments, "arguments") : {},
-        message.idempotencyKey || undefined,
+        invokeOptions(message),
       );
       this.outbox.push(
         create(SessionResponseSchema, {

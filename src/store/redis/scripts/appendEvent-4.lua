@@ -8,7 +8,7 @@
 -- ARGV[1] key base  [2] id  [3] code  [4] event JSON  [5] payload JSON  [6] emitted at (ms)
 -- ARGV[7] order score (emission time in ms; ties order by id)  [8] idempotency TTL ms ("0": no key)  [9] idempotency key or ""
 -- ARGV[10] events kept at most  [11] scores below this are past the retention period
--- ARGV[12] the replica's consumer for the occurrence ("" none: see takeLogged)
+-- ARGV[12] the replica's consumer for the occurrence ("" none: see takeLogged)  [13] traceparent or ""
 -- Returns {1, id, the log entries handed to ARGV[12]} when stored, {0, first id} for a
 -- repeated idempotency key.
 local P = ARGV[1]
@@ -21,7 +21,12 @@ end
 redis.call('HSET', KEYS[1], 'json', ARGV[4], 'code', ARGV[3], 'key', ARGV[9])
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[2])
-logOccurrence(P, {'k', 'e', 'id', ARGV[2], 'at', ARGV[6], 'code', ARGV[3], 'payload', ARGV[5]})
+local entry = {'k', 'e', 'id', ARGV[2], 'at', ARGV[6], 'code', ARGV[3], 'payload', ARGV[5]}
+if ARGV[13] ~= '' then
+  entry[#entry + 1] = 'tp'
+  entry[#entry + 1] = ARGV[13]
+end
+logOccurrence(P, entry)
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[11], 'LIMIT', 0, 10)) do
   dropEvent(P, old)
 end

@@ -8,7 +8,7 @@
 -- first run did and changes nothing (see assignedBefore).
 --
 -- KEYS[1] invs
--- ARGV[1] key base  [2] n creations, then 14 values per creation (see creationAt;
+-- ARGV[1] key base  [2] n creations, then CREATION_WIDTH values per creation (see creationAt;
 --   its key TTL is the idempotency key's, "0": no key)
 -- Returns per creation {1, id} when queued, {1, id, assignment id} when assigned,
 --   {0, first id} when deduplicated.
@@ -34,5 +34,5 @@ local function createOne(c)
 end
 
 reserveSeq(P, tonumber(ARGV[2]))
-for n = 1, tonumber(ARGV[2]) do out[n] = createOne(creationAt(3 + (n - 1) * 14)) end
+for n = 1, tonumber(ARGV[2]) do out[n] = createOne(creationAt(3 + (n - 1) * CREATION_WIDTH)) end
 return out

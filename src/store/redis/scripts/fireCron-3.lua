@@ -15,7 +15,7 @@
 -- KEYS[1] cron  KEYS[2] triggers  KEYS[3] paused
 -- ARGV[1] key base  [2] records kept per trigger  [3] n claims, then per claim:
 -- "<trigger>:<condition>", expected last slot ("" when none is stored), next slot,
--- n firings, then per firing: the 14 values of its creation (see creationAt; its key
+-- n firings, then per firing: the CREATION_WIDTH values of its creation (see creationAt; its key
 -- TTL is the firing identity's), the firing identity, the evaluation record JSON;
 -- then the request id.
 -- Returns per claim {"fired", the assignment ids of the firings created assigned},
@@ -42,8 +42,8 @@ return once(P, function()
     local n = tonumber(ARGV[at + 3])
     at = at + 4
     for i = 1, n do
-      c.firings[i] = { creation = creationAt(at), key = ARGV[at + 14], record = ARGV[at + 15] }
-      at = at + 16
+      c.firings[i] = { creation = creationAt(at), key = ARGV[at + CREATION_WIDTH], record = ARGV[at + CREATION_WIDTH + 1] }
+      at = at + CREATION_WIDTH + 2
     end
     firings = firings + n
     claims[claim] = c

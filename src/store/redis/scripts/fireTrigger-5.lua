@@ -9,7 +9,7 @@
 --
 -- KEYS[1] inv:<id>  KEYS[2] fired:<trigger>|<occurrence>  KEYS[3] invs
 -- KEYS[4] triggers  KEYS[5] paused
--- ARGV[1] key base  [2..15] the creation (see creationAt: its trigger is the firing
+-- ARGV[1] key base  [2..] the creation (see creationAt: its trigger is the firing
 --   trigger, its key TTL the marker retention)
 -- Returns {"fired", id} or {"fired", id, assignment id}; {"deduplicated", first id, 1 | 0 (kept or
 -- dropped by retention)}; {"deleted"} or {"paused"} when nothing was created.

@@ -31,8 +31,11 @@ type EmitEventRequest struct {
 	Payload *structpb.Value `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
 	// A repeated emit with the same key is a no-op that returns the first id.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The emitter's W3C trace context: invocations the event fires continue it.
+	// When empty, the request's `traceparent` header is read instead.
+	Traceparent   string `protobuf:"bytes,4,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EmitEventRequest) Reset() {
@@ -82,6 +85,13 @@ func (x *EmitEventRequest) GetPayload() *structpb.Value {
 func (x *EmitEventRequest) GetIdempotencyKey() string {
 	if x != nil {
 		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *EmitEventRequest) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
 	}
 	return ""
 }
@@ -481,11 +491,12 @@ var File_nenc_v1_event_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_event_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1bnenc/v1/event_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13nenc/v1/event.proto\"\x81\x01\n" +
+	"\x1bnenc/v1/event_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13nenc/v1/event.proto\"\xa3\x01\n" +
 	"\x10EmitEventRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x120\n" +
 	"\apayload\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\apayload\x12'\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"L\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12 \n" +
+	"\vtraceparent\x18\x04 \x01(\tR\vtraceparent\"L\n" +
 	"\x11EmitEventResponse\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\"!\n" +

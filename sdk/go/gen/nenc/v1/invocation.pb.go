@@ -260,7 +260,9 @@ type Invocation struct {
 	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// The worker holding the current assignment, while PENDING or RUNNING.
-	WorkerId      string `protobuf:"bytes,12,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	WorkerId string `protobuf:"bytes,12,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// The W3C trace context it carries (empty: none): its trace id finds it in a tracing backend.
+	Traceparent   string `protobuf:"bytes,13,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -379,6 +381,13 @@ func (x *Invocation) GetWorkerId() string {
 	return ""
 }
 
+func (x *Invocation) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
 var File_nenc_v1_invocation_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_invocation_proto_rawDesc = "" +
@@ -395,7 +404,7 @@ const file_nenc_v1_invocation_proto_rawDesc = "" +
 	"trigger_id\x18\x01 \x01(\tR\ttriggerId\x12%\n" +
 	"\x0eoccurrence_ids\x18\x02 \x03(\tR\roccurrenceIds\x122\n" +
 	"\x15source_invocation_ids\x18\x03 \x03(\tR\x13sourceInvocationIds\x12\x1b\n" +
-	"\tevent_ids\x18\x04 \x03(\tR\beventIds\"\xf2\x03\n" +
+	"\tevent_ids\x18\x04 \x03(\tR\beventIds\"\x94\x04\n" +
 	"\n" +
 	"Invocation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
@@ -414,7 +423,8 @@ const file_nenc_v1_invocation_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1b\n" +
-	"\tworker_id\x18\f \x01(\tR\bworkerId*\x83\x01\n" +
+	"\tworker_id\x18\f \x01(\tR\bworkerId\x12 \n" +
+	"\vtraceparent\x18\r \x01(\tR\vtraceparent*\x83\x01\n" +
 	"\x10InvocationStatus\x12!\n" +
 	"\x1dINVOCATION_STATUS_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

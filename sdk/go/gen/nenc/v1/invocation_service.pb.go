@@ -31,8 +31,13 @@ type InvokeRequest struct {
 	// A repeated Invoke of the same task with the same key returns the first
 	// invocation (while it is retained). Keys are scoped to the task.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The caller's W3C trace context ("00-<trace id>-<span id>-<flags>"): the
+	// invocation continues that trace (its worker's span is a descendant). When
+	// empty, a unary Invoke reads the request's `traceparent` header instead. An
+	// invalid value is ignored, as W3C Trace Context asks.
+	Traceparent   string `protobuf:"bytes,4,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InvokeRequest) Reset() {
@@ -82,6 +87,13 @@ func (x *InvokeRequest) GetArguments() *structpb.Value {
 func (x *InvokeRequest) GetIdempotencyKey() string {
 	if x != nil {
 		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *InvokeRequest) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
 	}
 	return ""
 }
@@ -962,11 +974,12 @@ var File_nenc_v1_invocation_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_invocation_service_proto_rawDesc = "" +
 	"\n" +
-	" nenc/v1/invocation_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18nenc/v1/invocation.proto\"\x87\x01\n" +
+	" nenc/v1/invocation_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18nenc/v1/invocation.proto\"\xa9\x01\n" +
 	"\rInvokeRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x124\n" +
 	"\targuments\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\targuments\x12'\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"c\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12 \n" +
+	"\vtraceparent\x18\x04 \x01(\tR\vtraceparent\"c\n" +
 	"\x0eInvokeResponse\x123\n" +
 	"\n" +
 	"invocation\x18\x01 \x01(\v2\x13.nenc.v1.InvocationR\n" +

@@ -1154,6 +1154,9 @@ type Assignment struct {
 	Arguments     *structpb.Struct `protobuf:"bytes,4,opt,name=arguments,proto3" json:"arguments,omitempty"`
 	Attempt       int32            `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	ArgumentsJson []byte           `protobuf:"bytes,6,opt,name=arguments_json,json=argumentsJson,proto3" json:"arguments_json,omitempty"`
+	// The invocation's W3C trace context (empty: none): the worker's span of the
+	// attempt is its child.
+	Traceparent   string `protobuf:"bytes,7,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1228,6 +1231,13 @@ func (x *Assignment) GetArgumentsJson() []byte {
 		return x.ArgumentsJson
 	}
 	return nil
+}
+
+func (x *Assignment) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
 }
 
 // The orchestrator ended an assignment's attempt on its own (a timeout, work taken
@@ -1476,7 +1486,7 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\x0emax_json_depth\x18\x05 \x01(\x05R\fmaxJsonDepth\x12\x1f\n" +
 	"\vjson_values\x18\x06 \x01(\bR\n" +
 	"jsonValues\x12\x18\n" +
-	"\abatches\x18\a \x01(\bR\abatches\"\xe7\x01\n" +
+	"\abatches\x18\a \x01(\bR\abatches\"\x89\x02\n" +
 	"\n" +
 	"Assignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12#\n" +
@@ -1484,7 +1494,8 @@ const file_nenc_v1_worker_service_proto_rawDesc = "" +
 	"\atask_id\x18\x03 \x01(\tR\x06taskId\x125\n" +
 	"\targuments\x18\x04 \x01(\v2\x17.google.protobuf.StructR\targuments\x12\x18\n" +
 	"\aattempt\x18\x05 \x01(\x05R\aattempt\x12%\n" +
-	"\x0earguments_json\x18\x06 \x01(\fR\rargumentsJson\"~\n" +
+	"\x0earguments_json\x18\x06 \x01(\fR\rargumentsJson\x12 \n" +
+	"\vtraceparent\x18\a \x01(\tR\vtraceparent\"~\n" +
 	"\x0fAbortAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12,\n" +
 	"\x06reason\x18\x02 \x01(\x0e2\x14.nenc.v1.AbortReasonR\x06reason\x12\x18\n" +

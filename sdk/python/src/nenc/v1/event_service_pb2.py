@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from nenc.v1 import event_pb2 as nenc_dot_v1_dot_event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bnenc/v1/event_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13nenc/v1/event.proto\"\x81\x01\n\x10\x45mitEventRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x07payload\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x07payload\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"L\n\x11\x45mitEventResponse\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x1c\n\tduplicate\x18\x02 \x01(\x08R\tduplicate\"!\n\x0fGetEventRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"8\n\x10GetEventResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x0e.nenc.v1.EventR\x05\x65vent\"\xc7\x01\n\x11ListEventsRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x30\n\x05until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05until\x12\x1b\n\tpage_size\x18\x04 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x05 \x01(\tR\tpageToken\"d\n\x12ListEventsResponse\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x0e.nenc.v1.EventR\x06\x65vents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x01\n\x13ReplayEventsRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x30\n\x05until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05until\x12\x10\n\x03ids\x18\x04 \x03(\tR\x03ids\"=\n\x14ReplayEventsResponse\x12%\n\x0ereplayed_count\x18\x01 \x01(\x05R\rreplayedCount2\xa7\x02\n\x0c\x45ventService\x12\x42\n\tEmitEvent\x12\x19.nenc.v1.EmitEventRequest\x1a\x1a.nenc.v1.EmitEventResponse\x12?\n\x08GetEvent\x12\x18.nenc.v1.GetEventRequest\x1a\x19.nenc.v1.GetEventResponse\x12\x45\n\nListEvents\x12\x1a.nenc.v1.ListEventsRequest\x1a\x1b.nenc.v1.ListEventsResponse\x12K\n\x0cReplayEvents\x12\x1c.nenc.v1.ReplayEventsRequest\x1a\x1d.nenc.v1.ReplayEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bnenc/v1/event_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13nenc/v1/event.proto\"\xa3\x01\n\x10\x45mitEventRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x07payload\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x07payload\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12 \n\x0btraceparent\x18\x04 \x01(\tR\x0btraceparent\"L\n\x11\x45mitEventResponse\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x1c\n\tduplicate\x18\x02 \x01(\x08R\tduplicate\"!\n\x0fGetEventRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"8\n\x10GetEventResponse\x12$\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x0e.nenc.v1.EventR\x05\x65vent\"\xc7\x01\n\x11ListEventsRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x30\n\x05until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05until\x12\x1b\n\tpage_size\x18\x04 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x05 \x01(\tR\tpageToken\"d\n\x12ListEventsResponse\x12&\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x0e.nenc.v1.EventR\x06\x65vents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x01\n\x13ReplayEventsRequest\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x30\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x30\n\x05until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05until\x12\x10\n\x03ids\x18\x04 \x03(\tR\x03ids\"=\n\x14ReplayEventsResponse\x12%\n\x0ereplayed_count\x18\x01 \x01(\x05R\rreplayedCount2\xa7\x02\n\x0c\x45ventService\x12\x42\n\tEmitEvent\x12\x19.nenc.v1.EmitEventRequest\x1a\x1a.nenc.v1.EmitEventResponse\x12?\n\x08GetEvent\x12\x18.nenc.v1.GetEventRequest\x1a\x19.nenc.v1.GetEventResponse\x12\x45\n\nListEvents\x12\x1a.nenc.v1.ListEventsRequest\x1a\x1b.nenc.v1.ListEventsResponse\x12K\n\x0cReplayEvents\x12\x1c.nenc.v1.ReplayEventsRequest\x1a\x1d.nenc.v1.ReplayEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,21 +35,21 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.event_service_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EMITEVENTREQUEST']._serialized_start=125
-  _globals['_EMITEVENTREQUEST']._serialized_end=254
-  _globals['_EMITEVENTRESPONSE']._serialized_start=256
-  _globals['_EMITEVENTRESPONSE']._serialized_end=332
-  _globals['_GETEVENTREQUEST']._serialized_start=334
-  _globals['_GETEVENTREQUEST']._serialized_end=367
-  _globals['_GETEVENTRESPONSE']._serialized_start=369
-  _globals['_GETEVENTRESPONSE']._serialized_end=425
-  _globals['_LISTEVENTSREQUEST']._serialized_start=428
-  _globals['_LISTEVENTSREQUEST']._serialized_end=627
-  _globals['_LISTEVENTSRESPONSE']._serialized_start=629
-  _globals['_LISTEVENTSRESPONSE']._serialized_end=729
-  _globals['_REPLAYEVENTSREQUEST']._serialized_start=732
-  _globals['_REPLAYEVENTSREQUEST']._serialized_end=891
-  _globals['_REPLAYEVENTSRESPONSE']._serialized_start=893
-  _globals['_REPLAYEVENTSRESPONSE']._serialized_end=954
-  _globals['_EVENTSERVICE']._serialized_start=957
-  _globals['_EVENTSERVICE']._serialized_end=1252
+  _globals['_EMITEVENTREQUEST']._serialized_end=288
+  _globals['_EMITEVENTRESPONSE']._serialized_start=290
+  _globals['_EMITEVENTRESPONSE']._serialized_end=366
+  _globals['_GETEVENTREQUEST']._serialized_start=368
+  _globals['_GETEVENTREQUEST']._serialized_end=401
+  _globals['_GETEVENTRESPONSE']._serialized_start=403
+  _globals['_GETEVENTRESPONSE']._serialized_end=459
+  _globals['_LISTEVENTSREQUEST']._serialized_start=462
+  _globals['_LISTEVENTSREQUEST']._serialized_end=661
+  _globals['_LISTEVENTSRESPONSE']._serialized_start=663
+  _globals['_LISTEVENTSRESPONSE']._serialized_end=763
+  _globals['_REPLAYEVENTSREQUEST']._serialized_start=766
+  _globals['_REPLAYEVENTSREQUEST']._serialized_end=925
+  _globals['_REPLAYEVENTSRESPONSE']._serialized_start=927
+  _globals['_REPLAYEVENTSRESPONSE']._serialized_end=988
+  _globals['_EVENTSERVICE']._serialized_start=991
+  _globals['_EVENTSERVICE']._serialized_end=1286
 # @@protoc_insertion_point(module_scope)

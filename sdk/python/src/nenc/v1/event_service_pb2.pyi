@@ -12,14 +12,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EmitEventRequest(_message.Message):
-    __slots__ = ("code", "payload", "idempotency_key")
+    __slots__ = ("code", "payload", "idempotency_key", "traceparent")
     CODE_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     code: str
     payload: _struct_pb2.Value
     idempotency_key: str
-    def __init__(self, code: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    traceparent: str
+    def __init__(self, code: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., traceparent: _Optional[str] = ...) -> None: ...
 
 class EmitEventResponse(_message.Message):
     __slots__ = ("event_id", "duplicate")

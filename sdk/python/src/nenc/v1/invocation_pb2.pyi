@@ -53,7 +53,7 @@ class Provenance(_message.Message):
     def __init__(self, trigger_id: _Optional[str] = ..., occurrence_ids: _Optional[_Iterable[str]] = ..., source_invocation_ids: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Invocation(_message.Message):
-    __slots__ = ("id", "task_id", "status", "arguments", "result", "error", "attempt", "app_id", "provenance", "created_at", "updated_at", "worker_id")
+    __slots__ = ("id", "task_id", "status", "arguments", "result", "error", "attempt", "app_id", "provenance", "created_at", "updated_at", "worker_id", "traceparent")
     ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class Invocation(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     task_id: str
     status: InvocationStatus
@@ -78,4 +79,5 @@ class Invocation(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     worker_id: str
-    def __init__(self, id: _Optional[str] = ..., task_id: _Optional[str] = ..., status: _Optional[_Union[InvocationStatus, str]] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., attempt: _Optional[int] = ..., app_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., worker_id: _Optional[str] = ...) -> None: ...
+    traceparent: str
+    def __init__(self, id: _Optional[str] = ..., task_id: _Optional[str] = ..., status: _Optional[_Union[InvocationStatus, str]] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., attempt: _Optional[int] = ..., app_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., worker_id: _Optional[str] = ..., traceparent: _Optional[str] = ...) -> None: ...

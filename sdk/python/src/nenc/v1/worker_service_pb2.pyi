@@ -173,20 +173,22 @@ class Welcome(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., lease_ms: _Optional[int] = ..., max_payload_bytes: _Optional[int] = ..., max_json_depth: _Optional[int] = ..., json_values: _Optional[bool] = ..., batches: _Optional[bool] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("assignment_id", "invocation_id", "task_id", "arguments", "attempt", "arguments_json")
+    __slots__ = ("assignment_id", "invocation_id", "task_id", "arguments", "attempt", "arguments_json", "traceparent")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     INVOCATION_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ARGUMENTS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     ARGUMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     invocation_id: str
     task_id: str
     arguments: _struct_pb2.Struct
     attempt: int
     arguments_json: bytes
-    def __init__(self, assignment_id: _Optional[str] = ..., invocation_id: _Optional[str] = ..., task_id: _Optional[str] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., attempt: _Optional[int] = ..., arguments_json: _Optional[bytes] = ...) -> None: ...
+    traceparent: str
+    def __init__(self, assignment_id: _Optional[str] = ..., invocation_id: _Optional[str] = ..., task_id: _Optional[str] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., attempt: _Optional[int] = ..., arguments_json: _Optional[bytes] = ..., traceparent: _Optional[str] = ...) -> None: ...
 
 class AbortAssignment(_message.Message):
     __slots__ = ("assignment_id", "reason", "message")

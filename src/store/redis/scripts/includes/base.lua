@@ -101,11 +101,12 @@ end
 
 -- Appends the occurrence of an invocation's current status to the log.
 local function logStatus(P, invKey, now)
-  local f = redis.call('HMGET', invKey, 'id', 'task', 'status', 'version', 'args', 'attempt', 'result', 'error')
+  local f = redis.call('HMGET', invKey, 'id', 'task', 'status', 'version', 'args', 'attempt', 'result', 'error', 'tp')
   local entry = {'k', 's', 'id', f[1] .. '@' .. f[4], 'at', now, 'inv', f[1], 'task', f[2], 'status', f[3],
     'args', f[5], 'attempt', f[6]}
   if f[7] then entry[#entry + 1] = 'result'; entry[#entry + 1] = f[7] end
   if f[8] then entry[#entry + 1] = 'error'; entry[#entry + 1] = f[8] end
+  if f[9] then entry[#entry + 1] = 'tp'; entry[#entry + 1] = f[9] end
   logOccurrence(P, entry)
 end
 

@@ -7,7 +7,7 @@
 -- PENDING of tasks[i] is watched. Each assigned invocation records the claim's
 -- request id and its place in the batch ("creq" = "<request id>/<n>"; see
 -- claimedBefore). Returns a flat list: assignment id, invocation id, task id,
--- arguments JSON, attempt, times lost ("0" when never), created at, ...
+-- arguments JSON, attempt, times lost ("0" when never), created at, traceparent ("" none), ...
 local function claim(P, workerId, session, max, now, tasks, watched, request)
   local out = {}
   if currentSession(P, workerId) ~= session then return out end
@@ -28,7 +28,7 @@ local function claim(P, workerId, session, max, now, tasks, watched, request)
         for _, entry in ipairs(read[1][2]) do
           local invId = entry[2][2]
           local invKey = P .. 'inv:' .. invId
-          local f = redis.call('HMGET', invKey, 'status', 'version', 'args', 'attempt', 'lost', 'created')
+          local f = redis.call('HMGET', invKey, 'status', 'version', 'args', 'attempt', 'lost', 'created', 'tp')
           local status = f[1]
           if status == 'REGISTERED' or status == 'RETRY' then
             local attempt = f[4]
@@ -52,6 +52,7 @@ local function claim(P, workerId, session, max, now, tasks, watched, request)
             out[#out + 1] = attempt
             out[#out + 1] = f[5] or '0'
             out[#out + 1] = f[6]
+            out[#out + 1] = f[7] or ''
             claimed = claimed + 1
           end
         end
@@ -82,17 +83,17 @@ local function claimedBefore(P, workerId, request)
   for _, asg in ipairs(redis.call('SMEMBERS', P .. 'worker:' .. workerId)) do
     local invId, task = string.match(asg, '^([^/]+)/%d+/(.+)$')
     if invId then
-      local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'creq', 'args', 'attempt', 'lost', 'created')
+      local f = redis.call('HMGET', P .. 'inv:' .. invId, 'asg', 'worker', 'creq', 'args', 'attempt', 'lost', 'created', 'tp')
       if f[1] == asg and f[2] == workerId and f[3] then
         local by, n = string.match(f[3], '^(.*)/(%d+)$')
-        if by == request then found[#found + 1] = {tonumber(n), asg, invId, task, f[4], f[5], f[6] or '0', f[7]} end
+        if by == request then found[#found + 1] = {tonumber(n), asg, invId, task, f[4], f[5], f[6] or '0', f[7], f[8] or ''} end
       end
     end
   end
   table.sort(found, function(a, b) return a[1] < b[1] end)
   local out = {}
   for _, item in ipairs(found) do
-    for i = 2, 8 do out[#out + 1] = item[i] end
+    for i = 2, 9 do out[#out + 1] = item[i] end
   end
   return out
 end

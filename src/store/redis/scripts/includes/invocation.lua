@@ -1,17 +1,19 @@
 -- Creating an invocation, shared by createInvocations (Invoke) and fireTrigger (a
--- firing). A creation is 14 ARGV values, read by creationAt:
+-- firing). A creation is CREATION_WIDTH ARGV values, read by creationAt:
 -- id, task id, app id, arguments JSON, provenance JSON or "", trigger id or "", now,
 -- "1" when REGISTERED is watched, key TTL ms (idempotency key or firing identity),
 -- idempotency key or "", event ids (comma-separated, "" none), worker to assign it
--- to or "", "1" when PENDING is watched, session id of that worker's connection.
+-- to or "", "1" when PENDING is watched, session id of that worker's connection,
+-- W3C traceparent or "".
+local CREATION_WIDTH = 15
 
--- The creation whose 14 values start at ARGV[at].
+-- The creation whose values start at ARGV[at].
 local function creationAt(at)
   return {
     id = ARGV[at], task = ARGV[at + 1], app = ARGV[at + 2], args = ARGV[at + 3], prov = ARGV[at + 4],
     trigger = ARGV[at + 5], now = ARGV[at + 6], registeredWatched = ARGV[at + 7], ttl = ARGV[at + 8],
     ikey = ARGV[at + 9], events = ARGV[at + 10], worker = ARGV[at + 11], pendingWatched = ARGV[at + 12],
-    session = ARGV[at + 13],
+    session = ARGV[at + 13], tp = ARGV[at + 14],
   }
 end
 
@@ -31,6 +33,10 @@ local function insertInvocation(P, c)
   end
   local call = {'HSET', invKey, 'id', c.id, 'task', c.task, 'app', c.app, 'args', c.args, 'prov', c.prov,
     'trg', c.trigger, 'ikey', c.ikey, 'created', c.now, 'updated', c.now, 'attempt', 1, 'seq', seq}
+  if c.tp ~= '' then
+    call[#call + 1] = 'tp'
+    call[#call + 1] = c.tp
+  end
   -- Assigned and REGISTERED not logged: written PENDING at once (REGISTERED is only announced).
   local direct = asg and c.registeredWatched ~= '1'
   if direct then

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { setLongTimeout } from "@nenc/protocol/timers";
+import type { Logger } from "../domain/logger.js";
 import { createJsonLogger } from "../logging.js";
-import { type NencServerOptions, startNencServer } from "../main.js";
+import { type NencServer, type NencServerOptions, startNencServer } from "../main.js";
+import { type StartedTracing, startTracing } from "../telemetry/otel.js";
 import { readEnvironment } from "./config.js";
 import { UsageError, usageError } from "./usage.js";
 
@@ -50,12 +52,13 @@ export async function serve(argv: string[]): Promise<void> {
   const port = portNumber("--port", values.port);
   const logger = createJsonLogger();
   const config = readEnvironment();
+  const traces = await startTracing(logger);
   const server = await startNencServer({
     port,
     host: values.host,
     http: sideOptions(values["http-port"], config.maxLabelValues),
     logger,
-    orchestrator: config.orchestrator,
+    orchestrator: { ...config.orchestrator, ...(traces ? { tracing: traces.tracing } : {}) },
     retention: config.retention,
     ...(config.reclaimAfterMs === undefined ? {} : { reclaimAfterMs: config.reclaimAfterMs }),
     ...(values.redis ? { redisUrl: values.redis } : {}),
@@ -72,6 +75,11 @@ export async function serve(argv: string[]): Promise<void> {
   // The lines tools wait for (docs/design.md §1.1): the side port's first, "listening" last.
   if (server.httpUrl) console.log(`nenc metrics ${server.httpUrl}/metrics`);
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
+  stopOnSignals(server, logger, traces);
+}
+
+/** SIGTERM or SIGINT: drain, flush the spans, exit; bounded by the drain limit and a grace. */
+function stopOnSignals(server: NencServer, logger: Logger, traces: StartedTracing | undefined): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -88,13 +96,16 @@ export async function serve(argv: string[]): Promise<void> {
       },
       { unref: true },
     );
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error("shutdown failed", { error: String(error) });
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => traces?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error("shutdown failed", { error: String(error) });
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

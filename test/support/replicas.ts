@@ -15,19 +15,20 @@ export interface Replica {
 }
 
 /** Starts `nenc serve --port 0 --redis <url>`; env tunes it (NENC_LEASE_MS, NENC_RECLAIM_AFTER_MS, ...). */
-export async function startReplica(
+export function startReplica(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
 ): Promise<Replica> {
-  const child = spawn(
-    process.execPath,
-    ["bin/nenc.js", "serve", "--port", "0", "--redis", redisUrl, "--redis-prefix", prefix],
-    {
-      env: { ...process.env, NENC_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  return startServeProcess(["--redis", redisUrl, "--redis-prefix", prefix], env);
+}
+
+/** Starts `nenc serve --port 0` with more arguments (none: the memory store) and environment. */
+export async function startServeProcess(args: string[], env: Record<string, string> = {}): Promise<Replica> {
+  const child = spawn(process.execPath, ["bin/nenc.js", "serve", "--port", "0", ...args], {
+    env: { ...process.env, NENC_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
   const line = await waitFor(() => lines.find((l) => l.includes("listening")), "a replica to listen", 30_000);

@@ -7,6 +7,7 @@ import { Invocation } from "./invocation.js";
 import { type JsonObject, toJson } from "./json.js";
 import type { InvocationStatus } from "./status.js";
 import { type RetryOptions, Task, type TaskFunction } from "./task.js";
+import { currentTraceparent } from "./tracing.js";
 import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
@@ -135,6 +136,7 @@ export class Nenc {
       taskId,
       arguments: jsonToValue(toJson(args, "the arguments")),
       idempotencyKey: options.idempotencyKey ?? "",
+      traceparent: await currentTraceparent(),
     });
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
   }

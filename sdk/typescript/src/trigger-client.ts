@@ -5,6 +5,7 @@ import type { NencClients } from "./client.js";
 import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import { type JsonObject, toJson } from "./json.js";
+import { currentTraceparent } from "./tracing.js";
 import { type TaskRef, TriggerBuilder, type TriggerSpec } from "./trigger-builder.js";
 
 /** What runtime triggers need of their app. */
@@ -71,11 +72,13 @@ export class TriggerClient {
     payload: JsonObject = {},
     options: { idempotencyKey?: string } = {},
   ): Promise<string> {
+    const traceparent = await currentTraceparent();
     const response = await rpc(() =>
       this.app.clients.events.emitEvent({
         code,
         payload: jsonToValue(toJson(payload, "the event payload")),
         idempotencyKey: options.idempotencyKey ?? "",
+        traceparent,
       }),
     );
     return response.eventId;

@@ -26,6 +26,7 @@ import { fromRpcError, NotFoundError, ResultNotAcceptedError } from "./errors.js
 import type { FunctionRegistry } from "./functions.js";
 import { type JsonLimits, toJsonText, ValueNotAcceptedError } from "./json.js";
 import type { Task, TaskContext } from "./task.js";
+import { inAttemptSpan, otelApi } from "./tracing.js";
 
 /** Where a worker is in its life: connecting, serving, finishing its work after stop(), or done. */
 export type WorkerState = "STARTING" | "RUNNING" | "DRAINING" | "STOPPED";
@@ -109,6 +110,8 @@ export class Worker {
   private heartbeat?: NodeJS.Timeout;
   private loop?: Promise<void>;
   private unsubscribeFunctions: () => void = () => {};
+  /** `@opentelemetry/api` when the application has it: each attempt runs in a span (see tracing.ts). */
+  private otel: Awaited<ReturnType<typeof otelApi>>;
 
   constructor(
     private readonly host: WorkerHost,
@@ -127,6 +130,7 @@ export class Worker {
 
   /** Connects; resolves once the orchestrator welcomed the worker. */
   async start(): Promise<void> {
+    this.otel = await otelApi();
     let welcomed!: () => void;
     let failed!: (error: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -325,7 +329,12 @@ export class Worker {
       const task = this.tasks.get(assignment.taskId);
       if (!task) throw new Error(`this worker has no task "${assignment.taskId}"`);
       const fn = task.fn as (args: unknown, context: TaskContext) => unknown;
-      const result = await fn(assignmentArguments(assignment), context);
+      const { taskId, invocationId, attempt, traceparent } = assignment;
+      const result = await inAttemptSpan(
+        this.otel,
+        { taskId, invocationId, attempt, traceparent },
+        async () => fn(assignmentArguments(assignment), context),
+      );
       this.send(completedReport(id, this.travelling(result, "the task's result"), this.peer.jsonValues));
     } catch (error) {
       this.send({ case: "failed", value: { assignmentId: id, error: describeError(error) } });

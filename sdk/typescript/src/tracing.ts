@@ -1,0 +1,126 @@
+/**
+ * OpenTelemetry, when the application has it: the SDK sends the caller's trace
+ * context with every invoke and event, and runs each attempt in a span that is a
+ * child of the invocation's context. Through `@opentelemetry/api` only (an optional
+ * peer dependency): the application installs and configures the OpenTelemetry SDK
+ * and exporter it wants; without `@opentelemetry/api` this module does nothing.
+ *
+ * The API's types are not imported, so that this package's declarations compile
+ * where it is absent: OtelApi names the little that is used.
+ */
+
+interface SpanContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+}
+
+interface Span {
+  spanContext(): SpanContext;
+  setAttribute(key: string, value: string | number): unknown;
+  recordException(exception: unknown): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  end(): void;
+}
+
+interface OtelApi {
+  ROOT_CONTEXT: unknown;
+  SpanKind: { CONSUMER: number };
+  SpanStatusCode: { ERROR: number };
+  context: { active(): unknown };
+  trace: {
+    getSpan(context: unknown): Span | undefined;
+    setSpanContext(context: unknown, spanContext: SpanContext): unknown;
+    getTracer(
+      name: string,
+      version?: string,
+    ): {
+      startActiveSpan<T>(
+        name: string,
+        options: { kind: number; attributes: Record<string, string | number> },
+        context: unknown,
+        fn: (span: Span) => T,
+      ): T;
+    };
+  };
+  isSpanContextValid(spanContext: SpanContext): boolean;
+}
+
+let loading: Promise<OtelApi | undefined> | undefined;
+
+/** `@opentelemetry/api`, loaded once; undefined when the application does not have it. */
+export function otelApi(): Promise<OtelApi | undefined> {
+  loading ??= import("@opentelemetry/api" as string).then(
+    (module: { default?: OtelApi } & OtelApi) => (module.trace ? module : module.default),
+    () => undefined,
+  );
+  return loading;
+}
+
+/** The active span's context as a W3C traceparent ("" when there is none, or no OpenTelemetry). */
+export async function currentTraceparent(): Promise<string> {
+  const api = await otelApi();
+  const context = api?.trace.getSpan(api.context.active())?.spanContext();
+  if (!api || !context || !api.isSpanContextValid(context)) return "";
+  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, "0")}`;
+}
+
+/** What identifies an attempt on its span. */
+export interface AttemptTrace {
+  taskId: string;
+  invocationId: string;
+  attempt: number;
+  /** The invocation's trace context ("" none: the span starts a trace). */
+  traceparent: string;
+}
+
+/**
+ * Runs one attempt in a consumer span named after its task, a child of the
+ * invocation's trace context, active while the task runs (so what the task
+ * invokes or emits continues the trace). A failure is recorded on the span.
+ * Without OpenTelemetry (`api` undefined), just runs it.
+ */
+export function inAttemptSpan<T>(
+  api: OtelApi | undefined,
+  attempt: AttemptTrace,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!api) return run();
+  const parent = parseTraceparent(attempt.traceparent);
+  const context = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
+  const attributes = {
+    "messaging.system": "nenc",
+    "messaging.operation.type": "process",
+    "messaging.destination.name": attempt.taskId,
+    "nenc.invocation.id": attempt.invocationId,
+    "nenc.attempt": attempt.attempt,
+  };
+  return api.trace
+    .getTracer("@nenc/sdk")
+    .startActiveSpan(attempt.taskId, { kind: api.SpanKind.CONSUMER, attributes }, context, async (span) => {
+      try {
+        return await run();
+      } catch (error) {
+        span.recordException(error);
+        span.setStatus({
+          code: api.SpanStatusCode.ERROR,
+          message: String((error as Error)?.message ?? error),
+        });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+}
+
+function parseTraceparent(traceparent: string): SpanContext | undefined {
+  const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent);
+  if (!match) return undefined;
+  return {
+    traceId: match[1] as string,
+    spanId: match[2] as string,
+    traceFlags: Number.parseInt(match[3] as string, 16),
+    isRemote: true,
+  };
+}

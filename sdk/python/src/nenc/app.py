@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from nenc._impl.clients import Clients, parse_url
 from nenc._impl.convert import invocation_info, trigger_to_proto
+from nenc._impl.tracing import current_traceparent
 from nenc._impl.values import to_object_value
 from nenc.functions import FunctionRegistry
 from nenc.invocation.handle import Invocation
@@ -228,6 +229,7 @@ class Nenc:
             task_id=task_id,
             arguments=to_object_value(arguments or {}, "arguments"),
             idempotency_key=idempotency_key or "",
+            traceparent=current_traceparent(),
         )
         response = self.clients.invoke(request)
         return Invocation(response.invocation.id, task_id, self.clients)

@@ -27,6 +27,7 @@ from google.protobuf.struct_pb2 import Value
 
 from nenc._impl.clients import SDK_NAME, Clients
 from nenc._impl.convert import context_from_proto, describe_error
+from nenc._impl.tracing import attempt_span
 from nenc._impl.values import from_struct, from_value, to_value
 from nenc.current import CurrentInvocation, reset, running
 from nenc.errors import NencError, NotFoundError, ResultNotAcceptedError
@@ -329,7 +330,10 @@ class Worker:
             task = self._tasks.get(assignment.task_id)
             if task is None:
                 raise LookupError(f'this worker has no task "{assignment.task_id}"')
-            result = _call(task.fn, **task.arguments_for_call(from_struct(assignment.arguments)))
+            with attempt_span(
+                assignment.task_id, assignment.invocation_id, assignment.attempt, assignment.traceparent
+            ):
+                result = _call(task.fn, **task.arguments_for_call(from_struct(assignment.arguments)))
             value = self._travelling(result, f"the result of task {task.name}")
         except Exception as error:  # noqa: BLE001 - every task error is reported, none kills the worker
             self._send(failed=worker_pb.TaskFailed(assignment_id=assignment_id, error=describe_error(error)))

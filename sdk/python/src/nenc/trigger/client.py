@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from nenc._impl.clients import Clients
 from nenc._impl.convert import event_info, explanation, trigger_info, trigger_to_proto
+from nenc._impl.tracing import current_traceparent
 from nenc._impl.values import to_object_value
 from nenc.invocation.status import InvocationStatus
 from nenc.trigger.info import EventInfo, Explanation, TriggerInfo
@@ -79,6 +80,7 @@ class TriggerClient:
             code=code,
             payload=to_object_value(payload or {}, "payload"),
             idempotency_key=idempotency_key or "",
+            traceparent=current_traceparent(),
         )
         return self._host.clients.emit_event(request).event_id
 

@@ -7,6 +7,7 @@ import { RedisStore } from "./store/redis/redis-store.js";
 import type { RetentionOptions } from "./store/retention.js";
 import type { Store } from "./store/store.js";
 import { Metrics } from "./telemetry/metrics.js";
+import { createDashboardHandler } from "./transport/dashboard.js";
 import { type RunningServer, startServer } from "./transport/server.js";
 
 export interface NencServerOptions {
@@ -40,6 +41,8 @@ export interface HttpSideOptions {
   port?: number;
   /** Distinct task, trigger or app ids each labelled metric keeps (see Metrics). */
   maxLabelValues?: number;
+  /** The dashboard hides its actions and the side port refuses every call that changes state. */
+  uiReadOnly?: boolean;
 }
 
 export interface NencServer {
@@ -78,7 +81,7 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
       host: options.host ?? "127.0.0.1",
       logger,
       readMaxBytes: orchestrator.options.maxPayloadBytes * 4 + 64 * 1024,
-      ...(metrics ? { side: { port: http?.port ?? sidePortOf(port), metrics } } : {}),
+      ...(metrics && http ? { side: sideOptions(http, port, metrics) } : {}),
     });
   } catch (error) {
     await orchestrator.stop();
@@ -129,6 +132,16 @@ function newMetrics(store: Store, http: HttpSideOptions, clock: Clock): Metrics 
     clock,
     ...(http.maxLabelValues === undefined ? {} : { maxLabelValues: http.maxLabelValues }),
   });
+}
+
+function sideOptions(http: HttpSideOptions, grpcPort: number, metrics: Metrics) {
+  const readOnly = http.uiReadOnly ?? false;
+  return {
+    port: http.port ?? sidePortOf(grpcPort),
+    metrics,
+    ui: createDashboardHandler({ readOnly }),
+    readOnly,
+  };
 }
 
 /** The side port's default: the next port, or an ephemeral one beside an ephemeral gRPC port. */

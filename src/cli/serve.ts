@@ -18,6 +18,10 @@ function parseServeArgs(argv: string[]) {
         port: { type: "string", default: process.env.NENC_PORT ?? "7070" },
         host: { type: "string", default: process.env.NENC_HOST ?? "127.0.0.1" },
         "http-port": { type: "string", default: process.env.NENC_HTTP_PORT },
+        "ui-read-only": {
+          type: "boolean",
+          default: process.env.NENC_UI_READ_ONLY === "1" || process.env.NENC_UI_READ_ONLY === "true",
+        },
         redis: { type: "string", default: process.env.NENC_REDIS_URL },
         "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
       },
@@ -38,11 +42,13 @@ function portNumber(flag: string, value: string | undefined): number {
 function sideOptions(
   value: string | undefined,
   maxLabelValues: number | undefined,
+  uiReadOnly: boolean,
 ): NencServerOptions["http"] {
   if (value === "off") return false;
   return {
     ...(value === undefined ? {} : { port: portNumber("--http-port", value) }),
     ...(maxLabelValues === undefined ? {} : { maxLabelValues }),
+    uiReadOnly,
   };
 }
 
@@ -56,7 +62,7 @@ export async function serve(argv: string[]): Promise<void> {
   const server = await startNencServer({
     port,
     host: values.host,
-    http: sideOptions(values["http-port"], config.maxLabelValues),
+    http: sideOptions(values["http-port"], config.maxLabelValues, values["ui-read-only"]),
     logger,
     orchestrator: { ...config.orchestrator, ...(traces ? { tracing: traces.tracing } : {}) },
     retention: config.retention,
@@ -73,7 +79,10 @@ export async function serve(argv: string[]): Promise<void> {
     );
   });
   // The lines tools wait for (docs/design.md §1.1): the side port's first, "listening" last.
-  if (server.httpUrl) console.log(`nenc metrics ${server.httpUrl}/metrics`);
+  if (server.httpUrl) {
+    console.log(`nenc metrics ${server.httpUrl}/metrics`);
+    console.log(`nenc dashboard ${server.httpUrl}/ui/`);
+  }
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
   stopOnSignals(server, logger, traces);
 }

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { int64ToProto, jsonToValue, statusToProto, valueFields } from "@nenc/protocol";
+import { type Worker as WorkerMessage, WorkerSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import {
   type TriggerContext as TriggerContextMessage,
   TriggerContextSchema,
@@ -43,6 +44,7 @@ import { acceptTraceparent, type Traceparent } from "../domain/trace.js";
 import type { InvokeOptions } from "../engine/invocations/invocations.js";
 import type { TaskDeclaration } from "../engine/registry/trigger-registry.js";
 import type { AbortReason, EvaluationRequest } from "../engine/workers/worker-session.js";
+import type { LiveWorker } from "../store/store.js";
 
 /*
  * Domain values to and from proto messages, for everything but trigger definitions
@@ -264,4 +266,17 @@ export function invokeOptions(request: InvokeRequest, headers?: Headers): Invoke
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     ...traceOption(request.traceparent, headers),
   };
+}
+
+/** A live worker as the contract's Worker message. */
+export function workerToProto(worker: LiveWorker): WorkerMessage {
+  return create(WorkerSchema, {
+    workerId: worker.workerId,
+    appId: worker.appId,
+    taskIds: [...worker.taskIds],
+    concurrency: worker.concurrency,
+    sdk: worker.sdk,
+    held: worker.held,
+    leaseUntil: timestampFromMs(worker.leaseUntil),
+  });
 }

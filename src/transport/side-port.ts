@@ -15,7 +15,12 @@ export interface SidePortOptions {
   connect: NodeHandler;
   /** Answers every /ui/... path (the dashboard); absent: those are not found. */
   ui?: NodeHandler;
+  /** Only reading calls (Get*, List*, Explain*, health) pass to `connect` (`--ui-read-only`). */
+  readOnly?: boolean;
 }
+
+/** The calls a read-only side port lets through: they change nothing. */
+const READING_CALL = /^\/[\w.]+\/(Get|List|Explain|Check)\w*$/;
 
 /** The side port, listening: its port, URL and close (as any Listener). */
 export type RunningSidePort = Listener;
@@ -44,6 +49,16 @@ export async function startSidePort(options: SidePortOptions): Promise<RunningSi
       return;
     }
     if (ui && (path === "/ui" || path.startsWith("/ui/"))) return ui(request, response);
+    if (options.readOnly && !READING_CALL.test(path)) {
+      // A Connect error body, so that the dashboard and any Connect client read it as one.
+      response.writeHead(403, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          code: "permission_denied",
+          message: `${path.slice(1)} changes state, and this side port is read-only (--ui-read-only); use the gRPC port`,
+        }),
+      );
+      return;
+    }
     connect(request, response);
   };
   return listen(handler, options.port, options.host);

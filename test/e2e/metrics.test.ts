@@ -135,6 +135,15 @@ describe.each(STORE_KINDS)("metrics on %s", (kind) => {
     expect(value(`nenc_trigger_evaluations_total{outcome="fired",trigger="${cron?.id}"}`)).toBe(slots);
     // A slot is claimed at its time: well under the grace, even on a busy test machine.
     expect(value('nenc_cron_lag_seconds_bucket{le="5"}')).toBe(slots);
+    // Explain lists the coming slots, paused or not: five, a second apart.
+    const explained = await fetch(`${server.httpUrl}/nenc.v1.TriggerService/ExplainTrigger`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: cron?.id }),
+    });
+    const { nextFireTimes } = (await explained.json()) as { nextFireTimes: string[] };
+    const times = nextFireTimes.map((time) => Date.parse(time));
+    expect(times.slice(1).map((time, i) => time - (times[i] as number))).toEqual([1000, 1000, 1000, 1000]);
   });
 
   it("reads queue depth and connected workers from the store: every replica says the same", async () => {
@@ -195,5 +204,37 @@ describe("the side port", () => {
     await server.stop();
     server = await startTestServer({ http: false });
     expect(server.httpUrl).toBeUndefined();
+  });
+
+  it("lists the live workers; read-only refuses every call that changes state, and still serves reads", async () => {
+    server = await startTestServer({ http: { uiReadOnly: true } });
+    const app = new Nenc({ url: server.url, appId: "listed" });
+    app.task("job", async () => 1);
+    await app.startWorker({ concurrency: 3 });
+    try {
+      const call = (method: string, body: unknown) =>
+        fetch(`${server?.httpUrl}/${method}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const listed = await call("nenc.v1.AppService/ListWorkers", {});
+      const { workers } = (await listed.json()) as { workers: Array<Record<string, unknown>> };
+      expect(workers).toEqual([
+        expect.objectContaining({
+          appId: "listed",
+          taskIds: ["job"],
+          concurrency: 3,
+          sdk: "typescript/0.1.0",
+        }),
+      ]);
+      const emitted = await call("nenc.v1.EventService/EmitEvent", { code: "x" });
+      expect(emitted.status).toBe(403);
+      expect(await emitted.json()).toMatchObject({ code: "permission_denied" });
+      expect((await call("nenc.v1.TriggerService/ListTriggers", {})).status).toBe(200);
+      expect(await (await fetch(`${server.httpUrl}/ui/config.json`)).json()).toEqual({ readOnly: true });
+    } finally {
+      await app.close();
+    }
   });
 });

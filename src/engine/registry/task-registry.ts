@@ -1,5 +1,5 @@
 import type { Task } from "../../domain/task.js";
-import type { Store } from "../../store/store.js";
+import type { LiveWorker, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 
 /**
@@ -21,6 +21,14 @@ export class TaskRegistry {
     for (const worker of await this.store.work.liveWorkers(this.clock.now()))
       for (const taskId of worker.taskIds) serving.set(taskId, (serving.get(taskId) ?? 0) + 1);
     return serving;
+  }
+
+  /** The live workers (of one app, or all), on every replica, by app then worker id. */
+  async liveWorkers(appId?: string): Promise<LiveWorker[]> {
+    const workers = await this.store.work.liveWorkers(this.clock.now());
+    return workers
+      .filter((worker) => appId === undefined || worker.appId === appId)
+      .sort((a, b) => a.appId.localeCompare(b.appId) || a.workerId.localeCompare(b.workerId));
   }
 
   async load(): Promise<void> {

@@ -7,6 +7,7 @@ import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../../dom
 import type { Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
+import { parseCron } from "../cron/cron.js";
 import { type CountLimits, requireAtMost } from "../limits.js";
 import { leadingWithin, requireWithin } from "../response-budget.js";
 import { type CompileOptions, compileTrigger } from "../triggers/compiled-trigger.js";
@@ -26,7 +27,12 @@ export interface Explanation {
   trigger: Trigger;
   evaluations: Evaluation[];
   pending: Array<{ partition: string; state: JoinState }>;
+  /** The next slots of its cron conditions, soonest first (epoch ms; at most NEXT_FIRE_TIMES). */
+  nextFireTimes: number[];
 }
+
+/** How many coming cron slots an explanation lists. */
+const NEXT_FIRE_TIMES = 5;
 
 /** What {@link TriggerRegistry} needs: one dependencies object. */
 export interface TriggerRegistryDeps {
@@ -253,7 +259,12 @@ export class TriggerRegistry {
     // Each part gets half the response budget: the newest evaluations and the
     // oldest waiting partitions that fit.
     const half = this.deps.maxResponseBytes / 2;
-    return { trigger, evaluations: leadingWithin(evaluations, half), pending: leadingWithin(pending, half) };
+    return {
+      trigger,
+      evaluations: leadingWithin(evaluations, half),
+      pending: leadingWithin(pending, half),
+      nextFireTimes: nextFireTimes(trigger, this.deps.clock.now()),
+    };
   }
 
   private indexTrigger(trigger: Trigger): void {
@@ -306,4 +317,15 @@ function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): Ret
   check(isDuration(policy.maxBackoffMs), "maxBackoffMs", `is ${policy.maxBackoffMs}; ${durationRule}`);
   check(policy.maxBackoffMs >= policy.initialBackoffMs, "maxBackoffMs", "must be at least initialBackoffMs");
   return policy;
+}
+
+/** The next NEXT_FIRE_TIMES slots of a trigger's cron conditions after `now`, soonest first. */
+function nextFireTimes(trigger: Trigger, now: number): number[] {
+  const times = new Set<number>();
+  for (const condition of trigger.conditions) {
+    if (condition.kind !== "cron") continue;
+    const schedule = parseCron(condition.expression, condition.timezone, "expression");
+    for (let at = now, i = 0; i < NEXT_FIRE_TIMES; i++) times.add((at = schedule.next(at)));
+  }
+  return [...times].sort((a, b) => a - b).slice(0, NEXT_FIRE_TIMES);
 }

@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import { requireWithin } from "../../engine/response-budget.js";
-import { taskDeclarationFromProto, taskToProto } from "../convert.js";
+import { taskDeclarationFromProto, taskToProto, workerToProto } from "../convert.js";
 import { triggerDefinitionFromProto } from "../convert-trigger.js";
 
 export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof AppService> {
@@ -29,6 +29,10 @@ export function createAppService(orchestrator: Orchestrator): ServiceImpl<typeof
       );
       const serving = await orchestrator.tasks.servingWorkers();
       return { tasks: tasks.map((task) => taskToProto(task, serving.get(task.id) ?? 0)) };
+    },
+    async listWorkers(request) {
+      const workers = await orchestrator.tasks.liveWorkers(request.appId || undefined);
+      return { workers: workers.map(workerToProto) };
     },
   };
 }

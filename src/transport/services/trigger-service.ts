@@ -1,3 +1,4 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { NencError } from "../../domain/errors.js";
@@ -39,6 +40,7 @@ export function createTriggerService(orchestrator: Orchestrator): ServiceImpl<ty
         trigger: triggerToProto(explanation.trigger),
         evaluations: explanation.evaluations.map(evaluationToProto),
         pending: explanation.pending.flatMap(({ partition, state }) => pendingToProto(partition, state)),
+        nextFireTimes: explanation.nextFireTimes.map((time) => timestampFromMs(time)),
       };
     },
   };

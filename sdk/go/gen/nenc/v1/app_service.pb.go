@@ -9,6 +9,7 @@ package nencv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -225,11 +226,197 @@ func (x *ListTasksResponse) GetTasks() []*Task {
 	return nil
 }
 
+type ListWorkersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty = every app.
+	AppId         string `protobuf:"bytes,1,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkersRequest) Reset() {
+	*x = ListWorkersRequest{}
+	mi := &file_nenc_v1_app_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkersRequest) ProtoMessage() {}
+
+func (x *ListWorkersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_app_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkersRequest.ProtoReflect.Descriptor instead.
+func (*ListWorkersRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_app_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListWorkersRequest) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+type ListWorkersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// By app, then worker id.
+	Workers       []*Worker `protobuf:"bytes,1,rep,name=workers,proto3" json:"workers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWorkersResponse) Reset() {
+	*x = ListWorkersResponse{}
+	mi := &file_nenc_v1_app_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWorkersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWorkersResponse) ProtoMessage() {}
+
+func (x *ListWorkersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_app_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWorkersResponse.ProtoReflect.Descriptor instead.
+func (*ListWorkersResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_app_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListWorkersResponse) GetWorkers() []*Worker {
+	if x != nil {
+		return x.Workers
+	}
+	return nil
+}
+
+// A worker whose lease runs, as it described itself when it connected.
+type Worker struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	WorkerId    string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	AppId       string                 `protobuf:"bytes,2,opt,name=app_id,json=appId,proto3" json:"app_id,omitempty"`
+	TaskIds     []string               `protobuf:"bytes,3,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	Concurrency int32                  `protobuf:"varint,4,opt,name=concurrency,proto3" json:"concurrency,omitempty"`
+	// Its SDK and version, e.g. "typescript/0.1.0".
+	Sdk string `protobuf:"bytes,5,opt,name=sdk,proto3" json:"sdk,omitempty"`
+	// Assignments it holds: running, and prefetched waiting for a slot.
+	Held int32 `protobuf:"varint,6,opt,name=held,proto3" json:"held,omitempty"`
+	// When its lease ends unless it is renewed (heartbeats renew it).
+	LeaseUntil    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=lease_until,json=leaseUntil,proto3" json:"lease_until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Worker) Reset() {
+	*x = Worker{}
+	mi := &file_nenc_v1_app_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Worker) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Worker) ProtoMessage() {}
+
+func (x *Worker) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_app_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Worker.ProtoReflect.Descriptor instead.
+func (*Worker) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_app_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Worker) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+func (x *Worker) GetAppId() string {
+	if x != nil {
+		return x.AppId
+	}
+	return ""
+}
+
+func (x *Worker) GetTaskIds() []string {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
+}
+
+func (x *Worker) GetConcurrency() int32 {
+	if x != nil {
+		return x.Concurrency
+	}
+	return 0
+}
+
+func (x *Worker) GetSdk() string {
+	if x != nil {
+		return x.Sdk
+	}
+	return ""
+}
+
+func (x *Worker) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+func (x *Worker) GetLeaseUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LeaseUntil
+	}
+	return nil
+}
+
 var File_nenc_v1_app_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_app_service_proto_rawDesc = "" +
 	"\n" +
-	"\x19nenc/v1/app_service.proto\x12\anenc.v1\x1a\x12nenc/v1/task.proto\x1a\x15nenc/v1/trigger.proto\"\x88\x01\n" +
+	"\x19nenc/v1/app_service.proto\x12\anenc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12nenc/v1/task.proto\x1a\x15nenc/v1/trigger.proto\"\x88\x01\n" +
 	"\x12RegisterAppRequest\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.nenc.v1.TaskDefinitionR\x05tasks\x12,\n" +
@@ -241,11 +428,25 @@ const file_nenc_v1_app_service_proto_rawDesc = "" +
 	"\x10ListTasksRequest\x12\x15\n" +
 	"\x06app_id\x18\x01 \x01(\tR\x05appId\"8\n" +
 	"\x11ListTasksResponse\x12#\n" +
-	"\x05tasks\x18\x01 \x03(\v2\r.nenc.v1.TaskR\x05tasks2\x9a\x01\n" +
+	"\x05tasks\x18\x01 \x03(\v2\r.nenc.v1.TaskR\x05tasks\"+\n" +
+	"\x12ListWorkersRequest\x12\x15\n" +
+	"\x06app_id\x18\x01 \x01(\tR\x05appId\"@\n" +
+	"\x13ListWorkersResponse\x12)\n" +
+	"\aworkers\x18\x01 \x03(\v2\x0f.nenc.v1.WorkerR\aworkers\"\xdc\x01\n" +
+	"\x06Worker\x12\x1b\n" +
+	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x15\n" +
+	"\x06app_id\x18\x02 \x01(\tR\x05appId\x12\x19\n" +
+	"\btask_ids\x18\x03 \x03(\tR\ataskIds\x12 \n" +
+	"\vconcurrency\x18\x04 \x01(\x05R\vconcurrency\x12\x10\n" +
+	"\x03sdk\x18\x05 \x01(\tR\x03sdk\x12\x12\n" +
+	"\x04held\x18\x06 \x01(\x05R\x04held\x12;\n" +
+	"\vlease_until\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"leaseUntil2\xe4\x01\n" +
 	"\n" +
 	"AppService\x12H\n" +
 	"\vRegisterApp\x12\x1b.nenc.v1.RegisterAppRequest\x1a\x1c.nenc.v1.RegisterAppResponse\x12B\n" +
-	"\tListTasks\x12\x19.nenc.v1.ListTasksRequest\x1a\x1a.nenc.v1.ListTasksResponseB\x8f\x01\n" +
+	"\tListTasks\x12\x19.nenc.v1.ListTasksRequest\x1a\x1a.nenc.v1.ListTasksResponse\x12H\n" +
+	"\vListWorkers\x12\x1b.nenc.v1.ListWorkersRequest\x1a\x1c.nenc.v1.ListWorkersResponseB\x8f\x01\n" +
 	"\vcom.nenc.v1B\x0fAppServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -260,29 +461,37 @@ func file_nenc_v1_app_service_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_app_service_proto_rawDescData
 }
 
-var file_nenc_v1_app_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_nenc_v1_app_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_nenc_v1_app_service_proto_goTypes = []any{
-	(*RegisterAppRequest)(nil),  // 0: nenc.v1.RegisterAppRequest
-	(*RegisterAppResponse)(nil), // 1: nenc.v1.RegisterAppResponse
-	(*ListTasksRequest)(nil),    // 2: nenc.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),   // 3: nenc.v1.ListTasksResponse
-	(*TaskDefinition)(nil),      // 4: nenc.v1.TaskDefinition
-	(*Trigger)(nil),             // 5: nenc.v1.Trigger
-	(*Task)(nil),                // 6: nenc.v1.Task
+	(*RegisterAppRequest)(nil),    // 0: nenc.v1.RegisterAppRequest
+	(*RegisterAppResponse)(nil),   // 1: nenc.v1.RegisterAppResponse
+	(*ListTasksRequest)(nil),      // 2: nenc.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),     // 3: nenc.v1.ListTasksResponse
+	(*ListWorkersRequest)(nil),    // 4: nenc.v1.ListWorkersRequest
+	(*ListWorkersResponse)(nil),   // 5: nenc.v1.ListWorkersResponse
+	(*Worker)(nil),                // 6: nenc.v1.Worker
+	(*TaskDefinition)(nil),        // 7: nenc.v1.TaskDefinition
+	(*Trigger)(nil),               // 8: nenc.v1.Trigger
+	(*Task)(nil),                  // 9: nenc.v1.Task
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_nenc_v1_app_service_proto_depIdxs = []int32{
-	4, // 0: nenc.v1.RegisterAppRequest.tasks:type_name -> nenc.v1.TaskDefinition
-	5, // 1: nenc.v1.RegisterAppRequest.triggers:type_name -> nenc.v1.Trigger
-	6, // 2: nenc.v1.ListTasksResponse.tasks:type_name -> nenc.v1.Task
-	0, // 3: nenc.v1.AppService.RegisterApp:input_type -> nenc.v1.RegisterAppRequest
-	2, // 4: nenc.v1.AppService.ListTasks:input_type -> nenc.v1.ListTasksRequest
-	1, // 5: nenc.v1.AppService.RegisterApp:output_type -> nenc.v1.RegisterAppResponse
-	3, // 6: nenc.v1.AppService.ListTasks:output_type -> nenc.v1.ListTasksResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7,  // 0: nenc.v1.RegisterAppRequest.tasks:type_name -> nenc.v1.TaskDefinition
+	8,  // 1: nenc.v1.RegisterAppRequest.triggers:type_name -> nenc.v1.Trigger
+	9,  // 2: nenc.v1.ListTasksResponse.tasks:type_name -> nenc.v1.Task
+	6,  // 3: nenc.v1.ListWorkersResponse.workers:type_name -> nenc.v1.Worker
+	10, // 4: nenc.v1.Worker.lease_until:type_name -> google.protobuf.Timestamp
+	0,  // 5: nenc.v1.AppService.RegisterApp:input_type -> nenc.v1.RegisterAppRequest
+	2,  // 6: nenc.v1.AppService.ListTasks:input_type -> nenc.v1.ListTasksRequest
+	4,  // 7: nenc.v1.AppService.ListWorkers:input_type -> nenc.v1.ListWorkersRequest
+	1,  // 8: nenc.v1.AppService.RegisterApp:output_type -> nenc.v1.RegisterAppResponse
+	3,  // 9: nenc.v1.AppService.ListTasks:output_type -> nenc.v1.ListTasksResponse
+	5,  // 10: nenc.v1.AppService.ListWorkers:output_type -> nenc.v1.ListWorkersResponse
+	8,  // [8:11] is the sub-list for method output_type
+	5,  // [5:8] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_app_service_proto_init() }
@@ -298,7 +507,7 @@ func file_nenc_v1_app_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_app_service_proto_rawDesc), len(file_nenc_v1_app_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

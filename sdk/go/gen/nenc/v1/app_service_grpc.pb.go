@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	AppService_RegisterApp_FullMethodName = "/nenc.v1.AppService/RegisterApp"
 	AppService_ListTasks_FullMethodName   = "/nenc.v1.AppService/ListTasks"
+	AppService_ListWorkers_FullMethodName = "/nenc.v1.AppService/ListWorkers"
 )
 
 // AppServiceClient is the client API for AppService service.
@@ -32,6 +33,9 @@ type AppServiceClient interface {
 	// Registers an app's tasks and replaces the triggers it declared before (a deploy).
 	RegisterApp(ctx context.Context, in *RegisterAppRequest, opts ...grpc.CallOption) (*RegisterAppResponse, error)
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
+	// The connected workers (on any replica): their app, tasks, SDK, concurrency and
+	// the assignments they hold.
+	ListWorkers(ctx context.Context, in *ListWorkersRequest, opts ...grpc.CallOption) (*ListWorkersResponse, error)
 }
 
 type appServiceClient struct {
@@ -62,6 +66,16 @@ func (c *appServiceClient) ListTasks(ctx context.Context, in *ListTasksRequest, 
 	return out, nil
 }
 
+func (c *appServiceClient) ListWorkers(ctx context.Context, in *ListWorkersRequest, opts ...grpc.CallOption) (*ListWorkersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWorkersResponse)
+	err := c.cc.Invoke(ctx, AppService_ListWorkers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AppServiceServer is the server API for AppService service.
 // All implementations must embed UnimplementedAppServiceServer
 // for forward compatibility.
@@ -71,6 +85,9 @@ type AppServiceServer interface {
 	// Registers an app's tasks and replaces the triggers it declared before (a deploy).
 	RegisterApp(context.Context, *RegisterAppRequest) (*RegisterAppResponse, error)
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
+	// The connected workers (on any replica): their app, tasks, SDK, concurrency and
+	// the assignments they hold.
+	ListWorkers(context.Context, *ListWorkersRequest) (*ListWorkersResponse, error)
 	mustEmbedUnimplementedAppServiceServer()
 }
 
@@ -86,6 +103,9 @@ func (UnimplementedAppServiceServer) RegisterApp(context.Context, *RegisterAppRe
 }
 func (UnimplementedAppServiceServer) ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTasks not implemented")
+}
+func (UnimplementedAppServiceServer) ListWorkers(context.Context, *ListWorkersRequest) (*ListWorkersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWorkers not implemented")
 }
 func (UnimplementedAppServiceServer) mustEmbedUnimplementedAppServiceServer() {}
 func (UnimplementedAppServiceServer) testEmbeddedByValue()                    {}
@@ -144,6 +164,24 @@ func _AppService_ListTasks_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AppService_ListWorkers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWorkersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AppServiceServer).ListWorkers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AppService_ListWorkers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AppServiceServer).ListWorkers(ctx, req.(*ListWorkersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AppService_ServiceDesc is the grpc.ServiceDesc for AppService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -158,6 +196,10 @@ var AppService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTasks",
 			Handler:    _AppService_ListTasks_Handler,
+		},
+		{
+			MethodName: "ListWorkers",
+			Handler:    _AppService_ListWorkers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

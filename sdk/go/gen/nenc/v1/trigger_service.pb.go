@@ -696,7 +696,10 @@ type ExplainTriggerResponse struct {
 	// Newest first.
 	Evaluations []*Evaluation `protobuf:"bytes,2,rep,name=evaluations,proto3" json:"evaluations,omitempty"`
 	// AND triggers: the partial matches waiting for their other conditions.
-	Pending       []*PendingMatch `protobuf:"bytes,3,rep,name=pending,proto3" json:"pending,omitempty"`
+	Pending []*PendingMatch `protobuf:"bytes,3,rep,name=pending,proto3" json:"pending,omitempty"`
+	// Cron conditions: their next slots (at most 5, all conditions together, soonest
+	// first), whether or not the trigger is paused.
+	NextFireTimes []*timestamppb.Timestamp `protobuf:"bytes,4,rep,name=next_fire_times,json=nextFireTimes,proto3" json:"next_fire_times,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -748,6 +751,13 @@ func (x *ExplainTriggerResponse) GetEvaluations() []*Evaluation {
 func (x *ExplainTriggerResponse) GetPending() []*PendingMatch {
 	if x != nil {
 		return x.Pending
+	}
+	return nil
+}
+
+func (x *ExplainTriggerResponse) GetNextFireTimes() []*timestamppb.Timestamp {
+	if x != nil {
+		return x.NextFireTimes
 	}
 	return nil
 }
@@ -947,11 +957,12 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x15DeleteTriggerResponse\"=\n" +
 	"\x15ExplainTriggerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\xac\x01\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"\xf0\x01\n" +
 	"\x16ExplainTriggerResponse\x12*\n" +
 	"\atrigger\x18\x01 \x01(\v2\x10.nenc.v1.TriggerR\atrigger\x125\n" +
 	"\vevaluations\x18\x02 \x03(\v2\x13.nenc.v1.EvaluationR\vevaluations\x12/\n" +
-	"\apending\x18\x03 \x03(\v2\x15.nenc.v1.PendingMatchR\apending\"\xa8\x02\n" +
+	"\apending\x18\x03 \x03(\v2\x15.nenc.v1.PendingMatchR\apending\x12B\n" +
+	"\x0fnext_fire_times\x18\x04 \x03(\v2\x1a.google.protobuf.TimestampR\rnextFireTimes\"\xa8\x02\n" +
 	"\n" +
 	"Evaluation\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
@@ -1032,28 +1043,29 @@ var file_nenc_v1_trigger_service_proto_depIdxs = []int32{
 	17, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
 	15, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
 	16, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
-	18, // 9: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
-	0,  // 10: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
-	18, // 11: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
-	1,  // 12: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
-	3,  // 13: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
-	5,  // 14: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
-	7,  // 15: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
-	9,  // 16: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
-	11, // 17: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
-	13, // 18: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
-	2,  // 19: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
-	4,  // 20: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
-	6,  // 21: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
-	8,  // 22: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
-	10, // 23: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
-	12, // 24: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
-	14, // 25: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	18, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
+	18, // 10: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
+	0,  // 11: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
+	18, // 12: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
+	1,  // 13: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
+	3,  // 14: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
+	5,  // 15: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
+	7,  // 16: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
+	9,  // 17: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
+	11, // 18: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
+	13, // 19: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
+	2,  // 20: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
+	4,  // 21: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
+	6,  // 22: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
+	8,  // 23: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
+	10, // 24: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
+	12, // 25: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
+	14, // 26: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_service_proto_init() }

@@ -22,25 +22,32 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from nenc.v1 import task_pb2 as nenc_dot_v1_dot_task__pb2
 from nenc.v1 import trigger_pb2 as nenc_dot_v1_dot_trigger__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19nenc/v1/app_service.proto\x12\x07nenc.v1\x1a\x12nenc/v1/task.proto\x1a\x15nenc/v1/trigger.proto\"\x88\x01\n\x12RegisterAppRequest\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\x12-\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.nenc.v1.TaskDefinitionR\x05tasks\x12,\n\x08triggers\x18\x03 \x03(\x0b\x32\x10.nenc.v1.TriggerR\x08triggers\"f\n\x13RegisterAppResponse\x12\x1f\n\x0btrigger_ids\x18\x01 \x03(\tR\ntriggerIds\x12.\n\x13removed_trigger_ids\x18\x02 \x03(\tR\x11removedTriggerIds\")\n\x10ListTasksRequest\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\"8\n\x11ListTasksResponse\x12#\n\x05tasks\x18\x01 \x03(\x0b\x32\r.nenc.v1.TaskR\x05tasks2\x9a\x01\n\nAppService\x12H\n\x0bRegisterApp\x12\x1b.nenc.v1.RegisterAppRequest\x1a\x1c.nenc.v1.RegisterAppResponse\x12\x42\n\tListTasks\x12\x19.nenc.v1.ListTasksRequest\x1a\x1a.nenc.v1.ListTasksResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19nenc/v1/app_service.proto\x12\x07nenc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12nenc/v1/task.proto\x1a\x15nenc/v1/trigger.proto\"\x88\x01\n\x12RegisterAppRequest\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\x12-\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.nenc.v1.TaskDefinitionR\x05tasks\x12,\n\x08triggers\x18\x03 \x03(\x0b\x32\x10.nenc.v1.TriggerR\x08triggers\"f\n\x13RegisterAppResponse\x12\x1f\n\x0btrigger_ids\x18\x01 \x03(\tR\ntriggerIds\x12.\n\x13removed_trigger_ids\x18\x02 \x03(\tR\x11removedTriggerIds\")\n\x10ListTasksRequest\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\"8\n\x11ListTasksResponse\x12#\n\x05tasks\x18\x01 \x03(\x0b\x32\r.nenc.v1.TaskR\x05tasks\"+\n\x12ListWorkersRequest\x12\x15\n\x06\x61pp_id\x18\x01 \x01(\tR\x05\x61ppId\"@\n\x13ListWorkersResponse\x12)\n\x07workers\x18\x01 \x03(\x0b\x32\x0f.nenc.v1.WorkerR\x07workers\"\xdc\x01\n\x06Worker\x12\x1b\n\tworker_id\x18\x01 \x01(\tR\x08workerId\x12\x15\n\x06\x61pp_id\x18\x02 \x01(\tR\x05\x61ppId\x12\x19\n\x08task_ids\x18\x03 \x03(\tR\x07taskIds\x12 \n\x0b\x63oncurrency\x18\x04 \x01(\x05R\x0b\x63oncurrency\x12\x10\n\x03sdk\x18\x05 \x01(\tR\x03sdk\x12\x12\n\x04held\x18\x06 \x01(\x05R\x04held\x12;\n\x0blease_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nleaseUntil2\xe4\x01\n\nAppService\x12H\n\x0bRegisterApp\x12\x1b.nenc.v1.RegisterAppRequest\x1a\x1c.nenc.v1.RegisterAppResponse\x12\x42\n\tListTasks\x12\x19.nenc.v1.ListTasksRequest\x1a\x1a.nenc.v1.ListTasksResponse\x12H\n\x0bListWorkers\x12\x1b.nenc.v1.ListWorkersRequest\x1a\x1c.nenc.v1.ListWorkersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.app_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REGISTERAPPREQUEST']._serialized_start=82
-  _globals['_REGISTERAPPREQUEST']._serialized_end=218
-  _globals['_REGISTERAPPRESPONSE']._serialized_start=220
-  _globals['_REGISTERAPPRESPONSE']._serialized_end=322
-  _globals['_LISTTASKSREQUEST']._serialized_start=324
-  _globals['_LISTTASKSREQUEST']._serialized_end=365
-  _globals['_LISTTASKSRESPONSE']._serialized_start=367
-  _globals['_LISTTASKSRESPONSE']._serialized_end=423
-  _globals['_APPSERVICE']._serialized_start=426
-  _globals['_APPSERVICE']._serialized_end=580
+  _globals['_REGISTERAPPREQUEST']._serialized_start=115
+  _globals['_REGISTERAPPREQUEST']._serialized_end=251
+  _globals['_REGISTERAPPRESPONSE']._serialized_start=253
+  _globals['_REGISTERAPPRESPONSE']._serialized_end=355
+  _globals['_LISTTASKSREQUEST']._serialized_start=357
+  _globals['_LISTTASKSREQUEST']._serialized_end=398
+  _globals['_LISTTASKSRESPONSE']._serialized_start=400
+  _globals['_LISTTASKSRESPONSE']._serialized_end=456
+  _globals['_LISTWORKERSREQUEST']._serialized_start=458
+  _globals['_LISTWORKERSREQUEST']._serialized_end=501
+  _globals['_LISTWORKERSRESPONSE']._serialized_start=503
+  _globals['_LISTWORKERSRESPONSE']._serialized_end=567
+  _globals['_WORKER']._serialized_start=570
+  _globals['_WORKER']._serialized_end=790
+  _globals['_APPSERVICE']._serialized_start=793
+  _globals['_APPSERVICE']._serialized_end=1021
 # @@protoc_insertion_point(module_scope)

@@ -45,6 +45,11 @@ class AppServiceStub:
                 request_serializer=nenc_dot_v1_dot_app__service__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_app__service__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.ListWorkers = channel.unary_unary(
+                '/nenc.v1.AppService/ListWorkers',
+                request_serializer=nenc_dot_v1_dot_app__service__pb2.ListWorkersRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_app__service__pb2.ListWorkersResponse.FromString,
+                _registered_method=True)
 
 
 class AppServiceServicer:
@@ -64,6 +69,14 @@ class AppServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListWorkers(self, request, context):
+        """The connected workers (on any replica): their app, tasks, SDK, concurrency and
+        the assignments they hold.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AppServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +89,11 @@ def add_AppServiceServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=nenc_dot_v1_dot_app__service__pb2.ListTasksRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_app__service__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'ListWorkers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkers,
+                    request_deserializer=nenc_dot_v1_dot_app__service__pb2.ListWorkersRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_app__service__pb2.ListWorkersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -133,6 +151,33 @@ class AppService:
             '/nenc.v1.AppService/ListTasks',
             nenc_dot_v1_dot_app__service__pb2.ListTasksRequest.SerializeToString,
             nenc_dot_v1_dot_app__service__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nenc.v1.AppService/ListWorkers',
+            nenc_dot_v1_dot_app__service__pb2.ListWorkersRequest.SerializeToString,
+            nenc_dot_v1_dot_app__service__pb2.ListWorkersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -115,14 +115,16 @@ class ExplainTriggerRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class ExplainTriggerResponse(_message.Message):
-    __slots__ = ("trigger", "evaluations", "pending")
+    __slots__ = ("trigger", "evaluations", "pending", "next_fire_times")
     TRIGGER_FIELD_NUMBER: _ClassVar[int]
     EVALUATIONS_FIELD_NUMBER: _ClassVar[int]
     PENDING_FIELD_NUMBER: _ClassVar[int]
+    NEXT_FIRE_TIMES_FIELD_NUMBER: _ClassVar[int]
     trigger: _trigger_pb2.Trigger
     evaluations: _containers.RepeatedCompositeFieldContainer[Evaluation]
     pending: _containers.RepeatedCompositeFieldContainer[PendingMatch]
-    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., evaluations: _Optional[_Iterable[_Union[Evaluation, _Mapping]]] = ..., pending: _Optional[_Iterable[_Union[PendingMatch, _Mapping]]] = ...) -> None: ...
+    next_fire_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
+    def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., evaluations: _Optional[_Iterable[_Union[Evaluation, _Mapping]]] = ..., pending: _Optional[_Iterable[_Union[PendingMatch, _Mapping]]] = ..., next_fire_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
 
 class Evaluation(_message.Message):
     __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")

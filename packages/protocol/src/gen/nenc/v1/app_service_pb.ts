@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Task, TaskDefinition } from "./task_pb.js";
 import { file_nenc_v1_task } from "./task_pb.js";
 import type { Trigger } from "./trigger_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/app_service.proto.
  */
 export const file_nenc_v1_app_service: GenFile = /*@__PURE__*/
-  fileDesc("ChluZW5jL3YxL2FwcF9zZXJ2aWNlLnByb3RvEgduZW5jLnYxInAKElJlZ2lzdGVyQXBwUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSJgoFdGFza3MYAiADKAsyFy5uZW5jLnYxLlRhc2tEZWZpbml0aW9uEiIKCHRyaWdnZXJzGAMgAygLMhAubmVuYy52MS5UcmlnZ2VyIkcKE1JlZ2lzdGVyQXBwUmVzcG9uc2USEwoLdHJpZ2dlcl9pZHMYASADKAkSGwoTcmVtb3ZlZF90cmlnZ2VyX2lkcxgCIAMoCSIiChBMaXN0VGFza3NSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCSIxChFMaXN0VGFza3NSZXNwb25zZRIcCgV0YXNrcxgBIAMoCzINLm5lbmMudjEuVGFzazKaAQoKQXBwU2VydmljZRJICgtSZWdpc3RlckFwcBIbLm5lbmMudjEuUmVnaXN0ZXJBcHBSZXF1ZXN0GhwubmVuYy52MS5SZWdpc3RlckFwcFJlc3BvbnNlEkIKCUxpc3RUYXNrcxIZLm5lbmMudjEuTGlzdFRhc2tzUmVxdWVzdBoaLm5lbmMudjEuTGlzdFRhc2tzUmVzcG9uc2ViBnByb3RvMw", [file_nenc_v1_task, file_nenc_v1_trigger]);
+  fileDesc("ChluZW5jL3YxL2FwcF9zZXJ2aWNlLnByb3RvEgduZW5jLnYxInAKElJlZ2lzdGVyQXBwUmVxdWVzdBIOCgZhcHBfaWQYASABKAkSJgoFdGFza3MYAiADKAsyFy5uZW5jLnYxLlRhc2tEZWZpbml0aW9uEiIKCHRyaWdnZXJzGAMgAygLMhAubmVuYy52MS5UcmlnZ2VyIkcKE1JlZ2lzdGVyQXBwUmVzcG9uc2USEwoLdHJpZ2dlcl9pZHMYASADKAkSGwoTcmVtb3ZlZF90cmlnZ2VyX2lkcxgCIAMoCSIiChBMaXN0VGFza3NSZXF1ZXN0Eg4KBmFwcF9pZBgBIAEoCSIxChFMaXN0VGFza3NSZXNwb25zZRIcCgV0YXNrcxgBIAMoCzINLm5lbmMudjEuVGFzayIkChJMaXN0V29ya2Vyc1JlcXVlc3QSDgoGYXBwX2lkGAEgASgJIjcKE0xpc3RXb3JrZXJzUmVzcG9uc2USIAoHd29ya2VycxgBIAMoCzIPLm5lbmMudjEuV29ya2VyIp4BCgZXb3JrZXISEQoJd29ya2VyX2lkGAEgASgJEg4KBmFwcF9pZBgCIAEoCRIQCgh0YXNrX2lkcxgDIAMoCRITCgtjb25jdXJyZW5jeRgEIAEoBRILCgNzZGsYBSABKAkSDAoEaGVsZBgGIAEoBRIvCgtsZWFzZV91bnRpbBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy5AEKCkFwcFNlcnZpY2USSAoLUmVnaXN0ZXJBcHASGy5uZW5jLnYxLlJlZ2lzdGVyQXBwUmVxdWVzdBocLm5lbmMudjEuUmVnaXN0ZXJBcHBSZXNwb25zZRJCCglMaXN0VGFza3MSGS5uZW5jLnYxLkxpc3RUYXNrc1JlcXVlc3QaGi5uZW5jLnYxLkxpc3RUYXNrc1Jlc3BvbnNlEkgKC0xpc3RXb3JrZXJzEhsubmVuYy52MS5MaXN0V29ya2Vyc1JlcXVlc3QaHC5uZW5jLnYxLkxpc3RXb3JrZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_nenc_v1_task, file_nenc_v1_trigger]);
 
 /**
  * @generated from message nenc.v1.RegisterAppRequest
@@ -108,6 +110,99 @@ export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE_
   messageDesc(file_nenc_v1_app_service, 3);
 
 /**
+ * @generated from message nenc.v1.ListWorkersRequest
+ */
+export type ListWorkersRequest = Message<"nenc.v1.ListWorkersRequest"> & {
+  /**
+   * Empty = every app.
+   *
+   * @generated from field: string app_id = 1;
+   */
+  appId: string;
+};
+
+/**
+ * Describes the message nenc.v1.ListWorkersRequest.
+ * Use `create(ListWorkersRequestSchema)` to create a new message.
+ */
+export const ListWorkersRequestSchema: GenMessage<ListWorkersRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_app_service, 4);
+
+/**
+ * @generated from message nenc.v1.ListWorkersResponse
+ */
+export type ListWorkersResponse = Message<"nenc.v1.ListWorkersResponse"> & {
+  /**
+   * By app, then worker id.
+   *
+   * @generated from field: repeated nenc.v1.Worker workers = 1;
+   */
+  workers: Worker[];
+};
+
+/**
+ * Describes the message nenc.v1.ListWorkersResponse.
+ * Use `create(ListWorkersResponseSchema)` to create a new message.
+ */
+export const ListWorkersResponseSchema: GenMessage<ListWorkersResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_app_service, 5);
+
+/**
+ * A worker whose lease runs, as it described itself when it connected.
+ *
+ * @generated from message nenc.v1.Worker
+ */
+export type Worker = Message<"nenc.v1.Worker"> & {
+  /**
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+
+  /**
+   * @generated from field: string app_id = 2;
+   */
+  appId: string;
+
+  /**
+   * @generated from field: repeated string task_ids = 3;
+   */
+  taskIds: string[];
+
+  /**
+   * @generated from field: int32 concurrency = 4;
+   */
+  concurrency: number;
+
+  /**
+   * Its SDK and version, e.g. "typescript/0.1.0".
+   *
+   * @generated from field: string sdk = 5;
+   */
+  sdk: string;
+
+  /**
+   * Assignments it holds: running, and prefetched waiting for a slot.
+   *
+   * @generated from field: int32 held = 6;
+   */
+  held: number;
+
+  /**
+   * When its lease ends unless it is renewed (heartbeats renew it).
+   *
+   * @generated from field: google.protobuf.Timestamp lease_until = 7;
+   */
+  leaseUntil?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.Worker.
+ * Use `create(WorkerSchema)` to create a new message.
+ */
+export const WorkerSchema: GenMessage<Worker> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_app_service, 6);
+
+/**
  * Apps declare their tasks and the triggers declared on them.
  *
  * @generated from service nenc.v1.AppService
@@ -130,6 +225,17 @@ export const AppService: GenService<{
     methodKind: "unary";
     input: typeof ListTasksRequestSchema;
     output: typeof ListTasksResponseSchema;
+  },
+  /**
+   * The connected workers (on any replica): their app, tasks, SDK, concurrency and
+   * the assignments they hold.
+   *
+   * @generated from rpc nenc.v1.AppService.ListWorkers
+   */
+  listWorkers: {
+    methodKind: "unary";
+    input: typeof ListWorkersRequestSchema;
+    output: typeof ListWorkersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_app_service, 0);

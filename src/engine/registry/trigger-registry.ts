@@ -325,7 +325,11 @@ function nextFireTimes(trigger: Trigger, now: number): number[] {
   for (const condition of trigger.conditions) {
     if (condition.kind !== "cron") continue;
     const schedule = parseCron(condition.expression, condition.timezone, "expression");
-    for (let at = now, i = 0; i < NEXT_FIRE_TIMES; i++) times.add((at = schedule.next(at)));
+    let at = now;
+    for (let i = 0; i < NEXT_FIRE_TIMES; i++) {
+      at = schedule.next(at);
+      times.add(at);
+    }
   }
   return [...times].sort((a, b) => a - b).slice(0, NEXT_FIRE_TIMES);
 }

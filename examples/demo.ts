@@ -10,6 +10,7 @@ import { startNencServer } from "nenc/server";
 
 const server = await startNencServer({ port: Number(process.env.NENC_PORT ?? 7070) });
 console.log(`nenc listening on ${server.url} (embedded memory store)`);
+console.log(`nenc dashboard ${server.httpUrl}/ui/`);
 
 const app = new Nenc({ url: server.url, appId: "shop" });
 const processOrder = app.task(

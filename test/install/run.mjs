@@ -208,6 +208,7 @@ async function againstOrchestrator(store, app, python, goBinary) {
     const metricsUrl = (output().match(/metrics (http:\/\/\S+)/) ?? [])[1];
     const metrics = metricsUrl ? await (await fetch(metricsUrl)).text() : "(no metrics line printed)";
     expectLine(metrics, 'nenc_workers_connected{app="install"} 1', `${metricsUrl}`);
+    await checkDashboard(output());
     if ((await stop(worker)) !== 0) throw new Error("the worker did not stop cleanly");
   } finally {
     await stop(server);
@@ -235,3 +236,16 @@ main().catch((error) => {
   killAll();
   process.exit(1);
 });
+
+/** The installed orchestrator serves its dashboard: the app at /ui/ (and any page path) and its assets. */
+async function checkDashboard(output) {
+  const url = (output.match(/dashboard (http:\/\/\S+)/) ?? [])[1];
+  if (!url) throw new Error(`nenc serve printed no dashboard line:\n${output}`);
+  const page = await (await fetch(`${url}triggers/some-id`)).text();
+  const script = (page.match(/src="(\/ui\/assets\/[^"]+\.js)"/) ?? [])[1];
+  if (!script) throw new Error(`${url}: no dashboard page:\n${page}`);
+  const asset = await fetch(new URL(script, url));
+  const type = asset.headers.get("content-type") ?? "";
+  if (!asset.ok || !type.startsWith("text/javascript")) throw new Error(`${script}: ${asset.status} ${type}`);
+  console.log(`  ✓ ${url}: the dashboard and its script (${script})`);
+}

@@ -118,19 +118,20 @@ describe("new work while the orchestrator drains", () => {
       // The running task holds the drain open until it is released.
       const stopping = server.stop();
       expect((await health.check({})).status).toBe(Status.NOT_SERVING);
+      // Each call starts when its turn comes, so that its rejection is always awaited.
       for (const call of [
-        invocations.invoke({ taskId: "other" }),
-        app.clients.events.replayEvents({ code: "tick" }),
+        () => invocations.invoke({ taskId: "other" }),
+        () => app.clients.events.replayEvents({ code: "tick" }),
       ]) {
-        const error = ConnectError.from(await rejection(call));
+        const error = ConnectError.from(await rejection(call()));
         expect([error.code, error.rawMessage]).toEqual([Code.Unavailable, DRAINING]);
       }
       for (const call of [
-        app.invoke("other", {}),
-        app.trigger.emitEvent("tick", { n: 1 }),
-        app.trigger.onEvent("tick").register("other"),
+        () => app.invoke("other", {}),
+        () => app.trigger.emitEvent("tick", { n: 1 }),
+        () => app.trigger.onEvent("tick").register("other"),
       ]) {
-        const error = await rejection(call);
+        const error = await rejection(call());
         expect(error).toBeInstanceOf(UnavailableError);
         expect((error as UnavailableError).message).toBe(DRAINING);
       }

@@ -58,6 +58,13 @@ async function runWorkload(app: Nenc, server: NencServer): Promise<Workload> {
     return runs.length === 2 && runs.every((run) => run.status === "SUCCESS") && runs.map((run) => run.id);
   }, "both ships");
   await waitFor(async () => (await app.listInvocations({ taskId: "tick" })).length > 0, "a cron slot");
+  // Last (they never finish): two invocations of a task no worker runs, the queue depth the overview shows.
+  const idle = new Nenc({ url: server.url, appId: "idle" });
+  const later = idle.task("later", async () => "later");
+  await idle.register();
+  await later.invoke({});
+  await later.invoke({});
+  await idle.close();
   return {
     orders,
     shipped,
@@ -113,6 +120,7 @@ describe.skipIf(!hasBrowser).each(STORE_KINDS.filter(storeAvailable))("the dashb
     expect(recent).toEqual(expect.arrayContaining([...work.orders, work.failed]));
     await page.waitForSelector("[data-testid=connected-workers] [data-app=shop]");
     expect(await texts(page, "[data-testid=connected-workers] [data-app=shop] td")).toEqual(["shop", "1"]);
+    expect(await texts(page, "[data-testid=queue-depth] [data-task=later] td")).toEqual(["later", "2"]);
     await page.waitForSelector("[data-testid=throughput-chart] canvas");
   });
 
@@ -237,8 +245,11 @@ describe.skipIf(!hasBrowser).each(STORE_KINDS.filter(storeAvailable))("the dashb
     }, "the receipt the emitted event fired");
     await page.click(`[data-testid="replay-${eventId}"]`);
     await page.waitForSelector("[data-testid=notice]:has-text('replayed 1 event')");
-    await server.orchestrator.settled(20_000);
-    // A replay never fires a trigger twice for one event.
+    // A replay never fires a trigger twice for one event: the receipt trigger deduplicates it.
+    await waitFor(async () => {
+      const { evaluations } = await app.trigger.explain(work.triggers.receipt);
+      return evaluations.some((e) => e.occurrenceId === eventId && e.outcome === "deduplicated");
+    }, "the replay's deduplicated evaluation");
     expect((await app.listInvocations({ taskId: "receipt" })).map((run) => run.id)).toEqual(
       receipts.map((r) => r.id),
     );

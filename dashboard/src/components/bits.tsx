@@ -41,3 +41,16 @@ export function Json(props: { value: unknown; testId?: string }) {
 export function Loading() {
   return <p class="muted">loading…</p>;
 }
+
+/** A table's header row. */
+export function Head(props: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column, i) => (
+          <th key={`${column}|${i}`}>{column}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

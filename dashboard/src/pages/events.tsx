@@ -2,7 +2,7 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { jsonToValue } from "@nenc/protocol/json-value.js";
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { Json, Loading, Problem, Section } from "../components/bits.js";
+import { Head, Json, Loading, Problem, Section } from "../components/bits.js";
 import { Link } from "../components/link.js";
 import { errorText, time } from "../format.js";
 import { usePoll } from "../poll.js";
@@ -40,16 +40,9 @@ export function Events(props: { readOnly: boolean }) {
           <Loading />
         ) : (
           <table data-testid="events">
-            <thead>
-              <tr>
-                <th>event</th>
-                <th>code</th>
-                <th>emitted</th>
-                <th>payload</th>
-                <th>started</th>
-                {props.readOnly ? null : <th />}
-              </tr>
-            </thead>
+            <Head
+              columns={["event", "code", "emitted", "payload", "started", ...(props.readOnly ? [] : [""])]}
+            />
             <tbody>
               {listed.data.map((event) => (
                 <tr key={event.id} data-event={event.id}>

@@ -1,5 +1,5 @@
 import type { Invocation } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
-import { Badge } from "../components/bits.js";
+import { Badge, Head } from "../components/bits.js";
 import { Link } from "../components/link.js";
 import { statusName, time } from "../format.js";
 import { paths } from "../router.js";
@@ -9,16 +9,7 @@ export function InvocationTable(props: { invocations: Invocation[]; testId: stri
   if (props.invocations.length === 0) return <p class="muted">no invocations</p>;
   return (
     <table data-testid={props.testId}>
-      <thead>
-        <tr>
-          <th>invocation</th>
-          <th>task</th>
-          <th>status</th>
-          <th>attempt</th>
-          <th>created</th>
-          <th>trigger</th>
-        </tr>
-      </thead>
+      <Head columns={["invocation", "task", "status", "attempt", "created", "trigger"]} />
       <tbody>
         {props.invocations.map((invocation) => (
           <tr key={invocation.id} data-invocation={invocation.id}>

@@ -4,7 +4,7 @@ import type { Invocation } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import type { Trigger } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import type { Evaluation } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { api } from "../api.js";
-import { Badge, Json, Loading, Problem, Section } from "../components/bits.js";
+import { Badge, Head, Json, Loading, Problem, Section } from "../components/bits.js";
 import { Link } from "../components/link.js";
 import { duration, millis, outcomeName, statusName, time } from "../format.js";
 import { usePoll } from "../poll.js";
@@ -140,14 +140,7 @@ function Effects(props: { effects: Effect[] }) {
         <p class="muted">no trigger evaluated its status changes</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th>trigger</th>
-              <th>occurrence</th>
-              <th>outcome</th>
-              <th>detail</th>
-            </tr>
-          </thead>
+          <Head columns={["trigger", "occurrence", "outcome", "detail"]} />
           <tbody>
             {props.effects.map(({ triggerId, evaluation }) => (
               <tr key={`${triggerId}|${evaluation.occurrenceId}`} data-effect={triggerId}>

@@ -66,36 +66,10 @@ export function Overview() {
       </Section>
       <div class="columns">
         <Section title="Queue depth" testId="queue-depth">
-          {depths.length === 0 ? (
-            <p class="muted">no invocation waits for a worker</p>
-          ) : (
-            <table>
-              <tbody>
-                {depths.map((s) => (
-                  <tr key={s.labels.task} data-queue={s.labels.task}>
-                    <td>{s.labels.task}</td>
-                    <td class="number">{s.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Counts samples={depths} label="task" none="no invocation waits for a worker" />
         </Section>
         <Section title="Connected workers" testId="connected-workers">
-          {workers.length === 0 ? (
-            <p class="muted">no worker is connected</p>
-          ) : (
-            <table>
-              <tbody>
-                {workers.map((s) => (
-                  <tr key={s.labels.app} data-app={s.labels.app}>
-                    <td>{s.labels.app}</td>
-                    <td class="number">{s.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Counts samples={workers} label="app" none="no worker is connected" />
           <Link href={paths.workers}>all workers</Link>
         </Section>
       </div>
@@ -104,5 +78,25 @@ export function Overview() {
         <Link href={paths.invocations()}>all invocations</Link>
       </Section>
     </div>
+  );
+}
+
+/** A gauge's samples as "label value" rows, each row marked with its label (data-task, data-app). */
+function Counts(props: { samples: Sample[]; label: "task" | "app"; none: string }) {
+  if (props.samples.length === 0) return <p class="muted">{props.none}</p>;
+  return (
+    <table>
+      <tbody>
+        {props.samples.map((sample) => {
+          const name = sample.labels[props.label] ?? "";
+          return (
+            <tr key={name} {...{ [`data-${props.label}`]: name }}>
+              <td>{name}</td>
+              <td class="number">{sample.value}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

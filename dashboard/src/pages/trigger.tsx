@@ -3,7 +3,7 @@ import { TriggerLogic, TriggerSchema } from "@nenc/protocol/gen/nenc/v1/trigger_
 import type { ExplainTriggerResponse } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { Badge, Json, Loading, Problem, Section } from "../components/bits.js";
+import { Badge, Head, Json, Loading, Problem, Section } from "../components/bits.js";
 import { Link } from "../components/link.js";
 import { errorText, outcomeName, time } from "../format.js";
 import { usePoll } from "../poll.js";
@@ -98,14 +98,7 @@ function Evaluations(props: { explained: ExplainTriggerResponse }) {
         <p class="muted">no evaluation yet</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th>when</th>
-              <th>occurrence</th>
-              <th>outcome</th>
-              <th>why</th>
-            </tr>
-          </thead>
+          <Head columns={["when", "occurrence", "outcome", "why"]} />
           <tbody>
             {evaluations.map((evaluation) => (
               <tr
@@ -151,15 +144,7 @@ function Pending(props: { explained: ExplainTriggerResponse }) {
         <p class="muted">nothing waits</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th>correlation</th>
-              <th>satisfied</th>
-              <th>still missing</th>
-              <th>by</th>
-              <th>since</th>
-            </tr>
-          </thead>
+          <Head columns={["correlation", "satisfied", "still missing", "by", "since"]} />
           <tbody>
             {pending.map((match, i) => (
               <tr key={`${match.correlationKey}|${i}`} data-pending={match.correlationKey}>

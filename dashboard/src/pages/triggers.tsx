@@ -1,5 +1,5 @@
 import { api } from "../api.js";
-import { Badge, Loading, Problem, Section } from "../components/bits.js";
+import { Badge, Head, Loading, Problem, Section } from "../components/bits.js";
 import { Graph } from "../components/graph.js";
 import { Link } from "../components/link.js";
 import { usePoll } from "../poll.js";
@@ -29,15 +29,7 @@ export function Triggers() {
       </Section>
       <Section title="All triggers">
         <table data-testid="triggers">
-          <thead>
-            <tr>
-              <th>trigger</th>
-              <th>runs</th>
-              <th>when</th>
-              <th>app</th>
-              <th>state</th>
-            </tr>
-          </thead>
+          <Head columns={["trigger", "runs", "when", "app", "state"]} />
           <tbody>
             {triggers.map((trigger) => (
               <tr key={trigger.id} data-trigger={trigger.id}>

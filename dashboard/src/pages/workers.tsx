@@ -1,5 +1,5 @@
 import { api } from "../api.js";
-import { Loading, Problem, Section } from "../components/bits.js";
+import { Head, Loading, Problem, Section } from "../components/bits.js";
 import { time } from "../format.js";
 import { usePoll } from "../poll.js";
 
@@ -16,16 +16,7 @@ export function Workers() {
       {apps.map((appId) => (
         <Section key={appId} title={`App ${appId}`} testId={`app-${appId}`}>
           <table>
-            <thead>
-              <tr>
-                <th>worker</th>
-                <th>SDK</th>
-                <th>tasks</th>
-                <th>concurrency</th>
-                <th>in flight</th>
-                <th>lease until</th>
-              </tr>
-            </thead>
+            <Head columns={["worker", "SDK", "tasks", "concurrency", "in flight", "lease until"]} />
             <tbody>
               {listed.data
                 ?.filter((worker) => worker.appId === appId)

@@ -1,4 +1,5 @@
 import type { JsonValue } from "@bufbuild/protobuf";
+import type { Event } from "@nenc/protocol/gen/nenc/v1/event_pb.js";
 import { jsonToValue } from "@nenc/protocol/json-value.js";
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
@@ -36,50 +37,7 @@ export function Events(props: { readOnly: boolean }) {
       ) : null}
       <Problem error={problem ?? listed.error} />
       <Section title="Stored events">
-        {!listed.data ? (
-          <Loading />
-        ) : (
-          <table data-testid="events">
-            <Head
-              columns={["event", "code", "emitted", "payload", "started", ...(props.readOnly ? [] : [""])]}
-            />
-            <tbody>
-              {listed.data.map((event) => (
-                <tr key={event.id} data-event={event.id}>
-                  <td>{event.id}</td>
-                  <td>{event.code}</td>
-                  <td>{time(event.emittedAt)}</td>
-                  <td>
-                    <Json value={event.payload} />
-                  </td>
-                  <td>
-                    {event.invocationIds.map((id) => (
-                      <div key={id}>
-                        <Link href={paths.invocation(id)}>{id}</Link>
-                      </div>
-                    ))}
-                  </td>
-                  {props.readOnly ? null : (
-                    <td>
-                      <button
-                        type="button"
-                        data-testid={`replay-${event.id}`}
-                        onClick={() =>
-                          run(async () => {
-                            const { replayedCount } = await api.events.replayEvents({ ids: [event.id] });
-                            return `replayed ${replayedCount} event: triggers that had not fired for it evaluate it now`;
-                          })
-                        }
-                      >
-                        Replay
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {!listed.data ? <Loading /> : <EventTable events={listed.data} readOnly={props.readOnly} run={run} />}
       </Section>
     </div>
   );
@@ -132,5 +90,54 @@ function EmitForm(props: { onEmit: (action: () => Promise<string>) => Promise<vo
         Emit
       </button>
     </form>
+  );
+}
+
+/** Stored events with the invocations they started, and (unless read-only) a replay button each. */
+function EventTable(props: {
+  events: Event[];
+  readOnly: boolean;
+  run: (action: () => Promise<string>) => Promise<void>;
+}) {
+  const { run } = props;
+  return (
+    <table data-testid="events">
+      <Head columns={["event", "code", "emitted", "payload", "started", ...(props.readOnly ? [] : [""])]} />
+      <tbody>
+        {props.events.map((event) => (
+          <tr key={event.id} data-event={event.id}>
+            <td>{event.id}</td>
+            <td>{event.code}</td>
+            <td>{time(event.emittedAt)}</td>
+            <td>
+              <Json value={event.payload} />
+            </td>
+            <td>
+              {event.invocationIds.map((id) => (
+                <div key={id}>
+                  <Link href={paths.invocation(id)}>{id}</Link>
+                </div>
+              ))}
+            </td>
+            {props.readOnly ? null : (
+              <td>
+                <button
+                  type="button"
+                  data-testid={`replay-${event.id}`}
+                  onClick={() =>
+                    run(async () => {
+                      const { replayedCount } = await api.events.replayEvents({ ids: [event.id] });
+                      return `replayed ${replayedCount} event: triggers that had not fired for it evaluate it now`;
+                    })
+                  }
+                >
+                  Replay
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

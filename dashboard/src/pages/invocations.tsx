@@ -42,57 +42,81 @@ export function Invocations(props: { query: URLSearchParams }) {
   return (
     <div>
       <h1>Invocations</h1>
-      <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          task
-          <select name="task" value={task} onChange={(e) => filter({ task: e.currentTarget.value })}>
-            <option value="">any</option>
-            {(tasks.data ?? []).map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          status
-          <select name="status" value={status} onChange={(e) => filter({ status: e.currentTarget.value })}>
-            <option value="">any</option>
-            {STATUSES.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          trigger
-          <input
-            name="trigger"
-            value={trigger}
-            placeholder="trigger id"
-            onChange={(e) => filter({ trigger: e.currentTarget.value.trim() })}
-          />
-        </label>
-        <label>
-          created
-          <select
-            name="since"
-            value={String(since)}
-            onChange={(e) => filter({ since: e.currentTarget.value })}
-          >
-            <option value="0">any time</option>
-            {WINDOWS.map((minutes) => (
-              <option key={minutes} value={String(minutes)}>
-                last {minutes < 60 ? `${minutes} min` : `${minutes / 60} h`}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
+      <Filters query={{ task, status, trigger, since }} tasks={tasks.data ?? []} onChange={filter} />
       <Problem error={listed.error} />
       <p class="muted">{shown.length} shown (the newest 200 that match)</p>
       <InvocationTable invocations={shown} testId="invocations" />
     </div>
+  );
+}
+
+/** The filters, each change a new address (so a filtered list can be shared or reloaded). */
+function Filters(props: {
+  query: { task: string; status: string; trigger: string; since: number };
+  tasks: string[];
+  onChange: (change: Record<string, string>) => void;
+}) {
+  const { query, onChange } = props;
+  const any: Array<[string, string]> = [["", "any"]];
+  return (
+    <form class="filters" onSubmit={(event) => event.preventDefault()}>
+      <Choice
+        name="task"
+        value={query.task}
+        options={[...any, ...props.tasks.map((id): [string, string] => [id, id])]}
+        onChange={onChange}
+      />
+      <Choice
+        name="status"
+        value={query.status}
+        options={[...any, ...STATUSES.map((name): [string, string] => [name, name])]}
+        onChange={onChange}
+      />
+      <label>
+        trigger
+        <input
+          name="trigger"
+          value={query.trigger}
+          placeholder="trigger id"
+          onChange={(e) => onChange({ trigger: e.currentTarget.value.trim() })}
+        />
+      </label>
+      <Choice
+        name="since"
+        label="created"
+        value={String(query.since)}
+        options={[
+          ["0", "any time"],
+          ...WINDOWS.map((m): [string, string] => [String(m), `last ${m < 60 ? `${m} min` : `${m / 60} h`}`]),
+        ]}
+        onChange={onChange}
+      />
+    </form>
+  );
+}
+
+/** A labelled select whose change reports `{ [name]: value }`. */
+function Choice(props: {
+  name: string;
+  label?: string;
+  value: string;
+  options: Array<[value: string, text: string]>;
+  onChange: (change: Record<string, string>) => void;
+}) {
+  return (
+    <label>
+      {props.label ?? props.name}
+      <select
+        name={props.name}
+        value={props.value}
+        onChange={(e) => props.onChange({ [props.name]: e.currentTarget.value })}
+      >
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { TriggerLogic, TriggerSchema } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
+import { type Trigger, TriggerLogic, TriggerSchema } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import type { ExplainTriggerResponse } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
@@ -36,41 +36,7 @@ export function TriggerPage(props: { id: string; readOnly: boolean }) {
         runs <strong>{trigger.targetTaskId}</strong> on{" "}
         {trigger.conditions.map(describeCondition).join(` ${logicName(trigger)} `)} (app {trigger.appId})
       </p>
-      {props.readOnly ? null : (
-        <div class="actions">
-          {trigger.paused ? (
-            <button
-              type="button"
-              data-testid="resume"
-              onClick={() => act(() => api.triggers.resumeTrigger({ id: trigger.id }))}
-            >
-              Resume
-            </button>
-          ) : (
-            <button
-              type="button"
-              data-testid="pause"
-              onClick={() => act(() => api.triggers.pauseTrigger({ id: trigger.id }))}
-            >
-              Pause
-            </button>
-          )}
-          <button
-            type="button"
-            class="danger"
-            data-testid="delete"
-            onClick={() =>
-              window.confirm(`Delete trigger ${trigger.id}, its pending state and its history?`) &&
-              act(
-                () => api.triggers.deleteTrigger({ id: trigger.id }),
-                () => navigate(paths.triggers),
-              )
-            }
-          >
-            Delete
-          </button>
-        </div>
-      )}
+      {props.readOnly ? null : <Actions trigger={trigger} act={act} />}
       <Problem error={actionError ?? explained.error} />
       <Evaluations explained={explained.data} />
       <Pending explained={explained.data} />
@@ -172,5 +138,48 @@ function Pending(props: { explained: ExplainTriggerResponse }) {
         </table>
       )}
     </Section>
+  );
+}
+
+/** Pause or resume, and delete (after a confirmation): each through `act`, which shows a failure. */
+function Actions(props: {
+  trigger: Trigger;
+  act: (action: () => Promise<unknown>, after?: () => void) => Promise<void>;
+}) {
+  const { trigger, act } = props;
+  return (
+    <div class="actions">
+      {trigger.paused ? (
+        <button
+          type="button"
+          data-testid="resume"
+          onClick={() => act(() => api.triggers.resumeTrigger({ id: trigger.id }))}
+        >
+          Resume
+        </button>
+      ) : (
+        <button
+          type="button"
+          data-testid="pause"
+          onClick={() => act(() => api.triggers.pauseTrigger({ id: trigger.id }))}
+        >
+          Pause
+        </button>
+      )}
+      <button
+        type="button"
+        class="danger"
+        data-testid="delete"
+        onClick={() =>
+          window.confirm(`Delete trigger ${trigger.id}, its pending state and its history?`) &&
+          act(
+            () => api.triggers.deleteTrigger({ id: trigger.id }),
+            () => navigate(paths.triggers),
+          )
+        }
+      >
+        Delete
+      </button>
+    </div>
   );
 }

@@ -18,10 +18,3 @@ export function parseMetrics(text: string): Sample[] {
   }
   return samples;
 }
-
-/** The sum of a metric's samples whose labels include `where`. */
-export function total(samples: readonly Sample[], name: string, where: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(where).every(([key, value]) => s.labels[key] === value))
-    .reduce((sum, s) => sum + s.value, 0);
-}

@@ -12,6 +12,7 @@ import type { JsonValue } from "../domain/json.js";
 import type { CronOccurrence, Occurrence } from "../domain/occurrence.js";
 import type { Task } from "../domain/task.js";
 import type { Trigger } from "../domain/trigger.js";
+import type { ActivityBucket } from "./activity.js";
 
 /**
  * Which status transitions are worth an occurrence (some trigger listens to them).
@@ -461,6 +462,12 @@ export interface WorkStore {
    * due are not queued); tasks whose queue is empty may be absent.
    */
   queueDepths(): Promise<Map<string, number>>;
+  /**
+   * Final statuses per bucket from the bucket holding `since` to the one holding
+   * `until` (at most ACTIVITY_KEPT_MS back), oldest first, every bucket listed (see
+   * activity.ts): the deployment's throughput over time, whichever replica ended them.
+   */
+  activity(since: number, until: number): Promise<ActivityBucket[]>;
   /**
    * The connection ended: puts the worker's assignments back in their queues
    * (REGISTERED) and forgets its lease, if `worker` is still its current connection

@@ -122,6 +122,11 @@ describe.skipIf(!hasBrowser).each(STORE_KINDS.filter(storeAvailable))("the dashb
     expect(await texts(page, "[data-testid=connected-workers] [data-app=shop] td")).toEqual(["shop", "1"]);
     expect(await texts(page, "[data-testid=queue-depth] [data-task=later] td")).toEqual(["later", "2"]);
     await page.waitForSelector("[data-testid=throughput-chart] canvas");
+    // The store's activity: the one failure, and at least the two orders and their two ships (cron ticks run on).
+    const totals = await page.locator("[data-testid=throughput-totals]").innerText();
+    const [succeeded, failed] = (totals.match(/(\d+) succeeded, (\d+) failed/) ?? []).slice(1).map(Number);
+    expect(failed).toBe(1);
+    expect(succeeded).toBeGreaterThanOrEqual(4);
   });
 
   it("invocations: the list filters by task and status; a page shows provenance both ways", async () => {

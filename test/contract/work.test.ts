@@ -61,6 +61,30 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
     ]);
   });
 
+  it("counts final statuses per ten-second bucket, whoever ended them; RETRY is not final", async () => {
+    const worker = await connect("w");
+    for (const id of ["a", "b", "c", "d"]) await store().work.createInvocation(newInvocation(id));
+    const [a, b, c, d] = (await store().work.claimWork(worker, ["task"], 4, 1_000)).map(
+      (x) => x.assignmentId,
+    );
+    const error = { type: "E", message: "m", chain: ["E"], stack: "" };
+    await store().work.finishAttempt(a as string, worker, { status: "SUCCESS", result: 1 }, 1_000_001);
+    await store().work.finishAttempt(b as string, worker, { status: "SUCCESS", result: 1 }, 1_009_999);
+    await store().work.finishAttempt(c as string, worker, { status: "FAILED", error }, 1_010_000);
+    await store().work.finishAttempt(
+      d as string,
+      worker,
+      { status: "RETRY", error, retryAt: 2_000_000 },
+      1_010_001,
+    );
+    expect(await store().work.activity(995_000, 1_025_000)).toEqual([
+      { start: 990_000, succeeded: 0, failed: 0 },
+      { start: 1_000_000, succeeded: 2, failed: 0 },
+      { start: 1_010_000, succeeded: 0, failed: 1 },
+      { start: 1_020_000, succeeded: 0, failed: 0 },
+    ]);
+  });
+
   it("counts the invocations waiting in each task's queue", async () => {
     const worker = { workerId: "w", sessionId: "w-s1" };
     await store().work.connectWorker(worker, [], 5_000, 0);

@@ -1,67 +1,51 @@
-import { useRef } from "preact/hooks";
 import { api } from "../api.js";
 import { Problem, Section } from "../components/bits.js";
 import { Chart, type ChartData } from "../components/chart.js";
 import { Link } from "../components/link.js";
+import { millis } from "../format.js";
 import { usePoll } from "../poll.js";
-import { parseMetrics, type Sample, total } from "../prometheus.js";
+import { parseMetrics, type Sample } from "../prometheus.js";
 import { paths } from "../router.js";
 import { InvocationTable } from "./invocation-table.js";
 
-/** Five minutes of points, one per poll. */
-const KEPT_POINTS = 150;
-
-/** Successes and failures per second, from this replica's counters, read at each poll. */
-class RateHistory {
-  private last?: { at: number; success: number; failed: number };
-  readonly data: ChartData = {
-    times: [],
-    series: [
-      { label: "succeeded /s", values: [], color: "#2f9e44" },
-      { label: "failed /s", values: [], color: "#e03131" },
-    ],
+/** The deployment's final statuses per second over the last ten minutes (all replicas, from the store). */
+async function activityChart(): Promise<{ chart: ChartData; succeeded: number; failed: number }> {
+  const { bucketMs, buckets } = await api.invocations.getActivity({ windowMs: 10n * 60_000n });
+  const seconds = Number(bucketMs) / 1000;
+  const succeeded = buckets.map((bucket) => Number(bucket.succeeded));
+  const failed = buckets.map((bucket) => Number(bucket.failed));
+  return {
+    chart: {
+      times: buckets.map((bucket) => millis(bucket.start) / 1000),
+      series: [
+        { label: "succeeded /s", values: succeeded.map((n) => n / seconds), color: "#2f9e44" },
+        { label: "failed /s", values: failed.map((n) => n / seconds), color: "#e03131" },
+      ],
+    },
+    succeeded: succeeded.reduce((sum, n) => sum + n, 0),
+    failed: failed.reduce((sum, n) => sum + n, 0),
   };
-
-  add(samples: readonly Sample[], at: number): ChartData {
-    const success = total(samples, "nenc_invocations_total", { status: "SUCCESS" });
-    const failed = total(samples, "nenc_invocations_total", { status: "FAILED" });
-    const last = this.last;
-    this.last = { at, success, failed };
-    if (!last) return this.data;
-    const seconds = Math.max(0.001, (at - last.at) / 1000);
-    const [ok, bad] = this.data.series as [ChartData["series"][0], ChartData["series"][0]];
-    const times = [...this.data.times, at / 1000].slice(-KEPT_POINTS);
-    ok.values = [...ok.values, Math.max(0, success - last.success) / seconds].slice(-KEPT_POINTS);
-    bad.values = [...bad.values, Math.max(0, failed - last.failed) / seconds].slice(-KEPT_POINTS);
-    this.data.times = times;
-    this.data.series = [{ ...ok }, { ...bad }];
-    return { ...this.data };
-  }
 }
 
 /** /ui/: throughput and failures over time, queue depth, connected workers, recent invocations. */
 export function Overview() {
-  const history = useRef(new RateHistory());
-  const metrics = usePoll(async () => {
-    const samples = parseMetrics(await (await fetch("/metrics")).text());
-    return { samples, chart: history.current.add(samples, Date.now()) };
-  }, "metrics");
+  const activity = usePoll(activityChart, "activity");
+  const metrics = usePoll(async () => parseMetrics(await (await fetch("/metrics")).text()), "metrics");
   const recent = usePoll(
     async () => (await api.invocations.listInvocations({ pageSize: 15 })).invocations,
     "recent",
   );
-  const samples = metrics.data?.samples ?? [];
+  const samples = metrics.data ?? [];
   const depths = samples.filter((s) => s.name === "nenc_queue_depth" && s.value > 0);
   const workers = samples.filter((s) => s.name === "nenc_workers_connected");
   return (
     <div>
       <h1>Overview</h1>
-      <Problem error={metrics.error ?? recent.error} />
-      <Section title="Throughput and failures (this replica)" testId="throughput">
-        {metrics.data ? <Chart data={metrics.data.chart} testId="throughput-chart" /> : null}
-        <p class="muted">
-          {total(samples, "nenc_invocations_total", { status: "SUCCESS" })} succeeded,{" "}
-          {total(samples, "nenc_invocations_total", { status: "FAILED" })} failed since this replica started
+      <Problem error={activity.error ?? metrics.error ?? recent.error} />
+      <Section title="Throughput and failures, last ten minutes (all replicas)" testId="throughput">
+        {activity.data ? <Chart data={activity.data.chart} testId="throughput-chart" /> : null}
+        <p class="muted" data-testid="throughput-totals">
+          {activity.data?.succeeded ?? 0} succeeded, {activity.data?.failed ?? 0} failed
         </p>
       </Section>
       <div class="columns">

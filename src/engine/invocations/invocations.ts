@@ -3,6 +3,7 @@ import { type Invocation, type InvocationStatus, isFinalStatus } from "../../dom
 import { jsonEqual } from "../../domain/json.js";
 import { getOrCreate } from "../../domain/maps.js";
 import type { Traceparent } from "../../domain/trace.js";
+import { ACTIVITY_KEPT_MS, type ActivityBucket } from "../../store/activity.js";
 import type { InvocationQuery, Page, Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
@@ -24,6 +25,9 @@ export interface InvocationsDeps {
   maxResponseBytes: number;
   tracing: EngineTracing;
 }
+
+/** The activity a dashboard asks for by default: ten minutes. */
+const DEFAULT_ACTIVITY_WINDOW_MS = 10 * 60 * 1000;
 
 /** How a task is invoked besides its arguments. */
 export interface InvokeOptions {
@@ -70,6 +74,18 @@ export class Invocations {
         if (invocation) this.onStatus(invocationId, invocation.status);
       }),
     );
+  }
+
+  /** Final statuses per bucket over the last `windowMs` (0: ten minutes; at most what is kept), for every replica. */
+  activity(windowMs: number): Promise<ActivityBucket[]> {
+    const window = windowMs || DEFAULT_ACTIVITY_WINDOW_MS;
+    if (!Number.isInteger(window) || window < 0 || window > ACTIVITY_KEPT_MS)
+      throw NencError.invalid(
+        "windowMs",
+        `must be between 0 (ten minutes) and ${ACTIVITY_KEPT_MS} (an hour, what is kept)`,
+      );
+    const now = this.deps.clock.now();
+    return this.deps.store.work.activity(now - window, now);
   }
 
   async invoke(

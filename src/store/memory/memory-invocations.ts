@@ -8,6 +8,7 @@ import {
 } from "../../domain/invocation.js";
 import { getOrCreate } from "../../domain/maps.js";
 import { statusOccurrenceId } from "../../domain/occurrence.js";
+import { ACTIVITY_KEPT_MS, type ActivityBucket, activityBucket, activityBuckets } from "../activity.js";
 import { decodePageToken, encodePageToken, itemBytes, PageBudget } from "../paging.js";
 import type { RetentionOptions } from "../retention.js";
 import type {
@@ -62,6 +63,8 @@ export class MemoryInvocations implements WorkStore {
   private readonly invocationKeyOf = new Map<string, string>();
   private readonly firings = new Map<string, { invocationId: string; at: number }>();
   private finishedCount = 0;
+  /** Bucket start → final statuses in it (see activity.ts). */
+  private readonly activityBuckets = new Map<number, { succeeded: number; failed: number }>();
   private unfinished = 0;
 
   private readonly ready = new Map<string, Fifo<string>>();
@@ -307,6 +310,7 @@ export class MemoryInvocations implements WorkStore {
     if (isFinalStatus(outcome.status)) {
       this.unfinished--;
       this.countFinished();
+      this.countActivity(now, outcome.status === "SUCCESS");
     }
     return true;
   }
@@ -479,6 +483,27 @@ export class MemoryInvocations implements WorkStore {
         ...(invocation.traceparent === undefined ? {} : { traceparent: invocation.traceparent }),
       },
     ]);
+  }
+
+  async activity(since: number, until: number): Promise<ActivityBucket[]> {
+    return activityBuckets(since, until).map((start) => ({
+      start,
+      ...(this.activityBuckets.get(start) ?? { succeeded: 0, failed: 0 }),
+    }));
+  }
+
+  private countActivity(now: number, succeeded: boolean): void {
+    const start = activityBucket(now);
+    let bucket = this.activityBuckets.get(start);
+    if (!bucket) {
+      bucket = { succeeded: 0, failed: 0 };
+      this.activityBuckets.set(start, bucket);
+      // A new bucket every ACTIVITY_BUCKET_MS at most: drop those past the kept span then.
+      for (const old of this.activityBuckets.keys())
+        if (old < start - ACTIVITY_KEPT_MS) this.activityBuckets.delete(old);
+    }
+    if (succeeded) bucket.succeeded++;
+    else bucket.failed++;
   }
 
   /** Drops the oldest finished invocations beyond the retention limit. */

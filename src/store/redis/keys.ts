@@ -22,6 +22,7 @@
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
  * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |
  * | fired:<trigger>|<occurrence> | string | firing identity → invocation id (TTL: marker retention; outlives the invocation) |
+ * | act:<bucket start>           | hash   | final statuses in a 10 s bucket: s (SUCCESS), f (FAILED) counts (TTL an hour; see activity.ts) |
  * | finished                     | zset   | finished invocations by sequence (retention): "<id>|<task>|<trigger>|<idempotency key>" |
  * | statusfollowers              | string | exists while some replica follows every status change (PX, refreshed) |
  * | resultwaiters                | string | exists while some replica waits for a final status (PX, refreshed): final statuses are published only then |

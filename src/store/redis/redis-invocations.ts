@@ -1,5 +1,6 @@
 import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
+import { type ActivityBucket, activityBuckets } from "../activity.js";
 import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
 import type {
   AttemptOutcome,
@@ -331,6 +332,18 @@ export class RedisInvocations implements WorkStore {
     }
     const held = await Promise.all(live.map((worker) => redis.scard(keys.worker(worker.workerId))));
     return live.map((worker, i) => ({ ...worker, held: held[i] ?? 0 }));
+  }
+
+  async activity(since: number, until: number): Promise<ActivityBucket[]> {
+    const starts = activityBuckets(since, until);
+    const counts = await Promise.all(
+      starts.map((start) => this.ctx.redis.hmget(this.ctx.keys.key("act", String(start)), "s", "f")),
+    );
+    return starts.map((start, i) => ({
+      start,
+      succeeded: Number(counts[i]?.[0] ?? 0),
+      failed: Number(counts[i]?.[1] ?? 0),
+    }));
   }
 
   async queueDepths(): Promise<Map<string, number>> {

@@ -1,3 +1,4 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type Invocation as InvocationMessage,
@@ -11,6 +12,7 @@ import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrator.js";
+import { ACTIVITY_BUCKET_MS } from "../../store/activity.js";
 import type { InvocationQuery } from "../../store/store.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto, invokeOptions } from "../convert.js";
@@ -41,6 +43,17 @@ export function createInvocationService(
         invokeOptions(request, context.requestHeader),
       );
       return { invocation: invocationToProto(invocation), duplicate };
+    },
+    async getActivity(request) {
+      const buckets = await invocations.activity(Number(request.windowMs));
+      return {
+        bucketMs: BigInt(ACTIVITY_BUCKET_MS),
+        buckets: buckets.map((bucket) => ({
+          start: timestampFromMs(bucket.start),
+          succeeded: BigInt(bucket.succeeded),
+          failed: BigInt(bucket.failed),
+        })),
+      };
     },
     async getInvocation(request) {
       return { invocation: invocationToProto(await invocations.get(request.id)) };

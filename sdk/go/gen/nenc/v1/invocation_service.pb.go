@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,166 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type GetActivityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How far back, in ms: 0 = ten minutes; at most an hour (what is kept).
+	WindowMs      int64 `protobuf:"varint,1,opt,name=window_ms,json=windowMs,proto3" json:"window_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActivityRequest) Reset() {
+	*x = GetActivityRequest{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActivityRequest) ProtoMessage() {}
+
+func (x *GetActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActivityRequest.ProtoReflect.Descriptor instead.
+func (*GetActivityRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetActivityRequest) GetWindowMs() int64 {
+	if x != nil {
+		return x.WindowMs
+	}
+	return 0
+}
+
+type GetActivityResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each bucket's length, in ms.
+	BucketMs int64 `protobuf:"varint,1,opt,name=bucket_ms,json=bucketMs,proto3" json:"bucket_ms,omitempty"`
+	// Oldest first, every bucket of the window (empty ones with zero counts).
+	Buckets       []*ActivityBucket `protobuf:"bytes,2,rep,name=buckets,proto3" json:"buckets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetActivityResponse) Reset() {
+	*x = GetActivityResponse{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetActivityResponse) ProtoMessage() {}
+
+func (x *GetActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetActivityResponse.ProtoReflect.Descriptor instead.
+func (*GetActivityResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetActivityResponse) GetBucketMs() int64 {
+	if x != nil {
+		return x.BucketMs
+	}
+	return 0
+}
+
+func (x *GetActivityResponse) GetBuckets() []*ActivityBucket {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+type ActivityBucket struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Start *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start,proto3" json:"start,omitempty"`
+	// Invocations that reached SUCCESS, and FAILED, in the bucket.
+	Succeeded     int64 `protobuf:"varint,2,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	Failed        int64 `protobuf:"varint,3,opt,name=failed,proto3" json:"failed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivityBucket) Reset() {
+	*x = ActivityBucket{}
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivityBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivityBucket) ProtoMessage() {}
+
+func (x *ActivityBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivityBucket.ProtoReflect.Descriptor instead.
+func (*ActivityBucket) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ActivityBucket) GetStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *ActivityBucket) GetSucceeded() int64 {
+	if x != nil {
+		return x.Succeeded
+	}
+	return 0
+}
+
+func (x *ActivityBucket) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
 
 type InvokeRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -42,7 +203,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[0]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -54,7 +215,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[0]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -67,7 +228,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{0}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *InvokeRequest) GetTaskId() string {
@@ -109,7 +270,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[1]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -121,7 +282,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[1]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -134,7 +295,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{1}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InvokeResponse) GetInvocation() *Invocation {
@@ -160,7 +321,7 @@ type GetInvocationRequest struct {
 
 func (x *GetInvocationRequest) Reset() {
 	*x = GetInvocationRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[2]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -172,7 +333,7 @@ func (x *GetInvocationRequest) String() string {
 func (*GetInvocationRequest) ProtoMessage() {}
 
 func (x *GetInvocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[2]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -185,7 +346,7 @@ func (x *GetInvocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvocationRequest.ProtoReflect.Descriptor instead.
 func (*GetInvocationRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{2}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetInvocationRequest) GetId() string {
@@ -204,7 +365,7 @@ type GetInvocationResponse struct {
 
 func (x *GetInvocationResponse) Reset() {
 	*x = GetInvocationResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[3]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +377,7 @@ func (x *GetInvocationResponse) String() string {
 func (*GetInvocationResponse) ProtoMessage() {}
 
 func (x *GetInvocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[3]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +390,7 @@ func (x *GetInvocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvocationResponse.ProtoReflect.Descriptor instead.
 func (*GetInvocationResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{3}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetInvocationResponse) GetInvocation() *Invocation {
@@ -258,7 +419,7 @@ type ListInvocationsRequest struct {
 
 func (x *ListInvocationsRequest) Reset() {
 	*x = ListInvocationsRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[4]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +431,7 @@ func (x *ListInvocationsRequest) String() string {
 func (*ListInvocationsRequest) ProtoMessage() {}
 
 func (x *ListInvocationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[4]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +444,7 @@ func (x *ListInvocationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvocationsRequest.ProtoReflect.Descriptor instead.
 func (*ListInvocationsRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{4}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListInvocationsRequest) GetTaskId() string {
@@ -332,7 +493,7 @@ type ListInvocationsResponse struct {
 
 func (x *ListInvocationsResponse) Reset() {
 	*x = ListInvocationsResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[5]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +505,7 @@ func (x *ListInvocationsResponse) String() string {
 func (*ListInvocationsResponse) ProtoMessage() {}
 
 func (x *ListInvocationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[5]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +518,7 @@ func (x *ListInvocationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvocationsResponse.ProtoReflect.Descriptor instead.
 func (*ListInvocationsResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{5}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListInvocationsResponse) GetInvocations() []*Invocation {
@@ -385,7 +546,7 @@ type AwaitInvocationRequest struct {
 
 func (x *AwaitInvocationRequest) Reset() {
 	*x = AwaitInvocationRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[6]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +558,7 @@ func (x *AwaitInvocationRequest) String() string {
 func (*AwaitInvocationRequest) ProtoMessage() {}
 
 func (x *AwaitInvocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[6]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +571,7 @@ func (x *AwaitInvocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AwaitInvocationRequest.ProtoReflect.Descriptor instead.
 func (*AwaitInvocationRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{6}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AwaitInvocationRequest) GetId() string {
@@ -438,7 +599,7 @@ type AwaitInvocationResponse struct {
 
 func (x *AwaitInvocationResponse) Reset() {
 	*x = AwaitInvocationResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[7]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +611,7 @@ func (x *AwaitInvocationResponse) String() string {
 func (*AwaitInvocationResponse) ProtoMessage() {}
 
 func (x *AwaitInvocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[7]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +624,7 @@ func (x *AwaitInvocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AwaitInvocationResponse.ProtoReflect.Descriptor instead.
 func (*AwaitInvocationResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{7}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AwaitInvocationResponse) GetInvocation() *Invocation {
@@ -489,7 +650,7 @@ type WatchInvocationRequest struct {
 
 func (x *WatchInvocationRequest) Reset() {
 	*x = WatchInvocationRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[8]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +662,7 @@ func (x *WatchInvocationRequest) String() string {
 func (*WatchInvocationRequest) ProtoMessage() {}
 
 func (x *WatchInvocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[8]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +675,7 @@ func (x *WatchInvocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInvocationRequest.ProtoReflect.Descriptor instead.
 func (*WatchInvocationRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{8}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WatchInvocationRequest) GetId() string {
@@ -533,7 +694,7 @@ type WatchInvocationResponse struct {
 
 func (x *WatchInvocationResponse) Reset() {
 	*x = WatchInvocationResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[9]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -545,7 +706,7 @@ func (x *WatchInvocationResponse) String() string {
 func (*WatchInvocationResponse) ProtoMessage() {}
 
 func (x *WatchInvocationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[9]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -558,7 +719,7 @@ func (x *WatchInvocationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInvocationResponse.ProtoReflect.Descriptor instead.
 func (*WatchInvocationResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{9}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *WatchInvocationResponse) GetInvocation() *Invocation {
@@ -581,7 +742,7 @@ type SessionRequest struct {
 
 func (x *SessionRequest) Reset() {
 	*x = SessionRequest{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +754,7 @@ func (x *SessionRequest) String() string {
 func (*SessionRequest) ProtoMessage() {}
 
 func (x *SessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[10]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +767,7 @@ func (x *SessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionRequest.ProtoReflect.Descriptor instead.
 func (*SessionRequest) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{10}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SessionRequest) GetMessage() isSessionRequest_Message {
@@ -662,7 +823,7 @@ type SessionInvoke struct {
 
 func (x *SessionInvoke) Reset() {
 	*x = SessionInvoke{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -674,7 +835,7 @@ func (x *SessionInvoke) String() string {
 func (*SessionInvoke) ProtoMessage() {}
 
 func (x *SessionInvoke) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[11]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -687,7 +848,7 @@ func (x *SessionInvoke) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInvoke.ProtoReflect.Descriptor instead.
 func (*SessionInvoke) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{11}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SessionInvoke) GetRequestId() uint64 {
@@ -714,7 +875,7 @@ type SessionWatch struct {
 
 func (x *SessionWatch) Reset() {
 	*x = SessionWatch{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +887,7 @@ func (x *SessionWatch) String() string {
 func (*SessionWatch) ProtoMessage() {}
 
 func (x *SessionWatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[12]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +900,7 @@ func (x *SessionWatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionWatch.ProtoReflect.Descriptor instead.
 func (*SessionWatch) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{12}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SessionWatch) GetInvocationId() string {
@@ -762,7 +923,7 @@ type SessionResponse struct {
 
 func (x *SessionResponse) Reset() {
 	*x = SessionResponse{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +935,7 @@ func (x *SessionResponse) String() string {
 func (*SessionResponse) ProtoMessage() {}
 
 func (x *SessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[13]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +948,7 @@ func (x *SessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionResponse.ProtoReflect.Descriptor instead.
 func (*SessionResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{13}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SessionResponse) GetMessage() isSessionResponse_Message {
@@ -845,7 +1006,7 @@ type SessionInvoked struct {
 
 func (x *SessionInvoked) Reset() {
 	*x = SessionInvoked{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +1018,7 @@ func (x *SessionInvoked) String() string {
 func (*SessionInvoked) ProtoMessage() {}
 
 func (x *SessionInvoked) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[14]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +1031,7 @@ func (x *SessionInvoked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionInvoked.ProtoReflect.Descriptor instead.
 func (*SessionInvoked) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{14}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SessionInvoked) GetRequestId() uint64 {
@@ -914,7 +1075,7 @@ type SessionFinished struct {
 
 func (x *SessionFinished) Reset() {
 	*x = SessionFinished{}
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1087,7 @@ func (x *SessionFinished) String() string {
 func (*SessionFinished) ProtoMessage() {}
 
 func (x *SessionFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_service_proto_msgTypes[15]
+	mi := &file_nenc_v1_invocation_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1100,7 @@ func (x *SessionFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionFinished.ProtoReflect.Descriptor instead.
 func (*SessionFinished) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{15}
+	return file_nenc_v1_invocation_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SessionFinished) GetInvocation() *Invocation {
@@ -974,7 +1135,16 @@ var File_nenc_v1_invocation_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_invocation_service_proto_rawDesc = "" +
 	"\n" +
-	" nenc/v1/invocation_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18nenc/v1/invocation.proto\"\xa9\x01\n" +
+	" nenc/v1/invocation_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18nenc/v1/invocation.proto\"1\n" +
+	"\x12GetActivityRequest\x12\x1b\n" +
+	"\twindow_ms\x18\x01 \x01(\x03R\bwindowMs\"e\n" +
+	"\x13GetActivityResponse\x12\x1b\n" +
+	"\tbucket_ms\x18\x01 \x01(\x03R\bbucketMs\x121\n" +
+	"\abuckets\x18\x02 \x03(\v2\x17.nenc.v1.ActivityBucketR\abuckets\"x\n" +
+	"\x0eActivityBucket\x120\n" +
+	"\x05start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05start\x12\x1c\n" +
+	"\tsucceeded\x18\x02 \x01(\x03R\tsucceeded\x12\x16\n" +
+	"\x06failed\x18\x03 \x01(\x03R\x06failed\"\xa9\x01\n" +
 	"\rInvokeRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x124\n" +
 	"\targuments\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\targuments\x12'\n" +
@@ -1045,14 +1215,15 @@ const file_nenc_v1_invocation_service_proto_rawDesc = "" +
 	"\rinvocation_id\x18\x02 \x01(\tR\finvocationId\x12\x1d\n" +
 	"\n" +
 	"error_code\x18\x03 \x01(\tR\terrorCode\x12#\n" +
-	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage2\xe4\x03\n" +
+	"\rerror_message\x18\x04 \x01(\tR\ferrorMessage2\xae\x04\n" +
 	"\x11InvocationService\x129\n" +
 	"\x06Invoke\x12\x16.nenc.v1.InvokeRequest\x1a\x17.nenc.v1.InvokeResponse\x12N\n" +
 	"\rGetInvocation\x12\x1d.nenc.v1.GetInvocationRequest\x1a\x1e.nenc.v1.GetInvocationResponse\x12T\n" +
 	"\x0fListInvocations\x12\x1f.nenc.v1.ListInvocationsRequest\x1a .nenc.v1.ListInvocationsResponse\x12T\n" +
 	"\x0fAwaitInvocation\x12\x1f.nenc.v1.AwaitInvocationRequest\x1a .nenc.v1.AwaitInvocationResponse\x12V\n" +
 	"\x0fWatchInvocation\x12\x1f.nenc.v1.WatchInvocationRequest\x1a .nenc.v1.WatchInvocationResponse0\x01\x12@\n" +
-	"\aSession\x12\x17.nenc.v1.SessionRequest\x1a\x18.nenc.v1.SessionResponse(\x010\x01B\x96\x01\n" +
+	"\aSession\x12\x17.nenc.v1.SessionRequest\x1a\x18.nenc.v1.SessionResponse(\x010\x01\x12H\n" +
+	"\vGetActivity\x12\x1b.nenc.v1.GetActivityRequest\x1a\x1c.nenc.v1.GetActivityResponseB\x96\x01\n" +
 	"\vcom.nenc.v1B\x16InvocationServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -1067,60 +1238,68 @@ func file_nenc_v1_invocation_service_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_invocation_service_proto_rawDescData
 }
 
-var file_nenc_v1_invocation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_nenc_v1_invocation_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_nenc_v1_invocation_service_proto_goTypes = []any{
-	(*InvokeRequest)(nil),           // 0: nenc.v1.InvokeRequest
-	(*InvokeResponse)(nil),          // 1: nenc.v1.InvokeResponse
-	(*GetInvocationRequest)(nil),    // 2: nenc.v1.GetInvocationRequest
-	(*GetInvocationResponse)(nil),   // 3: nenc.v1.GetInvocationResponse
-	(*ListInvocationsRequest)(nil),  // 4: nenc.v1.ListInvocationsRequest
-	(*ListInvocationsResponse)(nil), // 5: nenc.v1.ListInvocationsResponse
-	(*AwaitInvocationRequest)(nil),  // 6: nenc.v1.AwaitInvocationRequest
-	(*AwaitInvocationResponse)(nil), // 7: nenc.v1.AwaitInvocationResponse
-	(*WatchInvocationRequest)(nil),  // 8: nenc.v1.WatchInvocationRequest
-	(*WatchInvocationResponse)(nil), // 9: nenc.v1.WatchInvocationResponse
-	(*SessionRequest)(nil),          // 10: nenc.v1.SessionRequest
-	(*SessionInvoke)(nil),           // 11: nenc.v1.SessionInvoke
-	(*SessionWatch)(nil),            // 12: nenc.v1.SessionWatch
-	(*SessionResponse)(nil),         // 13: nenc.v1.SessionResponse
-	(*SessionInvoked)(nil),          // 14: nenc.v1.SessionInvoked
-	(*SessionFinished)(nil),         // 15: nenc.v1.SessionFinished
-	(*structpb.Value)(nil),          // 16: google.protobuf.Value
-	(*Invocation)(nil),              // 17: nenc.v1.Invocation
-	(InvocationStatus)(0),           // 18: nenc.v1.InvocationStatus
+	(*GetActivityRequest)(nil),      // 0: nenc.v1.GetActivityRequest
+	(*GetActivityResponse)(nil),     // 1: nenc.v1.GetActivityResponse
+	(*ActivityBucket)(nil),          // 2: nenc.v1.ActivityBucket
+	(*InvokeRequest)(nil),           // 3: nenc.v1.InvokeRequest
+	(*InvokeResponse)(nil),          // 4: nenc.v1.InvokeResponse
+	(*GetInvocationRequest)(nil),    // 5: nenc.v1.GetInvocationRequest
+	(*GetInvocationResponse)(nil),   // 6: nenc.v1.GetInvocationResponse
+	(*ListInvocationsRequest)(nil),  // 7: nenc.v1.ListInvocationsRequest
+	(*ListInvocationsResponse)(nil), // 8: nenc.v1.ListInvocationsResponse
+	(*AwaitInvocationRequest)(nil),  // 9: nenc.v1.AwaitInvocationRequest
+	(*AwaitInvocationResponse)(nil), // 10: nenc.v1.AwaitInvocationResponse
+	(*WatchInvocationRequest)(nil),  // 11: nenc.v1.WatchInvocationRequest
+	(*WatchInvocationResponse)(nil), // 12: nenc.v1.WatchInvocationResponse
+	(*SessionRequest)(nil),          // 13: nenc.v1.SessionRequest
+	(*SessionInvoke)(nil),           // 14: nenc.v1.SessionInvoke
+	(*SessionWatch)(nil),            // 15: nenc.v1.SessionWatch
+	(*SessionResponse)(nil),         // 16: nenc.v1.SessionResponse
+	(*SessionInvoked)(nil),          // 17: nenc.v1.SessionInvoked
+	(*SessionFinished)(nil),         // 18: nenc.v1.SessionFinished
+	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
+	(*structpb.Value)(nil),          // 20: google.protobuf.Value
+	(*Invocation)(nil),              // 21: nenc.v1.Invocation
+	(InvocationStatus)(0),           // 22: nenc.v1.InvocationStatus
 }
 var file_nenc_v1_invocation_service_proto_depIdxs = []int32{
-	16, // 0: nenc.v1.InvokeRequest.arguments:type_name -> google.protobuf.Value
-	17, // 1: nenc.v1.InvokeResponse.invocation:type_name -> nenc.v1.Invocation
-	17, // 2: nenc.v1.GetInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	18, // 3: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
-	17, // 4: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
-	17, // 5: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	17, // 6: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	11, // 7: nenc.v1.SessionRequest.invoke:type_name -> nenc.v1.SessionInvoke
-	12, // 8: nenc.v1.SessionRequest.watch:type_name -> nenc.v1.SessionWatch
-	0,  // 9: nenc.v1.SessionInvoke.invoke:type_name -> nenc.v1.InvokeRequest
-	14, // 10: nenc.v1.SessionResponse.invoked:type_name -> nenc.v1.SessionInvoked
-	15, // 11: nenc.v1.SessionResponse.finished:type_name -> nenc.v1.SessionFinished
-	1,  // 12: nenc.v1.SessionInvoked.response:type_name -> nenc.v1.InvokeResponse
-	17, // 13: nenc.v1.SessionFinished.invocation:type_name -> nenc.v1.Invocation
-	0,  // 14: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
-	2,  // 15: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
-	4,  // 16: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
-	6,  // 17: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
-	8,  // 18: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
-	10, // 19: nenc.v1.InvocationService.Session:input_type -> nenc.v1.SessionRequest
-	1,  // 20: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
-	3,  // 21: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
-	5,  // 22: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
-	7,  // 23: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
-	9,  // 24: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
-	13, // 25: nenc.v1.InvocationService.Session:output_type -> nenc.v1.SessionResponse
-	20, // [20:26] is the sub-list for method output_type
-	14, // [14:20] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	2,  // 0: nenc.v1.GetActivityResponse.buckets:type_name -> nenc.v1.ActivityBucket
+	19, // 1: nenc.v1.ActivityBucket.start:type_name -> google.protobuf.Timestamp
+	20, // 2: nenc.v1.InvokeRequest.arguments:type_name -> google.protobuf.Value
+	21, // 3: nenc.v1.InvokeResponse.invocation:type_name -> nenc.v1.Invocation
+	21, // 4: nenc.v1.GetInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	22, // 5: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
+	21, // 6: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
+	21, // 7: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	21, // 8: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	14, // 9: nenc.v1.SessionRequest.invoke:type_name -> nenc.v1.SessionInvoke
+	15, // 10: nenc.v1.SessionRequest.watch:type_name -> nenc.v1.SessionWatch
+	3,  // 11: nenc.v1.SessionInvoke.invoke:type_name -> nenc.v1.InvokeRequest
+	17, // 12: nenc.v1.SessionResponse.invoked:type_name -> nenc.v1.SessionInvoked
+	18, // 13: nenc.v1.SessionResponse.finished:type_name -> nenc.v1.SessionFinished
+	4,  // 14: nenc.v1.SessionInvoked.response:type_name -> nenc.v1.InvokeResponse
+	21, // 15: nenc.v1.SessionFinished.invocation:type_name -> nenc.v1.Invocation
+	3,  // 16: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
+	5,  // 17: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
+	7,  // 18: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
+	9,  // 19: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
+	11, // 20: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
+	13, // 21: nenc.v1.InvocationService.Session:input_type -> nenc.v1.SessionRequest
+	0,  // 22: nenc.v1.InvocationService.GetActivity:input_type -> nenc.v1.GetActivityRequest
+	4,  // 23: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
+	6,  // 24: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
+	8,  // 25: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
+	10, // 26: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
+	12, // 27: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
+	16, // 28: nenc.v1.InvocationService.Session:output_type -> nenc.v1.SessionResponse
+	1,  // 29: nenc.v1.InvocationService.GetActivity:output_type -> nenc.v1.GetActivityResponse
+	23, // [23:30] is the sub-list for method output_type
+	16, // [16:23] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_invocation_service_proto_init() }
@@ -1129,11 +1308,11 @@ func file_nenc_v1_invocation_service_proto_init() {
 		return
 	}
 	file_nenc_v1_invocation_proto_init()
-	file_nenc_v1_invocation_service_proto_msgTypes[10].OneofWrappers = []any{
+	file_nenc_v1_invocation_service_proto_msgTypes[13].OneofWrappers = []any{
 		(*SessionRequest_Invoke)(nil),
 		(*SessionRequest_Watch)(nil),
 	}
-	file_nenc_v1_invocation_service_proto_msgTypes[13].OneofWrappers = []any{
+	file_nenc_v1_invocation_service_proto_msgTypes[16].OneofWrappers = []any{
 		(*SessionResponse_Invoked)(nil),
 		(*SessionResponse_Finished)(nil),
 	}
@@ -1143,7 +1322,7 @@ func file_nenc_v1_invocation_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_invocation_service_proto_rawDesc), len(file_nenc_v1_invocation_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	InvocationService_AwaitInvocation_FullMethodName = "/nenc.v1.InvocationService/AwaitInvocation"
 	InvocationService_WatchInvocation_FullMethodName = "/nenc.v1.InvocationService/WatchInvocation"
 	InvocationService_Session_FullMethodName         = "/nenc.v1.InvocationService/Session"
+	InvocationService_GetActivity_FullMethodName     = "/nenc.v1.InvocationService/GetActivity"
 )
 
 // InvocationServiceClient is the client API for InvocationService service.
@@ -49,6 +50,9 @@ type InvocationServiceClient interface {
 	// A message on an open stream costs a fraction of a unary call, so SDKs use it
 	// for throughput; each request is answered on its own, in any order.
 	Session(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[SessionRequest, SessionResponse], error)
+	// Final statuses over time for the whole deployment (every replica's), in buckets:
+	// what the dashboard charts.
+	GetActivity(ctx context.Context, in *GetActivityRequest, opts ...grpc.CallOption) (*GetActivityResponse, error)
 }
 
 type invocationServiceClient struct {
@@ -131,6 +135,16 @@ func (c *invocationServiceClient) Session(ctx context.Context, opts ...grpc.Call
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InvocationService_SessionClient = grpc.BidiStreamingClient[SessionRequest, SessionResponse]
 
+func (c *invocationServiceClient) GetActivity(ctx context.Context, in *GetActivityRequest, opts ...grpc.CallOption) (*GetActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetActivityResponse)
+	err := c.cc.Invoke(ctx, InvocationService_GetActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InvocationServiceServer is the server API for InvocationService service.
 // All implementations must embed UnimplementedInvocationServiceServer
 // for forward compatibility.
@@ -153,6 +167,9 @@ type InvocationServiceServer interface {
 	// A message on an open stream costs a fraction of a unary call, so SDKs use it
 	// for throughput; each request is answered on its own, in any order.
 	Session(grpc.BidiStreamingServer[SessionRequest, SessionResponse]) error
+	// Final statuses over time for the whole deployment (every replica's), in buckets:
+	// what the dashboard charts.
+	GetActivity(context.Context, *GetActivityRequest) (*GetActivityResponse, error)
 	mustEmbedUnimplementedInvocationServiceServer()
 }
 
@@ -180,6 +197,9 @@ func (UnimplementedInvocationServiceServer) WatchInvocation(*WatchInvocationRequ
 }
 func (UnimplementedInvocationServiceServer) Session(grpc.BidiStreamingServer[SessionRequest, SessionResponse]) error {
 	return status.Error(codes.Unimplemented, "method Session not implemented")
+}
+func (UnimplementedInvocationServiceServer) GetActivity(context.Context, *GetActivityRequest) (*GetActivityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetActivity not implemented")
 }
 func (UnimplementedInvocationServiceServer) mustEmbedUnimplementedInvocationServiceServer() {}
 func (UnimplementedInvocationServiceServer) testEmbeddedByValue()                           {}
@@ -292,6 +312,24 @@ func _InvocationService_Session_Handler(srv interface{}, stream grpc.ServerStrea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InvocationService_SessionServer = grpc.BidiStreamingServer[SessionRequest, SessionResponse]
 
+func _InvocationService_GetActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InvocationServiceServer).GetActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InvocationService_GetActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InvocationServiceServer).GetActivity(ctx, req.(*GetActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InvocationService_ServiceDesc is the grpc.ServiceDesc for InvocationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -314,6 +352,10 @@ var InvocationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AwaitInvocation",
 			Handler:    _InvocationService_AwaitInvocation_Handler,
+		},
+		{
+			MethodName: "GetActivity",
+			Handler:    _InvocationService_GetActivity_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,4 +1,7 @@
+import datetime
+
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from nenc.v1 import invocation_pb2 as _invocation_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -7,6 +10,30 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetActivityRequest(_message.Message):
+    __slots__ = ("window_ms",)
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    window_ms: int
+    def __init__(self, window_ms: _Optional[int] = ...) -> None: ...
+
+class GetActivityResponse(_message.Message):
+    __slots__ = ("bucket_ms", "buckets")
+    BUCKET_MS_FIELD_NUMBER: _ClassVar[int]
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    bucket_ms: int
+    buckets: _containers.RepeatedCompositeFieldContainer[ActivityBucket]
+    def __init__(self, bucket_ms: _Optional[int] = ..., buckets: _Optional[_Iterable[_Union[ActivityBucket, _Mapping]]] = ...) -> None: ...
+
+class ActivityBucket(_message.Message):
+    __slots__ = ("start", "succeeded", "failed")
+    START_FIELD_NUMBER: _ClassVar[int]
+    SUCCEEDED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    start: _timestamp_pb2.Timestamp
+    succeeded: int
+    failed: int
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
 
 class InvokeRequest(_message.Message):
     __slots__ = ("task_id", "arguments", "idempotency_key", "traceparent")

@@ -65,6 +65,11 @@ class InvocationServiceStub:
                 request_serializer=nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.FromString,
                 _registered_method=True)
+        self.GetActivity = channel.unary_unary(
+                '/nenc.v1.InvocationService/GetActivity',
+                request_serializer=nenc_dot_v1_dot_invocation__service__pb2.GetActivityRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_invocation__service__pb2.GetActivityResponse.FromString,
+                _registered_method=True)
 
 
 class InvocationServiceServicer:
@@ -117,6 +122,14 @@ class InvocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetActivity(self, request, context):
+        """Final statuses over time for the whole deployment (every replica's), in buckets:
+        what the dashboard charts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InvocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -149,6 +162,11 @@ def add_InvocationServiceServicer_to_server(servicer, server):
                     servicer.Session,
                     request_deserializer=nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.SerializeToString,
+            ),
+            'GetActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActivity,
+                    request_deserializer=nenc_dot_v1_dot_invocation__service__pb2.GetActivityRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_invocation__service__pb2.GetActivityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -314,6 +332,33 @@ class InvocationService:
             '/nenc.v1.InvocationService/Session',
             nenc_dot_v1_dot_invocation__service__pb2.SessionRequest.SerializeToString,
             nenc_dot_v1_dot_invocation__service__pb2.SessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nenc.v1.InvocationService/GetActivity',
+            nenc_dot_v1_dot_invocation__service__pb2.GetActivityRequest.SerializeToString,
+            nenc_dot_v1_dot_invocation__service__pb2.GetActivityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,6 +14,15 @@ local function recordStart(P, invKey, invId, r, version)
   return tonumber(version) + 1
 end
 
+-- Counts a final status in its activity bucket (see src/store/activity.ts: buckets
+-- of 10 s, kept an hour): "act:<bucket start>" hash, field s (SUCCESS) or f (FAILED).
+local function countActivity(P, now, status)
+  local key = P .. 'act:' .. (math.floor(tonumber(now) / 10000) * 10000)
+  if redis.call('HINCRBY', key, status == 'SUCCESS' and 's' or 'f', 1) == 1 then
+    redis.call('PEXPIRE', key, 3600000 + 10000)
+  end
+end
+
 -- Ends the attempt if the assignment is still current and held by the sender:
 -- SUCCESS, FAILED (final) or RETRY (due again at r.retryAt). A final status enters
 -- the retention index `finishedKey`; beyond `kept` the oldest finished invocations
@@ -41,6 +50,7 @@ local function finishOne(P, finishedKey, delayedKey, kept, r, request)
   end
   transition(P, invKey, invId, r.status, r.now, r.watched, version, fields)
   if r.status ~= 'RETRY' then
+    countActivity(P, r.now, r.status)
     redis.call('ZADD', finishedKey, nextSeq(P), finishedEntry(invId, cur[6], cur[7], cur[8]))
     finishedCount = finishedCount and finishedCount + 1 or redis.call('ZCARD', finishedKey)
     local excess = finishedCount - kept

@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Value } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Invocation, InvocationStatus } from "./invocation_pb.js";
 import { file_nenc_v1_invocation } from "./invocation_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,81 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/invocation_service.proto.
  */
 export const file_nenc_v1_invocation_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBuZW5jL3YxL2ludm9jYXRpb25fc2VydmljZS5wcm90bxIHbmVuYy52MSJ5Cg1JbnZva2VSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSKQoJYXJndW1lbnRzGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRITCgt0cmFjZXBhcmVudBgEIAEoCSJMCg5JbnZva2VSZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uEhEKCWR1cGxpY2F0ZRgCIAEoCCIiChRHZXRJbnZvY2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJAChVHZXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbiKPAQoWTGlzdEludm9jYXRpb25zUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxISCgp0cmlnZ2VyX2lkGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJIlwKF0xpc3RJbnZvY2F0aW9uc1Jlc3BvbnNlEigKC2ludm9jYXRpb25zGAEgAygLMhMubmVuYy52MS5JbnZvY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI4ChZBd2FpdEludm9jYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhIKCnRpbWVvdXRfbXMYAiABKAMiUAoXQXdhaXRJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbhIMCgRkb25lGAIgASgIIiQKFldhdGNoSW52b2NhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiQgoXV2F0Y2hJbnZvY2F0aW9uUmVzcG9uc2USJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbiJtCg5TZXNzaW9uUmVxdWVzdBIoCgZpbnZva2UYASABKAsyFi5uZW5jLnYxLlNlc3Npb25JbnZva2VIABImCgV3YXRjaBgCIAEoCzIVLm5lbmMudjEuU2Vzc2lvbldhdGNoSABCCQoHbWVzc2FnZSJLCg1TZXNzaW9uSW52b2tlEhIKCnJlcXVlc3RfaWQYASABKAQSJgoGaW52b2tlGAIgASgLMhYubmVuYy52MS5JbnZva2VSZXF1ZXN0IiUKDFNlc3Npb25XYXRjaBIVCg1pbnZvY2F0aW9uX2lkGAEgASgJInYKD1Nlc3Npb25SZXNwb25zZRIqCgdpbnZva2VkGAEgASgLMhcubmVuYy52MS5TZXNzaW9uSW52b2tlZEgAEiwKCGZpbmlzaGVkGAIgASgLMhgubmVuYy52MS5TZXNzaW9uRmluaXNoZWRIAEIJCgdtZXNzYWdlInoKDlNlc3Npb25JbnZva2VkEhIKCnJlcXVlc3RfaWQYASABKAQSKQoIcmVzcG9uc2UYAiABKAsyFy5uZW5jLnYxLkludm9rZVJlc3BvbnNlEhIKCmVycm9yX2NvZGUYAyABKAkSFQoNZXJyb3JfbWVzc2FnZRgEIAEoCSJ8Cg9TZXNzaW9uRmluaXNoZWQSJwoKaW52b2NhdGlvbhgBIAEoCzITLm5lbmMudjEuSW52b2NhdGlvbhIVCg1pbnZvY2F0aW9uX2lkGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSFQoNZXJyb3JfbWVzc2FnZRgEIAEoCTLkAwoRSW52b2NhdGlvblNlcnZpY2USOQoGSW52b2tlEhYubmVuYy52MS5JbnZva2VSZXF1ZXN0GhcubmVuYy52MS5JbnZva2VSZXNwb25zZRJOCg1HZXRJbnZvY2F0aW9uEh0ubmVuYy52MS5HZXRJbnZvY2F0aW9uUmVxdWVzdBoeLm5lbmMudjEuR2V0SW52b2NhdGlvblJlc3BvbnNlElQKD0xpc3RJbnZvY2F0aW9ucxIfLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVxdWVzdBogLm5lbmMudjEuTGlzdEludm9jYXRpb25zUmVzcG9uc2USVAoPQXdhaXRJbnZvY2F0aW9uEh8ubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXF1ZXN0GiAubmVuYy52MS5Bd2FpdEludm9jYXRpb25SZXNwb25zZRJWCg9XYXRjaEludm9jYXRpb24SHy5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlcXVlc3QaIC5uZW5jLnYxLldhdGNoSW52b2NhdGlvblJlc3BvbnNlMAESQAoHU2Vzc2lvbhIXLm5lbmMudjEuU2Vzc2lvblJlcXVlc3QaGC5uZW5jLnYxLlNlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_struct, file_nenc_v1_invocation]);
+  fileDesc("CiBuZW5jL3YxL2ludm9jYXRpb25fc2VydmljZS5wcm90bxIHbmVuYy52MSInChJHZXRBY3Rpdml0eVJlcXVlc3QSEQoJd2luZG93X21zGAEgASgDIlIKE0dldEFjdGl2aXR5UmVzcG9uc2USEQoJYnVja2V0X21zGAEgASgDEigKB2J1Y2tldHMYAiADKAsyFy5uZW5jLnYxLkFjdGl2aXR5QnVja2V0Il4KDkFjdGl2aXR5QnVja2V0EikKBXN0YXJ0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglzdWNjZWVkZWQYAiABKAMSDgoGZmFpbGVkGAMgASgDInkKDUludm9rZVJlcXVlc3QSDwoHdGFza19pZBgBIAEoCRIpCglhcmd1bWVudHMYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEhMKC3RyYWNlcGFyZW50GAQgASgJIkwKDkludm9rZVJlc3BvbnNlEicKCmludm9jYXRpb24YASABKAsyEy5uZW5jLnYxLkludm9jYXRpb24SEQoJZHVwbGljYXRlGAIgASgIIiIKFEdldEludm9jYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkAKFUdldEludm9jYXRpb25SZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uIo8BChZMaXN0SW52b2NhdGlvbnNSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubmVuYy52MS5JbnZvY2F0aW9uU3RhdHVzEhIKCnRyaWdnZXJfaWQYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiXAoXTGlzdEludm9jYXRpb25zUmVzcG9uc2USKAoLaW52b2NhdGlvbnMYASADKAsyEy5uZW5jLnYxLkludm9jYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjgKFkF3YWl0SW52b2NhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSEgoKdGltZW91dF9tcxgCIAEoAyJQChdBd2FpdEludm9jYXRpb25SZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uEgwKBGRvbmUYAiABKAgiJAoWV2F0Y2hJbnZvY2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJCChdXYXRjaEludm9jYXRpb25SZXNwb25zZRInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uIm0KDlNlc3Npb25SZXF1ZXN0EigKBmludm9rZRgBIAEoCzIWLm5lbmMudjEuU2Vzc2lvbkludm9rZUgAEiYKBXdhdGNoGAIgASgLMhUubmVuYy52MS5TZXNzaW9uV2F0Y2hIAEIJCgdtZXNzYWdlIksKDVNlc3Npb25JbnZva2USEgoKcmVxdWVzdF9pZBgBIAEoBBImCgZpbnZva2UYAiABKAsyFi5uZW5jLnYxLkludm9rZVJlcXVlc3QiJQoMU2Vzc2lvbldhdGNoEhUKDWludm9jYXRpb25faWQYASABKAkidgoPU2Vzc2lvblJlc3BvbnNlEioKB2ludm9rZWQYASABKAsyFy5uZW5jLnYxLlNlc3Npb25JbnZva2VkSAASLAoIZmluaXNoZWQYAiABKAsyGC5uZW5jLnYxLlNlc3Npb25GaW5pc2hlZEgAQgkKB21lc3NhZ2UiegoOU2Vzc2lvbkludm9rZWQSEgoKcmVxdWVzdF9pZBgBIAEoBBIpCghyZXNwb25zZRgCIAEoCzIXLm5lbmMudjEuSW52b2tlUmVzcG9uc2USEgoKZXJyb3JfY29kZRgDIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAQgASgJInwKD1Nlc3Npb25GaW5pc2hlZBInCgppbnZvY2F0aW9uGAEgASgLMhMubmVuYy52MS5JbnZvY2F0aW9uEhUKDWludm9jYXRpb25faWQYAiABKAkSEgoKZXJyb3JfY29kZRgDIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAQgASgJMq4EChFJbnZvY2F0aW9uU2VydmljZRI5CgZJbnZva2USFi5uZW5jLnYxLkludm9rZVJlcXVlc3QaFy5uZW5jLnYxLkludm9rZVJlc3BvbnNlEk4KDUdldEludm9jYXRpb24SHS5uZW5jLnYxLkdldEludm9jYXRpb25SZXF1ZXN0Gh4ubmVuYy52MS5HZXRJbnZvY2F0aW9uUmVzcG9uc2USVAoPTGlzdEludm9jYXRpb25zEh8ubmVuYy52MS5MaXN0SW52b2NhdGlvbnNSZXF1ZXN0GiAubmVuYy52MS5MaXN0SW52b2NhdGlvbnNSZXNwb25zZRJUCg9Bd2FpdEludm9jYXRpb24SHy5uZW5jLnYxLkF3YWl0SW52b2NhdGlvblJlcXVlc3QaIC5uZW5jLnYxLkF3YWl0SW52b2NhdGlvblJlc3BvbnNlElYKD1dhdGNoSW52b2NhdGlvbhIfLm5lbmMudjEuV2F0Y2hJbnZvY2F0aW9uUmVxdWVzdBogLm5lbmMudjEuV2F0Y2hJbnZvY2F0aW9uUmVzcG9uc2UwARJACgdTZXNzaW9uEhcubmVuYy52MS5TZXNzaW9uUmVxdWVzdBoYLm5lbmMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJICgtHZXRBY3Rpdml0eRIbLm5lbmMudjEuR2V0QWN0aXZpdHlSZXF1ZXN0GhwubmVuYy52MS5HZXRBY3Rpdml0eVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_invocation]);
+
+/**
+ * @generated from message nenc.v1.GetActivityRequest
+ */
+export type GetActivityRequest = Message<"nenc.v1.GetActivityRequest"> & {
+  /**
+   * How far back, in ms: 0 = ten minutes; at most an hour (what is kept).
+   *
+   * @generated from field: int64 window_ms = 1;
+   */
+  windowMs: bigint;
+};
+
+/**
+ * Describes the message nenc.v1.GetActivityRequest.
+ * Use `create(GetActivityRequestSchema)` to create a new message.
+ */
+export const GetActivityRequestSchema: GenMessage<GetActivityRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 0);
+
+/**
+ * @generated from message nenc.v1.GetActivityResponse
+ */
+export type GetActivityResponse = Message<"nenc.v1.GetActivityResponse"> & {
+  /**
+   * Each bucket's length, in ms.
+   *
+   * @generated from field: int64 bucket_ms = 1;
+   */
+  bucketMs: bigint;
+
+  /**
+   * Oldest first, every bucket of the window (empty ones with zero counts).
+   *
+   * @generated from field: repeated nenc.v1.ActivityBucket buckets = 2;
+   */
+  buckets: ActivityBucket[];
+};
+
+/**
+ * Describes the message nenc.v1.GetActivityResponse.
+ * Use `create(GetActivityResponseSchema)` to create a new message.
+ */
+export const GetActivityResponseSchema: GenMessage<GetActivityResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 1);
+
+/**
+ * @generated from message nenc.v1.ActivityBucket
+ */
+export type ActivityBucket = Message<"nenc.v1.ActivityBucket"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp start = 1;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * Invocations that reached SUCCESS, and FAILED, in the bucket.
+   *
+   * @generated from field: int64 succeeded = 2;
+   */
+  succeeded: bigint;
+
+  /**
+   * @generated from field: int64 failed = 3;
+   */
+  failed: bigint;
+};
+
+/**
+ * Describes the message nenc.v1.ActivityBucket.
+ * Use `create(ActivityBucketSchema)` to create a new message.
+ */
+export const ActivityBucketSchema: GenMessage<ActivityBucket> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation_service, 2);
 
 /**
  * @generated from message nenc.v1.InvokeRequest
@@ -57,7 +131,7 @@ export type InvokeRequest = Message<"nenc.v1.InvokeRequest"> & {
  * Use `create(InvokeRequestSchema)` to create a new message.
  */
 export const InvokeRequestSchema: GenMessage<InvokeRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 0);
+  messageDesc(file_nenc_v1_invocation_service, 3);
 
 /**
  * @generated from message nenc.v1.InvokeResponse
@@ -81,7 +155,7 @@ export type InvokeResponse = Message<"nenc.v1.InvokeResponse"> & {
  * Use `create(InvokeResponseSchema)` to create a new message.
  */
 export const InvokeResponseSchema: GenMessage<InvokeResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 1);
+  messageDesc(file_nenc_v1_invocation_service, 4);
 
 /**
  * @generated from message nenc.v1.GetInvocationRequest
@@ -98,7 +172,7 @@ export type GetInvocationRequest = Message<"nenc.v1.GetInvocationRequest"> & {
  * Use `create(GetInvocationRequestSchema)` to create a new message.
  */
 export const GetInvocationRequestSchema: GenMessage<GetInvocationRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 2);
+  messageDesc(file_nenc_v1_invocation_service, 5);
 
 /**
  * @generated from message nenc.v1.GetInvocationResponse
@@ -115,7 +189,7 @@ export type GetInvocationResponse = Message<"nenc.v1.GetInvocationResponse"> & {
  * Use `create(GetInvocationResponseSchema)` to create a new message.
  */
 export const GetInvocationResponseSchema: GenMessage<GetInvocationResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 3);
+  messageDesc(file_nenc_v1_invocation_service, 6);
 
 /**
  * @generated from message nenc.v1.ListInvocationsRequest
@@ -163,7 +237,7 @@ export type ListInvocationsRequest = Message<"nenc.v1.ListInvocationsRequest"> &
  * Use `create(ListInvocationsRequestSchema)` to create a new message.
  */
 export const ListInvocationsRequestSchema: GenMessage<ListInvocationsRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 4);
+  messageDesc(file_nenc_v1_invocation_service, 7);
 
 /**
  * @generated from message nenc.v1.ListInvocationsResponse
@@ -187,7 +261,7 @@ export type ListInvocationsResponse = Message<"nenc.v1.ListInvocationsResponse">
  * Use `create(ListInvocationsResponseSchema)` to create a new message.
  */
 export const ListInvocationsResponseSchema: GenMessage<ListInvocationsResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 5);
+  messageDesc(file_nenc_v1_invocation_service, 8);
 
 /**
  * @generated from message nenc.v1.AwaitInvocationRequest
@@ -211,7 +285,7 @@ export type AwaitInvocationRequest = Message<"nenc.v1.AwaitInvocationRequest"> &
  * Use `create(AwaitInvocationRequestSchema)` to create a new message.
  */
 export const AwaitInvocationRequestSchema: GenMessage<AwaitInvocationRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 6);
+  messageDesc(file_nenc_v1_invocation_service, 9);
 
 /**
  * @generated from message nenc.v1.AwaitInvocationResponse
@@ -235,7 +309,7 @@ export type AwaitInvocationResponse = Message<"nenc.v1.AwaitInvocationResponse">
  * Use `create(AwaitInvocationResponseSchema)` to create a new message.
  */
 export const AwaitInvocationResponseSchema: GenMessage<AwaitInvocationResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 7);
+  messageDesc(file_nenc_v1_invocation_service, 10);
 
 /**
  * @generated from message nenc.v1.WatchInvocationRequest
@@ -252,7 +326,7 @@ export type WatchInvocationRequest = Message<"nenc.v1.WatchInvocationRequest"> &
  * Use `create(WatchInvocationRequestSchema)` to create a new message.
  */
 export const WatchInvocationRequestSchema: GenMessage<WatchInvocationRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 8);
+  messageDesc(file_nenc_v1_invocation_service, 11);
 
 /**
  * @generated from message nenc.v1.WatchInvocationResponse
@@ -269,7 +343,7 @@ export type WatchInvocationResponse = Message<"nenc.v1.WatchInvocationResponse">
  * Use `create(WatchInvocationResponseSchema)` to create a new message.
  */
 export const WatchInvocationResponseSchema: GenMessage<WatchInvocationResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 9);
+  messageDesc(file_nenc_v1_invocation_service, 12);
 
 /**
  * @generated from message nenc.v1.SessionRequest
@@ -298,7 +372,7 @@ export type SessionRequest = Message<"nenc.v1.SessionRequest"> & {
  * Use `create(SessionRequestSchema)` to create a new message.
  */
 export const SessionRequestSchema: GenMessage<SessionRequest> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 10);
+  messageDesc(file_nenc_v1_invocation_service, 13);
 
 /**
  * Invoke, answered by SessionInvoked with the same request_id.
@@ -324,7 +398,7 @@ export type SessionInvoke = Message<"nenc.v1.SessionInvoke"> & {
  * Use `create(SessionInvokeSchema)` to create a new message.
  */
 export const SessionInvokeSchema: GenMessage<SessionInvoke> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 11);
+  messageDesc(file_nenc_v1_invocation_service, 14);
 
 /**
  * Answer with SessionFinished once the invocation is final (at once if it is).
@@ -343,7 +417,7 @@ export type SessionWatch = Message<"nenc.v1.SessionWatch"> & {
  * Use `create(SessionWatchSchema)` to create a new message.
  */
 export const SessionWatchSchema: GenMessage<SessionWatch> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 12);
+  messageDesc(file_nenc_v1_invocation_service, 15);
 
 /**
  * @generated from message nenc.v1.SessionResponse
@@ -372,7 +446,7 @@ export type SessionResponse = Message<"nenc.v1.SessionResponse"> & {
  * Use `create(SessionResponseSchema)` to create a new message.
  */
 export const SessionResponseSchema: GenMessage<SessionResponse> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 13);
+  messageDesc(file_nenc_v1_invocation_service, 16);
 
 /**
  * @generated from message nenc.v1.SessionInvoked
@@ -408,7 +482,7 @@ export type SessionInvoked = Message<"nenc.v1.SessionInvoked"> & {
  * Use `create(SessionInvokedSchema)` to create a new message.
  */
 export const SessionInvokedSchema: GenMessage<SessionInvoked> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 14);
+  messageDesc(file_nenc_v1_invocation_service, 17);
 
 /**
  * @generated from message nenc.v1.SessionFinished
@@ -442,7 +516,7 @@ export type SessionFinished = Message<"nenc.v1.SessionFinished"> & {
  * Use `create(SessionFinishedSchema)` to create a new message.
  */
 export const SessionFinishedSchema: GenMessage<SessionFinished> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation_service, 15);
+  messageDesc(file_nenc_v1_invocation_service, 18);
 
 /**
  * Invoke tasks and follow their invocations.
@@ -512,6 +586,17 @@ export const InvocationService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof SessionRequestSchema;
     output: typeof SessionResponseSchema;
+  },
+  /**
+   * Final statuses over time for the whole deployment (every replica's), in buckets:
+   * what the dashboard charts.
+   *
+   * @generated from rpc nenc.v1.InvocationService.GetActivity
+   */
+  getActivity: {
+    methodKind: "unary";
+    input: typeof GetActivityRequestSchema;
+    output: typeof GetActivityResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_invocation_service, 0);

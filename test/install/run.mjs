@@ -92,9 +92,10 @@ while todo:
     needed.add(dist)
     todo += [name(r) for r in (m.requires(dist) or []) if "extra ==" not in r]
 installed = sorted(name(d.metadata["Name"]) for d in m.distributions())
-declared = sorted(name(r) for r in m.requires("nenc") or [])
+declared = sorted(name(r) for r in m.requires("nenc") or [] if "extra ==" not in r)
+optional = sorted(name(r) for r in m.requires("nenc") or [] if "extra ==" in r)
 extra = [d for d in installed if d not in needed and d not in ("pip", "setuptools", "wheel")]
-print(json.dumps({"declared": declared, "installed": installed, "extra": extra}))
+print(json.dumps({"declared": declared, "optional": optional, "installed": installed, "extra": extra}))
 `;
 
 /** The Python wheel in a fresh venv; checks it pulls in nothing the SDK does not import. */
@@ -111,9 +112,16 @@ function pythonVenv() {
   const closure = JSON.parse(run(python, ["-c", REQUIRES_CLOSURE]));
   if (JSON.stringify(closure.declared) !== JSON.stringify(["grpcio", "protobuf"]))
     throw new Error(`the wheel declares ${closure.declared.join(", ")}; expected grpcio, protobuf`);
+  // Tracing is opt-in (nenc[otel]): a plain install pulls in no OpenTelemetry.
+  if (JSON.stringify(closure.optional) !== JSON.stringify(["opentelemetry-api"]))
+    throw new Error(
+      `the wheel's extras declare ${closure.optional.join(", ")}; expected opentelemetry-api (otel)`,
+    );
   if (closure.extra.length > 0)
     throw new Error(`the venv holds what nothing requires: ${closure.extra.join(", ")}`);
-  console.log(`  ✓ the wheel requires grpcio, protobuf; the venv holds ${closure.installed.join(", ")}`);
+  console.log(
+    `  ✓ the wheel requires grpcio, protobuf (opentelemetry-api with [otel]); the venv holds ${closure.installed.join(", ")}`,
+  );
   resolvesOnNewerPythons(join(wheels, wheel));
   return python;
 }

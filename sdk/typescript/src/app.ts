@@ -7,7 +7,7 @@ import { Invocation } from "./invocation.js";
 import { type JsonObject, toJson } from "./json.js";
 import type { InvocationStatus } from "./status.js";
 import { type RetryOptions, Task, type TaskFunction } from "./task.js";
-import { currentTraceparent } from "./tracing.js";
+import { currentTraceparent, otelApi } from "./tracing.js";
 import type { TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
 import { TriggerClient } from "./trigger-client.js";
 import { Worker, type WorkerOptions } from "./worker.js";
@@ -77,6 +77,8 @@ export class Nenc {
     this.url = options.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
     this.appId = options.appId ?? process.env.NENC_APP_ID ?? "default";
     this.trigger = new TriggerClient(this);
+    // OpenTelemetry, if the application has it: loaded now, so that invokes find it loaded.
+    void otelApi();
   }
 
   /** @internal The typed RPC clients (one HTTP/2 connection, opened on first use). */
@@ -136,7 +138,7 @@ export class Nenc {
       taskId,
       arguments: jsonToValue(toJson(args, "the arguments")),
       idempotencyKey: options.idempotencyKey ?? "",
-      traceparent: await currentTraceparent(),
+      traceparent: currentTraceparent(),
     });
     return new Invocation<R>(response.invocation!.id, taskId, this.clients);
   }

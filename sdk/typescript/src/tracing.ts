@@ -48,19 +48,28 @@ interface OtelApi {
 }
 
 let loading: Promise<OtelApi | undefined> | undefined;
+/** The API once loaded (see otelApi): read without waiting on the invoke path. */
+let loaded: OtelApi | undefined;
 
 /** `@opentelemetry/api`, loaded once; undefined when the application does not have it. */
 export function otelApi(): Promise<OtelApi | undefined> {
   loading ??= import("@opentelemetry/api" as string).then(
-    (module: { default?: OtelApi } & OtelApi) => (module.trace ? module : module.default),
+    (module: { default?: OtelApi } & OtelApi) => {
+      loaded = module.trace ? module : module.default;
+      return loaded;
+    },
     () => undefined,
   );
   return loading;
 }
 
-/** The active span's context as a W3C traceparent ("" when there is none, or no OpenTelemetry). */
-export async function currentTraceparent(): Promise<string> {
-  const api = await otelApi();
+/**
+ * The active span's context as a W3C traceparent ("" when there is none, or no
+ * OpenTelemetry). Synchronous: it uses the API once loaded (an app starts loading
+ * it when it is created, see Nenc), so an invoke never waits for it.
+ */
+export function currentTraceparent(): string {
+  const api = loaded;
   const context = api?.trace.getSpan(api.context.active())?.spanContext();
   if (!api || !context || !api.isSpanContextValid(context)) return "";
   return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, "0")}`;

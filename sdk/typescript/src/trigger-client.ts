@@ -72,13 +72,12 @@ export class TriggerClient {
     payload: JsonObject = {},
     options: { idempotencyKey?: string } = {},
   ): Promise<string> {
-    const traceparent = await currentTraceparent();
     const response = await rpc(() =>
       this.app.clients.events.emitEvent({
         code,
         payload: jsonToValue(toJson(payload, "the event payload")),
         idempotencyKey: options.idempotencyKey ?? "",
-        traceparent,
+        traceparent: currentTraceparent(),
       }),
     );
     return response.eventId;

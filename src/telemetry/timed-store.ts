@@ -40,27 +40,42 @@ export function timedStore(store: Store, seriesOf: SeriesOf): Store {
 function timedRole<R extends object>(role: string, target: R, seriesOf: SeriesOf): R {
   const timed: Record<string, unknown> = {};
   for (const name of methodNames(target)) {
-    const op = `${role}.${name}`;
-    // Made at the first request: methods never called as requests add no series.
-    let series: ReturnType<SeriesOf> | undefined;
+    const op = new TimedOp(`${role}.${name}`, seriesOf);
     const method = (target as Record<string, (...args: unknown[]) => unknown>)[name] as (
       ...args: unknown[]
     ) => unknown;
-    timed[name] = WAITING_OPS.has(op)
+    // The callbacks are inline and unnamed on purpose: a named closure made per call
+    // costs a name assignment per call under tsx (its keepNames transform).
+    timed[name] = WAITING_OPS.has(op.name)
       ? method.bind(target)
       : (...args: unknown[]) => {
           const started = performance.now();
           const answer = method.apply(target, args);
-          if (!(answer instanceof Promise)) return answer;
-          const done = () => {
-            series ??= seriesOf(op);
-            series.observe((performance.now() - started) / 1000);
-          };
-          answer.then(done, done);
+          if (answer instanceof Promise)
+            answer.then(
+              () => op.observe(started),
+              () => op.observe(started),
+            );
           return answer;
         };
   }
   return timed as R;
+}
+
+/** One timed operation: its series, made at its first request (methods never called as requests add none). */
+class TimedOp {
+  private series: ReturnType<SeriesOf> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly seriesOf: SeriesOf,
+  ) {}
+
+  /** A request that started at `started` (performance.now()) just ended. */
+  observe(started: number): void {
+    this.series ??= this.seriesOf(this.name);
+    this.series.observe((performance.now() - started) / 1000);
+  }
 }
 
 /** The methods an object answers to, its own and its classes' (not Object's). */

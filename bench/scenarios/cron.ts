@@ -152,11 +152,16 @@ function cronTasks(triggers: number, withTriggers: boolean): Array<{ appId: stri
   return apps;
 }
 
-/** Invocations not yet finished plus occurrences not yet evaluated, as the store counts them. */
+/**
+ * Work of the window still owed: invocations not yet finished plus occurrences not
+ * yet evaluated, as the store counts them, plus (Redis) window slots no replica has
+ * claimed yet (each condition's stored last slot is before them): late, not lost.
+ */
 async function pendingWork(
   ctx: BenchContext,
   child: ChildOrchestrator | undefined,
   prefix: string | undefined,
+  ledger: SlotLedger,
 ): Promise<number> {
   if (child?.store === "memory") {
     const usage = await child.call<{ stats: { activeInvocations: number; occurrenceBacklog: number } }>(
@@ -166,12 +171,22 @@ async function pendingWork(
   }
   const base = `{${prefix}}:`;
   // Unfinished invocations: those kept, less those finished (as RedisStore.stats counts them).
-  const [kept, finished, backlog] = await Promise.all([
+  const [kept, finished, backlog, lastSlots] = await Promise.all([
     ctx.redis.admin.zcard(`${base}invs`),
     ctx.redis.admin.zcard(`${base}finished`),
     ctx.redis.admin.xlen(`${base}occ`),
+    ctx.redis.admin.hvals(`${base}cron`),
   ]);
-  return kept - finished + backlog;
+  return kept - finished + backlog + unclaimedSlots(ledger, lastSlots.map(Number));
+}
+
+/** Window slots after each condition's last claimed slot (conditions never claimed owe the whole window). */
+function unclaimedSlots(ledger: SlotLedger, lastSlots: number[]): number {
+  const windowEnd = ledger.firstSlot + ledger.slots * 1000;
+  const owed = (last: number) =>
+    Math.max(0, Math.min(ledger.slots, (windowEnd - Math.max(last + 1000, ledger.firstSlot)) / 1000));
+  const neverClaimed = Math.max(0, ledger.triggers - lastSlots.length) * ledger.slots;
+  return lastSlots.reduce((sum, last) => sum + Math.ceil(owed(last)), neverClaimed);
 }
 
 /**
@@ -367,7 +382,7 @@ function outstandingNote(run: NencCronCase, ledger: SlotLedger, pendingAtDeadlin
     ledger.lastRunAt > ledger.firstRunAt
       ? ledger.ranAll / ((ledger.lastRunAt - ledger.firstRunAt) / 1000)
       : 0;
-  return `case budget of ${(run.budgetMs / 1000).toFixed(0)} s ran out with ${ledger.expected - ledger.ranInWindow} slot runs of the window outstanding; the store still held ${pendingAtDeadline} unfinished invocations and unevaluated occurrences; the workers ran ${ledger.ranAll} slots in all during the case (${rate.toFixed(0)}/s, while ${run.triggers}/s come due), the last of them ${(ledger.lastLag / 1000).toFixed(1)} s after its scheduled instant`;
+  return `case budget of ${(run.budgetMs / 1000).toFixed(0)} s ran out with ${ledger.expected - ledger.ranInWindow} slot runs of the window outstanding; the store still held ${pendingAtDeadline} unfinished invocations, unevaluated occurrences and unclaimed slots; the workers ran ${ledger.ranAll} slots in all during the case (${rate.toFixed(0)}/s, while ${run.triggers}/s come due), the last of them ${(ledger.lastLag / 1000).toFixed(1)} s after its scheduled instant`;
 }
 
 /** Registers, starts the workers, measures the window and removes the triggers again. */
@@ -389,7 +404,7 @@ async function measureNencCase(run: NencCronCase): Promise<CronRunResult> {
   const { firings, cpuInWindow } = await measureNencWindow(run, ledger);
   const pendingAtDeadline =
     ledger.ranInWindow < ledger.expected
-      ? await pendingWork(run.ctx, run.deployment.child, run.deployment.prefix)
+      ? await pendingWork(run.ctx, run.deployment.child, run.deployment.prefix, ledger)
       : 0;
   await removeTriggersAndSettle(run, ledger);
   const note = ledger.ranInWindow < ledger.expected ? outstandingNote(run, ledger, pendingAtDeadline) : "";

@@ -24,25 +24,31 @@ interface Span {
   end(): void;
 }
 
+interface Tracer {
+  startActiveSpan<T>(
+    name: string,
+    options: { kind: number; attributes: Record<string, string | number> },
+    context: unknown,
+    fn: (span: Span) => T,
+  ): T;
+}
+
+interface TracerProvider {
+  getTracer(name: string): Tracer;
+  /** ProxyTracerProvider's: the registered provider, or the no-op one when none is. */
+  getDelegate?(): unknown;
+}
+
 interface OtelApi {
   ROOT_CONTEXT: unknown;
+  ProxyTracerProvider: new () => { getDelegate(): unknown };
   SpanKind: { CONSUMER: number };
   SpanStatusCode: { ERROR: number };
   context: { active(): unknown };
   trace: {
     getSpan(context: unknown): Span | undefined;
     setSpanContext(context: unknown, spanContext: SpanContext): unknown;
-    getTracer(
-      name: string,
-      version?: string,
-    ): {
-      startActiveSpan<T>(
-        name: string,
-        options: { kind: number; attributes: Record<string, string | number> },
-        context: unknown,
-        fn: (span: Span) => T,
-      ): T;
-    };
+    getTracerProvider(): TracerProvider;
   };
   isSpanContextValid(spanContext: SpanContext): boolean;
 }
@@ -95,7 +101,8 @@ export function inAttemptSpan<T>(
   attempt: AttemptTrace,
   run: () => Promise<T>,
 ): Promise<T> {
-  if (!api) return run();
+  const tracer = api && tracerOf(api);
+  if (!api || !tracer) return run();
   const parent = parseTraceparent(attempt.traceparent);
   const context = parent ? api.trace.setSpanContext(api.ROOT_CONTEXT, parent) : api.ROOT_CONTEXT;
   const attributes = {
@@ -105,9 +112,11 @@ export function inAttemptSpan<T>(
     "nenc.invocation.id": attempt.invocationId,
     "nenc.attempt": attempt.attempt,
   };
-  return api.trace
-    .getTracer("@nenc/sdk")
-    .startActiveSpan(attempt.taskId, { kind: api.SpanKind.CONSUMER, attributes }, context, async (span) => {
+  return tracer.startActiveSpan(
+    attempt.taskId,
+    { kind: api.SpanKind.CONSUMER, attributes },
+    context,
+    async (span) => {
       try {
         return await run();
       } catch (error) {
@@ -120,7 +129,25 @@ export function inAttemptSpan<T>(
       } finally {
         span.end();
       }
-    });
+    },
+  );
+}
+
+let noopProvider: unknown;
+let cached: { provider: unknown; tracer: Tracer } | undefined;
+
+/**
+ * The SDK's tracer from the registered provider; undefined while none is registered
+ * (the API's no-op): then an attempt costs no span at all. Checked per attempt, so
+ * a provider registered after the worker started is used from then on.
+ */
+function tracerOf(api: OtelApi): Tracer | undefined {
+  const global = api.trace.getTracerProvider();
+  const provider = global.getDelegate?.() ?? global;
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  if (provider === noopProvider) return undefined;
+  if (cached?.provider !== provider) cached = { provider, tracer: global.getTracer("@nenc/sdk") };
+  return cached.tracer;
 }
 
 function parseTraceparent(traceparent: string): SpanContext | undefined {

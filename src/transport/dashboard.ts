@@ -43,7 +43,11 @@ export function createDashboardHandler(options: DashboardOptions): NodeHandler {
       response.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    const path = decodeURIComponent((request.url ?? "/ui/").split("?", 1)[0] as string);
+    const path = decodedPath(request.url ?? "/ui/");
+    if (path === undefined) {
+      response.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("malformed path\n");
+      return;
+    }
     if (path === "/ui/config.json") {
       response
         .writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
@@ -70,6 +74,15 @@ export function createDashboardHandler(options: DashboardOptions): NodeHandler {
       .writeHead(200, { "content-type": CONTENT_TYPES[".html"] as string, "cache-control": "no-cache" })
       .end(readFileSync(join(dir, "index.html")));
   };
+}
+
+/** The request's path, percent-decoded; undefined when it does not decode (a malformed escape). */
+function decodedPath(url: string): string | undefined {
+  try {
+    return decodeURIComponent(url.split("?", 1)[0] as string);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file a /ui/... path names inside `dir`, if it is one (never outside `dir`). */

@@ -8,6 +8,7 @@ import type { RetentionOptions } from "./store/retention.js";
 import type { Store } from "./store/store.js";
 import { Metrics } from "./telemetry/metrics.js";
 import { createDashboardHandler } from "./transport/dashboard.js";
+import type { ServerTls } from "./transport/listener.js";
 import { type RunningServer, startServer } from "./transport/server.js";
 
 export interface NencServerOptions {
@@ -34,6 +35,8 @@ export interface NencServerOptions {
    * and no metrics kept.
    */
   http?: false | HttpSideOptions;
+  /** TLS on the gRPC port and the side port (absent: cleartext). */
+  tls?: ServerTls;
 }
 
 export interface HttpSideOptions {
@@ -53,6 +56,8 @@ export interface NencServer {
   readonly orchestrator: Orchestrator;
   /** Drains (see Orchestrator.stop), then closes the port and the store. */
   stop(): Promise<void>;
+  /** With TLS: new connections use these certificates, open ones keep theirs (SIGHUP in `nenc serve`). */
+  reloadTls(tls: ServerTls): void;
 }
 
 /**
@@ -81,6 +86,7 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
       host: options.host ?? "127.0.0.1",
       logger,
       readMaxBytes: orchestrator.options.maxPayloadBytes * 4 + 64 * 1024,
+      ...(options.tls ? { tls: options.tls } : {}),
       ...(metrics && http ? { side: sideOptions(http, port, metrics) } : {}),
     });
   } catch (error) {
@@ -94,6 +100,7 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
     port: server.port,
     ...(server.side ? { httpUrl: server.side.url } : {}),
     orchestrator,
+    reloadTls: (tls) => server.reloadTls(tls),
     stop() {
       stopping ??= (async () => {
         await orchestrator.stop();

@@ -4,6 +4,7 @@ import { create, type DescMessage, fromJson, type MessageShape, toJson } from "@
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { clientTlsOptions } from "@nenc/protocol";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
@@ -146,7 +147,7 @@ export async function runClientCommand(command: string, argv: string[]): Promise
   if (!run) throw new UsageError(`unknown command "${command}"; see nenc --help`);
   const { values, positionals } = parseCommandLine(command, argv);
   const url = values.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
-  const sessions = new Http2SessionManager(url);
+  const sessions = new Http2SessionManager(url, undefined, clientTlsOptions(url));
   const clients = connectClients(url, sessions);
   const first = () => {
     const value = positionals[0];

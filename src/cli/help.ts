@@ -19,7 +19,7 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "serve",
     {
       usage:
-        "nenc serve [--port 7070] [--host 127.0.0.1] [--http-port 7071] [--ui-read-only] [--redis redis://host:6379] [--redis-prefix nenc]",
+        "nenc serve [--port 7070] [--host 127.0.0.1] [--http-port 7071] [--tls-cert F --tls-key F] [--ui-read-only] [--redis redis://host:6379] [--redis-prefix nenc]",
       summary: "run an orchestrator (the embedded memory store unless --redis)",
       flags: [
         ["--port N", "port to listen on (default NENC_PORT, else 7070; 0 for any free one)"],
@@ -28,6 +28,9 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
           "--http-port N",
           "HTTP side port: /metrics and the dashboard (default NENC_HTTP_PORT, else --port + 1; off: none)",
         ],
+        ["--tls-cert FILE", "serve TLS with this certificate (PEM; NENC_TLS_CERT); SIGHUP reloads it"],
+        ["--tls-key FILE", "the certificate's private key (NENC_TLS_KEY)"],
+        ["--tls-client-ca FILE", "require client certificates signed by this CA: mTLS (NENC_TLS_CLIENT_CA)"],
         [
           "--ui-read-only",
           "the dashboard shows, never changes: no pause, delete, emit or replay (NENC_UI_READ_ONLY=1)",

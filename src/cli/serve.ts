@@ -4,7 +4,9 @@ import type { Logger } from "../domain/logger.js";
 import { createJsonLogger } from "../logging.js";
 import { type NencServer, type NencServerOptions, startNencServer } from "../main.js";
 import { type StartedTracing, startTracing } from "../telemetry/otel.js";
+import type { ServerTls } from "../transport/listener.js";
 import { readEnvironment } from "./config.js";
+import { readServerTls, type TlsFiles } from "./tls-files.js";
 import { UsageError, usageError } from "./usage.js";
 
 /** Past the drain limit, how long closing the port and the store may take before the process exits anyway. */
@@ -22,6 +24,9 @@ function parseServeArgs(argv: string[]) {
           type: "boolean",
           default: process.env.NENC_UI_READ_ONLY === "1" || process.env.NENC_UI_READ_ONLY === "true",
         },
+        "tls-cert": { type: "string", default: process.env.NENC_TLS_CERT },
+        "tls-key": { type: "string", default: process.env.NENC_TLS_KEY },
+        "tls-client-ca": { type: "string", default: process.env.NENC_TLS_CLIENT_CA },
         redis: { type: "string", default: process.env.NENC_REDIS_URL },
         "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
       },
@@ -58,8 +63,11 @@ export async function serve(argv: string[]): Promise<void> {
   const port = portNumber("--port", values.port);
   const logger = createJsonLogger();
   const config = readEnvironment();
+  const tlsFiles = { cert: values["tls-cert"], key: values["tls-key"], clientCa: values["tls-client-ca"] };
+  const tls = readServerTls(tlsFiles);
   const traces = await startTracing(logger);
   const server = await startNencServer({
+    ...(tls ? { tls } : {}),
     port,
     host: values.host,
     http: sideOptions(values["http-port"], config.maxLabelValues, values["ui-read-only"]),
@@ -85,6 +93,19 @@ export async function serve(argv: string[]): Promise<void> {
   }
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
   stopOnSignals(server, logger, traces);
+  if (tls) reloadOnSighup(server, logger, tlsFiles);
+}
+
+/** SIGHUP: read the certificate files again; new connections use them, open streams go on. */
+function reloadOnSighup(server: NencServer, logger: Logger, files: TlsFiles): void {
+  process.on("SIGHUP", () => {
+    try {
+      server.reloadTls(readServerTls(files) as ServerTls);
+      logger.info("TLS certificates reloaded", { cert: files.cert });
+    } catch (error) {
+      logger.error("TLS certificates not reloaded; the previous ones stay in use", { error: String(error) });
+    }
+  });
 }
 
 /** SIGTERM or SIGINT: drain, flush the spans, exit; bounded by the drain limit and a grace. */

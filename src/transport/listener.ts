@@ -8,10 +8,10 @@ export type NodeHandler = (
   response: ServerResponse | Http2ServerResponse,
 ) => void;
 
-/** One cleartext port that speaks HTTP/2 (prior knowledge: gRPC, SDKs) and HTTP/1.1 (curl, fetch). */
+/** One port that speaks HTTP/2 (gRPC, SDKs) and HTTP/1.1 (curl, fetch). */
 export interface Listener {
   readonly port: number;
-  /** `http://host:port`, with an address a client on this machine can dial. */
+  /** `http://host:port` (`https://` with TLS), with an address a client on this machine can dial. */
   readonly url: string;
   /** Stops accepting, ends open HTTP/2 sessions and HTTP/1.1 connections (forced after 2 s). */
   close(): Promise<void>;
@@ -50,26 +50,92 @@ export async function listen(handler: NodeHandler, port: number, host: string): 
   return {
     port: bound,
     url: localUrl(host, bound),
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Neither server closes what it holds by itself: end sessions and idle connections.
-      for (const session of sessions) session.close();
-      h1Connections.closeWhenIdle();
-      const force = setTimeout(() => {
-        for (const session of sessions) session.destroy();
-        h1Connections.destroyAll();
-      }, 2000);
-      await closed;
-      clearTimeout(force);
-    },
+    close: () => closeAll(server, sessions, h1Connections),
   };
 }
 
 /** The URL of a port bound on `host`: the loopback address for a wildcard bind, IPv6 in brackets. */
-function localUrl(host: string, port: number): string {
-  if (host === "0.0.0.0") return `http://127.0.0.1:${port}`;
-  if (host === "::") return `http://[::1]:${port}`;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+function localUrl(host: string, port: number, scheme = "http"): string {
+  if (host === "0.0.0.0") return `${scheme}://127.0.0.1:${port}`;
+  if (host === "::") return `${scheme}://[::1]:${port}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** A port's certificate and key (PEM), and the CA its clients' certificates must chain to (mTLS). */
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
+  clientCa?: Buffer;
+}
+
+/** A TLS listener, whose certificates can be replaced while it serves. */
+export interface SecureListener extends Listener {
+  /** New connections use `tls` from now on; open ones keep theirs (nothing is dropped). */
+  reload(tls: ServerTls): void;
+}
+
+/**
+ * Listens with TLS (1.2 or newer) for both HTTP versions, chosen by ALPN (h2, then
+ * http/1.1); with `clientCa`, a client must present a certificate it signed (mTLS).
+ */
+export async function listenSecure(
+  handler: NodeHandler,
+  port: number,
+  host: string,
+  tls: ServerTls,
+): Promise<SecureListener> {
+  const server = http2.createSecureServer({ ...secureOptions(tls), allowHTTP1: true }, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  const h1Connections = new Http1Connections(server);
+  server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
+    if (socket.alpnProtocol !== "h2") h1Connections.add(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    port: bound,
+    url: localUrl(host, bound, "https"),
+    reload: (next) => server.setSecureContext(secureOptions(next)),
+    close: () => closeAll(server, sessions, h1Connections),
+  };
+}
+
+function secureOptions(tls: ServerTls) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: "TLSv1.2" as const,
+    ALPNProtocols: ["h2", "http/1.1"],
+    ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+/** Stops accepting; ends sessions and idle HTTP/1.1 connections, the rest after 2 s. */
+async function closeAll(
+  server: { close(callback: () => void): unknown },
+  sessions: Set<http2.ServerHttp2Session>,
+  h1Connections: Http1Connections,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Neither server closes what it holds by itself: end sessions and idle connections.
+  for (const session of sessions) session.close();
+  h1Connections.closeWhenIdle();
+  const force = setTimeout(() => {
+    for (const session of sessions) session.destroy();
+    h1Connections.destroyAll();
+  }, 2000);
+  await closed;
+  clearTimeout(force);
 }
 
 /**
@@ -120,9 +186,11 @@ class Http1Connections {
   private readonly busy = new Map<Socket, number>();
   private closing = false;
 
-  constructor(server: http.Server) {
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      const socket = request.socket;
+  constructor(server: http.Server | http2.Http2SecureServer) {
+    server.on("request", (request: IncomingMessage | Http2ServerRequest, response: ServerResponse) => {
+      // A secure server answers both versions: only HTTP/1.1 requests hold a connection of their own.
+      if (request.httpVersionMajor !== 1) return;
+      const socket = request.socket as Socket;
       this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1);
       response.once("close", () => {
         const left = (this.busy.get(socket) ?? 1) - 1;

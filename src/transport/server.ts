@@ -25,7 +25,7 @@ import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
 import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
-import { listen, type NodeHandler } from "./listener.js";
+import { listen, listenSecure, type NodeHandler, type SecureListener, type ServerTls } from "./listener.js";
 import { protocolCheck } from "./protocol-check.js";
 import { createAppService } from "./services/app-service.js";
 import { createEventService } from "./services/event-service.js";
@@ -44,7 +44,9 @@ export interface ServerOptions {
   /** Largest request message accepted by the transport, in bytes. */
   readMaxBytes: number;
   /** The HTTP side port (metrics, dashboard); absent: none. */
-  side?: Omit<SidePortOptions, "host" | "logger" | "connect">;
+  side?: Omit<SidePortOptions, "host" | "logger" | "connect" | "tls">;
+  /** TLS on both ports (absent: cleartext). */
+  tls?: ServerTls;
 }
 
 export interface RunningServer {
@@ -55,6 +57,8 @@ export interface RunningServer {
   readonly side?: RunningSidePort;
   /** Stops accepting, ends open streams and sessions (on both ports). */
   close(): Promise<void>;
+  /** New connections to either port use these certificates; open ones keep theirs. Only with TLS. */
+  reloadTls(tls: ServerTls): void;
 }
 
 const NENC_SERVICES: readonly DescService[] = [
@@ -131,11 +135,20 @@ export async function startServer(
   options: ServerOptions,
 ): Promise<RunningServer> {
   const handler = createNodeHandler(orchestrator, options);
-  const listener = await listen(handler, options.port, options.host);
+  const { tls } = options;
+  const listener = tls
+    ? await listenSecure(handler, options.port, options.host, tls)
+    : await listen(handler, options.port, options.host);
   let side: RunningSidePort | undefined;
   if (options.side) {
     const { host, logger } = options;
-    side = await startSidePort({ ...options.side, host, logger, connect: handler }).catch(async (error) => {
+    side = await startSidePort({
+      ...options.side,
+      host,
+      logger,
+      connect: handler,
+      ...(tls ? { tls } : {}),
+    }).catch(async (error) => {
       await listener.close();
       throw error;
     });
@@ -146,6 +159,9 @@ export async function startServer(
     ...(side ? { side } : {}),
     async close() {
       await Promise.all([listener.close(), side?.close()]);
+    },
+    reloadTls(next) {
+      for (const port of [listener, side] as Array<Partial<SecureListener> | undefined>) port?.reload?.(next);
     },
   };
 }

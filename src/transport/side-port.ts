@@ -1,5 +1,12 @@
 import type { Logger } from "../domain/logger.js";
-import { type Listener, listen, type NodeHandler } from "./listener.js";
+import {
+  type Listener,
+  listen,
+  listenSecure,
+  type NodeHandler,
+  type SecureListener,
+  type ServerTls,
+} from "./listener.js";
 
 /** What GET /metrics answers (the Prometheus registry of this replica). */
 export interface MetricsSource {
@@ -17,13 +24,15 @@ export interface SidePortOptions {
   ui?: NodeHandler;
   /** Only reading calls (Get*, List*, Explain*, health) pass to `connect` (`--ui-read-only`). */
   readOnly?: boolean;
+  /** TLS, as on the gRPC port (absent: cleartext). */
+  tls?: ServerTls;
 }
 
 /** The calls a read-only side port lets through: they change nothing. */
 const READING_CALL = /^\/[\w.]+\/(Get|List|Explain|Check)\w*$/;
 
-/** The side port, listening: its port, URL and close (as any Listener). */
-export type RunningSidePort = Listener;
+/** The side port, listening: its port, URL and close (and reload, with TLS). */
+export type RunningSidePort = Listener | SecureListener;
 
 /**
  * The HTTP side port (docs/design.md §5): /metrics, the dashboard under /ui/, and
@@ -61,5 +70,7 @@ export async function startSidePort(options: SidePortOptions): Promise<RunningSi
     }
     connect(request, response);
   };
-  return listen(handler, options.port, options.host);
+  return options.tls
+    ? listenSecure(handler, options.port, options.host, options.tls)
+    : listen(handler, options.port, options.host);
 }

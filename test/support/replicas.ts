@@ -33,10 +33,10 @@ export async function startServeProcess(args: string[], env: Record<string, stri
   createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
   const line = await waitFor(() => lines.find((l) => l.includes("listening")), "a replica to listen", 30_000);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const metricsLine = lines.find((l) => l.includes("metrics http://")) ?? "";
+  const metricsLine = lines.find((l) => /metrics https?:\/\//.test(l)) ?? "";
   return {
-    url: (line.match(/http:\/\/\S+/) as RegExpMatchArray)[0],
-    metricsUrl: (metricsLine.match(/http:\/\/\S+/) ?? [""])[0],
+    url: (line.match(/https?:\/\/\S+/) as RegExpMatchArray)[0],
+    metricsUrl: (metricsLine.match(/https?:\/\/\S+/) ?? [""])[0],
     child,
     async kill() {
       child.kill("SIGKILL");

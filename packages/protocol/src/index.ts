@@ -5,6 +5,8 @@
  * is imported from `@nenc/protocol/gen/…`; the helpers that need no protobuf from
  * `@nenc/protocol/timers`, `/async-queue`, `/limits` and `/context`.
  */
+
+export { clientTlsOptions } from "./client-tls.js";
 export type {
   CronContext,
   EventContext,

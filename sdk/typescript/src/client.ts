@@ -1,7 +1,7 @@
 import type http2 from "node:http2";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { PROTOCOL_HEADER, PROTOCOL_VERSION, SDK_HEADER } from "@nenc/protocol";
+import { clientTlsOptions, PROTOCOL_HEADER, PROTOCOL_VERSION, SDK_HEADER } from "@nenc/protocol";
 import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
@@ -71,11 +71,16 @@ class ResilientSessionManager extends Http2SessionManager {
 
 /** Opens the typed clients of `url` on one HTTP/2 connection with keepalive PINGs. */
 export function createClients(url: string, keepalive: KeepaliveOptions = {}): NencClients {
-  const sessionManager = new ResilientSessionManager(url, {
-    pingIntervalMs: keepalive.pingIntervalMs ?? 10_000,
-    pingTimeoutMs: keepalive.pingTimeoutMs ?? 15_000,
-    idleConnectionTimeoutMs: 60_000,
-  });
+  const sessionManager = new ResilientSessionManager(
+    url,
+    {
+      pingIntervalMs: keepalive.pingIntervalMs ?? 10_000,
+      pingTimeoutMs: keepalive.pingTimeoutMs ?? 15_000,
+      idleConnectionTimeoutMs: 60_000,
+    },
+    // https:// URLs: the CA and client certificate of NENC_TLS_CA, NENC_TLS_CLIENT_CERT/KEY.
+    clientTlsOptions(url),
+  );
   const transportOptions = {
     baseUrl: url,
     sessionManager,

@@ -2,6 +2,8 @@ package nenc
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/url"
@@ -42,7 +44,9 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 }
 
 // Dial connects to the orchestrator at url ("http://host:port"; "https://" uses
-// TLS with the system's roots). An empty url means NENC_URL, else [DefaultURL].
+// TLS: the CA of NENC_TLS_CA, else the system's roots, and the client certificate
+// of NENC_TLS_CLIENT_CERT and NENC_TLS_CLIENT_KEY for mTLS). An empty url means
+// NENC_URL, else [DefaultURL].
 //
 // Dial checks that the orchestrator answers its health check before returning,
 // so a wrong address fails here with [ErrUnavailable] rather than on first use.
@@ -63,7 +67,11 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	}
 	creds := insecure.NewCredentials()
 	if secure {
-		creds = credentials.NewTLS(nil)
+		config, err := tlsConfigFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		creds = credentials.NewTLS(config)
 	}
 	own := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, identify()...)
 	conn, err := grpc.NewClient(target, append(own, o.grpc...)...)
@@ -241,4 +249,34 @@ func (c *Client) ListInvocations(ctx context.Context, filter InvocationFilter) (
 		}
 	}
 	return out, nil
+}
+
+// tlsConfigFromEnv is the TLS of an https:// orchestrator: the CA to trust
+// (NENC_TLS_CA; the system's roots when unset) and, for mTLS, the client
+// certificate and key (NENC_TLS_CLIENT_CERT, NENC_TLS_CLIENT_KEY), PEM file paths.
+func tlsConfigFromEnv() (*tls.Config, error) {
+	config := &tls.Config{MinVersion: tls.VersionTLS12}
+	if path := os.Getenv("NENC_TLS_CA"); path != "" {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return nil, invalid("NENC_TLS_CA", "cannot read "+path+": "+err.Error())
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, invalid("NENC_TLS_CA", path+" holds no PEM certificate")
+		}
+		config.RootCAs = roots
+	}
+	cert, key := os.Getenv("NENC_TLS_CLIENT_CERT"), os.Getenv("NENC_TLS_CLIENT_KEY")
+	if (cert == "") != (key == "") {
+		return nil, invalid("NENC_TLS_CLIENT_CERT", "goes with NENC_TLS_CLIENT_KEY: set both (mTLS) or neither")
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, invalid("NENC_TLS_CLIENT_CERT", "cannot load the client certificate and key: "+err.Error())
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
+	return config, nil
 }

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, TypeVar
@@ -89,10 +89,11 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_orchestrator(log: Path, port: int = 0, **env: str) -> tuple[Process, str]:
-    """``node bin/nenc.js serve --port N`` on the memory store; returns the process and its URL."""
-    process = Process(["node", "bin/nenc.js", "serve", "--port", str(port)], REPO_ROOT, child_env(**env), log)
-    match = process.wait_for_line(r"listening on (http://\S+)", timeout=30)
+def start_orchestrator(log: Path, port: int = 0, args: Sequence[str] = (), **env: str) -> tuple[Process, str]:
+    """``node bin/nenc.js serve --port N [args]`` on the memory store; returns the process and its URL."""
+    command = ["node", "bin/nenc.js", "serve", "--port", str(port), *args]
+    process = Process(command, REPO_ROOT, child_env(**env), log)
+    match = process.wait_for_line(r"listening on (https?://\S+)", timeout=30)
     return process, match.group(1)
 
 

@@ -21,7 +21,7 @@ const (
 )
 
 var (
-	listening = regexp.MustCompile(`listening on (http://\S+)`)
+	listening = regexp.MustCompile(`listening on (https?://\S+)`)
 	ready     = regexp.MustCompile(`^READY$`)
 )
 
@@ -38,17 +38,11 @@ type Env struct {
 // when workerScript is not empty, `node --import tsx <workerScript>` (a path
 // from the root) with NENC_URL set, waiting for the worker to print READY.
 func Start(workerScript string) (*Env, error) {
-	root, err := repoRoot()
+	env, err := StartServer()
 	if err != nil {
 		return nil, err
 	}
-	// An empty NENC_REDIS_URL keeps a developer's Redis out of the tests.
-	server, match, err := start("orchestrator", root, []string{"NENC_LOG_LEVEL=warn", "NENC_REDIS_URL="}, listening,
-		"node", "bin/nenc.js", "serve", "--port", "0")
-	if err != nil {
-		return nil, err
-	}
-	env := &Env{URL: match[1], Root: root, processes: []*process{server}}
+	root := env.Root
 	if workerScript != "" {
 		worker, _, err := start("worker "+workerScript, root,
 			[]string{"NENC_URL=" + env.URL, "NENC_LOG_LEVEL=warn"}, ready, "node", "--import", "tsx", workerScript)
@@ -58,6 +52,22 @@ func Start(workerScript string) (*Env, error) {
 		env.processes = append(env.processes, worker)
 	}
 	return env, nil
+}
+
+// StartServer runs `node bin/nenc.js serve --port 0` with more arguments (e.g.
+// --tls-cert), and no worker.
+func StartServer(args ...string) (*Env, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	// An empty NENC_REDIS_URL keeps a developer's Redis out of the tests.
+	server, match, err := start("orchestrator", root, []string{"NENC_LOG_LEVEL=warn", "NENC_REDIS_URL="}, listening,
+		append([]string{"node", "bin/nenc.js", "serve", "--port", "0"}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{URL: match[1], Root: root, processes: []*process{server}}, nil
 }
 
 // Stop stops the worker, then the orchestrator (SIGTERM, then SIGKILL after 10 s).

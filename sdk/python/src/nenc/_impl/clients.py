@@ -7,7 +7,8 @@ the SDK's typed errors, so nothing above this module sees gRPC.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -70,6 +71,30 @@ class WorkerStream:
 
     def cancel(self) -> None:
         self._call.cancel()
+
+
+def tls_credentials(env: Mapping[str, str] | None = None) -> grpc.ChannelCredentials:
+    """Credentials for an ``https://`` orchestrator: the CA to trust (``NENC_TLS_CA``;
+    default the system's) and, for mTLS, the client certificate and key
+    (``NENC_TLS_CLIENT_CERT``, ``NENC_TLS_CLIENT_KEY``), each a PEM file path."""
+    variables = os.environ if env is None else env
+
+    def read(name: str) -> bytes | None:
+        path = variables.get(name)
+        if not path:
+            return None
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except OSError as error:
+            raise ValueError(f"{name}: cannot read {path} ({error.strerror})") from None
+
+    ca, cert, key = read("NENC_TLS_CA"), read("NENC_TLS_CLIENT_CERT"), read("NENC_TLS_CLIENT_KEY")
+    if (cert is None) != (key is None):
+        raise ValueError(
+            "NENC_TLS_CLIENT_CERT and NENC_TLS_CLIENT_KEY go together: set both (mTLS) or neither"
+        )
+    return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
 
 
 def parse_url(url: str) -> tuple[str, bool]:
@@ -137,7 +162,7 @@ class Clients:
     def __init__(self, url: str) -> None:
         self.target, secure = parse_url(url)
         channel = (
-            grpc.secure_channel(self.target, grpc.ssl_channel_credentials(), _CHANNEL_OPTIONS)
+            grpc.secure_channel(self.target, tls_credentials(), _CHANNEL_OPTIONS)
             if secure
             else grpc.insecure_channel(self.target, _CHANNEL_OPTIONS)
         )

@@ -32,21 +32,10 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 export async function listen(handler: NodeHandler, port: number, host: string): Promise<Listener> {
   const h2 = http2.createServer(handler);
   const h1 = http.createServer(handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
+  const sessions = openSessions(h2);
   const h1Connections = new Http1Connections(h1);
   const server = net.createServer((socket) => route(socket, h2, h1, h1Connections));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await bind(server, port, host);
   return {
     port: bound,
     url: localUrl(host, bound),
@@ -85,15 +74,32 @@ export async function listenSecure(
   tls: ServerTls,
 ): Promise<SecureListener> {
   const server = http2.createSecureServer({ ...secureOptions(tls), allowHTTP1: true }, handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
+  const sessions = openSessions(server);
   const h1Connections = new Http1Connections(server);
   server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
     if (socket.alpnProtocol !== "h2") h1Connections.add(socket);
   });
+  const bound = await bind(server, port, host);
+  return {
+    port: bound,
+    url: localUrl(host, bound, "https"),
+    reload: (next) => server.setSecureContext(secureOptions(next)),
+    close: () => closeAll(server, sessions, h1Connections),
+  };
+}
+
+/** The HTTP/2 sessions a server has open (close() ends them: the server would wait for them). */
+function openSessions(server: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  return sessions;
+}
+
+/** Listens on `port` (0: any free one) of `host`; resolves with the port bound. */
+async function bind(server: net.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -101,13 +107,7 @@ export async function listenSecure(
       resolve();
     });
   });
-  const bound = (server.address() as AddressInfo).port;
-  return {
-    port: bound,
-    url: localUrl(host, bound, "https"),
-    reload: (next) => server.setSecureContext(secureOptions(next)),
-    close: () => closeAll(server, sessions, h1Connections),
-  };
+  return (server.address() as AddressInfo).port;
 }
 
 function secureOptions(tls: ServerTls) {

@@ -17,46 +17,17 @@ function openssl(dir: string, ...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
 }
 
+/** A new P-256 key, unencrypted: quick to make, and every TLS stack here takes it. */
+const NEW_EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 /** A key and a certificate signed by the CA in `dir` (`name`.pem / .key), for a server or a client. */
 function issue(dir: string, ca: string, name: string, usage: "serverAuth" | "clientAuth"): void {
   const ext = join(dir, `${name}.ext`);
-  writeFileSync(
-    ext,
-    `${usage === "serverAuth" ? "subjectAltName=IP:127.0.0.1,DNS:localhost\n" : ""}extendedKeyUsage=${usage}\n`,
-  );
-  openssl(
-    dir,
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
-  );
-  openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    `${ca}.pem`,
-    "-CAkey",
-    `${ca}.key`,
-    "-CAcreateserial",
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-extfile",
-    ext,
-  );
+  const san = usage === "serverAuth" ? "subjectAltName=IP:127.0.0.1,DNS:localhost\n" : "";
+  writeFileSync(ext, `${san}extendedKeyUsage=${usage}\n`);
+  openssl(dir, "req", ...NEW_EC_KEY, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+  const signer = ["-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2"];
+  openssl(dir, "x509", "-req", "-in", `${name}.csr`, ...signer, "-out", `${name}.pem`, "-extfile", ext);
 }
 
 /**
@@ -66,23 +37,19 @@ function issue(dir: string, ca: string, name: string, usage: "serverAuth" | "cli
  */
 export function makePki(dir = mkdtempSync(join(tmpdir(), "nenc-tls-")), tag = ""): TestPki {
   const ca = `ca${tag}`;
+  const subject = ["-subj", `/CN=nenc test CA ${tag}`];
   openssl(
     dir,
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...NEW_EC_KEY,
     "-keyout",
     `${ca}.key`,
     "-out",
     `${ca}.pem`,
     "-days",
     "2",
-    "-subj",
-    `/CN=nenc test CA ${tag}`,
+    ...subject,
   );
   issue(dir, ca, `server${tag}`, "serverAuth");
   issue(dir, ca, `client${tag}`, "clientAuth");

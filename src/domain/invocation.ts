@@ -104,6 +104,20 @@ export interface Invocation {
   traceparent?: Traceparent;
 }
 
+/** One ended attempt of an invocation: who ran it, when, and how it ended. */
+export interface AttemptRecord {
+  /** 1 for the first. */
+  attempt: number;
+  workerId: string;
+  /** When the worker was given it (epoch ms). */
+  assignedAt: number;
+  /** When it ended (epoch ms): its result or error arrived, or its timeout passed. */
+  endedAt: number;
+  /** SUCCESS and FAILED are final; RETRY: another attempt follows. */
+  outcome: "SUCCESS" | "FAILED" | "RETRY";
+  error?: TaskError;
+}
+
 /** What the store needs to create an invocation. */
 export interface NewInvocation {
   id: string;

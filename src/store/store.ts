@@ -2,6 +2,7 @@ import type { Evaluation } from "../domain/evaluation.js";
 import type { StoredEvent } from "../domain/event.js";
 import type {
   Assignment,
+  AttemptRecord,
   Invocation,
   InvocationStatus,
   NewInvocation,
@@ -406,6 +407,8 @@ export interface WorkStore {
    */
   fire(firing: Firing, assignTo?: WorkerRef): Promise<FireResult>;
   getInvocation(invocationId: string): Promise<Invocation | undefined>;
+  /** The invocation's ended attempts, oldest first (kept as long as the invocation). */
+  attempts(invocationId: string): Promise<AttemptRecord[]>;
   /** Newest first. */
   listInvocations(query: InvocationQuery): Promise<Page<Invocation>>;
   /**

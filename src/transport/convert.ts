@@ -8,6 +8,8 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/context_pb.js";
 import { type Event, EventSchema } from "@nenc/protocol/gen/nenc/v1/event_pb.js";
 import {
+  type Attempt as AttemptMessage,
+  AttemptSchema,
   type Invocation as InvocationMessage,
   InvocationSchema,
   type TaskError as TaskErrorMessage,
@@ -37,7 +39,7 @@ import type {
   EvaluationOutcome as DomainOutcome,
 } from "../domain/evaluation.js";
 import type { StoredEvent } from "../domain/event.js";
-import type { Invocation, TaskError } from "../domain/invocation.js";
+import type { AttemptRecord, Invocation, TaskError } from "../domain/invocation.js";
 import type { JoinState } from "../domain/join.js";
 import type { RetryPolicy, Task } from "../domain/task.js";
 import { acceptTraceparent, type Traceparent } from "../domain/trace.js";
@@ -278,5 +280,17 @@ export function workerToProto(worker: LiveWorker): WorkerMessage {
     sdk: worker.sdk,
     held: worker.held,
     leaseUntil: timestampFromMs(worker.leaseUntil),
+  });
+}
+
+/** An ended attempt as the contract's Attempt message. */
+export function attemptToProto(record: AttemptRecord): AttemptMessage {
+  return create(AttemptSchema, {
+    attempt: record.attempt,
+    workerId: record.workerId,
+    assignedAt: timestampFromMs(record.assignedAt),
+    endedAt: timestampFromMs(record.endedAt),
+    outcome: statusToProto(record.outcome),
+    ...(record.error ? { error: record.error } : {}),
   });
 }

@@ -176,6 +176,11 @@ describe.skipIf(!hasBrowser).each(STORE_KINDS.filter(storeAvailable))("the dashb
     expect(await page.locator("[data-testid=invocation-error]").innerText()).toContain(
       "the boom task always fails",
     );
+    // Its one attempt: how it ended, and why.
+    expect(await texts(page, "[data-testid=attempts] [data-attempt] td:nth-child(5)")).toEqual(["FAILED"]);
+    expect(await page.locator("[data-testid=attempts] [data-attempt]").innerText()).toContain(
+      "RangeError: the boom task always fails",
+    );
   });
 
   it("triggers: the graph's nodes, each trigger's evaluations with reasons, pending AND state, next cron slots", async () => {

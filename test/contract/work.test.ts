@@ -495,6 +495,13 @@ describe.each(STORE_KINDS)("Store contract, work: %s", (kind) => {
     await store().work.announceDueRetries(600);
     const [second] = await store().work.claimWork(w, ["task"], 1, 600);
     expect(second?.attempt).toBe(2);
+    // Each ended attempt is kept: who ran it, when, and how it ended.
+    await store().work.finishAttempt(second!.assignmentId, w, { status: "SUCCESS", result: 1 }, 700);
+    expect(await store().work.attempts("r")).toEqual([
+      { attempt: 1, workerId: "w", assignedAt: 100, endedAt: 200, outcome: "RETRY", error },
+      { attempt: 2, workerId: "w", assignedAt: 600, endedAt: 700, outcome: "SUCCESS" },
+    ]);
+    expect(await store().work.attempts("unknown")).toEqual([]);
   });
 
   it("records a start not yet written in the step that ends the attempt, before the end", async () => {

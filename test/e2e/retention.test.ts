@@ -81,7 +81,8 @@ describe.each(STORE_KINDS)("retention on %s", (kind) => {
     const redis = new Redis(inject("redisUrl"));
     cleanups.push(() => redis.quit());
     const count = async (pattern: string) => (await redis.keys(`{${prefix}}:${pattern}`)).length;
-    expect(await count("inv:*")).toBe(RETENTION.maxFinishedInvocations);
+    // Each invocation and the list of its attempts (dropped together).
+    expect(await count("inv:*")).toBe(2 * RETENTION.maxFinishedInvocations);
     expect(await count("evt:*")).toBe(2 * RETENTION.maxEvents); // each event and the list of its runs
     expect(await redis.xlen(`{${prefix}}:occ`)).toBe(0);
     expect(await redis.xlen(`{${prefix}}:q:work`)).toBe(0);

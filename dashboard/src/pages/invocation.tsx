@@ -1,6 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { Invocation } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
+import type { Attempt, Invocation } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import type { Trigger } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import type { Evaluation } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { api } from "../api.js";
@@ -44,11 +44,15 @@ async function effectsOf(invocation: Invocation): Promise<Effect[]> {
 /** /ui/invocations/<id>: arguments, result or error, attempts, timing, worker, and provenance both ways. */
 export function InvocationPage(props: { id: string }) {
   const loaded = usePoll(async () => {
-    const { invocation } = await api.invocations.getInvocation({ id: props.id });
-    return { invocation: invocation as Invocation, effects: await effectsOf(invocation as Invocation) };
+    const { invocation, attempts } = await api.invocations.getInvocation({ id: props.id });
+    return {
+      invocation: invocation as Invocation,
+      attempts,
+      effects: await effectsOf(invocation as Invocation),
+    };
   }, props.id);
   if (!loaded.data) return loaded.error ? <Problem error={loaded.error} /> : <Loading />;
-  const { invocation, effects } = loaded.data;
+  const { invocation, attempts, effects } = loaded.data;
   return (
     <div>
       <h1>
@@ -85,6 +89,7 @@ export function InvocationPage(props: { id: string }) {
         </Section>
       ) : null}
       {invocation.error ? <ErrorView invocation={invocation} /> : null}
+      <Attempts attempts={attempts} />
       <Causes invocation={invocation} />
       <Effects effects={effects} />
     </div>
@@ -158,6 +163,35 @@ function Effects(props: { effects: Effect[] }) {
                     evaluation.detail
                   )}
                 </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+/** Every ended attempt: who ran it, from delivery to end, and how it ended. */
+function Attempts(props: { attempts: Attempt[] }) {
+  return (
+    <Section title="Attempts" testId="attempts">
+      {props.attempts.length === 0 ? (
+        <p class="muted">no attempt has ended yet</p>
+      ) : (
+        <table>
+          <Head columns={["attempt", "worker", "given", "took", "outcome", "error"]} />
+          <tbody>
+            {props.attempts.map((attempt) => (
+              <tr key={attempt.attempt} data-attempt={attempt.attempt}>
+                <td>{attempt.attempt}</td>
+                <td>{attempt.workerId}</td>
+                <td>{time(attempt.assignedAt)}</td>
+                <td>{duration(millis(attempt.endedAt) - millis(attempt.assignedAt))}</td>
+                <td>
+                  <Badge value={statusName(attempt.outcome)} />
+                </td>
+                <td>{attempt.error ? `${attempt.error.type}: ${attempt.error.message}` : "–"}</td>
               </tr>
             ))}
           </tbody>

@@ -1,5 +1,10 @@
 import { NencError, quote } from "../../domain/errors.js";
-import { type Invocation, type InvocationStatus, isFinalStatus } from "../../domain/invocation.js";
+import {
+  type AttemptRecord,
+  type Invocation,
+  type InvocationStatus,
+  isFinalStatus,
+} from "../../domain/invocation.js";
 import { jsonEqual } from "../../domain/json.js";
 import { getOrCreate } from "../../domain/maps.js";
 import type { Traceparent } from "../../domain/trace.js";
@@ -139,6 +144,12 @@ export class Invocations {
     if (!invocation)
       throw NencError.notFound("invocation", invocationId, "it may be older than the retention limit");
     return invocation;
+  }
+
+  /** The ended attempts of an invocation, oldest first (NOT_FOUND when the invocation is not kept). */
+  async attempts(invocationId: string): Promise<AttemptRecord[]> {
+    await this.get(invocationId);
+    return this.deps.store.work.attempts(invocationId);
   }
 
   list(query: InvocationQuery): Promise<Page<Invocation>> {

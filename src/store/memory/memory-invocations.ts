@@ -1,5 +1,6 @@
 import {
   type Assignment,
+  type AttemptRecord,
   canTransition,
   type Invocation,
   type InvocationStatus,
@@ -76,6 +77,8 @@ export class MemoryInvocations implements WorkStore {
   private readonly workerSessions = new Map<string, string>();
   /** Worker id → what it said of itself when it connected (see WorkStore.liveWorkers). */
   private readonly workerProfiles = new Map<string, WorkerProfile>();
+  /** Invocation id → its ended attempts, oldest first. */
+  private readonly attemptRecords = new Map<string, AttemptRecord[]>();
   /** Invocation id → how often its worker lost it (see Assignment.lost). */
   private readonly losses = new Map<string, number>();
 
@@ -195,6 +198,10 @@ export class MemoryInvocations implements WorkStore {
     return invocation && copy(invocation);
   }
 
+  async attempts(invocationId: string): Promise<AttemptRecord[]> {
+    return (this.attemptRecords.get(invocationId) ?? []).map((record) => ({ ...record }));
+  }
+
   async listInvocations(query: InvocationQuery): Promise<Page<Invocation>> {
     const before = query.pageToken ? Number(decodePageToken(query.pageToken, "mi", SEQ)[1]) : undefined;
     const list = query.taskId ? this.invocationsByTask.get(query.taskId) : this.allInvocations;
@@ -300,6 +307,7 @@ export class MemoryInvocations implements WorkStore {
     if (startedAt !== undefined && invocation.status === "PENDING") {
       this.transition(invocation, "RUNNING", startedAt, () => {});
     }
+    this.recordAttempt(invocation, outcome, now);
     this.unassign(invocation);
     this.transition(invocation, outcome.status, now, (inv) => {
       if (outcome.status === "SUCCESS") inv.result = outcome.result;
@@ -313,6 +321,18 @@ export class MemoryInvocations implements WorkStore {
       this.countActivity(now, outcome.status === "SUCCESS");
     }
     return true;
+  }
+
+  private recordAttempt(invocation: Invocation, outcome: AttemptOutcome, now: number): void {
+    const held = invocation.assignment;
+    getOrCreate(this.attemptRecords, invocation.id, (): AttemptRecord[] => []).push({
+      attempt: invocation.attempt,
+      workerId: held?.workerId ?? "",
+      assignedAt: held?.assignedAt ?? now,
+      endedAt: now,
+      outcome: outcome.status,
+      ...(outcome.status === "SUCCESS" ? {} : { error: outcome.error }),
+    });
   }
 
   async connectWorker(
@@ -525,6 +545,7 @@ export class MemoryInvocations implements WorkStore {
       const invocation = this.invocations.get(id) as Invocation;
       this.invocations.delete(id);
       this.losses.delete(id);
+      this.attemptRecords.delete(id);
       const key = this.invocationKeyOf.get(id);
       if (key && this.invocationKeys.get(key)?.invocationId === id) this.invocationKeys.delete(key);
       this.invocationKeyOf.delete(id);

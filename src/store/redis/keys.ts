@@ -18,6 +18,7 @@
  * | dataset                      | string | the data set's identity: a random id set when the deployment's data is first created; gone or changed = the data was lost (see RegistryStore.openDataSet) |
  * | awaiting                     | set    | after a loss, the apps whose workers were asked to register again (removed as each registers; TTL: the wait's bound) |
  * | seq                          | string | sequence for ordering invocations and events |
+ * | inv:<id>:att                 | list   | the invocation's ended attempts, JSON each, oldest first (dropped with it) |
  * | inv:<id>                     | hash   | one invocation (see codec.ts for fields; freq/creq: the request ids of the result and the claim that last changed it, see scripts.ts) |
  * | invs, invs:task:<t>, invs:trigger:<t> | zset | invocation ids by sequence (listing) |
  * | invkey:<key>                 | string | idempotency key → invocation id (TTL) |

@@ -1,4 +1,4 @@
-import type { Assignment, Invocation, NewInvocation } from "../../domain/invocation.js";
+import type { Assignment, AttemptRecord, Invocation, NewInvocation } from "../../domain/invocation.js";
 import type { JsonObject } from "../../domain/json.js";
 import { type ActivityBucket, activityBuckets } from "../activity.js";
 import { decodePageToken, encodePageToken, ITEM_OVERHEAD_BYTES, PageBudget } from "../paging.js";
@@ -143,6 +143,11 @@ export class RedisInvocations implements WorkStore {
 
   async getInvocation(invocationId: string): Promise<Invocation | undefined> {
     return decodeInvocation(await this.ctx.redis.hgetall(this.ctx.keys.invocation(invocationId)));
+  }
+
+  async attempts(invocationId: string): Promise<AttemptRecord[]> {
+    const records = await this.ctx.redis.lrange(`${this.ctx.keys.invocation(invocationId)}:att`, 0, -1);
+    return records.map((json) => JSON.parse(json) as AttemptRecord);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrato
 import { ACTIVITY_BUCKET_MS } from "../../store/activity.js";
 import type { InvocationQuery } from "../../store/store.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
-import { invocationToProto, invokeOptions } from "../convert.js";
+import { attemptToProto, invocationToProto, invokeOptions } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
 import { codecOf, WatchMessages } from "../watch-messages.js";
 import { runSession } from "./invocation-session.js";
@@ -56,7 +56,11 @@ export function createInvocationService(
       };
     },
     async getInvocation(request) {
-      return { invocation: invocationToProto(await invocations.get(request.id)) };
+      const [invocation, attempts] = await Promise.all([
+        invocations.get(request.id),
+        invocations.attempts(request.id),
+      ]);
+      return { invocation: invocationToProto(invocation), attempts: attempts.map(attemptToProto) };
     },
     async listInvocations(request) {
       const page = await invocations.list(listQueryFromProto(request));

@@ -241,6 +241,96 @@ func (x *Provenance) GetEventIds() []string {
 	return nil
 }
 
+// One ended attempt of an invocation.
+type Attempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the first.
+	Attempt  int32  `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	WorkerId string `protobuf:"bytes,2,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// When the worker was given it.
+	AssignedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=assigned_at,json=assignedAt,proto3" json:"assigned_at,omitempty"`
+	// When it ended: its result or error arrived, or its timeout passed.
+	EndedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
+	// SUCCESS or FAILED (final), or RETRY (another attempt follows).
+	Outcome InvocationStatus `protobuf:"varint,5,opt,name=outcome,proto3,enum=nenc.v1.InvocationStatus" json:"outcome,omitempty"`
+	// Set unless outcome is SUCCESS.
+	Error         *TaskError `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attempt) Reset() {
+	*x = Attempt{}
+	mi := &file_nenc_v1_invocation_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attempt) ProtoMessage() {}
+
+func (x *Attempt) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_invocation_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attempt.ProtoReflect.Descriptor instead.
+func (*Attempt) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_invocation_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Attempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *Attempt) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+func (x *Attempt) GetAssignedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AssignedAt
+	}
+	return nil
+}
+
+func (x *Attempt) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
+}
+
+func (x *Attempt) GetOutcome() InvocationStatus {
+	if x != nil {
+		return x.Outcome
+	}
+	return InvocationStatus_INVOCATION_STATUS_UNSPECIFIED
+}
+
+func (x *Attempt) GetError() *TaskError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type Invocation struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -269,7 +359,7 @@ type Invocation struct {
 
 func (x *Invocation) Reset() {
 	*x = Invocation{}
-	mi := &file_nenc_v1_invocation_proto_msgTypes[2]
+	mi := &file_nenc_v1_invocation_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -281,7 +371,7 @@ func (x *Invocation) String() string {
 func (*Invocation) ProtoMessage() {}
 
 func (x *Invocation) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_invocation_proto_msgTypes[2]
+	mi := &file_nenc_v1_invocation_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -294,7 +384,7 @@ func (x *Invocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invocation.ProtoReflect.Descriptor instead.
 func (*Invocation) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_invocation_proto_rawDescGZIP(), []int{2}
+	return file_nenc_v1_invocation_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Invocation) GetId() string {
@@ -404,7 +494,15 @@ const file_nenc_v1_invocation_proto_rawDesc = "" +
 	"trigger_id\x18\x01 \x01(\tR\ttriggerId\x12%\n" +
 	"\x0eoccurrence_ids\x18\x02 \x03(\tR\roccurrenceIds\x122\n" +
 	"\x15source_invocation_ids\x18\x03 \x03(\tR\x13sourceInvocationIds\x12\x1b\n" +
-	"\tevent_ids\x18\x04 \x03(\tR\beventIds\"\x94\x04\n" +
+	"\tevent_ids\x18\x04 \x03(\tR\beventIds\"\x93\x02\n" +
+	"\aAttempt\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\x05R\aattempt\x12\x1b\n" +
+	"\tworker_id\x18\x02 \x01(\tR\bworkerId\x12;\n" +
+	"\vassigned_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"assignedAt\x125\n" +
+	"\bended_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x123\n" +
+	"\aoutcome\x18\x05 \x01(\x0e2\x19.nenc.v1.InvocationStatusR\aoutcome\x12(\n" +
+	"\x05error\x18\x06 \x01(\v2\x12.nenc.v1.TaskErrorR\x05error\"\x94\x04\n" +
 	"\n" +
 	"Invocation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
@@ -450,29 +548,34 @@ func file_nenc_v1_invocation_proto_rawDescGZIP() []byte {
 }
 
 var file_nenc_v1_invocation_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nenc_v1_invocation_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_nenc_v1_invocation_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_nenc_v1_invocation_proto_goTypes = []any{
 	(InvocationStatus)(0),         // 0: nenc.v1.InvocationStatus
 	(*TaskError)(nil),             // 1: nenc.v1.TaskError
 	(*Provenance)(nil),            // 2: nenc.v1.Provenance
-	(*Invocation)(nil),            // 3: nenc.v1.Invocation
-	(*structpb.Struct)(nil),       // 4: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 5: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*Attempt)(nil),               // 3: nenc.v1.Attempt
+	(*Invocation)(nil),            // 4: nenc.v1.Invocation
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 6: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 7: google.protobuf.Value
 }
 var file_nenc_v1_invocation_proto_depIdxs = []int32{
-	0, // 0: nenc.v1.Invocation.status:type_name -> nenc.v1.InvocationStatus
-	4, // 1: nenc.v1.Invocation.arguments:type_name -> google.protobuf.Struct
-	5, // 2: nenc.v1.Invocation.result:type_name -> google.protobuf.Value
-	1, // 3: nenc.v1.Invocation.error:type_name -> nenc.v1.TaskError
-	2, // 4: nenc.v1.Invocation.provenance:type_name -> nenc.v1.Provenance
-	6, // 5: nenc.v1.Invocation.created_at:type_name -> google.protobuf.Timestamp
-	6, // 6: nenc.v1.Invocation.updated_at:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	5,  // 0: nenc.v1.Attempt.assigned_at:type_name -> google.protobuf.Timestamp
+	5,  // 1: nenc.v1.Attempt.ended_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: nenc.v1.Attempt.outcome:type_name -> nenc.v1.InvocationStatus
+	1,  // 3: nenc.v1.Attempt.error:type_name -> nenc.v1.TaskError
+	0,  // 4: nenc.v1.Invocation.status:type_name -> nenc.v1.InvocationStatus
+	6,  // 5: nenc.v1.Invocation.arguments:type_name -> google.protobuf.Struct
+	7,  // 6: nenc.v1.Invocation.result:type_name -> google.protobuf.Value
+	1,  // 7: nenc.v1.Invocation.error:type_name -> nenc.v1.TaskError
+	2,  // 8: nenc.v1.Invocation.provenance:type_name -> nenc.v1.Provenance
+	5,  // 9: nenc.v1.Invocation.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 10: nenc.v1.Invocation.updated_at:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_invocation_proto_init() }
@@ -486,7 +589,7 @@ func file_nenc_v1_invocation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_invocation_proto_rawDesc), len(file_nenc_v1_invocation_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -357,8 +357,10 @@ func (x *GetInvocationRequest) GetId() string {
 }
 
 type GetInvocationResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Invocation    *Invocation            `protobuf:"bytes,1,opt,name=invocation,proto3" json:"invocation,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Invocation *Invocation            `protobuf:"bytes,1,opt,name=invocation,proto3" json:"invocation,omitempty"`
+	// Its ended attempts, oldest first.
+	Attempts      []*Attempt `protobuf:"bytes,2,rep,name=attempts,proto3" json:"attempts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -396,6 +398,13 @@ func (*GetInvocationResponse) Descriptor() ([]byte, []int) {
 func (x *GetInvocationResponse) GetInvocation() *Invocation {
 	if x != nil {
 		return x.Invocation
+	}
+	return nil
+}
+
+func (x *GetInvocationResponse) GetAttempts() []*Attempt {
+	if x != nil {
+		return x.Attempts
 	}
 	return nil
 }
@@ -1156,11 +1165,12 @@ const file_nenc_v1_invocation_service_proto_rawDesc = "" +
 	"invocation\x12\x1c\n" +
 	"\tduplicate\x18\x02 \x01(\bR\tduplicate\"&\n" +
 	"\x14GetInvocationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"L\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"z\n" +
 	"\x15GetInvocationResponse\x123\n" +
 	"\n" +
 	"invocation\x18\x01 \x01(\v2\x13.nenc.v1.InvocationR\n" +
-	"invocation\"\xbf\x01\n" +
+	"invocation\x12,\n" +
+	"\battempts\x18\x02 \x03(\v2\x10.nenc.v1.AttemptR\battempts\"\xbf\x01\n" +
 	"\x16ListInvocationsRequest\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x121\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x19.nenc.v1.InvocationStatusR\x06status\x12\x1d\n" +
@@ -1262,7 +1272,8 @@ var file_nenc_v1_invocation_service_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),   // 19: google.protobuf.Timestamp
 	(*structpb.Value)(nil),          // 20: google.protobuf.Value
 	(*Invocation)(nil),              // 21: nenc.v1.Invocation
-	(InvocationStatus)(0),           // 22: nenc.v1.InvocationStatus
+	(*Attempt)(nil),                 // 22: nenc.v1.Attempt
+	(InvocationStatus)(0),           // 23: nenc.v1.InvocationStatus
 }
 var file_nenc_v1_invocation_service_proto_depIdxs = []int32{
 	2,  // 0: nenc.v1.GetActivityResponse.buckets:type_name -> nenc.v1.ActivityBucket
@@ -1270,36 +1281,37 @@ var file_nenc_v1_invocation_service_proto_depIdxs = []int32{
 	20, // 2: nenc.v1.InvokeRequest.arguments:type_name -> google.protobuf.Value
 	21, // 3: nenc.v1.InvokeResponse.invocation:type_name -> nenc.v1.Invocation
 	21, // 4: nenc.v1.GetInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	22, // 5: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
-	21, // 6: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
-	21, // 7: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	21, // 8: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
-	14, // 9: nenc.v1.SessionRequest.invoke:type_name -> nenc.v1.SessionInvoke
-	15, // 10: nenc.v1.SessionRequest.watch:type_name -> nenc.v1.SessionWatch
-	3,  // 11: nenc.v1.SessionInvoke.invoke:type_name -> nenc.v1.InvokeRequest
-	17, // 12: nenc.v1.SessionResponse.invoked:type_name -> nenc.v1.SessionInvoked
-	18, // 13: nenc.v1.SessionResponse.finished:type_name -> nenc.v1.SessionFinished
-	4,  // 14: nenc.v1.SessionInvoked.response:type_name -> nenc.v1.InvokeResponse
-	21, // 15: nenc.v1.SessionFinished.invocation:type_name -> nenc.v1.Invocation
-	3,  // 16: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
-	5,  // 17: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
-	7,  // 18: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
-	9,  // 19: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
-	11, // 20: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
-	13, // 21: nenc.v1.InvocationService.Session:input_type -> nenc.v1.SessionRequest
-	0,  // 22: nenc.v1.InvocationService.GetActivity:input_type -> nenc.v1.GetActivityRequest
-	4,  // 23: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
-	6,  // 24: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
-	8,  // 25: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
-	10, // 26: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
-	12, // 27: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
-	16, // 28: nenc.v1.InvocationService.Session:output_type -> nenc.v1.SessionResponse
-	1,  // 29: nenc.v1.InvocationService.GetActivity:output_type -> nenc.v1.GetActivityResponse
-	23, // [23:30] is the sub-list for method output_type
-	16, // [16:23] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	22, // 5: nenc.v1.GetInvocationResponse.attempts:type_name -> nenc.v1.Attempt
+	23, // 6: nenc.v1.ListInvocationsRequest.status:type_name -> nenc.v1.InvocationStatus
+	21, // 7: nenc.v1.ListInvocationsResponse.invocations:type_name -> nenc.v1.Invocation
+	21, // 8: nenc.v1.AwaitInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	21, // 9: nenc.v1.WatchInvocationResponse.invocation:type_name -> nenc.v1.Invocation
+	14, // 10: nenc.v1.SessionRequest.invoke:type_name -> nenc.v1.SessionInvoke
+	15, // 11: nenc.v1.SessionRequest.watch:type_name -> nenc.v1.SessionWatch
+	3,  // 12: nenc.v1.SessionInvoke.invoke:type_name -> nenc.v1.InvokeRequest
+	17, // 13: nenc.v1.SessionResponse.invoked:type_name -> nenc.v1.SessionInvoked
+	18, // 14: nenc.v1.SessionResponse.finished:type_name -> nenc.v1.SessionFinished
+	4,  // 15: nenc.v1.SessionInvoked.response:type_name -> nenc.v1.InvokeResponse
+	21, // 16: nenc.v1.SessionFinished.invocation:type_name -> nenc.v1.Invocation
+	3,  // 17: nenc.v1.InvocationService.Invoke:input_type -> nenc.v1.InvokeRequest
+	5,  // 18: nenc.v1.InvocationService.GetInvocation:input_type -> nenc.v1.GetInvocationRequest
+	7,  // 19: nenc.v1.InvocationService.ListInvocations:input_type -> nenc.v1.ListInvocationsRequest
+	9,  // 20: nenc.v1.InvocationService.AwaitInvocation:input_type -> nenc.v1.AwaitInvocationRequest
+	11, // 21: nenc.v1.InvocationService.WatchInvocation:input_type -> nenc.v1.WatchInvocationRequest
+	13, // 22: nenc.v1.InvocationService.Session:input_type -> nenc.v1.SessionRequest
+	0,  // 23: nenc.v1.InvocationService.GetActivity:input_type -> nenc.v1.GetActivityRequest
+	4,  // 24: nenc.v1.InvocationService.Invoke:output_type -> nenc.v1.InvokeResponse
+	6,  // 25: nenc.v1.InvocationService.GetInvocation:output_type -> nenc.v1.GetInvocationResponse
+	8,  // 26: nenc.v1.InvocationService.ListInvocations:output_type -> nenc.v1.ListInvocationsResponse
+	10, // 27: nenc.v1.InvocationService.AwaitInvocation:output_type -> nenc.v1.AwaitInvocationResponse
+	12, // 28: nenc.v1.InvocationService.WatchInvocation:output_type -> nenc.v1.WatchInvocationResponse
+	16, // 29: nenc.v1.InvocationService.Session:output_type -> nenc.v1.SessionResponse
+	1,  // 30: nenc.v1.InvocationService.GetActivity:output_type -> nenc.v1.GetActivityResponse
+	24, // [24:31] is the sub-list for method output_type
+	17, // [17:24] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_invocation_service_proto_init() }

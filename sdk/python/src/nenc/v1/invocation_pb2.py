@@ -26,19 +26,21 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18nenc/v1/invocation.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"e\n\tTaskError\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x63hain\x18\x03 \x03(\tR\x05\x63hain\x12\x14\n\x05stack\x18\x04 \x01(\tR\x05stack\"\xa3\x01\n\nProvenance\x12\x1d\n\ntrigger_id\x18\x01 \x01(\tR\ttriggerId\x12%\n\x0eoccurrence_ids\x18\x02 \x03(\tR\roccurrenceIds\x12\x32\n\x15source_invocation_ids\x18\x03 \x03(\tR\x13sourceInvocationIds\x12\x1b\n\tevent_ids\x18\x04 \x03(\tR\x08\x65ventIds\"\x94\x04\n\nInvocation\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07task_id\x18\x02 \x01(\tR\x06taskId\x12\x31\n\x06status\x18\x03 \x01(\x0e\x32\x19.nenc.v1.InvocationStatusR\x06status\x12\x35\n\targuments\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\targuments\x12.\n\x06result\x18\x05 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06result\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\x12\x18\n\x07\x61ttempt\x18\x07 \x01(\x05R\x07\x61ttempt\x12\x15\n\x06\x61pp_id\x18\x08 \x01(\tR\x05\x61ppId\x12\x33\n\nprovenance\x18\t \x01(\x0b\x32\x13.nenc.v1.ProvenanceR\nprovenance\x12\x39\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1b\n\tworker_id\x18\x0c \x01(\tR\x08workerId\x12 \n\x0btraceparent\x18\r \x01(\tR\x0btraceparent*\x83\x01\n\x10InvocationStatus\x12!\n\x1dINVOCATION_STATUS_UNSPECIFIED\x10\x00\x12\x0e\n\nREGISTERED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0b\n\x07SUCCESS\x10\x04\x12\n\n\x06\x46\x41ILED\x10\x05\x12\t\n\x05RETRY\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18nenc/v1/invocation.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"e\n\tTaskError\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x14\n\x05\x63hain\x18\x03 \x03(\tR\x05\x63hain\x12\x14\n\x05stack\x18\x04 \x01(\tR\x05stack\"\xa3\x01\n\nProvenance\x12\x1d\n\ntrigger_id\x18\x01 \x01(\tR\ttriggerId\x12%\n\x0eoccurrence_ids\x18\x02 \x03(\tR\roccurrenceIds\x12\x32\n\x15source_invocation_ids\x18\x03 \x03(\tR\x13sourceInvocationIds\x12\x1b\n\tevent_ids\x18\x04 \x03(\tR\x08\x65ventIds\"\x93\x02\n\x07\x41ttempt\x12\x18\n\x07\x61ttempt\x18\x01 \x01(\x05R\x07\x61ttempt\x12\x1b\n\tworker_id\x18\x02 \x01(\tR\x08workerId\x12;\n\x0b\x61ssigned_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nassignedAt\x12\x35\n\x08\x65nded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndedAt\x12\x33\n\x07outcome\x18\x05 \x01(\x0e\x32\x19.nenc.v1.InvocationStatusR\x07outcome\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\"\x94\x04\n\nInvocation\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n\x07task_id\x18\x02 \x01(\tR\x06taskId\x12\x31\n\x06status\x18\x03 \x01(\x0e\x32\x19.nenc.v1.InvocationStatusR\x06status\x12\x35\n\targuments\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\targuments\x12.\n\x06result\x18\x05 \x01(\x0b\x32\x16.google.protobuf.ValueR\x06result\x12(\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.nenc.v1.TaskErrorR\x05\x65rror\x12\x18\n\x07\x61ttempt\x18\x07 \x01(\x05R\x07\x61ttempt\x12\x15\n\x06\x61pp_id\x18\x08 \x01(\tR\x05\x61ppId\x12\x33\n\nprovenance\x18\t \x01(\x0b\x32\x13.nenc.v1.ProvenanceR\nprovenance\x12\x39\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1b\n\tworker_id\x18\x0c \x01(\tR\x08workerId\x12 \n\x0btraceparent\x18\r \x01(\tR\x0btraceparent*\x83\x01\n\x10InvocationStatus\x12!\n\x1dINVOCATION_STATUS_UNSPECIFIED\x10\x00\x12\x0e\n\nREGISTERED\x10\x01\x12\x0b\n\x07PENDING\x10\x02\x12\x0b\n\x07RUNNING\x10\x03\x12\x0b\n\x07SUCCESS\x10\x04\x12\n\n\x06\x46\x41ILED\x10\x05\x12\t\n\x05RETRY\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.invocation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_INVOCATIONSTATUS']._serialized_start=905
-  _globals['_INVOCATIONSTATUS']._serialized_end=1036
+  _globals['_INVOCATIONSTATUS']._serialized_start=1183
+  _globals['_INVOCATIONSTATUS']._serialized_end=1314
   _globals['_TASKERROR']._serialized_start=100
   _globals['_TASKERROR']._serialized_end=201
   _globals['_PROVENANCE']._serialized_start=204
   _globals['_PROVENANCE']._serialized_end=367
-  _globals['_INVOCATION']._serialized_start=370
-  _globals['_INVOCATION']._serialized_end=902
+  _globals['_ATTEMPT']._serialized_start=370
+  _globals['_ATTEMPT']._serialized_end=645
+  _globals['_INVOCATION']._serialized_start=648
+  _globals['_INVOCATION']._serialized_end=1180
 # @@protoc_insertion_point(module_scope)

@@ -52,6 +52,22 @@ class Provenance(_message.Message):
     event_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, trigger_id: _Optional[str] = ..., occurrence_ids: _Optional[_Iterable[str]] = ..., source_invocation_ids: _Optional[_Iterable[str]] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class Attempt(_message.Message):
+    __slots__ = ("attempt", "worker_id", "assigned_at", "ended_at", "outcome", "error")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    worker_id: str
+    assigned_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    outcome: InvocationStatus
+    error: TaskError
+    def __init__(self, attempt: _Optional[int] = ..., worker_id: _Optional[str] = ..., assigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[InvocationStatus, str]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ...) -> None: ...
+
 class Invocation(_message.Message):
     __slots__ = ("id", "task_id", "status", "arguments", "result", "error", "attempt", "app_id", "provenance", "created_at", "updated_at", "worker_id", "traceparent")
     ID_FIELD_NUMBER: _ClassVar[int]

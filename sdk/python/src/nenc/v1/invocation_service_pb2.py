@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from nenc.v1 import invocation_pb2 as nenc_dot_v1_dot_invocation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n nenc/v1/invocation_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18nenc/v1/invocation.proto\"1\n\x12GetActivityRequest\x12\x1b\n\twindow_ms\x18\x01 \x01(\x03R\x08windowMs\"e\n\x13GetActivityResponse\x12\x1b\n\tbucket_ms\x18\x01 \x01(\x03R\x08\x62ucketMs\x12\x31\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x17.nenc.v1.ActivityBucketR\x07\x62uckets\"x\n\x0e\x41\x63tivityBucket\x12\x30\n\x05start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05start\x12\x1c\n\tsucceeded\x18\x02 \x01(\x03R\tsucceeded\x12\x16\n\x06\x66\x61iled\x18\x03 \x01(\x03R\x06\x66\x61iled\"\xa9\x01\n\rInvokeRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x34\n\targuments\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\targuments\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12 \n\x0btraceparent\x18\x04 \x01(\tR\x0btraceparent\"c\n\x0eInvokeResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12\x1c\n\tduplicate\x18\x02 \x01(\x08R\tduplicate\"&\n\x14GetInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"L\n\x15GetInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\"\xbf\x01\n\x16ListInvocationsRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x31\n\x06status\x18\x02 \x01(\x0e\x32\x19.nenc.v1.InvocationStatusR\x06status\x12\x1d\n\ntrigger_id\x18\x03 \x01(\tR\ttriggerId\x12\x1b\n\tpage_size\x18\x04 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x05 \x01(\tR\tpageToken\"x\n\x17ListInvocationsResponse\x12\x35\n\x0binvocations\x18\x01 \x03(\x0b\x32\x13.nenc.v1.InvocationR\x0binvocations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n\x16\x41waitInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n\ntimeout_ms\x18\x02 \x01(\x03R\ttimeoutMs\"b\n\x17\x41waitInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12\x12\n\x04\x64one\x18\x02 \x01(\x08R\x04\x64one\"(\n\x16WatchInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"N\n\x17WatchInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\"|\n\x0eSessionRequest\x12\x30\n\x06invoke\x18\x01 \x01(\x0b\x32\x16.nenc.v1.SessionInvokeH\x00R\x06invoke\x12-\n\x05watch\x18\x02 \x01(\x0b\x32\x15.nenc.v1.SessionWatchH\x00R\x05watchB\t\n\x07message\"^\n\rSessionInvoke\x12\x1d\n\nrequest_id\x18\x01 \x01(\x04R\trequestId\x12.\n\x06invoke\x18\x02 \x01(\x0b\x32\x16.nenc.v1.InvokeRequestR\x06invoke\"3\n\x0cSessionWatch\x12#\n\rinvocation_id\x18\x01 \x01(\tR\x0cinvocationId\"\x89\x01\n\x0fSessionResponse\x12\x33\n\x07invoked\x18\x01 \x01(\x0b\x32\x17.nenc.v1.SessionInvokedH\x00R\x07invoked\x12\x36\n\x08\x66inished\x18\x02 \x01(\x0b\x32\x18.nenc.v1.SessionFinishedH\x00R\x08\x66inishedB\t\n\x07message\"\xa8\x01\n\x0eSessionInvoked\x12\x1d\n\nrequest_id\x18\x01 \x01(\x04R\trequestId\x12\x33\n\x08response\x18\x02 \x01(\x0b\x32\x17.nenc.v1.InvokeResponseR\x08response\x12\x1d\n\nerror_code\x18\x03 \x01(\tR\terrorCode\x12#\n\rerror_message\x18\x04 \x01(\tR\x0c\x65rrorMessage\"\xaf\x01\n\x0fSessionFinished\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12#\n\rinvocation_id\x18\x02 \x01(\tR\x0cinvocationId\x12\x1d\n\nerror_code\x18\x03 \x01(\tR\terrorCode\x12#\n\rerror_message\x18\x04 \x01(\tR\x0c\x65rrorMessage2\xae\x04\n\x11InvocationService\x12\x39\n\x06Invoke\x12\x16.nenc.v1.InvokeRequest\x1a\x17.nenc.v1.InvokeResponse\x12N\n\rGetInvocation\x12\x1d.nenc.v1.GetInvocationRequest\x1a\x1e.nenc.v1.GetInvocationResponse\x12T\n\x0fListInvocations\x12\x1f.nenc.v1.ListInvocationsRequest\x1a .nenc.v1.ListInvocationsResponse\x12T\n\x0f\x41waitInvocation\x12\x1f.nenc.v1.AwaitInvocationRequest\x1a .nenc.v1.AwaitInvocationResponse\x12V\n\x0fWatchInvocation\x12\x1f.nenc.v1.WatchInvocationRequest\x1a .nenc.v1.WatchInvocationResponse0\x01\x12@\n\x07Session\x12\x17.nenc.v1.SessionRequest\x1a\x18.nenc.v1.SessionResponse(\x01\x30\x01\x12H\n\x0bGetActivity\x12\x1b.nenc.v1.GetActivityRequest\x1a\x1c.nenc.v1.GetActivityResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n nenc/v1/invocation_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18nenc/v1/invocation.proto\"1\n\x12GetActivityRequest\x12\x1b\n\twindow_ms\x18\x01 \x01(\x03R\x08windowMs\"e\n\x13GetActivityResponse\x12\x1b\n\tbucket_ms\x18\x01 \x01(\x03R\x08\x62ucketMs\x12\x31\n\x07\x62uckets\x18\x02 \x03(\x0b\x32\x17.nenc.v1.ActivityBucketR\x07\x62uckets\"x\n\x0e\x41\x63tivityBucket\x12\x30\n\x05start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05start\x12\x1c\n\tsucceeded\x18\x02 \x01(\x03R\tsucceeded\x12\x16\n\x06\x66\x61iled\x18\x03 \x01(\x03R\x06\x66\x61iled\"\xa9\x01\n\rInvokeRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x34\n\targuments\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\targuments\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12 \n\x0btraceparent\x18\x04 \x01(\tR\x0btraceparent\"c\n\x0eInvokeResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12\x1c\n\tduplicate\x18\x02 \x01(\x08R\tduplicate\"&\n\x14GetInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"z\n\x15GetInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12,\n\x08\x61ttempts\x18\x02 \x03(\x0b\x32\x10.nenc.v1.AttemptR\x08\x61ttempts\"\xbf\x01\n\x16ListInvocationsRequest\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x31\n\x06status\x18\x02 \x01(\x0e\x32\x19.nenc.v1.InvocationStatusR\x06status\x12\x1d\n\ntrigger_id\x18\x03 \x01(\tR\ttriggerId\x12\x1b\n\tpage_size\x18\x04 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x05 \x01(\tR\tpageToken\"x\n\x17ListInvocationsResponse\x12\x35\n\x0binvocations\x18\x01 \x03(\x0b\x32\x13.nenc.v1.InvocationR\x0binvocations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n\x16\x41waitInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n\ntimeout_ms\x18\x02 \x01(\x03R\ttimeoutMs\"b\n\x17\x41waitInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12\x12\n\x04\x64one\x18\x02 \x01(\x08R\x04\x64one\"(\n\x16WatchInvocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"N\n\x17WatchInvocationResponse\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\"|\n\x0eSessionRequest\x12\x30\n\x06invoke\x18\x01 \x01(\x0b\x32\x16.nenc.v1.SessionInvokeH\x00R\x06invoke\x12-\n\x05watch\x18\x02 \x01(\x0b\x32\x15.nenc.v1.SessionWatchH\x00R\x05watchB\t\n\x07message\"^\n\rSessionInvoke\x12\x1d\n\nrequest_id\x18\x01 \x01(\x04R\trequestId\x12.\n\x06invoke\x18\x02 \x01(\x0b\x32\x16.nenc.v1.InvokeRequestR\x06invoke\"3\n\x0cSessionWatch\x12#\n\rinvocation_id\x18\x01 \x01(\tR\x0cinvocationId\"\x89\x01\n\x0fSessionResponse\x12\x33\n\x07invoked\x18\x01 \x01(\x0b\x32\x17.nenc.v1.SessionInvokedH\x00R\x07invoked\x12\x36\n\x08\x66inished\x18\x02 \x01(\x0b\x32\x18.nenc.v1.SessionFinishedH\x00R\x08\x66inishedB\t\n\x07message\"\xa8\x01\n\x0eSessionInvoked\x12\x1d\n\nrequest_id\x18\x01 \x01(\x04R\trequestId\x12\x33\n\x08response\x18\x02 \x01(\x0b\x32\x17.nenc.v1.InvokeResponseR\x08response\x12\x1d\n\nerror_code\x18\x03 \x01(\tR\terrorCode\x12#\n\rerror_message\x18\x04 \x01(\tR\x0c\x65rrorMessage\"\xaf\x01\n\x0fSessionFinished\x12\x33\n\ninvocation\x18\x01 \x01(\x0b\x32\x13.nenc.v1.InvocationR\ninvocation\x12#\n\rinvocation_id\x18\x02 \x01(\tR\x0cinvocationId\x12\x1d\n\nerror_code\x18\x03 \x01(\tR\terrorCode\x12#\n\rerror_message\x18\x04 \x01(\tR\x0c\x65rrorMessage2\xae\x04\n\x11InvocationService\x12\x39\n\x06Invoke\x12\x16.nenc.v1.InvokeRequest\x1a\x17.nenc.v1.InvokeResponse\x12N\n\rGetInvocation\x12\x1d.nenc.v1.GetInvocationRequest\x1a\x1e.nenc.v1.GetInvocationResponse\x12T\n\x0fListInvocations\x12\x1f.nenc.v1.ListInvocationsRequest\x1a .nenc.v1.ListInvocationsResponse\x12T\n\x0f\x41waitInvocation\x12\x1f.nenc.v1.AwaitInvocationRequest\x1a .nenc.v1.AwaitInvocationResponse\x12V\n\x0fWatchInvocation\x12\x1f.nenc.v1.WatchInvocationRequest\x1a .nenc.v1.WatchInvocationResponse0\x01\x12@\n\x07Session\x12\x17.nenc.v1.SessionRequest\x1a\x18.nenc.v1.SessionResponse(\x01\x30\x01\x12H\n\x0bGetActivity\x12\x1b.nenc.v1.GetActivityRequest\x1a\x1c.nenc.v1.GetActivityResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,31 +47,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETINVOCATIONREQUEST']._serialized_start=683
   _globals['_GETINVOCATIONREQUEST']._serialized_end=721
   _globals['_GETINVOCATIONRESPONSE']._serialized_start=723
-  _globals['_GETINVOCATIONRESPONSE']._serialized_end=799
-  _globals['_LISTINVOCATIONSREQUEST']._serialized_start=802
-  _globals['_LISTINVOCATIONSREQUEST']._serialized_end=993
-  _globals['_LISTINVOCATIONSRESPONSE']._serialized_start=995
-  _globals['_LISTINVOCATIONSRESPONSE']._serialized_end=1115
-  _globals['_AWAITINVOCATIONREQUEST']._serialized_start=1117
-  _globals['_AWAITINVOCATIONREQUEST']._serialized_end=1188
-  _globals['_AWAITINVOCATIONRESPONSE']._serialized_start=1190
-  _globals['_AWAITINVOCATIONRESPONSE']._serialized_end=1288
-  _globals['_WATCHINVOCATIONREQUEST']._serialized_start=1290
-  _globals['_WATCHINVOCATIONREQUEST']._serialized_end=1330
-  _globals['_WATCHINVOCATIONRESPONSE']._serialized_start=1332
-  _globals['_WATCHINVOCATIONRESPONSE']._serialized_end=1410
-  _globals['_SESSIONREQUEST']._serialized_start=1412
-  _globals['_SESSIONREQUEST']._serialized_end=1536
-  _globals['_SESSIONINVOKE']._serialized_start=1538
-  _globals['_SESSIONINVOKE']._serialized_end=1632
-  _globals['_SESSIONWATCH']._serialized_start=1634
-  _globals['_SESSIONWATCH']._serialized_end=1685
-  _globals['_SESSIONRESPONSE']._serialized_start=1688
-  _globals['_SESSIONRESPONSE']._serialized_end=1825
-  _globals['_SESSIONINVOKED']._serialized_start=1828
-  _globals['_SESSIONINVOKED']._serialized_end=1996
-  _globals['_SESSIONFINISHED']._serialized_start=1999
-  _globals['_SESSIONFINISHED']._serialized_end=2174
-  _globals['_INVOCATIONSERVICE']._serialized_start=2177
-  _globals['_INVOCATIONSERVICE']._serialized_end=2735
+  _globals['_GETINVOCATIONRESPONSE']._serialized_end=845
+  _globals['_LISTINVOCATIONSREQUEST']._serialized_start=848
+  _globals['_LISTINVOCATIONSREQUEST']._serialized_end=1039
+  _globals['_LISTINVOCATIONSRESPONSE']._serialized_start=1041
+  _globals['_LISTINVOCATIONSRESPONSE']._serialized_end=1161
+  _globals['_AWAITINVOCATIONREQUEST']._serialized_start=1163
+  _globals['_AWAITINVOCATIONREQUEST']._serialized_end=1234
+  _globals['_AWAITINVOCATIONRESPONSE']._serialized_start=1236
+  _globals['_AWAITINVOCATIONRESPONSE']._serialized_end=1334
+  _globals['_WATCHINVOCATIONREQUEST']._serialized_start=1336
+  _globals['_WATCHINVOCATIONREQUEST']._serialized_end=1376
+  _globals['_WATCHINVOCATIONRESPONSE']._serialized_start=1378
+  _globals['_WATCHINVOCATIONRESPONSE']._serialized_end=1456
+  _globals['_SESSIONREQUEST']._serialized_start=1458
+  _globals['_SESSIONREQUEST']._serialized_end=1582
+  _globals['_SESSIONINVOKE']._serialized_start=1584
+  _globals['_SESSIONINVOKE']._serialized_end=1678
+  _globals['_SESSIONWATCH']._serialized_start=1680
+  _globals['_SESSIONWATCH']._serialized_end=1731
+  _globals['_SESSIONRESPONSE']._serialized_start=1734
+  _globals['_SESSIONRESPONSE']._serialized_end=1871
+  _globals['_SESSIONINVOKED']._serialized_start=1874
+  _globals['_SESSIONINVOKED']._serialized_end=2042
+  _globals['_SESSIONFINISHED']._serialized_start=2045
+  _globals['_SESSIONFINISHED']._serialized_end=2220
+  _globals['_INVOCATIONSERVICE']._serialized_start=2223
+  _globals['_INVOCATIONSERVICE']._serialized_end=2781
 # @@protoc_insertion_point(module_scope)

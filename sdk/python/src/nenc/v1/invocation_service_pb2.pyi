@@ -62,10 +62,12 @@ class GetInvocationRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class GetInvocationResponse(_message.Message):
-    __slots__ = ("invocation",)
+    __slots__ = ("invocation", "attempts")
     INVOCATION_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     invocation: _invocation_pb2.Invocation
-    def __init__(self, invocation: _Optional[_Union[_invocation_pb2.Invocation, _Mapping]] = ...) -> None: ...
+    attempts: _containers.RepeatedCompositeFieldContainer[_invocation_pb2.Attempt]
+    def __init__(self, invocation: _Optional[_Union[_invocation_pb2.Invocation, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[_invocation_pb2.Attempt, _Mapping]]] = ...) -> None: ...
 
 class ListInvocationsRequest(_message.Message):
     __slots__ = ("task_id", "status", "trigger_id", "page_size", "page_token")

@@ -182,7 +182,7 @@ local function dropInvocation(P, entry)
     f = redis.call('HMGET', P .. 'inv:' .. invId, 'task', 'trg', 'ikey')
   end
   local invKey = P .. 'inv:' .. invId
-  redis.call('DEL', invKey)
+  redis.call('DEL', invKey, invKey .. ':att')
   redis.call('ZREM', P .. 'invs', invId)
   if f[1] then redis.call('ZREM', P .. 'invs:task:' .. f[1], invId) end
   if f[2] and f[2] ~= '' then redis.call('ZREM', P .. 'invs:trigger:' .. f[2], invId) end

@@ -23,6 +23,15 @@ local function countActivity(P, now, status)
   end
 end
 
+-- Appends the ending attempt to the invocation's list "inv:<id>:att" (dropped with
+-- it): JSON built here, the error JSON inserted as the worker sent it (never re-encoded).
+local function recordAttempt(invKey, cur, r)
+  local record = '{"attempt":' .. (cur[10] or '1') .. ',"workerId":' .. cjson.encode(cur[3]) ..
+    ',"assignedAt":' .. (cur[9] or r.now) .. ',"endedAt":' .. r.now .. ',"outcome":"' .. r.status .. '"'
+  if r.status ~= 'SUCCESS' then record = record .. ',"error":' .. r.payload end
+  redis.call('RPUSH', invKey .. ':att', record .. '}')
+end
+
 -- Ends the attempt if the assignment is still current and held by the sender:
 -- SUCCESS, FAILED (final) or RETRY (due again at r.retryAt). A final status enters
 -- the retention index `finishedKey`; beyond `kept` the oldest finished invocations
@@ -35,11 +44,13 @@ local function finishOne(P, finishedKey, delayedKey, kept, r, request)
   local invId = string.match(r.asg, '^([^/]+)/')
   if not invId then return 0 end
   local invKey = P .. 'inv:' .. invId
-  local cur = redis.call('HMGET', invKey, 'asg', 'status', 'worker', 'version', 'freq', 'task', 'trg', 'ikey')
+  local cur = redis.call('HMGET', invKey, 'asg', 'status', 'worker', 'version', 'freq', 'task', 'trg', 'ikey', 'asgAt',
+    'attempt')
   if cur[5] == request then return 'rerun' end
   if cur[1] ~= r.asg or cur[3] ~= r.worker or (cur[2] ~= 'PENDING' and cur[2] ~= 'RUNNING') then return 0 end
   local version = cur[4]
   if r.startedAt ~= '' and cur[2] == 'PENDING' then version = recordStart(P, invKey, invId, r, version) end
+  recordAttempt(invKey, cur, r)
   redis.call('SREM', P .. 'worker:' .. cur[3], r.asg)
   redis.call('HDEL', invKey, 'asg', 'worker', 'asgAt', 'creq')
   local fields = {r.status == 'SUCCESS' and 'result' or 'error', r.payload, 'freq', request}

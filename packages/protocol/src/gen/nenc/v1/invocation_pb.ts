@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/invocation.proto.
  */
 export const file_nenc_v1_invocation: GenFile = /*@__PURE__*/
-  fileDesc("ChhuZW5jL3YxL2ludm9jYXRpb24ucHJvdG8SB25lbmMudjEiSAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRINCgVjaGFpbhgDIAMoCRINCgVzdGFjaxgEIAEoCSJqCgpQcm92ZW5hbmNlEhIKCnRyaWdnZXJfaWQYASABKAkSFgoOb2NjdXJyZW5jZV9pZHMYAiADKAkSHQoVc291cmNlX2ludm9jYXRpb25faWRzGAMgAygJEhEKCWV2ZW50X2lkcxgEIAMoCSKdAwoKSW52b2NhdGlvbhIKCgJpZBgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEikKBnN0YXR1cxgDIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxIqCglhcmd1bWVudHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKBnJlc3VsdBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgGIAEoCzISLm5lbmMudjEuVGFza0Vycm9yEg8KB2F0dGVtcHQYByABKAUSDgoGYXBwX2lkGAggASgJEicKCnByb3ZlbmFuY2UYCSABKAsyEy5uZW5jLnYxLlByb3ZlbmFuY2USLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd29ya2VyX2lkGAwgASgJEhMKC3RyYWNlcGFyZW50GA0gASgJKoMBChBJbnZvY2F0aW9uU3RhdHVzEiEKHUlOVk9DQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASDgoKUkVHSVNURVJFRBABEgsKB1BFTkRJTkcQAhILCgdSVU5OSU5HEAMSCwoHU1VDQ0VTUxAEEgoKBkZBSUxFRBAFEgkKBVJFVFJZEAZiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChhuZW5jL3YxL2ludm9jYXRpb24ucHJvdG8SB25lbmMudjEiSAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRINCgVjaGFpbhgDIAMoCRINCgVzdGFjaxgEIAEoCSJqCgpQcm92ZW5hbmNlEhIKCnRyaWdnZXJfaWQYASABKAkSFgoOb2NjdXJyZW5jZV9pZHMYAiADKAkSHQoVc291cmNlX2ludm9jYXRpb25faWRzGAMgAygJEhEKCWV2ZW50X2lkcxgEIAMoCSLbAQoHQXR0ZW1wdBIPCgdhdHRlbXB0GAEgASgFEhEKCXdvcmtlcl9pZBgCIAEoCRIvCgthc3NpZ25lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKB291dGNvbWUYBSABKA4yGS5uZW5jLnYxLkludm9jYXRpb25TdGF0dXMSIQoFZXJyb3IYBiABKAsyEi5uZW5jLnYxLlRhc2tFcnJvciKdAwoKSW52b2NhdGlvbhIKCgJpZBgBIAEoCRIPCgd0YXNrX2lkGAIgASgJEikKBnN0YXR1cxgDIAEoDjIZLm5lbmMudjEuSW52b2NhdGlvblN0YXR1cxIqCglhcmd1bWVudHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKBnJlc3VsdBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIhCgVlcnJvchgGIAEoCzISLm5lbmMudjEuVGFza0Vycm9yEg8KB2F0dGVtcHQYByABKAUSDgoGYXBwX2lkGAggASgJEicKCnByb3ZlbmFuY2UYCSABKAsyEy5uZW5jLnYxLlByb3ZlbmFuY2USLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJd29ya2VyX2lkGAwgASgJEhMKC3RyYWNlcGFyZW50GA0gASgJKoMBChBJbnZvY2F0aW9uU3RhdHVzEiEKHUlOVk9DQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASDgoKUkVHSVNURVJFRBABEgsKB1BFTkRJTkcQAhILCgdSVU5OSU5HEAMSCwoHU1VDQ0VTUxAEEgoKBkZBSUxFRBAFEgkKBVJFVFJZEAZiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An error raised by a task function, as the worker reported it.
@@ -93,6 +93,60 @@ export type Provenance = Message<"nenc.v1.Provenance"> & {
  */
 export const ProvenanceSchema: GenMessage<Provenance> = /*@__PURE__*/
   messageDesc(file_nenc_v1_invocation, 1);
+
+/**
+ * One ended attempt of an invocation.
+ *
+ * @generated from message nenc.v1.Attempt
+ */
+export type Attempt = Message<"nenc.v1.Attempt"> & {
+  /**
+   * 1 for the first.
+   *
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: string worker_id = 2;
+   */
+  workerId: string;
+
+  /**
+   * When the worker was given it.
+   *
+   * @generated from field: google.protobuf.Timestamp assigned_at = 3;
+   */
+  assignedAt?: Timestamp | undefined;
+
+  /**
+   * When it ended: its result or error arrived, or its timeout passed.
+   *
+   * @generated from field: google.protobuf.Timestamp ended_at = 4;
+   */
+  endedAt?: Timestamp | undefined;
+
+  /**
+   * SUCCESS or FAILED (final), or RETRY (another attempt follows).
+   *
+   * @generated from field: nenc.v1.InvocationStatus outcome = 5;
+   */
+  outcome: InvocationStatus;
+
+  /**
+   * Set unless outcome is SUCCESS.
+   *
+   * @generated from field: nenc.v1.TaskError error = 6;
+   */
+  error?: TaskError | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.Attempt.
+ * Use `create(AttemptSchema)` to create a new message.
+ */
+export const AttemptSchema: GenMessage<Attempt> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_invocation, 2);
 
 /**
  * @generated from message nenc.v1.Invocation
@@ -183,7 +237,7 @@ export type Invocation = Message<"nenc.v1.Invocation"> & {
  * Use `create(InvocationSchema)` to create a new message.
  */
 export const InvocationSchema: GenMessage<Invocation> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_invocation, 2);
+  messageDesc(file_nenc_v1_invocation, 3);
 
 /**
  * The lifecycle of one invocation. Every transition is an occurrence that status

@@ -53,6 +53,13 @@ module.exports = {
       to: { path: "^src/telemetry" },
     },
     {
+      name: "auth-is-a-leaf",
+      comment: "auth/ holds tokens and their file: it knows the domain only (the transport and cli use it)",
+      severity: "error",
+      from: { path: "^src/auth" },
+      to: { path: "^src/(engine|store|transport|cli|telemetry)" },
+    },
+    {
       name: "sdk-is-independent",
       comment: "the SDK never imports the orchestrator",
       severity: "error",

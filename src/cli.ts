@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION } from "@nenc/protocol";
 import { runClientCommand } from "./cli/client-commands.js";
 import { COMMAND_HELP, commandHelp, overview } from "./cli/help.js";
 import { serve } from "./cli/serve.js";
+import { runTokenCommand } from "./cli/token-commands.js";
 import { UsageError } from "./cli/usage.js";
 import { NENC_VERSION } from "./version.js";
 
@@ -42,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (command === "token") {
+      runTokenCommand(rest);
+      return 0;
+    }
     if (command !== "serve") return await runClientCommand(command, rest);
     await serve(rest);
     return 0;

@@ -150,6 +150,20 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
       flags: [URL_FLAG],
     },
   ],
+  [
+    "token",
+    {
+      usage:
+        "nenc token create --scope S [--scope S ...] --file F [--name N] [--expires 30d] | list | revoke NAME",
+      summary: "manage the access tokens file (it keeps hashes; create prints the secret once)",
+      flags: [
+        ["--scope S", "admin, read, client:<app> or worker:<app> (repeat for several)"],
+        ["--file F", "the tokens file (default NENC_AUTH_TOKENS_FILE)"],
+        ["--name N", "the token's name, shown in list and in logs (default token-<n>)"],
+        ["--expires D", "it stops working after D: e.g. 30d, 12h, 90m (default: never)"],
+      ],
+    },
+  ],
 ]);
 
 /** `nenc --help`: every command's usage line and what it does. */

@@ -1,0 +1,73 @@
+/**
+ * The tokens file and `nenc token` (issue 15 item 2, first part): secrets are shown
+ * once and stored as hashes; list never shows them; revoke removes; bad input exits 2
+ * naming the flag. (The orchestrator does not check tokens yet: --auth-tokens comes next.)
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { readTokens } from "../../src/auth/token-store.js";
+import { findToken, hashSecret } from "../../src/auth/tokens.js";
+
+const run = promisify(execFile);
+const nenc = (...args: string[]) => run(process.execPath, ["bin/nenc.js", "token", ...args]);
+const failing = (...args: string[]) =>
+  nenc(...args).then(
+    () => ({ code: 0, stderr: "" }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
+
+describe("nenc token", () => {
+  it("creates tokens whose secret is printed once and stored only as a hash; lists and revokes them", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "nenc-tokens-")), "tokens.json");
+    const ops = (await nenc("create", "--scope", "admin", "--file", file, "--name", "ops")).stdout.trim();
+    const shop = (
+      await nenc("create", "--scope", "client:shop", "--scope", "read", "--file", file, "--expires", "30d")
+    ).stdout.trim();
+    expect(ops).toMatch(/^nenc_[A-Za-z0-9_-]{43}$/);
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain(ops);
+    expect(text).not.toContain(shop);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = readTokens(file);
+    expect(stored.tokens.map((t) => [t.name, t.hash, t.scopes])).toEqual([
+      ["ops", hashSecret(ops), ["admin"]],
+      ["token-2", hashSecret(shop), ["client:shop", "read"]],
+    ]);
+    // Two valid at once (rotation); an expired one is no longer found.
+    expect(findToken(stored, ops, Date.now())?.name).toBe("ops");
+    expect(findToken(stored, shop, Date.now())?.name).toBe("token-2");
+    expect(findToken(stored, shop, Date.now() + 31 * 86_400_000)).toBeUndefined();
+    expect(findToken(stored, "nenc_not-a-token", Date.now())).toBeUndefined();
+
+    const listed = JSON.parse((await nenc("list", "--file", file)).stdout) as Array<Record<string, unknown>>;
+    expect(listed.map((t) => [t.name, t.scopes, t.expired])).toEqual([
+      ["ops", ["admin"], false],
+      ["token-2", ["client:shop", "read"], false],
+    ]);
+    expect(JSON.stringify(listed)).not.toContain("sha256:");
+    await nenc("revoke", "ops", "--file", file);
+    expect(readTokens(file).tokens.map((t) => t.name)).toEqual(["token-2"]);
+  });
+
+  it("refuses bad input with exit 2 naming the flag and the fix", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "nenc-tokens-")), "tokens.json");
+    expect(await failing("create", "--scope", "owner", "--file", file)).toEqual({
+      code: 2,
+      stderr:
+        'nenc token: --scope: "owner" is not a scope; use admin, read, client:<app> or worker:<app> (an app id: letters, digits, _ . : -)\n',
+    });
+    expect(
+      (await failing("create", "--scope", "read", "--file", file, "--expires", "soon")).stderr,
+    ).toContain('--expires: "soon" is not a duration; use e.g. 30d, 12h or 90m');
+    expect((await failing("create", "--scope", "read")).stderr).toContain("--file is required");
+    await nenc("create", "--scope", "read", "--file", file, "--name", "dup");
+    expect((await failing("create", "--scope", "read", "--file", file, "--name", "dup")).stderr).toContain(
+      'a token named "dup" exists',
+    );
+    expect(await failing("revoke", "nobody", "--file", file)).toMatchObject({ code: 1 });
+  });
+});

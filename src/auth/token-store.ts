@@ -62,13 +62,10 @@ export function createToken(path: string, token: NewToken): { secret: string; re
 
 /** The tokens of the file as `nenc token list` shows them: no hash, whether each has expired. */
 export function listTokens(path: string, now: number) {
-  return readTokens(path).tokens.map(({ name, scopes, createdAt, expiresAt }) => ({
-    name,
-    scopes,
-    createdAt,
-    ...(expiresAt ? { expiresAt } : {}),
-    expired: isExpired({ name, hash: "", scopes, createdAt, ...(expiresAt ? { expiresAt } : {}) }, now),
-  }));
+  return readTokens(path).tokens.map((record) => {
+    const { hash: _hash, ...shown } = record;
+    return { ...shown, expired: isExpired(record, now) };
+  });
 }
 
 /** Removes a token by name; NOT_FOUND when the file has none by that name. */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { RetentionOptions } from "../retention.js";
 import type { StatusWatch } from "../store.js";
 import type { RedisKeys } from "./keys.js";
@@ -24,4 +24,21 @@ export interface HandOut {
   readonly consumer: string;
   /** Log entries ({id, fields} pairs) a script handed to `consumer`. */
   accept(entries: ReadonlyArray<[id: string, fields: string[]]>): void;
+}
+
+/**
+ * The replies of the commands `add` queues, sent as one pipeline (one write, one
+ * round trip) instead of a command each; the first failed command throws.
+ */
+export async function pipelined(
+  redis: Redis,
+  add: (pipeline: ChainableCommander) => void,
+): Promise<unknown[]> {
+  const pipeline = redis.pipeline();
+  add(pipeline);
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
 }

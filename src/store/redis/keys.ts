@@ -139,6 +139,10 @@ export class RedisKeys {
   queue(taskId: string): string {
     return this.key("q", taskId);
   }
+  /** The final statuses counted in the activity bucket starting at `start` (see activity.ts). */
+  activity(start: number): string {
+    return this.key("act", String(start));
+  }
   deferred(appId: string): string {
     return this.key("defer", appId);
   }

@@ -19,7 +19,7 @@ import type {
 } from "../store.js";
 import { Batcher } from "./batcher.js";
 import { decodeInvocation, parseAssignmentId } from "./codec.js";
-import type { RedisContext } from "./context.js";
+import { pipelined, type RedisContext } from "./context.js";
 import { creationArgs, firstAssignment } from "./creation.js";
 
 /** A Redis invocation page token's position: the sequence number of the last item listed. */
@@ -335,15 +335,17 @@ export class RedisInvocations implements WorkStore {
       const profile = parseProfile(profiles[workerId]);
       if (profile) live.push({ ...profile, workerId, leaseUntil: Number(leases[i + 1]) });
     }
-    const held = await Promise.all(live.map((worker) => redis.scard(keys.worker(worker.workerId))));
-    return live.map((worker, i) => ({ ...worker, held: held[i] ?? 0 }));
+    const held = await pipelined(redis, (pipeline) => {
+      for (const worker of live) pipeline.scard(keys.worker(worker.workerId));
+    });
+    return live.map((worker, i) => ({ ...worker, held: Number(held[i] ?? 0) }));
   }
 
   async activity(since: number, until: number): Promise<ActivityBucket[]> {
     const starts = activityBuckets(since, until);
-    const counts = await Promise.all(
-      starts.map((start) => this.ctx.redis.hmget(this.ctx.keys.key("act", String(start)), "s", "f")),
-    );
+    const counts = (await pipelined(this.ctx.redis, (pipeline) => {
+      for (const start of starts) pipeline.hmget(this.ctx.keys.activity(start), "s", "f");
+    })) as Array<Array<string | null>>;
     return starts.map((start, i) => ({
       start,
       succeeded: Number(counts[i]?.[0] ?? 0),
@@ -354,8 +356,10 @@ export class RedisInvocations implements WorkStore {
   async queueDepths(): Promise<Map<string, number>> {
     const { redis, keys } = this.ctx;
     const taskIds = await redis.smembers(keys.queues);
-    const lengths = await Promise.all(taskIds.map((taskId) => redis.xlen(keys.queue(taskId))));
-    return new Map(taskIds.map((taskId, i) => [taskId, lengths[i] ?? 0]));
+    const lengths = await pipelined(redis, (pipeline) => {
+      for (const taskId of taskIds) pipeline.xlen(keys.queue(taskId));
+    });
+    return new Map(taskIds.map((taskId, i) => [taskId, Number(lengths[i] ?? 0)]));
   }
 
   async releaseWorker(

@@ -1,7 +1,11 @@
-# The nenc orchestrator image: `docker build -t nenc . && docker run -p 7070:7070 --stop-timeout 40 nenc`
-# (add `--redis redis://host:6379`, or set NENC_REDIS_URL, for the Redis store). compose.yaml runs a
-# whole stack: Redis, two replicas and an example worker. Give a container a stop timeout above the
-# drain timeout (NENC_DRAIN_TIMEOUT_MS, 30 s): docker stop waits 10 s by default, then kills.
+# The nenc orchestrator image. It listens on every interface, so it checks tokens (README, Security):
+#   nenc token create --file tokens.json --name ops --scope admin      # prints the secret once
+#   docker build -t nenc . && docker run -p 7070:7070 --stop-timeout 40 \
+#     -v "$PWD/tokens.json:/run/secrets/nenc-tokens:ro" nenc
+# (add `--redis redis://host:6379`, or set NENC_REDIS_URL, for the Redis store). Without the tokens
+# file it refuses to start, naming it. compose.yaml runs a whole stack: Redis, two replicas and an
+# example worker. Give a container a stop timeout above the drain timeout (NENC_DRAIN_TIMEOUT_MS,
+# 30 s): docker stop waits 10 s by default, then kills.
 
 # --- build: compile and pack the npm packages (as `npm run test:install` checks them) ------------
 FROM node:20-bookworm-slim AS build
@@ -19,7 +23,8 @@ RUN bash scripts/build.sh \
 
 # --- runtime: the packed orchestrator and SDK with their production dependencies only -------------
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070 NENC_HTTP_PORT=7071
+ENV NODE_ENV=production NENC_HOST=0.0.0.0 NENC_PORT=7070 NENC_HTTP_PORT=7071 \
+    NENC_AUTH_TOKENS_FILE=/run/secrets/nenc-tokens
 WORKDIR /app
 COPY --from=build /packages /tmp/packages
 RUN echo '{"name":"nenc-image","private":true}' > package.json \

@@ -1,3 +1,4 @@
+import { TokenRegistry } from "./auth/token-registry.js";
 import type { Logger } from "./domain/logger.js";
 import { type Clock, systemClock } from "./engine/clock.js";
 import { Orchestrator, type OrchestratorOptions } from "./engine/orchestrator.js";
@@ -37,6 +38,11 @@ export interface NencServerOptions {
   http?: false | HttpSideOptions;
   /** TLS on the gRPC port and the side port (absent: cleartext). */
   tls?: ServerTls;
+  /**
+   * Check every call's bearer token against this tokens file (`nenc token create`),
+   * followed as it changes (docs/design.md §6). Absent: every call is allowed.
+   */
+  authTokensFile?: string;
 }
 
 export interface HttpSideOptions {
@@ -58,6 +64,8 @@ export interface NencServer {
   stop(): Promise<void>;
   /** With TLS: new connections use these certificates, open ones keep theirs (SIGHUP in `nenc serve`). */
   reloadTls(tls: ServerTls): void;
+  /** With a tokens file: reads it again now (it is also followed as it changes). */
+  reloadTokens(): void;
 }
 
 /**
@@ -80,16 +88,20 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
   });
   const port = options.port ?? 7070;
   let server: RunningServer;
+  let tokens: TokenRegistry | undefined;
   try {
+    tokens = options.authTokensFile ? TokenRegistry.open(options.authTokensFile, { logger }) : undefined;
     server = await startServer(orchestrator, {
+      ...(tokens ? { authenticator: tokens } : {}),
       port,
       host: options.host ?? "127.0.0.1",
       logger,
       readMaxBytes: orchestrator.options.maxPayloadBytes * 4 + 64 * 1024,
       ...(options.tls ? { tls: options.tls } : {}),
-      ...(metrics && http ? { side: sideOptions(http, port, metrics) } : {}),
+      ...(metrics && http ? { side: sideOptions(http, port, metrics, tokens !== undefined) } : {}),
     });
   } catch (error) {
+    tokens?.close();
     await orchestrator.stop();
     await store.close();
     throw error;
@@ -101,8 +113,10 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
     ...(server.side ? { httpUrl: server.side.url } : {}),
     orchestrator,
     reloadTls: (tls) => server.reloadTls(tls),
+    reloadTokens: () => tokens?.reload(),
     stop() {
       stopping ??= (async () => {
+        tokens?.close();
         await orchestrator.stop();
         await server.close();
         await store.close();
@@ -141,12 +155,12 @@ function newMetrics(store: Store, http: HttpSideOptions, clock: Clock): Metrics 
   });
 }
 
-function sideOptions(http: HttpSideOptions, grpcPort: number, metrics: Metrics) {
+function sideOptions(http: HttpSideOptions, grpcPort: number, metrics: Metrics, auth: boolean) {
   const readOnly = http.uiReadOnly ?? false;
   return {
     port: http.port ?? sidePortOf(grpcPort),
     metrics,
-    ui: createDashboardHandler({ readOnly }),
+    ui: createDashboardHandler({ readOnly, auth }),
     readOnly,
   };
 }

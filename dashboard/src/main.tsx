@@ -1,11 +1,12 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { loadConfig, type UiConfig } from "./api.js";
+import { loadConfig, signIn, type UiConfig } from "./api.js";
 import { Link } from "./components/link.js";
 import { Events } from "./pages/events.js";
 import { InvocationPage } from "./pages/invocation.js";
 import { Invocations } from "./pages/invocations.js";
 import { Overview } from "./pages/overview.js";
+import { SignIn } from "./pages/sign-in.js";
 import { TriggerPage } from "./pages/trigger.js";
 import { Triggers } from "./pages/triggers.js";
 import { Workers } from "./pages/workers.js";
@@ -46,10 +47,16 @@ function Page(props: { route: Route; query: URLSearchParams; config: UiConfig })
 function App() {
   const { path, query } = useLocation();
   const [config, setConfig] = useState<UiConfig>();
+  const [signedIn, setSignedIn] = useState(signIn.token() !== null);
   useEffect(() => {
     void loadConfig().then(setConfig);
   }, []);
   const route = routeOf(path);
+  const signOut = () => {
+    signIn.clear();
+    setSignedIn(false);
+  };
+  const needsToken = config?.auth === true && !signedIn;
   return (
     <>
       <header>
@@ -66,8 +73,16 @@ function App() {
             read-only
           </span>
         ) : null}
+        {config?.auth && signedIn ? (
+          <button type="button" class="sign-out" onClick={signOut} data-testid="sign-out">
+            Sign out
+          </button>
+        ) : null}
       </header>
-      <main>{config ? <Page route={route} query={query} config={config} /> : null}</main>
+      <main>
+        {needsToken ? <SignIn onSignedIn={() => setSignedIn(true)} /> : null}
+        {config && !needsToken ? <Page route={route} query={query} config={config} /> : null}
+      </main>
     </>
   );
 }

@@ -34,7 +34,14 @@ type Client struct {
 type Option func(*dialOptions)
 
 type dialOptions struct {
-	grpc []grpc.DialOption
+	grpc  []grpc.DialOption
+	token string
+}
+
+// WithToken sends token as every call's bearer token, for an orchestrator started
+// with --auth-tokens. Without it, Dial uses NENC_TOKEN when set.
+func WithToken(token string) Option {
+	return func(o *dialOptions) { o.token = token }
 }
 
 // WithDialOptions adds grpc-go dial options (interceptors, keepalive, custom
@@ -46,7 +53,8 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 // Dial connects to the orchestrator at url ("http://host:port"; "https://" uses
 // TLS: the CA of NENC_TLS_CA, else the system's roots, and the client certificate
 // of NENC_TLS_CLIENT_CERT and NENC_TLS_CLIENT_KEY for mTLS). An empty url means
-// NENC_URL, else [DefaultURL].
+// NENC_URL, else [DefaultURL]. Every call carries the token of [WithToken], else
+// NENC_TOKEN when set (for an orchestrator started with --auth-tokens).
 //
 // Dial checks that the orchestrator answers its health check before returning,
 // so a wrong address fails here with [ErrUnavailable] rather than on first use.
@@ -61,7 +69,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	var o dialOptions
+	o := dialOptions{token: os.Getenv("NENC_TOKEN")}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -73,7 +81,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 		}
 		creds = credentials.NewTLS(config)
 	}
-	own := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, identify()...)
+	own := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, identify(o.token)...)
 	conn, err := grpc.NewClient(target, append(own, o.grpc...)...)
 	if err != nil {
 		return nil, fmt.Errorf("nenc: dial %s: %w", url, err)

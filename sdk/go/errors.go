@@ -29,6 +29,12 @@ var (
 	// ErrResourceExhausted: a limit of the orchestrator was reached (payload size,
 	// JSON depth, a cap on streams); the message names the limit and its setting.
 	ErrResourceExhausted = errors.New("nenc: resource exhausted")
+	// ErrUnauthenticated: the call carried no token, or one the orchestrator does
+	// not know or that expired (see [WithToken], NENC_TOKEN).
+	ErrUnauthenticated = errors.New("nenc: unauthenticated")
+	// ErrPermissionDenied: the token lacks the scope the call needs; the message
+	// names the scope.
+	ErrPermissionDenied = errors.New("nenc: permission denied")
 )
 
 // Error is an error answered by the orchestrator (or detected by the client
@@ -36,7 +42,8 @@ var (
 // the server's message, which names the offending field and the fix.
 //
 // Error unwraps to [ErrInvalidArgument], [ErrNotFound], [ErrUnavailable],
-// [ErrAlreadyExists] or [ErrResourceExhausted] for those codes. When the caller's context ends a request, the error returned is
+// [ErrAlreadyExists], [ErrResourceExhausted], [ErrUnauthenticated] or
+// [ErrPermissionDenied] for those codes. When the caller's context ends a request, the error returned is
 // not an Error but wraps ctx.Err(), so errors.Is(err, context.Canceled) works.
 type Error struct {
 	Code    codes.Code
@@ -61,6 +68,10 @@ func (e *Error) Unwrap() error {
 		return ErrAlreadyExists
 	case codes.ResourceExhausted:
 		return ErrResourceExhausted
+	case codes.Unauthenticated:
+		return ErrUnauthenticated
+	case codes.PermissionDenied:
+		return ErrPermissionDenied
 	default:
 		return nil
 	}

@@ -15,10 +15,15 @@ const SDKName = "go/0.1.0"
 // naming both versions.
 const ProtocolVersion = "1"
 
-// identify adds the protocol and SDK headers to every call.
-func identify() []grpc.DialOption {
+// identify adds the protocol and SDK headers to every call, and the bearer token
+// when there is one.
+func identify(token string) []grpc.DialOption {
+	headers := []string{"nenc-protocol", ProtocolVersion, "nenc-sdk", SDKName}
+	if token != "" {
+		headers = append(headers, "authorization", "Bearer "+token)
+	}
 	named := func(ctx context.Context) context.Context {
-		return metadata.AppendToOutgoingContext(ctx, "nenc-protocol", ProtocolVersion, "nenc-sdk", SDKName)
+		return metadata.AppendToOutgoingContext(ctx, headers...)
 	}
 	unary := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
 		invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {

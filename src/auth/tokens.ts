@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { NencError } from "../domain/errors.js";
 
 /**
@@ -49,16 +49,7 @@ export function hashSecret(secret: string): string {
   return `sha256:${createHash("sha256").update(secret).digest("hex")}`;
 }
 
-/** The record a secret names, if it is in `file` and has not expired at `now`. */
-export function findToken(file: TokensFile, secret: string, now: number): TokenRecord | undefined {
-  const hash = Buffer.from(hashSecret(secret));
-  return file.tokens.find((record) => {
-    const stored = Buffer.from(record.hash);
-    const same = stored.length === hash.length && timingSafeEqual(stored, hash);
-    return same && !isExpired(record, now);
-  });
-}
-
+/** Whether `record` has expired at `now` (ms). */
 export function isExpired(record: TokenRecord, now: number): boolean {
   return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { create, type DescMessage, fromJson, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { timestampFromMs, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { clientTlsOptions } from "@nenc/protocol";
 import {
@@ -182,12 +182,20 @@ function parseCommandLine(command: string, argv: string[]) {
   return parsed;
 }
 
+/** NENC_TOKEN, when set, as every call's bearer token (an orchestrator with --auth-tokens wants one). */
+const sendToken: Interceptor = (next) => (request) => {
+  const token = process.env.NENC_TOKEN;
+  if (token) request.header.set("authorization", `Bearer ${token}`);
+  return next(request);
+};
+
 /** Clients of every service over one HTTP/2 session that the caller closes. */
 function connectClients(url: string, sessions: Http2SessionManager): Clients {
   const transport = createGrpcTransport({
     baseUrl: url,
     sessionManager: sessions,
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
+    interceptors: [sendToken],
   });
   return {
     invocations: createClient(InvocationService, transport),

@@ -19,11 +19,14 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "serve",
     {
       usage:
-        "nenc serve [--port 7070] [--host 127.0.0.1] [--http-port 7071] [--tls-cert F --tls-key F] [--ui-read-only] [--redis redis://host:6379] [--redis-prefix nenc]",
+        "nenc serve [--port 7070] [--host 127.0.0.1] [--http-port 7071] [--tls-cert F --tls-key F] [--auth-tokens F] [--ui-read-only] [--redis redis://host:6379] [--redis-prefix nenc]",
       summary: "run an orchestrator (the embedded memory store unless --redis)",
       flags: [
         ["--port N", "port to listen on (default NENC_PORT, else 7070; 0 for any free one)"],
-        ["--host H", "interface to listen on (default NENC_HOST, else 127.0.0.1)"],
+        [
+          "--host H",
+          "interface to listen on (default NENC_HOST, else 127.0.0.1); other than loopback needs --auth-tokens",
+        ],
         [
           "--http-port N",
           "HTTP side port: /metrics and the dashboard (default NENC_HTTP_PORT, else --port + 1; off: none)",
@@ -31,6 +34,14 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
         ["--tls-cert FILE", "serve TLS with this certificate (PEM; NENC_TLS_CERT); SIGHUP reloads it"],
         ["--tls-key FILE", "the certificate's private key (NENC_TLS_KEY)"],
         ["--tls-client-ca FILE", "require client certificates signed by this CA: mTLS (NENC_TLS_CLIENT_CA)"],
+        [
+          "--auth-tokens FILE",
+          "require a token of this file on every call but health (NENC_AUTH_TOKENS_FILE; see nenc token)",
+        ],
+        [
+          "--insecure",
+          "listen beyond loopback without --auth-tokens: anyone reaching the port gets in (NENC_INSECURE=1)",
+        ],
         [
           "--ui-read-only",
           "the dashboard shows, never changes: no pause, delete, emit or replay (NENC_UI_READ_ONLY=1)",

@@ -22,11 +22,13 @@ function parseServeArgs(argv: string[]) {
         "http-port": { type: "string", default: process.env.NENC_HTTP_PORT },
         "ui-read-only": {
           type: "boolean",
-          default: process.env.NENC_UI_READ_ONLY === "1" || process.env.NENC_UI_READ_ONLY === "true",
+          default: isTrue(process.env.NENC_UI_READ_ONLY),
         },
         "tls-cert": { type: "string", default: process.env.NENC_TLS_CERT },
         "tls-key": { type: "string", default: process.env.NENC_TLS_KEY },
         "tls-client-ca": { type: "string", default: process.env.NENC_TLS_CLIENT_CA },
+        "auth-tokens": { type: "string", default: process.env.NENC_AUTH_TOKENS_FILE || undefined },
+        insecure: { type: "boolean", default: isTrue(process.env.NENC_INSECURE) },
         redis: { type: "string", default: process.env.NENC_REDIS_URL },
         "redis-prefix": { type: "string", default: process.env.NENC_REDIS_PREFIX },
       },
@@ -34,6 +36,26 @@ function parseServeArgs(argv: string[]) {
   } catch (error) {
     throw usageError("serve", error);
   }
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === "1" || value === "true";
+}
+
+/**
+ * Safe by default (docs/design.md §6): without tokens, only loopback. As Redis's
+ * protected mode does, a wider bind without them refuses to start unless told it
+ * is meant (--insecure).
+ */
+function requireProtected(host: string, authTokens: string | undefined, insecure: boolean): void {
+  if (authTokens || insecure || isLoopback(host)) return;
+  throw new UsageError(
+    `--host ${host}: listening beyond loopback lets anyone who reaches the port invoke tasks and read results; give --auth-tokens FILE (create one with \`nenc token create --file FILE --scope admin\`), or --insecure if the network itself is trusted`,
+  );
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function portNumber(flag: string, value: string | undefined): number {
@@ -61,6 +83,7 @@ function sideOptions(
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseServeArgs(argv);
   const port = portNumber("--port", values.port);
+  requireProtected(values.host, values["auth-tokens"], values.insecure);
   const logger = createJsonLogger();
   const config = readEnvironment();
   const tlsFiles = { cert: values["tls-cert"], key: values["tls-key"], clientCa: values["tls-client-ca"] };
@@ -68,6 +91,7 @@ export async function serve(argv: string[]): Promise<void> {
   const traces = await startTracing(logger);
   const server = await startNencServer({
     ...(tls ? { tls } : {}),
+    ...(values["auth-tokens"] ? { authTokensFile: values["auth-tokens"] } : {}),
     port,
     host: values.host,
     http: sideOptions(values["http-port"], config.maxLabelValues, values["ui-read-only"]),
@@ -93,12 +117,17 @@ export async function serve(argv: string[]): Promise<void> {
   }
   console.log(`nenc listening on ${server.url} (store: ${server.orchestrator.store.description})`);
   stopOnSignals(server, logger, traces);
-  if (tls) reloadOnSighup(server, logger, tlsFiles);
+  reloadOnSighup(server, logger, tls ? tlsFiles : undefined);
 }
 
-/** SIGHUP: read the certificate files again; new connections use them, open streams go on. */
-function reloadOnSighup(server: NencServer, logger: Logger, files: TlsFiles): void {
+/**
+ * SIGHUP: read the tokens file and the certificate files again; new connections
+ * use the certificates, open streams go on.
+ */
+function reloadOnSighup(server: NencServer, logger: Logger, files: TlsFiles | undefined): void {
   process.on("SIGHUP", () => {
+    server.reloadTokens();
+    if (!files) return;
     try {
       server.reloadTls(readServerTls(files) as ServerTls);
       logger.info("TLS certificates reloaded", { cert: files.cert });

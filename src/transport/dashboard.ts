@@ -21,6 +21,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface DashboardOptions {
   /** Hide (and, on the side port, refuse) every action: pause, resume, delete, emit, replay. */
   readOnly: boolean;
+  /** The orchestrator checks tokens: the dashboard asks for one before it reads anything. */
+  auth?: boolean;
   /** The built dashboard; default: the first of CANDIDATE_DIRS that holds index.html. */
   dir?: string;
 }
@@ -37,7 +39,7 @@ export function dashboardDir(): string | undefined {
  */
 export function createDashboardHandler(options: DashboardOptions): NodeHandler {
   const dir = options.dir ?? dashboardDir();
-  const config = JSON.stringify({ readOnly: options.readOnly });
+  const config = JSON.stringify({ readOnly: options.readOnly, auth: options.auth ?? false });
   return (request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD" }).end();

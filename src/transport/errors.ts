@@ -10,6 +10,8 @@ const CODES: Record<ErrorCode, Code> = {
   ALREADY_EXISTS: Code.AlreadyExists,
   FAILED_PRECONDITION: Code.FailedPrecondition,
   RESOURCE_EXHAUSTED: Code.ResourceExhausted,
+  UNAUTHENTICATED: Code.Unauthenticated,
+  PERMISSION_DENIED: Code.PermissionDenied,
   UNAVAILABLE: Code.Unavailable,
   INTERNAL: Code.Internal,
 };

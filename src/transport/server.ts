@@ -23,6 +23,8 @@ import { WorkerService } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
 import { DECODE_RECURSION_LIMIT } from "@nenc/protocol/limits";
 import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
+import { Access, type Authenticator, authenticating } from "./access.js";
+import { Audit } from "./audit.js";
 import { CONNECTION, connectionOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { listen, listenSecure, type NodeHandler, type SecureListener, type ServerTls } from "./listener.js";
@@ -44,9 +46,11 @@ export interface ServerOptions {
   /** Largest request message accepted by the transport, in bytes. */
   readMaxBytes: number;
   /** The HTTP side port (metrics, dashboard); absent: none. */
-  side?: Omit<SidePortOptions, "host" | "logger" | "connect" | "tls">;
+  side?: Omit<SidePortOptions, "host" | "logger" | "connect" | "tls" | "authenticator" | "audit">;
   /** TLS on both ports (absent: cleartext). */
   tls?: ServerTls;
+  /** Checks every call's bearer token (docs/design.md §6); absent: every call is allowed. */
+  authenticator?: Authenticator;
 }
 
 export interface RunningServer {
@@ -69,17 +73,29 @@ const NENC_SERVICES: readonly DescService[] = [
   WorkerService,
 ];
 
-/** Every service this server answers, as Connect routes (also usable in-process). */
-export function createRoutes(orchestrator: Orchestrator, logger: Logger): (router: ConnectRouter) => void {
+/**
+ * Every service this server answers, as Connect routes (also usable in-process).
+ * `audit` records refused calls and changes; without an authenticating interceptor
+ * in front (ServerOptions.authenticator) every call is allowed.
+ */
+export function createRoutes(
+  orchestrator: Orchestrator,
+  logger: Logger,
+  audit: Audit = new Audit(logger),
+): (router: ConnectRouter) => void {
+  const access = new Access(orchestrator, audit);
   return (router) => {
-    router.service(AppService, guard(AppService, createAppService(orchestrator), logger));
+    router.service(AppService, guard(AppService, createAppService(orchestrator, access), logger));
     router.service(
       InvocationService,
-      guard(InvocationService, createInvocationService(orchestrator, logger), logger),
+      guard(InvocationService, createInvocationService(orchestrator, access, logger), logger),
     );
-    router.service(TriggerService, guard(TriggerService, createTriggerService(orchestrator), logger));
-    router.service(EventService, guard(EventService, createEventService(orchestrator), logger));
-    router.service(WorkerService, guard(WorkerService, createWorkerService(orchestrator, logger), logger));
+    router.service(TriggerService, guard(TriggerService, createTriggerService(orchestrator, access), logger));
+    router.service(EventService, guard(EventService, createEventService(orchestrator, access), logger));
+    router.service(
+      WorkerService,
+      guard(WorkerService, createWorkerService(orchestrator, access, logger), logger),
+    );
     router.service(
       Health,
       createHealthService(
@@ -97,15 +113,17 @@ export function createRoutes(orchestrator: Orchestrator, logger: Logger): (route
  * The request handler: connect-node's adapter, with the decoder's recursion limit
  * raised and undecodable requests answered INVALID_ARGUMENT (see wire-errors.ts).
  */
-function createNodeHandler(orchestrator: Orchestrator, options: ServerOptions): NodeHandler {
+function createNodeHandler(orchestrator: Orchestrator, options: ServerOptions, audit: Audit): NodeHandler {
   const router = createConnectRouter({
     readMaxBytes: options.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
     jsonOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
-    interceptors: [protocolCheck],
+    interceptors: options.authenticator
+      ? [protocolCheck, authenticating(options.authenticator, audit)]
+      : [protocolCheck],
   });
-  createRoutes(orchestrator, options.logger)(router);
+  createRoutes(orchestrator, options.logger, audit)(router);
   const handlers = new Map(
     router.handlers.map((handler) => [handler.requestPath, mapDecodeFailures(handler)]),
   );
@@ -134,8 +152,9 @@ export async function startServer(
   orchestrator: Orchestrator,
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const handler = createNodeHandler(orchestrator, options);
-  const { tls } = options;
+  const audit = new Audit(options.logger);
+  const handler = createNodeHandler(orchestrator, options, audit);
+  const { tls, authenticator } = options;
   const listener = tls
     ? await listenSecure(handler, options.port, options.host, tls)
     : await listen(handler, options.port, options.host);
@@ -148,6 +167,7 @@ export async function startServer(
       logger,
       connect: handler,
       ...(tls ? { tls } : {}),
+      ...(authenticator ? { authenticator, audit } : {}),
     }).catch(async (error) => {
       await listener.close();
       throw error;

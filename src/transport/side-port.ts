@@ -1,4 +1,7 @@
+import { allows, NEED_READ } from "../auth/scopes.js";
 import type { Logger } from "../domain/logger.js";
+import type { Authenticator } from "./access.js";
+import type { Audit } from "./audit.js";
 import {
   type Listener,
   listen,
@@ -26,10 +29,41 @@ export interface SidePortOptions {
   readOnly?: boolean;
   /** TLS, as on the gRPC port (absent: cleartext). */
   tls?: ServerTls;
+  /** With tokens, /metrics needs one with read (or admin); the Connect calls check their own. */
+  authenticator?: Authenticator;
+  audit?: Audit;
 }
 
 /** The calls a read-only side port lets through: they change nothing. */
 const READING_CALL = /^\/[\w.]+\/(Get|List|Explain|Check)\w*$/;
+
+/**
+ * Whether the caller may read /metrics; if not, answers 401 (no valid token) or
+ * 403 (a token without read) naming what is needed.
+ */
+function mayScrape(
+  options: SidePortOptions,
+  header: string | undefined,
+  response: Parameters<NodeHandler>[1],
+): boolean {
+  if (!options.authenticator) return true;
+  const outcome = options.authenticator.authenticate(header);
+  const deny = (
+    status: number,
+    code: "UNAUTHENTICATED" | "PERMISSION_DENIED",
+    why: string,
+    token?: string,
+  ) => {
+    options.audit?.denied("GET /metrics", code, why, token);
+    response
+      .writeHead(status, { "content-type": "text/plain", "www-authenticate": "Bearer" })
+      .end(`/metrics ${why}: send "authorization: Bearer <token>" with a token of scope read or admin\n`);
+    return false;
+  };
+  if ("refused" in outcome) return deny(401, "UNAUTHENTICATED", outcome.refused.reason, outcome.refused.name);
+  if (allows(outcome.principal, NEED_READ)) return true;
+  return deny(403, "PERMISSION_DENIED", "needs scope admin or read", outcome.principal.name);
+}
 
 /** The side port, listening: its port, URL and close (and reload, with TLS). */
 export type RunningSidePort = Listener | SecureListener;
@@ -48,6 +82,7 @@ export async function startSidePort(options: SidePortOptions): Promise<RunningSi
         response.writeHead(405, { allow: "GET, HEAD" }).end();
         return;
       }
+      if (!mayScrape(options, request.headers.authorization, response)) return;
       metrics.render().then(
         ({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body),
         (error: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * The tokens file and `nenc token` (issue 15 item 2, first part): secrets are shown
  * once and stored as hashes; list never shows them; revoke removes; bad input exits 2
- * naming the flag. (The orchestrator does not check tokens yet: --auth-tokens comes next.)
+ * naming the flag; the registry the orchestrator checks calls against finds live ones only.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { readTokens } from "../../src/auth/token-store.js";
-import { findToken, hashSecret } from "../../src/auth/tokens.js";
+import { TokenRegistry } from "../../src/auth/token-registry.js";
+import { hashSecret } from "../../src/auth/tokens.js";
+import { silentLogger } from "../../src/domain/logger.js";
 
 const run = promisify(execFile);
 const nenc = (...args: string[]) => run(process.execPath, ["bin/nenc.js", "token", ...args]);
@@ -38,10 +40,20 @@ describe("nenc token", () => {
       ["token-2", hashSecret(shop), ["client:shop", "read"]],
     ]);
     // Two valid at once (rotation); an expired one is no longer found.
-    expect(findToken(stored, ops, Date.now())?.name).toBe("ops");
-    expect(findToken(stored, shop, Date.now())?.name).toBe("token-2");
-    expect(findToken(stored, shop, Date.now() + 31 * 86_400_000)).toBeUndefined();
-    expect(findToken(stored, "nenc_not-a-token", Date.now())).toBeUndefined();
+    const now = { ms: Date.now() };
+    const registry = TokenRegistry.open(file, { logger: silentLogger, now: () => now.ms });
+    expect(registry.authenticate(`Bearer ${ops}`)).toEqual({ principal: { name: "ops", scopes: ["admin"] } });
+    expect(registry.authenticate(`bearer ${shop}`)).toEqual({
+      principal: { name: "token-2", scopes: ["client:shop", "read"] },
+    });
+    expect(registry.authenticate("Bearer nenc_not-a-token")).toEqual({ refused: { reason: "unknown token" } });
+    expect(registry.authenticate(`Basic ${ops}`)).toEqual({ refused: { reason: "not a bearer token" } });
+    expect(registry.authenticate(undefined)).toEqual({ refused: { reason: "no token" } });
+    now.ms += 31 * 86_400_000;
+    expect(registry.authenticate(`Bearer ${shop}`)).toEqual({
+      refused: { reason: "expired token", name: "token-2" },
+    });
+    registry.close();
 
     const listed = JSON.parse((await nenc("list", "--file", file)).stdout) as Array<Record<string, unknown>>;
     expect(listed.map((t) => [t.name, t.scopes, t.expired])).toEqual([

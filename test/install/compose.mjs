@@ -5,16 +5,19 @@
  * command as a process on this machine in the order its depends_on says, from the
  * packages installed as the image installs them: service names become 127.0.0.1 and
  * each service gets a free port. Each service with a health check is started only
- * once the services it depends on pass theirs. Then the stack must run a triggered
- * task: greet invoked through one replica, its success firing log_greeting on the
- * worker connected to the other, exactly once.
+ * once the services it depends on pass theirs. The replicas check tokens as the image
+ * says (NENC_AUTH_TOKENS_FILE at the compose secret's mount), from a tokens file made
+ * with the installed `nenc token create` as compose.yaml's comment says, and the
+ * worker's token comes through the variable compose.yaml interpolates. Then the stack
+ * must run a triggered task: greet invoked through one replica, its success firing
+ * log_greeting on the worker connected to the other, exactly once.
  */
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { expectLine, freePort, REPO, run, start, step, stop, work } from "./processes.mjs";
 
-/** What the final stage of the Dockerfile says: its ENTRYPOINT, health check and user. */
+/** What the final stage of the Dockerfile says: its ENTRYPOINT, health check, user and tokens file. */
 function readDockerfile() {
   const text = readFileSync(join(REPO, "Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
   const stages = text.split(/^FROM /m).slice(1);
@@ -34,10 +37,44 @@ function readDockerfile() {
   if (!/npm install --omit=dev/.test(final))
     throw new Error("the final stage installs more than production dependencies");
   if (/tsx/.test(final)) throw new Error("the final stage mentions tsx");
+  const tokensFile = final.match(/NENC_AUTH_TOKENS_FILE=(\S+)/)?.[1];
+  if (!tokensFile) throw new Error("the image listens on every interface without NENC_AUTH_TOKENS_FILE");
   console.log(
-    `  ✓ Dockerfile: ${stages.length} stages; the final one runs ${entrypoint.join(" ")} as ${user}, with a HEALTHCHECK`,
+    `  ✓ Dockerfile: ${stages.length} stages; the final one runs ${entrypoint.join(" ")} as ${user}, with a HEALTHCHECK and tokens from ${tokensFile}`,
   );
-  return { entrypoint };
+  return { entrypoint, tokensFile };
+}
+
+/**
+ * The tokens compose.yaml's comment says to make, made with the installed CLI: the
+ * file (where compose's secret reads it) and the secrets by name.
+ */
+function makeTokens(app, secrets) {
+  const file = join(work, secrets["nenc-tokens"].file);
+  const create = (name, ...scopes) =>
+    run("node", [
+      `${app}/node_modules/nenc/bin/nenc.js`,
+      "token",
+      "create",
+      "--file",
+      file,
+      "--name",
+      name,
+      ...scopes.flatMap((scope) => ["--scope", scope]),
+    ]).trim();
+  return {
+    file,
+    ops: create("ops", "admin"),
+    worker: create("compose-worker", "worker:compose-example", "client:compose-example"),
+  };
+}
+
+/** compose's `${NAME:?message}` and `${NAME}` in a value, from `variables`. */
+function interpolate(value, variables) {
+  return String(value).replace(/\$\{(\w+)(?::\?([^}]*))?\}/g, (_, name, message) => {
+    if (variables[name] !== undefined) return variables[name];
+    throw new Error(`compose.yaml: ${name} is unset: ${message ?? "required"}`);
+  });
 }
 
 /** The services in start order (each after those it depends on). */
@@ -61,7 +98,7 @@ function localize(value, ports) {
 }
 
 /** Starts one service; resolves once it passes its health check (or, without one, once it started). */
-async function startService(name, service, { entrypoint, app, ports, dataDir }) {
+async function startService(name, service, { entrypoint, tokensFile, tokens, app, ports, dataDir }) {
   const port = ports.get(name);
   if (service.image?.startsWith("redis")) {
     const [command, ...args] = service.command;
@@ -87,7 +124,14 @@ async function startService(name, service, { entrypoint, app, ports, dataDir }) 
     NENC_HTTP_PORT: String(ports.get(`${name}:http`) ?? 0),
     NENC_LOG_LEVEL: "warn",
   };
-  for (const [key, value] of Object.entries(service.environment ?? {})) env[key] = localize(value, ports);
+  // The compose secret, mounted at /run/secrets/<name>: where the image looks for its tokens.
+  if ((service.secrets ?? []).some((secret) => `/run/secrets/${secret}` === tokensFile))
+    env.NENC_AUTH_TOKENS_FILE = tokens.file;
+  else if (!service.entrypoint)
+    throw new Error(`compose.yaml: ${name} does not mount the tokens secret at ${tokensFile}`);
+  const variables = { NENC_WORKER_TOKEN: tokens.worker };
+  for (const [key, value] of Object.entries(service.environment ?? {}))
+    env[key] = localize(interpolate(value, variables), ports);
   const ready = service.build && !service.entrypoint ? /listening on/ : /ready/;
   const { child } = await start(command, args, { ready, cwd: app, env });
   if (!service.entrypoint) {
@@ -105,8 +149,8 @@ async function startService(name, service, { entrypoint, app, ports, dataDir }) 
 /** Runs compose.yaml's stack as processes from the install in `app`, and a triggered task through it. */
 export async function runComposeStack(app) {
   step("Dockerfile and compose.yaml, their commands run as processes");
-  const { entrypoint } = readDockerfile();
-  const { services } = parse(readFileSync(join(REPO, "compose.yaml"), "utf8"));
+  const { entrypoint, tokensFile } = readDockerfile();
+  const { services, secrets } = parse(readFileSync(join(REPO, "compose.yaml"), "utf8"));
   // As the image has it: the example worker beside the installed packages.
   mkdirSync(join(app, "examples"), { recursive: true });
   copyFileSync(join(REPO, "examples", "compose", "worker.mjs"), join(app, "examples", "worker.mjs"));
@@ -118,22 +162,28 @@ export async function runComposeStack(app) {
   }
   const dataDir = join(work, "redis-data");
   mkdirSync(dataDir);
+  const tokens = makeTokens(app, secrets);
   const running = [];
   try {
     for (const name of startOrder(services)) {
-      running.push(await startService(name, services[name], { entrypoint, app, ports, dataDir }));
+      running.push(
+        await startService(name, services[name], { entrypoint, tokensFile, tokens, app, ports, dataDir }),
+      );
       console.log(`  ✓ ${name} started`);
     }
-    checkTriggeredTask(app, ports);
-    await checkMetrics(ports);
+    checkTriggeredTask(app, ports, tokens.ops);
+    await checkMetrics(ports, tokens.ops);
   } finally {
     for (const child of running.reverse()) await stop(child);
   }
 }
 
 /** greet through nenc-2; log_greeting, which its success triggers, runs once (seen through nenc-1). */
-function checkTriggeredTask(app, ports) {
-  const nenc = (url, ...args) => run("node", [`${app}/node_modules/nenc/bin/nenc.js`, ...args, "--url", url]);
+function checkTriggeredTask(app, ports, token) {
+  const nenc = (url, ...args) =>
+    run("node", [`${app}/node_modules/nenc/bin/nenc.js`, ...args, "--url", url], {
+      env: { ...process.env, NENC_TOKEN: token },
+    });
   const [first, second] = ["nenc-1", "nenc-2"].map((name) => `http://127.0.0.1:${ports.get(name)}`);
   const greeted = JSON.parse(
     nenc(second, "invoke", "greet", "--args", '{"name":"compose"}', "--wait", "--timeout", "20"),
@@ -158,10 +208,14 @@ function checkTriggeredTask(app, ports) {
 }
 
 /** Each replica serves its own metrics: greet and log_greeting ran once each, counted on one replica. */
-async function checkMetrics(ports) {
+async function checkMetrics(ports, token) {
   const counts = { greet: 0, log_greeting: 0 };
   for (const name of ["nenc-1", "nenc-2"]) {
-    const text = await (await fetch(`http://127.0.0.1:${ports.get(`${name}:http`)}/metrics`)).text();
+    const text = await (
+      await fetch(`http://127.0.0.1:${ports.get(`${name}:http`)}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).text();
     for (const task of Object.keys(counts)) {
       const line = text
         .split("\n")

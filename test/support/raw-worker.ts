@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { clientTlsOptions } from "@nenc/protocol";
 import { AsyncQueue } from "@nenc/protocol/async-queue";
 import {
   type ConnectRequest,
@@ -8,6 +9,7 @@ import {
   type ConnectResponse,
   WorkerService,
 } from "@nenc/protocol/gen/nenc/v1/worker_service_pb.js";
+import { bearer } from "./auth.js";
 
 /**
  * A worker stream driven by hand, message by message: for protocol tests that
@@ -22,9 +24,17 @@ export interface RawWorker {
   close(): void;
 }
 
-export function openRawWorker(url: string): RawWorker {
-  const sessions = new Http2SessionManager(url);
-  const client = createClient(WorkerService, createGrpcTransport({ baseUrl: url, sessionManager: sessions }));
+/** A raw worker stream to `url` (https:// trusts NENC_TLS_CA), sending `token` when given. */
+export function openRawWorker(url: string, token?: string): RawWorker {
+  const sessions = new Http2SessionManager(url, undefined, clientTlsOptions(url));
+  const client = createClient(
+    WorkerService,
+    createGrpcTransport({
+      baseUrl: url,
+      sessionManager: sessions,
+      interceptors: token ? [bearer(token)] : [],
+    }),
+  );
   const outbox = new AsyncQueue<ConnectRequest>();
   const inbox = new AsyncQueue<ConnectResponse>();
   const ended = (async () => {

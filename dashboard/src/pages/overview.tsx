@@ -1,4 +1,4 @@
-import { api } from "../api.js";
+import { api, authHeaders } from "../api.js";
 import { Problem, Section } from "../components/bits.js";
 import { Chart, type ChartData } from "../components/chart.js";
 import { Link } from "../components/link.js";
@@ -27,10 +27,17 @@ async function activityChart(): Promise<{ chart: ChartData; succeeded: number; f
   };
 }
 
+/** This replica's /metrics, as the signed-in token may read them. */
+async function metricsText(): Promise<string> {
+  const response = await fetch("/metrics", { headers: authHeaders() });
+  if (!response.ok) throw new Error(`/metrics: ${(await response.text()).trim()}`);
+  return response.text();
+}
+
 /** /ui/: throughput and failures over time, queue depth, connected workers, recent invocations. */
 export function Overview() {
   const activity = usePoll(activityChart, "activity");
-  const metrics = usePoll(async () => parseMetrics(await (await fetch("/metrics")).text()), "metrics");
+  const metrics = usePoll(async () => parseMetrics(await metricsText()), "metrics");
   const recent = usePoll(
     async () => (await api.invocations.listInvocations({ pageSize: 15 })).invocations,
     "recent",

@@ -24,6 +24,11 @@ export interface NencOptions {
   url?: string;
   /** Default: NENC_APP_ID, else "default". */
   appId?: string;
+  /**
+   * The access token every call sends (`authorization: Bearer`), for an orchestrator
+   * started with --auth-tokens. Default: NENC_TOKEN, else none.
+   */
+  token?: string;
   /** How a stalled or vanished orchestrator is noticed (HTTP/2 PINGs). */
   keepalive?: KeepaliveOptions;
 }
@@ -71,9 +76,11 @@ export class Nenc {
   private lazyClients?: NencClients;
   private readonly workers = new Set<Worker>();
   private readonly keepalive: KeepaliveOptions;
+  private readonly token: string | undefined;
 
   constructor(options: NencOptions = {}) {
     this.keepalive = options.keepalive ?? {};
+    this.token = options.token ?? (process.env.NENC_TOKEN || undefined);
     this.url = options.url ?? process.env.NENC_URL ?? "http://127.0.0.1:7070";
     this.appId = options.appId ?? process.env.NENC_APP_ID ?? "default";
     this.trigger = new TriggerClient(this);
@@ -83,7 +90,7 @@ export class Nenc {
 
   /** @internal The typed RPC clients (one HTTP/2 connection, opened on first use). */
   get clients(): NencClients {
-    this.lazyClients ??= createClients(this.url, this.keepalive);
+    this.lazyClients ??= createClients(this.url, this.keepalive, this.token);
     return this.lazyClients;
   }
 

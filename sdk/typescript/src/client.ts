@@ -69,8 +69,20 @@ class ResilientSessionManager extends Http2SessionManager {
   }
 }
 
-/** Opens the typed clients of `url` on one HTTP/2 connection with keepalive PINGs. */
-export function createClients(url: string, keepalive: KeepaliveOptions = {}): NencClients {
+/** Sends `token` as every call's bearer token. */
+function authorize(token: string): Interceptor {
+  const value = `Bearer ${token}`;
+  return (next) => (request) => {
+    request.header.set("authorization", value);
+    return next(request);
+  };
+}
+
+/**
+ * Opens the typed clients of `url` on one HTTP/2 connection with keepalive PINGs;
+ * every call carries `token` when one is given (see NencOptions.token).
+ */
+export function createClients(url: string, keepalive: KeepaliveOptions = {}, token?: string): NencClients {
   const sessionManager = new ResilientSessionManager(
     url,
     {
@@ -85,7 +97,7 @@ export function createClients(url: string, keepalive: KeepaliveOptions = {}): Ne
     baseUrl: url,
     sessionManager,
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
-    interceptors: [identify],
+    interceptors: token ? [identify, authorize(token)] : [identify],
   };
   const transport = createGrpcTransport(transportOptions);
   const invocations = createClient(InvocationService, transport);

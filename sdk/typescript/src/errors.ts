@@ -36,6 +36,16 @@ export class ResourceExhaustedError extends NencError {
   override name = "ResourceExhaustedError";
 }
 
+/** The call carried no token, or one the orchestrator does not know or that expired (see NENC_TOKEN). */
+export class UnauthenticatedError extends NencError {
+  override name = "UnauthenticatedError";
+}
+
+/** The token lacks the scope the call needs; the message names the scope. */
+export class PermissionDeniedError extends NencError {
+  override name = "PermissionDeniedError";
+}
+
 /**
  * A task's result (or a function's value) cannot travel to the orchestrator: not
  * JSON, nested too deep or too large. The attempt fails with it (type
@@ -73,6 +83,10 @@ export function errorFromCode(code: string, message: string): NencError {
       return new AlreadyExistsError(message, code);
     case "RESOURCE_EXHAUSTED":
       return new ResourceExhaustedError(message, code);
+    case "UNAUTHENTICATED":
+      return new UnauthenticatedError(message, code);
+    case "PERMISSION_DENIED":
+      return new PermissionDeniedError(message, code);
     default:
       return new NencError(message, code);
   }

@@ -22,9 +22,11 @@ export {
   InvalidArgumentError,
   NencError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
   ResultNotAcceptedError,
   TaskFailedError,
+  UnauthenticatedError,
   UnavailableError,
 } from "./errors.js";
 export { Invocation } from "./invocation.js";

@@ -44,9 +44,10 @@ export class WorkerGateway {
     }
   }
 
-  async connect(hello: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
+  async connect(announced: WorkerHello, channel: WorkerChannel): Promise<WorkerConnection> {
     const { store, dispatcher, functions, clock, logger } = this.deps;
-    await this.validate(hello);
+    await this.validate(announced);
+    const hello = boundToOwner(announced);
     const link = new WorkerLink(hello, channel, this.deps, this.options);
     const session = link.session;
     const now = clock.now();
@@ -136,4 +137,13 @@ export class WorkerGateway {
       }
     }
   }
+}
+
+/**
+ * The hello with the worker's identity bound to its stream's token: "<id>@<token
+ * name>". A caller with another token naming the same id is another worker, holding
+ * none of the first one's assignments (docs/design.md §6).
+ */
+function boundToOwner(hello: WorkerHello): WorkerHello {
+  return hello.owner === undefined ? hello : { ...hello, workerId: `${hello.workerId}@${hello.owner}` };
 }

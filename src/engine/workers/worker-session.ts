@@ -23,6 +23,12 @@ export interface WorkerHello {
    * it may report them on this one; the others it held go back to the queue).
    */
   heldAssignmentIds: string[];
+  /**
+   * The name of the token the stream authenticated with (absent without tokens). The
+   * worker's identity is its id under that name, so that another caller naming the
+   * same id can neither resume its session nor report its results.
+   */
+  owner?: string;
 }
 
 /** A request to run a filter or provider function on a worker. */

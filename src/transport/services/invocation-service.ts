@@ -8,12 +8,14 @@ import type {
   InvocationService,
   ListInvocationsRequest,
 } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
+import { NEED_READ } from "../../auth/scopes.js";
 import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrator.js";
 import { ACTIVITY_BUCKET_MS } from "../../store/activity.js";
 import type { InvocationQuery } from "../../store/store.js";
+import type { Access } from "../access.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
 import { attemptToProto, invocationToProto, invokeOptions } from "../convert.js";
 import { statusFromProto, valueToJson } from "../convert-trigger.js";
@@ -26,9 +28,11 @@ const MAX_AWAIT_MS = 300_000;
  * InvocationService: invoke, look up and list invocations, and wait for their results
  * (AwaitInvocation, WatchInvocation, Session). Open watch streams and session waits
  * are capped per connection and per replica, since each holds memory here until it ends.
+ * With tokens, invoking needs client of the task's app, reading read or client of it.
  */
 export function createInvocationService(
   orchestrator: Orchestrator,
+  access: Access,
   logger: Logger,
 ): ServiceImpl<typeof InvocationService> {
   const invocations = orchestrator.invocations;
@@ -37,6 +41,7 @@ export function createInvocationService(
   const watchMessages = new WatchMessages();
   return {
     async invoke(request, context) {
+      await access.requireForTask(context, "client", request.taskId);
       const { invocation, duplicate } = await invocations.invoke(
         request.taskId,
         request.arguments ? valueToJson(request.arguments, "arguments") : {},
@@ -55,14 +60,16 @@ export function createInvocationService(
         })),
       };
     },
-    async getInvocation(request) {
+    async getInvocation(request, context) {
+      await access.requireForInvocation(context, request.id);
       const [invocation, attempts] = await Promise.all([
         invocations.get(request.id),
         invocations.attempts(request.id),
       ]);
       return { invocation: invocationToProto(invocation), attempts: attempts.map(attemptToProto) };
     },
-    async listInvocations(request) {
+    async listInvocations(request, context) {
+      await requireListable(access, context, request);
       const page = await invocations.list(listQueryFromProto(request));
       return { invocations: page.items.map(invocationToProto), nextPageToken: page.nextPageToken ?? "" };
     },
@@ -71,14 +78,16 @@ export function createInvocationService(
       if (timeout < 0 || timeout > MAX_AWAIT_MS) {
         throw NencError.invalid("timeoutMs", `must be between 0 (default 30000) and ${MAX_AWAIT_MS}`);
       }
+      await access.requireForInvocation(context, request.id);
       const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
       const invocation = await invocations.awaitFinal(request.id, timeout, signal);
       return { invocation: invocationToProto(invocation), done: isFinalStatus(invocation.status) };
     },
     session(requests, context) {
-      return runSession(orchestrator, requests, context, logger, sessionWaits);
+      return runSession({ orchestrator, access, logger, waits: sessionWaits }, requests, context);
     },
     async *watchInvocation(request, context) {
+      await access.requireForInvocation(context, request.id);
       const close = watchStreams.open(context.values.get(CONNECTION));
       const unfollow = watchMessages.follow(request.id);
       try {
@@ -89,6 +98,13 @@ export function createInvocationService(
       }
     },
   };
+}
+
+/** Listing every app's invocations needs read; a client lists its app's (by task or trigger). */
+async function requireListable(access: Access, context: HandlerContext, request: ListInvocationsRequest) {
+  if (request.taskId) return access.requireForTask(context, "readOf", request.taskId);
+  if (request.triggerId) return access.requireForTrigger(context, "readOf", request.triggerId);
+  access.require(context, NEED_READ);
 }
 
 /** ListInvocations' filters as the engine's query: unset fields filter nothing. */

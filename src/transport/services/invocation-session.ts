@@ -11,6 +11,7 @@ import type { NencError } from "../../domain/errors.js";
 import type { Invocation } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { Access } from "../access.js";
 import { CONNECTION, type ConnectionCaps } from "../connection-caps.js";
 import { invocationToProto, invokeOptions } from "../convert.js";
 import { valueToJson } from "../convert-trigger.js";
@@ -22,13 +23,11 @@ import { toConnectError } from "../errors.js";
  * never holds up an invoke). Errors are answered per request; the stream lives on.
  */
 export async function* runSession(
-  orchestrator: Orchestrator,
+  deps: SessionDeps,
   requests: AsyncIterable<SessionRequest>,
   context: HandlerContext,
-  logger: Logger,
-  waits: ConnectionCaps,
 ): AsyncGenerator<SessionResponse> {
-  const session = new Session(orchestrator, logger, waits, context.values.get(CONNECTION));
+  const session = new Session(deps, context);
   const reading = session.read(requests);
   const stopListening = session.endOnAbortOrStop(context.signal);
   try {
@@ -40,19 +39,32 @@ export async function* runSession(
   }
 }
 
+/** What a session needs: the engine, the access checks, the caps on its waits. */
+export interface SessionDeps {
+  orchestrator: Orchestrator;
+  access: Access;
+  logger: Logger;
+  waits: ConnectionCaps;
+}
+
 /** One session's state: the answers it has to send and the result waits it holds. */
 class Session {
   /** Answers in the order they are ready, whatever order the requests came in. */
   readonly outbox = new AsyncQueue<SessionResponse>();
   // Waits are cancelled together when the session ends: no listener per watch.
   private readonly watches = new Set<() => void>();
+  /** Set once the session ends: a wait whose access check was still pending then is not opened. */
+  private ended = false;
+
+  private readonly orchestrator: Orchestrator;
+  private readonly logger: Logger;
 
   constructor(
-    private readonly orchestrator: Orchestrator,
-    private readonly logger: Logger,
-    private readonly waits: ConnectionCaps,
-    private readonly connection: object | undefined,
-  ) {}
+    private readonly deps: SessionDeps,
+    private readonly context: HandlerContext,
+  ) {
+    ({ orchestrator: this.orchestrator, logger: this.logger } = deps);
+  }
 
   /** Handles each request as it arrives; a broken request stream ends the session. */
   async read(requests: AsyncIterable<SessionRequest>): Promise<void> {
@@ -61,7 +73,7 @@ class Session {
         const message = request.message;
         if (message.case === "invoke" && message.value.invoke)
           void this.invoke(message.value.requestId, message.value.invoke);
-        else if (message.case === "watch") this.watch(message.value.invocationId);
+        else if (message.case === "watch") void this.watch(message.value.invocationId);
       }
       // The client closed its side: answer what is pending, then end.
     } catch {
@@ -89,11 +101,13 @@ class Session {
 
   /** Stops every result wait still pending and gives back its place under the caps. */
   cancelWatches(): void {
+    this.ended = true;
     for (const cancel of this.watches) cancel();
   }
 
   private async invoke(requestId: bigint, message: InvokeRequest): Promise<void> {
     try {
+      await this.deps.access.requireForTask(this.context, "client", message.taskId);
       const { invocation, duplicate } = await this.orchestrator.invocations.invoke(
         message.taskId,
         message.arguments ? valueToJson(message.arguments, "arguments") : {},
@@ -116,11 +130,13 @@ class Session {
     }
   }
 
-  /** Answers `finished` once the invocation is final (at once when a cap refuses the wait). */
-  private watch(invocationId: string): void {
+  /** Answers `finished` once the invocation is final (at once when a cap or access refuses the wait). */
+  private async watch(invocationId: string): Promise<void> {
     let release: () => void;
     try {
-      release = this.waits.open(this.connection);
+      await this.deps.access.requireForInvocation(this.context, invocationId);
+      if (this.ended) return;
+      release = this.deps.waits.open(this.context.values.get(CONNECTION));
     } catch (error) {
       this.finished(invocationId, { error: error as NencError });
       return;

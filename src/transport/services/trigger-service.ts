@@ -1,40 +1,69 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
-import type { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ListTriggersRequest, TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import { NEED_READ } from "../../auth/scopes.js";
 import { NencError } from "../../domain/errors.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
+import type { Access } from "../access.js";
 import { evaluationToProto, pendingToProto } from "../convert.js";
 import { triggerDefinitionFromProto, triggerToProto } from "../convert-trigger.js";
 
-export function createTriggerService(orchestrator: Orchestrator): ServiceImpl<typeof TriggerService> {
+/**
+ * TriggerService. With tokens, a trigger is its target task's app's: creating,
+ * pausing, resuming and deleting one needs admin or client of that app, reading
+ * one read or client of it (docs/design.md §6).
+ */
+export function createTriggerService(
+  orchestrator: Orchestrator,
+  access: Access,
+): ServiceImpl<typeof TriggerService> {
   const triggers = orchestrator.triggers;
+  const changed = async (context: HandlerContext, id: string, action: string) => {
+    await access.requireForTrigger(context, "client", id);
+    access.audit.changed(action, access.caller(context), { triggerId: id });
+  };
   return {
-    async createTrigger(request) {
+    async createTrigger(request, context) {
       if (!request.trigger) throw NencError.invalid("trigger", "is required: the trigger to create");
-      const { trigger, created } = await triggers.create(triggerDefinitionFromProto(request.trigger));
+      const definition = triggerDefinitionFromProto(request.trigger);
+      await access.requireForTask(context, "client", definition.targetTaskId);
+      // Its filters and providers run on the workers of definition.appId: that app must agree too.
+      if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
+      const { trigger, created } = await triggers.create(definition);
+      if (created)
+        access.audit.changed("trigger.created", access.caller(context), {
+          triggerId: trigger.id,
+          targetTaskId: trigger.targetTaskId,
+        });
       return { trigger: triggerToProto(trigger), created };
     },
-    async getTrigger(request) {
+    async getTrigger(request, context) {
+      await access.requireForTrigger(context, "readOf", request.id);
       return { trigger: triggerToProto(await triggers.get(request.id)) };
     },
-    async listTriggers(request) {
+    async listTriggers(request, context) {
+      await requireListable(access, context, request);
       const list = await triggers.list({
         ...(request.targetTaskId ? { targetTaskId: request.targetTaskId } : {}),
         ...(request.appId ? { appId: request.appId } : {}),
       });
       return { triggers: list.map(triggerToProto) };
     },
-    async pauseTrigger(request) {
+    async pauseTrigger(request, context) {
+      await changed(context, request.id, "trigger.paused");
       return { trigger: triggerToProto(await triggers.setPaused(request.id, true)) };
     },
-    async resumeTrigger(request) {
+    async resumeTrigger(request, context) {
+      await changed(context, request.id, "trigger.resumed");
       return { trigger: triggerToProto(await triggers.setPaused(request.id, false)) };
     },
-    async deleteTrigger(request) {
+    async deleteTrigger(request, context) {
+      await changed(context, request.id, "trigger.deleted");
       await triggers.delete(request.id);
       return {};
     },
-    async explainTrigger(request) {
+    async explainTrigger(request, context) {
+      await access.requireForTrigger(context, "readOf", request.id);
       const explanation = await triggers.explain(request.id, request.limit);
       return {
         trigger: triggerToProto(explanation.trigger),
@@ -44,4 +73,10 @@ export function createTriggerService(orchestrator: Orchestrator): ServiceImpl<ty
       };
     },
   };
+}
+
+/** Listing every app's triggers needs read; a client lists its app's (by appId or target task). */
+async function requireListable(access: Access, context: HandlerContext, request: ListTriggersRequest) {
+  if (request.targetTaskId) return access.requireForTask(context, "readOf", request.targetTaskId);
+  access.require(context, request.appId ? { kind: "readOf", app: request.appId } : NEED_READ);
 }

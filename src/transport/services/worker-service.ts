@@ -21,6 +21,7 @@ import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { WorkerConnection } from "../../engine/workers/worker-link.js";
 import type { WorkerChannel, WorkerHello, WorkerMessage } from "../../engine/workers/worker-session.js";
+import type { Access } from "../access.js";
 import { abortReasonToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
 import { wireValueToJson } from "../convert-trigger.js";
 import { toConnectError } from "../errors.js";
@@ -33,28 +34,40 @@ import { toConnectError } from "../errors.js";
  */
 export function createWorkerService(
   orchestrator: Orchestrator,
+  access: Access,
   logger: Logger,
 ): ServiceImpl<typeof WorkerService> {
   return {
     connect(requests, context) {
-      return runWorkerStream(orchestrator, logger, requests, context);
+      return runWorkerStream({ orchestrator, access, logger }, requests, context);
     },
   };
 }
 
-/** One worker's stream: its hello, then its messages to the engine and the engine's to it. */
+interface WorkerStreamDeps {
+  orchestrator: Orchestrator;
+  access: Access;
+  logger: Logger;
+}
+
+/**
+ * One worker's stream: its hello, then its messages to the engine and the engine's
+ * to it. With tokens, the hello's app must be one the token serves (worker:<app>),
+ * and the worker's identity is bound to the token (WorkerHello.owner).
+ */
 async function* runWorkerStream(
-  orchestrator: Orchestrator,
-  logger: Logger,
+  { orchestrator, access, logger }: WorkerStreamDeps,
   requests: AsyncIterable<ConnectRequest>,
   context: HandlerContext,
 ): AsyncGenerator<ConnectResponse> {
   const iterator = requests[Symbol.asyncIterator]();
   const hello = await readHello(iterator);
   if (!hello) return;
+  access.require(context, { kind: "worker", app: hello.appId });
   const outbox = new AsyncQueue<ConnectResponse>();
   const channel = outboxChannel(hello, outbox, logger);
-  const connection = await orchestrator.workers.connect(helloFromProto(hello), channel);
+  const owner = access.caller(context)?.name;
+  const connection = await orchestrator.workers.connect(helloFromProto(hello, owner), channel);
 
   const onAbort = () => outbox.end();
   context.signal.addEventListener("abort", onAbort);
@@ -87,8 +100,9 @@ async function readHello(iterator: AsyncIterator<ConnectRequest>): Promise<Worke
   return opening.value;
 }
 
-function helloFromProto(hello: WorkerHelloMessage): WorkerHello {
+function helloFromProto(hello: WorkerHelloMessage, owner: string | undefined): WorkerHello {
   return {
+    ...(owner === undefined ? {} : { owner }),
     appId: hello.appId,
     workerId: hello.workerId,
     concurrency: hello.concurrency,

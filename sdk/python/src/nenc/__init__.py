@@ -24,9 +24,11 @@ from nenc.errors import (
     InvocationTimeoutError,
     NencError,
     NotFoundError,
+    PermissionDeniedError,
     ResourceExhaustedError,
     ResultNotAcceptedError,
     TaskFailedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from nenc.invocation import InvocationInfo, InvocationStatus
@@ -67,6 +69,7 @@ __all__ = [
     "Nenc",
     "NencError",
     "NotFoundError",
+    "PermissionDeniedError",
     "Pynenc",
     "ResourceExhaustedError",
     "ResultContext",
@@ -79,6 +82,7 @@ __all__ = [
     "TriggerBuilder",
     "TriggerClient",
     "TriggerContext",
+    "UnauthenticatedError",
     "UnavailableError",
     "WorkerHandle",
     "cel",

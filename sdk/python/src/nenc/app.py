@@ -82,7 +82,8 @@ class Nenc:
     """An app of the nenc orchestrator (the seed's ``Pynenc``).
 
     ``url`` defaults to ``NENC_URL``, else ``http://127.0.0.1:7070``; ``app_id`` to
-    ``NENC_APP_ID``, else ``"default"``. Declare tasks with ``@app.task``; start a
+    ``NENC_APP_ID``, else ``"default"``; ``token`` (the bearer token of an orchestrator
+    started with ``--auth-tokens``) to ``NENC_TOKEN``, else none. Declare tasks with ``@app.task``; start a
     worker to register them (with their triggers) and run them.
 
     Example::
@@ -101,8 +102,10 @@ class Nenc:
             print(source_task(1).result)
     """
 
-    def __init__(self, url: str | None = None, app_id: str | None = None) -> None:
+    def __init__(self, url: str | None = None, app_id: str | None = None, token: str | None = None) -> None:
         self.url = url or os.environ.get("NENC_URL") or DEFAULT_URL
+        # Sent as every call's bearer token, for an orchestrator started with --auth-tokens.
+        self._token = token or os.environ.get("NENC_TOKEN") or None
         parse_url(self.url)  # a bad URL fails here, not at the first call
         self.app_id = app_id or os.environ.get("NENC_APP_ID") or "default"
         self.functions = FunctionRegistry()
@@ -121,7 +124,7 @@ class Nenc:
         """The connection to the orchestrator, opened on first use."""
         with self._lock:
             if self._clients is None:
-                self._clients = Clients(self.url)
+                self._clients = Clients(self.url, self._token)
             return self._clients
 
     @property

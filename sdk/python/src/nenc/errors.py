@@ -60,6 +60,18 @@ class UnavailableError(NencError):
     code = "UNAVAILABLE"
 
 
+class UnauthenticatedError(NencError):
+    """No token, or one the orchestrator does not know or that expired (see ``NENC_TOKEN``)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDeniedError(NencError):
+    """The token lacks the scope the call needs; the message names the scope."""
+
+    code = "PERMISSION_DENIED"
+
+
 class DeadlineExceededError(NencError):
     """The call took longer than its deadline."""
 

@@ -130,14 +130,16 @@ class _Identify(
     grpc.StreamUnaryClientInterceptor,
     grpc.StreamStreamClientInterceptor,
 ):
-    """Adds the protocol and SDK headers to every call."""
+    """Adds the protocol and SDK headers, and the bearer token when there is one, to every call."""
 
-    @staticmethod
-    def _named(details: Any) -> _CallDetails:
+    def __init__(self, token: str | None) -> None:
+        self._headers = (*_IDENTITY, ("authorization", f"Bearer {token}")) if token else _IDENTITY
+
+    def _named(self, details: Any) -> _CallDetails:
         return _CallDetails(
             details.method,
             details.timeout,
-            [*(details.metadata or ()), *_IDENTITY],
+            [*(details.metadata or ()), *self._headers],
             details.credentials,
             details.wait_for_ready,
             details.compression,
@@ -159,14 +161,14 @@ class _Identify(
 class Clients:
     """Typed calls of every nenc service over one channel."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
         self.target, secure = parse_url(url)
         channel = (
             grpc.secure_channel(self.target, tls_credentials(), _CHANNEL_OPTIONS)
             if secure
             else grpc.insecure_channel(self.target, _CHANNEL_OPTIONS)
         )
-        self._channel = grpc.intercept_channel(channel, _Identify())
+        self._channel = grpc.intercept_channel(channel, _Identify(token))
         self._apps = app_service_pb2_grpc.AppServiceStub(self._channel)
         self._invocations = invocation_service_pb2_grpc.InvocationServiceStub(self._channel)
         self._events = event_service_pb2_grpc.EventServiceStub(self._channel)

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { readTokens } from "../../src/auth/token-store.js";
 import { TokenRegistry } from "../../src/auth/token-registry.js";
+import { readTokens } from "../../src/auth/token-store.js";
 import { hashSecret } from "../../src/auth/tokens.js";
 import { silentLogger } from "../../src/domain/logger.js";
 
@@ -46,7 +46,9 @@ describe("nenc token", () => {
     expect(registry.authenticate(`bearer ${shop}`)).toEqual({
       principal: { name: "token-2", scopes: ["client:shop", "read"] },
     });
-    expect(registry.authenticate("Bearer nenc_not-a-token")).toEqual({ refused: { reason: "unknown token" } });
+    expect(registry.authenticate("Bearer nenc_not-a-token")).toEqual({
+      refused: { reason: "unknown token" },
+    });
     expect(registry.authenticate(`Basic ${ops}`)).toEqual({ refused: { reason: "not a bearer token" } });
     expect(registry.authenticate(undefined)).toEqual({ refused: { reason: "no token" } });
     now.ms += 31 * 86_400_000;

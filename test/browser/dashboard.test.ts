@@ -10,6 +10,7 @@ import { Nenc, TriggerBuilder } from "@nenc/sdk";
 import type { NencServer } from "nenc/server";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTokensFile } from "../support/auth.js";
 import { chromiumPath, launchBrowser } from "../support/browser.js";
 import { startTestServer } from "../support/server.js";
 import { STORE_KINDS, storeAvailable } from "../support/stores.js";
@@ -306,5 +307,53 @@ describe.skipIf(!hasBrowser)("the dashboard, read-only", () => {
     expect(await page.locator("[data-testid=pause], [data-testid=delete]").count()).toBe(0);
     await open(page, `${server.httpUrl}/ui/events`, "[data-testid=events]", "read-only-events");
     expect(await page.locator("[data-testid=emit-form]").count()).toBe(0);
+  });
+});
+
+describe.skipIf(!hasBrowser)("the dashboard, with tokens", () => {
+  let browser: Browser;
+  let server: NencServer;
+  let app: Nenc;
+  let secrets: Record<string, string>;
+
+  beforeAll(async () => {
+    const tokens = writeTokensFile({ viewer: ["read"], shop: ["client:shop", "worker:shop"] });
+    secrets = tokens.secrets;
+    server = await startTestServer({ authTokensFile: tokens.file });
+    app = new Nenc({ url: server.url, appId: "shop", token: secrets.shop });
+    const job = app.task("job", async () => 1);
+    await app.startWorker();
+    await (await job.invoke({})).result();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await server?.stop();
+  });
+
+  it("asks for a token, refuses one that cannot read, shows the pages with one that can, and signs out", async () => {
+    const page = await browser.newPage();
+    await open(page, `${server.httpUrl}/ui/`, "[data-testid=sign-in]", "sign-in");
+    expect(await page.locator("[data-testid=recent-invocations]").count()).toBe(0);
+    const signIn = async (token: string) => {
+      await page.fill("[data-testid=token]", token);
+      await page.click("[data-testid=sign-in] button[type=submit]");
+    };
+    await signIn("nenc_not-a-token");
+    await page.waitForSelector("[data-testid=sign-in-problem]");
+    expect(await page.locator("[data-testid=sign-in-problem]").innerText()).toBe(
+      "This token is not known to the orchestrator, or it expired.",
+    );
+    await signIn(secrets.shop as string);
+    await page.waitForSelector("[data-testid=sign-in-problem]:has-text('cannot read')");
+    await signIn(secrets.viewer as string);
+    await page.waitForSelector("[data-testid=recent-invocations] [data-invocation]");
+    // The overview's /metrics read carries the token too.
+    await page.waitForSelector("[data-testid=connected-workers] [data-app=shop]");
+    await page.screenshot({ path: `${ARTIFACTS}/signed-in.png`, fullPage: true });
+    await page.click("[data-testid=sign-out]");
+    await page.waitForSelector("[data-testid=sign-in]");
   });
 });

@@ -232,7 +232,10 @@ describe("the side port", () => {
       expect(emitted.status).toBe(403);
       expect(await emitted.json()).toMatchObject({ code: "permission_denied" });
       expect((await call("nenc.v1.TriggerService/ListTriggers", {})).status).toBe(200);
-      expect(await (await fetch(`${server.httpUrl}/ui/config.json`)).json()).toEqual({ readOnly: true });
+      expect(await (await fetch(`${server.httpUrl}/ui/config.json`)).json()).toEqual({
+        readOnly: true,
+        auth: false,
+      });
       // Hostile paths: a malformed escape is refused, a way out of the build is the app page, never a file.
       expect((await fetch(`${server.httpUrl}/ui/%E0%A4%A`)).status).toBe(400);
       const escaped = await fetch(`${server.httpUrl}/ui/..%2F..%2Fpackage.json`);

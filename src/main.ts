@@ -11,6 +11,7 @@ import { Metrics } from "./telemetry/metrics.js";
 import { createDashboardHandler } from "./transport/dashboard.js";
 import type { ServerTls } from "./transport/listener.js";
 import { type RunningServer, startServer } from "./transport/server.js";
+import type { TokenLimitOptions } from "./transport/token-limits.js";
 
 export interface NencServerOptions {
   /** 0 = an ephemeral port. Default 7070. */
@@ -43,6 +44,8 @@ export interface NencServerOptions {
    * followed as it changes (docs/design.md §6). Absent: every call is allowed.
    */
   authTokensFile?: string;
+  /** With a tokens file: streams and request rate per token (see TokenLimitOptions). */
+  tokenLimits?: Partial<TokenLimitOptions>;
 }
 
 export interface HttpSideOptions {
@@ -92,7 +95,9 @@ export async function startNencServer(options: NencServerOptions = {}): Promise<
   try {
     tokens = options.authTokensFile ? TokenRegistry.open(options.authTokensFile, { logger }) : undefined;
     server = await startServer(orchestrator, {
-      ...(tokens ? { authenticator: tokens } : {}),
+      ...(tokens
+        ? { authenticator: tokens, ...(options.tokenLimits ? { tokenLimits: options.tokenLimits } : {}) }
+        : {}),
       port,
       host: options.host ?? "127.0.0.1",
       logger,

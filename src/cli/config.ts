@@ -1,5 +1,6 @@
 import type { OrchestratorOptions } from "../engine/orchestrator.js";
 import type { RetentionOptions } from "../store/retention.js";
+import type { TokenLimitOptions } from "../transport/token-limits.js";
 
 /**
  * Tuning knobs read from the environment (all optional; defaults in the README):
@@ -9,7 +10,8 @@ import type { RetentionOptions } from "../store/retention.js";
  * NENC_RETENTION_EVENT_MS, NENC_RETENTION_EVALUATIONS, NENC_RETENTION_MARKER_MS,
  * NENC_CEL_MAX_STEPS, NENC_MAX_RESPONSE_BYTES, NENC_MAX_WATCH_STREAMS,
  * NENC_MAX_WATCH_STREAMS_PER_CONNECTION, NENC_MAX_SESSION_WAITS, NENC_MAX_SESSION_WAITS_PER_CONNECTION,
- * NENC_AWAIT_REGISTRATION_MS, NENC_METRICS_MAX_LABEL_VALUES.
+ * NENC_AWAIT_REGISTRATION_MS, NENC_METRICS_MAX_LABEL_VALUES, NENC_MAX_STREAMS_PER_TOKEN,
+ * NENC_RATE_PER_TOKEN, NENC_RATE_BURST_PER_TOKEN.
  */
 export interface EnvironmentConfig {
   orchestrator: Partial<OrchestratorOptions>;
@@ -17,6 +19,8 @@ export interface EnvironmentConfig {
   reclaimAfterMs?: number;
   /** Distinct task, trigger or app ids each labelled metric keeps (NENC_METRICS_MAX_LABEL_VALUES). */
   maxLabelValues?: number;
+  /** Per-token limits, with --auth-tokens. */
+  tokenLimits: Partial<TokenLimitOptions>;
 }
 
 /** The numeric orchestrator options an environment variable sets. */
@@ -58,6 +62,12 @@ const ORCHESTRATOR_SETTINGS: Settings<OrchestratorNumber> = [
   ["awaitRegistrationMs", "NENC_AWAIT_REGISTRATION_MS"],
 ];
 
+const TOKEN_LIMIT_SETTINGS: Settings<keyof TokenLimitOptions> = [
+  ["maxStreamsPerToken", "NENC_MAX_STREAMS_PER_TOKEN"],
+  ["ratePerToken", "NENC_RATE_PER_TOKEN"],
+  ["burstPerToken", "NENC_RATE_BURST_PER_TOKEN"],
+];
+
 const RETENTION_SETTINGS: Settings<keyof RetentionOptions> = [
   ["maxFinishedInvocations", "NENC_RETENTION_INVOCATIONS"],
   ["maxEvents", "NENC_RETENTION_EVENTS"],
@@ -77,6 +87,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   return {
     orchestrator: readNumbers(env, ORCHESTRATOR_SETTINGS),
     retention: readNumbers(env, RETENTION_SETTINGS),
+    tokenLimits: readNumbers(env, TOKEN_LIMIT_SETTINGS),
     ...(reclaimAfterMs === undefined ? {} : { reclaimAfterMs }),
     ...(maxLabelValues === undefined ? {} : { maxLabelValues }),
   };

@@ -91,7 +91,9 @@ export async function serve(argv: string[]): Promise<void> {
   const traces = await startTracing(logger);
   const server = await startNencServer({
     ...(tls ? { tls } : {}),
-    ...(values["auth-tokens"] ? { authTokensFile: values["auth-tokens"] } : {}),
+    ...(values["auth-tokens"]
+      ? { authTokensFile: values["auth-tokens"], tokenLimits: config.tokenLimits }
+      : {}),
     port,
     host: values.host,
     http: sideOptions(values["http-port"], config.maxLabelValues, values["ui-read-only"]),

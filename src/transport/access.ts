@@ -11,6 +11,7 @@ import { quote } from "../domain/errors.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
 import { type AccessRule, ruleOf } from "./access-policy.js";
 import type { Audit } from "./audit.js";
+import type { TokenLimits } from "./token-limits.js";
 
 /** What checks the bearer token of a request (TokenRegistry). */
 export interface Authenticator {
@@ -35,7 +36,7 @@ function callName(context: Pick<HandlerContext, "service" | "method">): string {
  * static rule (access-policy.ts); calls whose rule depends on stored state (the app
  * of a task, a trigger, an invocation) are checked by their handler through Access.
  */
-export function authenticating(authenticator: Authenticator, audit: Audit): Interceptor {
+export function authenticating(authenticator: Authenticator, audit: Audit, limits: TokenLimits): Interceptor {
   return (next) => async (request) => {
     const rule = ruleOf(request.service.typeName, request.method.name);
     if (rule === "open") return next(request);
@@ -49,11 +50,35 @@ export function authenticating(authenticator: Authenticator, audit: Audit): Inte
         Code.Unauthenticated,
       );
     }
-    request.contextValues.set(CALLER, outcome.principal);
+    const principal = outcome.principal;
+    request.contextValues.set(CALLER, principal);
     const need = staticNeed(rule, request.method.methodKind === "unary" ? request.message : undefined);
-    if (need) refuseUnless(outcome.principal, need, call, audit);
-    return next(request);
+    if (need) refuseUnless(principal, need, call, audit);
+    limits.spend(principal.name);
+    if (!request.stream) return next(request);
+    const release = limits.openStream(principal.name);
+    request.signal.addEventListener("abort", release, { once: true });
+    try {
+      const response = await next(request);
+      if (!response.stream) {
+        release();
+        return response;
+      }
+      return { ...response, message: releasingAtEnd(response.message, release) };
+    } catch (error) {
+      release();
+      throw error;
+    }
   };
+}
+
+/** The stream's messages, then `release` (also when the stream fails or the client leaves). */
+async function* releasingAtEnd<T>(messages: AsyncIterable<T>, release: () => void): AsyncGenerator<T> {
+  try {
+    yield* messages;
+  } finally {
+    release();
+  }
 }
 
 /** The need a rule states before the handler runs, if any. */
@@ -82,7 +107,14 @@ export class Access {
   constructor(
     private readonly orchestrator: Orchestrator,
     readonly audit: Audit,
+    private readonly limits?: TokenLimits,
   ) {}
+
+  /** Spends one request of the caller's rate (for each request a stream carries, as a Session's). */
+  spend(context: Pick<HandlerContext, "values">): void {
+    const principal = this.caller(context);
+    if (principal) this.limits?.spend(principal.name);
+  }
 
   /** The caller of the request in `context` (undefined without tokens). */
   caller(context: Pick<HandlerContext, "values">): Principal | undefined {

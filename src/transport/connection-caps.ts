@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
+import http2, { type Http2ServerRequest } from "node:http2";
 import { createContextKey } from "@connectrpc/connect";
 import { NencError } from "../domain/errors.js";
 
@@ -10,6 +10,23 @@ import { NencError } from "../domain/errors.js";
 export const CONNECTION = createContextKey<object | undefined>(undefined, {
   description: "the client connection of the request",
 });
+
+/**
+ * Resets the request's own HTTP/2 stream (ENHANCE_YOUR_CALM), or closes its HTTP/1.1
+ * connection: for a stream whose client stopped reading, where ending the response
+ * would wait forever on the client's flow control. Absent in-process.
+ */
+export const DROP_STREAM = createContextKey<(() => void) | undefined>(undefined, {
+  description: "resets the request's stream",
+});
+
+/** The DROP_STREAM of a Node request. */
+export function dropperOf(request: IncomingMessage | Http2ServerRequest): () => void {
+  return () => {
+    if ("stream" in request && request.stream) request.stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    else request.socket.destroy();
+  };
+}
 
 /** The connection of a Node request, for CONNECTION. */
 export function connectionOf(request: IncomingMessage | Http2ServerRequest): object {

@@ -25,7 +25,7 @@ import type { Logger } from "../domain/logger.js";
 import type { Orchestrator } from "../engine/orchestrator.js";
 import { Access, type Authenticator, authenticating } from "./access.js";
 import { Audit } from "./audit.js";
-import { CONNECTION, connectionOf } from "./connection-caps.js";
+import { CONNECTION, connectionOf, DROP_STREAM, dropperOf } from "./connection-caps.js";
 import { guard } from "./errors.js";
 import { listen, listenSecure, type NodeHandler, type SecureListener, type ServerTls } from "./listener.js";
 import { protocolCheck } from "./protocol-check.js";
@@ -37,6 +37,7 @@ import { createReflectionServices } from "./services/reflection-service.js";
 import { createTriggerService } from "./services/trigger-service.js";
 import { createWorkerService } from "./services/worker-service.js";
 import { type RunningSidePort, type SidePortOptions, startSidePort } from "./side-port.js";
+import { DEFAULT_TOKEN_LIMITS, type TokenLimitOptions, TokenLimits } from "./token-limits.js";
 import { mapDecodeFailures } from "./wire-errors.js";
 
 export interface ServerOptions {
@@ -51,6 +52,8 @@ export interface ServerOptions {
   tls?: ServerTls;
   /** Checks every call's bearer token (docs/design.md §6); absent: every call is allowed. */
   authenticator?: Authenticator;
+  /** With an authenticator: streams and request rate per token (default DEFAULT_TOKEN_LIMITS). */
+  tokenLimits?: Partial<TokenLimitOptions>;
 }
 
 export interface RunningServer {
@@ -81,9 +84,9 @@ const NENC_SERVICES: readonly DescService[] = [
 export function createRoutes(
   orchestrator: Orchestrator,
   logger: Logger,
-  audit: Audit = new Audit(logger),
+  { audit = new Audit(logger), limits }: { audit?: Audit; limits?: TokenLimits } = {},
 ): (router: ConnectRouter) => void {
-  const access = new Access(orchestrator, audit);
+  const access = new Access(orchestrator, audit, limits);
   return (router) => {
     router.service(AppService, guard(AppService, createAppService(orchestrator, access), logger));
     router.service(
@@ -114,16 +117,19 @@ export function createRoutes(
  * raised and undecodable requests answered INVALID_ARGUMENT (see wire-errors.ts).
  */
 function createNodeHandler(orchestrator: Orchestrator, options: ServerOptions, audit: Audit): NodeHandler {
+  const { authenticator } = options;
+  const limits = authenticator && new TokenLimits({ ...DEFAULT_TOKEN_LIMITS, ...options.tokenLimits });
   const router = createConnectRouter({
     readMaxBytes: options.readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
     binaryOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
     jsonOptions: { recursionLimit: DECODE_RECURSION_LIMIT },
-    interceptors: options.authenticator
-      ? [protocolCheck, authenticating(options.authenticator, audit)]
-      : [protocolCheck],
+    interceptors:
+      authenticator && limits
+        ? [protocolCheck, authenticating(authenticator, audit, limits)]
+        : [protocolCheck],
   });
-  createRoutes(orchestrator, options.logger, audit)(router);
+  createRoutes(orchestrator, options.logger, { audit, ...(limits ? { limits } : {}) })(router);
   const handlers = new Map(
     router.handlers.map((handler) => [handler.requestPath, mapDecodeFailures(handler)]),
   );
@@ -134,7 +140,9 @@ function createNodeHandler(orchestrator: Orchestrator, options: ServerOptions, a
       return;
     }
     // Caps per client connection (watch streams) need to know the connection.
-    const contextValues = createContextValues().set(CONNECTION, connectionOf(request));
+    const contextValues = createContextValues()
+      .set(CONNECTION, connectionOf(request))
+      .set(DROP_STREAM, dropperOf(request));
     handler(universalRequestFromNodeRequest(request, response, undefined, contextValues))
       .then((answer) => universalResponseToNodeResponse(answer, response))
       .catch((error: unknown) => {

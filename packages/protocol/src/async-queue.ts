@@ -25,6 +25,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return this.ended;
   }
 
+  /** Items pushed and not yet taken by the consumer. */
+  get length(): number {
+    return this.items.length;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     while (true) {
       if (this.items.length > 0) {

@@ -107,6 +107,7 @@ class Session {
 
   private async invoke(requestId: bigint, message: InvokeRequest): Promise<void> {
     try {
+      this.deps.access.spend(this.context);
       await this.deps.access.requireForTask(this.context, "client", message.taskId);
       const { invocation, duplicate } = await this.orchestrator.invocations.invoke(
         message.taskId,
@@ -134,6 +135,7 @@ class Session {
   private async watch(invocationId: string): Promise<void> {
     let release: () => void;
     try {
+      this.deps.access.spend(this.context);
       await this.deps.access.requireForInvocation(this.context, invocationId);
       if (this.ended) return;
       release = this.deps.waits.open(this.context.values.get(CONNECTION));

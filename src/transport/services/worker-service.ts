@@ -24,6 +24,7 @@ import type { WorkerChannel, WorkerHello, WorkerMessage } from "../../engine/wor
 import type { Access } from "../access.js";
 import { abortReasonToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
 import { wireValueToJson } from "../convert-trigger.js";
+import { DROP_STREAM } from "../connection-caps.js";
 import { toConnectError } from "../errors.js";
 
 /**
@@ -65,7 +66,7 @@ async function* runWorkerStream(
   if (!hello) return;
   access.require(context, { kind: "worker", app: hello.appId });
   const outbox = new AsyncQueue<ConnectResponse>();
-  const channel = outboxChannel(hello, outbox, logger);
+  const channel = outboxChannel(hello, outbox, logger, context.values.get(DROP_STREAM));
   const owner = access.caller(context)?.name;
   const connection = await orchestrator.workers.connect(helloFromProto(hello, owner), channel);
 
@@ -150,8 +151,10 @@ function outboxChannel(
   hello: WorkerHelloMessage,
   outbox: AsyncQueue<ConnectResponse>,
   logger: Logger,
+  drop: (() => void) | undefined,
 ): WorkerChannel {
   const { workerId, jsonValues, batches } = hello;
+  const unreadLimit = hello.concurrency + hello.prefetch + UNREAD_CONTROL_MESSAGES;
   let pending: AssignmentMessage[] = [];
   const flush = () => {
     const items = pending;
@@ -170,6 +173,7 @@ function outboxChannel(
   const send = (message: MessageInitShape<typeof ConnectResponseSchema>["message"]) => {
     flush();
     outbox.push(create(ConnectResponseSchema, { message }));
+    if (outbox.length > unreadLimit) dropUnread(workerId, outbox, unreadLimit, drop, logger);
   };
   return {
     welcome: (terms) =>
@@ -199,6 +203,27 @@ function outboxChannel(
       outbox.end(error ? toConnectError(error, logger) : undefined);
     },
   };
+}
+
+/**
+ * Messages a worker may leave unread beyond its credit (assignments it may hold):
+ * evaluation requests, aborts. Past that it is not reading its stream (HTTP/2 flow
+ * control holds the rest here), and the stream is dropped rather than buffered.
+ */
+const UNREAD_CONTROL_MESSAGES = 64;
+
+/** Ends a stream whose worker stopped reading: RESOURCE_EXHAUSTED, and the HTTP/2 stream reset. */
+function dropUnread(
+  workerId: string,
+  outbox: AsyncQueue<ConnectResponse>,
+  limit: number,
+  drop: (() => void) | undefined,
+  logger: Logger,
+): void {
+  const message = `worker ${workerId} left ${outbox.length} messages unread, more than its credit (hello.concurrency + hello.prefetch) and ${UNREAD_CONTROL_MESSAGES} more (${limit}); the stream is dropped: a worker must read its stream`;
+  logger.warn("dropped a worker stream that was not read", { workerId, unread: outbox.length, limit });
+  outbox.end(new NencError("RESOURCE_EXHAUSTED", message));
+  drop?.();
 }
 
 /** A worker's wire message in the engine's words. */

@@ -23,7 +23,8 @@ export const DROP_STREAM = createContextKey<(() => void) | undefined>(undefined,
 /** The DROP_STREAM of a Node request. */
 export function dropperOf(request: IncomingMessage | Http2ServerRequest): () => void {
   return () => {
-    if ("stream" in request && request.stream) request.stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    if ("stream" in request && request.stream)
+      request.stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
     else request.socket.destroy();
   };
 }

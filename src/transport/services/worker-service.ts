@@ -22,9 +22,9 @@ import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { WorkerConnection } from "../../engine/workers/worker-link.js";
 import type { WorkerChannel, WorkerHello, WorkerMessage } from "../../engine/workers/worker-session.js";
 import type { Access } from "../access.js";
+import { DROP_STREAM } from "../connection-caps.js";
 import { abortReasonToProto, evaluationRequestToProto, taskErrorFromProto } from "../convert.js";
 import { wireValueToJson } from "../convert-trigger.js";
-import { DROP_STREAM } from "../connection-caps.js";
 import { toConnectError } from "../errors.js";
 
 /**

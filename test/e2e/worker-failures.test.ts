@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { recordingLogger } from "../support/logs.js";
 import { openRawWorker } from "../support/raw-worker.js";
 import { startTestServer } from "../support/server.js";
-import { waitFor } from "../support/wait.js";
+import { overrideRole } from "../support/store-faults.js";
+import { createStore, STORE_KINDS, storeAvailable } from "../support/stores.js";
+import { deferred, waitFor } from "../support/wait.js";
 
 let server: NencServer | undefined;
 let apps: Nenc[] = [];
@@ -185,3 +187,45 @@ describe("worker failures", () => {
     second.close();
   });
 });
+
+describe.each(STORE_KINDS.filter((kind) => storeAvailable(kind)))(
+  "a worker gone during its hello, on %s",
+  (kind) => {
+    // A stream that ends while its hello is being admitted must not stay connected as a
+    // ghost until its lease runs out (work would wait on it meanwhile).
+    it("is not left connected, and work invoked after goes to a live worker", async () => {
+      const gate = deferred();
+      const entered = deferred();
+      const store = overrideRole(await createStore(kind), "work", (work) => ({
+        async connectWorker(...args: Parameters<typeof work.connectWorker>) {
+          if (args[0].workerId === "ghost") {
+            entered.resolve();
+            await gate.promise;
+          }
+          return work.connectWorker(...args);
+        },
+      }));
+      server = await startTestServer({ store, orchestrator: { leaseMs: 60_000 } });
+      const app = newApp("hello-race");
+      const echo = app.task("echo", async ({ n }: { n: number }) => n);
+      await app.register();
+      const raw = openRawWorker(server.url);
+      raw.send({
+        case: "hello",
+        value: { appId: "hello-race", workerId: "ghost", concurrency: 1, taskIds: ["echo"] },
+      });
+      await entered.promise;
+      raw.close();
+      await raw.ended;
+      gate.resolve();
+      await waitFor(
+        async () => (await server!.orchestrator.store.work.liveWorkers(Date.now())).length === 0 || undefined,
+        "the ghost released (long before its 60 s lease)",
+        5_000,
+      );
+      const invocation = await echo.invoke({ n: 5 });
+      await app.startWorker();
+      expect(await invocation.result()).toBe(5);
+    });
+  },
+);

@@ -37,9 +37,12 @@ export function openRawWorker(url: string, token?: string): RawWorker {
   );
   const outbox = new AsyncQueue<ConnectRequest>();
   const inbox = new AsyncQueue<ConnectResponse>();
+  // close() cancels the call itself (RST_STREAM): aborting the session alone may leave
+  // a stream the manager opened on a fresh connection meanwhile.
+  const cancel = new AbortController();
   const ended = (async () => {
     try {
-      for await (const response of client.connect(outbox)) inbox.push(response);
+      for await (const response of client.connect(outbox, { signal: cancel.signal })) inbox.push(response);
       inbox.end();
       return undefined;
     } catch (error) {
@@ -58,6 +61,7 @@ export function openRawWorker(url: string, token?: string): RawWorker {
     ended,
     close() {
       outbox.end();
+      cancel.abort();
       sessions.abort();
     },
   };

@@ -37,6 +37,8 @@ function callName(context: Pick<HandlerContext, "service" | "method">): string {
  * of a task, a trigger, an invocation) are checked by their handler through Access.
  */
 export function authenticating(authenticator: Authenticator, audit: Audit, limits: TokenLimits): Interceptor {
+  // Tokens seen since start: the first call with each is audited (which tokens are still in use).
+  const seen = new Set<string>();
   return (next) => async (request) => {
     const rule = ruleOf(request.service.typeName, request.method.name);
     if (rule === "open") return next(request);
@@ -51,6 +53,10 @@ export function authenticating(authenticator: Authenticator, audit: Audit, limit
       );
     }
     const principal = outcome.principal;
+    if (!seen.has(principal.name)) {
+      seen.add(principal.name);
+      audit.changed("token.first_use", principal, { call });
+    }
     request.contextValues.set(CALLER, principal);
     const need = staticNeed(rule, request.method.methodKind === "unary" ? request.message : undefined);
     if (need) refuseUnless(principal, need, call, audit);

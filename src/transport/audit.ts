@@ -4,8 +4,9 @@ import type { Logger } from "../domain/logger.js";
 /**
  * The audit trail (docs/design.md §6): one structured log line per refused call and
  * per change an operator answers for (trigger create, delete, pause, resume; app
- * registration; event replay), each with `audit` naming what happened and `token`
- * the caller's token by name. A secret is never logged.
+ * registration; event replay), and the first call with each token since start (which
+ * tokens are in use, say during a rotation), each with `audit` naming what happened and
+ * `token` the caller's token by name. A secret is never logged.
  */
 export class Audit {
   constructor(private readonly logger: Logger) {}

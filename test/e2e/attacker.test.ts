@@ -408,5 +408,13 @@ describe.each(STORE_KINDS.filter((kind) => storeAvailable(kind)))("an attacker o
     expect(
       logger.find("info", { audit: "app.registered", token: "shop-worker", appId: "shop" }).length,
     ).toBeGreaterThan(0);
+    // Each token's first use since start, once: which tokens are still in use.
+    const firstUses = logger.lines.filter((line) => line.fields.audit === "token.first_use");
+    expect(firstUses.map((line) => line.fields.token).sort()).toEqual(
+      [...new Set(firstUses.map((line) => line.fields.token))].sort(),
+    );
+    expect(firstUses.map((line) => line.fields.token)).toEqual(
+      expect.arrayContaining(["ops", "viewer", "shop-worker"]),
+    );
   });
 });

@@ -109,23 +109,16 @@ function fieldArbitrary(
   depth: number,
   strings: fc.Arbitrary<string>,
 ): fc.Arbitrary<unknown> {
-  if (field.fieldKind === "list") {
-    const element =
-      field.listKind === "scalar"
-        ? scalarArbitrary(field.scalar, strings)
-        : field.listKind === "enum"
-          ? fc.integer({ min: -1, max: 9 })
-          : arbitraryMessage(field.message, options, depth + 1);
-    return fc.array(element, { maxLength: 3 });
-  }
-  if (field.fieldKind === "map") {
-    const value =
-      field.mapKind === "scalar"
-        ? scalarArbitrary(field.scalar, strings)
-        : field.mapKind === "enum"
-          ? fc.integer({ min: -1, max: 9 })
-          : arbitraryMessage(field.message, options, depth + 1);
-    return fc.dictionary(strings, value, { maxKeys: 3 });
-  }
-  return single(field, options, depth, strings);
+  if (field.fieldKind !== "list" && field.fieldKind !== "map") return single(field, options, depth, strings);
+  // A list's element or a map's value: a scalar, an enum number (unknown ones too) or a message.
+  const kind = field.fieldKind === "list" ? field.listKind : field.mapKind;
+  const element =
+    kind === "scalar"
+      ? scalarArbitrary(field.scalar as ScalarType, strings)
+      : kind === "enum"
+        ? fc.integer({ min: -1, max: 9 })
+        : arbitraryMessage(field.message as DescMessage, options, depth + 1);
+  return field.fieldKind === "list"
+    ? fc.array(element, { maxLength: 3 })
+    : fc.dictionary(strings, element, { maxKeys: 3 });
 }

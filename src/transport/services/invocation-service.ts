@@ -13,7 +13,7 @@ import { NencError } from "../../domain/errors.js";
 import { isFinalStatus } from "../../domain/invocation.js";
 import type { Logger } from "../../domain/logger.js";
 import type { Orchestrator, OrchestratorOptions } from "../../engine/orchestrator.js";
-import { ACTIVITY_BUCKET_MS } from "../../store/activity.js";
+import { ACTIVITY_BUCKET_MS, type ActivityBucket } from "../../store/activity.js";
 import type { InvocationQuery } from "../../store/store.js";
 import type { Access } from "../access.js";
 import { CONNECTION, ConnectionCaps } from "../connection-caps.js";
@@ -50,15 +50,7 @@ export function createInvocationService(
       return { invocation: invocationToProto(invocation), duplicate };
     },
     async getActivity(request) {
-      const buckets = await invocations.activity(Number(request.windowMs));
-      return {
-        bucketMs: BigInt(ACTIVITY_BUCKET_MS),
-        buckets: buckets.map((bucket) => ({
-          start: timestampFromMs(bucket.start),
-          succeeded: BigInt(bucket.succeeded),
-          failed: BigInt(bucket.failed),
-        })),
-      };
+      return activityToProto(await invocations.activity(Number(request.windowMs)));
     },
     async getInvocation(request, context) {
       await access.requireForInvocation(context, request.id);
@@ -74,10 +66,7 @@ export function createInvocationService(
       return { invocations: page.items.map(invocationToProto), nextPageToken: page.nextPageToken ?? "" };
     },
     async awaitInvocation(request, context) {
-      const timeout = Number(request.timeoutMs || 30_000n);
-      if (timeout < 0 || timeout > MAX_AWAIT_MS) {
-        throw NencError.invalid("timeoutMs", `must be between 0 (default 30000) and ${MAX_AWAIT_MS}`);
-      }
+      const timeout = awaitTimeout(request.timeoutMs);
       await access.requireForInvocation(context, request.id);
       const signal = AbortSignal.any([context.signal, orchestrator.stoppedSignal]);
       const invocation = await invocations.awaitFinal(request.id, timeout, signal);
@@ -97,6 +86,26 @@ export function createInvocationService(
         close();
       }
     },
+  };
+}
+
+/** AwaitInvocation's timeout in ms (0: the default, 30 s); INVALID_ARGUMENT past MAX_AWAIT_MS. */
+function awaitTimeout(timeoutMs: bigint): number {
+  const timeout = Number(timeoutMs || 30_000n);
+  if (timeout < 0 || timeout > MAX_AWAIT_MS)
+    throw NencError.invalid("timeoutMs", `must be between 0 (default 30000) and ${MAX_AWAIT_MS}`);
+  return timeout;
+}
+
+/** GetActivity's answer: final statuses per bucket of ACTIVITY_BUCKET_MS. */
+function activityToProto(buckets: readonly ActivityBucket[]) {
+  return {
+    bucketMs: BigInt(ACTIVITY_BUCKET_MS),
+    buckets: buckets.map((bucket) => ({
+      start: timestampFromMs(bucket.start),
+      succeeded: BigInt(bucket.succeeded),
+      failed: BigInt(bucket.failed),
+    })),
   };
 }
 

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ListTriggersRequest, TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { NEED_READ } from "../../auth/scopes.js";
 import { NencError } from "../../domain/errors.js";
+import type { TriggerDefinition } from "../../domain/trigger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { Access } from "../access.js";
 import { evaluationToProto, pendingToProto } from "../convert.js";
@@ -25,16 +26,12 @@ export function createTriggerService(
   return {
     async createTrigger(request, context) {
       if (!request.trigger) throw NencError.invalid("trigger", "is required: the trigger to create");
-      const definition = triggerDefinitionFromProto(request.trigger);
-      await access.requireForTask(context, "client", definition.targetTaskId);
-      // Its filters and providers run on the workers of definition.appId: that app must agree too.
-      if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
-      const { trigger, created } = await triggers.create(definition);
-      if (created)
-        access.audit.changed("trigger.created", access.caller(context), {
-          triggerId: trigger.id,
-          targetTaskId: trigger.targetTaskId,
-        });
+      const { trigger, created } = await createAllowed(
+        orchestrator,
+        access,
+        context,
+        triggerDefinitionFromProto(request.trigger),
+      );
       return { trigger: triggerToProto(trigger), created };
     },
     async getTrigger(request, context) {
@@ -73,6 +70,27 @@ export function createTriggerService(
       };
     },
   };
+}
+
+/**
+ * Creates a trigger its caller may create: client of its target task's app, and of the
+ * app whose workers would run its filters and providers (definition.appId). Audited.
+ */
+async function createAllowed(
+  orchestrator: Orchestrator,
+  access: Access,
+  context: HandlerContext,
+  definition: TriggerDefinition,
+) {
+  await access.requireForTask(context, "client", definition.targetTaskId);
+  if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
+  const outcome = await orchestrator.triggers.create(definition);
+  if (outcome.created)
+    access.audit.changed("trigger.created", access.caller(context), {
+      triggerId: outcome.trigger.id,
+      targetTaskId: outcome.trigger.targetTaskId,
+    });
+  return outcome;
 }
 
 /** Listing every app's triggers needs read; a client lists its app's (by appId or target task). */

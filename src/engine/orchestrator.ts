@@ -254,6 +254,7 @@ export class Orchestrator {
       admission: this.admission,
       celMaxSteps: o.celMaxSteps,
       maxResponseBytes,
+      maxPayloadBytes,
     });
     const events = new Events({
       store,

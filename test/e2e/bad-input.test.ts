@@ -2,6 +2,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { jsonToValue } from "@nenc/protocol";
 import { Health, HealthCheckResponse_ServingStatus } from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
+import { AppService } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
 import { EventService } from "@nenc/protocol/gen/nenc/v1/event_service_pb.js";
 import { InvocationService } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
@@ -80,6 +81,51 @@ describe("bad input is answered, never fatal", () => {
     );
     expect(error.code).toBe(Code.ResourceExhausted);
     expect(error.rawMessage).toMatch(/^arguments: is 5011 bytes of JSON; the limit is 2048/);
+    await stillServing();
+  });
+
+  it("a trigger definition past the payload limit (a filter value, static arguments): RESOURCE_EXHAUSTED, nothing stored", async () => {
+    const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
+    const triggers = createClient(TriggerService, transport);
+    const apps = createClient(AppService, transport);
+    const bigFilter = {
+      targetTaskId: "echo",
+      conditions: [
+        {
+          kind: {
+            case: "event" as const,
+            value: {
+              code: "big",
+              payloadFilter: {
+                kind: { case: "value" as const, value: jsonToValue({ blob: "z".repeat(3000) }) },
+              },
+            },
+          },
+        },
+      ],
+    };
+    const created = await rpcError(triggers.createTrigger({ trigger: bigFilter }));
+    expect([created.code, created.rawMessage]).toEqual([
+      Code.ResourceExhausted,
+      expect.stringMatching(
+        /^trigger: is \d+ bytes of JSON; the limit is 2048 \(raise NENC_MAX_PAYLOAD_BYTES/,
+      ),
+    ]);
+    const bigStatic = {
+      targetTaskId: "echo",
+      conditions: [{ kind: { case: "event" as const, value: { code: "big" } } }],
+      argumentProviders: [
+        { kind: { case: "static" as const, value: jsonToValue({ blob: "s".repeat(3000) }) } },
+      ],
+    };
+    const registered = await rpcError(
+      apps.registerApp({ appId: "inputs", tasks: [{ id: "echo" }], triggers: [bigStatic] }),
+    );
+    expect([registered.code, registered.rawMessage]).toEqual([
+      Code.ResourceExhausted,
+      expect.stringMatching(/^triggers\[0\]: is \d+ bytes of JSON; the limit is 2048/),
+    ]);
+    expect((await triggers.listTriggers({ targetTaskId: "echo" })).triggers).toEqual([]);
     await stillServing();
   });
 

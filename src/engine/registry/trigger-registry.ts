@@ -12,7 +12,7 @@ import { type CountLimits, requireAtMost } from "../limits.js";
 import { leadingWithin, requireWithin } from "../response-budget.js";
 import { type CompileOptions, compileTrigger } from "../triggers/compiled-trigger.js";
 import type { TriggerIndex } from "../triggers/trigger-index.js";
-import { MAX_DURATION_MS, requireName } from "../validate.js";
+import { MAX_DURATION_MS, requireName, requireSize } from "../validate.js";
 import type { TaskRegistry } from "./task-registry.js";
 
 /** A task as an app declares it; absent retry fields take the defaults of NO_RETRY. */
@@ -48,6 +48,8 @@ export interface TriggerRegistryDeps {
   celMaxSteps: number;
   /** The most bytes of items one answer holds (list, explain). */
   maxResponseBytes: number;
+  /** Largest trigger definition, filter values and static arguments included, in bytes of JSON. */
+  maxPayloadBytes: number;
 }
 
 /**
@@ -106,6 +108,7 @@ export class TriggerRegistry {
         );
       }
       const full: TriggerDefinition = { ...definition, appId };
+      requireSize(full, field, this.deps.maxPayloadBytes);
       const trigger: Trigger = {
         ...full,
         id: deriveTriggerId(full, "declared"),
@@ -182,6 +185,7 @@ export class TriggerRegistry {
       );
     }
     const full: TriggerDefinition = { ...definition, appId: definition.appId || target.appId };
+    requireSize(full, "trigger", this.deps.maxPayloadBytes);
     this.requireRuntimeRoom(full.appId);
     const candidate: Trigger = {
       ...full,

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"time"
 
 	nencv1 "github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1"
 	"google.golang.org/grpc"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // DefaultURL is the orchestrator's address when neither Dial's url nor the
@@ -28,6 +30,7 @@ type Client struct {
 	conn        *grpc.ClientConn
 	events      nencv1.EventServiceClient
 	invocations nencv1.InvocationServiceClient
+	triggers    nencv1.TriggerServiceClient
 }
 
 // Option configures [Dial].
@@ -94,6 +97,7 @@ func Dial(ctx context.Context, url string, opts ...Option) (*Client, error) {
 		conn:        conn,
 		events:      nencv1.NewEventServiceClient(conn),
 		invocations: nencv1.NewInvocationServiceClient(conn),
+		triggers:    nencv1.NewTriggerServiceClient(conn),
 	}, nil
 }
 
@@ -130,6 +134,25 @@ func checkHealth(ctx context.Context, conn *grpc.ClientConn, url string) error {
 		return &Error{Code: codes.Unavailable, Message: "the orchestrator at " + url + " is " + res.GetStatus().String()}
 	}
 	return nil
+}
+
+// PreviewTrigger returns the next count fire times (0: 10; at most 1000) of the
+// trigger's cron conditions after after (the zero time: now), soonest first, with
+// its daylight-saving policy applied. A trigger without a cron condition has none.
+func (c *Client) PreviewTrigger(ctx context.Context, triggerID string, count int, after time.Time) ([]time.Time, error) {
+	req := &nencv1.PreviewTriggerRequest{Id: triggerID, Count: int32(min(max(count, 0), 1_000_000))} // past 1000 the orchestrator says so
+	if !after.IsZero() {
+		req.After = timestamppb.New(after)
+	}
+	res, err := c.triggers.PreviewTrigger(ctx, req)
+	if err != nil {
+		return nil, fromRPC(ctx, err)
+	}
+	times := make([]time.Time, len(res.GetFireTimes()))
+	for i, t := range res.GetFireTimes() {
+		times[i] = t.AsTime()
+	}
+	return times, nil
 }
 
 // Close closes the connection. Handles obtained from c stop working.

@@ -32,6 +32,7 @@ import {
   ExplainTriggerResponseSchema,
   ListTriggersResponseSchema,
   PauseTriggerResponseSchema,
+  PreviewTriggerResponseSchema,
   ResumeTriggerResponseSchema,
   TriggerService,
 } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
@@ -56,6 +57,8 @@ const OPTIONS = {
   timeout: { type: "string" },
   json: { type: "string" },
   file: { type: "string" },
+  count: { type: "string" },
+  after: { type: "string" },
 } as const;
 
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
@@ -291,13 +294,14 @@ async function triggersCommand(
   { triggers }: Clients,
   { values, positionals }: CommandInput,
 ): Promise<number> {
-  const [action = "list"] = positionals;
+  const [action = "list", id] = positionals;
   if (action === "list")
     return print(
       ListTriggersResponseSchema,
       await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
     );
-  if (action !== "create") throw new UsageError(`unknown action "${action}"; use list or create`);
+  if (action === "preview") return previewCommand(triggers, id, values);
+  if (action !== "create") throw new UsageError(`unknown action "${action}"; use list, create or preview`);
   if ((values.json === undefined) === (values.file === undefined))
     throw new UsageError("create takes the definition as --json JSON or --file PATH (one of them)");
   const [text, flag] =
@@ -311,6 +315,21 @@ async function triggersCommand(
     throw new UsageError(`${flag}: not a nenc.v1.Trigger: ${(error as Error).message}`);
   }
   return print(CreateTriggerResponseSchema, await triggers.createTrigger({ trigger }));
+}
+
+/** `nenc triggers preview <id> [--count N] [--after ISO]`: the next fire times. */
+async function previewCommand(
+  triggers: Clients["triggers"],
+  id: string | undefined,
+  values: CommandInput["values"],
+): Promise<number> {
+  if (!id) throw new UsageError("preview takes the trigger id: nenc triggers preview <id>");
+  const count = values.count === undefined ? 10 : Number(values.count);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`--count: "${values.count}" is not a positive whole number`);
+  const after = values.after === undefined ? undefined : timestampFromMs(parseTime(values.after, "--after"));
+  const answer = await triggers.previewTrigger({ id, count, ...(after ? { after } : {}) });
+  return print(PreviewTriggerResponseSchema, answer);
 }
 
 /** `nenc list [--task T] [--status S] [--trigger ID] [--limit N]`. */

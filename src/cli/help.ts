@@ -116,13 +116,17 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
   [
     "triggers",
     {
-      usage: "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH)",
-      summary: "list triggers, or create one from its definition (a nenc.v1.Trigger as JSON)",
+      usage:
+        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO]",
+      summary:
+        "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), or preview its next fire times",
       flags: [
         ["--task T", "list: only triggers that target task T"],
         ["--app A", "list: only triggers of app A"],
         ["--json JSON", 'create: the definition, e.g. {"targetTaskId":"t","conditions":[...]}'],
         ["--file PATH", "create: read the definition from a file (- for standard input)"],
+        ["--count N", "preview: how many fire times (default 10, at most 1000)"],
+        ["--after ISO", "preview: the fire times after this instant (default now)"],
         URL_FLAG,
       ],
     },

@@ -16,6 +16,17 @@ export type Filter =
 /** What a cron condition does with slots missed while nothing ran (docs/design.md §3.9). */
 export type MisfirePolicy = "skip" | "once" | "all";
 
+/** A local hour the clock repeats (fall back): its slots run `once` (the first time) or `twice`. */
+export type RepeatedHourPolicy = "once" | "twice";
+/** A local hour the clock skips (spring forward): its slots run at the gap's end (`shift`) or not (`skip`). */
+export type SkippedHourPolicy = "shift" | "skip";
+
+/** How a cron in a zone with daylight saving treats the hours a transition repeats or skips. */
+export interface DstPolicy {
+  repeatedHour: RepeatedHourPolicy;
+  skippedHour: SkippedHourPolicy;
+}
+
 /** Holds for each slot of a cron schedule. */
 export interface CronCondition {
   kind: "cron";
@@ -26,6 +37,15 @@ export interface CronCondition {
   misfire: MisfirePolicy;
   /** How far back `all` runs missed slots. */
   catchUpWindowMs: number;
+  /** Absent: `once` (the default; absent so that definitions written before keep their ids). */
+  repeatedHour?: "twice";
+  /** Absent: `shift` (the default). */
+  skippedHour?: "skip";
+}
+
+/** The DST policy a cron condition states, defaults filled in. */
+export function dstPolicyOf(condition: CronCondition): DstPolicy {
+  return { repeatedHour: condition.repeatedHour ?? "once", skippedHour: condition.skippedHour ?? "shift" };
 }
 
 /** Holds when an invocation of `taskId` reaches one of `statuses`. */

@@ -49,6 +49,7 @@ const RULES: Readonly<Record<string, Readonly<Record<string, AccessRule>>>> = {
     ResumeTrigger: "inHandler",
     DeleteTrigger: "inHandler",
     ExplainTrigger: "inHandler",
+    PreviewTrigger: "inHandler",
   },
   "nenc.v1.WorkerService": { Connect: "inHandler" },
   "grpc.health.v1.Health": { Check: "open", Watch: "open", List: "open" },

@@ -11,6 +11,8 @@ import {
   type Condition as ConditionMessage,
   type Filter as FilterMessage,
   MisfirePolicy,
+  RepeatedHourPolicy,
+  SkippedHourPolicy,
   TriggerLogic,
   type Trigger as TriggerMessage,
   TriggerOrigin,
@@ -104,6 +106,14 @@ const MISFIRES = [
   [MisfirePolicy.ONCE, "once", "MISFIRE_POLICY_ONCE"],
   [MisfirePolicy.ALL, "all", "MISFIRE_POLICY_ALL"],
 ] as const;
+const REPEATED_HOURS = [
+  [RepeatedHourPolicy.ONCE, "once", "REPEATED_HOUR_POLICY_ONCE"],
+  [RepeatedHourPolicy.TWICE, "twice", "REPEATED_HOUR_POLICY_TWICE"],
+] as const;
+const SKIPPED_HOURS = [
+  [SkippedHourPolicy.SHIFT, "shift", "SKIPPED_HOUR_POLICY_SHIFT"],
+  [SkippedHourPolicy.SKIP, "skip", "SKIPPED_HOUR_POLICY_SKIP"],
+] as const;
 const CONTEXTS = (Object.keys(CONTEXT_KINDS) as DomainContextKind[]).map(
   (kind) => [CONTEXT_KINDS[kind], kind, `CONTEXT_KIND_${kind.toUpperCase()}`] as const,
 );
@@ -139,12 +149,27 @@ function conditionFromProto(message: ConditionMessage, field: string): Condition
         "skip",
         `${field}.cron.misfire`,
       );
+      const repeatedHour = enumFromProto(
+        kind.value.repeatedHour,
+        REPEATED_HOURS,
+        "once",
+        `${field}.cron.repeatedHour`,
+      );
+      const skippedHour = enumFromProto(
+        kind.value.skippedHour,
+        SKIPPED_HOURS,
+        "shift",
+        `${field}.cron.skippedHour`,
+      );
       return {
         kind: "cron",
         expression: kind.value.expression,
         timezone: kind.value.timezone || "UTC",
         misfire,
         catchUpWindowMs: Number(kind.value.catchUpWindowMs),
+        // Defaults stay absent: a definition written before them keeps its id.
+        ...(repeatedHour === "twice" ? { repeatedHour } : {}),
+        ...(skippedHour === "skip" ? { skippedHour } : {}),
       };
     }
     case "status": {

@@ -12,6 +12,8 @@ import {
   FilterSchema,
   FunctionProviderSchema,
   MisfirePolicy,
+  RepeatedHourPolicy,
+  SkippedHourPolicy,
   TriggerLogic,
   type Trigger as TriggerMessage,
   type TriggerOrigin,
@@ -38,7 +40,17 @@ export type WireMisfire = "skip" | "once" | "all";
 
 /** One condition of a trigger; `F` lets a side carry more with its filters (the SDK its functions). */
 export type WireCondition<F extends WireFilter = WireFilter> =
-  | { kind: "cron"; expression: string; timezone: string; misfire: WireMisfire; catchUpWindowMs: number }
+  | {
+      kind: "cron";
+      expression: string;
+      timezone: string;
+      misfire: WireMisfire;
+      catchUpWindowMs: number;
+      /** Absent: once (the default). */
+      repeatedHour?: "once" | "twice";
+      /** Absent: shift (the default). */
+      skippedHour?: "shift" | "skip";
+    }
   | { kind: "status"; taskId: string; statuses: readonly StatusName[]; callArguments?: F }
   | { kind: "result"; taskId: string; filterResult?: F; callArguments?: F }
   | { kind: "exception"; taskId: string; exceptionTypes: string[]; callArguments?: F }
@@ -139,6 +151,10 @@ function conditionToProto(condition: WireCondition): ConditionMessage {
             timezone: condition.timezone,
             misfire: MISFIRE_POLICIES[condition.misfire],
             catchUpWindowMs: int64ToProto(condition.catchUpWindowMs),
+            repeatedHour:
+              condition.repeatedHour === "twice" ? RepeatedHourPolicy.TWICE : RepeatedHourPolicy.UNSPECIFIED,
+            skippedHour:
+              condition.skippedHour === "skip" ? SkippedHourPolicy.SKIP : SkippedHourPolicy.UNSPECIFIED,
           },
         },
       });

@@ -33,6 +33,6 @@ export { Invocation } from "./invocation.js";
 export { type JsonObject, type JsonValue, MAX_JSON_DEPTH, ValueNotAcceptedError } from "./json.js";
 export { InvocationStatus } from "./status.js";
 export { type RetryOptions, Task, type TaskContext, type TaskFunction } from "./task.js";
-export { type MisfirePolicy, type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+export { type CronOptions, type MisfirePolicy, type TaskRef, TriggerBuilder } from "./trigger-builder.js";
 export { RuntimeTriggerBuilder, TriggerClient, type TriggerSummary } from "./trigger-client.js";
 export { describeError, type WorkerOptions, type WorkerState } from "./worker.js";

@@ -34,6 +34,27 @@ export type MisfirePolicy = WireMisfire;
 /** Which context a provider function asks for. */
 export type ContextKind = TriggerContext["kind"];
 
+/** Options of onCron. */
+export interface CronOptions {
+  /** IANA zone; default UTC. */
+  timezone?: string;
+  /** Default "skip". */
+  misfire?: MisfirePolicy;
+  /** With misfire "all": how far back, in ms; default one day. */
+  catchUpWindow?: number;
+  /** Slots of a local hour the clock repeats (fall back): "once" (default) or "twice". */
+  repeatedHour?: "once" | "twice";
+  /** Slots of a local hour the clock skips (spring forward): "shift" (default) or "skip". */
+  skippedHour?: "shift" | "skip";
+}
+
+/** `value` if it is one of `allowed`; else a TypeError naming the onCron option. */
+function oneOf<T extends string>(value: T, allowed: readonly T[], option: string): T {
+  if (!allowed.includes(value))
+    throw new TypeError(`onCron: ${option} "${value}" is not one of ${allowed.join(", ")}`);
+  return value;
+}
+
 /** A filter as the builder checked it; a function carries its identity and the function. */
 export type FilterSpec =
   | Exclude<WireFilter, { kind: "function" }>
@@ -78,30 +99,33 @@ export class TriggerBuilder {
   /**
    * A cron schedule: 5 fields, or 6 with seconds first; IANA `timezone` (default UTC).
    * `misfire` says what happens to slots missed while nothing ran (default "skip").
+   * In a zone with daylight saving, `repeatedHour` says whether the slots of an hour
+   * the clock repeats run "once" (default) or "twice", and `skippedHour` whether those
+   * of an hour it skips run at the first instant after the gap ("shift", default) or not
+   * ("skip").
    *
    * @example
    * new TriggerBuilder().onCron("0 9 * * 1-5", { timezone: "Europe/Paris", misfire: "once" });
+   * new TriggerBuilder().onCron("30 2 * * *", { timezone: "Europe/Berlin", skippedHour: "skip" });
    */
-  onCron(
-    expression: string,
-    options: { timezone?: string; misfire?: MisfirePolicy; catchUpWindow?: number } = {},
-  ): this {
+  onCron(expression: string, options: CronOptions = {}): this {
     const fields = String(expression).trim().split(/\s+/);
     if (!String(expression).trim().startsWith("@") && fields.length !== 5 && fields.length !== 6) {
       throw new TypeError(
         `onCron: "${expression}" has ${fields.length} fields; use 5, or 6 with seconds first`,
       );
     }
-    const misfire = options.misfire ?? "skip";
-    if (!["skip", "once", "all"].includes(misfire)) {
-      throw new TypeError(`onCron: misfire "${misfire}" is not one of skip, once, all`);
-    }
+    const misfire = oneOf(options.misfire ?? "skip", ["skip", "once", "all"], "misfire");
+    const repeatedHour = oneOf(options.repeatedHour ?? "once", ["once", "twice"], "repeatedHour");
+    const skippedHour = oneOf(options.skippedHour ?? "shift", ["shift", "skip"], "skippedHour");
     this.conditions.push({
       kind: "cron",
       expression,
       timezone: options.timezone ?? "UTC",
       misfire,
       catchUpWindowMs: durationMs(options.catchUpWindow ?? 0, "onCron: catchUpWindow"),
+      ...(repeatedHour === "twice" ? { repeatedHour } : {}),
+      ...(skippedHour === "skip" ? { skippedHour } : {}),
     });
     return this;
   }

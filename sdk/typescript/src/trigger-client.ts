@@ -1,4 +1,4 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TriggerOrigin } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencClients } from "./client.js";
@@ -172,6 +172,24 @@ export class TriggerClient {
       origin: trigger.origin === TriggerOrigin.DECLARED ? "declared" : "runtime",
       paused: trigger.paused,
     }));
+  }
+
+  /**
+   * The next fire times of the trigger's cron conditions, daylight-saving policy
+   * applied (default 10, at most 1000; after `after`, default now).
+   *
+   * @example
+   * const times = await app.trigger.preview(triggerId, { count: 3, after: new Date("2026-10-24") });
+   */
+  async preview(triggerId: string, options: { count?: number; after?: Date } = {}): Promise<Date[]> {
+    const response = await rpc(() =>
+      this.app.clients.triggers.previewTrigger({
+        id: triggerId,
+        count: options.count ?? 0,
+        ...(options.after ? { after: timestampFromDate(options.after) } : {}),
+      }),
+    );
+    return response.fireTimes.map((time) => timestampDate(time));
   }
 
   /**

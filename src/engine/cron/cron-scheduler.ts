@@ -67,8 +67,8 @@ export interface CronSchedulerDeps {
 }
 
 /**
- * Fires cron conditions once per scheduled slot. Conditions with the same expression
- * and time zone share one timer. At a slot, each condition's stored last slot moves
+ * Fires cron conditions once per scheduled slot. Conditions with the same schedule
+ * (expression, time zone, DST policy) share one timer. At a slot, each condition's stored last slot moves
  * forward by compare-and-set together with the logging of its occurrences, so among
  * replicas exactly one claims each slot, and a crash never loses or repeats one.
  *
@@ -143,12 +143,11 @@ export class CronScheduler {
     for (const condition of compiled?.conditions ?? []) {
       if (condition.condition.kind !== "cron" || !condition.cron || !compiled) continue;
       const schedule = condition.cron;
-      const groupKey = `${schedule.expression}\u0000${schedule.timezone}`;
-      let group = this.groups.get(groupKey);
+      let group = this.groups.get(schedule.key);
       if (!group) {
         // A new schedule is checked at once: slots missed while nothing ran meet the misfire policy now.
         group = { schedule, next: now, members: new Set(), latest: [] };
-        this.groups.set(groupKey, group);
+        this.groups.set(schedule.key, group);
       }
       const key = `${triggerId}:${condition.index}`;
       const member: Member = {
@@ -176,7 +175,7 @@ export class CronScheduler {
     this.recheck.delete(member);
     member.group.members.delete(member);
     if (member.group.members.size === 0) {
-      this.groups.delete(`${member.group.schedule.expression}\u0000${member.group.schedule.timezone}`);
+      this.groups.delete(member.group.schedule.key);
     }
   }
 

@@ -1,5 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { errorMessage, NencError } from "../../domain/errors.js";
+import type { DstPolicy } from "../../domain/trigger.js";
+import { instantsOf, localTime, offsetChangeNear } from "./zoned-time.js";
 
 const ALIASES = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
 
@@ -11,6 +13,8 @@ export interface RecentSlots {
 
 /** A validated cron schedule in one time zone. */
 export interface CronSchedule {
+  /** What makes two schedules the same: expression, zone and DST policy (conditions sharing it share a timer). */
+  readonly key: string;
   readonly expression: string;
   readonly timezone: string;
   /** The first slot strictly after `time`. */
@@ -48,17 +52,30 @@ const SCHEDULE_CACHE_LIMIT = 10_000;
  * Parses a 5-field or 6-field (seconds first) cron expression, or an alias such as
  * `@hourly`. Throws INVALID_ARGUMENT naming `field` and saying what is wrong.
  */
-export function parseCron(expression: string, timezone: string, field: string): CronSchedule {
-  const key = `${expression}\u0000${timezone}`;
+export function parseCron(
+  expression: string,
+  timezone: string,
+  field: string,
+  dst: DstPolicy = DEFAULT_DST,
+): CronSchedule {
+  const key = `${expression}\u0000${timezone}\u0000${dst.repeatedHour}\u0000${dst.skippedHour}`;
   const cached = schedules.get(key);
   if (cached) return cached;
-  const schedule = parseUncached(expression, timezone, field);
+  const schedule = { ...parseUncached(expression, timezone, field, dst), key };
   if (schedules.size >= SCHEDULE_CACHE_LIMIT) schedules.delete(schedules.keys().next().value as string);
   schedules.set(key, schedule);
   return schedule;
 }
 
-function parseUncached(expression: string, timezone: string, field: string): CronSchedule {
+/** A repeated local hour runs once; a skipped one runs at the first instant after the gap. */
+export const DEFAULT_DST: DstPolicy = { repeatedHour: "once", skippedHour: "shift" };
+
+function parseUncached(
+  expression: string,
+  timezone: string,
+  field: string,
+  dst: DstPolicy,
+): Omit<CronSchedule, "key"> {
   const trimmed = expression.trim();
   const fields = trimmed.split(/\s+/);
   if (!ALIASES.has(trimmed) && fields.length !== 5 && fields.length !== 6) {
@@ -82,6 +99,7 @@ function parseUncached(expression: string, timezone: string, field: string): Cro
       `invalid cron expression "${expression}": ${errorMessage(error)}`,
     );
   }
+  if (tz !== "UTC") return zonedSchedule(trimmed, tz, dst);
   const iterate = (from: number) => CronExpressionParser.parse(trimmed, { tz, currentDate: new Date(from) });
   return {
     expression: trimmed,
@@ -100,6 +118,68 @@ function parseUncached(expression: string, timezone: string, field: string): Cro
         if (slot < keepFrom && older++ === extra) break;
         newestFirst.push(slot);
         slot = iterator.prev().getTime();
+      }
+      return { slots: newestFirst.reverse(), complete: slot <= after };
+    },
+  };
+}
+
+/** Local slots looked at per call at most: an expression that never matches ends here, not in a loop. */
+const MAX_LOCAL_SLOTS = 100_000;
+
+/**
+ * A schedule in a zone with (possibly) daylight saving (docs/design.md §3.9): the
+ * expression runs on the zone's local wall-clock time, iterated as floating time,
+ * and each local slot becomes the instants `dst` says: in a repeated hour the first
+ * (`once`) or both (`twice`), in a skipped hour the first instant after the gap
+ * (`shift`) or none (`skip`). Slots that land on one instant count once.
+ */
+function zonedSchedule(expression: string, timezone: string, dst: DstPolicy): Omit<CronSchedule, "key"> {
+  const floating = (from: number) =>
+    CronExpressionParser.parse(expression, { tz: "UTC", currentDate: new Date(from) });
+  const instants = (local: number): number[] => {
+    const named = instantsOf(local, timezone);
+    if ("gapEnd" in named) return dst.skippedHour === "shift" ? [named.gapEnd] : [];
+    return dst.repeatedHour === "twice" ? named.instants : named.instants.slice(0, 1);
+  };
+  const next = (time: number): number => {
+    const local = localTime(time, timezone);
+    // Near a transition a slot's instant and its local time are up to the offset change apart.
+    const margin = offsetChangeNear(local, timezone);
+    const iterator = floating(local - margin);
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < MAX_LOCAL_SLOTS; i++) {
+      const slot = iterator.next().getTime();
+      if (best !== Number.POSITIVE_INFINITY && slot > localTime(best, timezone) + margin) return best;
+      for (const instant of instants(slot)) if (instant > time && instant < best) best = instant;
+    }
+    return best;
+  };
+  const latestAtOrBefore = (time: number): number => {
+    const local = localTime(time, timezone);
+    const margin = offsetChangeNear(local, timezone);
+    const iterator = floating(local + margin + 1);
+    let best = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < MAX_LOCAL_SLOTS; i++) {
+      const slot = iterator.prev().getTime();
+      if (best !== Number.NEGATIVE_INFINITY && slot < localTime(best, timezone) - margin) return best;
+      for (const instant of instants(slot)) if (instant <= time && instant > best) best = instant;
+    }
+    return best;
+  };
+  return {
+    expression,
+    timezone,
+    next,
+    latestAtOrBefore,
+    recentSlots(after, until, keepFrom, extra) {
+      const newestFirst: number[] = [];
+      let older = 0;
+      let slot = latestAtOrBefore(until);
+      while (slot > after) {
+        if (slot < keepFrom && older++ === extra) break;
+        newestFirst.push(slot);
+        slot = latestAtOrBefore(slot - 1);
       }
       return { slots: newestFirst.reverse(), complete: slot <= after };
     },

@@ -3,7 +3,7 @@ import type { Evaluation } from "../../domain/evaluation.js";
 import type { JoinState } from "../../domain/join.js";
 import type { Logger } from "../../domain/logger.js";
 import { MAX_TASK_TIMEOUT_MS, NO_RETRY, type RetryPolicy, type Task } from "../../domain/task.js";
-import { deriveTriggerId, type Trigger, type TriggerDefinition } from "../../domain/trigger.js";
+import { deriveTriggerId, dstPolicyOf, type Trigger, type TriggerDefinition } from "../../domain/trigger.js";
 import type { Store } from "../../store/store.js";
 import type { Admission } from "../admission.js";
 import type { Clock } from "../clock.js";
@@ -33,6 +33,8 @@ export interface Explanation {
 
 /** How many coming cron slots an explanation lists. */
 const NEXT_FIRE_TIMES = 5;
+/** Fire times one preview answers at most. */
+const MAX_PREVIEW = 1_000;
 
 /** What {@link TriggerRegistry} needs: one dependencies object. */
 export interface TriggerRegistryDeps {
@@ -252,6 +254,17 @@ export class TriggerRegistry {
     this.deps.index.remove(triggerId);
   }
 
+  /**
+   * The next `count` fire times (default 10, at most MAX_PREVIEW) of the trigger's cron
+   * conditions after `after` (default now), daylight-saving policy applied.
+   */
+  async preview(triggerId: string, count: number, after?: number): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_PREVIEW)
+      throw NencError.invalid("count", `must be between 0 (default 10) and ${MAX_PREVIEW}`);
+    const trigger = await this.get(triggerId);
+    return nextFireTimes(trigger, after ?? this.deps.clock.now(), count || 10);
+  }
+
   async explain(triggerId: string, limit: number): Promise<Explanation> {
     if (limit < 0 || limit > 1000)
       throw NencError.invalid("limit", "must be between 0 (default 50) and 1000");
@@ -323,17 +336,22 @@ function validRetry(retry: Partial<RetryPolicy> | undefined, field: string): Ret
   return policy;
 }
 
-/** The next NEXT_FIRE_TIMES slots of a trigger's cron conditions after `now`, soonest first. */
-function nextFireTimes(trigger: Trigger, now: number): number[] {
+/** The next `count` slots of a trigger's cron conditions after `now`, soonest first. */
+function nextFireTimes(trigger: Trigger, now: number, count = NEXT_FIRE_TIMES): number[] {
   const times = new Set<number>();
   for (const condition of trigger.conditions) {
     if (condition.kind !== "cron") continue;
-    const schedule = parseCron(condition.expression, condition.timezone, "expression");
+    const schedule = parseCron(
+      condition.expression,
+      condition.timezone,
+      "expression",
+      dstPolicyOf(condition),
+    );
     let at = now;
-    for (let i = 0; i < NEXT_FIRE_TIMES; i++) {
+    for (let i = 0; i < count; i++) {
       at = schedule.next(at);
       times.add(at);
     }
   }
-  return [...times].sort((a, b) => a - b).slice(0, NEXT_FIRE_TIMES);
+  return [...times].sort((a, b) => a - b).slice(0, count);
 }

@@ -4,6 +4,7 @@ import {
   type ArgumentProvider,
   type Condition,
   type ContextKind,
+  dstPolicyOf,
   type Filter,
   sourceTaskOf,
   type Trigger,
@@ -192,7 +193,12 @@ function compileCondition(condition: Condition, site: ConditionSite): CompiledCo
         throw NencError.invalid(`${path}.cron.catchUpWindowMs`, "must be 0 or positive");
       if (options.strict)
         requireDuration(condition.catchUpWindowMs, `${path}.cron.catchUpWindowMs`, "one day");
-      compiled.cron = parseCron(condition.expression, condition.timezone, `${path}.cron`);
+      compiled.cron = parseCron(
+        condition.expression,
+        condition.timezone,
+        `${path}.cron`,
+        dstPolicyOf(condition),
+      );
       return compiled;
     case "event":
       if (!condition.code.trim())

@@ -6,7 +6,7 @@ import { NencError } from "../../domain/errors.js";
 import type { TriggerDefinition } from "../../domain/trigger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { Access } from "../access.js";
-import { evaluationToProto, pendingToProto } from "../convert.js";
+import { evaluationToProto, optionalMs, pendingToProto } from "../convert.js";
 import { triggerDefinitionFromProto, triggerToProto } from "../convert-trigger.js";
 
 /**
@@ -58,6 +58,11 @@ export function createTriggerService(
       await changed(context, request.id, "trigger.deleted");
       await triggers.delete(request.id);
       return {};
+    },
+    async previewTrigger(request, context) {
+      await access.requireForTrigger(context, "readOf", request.id);
+      const times = await triggers.preview(request.id, request.count, optionalMs(request.after));
+      return { fireTimes: times.map((time) => timestampFromMs(time)) };
     },
     async explainTrigger(request, context) {
       await access.requireForTrigger(context, "readOf", request.id);

@@ -178,6 +178,112 @@ func (MisfirePolicy) EnumDescriptor() ([]byte, []int) {
 	return file_nenc_v1_trigger_proto_rawDescGZIP(), []int{2}
 }
 
+// A local hour a daylight-saving transition repeats (the clock falls back).
+type RepeatedHourPolicy int32
+
+const (
+	// ONCE.
+	RepeatedHourPolicy_REPEATED_HOUR_POLICY_UNSPECIFIED RepeatedHourPolicy = 0
+	// Its slots run the first time the local clock shows them.
+	RepeatedHourPolicy_REPEATED_HOUR_POLICY_ONCE RepeatedHourPolicy = 1
+	// Its slots run each time the local clock shows them.
+	RepeatedHourPolicy_REPEATED_HOUR_POLICY_TWICE RepeatedHourPolicy = 2
+)
+
+// Enum value maps for RepeatedHourPolicy.
+var (
+	RepeatedHourPolicy_name = map[int32]string{
+		0: "REPEATED_HOUR_POLICY_UNSPECIFIED",
+		1: "REPEATED_HOUR_POLICY_ONCE",
+		2: "REPEATED_HOUR_POLICY_TWICE",
+	}
+	RepeatedHourPolicy_value = map[string]int32{
+		"REPEATED_HOUR_POLICY_UNSPECIFIED": 0,
+		"REPEATED_HOUR_POLICY_ONCE":        1,
+		"REPEATED_HOUR_POLICY_TWICE":       2,
+	}
+)
+
+func (x RepeatedHourPolicy) Enum() *RepeatedHourPolicy {
+	p := new(RepeatedHourPolicy)
+	*p = x
+	return p
+}
+
+func (x RepeatedHourPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RepeatedHourPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_nenc_v1_trigger_proto_enumTypes[3].Descriptor()
+}
+
+func (RepeatedHourPolicy) Type() protoreflect.EnumType {
+	return &file_nenc_v1_trigger_proto_enumTypes[3]
+}
+
+func (x RepeatedHourPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RepeatedHourPolicy.Descriptor instead.
+func (RepeatedHourPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_proto_rawDescGZIP(), []int{3}
+}
+
+// A local hour a daylight-saving transition skips (the clock springs forward).
+type SkippedHourPolicy int32
+
+const (
+	// SHIFT.
+	SkippedHourPolicy_SKIPPED_HOUR_POLICY_UNSPECIFIED SkippedHourPolicy = 0
+	// Its slots run once, at the first instant after the gap.
+	SkippedHourPolicy_SKIPPED_HOUR_POLICY_SHIFT SkippedHourPolicy = 1
+	// Its slots do not run.
+	SkippedHourPolicy_SKIPPED_HOUR_POLICY_SKIP SkippedHourPolicy = 2
+)
+
+// Enum value maps for SkippedHourPolicy.
+var (
+	SkippedHourPolicy_name = map[int32]string{
+		0: "SKIPPED_HOUR_POLICY_UNSPECIFIED",
+		1: "SKIPPED_HOUR_POLICY_SHIFT",
+		2: "SKIPPED_HOUR_POLICY_SKIP",
+	}
+	SkippedHourPolicy_value = map[string]int32{
+		"SKIPPED_HOUR_POLICY_UNSPECIFIED": 0,
+		"SKIPPED_HOUR_POLICY_SHIFT":       1,
+		"SKIPPED_HOUR_POLICY_SKIP":        2,
+	}
+)
+
+func (x SkippedHourPolicy) Enum() *SkippedHourPolicy {
+	p := new(SkippedHourPolicy)
+	*p = x
+	return p
+}
+
+func (x SkippedHourPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SkippedHourPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_nenc_v1_trigger_proto_enumTypes[4].Descriptor()
+}
+
+func (SkippedHourPolicy) Type() protoreflect.EnumType {
+	return &file_nenc_v1_trigger_proto_enumTypes[4]
+}
+
+func (x SkippedHourPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SkippedHourPolicy.Descriptor instead.
+func (SkippedHourPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_proto_rawDescGZIP(), []int{4}
+}
+
 // Which context a provider function receives.
 type ContextKind int32
 
@@ -221,11 +327,11 @@ func (x ContextKind) String() string {
 }
 
 func (ContextKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_nenc_v1_trigger_proto_enumTypes[3].Descriptor()
+	return file_nenc_v1_trigger_proto_enumTypes[5].Descriptor()
 }
 
 func (ContextKind) Type() protoreflect.EnumType {
-	return &file_nenc_v1_trigger_proto_enumTypes[3]
+	return &file_nenc_v1_trigger_proto_enumTypes[5]
 }
 
 func (x ContextKind) Number() protoreflect.EnumNumber {
@@ -234,7 +340,7 @@ func (x ContextKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ContextKind.Descriptor instead.
 func (ContextKind) EnumDescriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_proto_rawDescGZIP(), []int{3}
+	return file_nenc_v1_trigger_proto_rawDescGZIP(), []int{5}
 }
 
 // A declarative rule: when its conditions hold, invoke target_task_id with
@@ -568,8 +674,11 @@ type CronCondition struct {
 	Misfire  MisfirePolicy `protobuf:"varint,3,opt,name=misfire,proto3,enum=nenc.v1.MisfirePolicy" json:"misfire,omitempty"`
 	// For MISFIRE_POLICY_ALL: how far back missed slots are run; 0 = one day.
 	CatchUpWindowMs int64 `protobuf:"varint,4,opt,name=catch_up_window_ms,json=catchUpWindowMs,proto3" json:"catch_up_window_ms,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Daylight saving in `timezone`: see the enums.
+	RepeatedHour  RepeatedHourPolicy `protobuf:"varint,5,opt,name=repeated_hour,json=repeatedHour,proto3,enum=nenc.v1.RepeatedHourPolicy" json:"repeated_hour,omitempty"`
+	SkippedHour   SkippedHourPolicy  `protobuf:"varint,6,opt,name=skipped_hour,json=skippedHour,proto3,enum=nenc.v1.SkippedHourPolicy" json:"skipped_hour,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CronCondition) Reset() {
@@ -628,6 +737,20 @@ func (x *CronCondition) GetCatchUpWindowMs() int64 {
 		return x.CatchUpWindowMs
 	}
 	return 0
+}
+
+func (x *CronCondition) GetRepeatedHour() RepeatedHourPolicy {
+	if x != nil {
+		return x.RepeatedHour
+	}
+	return RepeatedHourPolicy_REPEATED_HOUR_POLICY_UNSPECIFIED
+}
+
+func (x *CronCondition) GetSkippedHour() SkippedHourPolicy {
+	if x != nil {
+		return x.SkippedHour
+	}
+	return SkippedHourPolicy_SKIPPED_HOUR_POLICY_UNSPECIFIED
 }
 
 // An invocation of task_id reaching one of statuses.
@@ -1157,14 +1280,16 @@ const file_nenc_v1_trigger_proto_rawDesc = "" +
 	"\x06result\x18\x03 \x01(\v2\x18.nenc.v1.ResultConditionH\x00R\x06result\x12;\n" +
 	"\texception\x18\x04 \x01(\v2\x1b.nenc.v1.ExceptionConditionH\x00R\texception\x12/\n" +
 	"\x05event\x18\x05 \x01(\v2\x17.nenc.v1.EventConditionH\x00R\x05eventB\x06\n" +
-	"\x04kind\"\xaa\x01\n" +
+	"\x04kind\"\xab\x02\n" +
 	"\rCronCondition\x12\x1e\n" +
 	"\n" +
 	"expression\x18\x01 \x01(\tR\n" +
 	"expression\x12\x1a\n" +
 	"\btimezone\x18\x02 \x01(\tR\btimezone\x120\n" +
 	"\amisfire\x18\x03 \x01(\x0e2\x16.nenc.v1.MisfirePolicyR\amisfire\x12+\n" +
-	"\x12catch_up_window_ms\x18\x04 \x01(\x03R\x0fcatchUpWindowMs\"\x99\x01\n" +
+	"\x12catch_up_window_ms\x18\x04 \x01(\x03R\x0fcatchUpWindowMs\x12@\n" +
+	"\rrepeated_hour\x18\x05 \x01(\x0e2\x1b.nenc.v1.RepeatedHourPolicyR\frepeatedHour\x12=\n" +
+	"\fskipped_hour\x18\x06 \x01(\x0e2\x1a.nenc.v1.SkippedHourPolicyR\vskippedHour\"\x99\x01\n" +
 	"\x0fStatusCondition\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x125\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2\x19.nenc.v1.InvocationStatusR\bstatuses\x126\n" +
@@ -1205,7 +1330,15 @@ const file_nenc_v1_trigger_proto_rawDesc = "" +
 	"\x1aMISFIRE_POLICY_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13MISFIRE_POLICY_SKIP\x10\x01\x12\x17\n" +
 	"\x13MISFIRE_POLICY_ONCE\x10\x02\x12\x16\n" +
-	"\x12MISFIRE_POLICY_ALL\x10\x03*\xa8\x01\n" +
+	"\x12MISFIRE_POLICY_ALL\x10\x03*y\n" +
+	"\x12RepeatedHourPolicy\x12$\n" +
+	" REPEATED_HOUR_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19REPEATED_HOUR_POLICY_ONCE\x10\x01\x12\x1e\n" +
+	"\x1aREPEATED_HOUR_POLICY_TWICE\x10\x02*u\n" +
+	"\x11SkippedHourPolicy\x12#\n" +
+	"\x1fSKIPPED_HOUR_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19SKIPPED_HOUR_POLICY_SHIFT\x10\x01\x12\x1c\n" +
+	"\x18SKIPPED_HOUR_POLICY_SKIP\x10\x02*\xa8\x01\n" +
 	"\vContextKind\x12\x1c\n" +
 	"\x18CONTEXT_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13CONTEXT_KIND_STATUS\x10\x01\x12\x17\n" +
@@ -1227,56 +1360,60 @@ func file_nenc_v1_trigger_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_trigger_proto_rawDescData
 }
 
-var file_nenc_v1_trigger_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_nenc_v1_trigger_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_nenc_v1_trigger_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_nenc_v1_trigger_proto_goTypes = []any{
 	(TriggerLogic)(0),             // 0: nenc.v1.TriggerLogic
 	(TriggerOrigin)(0),            // 1: nenc.v1.TriggerOrigin
 	(MisfirePolicy)(0),            // 2: nenc.v1.MisfirePolicy
-	(ContextKind)(0),              // 3: nenc.v1.ContextKind
-	(*Trigger)(nil),               // 4: nenc.v1.Trigger
-	(*JoinOptions)(nil),           // 5: nenc.v1.JoinOptions
-	(*Condition)(nil),             // 6: nenc.v1.Condition
-	(*CronCondition)(nil),         // 7: nenc.v1.CronCondition
-	(*StatusCondition)(nil),       // 8: nenc.v1.StatusCondition
-	(*ResultCondition)(nil),       // 9: nenc.v1.ResultCondition
-	(*ExceptionCondition)(nil),    // 10: nenc.v1.ExceptionCondition
-	(*EventCondition)(nil),        // 11: nenc.v1.EventCondition
-	(*Filter)(nil),                // 12: nenc.v1.Filter
-	(*ArgumentProvider)(nil),      // 13: nenc.v1.ArgumentProvider
-	(*FunctionProvider)(nil),      // 14: nenc.v1.FunctionProvider
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(InvocationStatus)(0),         // 16: nenc.v1.InvocationStatus
-	(*structpb.Value)(nil),        // 17: google.protobuf.Value
+	(RepeatedHourPolicy)(0),       // 3: nenc.v1.RepeatedHourPolicy
+	(SkippedHourPolicy)(0),        // 4: nenc.v1.SkippedHourPolicy
+	(ContextKind)(0),              // 5: nenc.v1.ContextKind
+	(*Trigger)(nil),               // 6: nenc.v1.Trigger
+	(*JoinOptions)(nil),           // 7: nenc.v1.JoinOptions
+	(*Condition)(nil),             // 8: nenc.v1.Condition
+	(*CronCondition)(nil),         // 9: nenc.v1.CronCondition
+	(*StatusCondition)(nil),       // 10: nenc.v1.StatusCondition
+	(*ResultCondition)(nil),       // 11: nenc.v1.ResultCondition
+	(*ExceptionCondition)(nil),    // 12: nenc.v1.ExceptionCondition
+	(*EventCondition)(nil),        // 13: nenc.v1.EventCondition
+	(*Filter)(nil),                // 14: nenc.v1.Filter
+	(*ArgumentProvider)(nil),      // 15: nenc.v1.ArgumentProvider
+	(*FunctionProvider)(nil),      // 16: nenc.v1.FunctionProvider
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(InvocationStatus)(0),         // 18: nenc.v1.InvocationStatus
+	(*structpb.Value)(nil),        // 19: google.protobuf.Value
 }
 var file_nenc_v1_trigger_proto_depIdxs = []int32{
-	6,  // 0: nenc.v1.Trigger.conditions:type_name -> nenc.v1.Condition
+	8,  // 0: nenc.v1.Trigger.conditions:type_name -> nenc.v1.Condition
 	0,  // 1: nenc.v1.Trigger.logic:type_name -> nenc.v1.TriggerLogic
-	13, // 2: nenc.v1.Trigger.argument_providers:type_name -> nenc.v1.ArgumentProvider
-	5,  // 3: nenc.v1.Trigger.join:type_name -> nenc.v1.JoinOptions
+	15, // 2: nenc.v1.Trigger.argument_providers:type_name -> nenc.v1.ArgumentProvider
+	7,  // 3: nenc.v1.Trigger.join:type_name -> nenc.v1.JoinOptions
 	1,  // 4: nenc.v1.Trigger.origin:type_name -> nenc.v1.TriggerOrigin
-	15, // 5: nenc.v1.Trigger.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 6: nenc.v1.Condition.cron:type_name -> nenc.v1.CronCondition
-	8,  // 7: nenc.v1.Condition.status:type_name -> nenc.v1.StatusCondition
-	9,  // 8: nenc.v1.Condition.result:type_name -> nenc.v1.ResultCondition
-	10, // 9: nenc.v1.Condition.exception:type_name -> nenc.v1.ExceptionCondition
-	11, // 10: nenc.v1.Condition.event:type_name -> nenc.v1.EventCondition
+	17, // 5: nenc.v1.Trigger.created_at:type_name -> google.protobuf.Timestamp
+	9,  // 6: nenc.v1.Condition.cron:type_name -> nenc.v1.CronCondition
+	10, // 7: nenc.v1.Condition.status:type_name -> nenc.v1.StatusCondition
+	11, // 8: nenc.v1.Condition.result:type_name -> nenc.v1.ResultCondition
+	12, // 9: nenc.v1.Condition.exception:type_name -> nenc.v1.ExceptionCondition
+	13, // 10: nenc.v1.Condition.event:type_name -> nenc.v1.EventCondition
 	2,  // 11: nenc.v1.CronCondition.misfire:type_name -> nenc.v1.MisfirePolicy
-	16, // 12: nenc.v1.StatusCondition.statuses:type_name -> nenc.v1.InvocationStatus
-	12, // 13: nenc.v1.StatusCondition.call_arguments:type_name -> nenc.v1.Filter
-	12, // 14: nenc.v1.ResultCondition.filter_result:type_name -> nenc.v1.Filter
-	12, // 15: nenc.v1.ResultCondition.call_arguments:type_name -> nenc.v1.Filter
-	12, // 16: nenc.v1.ExceptionCondition.call_arguments:type_name -> nenc.v1.Filter
-	12, // 17: nenc.v1.EventCondition.payload_filter:type_name -> nenc.v1.Filter
-	17, // 18: nenc.v1.Filter.value:type_name -> google.protobuf.Value
-	17, // 19: nenc.v1.ArgumentProvider.static:type_name -> google.protobuf.Value
-	14, // 20: nenc.v1.ArgumentProvider.function:type_name -> nenc.v1.FunctionProvider
-	3,  // 21: nenc.v1.FunctionProvider.context:type_name -> nenc.v1.ContextKind
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	3,  // 12: nenc.v1.CronCondition.repeated_hour:type_name -> nenc.v1.RepeatedHourPolicy
+	4,  // 13: nenc.v1.CronCondition.skipped_hour:type_name -> nenc.v1.SkippedHourPolicy
+	18, // 14: nenc.v1.StatusCondition.statuses:type_name -> nenc.v1.InvocationStatus
+	14, // 15: nenc.v1.StatusCondition.call_arguments:type_name -> nenc.v1.Filter
+	14, // 16: nenc.v1.ResultCondition.filter_result:type_name -> nenc.v1.Filter
+	14, // 17: nenc.v1.ResultCondition.call_arguments:type_name -> nenc.v1.Filter
+	14, // 18: nenc.v1.ExceptionCondition.call_arguments:type_name -> nenc.v1.Filter
+	14, // 19: nenc.v1.EventCondition.payload_filter:type_name -> nenc.v1.Filter
+	19, // 20: nenc.v1.Filter.value:type_name -> google.protobuf.Value
+	19, // 21: nenc.v1.ArgumentProvider.static:type_name -> google.protobuf.Value
+	16, // 22: nenc.v1.ArgumentProvider.function:type_name -> nenc.v1.FunctionProvider
+	5,  // 23: nenc.v1.FunctionProvider.context:type_name -> nenc.v1.ContextKind
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_proto_init() }
@@ -1307,7 +1444,7 @@ func file_nenc_v1_trigger_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_trigger_proto_rawDesc), len(file_nenc_v1_trigger_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      6,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -762,6 +762,114 @@ func (x *ExplainTriggerResponse) GetNextFireTimes() []*timestamppb.Timestamp {
 	return nil
 }
 
+type PreviewTriggerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Default 10, at most 1000.
+	Count int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// The fire times after this instant; unset: now (e.g. set it to see a coming transition).
+	After         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewTriggerRequest) Reset() {
+	*x = PreviewTriggerRequest{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewTriggerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewTriggerRequest) ProtoMessage() {}
+
+func (x *PreviewTriggerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewTriggerRequest.ProtoReflect.Descriptor instead.
+func (*PreviewTriggerRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PreviewTriggerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PreviewTriggerRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *PreviewTriggerRequest) GetAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+type PreviewTriggerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Soonest first, all cron conditions together (empty for a trigger without one),
+	// whether or not the trigger is paused.
+	FireTimes     []*timestamppb.Timestamp `protobuf:"bytes,1,rep,name=fire_times,json=fireTimes,proto3" json:"fire_times,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PreviewTriggerResponse) Reset() {
+	*x = PreviewTriggerResponse{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PreviewTriggerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PreviewTriggerResponse) ProtoMessage() {}
+
+func (x *PreviewTriggerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PreviewTriggerResponse.ProtoReflect.Descriptor instead.
+func (*PreviewTriggerResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PreviewTriggerResponse) GetFireTimes() []*timestamppb.Timestamp {
+	if x != nil {
+		return x.FireTimes
+	}
+	return nil
+}
+
 type Evaluation struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	At           *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
@@ -779,7 +887,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[14]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +899,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[14]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +912,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{14}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Evaluation) GetAt() *timestamppb.Timestamp {
@@ -869,7 +977,7 @@ type PendingMatch struct {
 
 func (x *PendingMatch) Reset() {
 	*x = PendingMatch{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[15]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +989,7 @@ func (x *PendingMatch) String() string {
 func (*PendingMatch) ProtoMessage() {}
 
 func (x *PendingMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[15]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +1002,7 @@ func (x *PendingMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingMatch.ProtoReflect.Descriptor instead.
 func (*PendingMatch) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{15}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PendingMatch) GetCorrelationKey() string {
@@ -962,7 +1070,14 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\atrigger\x18\x01 \x01(\v2\x10.nenc.v1.TriggerR\atrigger\x125\n" +
 	"\vevaluations\x18\x02 \x03(\v2\x13.nenc.v1.EvaluationR\vevaluations\x12/\n" +
 	"\apending\x18\x03 \x03(\v2\x15.nenc.v1.PendingMatchR\apending\x12B\n" +
-	"\x0fnext_fire_times\x18\x04 \x03(\v2\x1a.google.protobuf.TimestampR\rnextFireTimes\"\xa8\x02\n" +
+	"\x0fnext_fire_times\x18\x04 \x03(\v2\x1a.google.protobuf.TimestampR\rnextFireTimes\"o\n" +
+	"\x15PreviewTriggerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\x120\n" +
+	"\x05after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05after\"S\n" +
+	"\x16PreviewTriggerResponse\x129\n" +
+	"\n" +
+	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\xa8\x02\n" +
 	"\n" +
 	"Evaluation\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
@@ -986,7 +1101,7 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x1aEVALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_SKIPPED\x10\a\x12\x1f\n" +
-	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\xb4\x04\n" +
+	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\x87\x05\n" +
 	"\x0eTriggerService\x12N\n" +
 	"\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12E\n" +
 	"\n" +
@@ -995,7 +1110,8 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\fPauseTrigger\x12\x1c.nenc.v1.PauseTriggerRequest\x1a\x1d.nenc.v1.PauseTriggerResponse\x12N\n" +
 	"\rResumeTrigger\x12\x1d.nenc.v1.ResumeTriggerRequest\x1a\x1e.nenc.v1.ResumeTriggerResponse\x12N\n" +
 	"\rDeleteTrigger\x12\x1d.nenc.v1.DeleteTriggerRequest\x1a\x1e.nenc.v1.DeleteTriggerResponse\x12Q\n" +
-	"\x0eExplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponseB\x93\x01\n" +
+	"\x0eExplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponse\x12Q\n" +
+	"\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponseB\x93\x01\n" +
 	"\vcom.nenc.v1B\x13TriggerServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -1011,7 +1127,7 @@ func file_nenc_v1_trigger_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nenc_v1_trigger_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_nenc_v1_trigger_service_proto_goTypes = []any{
 	(EvaluationOutcome)(0),         // 0: nenc.v1.EvaluationOutcome
 	(*CreateTriggerRequest)(nil),   // 1: nenc.v1.CreateTriggerRequest
@@ -1028,44 +1144,50 @@ var file_nenc_v1_trigger_service_proto_goTypes = []any{
 	(*DeleteTriggerResponse)(nil),  // 12: nenc.v1.DeleteTriggerResponse
 	(*ExplainTriggerRequest)(nil),  // 13: nenc.v1.ExplainTriggerRequest
 	(*ExplainTriggerResponse)(nil), // 14: nenc.v1.ExplainTriggerResponse
-	(*Evaluation)(nil),             // 15: nenc.v1.Evaluation
-	(*PendingMatch)(nil),           // 16: nenc.v1.PendingMatch
-	(*Trigger)(nil),                // 17: nenc.v1.Trigger
-	(*timestamppb.Timestamp)(nil),  // 18: google.protobuf.Timestamp
+	(*PreviewTriggerRequest)(nil),  // 15: nenc.v1.PreviewTriggerRequest
+	(*PreviewTriggerResponse)(nil), // 16: nenc.v1.PreviewTriggerResponse
+	(*Evaluation)(nil),             // 17: nenc.v1.Evaluation
+	(*PendingMatch)(nil),           // 18: nenc.v1.PendingMatch
+	(*Trigger)(nil),                // 19: nenc.v1.Trigger
+	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
 }
 var file_nenc_v1_trigger_service_proto_depIdxs = []int32{
-	17, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
-	17, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	17, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	17, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
-	17, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	17, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	17, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	15, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
-	16, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
-	18, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
-	18, // 10: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
-	0,  // 11: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
-	18, // 12: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
-	1,  // 13: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
-	3,  // 14: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
-	5,  // 15: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
-	7,  // 16: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
-	9,  // 17: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
-	11, // 18: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
-	13, // 19: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
-	2,  // 20: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
-	4,  // 21: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
-	6,  // 22: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
-	8,  // 23: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
-	10, // 24: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
-	12, // 25: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
-	14, // 26: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
+	19, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	19, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	19, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
+	19, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	19, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	19, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	17, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
+	18, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
+	20, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
+	20, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
+	20, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
+	20, // 12: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
+	0,  // 13: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
+	20, // 14: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
+	1,  // 15: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
+	3,  // 16: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
+	5,  // 17: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
+	7,  // 18: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
+	9,  // 19: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
+	11, // 20: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
+	13, // 21: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
+	15, // 22: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
+	2,  // 23: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
+	4,  // 24: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
+	6,  // 25: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
+	8,  // 26: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
+	10, // 27: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
+	12, // 28: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
+	14, // 29: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
+	16, // 30: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_service_proto_init() }
@@ -1080,7 +1202,7 @@ func file_nenc_v1_trigger_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_trigger_service_proto_rawDesc), len(file_nenc_v1_trigger_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

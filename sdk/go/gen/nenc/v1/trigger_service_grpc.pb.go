@@ -26,6 +26,7 @@ const (
 	TriggerService_ResumeTrigger_FullMethodName  = "/nenc.v1.TriggerService/ResumeTrigger"
 	TriggerService_DeleteTrigger_FullMethodName  = "/nenc.v1.TriggerService/DeleteTrigger"
 	TriggerService_ExplainTrigger_FullMethodName = "/nenc.v1.TriggerService/ExplainTrigger"
+	TriggerService_PreviewTrigger_FullMethodName = "/nenc.v1.TriggerService/PreviewTrigger"
 )
 
 // TriggerServiceClient is the client API for TriggerService service.
@@ -45,6 +46,8 @@ type TriggerServiceClient interface {
 	DeleteTrigger(ctx context.Context, in *DeleteTriggerRequest, opts ...grpc.CallOption) (*DeleteTriggerResponse, error)
 	// Why did (or didn't) this trigger fire: its recent evaluations, newest first.
 	ExplainTrigger(ctx context.Context, in *ExplainTriggerRequest, opts ...grpc.CallOption) (*ExplainTriggerResponse, error)
+	// The next fire times of the trigger's cron conditions, daylight-saving policy applied.
+	PreviewTrigger(ctx context.Context, in *PreviewTriggerRequest, opts ...grpc.CallOption) (*PreviewTriggerResponse, error)
 }
 
 type triggerServiceClient struct {
@@ -125,6 +128,16 @@ func (c *triggerServiceClient) ExplainTrigger(ctx context.Context, in *ExplainTr
 	return out, nil
 }
 
+func (c *triggerServiceClient) PreviewTrigger(ctx context.Context, in *PreviewTriggerRequest, opts ...grpc.CallOption) (*PreviewTriggerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PreviewTriggerResponse)
+	err := c.cc.Invoke(ctx, TriggerService_PreviewTrigger_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TriggerServiceServer is the server API for TriggerService service.
 // All implementations must embed UnimplementedTriggerServiceServer
 // for forward compatibility.
@@ -142,6 +155,8 @@ type TriggerServiceServer interface {
 	DeleteTrigger(context.Context, *DeleteTriggerRequest) (*DeleteTriggerResponse, error)
 	// Why did (or didn't) this trigger fire: its recent evaluations, newest first.
 	ExplainTrigger(context.Context, *ExplainTriggerRequest) (*ExplainTriggerResponse, error)
+	// The next fire times of the trigger's cron conditions, daylight-saving policy applied.
+	PreviewTrigger(context.Context, *PreviewTriggerRequest) (*PreviewTriggerResponse, error)
 	mustEmbedUnimplementedTriggerServiceServer()
 }
 
@@ -172,6 +187,9 @@ func (UnimplementedTriggerServiceServer) DeleteTrigger(context.Context, *DeleteT
 }
 func (UnimplementedTriggerServiceServer) ExplainTrigger(context.Context, *ExplainTriggerRequest) (*ExplainTriggerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExplainTrigger not implemented")
+}
+func (UnimplementedTriggerServiceServer) PreviewTrigger(context.Context, *PreviewTriggerRequest) (*PreviewTriggerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PreviewTrigger not implemented")
 }
 func (UnimplementedTriggerServiceServer) mustEmbedUnimplementedTriggerServiceServer() {}
 func (UnimplementedTriggerServiceServer) testEmbeddedByValue()                        {}
@@ -320,6 +338,24 @@ func _TriggerService_ExplainTrigger_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TriggerService_PreviewTrigger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PreviewTriggerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TriggerServiceServer).PreviewTrigger(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TriggerService_PreviewTrigger_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TriggerServiceServer).PreviewTrigger(ctx, req.(*PreviewTriggerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TriggerService_ServiceDesc is the grpc.ServiceDesc for TriggerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -354,6 +390,10 @@ var TriggerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExplainTrigger",
 			Handler:    _TriggerService_ExplainTrigger_Handler,
+		},
+		{
+			MethodName: "PreviewTrigger",
+			Handler:    _TriggerService_PreviewTrigger_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

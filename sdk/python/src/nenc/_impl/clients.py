@@ -252,6 +252,9 @@ class Clients:
     def explain_trigger(self, request: trigger_pb.ExplainTriggerRequest) -> trigger_pb.ExplainTriggerResponse:
         return self._unary(self._triggers.ExplainTrigger, request, trigger_pb.ExplainTriggerResponse)
 
+    def preview_trigger(self, request: trigger_pb.PreviewTriggerRequest) -> trigger_pb.PreviewTriggerResponse:
+        return self._unary(self._triggers.PreviewTrigger, request, trigger_pb.PreviewTriggerResponse)
+
     # WorkerService
     def connect(self, requests: Iterator[worker_pb.ConnectRequest]) -> WorkerStream:
         """Opens the worker stream; its errors surface while iterating its responses."""

@@ -167,6 +167,16 @@ def _filter(spec: Filter | None) -> trigger_pb2.Filter | None:
     return trigger_pb2.Filter(value=to_value(spec.value, "filter"))
 
 
+_REPEATED_HOUR = {
+    "once": trigger_pb2.REPEATED_HOUR_POLICY_ONCE,
+    "twice": trigger_pb2.REPEATED_HOUR_POLICY_TWICE,
+}
+_SKIPPED_HOUR = {
+    "shift": trigger_pb2.SKIPPED_HOUR_POLICY_SHIFT,
+    "skip": trigger_pb2.SKIPPED_HOUR_POLICY_SKIP,
+}
+
+
 def _condition(spec: Condition) -> trigger_pb2.Condition:
     if isinstance(spec, CronCondition):
         return trigger_pb2.Condition(
@@ -175,6 +185,8 @@ def _condition(spec: Condition) -> trigger_pb2.Condition:
                 timezone=spec.timezone,
                 misfire=_MISFIRE[spec.misfire],
                 catch_up_window_ms=spec.catch_up_window_ms,
+                repeated_hour=_REPEATED_HOUR[spec.repeated_hour],
+                skipped_hour=_SKIPPED_HOUR[spec.skipped_hour],
             )
         )
     if isinstance(spec, StatusCondition):

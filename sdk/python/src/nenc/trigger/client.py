@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -97,8 +98,8 @@ class TriggerClient:
             raise ValueError(f"list_events: limit must be an int from 1 to 1000, got {limit!r}")
         request = event_pb.ListEventsRequest(
             code=code or "",
-            since=_timestamp(since, "since"),
-            until=_timestamp(until, "until"),
+            since=_timestamp(since, "list_events: since"),
+            until=_timestamp(until, "list_events: until"),
             page_size=limit,
         )
         return [event_info(event) for event in self._host.clients.list_events(request).events]
@@ -193,6 +194,18 @@ class TriggerClient:
         )
         return explanation(response)
 
+    def preview(
+        self, trigger_id: str, count: int = 10, after: datetime | None = None
+    ) -> builtins.list[datetime]:
+        """The next ``count`` fire times (at most 1000) of the trigger's cron conditions
+        after ``after`` (default now), daylight-saving policy applied; aware UTC datetimes."""
+        response = self._host.clients.preview_trigger(
+            trigger_pb.PreviewTriggerRequest(
+                id=trigger_id, count=count, after=_timestamp(after, "preview: after")
+            )
+        )
+        return [time.ToDatetime(tzinfo=UTC) for time in response.fire_times]
+
     def _builder(self) -> RuntimeTriggerBuilder:
         return RuntimeTriggerBuilder(self)
 
@@ -201,9 +214,7 @@ def _timestamp(moment: datetime | None, name: str) -> Timestamp | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        raise ValueError(
-            f"list_events: {name} must be an aware datetime (e.g. datetime.now(UTC)), got a naive one"
-        )
+        raise ValueError(f"{name} must be an aware datetime (e.g. datetime.now(UTC)), got a naive one")
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp

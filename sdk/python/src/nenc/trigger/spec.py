@@ -14,6 +14,11 @@ from nenc.invocation.status import InvocationStatus
 from nenc.trigger.cel import Cel
 
 MisfirePolicy = Literal["skip", "once", "all"]
+#: Slots of a local hour the clock repeats (fall back): run ``"once"`` (default) or ``"twice"``.
+RepeatedHourPolicy = Literal["once", "twice"]
+#: Slots of a local hour the clock skips (spring forward): ``"shift"`` to the gap's end
+#: (default) or ``"skip"``.
+SkippedHourPolicy = Literal["shift", "skip"]
 ContextKind = Literal["status", "result", "exception", "event", "cron"]
 Logic = Literal["and", "or"]
 
@@ -42,6 +47,8 @@ class CronCondition:
     timezone: str = "UTC"
     misfire: MisfirePolicy = "skip"
     catch_up_window_ms: int = 0
+    repeated_hour: RepeatedHourPolicy = "once"
+    skipped_hour: SkippedHourPolicy = "shift"
 
 
 @dataclass(frozen=True)

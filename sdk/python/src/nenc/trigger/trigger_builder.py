@@ -31,7 +31,9 @@ from nenc.trigger.spec import (
     Logic,
     MisfirePolicy,
     Provider,
+    RepeatedHourPolicy,
     ResultCondition,
+    SkippedHourPolicy,
     StaticArgs,
     StatusCondition,
     TriggerSpec,
@@ -95,11 +97,16 @@ class TriggerBuilder:
         timezone: str = "UTC",
         misfire: MisfirePolicy = "skip",
         catch_up_window: Milliseconds = 0,
+        repeated_hour: RepeatedHourPolicy = "once",
+        skipped_hour: SkippedHourPolicy = "shift",
     ) -> Self:
         """A cron schedule: 5 fields, or 6 with seconds first, in an IANA ``timezone``.
 
         ``misfire``: ``"skip"`` missed slots, run the latest ``"once"``, or ``"all"``
         within ``catch_up_window`` (milliseconds or a timedelta; 0 = one day).
+        Daylight saving: the slots of a local hour the clock repeats run ``"once"``
+        (default) or ``"twice"`` (``repeated_hour``); those of an hour it skips run at the
+        first instant after the gap (``"shift"``, default) or not (``"skip"``).
         """
         if not isinstance(expression, str) or not expression.strip():
             raise ValueError("on_cron: the expression must be a non-empty string such as '*/5 * * * *'")
@@ -113,12 +120,18 @@ class TriggerBuilder:
             raise ValueError(f"on_cron: misfire {misfire!r} is not one of skip, once, all")
         if not isinstance(timezone, str) or not timezone.strip():
             raise ValueError("on_cron: timezone must be an IANA name such as 'Europe/Madrid'")
+        if repeated_hour not in ("once", "twice"):
+            raise ValueError(f"on_cron: repeated_hour {repeated_hour!r} is not one of once, twice")
+        if skipped_hour not in ("shift", "skip"):
+            raise ValueError(f"on_cron: skipped_hour {skipped_hour!r} is not one of shift, skip")
         self._conditions.append(
             CronCondition(
                 expression=expression,
                 timezone=timezone,
                 misfire=policy,
                 catch_up_window_ms=_milliseconds(catch_up_window, "on_cron: catch_up_window"),
+                repeated_hour=repeated_hour,
+                skipped_hour=skipped_hour,
             )
         )
         return self

@@ -27,21 +27,25 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from nenc.v1 import invocation_pb2 as nenc_dot_v1_dot_invocation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15nenc/v1/trigger.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18nenc/v1/invocation.proto\"\xae\x03\n\x07Trigger\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12$\n\x0etarget_task_id\x18\x02 \x01(\tR\x0ctargetTaskId\x12\x32\n\nconditions\x18\x03 \x03(\x0b\x32\x12.nenc.v1.ConditionR\nconditions\x12+\n\x05logic\x18\x04 \x01(\x0e\x32\x15.nenc.v1.TriggerLogicR\x05logic\x12H\n\x12\x61rgument_providers\x18\x05 \x03(\x0b\x32\x19.nenc.v1.ArgumentProviderR\x11\x61rgumentProviders\x12(\n\x04join\x18\x06 \x01(\x0b\x32\x14.nenc.v1.JoinOptionsR\x04join\x12\x15\n\x06\x61pp_id\x18\x07 \x01(\tR\x05\x61ppId\x12.\n\x06origin\x18\x08 \x01(\x0e\x32\x16.nenc.v1.TriggerOriginR\x06origin\x12\x16\n\x06paused\x18\t \x01(\x08R\x06paused\x12\x39\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\"t\n\x0bJoinOptions\x12\x1b\n\twithin_ms\x18\x01 \x01(\x03R\x08withinMs\x12\'\n\x0f\x63orrelation_key\x18\x02 \x01(\tR\x0e\x63orrelationKey\x12\x1f\n\x0bmax_pending\x18\x03 \x01(\x05R\nmaxPending\"\x97\x02\n\tCondition\x12,\n\x04\x63ron\x18\x01 \x01(\x0b\x32\x16.nenc.v1.CronConditionH\x00R\x04\x63ron\x12\x32\n\x06status\x18\x02 \x01(\x0b\x32\x18.nenc.v1.StatusConditionH\x00R\x06status\x12\x32\n\x06result\x18\x03 \x01(\x0b\x32\x18.nenc.v1.ResultConditionH\x00R\x06result\x12;\n\texception\x18\x04 \x01(\x0b\x32\x1b.nenc.v1.ExceptionConditionH\x00R\texception\x12/\n\x05\x65vent\x18\x05 \x01(\x0b\x32\x17.nenc.v1.EventConditionH\x00R\x05\x65ventB\x06\n\x04kind\"\xaa\x01\n\rCronCondition\x12\x1e\n\nexpression\x18\x01 \x01(\tR\nexpression\x12\x1a\n\x08timezone\x18\x02 \x01(\tR\x08timezone\x12\x30\n\x07misfire\x18\x03 \x01(\x0e\x32\x16.nenc.v1.MisfirePolicyR\x07misfire\x12+\n\x12\x63\x61tch_up_window_ms\x18\x04 \x01(\x03R\x0f\x63\x61tchUpWindowMs\"\x99\x01\n\x0fStatusCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x35\n\x08statuses\x18\x02 \x03(\x0e\x32\x19.nenc.v1.InvocationStatusR\x08statuses\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\x98\x01\n\x0fResultCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x34\n\rfilter_result\x18\x02 \x01(\x0b\x32\x0f.nenc.v1.FilterR\x0c\x66ilterResult\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\x8e\x01\n\x12\x45xceptionCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\'\n\x0f\x65xception_types\x18\x02 \x03(\tR\x0e\x65xceptionTypes\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\\\n\x0e\x45ventCondition\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x36\n\x0epayload_filter\x18\x02 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rpayloadFilter\"r\n\x06\x46ilter\x12.\n\x05value\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x05value\x12\x12\n\x03\x63\x65l\x18\x02 \x01(\tH\x00R\x03\x63\x65l\x12\x1c\n\x08\x66unction\x18\x03 \x01(\tH\x00R\x08\x66unctionB\x06\n\x04kind\"\x99\x01\n\x10\x41rgumentProvider\x12\x30\n\x06static\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x06static\x12\x12\n\x03\x63\x65l\x18\x02 \x01(\tH\x00R\x03\x63\x65l\x12\x37\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x19.nenc.v1.FunctionProviderH\x00R\x08\x66unctionB\x06\n\x04kind\"^\n\x10\x46unctionProvider\x12\x1a\n\x08\x66unction\x18\x01 \x01(\tR\x08\x66unction\x12.\n\x07\x63ontext\x18\x02 \x01(\x0e\x32\x14.nenc.v1.ContextKindR\x07\x63ontext*Z\n\x0cTriggerLogic\x12\x1d\n\x19TRIGGER_LOGIC_UNSPECIFIED\x10\x00\x12\x15\n\x11TRIGGER_LOGIC_AND\x10\x01\x12\x14\n\x10TRIGGER_LOGIC_OR\x10\x02*h\n\rTriggerOrigin\x12\x1e\n\x1aTRIGGER_ORIGIN_UNSPECIFIED\x10\x00\x12\x1b\n\x17TRIGGER_ORIGIN_DECLARED\x10\x01\x12\x1a\n\x16TRIGGER_ORIGIN_RUNTIME\x10\x02*y\n\rMisfirePolicy\x12\x1e\n\x1aMISFIRE_POLICY_UNSPECIFIED\x10\x00\x12\x17\n\x13MISFIRE_POLICY_SKIP\x10\x01\x12\x17\n\x13MISFIRE_POLICY_ONCE\x10\x02\x12\x16\n\x12MISFIRE_POLICY_ALL\x10\x03*\xa8\x01\n\x0b\x43ontextKind\x12\x1c\n\x18\x43ONTEXT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43ONTEXT_KIND_STATUS\x10\x01\x12\x17\n\x13\x43ONTEXT_KIND_RESULT\x10\x02\x12\x1a\n\x16\x43ONTEXT_KIND_EXCEPTION\x10\x03\x12\x16\n\x12\x43ONTEXT_KIND_EVENT\x10\x04\x12\x15\n\x11\x43ONTEXT_KIND_CRON\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15nenc/v1/trigger.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18nenc/v1/invocation.proto\"\xae\x03\n\x07Trigger\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12$\n\x0etarget_task_id\x18\x02 \x01(\tR\x0ctargetTaskId\x12\x32\n\nconditions\x18\x03 \x03(\x0b\x32\x12.nenc.v1.ConditionR\nconditions\x12+\n\x05logic\x18\x04 \x01(\x0e\x32\x15.nenc.v1.TriggerLogicR\x05logic\x12H\n\x12\x61rgument_providers\x18\x05 \x03(\x0b\x32\x19.nenc.v1.ArgumentProviderR\x11\x61rgumentProviders\x12(\n\x04join\x18\x06 \x01(\x0b\x32\x14.nenc.v1.JoinOptionsR\x04join\x12\x15\n\x06\x61pp_id\x18\x07 \x01(\tR\x05\x61ppId\x12.\n\x06origin\x18\x08 \x01(\x0e\x32\x16.nenc.v1.TriggerOriginR\x06origin\x12\x16\n\x06paused\x18\t \x01(\x08R\x06paused\x12\x39\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\"t\n\x0bJoinOptions\x12\x1b\n\twithin_ms\x18\x01 \x01(\x03R\x08withinMs\x12\'\n\x0f\x63orrelation_key\x18\x02 \x01(\tR\x0e\x63orrelationKey\x12\x1f\n\x0bmax_pending\x18\x03 \x01(\x05R\nmaxPending\"\x97\x02\n\tCondition\x12,\n\x04\x63ron\x18\x01 \x01(\x0b\x32\x16.nenc.v1.CronConditionH\x00R\x04\x63ron\x12\x32\n\x06status\x18\x02 \x01(\x0b\x32\x18.nenc.v1.StatusConditionH\x00R\x06status\x12\x32\n\x06result\x18\x03 \x01(\x0b\x32\x18.nenc.v1.ResultConditionH\x00R\x06result\x12;\n\texception\x18\x04 \x01(\x0b\x32\x1b.nenc.v1.ExceptionConditionH\x00R\texception\x12/\n\x05\x65vent\x18\x05 \x01(\x0b\x32\x17.nenc.v1.EventConditionH\x00R\x05\x65ventB\x06\n\x04kind\"\xab\x02\n\rCronCondition\x12\x1e\n\nexpression\x18\x01 \x01(\tR\nexpression\x12\x1a\n\x08timezone\x18\x02 \x01(\tR\x08timezone\x12\x30\n\x07misfire\x18\x03 \x01(\x0e\x32\x16.nenc.v1.MisfirePolicyR\x07misfire\x12+\n\x12\x63\x61tch_up_window_ms\x18\x04 \x01(\x03R\x0f\x63\x61tchUpWindowMs\x12@\n\rrepeated_hour\x18\x05 \x01(\x0e\x32\x1b.nenc.v1.RepeatedHourPolicyR\x0crepeatedHour\x12=\n\x0cskipped_hour\x18\x06 \x01(\x0e\x32\x1a.nenc.v1.SkippedHourPolicyR\x0bskippedHour\"\x99\x01\n\x0fStatusCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x35\n\x08statuses\x18\x02 \x03(\x0e\x32\x19.nenc.v1.InvocationStatusR\x08statuses\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\x98\x01\n\x0fResultCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\x34\n\rfilter_result\x18\x02 \x01(\x0b\x32\x0f.nenc.v1.FilterR\x0c\x66ilterResult\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\x8e\x01\n\x12\x45xceptionCondition\x12\x17\n\x07task_id\x18\x01 \x01(\tR\x06taskId\x12\'\n\x0f\x65xception_types\x18\x02 \x03(\tR\x0e\x65xceptionTypes\x12\x36\n\x0e\x63\x61ll_arguments\x18\x03 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rcallArguments\"\\\n\x0e\x45ventCondition\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x36\n\x0epayload_filter\x18\x02 \x01(\x0b\x32\x0f.nenc.v1.FilterR\rpayloadFilter\"r\n\x06\x46ilter\x12.\n\x05value\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x05value\x12\x12\n\x03\x63\x65l\x18\x02 \x01(\tH\x00R\x03\x63\x65l\x12\x1c\n\x08\x66unction\x18\x03 \x01(\tH\x00R\x08\x66unctionB\x06\n\x04kind\"\x99\x01\n\x10\x41rgumentProvider\x12\x30\n\x06static\x18\x01 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x06static\x12\x12\n\x03\x63\x65l\x18\x02 \x01(\tH\x00R\x03\x63\x65l\x12\x37\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x19.nenc.v1.FunctionProviderH\x00R\x08\x66unctionB\x06\n\x04kind\"^\n\x10\x46unctionProvider\x12\x1a\n\x08\x66unction\x18\x01 \x01(\tR\x08\x66unction\x12.\n\x07\x63ontext\x18\x02 \x01(\x0e\x32\x14.nenc.v1.ContextKindR\x07\x63ontext*Z\n\x0cTriggerLogic\x12\x1d\n\x19TRIGGER_LOGIC_UNSPECIFIED\x10\x00\x12\x15\n\x11TRIGGER_LOGIC_AND\x10\x01\x12\x14\n\x10TRIGGER_LOGIC_OR\x10\x02*h\n\rTriggerOrigin\x12\x1e\n\x1aTRIGGER_ORIGIN_UNSPECIFIED\x10\x00\x12\x1b\n\x17TRIGGER_ORIGIN_DECLARED\x10\x01\x12\x1a\n\x16TRIGGER_ORIGIN_RUNTIME\x10\x02*y\n\rMisfirePolicy\x12\x1e\n\x1aMISFIRE_POLICY_UNSPECIFIED\x10\x00\x12\x17\n\x13MISFIRE_POLICY_SKIP\x10\x01\x12\x17\n\x13MISFIRE_POLICY_ONCE\x10\x02\x12\x16\n\x12MISFIRE_POLICY_ALL\x10\x03*y\n\x12RepeatedHourPolicy\x12$\n REPEATED_HOUR_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n\x19REPEATED_HOUR_POLICY_ONCE\x10\x01\x12\x1e\n\x1aREPEATED_HOUR_POLICY_TWICE\x10\x02*u\n\x11SkippedHourPolicy\x12#\n\x1fSKIPPED_HOUR_POLICY_UNSPECIFIED\x10\x00\x12\x1d\n\x19SKIPPED_HOUR_POLICY_SHIFT\x10\x01\x12\x1c\n\x18SKIPPED_HOUR_POLICY_SKIP\x10\x02*\xa8\x01\n\x0b\x43ontextKind\x12\x1c\n\x18\x43ONTEXT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43ONTEXT_KIND_STATUS\x10\x01\x12\x17\n\x13\x43ONTEXT_KIND_RESULT\x10\x02\x12\x1a\n\x16\x43ONTEXT_KIND_EXCEPTION\x10\x03\x12\x16\n\x12\x43ONTEXT_KIND_EVENT\x10\x04\x12\x15\n\x11\x43ONTEXT_KIND_CRON\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.trigger_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRIGGERLOGIC']._serialized_start=2047
-  _globals['_TRIGGERLOGIC']._serialized_end=2137
-  _globals['_TRIGGERORIGIN']._serialized_start=2139
-  _globals['_TRIGGERORIGIN']._serialized_end=2243
-  _globals['_MISFIREPOLICY']._serialized_start=2245
-  _globals['_MISFIREPOLICY']._serialized_end=2366
-  _globals['_CONTEXTKIND']._serialized_start=2369
-  _globals['_CONTEXTKIND']._serialized_end=2537
+  _globals['_TRIGGERLOGIC']._serialized_start=2176
+  _globals['_TRIGGERLOGIC']._serialized_end=2266
+  _globals['_TRIGGERORIGIN']._serialized_start=2268
+  _globals['_TRIGGERORIGIN']._serialized_end=2372
+  _globals['_MISFIREPOLICY']._serialized_start=2374
+  _globals['_MISFIREPOLICY']._serialized_end=2495
+  _globals['_REPEATEDHOURPOLICY']._serialized_start=2497
+  _globals['_REPEATEDHOURPOLICY']._serialized_end=2618
+  _globals['_SKIPPEDHOURPOLICY']._serialized_start=2620
+  _globals['_SKIPPEDHOURPOLICY']._serialized_end=2737
+  _globals['_CONTEXTKIND']._serialized_start=2740
+  _globals['_CONTEXTKIND']._serialized_end=2908
   _globals['_TRIGGER']._serialized_start=124
   _globals['_TRIGGER']._serialized_end=554
   _globals['_JOINOPTIONS']._serialized_start=556
@@ -49,19 +53,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONDITION']._serialized_start=675
   _globals['_CONDITION']._serialized_end=954
   _globals['_CRONCONDITION']._serialized_start=957
-  _globals['_CRONCONDITION']._serialized_end=1127
-  _globals['_STATUSCONDITION']._serialized_start=1130
-  _globals['_STATUSCONDITION']._serialized_end=1283
-  _globals['_RESULTCONDITION']._serialized_start=1286
-  _globals['_RESULTCONDITION']._serialized_end=1438
-  _globals['_EXCEPTIONCONDITION']._serialized_start=1441
-  _globals['_EXCEPTIONCONDITION']._serialized_end=1583
-  _globals['_EVENTCONDITION']._serialized_start=1585
-  _globals['_EVENTCONDITION']._serialized_end=1677
-  _globals['_FILTER']._serialized_start=1679
-  _globals['_FILTER']._serialized_end=1793
-  _globals['_ARGUMENTPROVIDER']._serialized_start=1796
-  _globals['_ARGUMENTPROVIDER']._serialized_end=1949
-  _globals['_FUNCTIONPROVIDER']._serialized_start=1951
-  _globals['_FUNCTIONPROVIDER']._serialized_end=2045
+  _globals['_CRONCONDITION']._serialized_end=1256
+  _globals['_STATUSCONDITION']._serialized_start=1259
+  _globals['_STATUSCONDITION']._serialized_end=1412
+  _globals['_RESULTCONDITION']._serialized_start=1415
+  _globals['_RESULTCONDITION']._serialized_end=1567
+  _globals['_EXCEPTIONCONDITION']._serialized_start=1570
+  _globals['_EXCEPTIONCONDITION']._serialized_end=1712
+  _globals['_EVENTCONDITION']._serialized_start=1714
+  _globals['_EVENTCONDITION']._serialized_end=1806
+  _globals['_FILTER']._serialized_start=1808
+  _globals['_FILTER']._serialized_end=1922
+  _globals['_ARGUMENTPROVIDER']._serialized_start=1925
+  _globals['_ARGUMENTPROVIDER']._serialized_end=2078
+  _globals['_FUNCTIONPROVIDER']._serialized_start=2080
+  _globals['_FUNCTIONPROVIDER']._serialized_end=2174
 # @@protoc_insertion_point(module_scope)

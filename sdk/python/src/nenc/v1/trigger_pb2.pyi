@@ -31,6 +31,18 @@ class MisfirePolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MISFIRE_POLICY_ONCE: _ClassVar[MisfirePolicy]
     MISFIRE_POLICY_ALL: _ClassVar[MisfirePolicy]
 
+class RepeatedHourPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPEATED_HOUR_POLICY_UNSPECIFIED: _ClassVar[RepeatedHourPolicy]
+    REPEATED_HOUR_POLICY_ONCE: _ClassVar[RepeatedHourPolicy]
+    REPEATED_HOUR_POLICY_TWICE: _ClassVar[RepeatedHourPolicy]
+
+class SkippedHourPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SKIPPED_HOUR_POLICY_UNSPECIFIED: _ClassVar[SkippedHourPolicy]
+    SKIPPED_HOUR_POLICY_SHIFT: _ClassVar[SkippedHourPolicy]
+    SKIPPED_HOUR_POLICY_SKIP: _ClassVar[SkippedHourPolicy]
+
 class ContextKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CONTEXT_KIND_UNSPECIFIED: _ClassVar[ContextKind]
@@ -49,6 +61,12 @@ MISFIRE_POLICY_UNSPECIFIED: MisfirePolicy
 MISFIRE_POLICY_SKIP: MisfirePolicy
 MISFIRE_POLICY_ONCE: MisfirePolicy
 MISFIRE_POLICY_ALL: MisfirePolicy
+REPEATED_HOUR_POLICY_UNSPECIFIED: RepeatedHourPolicy
+REPEATED_HOUR_POLICY_ONCE: RepeatedHourPolicy
+REPEATED_HOUR_POLICY_TWICE: RepeatedHourPolicy
+SKIPPED_HOUR_POLICY_UNSPECIFIED: SkippedHourPolicy
+SKIPPED_HOUR_POLICY_SHIFT: SkippedHourPolicy
+SKIPPED_HOUR_POLICY_SKIP: SkippedHourPolicy
 CONTEXT_KIND_UNSPECIFIED: ContextKind
 CONTEXT_KIND_STATUS: ContextKind
 CONTEXT_KIND_RESULT: ContextKind
@@ -105,16 +123,20 @@ class Condition(_message.Message):
     def __init__(self, cron: _Optional[_Union[CronCondition, _Mapping]] = ..., status: _Optional[_Union[StatusCondition, _Mapping]] = ..., result: _Optional[_Union[ResultCondition, _Mapping]] = ..., exception: _Optional[_Union[ExceptionCondition, _Mapping]] = ..., event: _Optional[_Union[EventCondition, _Mapping]] = ...) -> None: ...
 
 class CronCondition(_message.Message):
-    __slots__ = ("expression", "timezone", "misfire", "catch_up_window_ms")
+    __slots__ = ("expression", "timezone", "misfire", "catch_up_window_ms", "repeated_hour", "skipped_hour")
     EXPRESSION_FIELD_NUMBER: _ClassVar[int]
     TIMEZONE_FIELD_NUMBER: _ClassVar[int]
     MISFIRE_FIELD_NUMBER: _ClassVar[int]
     CATCH_UP_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    REPEATED_HOUR_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_HOUR_FIELD_NUMBER: _ClassVar[int]
     expression: str
     timezone: str
     misfire: MisfirePolicy
     catch_up_window_ms: int
-    def __init__(self, expression: _Optional[str] = ..., timezone: _Optional[str] = ..., misfire: _Optional[_Union[MisfirePolicy, str]] = ..., catch_up_window_ms: _Optional[int] = ...) -> None: ...
+    repeated_hour: RepeatedHourPolicy
+    skipped_hour: SkippedHourPolicy
+    def __init__(self, expression: _Optional[str] = ..., timezone: _Optional[str] = ..., misfire: _Optional[_Union[MisfirePolicy, str]] = ..., catch_up_window_ms: _Optional[int] = ..., repeated_hour: _Optional[_Union[RepeatedHourPolicy, str]] = ..., skipped_hour: _Optional[_Union[SkippedHourPolicy, str]] = ...) -> None: ...
 
 class StatusCondition(_message.Message):
     __slots__ = ("task_id", "statuses", "call_arguments")

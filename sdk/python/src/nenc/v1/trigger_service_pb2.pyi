@@ -126,6 +126,22 @@ class ExplainTriggerResponse(_message.Message):
     next_fire_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
     def __init__(self, trigger: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., evaluations: _Optional[_Iterable[_Union[Evaluation, _Mapping]]] = ..., pending: _Optional[_Iterable[_Union[PendingMatch, _Mapping]]] = ..., next_fire_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
 
+class PreviewTriggerRequest(_message.Message):
+    __slots__ = ("id", "count", "after")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    count: int
+    after: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., count: _Optional[int] = ..., after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PreviewTriggerResponse(_message.Message):
+    __slots__ = ("fire_times",)
+    FIRE_TIMES_FIELD_NUMBER: _ClassVar[int]
+    fire_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
+    def __init__(self, fire_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
+
 class Evaluation(_message.Message):
     __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")
     AT_FIELD_NUMBER: _ClassVar[int]

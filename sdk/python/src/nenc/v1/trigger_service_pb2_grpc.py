@@ -70,6 +70,11 @@ class TriggerServiceStub:
                 request_serializer=nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerResponse.FromString,
                 _registered_method=True)
+        self.PreviewTrigger = channel.unary_unary(
+                '/nenc.v1.TriggerService/PreviewTrigger',
+                request_serializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.FromString,
+                _registered_method=True)
 
 
 class TriggerServiceServicer:
@@ -122,6 +127,13 @@ class TriggerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewTrigger(self, request, context):
+        """The next fire times of the trigger's cron conditions, daylight-saving policy applied.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TriggerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -159,6 +171,11 @@ def add_TriggerServiceServicer_to_server(servicer, server):
                     servicer.ExplainTrigger,
                     request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerResponse.SerializeToString,
+            ),
+            'PreviewTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewTrigger,
+                    request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -351,6 +368,33 @@ class TriggerService:
             '/nenc.v1.TriggerService/ExplainTrigger',
             nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerRequest.SerializeToString,
             nenc_dot_v1_dot_trigger__service__pb2.ExplainTriggerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PreviewTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nenc.v1.TriggerService/PreviewTrigger',
+            nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.SerializeToString,
+            nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/trigger.proto.
  */
 export const file_nenc_v1_trigger: GenFile = /*@__PURE__*/
-  fileDesc("ChVuZW5jL3YxL3RyaWdnZXIucHJvdG8SB25lbmMudjEizgIKB1RyaWdnZXISCgoCaWQYASABKAkSFgoOdGFyZ2V0X3Rhc2tfaWQYAiABKAkSJgoKY29uZGl0aW9ucxgDIAMoCzISLm5lbmMudjEuQ29uZGl0aW9uEiQKBWxvZ2ljGAQgASgOMhUubmVuYy52MS5UcmlnZ2VyTG9naWMSNQoSYXJndW1lbnRfcHJvdmlkZXJzGAUgAygLMhkubmVuYy52MS5Bcmd1bWVudFByb3ZpZGVyEiIKBGpvaW4YBiABKAsyFC5uZW5jLnYxLkpvaW5PcHRpb25zEg4KBmFwcF9pZBgHIAEoCRImCgZvcmlnaW4YCCABKA4yFi5uZW5jLnYxLlRyaWdnZXJPcmlnaW4SDgoGcGF1c2VkGAkgASgIEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KC0pvaW5PcHRpb25zEhEKCXdpdGhpbl9tcxgBIAEoAxIXCg9jb3JyZWxhdGlvbl9rZXkYAiABKAkSEwoLbWF4X3BlbmRpbmcYAyABKAUi7wEKCUNvbmRpdGlvbhImCgRjcm9uGAEgASgLMhYubmVuYy52MS5Dcm9uQ29uZGl0aW9uSAASKgoGc3RhdHVzGAIgASgLMhgubmVuYy52MS5TdGF0dXNDb25kaXRpb25IABIqCgZyZXN1bHQYAyABKAsyGC5uZW5jLnYxLlJlc3VsdENvbmRpdGlvbkgAEjAKCWV4Y2VwdGlvbhgEIAEoCzIbLm5lbmMudjEuRXhjZXB0aW9uQ29uZGl0aW9uSAASKAoFZXZlbnQYBSABKAsyFy5uZW5jLnYxLkV2ZW50Q29uZGl0aW9uSABCBgoEa2luZCJ6Cg1Dcm9uQ29uZGl0aW9uEhIKCmV4cHJlc3Npb24YASABKAkSEAoIdGltZXpvbmUYAiABKAkSJwoHbWlzZmlyZRgDIAEoDjIWLm5lbmMudjEuTWlzZmlyZVBvbGljeRIaChJjYXRjaF91cF93aW5kb3dfbXMYBCABKAMieAoPU3RhdHVzQ29uZGl0aW9uEg8KB3Rhc2tfaWQYASABKAkSKwoIc3RhdHVzZXMYAiADKA4yGS5uZW5jLnYxLkludm9jYXRpb25TdGF0dXMSJwoOY2FsbF9hcmd1bWVudHMYAyABKAsyDy5uZW5jLnYxLkZpbHRlciJzCg9SZXN1bHRDb25kaXRpb24SDwoHdGFza19pZBgBIAEoCRImCg1maWx0ZXJfcmVzdWx0GAIgASgLMg8ubmVuYy52MS5GaWx0ZXISJwoOY2FsbF9hcmd1bWVudHMYAyABKAsyDy5uZW5jLnYxLkZpbHRlciJnChJFeGNlcHRpb25Db25kaXRpb24SDwoHdGFza19pZBgBIAEoCRIXCg9leGNlcHRpb25fdHlwZXMYAiADKAkSJwoOY2FsbF9hcmd1bWVudHMYAyABKAsyDy5uZW5jLnYxLkZpbHRlciJHCg5FdmVudENvbmRpdGlvbhIMCgRjb2RlGAEgASgJEicKDnBheWxvYWRfZmlsdGVyGAIgASgLMg8ubmVuYy52MS5GaWx0ZXIiXAoGRmlsdGVyEicKBXZhbHVlGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASDQoDY2VsGAIgASgJSAASEgoIZnVuY3Rpb24YAyABKAlIAEIGCgRraW5kIoIBChBBcmd1bWVudFByb3ZpZGVyEigKBnN0YXRpYxgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAEg0KA2NlbBgCIAEoCUgAEi0KCGZ1bmN0aW9uGAMgASgLMhkubmVuYy52MS5GdW5jdGlvblByb3ZpZGVySABCBgoEa2luZCJLChBGdW5jdGlvblByb3ZpZGVyEhAKCGZ1bmN0aW9uGAEgASgJEiUKB2NvbnRleHQYAiABKA4yFC5uZW5jLnYxLkNvbnRleHRLaW5kKloKDFRyaWdnZXJMb2dpYxIdChlUUklHR0VSX0xPR0lDX1VOU1BFQ0lGSUVEEAASFQoRVFJJR0dFUl9MT0dJQ19BTkQQARIUChBUUklHR0VSX0xPR0lDX09SEAIqaAoNVHJpZ2dlck9yaWdpbhIeChpUUklHR0VSX09SSUdJTl9VTlNQRUNJRklFRBAAEhsKF1RSSUdHRVJfT1JJR0lOX0RFQ0xBUkVEEAESGgoWVFJJR0dFUl9PUklHSU5fUlVOVElNRRACKnkKDU1pc2ZpcmVQb2xpY3kSHgoaTUlTRklSRV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIXChNNSVNGSVJFX1BPTElDWV9TS0lQEAESFwoTTUlTRklSRV9QT0xJQ1lfT05DRRACEhYKEk1JU0ZJUkVfUE9MSUNZX0FMTBADKqgBCgtDb250ZXh0S2luZBIcChhDT05URVhUX0tJTkRfVU5TUEVDSUZJRUQQABIXChNDT05URVhUX0tJTkRfU1RBVFVTEAESFwoTQ09OVEVYVF9LSU5EX1JFU1VMVBACEhoKFkNPTlRFWFRfS0lORF9FWENFUFRJT04QAxIWChJDT05URVhUX0tJTkRfRVZFTlQQBBIVChFDT05URVhUX0tJTkRfQ1JPThAFYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_invocation]);
+  fileDesc("ChVuZW5jL3YxL3RyaWdnZXIucHJvdG8SB25lbmMudjEizgIKB1RyaWdnZXISCgoCaWQYASABKAkSFgoOdGFyZ2V0X3Rhc2tfaWQYAiABKAkSJgoKY29uZGl0aW9ucxgDIAMoCzISLm5lbmMudjEuQ29uZGl0aW9uEiQKBWxvZ2ljGAQgASgOMhUubmVuYy52MS5UcmlnZ2VyTG9naWMSNQoSYXJndW1lbnRfcHJvdmlkZXJzGAUgAygLMhkubmVuYy52MS5Bcmd1bWVudFByb3ZpZGVyEiIKBGpvaW4YBiABKAsyFC5uZW5jLnYxLkpvaW5PcHRpb25zEg4KBmFwcF9pZBgHIAEoCRImCgZvcmlnaW4YCCABKA4yFi5uZW5jLnYxLlRyaWdnZXJPcmlnaW4SDgoGcGF1c2VkGAkgASgIEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KC0pvaW5PcHRpb25zEhEKCXdpdGhpbl9tcxgBIAEoAxIXCg9jb3JyZWxhdGlvbl9rZXkYAiABKAkSEwoLbWF4X3BlbmRpbmcYAyABKAUi7wEKCUNvbmRpdGlvbhImCgRjcm9uGAEgASgLMhYubmVuYy52MS5Dcm9uQ29uZGl0aW9uSAASKgoGc3RhdHVzGAIgASgLMhgubmVuYy52MS5TdGF0dXNDb25kaXRpb25IABIqCgZyZXN1bHQYAyABKAsyGC5uZW5jLnYxLlJlc3VsdENvbmRpdGlvbkgAEjAKCWV4Y2VwdGlvbhgEIAEoCzIbLm5lbmMudjEuRXhjZXB0aW9uQ29uZGl0aW9uSAASKAoFZXZlbnQYBSABKAsyFy5uZW5jLnYxLkV2ZW50Q29uZGl0aW9uSABCBgoEa2luZCLgAQoNQ3JvbkNvbmRpdGlvbhISCgpleHByZXNzaW9uGAEgASgJEhAKCHRpbWV6b25lGAIgASgJEicKB21pc2ZpcmUYAyABKA4yFi5uZW5jLnYxLk1pc2ZpcmVQb2xpY3kSGgoSY2F0Y2hfdXBfd2luZG93X21zGAQgASgDEjIKDXJlcGVhdGVkX2hvdXIYBSABKA4yGy5uZW5jLnYxLlJlcGVhdGVkSG91clBvbGljeRIwCgxza2lwcGVkX2hvdXIYBiABKA4yGi5uZW5jLnYxLlNraXBwZWRIb3VyUG9saWN5IngKD1N0YXR1c0NvbmRpdGlvbhIPCgd0YXNrX2lkGAEgASgJEisKCHN0YXR1c2VzGAIgAygOMhkubmVuYy52MS5JbnZvY2F0aW9uU3RhdHVzEicKDmNhbGxfYXJndW1lbnRzGAMgASgLMg8ubmVuYy52MS5GaWx0ZXIicwoPUmVzdWx0Q29uZGl0aW9uEg8KB3Rhc2tfaWQYASABKAkSJgoNZmlsdGVyX3Jlc3VsdBgCIAEoCzIPLm5lbmMudjEuRmlsdGVyEicKDmNhbGxfYXJndW1lbnRzGAMgASgLMg8ubmVuYy52MS5GaWx0ZXIiZwoSRXhjZXB0aW9uQ29uZGl0aW9uEg8KB3Rhc2tfaWQYASABKAkSFwoPZXhjZXB0aW9uX3R5cGVzGAIgAygJEicKDmNhbGxfYXJndW1lbnRzGAMgASgLMg8ubmVuYy52MS5GaWx0ZXIiRwoORXZlbnRDb25kaXRpb24SDAoEY29kZRgBIAEoCRInCg5wYXlsb2FkX2ZpbHRlchgCIAEoCzIPLm5lbmMudjEuRmlsdGVyIlwKBkZpbHRlchInCgV2YWx1ZRgBIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAEg0KA2NlbBgCIAEoCUgAEhIKCGZ1bmN0aW9uGAMgASgJSABCBgoEa2luZCKCAQoQQXJndW1lbnRQcm92aWRlchIoCgZzdGF0aWMYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIABINCgNjZWwYAiABKAlIABItCghmdW5jdGlvbhgDIAEoCzIZLm5lbmMudjEuRnVuY3Rpb25Qcm92aWRlckgAQgYKBGtpbmQiSwoQRnVuY3Rpb25Qcm92aWRlchIQCghmdW5jdGlvbhgBIAEoCRIlCgdjb250ZXh0GAIgASgOMhQubmVuYy52MS5Db250ZXh0S2luZCpaCgxUcmlnZ2VyTG9naWMSHQoZVFJJR0dFUl9MT0dJQ19VTlNQRUNJRklFRBAAEhUKEVRSSUdHRVJfTE9HSUNfQU5EEAESFAoQVFJJR0dFUl9MT0dJQ19PUhACKmgKDVRyaWdnZXJPcmlnaW4SHgoaVFJJR0dFUl9PUklHSU5fVU5TUEVDSUZJRUQQABIbChdUUklHR0VSX09SSUdJTl9ERUNMQVJFRBABEhoKFlRSSUdHRVJfT1JJR0lOX1JVTlRJTUUQAip5Cg1NaXNmaXJlUG9saWN5Eh4KGk1JU0ZJUkVfUE9MSUNZX1VOU1BFQ0lGSUVEEAASFwoTTUlTRklSRV9QT0xJQ1lfU0tJUBABEhcKE01JU0ZJUkVfUE9MSUNZX09OQ0UQAhIWChJNSVNGSVJFX1BPTElDWV9BTEwQAyp5ChJSZXBlYXRlZEhvdXJQb2xpY3kSJAogUkVQRUFURURfSE9VUl9QT0xJQ1lfVU5TUEVDSUZJRUQQABIdChlSRVBFQVRFRF9IT1VSX1BPTElDWV9PTkNFEAESHgoaUkVQRUFURURfSE9VUl9QT0xJQ1lfVFdJQ0UQAip1ChFTa2lwcGVkSG91clBvbGljeRIjCh9TS0lQUEVEX0hPVVJfUE9MSUNZX1VOU1BFQ0lGSUVEEAASHQoZU0tJUFBFRF9IT1VSX1BPTElDWV9TSElGVBABEhwKGFNLSVBQRURfSE9VUl9QT0xJQ1lfU0tJUBACKqgBCgtDb250ZXh0S2luZBIcChhDT05URVhUX0tJTkRfVU5TUEVDSUZJRUQQABIXChNDT05URVhUX0tJTkRfU1RBVFVTEAESFwoTQ09OVEVYVF9LSU5EX1JFU1VMVBACEhoKFkNPTlRFWFRfS0lORF9FWENFUFRJT04QAxIWChJDT05URVhUX0tJTkRfRVZFTlQQBBIVChFDT05URVhUX0tJTkRfQ1JPThAFYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_invocation]);
 
 /**
  * A declarative rule: when its conditions hold, invoke target_task_id with
@@ -210,6 +210,18 @@ export type CronCondition = Message<"nenc.v1.CronCondition"> & {
    * @generated from field: int64 catch_up_window_ms = 4;
    */
   catchUpWindowMs: bigint;
+
+  /**
+   * Daylight saving in `timezone`: see the enums.
+   *
+   * @generated from field: nenc.v1.RepeatedHourPolicy repeated_hour = 5;
+   */
+  repeatedHour: RepeatedHourPolicy;
+
+  /**
+   * @generated from field: nenc.v1.SkippedHourPolicy skipped_hour = 6;
+   */
+  skippedHour: SkippedHourPolicy;
 };
 
 /**
@@ -538,6 +550,74 @@ export const MisfirePolicySchema: GenEnum<MisfirePolicy> = /*@__PURE__*/
   enumDesc(file_nenc_v1_trigger, 2);
 
 /**
+ * A local hour a daylight-saving transition repeats (the clock falls back).
+ *
+ * @generated from enum nenc.v1.RepeatedHourPolicy
+ */
+export enum RepeatedHourPolicy {
+  /**
+   * ONCE.
+   *
+   * @generated from enum value: REPEATED_HOUR_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its slots run the first time the local clock shows them.
+   *
+   * @generated from enum value: REPEATED_HOUR_POLICY_ONCE = 1;
+   */
+  ONCE = 1,
+
+  /**
+   * Its slots run each time the local clock shows them.
+   *
+   * @generated from enum value: REPEATED_HOUR_POLICY_TWICE = 2;
+   */
+  TWICE = 2,
+}
+
+/**
+ * Describes the enum nenc.v1.RepeatedHourPolicy.
+ */
+export const RepeatedHourPolicySchema: GenEnum<RepeatedHourPolicy> = /*@__PURE__*/
+  enumDesc(file_nenc_v1_trigger, 3);
+
+/**
+ * A local hour a daylight-saving transition skips (the clock springs forward).
+ *
+ * @generated from enum nenc.v1.SkippedHourPolicy
+ */
+export enum SkippedHourPolicy {
+  /**
+   * SHIFT.
+   *
+   * @generated from enum value: SKIPPED_HOUR_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its slots run once, at the first instant after the gap.
+   *
+   * @generated from enum value: SKIPPED_HOUR_POLICY_SHIFT = 1;
+   */
+  SHIFT = 1,
+
+  /**
+   * Its slots do not run.
+   *
+   * @generated from enum value: SKIPPED_HOUR_POLICY_SKIP = 2;
+   */
+  SKIP = 2,
+}
+
+/**
+ * Describes the enum nenc.v1.SkippedHourPolicy.
+ */
+export const SkippedHourPolicySchema: GenEnum<SkippedHourPolicy> = /*@__PURE__*/
+  enumDesc(file_nenc_v1_trigger, 4);
+
+/**
  * Which context a provider function receives.
  *
  * @generated from enum nenc.v1.ContextKind
@@ -578,5 +658,5 @@ export enum ContextKind {
  * Describes the enum nenc.v1.ContextKind.
  */
 export const ContextKindSchema: GenEnum<ContextKind> = /*@__PURE__*/
-  enumDesc(file_nenc_v1_trigger, 3);
+  enumDesc(file_nenc_v1_trigger, 5);
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/trigger_service.proto.
  */
 export const file_nenc_v1_trigger_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLUAQoKRXZhbHVhdGlvbhImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNb2NjdXJyZW5jZV9pZBgCIAEoCRIrCgdvdXRjb21lGAMgASgOMhoubmVuYy52MS5FdmFsdWF0aW9uT3V0Y29tZRIVCg1pbnZvY2F0aW9uX2lkGAQgASgJEhoKEm1pc3NpbmdfY29uZGl0aW9ucxgFIAMoBRIXCg9jb25kaXRpb25faW5kZXgYBiABKAUSDgoGZGV0YWlsGAcgASgJIogBCgxQZW5kaW5nTWF0Y2gSFwoPY29ycmVsYXRpb25fa2V5GAEgASgJEhwKFHNhdGlzZmllZF9jb25kaXRpb25zGAIgAygFEhYKDm9jY3VycmVuY2VfaWRzGAMgAygJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrAAgoRRXZhbHVhdGlvbk91dGNvbWUSIgoeRVZBTFVBVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHAoYRVZBTFVBVElPTl9PVVRDT01FX0ZJUkVEEAESHgoaRVZBTFVBVElPTl9PVVRDT01FX1dBSVRJTkcQAhIjCh9FVkFMVUFUSU9OX09VVENPTUVfRklMVEVSRURfT1VUEAMSIwofRVZBTFVBVElPTl9PVVRDT01FX0RFRFVQTElDQVRFRBAEEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9FWFBJUkVEEAUSHgoaRVZBTFVBVElPTl9PVVRDT01FX0VSUk9SRUQQBhIeChpFVkFMVUFUSU9OX09VVENPTUVfU0tJUFBFRBAHEh8KG0VWQUxVQVRJT05fT1VUQ09NRV9ERUZFUlJFRBAIMrQECg5UcmlnZ2VyU2VydmljZRJOCg1DcmVhdGVUcmlnZ2VyEh0ubmVuYy52MS5DcmVhdGVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuQ3JlYXRlVHJpZ2dlclJlc3BvbnNlEkUKCkdldFRyaWdnZXISGi5uZW5jLnYxLkdldFRyaWdnZXJSZXF1ZXN0GhsubmVuYy52MS5HZXRUcmlnZ2VyUmVzcG9uc2USSwoMTGlzdFRyaWdnZXJzEhwubmVuYy52MS5MaXN0VHJpZ2dlcnNSZXF1ZXN0Gh0ubmVuYy52MS5MaXN0VHJpZ2dlcnNSZXNwb25zZRJLCgxQYXVzZVRyaWdnZXISHC5uZW5jLnYxLlBhdXNlVHJpZ2dlclJlcXVlc3QaHS5uZW5jLnYxLlBhdXNlVHJpZ2dlclJlc3BvbnNlEk4KDVJlc3VtZVRyaWdnZXISHS5uZW5jLnYxLlJlc3VtZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5SZXN1bWVUcmlnZ2VyUmVzcG9uc2USTgoNRGVsZXRlVHJpZ2dlchIdLm5lbmMudjEuRGVsZXRlVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLkRlbGV0ZVRyaWdnZXJSZXNwb25zZRJRCg5FeHBsYWluVHJpZ2dlchIeLm5lbmMudjEuRXhwbGFpblRyaWdnZXJSZXF1ZXN0Gh8ubmVuYy52MS5FeHBsYWluVHJpZ2dlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_nenc_v1_trigger]);
+  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdChVQcmV2aWV3VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFY291bnQYAiABKAUSKQoFYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKFlByZXZpZXdUcmlnZ2VyUmVzcG9uc2USLgoKZmlyZV90aW1lcxgBIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1AEKCkV2YWx1YXRpb24SJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDW9jY3VycmVuY2VfaWQYAiABKAkSKwoHb3V0Y29tZRgDIAEoDjIaLm5lbmMudjEuRXZhbHVhdGlvbk91dGNvbWUSFQoNaW52b2NhdGlvbl9pZBgEIAEoCRIaChJtaXNzaW5nX2NvbmRpdGlvbnMYBSADKAUSFwoPY29uZGl0aW9uX2luZGV4GAYgASgFEg4KBmRldGFpbBgHIAEoCSKIAQoMUGVuZGluZ01hdGNoEhcKD2NvcnJlbGF0aW9uX2tleRgBIAEoCRIcChRzYXRpc2ZpZWRfY29uZGl0aW9ucxgCIAMoBRIWCg5vY2N1cnJlbmNlX2lkcxgDIAMoCRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqwAIKEUV2YWx1YXRpb25PdXRjb21lEiIKHkVWQUxVQVRJT05fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhwKGEVWQUxVQVRJT05fT1VUQ09NRV9GSVJFRBABEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9XQUlUSU5HEAISIwofRVZBTFVBVElPTl9PVVRDT01FX0ZJTFRFUkVEX09VVBADEiMKH0VWQUxVQVRJT05fT1VUQ09NRV9ERURVUExJQ0FURUQQBBIeChpFVkFMVUFUSU9OX09VVENPTUVfRVhQSVJFRBAFEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9FUlJPUkVEEAYSHgoaRVZBTFVBVElPTl9PVVRDT01FX1NLSVBQRUQQBxIfChtFVkFMVUFUSU9OX09VVENPTUVfREVGRVJSRUQQCDKHBQoOVHJpZ2dlclNlcnZpY2USTgoNQ3JlYXRlVHJpZ2dlchIdLm5lbmMudjEuQ3JlYXRlVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLkNyZWF0ZVRyaWdnZXJSZXNwb25zZRJFCgpHZXRUcmlnZ2VyEhoubmVuYy52MS5HZXRUcmlnZ2VyUmVxdWVzdBobLm5lbmMudjEuR2V0VHJpZ2dlclJlc3BvbnNlEksKDExpc3RUcmlnZ2VycxIcLm5lbmMudjEuTGlzdFRyaWdnZXJzUmVxdWVzdBodLm5lbmMudjEuTGlzdFRyaWdnZXJzUmVzcG9uc2USSwoMUGF1c2VUcmlnZ2VyEhwubmVuYy52MS5QYXVzZVRyaWdnZXJSZXF1ZXN0Gh0ubmVuYy52MS5QYXVzZVRyaWdnZXJSZXNwb25zZRJOCg1SZXN1bWVUcmlnZ2VyEh0ubmVuYy52MS5SZXN1bWVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuUmVzdW1lVHJpZ2dlclJlc3BvbnNlEk4KDURlbGV0ZVRyaWdnZXISHS5uZW5jLnYxLkRlbGV0ZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5EZWxldGVUcmlnZ2VyUmVzcG9uc2USUQoORXhwbGFpblRyaWdnZXISHi5uZW5jLnYxLkV4cGxhaW5UcmlnZ2VyUmVxdWVzdBofLm5lbmMudjEuRXhwbGFpblRyaWdnZXJSZXNwb25zZRJRCg5QcmV2aWV3VHJpZ2dlchIeLm5lbmMudjEuUHJldmlld1RyaWdnZXJSZXF1ZXN0Gh8ubmVuYy52MS5QcmV2aWV3VHJpZ2dlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_nenc_v1_trigger]);
 
 /**
  * @generated from message nenc.v1.CreateTriggerRequest
@@ -296,6 +296,57 @@ export const ExplainTriggerResponseSchema: GenMessage<ExplainTriggerResponse> = 
   messageDesc(file_nenc_v1_trigger_service, 13);
 
 /**
+ * @generated from message nenc.v1.PreviewTriggerRequest
+ */
+export type PreviewTriggerRequest = Message<"nenc.v1.PreviewTriggerRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Default 10, at most 1000.
+   *
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+
+  /**
+   * The fire times after this instant; unset: now (e.g. set it to see a coming transition).
+   *
+   * @generated from field: google.protobuf.Timestamp after = 3;
+   */
+  after?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.PreviewTriggerRequest.
+ * Use `create(PreviewTriggerRequestSchema)` to create a new message.
+ */
+export const PreviewTriggerRequestSchema: GenMessage<PreviewTriggerRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 14);
+
+/**
+ * @generated from message nenc.v1.PreviewTriggerResponse
+ */
+export type PreviewTriggerResponse = Message<"nenc.v1.PreviewTriggerResponse"> & {
+  /**
+   * Soonest first, all cron conditions together (empty for a trigger without one),
+   * whether or not the trigger is paused.
+   *
+   * @generated from field: repeated google.protobuf.Timestamp fire_times = 1;
+   */
+  fireTimes: Timestamp[];
+};
+
+/**
+ * Describes the message nenc.v1.PreviewTriggerResponse.
+ * Use `create(PreviewTriggerResponseSchema)` to create a new message.
+ */
+export const PreviewTriggerResponseSchema: GenMessage<PreviewTriggerResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 15);
+
+/**
  * @generated from message nenc.v1.Evaluation
  */
 export type Evaluation = Message<"nenc.v1.Evaluation"> & {
@@ -344,7 +395,7 @@ export type Evaluation = Message<"nenc.v1.Evaluation"> & {
  * Use `create(EvaluationSchema)` to create a new message.
  */
 export const EvaluationSchema: GenMessage<Evaluation> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 14);
+  messageDesc(file_nenc_v1_trigger_service, 16);
 
 /**
  * @generated from message nenc.v1.PendingMatch
@@ -378,7 +429,7 @@ export type PendingMatch = Message<"nenc.v1.PendingMatch"> & {
  * Use `create(PendingMatchSchema)` to create a new message.
  */
 export const PendingMatchSchema: GenMessage<PendingMatch> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 15);
+  messageDesc(file_nenc_v1_trigger_service, 17);
 
 /**
  * @generated from enum nenc.v1.EvaluationOutcome
@@ -522,6 +573,16 @@ export const TriggerService: GenService<{
     methodKind: "unary";
     input: typeof ExplainTriggerRequestSchema;
     output: typeof ExplainTriggerResponseSchema;
+  },
+  /**
+   * The next fire times of the trigger's cron conditions, daylight-saving policy applied.
+   *
+   * @generated from rpc nenc.v1.TriggerService.PreviewTrigger
+   */
+  previewTrigger: {
+    methodKind: "unary";
+    input: typeof PreviewTriggerRequestSchema;
+    output: typeof PreviewTriggerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_trigger_service, 0);

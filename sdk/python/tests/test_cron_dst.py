@@ -1,0 +1,42 @@
+"""Cron across daylight saving from Python: ``on_cron(..., repeated_hour=, skipped_hour=)``
+on the wire, and ``app.trigger.preview`` listing the instants the policy gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from nenc import Nenc, TriggerBuilder
+from nenc._impl.convert import trigger_to_proto
+from nenc.v1 import trigger_pb2
+
+
+def nightly() -> str:
+    return "ran"
+
+
+def test_the_policies_travel_as_their_enums() -> None:
+    spec = TriggerBuilder().on_cron(
+        "30 2 * * *", timezone="Europe/Berlin", repeated_hour="twice", skipped_hour="skip"
+    )
+    cron = trigger_to_proto(spec.build(), "t", "app").conditions[0].cron
+    assert (cron.repeated_hour, cron.skipped_hour) == (
+        trigger_pb2.REPEATED_HOUR_POLICY_TWICE,
+        trigger_pb2.SKIPPED_HOUR_POLICY_SKIP,
+    )
+    with pytest.raises(ValueError, match="repeated_hour 'thrice' is not one of once, twice"):
+        TriggerBuilder().on_cron("30 2 * * *", repeated_hour="thrice")  # type: ignore[arg-type]
+
+
+def test_preview_lists_the_instants_the_policy_gives(app: Nenc) -> None:
+    policy = TriggerBuilder().on_cron("30 2 * * *", timezone="Europe/Berlin", repeated_hour="twice")
+    task = app.task(triggers=policy)(nightly)
+    app.register()
+    [trigger] = app.trigger.list(target_task_id=task.id)
+    after = datetime(2026, 10, 24, 12, tzinfo=UTC)
+    assert app.trigger.preview(trigger.id, count=3, after=after) == [
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        datetime(2026, 10, 26, 1, 30, tzinfo=UTC),
+    ]

@@ -155,6 +155,32 @@ func (c *Client) PreviewTrigger(ctx context.Context, triggerID string, count int
 	return times, nil
 }
 
+// BackfillOutcome says what [Client.BackfillTrigger] did with the slots of its range.
+type BackfillOutcome struct {
+	// Slots in the range, all cron conditions together.
+	Slots int
+	// Fired now.
+	Fired int
+	// Fired before, live or by an earlier backfill.
+	Deduplicated int
+	// Neither: paused, filtered out, an AND join waiting, deferred or errored.
+	Other int
+}
+
+// BackfillTrigger fires every past cron slot of the trigger in [from, to]
+// exactly once: a slot that already fired (live, or in an earlier backfill) is
+// deduplicated. At most 10,000 slots; to must not be in the future.
+func (c *Client) BackfillTrigger(ctx context.Context, triggerID string, from, to time.Time) (BackfillOutcome, error) {
+	res, err := c.triggers.BackfillTrigger(ctx, &nencv1.BackfillTriggerRequest{
+		Id: triggerID, From: timestamppb.New(from), To: timestamppb.New(to),
+	})
+	if err != nil {
+		return BackfillOutcome{}, fromRPC(ctx, err)
+	}
+	return BackfillOutcome{Slots: int(res.GetSlots()), Fired: int(res.GetFired()),
+		Deduplicated: int(res.GetDeduplicated()), Other: int(res.GetOther())}, nil
+}
+
 // Close closes the connection. Handles obtained from c stop working.
 func (c *Client) Close() error {
 	return c.conn.Close()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	nenc "github.com/nenc-dev/nenc/sdk/go"
 	nencv1 "github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1"
 )
 
@@ -48,5 +49,36 @@ func TestPreviewTriggerAppliesTheDSTPolicy(t *testing.T) {
 		if !times[i].Equal(want[i]) {
 			t.Fatalf("PreviewTrigger: %v, want %v", times, want)
 		}
+	}
+}
+
+// BackfillTrigger fires each past slot once, and deduplicates them the second time.
+func TestBackfillTriggerFiresEachPastSlotOnce(t *testing.T) {
+	conn, err := stubConn(orchestratorURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	task := unique("daily")
+	res, err := nencv1.NewAppServiceClient(conn).RegisterApp(ctx, &nencv1.RegisterAppRequest{
+		AppId: unique("go-backfill"),
+		Tasks: []*nencv1.TaskDefinition{{Id: task}},
+		Triggers: []*nencv1.Trigger{{TargetTaskId: task, Conditions: []*nencv1.Condition{
+			{Kind: &nencv1.Condition_Cron{Cron: &nencv1.CronCondition{Expression: "0 0 * * *"}}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := dial(t)
+	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
+	first, err := client.BackfillTrigger(ctx, res.GetTriggerIds()[0], from, to)
+	if err != nil || first != (nenc.BackfillOutcome{Slots: 3, Fired: 3}) {
+		t.Fatalf("first backfill: %+v, %v", first, err)
+	}
+	again, err := client.BackfillTrigger(ctx, res.GetTriggerIds()[0], from, to)
+	if err != nil || again != (nenc.BackfillOutcome{Slots: 3, Deduplicated: 3}) {
+		t.Fatalf("second backfill: %+v, %v", again, err)
 	}
 }

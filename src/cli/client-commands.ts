@@ -27,6 +27,7 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/invocation_service_pb.js";
 import { TriggerSchema } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import {
+  BackfillTriggerResponseSchema,
   CreateTriggerResponseSchema,
   DeleteTriggerResponseSchema,
   ExplainTriggerResponseSchema,
@@ -59,6 +60,8 @@ const OPTIONS = {
   file: { type: "string" },
   count: { type: "string" },
   after: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
 } as const;
 
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
@@ -301,7 +304,9 @@ async function triggersCommand(
       await triggers.listTriggers({ targetTaskId: values.task ?? "", appId: values.app ?? "" }),
     );
   if (action === "preview") return previewCommand(triggers, id, values);
-  if (action !== "create") throw new UsageError(`unknown action "${action}"; use list, create or preview`);
+  if (action === "backfill") return backfillCommand(triggers, id, values);
+  if (action !== "create")
+    throw new UsageError(`unknown action "${action}"; use list, create, preview or backfill`);
   if ((values.json === undefined) === (values.file === undefined))
     throw new UsageError("create takes the definition as --json JSON or --file PATH (one of them)");
   const [text, flag] =
@@ -330,6 +335,21 @@ async function previewCommand(
   const after = values.after === undefined ? undefined : timestampFromMs(parseTime(values.after, "--after"));
   const answer = await triggers.previewTrigger({ id, count, ...(after ? { after } : {}) });
   return print(PreviewTriggerResponseSchema, answer);
+}
+
+/** `nenc triggers backfill <id> --from ISO --to ISO`: the past slots, each fired once. */
+async function backfillCommand(
+  triggers: Clients["triggers"],
+  id: string | undefined,
+  values: CommandInput["values"],
+): Promise<number> {
+  if (!id)
+    throw new UsageError("backfill takes the trigger id: nenc triggers backfill <id> --from ISO --to ISO");
+  if (values.from === undefined || values.to === undefined)
+    throw new UsageError("backfill takes the range: --from ISO --to ISO");
+  const from = timestampFromMs(parseTime(values.from, "--from"));
+  const to = timestampFromMs(parseTime(values.to, "--to"));
+  return print(BackfillTriggerResponseSchema, await triggers.backfillTrigger({ id, from, to }));
 }
 
 /** `nenc list [--task T] [--status S] [--trigger ID] [--limit N]`. */

@@ -117,9 +117,9 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "triggers",
     {
       usage:
-        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO]",
+        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO] | nenc triggers backfill <trigger-id> --from ISO --to ISO",
       summary:
-        "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), or preview its next fire times",
+        "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), preview its next fire times, or fire its past cron slots once each",
       flags: [
         ["--task T", "list: only triggers that target task T"],
         ["--app A", "list: only triggers of app A"],
@@ -127,6 +127,8 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
         ["--file PATH", "create: read the definition from a file (- for standard input)"],
         ["--count N", "preview: how many fire times (default 10, at most 1000)"],
         ["--after ISO", "preview: the fire times after this instant (default now)"],
+        ["--from ISO", "backfill: the first instant of the range (included)"],
+        ["--to ISO", "backfill: the last instant of the range (included; not in the future)"],
         URL_FLAG,
       ],
     },

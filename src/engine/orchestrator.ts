@@ -4,6 +4,7 @@ import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel/cel-meter.js";
 import { type Clock, settlesBy, sleepOn, systemClock } from "./clock.js";
+import { Backfill, type BackfillOutcome } from "./cron/backfill.js";
 import { CronScheduler } from "./cron/cron-scheduler.js";
 import { Events } from "./events/events.js";
 import { newId } from "./ids.js";
@@ -176,6 +177,7 @@ export class Orchestrator {
   private readonly processor: OccurrenceProcessor;
   private readonly deferred: DeferredEvaluator;
   private readonly cron: CronScheduler;
+  private readonly backfiller: Backfill;
   private readonly maintenance: Maintenance;
   private readonly registry: RegistrySync;
   private readonly membership: ReplicaMembership;
@@ -227,6 +229,7 @@ export class Orchestrator {
       processor: this.processor,
       deferred: this.deferred,
       cron: this.cron,
+      backfill: this.backfiller,
     } = this.createEvaluation(o, gate));
   }
 
@@ -342,6 +345,7 @@ export class Orchestrator {
       replicaId,
       gate,
     });
+    const backfill = new Backfill({ index, evaluator, store, clock, telemetry: o.telemetry });
     const cron = new CronScheduler({
       store,
       index,
@@ -358,7 +362,7 @@ export class Orchestrator {
         stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
       },
     });
-    return { processor, deferred, cron };
+    return { processor, deferred, cron, backfill };
   }
 
   /** Loads triggers and tasks from the store and starts every loop. */
@@ -458,6 +462,19 @@ export class Orchestrator {
     }
     const now = this.options.clock.now();
     await Promise.all(sessions.map((session) => this.store.work.releaseWorker(session.ref, now)));
+  }
+
+  /**
+   * Fires every past cron slot of trigger `triggerId` in [from, to] exactly once,
+   * deduplicating those that fired already (docs/design.md §3.9).
+   */
+  async backfill(triggerId: string, from: number, to: number): Promise<BackfillOutcome> {
+    this.admission.require();
+    await this.triggers.get(triggerId);
+    if (!this.index.get(triggerId)) await this.triggers.refresh(triggerId);
+    const compiled = this.index.get(triggerId);
+    if (!compiled) throw NencError.notFound("trigger", triggerId, "list triggers to see the ids");
+    return this.backfiller.run(compiled, from, to);
   }
 
   /**

@@ -50,6 +50,7 @@ const RULES: Readonly<Record<string, Readonly<Record<string, AccessRule>>>> = {
     DeleteTrigger: "inHandler",
     ExplainTrigger: "inHandler",
     PreviewTrigger: "inHandler",
+    BackfillTrigger: "inHandler",
   },
   "nenc.v1.WorkerService": { Connect: "inHandler" },
   "grpc.health.v1.Health": { Check: "open", Watch: "open", List: "open" },

@@ -40,3 +40,18 @@ def test_preview_lists_the_instants_the_policy_gives(app: Nenc) -> None:
         datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
         datetime(2026, 10, 26, 1, 30, tzinfo=UTC),
     ]
+
+
+def test_backfill_fires_each_past_slot_once(app: Nenc) -> None:
+    task = app.task(triggers=TriggerBuilder().on_cron("0 0 * * *"))(nightly)
+    app.register()
+    [trigger] = app.trigger.list(target_task_id=task.id)
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)
+    assert app.trigger.backfill(trigger.id, from_=start, to=end) == {
+        "slots": 3,
+        "fired": 3,
+        "deduplicated": 0,
+        "other": 0,
+    }
+    assert app.trigger.backfill(trigger.id, from_=start, to=end)["deduplicated"] == 3
+    assert len(app.list_invocations(task_id=task.id)) == 3

@@ -193,6 +193,25 @@ export class TriggerClient {
   }
 
   /**
+   * Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
+   * already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots;
+   * `to` must not be in the future.
+   *
+   * @example
+   * const { fired, deduplicated } = await app.trigger.backfill(triggerId, { from: outageStart, to: outageEnd });
+   */
+  async backfill(triggerId: string, range: { from: Date; to: Date }) {
+    const { slots, fired, deduplicated, other } = await rpc(() =>
+      this.app.clients.triggers.backfillTrigger({
+        id: triggerId,
+        from: timestampFromDate(range.from),
+        to: timestampFromDate(range.to),
+      }),
+    );
+    return { slots, fired, deduplicated, other };
+  }
+
+  /**
    * Why did (or didn't) the trigger fire: its recent evaluations, newest first, and
    * the AND matches still waiting.
    *

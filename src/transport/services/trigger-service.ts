@@ -24,6 +24,7 @@ export function createTriggerService(
     access.audit.changed(action, access.caller(context), { triggerId: id });
   };
   return {
+    ...createCronCalls(orchestrator, access),
     async createTrigger(request, context) {
       if (!request.trigger) throw NencError.invalid("trigger", "is required: the trigger to create");
       const { trigger, created } = await createAllowed(
@@ -59,11 +60,6 @@ export function createTriggerService(
       await triggers.delete(request.id);
       return {};
     },
-    async previewTrigger(request, context) {
-      await access.requireForTrigger(context, "readOf", request.id);
-      const times = await triggers.preview(request.id, request.count, optionalMs(request.after));
-      return { fireTimes: times.map((time) => timestampFromMs(time)) };
-    },
     async explainTrigger(request, context) {
       await access.requireForTrigger(context, "readOf", request.id);
       const explanation = await triggers.explain(request.id, request.limit);
@@ -73,6 +69,33 @@ export function createTriggerService(
         pending: explanation.pending.flatMap(({ partition, state }) => pendingToProto(partition, state)),
         nextFireTimes: explanation.nextFireTimes.map((time) => timestampFromMs(time)),
       };
+    },
+  };
+}
+
+/** PreviewTrigger and BackfillTrigger: a cron trigger's future and past slots. */
+function createCronCalls(
+  orchestrator: Orchestrator,
+  access: Access,
+): Pick<ServiceImpl<typeof TriggerService>, "previewTrigger" | "backfillTrigger"> {
+  return {
+    async previewTrigger(request, context) {
+      await access.requireForTrigger(context, "readOf", request.id);
+      const times = await orchestrator.triggers.preview(request.id, request.count, optionalMs(request.after));
+      return { fireTimes: times.map((time) => timestampFromMs(time)) };
+    },
+    async backfillTrigger(request, context) {
+      await access.requireForTrigger(context, "client", request.id);
+      const from = optionalMs(request.from);
+      const to = optionalMs(request.to);
+      if (from === undefined || to === undefined)
+        throw NencError.invalid(from === undefined ? "from" : "to", "is required: the range to backfill");
+      const outcome = await orchestrator.backfill(request.id, from, to);
+      access.audit.changed("trigger.backfilled", access.caller(context), {
+        triggerId: request.id,
+        ...outcome,
+      });
+      return outcome;
     },
   };
 }

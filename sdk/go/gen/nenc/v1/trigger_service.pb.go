@@ -870,6 +870,138 @@ func (x *PreviewTriggerResponse) GetFireTimes() []*timestamppb.Timestamp {
 	return nil
 }
 
+type BackfillTriggerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The range, both ends included; `to` must not be in the future.
+	From          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackfillTriggerRequest) Reset() {
+	*x = BackfillTriggerRequest{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackfillTriggerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackfillTriggerRequest) ProtoMessage() {}
+
+func (x *BackfillTriggerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackfillTriggerRequest.ProtoReflect.Descriptor instead.
+func (*BackfillTriggerRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BackfillTriggerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BackfillTriggerRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *BackfillTriggerRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+type BackfillTriggerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The slots in the range, all cron conditions together.
+	Slots int32 `protobuf:"varint,1,opt,name=slots,proto3" json:"slots,omitempty"`
+	Fired int32 `protobuf:"varint,2,opt,name=fired,proto3" json:"fired,omitempty"`
+	// Fired before, live or by an earlier backfill.
+	Deduplicated int32 `protobuf:"varint,3,opt,name=deduplicated,proto3" json:"deduplicated,omitempty"`
+	// Neither: paused, filtered out, an AND join waiting, deferred or errored (see ExplainTrigger).
+	Other         int32 `protobuf:"varint,4,opt,name=other,proto3" json:"other,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackfillTriggerResponse) Reset() {
+	*x = BackfillTriggerResponse{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackfillTriggerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackfillTriggerResponse) ProtoMessage() {}
+
+func (x *BackfillTriggerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackfillTriggerResponse.ProtoReflect.Descriptor instead.
+func (*BackfillTriggerResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BackfillTriggerResponse) GetSlots() int32 {
+	if x != nil {
+		return x.Slots
+	}
+	return 0
+}
+
+func (x *BackfillTriggerResponse) GetFired() int32 {
+	if x != nil {
+		return x.Fired
+	}
+	return 0
+}
+
+func (x *BackfillTriggerResponse) GetDeduplicated() int32 {
+	if x != nil {
+		return x.Deduplicated
+	}
+	return 0
+}
+
+func (x *BackfillTriggerResponse) GetOther() int32 {
+	if x != nil {
+		return x.Other
+	}
+	return 0
+}
+
 type Evaluation struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	At           *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
@@ -887,7 +1019,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +1031,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[16]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +1044,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{16}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Evaluation) GetAt() *timestamppb.Timestamp {
@@ -977,7 +1109,7 @@ type PendingMatch struct {
 
 func (x *PendingMatch) Reset() {
 	*x = PendingMatch{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1121,7 @@ func (x *PendingMatch) String() string {
 func (*PendingMatch) ProtoMessage() {}
 
 func (x *PendingMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[17]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1134,7 @@ func (x *PendingMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingMatch.ProtoReflect.Descriptor instead.
 func (*PendingMatch) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{17}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PendingMatch) GetCorrelationKey() string {
@@ -1077,7 +1209,16 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x05after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05after\"S\n" +
 	"\x16PreviewTriggerResponse\x129\n" +
 	"\n" +
-	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\xa8\x02\n" +
+	"fire_times\x18\x01 \x03(\v2\x1a.google.protobuf.TimestampR\tfireTimes\"\x84\x01\n" +
+	"\x16BackfillTriggerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\"\x7f\n" +
+	"\x17BackfillTriggerResponse\x12\x14\n" +
+	"\x05slots\x18\x01 \x01(\x05R\x05slots\x12\x14\n" +
+	"\x05fired\x18\x02 \x01(\x05R\x05fired\x12\"\n" +
+	"\fdeduplicated\x18\x03 \x01(\x05R\fdeduplicated\x12\x14\n" +
+	"\x05other\x18\x04 \x01(\x05R\x05other\"\xa8\x02\n" +
 	"\n" +
 	"Evaluation\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
@@ -1101,7 +1242,7 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x1aEVALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_SKIPPED\x10\a\x12\x1f\n" +
-	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\x87\x05\n" +
+	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\xdd\x05\n" +
 	"\x0eTriggerService\x12N\n" +
 	"\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12E\n" +
 	"\n" +
@@ -1111,7 +1252,8 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\rResumeTrigger\x12\x1d.nenc.v1.ResumeTriggerRequest\x1a\x1e.nenc.v1.ResumeTriggerResponse\x12N\n" +
 	"\rDeleteTrigger\x12\x1d.nenc.v1.DeleteTriggerRequest\x1a\x1e.nenc.v1.DeleteTriggerResponse\x12Q\n" +
 	"\x0eExplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponse\x12Q\n" +
-	"\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponseB\x93\x01\n" +
+	"\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponse\x12T\n" +
+	"\x0fBackfillTrigger\x12\x1f.nenc.v1.BackfillTriggerRequest\x1a .nenc.v1.BackfillTriggerResponseB\x93\x01\n" +
 	"\vcom.nenc.v1B\x13TriggerServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -1127,67 +1269,73 @@ func file_nenc_v1_trigger_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nenc_v1_trigger_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_nenc_v1_trigger_service_proto_goTypes = []any{
-	(EvaluationOutcome)(0),         // 0: nenc.v1.EvaluationOutcome
-	(*CreateTriggerRequest)(nil),   // 1: nenc.v1.CreateTriggerRequest
-	(*CreateTriggerResponse)(nil),  // 2: nenc.v1.CreateTriggerResponse
-	(*GetTriggerRequest)(nil),      // 3: nenc.v1.GetTriggerRequest
-	(*GetTriggerResponse)(nil),     // 4: nenc.v1.GetTriggerResponse
-	(*ListTriggersRequest)(nil),    // 5: nenc.v1.ListTriggersRequest
-	(*ListTriggersResponse)(nil),   // 6: nenc.v1.ListTriggersResponse
-	(*PauseTriggerRequest)(nil),    // 7: nenc.v1.PauseTriggerRequest
-	(*PauseTriggerResponse)(nil),   // 8: nenc.v1.PauseTriggerResponse
-	(*ResumeTriggerRequest)(nil),   // 9: nenc.v1.ResumeTriggerRequest
-	(*ResumeTriggerResponse)(nil),  // 10: nenc.v1.ResumeTriggerResponse
-	(*DeleteTriggerRequest)(nil),   // 11: nenc.v1.DeleteTriggerRequest
-	(*DeleteTriggerResponse)(nil),  // 12: nenc.v1.DeleteTriggerResponse
-	(*ExplainTriggerRequest)(nil),  // 13: nenc.v1.ExplainTriggerRequest
-	(*ExplainTriggerResponse)(nil), // 14: nenc.v1.ExplainTriggerResponse
-	(*PreviewTriggerRequest)(nil),  // 15: nenc.v1.PreviewTriggerRequest
-	(*PreviewTriggerResponse)(nil), // 16: nenc.v1.PreviewTriggerResponse
-	(*Evaluation)(nil),             // 17: nenc.v1.Evaluation
-	(*PendingMatch)(nil),           // 18: nenc.v1.PendingMatch
-	(*Trigger)(nil),                // 19: nenc.v1.Trigger
-	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
+	(EvaluationOutcome)(0),          // 0: nenc.v1.EvaluationOutcome
+	(*CreateTriggerRequest)(nil),    // 1: nenc.v1.CreateTriggerRequest
+	(*CreateTriggerResponse)(nil),   // 2: nenc.v1.CreateTriggerResponse
+	(*GetTriggerRequest)(nil),       // 3: nenc.v1.GetTriggerRequest
+	(*GetTriggerResponse)(nil),      // 4: nenc.v1.GetTriggerResponse
+	(*ListTriggersRequest)(nil),     // 5: nenc.v1.ListTriggersRequest
+	(*ListTriggersResponse)(nil),    // 6: nenc.v1.ListTriggersResponse
+	(*PauseTriggerRequest)(nil),     // 7: nenc.v1.PauseTriggerRequest
+	(*PauseTriggerResponse)(nil),    // 8: nenc.v1.PauseTriggerResponse
+	(*ResumeTriggerRequest)(nil),    // 9: nenc.v1.ResumeTriggerRequest
+	(*ResumeTriggerResponse)(nil),   // 10: nenc.v1.ResumeTriggerResponse
+	(*DeleteTriggerRequest)(nil),    // 11: nenc.v1.DeleteTriggerRequest
+	(*DeleteTriggerResponse)(nil),   // 12: nenc.v1.DeleteTriggerResponse
+	(*ExplainTriggerRequest)(nil),   // 13: nenc.v1.ExplainTriggerRequest
+	(*ExplainTriggerResponse)(nil),  // 14: nenc.v1.ExplainTriggerResponse
+	(*PreviewTriggerRequest)(nil),   // 15: nenc.v1.PreviewTriggerRequest
+	(*PreviewTriggerResponse)(nil),  // 16: nenc.v1.PreviewTriggerResponse
+	(*BackfillTriggerRequest)(nil),  // 17: nenc.v1.BackfillTriggerRequest
+	(*BackfillTriggerResponse)(nil), // 18: nenc.v1.BackfillTriggerResponse
+	(*Evaluation)(nil),              // 19: nenc.v1.Evaluation
+	(*PendingMatch)(nil),            // 20: nenc.v1.PendingMatch
+	(*Trigger)(nil),                 // 21: nenc.v1.Trigger
+	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
 }
 var file_nenc_v1_trigger_service_proto_depIdxs = []int32{
-	19, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
-	19, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	19, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	19, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
-	19, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	19, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	19, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	17, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
-	18, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
-	20, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
-	20, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
-	20, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
-	20, // 12: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
-	0,  // 13: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
-	20, // 14: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
-	1,  // 15: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
-	3,  // 16: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
-	5,  // 17: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
-	7,  // 18: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
-	9,  // 19: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
-	11, // 20: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
-	13, // 21: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
-	15, // 22: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
-	2,  // 23: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
-	4,  // 24: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
-	6,  // 25: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
-	8,  // 26: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
-	10, // 27: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
-	12, // 28: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
-	14, // 29: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
-	16, // 30: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	21, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
+	21, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	21, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	21, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
+	21, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	21, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	21, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	19, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
+	20, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
+	22, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
+	22, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
+	22, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
+	22, // 12: nenc.v1.BackfillTriggerRequest.from:type_name -> google.protobuf.Timestamp
+	22, // 13: nenc.v1.BackfillTriggerRequest.to:type_name -> google.protobuf.Timestamp
+	22, // 14: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
+	0,  // 15: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
+	22, // 16: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
+	1,  // 17: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
+	3,  // 18: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
+	5,  // 19: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
+	7,  // 20: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
+	9,  // 21: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
+	11, // 22: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
+	13, // 23: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
+	15, // 24: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
+	17, // 25: nenc.v1.TriggerService.BackfillTrigger:input_type -> nenc.v1.BackfillTriggerRequest
+	2,  // 26: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
+	4,  // 27: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
+	6,  // 28: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
+	8,  // 29: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
+	10, // 30: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
+	12, // 31: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
+	14, // 32: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
+	16, // 33: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
+	18, // 34: nenc.v1.TriggerService.BackfillTrigger:output_type -> nenc.v1.BackfillTriggerResponse
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_service_proto_init() }
@@ -1202,7 +1350,7 @@ func file_nenc_v1_trigger_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_trigger_service_proto_rawDesc), len(file_nenc_v1_trigger_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

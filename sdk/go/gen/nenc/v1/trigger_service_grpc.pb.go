@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TriggerService_CreateTrigger_FullMethodName  = "/nenc.v1.TriggerService/CreateTrigger"
-	TriggerService_GetTrigger_FullMethodName     = "/nenc.v1.TriggerService/GetTrigger"
-	TriggerService_ListTriggers_FullMethodName   = "/nenc.v1.TriggerService/ListTriggers"
-	TriggerService_PauseTrigger_FullMethodName   = "/nenc.v1.TriggerService/PauseTrigger"
-	TriggerService_ResumeTrigger_FullMethodName  = "/nenc.v1.TriggerService/ResumeTrigger"
-	TriggerService_DeleteTrigger_FullMethodName  = "/nenc.v1.TriggerService/DeleteTrigger"
-	TriggerService_ExplainTrigger_FullMethodName = "/nenc.v1.TriggerService/ExplainTrigger"
-	TriggerService_PreviewTrigger_FullMethodName = "/nenc.v1.TriggerService/PreviewTrigger"
+	TriggerService_CreateTrigger_FullMethodName   = "/nenc.v1.TriggerService/CreateTrigger"
+	TriggerService_GetTrigger_FullMethodName      = "/nenc.v1.TriggerService/GetTrigger"
+	TriggerService_ListTriggers_FullMethodName    = "/nenc.v1.TriggerService/ListTriggers"
+	TriggerService_PauseTrigger_FullMethodName    = "/nenc.v1.TriggerService/PauseTrigger"
+	TriggerService_ResumeTrigger_FullMethodName   = "/nenc.v1.TriggerService/ResumeTrigger"
+	TriggerService_DeleteTrigger_FullMethodName   = "/nenc.v1.TriggerService/DeleteTrigger"
+	TriggerService_ExplainTrigger_FullMethodName  = "/nenc.v1.TriggerService/ExplainTrigger"
+	TriggerService_PreviewTrigger_FullMethodName  = "/nenc.v1.TriggerService/PreviewTrigger"
+	TriggerService_BackfillTrigger_FullMethodName = "/nenc.v1.TriggerService/BackfillTrigger"
 )
 
 // TriggerServiceClient is the client API for TriggerService service.
@@ -48,6 +49,9 @@ type TriggerServiceClient interface {
 	ExplainTrigger(ctx context.Context, in *ExplainTriggerRequest, opts ...grpc.CallOption) (*ExplainTriggerResponse, error)
 	// The next fire times of the trigger's cron conditions, daylight-saving policy applied.
 	PreviewTrigger(ctx context.Context, in *PreviewTriggerRequest, opts ...grpc.CallOption) (*PreviewTriggerResponse, error)
+	// Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
+	// already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
+	BackfillTrigger(ctx context.Context, in *BackfillTriggerRequest, opts ...grpc.CallOption) (*BackfillTriggerResponse, error)
 }
 
 type triggerServiceClient struct {
@@ -138,6 +142,16 @@ func (c *triggerServiceClient) PreviewTrigger(ctx context.Context, in *PreviewTr
 	return out, nil
 }
 
+func (c *triggerServiceClient) BackfillTrigger(ctx context.Context, in *BackfillTriggerRequest, opts ...grpc.CallOption) (*BackfillTriggerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BackfillTriggerResponse)
+	err := c.cc.Invoke(ctx, TriggerService_BackfillTrigger_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TriggerServiceServer is the server API for TriggerService service.
 // All implementations must embed UnimplementedTriggerServiceServer
 // for forward compatibility.
@@ -157,6 +171,9 @@ type TriggerServiceServer interface {
 	ExplainTrigger(context.Context, *ExplainTriggerRequest) (*ExplainTriggerResponse, error)
 	// The next fire times of the trigger's cron conditions, daylight-saving policy applied.
 	PreviewTrigger(context.Context, *PreviewTriggerRequest) (*PreviewTriggerResponse, error)
+	// Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
+	// already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
+	BackfillTrigger(context.Context, *BackfillTriggerRequest) (*BackfillTriggerResponse, error)
 	mustEmbedUnimplementedTriggerServiceServer()
 }
 
@@ -190,6 +207,9 @@ func (UnimplementedTriggerServiceServer) ExplainTrigger(context.Context, *Explai
 }
 func (UnimplementedTriggerServiceServer) PreviewTrigger(context.Context, *PreviewTriggerRequest) (*PreviewTriggerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PreviewTrigger not implemented")
+}
+func (UnimplementedTriggerServiceServer) BackfillTrigger(context.Context, *BackfillTriggerRequest) (*BackfillTriggerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BackfillTrigger not implemented")
 }
 func (UnimplementedTriggerServiceServer) mustEmbedUnimplementedTriggerServiceServer() {}
 func (UnimplementedTriggerServiceServer) testEmbeddedByValue()                        {}
@@ -356,6 +376,24 @@ func _TriggerService_PreviewTrigger_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TriggerService_BackfillTrigger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BackfillTriggerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TriggerServiceServer).BackfillTrigger(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TriggerService_BackfillTrigger_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TriggerServiceServer).BackfillTrigger(ctx, req.(*BackfillTriggerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TriggerService_ServiceDesc is the grpc.ServiceDesc for TriggerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -394,6 +432,10 @@ var TriggerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PreviewTrigger",
 			Handler:    _TriggerService_PreviewTrigger_Handler,
+		},
+		{
+			MethodName: "BackfillTrigger",
+			Handler:    _TriggerService_BackfillTrigger_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

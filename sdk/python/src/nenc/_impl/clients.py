@@ -255,6 +255,11 @@ class Clients:
     def preview_trigger(self, request: trigger_pb.PreviewTriggerRequest) -> trigger_pb.PreviewTriggerResponse:
         return self._unary(self._triggers.PreviewTrigger, request, trigger_pb.PreviewTriggerResponse)
 
+    def backfill_trigger(
+        self, request: trigger_pb.BackfillTriggerRequest
+    ) -> trigger_pb.BackfillTriggerResponse:
+        return self._unary(self._triggers.BackfillTrigger, request, trigger_pb.BackfillTriggerResponse, 300.0)
+
     # WorkerService
     def connect(self, requests: Iterator[worker_pb.ConnectRequest]) -> WorkerStream:
         """Opens the worker stream; its errors surface while iterating its responses."""

@@ -206,6 +206,25 @@ class TriggerClient:
         )
         return [time.ToDatetime(tzinfo=UTC) for time in response.fire_times]
 
+    def backfill(self, trigger_id: str, from_: datetime, to: datetime) -> dict[str, int]:
+        """Fires every past cron slot of the trigger in [from_, to] exactly once: a slot that
+        already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots;
+        ``to`` must not be in the future. Returns the counts ``slots``, ``fired``,
+        ``deduplicated`` and ``other``."""
+        response = self._host.clients.backfill_trigger(
+            trigger_pb.BackfillTriggerRequest(
+                id=trigger_id,
+                to=_timestamp(to, "backfill: to"),
+                **{"from": _timestamp(from_, "backfill: from_")},
+            )
+        )
+        return {
+            "slots": response.slots,
+            "fired": response.fired,
+            "deduplicated": response.deduplicated,
+            "other": response.other,
+        }
+
     def _builder(self) -> RuntimeTriggerBuilder:
         return RuntimeTriggerBuilder(self)
 

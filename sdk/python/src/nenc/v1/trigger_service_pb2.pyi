@@ -142,6 +142,27 @@ class PreviewTriggerResponse(_message.Message):
     fire_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
     def __init__(self, fire_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ...) -> None: ...
 
+class BackfillTriggerRequest(_message.Message):
+    __slots__ = ("id", "to")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    to: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., **kwargs) -> None: ...
+
+class BackfillTriggerResponse(_message.Message):
+    __slots__ = ("slots", "fired", "deduplicated", "other")
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    FIRED_FIELD_NUMBER: _ClassVar[int]
+    DEDUPLICATED_FIELD_NUMBER: _ClassVar[int]
+    OTHER_FIELD_NUMBER: _ClassVar[int]
+    slots: int
+    fired: int
+    deduplicated: int
+    other: int
+    def __init__(self, slots: _Optional[int] = ..., fired: _Optional[int] = ..., deduplicated: _Optional[int] = ..., other: _Optional[int] = ...) -> None: ...
+
 class Evaluation(_message.Message):
     __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")
     AT_FIELD_NUMBER: _ClassVar[int]

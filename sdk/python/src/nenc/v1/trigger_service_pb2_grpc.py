@@ -75,6 +75,11 @@ class TriggerServiceStub:
                 request_serializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.FromString,
                 _registered_method=True)
+        self.BackfillTrigger = channel.unary_unary(
+                '/nenc.v1.TriggerService/BackfillTrigger',
+                request_serializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.FromString,
+                _registered_method=True)
 
 
 class TriggerServiceServicer:
@@ -134,6 +139,14 @@ class TriggerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BackfillTrigger(self, request, context):
+        """Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
+        already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TriggerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -176,6 +189,11 @@ def add_TriggerServiceServicer_to_server(servicer, server):
                     servicer.PreviewTrigger,
                     request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.SerializeToString,
+            ),
+            'BackfillTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.BackfillTrigger,
+                    request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -395,6 +413,33 @@ class TriggerService:
             '/nenc.v1.TriggerService/PreviewTrigger',
             nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerRequest.SerializeToString,
             nenc_dot_v1_dot_trigger__service__pb2.PreviewTriggerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BackfillTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nenc.v1.TriggerService/BackfillTrigger',
+            nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.SerializeToString,
+            nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nenc/v1/trigger_service.proto.
  */
 export const file_nenc_v1_trigger_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdChVQcmV2aWV3VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFY291bnQYAiABKAUSKQoFYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKFlByZXZpZXdUcmlnZ2VyUmVzcG9uc2USLgoKZmlyZV90aW1lcxgBIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1AEKCkV2YWx1YXRpb24SJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDW9jY3VycmVuY2VfaWQYAiABKAkSKwoHb3V0Y29tZRgDIAEoDjIaLm5lbmMudjEuRXZhbHVhdGlvbk91dGNvbWUSFQoNaW52b2NhdGlvbl9pZBgEIAEoCRIaChJtaXNzaW5nX2NvbmRpdGlvbnMYBSADKAUSFwoPY29uZGl0aW9uX2luZGV4GAYgASgFEg4KBmRldGFpbBgHIAEoCSKIAQoMUGVuZGluZ01hdGNoEhcKD2NvcnJlbGF0aW9uX2tleRgBIAEoCRIcChRzYXRpc2ZpZWRfY29uZGl0aW9ucxgCIAMoBRIWCg5vY2N1cnJlbmNlX2lkcxgDIAMoCRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqwAIKEUV2YWx1YXRpb25PdXRjb21lEiIKHkVWQUxVQVRJT05fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhwKGEVWQUxVQVRJT05fT1VUQ09NRV9GSVJFRBABEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9XQUlUSU5HEAISIwofRVZBTFVBVElPTl9PVVRDT01FX0ZJTFRFUkVEX09VVBADEiMKH0VWQUxVQVRJT05fT1VUQ09NRV9ERURVUExJQ0FURUQQBBIeChpFVkFMVUFUSU9OX09VVENPTUVfRVhQSVJFRBAFEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9FUlJPUkVEEAYSHgoaRVZBTFVBVElPTl9PVVRDT01FX1NLSVBQRUQQBxIfChtFVkFMVUFUSU9OX09VVENPTUVfREVGRVJSRUQQCDKHBQoOVHJpZ2dlclNlcnZpY2USTgoNQ3JlYXRlVHJpZ2dlchIdLm5lbmMudjEuQ3JlYXRlVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLkNyZWF0ZVRyaWdnZXJSZXNwb25zZRJFCgpHZXRUcmlnZ2VyEhoubmVuYy52MS5HZXRUcmlnZ2VyUmVxdWVzdBobLm5lbmMudjEuR2V0VHJpZ2dlclJlc3BvbnNlEksKDExpc3RUcmlnZ2VycxIcLm5lbmMudjEuTGlzdFRyaWdnZXJzUmVxdWVzdBodLm5lbmMudjEuTGlzdFRyaWdnZXJzUmVzcG9uc2USSwoMUGF1c2VUcmlnZ2VyEhwubmVuYy52MS5QYXVzZVRyaWdnZXJSZXF1ZXN0Gh0ubmVuYy52MS5QYXVzZVRyaWdnZXJSZXNwb25zZRJOCg1SZXN1bWVUcmlnZ2VyEh0ubmVuYy52MS5SZXN1bWVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuUmVzdW1lVHJpZ2dlclJlc3BvbnNlEk4KDURlbGV0ZVRyaWdnZXISHS5uZW5jLnYxLkRlbGV0ZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5EZWxldGVUcmlnZ2VyUmVzcG9uc2USUQoORXhwbGFpblRyaWdnZXISHi5uZW5jLnYxLkV4cGxhaW5UcmlnZ2VyUmVxdWVzdBofLm5lbmMudjEuRXhwbGFpblRyaWdnZXJSZXNwb25zZRJRCg5QcmV2aWV3VHJpZ2dlchIeLm5lbmMudjEuUHJldmlld1RyaWdnZXJSZXF1ZXN0Gh8ubmVuYy52MS5QcmV2aWV3VHJpZ2dlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_nenc_v1_trigger]);
+  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdChVQcmV2aWV3VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFY291bnQYAiABKAUSKQoFYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKFlByZXZpZXdUcmlnZ2VyUmVzcG9uc2USLgoKZmlyZV90aW1lcxgBIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoWQmFja2ZpbGxUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCRIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXAoXQmFja2ZpbGxUcmlnZ2VyUmVzcG9uc2USDQoFc2xvdHMYASABKAUSDQoFZmlyZWQYAiABKAUSFAoMZGVkdXBsaWNhdGVkGAMgASgFEg0KBW90aGVyGAQgASgFItQBCgpFdmFsdWF0aW9uEiYKAmF0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1vY2N1cnJlbmNlX2lkGAIgASgJEisKB291dGNvbWUYAyABKA4yGi5uZW5jLnYxLkV2YWx1YXRpb25PdXRjb21lEhUKDWludm9jYXRpb25faWQYBCABKAkSGgoSbWlzc2luZ19jb25kaXRpb25zGAUgAygFEhcKD2NvbmRpdGlvbl9pbmRleBgGIAEoBRIOCgZkZXRhaWwYByABKAkiiAEKDFBlbmRpbmdNYXRjaBIXCg9jb3JyZWxhdGlvbl9rZXkYASABKAkSHAoUc2F0aXNmaWVkX2NvbmRpdGlvbnMYAiADKAUSFgoOb2NjdXJyZW5jZV9pZHMYAyADKAkSKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKsACChFFdmFsdWF0aW9uT3V0Y29tZRIiCh5FVkFMVUFUSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhFVkFMVUFUSU9OX09VVENPTUVfRklSRUQQARIeChpFVkFMVUFUSU9OX09VVENPTUVfV0FJVElORxACEiMKH0VWQUxVQVRJT05fT1VUQ09NRV9GSUxURVJFRF9PVVQQAxIjCh9FVkFMVUFUSU9OX09VVENPTUVfREVEVVBMSUNBVEVEEAQSHgoaRVZBTFVBVElPTl9PVVRDT01FX0VYUElSRUQQBRIeChpFVkFMVUFUSU9OX09VVENPTUVfRVJST1JFRBAGEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9TS0lQUEVEEAcSHwobRVZBTFVBVElPTl9PVVRDT01FX0RFRkVSUkVEEAgy3QUKDlRyaWdnZXJTZXJ2aWNlEk4KDUNyZWF0ZVRyaWdnZXISHS5uZW5jLnYxLkNyZWF0ZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5DcmVhdGVUcmlnZ2VyUmVzcG9uc2USRQoKR2V0VHJpZ2dlchIaLm5lbmMudjEuR2V0VHJpZ2dlclJlcXVlc3QaGy5uZW5jLnYxLkdldFRyaWdnZXJSZXNwb25zZRJLCgxMaXN0VHJpZ2dlcnMSHC5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1JlcXVlc3QaHS5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1Jlc3BvbnNlEksKDFBhdXNlVHJpZ2dlchIcLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVxdWVzdBodLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVzcG9uc2USTgoNUmVzdW1lVHJpZ2dlchIdLm5lbmMudjEuUmVzdW1lVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLlJlc3VtZVRyaWdnZXJSZXNwb25zZRJOCg1EZWxldGVUcmlnZ2VyEh0ubmVuYy52MS5EZWxldGVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuRGVsZXRlVHJpZ2dlclJlc3BvbnNlElEKDkV4cGxhaW5UcmlnZ2VyEh4ubmVuYy52MS5FeHBsYWluVHJpZ2dlclJlcXVlc3QaHy5uZW5jLnYxLkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USUQoOUHJldmlld1RyaWdnZXISHi5uZW5jLnYxLlByZXZpZXdUcmlnZ2VyUmVxdWVzdBofLm5lbmMudjEuUHJldmlld1RyaWdnZXJSZXNwb25zZRJUCg9CYWNrZmlsbFRyaWdnZXISHy5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlcXVlc3QaIC5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_nenc_v1_trigger]);
 
 /**
  * @generated from message nenc.v1.CreateTriggerRequest
@@ -347,6 +347,73 @@ export const PreviewTriggerResponseSchema: GenMessage<PreviewTriggerResponse> = 
   messageDesc(file_nenc_v1_trigger_service, 15);
 
 /**
+ * @generated from message nenc.v1.BackfillTriggerRequest
+ */
+export type BackfillTriggerRequest = Message<"nenc.v1.BackfillTriggerRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The range, both ends included; `to` must not be in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 2;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 3;
+   */
+  to?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.BackfillTriggerRequest.
+ * Use `create(BackfillTriggerRequestSchema)` to create a new message.
+ */
+export const BackfillTriggerRequestSchema: GenMessage<BackfillTriggerRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 16);
+
+/**
+ * @generated from message nenc.v1.BackfillTriggerResponse
+ */
+export type BackfillTriggerResponse = Message<"nenc.v1.BackfillTriggerResponse"> & {
+  /**
+   * The slots in the range, all cron conditions together.
+   *
+   * @generated from field: int32 slots = 1;
+   */
+  slots: number;
+
+  /**
+   * @generated from field: int32 fired = 2;
+   */
+  fired: number;
+
+  /**
+   * Fired before, live or by an earlier backfill.
+   *
+   * @generated from field: int32 deduplicated = 3;
+   */
+  deduplicated: number;
+
+  /**
+   * Neither: paused, filtered out, an AND join waiting, deferred or errored (see ExplainTrigger).
+   *
+   * @generated from field: int32 other = 4;
+   */
+  other: number;
+};
+
+/**
+ * Describes the message nenc.v1.BackfillTriggerResponse.
+ * Use `create(BackfillTriggerResponseSchema)` to create a new message.
+ */
+export const BackfillTriggerResponseSchema: GenMessage<BackfillTriggerResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 17);
+
+/**
  * @generated from message nenc.v1.Evaluation
  */
 export type Evaluation = Message<"nenc.v1.Evaluation"> & {
@@ -395,7 +462,7 @@ export type Evaluation = Message<"nenc.v1.Evaluation"> & {
  * Use `create(EvaluationSchema)` to create a new message.
  */
 export const EvaluationSchema: GenMessage<Evaluation> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 16);
+  messageDesc(file_nenc_v1_trigger_service, 18);
 
 /**
  * @generated from message nenc.v1.PendingMatch
@@ -429,7 +496,7 @@ export type PendingMatch = Message<"nenc.v1.PendingMatch"> & {
  * Use `create(PendingMatchSchema)` to create a new message.
  */
 export const PendingMatchSchema: GenMessage<PendingMatch> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 17);
+  messageDesc(file_nenc_v1_trigger_service, 19);
 
 /**
  * @generated from enum nenc.v1.EvaluationOutcome
@@ -583,6 +650,17 @@ export const TriggerService: GenService<{
     methodKind: "unary";
     input: typeof PreviewTriggerRequestSchema;
     output: typeof PreviewTriggerResponseSchema;
+  },
+  /**
+   * Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
+   * already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
+   *
+   * @generated from rpc nenc.v1.TriggerService.BackfillTrigger
+   */
+  backfillTrigger: {
+    methodKind: "unary";
+    input: typeof BackfillTriggerRequestSchema;
+    output: typeof BackfillTriggerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_trigger_service, 0);

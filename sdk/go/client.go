@@ -181,6 +181,20 @@ func (c *Client) BackfillTrigger(ctx context.Context, triggerID string, from, to
 		Deduplicated: int(res.GetDeduplicated()), Other: int(res.GetOther())}, nil
 }
 
+// DryRunTrigger says what the stored trigger would do with one occurrence,
+// given as the context its filters and providers see (a status, result,
+// exception, event or cron context): whether it would fire, with which
+// arguments, each condition's verdict. Nothing fires, nothing is recorded.
+func (c *Client) DryRunTrigger(ctx context.Context, triggerID string, occurrence *nencv1.TriggerContext) (*nencv1.DryRunTriggerResponse, error) {
+	res, err := c.triggers.DryRunTrigger(ctx, &nencv1.DryRunTriggerRequest{
+		Subject: &nencv1.DryRunTriggerRequest_Id{Id: triggerID}, Context: occurrence,
+	})
+	if err != nil {
+		return nil, fromRPC(ctx, err)
+	}
+	return res, nil
+}
+
 // Close closes the connection. Handles obtained from c stop working.
 func (c *Client) Close() error {
 	return c.conn.Close()

@@ -82,3 +82,36 @@ func TestBackfillTriggerFiresEachPastSlotOnce(t *testing.T) {
 		t.Fatalf("second backfill: %+v, %v", again, err)
 	}
 }
+
+// DryRunTrigger answers whether an event would fire a stored trigger, firing nothing.
+func TestDryRunTriggerFiresNothing(t *testing.T) {
+	conn, err := stubConn(orchestratorURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	task, code := unique("audited"), unique("paid")
+	res, err := nencv1.NewAppServiceClient(conn).RegisterApp(ctx, &nencv1.RegisterAppRequest{
+		AppId: unique("go-dry"),
+		Tasks: []*nencv1.TaskDefinition{{Id: task}},
+		Triggers: []*nencv1.Trigger{{TargetTaskId: task, Conditions: []*nencv1.Condition{
+			{Kind: &nencv1.Condition_Event{Event: &nencv1.EventCondition{Code: code}}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := dial(t)
+	event := func(c string) *nencv1.TriggerContext {
+		return &nencv1.TriggerContext{Kind: &nencv1.TriggerContext_Event{Event: &nencv1.EventContext{EventCode: c}}}
+	}
+	fires, err := client.DryRunTrigger(ctx, res.GetTriggerIds()[0], event(code))
+	if err != nil || !fires.GetWouldFire() || fires.GetDetail() != "would fire "+task {
+		t.Fatalf("dry run of %s: %v, %v", code, fires, err)
+	}
+	other, err := client.DryRunTrigger(ctx, res.GetTriggerIds()[0], event("something.else"))
+	if err != nil || other.GetWouldFire() || other.GetConditions()[0].GetVerdict() != nencv1.ConditionVerdict_CONDITION_VERDICT_UNRELATED {
+		t.Fatalf("dry run of another code: %v, %v", other, err)
+	}
+}

@@ -11,6 +11,7 @@ import {
   HealthCheckResponseSchema,
 } from "@nenc/protocol/gen/grpc/health/v1/health_pb.js";
 import { AppService, ListTasksResponseSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
+import { TriggerContextSchema } from "@nenc/protocol/gen/nenc/v1/context_pb.js";
 import {
   EmitEventResponseSchema,
   EventService,
@@ -30,6 +31,7 @@ import {
   BackfillTriggerResponseSchema,
   CreateTriggerResponseSchema,
   DeleteTriggerResponseSchema,
+  DryRunTriggerResponseSchema,
   ExplainTriggerResponseSchema,
   ListTriggersResponseSchema,
   PauseTriggerResponseSchema,
@@ -62,6 +64,7 @@ const OPTIONS = {
   after: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
+  context: { type: "string" },
 } as const;
 
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
@@ -305,8 +308,9 @@ async function triggersCommand(
     );
   if (action === "preview") return previewCommand(triggers, id, values);
   if (action === "backfill") return backfillCommand(triggers, id, values);
+  if (action === "dry-run") return dryRunCommand(triggers, id, values);
   if (action !== "create")
-    throw new UsageError(`unknown action "${action}"; use list, create, preview or backfill`);
+    throw new UsageError(`unknown action "${action}"; use list, create, preview, backfill or dry-run`);
   if ((values.json === undefined) === (values.file === undefined))
     throw new UsageError("create takes the definition as --json JSON or --file PATH (one of them)");
   const [text, flag] =
@@ -350,6 +354,26 @@ async function backfillCommand(
   const from = timestampFromMs(parseTime(values.from, "--from"));
   const to = timestampFromMs(parseTime(values.to, "--to"));
   return print(BackfillTriggerResponseSchema, await triggers.backfillTrigger({ id, from, to }));
+}
+
+/** `nenc triggers dry-run <id> --context JSON`: what the trigger would do, nothing fired. */
+async function dryRunCommand(
+  triggers: Clients["triggers"],
+  id: string | undefined,
+  values: CommandInput["values"],
+): Promise<number> {
+  if (!id || values.context === undefined)
+    throw new UsageError(
+      'dry-run takes the trigger id and --context JSON, e.g. {"event":{"eventCode":"paid"}}',
+    );
+  let context: MessageShape<typeof TriggerContextSchema>;
+  try {
+    context = fromJson(TriggerContextSchema, parseJson(values.context, "--context"), DEEP);
+  } catch (error) {
+    throw new UsageError(`--context: not a nenc.v1.TriggerContext: ${(error as Error).message}`);
+  }
+  const answer = await triggers.dryRunTrigger({ subject: { case: "id", value: id }, context });
+  return print(DryRunTriggerResponseSchema, answer);
 }
 
 /** `nenc list [--task T] [--status S] [--trigger ID] [--limit N]`. */

@@ -117,9 +117,9 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "triggers",
     {
       usage:
-        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO] | nenc triggers backfill <trigger-id> --from ISO --to ISO",
+        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO] | nenc triggers backfill <trigger-id> --from ISO --to ISO | nenc triggers dry-run <trigger-id> --context JSON",
       summary:
-        "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), preview its next fire times, or fire its past cron slots once each",
+        "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), preview its next fire times, fire its past cron slots once each, or dry-run it against a context",
       flags: [
         ["--task T", "list: only triggers that target task T"],
         ["--app A", "list: only triggers of app A"],
@@ -129,6 +129,10 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
         ["--after ISO", "preview: the fire times after this instant (default now)"],
         ["--from ISO", "backfill: the first instant of the range (included)"],
         ["--to ISO", "backfill: the last instant of the range (included; not in the future)"],
+        [
+          "--context JSON",
+          'dry-run: a nenc.v1.TriggerContext, e.g. {"event":{"eventCode":"paid","payload":{}}}',
+        ],
         URL_FLAG,
       ],
     },

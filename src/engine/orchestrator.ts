@@ -1,5 +1,7 @@
 import { NencError } from "../domain/errors.js";
 import { type Logger, silentLogger } from "../domain/logger.js";
+import type { Occurrence } from "../domain/occurrence.js";
+import type { TriggerDefinition } from "../domain/trigger.js";
 import type { Store, StoreNotice } from "../store/store.js";
 import { Admission } from "./admission.js";
 import { DEFAULT_CEL_MAX_STEPS } from "./cel/cel-meter.js";
@@ -23,7 +25,8 @@ import { RegistrySync } from "./replicas/registry-sync.js";
 import { ReplicaMembership } from "./replicas/replica-membership.js";
 import { type EngineTelemetry, NO_TELEMETRY } from "./telemetry.js";
 import { type EngineTracing, PROPAGATION_ONLY } from "./tracing.js";
-import { TriggerEvaluator } from "./triggers/trigger-evaluator.js";
+import { type CompiledTrigger, compileTrigger } from "./triggers/compiled-trigger.js";
+import { type DryRun, TriggerEvaluator } from "./triggers/trigger-evaluator.js";
 import { TriggerIndex } from "./triggers/trigger-index.js";
 import { FunctionRunner } from "./workers/function-runner.js";
 import { WorkerGateway } from "./workers/worker-gateway.js";
@@ -178,6 +181,7 @@ export class Orchestrator {
   private readonly deferred: DeferredEvaluator;
   private readonly cron: CronScheduler;
   private readonly backfiller: Backfill;
+  private readonly evaluator: TriggerEvaluator;
   private readonly maintenance: Maintenance;
   private readonly registry: RegistrySync;
   private readonly membership: ReplicaMembership;
@@ -230,6 +234,7 @@ export class Orchestrator {
       deferred: this.deferred,
       cron: this.cron,
       backfill: this.backfiller,
+      evaluator: this.evaluator,
     } = this.createEvaluation(o, gate));
   }
 
@@ -362,7 +367,7 @@ export class Orchestrator {
         stuckOwnerMs: STUCK_OWNER_GRACES * o.cronGraceMs,
       },
     });
-    return { processor, deferred, cron, backfill };
+    return { processor, deferred, cron, backfill, evaluator };
   }
 
   /** Loads triggers and tasks from the store and starts every loop. */
@@ -470,11 +475,36 @@ export class Orchestrator {
    */
   async backfill(triggerId: string, from: number, to: number): Promise<BackfillOutcome> {
     this.admission.require();
+    return this.backfiller.run(await this.compiledTrigger(triggerId), from, to);
+  }
+
+  /**
+   * What a stored trigger (by id) or a definition would do with `occurrence`, nothing
+   * fired or recorded (docs/design.md §3.13). `occurrenceOf` builds the occurrence
+   * once the trigger is known (a cron slot names its trigger and condition).
+   */
+  async dryRun(
+    subject: { triggerId: string } | { definition: TriggerDefinition },
+    occurrenceOf: (compiled: CompiledTrigger) => Occurrence,
+  ): Promise<DryRun> {
+    const compiled =
+      "triggerId" in subject
+        ? await this.compiledTrigger(subject.triggerId)
+        : compileTrigger(
+            { ...subject.definition, id: "dry-run", origin: "runtime", paused: false, createdAt: 0 },
+            "definition",
+            { strict: true, celMaxSteps: this.options.celMaxSteps },
+          );
+    return this.evaluator.dryRun(compiled, occurrenceOf(compiled));
+  }
+
+  /** A stored trigger as the index holds it (read from the store when this replica has not seen it yet). */
+  private async compiledTrigger(triggerId: string): Promise<CompiledTrigger> {
     await this.triggers.get(triggerId);
     if (!this.index.get(triggerId)) await this.triggers.refresh(triggerId);
     const compiled = this.index.get(triggerId);
     if (!compiled) throw NencError.notFound("trigger", triggerId, "list triggers to see the ids");
-    return this.backfiller.run(compiled, from, to);
+    return compiled;
   }
 
   /**

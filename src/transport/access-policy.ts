@@ -51,6 +51,7 @@ const RULES: Readonly<Record<string, Readonly<Record<string, AccessRule>>>> = {
     ExplainTrigger: "inHandler",
     PreviewTrigger: "inHandler",
     BackfillTrigger: "inHandler",
+    DryRunTrigger: "inHandler",
   },
   "nenc.v1.WorkerService": { Connect: "inHandler" },
   "grpc.health.v1.Health": { Check: "open", Watch: "open", List: "open" },

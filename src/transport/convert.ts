@@ -1,11 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { int64ToProto, jsonToValue, statusToProto, valueFields } from "@nenc/protocol";
+import { contextToWire, int64ToProto, jsonToValue, statusToProto, valueFields } from "@nenc/protocol";
 import { type Worker as WorkerMessage, WorkerSchema } from "@nenc/protocol/gen/nenc/v1/app_service_pb.js";
-import {
-  type TriggerContext as TriggerContextMessage,
-  TriggerContextSchema,
-} from "@nenc/protocol/gen/nenc/v1/context_pb.js";
+import type { TriggerContext as TriggerContextMessage } from "@nenc/protocol/gen/nenc/v1/context_pb.js";
 import { type Event, EventSchema } from "@nenc/protocol/gen/nenc/v1/event_pb.js";
 import {
   type Attempt as AttemptMessage,
@@ -190,62 +187,7 @@ export function evaluationRequestToProto(request: EvaluationRequest, jsonValues:
 
 /** A trigger context as the contract's TriggerContext (what a function receives). */
 export function contextToProto(context: TriggerContext): TriggerContextMessage {
-  switch (context.kind) {
-    case "status":
-      return create(TriggerContextSchema, { kind: { case: "status", value: { ...taskFields(context) } } });
-    case "result":
-      return create(TriggerContextSchema, {
-        kind: { case: "result", value: { ...taskFields(context), result: jsonToValue(context.result) } },
-      });
-    case "exception":
-      return create(TriggerContextSchema, {
-        kind: {
-          case: "exception",
-          value: {
-            ...taskFields(context),
-            exceptionType: context.exceptionType,
-            exceptionMessage: context.exceptionMessage,
-            exceptionChain: context.exceptionChain,
-            stack: context.stack,
-          },
-        },
-      });
-    case "event":
-      return create(TriggerContextSchema, {
-        kind: {
-          case: "event",
-          value: {
-            eventId: context.eventId,
-            eventCode: context.eventCode,
-            payload: context.payload,
-            timestamp: timestampFromMs(context.timestamp),
-          },
-        },
-      });
-    case "cron":
-      return create(TriggerContextSchema, {
-        kind: {
-          case: "cron",
-          value: {
-            scheduledTime: timestampFromMs(context.scheduledTime),
-            firedAt: timestampFromMs(context.firedAt),
-            ...(context.lastScheduledTime === undefined
-              ? {}
-              : { lastScheduledTime: timestampFromMs(context.lastScheduledTime) }),
-          },
-        },
-      });
-  }
-}
-
-function taskFields(context: Extract<TriggerContext, { invocationId: string }>) {
-  return {
-    invocationId: context.invocationId,
-    taskId: context.taskId,
-    arguments: context.arguments,
-    status: statusToProto(context.status),
-    timestamp: timestampFromMs(context.timestamp),
-  };
+  return contextToWire(context, timestampFromMs);
 }
 
 /** Reads an optional Timestamp field as epoch ms. */

@@ -16,6 +16,7 @@ export type {
   StatusName,
   TriggerContext,
 } from "./context.js";
+export { contextToWire } from "./context-wire.js";
 export { type JsonObject, type JsonValue, jsonToValue, valueToJson } from "./json-value.js";
 export { DECODE_RECURSION_LIMIT, MAX_JSON_DEPTH } from "./limits.js";
 export {

@@ -4,6 +4,7 @@ on the wire, and ``app.trigger.preview`` listing the instants the policy gives."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -55,3 +56,29 @@ def test_backfill_fires_each_past_slot_once(app: Nenc) -> None:
     }
     assert app.trigger.backfill(trigger.id, from_=start, to=end)["deduplicated"] == 3
     assert len(app.list_invocations(task_id=task.id)) == 3
+
+
+def is_big(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("amount", 0) >= 1000)
+
+
+def test_dry_run_says_what_would_happen_and_fires_nothing(app: Nenc) -> None:
+    audit = app.task(
+        triggers=TriggerBuilder().on_event("paid", payload_filter=is_big).with_arguments({"big": True})
+    )(nightly)
+    with app.start_worker():
+        [trigger] = app.trigger.list(target_task_id=audit.id)
+        big = app.trigger.dry_run(
+            trigger.id, context={"event": {"eventCode": "paid", "payload": {"amount": 5000}}}
+        )
+        assert big == {
+            "would_fire": True,
+            "arguments": {"big": True},
+            "conditions": [{"index": 0, "verdict": "match", "detail": ""}],
+            "detail": f"would fire {audit.id}",
+        }
+        small = app.trigger.dry_run(
+            trigger.id, context={"event": {"eventCode": "paid", "payload": {"amount": 1}}}
+        )
+        assert (small["would_fire"], small["conditions"][0]["verdict"]) == (False, "filtered")
+        assert app.list_invocations(task_id=audit.id) == []

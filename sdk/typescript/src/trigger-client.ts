@@ -3,6 +3,7 @@ import { TriggerOrigin } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencClients } from "./client.js";
 import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
+import { type DryRunContext, dryRun } from "./dry-run.js";
 import { rpc } from "./errors.js";
 import { type JsonObject, toJson } from "./json.js";
 import { currentTraceparent } from "./tracing.js";
@@ -209,6 +210,19 @@ export class TriggerClient {
       }),
     );
     return { slots, fired, deduplicated, other };
+  }
+
+  /**
+   * What a stored trigger (its id), or a builder with the task it would target, would do
+   * with one occurrence: fire with which arguments, or which condition says no. Nothing
+   * fires, nothing is recorded; function filters and providers run on a worker.
+   *
+   * @example
+   * const run = await app.trigger.dryRun(triggerId, { context: { kind: "event", eventCode: "paid", payload: { amount: 5 } } });
+   * console.log(run.wouldFire, run.arguments, run.detail);
+   */
+  dryRun(subject: string | TriggerBuilder, options: { context: DryRunContext; target?: TaskRef }) {
+    return dryRun(this.app, subject, options);
   }
 
   /**

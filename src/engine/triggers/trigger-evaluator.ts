@@ -1,7 +1,7 @@
 import { errorMessage } from "../../domain/errors.js";
 import type { Evaluation } from "../../domain/evaluation.js";
 import type { ExpiredMatch } from "../../domain/join.js";
-import type { JsonValue } from "../../domain/json.js";
+import type { JsonObject, JsonValue } from "../../domain/json.js";
 import { type Occurrence, traceOf } from "../../domain/occurrence.js";
 import type { FireResult, FireSkip, Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
@@ -14,6 +14,15 @@ import { buildArguments, type UsedOccurrence } from "./arguments.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
 import { type ConditionVerdict, matchCondition } from "./condition-match.js";
 import { type FiringArguments, firedDetail, newFiring } from "./firing.js";
+
+/** What a dry run found: each condition's verdict, the arguments when it would fire, and why. */
+export interface DryRun {
+  verdicts: ConditionVerdict[];
+  wouldFire: boolean;
+  /** Set when it would fire. */
+  arguments?: JsonObject;
+  detail: string;
+}
 
 /** An evaluation record without the fields every record of one evaluation shares. */
 type RecordFields = Omit<Evaluation, "triggerId" | "at" | "occurrenceId">;
@@ -60,6 +69,49 @@ export class TriggerEvaluator {
     const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
     if (!isJoin) return [await this.fire(compiled, occurrence, [completing], completing, record)];
     return this.join({ compiled, occurrence, matched, verdicts, completing, record });
+  }
+
+  /**
+   * What the trigger would do with `occurrence`, nothing done (docs/design.md §3.13):
+   * its conditions' verdicts, and the arguments it would fire with. An AND trigger is
+   * judged on this occurrence alone (its stored partial matches are not consulted).
+   */
+  async dryRun(compiled: CompiledTrigger, occurrence: Occurrence): Promise<DryRun> {
+    const { trigger } = compiled;
+    const verdicts = await this.matchConditions(compiled, occurrence);
+    if (verdicts === "no worker")
+      return {
+        verdicts: [],
+        wouldFire: false,
+        detail: `no worker of app "${trigger.appId}" is connected to run its functions`,
+      };
+    const matched = verdicts.flatMap((verdict, index) => (verdict.kind === "match" ? [index] : []));
+    const unmatched = unmatchedRecords(verdicts)[0];
+    if (matched.length === 0)
+      return {
+        verdicts,
+        wouldFire: false,
+        detail: unmatched?.detail ?? "no condition concerns this occurrence",
+      };
+    const isJoin = trigger.logic === "and" && compiled.conditions.length > 1;
+    if (isJoin && matched.length < compiled.conditions.length) {
+      const missing = compiled.conditions
+        .map((_, index) => index)
+        .filter((index) => !matched.includes(index));
+      return { verdicts, wouldFire: false, detail: `would wait for condition(s) ${missing.join(", ")}` };
+    }
+    const used = matched.map((conditionIndex) => ({ conditionIndex, occurrence }));
+    try {
+      const args = await buildArguments(compiled, used, used[0] as UsedOccurrence, (request) =>
+        this.deps.functions.call(trigger.appId, { ...request, purpose: "provider", triggerId: trigger.id }),
+      );
+      const detail = trigger.paused
+        ? "would be skipped: the trigger is paused (these are the arguments it would fire with)"
+        : `would fire ${trigger.targetTaskId}`;
+      return { verdicts, wouldFire: !trigger.paused, arguments: args, detail };
+    } catch (error) {
+      return { verdicts, wouldFire: false, detail: `would error: ${errorMessage(error)}` };
+    }
   }
 
   /** Each condition's verdict; "no worker" when a filter found none of the app's workers. */

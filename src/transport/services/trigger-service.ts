@@ -7,6 +7,7 @@ import type { TriggerDefinition } from "../../domain/trigger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { Access } from "../access.js";
 import { evaluationToProto, optionalMs, pendingToProto } from "../convert.js";
+import { dryRunToProto, occurrenceFromContext } from "../convert-dry-run.js";
 import { triggerDefinitionFromProto, triggerToProto } from "../convert-trigger.js";
 
 /**
@@ -77,8 +78,28 @@ export function createTriggerService(
 function createCronCalls(
   orchestrator: Orchestrator,
   access: Access,
-): Pick<ServiceImpl<typeof TriggerService>, "previewTrigger" | "backfillTrigger"> {
+): Pick<ServiceImpl<typeof TriggerService>, "previewTrigger" | "backfillTrigger" | "dryRunTrigger"> {
   return {
+    async dryRunTrigger(request, context) {
+      const now = orchestrator.options.clock.now();
+      const { subject } = request;
+      let target: { triggerId: string } | { definition: TriggerDefinition };
+      if (subject.case === "id") {
+        await access.requireForTrigger(context, "readOf", subject.value);
+        target = { triggerId: subject.value };
+      } else if (subject.case === "definition") {
+        const definition = triggerDefinitionFromProto(subject.value, "definition");
+        // Its functions would run on the workers of its app (or of its target's).
+        await access.requireForTask(context, "client", definition.targetTaskId);
+        if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
+        const target_ = await orchestrator.tasks.get(definition.targetTaskId);
+        target = { definition: { ...definition, appId: definition.appId || target_?.appId || "" } };
+      } else throw NencError.invalid("subject", "is required: the trigger's id, or a definition");
+      const run = await orchestrator.dryRun(target, (compiled) =>
+        occurrenceFromContext(request.context, compiled, now),
+      );
+      return dryRunToProto(run);
+    },
     async previewTrigger(request, context) {
       await access.requireForTrigger(context, "readOf", request.id);
       const times = await orchestrator.triggers.preview(request.id, request.count, optionalMs(request.after));

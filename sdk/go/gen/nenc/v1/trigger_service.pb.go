@@ -9,6 +9,7 @@ package nencv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -21,6 +22,66 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// What one condition says of the dry run's occurrence.
+type ConditionVerdict int32
+
+const (
+	ConditionVerdict_CONDITION_VERDICT_UNSPECIFIED ConditionVerdict = 0
+	// The occurrence satisfies the condition.
+	ConditionVerdict_CONDITION_VERDICT_MATCH ConditionVerdict = 1
+	// The occurrence is not of this condition (another task, event code, kind).
+	ConditionVerdict_CONDITION_VERDICT_UNRELATED ConditionVerdict = 2
+	// A filter said no.
+	ConditionVerdict_CONDITION_VERDICT_FILTERED ConditionVerdict = 3
+	// A filter failed.
+	ConditionVerdict_CONDITION_VERDICT_ERROR ConditionVerdict = 4
+)
+
+// Enum value maps for ConditionVerdict.
+var (
+	ConditionVerdict_name = map[int32]string{
+		0: "CONDITION_VERDICT_UNSPECIFIED",
+		1: "CONDITION_VERDICT_MATCH",
+		2: "CONDITION_VERDICT_UNRELATED",
+		3: "CONDITION_VERDICT_FILTERED",
+		4: "CONDITION_VERDICT_ERROR",
+	}
+	ConditionVerdict_value = map[string]int32{
+		"CONDITION_VERDICT_UNSPECIFIED": 0,
+		"CONDITION_VERDICT_MATCH":       1,
+		"CONDITION_VERDICT_UNRELATED":   2,
+		"CONDITION_VERDICT_FILTERED":    3,
+		"CONDITION_VERDICT_ERROR":       4,
+	}
+)
+
+func (x ConditionVerdict) Enum() *ConditionVerdict {
+	p := new(ConditionVerdict)
+	*p = x
+	return p
+}
+
+func (x ConditionVerdict) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConditionVerdict) Descriptor() protoreflect.EnumDescriptor {
+	return file_nenc_v1_trigger_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ConditionVerdict) Type() protoreflect.EnumType {
+	return &file_nenc_v1_trigger_service_proto_enumTypes[0]
+}
+
+func (x ConditionVerdict) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConditionVerdict.Descriptor instead.
+func (ConditionVerdict) EnumDescriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{0}
+}
 
 type EvaluationOutcome int32
 
@@ -82,11 +143,11 @@ func (x EvaluationOutcome) String() string {
 }
 
 func (EvaluationOutcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_nenc_v1_trigger_service_proto_enumTypes[0].Descriptor()
+	return file_nenc_v1_trigger_service_proto_enumTypes[1].Descriptor()
 }
 
 func (EvaluationOutcome) Type() protoreflect.EnumType {
-	return &file_nenc_v1_trigger_service_proto_enumTypes[0]
+	return &file_nenc_v1_trigger_service_proto_enumTypes[1]
 }
 
 func (x EvaluationOutcome) Number() protoreflect.EnumNumber {
@@ -95,7 +156,7 @@ func (x EvaluationOutcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EvaluationOutcome.Descriptor instead.
 func (EvaluationOutcome) EnumDescriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{0}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{1}
 }
 
 type CreateTriggerRequest struct {
@@ -1002,6 +1063,230 @@ func (x *BackfillTriggerResponse) GetOther() int32 {
 	return 0
 }
 
+type DryRunTriggerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Subject:
+	//
+	//	*DryRunTriggerRequest_Id
+	//	*DryRunTriggerRequest_Definition
+	Subject isDryRunTriggerRequest_Subject `protobuf_oneof:"subject"`
+	// The occurrence: a status, result or exception of an invocation, an event, or a cron slot.
+	Context       *TriggerContext `protobuf:"bytes,3,opt,name=context,proto3" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunTriggerRequest) Reset() {
+	*x = DryRunTriggerRequest{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunTriggerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunTriggerRequest) ProtoMessage() {}
+
+func (x *DryRunTriggerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunTriggerRequest.ProtoReflect.Descriptor instead.
+func (*DryRunTriggerRequest) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DryRunTriggerRequest) GetSubject() isDryRunTriggerRequest_Subject {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
+func (x *DryRunTriggerRequest) GetId() string {
+	if x != nil {
+		if x, ok := x.Subject.(*DryRunTriggerRequest_Id); ok {
+			return x.Id
+		}
+	}
+	return ""
+}
+
+func (x *DryRunTriggerRequest) GetDefinition() *Trigger {
+	if x != nil {
+		if x, ok := x.Subject.(*DryRunTriggerRequest_Definition); ok {
+			return x.Definition
+		}
+	}
+	return nil
+}
+
+func (x *DryRunTriggerRequest) GetContext() *TriggerContext {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+type isDryRunTriggerRequest_Subject interface {
+	isDryRunTriggerRequest_Subject()
+}
+
+type DryRunTriggerRequest_Id struct {
+	// A stored trigger.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3,oneof"`
+}
+
+type DryRunTriggerRequest_Definition struct {
+	// A definition, not stored (app_id: the app whose workers run its functions).
+	Definition *Trigger `protobuf:"bytes,2,opt,name=definition,proto3,oneof"`
+}
+
+func (*DryRunTriggerRequest_Id) isDryRunTriggerRequest_Subject() {}
+
+func (*DryRunTriggerRequest_Definition) isDryRunTriggerRequest_Subject() {}
+
+type DryRunCondition struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConditionIndex int32                  `protobuf:"varint,1,opt,name=condition_index,json=conditionIndex,proto3" json:"condition_index,omitempty"`
+	Verdict        ConditionVerdict       `protobuf:"varint,2,opt,name=verdict,proto3,enum=nenc.v1.ConditionVerdict" json:"verdict,omitempty"`
+	Detail         string                 `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DryRunCondition) Reset() {
+	*x = DryRunCondition{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunCondition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunCondition) ProtoMessage() {}
+
+func (x *DryRunCondition) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunCondition.ProtoReflect.Descriptor instead.
+func (*DryRunCondition) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DryRunCondition) GetConditionIndex() int32 {
+	if x != nil {
+		return x.ConditionIndex
+	}
+	return 0
+}
+
+func (x *DryRunCondition) GetVerdict() ConditionVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return ConditionVerdict_CONDITION_VERDICT_UNSPECIFIED
+}
+
+func (x *DryRunCondition) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type DryRunTriggerResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WouldFire bool                   `protobuf:"varint,1,opt,name=would_fire,json=wouldFire,proto3" json:"would_fire,omitempty"`
+	// The arguments the firing would give the target task (when it would fire).
+	Arguments *structpb.Struct `protobuf:"bytes,2,opt,name=arguments,proto3" json:"arguments,omitempty"`
+	// One per condition, in order.
+	Conditions []*DryRunCondition `protobuf:"bytes,3,rep,name=conditions,proto3" json:"conditions,omitempty"`
+	// Why it would or would not fire, in the words explain records use.
+	Detail        string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunTriggerResponse) Reset() {
+	*x = DryRunTriggerResponse{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunTriggerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunTriggerResponse) ProtoMessage() {}
+
+func (x *DryRunTriggerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunTriggerResponse.ProtoReflect.Descriptor instead.
+func (*DryRunTriggerResponse) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DryRunTriggerResponse) GetWouldFire() bool {
+	if x != nil {
+		return x.WouldFire
+	}
+	return false
+}
+
+func (x *DryRunTriggerResponse) GetArguments() *structpb.Struct {
+	if x != nil {
+		return x.Arguments
+	}
+	return nil
+}
+
+func (x *DryRunTriggerResponse) GetConditions() []*DryRunCondition {
+	if x != nil {
+		return x.Conditions
+	}
+	return nil
+}
+
+func (x *DryRunTriggerResponse) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 type Evaluation struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	At           *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
@@ -1019,7 +1304,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1031,7 +1316,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[18]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1044,7 +1329,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{18}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Evaluation) GetAt() *timestamppb.Timestamp {
@@ -1109,7 +1394,7 @@ type PendingMatch struct {
 
 func (x *PendingMatch) Reset() {
 	*x = PendingMatch{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1406,7 @@ func (x *PendingMatch) String() string {
 func (*PendingMatch) ProtoMessage() {}
 
 func (x *PendingMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1419,7 @@ func (x *PendingMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingMatch.ProtoReflect.Descriptor instead.
 func (*PendingMatch) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{19}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PendingMatch) GetCorrelationKey() string {
@@ -1169,7 +1454,7 @@ var File_nenc_v1_trigger_service_proto protoreflect.FileDescriptor
 
 const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dnenc/v1/trigger_service.proto\x12\anenc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15nenc/v1/trigger.proto\"B\n" +
+	"\x1dnenc/v1/trigger_service.proto\x12\anenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15nenc/v1/context.proto\x1a\x15nenc/v1/trigger.proto\"B\n" +
 	"\x14CreateTriggerRequest\x12*\n" +
 	"\atrigger\x18\x01 \x01(\v2\x10.nenc.v1.TriggerR\atrigger\"]\n" +
 	"\x15CreateTriggerResponse\x12*\n" +
@@ -1218,7 +1503,26 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x05slots\x18\x01 \x01(\x05R\x05slots\x12\x14\n" +
 	"\x05fired\x18\x02 \x01(\x05R\x05fired\x12\"\n" +
 	"\fdeduplicated\x18\x03 \x01(\x05R\fdeduplicated\x12\x14\n" +
-	"\x05other\x18\x04 \x01(\x05R\x05other\"\xa8\x02\n" +
+	"\x05other\x18\x04 \x01(\x05R\x05other\"\x9a\x01\n" +
+	"\x14DryRunTriggerRequest\x12\x10\n" +
+	"\x02id\x18\x01 \x01(\tH\x00R\x02id\x122\n" +
+	"\n" +
+	"definition\x18\x02 \x01(\v2\x10.nenc.v1.TriggerH\x00R\n" +
+	"definition\x121\n" +
+	"\acontext\x18\x03 \x01(\v2\x17.nenc.v1.TriggerContextR\acontextB\t\n" +
+	"\asubject\"\x87\x01\n" +
+	"\x0fDryRunCondition\x12'\n" +
+	"\x0fcondition_index\x18\x01 \x01(\x05R\x0econditionIndex\x123\n" +
+	"\averdict\x18\x02 \x01(\x0e2\x19.nenc.v1.ConditionVerdictR\averdict\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\"\xbf\x01\n" +
+	"\x15DryRunTriggerResponse\x12\x1d\n" +
+	"\n" +
+	"would_fire\x18\x01 \x01(\bR\twouldFire\x125\n" +
+	"\targuments\x18\x02 \x01(\v2\x17.google.protobuf.StructR\targuments\x128\n" +
+	"\n" +
+	"conditions\x18\x03 \x03(\v2\x18.nenc.v1.DryRunConditionR\n" +
+	"conditions\x12\x16\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\"\xa8\x02\n" +
 	"\n" +
 	"Evaluation\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
@@ -1232,7 +1536,13 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x0fcorrelation_key\x18\x01 \x01(\tR\x0ecorrelationKey\x121\n" +
 	"\x14satisfied_conditions\x18\x02 \x03(\x05R\x13satisfiedConditions\x12%\n" +
 	"\x0eoccurrence_ids\x18\x03 \x03(\tR\roccurrenceIds\x120\n" +
-	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since*\xc0\x02\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since*\xb0\x01\n" +
+	"\x10ConditionVerdict\x12!\n" +
+	"\x1dCONDITION_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CONDITION_VERDICT_MATCH\x10\x01\x12\x1f\n" +
+	"\x1bCONDITION_VERDICT_UNRELATED\x10\x02\x12\x1e\n" +
+	"\x1aCONDITION_VERDICT_FILTERED\x10\x03\x12\x1b\n" +
+	"\x17CONDITION_VERDICT_ERROR\x10\x04*\xc0\x02\n" +
 	"\x11EvaluationOutcome\x12\"\n" +
 	"\x1eEVALUATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18EVALUATION_OUTCOME_FIRED\x10\x01\x12\x1e\n" +
@@ -1242,7 +1552,7 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x1aEVALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n" +
 	"\x1aEVALUATION_OUTCOME_SKIPPED\x10\a\x12\x1f\n" +
-	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\xdd\x05\n" +
+	"\x1bEVALUATION_OUTCOME_DEFERRED\x10\b2\xad\x06\n" +
 	"\x0eTriggerService\x12N\n" +
 	"\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12E\n" +
 	"\n" +
@@ -1253,7 +1563,8 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\rDeleteTrigger\x12\x1d.nenc.v1.DeleteTriggerRequest\x1a\x1e.nenc.v1.DeleteTriggerResponse\x12Q\n" +
 	"\x0eExplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponse\x12Q\n" +
 	"\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponse\x12T\n" +
-	"\x0fBackfillTrigger\x12\x1f.nenc.v1.BackfillTriggerRequest\x1a .nenc.v1.BackfillTriggerResponseB\x93\x01\n" +
+	"\x0fBackfillTrigger\x12\x1f.nenc.v1.BackfillTriggerRequest\x1a .nenc.v1.BackfillTriggerResponse\x12N\n" +
+	"\rDryRunTrigger\x12\x1d.nenc.v1.DryRunTriggerRequest\x1a\x1e.nenc.v1.DryRunTriggerResponseB\x93\x01\n" +
 	"\vcom.nenc.v1B\x13TriggerServiceProtoP\x01Z2github.com/nenc-dev/nenc/sdk/go/gen/nenc/v1;nencv1\xa2\x02\x03NXX\xaa\x02\aNenc.V1\xca\x02\aNenc\\V1\xe2\x02\x13Nenc\\V1\\GPBMetadata\xea\x02\bNenc::V1b\x06proto3"
 
 var (
@@ -1268,74 +1579,87 @@ func file_nenc_v1_trigger_service_proto_rawDescGZIP() []byte {
 	return file_nenc_v1_trigger_service_proto_rawDescData
 }
 
-var file_nenc_v1_trigger_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_nenc_v1_trigger_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_nenc_v1_trigger_service_proto_goTypes = []any{
-	(EvaluationOutcome)(0),          // 0: nenc.v1.EvaluationOutcome
-	(*CreateTriggerRequest)(nil),    // 1: nenc.v1.CreateTriggerRequest
-	(*CreateTriggerResponse)(nil),   // 2: nenc.v1.CreateTriggerResponse
-	(*GetTriggerRequest)(nil),       // 3: nenc.v1.GetTriggerRequest
-	(*GetTriggerResponse)(nil),      // 4: nenc.v1.GetTriggerResponse
-	(*ListTriggersRequest)(nil),     // 5: nenc.v1.ListTriggersRequest
-	(*ListTriggersResponse)(nil),    // 6: nenc.v1.ListTriggersResponse
-	(*PauseTriggerRequest)(nil),     // 7: nenc.v1.PauseTriggerRequest
-	(*PauseTriggerResponse)(nil),    // 8: nenc.v1.PauseTriggerResponse
-	(*ResumeTriggerRequest)(nil),    // 9: nenc.v1.ResumeTriggerRequest
-	(*ResumeTriggerResponse)(nil),   // 10: nenc.v1.ResumeTriggerResponse
-	(*DeleteTriggerRequest)(nil),    // 11: nenc.v1.DeleteTriggerRequest
-	(*DeleteTriggerResponse)(nil),   // 12: nenc.v1.DeleteTriggerResponse
-	(*ExplainTriggerRequest)(nil),   // 13: nenc.v1.ExplainTriggerRequest
-	(*ExplainTriggerResponse)(nil),  // 14: nenc.v1.ExplainTriggerResponse
-	(*PreviewTriggerRequest)(nil),   // 15: nenc.v1.PreviewTriggerRequest
-	(*PreviewTriggerResponse)(nil),  // 16: nenc.v1.PreviewTriggerResponse
-	(*BackfillTriggerRequest)(nil),  // 17: nenc.v1.BackfillTriggerRequest
-	(*BackfillTriggerResponse)(nil), // 18: nenc.v1.BackfillTriggerResponse
-	(*Evaluation)(nil),              // 19: nenc.v1.Evaluation
-	(*PendingMatch)(nil),            // 20: nenc.v1.PendingMatch
-	(*Trigger)(nil),                 // 21: nenc.v1.Trigger
-	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
+	(ConditionVerdict)(0),           // 0: nenc.v1.ConditionVerdict
+	(EvaluationOutcome)(0),          // 1: nenc.v1.EvaluationOutcome
+	(*CreateTriggerRequest)(nil),    // 2: nenc.v1.CreateTriggerRequest
+	(*CreateTriggerResponse)(nil),   // 3: nenc.v1.CreateTriggerResponse
+	(*GetTriggerRequest)(nil),       // 4: nenc.v1.GetTriggerRequest
+	(*GetTriggerResponse)(nil),      // 5: nenc.v1.GetTriggerResponse
+	(*ListTriggersRequest)(nil),     // 6: nenc.v1.ListTriggersRequest
+	(*ListTriggersResponse)(nil),    // 7: nenc.v1.ListTriggersResponse
+	(*PauseTriggerRequest)(nil),     // 8: nenc.v1.PauseTriggerRequest
+	(*PauseTriggerResponse)(nil),    // 9: nenc.v1.PauseTriggerResponse
+	(*ResumeTriggerRequest)(nil),    // 10: nenc.v1.ResumeTriggerRequest
+	(*ResumeTriggerResponse)(nil),   // 11: nenc.v1.ResumeTriggerResponse
+	(*DeleteTriggerRequest)(nil),    // 12: nenc.v1.DeleteTriggerRequest
+	(*DeleteTriggerResponse)(nil),   // 13: nenc.v1.DeleteTriggerResponse
+	(*ExplainTriggerRequest)(nil),   // 14: nenc.v1.ExplainTriggerRequest
+	(*ExplainTriggerResponse)(nil),  // 15: nenc.v1.ExplainTriggerResponse
+	(*PreviewTriggerRequest)(nil),   // 16: nenc.v1.PreviewTriggerRequest
+	(*PreviewTriggerResponse)(nil),  // 17: nenc.v1.PreviewTriggerResponse
+	(*BackfillTriggerRequest)(nil),  // 18: nenc.v1.BackfillTriggerRequest
+	(*BackfillTriggerResponse)(nil), // 19: nenc.v1.BackfillTriggerResponse
+	(*DryRunTriggerRequest)(nil),    // 20: nenc.v1.DryRunTriggerRequest
+	(*DryRunCondition)(nil),         // 21: nenc.v1.DryRunCondition
+	(*DryRunTriggerResponse)(nil),   // 22: nenc.v1.DryRunTriggerResponse
+	(*Evaluation)(nil),              // 23: nenc.v1.Evaluation
+	(*PendingMatch)(nil),            // 24: nenc.v1.PendingMatch
+	(*Trigger)(nil),                 // 25: nenc.v1.Trigger
+	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
+	(*TriggerContext)(nil),          // 27: nenc.v1.TriggerContext
+	(*structpb.Struct)(nil),         // 28: google.protobuf.Struct
 }
 var file_nenc_v1_trigger_service_proto_depIdxs = []int32{
-	21, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
-	21, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	21, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	21, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
-	21, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	21, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	21, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	19, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
-	20, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
-	22, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
-	22, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
-	22, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
-	22, // 12: nenc.v1.BackfillTriggerRequest.from:type_name -> google.protobuf.Timestamp
-	22, // 13: nenc.v1.BackfillTriggerRequest.to:type_name -> google.protobuf.Timestamp
-	22, // 14: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
-	0,  // 15: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
-	22, // 16: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
-	1,  // 17: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
-	3,  // 18: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
-	5,  // 19: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
-	7,  // 20: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
-	9,  // 21: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
-	11, // 22: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
-	13, // 23: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
-	15, // 24: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
-	17, // 25: nenc.v1.TriggerService.BackfillTrigger:input_type -> nenc.v1.BackfillTriggerRequest
-	2,  // 26: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
-	4,  // 27: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
-	6,  // 28: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
-	8,  // 29: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
-	10, // 30: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
-	12, // 31: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
-	14, // 32: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
-	16, // 33: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
-	18, // 34: nenc.v1.TriggerService.BackfillTrigger:output_type -> nenc.v1.BackfillTriggerResponse
-	26, // [26:35] is the sub-list for method output_type
-	17, // [17:26] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	25, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
+	25, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	25, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	25, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
+	25, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	25, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	25, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	23, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
+	24, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
+	26, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
+	26, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
+	26, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
+	26, // 12: nenc.v1.BackfillTriggerRequest.from:type_name -> google.protobuf.Timestamp
+	26, // 13: nenc.v1.BackfillTriggerRequest.to:type_name -> google.protobuf.Timestamp
+	25, // 14: nenc.v1.DryRunTriggerRequest.definition:type_name -> nenc.v1.Trigger
+	27, // 15: nenc.v1.DryRunTriggerRequest.context:type_name -> nenc.v1.TriggerContext
+	0,  // 16: nenc.v1.DryRunCondition.verdict:type_name -> nenc.v1.ConditionVerdict
+	28, // 17: nenc.v1.DryRunTriggerResponse.arguments:type_name -> google.protobuf.Struct
+	21, // 18: nenc.v1.DryRunTriggerResponse.conditions:type_name -> nenc.v1.DryRunCondition
+	26, // 19: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
+	1,  // 20: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
+	26, // 21: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
+	2,  // 22: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
+	4,  // 23: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
+	6,  // 24: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
+	8,  // 25: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
+	10, // 26: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
+	12, // 27: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
+	14, // 28: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
+	16, // 29: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
+	18, // 30: nenc.v1.TriggerService.BackfillTrigger:input_type -> nenc.v1.BackfillTriggerRequest
+	20, // 31: nenc.v1.TriggerService.DryRunTrigger:input_type -> nenc.v1.DryRunTriggerRequest
+	3,  // 32: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
+	5,  // 33: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
+	7,  // 34: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
+	9,  // 35: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
+	11, // 36: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
+	13, // 37: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
+	15, // 38: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
+	17, // 39: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
+	19, // 40: nenc.v1.TriggerService.BackfillTrigger:output_type -> nenc.v1.BackfillTriggerResponse
+	22, // 41: nenc.v1.TriggerService.DryRunTrigger:output_type -> nenc.v1.DryRunTriggerResponse
+	32, // [32:42] is the sub-list for method output_type
+	22, // [22:32] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_service_proto_init() }
@@ -1343,14 +1667,19 @@ func file_nenc_v1_trigger_service_proto_init() {
 	if File_nenc_v1_trigger_service_proto != nil {
 		return
 	}
+	file_nenc_v1_context_proto_init()
 	file_nenc_v1_trigger_proto_init()
+	file_nenc_v1_trigger_service_proto_msgTypes[18].OneofWrappers = []any{
+		(*DryRunTriggerRequest_Id)(nil),
+		(*DryRunTriggerRequest_Definition)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_trigger_service_proto_rawDesc), len(file_nenc_v1_trigger_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   20,
+			NumEnums:      2,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	TriggerService_ExplainTrigger_FullMethodName  = "/nenc.v1.TriggerService/ExplainTrigger"
 	TriggerService_PreviewTrigger_FullMethodName  = "/nenc.v1.TriggerService/PreviewTrigger"
 	TriggerService_BackfillTrigger_FullMethodName = "/nenc.v1.TriggerService/BackfillTrigger"
+	TriggerService_DryRunTrigger_FullMethodName   = "/nenc.v1.TriggerService/DryRunTrigger"
 )
 
 // TriggerServiceClient is the client API for TriggerService service.
@@ -52,6 +53,10 @@ type TriggerServiceClient interface {
 	// Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
 	// already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
 	BackfillTrigger(ctx context.Context, in *BackfillTriggerRequest, opts ...grpc.CallOption) (*BackfillTriggerResponse, error)
+	// What a trigger (or a definition not stored) would do with one occurrence, given as
+	// the context its filters and providers see: nothing fires, nothing is recorded.
+	// Function filters and providers run on a worker of the trigger's app.
+	DryRunTrigger(ctx context.Context, in *DryRunTriggerRequest, opts ...grpc.CallOption) (*DryRunTriggerResponse, error)
 }
 
 type triggerServiceClient struct {
@@ -152,6 +157,16 @@ func (c *triggerServiceClient) BackfillTrigger(ctx context.Context, in *Backfill
 	return out, nil
 }
 
+func (c *triggerServiceClient) DryRunTrigger(ctx context.Context, in *DryRunTriggerRequest, opts ...grpc.CallOption) (*DryRunTriggerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DryRunTriggerResponse)
+	err := c.cc.Invoke(ctx, TriggerService_DryRunTrigger_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TriggerServiceServer is the server API for TriggerService service.
 // All implementations must embed UnimplementedTriggerServiceServer
 // for forward compatibility.
@@ -174,6 +189,10 @@ type TriggerServiceServer interface {
 	// Fires every past cron slot of the trigger in [from, to] exactly once: a slot that
 	// already fired (live, or in an earlier backfill) is deduplicated. At most 10,000 slots.
 	BackfillTrigger(context.Context, *BackfillTriggerRequest) (*BackfillTriggerResponse, error)
+	// What a trigger (or a definition not stored) would do with one occurrence, given as
+	// the context its filters and providers see: nothing fires, nothing is recorded.
+	// Function filters and providers run on a worker of the trigger's app.
+	DryRunTrigger(context.Context, *DryRunTriggerRequest) (*DryRunTriggerResponse, error)
 	mustEmbedUnimplementedTriggerServiceServer()
 }
 
@@ -210,6 +229,9 @@ func (UnimplementedTriggerServiceServer) PreviewTrigger(context.Context, *Previe
 }
 func (UnimplementedTriggerServiceServer) BackfillTrigger(context.Context, *BackfillTriggerRequest) (*BackfillTriggerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BackfillTrigger not implemented")
+}
+func (UnimplementedTriggerServiceServer) DryRunTrigger(context.Context, *DryRunTriggerRequest) (*DryRunTriggerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DryRunTrigger not implemented")
 }
 func (UnimplementedTriggerServiceServer) mustEmbedUnimplementedTriggerServiceServer() {}
 func (UnimplementedTriggerServiceServer) testEmbeddedByValue()                        {}
@@ -394,6 +416,24 @@ func _TriggerService_BackfillTrigger_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TriggerService_DryRunTrigger_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DryRunTriggerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TriggerServiceServer).DryRunTrigger(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TriggerService_DryRunTrigger_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TriggerServiceServer).DryRunTrigger(ctx, req.(*DryRunTriggerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TriggerService_ServiceDesc is the grpc.ServiceDesc for TriggerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -436,6 +476,10 @@ var TriggerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BackfillTrigger",
 			Handler:    _TriggerService_BackfillTrigger_Handler,
+		},
+		{
+			MethodName: "DryRunTrigger",
+			Handler:    _TriggerService_DryRunTrigger_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

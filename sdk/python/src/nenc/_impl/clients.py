@@ -260,6 +260,9 @@ class Clients:
     ) -> trigger_pb.BackfillTriggerResponse:
         return self._unary(self._triggers.BackfillTrigger, request, trigger_pb.BackfillTriggerResponse, 300.0)
 
+    def dry_run_trigger(self, request: trigger_pb.DryRunTriggerRequest) -> trigger_pb.DryRunTriggerResponse:
+        return self._unary(self._triggers.DryRunTrigger, request, trigger_pb.DryRunTriggerResponse)
+
     # WorkerService
     def connect(self, requests: Iterator[worker_pb.ConnectRequest]) -> WorkerStream:
         """Opens the worker stream; its errors surface while iterating its responses."""

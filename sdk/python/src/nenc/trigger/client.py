@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from nenc._impl.clients import Clients
@@ -223,6 +224,47 @@ class TriggerClient:
             "fired": response.fired,
             "deduplicated": response.deduplicated,
             "other": response.other,
+        }
+
+    def dry_run(
+        self, subject: str | TriggerBuilder, context: Mapping[str, Any], target: TaskRef | None = None
+    ) -> dict[str, Any]:
+        """What a stored trigger (its id), or a builder with the task it would ``target``,
+        would do with one occurrence; nothing fires, nothing is recorded. ``context`` is a
+        ``nenc.v1.TriggerContext`` in its JSON form, e.g.
+        ``{"event": {"eventCode": "paid", "payload": {"amount": 5}}}``. Returns ``would_fire``,
+        ``arguments`` (when it would fire), ``conditions`` (each condition's verdict) and
+        ``detail``."""
+        request = trigger_pb.DryRunTriggerRequest()
+        if isinstance(subject, str):
+            request.id = subject
+        else:
+            if target is None:
+                raise ValueError("dry_run: a builder needs the task it would target: target=...")
+            spec = subject.build()
+            target_task_id = task_id_of(target, "dry_run")
+            self._host.prepare_runtime_trigger(spec, target_task_id)
+            request.definition.CopyFrom(trigger_to_proto(spec, target_task_id, self._host.app_id))
+        json_format.ParseDict(dict(context), request.context)
+        response = self._host.clients.dry_run_trigger(request)
+        return {
+            "would_fire": response.would_fire,
+            **(
+                {"arguments": json_format.MessageToDict(response.arguments)}
+                if response.HasField("arguments")
+                else {}
+            ),
+            "conditions": [
+                {
+                    "index": condition.condition_index,
+                    "verdict": trigger_pb.ConditionVerdict.Name(condition.verdict)
+                    .removeprefix("CONDITION_VERDICT_")
+                    .lower(),
+                    "detail": condition.detail,
+                }
+                for condition in response.conditions
+            ],
+            "detail": response.detail,
         }
 
     def _builder(self) -> RuntimeTriggerBuilder:

@@ -22,59 +22,69 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from nenc.v1 import context_pb2 as nenc_dot_v1_dot_context__pb2
 from nenc.v1 import trigger_pb2 as nenc_dot_v1_dot_trigger__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dnenc/v1/trigger_service.proto\x12\x07nenc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15nenc/v1/trigger.proto\"B\n\x14\x43reateTriggerRequest\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"]\n\x15\x43reateTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"#\n\x11GetTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"@\n\x12GetTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"R\n\x13ListTriggersRequest\x12$\n\x0etarget_task_id\x18\x01 \x01(\tR\x0ctargetTaskId\x12\x15\n\x06\x61pp_id\x18\x02 \x01(\tR\x05\x61ppId\"D\n\x14ListTriggersResponse\x12,\n\x08triggers\x18\x01 \x03(\x0b\x32\x10.nenc.v1.TriggerR\x08triggers\"%\n\x13PauseTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"B\n\x14PauseTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"&\n\x14ResumeTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"C\n\x15ResumeTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"&\n\x14\x44\x65leteTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"\x17\n\x15\x44\x65leteTriggerResponse\"=\n\x15\x45xplainTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\"\xf0\x01\n\x16\x45xplainTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\x12\x35\n\x0b\x65valuations\x18\x02 \x03(\x0b\x32\x13.nenc.v1.EvaluationR\x0b\x65valuations\x12/\n\x07pending\x18\x03 \x03(\x0b\x32\x15.nenc.v1.PendingMatchR\x07pending\x12\x42\n\x0fnext_fire_times\x18\x04 \x03(\x0b\x32\x1a.google.protobuf.TimestampR\rnextFireTimes\"o\n\x15PreviewTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\x12\x30\n\x05\x61\x66ter\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x61\x66ter\"S\n\x16PreviewTriggerResponse\x12\x39\n\nfire_times\x18\x01 \x03(\x0b\x32\x1a.google.protobuf.TimestampR\tfireTimes\"\x84\x01\n\x16\x42\x61\x63kfillTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12.\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x66rom\x12*\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02to\"\x7f\n\x17\x42\x61\x63kfillTriggerResponse\x12\x14\n\x05slots\x18\x01 \x01(\x05R\x05slots\x12\x14\n\x05\x66ired\x18\x02 \x01(\x05R\x05\x66ired\x12\"\n\x0c\x64\x65\x64uplicated\x18\x03 \x01(\x05R\x0c\x64\x65\x64uplicated\x12\x14\n\x05other\x18\x04 \x01(\x05R\x05other\"\xa8\x02\n\nEvaluation\x12*\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t\x12#\n\roccurrence_id\x18\x02 \x01(\tR\x0coccurrenceId\x12\x34\n\x07outcome\x18\x03 \x01(\x0e\x32\x1a.nenc.v1.EvaluationOutcomeR\x07outcome\x12#\n\rinvocation_id\x18\x04 \x01(\tR\x0cinvocationId\x12-\n\x12missing_conditions\x18\x05 \x03(\x05R\x11missingConditions\x12\'\n\x0f\x63ondition_index\x18\x06 \x01(\x05R\x0e\x63onditionIndex\x12\x16\n\x06\x64\x65tail\x18\x07 \x01(\tR\x06\x64\x65tail\"\xc3\x01\n\x0cPendingMatch\x12\'\n\x0f\x63orrelation_key\x18\x01 \x01(\tR\x0e\x63orrelationKey\x12\x31\n\x14satisfied_conditions\x18\x02 \x03(\x05R\x13satisfiedConditions\x12%\n\x0eoccurrence_ids\x18\x03 \x03(\tR\roccurrenceIds\x12\x30\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since*\xc0\x02\n\x11\x45valuationOutcome\x12\"\n\x1e\x45VALUATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45VALUATION_OUTCOME_FIRED\x10\x01\x12\x1e\n\x1a\x45VALUATION_OUTCOME_WAITING\x10\x02\x12#\n\x1f\x45VALUATION_OUTCOME_FILTERED_OUT\x10\x03\x12#\n\x1f\x45VALUATION_OUTCOME_DEDUPLICATED\x10\x04\x12\x1e\n\x1a\x45VALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n\x1a\x45VALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n\x1a\x45VALUATION_OUTCOME_SKIPPED\x10\x07\x12\x1f\n\x1b\x45VALUATION_OUTCOME_DEFERRED\x10\x08\x32\xdd\x05\n\x0eTriggerService\x12N\n\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12\x45\n\nGetTrigger\x12\x1a.nenc.v1.GetTriggerRequest\x1a\x1b.nenc.v1.GetTriggerResponse\x12K\n\x0cListTriggers\x12\x1c.nenc.v1.ListTriggersRequest\x1a\x1d.nenc.v1.ListTriggersResponse\x12K\n\x0cPauseTrigger\x12\x1c.nenc.v1.PauseTriggerRequest\x1a\x1d.nenc.v1.PauseTriggerResponse\x12N\n\rResumeTrigger\x12\x1d.nenc.v1.ResumeTriggerRequest\x1a\x1e.nenc.v1.ResumeTriggerResponse\x12N\n\rDeleteTrigger\x12\x1d.nenc.v1.DeleteTriggerRequest\x1a\x1e.nenc.v1.DeleteTriggerResponse\x12Q\n\x0e\x45xplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponse\x12Q\n\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponse\x12T\n\x0f\x42\x61\x63kfillTrigger\x12\x1f.nenc.v1.BackfillTriggerRequest\x1a .nenc.v1.BackfillTriggerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dnenc/v1/trigger_service.proto\x12\x07nenc.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15nenc/v1/context.proto\x1a\x15nenc/v1/trigger.proto\"B\n\x14\x43reateTriggerRequest\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"]\n\x15\x43reateTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"#\n\x11GetTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"@\n\x12GetTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"R\n\x13ListTriggersRequest\x12$\n\x0etarget_task_id\x18\x01 \x01(\tR\x0ctargetTaskId\x12\x15\n\x06\x61pp_id\x18\x02 \x01(\tR\x05\x61ppId\"D\n\x14ListTriggersResponse\x12,\n\x08triggers\x18\x01 \x03(\x0b\x32\x10.nenc.v1.TriggerR\x08triggers\"%\n\x13PauseTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"B\n\x14PauseTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"&\n\x14ResumeTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"C\n\x15ResumeTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\"&\n\x14\x44\x65leteTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"\x17\n\x15\x44\x65leteTriggerResponse\"=\n\x15\x45xplainTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\"\xf0\x01\n\x16\x45xplainTriggerResponse\x12*\n\x07trigger\x18\x01 \x01(\x0b\x32\x10.nenc.v1.TriggerR\x07trigger\x12\x35\n\x0b\x65valuations\x18\x02 \x03(\x0b\x32\x13.nenc.v1.EvaluationR\x0b\x65valuations\x12/\n\x07pending\x18\x03 \x03(\x0b\x32\x15.nenc.v1.PendingMatchR\x07pending\x12\x42\n\x0fnext_fire_times\x18\x04 \x03(\x0b\x32\x1a.google.protobuf.TimestampR\rnextFireTimes\"o\n\x15PreviewTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\x12\x30\n\x05\x61\x66ter\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x61\x66ter\"S\n\x16PreviewTriggerResponse\x12\x39\n\nfire_times\x18\x01 \x03(\x0b\x32\x1a.google.protobuf.TimestampR\tfireTimes\"\x84\x01\n\x16\x42\x61\x63kfillTriggerRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12.\n\x04\x66rom\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x66rom\x12*\n\x02to\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02to\"\x7f\n\x17\x42\x61\x63kfillTriggerResponse\x12\x14\n\x05slots\x18\x01 \x01(\x05R\x05slots\x12\x14\n\x05\x66ired\x18\x02 \x01(\x05R\x05\x66ired\x12\"\n\x0c\x64\x65\x64uplicated\x18\x03 \x01(\x05R\x0c\x64\x65\x64uplicated\x12\x14\n\x05other\x18\x04 \x01(\x05R\x05other\"\x9a\x01\n\x14\x44ryRunTriggerRequest\x12\x10\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x12\x32\n\ndefinition\x18\x02 \x01(\x0b\x32\x10.nenc.v1.TriggerH\x00R\ndefinition\x12\x31\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x17.nenc.v1.TriggerContextR\x07\x63ontextB\t\n\x07subject\"\x87\x01\n\x0f\x44ryRunCondition\x12\'\n\x0f\x63ondition_index\x18\x01 \x01(\x05R\x0e\x63onditionIndex\x12\x33\n\x07verdict\x18\x02 \x01(\x0e\x32\x19.nenc.v1.ConditionVerdictR\x07verdict\x12\x16\n\x06\x64\x65tail\x18\x03 \x01(\tR\x06\x64\x65tail\"\xbf\x01\n\x15\x44ryRunTriggerResponse\x12\x1d\n\nwould_fire\x18\x01 \x01(\x08R\twouldFire\x12\x35\n\targuments\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\targuments\x12\x38\n\nconditions\x18\x03 \x03(\x0b\x32\x18.nenc.v1.DryRunConditionR\nconditions\x12\x16\n\x06\x64\x65tail\x18\x04 \x01(\tR\x06\x64\x65tail\"\xa8\x02\n\nEvaluation\x12*\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t\x12#\n\roccurrence_id\x18\x02 \x01(\tR\x0coccurrenceId\x12\x34\n\x07outcome\x18\x03 \x01(\x0e\x32\x1a.nenc.v1.EvaluationOutcomeR\x07outcome\x12#\n\rinvocation_id\x18\x04 \x01(\tR\x0cinvocationId\x12-\n\x12missing_conditions\x18\x05 \x03(\x05R\x11missingConditions\x12\'\n\x0f\x63ondition_index\x18\x06 \x01(\x05R\x0e\x63onditionIndex\x12\x16\n\x06\x64\x65tail\x18\x07 \x01(\tR\x06\x64\x65tail\"\xc3\x01\n\x0cPendingMatch\x12\'\n\x0f\x63orrelation_key\x18\x01 \x01(\tR\x0e\x63orrelationKey\x12\x31\n\x14satisfied_conditions\x18\x02 \x03(\x05R\x13satisfiedConditions\x12%\n\x0eoccurrence_ids\x18\x03 \x03(\tR\roccurrenceIds\x12\x30\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since*\xb0\x01\n\x10\x43onditionVerdict\x12!\n\x1d\x43ONDITION_VERDICT_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43ONDITION_VERDICT_MATCH\x10\x01\x12\x1f\n\x1b\x43ONDITION_VERDICT_UNRELATED\x10\x02\x12\x1e\n\x1a\x43ONDITION_VERDICT_FILTERED\x10\x03\x12\x1b\n\x17\x43ONDITION_VERDICT_ERROR\x10\x04*\xc0\x02\n\x11\x45valuationOutcome\x12\"\n\x1e\x45VALUATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45VALUATION_OUTCOME_FIRED\x10\x01\x12\x1e\n\x1a\x45VALUATION_OUTCOME_WAITING\x10\x02\x12#\n\x1f\x45VALUATION_OUTCOME_FILTERED_OUT\x10\x03\x12#\n\x1f\x45VALUATION_OUTCOME_DEDUPLICATED\x10\x04\x12\x1e\n\x1a\x45VALUATION_OUTCOME_EXPIRED\x10\x05\x12\x1e\n\x1a\x45VALUATION_OUTCOME_ERRORED\x10\x06\x12\x1e\n\x1a\x45VALUATION_OUTCOME_SKIPPED\x10\x07\x12\x1f\n\x1b\x45VALUATION_OUTCOME_DEFERRED\x10\x08\x32\xad\x06\n\x0eTriggerService\x12N\n\rCreateTrigger\x12\x1d.nenc.v1.CreateTriggerRequest\x1a\x1e.nenc.v1.CreateTriggerResponse\x12\x45\n\nGetTrigger\x12\x1a.nenc.v1.GetTriggerRequest\x1a\x1b.nenc.v1.GetTriggerResponse\x12K\n\x0cListTriggers\x12\x1c.nenc.v1.ListTriggersRequest\x1a\x1d.nenc.v1.ListTriggersResponse\x12K\n\x0cPauseTrigger\x12\x1c.nenc.v1.PauseTriggerRequest\x1a\x1d.nenc.v1.PauseTriggerResponse\x12N\n\rResumeTrigger\x12\x1d.nenc.v1.ResumeTriggerRequest\x1a\x1e.nenc.v1.ResumeTriggerResponse\x12N\n\rDeleteTrigger\x12\x1d.nenc.v1.DeleteTriggerRequest\x1a\x1e.nenc.v1.DeleteTriggerResponse\x12Q\n\x0e\x45xplainTrigger\x12\x1e.nenc.v1.ExplainTriggerRequest\x1a\x1f.nenc.v1.ExplainTriggerResponse\x12Q\n\x0ePreviewTrigger\x12\x1e.nenc.v1.PreviewTriggerRequest\x1a\x1f.nenc.v1.PreviewTriggerResponse\x12T\n\x0f\x42\x61\x63kfillTrigger\x12\x1f.nenc.v1.BackfillTriggerRequest\x1a .nenc.v1.BackfillTriggerResponse\x12N\n\rDryRunTrigger\x12\x1d.nenc.v1.DryRunTriggerRequest\x1a\x1e.nenc.v1.DryRunTriggerResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nenc.v1.trigger_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVALUATIONOUTCOME']._serialized_start=2065
-  _globals['_EVALUATIONOUTCOME']._serialized_end=2385
-  _globals['_CREATETRIGGERREQUEST']._serialized_start=98
-  _globals['_CREATETRIGGERREQUEST']._serialized_end=164
-  _globals['_CREATETRIGGERRESPONSE']._serialized_start=166
-  _globals['_CREATETRIGGERRESPONSE']._serialized_end=259
-  _globals['_GETTRIGGERREQUEST']._serialized_start=261
-  _globals['_GETTRIGGERREQUEST']._serialized_end=296
-  _globals['_GETTRIGGERRESPONSE']._serialized_start=298
-  _globals['_GETTRIGGERRESPONSE']._serialized_end=362
-  _globals['_LISTTRIGGERSREQUEST']._serialized_start=364
-  _globals['_LISTTRIGGERSREQUEST']._serialized_end=446
-  _globals['_LISTTRIGGERSRESPONSE']._serialized_start=448
-  _globals['_LISTTRIGGERSRESPONSE']._serialized_end=516
-  _globals['_PAUSETRIGGERREQUEST']._serialized_start=518
-  _globals['_PAUSETRIGGERREQUEST']._serialized_end=555
-  _globals['_PAUSETRIGGERRESPONSE']._serialized_start=557
-  _globals['_PAUSETRIGGERRESPONSE']._serialized_end=623
-  _globals['_RESUMETRIGGERREQUEST']._serialized_start=625
-  _globals['_RESUMETRIGGERREQUEST']._serialized_end=663
-  _globals['_RESUMETRIGGERRESPONSE']._serialized_start=665
-  _globals['_RESUMETRIGGERRESPONSE']._serialized_end=732
-  _globals['_DELETETRIGGERREQUEST']._serialized_start=734
-  _globals['_DELETETRIGGERREQUEST']._serialized_end=772
-  _globals['_DELETETRIGGERRESPONSE']._serialized_start=774
-  _globals['_DELETETRIGGERRESPONSE']._serialized_end=797
-  _globals['_EXPLAINTRIGGERREQUEST']._serialized_start=799
-  _globals['_EXPLAINTRIGGERREQUEST']._serialized_end=860
-  _globals['_EXPLAINTRIGGERRESPONSE']._serialized_start=863
-  _globals['_EXPLAINTRIGGERRESPONSE']._serialized_end=1103
-  _globals['_PREVIEWTRIGGERREQUEST']._serialized_start=1105
-  _globals['_PREVIEWTRIGGERREQUEST']._serialized_end=1216
-  _globals['_PREVIEWTRIGGERRESPONSE']._serialized_start=1218
-  _globals['_PREVIEWTRIGGERRESPONSE']._serialized_end=1301
-  _globals['_BACKFILLTRIGGERREQUEST']._serialized_start=1304
-  _globals['_BACKFILLTRIGGERREQUEST']._serialized_end=1436
-  _globals['_BACKFILLTRIGGERRESPONSE']._serialized_start=1438
-  _globals['_BACKFILLTRIGGERRESPONSE']._serialized_end=1565
-  _globals['_EVALUATION']._serialized_start=1568
-  _globals['_EVALUATION']._serialized_end=1864
-  _globals['_PENDINGMATCH']._serialized_start=1867
-  _globals['_PENDINGMATCH']._serialized_end=2062
-  _globals['_TRIGGERSERVICE']._serialized_start=2388
-  _globals['_TRIGGERSERVICE']._serialized_end=3121
+  _globals['_CONDITIONVERDICT']._serialized_start=2607
+  _globals['_CONDITIONVERDICT']._serialized_end=2783
+  _globals['_EVALUATIONOUTCOME']._serialized_start=2786
+  _globals['_EVALUATIONOUTCOME']._serialized_end=3106
+  _globals['_CREATETRIGGERREQUEST']._serialized_start=151
+  _globals['_CREATETRIGGERREQUEST']._serialized_end=217
+  _globals['_CREATETRIGGERRESPONSE']._serialized_start=219
+  _globals['_CREATETRIGGERRESPONSE']._serialized_end=312
+  _globals['_GETTRIGGERREQUEST']._serialized_start=314
+  _globals['_GETTRIGGERREQUEST']._serialized_end=349
+  _globals['_GETTRIGGERRESPONSE']._serialized_start=351
+  _globals['_GETTRIGGERRESPONSE']._serialized_end=415
+  _globals['_LISTTRIGGERSREQUEST']._serialized_start=417
+  _globals['_LISTTRIGGERSREQUEST']._serialized_end=499
+  _globals['_LISTTRIGGERSRESPONSE']._serialized_start=501
+  _globals['_LISTTRIGGERSRESPONSE']._serialized_end=569
+  _globals['_PAUSETRIGGERREQUEST']._serialized_start=571
+  _globals['_PAUSETRIGGERREQUEST']._serialized_end=608
+  _globals['_PAUSETRIGGERRESPONSE']._serialized_start=610
+  _globals['_PAUSETRIGGERRESPONSE']._serialized_end=676
+  _globals['_RESUMETRIGGERREQUEST']._serialized_start=678
+  _globals['_RESUMETRIGGERREQUEST']._serialized_end=716
+  _globals['_RESUMETRIGGERRESPONSE']._serialized_start=718
+  _globals['_RESUMETRIGGERRESPONSE']._serialized_end=785
+  _globals['_DELETETRIGGERREQUEST']._serialized_start=787
+  _globals['_DELETETRIGGERREQUEST']._serialized_end=825
+  _globals['_DELETETRIGGERRESPONSE']._serialized_start=827
+  _globals['_DELETETRIGGERRESPONSE']._serialized_end=850
+  _globals['_EXPLAINTRIGGERREQUEST']._serialized_start=852
+  _globals['_EXPLAINTRIGGERREQUEST']._serialized_end=913
+  _globals['_EXPLAINTRIGGERRESPONSE']._serialized_start=916
+  _globals['_EXPLAINTRIGGERRESPONSE']._serialized_end=1156
+  _globals['_PREVIEWTRIGGERREQUEST']._serialized_start=1158
+  _globals['_PREVIEWTRIGGERREQUEST']._serialized_end=1269
+  _globals['_PREVIEWTRIGGERRESPONSE']._serialized_start=1271
+  _globals['_PREVIEWTRIGGERRESPONSE']._serialized_end=1354
+  _globals['_BACKFILLTRIGGERREQUEST']._serialized_start=1357
+  _globals['_BACKFILLTRIGGERREQUEST']._serialized_end=1489
+  _globals['_BACKFILLTRIGGERRESPONSE']._serialized_start=1491
+  _globals['_BACKFILLTRIGGERRESPONSE']._serialized_end=1618
+  _globals['_DRYRUNTRIGGERREQUEST']._serialized_start=1621
+  _globals['_DRYRUNTRIGGERREQUEST']._serialized_end=1775
+  _globals['_DRYRUNCONDITION']._serialized_start=1778
+  _globals['_DRYRUNCONDITION']._serialized_end=1913
+  _globals['_DRYRUNTRIGGERRESPONSE']._serialized_start=1916
+  _globals['_DRYRUNTRIGGERRESPONSE']._serialized_end=2107
+  _globals['_EVALUATION']._serialized_start=2110
+  _globals['_EVALUATION']._serialized_end=2406
+  _globals['_PENDINGMATCH']._serialized_start=2409
+  _globals['_PENDINGMATCH']._serialized_end=2604
+  _globals['_TRIGGERSERVICE']._serialized_start=3109
+  _globals['_TRIGGERSERVICE']._serialized_end=3922
 # @@protoc_insertion_point(module_scope)

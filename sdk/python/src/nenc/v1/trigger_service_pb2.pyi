@@ -1,6 +1,8 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from nenc.v1 import context_pb2 as _context_pb2
 from nenc.v1 import trigger_pb2 as _trigger_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -10,6 +12,14 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ConditionVerdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONDITION_VERDICT_UNSPECIFIED: _ClassVar[ConditionVerdict]
+    CONDITION_VERDICT_MATCH: _ClassVar[ConditionVerdict]
+    CONDITION_VERDICT_UNRELATED: _ClassVar[ConditionVerdict]
+    CONDITION_VERDICT_FILTERED: _ClassVar[ConditionVerdict]
+    CONDITION_VERDICT_ERROR: _ClassVar[ConditionVerdict]
 
 class EvaluationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -22,6 +32,11 @@ class EvaluationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVALUATION_OUTCOME_ERRORED: _ClassVar[EvaluationOutcome]
     EVALUATION_OUTCOME_SKIPPED: _ClassVar[EvaluationOutcome]
     EVALUATION_OUTCOME_DEFERRED: _ClassVar[EvaluationOutcome]
+CONDITION_VERDICT_UNSPECIFIED: ConditionVerdict
+CONDITION_VERDICT_MATCH: ConditionVerdict
+CONDITION_VERDICT_UNRELATED: ConditionVerdict
+CONDITION_VERDICT_FILTERED: ConditionVerdict
+CONDITION_VERDICT_ERROR: ConditionVerdict
 EVALUATION_OUTCOME_UNSPECIFIED: EvaluationOutcome
 EVALUATION_OUTCOME_FIRED: EvaluationOutcome
 EVALUATION_OUTCOME_WAITING: EvaluationOutcome
@@ -162,6 +177,38 @@ class BackfillTriggerResponse(_message.Message):
     deduplicated: int
     other: int
     def __init__(self, slots: _Optional[int] = ..., fired: _Optional[int] = ..., deduplicated: _Optional[int] = ..., other: _Optional[int] = ...) -> None: ...
+
+class DryRunTriggerRequest(_message.Message):
+    __slots__ = ("id", "definition", "context")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    definition: _trigger_pb2.Trigger
+    context: _context_pb2.TriggerContext
+    def __init__(self, id: _Optional[str] = ..., definition: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., context: _Optional[_Union[_context_pb2.TriggerContext, _Mapping]] = ...) -> None: ...
+
+class DryRunCondition(_message.Message):
+    __slots__ = ("condition_index", "verdict", "detail")
+    CONDITION_INDEX_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    condition_index: int
+    verdict: ConditionVerdict
+    detail: str
+    def __init__(self, condition_index: _Optional[int] = ..., verdict: _Optional[_Union[ConditionVerdict, str]] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class DryRunTriggerResponse(_message.Message):
+    __slots__ = ("would_fire", "arguments", "conditions", "detail")
+    WOULD_FIRE_FIELD_NUMBER: _ClassVar[int]
+    ARGUMENTS_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    would_fire: bool
+    arguments: _struct_pb2.Struct
+    conditions: _containers.RepeatedCompositeFieldContainer[DryRunCondition]
+    detail: str
+    def __init__(self, would_fire: _Optional[bool] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[DryRunCondition, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Evaluation(_message.Message):
     __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")

@@ -80,6 +80,11 @@ class TriggerServiceStub:
                 request_serializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.SerializeToString,
                 response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.FromString,
                 _registered_method=True)
+        self.DryRunTrigger = channel.unary_unary(
+                '/nenc.v1.TriggerService/DryRunTrigger',
+                request_serializer=nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerRequest.SerializeToString,
+                response_deserializer=nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerResponse.FromString,
+                _registered_method=True)
 
 
 class TriggerServiceServicer:
@@ -147,6 +152,15 @@ class TriggerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DryRunTrigger(self, request, context):
+        """What a trigger (or a definition not stored) would do with one occurrence, given as
+        the context its filters and providers see: nothing fires, nothing is recorded.
+        Function filters and providers run on a worker of the trigger's app.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TriggerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +208,11 @@ def add_TriggerServiceServicer_to_server(servicer, server):
                     servicer.BackfillTrigger,
                     request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.FromString,
                     response_serializer=nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.SerializeToString,
+            ),
+            'DryRunTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunTrigger,
+                    request_deserializer=nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerRequest.FromString,
+                    response_serializer=nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -440,6 +459,33 @@ class TriggerService:
             '/nenc.v1.TriggerService/BackfillTrigger',
             nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerRequest.SerializeToString,
             nenc_dot_v1_dot_trigger__service__pb2.BackfillTriggerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DryRunTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nenc.v1.TriggerService/DryRunTrigger',
+            nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerRequest.SerializeToString,
+            nenc_dot_v1_dot_trigger__service__pb2.DryRunTriggerResponse.FromString,
             options,
             channel_credentials,
             insecure,

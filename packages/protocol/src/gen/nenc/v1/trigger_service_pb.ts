@@ -5,16 +5,18 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { TriggerContext } from "./context_pb.js";
+import { file_nenc_v1_context } from "./context_pb.js";
 import type { Trigger } from "./trigger_pb.js";
 import { file_nenc_v1_trigger } from "./trigger_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file nenc/v1/trigger_service.proto.
  */
 export const file_nenc_v1_trigger_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdChVQcmV2aWV3VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFY291bnQYAiABKAUSKQoFYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKFlByZXZpZXdUcmlnZ2VyUmVzcG9uc2USLgoKZmlyZV90aW1lcxgBIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoWQmFja2ZpbGxUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCRIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXAoXQmFja2ZpbGxUcmlnZ2VyUmVzcG9uc2USDQoFc2xvdHMYASABKAUSDQoFZmlyZWQYAiABKAUSFAoMZGVkdXBsaWNhdGVkGAMgASgFEg0KBW90aGVyGAQgASgFItQBCgpFdmFsdWF0aW9uEiYKAmF0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1vY2N1cnJlbmNlX2lkGAIgASgJEisKB291dGNvbWUYAyABKA4yGi5uZW5jLnYxLkV2YWx1YXRpb25PdXRjb21lEhUKDWludm9jYXRpb25faWQYBCABKAkSGgoSbWlzc2luZ19jb25kaXRpb25zGAUgAygFEhcKD2NvbmRpdGlvbl9pbmRleBgGIAEoBRIOCgZkZXRhaWwYByABKAkiiAEKDFBlbmRpbmdNYXRjaBIXCg9jb3JyZWxhdGlvbl9rZXkYASABKAkSHAoUc2F0aXNmaWVkX2NvbmRpdGlvbnMYAiADKAUSFgoOb2NjdXJyZW5jZV9pZHMYAyADKAkSKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKsACChFFdmFsdWF0aW9uT3V0Y29tZRIiCh5FVkFMVUFUSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhFVkFMVUFUSU9OX09VVENPTUVfRklSRUQQARIeChpFVkFMVUFUSU9OX09VVENPTUVfV0FJVElORxACEiMKH0VWQUxVQVRJT05fT1VUQ09NRV9GSUxURVJFRF9PVVQQAxIjCh9FVkFMVUFUSU9OX09VVENPTUVfREVEVVBMSUNBVEVEEAQSHgoaRVZBTFVBVElPTl9PVVRDT01FX0VYUElSRUQQBRIeChpFVkFMVUFUSU9OX09VVENPTUVfRVJST1JFRBAGEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9TS0lQUEVEEAcSHwobRVZBTFVBVElPTl9PVVRDT01FX0RFRkVSUkVEEAgy3QUKDlRyaWdnZXJTZXJ2aWNlEk4KDUNyZWF0ZVRyaWdnZXISHS5uZW5jLnYxLkNyZWF0ZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5DcmVhdGVUcmlnZ2VyUmVzcG9uc2USRQoKR2V0VHJpZ2dlchIaLm5lbmMudjEuR2V0VHJpZ2dlclJlcXVlc3QaGy5uZW5jLnYxLkdldFRyaWdnZXJSZXNwb25zZRJLCgxMaXN0VHJpZ2dlcnMSHC5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1JlcXVlc3QaHS5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1Jlc3BvbnNlEksKDFBhdXNlVHJpZ2dlchIcLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVxdWVzdBodLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVzcG9uc2USTgoNUmVzdW1lVHJpZ2dlchIdLm5lbmMudjEuUmVzdW1lVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLlJlc3VtZVRyaWdnZXJSZXNwb25zZRJOCg1EZWxldGVUcmlnZ2VyEh0ubmVuYy52MS5EZWxldGVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuRGVsZXRlVHJpZ2dlclJlc3BvbnNlElEKDkV4cGxhaW5UcmlnZ2VyEh4ubmVuYy52MS5FeHBsYWluVHJpZ2dlclJlcXVlc3QaHy5uZW5jLnYxLkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USUQoOUHJldmlld1RyaWdnZXISHi5uZW5jLnYxLlByZXZpZXdUcmlnZ2VyUmVxdWVzdBofLm5lbmMudjEuUHJldmlld1RyaWdnZXJSZXNwb25zZRJUCg9CYWNrZmlsbFRyaWdnZXISHy5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlcXVlc3QaIC5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_nenc_v1_trigger]);
+  fileDesc("Ch1uZW5jL3YxL3RyaWdnZXJfc2VydmljZS5wcm90bxIHbmVuYy52MSI5ChRDcmVhdGVUcmlnZ2VyUmVxdWVzdBIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIksKFUNyZWF0ZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyEg8KB2NyZWF0ZWQYAiABKAgiHwoRR2V0VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkiNwoSR2V0VHJpZ2dlclJlc3BvbnNlEiEKB3RyaWdnZXIYASABKAsyEC5uZW5jLnYxLlRyaWdnZXIiPQoTTGlzdFRyaWdnZXJzUmVxdWVzdBIWCg50YXJnZXRfdGFza19pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkiOgoUTGlzdFRyaWdnZXJzUmVzcG9uc2USIgoIdHJpZ2dlcnMYASADKAsyEC5uZW5jLnYxLlRyaWdnZXIiIQoTUGF1c2VUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCSI5ChRQYXVzZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFFJlc3VtZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjoKFVJlc3VtZVRyaWdnZXJSZXNwb25zZRIhCgd0cmlnZ2VyGAEgASgLMhAubmVuYy52MS5UcmlnZ2VyIiIKFERlbGV0ZVRyaWdnZXJSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVRyaWdnZXJSZXNwb25zZSIyChVFeHBsYWluVHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFbGltaXQYAiABKAUiwgEKFkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USIQoHdHJpZ2dlchgBIAEoCzIQLm5lbmMudjEuVHJpZ2dlchIoCgtldmFsdWF0aW9ucxgCIAMoCzITLm5lbmMudjEuRXZhbHVhdGlvbhImCgdwZW5kaW5nGAMgAygLMhUubmVuYy52MS5QZW5kaW5nTWF0Y2gSMwoPbmV4dF9maXJlX3RpbWVzGAQgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdChVQcmV2aWV3VHJpZ2dlclJlcXVlc3QSCgoCaWQYASABKAkSDQoFY291bnQYAiABKAUSKQoFYWZ0ZXIYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKFlByZXZpZXdUcmlnZ2VyUmVzcG9uc2USLgoKZmlyZV90aW1lcxgBIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoWQmFja2ZpbGxUcmlnZ2VyUmVxdWVzdBIKCgJpZBgBIAEoCRIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiXAoXQmFja2ZpbGxUcmlnZ2VyUmVzcG9uc2USDQoFc2xvdHMYASABKAUSDQoFZmlyZWQYAiABKAUSFAoMZGVkdXBsaWNhdGVkGAMgASgFEg0KBW90aGVyGAQgASgFIoEBChREcnlSdW5UcmlnZ2VyUmVxdWVzdBIMCgJpZBgBIAEoCUgAEiYKCmRlZmluaXRpb24YAiABKAsyEC5uZW5jLnYxLlRyaWdnZXJIABIoCgdjb250ZXh0GAMgASgLMhcubmVuYy52MS5UcmlnZ2VyQ29udGV4dEIJCgdzdWJqZWN0ImYKD0RyeVJ1bkNvbmRpdGlvbhIXCg9jb25kaXRpb25faW5kZXgYASABKAUSKgoHdmVyZGljdBgCIAEoDjIZLm5lbmMudjEuQ29uZGl0aW9uVmVyZGljdBIOCgZkZXRhaWwYAyABKAkilQEKFURyeVJ1blRyaWdnZXJSZXNwb25zZRISCgp3b3VsZF9maXJlGAEgASgIEioKCWFyZ3VtZW50cxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLAoKY29uZGl0aW9ucxgDIAMoCzIYLm5lbmMudjEuRHJ5UnVuQ29uZGl0aW9uEg4KBmRldGFpbBgEIAEoCSLUAQoKRXZhbHVhdGlvbhImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNb2NjdXJyZW5jZV9pZBgCIAEoCRIrCgdvdXRjb21lGAMgASgOMhoubmVuYy52MS5FdmFsdWF0aW9uT3V0Y29tZRIVCg1pbnZvY2F0aW9uX2lkGAQgASgJEhoKEm1pc3NpbmdfY29uZGl0aW9ucxgFIAMoBRIXCg9jb25kaXRpb25faW5kZXgYBiABKAUSDgoGZGV0YWlsGAcgASgJIogBCgxQZW5kaW5nTWF0Y2gSFwoPY29ycmVsYXRpb25fa2V5GAEgASgJEhwKFHNhdGlzZmllZF9jb25kaXRpb25zGAIgAygFEhYKDm9jY3VycmVuY2VfaWRzGAMgAygJEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqwAQoQQ29uZGl0aW9uVmVyZGljdBIhCh1DT05ESVRJT05fVkVSRElDVF9VTlNQRUNJRklFRBAAEhsKF0NPTkRJVElPTl9WRVJESUNUX01BVENIEAESHwobQ09ORElUSU9OX1ZFUkRJQ1RfVU5SRUxBVEVEEAISHgoaQ09ORElUSU9OX1ZFUkRJQ1RfRklMVEVSRUQQAxIbChdDT05ESVRJT05fVkVSRElDVF9FUlJPUhAEKsACChFFdmFsdWF0aW9uT3V0Y29tZRIiCh5FVkFMVUFUSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhFVkFMVUFUSU9OX09VVENPTUVfRklSRUQQARIeChpFVkFMVUFUSU9OX09VVENPTUVfV0FJVElORxACEiMKH0VWQUxVQVRJT05fT1VUQ09NRV9GSUxURVJFRF9PVVQQAxIjCh9FVkFMVUFUSU9OX09VVENPTUVfREVEVVBMSUNBVEVEEAQSHgoaRVZBTFVBVElPTl9PVVRDT01FX0VYUElSRUQQBRIeChpFVkFMVUFUSU9OX09VVENPTUVfRVJST1JFRBAGEh4KGkVWQUxVQVRJT05fT1VUQ09NRV9TS0lQUEVEEAcSHwobRVZBTFVBVElPTl9PVVRDT01FX0RFRkVSUkVEEAgyrQYKDlRyaWdnZXJTZXJ2aWNlEk4KDUNyZWF0ZVRyaWdnZXISHS5uZW5jLnYxLkNyZWF0ZVRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5DcmVhdGVUcmlnZ2VyUmVzcG9uc2USRQoKR2V0VHJpZ2dlchIaLm5lbmMudjEuR2V0VHJpZ2dlclJlcXVlc3QaGy5uZW5jLnYxLkdldFRyaWdnZXJSZXNwb25zZRJLCgxMaXN0VHJpZ2dlcnMSHC5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1JlcXVlc3QaHS5uZW5jLnYxLkxpc3RUcmlnZ2Vyc1Jlc3BvbnNlEksKDFBhdXNlVHJpZ2dlchIcLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVxdWVzdBodLm5lbmMudjEuUGF1c2VUcmlnZ2VyUmVzcG9uc2USTgoNUmVzdW1lVHJpZ2dlchIdLm5lbmMudjEuUmVzdW1lVHJpZ2dlclJlcXVlc3QaHi5uZW5jLnYxLlJlc3VtZVRyaWdnZXJSZXNwb25zZRJOCg1EZWxldGVUcmlnZ2VyEh0ubmVuYy52MS5EZWxldGVUcmlnZ2VyUmVxdWVzdBoeLm5lbmMudjEuRGVsZXRlVHJpZ2dlclJlc3BvbnNlElEKDkV4cGxhaW5UcmlnZ2VyEh4ubmVuYy52MS5FeHBsYWluVHJpZ2dlclJlcXVlc3QaHy5uZW5jLnYxLkV4cGxhaW5UcmlnZ2VyUmVzcG9uc2USUQoOUHJldmlld1RyaWdnZXISHi5uZW5jLnYxLlByZXZpZXdUcmlnZ2VyUmVxdWVzdBofLm5lbmMudjEuUHJldmlld1RyaWdnZXJSZXNwb25zZRJUCg9CYWNrZmlsbFRyaWdnZXISHy5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlcXVlc3QaIC5uZW5jLnYxLkJhY2tmaWxsVHJpZ2dlclJlc3BvbnNlEk4KDURyeVJ1blRyaWdnZXISHS5uZW5jLnYxLkRyeVJ1blRyaWdnZXJSZXF1ZXN0Gh4ubmVuYy52MS5EcnlSdW5UcmlnZ2VyUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_nenc_v1_context, file_nenc_v1_trigger]);
 
 /**
  * @generated from message nenc.v1.CreateTriggerRequest
@@ -414,6 +416,111 @@ export const BackfillTriggerResponseSchema: GenMessage<BackfillTriggerResponse> 
   messageDesc(file_nenc_v1_trigger_service, 17);
 
 /**
+ * @generated from message nenc.v1.DryRunTriggerRequest
+ */
+export type DryRunTriggerRequest = Message<"nenc.v1.DryRunTriggerRequest"> & {
+  /**
+   * @generated from oneof nenc.v1.DryRunTriggerRequest.subject
+   */
+  subject: {
+    /**
+     * A stored trigger.
+     *
+     * @generated from field: string id = 1;
+     */
+    value: string;
+    case: "id";
+  } | {
+    /**
+     * A definition, not stored (app_id: the app whose workers run its functions).
+     *
+     * @generated from field: nenc.v1.Trigger definition = 2;
+     */
+    value: Trigger;
+    case: "definition";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The occurrence: a status, result or exception of an invocation, an event, or a cron slot.
+   *
+   * @generated from field: nenc.v1.TriggerContext context = 3;
+   */
+  context?: TriggerContext | undefined;
+};
+
+/**
+ * Describes the message nenc.v1.DryRunTriggerRequest.
+ * Use `create(DryRunTriggerRequestSchema)` to create a new message.
+ */
+export const DryRunTriggerRequestSchema: GenMessage<DryRunTriggerRequest> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 18);
+
+/**
+ * @generated from message nenc.v1.DryRunCondition
+ */
+export type DryRunCondition = Message<"nenc.v1.DryRunCondition"> & {
+  /**
+   * @generated from field: int32 condition_index = 1;
+   */
+  conditionIndex: number;
+
+  /**
+   * @generated from field: nenc.v1.ConditionVerdict verdict = 2;
+   */
+  verdict: ConditionVerdict;
+
+  /**
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message nenc.v1.DryRunCondition.
+ * Use `create(DryRunConditionSchema)` to create a new message.
+ */
+export const DryRunConditionSchema: GenMessage<DryRunCondition> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 19);
+
+/**
+ * @generated from message nenc.v1.DryRunTriggerResponse
+ */
+export type DryRunTriggerResponse = Message<"nenc.v1.DryRunTriggerResponse"> & {
+  /**
+   * @generated from field: bool would_fire = 1;
+   */
+  wouldFire: boolean;
+
+  /**
+   * The arguments the firing would give the target task (when it would fire).
+   *
+   * @generated from field: google.protobuf.Struct arguments = 2;
+   */
+  arguments?: JsonObject | undefined;
+
+  /**
+   * One per condition, in order.
+   *
+   * @generated from field: repeated nenc.v1.DryRunCondition conditions = 3;
+   */
+  conditions: DryRunCondition[];
+
+  /**
+   * Why it would or would not fire, in the words explain records use.
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message nenc.v1.DryRunTriggerResponse.
+ * Use `create(DryRunTriggerResponseSchema)` to create a new message.
+ */
+export const DryRunTriggerResponseSchema: GenMessage<DryRunTriggerResponse> = /*@__PURE__*/
+  messageDesc(file_nenc_v1_trigger_service, 20);
+
+/**
  * @generated from message nenc.v1.Evaluation
  */
 export type Evaluation = Message<"nenc.v1.Evaluation"> & {
@@ -462,7 +569,7 @@ export type Evaluation = Message<"nenc.v1.Evaluation"> & {
  * Use `create(EvaluationSchema)` to create a new message.
  */
 export const EvaluationSchema: GenMessage<Evaluation> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 18);
+  messageDesc(file_nenc_v1_trigger_service, 21);
 
 /**
  * @generated from message nenc.v1.PendingMatch
@@ -496,7 +603,53 @@ export type PendingMatch = Message<"nenc.v1.PendingMatch"> & {
  * Use `create(PendingMatchSchema)` to create a new message.
  */
 export const PendingMatchSchema: GenMessage<PendingMatch> = /*@__PURE__*/
-  messageDesc(file_nenc_v1_trigger_service, 19);
+  messageDesc(file_nenc_v1_trigger_service, 22);
+
+/**
+ * What one condition says of the dry run's occurrence.
+ *
+ * @generated from enum nenc.v1.ConditionVerdict
+ */
+export enum ConditionVerdict {
+  /**
+   * @generated from enum value: CONDITION_VERDICT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The occurrence satisfies the condition.
+   *
+   * @generated from enum value: CONDITION_VERDICT_MATCH = 1;
+   */
+  MATCH = 1,
+
+  /**
+   * The occurrence is not of this condition (another task, event code, kind).
+   *
+   * @generated from enum value: CONDITION_VERDICT_UNRELATED = 2;
+   */
+  UNRELATED = 2,
+
+  /**
+   * A filter said no.
+   *
+   * @generated from enum value: CONDITION_VERDICT_FILTERED = 3;
+   */
+  FILTERED = 3,
+
+  /**
+   * A filter failed.
+   *
+   * @generated from enum value: CONDITION_VERDICT_ERROR = 4;
+   */
+  ERROR = 4,
+}
+
+/**
+ * Describes the enum nenc.v1.ConditionVerdict.
+ */
+export const ConditionVerdictSchema: GenEnum<ConditionVerdict> = /*@__PURE__*/
+  enumDesc(file_nenc_v1_trigger_service, 0);
 
 /**
  * @generated from enum nenc.v1.EvaluationOutcome
@@ -569,7 +722,7 @@ export enum EvaluationOutcome {
  * Describes the enum nenc.v1.EvaluationOutcome.
  */
 export const EvaluationOutcomeSchema: GenEnum<EvaluationOutcome> = /*@__PURE__*/
-  enumDesc(file_nenc_v1_trigger_service, 0);
+  enumDesc(file_nenc_v1_trigger_service, 1);
 
 /**
  * Runtime triggers and the explanation of every trigger's decisions.
@@ -661,6 +814,18 @@ export const TriggerService: GenService<{
     methodKind: "unary";
     input: typeof BackfillTriggerRequestSchema;
     output: typeof BackfillTriggerResponseSchema;
+  },
+  /**
+   * What a trigger (or a definition not stored) would do with one occurrence, given as
+   * the context its filters and providers see: nothing fires, nothing is recorded.
+   * Function filters and providers run on a worker of the trigger's app.
+   *
+   * @generated from rpc nenc.v1.TriggerService.DryRunTrigger
+   */
+  dryRunTrigger: {
+    methodKind: "unary";
+    input: typeof DryRunTriggerRequestSchema;
+    output: typeof DryRunTriggerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_nenc_v1_trigger_service, 0);

@@ -44,3 +44,24 @@ export class FakeClock implements Clock {
 export async function settleMicrotasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Polls `check` in real time, moving `clock` 10 ms at each poll so that the engine's
+ * own timers (batches, delayed writes) run meanwhile; fails after `timeoutMs` of real
+ * time naming `what`. For waiting on work a fake timer started.
+ */
+export async function pollAdvancing<T>(
+  clock: FakeClock,
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await clock.advance(10);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -9,6 +9,7 @@ import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import {
   type ArgumentProvider as ArgumentProviderMessage,
   type Condition as ConditionMessage,
+  type CronCondition as CronConditionMessage,
   type Filter as FilterMessage,
   MisfirePolicy,
   RepeatedHourPolicy,
@@ -139,39 +140,28 @@ export function triggerDefinitionFromProto(message: TriggerMessage, field = "tri
   };
 }
 
+/** A CronCondition message as the domain's: enums read (unknown ones refused), defaults left absent. */
+function cronConditionFromProto(value: CronConditionMessage, field: string): Condition {
+  const misfire = enumFromProto<DomainMisfire>(value.misfire, MISFIRES, "skip", `${field}.misfire`);
+  const repeatedHour = enumFromProto(value.repeatedHour, REPEATED_HOURS, "once", `${field}.repeatedHour`);
+  const skippedHour = enumFromProto(value.skippedHour, SKIPPED_HOURS, "shift", `${field}.skippedHour`);
+  return {
+    kind: "cron",
+    expression: value.expression,
+    timezone: value.timezone || "UTC",
+    misfire,
+    catchUpWindowMs: Number(value.catchUpWindowMs),
+    // Defaults stay absent: a definition written before them keeps its id.
+    ...(repeatedHour === "twice" ? { repeatedHour } : {}),
+    ...(skippedHour === "skip" ? { skippedHour } : {}),
+  };
+}
+
 function conditionFromProto(message: ConditionMessage, field: string): Condition {
   const kind = message.kind;
   switch (kind.case) {
-    case "cron": {
-      const misfire = enumFromProto<DomainMisfire>(
-        kind.value.misfire,
-        MISFIRES,
-        "skip",
-        `${field}.cron.misfire`,
-      );
-      const repeatedHour = enumFromProto(
-        kind.value.repeatedHour,
-        REPEATED_HOURS,
-        "once",
-        `${field}.cron.repeatedHour`,
-      );
-      const skippedHour = enumFromProto(
-        kind.value.skippedHour,
-        SKIPPED_HOURS,
-        "shift",
-        `${field}.cron.skippedHour`,
-      );
-      return {
-        kind: "cron",
-        expression: kind.value.expression,
-        timezone: kind.value.timezone || "UTC",
-        misfire,
-        catchUpWindowMs: Number(kind.value.catchUpWindowMs),
-        // Defaults stay absent: a definition written before them keeps its id.
-        ...(repeatedHour === "twice" ? { repeatedHour } : {}),
-        ...(skippedHour === "skip" ? { skippedHour } : {}),
-      };
-    }
+    case "cron":
+      return cronConditionFromProto(kind.value, `${field}.cron`);
     case "status": {
       const statuses = kind.value.statuses.map((status, i) =>
         statusFromProto(status, `${field}.status.statuses[${i}]`),

@@ -26,6 +26,7 @@ import { ReplicaMembership } from "./replicas/replica-membership.js";
 import { type EngineTelemetry, NO_TELEMETRY } from "./telemetry.js";
 import { type EngineTracing, PROPAGATION_ONLY } from "./tracing.js";
 import { type CompiledTrigger, compileTrigger } from "./triggers/compiled-trigger.js";
+import { MAX_RECENT, recentOccurrences } from "./triggers/recent-occurrences.js";
 import { type DryRun, TriggerEvaluator } from "./triggers/trigger-evaluator.js";
 import { TriggerIndex } from "./triggers/trigger-index.js";
 import { FunctionRunner } from "./workers/function-runner.js";
@@ -496,6 +497,24 @@ export class Orchestrator {
             { strict: true, celMaxSteps: this.options.celMaxSteps },
           );
     return this.evaluator.dryRun(compiled, occurrenceOf(compiled));
+  }
+
+  /**
+   * A dry run of the last `count` stored occurrences of a stored trigger's sources,
+   * newest first, each with what the trigger would do with it (docs/design.md §3.13).
+   */
+  async dryRunRecent(
+    triggerId: string,
+    count: number,
+  ): Promise<Array<{ occurrence: Occurrence; run: DryRun }>> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RECENT)
+      throw NencError.invalid("recent", `must be between 1 and ${MAX_RECENT}`);
+    const compiled = await this.compiledTrigger(triggerId);
+    const occurrences = await recentOccurrences(compiled, this, count, this.options.clock.now());
+    const runs: Array<{ occurrence: Occurrence; run: DryRun }> = [];
+    for (const occurrence of occurrences)
+      runs.push({ occurrence, run: await this.evaluator.dryRun(compiled, occurrence) });
+    return runs;
   }
 
   /** A stored trigger as the index holds it (read from the store when this replica has not seen it yet). */

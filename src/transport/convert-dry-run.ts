@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { TriggerContext as TriggerContextMessage } from "@nenc/protocol/gen/nenc/v1/context_pb.js";
 import { InvocationStatus } from "@nenc/protocol/gen/nenc/v1/invocation_pb.js";
 import {
@@ -122,6 +123,17 @@ export function dryRunToProto(run: DryRun): {
       verdict: VERDICTS[verdict.kind],
       detail: "detail" in verdict ? verdict.detail : "",
     })),
+    detail: run.detail,
+  };
+}
+
+/** One replayed occurrence of a `recent` dry run, as DryRunReplay's fields. */
+export function replayToProto(occurrence: Occurrence, run: DryRun) {
+  return {
+    occurrenceId: occurrence.id,
+    at: timestampFromMs(occurrence.at),
+    wouldFire: run.wouldFire,
+    ...(run.arguments ? { arguments: run.arguments } : {}),
     detail: run.detail,
   };
 }

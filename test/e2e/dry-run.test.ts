@@ -91,6 +91,19 @@ describe.each(STORE_KINDS.filter((kind) => storeAvailable(kind)))("dry run on %s
     ]);
   });
 
+  it("recent: replays the last stored occurrences of the trigger's sources, newest first", async () => {
+    await app.trigger.emitEvent("paid", { amount: 3000 });
+    await app.trigger.emitEvent("paid", { amount: 20 });
+    await server.orchestrator.settled(20_000);
+    const replays = await app.trigger.dryRun(ids.audit as string, { recent: 10 });
+    expect(replays.map((replay) => [replay.wouldFire, replay.arguments, replay.detail])).toEqual([
+      [false, undefined, expect.stringContaining("rejected by payloadFilter")],
+      [true, { big: true }, "would fire audit"],
+    ]);
+    // (Those two events really fired or not: the live evaluation, not the replay.)
+    expect((await app.listInvocations({ taskId: "audit" })).length).toBe(1);
+  });
+
   it("a definition not stored, and the CLI; nothing was fired or recorded by any dry run", async () => {
     const builder = new TriggerBuilder().onEvent("restock").withArgsStatic({ reason: "restock" });
     expect(
@@ -107,8 +120,12 @@ describe.each(STORE_KINDS.filter((kind) => storeAvailable(kind)))("dry run on %s
       server.url,
     ]);
     expect(JSON.parse(cli.stdout)).toMatchObject({ wouldFire: true, arguments: { big: true } });
-    for (const task of ["ship", "audit", "pack"])
+    for (const task of ["ship", "pack"]) {
       expect(await app.listInvocations({ taskId: task })).toEqual([]);
-    for (const id of Object.values(ids)) expect((await app.trigger.explain(id)).evaluations).toEqual([]);
+      expect((await app.trigger.explain(ids[task] as string)).evaluations).toEqual([]);
+    }
+    // audit's records and run are the two live events' (the previous test), none of the dry runs'.
+    expect((await app.trigger.explain(ids.audit as string)).evaluations).toHaveLength(2);
+    expect(await app.listInvocations({ taskId: "audit" })).toHaveLength(1);
   });
 });

@@ -82,3 +82,13 @@ def test_dry_run_says_what_would_happen_and_fires_nothing(app: Nenc) -> None:
         )
         assert (small["would_fire"], small["conditions"][0]["verdict"]) == (False, "filtered")
         assert app.list_invocations(task_id=audit.id) == []
+
+
+def test_dry_run_recent_replays_the_last_stored_events(app: Nenc) -> None:
+    audit = app.task(triggers=TriggerBuilder().on_event("refund", payload_filter=is_big))(nightly)
+    with app.start_worker():
+        [trigger] = app.trigger.list(target_task_id=audit.id)
+        app.trigger.emit_event("refund", {"amount": 1})
+        app.trigger.emit_event("refund", {"amount": 5000})
+        replays = app.trigger.dry_run(trigger.id, recent=5)
+        assert [replay["would_fire"] for replay in replays] == [True, False]

@@ -1,4 +1,4 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { contextToWire, type StatusName, type TriggerContext } from "@nenc/protocol";
 import { ConditionVerdict } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencClients } from "./client.js";
@@ -51,6 +51,36 @@ export interface DryRunResult {
   conditions: Array<{ index: number; verdict: "match" | "unrelated" | "filtered" | "error"; detail: string }>;
   /** Why, in the words explain records use. */
   detail: string;
+}
+
+/** What the trigger would do with one of its sources' stored occurrences (dryRun with `recent`). */
+export interface DryRunReplay {
+  occurrenceId: string;
+  at: Date;
+  wouldFire: boolean;
+  arguments?: JsonObject;
+  detail: string;
+}
+
+/**
+ * DryRunTrigger with `recent`: the last `recent` stored occurrences of a stored trigger's
+ * sources (at most 1000), newest first, each with what the trigger would do with it.
+ */
+export async function dryRunRecent(
+  host: DryRunHost,
+  triggerId: string,
+  recent: number,
+): Promise<DryRunReplay[]> {
+  const response = await rpc(() =>
+    host.clients.triggers.dryRunTrigger({ subject: { case: "id", value: triggerId }, recent }),
+  );
+  return response.replays.map((replay) => ({
+    occurrenceId: replay.occurrenceId,
+    at: replay.at ? timestampDate(replay.at) : new Date(0),
+    wouldFire: replay.wouldFire,
+    ...(replay.arguments ? { arguments: replay.arguments as JsonObject } : {}),
+    detail: replay.detail,
+  }));
 }
 
 /** The context in full, defaults filled in. */

@@ -17,7 +17,7 @@ export type {
   TriggerContext,
 } from "./contexts.js";
 export type { EventInfo, InvocationInfo } from "./convert.js";
-export type { DryRunContext, DryRunResult } from "./dry-run.js";
+export type { DryRunContext, DryRunReplay, DryRunResult } from "./dry-run.js";
 export {
   AlreadyExistsError,
   InvalidArgumentError,

@@ -3,7 +3,7 @@ import { TriggerOrigin } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import type { NencClients } from "./client.js";
 import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
-import { type DryRunContext, dryRun } from "./dry-run.js";
+import { type DryRunContext, type DryRunReplay, type DryRunResult, dryRun, dryRunRecent } from "./dry-run.js";
 import { rpc } from "./errors.js";
 import { type JsonObject, toJson } from "./json.js";
 import { currentTraceparent } from "./tracing.js";
@@ -217,11 +217,29 @@ export class TriggerClient {
    * with one occurrence: fire with which arguments, or which condition says no. Nothing
    * fires, nothing is recorded; function filters and providers run on a worker.
    *
+   * With `{ recent: N }` instead of a context: the last N stored occurrences of a
+   * stored trigger's sources (its tasks' latest invocations, its events, its cron slots),
+   * newest first, each with what the trigger would do with it.
+   *
    * @example
    * const run = await app.trigger.dryRun(triggerId, { context: { kind: "event", eventCode: "paid", payload: { amount: 5 } } });
    * console.log(run.wouldFire, run.arguments, run.detail);
+   * const replays = await app.trigger.dryRun(triggerId, { recent: 100 });
    */
-  dryRun(subject: string | TriggerBuilder, options: { context: DryRunContext; target?: TaskRef }) {
+  dryRun(
+    subject: string | TriggerBuilder,
+    options: { context: DryRunContext; target?: TaskRef },
+  ): Promise<DryRunResult>;
+  dryRun(triggerId: string, options: { recent: number }): Promise<DryRunReplay[]>;
+  dryRun(
+    subject: string | TriggerBuilder,
+    options: { context: DryRunContext; target?: TaskRef } | { recent: number },
+  ): Promise<DryRunResult | DryRunReplay[]> {
+    if ("recent" in options) {
+      if (typeof subject !== "string")
+        throw new TypeError("dryRun: recent replays a stored trigger: give its id");
+      return dryRunRecent(this.app, subject, options.recent);
+    }
     return dryRun(this.app, subject, options);
   }
 

@@ -1,13 +1,17 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { ListTriggersRequest, TriggerService } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
+import type {
+  DryRunTriggerRequest,
+  ListTriggersRequest,
+  TriggerService,
+} from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { NEED_READ } from "../../auth/scopes.js";
 import { NencError } from "../../domain/errors.js";
 import type { TriggerDefinition } from "../../domain/trigger.js";
 import type { Orchestrator } from "../../engine/orchestrator.js";
 import type { Access } from "../access.js";
 import { evaluationToProto, optionalMs, pendingToProto } from "../convert.js";
-import { dryRunToProto, occurrenceFromContext } from "../convert-dry-run.js";
+import { dryRunToProto, occurrenceFromContext, replayToProto } from "../convert-dry-run.js";
 import { triggerDefinitionFromProto, triggerToProto } from "../convert-trigger.js";
 
 /**
@@ -81,20 +85,17 @@ function createCronCalls(
 ): Pick<ServiceImpl<typeof TriggerService>, "previewTrigger" | "backfillTrigger" | "dryRunTrigger"> {
   return {
     async dryRunTrigger(request, context) {
+      const target = await dryRunTarget(orchestrator, access, context, request);
+      if (request.recent !== 0) {
+        if (!("triggerId" in target) || request.context)
+          throw NencError.invalid(
+            "recent",
+            "replays a stored trigger's occurrences: give its id, and no context",
+          );
+        const replays = await orchestrator.dryRunRecent(target.triggerId, request.recent);
+        return { replays: replays.map(({ occurrence, run }) => replayToProto(occurrence, run)) };
+      }
       const now = orchestrator.options.clock.now();
-      const { subject } = request;
-      let target: { triggerId: string } | { definition: TriggerDefinition };
-      if (subject.case === "id") {
-        await access.requireForTrigger(context, "readOf", subject.value);
-        target = { triggerId: subject.value };
-      } else if (subject.case === "definition") {
-        const definition = triggerDefinitionFromProto(subject.value, "definition");
-        // Its functions would run on the workers of its app (or of its target's).
-        await access.requireForTask(context, "client", definition.targetTaskId);
-        if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
-        const target_ = await orchestrator.tasks.get(definition.targetTaskId);
-        target = { definition: { ...definition, appId: definition.appId || target_?.appId || "" } };
-      } else throw NencError.invalid("subject", "is required: the trigger's id, or a definition");
       const run = await orchestrator.dryRun(target, (compiled) =>
         occurrenceFromContext(request.context, compiled, now),
       );
@@ -119,6 +120,28 @@ function createCronCalls(
       return outcome;
     },
   };
+}
+
+/** What a dry run evaluates: a stored trigger the caller may read, or a definition it may create. */
+async function dryRunTarget(
+  orchestrator: Orchestrator,
+  access: Access,
+  context: HandlerContext,
+  request: DryRunTriggerRequest,
+): Promise<{ triggerId: string } | { definition: TriggerDefinition }> {
+  const { subject } = request;
+  if (subject.case === "id") {
+    await access.requireForTrigger(context, "readOf", subject.value);
+    return { triggerId: subject.value };
+  }
+  if (subject.case !== "definition")
+    throw NencError.invalid("subject", "is required: the trigger's id, or a definition");
+  const definition = triggerDefinitionFromProto(subject.value, "definition");
+  // Its functions would run on the workers of its app (by default, its target's).
+  await access.requireForTask(context, "client", definition.targetTaskId);
+  if (definition.appId) access.require(context, { kind: "client", app: definition.appId });
+  const target = await orchestrator.tasks.get(definition.targetTaskId);
+  return { definition: { ...definition, appId: definition.appId || target?.appId || "" } };
 }
 
 /**

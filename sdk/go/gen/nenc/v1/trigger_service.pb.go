@@ -1071,7 +1071,11 @@ type DryRunTriggerRequest struct {
 	//	*DryRunTriggerRequest_Definition
 	Subject isDryRunTriggerRequest_Subject `protobuf_oneof:"subject"`
 	// The occurrence: a status, result or exception of an invocation, an event, or a cron slot.
-	Context       *TriggerContext `protobuf:"bytes,3,opt,name=context,proto3" json:"context,omitempty"`
+	Context *TriggerContext `protobuf:"bytes,3,opt,name=context,proto3" json:"context,omitempty"`
+	// Without a context: replay the last `recent` stored occurrences of the trigger's
+	// sources (its tasks' latest invocations, its event codes' latest events, its cron
+	// slots), at most 1000, answered one by one in `replays`.
+	Recent        int32 `protobuf:"varint,4,opt,name=recent,proto3" json:"recent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1138,6 +1142,13 @@ func (x *DryRunTriggerRequest) GetContext() *TriggerContext {
 	return nil
 }
 
+func (x *DryRunTriggerRequest) GetRecent() int32 {
+	if x != nil {
+		return x.Recent
+	}
+	return 0
+}
+
 type isDryRunTriggerRequest_Subject interface {
 	isDryRunTriggerRequest_Subject()
 }
@@ -1156,6 +1167,83 @@ func (*DryRunTriggerRequest_Id) isDryRunTriggerRequest_Subject() {}
 
 func (*DryRunTriggerRequest_Definition) isDryRunTriggerRequest_Subject() {}
 
+// What the trigger would do with one replayed occurrence.
+type DryRunReplay struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OccurrenceId  string                 `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	WouldFire     bool                   `protobuf:"varint,3,opt,name=would_fire,json=wouldFire,proto3" json:"would_fire,omitempty"`
+	Arguments     *structpb.Struct       `protobuf:"bytes,4,opt,name=arguments,proto3" json:"arguments,omitempty"`
+	Detail        string                 `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunReplay) Reset() {
+	*x = DryRunReplay{}
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunReplay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunReplay) ProtoMessage() {}
+
+func (x *DryRunReplay) ProtoReflect() protoreflect.Message {
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunReplay.ProtoReflect.Descriptor instead.
+func (*DryRunReplay) Descriptor() ([]byte, []int) {
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DryRunReplay) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *DryRunReplay) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *DryRunReplay) GetWouldFire() bool {
+	if x != nil {
+		return x.WouldFire
+	}
+	return false
+}
+
+func (x *DryRunReplay) GetArguments() *structpb.Struct {
+	if x != nil {
+		return x.Arguments
+	}
+	return nil
+}
+
+func (x *DryRunReplay) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 type DryRunCondition struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	ConditionIndex int32                  `protobuf:"varint,1,opt,name=condition_index,json=conditionIndex,proto3" json:"condition_index,omitempty"`
@@ -1167,7 +1255,7 @@ type DryRunCondition struct {
 
 func (x *DryRunCondition) Reset() {
 	*x = DryRunCondition{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1267,7 @@ func (x *DryRunCondition) String() string {
 func (*DryRunCondition) ProtoMessage() {}
 
 func (x *DryRunCondition) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[19]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1280,7 @@ func (x *DryRunCondition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunCondition.ProtoReflect.Descriptor instead.
 func (*DryRunCondition) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{19}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DryRunCondition) GetConditionIndex() int32 {
@@ -1224,14 +1312,16 @@ type DryRunTriggerResponse struct {
 	// One per condition, in order.
 	Conditions []*DryRunCondition `protobuf:"bytes,3,rep,name=conditions,proto3" json:"conditions,omitempty"`
 	// Why it would or would not fire, in the words explain records use.
-	Detail        string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	Detail string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	// With `recent`: each replayed occurrence, newest first (the fields above stay empty).
+	Replays       []*DryRunReplay `protobuf:"bytes,5,rep,name=replays,proto3" json:"replays,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DryRunTriggerResponse) Reset() {
 	*x = DryRunTriggerResponse{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1243,7 +1333,7 @@ func (x *DryRunTriggerResponse) String() string {
 func (*DryRunTriggerResponse) ProtoMessage() {}
 
 func (x *DryRunTriggerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[20]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1256,7 +1346,7 @@ func (x *DryRunTriggerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunTriggerResponse.ProtoReflect.Descriptor instead.
 func (*DryRunTriggerResponse) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{20}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DryRunTriggerResponse) GetWouldFire() bool {
@@ -1287,6 +1377,13 @@ func (x *DryRunTriggerResponse) GetDetail() string {
 	return ""
 }
 
+func (x *DryRunTriggerResponse) GetReplays() []*DryRunReplay {
+	if x != nil {
+		return x.Replays
+	}
+	return nil
+}
+
 type Evaluation struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	At           *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
@@ -1304,7 +1401,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1316,7 +1413,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[21]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1329,7 +1426,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{21}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Evaluation) GetAt() *timestamppb.Timestamp {
@@ -1394,7 +1491,7 @@ type PendingMatch struct {
 
 func (x *PendingMatch) Reset() {
 	*x = PendingMatch{}
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1503,7 @@ func (x *PendingMatch) String() string {
 func (*PendingMatch) ProtoMessage() {}
 
 func (x *PendingMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_nenc_v1_trigger_service_proto_msgTypes[22]
+	mi := &file_nenc_v1_trigger_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1516,7 @@ func (x *PendingMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingMatch.ProtoReflect.Descriptor instead.
 func (*PendingMatch) Descriptor() ([]byte, []int) {
-	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{22}
+	return file_nenc_v1_trigger_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PendingMatch) GetCorrelationKey() string {
@@ -1503,18 +1600,26 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\x05slots\x18\x01 \x01(\x05R\x05slots\x12\x14\n" +
 	"\x05fired\x18\x02 \x01(\x05R\x05fired\x12\"\n" +
 	"\fdeduplicated\x18\x03 \x01(\x05R\fdeduplicated\x12\x14\n" +
-	"\x05other\x18\x04 \x01(\x05R\x05other\"\x9a\x01\n" +
+	"\x05other\x18\x04 \x01(\x05R\x05other\"\xb2\x01\n" +
 	"\x14DryRunTriggerRequest\x12\x10\n" +
 	"\x02id\x18\x01 \x01(\tH\x00R\x02id\x122\n" +
 	"\n" +
 	"definition\x18\x02 \x01(\v2\x10.nenc.v1.TriggerH\x00R\n" +
 	"definition\x121\n" +
-	"\acontext\x18\x03 \x01(\v2\x17.nenc.v1.TriggerContextR\acontextB\t\n" +
-	"\asubject\"\x87\x01\n" +
+	"\acontext\x18\x03 \x01(\v2\x17.nenc.v1.TriggerContextR\acontext\x12\x16\n" +
+	"\x06recent\x18\x04 \x01(\x05R\x06recentB\t\n" +
+	"\asubject\"\xcd\x01\n" +
+	"\fDryRunReplay\x12#\n" +
+	"\roccurrence_id\x18\x01 \x01(\tR\foccurrenceId\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1d\n" +
+	"\n" +
+	"would_fire\x18\x03 \x01(\bR\twouldFire\x125\n" +
+	"\targuments\x18\x04 \x01(\v2\x17.google.protobuf.StructR\targuments\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"\x87\x01\n" +
 	"\x0fDryRunCondition\x12'\n" +
 	"\x0fcondition_index\x18\x01 \x01(\x05R\x0econditionIndex\x123\n" +
 	"\averdict\x18\x02 \x01(\x0e2\x19.nenc.v1.ConditionVerdictR\averdict\x12\x16\n" +
-	"\x06detail\x18\x03 \x01(\tR\x06detail\"\xbf\x01\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\"\xf0\x01\n" +
 	"\x15DryRunTriggerResponse\x12\x1d\n" +
 	"\n" +
 	"would_fire\x18\x01 \x01(\bR\twouldFire\x125\n" +
@@ -1522,7 +1627,8 @@ const file_nenc_v1_trigger_service_proto_rawDesc = "" +
 	"\n" +
 	"conditions\x18\x03 \x03(\v2\x18.nenc.v1.DryRunConditionR\n" +
 	"conditions\x12\x16\n" +
-	"\x06detail\x18\x04 \x01(\tR\x06detail\"\xa8\x02\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\x12/\n" +
+	"\areplays\x18\x05 \x03(\v2\x15.nenc.v1.DryRunReplayR\areplays\"\xa8\x02\n" +
 	"\n" +
 	"Evaluation\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12#\n" +
@@ -1580,7 +1686,7 @@ func file_nenc_v1_trigger_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nenc_v1_trigger_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_nenc_v1_trigger_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_nenc_v1_trigger_service_proto_goTypes = []any{
 	(ConditionVerdict)(0),           // 0: nenc.v1.ConditionVerdict
 	(EvaluationOutcome)(0),          // 1: nenc.v1.EvaluationOutcome
@@ -1603,63 +1709,67 @@ var file_nenc_v1_trigger_service_proto_goTypes = []any{
 	(*BackfillTriggerRequest)(nil),  // 18: nenc.v1.BackfillTriggerRequest
 	(*BackfillTriggerResponse)(nil), // 19: nenc.v1.BackfillTriggerResponse
 	(*DryRunTriggerRequest)(nil),    // 20: nenc.v1.DryRunTriggerRequest
-	(*DryRunCondition)(nil),         // 21: nenc.v1.DryRunCondition
-	(*DryRunTriggerResponse)(nil),   // 22: nenc.v1.DryRunTriggerResponse
-	(*Evaluation)(nil),              // 23: nenc.v1.Evaluation
-	(*PendingMatch)(nil),            // 24: nenc.v1.PendingMatch
-	(*Trigger)(nil),                 // 25: nenc.v1.Trigger
-	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
-	(*TriggerContext)(nil),          // 27: nenc.v1.TriggerContext
-	(*structpb.Struct)(nil),         // 28: google.protobuf.Struct
+	(*DryRunReplay)(nil),            // 21: nenc.v1.DryRunReplay
+	(*DryRunCondition)(nil),         // 22: nenc.v1.DryRunCondition
+	(*DryRunTriggerResponse)(nil),   // 23: nenc.v1.DryRunTriggerResponse
+	(*Evaluation)(nil),              // 24: nenc.v1.Evaluation
+	(*PendingMatch)(nil),            // 25: nenc.v1.PendingMatch
+	(*Trigger)(nil),                 // 26: nenc.v1.Trigger
+	(*timestamppb.Timestamp)(nil),   // 27: google.protobuf.Timestamp
+	(*TriggerContext)(nil),          // 28: nenc.v1.TriggerContext
+	(*structpb.Struct)(nil),         // 29: google.protobuf.Struct
 }
 var file_nenc_v1_trigger_service_proto_depIdxs = []int32{
-	25, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
-	25, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	25, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	25, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
-	25, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	25, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	25, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
-	23, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
-	24, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
-	26, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
-	26, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
-	26, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
-	26, // 12: nenc.v1.BackfillTriggerRequest.from:type_name -> google.protobuf.Timestamp
-	26, // 13: nenc.v1.BackfillTriggerRequest.to:type_name -> google.protobuf.Timestamp
-	25, // 14: nenc.v1.DryRunTriggerRequest.definition:type_name -> nenc.v1.Trigger
-	27, // 15: nenc.v1.DryRunTriggerRequest.context:type_name -> nenc.v1.TriggerContext
-	0,  // 16: nenc.v1.DryRunCondition.verdict:type_name -> nenc.v1.ConditionVerdict
-	28, // 17: nenc.v1.DryRunTriggerResponse.arguments:type_name -> google.protobuf.Struct
-	21, // 18: nenc.v1.DryRunTriggerResponse.conditions:type_name -> nenc.v1.DryRunCondition
-	26, // 19: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
-	1,  // 20: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
-	26, // 21: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
-	2,  // 22: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
-	4,  // 23: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
-	6,  // 24: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
-	8,  // 25: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
-	10, // 26: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
-	12, // 27: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
-	14, // 28: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
-	16, // 29: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
-	18, // 30: nenc.v1.TriggerService.BackfillTrigger:input_type -> nenc.v1.BackfillTriggerRequest
-	20, // 31: nenc.v1.TriggerService.DryRunTrigger:input_type -> nenc.v1.DryRunTriggerRequest
-	3,  // 32: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
-	5,  // 33: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
-	7,  // 34: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
-	9,  // 35: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
-	11, // 36: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
-	13, // 37: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
-	15, // 38: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
-	17, // 39: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
-	19, // 40: nenc.v1.TriggerService.BackfillTrigger:output_type -> nenc.v1.BackfillTriggerResponse
-	22, // 41: nenc.v1.TriggerService.DryRunTrigger:output_type -> nenc.v1.DryRunTriggerResponse
-	32, // [32:42] is the sub-list for method output_type
-	22, // [22:32] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	26, // 0: nenc.v1.CreateTriggerRequest.trigger:type_name -> nenc.v1.Trigger
+	26, // 1: nenc.v1.CreateTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	26, // 2: nenc.v1.GetTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	26, // 3: nenc.v1.ListTriggersResponse.triggers:type_name -> nenc.v1.Trigger
+	26, // 4: nenc.v1.PauseTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	26, // 5: nenc.v1.ResumeTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	26, // 6: nenc.v1.ExplainTriggerResponse.trigger:type_name -> nenc.v1.Trigger
+	24, // 7: nenc.v1.ExplainTriggerResponse.evaluations:type_name -> nenc.v1.Evaluation
+	25, // 8: nenc.v1.ExplainTriggerResponse.pending:type_name -> nenc.v1.PendingMatch
+	27, // 9: nenc.v1.ExplainTriggerResponse.next_fire_times:type_name -> google.protobuf.Timestamp
+	27, // 10: nenc.v1.PreviewTriggerRequest.after:type_name -> google.protobuf.Timestamp
+	27, // 11: nenc.v1.PreviewTriggerResponse.fire_times:type_name -> google.protobuf.Timestamp
+	27, // 12: nenc.v1.BackfillTriggerRequest.from:type_name -> google.protobuf.Timestamp
+	27, // 13: nenc.v1.BackfillTriggerRequest.to:type_name -> google.protobuf.Timestamp
+	26, // 14: nenc.v1.DryRunTriggerRequest.definition:type_name -> nenc.v1.Trigger
+	28, // 15: nenc.v1.DryRunTriggerRequest.context:type_name -> nenc.v1.TriggerContext
+	27, // 16: nenc.v1.DryRunReplay.at:type_name -> google.protobuf.Timestamp
+	29, // 17: nenc.v1.DryRunReplay.arguments:type_name -> google.protobuf.Struct
+	0,  // 18: nenc.v1.DryRunCondition.verdict:type_name -> nenc.v1.ConditionVerdict
+	29, // 19: nenc.v1.DryRunTriggerResponse.arguments:type_name -> google.protobuf.Struct
+	22, // 20: nenc.v1.DryRunTriggerResponse.conditions:type_name -> nenc.v1.DryRunCondition
+	21, // 21: nenc.v1.DryRunTriggerResponse.replays:type_name -> nenc.v1.DryRunReplay
+	27, // 22: nenc.v1.Evaluation.at:type_name -> google.protobuf.Timestamp
+	1,  // 23: nenc.v1.Evaluation.outcome:type_name -> nenc.v1.EvaluationOutcome
+	27, // 24: nenc.v1.PendingMatch.since:type_name -> google.protobuf.Timestamp
+	2,  // 25: nenc.v1.TriggerService.CreateTrigger:input_type -> nenc.v1.CreateTriggerRequest
+	4,  // 26: nenc.v1.TriggerService.GetTrigger:input_type -> nenc.v1.GetTriggerRequest
+	6,  // 27: nenc.v1.TriggerService.ListTriggers:input_type -> nenc.v1.ListTriggersRequest
+	8,  // 28: nenc.v1.TriggerService.PauseTrigger:input_type -> nenc.v1.PauseTriggerRequest
+	10, // 29: nenc.v1.TriggerService.ResumeTrigger:input_type -> nenc.v1.ResumeTriggerRequest
+	12, // 30: nenc.v1.TriggerService.DeleteTrigger:input_type -> nenc.v1.DeleteTriggerRequest
+	14, // 31: nenc.v1.TriggerService.ExplainTrigger:input_type -> nenc.v1.ExplainTriggerRequest
+	16, // 32: nenc.v1.TriggerService.PreviewTrigger:input_type -> nenc.v1.PreviewTriggerRequest
+	18, // 33: nenc.v1.TriggerService.BackfillTrigger:input_type -> nenc.v1.BackfillTriggerRequest
+	20, // 34: nenc.v1.TriggerService.DryRunTrigger:input_type -> nenc.v1.DryRunTriggerRequest
+	3,  // 35: nenc.v1.TriggerService.CreateTrigger:output_type -> nenc.v1.CreateTriggerResponse
+	5,  // 36: nenc.v1.TriggerService.GetTrigger:output_type -> nenc.v1.GetTriggerResponse
+	7,  // 37: nenc.v1.TriggerService.ListTriggers:output_type -> nenc.v1.ListTriggersResponse
+	9,  // 38: nenc.v1.TriggerService.PauseTrigger:output_type -> nenc.v1.PauseTriggerResponse
+	11, // 39: nenc.v1.TriggerService.ResumeTrigger:output_type -> nenc.v1.ResumeTriggerResponse
+	13, // 40: nenc.v1.TriggerService.DeleteTrigger:output_type -> nenc.v1.DeleteTriggerResponse
+	15, // 41: nenc.v1.TriggerService.ExplainTrigger:output_type -> nenc.v1.ExplainTriggerResponse
+	17, // 42: nenc.v1.TriggerService.PreviewTrigger:output_type -> nenc.v1.PreviewTriggerResponse
+	19, // 43: nenc.v1.TriggerService.BackfillTrigger:output_type -> nenc.v1.BackfillTriggerResponse
+	23, // 44: nenc.v1.TriggerService.DryRunTrigger:output_type -> nenc.v1.DryRunTriggerResponse
+	35, // [35:45] is the sub-list for method output_type
+	25, // [25:35] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_nenc_v1_trigger_service_proto_init() }
@@ -1679,7 +1789,7 @@ func file_nenc_v1_trigger_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nenc_v1_trigger_service_proto_rawDesc), len(file_nenc_v1_trigger_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

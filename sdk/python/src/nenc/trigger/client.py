@@ -227,14 +227,20 @@ class TriggerClient:
         }
 
     def dry_run(
-        self, subject: str | TriggerBuilder, context: Mapping[str, Any], target: TaskRef | None = None
-    ) -> dict[str, Any]:
+        self,
+        subject: str | TriggerBuilder,
+        context: Mapping[str, Any] | None = None,
+        target: TaskRef | None = None,
+        recent: int | None = None,
+    ) -> Any:
         """What a stored trigger (its id), or a builder with the task it would ``target``,
         would do with one occurrence; nothing fires, nothing is recorded. ``context`` is a
         ``nenc.v1.TriggerContext`` in its JSON form, e.g.
-        ``{"event": {"eventCode": "paid", "payload": {"amount": 5}}}``. Returns ``would_fire``,
-        ``arguments`` (when it would fire), ``conditions`` (each condition's verdict) and
-        ``detail``."""
+        ``{"event": {"eventCode": "paid", "payload": {"amount": 5}}}``; the answer is a dict
+        of ``would_fire``, ``arguments`` (when it would fire), ``conditions`` (each
+        condition's verdict) and ``detail``. With ``recent=N`` instead (a stored trigger):
+        a list, newest first, of what it would do with the last N stored occurrences of its
+        sources (``occurrence_id``, ``at``, ``would_fire``, ``arguments``, ``detail``)."""
         request = trigger_pb.DryRunTriggerRequest()
         if isinstance(subject, str):
             request.id = subject
@@ -245,15 +251,25 @@ class TriggerClient:
             target_task_id = task_id_of(target, "dry_run")
             self._host.prepare_runtime_trigger(spec, target_task_id)
             request.definition.CopyFrom(trigger_to_proto(spec, target_task_id, self._host.app_id))
-        json_format.ParseDict(dict(context), request.context)
+        if recent is not None:
+            request.recent = recent
+        if context is not None:
+            json_format.ParseDict(dict(context), request.context)
         response = self._host.clients.dry_run_trigger(request)
+        if recent is not None:
+            return [
+                {
+                    "occurrence_id": replay.occurrence_id,
+                    "at": replay.at.ToDatetime(tzinfo=UTC),
+                    "would_fire": replay.would_fire,
+                    **_arguments_of(replay),
+                    "detail": replay.detail,
+                }
+                for replay in response.replays
+            ]
         return {
             "would_fire": response.would_fire,
-            **(
-                {"arguments": json_format.MessageToDict(response.arguments)}
-                if response.HasField("arguments")
-                else {}
-            ),
+            **_arguments_of(response),
             "conditions": [
                 {
                     "index": condition.condition_index,
@@ -269,6 +285,13 @@ class TriggerClient:
 
     def _builder(self) -> RuntimeTriggerBuilder:
         return RuntimeTriggerBuilder(self)
+
+
+def _arguments_of(message: Any) -> dict[str, Any]:
+    """``{"arguments": ...}`` when a dry run's answer carries arguments, else nothing."""
+    return (
+        {"arguments": json_format.MessageToDict(message.arguments)} if message.HasField("arguments") else {}
+    )
 
 
 def _timestamp(moment: datetime | None, name: str) -> Timestamp | None:

@@ -179,14 +179,30 @@ class BackfillTriggerResponse(_message.Message):
     def __init__(self, slots: _Optional[int] = ..., fired: _Optional[int] = ..., deduplicated: _Optional[int] = ..., other: _Optional[int] = ...) -> None: ...
 
 class DryRunTriggerRequest(_message.Message):
-    __slots__ = ("id", "definition", "context")
+    __slots__ = ("id", "definition", "context", "recent")
     ID_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     definition: _trigger_pb2.Trigger
     context: _context_pb2.TriggerContext
-    def __init__(self, id: _Optional[str] = ..., definition: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., context: _Optional[_Union[_context_pb2.TriggerContext, _Mapping]] = ...) -> None: ...
+    recent: int
+    def __init__(self, id: _Optional[str] = ..., definition: _Optional[_Union[_trigger_pb2.Trigger, _Mapping]] = ..., context: _Optional[_Union[_context_pb2.TriggerContext, _Mapping]] = ..., recent: _Optional[int] = ...) -> None: ...
+
+class DryRunReplay(_message.Message):
+    __slots__ = ("occurrence_id", "at", "would_fire", "arguments", "detail")
+    OCCURRENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    WOULD_FIRE_FIELD_NUMBER: _ClassVar[int]
+    ARGUMENTS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    occurrence_id: str
+    at: _timestamp_pb2.Timestamp
+    would_fire: bool
+    arguments: _struct_pb2.Struct
+    detail: str
+    def __init__(self, occurrence_id: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., would_fire: _Optional[bool] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class DryRunCondition(_message.Message):
     __slots__ = ("condition_index", "verdict", "detail")
@@ -199,16 +215,18 @@ class DryRunCondition(_message.Message):
     def __init__(self, condition_index: _Optional[int] = ..., verdict: _Optional[_Union[ConditionVerdict, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class DryRunTriggerResponse(_message.Message):
-    __slots__ = ("would_fire", "arguments", "conditions", "detail")
+    __slots__ = ("would_fire", "arguments", "conditions", "detail", "replays")
     WOULD_FIRE_FIELD_NUMBER: _ClassVar[int]
     ARGUMENTS_FIELD_NUMBER: _ClassVar[int]
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    REPLAYS_FIELD_NUMBER: _ClassVar[int]
     would_fire: bool
     arguments: _struct_pb2.Struct
     conditions: _containers.RepeatedCompositeFieldContainer[DryRunCondition]
     detail: str
-    def __init__(self, would_fire: _Optional[bool] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[DryRunCondition, _Mapping]]] = ..., detail: _Optional[str] = ...) -> None: ...
+    replays: _containers.RepeatedCompositeFieldContainer[DryRunReplay]
+    def __init__(self, would_fire: _Optional[bool] = ..., arguments: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[DryRunCondition, _Mapping]]] = ..., detail: _Optional[str] = ..., replays: _Optional[_Iterable[_Union[DryRunReplay, _Mapping]]] = ...) -> None: ...
 
 class Evaluation(_message.Message):
     __slots__ = ("at", "occurrence_id", "outcome", "invocation_id", "missing_conditions", "condition_index", "detail")

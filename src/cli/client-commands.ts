@@ -65,6 +65,7 @@ const OPTIONS = {
   from: { type: "string" },
   to: { type: "string" },
   context: { type: "string" },
+  recent: { type: "string" },
 } as const;
 
 /** JSON arguments as deep as the orchestrator accepts (and some more: it names the limit). */
@@ -362,13 +363,21 @@ async function dryRunCommand(
   id: string | undefined,
   values: CommandInput["values"],
 ): Promise<number> {
-  if (!id || values.context === undefined)
+  // One of the two forms: a given context, or the last N stored occurrences.
+  if (!id || (values.context === undefined) === (values.recent === undefined))
     throw new UsageError(
-      'dry-run takes the trigger id and --context JSON, e.g. {"event":{"eventCode":"paid"}}',
+      'dry-run takes the trigger id and --context JSON (e.g. {"event":{"eventCode":"paid"}}) or --recent N',
     );
+  if (values.recent !== undefined) {
+    const recent = Number(values.recent);
+    if (!Number.isInteger(recent) || recent < 1)
+      throw new UsageError(`--recent: "${values.recent}" is not a positive whole number`);
+    const answer = await triggers.dryRunTrigger({ subject: { case: "id", value: id }, recent });
+    return print(DryRunTriggerResponseSchema, answer);
+  }
   let context: MessageShape<typeof TriggerContextSchema>;
   try {
-    context = fromJson(TriggerContextSchema, parseJson(values.context, "--context"), DEEP);
+    context = fromJson(TriggerContextSchema, parseJson(values.context as string, "--context"), DEEP);
   } catch (error) {
     throw new UsageError(`--context: not a nenc.v1.TriggerContext: ${(error as Error).message}`);
   }

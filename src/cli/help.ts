@@ -117,7 +117,7 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
     "triggers",
     {
       usage:
-        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO] | nenc triggers backfill <trigger-id> --from ISO --to ISO | nenc triggers dry-run <trigger-id> --context JSON",
+        "nenc triggers [list] [--task T] [--app A] | nenc triggers create (--json JSON | --file PATH) | nenc triggers preview <trigger-id> [--count N] [--after ISO] | nenc triggers backfill <trigger-id> --from ISO --to ISO | nenc triggers dry-run <trigger-id> (--context JSON | --recent N)",
       summary:
         "list triggers, create one from its definition (a nenc.v1.Trigger as JSON), preview its next fire times, fire its past cron slots once each, or dry-run it against a context",
       flags: [
@@ -132,6 +132,10 @@ export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map<string, Co
         [
           "--context JSON",
           'dry-run: a nenc.v1.TriggerContext, e.g. {"event":{"eventCode":"paid","payload":{}}}',
+        ],
+        [
+          "--recent N",
+          "dry-run: the last N stored occurrences of the trigger's sources instead (at most 1000)",
         ],
         URL_FLAG,
       ],

@@ -120,6 +120,17 @@ describe.each(STORE_KINDS.filter((kind) => storeAvailable(kind)))("dry run on %s
       server.url,
     ]);
     expect(JSON.parse(cli.stdout)).toMatchObject({ wouldFire: true, arguments: { big: true } });
+    const recent = await run(process.execPath, [
+      "bin/nenc.js",
+      "triggers",
+      "dry-run",
+      ids.audit as string,
+      "--recent",
+      "5",
+      "--url",
+      server.url,
+    ]);
+    expect((JSON.parse(recent.stdout) as { replays: unknown[] }).replays).toHaveLength(2);
     for (const task of ["ship", "pack"]) {
       expect(await app.listInvocations({ taskId: task })).toEqual([]);
       expect((await app.trigger.explain(ids[task] as string)).evaluations).toEqual([]);

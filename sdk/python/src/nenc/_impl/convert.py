@@ -167,12 +167,13 @@ def _filter(spec: Filter | None) -> trigger_pb2.Filter | None:
     return trigger_pb2.Filter(value=to_value(spec.value, "filter"))
 
 
+# The defaults travel as 0 (unset), as the TypeScript SDK sends them: the same definition, the same wire.
 _REPEATED_HOUR = {
-    "once": trigger_pb2.REPEATED_HOUR_POLICY_ONCE,
+    "once": trigger_pb2.REPEATED_HOUR_POLICY_UNSPECIFIED,
     "twice": trigger_pb2.REPEATED_HOUR_POLICY_TWICE,
 }
 _SKIPPED_HOUR = {
-    "shift": trigger_pb2.SKIPPED_HOUR_POLICY_SHIFT,
+    "shift": trigger_pb2.SKIPPED_HOUR_POLICY_UNSPECIFIED,
     "skip": trigger_pb2.SKIPPED_HOUR_POLICY_SKIP,
 }
 

@@ -64,6 +64,28 @@ export function cronOccurrenceId(triggerId: string, conditionIndex: number, sche
   return `cron:${triggerId}:${conditionIndex}:${scheduledTime}`;
 }
 
+/** The occurrence of slot `scheduledTime` of condition `conditionIndex` of a trigger, claimed (or replayed) `at`. */
+export function cronOccurrence(
+  slot: {
+    triggerId: string;
+    conditionIndex: number;
+    scheduledTime: number;
+    lastScheduledTime?: number | undefined;
+  },
+  at: number,
+): CronOccurrence {
+  const { triggerId, conditionIndex, scheduledTime, lastScheduledTime } = slot;
+  return {
+    kind: "cron",
+    id: cronOccurrenceId(triggerId, conditionIndex, scheduledTime),
+    at,
+    triggerId,
+    conditionIndex,
+    scheduledTime,
+    ...(lastScheduledTime === undefined ? {} : { lastScheduledTime }),
+  };
+}
+
 /** The occurrence of a stored event, under the event's id (its emission, or a replay of it). */
 export function eventOccurrence(event: StoredEvent): EventOccurrence {
   return {

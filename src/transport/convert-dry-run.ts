@@ -8,7 +8,7 @@ import {
 } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
 import { NencError } from "../domain/errors.js";
 import type { InvocationStatus as DomainStatus } from "../domain/invocation.js";
-import { cronOccurrenceId, type Occurrence } from "../domain/occurrence.js";
+import { cronOccurrence, type Occurrence } from "../domain/occurrence.js";
 import type { CompiledTrigger } from "../engine/triggers/compiled-trigger.js";
 import type { DryRun } from "../engine/triggers/trigger-evaluator.js";
 import { optionalMs } from "./convert.js";
@@ -69,7 +69,7 @@ export function occurrenceFromContext(
         payload: kind.value.payload ?? {},
       };
     case "cron":
-      return cronOccurrence(
+      return cronSlotOf(
         compiled,
         at(kind.value.scheduledTime),
         optionalMs(kind.value.lastScheduledTime),
@@ -80,7 +80,8 @@ export function occurrenceFromContext(
   }
 }
 
-function cronOccurrence(
+/** The slot of a dry run's cron context, as an occurrence of the trigger's first cron condition. */
+function cronSlotOf(
   compiled: CompiledTrigger,
   scheduledTime: number,
   last: number | undefined,
@@ -89,16 +90,8 @@ function cronOccurrence(
   const condition = compiled.conditions.find((candidate) => candidate.cron);
   if (!condition)
     throw NencError.invalid("context.cron", "the trigger has no cron condition for a cron context");
-  const { id: triggerId } = compiled.trigger;
-  return {
-    kind: "cron",
-    id: cronOccurrenceId(triggerId, condition.index, scheduledTime),
-    at: now,
-    triggerId,
-    conditionIndex: condition.index,
-    scheduledTime,
-    ...(last === undefined ? {} : { lastScheduledTime: last }),
-  };
+  const slot = { triggerId: compiled.trigger.id, conditionIndex: condition.index, scheduledTime };
+  return cronOccurrence(last === undefined ? slot : { ...slot, lastScheduledTime: last }, now);
 }
 
 const VERDICTS = {

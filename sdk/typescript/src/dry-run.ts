@@ -1,11 +1,11 @@
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { contextToWire, type StatusName, type TriggerContext } from "@nenc/protocol";
 import { ConditionVerdict } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
-import type { NencClients } from "./client.js";
 import { triggerToProto } from "./convert.js";
 import { rpc } from "./errors.js";
 import type { JsonObject, JsonValue } from "./json.js";
-import type { TaskRef, TriggerBuilder, TriggerSpec } from "./trigger-builder.js";
+import type { TaskRef, TriggerBuilder } from "./trigger-builder.js";
+import type { TriggerHost } from "./trigger-host.js";
 
 /**
  * The occurrence a dry run evaluates, as the trigger's filters and providers would see
@@ -67,7 +67,7 @@ export interface DryRunReplay {
  * sources (at most 1000), newest first, each with what the trigger would do with it.
  */
 export async function dryRunRecent(
-  host: DryRunHost,
+  host: TriggerHost,
   triggerId: string,
   recent: number,
 ): Promise<DryRunReplay[]> {
@@ -108,19 +108,12 @@ const VERDICTS = {
   [ConditionVerdict.ERROR]: "error",
 } as const;
 
-/** What the host (the app) gives a dry run. */
-export interface DryRunHost {
-  readonly appId: string;
-  readonly clients: NencClients;
-  registerFunctions(spec: TriggerSpec, where: string): void;
-}
-
 /**
  * DryRunTrigger for a stored trigger (its id) or a builder not stored (with the task it
  * would target): nothing fires, nothing is recorded.
  */
 export async function dryRun(
-  host: DryRunHost,
+  host: TriggerHost,
   subject: string | TriggerBuilder,
   options: { context: DryRunContext; target?: TaskRef },
 ): Promise<DryRunResult> {

@@ -1,21 +1,15 @@
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { TriggerOrigin } from "@nenc/protocol/gen/nenc/v1/trigger_pb.js";
 import { EvaluationOutcome } from "@nenc/protocol/gen/nenc/v1/trigger_service_pb.js";
-import type { NencClients } from "./client.js";
 import { type EventInfo, eventInfo, invocationInfo, jsonToValue, triggerToProto } from "./convert.js";
 import { type DryRunContext, type DryRunReplay, type DryRunResult, dryRun, dryRunRecent } from "./dry-run.js";
 import { rpc } from "./errors.js";
 import { type JsonObject, toJson } from "./json.js";
 import { currentTraceparent } from "./tracing.js";
-import { type TaskRef, TriggerBuilder, type TriggerSpec } from "./trigger-builder.js";
+import { type TaskRef, TriggerBuilder } from "./trigger-builder.js";
+import type { TriggerHost } from "./trigger-host.js";
 
-/** What runtime triggers need of their app. */
-export interface TriggerHost {
-  readonly appId: string;
-  readonly clients: NencClients;
-  /** Adds a trigger's functions to the app, so its workers can evaluate them. */
-  registerFunctions(spec: TriggerSpec, where: string): void;
-}
+export type { TriggerHost } from "./trigger-host.js";
 
 /** A trigger built at run time; register() stores it and resolves to its id. */
 export class RuntimeTriggerBuilder extends TriggerBuilder {

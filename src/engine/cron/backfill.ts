@@ -1,6 +1,6 @@
 import { NencError } from "../../domain/errors.js";
 import type { Evaluation } from "../../domain/evaluation.js";
-import { type CronOccurrence, cronOccurrenceId } from "../../domain/occurrence.js";
+import { type CronOccurrence, cronOccurrence } from "../../domain/occurrence.js";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../clock.js";
 import type { EngineTelemetry } from "../telemetry.js";
@@ -81,15 +81,17 @@ export class Backfill {
             "RESOURCE_EXHAUSTED",
             `from … to holds more than ${MAX_BACKFILL_SLOTS} slots, the limit of one backfill; split the range`,
           );
-        occurrences.push({
-          kind: "cron",
-          id: cronOccurrenceId(trigger.id, index, slot),
-          at: now,
-          triggerId: trigger.id,
-          conditionIndex: index,
-          scheduledTime: slot,
-          ...(previous === undefined ? {} : { lastScheduledTime: previous }),
-        });
+        occurrences.push(
+          cronOccurrence(
+            {
+              triggerId: trigger.id,
+              conditionIndex: index,
+              scheduledTime: slot,
+              lastScheduledTime: previous,
+            },
+            now,
+          ),
+        );
         previous = slot;
       }
     }

@@ -1,6 +1,6 @@
 import type { Evaluation } from "../../domain/evaluation.js";
 import { getOrCreate } from "../../domain/maps.js";
-import { type CronOccurrence, cronOccurrenceId } from "../../domain/occurrence.js";
+import { type CronOccurrence, cronOccurrence, cronOccurrenceId } from "../../domain/occurrence.js";
 import type { CronCondition } from "../../domain/trigger.js";
 import type { CronSchedule, RecentSlots } from "./cron.js";
 
@@ -67,15 +67,17 @@ export class CronPlanner {
     let previous = complete ? last : undefined;
     for (const slot of slots) {
       if (run.has(slot)) {
-        occurrences.push({
-          kind: "cron",
-          id: cronOccurrenceId(member.triggerId, member.conditionIndex, slot),
-          at: now,
-          triggerId: member.triggerId,
-          conditionIndex: member.conditionIndex,
-          scheduledTime: slot,
-          ...(previous === undefined ? {} : { lastScheduledTime: previous }),
-        });
+        occurrences.push(
+          cronOccurrence(
+            {
+              triggerId: member.triggerId,
+              conditionIndex: member.conditionIndex,
+              scheduledTime: slot,
+              lastScheduledTime: previous,
+            },
+            now,
+          ),
+        );
       }
       previous = slot;
     }

@@ -1,6 +1,11 @@
 import type { StoredEvent } from "../../domain/event.js";
 import type { Invocation } from "../../domain/invocation.js";
-import { cronOccurrenceId, type Occurrence, statusOccurrenceId } from "../../domain/occurrence.js";
+import {
+  cronOccurrence,
+  eventOccurrence,
+  type Occurrence,
+  statusOccurrenceId,
+} from "../../domain/occurrence.js";
 import { sourceTaskOf } from "../../domain/trigger.js";
 import type { EventQuery, InvocationQuery, Page } from "../../store/store.js";
 import type { CompiledTrigger } from "./compiled-trigger.js";
@@ -34,20 +39,17 @@ export async function recentOccurrences(
       occurrences = (await sources.invocations.list({ taskId, limit: count })).items.map(statusOccurrenceOf);
     else if (condition.kind === "event")
       occurrences = (await sources.events.list({ code: condition.code, limit: count })).items.map(
-        eventOccurrenceOf,
+        eventOccurrence,
       );
     else if (cron) {
       let slot = cron.latestAtOrBefore(now);
       for (let i = 0; i < count && Number.isFinite(slot); i++, slot = cron.latestAtOrBefore(slot - 1)) {
-        const id = cronOccurrenceId(compiled.trigger.id, index, slot);
-        occurrences.push({
-          kind: "cron",
-          id,
-          at: slot,
-          triggerId: compiled.trigger.id,
-          conditionIndex: index,
-          scheduledTime: slot,
-        });
+        occurrences.push(
+          cronOccurrence(
+            { triggerId: compiled.trigger.id, conditionIndex: index, scheduledTime: slot },
+            slot,
+          ),
+        );
       }
     }
     for (const occurrence of occurrences) found.set(occurrence.id, occurrence);
@@ -70,8 +72,4 @@ function statusOccurrenceOf(invocation: Invocation): Occurrence {
     ...(result === undefined ? {} : { result }),
     ...(error === undefined ? {} : { error }),
   };
-}
-
-function eventOccurrenceOf(event: StoredEvent): Occurrence {
-  return { kind: "event", id: event.id, at: event.emittedAt, code: event.code, payload: event.payload };
 }
